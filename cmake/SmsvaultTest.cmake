@@ -1,0 +1,20 @@
+# smsvault_unit_test(NAME <name> SOURCES <files...> LIBS <targets...> [NEEDS_DB])
+# One CUnit suite = one executable = one ctest test. Suites that talk to
+# PostgreSQL are labelled "db": they read the connection string from
+# SMSVAULT_TEST_PGURI, which ./smsvault test exports for its own cluster.
+find_library(CUNIT_LIBRARY cunit REQUIRED)
+function(smsvault_unit_test)
+  cmake_parse_arguments(T "NEEDS_DB" "NAME;TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} ${CUNIT_LIBRARY})
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  if(T_NEEDS_DB)
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "unit;db")
+  else()
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "unit")
+  endif()
+endfunction()

@@ -1,0 +1,255 @@
+/*
+ * config — table-driven loading of smsvault.conf through libinih (see config.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+
+struct load_state {
+    const struct config_part *parts;
+    size_t nparts;
+    const char *const *other_sections;
+    char *err;          /* first error, without the file:line prefix */
+    size_t errlen;
+    bool failed;
+};
+
+int config_parse_bool(const char *text, bool *out)
+{
+    static const char *const yes[] = { "yes", "true", "on", "1" };
+    static const char *const no[] = { "no", "false", "off", "0" };
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(text, yes[i]) == 0) { *out = true; return 0; }
+        if (strcasecmp(text, no[i]) == 0) { *out = false; return 0; }
+    }
+    return -1;
+}
+
+static int parse_int(const char *text, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int config_parse_bytes(const char *text, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || v < 0)
+        return -1;
+    long long mul = 1;
+    if (*end) {
+        static const struct { const char *suffix; long long mul; } units[] = {
+            { "K", 1LL << 10 }, { "KiB", 1LL << 10 }, { "KB", 1LL << 10 },
+            { "M", 1LL << 20 }, { "MiB", 1LL << 20 }, { "MB", 1LL << 20 },
+            { "G", 1LL << 30 }, { "GiB", 1LL << 30 }, { "GB", 1LL << 30 },
+            { "T", 1LL << 40 }, { "TiB", 1LL << 40 }, { "TB", 1LL << 40 },
+        };
+        size_t i;
+        for (i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strcasecmp(end, units[i].suffix) == 0)
+                break;
+        if (i == sizeof units / sizeof units[0])
+            return -1;
+        mul = units[i].mul;
+    }
+    if (v > INT64_MAX / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+/* Store text into the key's slot; on error writes a message to err. */
+static int set_value(const struct config_key *k, void *settings, const char *text,
+                     char *err, size_t errlen)
+{
+    char *slot = (char *)settings + k->offset;
+    long long v;
+    switch (k->type) {
+    case CONFIG_STRING: {
+        size_t len = strlen(text);
+        char **dst = (char **)(void *)slot;
+        free(*dst);
+        if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
+            *dst = xstrndup(text + 1, len - 2);
+        else
+            *dst = xstrdup(text);
+        return 0;
+    }
+    case CONFIG_BOOL:
+        if (config_parse_bool(text, (bool *)(void *)slot) != 0) {
+            snprintf(err, errlen, "[%s] %s: expected yes or no, got \"%s\"", k->section, k->name, text);
+            return -1;
+        }
+        return 0;
+    case CONFIG_INT:
+    case CONFIG_BYTES:
+        if ((k->type == CONFIG_INT ? parse_int(text, &v) : config_parse_bytes(text, &v)) != 0) {
+            snprintf(err, errlen, "[%s] %s: expected %s, got \"%s\"", k->section, k->name,
+                     k->type == CONFIG_INT ? "a whole number" : "a size such as 10M", text);
+            return -1;
+        }
+        if (v < k->min || v > k->max) {
+            snprintf(err, errlen, "[%s] %s: %lld is outside %lld..%lld", k->section, k->name,
+                     v, k->min, k->max);
+            return -1;
+        }
+        *(long long *)(void *)slot = v;
+        return 0;
+    }
+    snprintf(err, errlen, "[%s] %s: unknown type", k->section, k->name);
+    return -1;
+}
+
+static bool section_known(const struct load_state *st, const char *section)
+{
+    for (size_t p = 0; p < st->nparts; p++)
+        for (size_t i = 0; i < st->parts[p].nkeys; i++)
+            if (strcmp(st->parts[p].keys[i].section, section) == 0)
+                return true;
+    return false;
+}
+
+static bool section_other(const struct load_state *st, const char *section)
+{
+    for (const char *const *s = st->other_sections; s && *s; s++)
+        if (strcmp(*s, section) == 0)
+            return true;
+    return false;
+}
+
+/* inih callback: returns 1 to go on, 0 to mark this line as the error. */
+static int on_value(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_state *st = user;
+    if (st->failed)
+        return 1;   /* report only the first error */
+    for (size_t p = 0; p < st->nparts; p++) {
+        for (size_t i = 0; i < st->parts[p].nkeys; i++) {
+            const struct config_key *k = &st->parts[p].keys[i];
+            if (strcmp(k->section, section) == 0 && strcmp(k->name, name) == 0) {
+                if (set_value(k, st->parts[p].settings, value, st->err, st->errlen) != 0) {
+                    st->failed = true;
+                    return 0;
+                }
+                return 1;
+            }
+        }
+    }
+    if (section_other(st, section))
+        return 1;
+    if (section_known(st, section))
+        snprintf(st->err, st->errlen, "[%s] unknown key \"%s\"", section, name);
+    else if (section[0] == '\0')
+        snprintf(st->err, st->errlen, "key \"%s\" outside any [section]", name);
+    else
+        snprintf(st->err, st->errlen, "unknown section [%s]", section);
+    st->failed = true;
+    return 0;
+}
+
+int config_load(const char *path, const struct config_part *parts, size_t nparts,
+                const char *const *other_sections, char *err, size_t errlen)
+{
+    for (size_t p = 0; p < nparts; p++) {
+        for (size_t i = 0; i < parts[p].nkeys; i++) {
+            const struct config_key *k = &parts[p].keys[i];
+            if (k->def && set_value(k, parts[p].settings, k->def, err, errlen) != 0)
+                return -1;
+        }
+    }
+    if (path == NULL)
+        goto check_required;
+
+    char first_err[512] = "";
+    struct load_state st = {
+        .parts = parts, .nparts = nparts, .other_sections = other_sections,
+        .err = first_err, .errlen = sizeof first_err,
+    };
+    int line = ini_parse(path, on_value, &st);
+    if (line == -1) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (line == -2) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if (line > 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, first_err[0] ? first_err : "syntax error");
+        return -1;
+    }
+
+check_required:
+    for (size_t p = 0; p < nparts; p++) {
+        for (size_t i = 0; i < parts[p].nkeys; i++) {
+            const struct config_key *k = &parts[p].keys[i];
+            if (k->def == NULL && k->type == CONFIG_STRING &&
+                *(char **)(void *)((char *)parts[p].settings + k->offset) == NULL) {
+                snprintf(err, errlen, "%s: [%s] %s is required", path ? path : "(defaults)",
+                         k->section, k->name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+void config_free(const struct config_part *parts, size_t nparts)
+{
+    for (size_t p = 0; p < nparts; p++) {
+        for (size_t i = 0; i < parts[p].nkeys; i++) {
+            const struct config_key *k = &parts[p].keys[i];
+            if (k->type == CONFIG_STRING) {
+                char **slot = (char **)(void *)((char *)parts[p].settings + k->offset);
+                free(*slot);
+                *slot = NULL;
+            }
+        }
+    }
+}
+
+static bool is_secret(const char *name)
+{
+    return strstr(name, "password") || strstr(name, "secret");
+}
+
+void config_print(const struct config_part *parts, size_t nparts)
+{
+    for (size_t p = 0; p < nparts; p++) {
+        for (size_t i = 0; i < parts[p].nkeys; i++) {
+            const struct config_key *k = &parts[p].keys[i];
+            const char *slot = (const char *)parts[p].settings + k->offset;
+            printf("[%s] %s = ", k->section, k->name);
+            switch (k->type) {
+            case CONFIG_STRING: {
+                const char *s = *(char *const *)(const void *)slot;
+                printf("%s", s == NULL ? "(unset)" : is_secret(k->name) ? "********" : s);
+                break;
+            }
+            case CONFIG_BOOL:
+                printf("%s", *(const bool *)(const void *)slot ? "yes" : "no");
+                break;
+            case CONFIG_INT:
+            case CONFIG_BYTES:
+                printf("%lld", *(const long long *)(const void *)slot);
+                break;
+            }
+            printf("    ; %s\n", k->help ? k->help : "");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/*
+ * config — smsvault.conf (INI, parsed by libinih) into a program's settings.
+ *
+ * A program describes the keys it reads as tables (section, key, type,
+ * default, range, where the value goes) and loads the file once. Sections
+ * that belong to other programs are named and skipped; any other unknown
+ * section or key, a bad value or a missing required key is an error that
+ * names file:line. It is not a general INI library: there are no includes,
+ * no environment expansion and no reloading.
+ */
+#ifndef SMSVAULT_CONFIG_H
+#define SMSVAULT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum config_type {
+    CONFIG_STRING, /* char * (malloc'd; freed by config_free) */
+    CONFIG_INT,    /* long long, within [min, max] */
+    CONFIG_BOOL,   /* bool: yes/no, true/false, on/off, 1/0 */
+    CONFIG_BYTES,  /* long long bytes: 123, 64K, 10M, 2G (KiB/MiB/GiB also accepted) */
+};
+
+struct config_key {
+    const char *section;
+    const char *name;
+    enum config_type type;
+    const char *def;        /* default, written as in the file; NULL = required */
+    long long min, max;     /* CONFIG_INT / CONFIG_BYTES */
+    size_t offset;          /* offsetof() into the part's settings struct */
+    const char *help;       /* one line, shown by --check-config */
+};
+
+/* A block of keys and the struct their values go into. */
+struct config_part {
+    const struct config_key *keys;
+    size_t nkeys;
+    void *settings;
+};
+
+/*
+ * Apply defaults, then read path (NULL: defaults only). other_sections is a
+ * NULL-terminated list of sections that other programs own (may be NULL).
+ * Returns 0, or -1 with a message "file:line: ..." in err.
+ */
+int config_load(const char *path, const struct config_part *parts, size_t nparts,
+                const char *const *other_sections, char *err, size_t errlen);
+
+/* Free the strings config_load stored. */
+void config_free(const struct config_part *parts, size_t nparts);
+
+/* Print every key with its value (strings whose key name contains "password"
+ * or "secret" are masked) — the body of each program's --check-config. */
+void config_print(const struct config_part *parts, size_t nparts);
+
+/* Parse one value the way the loader does (exposed for tests). */
+int config_parse_bytes(const char *text, long long *out);
+int config_parse_bool(const char *text, bool *out);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * common_test — CUnit suite for common/: configuration loading (defaults,
+ * ranges, unknown keys with file:line) and strict UTF-8.
+ */
+#include <CUnit/Basic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "utf8.h"
+
+struct demo {
+    char *conninfo;
+    char *password;
+    long long workers;
+    long long quota;
+    bool verbose;
+};
+
+static const struct config_key demo_keys[] = {
+    { "database", "conninfo", CONFIG_STRING, NULL, 0, 0, offsetof(struct demo, conninfo), "libpq conninfo" },
+    { "database", "password", CONFIG_STRING, "", 0, 0, offsetof(struct demo, password), "secret" },
+    { "box", "workers", CONFIG_INT, "4", 1, 64, offsetof(struct demo, workers), "worker threads" },
+    { "quota", "step", CONFIG_BYTES, "10M", 1, 1LL << 40, offsetof(struct demo, quota), "growth step" },
+    { "box", "verbose", CONFIG_BOOL, "no", 0, 0, offsetof(struct demo, verbose), "" },
+};
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/smsvault-config-XXXXXX");
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_FATAL(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static int load_text(const char *text, struct demo *d, char *err, size_t errlen)
+{
+    static const char *const others[] = { "web", NULL };
+    char *path = write_tmp(text);
+    memset(d, 0, sizeof *d);
+    struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], d };
+    int rc = config_load(path, &part, 1, others, err, errlen);
+    if (rc != 0)
+        config_free(&part, 1);
+    unlink(path);
+    free(path);
+    return rc;
+}
+
+static void free_demo(struct demo *d)
+{
+    struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], d };
+    config_free(&part, 1);
+}
+
+static void test_config_values_and_defaults(void)
+{
+    struct demo d;
+    char err[256];
+    int rc = load_text("[database]\nconninfo = \"host=/tmp port=5\"\n[web]\nanything = 1\n"
+                       "[quota]\nstep = 20MiB\n[box]\nverbose = yes\n", &d, err, sizeof err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_STRING_EQUAL(d.conninfo, "host=/tmp port=5");
+    CU_ASSERT_EQUAL(d.workers, 4);
+    CU_ASSERT_EQUAL(d.quota, 20LL << 20);
+    CU_ASSERT_TRUE(d.verbose);
+    free_demo(&d);
+}
+
+static void test_config_errors_name_line(void)
+{
+    struct demo d;
+    char err[256];
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkerz = 3\n", &d, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [box] unknown key \"workerz\""));
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkers = 65\n", &d, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [box] workers: 65 is outside 1..64"));
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[nope]\na = 1\n", &d, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: unknown section [nope]"));
+    CU_ASSERT_EQUAL(load_text("[quota]\nstep = 10Q\n[database]\nconninfo=x\n", &d, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: [quota] step"));
+    CU_ASSERT_EQUAL(load_text("[box]\nworkers = 2\n", &d, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "conninfo is required"));
+}
+
+static void test_utf8_strict(void)
+{
+    CU_ASSERT_TRUE(utf8_valid("hello", 5));
+    CU_ASSERT_TRUE(utf8_valid("你好 🌏", strlen("你好 🌏")));
+    CU_ASSERT_FALSE(utf8_valid("\xC0\xAF", 2));          /* overlong '/' */
+    CU_ASSERT_FALSE(utf8_valid("\xED\xA0\x80", 3));      /* surrogate D800 */
+    CU_ASSERT_FALSE(utf8_valid("\xF4\x90\x80\x80", 4));  /* above U+10FFFF */
+    CU_ASSERT_FALSE(utf8_valid("a\0b", 3));              /* NUL */
+    CU_ASSERT_FALSE(utf8_valid("\xE4\xBD", 2));          /* truncated */
+    CU_ASSERT_EQUAL(utf8_count("你好 🌏", strlen("你好 🌏")), 4);
+    CU_ASSERT_EQUAL(utf8_truncate("你好", 6, 4), 3);
+    char buf[4];
+    CU_ASSERT_EQUAL(utf8_encode(0x1F30F, buf), 4);
+    CU_ASSERT_EQUAL(memcmp(buf, "🌏", 4), 0);
+    CU_ASSERT_EQUAL(utf8_encode(0xDC00, buf), 0);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    CU_pSuite s = CU_add_suite("common", NULL, NULL);
+    CU_add_test(s, "config values and defaults", test_config_values_and_defaults);
+    CU_add_test(s, "config errors name file:line", test_config_errors_name_line);
+    CU_add_test(s, "utf8 strict", test_utf8_strict);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
