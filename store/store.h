@@ -1,0 +1,417 @@
+/*
+ * store — everything smsvault keeps in PostgreSQL, behind one C API.
+ *
+ * This is the only module that speaks SQL (libpq). vaultbox, vaultweb and
+ * vaultctl link it; it knows nothing of Kannel or HTTP. A `struct store` is
+ * one PGconn and belongs to one thread at a time.
+ *
+ * Transactions: every exported function is one transaction of its own —
+ * unless the caller opened one with store_tx_begin(), in which case the
+ * function joins it inside a savepoint of its own, so that its failure undoes
+ * only its own work. vaultbox uses that to apply a command, record the Kannel
+ * message id (store_mo_seen) and queue the replies (store_outbox_enqueue) in
+ * one commit, and to group several MOs into one commit under load.
+ *
+ * Space accounting (patent, step 2): size = content octets (UTF-8 body of an
+ * SMS, sum of MMS part bytes, vCard octets of a contact). used_bytes and
+ * allocated_bytes change in the item's own transaction under the user's row
+ * lock, so used_bytes == sum(size_bytes) always holds. When an upload would
+ * leave less than `threshold` free, the allocation grows by at least `step`
+ * (more if the item needs it) within the per-user cap and the server
+ * capacity; an item that does not fit and cannot be made to fit is refused
+ * with STORE_NO_SPACE and nothing is written.
+ *
+ * Ownership: arguments are borrowed; results belong to the caller and are
+ * released with the matching *_cleanup() / free function. Out parameters are
+ * written only on STORE_OK.
+ */
+#ifndef SMSVAULT_STORE_H
+#define SMSVAULT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+enum store_result {
+    STORE_OK = 0,
+    STORE_NOT_FOUND,   /* no such user / item / phone / session (also: another user's item) */
+    STORE_NO_SPACE,    /* the item does not fit and the space cannot grow */
+    STORE_CONFLICT,    /* unique violation: username taken, MO already seen, duplicate import */
+    STORE_RETRY,       /* serialization failure, deadlock, connection lost: try the whole thing again */
+    STORE_INVALID,     /* input refused before touching the database (rules named in each function) */
+    STORE_DENIED,      /* wrong password / code (unknown user gives the same) */
+    STORE_THROTTLED,   /* too many failed logins for this account: wait */
+    STORE_ERR,         /* anything else; logged with the statement name, never the data */
+};
+
+const char *store_result_name(enum store_result r);
+
+#define STORE_ID_LEN 37          /* textual UUID + NUL */
+#define STORE_TOKEN_LEN 65       /* session token: 64 hex chars + NUL */
+#define STORE_CODE_LEN 7         /* one-time code: 6 digits + NUL */
+
+/* Limits enforced by the store (callers may be stricter). */
+#define STORE_USERNAME_MIN 3
+#define STORE_USERNAME_MAX 32     /* [A-Za-z0-9_.-], starts with a letter or digit; unique case-insensitively */
+#define STORE_PASSWORD_MIN 8
+#define STORE_PASSWORD_MAX 128    /* longer is refused before hashing */
+#define STORE_SMS_BODY_MAX 65536  /* bytes of UTF-8 */
+#define STORE_MMS_MAX (16 << 20)  /* bytes of all parts */
+#define STORE_PEER_MAX 64
+#define STORE_TEXT_FIELD_MAX 256  /* names, subjects, content types, file names */
+
+/* ---- configuration ([database] and [quota] of smsvault.conf) ---- */
+
+struct store_config {
+    char *conninfo;              /* libpq connection string */
+    long long initial_bytes;     /* allocation given at registration (default 10M) */
+    long long threshold_bytes;   /* grow when less than this would be left (default 1M) */
+    long long step_bytes;        /* grow by at least this much (default 10M) */
+    long long user_cap_bytes;    /* a user's allocation never exceeds this (default 1G) */
+    long long capacity_bytes;    /* the sum of all allocations never exceeds this (default 1T) */
+    long long login_free_failures;  /* failed logins before slowing down (default 5) */
+};
+
+extern const struct config_key store_config_keys[];
+extern const size_t store_config_nkeys;
+
+/* ---- connection, migrations, transactions ---- */
+
+struct store;
+
+/* Connect (cfg is copied). Does not migrate. */
+enum store_result store_open(const struct store_config *cfg, struct store **out);
+void store_free(struct store *s);   /* NULL is a no-op */
+/* True when the connection is up; tries one reset when it is not. */
+bool store_ping(struct store *s);
+/* Apply the numbered migrations not yet applied, each in its own transaction.
+ * Safe to run concurrently from several processes (advisory lock). */
+enum store_result store_migrate(struct store *s);
+/* Schema version applied (0 = none). */
+enum store_result store_schema_version(struct store *s, int *out);
+
+enum store_result store_tx_begin(struct store *s);
+enum store_result store_tx_commit(struct store *s);   /* STORE_RETRY: nothing was committed */
+void store_tx_rollback(struct store *s);
+/* Savepoints inside an explicit transaction: one per command of a batch. */
+enum store_result store_tx_savepoint(struct store *s);
+enum store_result store_tx_release(struct store *s);
+void store_tx_rollback_to(struct store *s);
+
+/* ---- users ---- */
+
+struct store_user {
+    char id[STORE_ID_LEN];
+    char *username;
+    char lang[3];                /* "en" or "zh" */
+    long long allocated_bytes, used_bytes;
+    time_t created_at;
+};
+void store_user_cleanup(struct store_user *u);
+
+/* Create an account with the initial allocation. STORE_INVALID: username or
+ * password breaks the rules above; STORE_CONFLICT: username taken;
+ * STORE_NO_SPACE: server capacity cannot give the initial allocation.
+ * Password hashed with argon2id (crypto_pwhash_str). */
+enum store_result store_user_create(struct store *s, const char *username, const char *password,
+                                    const char *lang, char id_out[STORE_ID_LEN]);
+/* Check a password. Unknown user and wrong password both give STORE_DENIED in
+ * about the same time (a dummy hash is verified). After login_free_failures
+ * consecutive failures the account is throttled: STORE_THROTTLED, with the
+ * seconds to wait in *retry_after (may be NULL), without checking the
+ * password; the wait doubles with each further failure (cap 15 min).
+ * Success resets the counter. Shared by SMS LOGIN and the web page. */
+enum store_result store_user_login(struct store *s, const char *username, const char *password,
+                                   char id_out[STORE_ID_LEN], int *retry_after);
+enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out);
+enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out);
+enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang);
+/* STORE_DENIED when old is wrong (counts as a failed login); ends the user's web sessions. */
+enum store_result store_user_set_password(struct store *s, const char *user_id,
+                                          const char *old_password, const char *new_password);
+/* All users, by username (vaultctl). */
+enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count);
+void store_user_list_free(struct store_user *users, size_t count);
+
+/* ---- phones (MSISDN → user; a user may have several) ---- */
+
+/* Bind msisdn to user_id; an MSISDN bound to another user moves (a phone
+ * number changes hands, or a user logs in from a new phone). */
+enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id);
+enum store_result store_phone_unbind(struct store *s, const char *msisdn);
+enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
+/* The user's MSISDNs, newest binding first; free with store_strings_free. */
+enum store_result store_phone_list(struct store *s, const char *user_id, char ***out, size_t *count);
+void store_strings_free(char **v, size_t count);
+
+/* Binding a phone from the web: a 6-digit code (CSPRNG), stored hashed with an
+ * expiry of ttl_s seconds, texted to msisdn through the outbox in the same
+ * transaction. text_template holds one "%s" for the code. */
+enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
+                                         const char *text_template, int ttl_s);
+/* STORE_OK binds the phone; STORE_DENIED: wrong, expired, or more than 5 tries. */
+enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
+                                           const char *code);
+
+/* ---- items: common paging ---- */
+
+enum store_kind { STORE_SMS = 0, STORE_MMS = 1, STORE_CONTACT = 2 };
+
+/* Keyset paging, newest (highest n) first. */
+struct store_page {
+    long long before_n;   /* 0: start at the newest; else only items with n < before_n */
+    int limit;            /* 1..1000 */
+    const char *search;   /* NULL or words: every word must occur (case-insensitive) in
+                             body / peer (SMS), subject / peer / text parts (MMS), name / number (contacts) */
+};
+
+/* Batch delete (one transaction): the items of ns[] that exist are deleted,
+ * their space freed. Missing numbers are skipped, not errors. */
+enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count,
+                                     long long *deleted_out, long long *freed_bytes_out);
+
+/* ---- SMS ---- */
+
+struct store_sms_new {
+    const char *peer;        /* original sender / recipient; NULL or "" if unknown */
+    const char *body;        /* UTF-8 (validated: STORE_INVALID if not, or empty, or > STORE_SMS_BODY_MAX) */
+    size_t body_len;
+    time_t sent_at;          /* 0 = unknown */
+    const char *source;      /* "sms", "web" or "import" */
+    bool skip_duplicate;     /* STORE_CONFLICT if the same (peer, sent_at, body) is stored */
+};
+
+struct store_sms {
+    long long n;
+    char *peer;              /* "" if unknown */
+    char *body;              /* NUL-terminated UTF-8 */
+    size_t body_len;
+    time_t sent_at;          /* 0 = unknown */
+    time_t saved_at;
+    long long size_bytes;
+    char source[8];
+};
+
+struct store_sms_list {
+    struct store_sms *items;
+    size_t count;
+    bool more;               /* further items past the last one */
+};
+
+enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                long long *n_out);
+enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out);
+enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
+                                 struct store_sms_list *out);
+void store_sms_cleanup(struct store_sms *m);
+void store_sms_list_cleanup(struct store_sms_list *l);
+
+/* ---- MMS ---- */
+
+struct store_mms_part_new {
+    const char *content_type;   /* e.g. "text/plain", "image/jpeg" */
+    const char *name;           /* file name; may be NULL */
+    const unsigned char *data;
+    size_t len;
+};
+
+struct store_mms_new {
+    const char *peer;
+    const char *subject;        /* may be NULL */
+    time_t sent_at;
+    const char *source;
+    const struct store_mms_part_new *parts;
+    size_t nparts;              /* 1..64 */
+    bool skip_duplicate;        /* same (peer, sent_at, subject, size) */
+};
+
+struct store_mms {
+    long long n;
+    char *peer;
+    char *subject;              /* "" if none */
+    char *text;                 /* the text/plain parts joined, "" if none (preview) */
+    time_t sent_at, saved_at;
+    long long size_bytes;
+    int nparts;
+};
+
+struct store_mms_part {
+    int seq;                    /* 0.. in order */
+    char *content_type;
+    char *name;                 /* "" if none */
+    unsigned char *data;
+    size_t len;
+};
+
+struct store_mms_list {
+    struct store_mms *items;
+    size_t count;
+    bool more;
+};
+
+enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
+                                long long *n_out);
+enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out);
+enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
+                                 struct store_mms_list *out);
+/* All parts of MMS n, with their bytes. */
+enum store_result store_mms_parts(struct store *s, const char *user_id, long long n,
+                                  struct store_mms_part **out, size_t *count);
+enum store_result store_mms_part_get(struct store *s, const char *user_id, long long n, int seq,
+                                     struct store_mms_part *out);
+void store_mms_cleanup(struct store_mms *m);
+void store_mms_list_cleanup(struct store_mms_list *l);
+void store_mms_part_cleanup(struct store_mms_part *p);
+void store_mms_parts_free(struct store_mms_part *parts, size_t count);
+
+/* ---- contacts (patent: a person's current number is the newest upload) ---- */
+
+struct store_contact_new {
+    const char *name;           /* 1..STORE_TEXT_FIELD_MAX bytes UTF-8 */
+    const char *number;         /* 1..STORE_PEER_MAX */
+    const char *vcard;          /* the vCard text as received or formatted by the caller */
+    size_t vcard_len;
+    const char *source;
+    bool skip_duplicate;        /* same (name, number) already stored */
+};
+
+struct store_contact {
+    long long n;
+    char *name;
+    char *number;
+    char *vcard;
+    size_t vcard_len;
+    time_t uploaded_at;
+    long long size_bytes;
+    bool current;               /* newest upload among the user's contacts of this name (case-insensitive) */
+};
+
+struct store_contact_list {
+    struct store_contact *items;
+    size_t count;
+    bool more;
+};
+
+enum store_result store_contact_add(struct store *s, const char *user_id,
+                                    const struct store_contact_new *in, long long *n_out);
+enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
+                                    struct store_contact *out);
+/* Every stored contact entry, newest upload first, each marked current or not. */
+enum store_result store_contact_list(struct store *s, const char *user_id,
+                                     const struct store_page *page, struct store_contact_list *out);
+/* All entries with this name (case-insensitive), newest first: the first is current. */
+enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
+                                        struct store_contact_list *out);
+void store_contact_cleanup(struct store_contact *c);
+void store_contact_list_cleanup(struct store_contact_list *l);
+
+/* ---- space ---- */
+
+struct store_usage {
+    long long allocated_bytes, used_bytes;
+    long long sms_count, mms_count, contact_count;
+    time_t last_grown_at;       /* 0 if never grown since registration */
+};
+
+struct store_grant {
+    time_t at;
+    long long bytes_added;
+    long long allocated_after;
+};
+
+enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out);
+/* Growth history, newest first (the initial allocation is the oldest entry). */
+enum store_result store_usage_history(struct store *s, const char *user_id,
+                                      struct store_grant **out, size_t *count);
+
+/* ---- MO de-duplication (reliability model) ---- */
+
+/* Record a Kannel message UUID. STORE_OK: first time; STORE_CONFLICT: seen
+ * before (the command must not run again). Call inside the command's
+ * transaction so the record commits with the command. */
+enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
+
+/* ---- outbox (MT messages to send) ---- */
+
+enum store_outbox_state {
+    OUTBOX_QUEUED = 0,     /* waiting to be sent */
+    OUTBOX_SENDING,        /* claimed by a vaultbox, written to bearerbox, not yet acked */
+    OUTBOX_SUBMITTED,      /* bearerbox accepted it (ack_success / ack_buffered) */
+    OUTBOX_DELIVERED,      /* delivery report: delivered to the handset */
+    OUTBOX_FAILED,         /* permanent failure */
+};
+
+struct store_outbox_new {
+    const char *user_id;   /* may be NULL (e.g. a code to a phone not yet bound) */
+    const char *msisdn;
+    const char *text;      /* UTF-8; vaultbox picks GSM-7 or UCS-2 */
+    size_t text_len;
+};
+
+struct store_outbox_row {
+    long long id;
+    char *msisdn;
+    char *text;
+    size_t text_len;
+    int attempts;
+};
+
+/* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
+enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
+                                       long long *id_out);
+/* Claim up to max queued rows whose retry time has come (FOR UPDATE SKIP
+ * LOCKED), oldest first, moving them to OUTBOX_SENDING; *count may be 0. */
+enum store_result store_outbox_claim(struct store *s, int max,
+                                     struct store_outbox_row **out, size_t *count);
+void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
+/* Delivery reports: final states are never downgraded; a repeated report is a no-op. */
+enum store_result store_outbox_mark_delivered(struct store *s, long long id);
+enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
+/* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
+enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
+/* Rows left SENDING (by a vaultbox that died or lost bearerbox) go back to
+ * queued; returns how many. Run at start-up and after a reconnect. */
+enum store_result store_outbox_requeue_sending(struct store *s, long long *count_out);
+enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
+
+/* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a
+ * notification: STORE_OK when one arrived, STORE_NOT_FOUND on timeout. */
+enum store_result store_outbox_listen(struct store *s);
+enum store_result store_outbox_wait(struct store *s, int timeout_ms);
+
+/* ---- web sessions (only a SHA-256 of the token is stored) ---- */
+
+/* New session: 32 random bytes (CSPRNG) returned as 64 hex chars in token_out. */
+enum store_result store_session_create(struct store *s, const char *user_id, int idle_s, int absolute_s,
+                                       char token_out[STORE_TOKEN_LEN]);
+/* Valid token: writes the user id and extends the idle expiry. Expired or
+ * unknown: STORE_NOT_FOUND. */
+enum store_result store_session_lookup(struct store *s, const char *token, char user_id_out[STORE_ID_LEN]);
+enum store_result store_session_delete(struct store *s, const char *token);
+
+/* ---- operations (vaultctl) ---- */
+
+struct store_fsck_row {
+    char user_id[STORE_ID_LEN];
+    char *username;
+    long long recorded_bytes, actual_bytes;
+};
+
+/* Users whose used_bytes differs from the sum of their items; with repair,
+ * used_bytes is set to the sum (each user under its row lock). */
+enum store_result store_fsck(struct store *s, bool repair, struct store_fsck_row **out, size_t *count);
+void store_fsck_rows_free(struct store_fsck_row *rows, size_t count);
+
+struct store_stats {
+    long long users, phones, sms, mms, contacts;
+    long long allocated_bytes, used_bytes, capacity_bytes;
+    long long outbox_queued, outbox_sending, outbox_submitted, outbox_delivered, outbox_failed;
+};
+enum store_result store_stats_get(struct store *s, struct store_stats *out);
+
+#endif
