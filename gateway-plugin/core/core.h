@@ -1,0 +1,100 @@
+/*
+ * core — the SMS command engine: one MO text in, store actions and reply
+ * texts out (DESIGN.md "SMS command language").
+ *
+ * Plain C: no Kannel types, no SQL, no threads. The Kannel adapter
+ * (vaultbox) converts a Kannel Msg into a struct core_mo and calls
+ * core_handle() inside a transaction it opened on the store; this module
+ * runs the command with store_* calls, which join that transaction, and
+ * queues every reply with store_outbox_enqueue() in the same transaction —
+ * so a command, its MO de-duplication record (written by the adapter with
+ * store_mo_seen) and its replies commit together or not at all (reliability
+ * model). The texts are also handed back in `struct core_replies` for the
+ * caller's logging and for tests; the adapter sends nothing itself from
+ * them — replies leave from the outbox after commit.
+ *
+ * It is not thread-safe: a `struct core` holds a small in-memory table of
+ * recent unknown texts per phone (so a phone that keeps sending the same
+ * junk is answered a few times, then not for a while). vaultbox gives each
+ * worker thread its own core; one phone always lands on the same worker.
+ */
+#ifndef SMSVAULT_CORE_H
+#define SMSVAULT_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+
+struct store;
+
+/* [box] keys of smsvault.conf read by the engine. */
+struct core_config {
+    long long list_segments;   /* a LIST / FIND reply spans at most this many SMS segments */
+    long long get_max;         /* at most this many items per GET */
+    long long del_max;         /* at most this many numbers per DEL */
+    bool get_header;           /* prefix each re-delivered SMS with "#n " */
+    char *web_url;             /* base URL of the web page, shown for GET M<n> */
+    long long repeat_answers;  /* the same unknown text from one phone is answered this often ... */
+    long long repeat_quiet_s;  /* ... within this many seconds, then ignored until they pass */
+};
+
+extern const struct config_key core_config_keys[];
+extern const size_t core_config_nkeys;
+
+enum core_result {
+    CORE_OK = 0,      /* done: replies (possibly none) queued; commit and ack */
+    CORE_IGNORED,     /* not a command (binary, lone fragment, alphanumeric sender, muted
+                         repeat): nothing written; commit and ack */
+    CORE_RETRY,       /* the store asked for a retry (lost connection, serialization):
+                         roll back and run the MO again later */
+    CORE_ERR,         /* the store failed otherwise: roll back, retry later */
+};
+
+const char *core_result_name(enum core_result r);
+
+/* Flags of an MO, set by the adapter from the Kannel message. */
+enum {
+    CORE_MO_BINARY = 1 << 0,     /* 8-bit data or port-addressed UDH: never a command */
+    CORE_MO_FRAGMENT = 1 << 1,   /* a concatenation part that arrived alone: never a command */
+    CORE_MO_BAD_TEXT = 1 << 2,   /* the text could not be decoded (invalid UTF-16): error reply */
+};
+
+struct core_mo {
+    const char *msisdn;          /* the sender; digits with an optional '+' */
+    const char *shortcode;       /* the service number it was sent to (may be NULL) */
+    const char *text;            /* UTF-8, not necessarily NUL-terminated */
+    size_t len;
+    unsigned flags;
+    time_t at;                   /* when it arrived (0: now) */
+};
+
+/* The texts queued for the phone by one core_handle call. */
+struct core_replies {
+    char **texts;                /* UTF-8, NUL-terminated */
+    size_t count;
+    char cmd[12];                /* the command recognised ("SAVE", "unknown", ...) for logs */
+};
+
+void core_replies_init(struct core_replies *r);
+void core_replies_cleanup(struct core_replies *r);
+
+struct core;
+
+/* cfg is copied. */
+struct core *core_new(const struct core_config *cfg);
+void core_free(struct core *c);   /* NULL is a no-op */
+
+/*
+ * Run one MO. `s` must be inside a transaction opened by the caller
+ * (store_tx_begin, usually with a savepoint per MO); replies are queued with
+ * store_outbox_enqueue in it. `out` (initialised by the caller) receives
+ * copies of the queued texts. On CORE_RETRY / CORE_ERR the caller must roll
+ * back what this call wrote (rollback to its savepoint); `out` may then hold
+ * texts that were never committed.
+ */
+enum core_result core_handle(struct core *c, struct store *s, const struct core_mo *mo,
+                             struct core_replies *out);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * core_text — every reply text of the SMS command engine, in one table
+ * (result → text, English and Chinese), and the fitting of a reply into SMS
+ * segments. Private to gateway-plugin/core/; it does not decide which reply
+ * a command gives (core.c does) and does not send anything.
+ */
+#ifndef SMSVAULT_CORE_TEXT_H
+#define SMSVAULT_CORE_TEXT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum core_lang { CORE_EN = 0, CORE_ZH = 1 };
+
+enum core_text_id {
+    T_HELP,            /* the command list */
+    T_UNKNOWN,         /* short help for text that is no command */
+    T_UNBOUND,         /* this phone has no account: registration hint */
+    T_BAD_TEXT,        /* the MO could not be decoded */
+    T_USAGE,           /* %s: the command's syntax */
+    T_REG_OK,          /* %s user, %s space */
+    T_REG_TAKEN,       /* %s user */
+    T_REG_INVALID,     /* username / password rules */
+    T_REG_FULL,        /* the server has no space for a new account */
+    T_LOGIN_OK,        /* %s user */
+    T_LOGIN_DENIED,
+    T_LOGIN_THROTTLED, /* %d minutes */
+    T_SAVE_OK,         /* %lld n, %s used, %s allocated */
+    T_SAVE_GREW,       /* %lld n, %s new allocation */
+    T_SAVE_NO_SPACE,
+    T_SAVE_INVALID,    /* empty, not text, or too long */
+    T_LIST_EMPTY,
+    T_LIST_MORE,       /* %s: the command for the next page */
+    T_NOT_FOUND,       /* %s: the numbers that do not exist */
+    T_TOO_MANY,        /* %d: the cap */
+    T_BAD_NUMBERS,     /* the number list could not be read */
+    T_MMS,             /* %lld n, %s subject/text, %s URL */
+    T_MMS_NO_URL,      /* %lld n, %s subject/text */
+    T_DEL_OK,          /* %lld count, %s freed */
+    T_DEL_NONE,
+    T_FIND_NONE,
+    T_FIND_MORE,       /* more matches than one reply shows */
+    T_SPACE,           /* %s used, %s allocated, %lld sms, %lld mms, %lld contacts */
+    T_CONTACT_OK,      /* %lld n, %s name */
+    T_CONTACT_INVALID,
+    T_VCARD_BAD,
+    T_PASS_OK,
+    T_PASS_DENIED,
+    T_PASS_INVALID,
+    T_LANG_OK,
+    T_COUNT
+};
+
+/* The format for id in lang (printf, arguments as named above). */
+const char *core_text_format(enum core_text_id id, enum core_lang lang);
+
+/* Format a reply and cut it to one SMS segment if it is longer (user data in
+ * it — a username, a preview — is what gets cut). malloc'd. */
+char *core_text_reply(enum core_text_id id, enum core_lang lang, ...);
+char *core_text_vreply(enum core_text_id id, enum core_lang lang, va_list ap);
+
+/* Format a reply without cutting it (it carries content the user asked for). */
+char *core_text_full(enum core_text_id id, enum core_lang lang, ...);
+
+/* Longest prefix of s[0..len) (bytes) that fits in max_segments SMS segments. */
+size_t core_text_fit(const char *s, size_t len, int max_segments);
+
+/* True if s fits in max_segments segments. */
+bool core_text_fits(const char *s, size_t len, int max_segments);
+
+/* "812 B", "1.2 KB", "10 MB", "1.5 GB" into buf. */
+void core_text_bytes(long long bytes, char *buf, size_t cap);
+
+#endif

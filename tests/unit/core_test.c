@@ -1,0 +1,668 @@
+/*
+ * core_test — the SMS command engine against an in-memory fake of the store
+ * (tests/unit/fake_store.c): every command, alias and error reply, segment
+ * fitting with GSM 03.38 / UCS-2 edges, paging and number ranges. What is
+ * asserted is what the phone receives (the outbox rows).
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "core_text.h"
+#include "fake_store.h"
+#include "log.h"
+#include "smstext.h"
+
+#define PHONE1 "8613800000001"
+#define PHONE2 "8613800000002"
+
+static struct store *S;
+static struct core *C;
+static struct core_config cfg;
+static struct core_replies R;
+static time_t clock_now = 1700000000;
+
+static void setup_with(long long initial, long long threshold, long long step, long long cap)
+{
+    fake_store_free(S);
+    core_free(C);
+    core_replies_cleanup(&R);
+    S = fake_store_new(initial, threshold, step, cap);
+    C = core_new(&cfg);
+}
+
+static void setup(void)
+{
+    cfg = (struct core_config){ .list_segments = 2, .get_max = 5, .del_max = 500, .get_header = false,
+                                .web_url = "http://vault.example/", .repeat_answers = 3,
+                                .repeat_quiet_s = 3600 };
+    setup_with(10 << 20, 1 << 20, 10 << 20, 1LL << 30);
+}
+
+/* Run one MO; the replies are in R. */
+static enum core_result mo_flags(const char *msisdn, const char *text, size_t len, unsigned flags)
+{
+    struct core_mo mo = { .msisdn = msisdn, .shortcode = "1065", .text = text, .len = len,
+                          .flags = flags, .at = clock_now };
+    core_replies_cleanup(&R);
+    core_replies_init(&R);
+    return core_handle(C, S, &mo, &R);
+}
+
+static enum core_result mo(const char *msisdn, const char *text)
+{
+    return mo_flags(msisdn, text, strlen(text), 0);
+}
+
+/* The single reply to text; asserts there is exactly one and that it fits one segment. */
+static const char *say1(const char *msisdn, const char *text)
+{
+    enum core_result r = mo(msisdn, text);
+    CU_ASSERT_EQUAL(r, CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(core_text_fits(R.texts[0], strlen(R.texts[0]), 1));
+    return R.texts[0];
+}
+
+static bool has(const char *hay, const char *needle)
+{
+    return strstr(hay, needle) != NULL;
+}
+
+static void reg_alice(void)
+{
+    CU_ASSERT_TRUE(has(say1(PHONE1, "REG alice pass1234"), "Welcome alice"));
+}
+
+/* ---- tests ---- */
+
+static void test_help_and_aliases(void)
+{
+    setup();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "HELP"), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "help"), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "  hElP  "), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "帮助"), "保存 内容"));
+    /* full-width question mark from a Chinese phone with no account yet */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "？"), "SAVE"));
+    /* the replies went to the outbox, addressed to the phone */
+    CU_ASSERT_EQUAL(fake_store_outbox_count(S), 6);
+    CU_ASSERT_STRING_EQUAL(fake_store_outbox_msisdn(S, 0), PHONE1);
+}
+
+static void test_unbound_phone_gets_registration_hint(void)
+{
+    setup();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE hello"), "REG <user> <password>"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "REG <user> <password>"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "保存 你好"), "注册 用户名 密码"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "what is this"), "REG <user> <password>"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "这是什么"), "注册"));
+}
+
+static void test_register(void)
+{
+    setup();
+    const char *r = say1(PHONE1, "REG alice pass1234");
+    CU_ASSERT_TRUE(has(r, "Welcome alice"));
+    CU_ASSERT_TRUE(has(r, "10 MB"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "REG ALICE otherpass1"), "taken"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "REG al pass1234"), "3-32"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "REG bob short"), "Password: 8-128"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "REG bob"), "Usage: REG <user> <password>"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "REG bob pass1234 extra"), "Usage: REG"));
+    r = say1(PHONE2, "注册 bob mima12345");
+    CU_ASSERT_TRUE(has(r, "欢迎 bob"));
+    /* the phone is now bound: SAVE works */
+    CU_ASSERT_TRUE(has(say1(PHONE2, "保存 测试"), "已保存为 1"));
+}
+
+static void test_save_verbatim_and_whitespace(void)
+{
+    setup();
+    reg_alice();
+    /* ideographic space U+3000 separates the command; trailing spaces are kept */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "  save\xE3\x80\x80hello  "), "Saved as 1."));
+    mo(PHONE1, "GET 1");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "hello  ");
+    /* Chinese alias without a space */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "保存你好"), "已保存为 2"));
+    mo(PHONE1, "GET 2");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "你好");
+    /* SAVE without text */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE   "), "Usage: SAVE <text>"));
+    /* SaVe mixed case, newline inside the text */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SaVe line1\nline2"), "Saved as 3."));
+    mo(PHONE1, "get 3");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "line1\nline2");
+    /* a word that only starts like a command is no command */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVEhello"), "Unknown command"));
+}
+
+static void test_get_byte_exact_gsm_ucs2_edges(void)
+{
+    static const char *const bodies[] = {
+        "\xE2\x82\xAC[]{}~|^\\@",               /* GSM extension table and '@' */
+        "你好 🌏",                               /* CJK + emoji (surrogate pair in UCS-2) */
+        "👨‍👩‍👧 family 🇨🇳 flag",          /* ZWJ sequence and regional indicators */
+        "ÄÖÜäöüß èé ΔΦΓ",                      /* GSM national characters */
+    };
+    setup();
+    reg_alice();
+    for (size_t i = 0; i < 4; i++) {
+        char cmd[128], get[16];
+        snprintf(cmd, sizeof cmd, "SAVE %s", bodies[i]);
+        say1(PHONE1, cmd);
+        snprintf(get, sizeof get, "GET %zu", i + 1);
+        mo(PHONE1, get);
+        CU_ASSERT_EQUAL_FATAL(R.count, 1);
+        CU_ASSERT_EQUAL(strlen(R.texts[0]), strlen(bodies[i]));
+        CU_ASSERT_EQUAL(memcmp(R.texts[0], bodies[i], strlen(bodies[i])), 0);
+    }
+    /* a 400-character message comes back whole, as one outbox row */
+    char big[420] = "SAVE ";
+    for (int i = 0; i < 400; i++)
+        big[5 + i] = (char)('a' + i % 26);
+    big[405] = '\0';
+    CU_ASSERT_TRUE(has(say1(PHONE1, big), "Saved as 5."));
+    mo(PHONE1, "GET 5");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], big + 5);
+}
+
+static void test_get_header_option(void)
+{
+    setup();
+    cfg.get_header = true;
+    core_free(C);
+    C = core_new(&cfg);
+    reg_alice();
+    say1(PHONE1, "SAVE hi there");
+    mo(PHONE1, "GET 1");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "#1 hi there");
+}
+
+static void test_very_long_body_is_split_for_bearerbox(void)
+{
+    setup();
+    reg_alice();
+    size_t n = 60000;
+    char *t = malloc(n + 6);
+    memcpy(t, "SAVE ", 5);
+    for (size_t i = 0; i < n; i++)
+        t[5 + i] = (char)('A' + i % 26);
+    t[5 + n] = '\0';
+    CU_ASSERT_EQUAL(mo(PHONE1, t), CORE_OK);
+    mo(PHONE1, "GET 1");
+    CU_ASSERT_EQUAL_FATAL(R.count, 2);   /* 60000 septets = 393 parts: two MT of <= 250 parts */
+    size_t total = 0;
+    for (size_t i = 0; i < R.count; i++) {
+        struct smstext_measure m;
+        smstext_measure(R.texts[i], strlen(R.texts[i]), &m);
+        CU_ASSERT_TRUE(m.segments <= 250);
+        CU_ASSERT_EQUAL(memcmp(R.texts[i], t + 5 + total, strlen(R.texts[i])), 0);
+        total += strlen(R.texts[i]);
+    }
+    CU_ASSERT_EQUAL(total, n);
+    free(t);
+}
+
+/* Numbers of the items in one LIST page: lines start with "<n> ". */
+static int page_numbers(const char *page, long long *out, int cap)
+{
+    int k = 0;
+    const char *p = page;
+    while (*p && k < cap) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end != p && *end == ' ')
+            out[k++] = v;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return k;
+}
+
+static void test_list_pages_within_segments(void)
+{
+    setup();
+    reg_alice();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "Nothing stored yet"));
+    for (int i = 1; i <= 40; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "SAVE message number %d with some text after it", i);
+        say1(PHONE1, t);
+    }
+    bool seen[41] = { false };
+    int pages = 0;
+    for (int p = 1; p <= 20; p++) {
+        char cmd[16];
+        snprintf(cmd, sizeof cmd, "LIST %d", p);
+        CU_ASSERT_EQUAL(mo(PHONE1, cmd), CORE_OK);
+        CU_ASSERT_EQUAL_FATAL(R.count, 1);
+        const char *page = R.texts[0];
+        CU_ASSERT_TRUE(core_text_fits(page, strlen(page), 2));
+        long long ns[64];
+        int k = page_numbers(page, ns, 64);
+        if (has(page, "Nothing stored"))
+            break;
+        pages++;
+        CU_ASSERT_TRUE(k > 0);
+        for (int i = 0; i < k; i++) {
+            CU_ASSERT_TRUE(ns[i] >= 1 && ns[i] <= 40);
+            CU_ASSERT_FALSE(seen[ns[i]]);   /* no item on two pages */
+            seen[ns[i]] = true;
+            if (i > 0)
+                CU_ASSERT_TRUE(ns[i] < ns[i - 1]);   /* newest first */
+        }
+        char next[32];
+        snprintf(next, sizeof next, "More: LIST %d", p + 1);
+        bool last = true;
+        for (int n = 1; n <= 40; n++)
+            last &= seen[n];
+        CU_ASSERT_EQUAL(has(page, next), !last);
+        if (last)
+            break;
+    }
+    CU_ASSERT_TRUE(pages >= 3);
+    for (int n = 1; n <= 40; n++)
+        CU_ASSERT_TRUE(seen[n]);
+    /* page past the end; a bad argument */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST 99"), "Nothing stored yet"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST foo"), "Usage: LIST"));
+    /* Chinese: the page and the trailer in Chinese, within the segments (UCS-2) */
+    mo(PHONE1, "列表");
+    CU_ASSERT_TRUE(core_text_fits(R.texts[0], strlen(R.texts[0]), 2));
+    CU_ASSERT_TRUE(has(R.texts[0], "更多:列表 2"));
+}
+
+static void test_list_preview_chinese_and_one_segment_config(void)
+{
+    setup();
+    cfg.list_segments = 1;
+    core_free(C);
+    C = core_new(&cfg);
+    reg_alice();
+    say1(PHONE1, "SAVE 第一条短信内容比较长一些用来测试预览截断是否正确工作");
+    say1(PHONE1, "SAVE second");
+    mo(PHONE1, "LIST");
+    CU_ASSERT_TRUE(core_text_fits(R.texts[0], strlen(R.texts[0]), 1));
+    CU_ASSERT_TRUE(has(R.texts[0], "2 "));
+    CU_ASSERT_TRUE(has(R.texts[0], "第一条短信"));
+    CU_ASSERT_TRUE(has(R.texts[0], ".."));   /* the long one is a preview */
+}
+
+static void test_get_ranges_and_errors(void)
+{
+    setup();
+    reg_alice();
+    for (int i = 1; i <= 9; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "SAVE m%d", i);
+        say1(PHONE1, t);
+    }
+    mo(PHONE1, "GET 1,3");
+    CU_ASSERT_EQUAL_FATAL(R.count, 2);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "m1");
+    CU_ASSERT_STRING_EQUAL(R.texts[1], "m3");
+    mo(PHONE1, "GET 2-4");
+    CU_ASSERT_EQUAL_FATAL(R.count, 3);
+    CU_ASSERT_STRING_EQUAL(R.texts[2], "m4");
+    mo(PHONE1, "GET 6-4");
+    CU_ASSERT_EQUAL_FATAL(R.count, 3);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "m4");
+    mo(PHONE1, "GET 1, 2，3、4");   /* ASCII, full-width and ideographic commas */
+    CU_ASSERT_EQUAL(R.count, 4);
+    mo(PHONE1, "下载 7");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "m7");
+    /* the cap on one GET */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET 1-9"), "at most 5"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET 1-999999999999"), "at most 5"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "下载 1-9"), "最多 5"));
+    /* missing numbers are named after what was found */
+    mo(PHONE1, "GET 9,99,C3");
+    CU_ASSERT_EQUAL_FATAL(R.count, 2);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "m9");
+    CU_ASSERT_TRUE(has(R.texts[1], "Not found: 99, C3"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET x"), "numbers like"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET 0"), "numbers like"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET 1-"), "numbers like"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET M1-C3"), "numbers like"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET"), "Usage: GET"));
+}
+
+static void test_get_mms_and_contact(void)
+{
+    setup();
+    reg_alice();
+    char uid[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_phone_lookup(S, PHONE1, uid), STORE_OK);
+    CU_ASSERT_EQUAL(fake_store_add_mms(S, uid, "8613900000009", "Trip", "photos from the beach"), 1);
+    mo(PHONE1, "GET M1");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "MMS M1: Trip photos from the beach"));
+    CU_ASSERT_TRUE(has(R.texts[0], "http://vault.example/"));
+    mo(PHONE1, "LIST MMS");
+    CU_ASSERT_TRUE(has(R.texts[0], "M1 "));
+    CU_ASSERT_TRUE(has(R.texts[0], "Trip"));
+
+    CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang San 13800138000"), "Contact saved as C1: Zhang San"));
+    mo(PHONE1, "GET C1");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "BEGIN:VCARD"));
+    CU_ASSERT_TRUE(has(R.texts[0], "FN:Zhang San"));
+    CU_ASSERT_TRUE(has(R.texts[0], "TEL:13800138000"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "联系人 张三 +8613900000000"), "联系人已保存为 C2:张三"));
+    /* a newer upload of the same name is the current number (patent) */
+    say1(PHONE1, "CONTACT Zhang San 13700000000");
+    mo(PHONE1, "LIST C");
+    CU_ASSERT_TRUE(has(R.texts[0], "C3 Zhang San 13700000000\n"));
+    CU_ASSERT_TRUE(has(R.texts[0], "C1 Zhang San 13800138000 (old)"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang"), "Usage: CONTACT"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang abc"), "Usage: CONTACT"));
+}
+
+static void test_vcard_message_is_saved_as_contact(void)
+{
+    setup();
+    reg_alice();
+    const char *card = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Li;Lei\r\nTEL;CELL:13911112222\r\nEND:VCARD\r\n";
+    CU_ASSERT_TRUE(has(say1(PHONE1, card), "Contact saved as C1: Lei Li"));
+    mo(PHONE1, "GET C1");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], card);   /* stored as received */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"), "no name or number"));
+    /* from a phone without an account: the registration hint */
+    CU_ASSERT_TRUE(has(say1(PHONE2, card), "REG <user>"));
+}
+
+static void test_delete_and_numbers_never_reused(void)
+{
+    setup();
+    reg_alice();
+    say1(PHONE1, "SAVE one");
+    say1(PHONE1, "SAVE two");
+    say1(PHONE1, "SAVE three");
+    CU_ASSERT_TRUE(has(say1(PHONE1, "DEL 1,2"), "Deleted 2, freed 6 B."));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET 1"), "Not found: 1"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "DEL 1"), "Nothing deleted"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE four"), "Saved as 4."));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "删除 3-4"), "已删除 2 条"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "DEL 1-100000"), "at most 500"));
+    char uid[STORE_ID_LEN];
+    store_phone_lookup(S, PHONE1, uid);
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), 0);
+}
+
+static void test_space_and_growth(void)
+{
+    /* small quota: 2 KB, grow by 4 KB when less than 1 KB would be left */
+    cfg = (struct core_config){ .list_segments = 2, .get_max = 5, .del_max = 500, .web_url = "",
+                                .repeat_answers = 3, .repeat_quiet_s = 3600 };
+    setup_with(2048, 1024, 4096, 8192);
+    reg_alice();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "Used 0 B of 2 KB. SMS 0, MMS 0, contacts 0."));
+    char t[600] = "SAVE ";
+    memset(t + 5, 'x', 500);
+    t[505] = '\0';
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "Used 500 B of 2 KB"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "Used 1000 B of 2 KB"));
+    /* under 1 KB would be left: the space grows by the step (patent step 2) */
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "Your space grew to 6 KB"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "空间"), "已用 1.5 KB / 6 KB。短信 3"));
+    for (int i = 0; i < 20; i++)
+        mo(PHONE1, t);
+    CU_ASSERT_TRUE(has(R.texts[0], "no space left"));
+    memcpy(t, "保存 ", 7);   /* same length in bytes as "SAVE " + 2 */
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "空间不足"));
+}
+
+static void test_login_from_second_phone_and_throttle(void)
+{
+    setup();
+    reg_alice();
+    say1(PHONE1, "SAVE from phone one");
+    CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice wrongpass"), "Wrong user name or password"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN nobody pass1234"), "Wrong user name or password"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "login alice pass1234"), "Logged in as alice"));
+    mo(PHONE2, "GET 1");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "from phone one");
+    /* failed logins slow down per account */
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice bad"), "Wrong"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice pass1234"), "Too many wrong tries. Wait 1 min"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "登录 alice pass1234"), "分钟后再试"));
+}
+
+static void test_pass_and_lang(void)
+{
+    setup();
+    reg_alice();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "PASS wrongold newpass99"), "Wrong old password"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "PASS pass1234 short"), "8-128"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "PASS pass1234 newpass99"), "Password changed"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice newpass99"), "Logged in"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "密码 newpass99 newpass100"), "密码已修改"));
+    /* language: "?" and unknown text follow the stored language */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "Unknown command"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LANG ZH"), "以后用中文回复"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "保存 内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "blah blah"), "无法识别"));
+    /* an English command word is still answered in English */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "Used"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "语言 英文"), "English"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LANG FR"), "Usage: LANG EN|ZH"));
+}
+
+static void test_find(void)
+{
+    setup();
+    reg_alice();
+    say1(PHONE1, "SAVE meet at the station");
+    say1(PHONE1, "SAVE lunch tomorrow");
+    say1(PHONE1, "CONTACT Station Master 13800001111");
+    mo(PHONE1, "FIND station");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "1 "));
+    CU_ASSERT_TRUE(has(R.texts[0], "meet at the station"));
+    CU_ASSERT_TRUE(has(R.texts[0], "C1 Station Master"));
+    CU_ASSERT_FALSE(has(R.texts[0], "lunch"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "查找 火车"), "没有找到"));
+}
+
+static void test_not_commands(void)
+{
+    setup();
+    reg_alice();
+    /* nothing is sent to alphanumeric senders */
+    CU_ASSERT_EQUAL(mo("CHINAMOBILE", "HELP"), CORE_IGNORED);
+    CU_ASSERT_EQUAL(mo("", "HELP"), CORE_IGNORED);
+    CU_ASSERT_EQUAL(R.count, 0);
+    /* binary and lone fragments never run */
+    CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE x", 6, CORE_MO_BINARY), CORE_IGNORED);
+    CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE x", 6, CORE_MO_FRAGMENT), CORE_IGNORED);
+    CU_ASSERT_EQUAL(fake_store_outbox_count(S), 1);   /* only the welcome */
+    /* undecodable text gets a clear error */
+    CU_ASSERT_EQUAL(mo_flags(PHONE1, "", 0, CORE_MO_BAD_TEXT), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "could not be read"));
+    CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE \xC0\xAF", 7, 0), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "could not be read"));
+    char uid[STORE_ID_LEN];
+    store_phone_lookup(S, PHONE1, uid);
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), 0);
+    /* empty text: the short help */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "   "), "Unknown command"));
+}
+
+static void test_repeated_unknown_text_goes_quiet(void)
+{
+    setup();
+    reg_alice();
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_TRUE(has(say1(PHONE1, "spam spam"), "Unknown command"));
+    CU_ASSERT_EQUAL(mo(PHONE1, "spam spam"), CORE_IGNORED);
+    CU_ASSERT_EQUAL(R.count, 0);
+    /* another text, and the same text from another phone, are answered */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "other"), "Unknown"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "spam spam"), "REG"));
+    /* commands still work */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE ok"), "Saved"));
+    /* after the quiet time it is answered again */
+    clock_now += 3600;
+    CU_ASSERT_TRUE(has(say1(PHONE1, "spam spam"), "Unknown"));
+    clock_now -= 3600;
+    /* the table is bounded: many phones do not grow it */
+    for (int i = 0; i < 2000; i++) {
+        char ph[24];
+        snprintf(ph, sizeof ph, "86139%08d", i);
+        mo(ph, "x");
+    }
+    CU_ASSERT_EQUAL(R.count, 1);
+}
+
+static void test_store_retry_propagates(void)
+{
+    setup();
+    reg_alice();
+    fake_store_fail(S, "store_sms_add", STORE_RETRY);
+    CU_ASSERT_EQUAL(mo(PHONE1, "SAVE x"), CORE_RETRY);
+    fake_store_fail(S, "store_outbox_enqueue", STORE_ERR);
+    CU_ASSERT_EQUAL(mo(PHONE1, "SAVE y"), CORE_ERR);
+    fake_store_fail(S, "store_phone_lookup", STORE_RETRY);
+    CU_ASSERT_EQUAL(mo(PHONE1, "LIST"), CORE_RETRY);
+    fake_store_fail(S, "store_user_create", STORE_RETRY);
+    CU_ASSERT_EQUAL(mo(PHONE2, "REG bob pass1234"), CORE_RETRY);
+}
+
+static char *logged;
+
+static void capture(enum log_level level, const char *line, void *ctx)
+{
+    size_t a = logged ? strlen(logged) : 0, b = strlen(line);
+    logged = realloc(logged, a + b + 2);
+    memcpy(logged + a, line, b);
+    logged[a + b] = '\n';
+    logged[a + b + 1] = '\0';
+}
+
+static void test_passwords_never_logged(void)
+{
+    setup();
+    log_set_level(LOG_DEBUG);
+    log_set_sink(capture, NULL);
+    mo(PHONE1, "REG carol Secr3tPassA");
+    mo(PHONE2, "LOGIN carol Secr3tPassB");
+    fake_store_fail(S, "store_user_login", STORE_ERR);
+    mo(PHONE2, "LOGIN carol Secr3tPassC");
+    fake_store_fail(S, "store_user_set_password", STORE_ERR);
+    mo(PHONE1, "PASS Secr3tPassA Secr3tPassD");
+    log_set_sink(NULL, NULL);
+    log_set_level(LOG_INFO);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(logged);   /* the failures were logged ... */
+    CU_ASSERT_PTR_NULL(strstr(logged, "Secr3t"));   /* ... without the passwords */
+    for (size_t i = 0; i < fake_store_outbox_count(S); i++)
+        CU_ASSERT_PTR_NULL(strstr(fake_store_outbox_text(S, i, NULL), "Secr3t"));
+    free(logged);
+    logged = NULL;
+}
+
+static void test_every_fixed_reply_fits_one_segment(void)
+{
+    for (int id = 0; id < T_COUNT; id++) {
+        for (int l = 0; l < 2; l++) {
+            const char *f = core_text_format((enum core_text_id)id, (enum core_lang)l);
+            struct smstext_measure m;
+            smstext_measure(f, strlen(f), &m);
+            CU_ASSERT_EQUAL(m.segments, 1);
+            if (l == CORE_EN && id != T_USAGE)
+                CU_ASSERT_TRUE(m.gsm);   /* English costs 7 bits a character */
+        }
+    }
+}
+
+static void test_fit_edges(void)
+{
+    /* 80 euro signs are 160 septets: exactly one segment; 81 are cut to 80 */
+    char eur[81 * 3 + 1];
+    for (int i = 0; i < 81; i++)
+        memcpy(eur + 3 * i, "\xE2\x82\xAC", 3);
+    eur[243] = '\0';
+    CU_ASSERT_TRUE(core_text_fits(eur, 240, 1));
+    CU_ASSERT_EQUAL(core_text_fit(eur, 243, 1), 240);
+    /* emoji are surrogate pairs: 36 of them are 72 units, cut to 35, never half a pair */
+    char emo[36 * 4 + 1];
+    for (int i = 0; i < 36; i++)
+        memcpy(emo + 4 * i, "🌏", 4);
+    CU_ASSERT_EQUAL(core_text_fit(emo, 144, 1), 140);
+    /* 100 Chinese characters cut to 70; in two segments to 134 (2 x 67) */
+    char zh[100 * 3 + 1];
+    for (int i = 0; i < 100; i++)
+        memcpy(zh + 3 * i, "字", 3);
+    CU_ASSERT_EQUAL(core_text_fit(zh, 300, 1), 210);
+    CU_ASSERT_EQUAL(core_text_fit(zh, 300, 2), 300);
+    /* one Chinese character turns 150 ASCII into UCS-2: then 2 segments of 67 */
+    char mix[160];
+    memset(mix, 'a', 150);
+    memcpy(mix + 150, "字", 3);
+    CU_ASSERT_FALSE(core_text_fits(mix, 153, 1));
+    CU_ASSERT_TRUE(core_text_fits(mix, 153, 3));
+    CU_ASSERT_EQUAL(core_text_fit(mix, 153, 2), 134);
+    /* a reply with a long user-supplied part is cut to one segment */
+    char *r = core_text_reply(T_CONTACT_OK, CORE_EN, 7LL,
+                              "A very long contact name that goes on and on and on and on and on and on "
+                              "and on and on and on and on and on and on and on and on and on and end");
+    CU_ASSERT_TRUE(core_text_fits(r, strlen(r), 1));
+    CU_ASSERT_EQUAL(strncmp(r, "Contact saved as C7: A very long", 32), 0);
+    free(r);
+    char b[32];
+    core_text_bytes(512, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "512 B");
+    core_text_bytes(1536, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "1.5 KB");
+    core_text_bytes(10 << 20, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "10 MB");
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    CU_pSuite s = CU_add_suite("core", NULL, NULL);
+    CU_add_test(s, "help and aliases", test_help_and_aliases);
+    CU_add_test(s, "unbound phone gets registration hint", test_unbound_phone_gets_registration_hint);
+    CU_add_test(s, "register", test_register);
+    CU_add_test(s, "save verbatim, whitespace tolerant", test_save_verbatim_and_whitespace);
+    CU_add_test(s, "get byte-exact, GSM/UCS-2 edges", test_get_byte_exact_gsm_ucs2_edges);
+    CU_add_test(s, "get header option", test_get_header_option);
+    CU_add_test(s, "very long body split for bearerbox", test_very_long_body_is_split_for_bearerbox);
+    CU_add_test(s, "list pages within segments", test_list_pages_within_segments);
+    CU_add_test(s, "list preview chinese, one-segment config", test_list_preview_chinese_and_one_segment_config);
+    CU_add_test(s, "get ranges and errors", test_get_ranges_and_errors);
+    CU_add_test(s, "get mms and contact", test_get_mms_and_contact);
+    CU_add_test(s, "vcard message saved as contact", test_vcard_message_is_saved_as_contact);
+    CU_add_test(s, "delete; numbers never reused", test_delete_and_numbers_never_reused);
+    CU_add_test(s, "space and growth", test_space_and_growth);
+    CU_add_test(s, "login from second phone, throttle", test_login_from_second_phone_and_throttle);
+    CU_add_test(s, "pass and lang", test_pass_and_lang);
+    CU_add_test(s, "find", test_find);
+    CU_add_test(s, "not commands", test_not_commands);
+    CU_add_test(s, "repeated unknown text goes quiet", test_repeated_unknown_text_goes_quiet);
+    CU_add_test(s, "store retry propagates", test_store_retry_propagates);
+    CU_add_test(s, "passwords never logged", test_passwords_never_logged);
+    CU_add_test(s, "every fixed reply fits one segment", test_every_fixed_reply_fits_one_segment);
+    CU_add_test(s, "fit edges", test_fit_edges);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    fake_store_free(S);
+    core_free(C);
+    core_replies_cleanup(&R);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,629 @@
+/*
+ * fake_store — in-memory store for the engine's unit tests (see fake_store.h).
+ * Linear arrays everywhere: tests hold a few dozen rows.
+ */
+#define _GNU_SOURCE
+#include "fake_store.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "utf8.h"
+
+struct f_user {
+    char id[STORE_ID_LEN];
+    char *name, *pass;
+    char lang[3];
+    long long allocated, used, next[3];
+    int failures;
+};
+
+struct f_item {
+    char user[STORE_ID_LEN];
+    enum store_kind kind;
+    long long n, size;
+    char *a, *b, *c;        /* sms: peer, body; mms: peer, subject, text; contact: name, number, vcard */
+    size_t c_len, b_len;
+    time_t at;
+};
+
+struct f_phone {
+    char msisdn[32];
+    char user[STORE_ID_LEN];
+};
+
+struct f_out {
+    char *msisdn, *text;
+    size_t len;
+};
+
+struct store {
+    long long initial, threshold, step, cap;
+    struct f_user users[64];
+    size_t nusers;
+    struct f_phone phones[64];
+    size_t nphones;
+    struct f_item *items;
+    size_t nitems;
+    struct f_out *out;
+    size_t nout;
+    char fail_fn[64];
+    enum store_result fail_r;
+    int next_user;
+};
+
+const char *store_result_name(enum store_result r)
+{
+    static const char *const n[] = { "ok", "not_found", "no_space", "conflict", "retry",
+                                     "invalid", "denied", "throttled", "error" };
+    return (unsigned)r < 9 ? n[r] : "?";
+}
+
+struct store *fake_store_new(long long initial, long long threshold, long long step, long long cap)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->initial = initial;
+    s->threshold = threshold;
+    s->step = step;
+    s->cap = cap;
+    return s;
+}
+
+void fake_store_free(struct store *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nusers; i++) {
+        free(s->users[i].name);
+        free(s->users[i].pass);
+    }
+    for (size_t i = 0; i < s->nitems; i++) {
+        free(s->items[i].a);
+        free(s->items[i].b);
+        free(s->items[i].c);
+    }
+    for (size_t i = 0; i < s->nout; i++) {
+        free(s->out[i].msisdn);
+        free(s->out[i].text);
+    }
+    free(s->items);
+    free(s->out);
+    free(s);
+}
+
+void fake_store_fail(struct store *s, const char *fn, enum store_result r)
+{
+    snprintf(s->fail_fn, sizeof s->fail_fn, "%s", fn);
+    s->fail_r = r;
+}
+
+/* Injected failure for fn, once. */
+static bool failing(struct store *s, const char *fn, enum store_result *r)
+{
+    if (strcmp(s->fail_fn, fn) != 0)
+        return false;
+    s->fail_fn[0] = '\0';
+    *r = s->fail_r;
+    return true;
+}
+#define FAIL_POINT(s, fn)                     \
+    do {                                      \
+        enum store_result fr_;                \
+        if (failing((s), (fn), &fr_))         \
+            return fr_;                       \
+    } while (0)
+
+size_t fake_store_outbox_count(struct store *s) { return s->nout; }
+
+const char *fake_store_outbox_text(struct store *s, size_t i, size_t *len)
+{
+    if (len)
+        *len = s->out[i].len;
+    return s->out[i].text;
+}
+
+const char *fake_store_outbox_msisdn(struct store *s, size_t i) { return s->out[i].msisdn; }
+
+static struct f_user *user_by_id(struct store *s, const char *id)
+{
+    for (size_t i = 0; i < s->nusers; i++)
+        if (strcmp(s->users[i].id, id) == 0)
+            return &s->users[i];
+    return NULL;
+}
+
+static struct f_user *user_by_name(struct store *s, const char *name)
+{
+    for (size_t i = 0; i < s->nusers; i++)
+        if (strcasecmp(s->users[i].name, name) == 0)
+            return &s->users[i];
+    return NULL;
+}
+
+size_t fake_store_count(struct store *s, const char *user_id, enum store_kind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nitems; i++)
+        if (s->items[i].kind == kind && strcmp(s->items[i].user, user_id) == 0)
+            n++;
+    return n;
+}
+
+enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in, long long *id_out)
+{
+    FAIL_POINT(s, "store_outbox_enqueue");
+    s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
+    s->out[s->nout].msisdn = xstrdup(in->msisdn);
+    s->out[s->nout].text = xmemdup0(in->text, in->text_len);
+    s->out[s->nout].len = in->text_len;
+    *id_out = (long long)++s->nout;
+    return STORE_OK;
+}
+
+static bool valid_username(const char *u)
+{
+    size_t n = strlen(u);
+    if (n < STORE_USERNAME_MIN || n > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)u[i]) && !strchr("_.-", u[i]))
+            return false;
+    return true;
+}
+
+static bool valid_password(const char *p)
+{
+    size_t n = strlen(p);
+    return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
+}
+
+enum store_result store_user_create(struct store *s, const char *username, const char *password,
+                                    const char *lang, char id_out[STORE_ID_LEN])
+{
+    FAIL_POINT(s, "store_user_create");
+    if (!valid_username(username) || !valid_password(password))
+        return STORE_INVALID;
+    if (user_by_name(s, username))
+        return STORE_CONFLICT;
+    struct f_user *u = &s->users[s->nusers++];
+    memset(u, 0, sizeof *u);
+    snprintf(u->id, sizeof u->id, "00000000-0000-4000-8000-%012d", ++s->next_user);
+    u->name = xstrdup(username);
+    u->pass = xstrdup(password);
+    snprintf(u->lang, sizeof u->lang, "%s", lang);
+    u->allocated = s->initial;
+    memcpy(id_out, u->id, STORE_ID_LEN);
+    return STORE_OK;
+}
+
+enum store_result store_user_login(struct store *s, const char *username, const char *password,
+                                   char id_out[STORE_ID_LEN], int *retry_after)
+{
+    FAIL_POINT(s, "store_user_login");
+    struct f_user *u = user_by_name(s, username);
+    if (u == NULL)
+        return STORE_DENIED;
+    if (u->failures >= 5) {
+        u->failures++;
+        if (retry_after)
+            *retry_after = 60 << (u->failures - 6 < 4 ? u->failures - 6 : 4);
+        return STORE_THROTTLED;
+    }
+    if (strcmp(u->pass, password) != 0) {
+        u->failures++;
+        return STORE_DENIED;
+    }
+    u->failures = 0;
+    memcpy(id_out, u->id, STORE_ID_LEN);
+    return STORE_OK;
+}
+
+enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out)
+{
+    FAIL_POINT(s, "store_user_get");
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    memset(out, 0, sizeof *out);
+    memcpy(out->id, u->id, STORE_ID_LEN);
+    out->username = xstrdup(u->name);
+    memcpy(out->lang, u->lang, 3);
+    out->allocated_bytes = u->allocated;
+    out->used_bytes = u->used;
+    return STORE_OK;
+}
+
+void store_user_cleanup(struct store_user *u)
+{
+    free(u->username);
+    u->username = NULL;
+}
+
+enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang)
+{
+    FAIL_POINT(s, "store_user_set_lang");
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    snprintf(u->lang, sizeof u->lang, "%s", lang);
+    return STORE_OK;
+}
+
+enum store_result store_user_set_password(struct store *s, const char *user_id,
+                                          const char *old_password, const char *new_password)
+{
+    FAIL_POINT(s, "store_user_set_password");
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    if (!valid_password(new_password))
+        return STORE_INVALID;
+    if (strcmp(u->pass, old_password) != 0) {
+        u->failures++;
+        return STORE_DENIED;
+    }
+    free(u->pass);
+    u->pass = xstrdup(new_password);
+    return STORE_OK;
+}
+
+enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
+{
+    FAIL_POINT(s, "store_phone_bind");
+    for (size_t i = 0; i < s->nphones; i++) {
+        if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
+            memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
+            return STORE_OK;
+        }
+    }
+    snprintf(s->phones[s->nphones].msisdn, 32, "%s", msisdn);
+    memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
+    return STORE_OK;
+}
+
+enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+{
+    FAIL_POINT(s, "store_phone_lookup");
+    for (size_t i = 0; i < s->nphones; i++) {
+        if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
+            memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
+            return STORE_OK;
+        }
+    }
+    return STORE_NOT_FOUND;
+}
+
+/* Charge size to u, growing the allocation the way the store does. */
+static enum store_result charge(struct store *s, struct f_user *u, long long size)
+{
+    if (u->allocated - u->used - size < s->threshold) {
+        long long grow = s->step;
+        if (u->used + size + s->threshold > u->allocated + grow)
+            grow = u->used + size + s->threshold - u->allocated;
+        if (u->allocated + grow <= s->cap)
+            u->allocated += grow;
+    }
+    if (u->used + size > u->allocated)
+        return STORE_NO_SPACE;
+    u->used += size;
+    return STORE_OK;
+}
+
+static struct f_item *new_item(struct store *s, struct f_user *u, enum store_kind kind, long long size)
+{
+    s->items = xrealloc(s->items, (s->nitems + 1) * sizeof *s->items);
+    struct f_item *it = &s->items[s->nitems++];
+    memset(it, 0, sizeof *it);
+    memcpy(it->user, u->id, STORE_ID_LEN);
+    it->kind = kind;
+    it->n = ++u->next[kind];
+    it->size = size;
+    it->at = time(NULL);
+    return it;
+}
+
+enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                long long *n_out)
+{
+    FAIL_POINT(s, "store_sms_add");
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    if (in->body_len == 0 || in->body_len > STORE_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
+        return STORE_INVALID;
+    enum store_result r = charge(s, u, (long long)in->body_len);
+    if (r != STORE_OK)
+        return r;
+    struct f_item *it = new_item(s, u, STORE_SMS, (long long)in->body_len);
+    it->a = xstrdup(in->peer ? in->peer : "");
+    it->b = xmemdup0(in->body, in->body_len);
+    it->b_len = in->body_len;
+    *n_out = it->n;
+    return STORE_OK;
+}
+
+static struct f_item *find_item(struct store *s, const char *user_id, enum store_kind kind, long long n)
+{
+    for (size_t i = 0; i < s->nitems; i++)
+        if (s->items[i].kind == kind && s->items[i].n == n && strcmp(s->items[i].user, user_id) == 0)
+            return &s->items[i];
+    return NULL;
+}
+
+enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out)
+{
+    FAIL_POINT(s, "store_sms_get");
+    struct f_item *it = find_item(s, user_id, STORE_SMS, n);
+    if (it == NULL)
+        return STORE_NOT_FOUND;
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->peer = xstrdup(it->a);
+    out->body = xmemdup0(it->b, it->b_len);
+    out->body_len = it->b_len;
+    out->saved_at = it->at;
+    out->size_bytes = it->size;
+    snprintf(out->source, sizeof out->source, "sms");
+    return STORE_OK;
+}
+
+void store_sms_cleanup(struct store_sms *m)
+{
+    free(m->peer);
+    free(m->body);
+    m->peer = m->body = NULL;
+}
+
+void store_sms_list_cleanup(struct store_sms_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        store_sms_cleanup(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+/* Every word of search occurs in one of the fields (case-insensitive). */
+static bool matches(const char *search, const char *f1, const char *f2, const char *f3)
+{
+    if (search == NULL)
+        return true;
+    char *copy = xstrdup(search), *save = NULL;
+    bool ok = true;
+    for (char *w = strtok_r(copy, " ", &save); w && ok; w = strtok_r(NULL, " ", &save))
+        ok = strcasestr(f1, w) || strcasestr(f2, w) || (f3 && strcasestr(f3, w));
+    free(copy);
+    return ok;
+}
+
+/* Indexes of the user's items of kind, newest first, after paging. */
+static size_t page_items(struct store *s, const char *user_id, enum store_kind kind,
+                         const struct store_page *pg, size_t *idx, bool *more)
+{
+    size_t n = 0;
+    *more = false;
+    for (size_t i = s->nitems; i-- > 0;) {
+        struct f_item *it = &s->items[i];
+        if (it->kind != kind || strcmp(it->user, user_id) != 0)
+            continue;
+        if (pg->before_n && it->n >= pg->before_n)
+            continue;
+        if (!matches(pg->search, it->a, it->b, kind == STORE_SMS ? NULL : it->c))
+            continue;
+        if (n == (size_t)pg->limit) {
+            *more = true;
+            break;
+        }
+        idx[n++] = i;
+    }
+    return n;
+}
+
+enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
+                                 struct store_sms_list *out)
+{
+    FAIL_POINT(s, "store_sms_list");
+    size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
+    bool more;
+    size_t n = page_items(s, user_id, STORE_SMS, page, idx, &more);
+    memset(out, 0, sizeof *out);
+    out->items = xcalloc(n + 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++)
+        store_sms_get(s, user_id, s->items[idx[i]].n, &out->items[i]);
+    out->count = n;
+    out->more = more;
+    free(idx);
+    return STORE_OK;
+}
+
+long long fake_store_add_mms(struct store *s, const char *user_id, const char *peer,
+                             const char *subject, const char *text)
+{
+    struct f_user *u = user_by_id(s, user_id);
+    long long size = (long long)(strlen(text) + strlen(subject));
+    if (u == NULL || charge(s, u, size) != STORE_OK)
+        return 0;
+    struct f_item *it = new_item(s, u, STORE_MMS, size);
+    it->a = xstrdup(peer);
+    it->b = xstrdup(subject);
+    it->c = xstrdup(text);
+    return it->n;
+}
+
+enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
+{
+    FAIL_POINT(s, "store_mms_get");
+    struct f_item *it = find_item(s, user_id, STORE_MMS, n);
+    if (it == NULL)
+        return STORE_NOT_FOUND;
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->peer = xstrdup(it->a);
+    out->subject = xstrdup(it->b);
+    out->text = xstrdup(it->c);
+    out->saved_at = it->at;
+    out->size_bytes = it->size;
+    out->nparts = 1;
+    return STORE_OK;
+}
+
+void store_mms_cleanup(struct store_mms *m)
+{
+    free(m->peer);
+    free(m->subject);
+    free(m->text);
+    m->peer = m->subject = m->text = NULL;
+}
+
+void store_mms_list_cleanup(struct store_mms_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        store_mms_cleanup(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
+                                 struct store_mms_list *out)
+{
+    FAIL_POINT(s, "store_mms_list");
+    size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
+    bool more;
+    size_t n = page_items(s, user_id, STORE_MMS, page, idx, &more);
+    memset(out, 0, sizeof *out);
+    out->items = xcalloc(n + 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++)
+        store_mms_get(s, user_id, s->items[idx[i]].n, &out->items[i]);
+    out->count = n;
+    out->more = more;
+    free(idx);
+    return STORE_OK;
+}
+
+enum store_result store_contact_add(struct store *s, const char *user_id,
+                                    const struct store_contact_new *in, long long *n_out)
+{
+    FAIL_POINT(s, "store_contact_add");
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    if (!in->name[0] || strlen(in->name) > STORE_TEXT_FIELD_MAX || !in->number[0] ||
+        strlen(in->number) > STORE_PEER_MAX)
+        return STORE_INVALID;
+    enum store_result r = charge(s, u, (long long)in->vcard_len);
+    if (r != STORE_OK)
+        return r;
+    struct f_item *it = new_item(s, u, STORE_CONTACT, (long long)in->vcard_len);
+    it->a = xstrdup(in->name);
+    it->b = xstrdup(in->number);
+    it->c = xmemdup0(in->vcard, in->vcard_len);
+    it->c_len = in->vcard_len;
+    *n_out = it->n;
+    return STORE_OK;
+}
+
+enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
+                                    struct store_contact *out)
+{
+    FAIL_POINT(s, "store_contact_get");
+    struct f_item *it = find_item(s, user_id, STORE_CONTACT, n);
+    if (it == NULL)
+        return STORE_NOT_FOUND;
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->name = xstrdup(it->a);
+    out->number = xstrdup(it->b);
+    out->vcard = xmemdup0(it->c, it->c_len);
+    out->vcard_len = it->c_len;
+    out->uploaded_at = it->at;
+    out->size_bytes = it->size;
+    out->current = true;
+    for (size_t i = 0; i < s->nitems; i++) {   /* a newer upload of the same name wins */
+        struct f_item *o = &s->items[i];
+        if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 &&
+            strcasecmp(o->a, it->a) == 0)
+            out->current = false;
+    }
+    return STORE_OK;
+}
+
+void store_contact_cleanup(struct store_contact *c)
+{
+    free(c->name);
+    free(c->number);
+    free(c->vcard);
+    c->name = c->number = c->vcard = NULL;
+}
+
+void store_contact_list_cleanup(struct store_contact_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        store_contact_cleanup(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+enum store_result store_contact_list(struct store *s, const char *user_id,
+                                     const struct store_page *page, struct store_contact_list *out)
+{
+    FAIL_POINT(s, "store_contact_list");
+    size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
+    bool more;
+    size_t n = page_items(s, user_id, STORE_CONTACT, page, idx, &more);
+    memset(out, 0, sizeof *out);
+    out->items = xcalloc(n + 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++)
+        store_contact_get(s, user_id, s->items[idx[i]].n, &out->items[i]);
+    out->count = n;
+    out->more = more;
+    free(idx);
+    return STORE_OK;
+}
+
+enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count,
+                                     long long *deleted_out, long long *freed_bytes_out)
+{
+    FAIL_POINT(s, "store_items_delete");
+    struct f_user *u = user_by_id(s, user_id);
+    long long d = 0, f = 0;
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    for (size_t k = 0; k < count; k++) {
+        struct f_item *it = find_item(s, user_id, kind, ns[k]);
+        if (it == NULL)
+            continue;
+        d++;
+        f += it->size;
+        u->used -= it->size;
+        free(it->a);
+        free(it->b);
+        free(it->c);
+        size_t at = (size_t)(it - s->items);   /* keep upload order for paging */
+        memmove(it, it + 1, (s->nitems - at - 1) * sizeof *it);
+        s->nitems--;
+    }
+    *deleted_out = d;
+    *freed_bytes_out = f;
+    return STORE_OK;
+}
+
+enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out)
+{
+    FAIL_POINT(s, "store_usage_get");
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    memset(out, 0, sizeof *out);
+    out->allocated_bytes = u->allocated;
+    out->used_bytes = u->used;
+    out->sms_count = (long long)fake_store_count(s, user_id, STORE_SMS);
+    out->mms_count = (long long)fake_store_count(s, user_id, STORE_MMS);
+    out->contact_count = (long long)fake_store_count(s, user_id, STORE_CONTACT);
+    return STORE_OK;
+}

@@ -1,0 +1,35 @@
+/*
+ * fake_store — an in-memory implementation of the parts of store.h that the
+ * SMS command engine calls, for the engine's unit tests only (STYLE.md:
+ * core tests may use a fake of the store interface). It keeps the store's
+ * observable rules that replies depend on — username/password limits,
+ * per-kind numbering that is never reused, space that grows by `step` when
+ * less than `threshold` would be left, login throttling after N failures —
+ * and nothing else: no transactions, no SQL, no concurrency.
+ */
+#ifndef SMSVAULT_FAKE_STORE_H
+#define SMSVAULT_FAKE_STORE_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+struct store *fake_store_new(long long initial, long long threshold, long long step, long long cap);
+void fake_store_free(struct store *s);
+
+/* The next call of the named store function returns r (once). */
+void fake_store_fail(struct store *s, const char *fn, enum store_result r);
+
+/* Seed an MMS for a user (the SMS engine cannot receive MMS itself). */
+long long fake_store_add_mms(struct store *s, const char *user_id, const char *peer,
+                             const char *subject, const char *text);
+
+/* Outbox rows queued so far, oldest first. */
+size_t fake_store_outbox_count(struct store *s);
+const char *fake_store_outbox_text(struct store *s, size_t i, size_t *len);
+const char *fake_store_outbox_msisdn(struct store *s, size_t i);
+
+/* Items of a kind stored for a user. */
+size_t fake_store_count(struct store *s, const char *user_id, enum store_kind kind);
+
+#endif
