@@ -68,6 +68,9 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
                                   long long size, st_dup_fn *dup_check, void *dup_ctx,
                                   long long *n_out);
 
+/* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
+enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
+
 /* Search: split words into at most ST_MAX_WORDS ILIKE patterns with %, _ and
  * \ escaped. Returns the count (0: no search), -1 for too many words. */
 #define ST_MAX_WORDS 8
