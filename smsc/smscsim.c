@@ -1084,7 +1084,7 @@ static void ctl_line(struct conn *c, char *line)
 static int ctl_input(struct conn *c)
 {
     /* one WAIT at a time per connection: later lines wait in the buffer */
-    while (!c->waiting && !c->closing) {
+    while (!c->waiting && !c->closing && c->in.len > c->in.off) {
         unsigned char *start = c->in.p + c->in.off;
         unsigned char *nl = memchr(start, '\n', c->in.len - c->in.off);
         if (!nl) {
