@@ -103,6 +103,12 @@ static const struct config_key box_keys[] = {
 };
 
 static struct box_config cfg;
+
+/* Test hook (tests/e2e): SMSVAULT_TEST_DIE_AFTER_COMMIT=n makes the n-th
+ * committed batch end the process before its MOs are acked — the window in
+ * which bearerbox re-sends an MO that was already applied. */
+static long die_after_commit;
+static atomic_long commits;
 static struct core_config core_cfg;
 static struct store_config store_cfg;
 
@@ -312,6 +318,10 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
             if (out[i] == MO_PENDING)
                 ok = run_one(s, core, items[i], &out[i]);
         if (ok && store_tx_commit(s) == STORE_OK) {
+            if (die_after_commit > 0 && atomic_fetch_add(&commits, 1) + 1 == die_after_commit) {
+                log_warn("vaultbox: test-hook exit after commit, before ack");
+                _exit(3);
+            }
             left = 0;
             for (size_t i = 0; i < n; i++) {
                 if (out[i] == MO_PENDING) {
@@ -805,6 +815,8 @@ int main(int argc, char **argv)
         goto out_config;
     }
 
+    if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
+        die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
     gwlib_init();
     log_set_output_level(lvl == LOG_DEBUG ? GW_DEBUG : lvl == LOG_INFO ? GW_INFO
                          : lvl == LOG_WARN ? GW_WARNING : GW_ERROR);
