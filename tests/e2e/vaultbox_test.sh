@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# vaultbox_test.sh <build-dir> — smsvault end to end on the real stack:
+# phonesim -> smscsim -SMPP-> bearerbox (conf/kannel.conf) -> vaultbox ->
+# PostgreSQL, and the replies back. Registration, SAVE / LIST / GET byte-exact
+# (Chinese, emoji, GSM extension), a 400-character message sent as 3 parts,
+# DEL, SPACE and its growth (small quota), contacts (command and vCard),
+# LOGIN from a second phone, wrong password, unbound phone; the same MO UUID
+# delivered twice applied once (vaultbox dies between commit and ack); and
+# vaultbox killed -9 in the middle of 500 SAVEs from 50 phones, after which
+# every SAVE is stored exactly once and every phone got every reply.
+#
+# Needs SMSVAULT_TEST_PGURI (fails without it); creates and drops its own
+# database next to it. Everything on free loopback ports in a temp dir; kills
+# only the PIDs it started; prints logs on failure; fails on ERROR/PANIC in
+# our own logs (vaultbox, smscsim).
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: vaultbox_test.sh <build-dir>}" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${SMSVAULT_TEST_PGURI:?SMSVAULT_TEST_PGURI is not set: this suite needs PostgreSQL}"
+VAR=$(mktemp -d /tmp/sv-vb-e2e.XXXXXX)
+ok=0
+loop_pids=()
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        [[ " ${used_ports:-} " == *" $p "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            used_ports="${used_ports:-} $p"
+            echo "$p"
+            return
+        fi
+    done
+}
+used_ports=
+SV_SMSC_PORT=$(free_port); used_ports+=" $SV_SMSC_PORT"
+SV_SMSC_CTL_PORT=$(free_port); used_ports+=" $SV_SMSC_CTL_PORT"
+SV_BB_ADMIN_PORT=$(free_port); used_ports+=" $SV_BB_ADMIN_PORT"
+SV_BB_BOX_PORT=$(free_port)
+export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
+export SV_SHORTCODE=10659
+
+# A database of our own, next to the one we were given.
+DB=sv_vb_e2e_$$_$RANDOM
+ADMIN_URI=${SMSVAULT_TEST_PGADMIN:-$(sed -E 's/dbname=[^ ]+/dbname=postgres/' <<<"$SMSVAULT_TEST_PGURI")}
+psql -q -X "$ADMIN_URI" -c "CREATE DATABASE $DB" >/dev/null
+export SMSVAULT_PGURI
+SMSVAULT_PGURI=$(sed -E "s/dbname=[^ ]+/dbname=$DB/" <<<"$SMSVAULT_TEST_PGURI")
+[[ $SMSVAULT_PGURI == *"dbname=$DB"* ]] || SMSVAULT_PGURI="$SMSVAULT_PGURI dbname=$DB"
+# small quota so that growth shows within a few messages (patent step 2)
+export SV_VAULTBOX_EXTRA="[quota]
+initial = 3K
+threshold = 1K
+step = 8K"
+
+source "$ROOT/scripts/svc/bearerbox.sh"
+source "$ROOT/scripts/svc/vaultbox.sh"
+
+cleanup() {
+    local p
+    for p in "${loop_pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    svc_vaultbox_stop "$VAR"
+    svc_bearerbox_stop "$VAR"
+    svc_smscsim_stop "$VAR"
+    psql -q -X "$ADMIN_URI" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    if ((ok)); then
+        rm -rf "$VAR"
+    else
+        for f in "$VAR"/log/vaultbox.log "$VAR"/log/smscsim.log "$VAR"/log/bearerbox.log; do
+            echo "===== $f (last 80 lines)"
+            tail -n 80 "$f" 2>/dev/null || true
+        done
+        echo "e2e: FAILED; state kept in $VAR"
+    fi
+}
+trap cleanup EXIT
+
+fail() {
+    echo "e2e: FAIL: $*" >&2
+    exit 1
+}
+
+sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
+hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" "$@"; }
+
+# wait_mt <msisdn>: the next MT to msisdn as text (smscsim control WAIT)
+wait_mt() {
+    local ans f
+    exec 5<>"/dev/tcp/127.0.0.1/$SV_SMSC_CTL_PORT"
+    printf 'WAIT %s 60000\n' "$1" >&5
+    IFS= read -r -t 70 ans <&5 || true
+    exec 5>&-
+    read -r -a f <<<"$ans"
+    [[ ${f[3]:-} == TEXT ]] || return 1
+    printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
+}
+
+# expect <msisdn> <text> <pattern>: the reply contains pattern (grep -F)
+expect() {
+    local got
+    got=$(phone --from "$1" --timeout 20000 "$2") || fail "'$2' from $1: no reply"
+    grep -qF -- "$3" <<<"$got" || fail "'$2' from $1: expected '$3', got: $got"
+    echo "e2e: ok $1 '${2:0:40}' -> '${3}'"
+}
+
+# expect_exact <msisdn> <command> <text>: the one reply is text, byte-exact
+expect_exact() {
+    local got want
+    want=$(hex_of "$3")
+    got=$(phone --from "$1" --hex --timeout 20000 "$2") || fail "'$2': no reply"
+    [[ $got == "$want" ]] || fail "'$2': reply differs: want $want got $got"
+    echo "e2e: ok $1 '$2' byte-exact (${#3} chars)"
+}
+
+svc_smscsim_start "$VAR" || fail "smscsim did not start"
+svc_bearerbox_start "$VAR" || fail "bearerbox did not start"
+svc_vaultbox_start "$VAR" || fail "vaultbox did not start"
+
+A=8613800000001 B=8613800000002 C=8613800000003 D=8613800000004
+
+# --- unbound phone, registration
+expect $A "SAVE before registering" "REG <user> <password>"
+expect $A "REG alice pass1234" "Welcome alice!"
+expect $B "REG alice otherpass9" "is taken"
+[[ $(sql "SELECT count(*) FROM sms") == 0 ]] || fail "an unbound phone's SAVE was stored"
+
+# --- save, list, get byte-exact
+expect $A "SAVE 你好 🌏" "Saved as 1."
+expect $A 'SAVE €[]{}~|^\@' "Saved as 2."
+expect $A "保存 短信保险箱 😀👍" "已保存为 3"
+expect $A "LIST" "1 "
+expect $A "LIST" "你好 🌏"
+expect_exact $A "GET 1" "你好 🌏"
+expect_exact $A "GET 2" '€[]{}~|^\@'
+expect_exact $A "下载 3" "短信保险箱 😀👍"
+
+# --- a 400-character message goes in as 3 parts and comes back whole
+long=$(printf 'Part%.0s' {1..99})1234
+[[ ${#long} == 400 ]] || fail "test text is ${#long} chars"
+expect $A "SAVE $long" "Saved as 4."
+expect_exact $A "GET 4" "$long"
+
+# --- delete, space and its growth
+expect $A "DEL 1" "Deleted 1"
+expect $A "GET 1" "Not found: 1"
+expect $A "SPACE" "of 3 KB. SMS 3"
+big=$(printf 'x%.0s' {1..900})
+expect $A "SAVE $big" "Saved as 5."
+expect $A "SAVE $big" "Your space grew to 11 KB"
+expect $A "SPACE" "of 11 KB. SMS 5"
+[[ $(sql "SELECT count(*) FROM users u WHERE used_bytes <> (SELECT coalesce(sum(size_bytes),0) FROM sms s WHERE s.user_id = u.id)") == 0 ]] \
+    || fail "used_bytes differs from the sum of the items"
+
+# --- contacts: command, vCard in, vCard out
+expect $A "CONTACT Zhang San 13800138000" "Contact saved as C1: Zhang San"
+card=$'BEGIN:VCARD\r\nVERSION:2.1\r\nN:Li;Lei\r\nTEL;CELL:13911112222\r\nEND:VCARD\r\n'
+expect $A "$card" "Contact saved as C2: Lei Li"
+got=$(phone --from $A --timeout 20000 "GET C1") || fail "GET C1: no reply"
+grep -q "FN:Zhang San" <<<"$got" && grep -q "TEL:13800138000" <<<"$got" || fail "GET C1: not a vCard: $got"
+expect_exact $A "GET C2" "$card"
+echo "e2e: ok contacts"
+
+# --- login from a second phone, wrong password, unbound phone
+expect $C "LOGIN alice wrongpass" "Wrong user name or password"
+expect $B "LOGIN alice pass1234" "Logged in as alice"
+expect_exact $B "GET 2" '€[]{}~|^\@'
+expect $D "LIST" "REG <user> <password>"
+expect $D "随便说点什么" "注册 用户名 密码"
+
+# --- the same MO delivered twice is applied once: vaultbox dies after the
+# commit and before the ack; bearerbox re-sends the MO with the same UUID.
+svc_vaultbox_stop "$VAR"
+SV_VAULTBOX_ENV="SMSVAULT_TEST_DIE_AFTER_COMMIT=1" svc_vaultbox_start "$VAR" || fail "vaultbox (hooked) did not start"
+phone --from $A --timeout 30000 "SAVE applied once" >"$VAR/once.out" &
+once_pid=$!
+deadline=$((SECONDS + 20))
+until ! kill -0 "$(cat "$VAR/run/vaultbox.pid")" 2>/dev/null; do
+    ((SECONDS < deadline)) || fail "the test hook did not end vaultbox"
+    sleep 0.05
+done
+svc_vaultbox_start "$VAR" || fail "vaultbox did not restart"
+wait $once_pid || fail "no reply to the MO that was committed but not acked"
+grep -q "Saved as 7." "$VAR/once.out" || fail "reply: $(cat "$VAR/once.out")"
+[[ $(sql "SELECT count(*) FROM sms WHERE body = 'applied once'") == 1 ]] || fail "re-delivered MO applied twice"
+grep -q "vaultbox: mo-duplicate" "$VAR/log/vaultbox.log" || fail "bearerbox did not re-deliver the MO"
+echo "e2e: ok re-delivered MO (same UUID) applied once, answered once"
+
+# --- kill -9 in the middle of 500 SAVEs from 50 phones
+for i in $(seq 1 50); do
+    phone --from $((8613900000000 + i)) --timeout 20000 "REG load$i pass1234" >/dev/null || fail "REG load$i"
+done
+for i in $(seq 1 50); do
+    (
+        ph=$((8613900000000 + i))
+        for k in $(seq 1 10); do
+            out=$(phone --from $ph --timeout 60000 "SAVE load $ph $k") || exit 1
+            # a reply sent again after the kill (MT in flight is re-sent: at
+            # least once) arrives before this one: read on
+            while ! grep -q "Saved as $k\." <<<"$out"; do
+                j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out")
+                [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; exit 1; }
+                echo "e2e: phone $ph: duplicate reply 'Saved as $j'" >&2
+                out=$(wait_mt $ph) || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
+            done
+        done
+    ) &
+    loop_pids+=($!)
+done
+deadline=$((SECONDS + 60))
+until (($(sql "SELECT count(*) FROM sms WHERE body LIKE 'load %'") >= 100)); do
+    ((SECONDS < deadline)) || fail "load did not start"
+    sleep 0.05
+done
+kill -KILL "$(cat "$VAR/run/vaultbox.pid")"
+rm -f "$VAR/run/vaultbox.pid"
+echo "e2e: vaultbox killed -9 at $(sql "SELECT count(*) FROM sms WHERE body LIKE 'load %'") of 500 SAVEs"
+svc_vaultbox_start "$VAR" || fail "vaultbox did not restart after kill -9"
+for p in "${loop_pids[@]}"; do
+    wait "$p" || fail "a phone missed a reply after the kill -9"
+done
+loop_pids=()
+n=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'load %'")
+d=$(sql "SELECT count(DISTINCT body) FROM sms WHERE body LIKE 'load %'")
+[[ $n == 500 && $d == 500 ]] || fail "after kill -9: $n rows, $d distinct (want 500, 500)"
+echo "e2e: ok kill -9 during 500 SAVEs from 50 phones: each stored once, every reply arrived"
+
+if grep -E 'ERROR|PANIC' "$VAR/log/vaultbox.log" "$VAR/log/smscsim.log"; then
+    fail "ERROR/PANIC in our logs"
+fi
+ok=1
+echo "e2e: PASS"
