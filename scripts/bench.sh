@@ -34,19 +34,6 @@ box_cmd_vaultbox() {
 # shellcheck source=scripts/svc/bearerbox.sh
 source "$ROOT/scripts/svc/bearerbox.sh"
 
-used_ports=
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
-        [[ " $used_ports " == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
-
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 VAR=
@@ -67,11 +54,10 @@ trap stop_stack EXIT
 run_box() { # run_box <name>: prints one result row
     local name=$1 load bb_pid sm_pid deadline
     VAR=$(mktemp -d /tmp/sv-bench.XXXXXX)
-    used_ports=
-    SV_SMSC_PORT=$(free_port); used_ports+=" $SV_SMSC_PORT"
-    SV_SMSC_CTL_PORT=$(free_port); used_ports+=" $SV_SMSC_CTL_PORT"
-    SV_BB_ADMIN_PORT=$(free_port); used_ports+=" $SV_BB_ADMIN_PORT"
-    SV_BB_BOX_PORT=$(free_port)
+    SV_SMSC_PORT=$(svc_free_port)
+    SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
+    SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+    SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
     export SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     svc_smscsim_start "$VAR"
     svc_bearerbox_start "$VAR"

@@ -16,26 +16,13 @@ VAR=$(mktemp -d /tmp/sv-e2e.XXXXXX)
 ok=0
 echobox_pid=
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
-        [[ " ${used_ports:-} " == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            used_ports="${used_ports:-} $p"
-            echo "$p"
-            return
-        fi
-    done
-}
-used_ports=
-SV_SMSC_PORT=$(free_port); used_ports+=" $SV_SMSC_PORT"
-SV_SMSC_CTL_PORT=$(free_port); used_ports+=" $SV_SMSC_CTL_PORT"
-SV_BB_ADMIN_PORT=$(free_port); used_ports+=" $SV_BB_ADMIN_PORT"
-SV_BB_BOX_PORT=$(free_port)
-export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 # shellcheck source=scripts/svc/bearerbox.sh
-source "$ROOT/scripts/svc/bearerbox.sh"
+source "$ROOT/scripts/svc/bearerbox.sh"   # also svc_free_port, svc_smscsim_*
+SV_SMSC_PORT=$(svc_free_port)
+SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
+SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
+export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 
 cleanup() {
     if [[ -n $echobox_pid ]] && kill -0 "$echobox_pid" 2>/dev/null; then
