@@ -671,7 +671,8 @@ static void handle_bind(struct conn *c, uint32_t cmd, const unsigned char *pdu, 
 
     memset(&req, 0, sizeof req);
     if (smpp34_unpack(cmd, &req, pdu, (int)len) != 0) {
-        log_warn("smscsim: bind malformed fd=%d error=\"%s\"", c->fd, smpp34_strerror);
+        /* smpp34_strerror dumps every field, the password too: not logged */
+        log_warn("smscsim: bind malformed fd=%d", c->fd);
         status = ESME_RBINDFAIL;
     } else if (c->bound_tx || c->bound_rx) {
         status = ESME_RALYBND;
@@ -751,7 +752,9 @@ static void handle_submit(struct conn *c, const unsigned char *pdu, size_t len, 
         goto respond;
     }
     if (smpp34_unpack(SUBMIT_SM, req, pdu, (int)len) != 0) {
-        log_warn("smscsim: submit malformed fd=%d error=\"%s\"", c->fd, smpp34_strerror);
+        log_warn("smscsim: submit malformed fd=%d", c->fd);
+        /* the dump holds the message body: debug level only */
+        log_debug("smscsim: submit unpack error=\"%s\"", smpp34_strerror);
         resp.command_status = ESME_RSUBMITFAIL; /* permanent: Kannel must not retry it */
         goto respond;
     }

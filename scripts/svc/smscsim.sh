@@ -5,6 +5,21 @@
 # <vardir>/log/smscsim.log and <vardir>/run/smscsim.pid. Self-contained on
 # purpose (the lead folds these helpers into scripts/lib.sh).
 
+# svc_free_port [taken...]: print a loopback port nobody listens on, not in
+# the given list; below the ephemeral range (32768-) so that outgoing
+# connections cannot grab it between this check and the bind.
+svc_free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 12000))
+        [[ " $* " == *" $p "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+}
+
 # _svc_wait_tcp <port> <seconds> <pid>: poll until something listens on
 # 127.0.0.1:<port>, the process dies, or the deadline passes.
 _svc_wait_tcp() {

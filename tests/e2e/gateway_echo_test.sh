@@ -4,7 +4,8 @@
 # echo back. Checks byte-exact round trips (ASCII, GSM extension table,
 # Chinese, emoji, 400-char GSM = 3 parts, 200-char Chinese = 3 UCS-2 parts),
 # that delivery receipts arrive, and that bearerbox re-binds after smscsim
-# drops the connection without losing a message. Starts everything on free
+# drops the connection without losing a message, and that a throttled MT is
+# resent. Starts everything on free
 # loopback ports in a temp dir, kills only the PIDs it started, prints the
 # logs on failure, fails on ERROR/PANIC in our own logs.
 set -euo pipefail
@@ -15,26 +16,13 @@ VAR=$(mktemp -d /tmp/sv-e2e.XXXXXX)
 ok=0
 echobox_pid=
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        [[ " ${used_ports:-} " == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            used_ports="${used_ports:-} $p"
-            echo "$p"
-            return
-        fi
-    done
-}
-used_ports=
-SV_SMSC_PORT=$(free_port); used_ports+=" $SV_SMSC_PORT"
-SV_SMSC_CTL_PORT=$(free_port); used_ports+=" $SV_SMSC_CTL_PORT"
-SV_BB_ADMIN_PORT=$(free_port); used_ports+=" $SV_BB_ADMIN_PORT"
-SV_BB_BOX_PORT=$(free_port)
-export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 # shellcheck source=scripts/svc/bearerbox.sh
-source "$ROOT/scripts/svc/bearerbox.sh"
+source "$ROOT/scripts/svc/bearerbox.sh"   # also svc_free_port, svc_smscsim_*
+SV_SMSC_PORT=$(svc_free_port)
+SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
+SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
+export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 
 cleanup() {
     if [[ -n $echobox_pid ]] && kill -0 "$echobox_pid" 2>/dev/null; then
@@ -130,6 +118,21 @@ wait "$race_pid" || fail "rebind: MO racing the drop got no reply"
 [[ $(<"$VAR/race.out") == "$(hex_of "before drop")" ]] || fail "rebind: racing reply differs"
 (($(stat_of binds) > binds)) || fail "rebind: no new bind"
 echo "e2e: ok rebind after drop (binds $binds -> $(stat_of binds))"
+
+# throttling: every submit_sm refused with ESME_RTHROTTLED; bearerbox must
+# keep the MT and resend it (sms-resend-freq) once the SMSC accepts again.
+[[ $(ctl FAULT throttle=1) == OK ]] || fail "FAULT throttle refused"
+phone --from 8613800000004 --hex --timeout 30000 "throttled" >"$VAR/throttle.out" &
+throttle_pid=$!
+deadline=$((SECONDS + 20))
+until (($(stat_of throttled) >= 1)); do
+    ((SECONDS < deadline)) || fail "throttle: no submit was throttled"
+    sleep 0.05
+done
+[[ $(ctl FAULT throttle=0) == OK ]] || fail "FAULT throttle=0 refused"
+wait "$throttle_pid" || fail "throttle: MT lost after ESME_RTHROTTLED"
+[[ $(<"$VAR/throttle.out") == "$(hex_of throttled)" ]] || fail "throttle: reply differs"
+echo "e2e: ok throttled submit resent ($(stat_of throttled) throttled)"
 
 if grep -E 'ERROR|PANIC' "$VAR/log/smscsim.log" "$VAR/log/echobox.log"; then
     fail "ERROR/PANIC in our logs"
