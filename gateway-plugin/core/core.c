@@ -25,10 +25,10 @@
 
 #include "alloc.h"
 #include "core_text.h"
-#include "core_vcard.h"
 #include "log.h"
 #include "store.h"
 #include "utf8.h"
+#include "vcard.h"
 
 const struct config_key core_config_keys[] = {
     { "box", "list-segments", CONFIG_INT, "2", 1, 10, offsetof(struct core_config, list_segments),
@@ -1005,9 +1005,8 @@ static enum core_result cmd_contact(struct ctx *x)
     if (name[0] == '\0' || strlen(name) > STORE_TEXT_FIELD_MAX || !valid_number(number)) {
         cr = say(x, T_CONTACT_INVALID);
     } else {
-        size_t vl;
-        char *v = core_vcard_format(name, number, &vl);
-        cr = add_contact(x, name, number, v, vl);
+        char *v = vcard_format(name, number);
+        cr = v ? add_contact(x, name, number, v, strlen(v)) : say(x, T_CONTACT_INVALID);
         free(v);
     }
     free(name);
@@ -1021,21 +1020,29 @@ struct vcard_run {
     int saved;
 };
 
-static int on_vcard(const char *name, const char *number, const char *card, size_t card_len, void *p)
+static void on_vcard(const char *name, const char *const *numbers, size_t nnumbers, const char *raw,
+                     size_t raw_len, void *p)
 {
     struct vcard_run *v = p;
-    if (name[0] == '\0' || number[0] == '\0')
-        return 0;
-    v->cr = add_contact(v->x, name, number, card, card_len);
+    if (v->cr != CORE_OK || name[0] == '\0' || nnumbers == 0)
+        return;
+    /* the first number is the one kept; the card is archived as received */
+    v->cr = add_contact(v->x, name, numbers[0], raw, raw_len);
     v->saved++;
-    return v->cr != CORE_OK;
+}
+
+/* True when the text starts with BEGIN:VCARD (any case). */
+static bool is_vcard(const char *t, size_t len)
+{
+    return len >= 11 && strncasecmp(t, "BEGIN:VCARD", 11) == 0;
 }
 
 /* A vCard text message is archived as a contact (issue 4). */
 static enum core_result run_vcard(struct ctx *x, const char *text, size_t len)
 {
     struct vcard_run v = { .x = x, .cr = CORE_OK };
-    core_vcard_parse(text, len, on_vcard, &v);
+    if (vcard_parse(text, len, on_vcard, &v) < 0)
+        return say(x, T_VCARD_BAD);
     if (v.cr == CORE_OK && v.saved == 0)
         return say(x, T_VCARD_BAD);
     return v.cr;
@@ -1144,7 +1151,7 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
     const char *t = mo->text + at;
     size_t len = mo->len - at;
 
-    if (core_vcard_is(t, len)) {
+    if (is_vcard(t, len)) {
         snprintf(out->cmd, sizeof out->cmd, "vcard");
         if ((cr = find_user(&x)) != CORE_OK || (cr = user_lang(&x, t, len)) != CORE_OK)
             return cr;

@@ -161,7 +161,7 @@ expect $A "CONTACT Zhang San 13800138000" "Contact saved as C1: Zhang San"
 card=$'BEGIN:VCARD\r\nVERSION:2.1\r\nN:Li;Lei\r\nTEL;CELL:13911112222\r\nEND:VCARD\r\n'
 expect $A "$card" "Contact saved as C2: Lei Li"
 got=$(phone --from $A --timeout 20000 "GET C1") || fail "GET C1: no reply"
-grep -q "FN:Zhang San" <<<"$got" && grep -q "TEL:13800138000" <<<"$got" || fail "GET C1: not a vCard: $got"
+grep -q "FN:Zhang San" <<<"$got" && grep -q "TEL;TYPE=CELL:13800138000" <<<"$got" || fail "GET C1: not a vCard: $got"
 expect_exact $A "GET C2" "$card"
 echo "e2e: ok contacts"
 

@@ -357,7 +357,7 @@ static void test_get_mms_and_contact(void)
     CU_ASSERT_EQUAL_FATAL(R.count, 1);
     CU_ASSERT_TRUE(has(R.texts[0], "BEGIN:VCARD"));
     CU_ASSERT_TRUE(has(R.texts[0], "FN:Zhang San"));
-    CU_ASSERT_TRUE(has(R.texts[0], "TEL:13800138000"));
+    CU_ASSERT_TRUE(has(R.texts[0], "TEL;TYPE=CELL:13800138000"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "联系人 张三 +8613900000000"), "联系人已保存为 C2:张三"));
     /* a newer upload of the same name is the current number (patent) */
     say1(PHONE1, "CONTACT Zhang San 13700000000");
