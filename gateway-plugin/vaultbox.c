@@ -73,6 +73,7 @@ struct box_config {
     long long window;
     long long dlr_mask;
     long long retry_delay_s;
+    long long password_checks;
     bool migrate;
     char *log_level;
 };
@@ -86,7 +87,7 @@ static const struct config_key box_keys[] = {
       "box id sent to bearerbox; kannel.conf routes the short code to it (smsbox-route)" },
     { "box", "sender", CONFIG_STRING, "10659", 0, 0, offsetof(struct box_config, sender),
       "the service short code: sender of every reply (at most 20 characters)" },
-    { "box", "workers", CONFIG_INT, "4", 1, 64, offsetof(struct box_config, workers),
+    { "box", "workers", CONFIG_INT, "16", 1, 64, offsetof(struct box_config, workers),
       "worker threads (each one database connection); one phone always uses the same worker" },
     { "box", "batch-max", CONFIG_INT, "64", 1, 1000, offsetof(struct box_config, batch_max),
       "at most this many MO share one commit (each in its own savepoint)" },
@@ -96,6 +97,8 @@ static const struct config_key box_keys[] = {
       "delivery reports asked for each MT (1 delivered, 2 failed, 8/16 SMSC ack/nack)" },
     { "box", "retry-delay", CONFIG_INT, "5", 1, 3600, offsetof(struct box_config, retry_delay_s),
       "seconds before an MT bearerbox refused for now (ack_failed_tmp) is sent again" },
+    { "box", "password-checks", CONFIG_INT, "1", 1, 64, offsetof(struct box_config, password_checks),
+      "REG / LOGIN / PASS run at most this many at a time (argon2id needs 64 MiB each)" },
     { "box", "migrate", CONFIG_BOOL, "yes", 0, 0, offsetof(struct box_config, migrate),
       "apply pending database migrations at start" },
     { "box", "log-level", CONFIG_STRING, "info", 0, 0, offsetof(struct box_config, log_level),
@@ -108,6 +111,7 @@ static struct box_config cfg;
  * committed batch end the process before its MOs are acked — the window in
  * which bearerbox re-sends an MO that was already applied. */
 static long die_after_commit;
+static const char *ready_file;   /* --ready-file: created once connected to bearerbox */
 static atomic_long commits;
 static struct core_config core_cfg;
 static struct store_config store_cfg;
@@ -115,6 +119,7 @@ static struct store_config store_cfg;
 /* ---- the bearerbox connection, shared; every write goes through bb_write ---- */
 
 static Mutex *bb_lock;
+static Semaphore *hash_slots;          /* password checks at once (argon2id memory) */
 static Connection *bb_conn;
 static atomic_uint bb_gen;            /* 0: not connected; +1 for every new connection */
 static atomic_int mt_inflight;         /* MT written, ack not yet seen */
@@ -276,7 +281,12 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
     }
     mo_from_msg(it->msg, &mo, &owned);
     core_replies_init(&rep);
+    bool hashes = core_mo_hashes_password(&mo);
+    if (hashes)
+        semaphore_down(hash_slots);
     cr = core_handle(core, s, &mo, &rep);
+    if (hashes)
+        semaphore_up(hash_slots);
     log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, mo.msisdn, rep.cmd,
               core_result_name(cr), rep.count);
     core_replies_cleanup(&rep);
@@ -716,6 +726,11 @@ static void reader_loop(void)
             backoff = 0.2;
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", cfg.box_id, cfg.bearerbox_host,
                      cfg.bearerbox_port);
+            if (ready_file) {
+                FILE *f = fopen(ready_file, "w");
+                if (f)
+                    fclose(f);
+            }
         }
         Msg *msg = NULL;
         int ret = read_from_bearerbox_real(bb_conn, &msg, 1.0);
@@ -755,25 +770,28 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: vaultbox [--config smsvault.conf] [--check-config]\n"
+    fprintf(f, "usage: vaultbox [--config smsvault.conf] [--check-config] [--ready-file PATH]\n"
                "  Reads [box], [database], [quota], [login] of smsvault.conf (default:\n"
                "  $SMSVAULT_CONF, else ./smsvault.conf; without a file: defaults, and the\n"
-               "  database from $SMSVAULT_PGURI).\n");
+               "  database from $SMSVAULT_PGURI). --ready-file is created once the box\n"
+               "  is connected to bearerbox (for scripts that wait for it).\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
         { "config", required_argument, NULL, 'c' }, { "check-config", no_argument, NULL, 'C' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        { "ready-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     static const char *const others[] = { "web", "ctl", "vaultctl", "vaultweb", NULL };
     const char *path = getenv("SMSVAULT_CONF");
     bool check = false;
     int o, rc = 0;
 
-    while ((o = getopt_long(argc, argv, "c:Ch", lo, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:Cr:h", lo, NULL)) != -1) {
         switch (o) {
+        case 'r': ready_file = optarg; break;
         case 'c': path = optarg; break;
         case 'C': check = true; break;
         case 'h': usage(stdout); return 0;
@@ -837,6 +855,7 @@ int main(int argc, char **argv)
         store_free(s);
     }
     bb_lock = mutex_create();
+    hash_slots = semaphore_create(cfg.password_checks);
     mt_pending = dict_create(1024, NULL);
     ack_queue = gwlist_create();
     gwlist_add_producer(ack_queue);
@@ -869,7 +888,10 @@ int main(int argc, char **argv)
     pending_clear();
     dict_destroy(mt_pending);
     mutex_destroy(bb_lock);
+    semaphore_destroy(hash_slots);
     free(workers);
+    if (ready_file)
+        unlink(ready_file);
     log_info("vaultbox: stopped");
 out_gw:
     log_set_sink(NULL, NULL);

@@ -4,10 +4,20 @@
 # Every box gets a fresh stack (smscsim + bearerbox from conf/kannel.conf) on
 # free loopback ports in a temp dir. Prints one row per box: round trips/s,
 # p50/p99 latency, and peak RSS (VmHWM) of bearerbox, smscsim and the box.
+# (a) vaultbox: SAVE from many registered phones, each committed to
+# PostgreSQL before its ack; then the same again paced to half the rate it
+# sustained (the p99 target holds there). (b) echobox: the same load answered
+# from memory. Last line: the ratio a/b and the targets (a/b >= 0.5, p99 <
+# 100 ms at half rate, vaultbox peak RSS < 32 MB).
+#
+# PostgreSQL for vaultbox: $SMSVAULT_PGURI's server (a fresh database next to
+# it is created and dropped), else a private cluster started through
+# scripts/lib.sh on a free port and stopped at the end.
 #
 # Knobs (env): BENCH_DURATION=10 s, BENCH_INFLIGHT=200, BENCH_PHONES=400,
 # BENCH_RATE=0 (0 = as fast as the in-flight window allows),
-# BENCH_TEMPLATE='SAVE load %n', SV_SMSCSIM_ARGS (e.g. --no-quickack).
+# BENCH_TEMPLATE='SAVE load %n', SV_SMSCSIM_ARGS (e.g. --no-quickack),
+# BENCH_VAULTBOX_CONF (extra [box] lines for vaultbox, e.g. "workers = 8").
 # Use a build without sanitizers for figures: cmake -S . -B build-bench
 # -DCMAKE_BUILD_TYPE=Release && cmake --build build-bench -j2.
 set -euo pipefail
@@ -21,8 +31,8 @@ RATE=${BENCH_RATE:-0}
 TEMPLATE=${BENCH_TEMPLATE:-SAVE load %n}
 
 # The boxes compared side by side. Each name needs a box_cmd_<name> below.
-BOXES=(echobox)
-# BOXES+=(vaultbox)     # when gateway-plugin/ has it: one line to compare both
+BOXES=(vaultbox echobox)
+[[ -x $SV_BUILD/gateway-plugin/vaultbox ]] || BOXES=(echobox)
 
 box_cmd_echobox() { # both identify as "vaultbox": that is what smsbox-route routes to
     echo "$SV_BUILD/bench/echobox --port $SV_BB_BOX_PORT --box-id vaultbox --dlr-mask 0 --log-level warning"
@@ -33,6 +43,40 @@ box_cmd_vaultbox() {
 
 # shellcheck source=scripts/svc/bearerbox.sh
 source "$ROOT/scripts/svc/bearerbox.sh"
+# shellcheck source=scripts/svc/vaultbox.sh
+source "$ROOT/scripts/svc/vaultbox.sh"
+
+# ---- PostgreSQL for vaultbox ----
+BENCH_DB=
+PG_STARTED=
+pg_setup() {
+    local base
+    if [[ -n ${SMSVAULT_PGURI:-} ]]; then
+        base=$SMSVAULT_PGURI
+    else
+        # shellcheck source=scripts/lib.sh
+        SV_ROOT=$ROOT source "$ROOT/scripts/lib.sh"
+        sv_pg_stop bench
+        sv_pg_start bench "$(svc_free_port)"
+        PG_STARTED=1
+        base=$(sv_pg_uri bench postgres)
+    fi
+    BENCH_ADMIN=$(sed -E 's/dbname=[^ ]+/dbname=postgres/' <<<"$base")
+    BENCH_DB=sv_bench_$$
+    psql -q -X "$BENCH_ADMIN" -c "CREATE DATABASE $BENCH_DB" >/dev/null
+    SMSVAULT_PGURI=$(sed -E "s/dbname=[^ ]+/dbname=$BENCH_DB/" <<<"$BENCH_ADMIN")
+    export SMSVAULT_PGURI
+}
+pg_teardown() {
+    if [[ -n $BENCH_DB ]]; then
+        psql -q -X "$BENCH_ADMIN" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+        BENCH_DB=
+    fi
+    if [[ -n $PG_STARTED ]]; then
+        sv_pg_stop bench
+        PG_STARTED=
+    fi
+}
 
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
@@ -45,11 +89,14 @@ stop_stack() {
     fi
     box_pid=
     if [[ -n $VAR ]]; then
+        svc_vaultbox_stop "$VAR"
         svc_bearerbox_stop "$VAR"
         svc_smscsim_stop "$VAR"
     fi
 }
-trap stop_stack EXIT
+trap 'stop_stack; pg_teardown' EXIT
+
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
 
 run_box() { # run_box <name>: prints one result row
     local name=$1 load bb_pid sm_pid deadline
@@ -61,9 +108,24 @@ run_box() { # run_box <name>: prints one result row
     export SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     svc_smscsim_start "$VAR"
     svc_bearerbox_start "$VAR"
-    # shellcheck disable=SC2046
-    $(box_cmd_"$name") >>"$VAR/log/$name.log" 2>&1 &
-    box_pid=$!
+    if [[ $name == vaultbox ]]; then
+        SV_VAULTBOX_EXTRA="[box]
+log-level = warn
+${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
+        box_pid=$(<"$VAR/run/vaultbox.pid")
+        # every load phone has an account (16 registrations at a time)
+        seq 0 $((PHONES - 1)) | xargs -P 16 -I{} sh -c '"$1/smsc/phonesim" --control "127.0.0.1:$2" \
+            --from $((8613900000000 + {})) --to 10659 --timeout 300000 "REG bench{} pass1234" >/dev/null' \
+            sh "$SV_BUILD" "$SV_SMSC_CTL_PORT" || { echo "bench: registration failed" >&2; return 1; }
+        # registration hashes passwords (argon2id: 64 MiB each): report that
+        # peak apart and measure the SAVE load from here (5 = reset VmHWM)
+        echo "vaultbox   registration of $PHONES phones: box_hwm_kb=$(hwm_kb "$box_pid")"
+        echo 5 >"/proc/$box_pid/clear_refs" 2>/dev/null || true
+    else
+        # shellcheck disable=SC2046
+        $(box_cmd_"$name") >>"$VAR/log/$name.log" 2>&1 &
+        box_pid=$!
+    fi
     # ready = one round trip completes (the box identified and is routed to)
     deadline=$((SECONDS + 30))
     until "$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --from 8613700000000 \
@@ -71,18 +133,44 @@ run_box() { # run_box <name>: prints one result row
         ((SECONDS < deadline)) || { echo "bench: $name not ready (logs in $VAR/log)" >&2; return 1; }
     done
     load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to 10659 \
-        --phones "$PHONES" --inflight "$INFLIGHT" --rate "$RATE" --duration "$DURATION" \
-        --template "$TEMPLATE" --timeout 30000) || true
+        --from-base 8613900000000 --phones "$PHONES" --inflight "$INFLIGHT" --rate "$RATE" \
+        --duration "$DURATION" --template "$TEMPLATE" --timeout 30000) || true
     bb_pid=$(<"$VAR/run/bearerbox.pid")
     sm_pid=$(<"$VAR/run/smscsim.pid")
     printf '%-10s %s bearerbox_hwm_kb=%s smscsim_hwm_kb=%s box_hwm_kb=%s\n' "$name" \
         "${load#load: }" "$(hwm_kb "$bb_pid")" "$(hwm_kb "$sm_pid")" "$(hwm_kb "$box_pid")"
+    eval "rate_$name=$(field rt_per_s "$load")"
+    eval "hwm_$name=$(hwm_kb "$box_pid")"
+    if [[ $name == vaultbox ]]; then
+        # the latency target is at half the sustained rate
+        local half
+        half=$(awk -v r="$(field rt_per_s "$load")" 'BEGIN { printf "%d", r / 2 }')
+        if ((half > 0)); then
+            load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to 10659 \
+                --from-base 8613900000000 --phones "$PHONES" --inflight "$INFLIGHT" --rate "$half" \
+                --duration "$DURATION" --template "$TEMPLATE" --timeout 30000) || true
+            printf '%-10s %s (paced to %s/s)\n' "vaultbox/2" "${load#load: }" "$half"
+            p99_half=$(field p99_ms "$load")
+        fi
+        hwm_vaultbox=$(hwm_kb "$box_pid")
+    fi
     stop_stack
     rm -rf "$VAR"
     VAR=
 }
 
 echo "bench: duration=${DURATION}s inflight=$INFLIGHT phones=$PHONES rate=$RATE build=$SV_BUILD"
+rate_vaultbox= rate_echobox= hwm_vaultbox= p99_half=
 for box in "${BOXES[@]}"; do
+    [[ $box == vaultbox ]] && pg_setup
     run_box "$box"
+    [[ $box == vaultbox ]] && pg_teardown
 done
+if [[ -n $rate_vaultbox && -n $rate_echobox ]]; then
+    awk -v a="$rate_vaultbox" -v b="$rate_echobox" -v p="${p99_half:-0}" -v m="${hwm_vaultbox:-0}" 'BEGIN {
+        r = b > 0 ? a / b : 0
+        printf "bench: vaultbox/echobox=%.2f (target >= 0.5: %s)", r, (r >= 0.5 ? "ok" : "MISSED")
+        printf " vaultbox_p99_at_half_rate_ms=%.1f (target < 100: %s)", p, (p < 100 ? "ok" : "MISSED")
+        printf " vaultbox_hwm_mb=%.1f (target < 32: %s)\n", m / 1024, (m < 32768 ? "ok" : "MISSED")
+    }'
+fi

@@ -1126,6 +1126,18 @@ static enum core_result hint(struct ctx *x, enum core_text_id id, const char *t,
     return say(x, id);
 }
 
+bool core_mo_hashes_password(const struct core_mo *mo)
+{
+    size_t at, args_at;
+    enum core_lang lang;
+    bool neutral;
+    if (mo->flags || mo->text == NULL)
+        return false;
+    at = skip_ws(mo->text, mo->len);
+    const struct command *cmd = match_command(mo->text + at, mo->len - at, &args_at, &lang, &neutral);
+    return cmd && (cmd->run == cmd_reg || cmd->run == cmd_login || cmd->run == cmd_pass);
+}
+
 enum core_result core_handle(struct core *c, struct store *s, const struct core_mo *mo,
                              struct core_replies *out)
 {

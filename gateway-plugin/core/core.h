@@ -87,6 +87,14 @@ struct core *core_new(const struct core_config *cfg);
 void core_free(struct core *c);   /* NULL is a no-op */
 
 /*
+ * True when mo is a command that verifies or hashes a password (REG, LOGIN,
+ * PASS and their aliases). Each such check costs argon2id's memory (64 MiB
+ * at libsodium's "interactive" limit); vaultbox runs them one at a time so
+ * that a burst of registrations does not multiply the box's memory.
+ */
+bool core_mo_hashes_password(const struct core_mo *mo);
+
+/*
  * Run one MO. `s` must be inside a transaction opened by the caller
  * (store_tx_begin, usually with a savepoint per MO); replies are queued with
  * store_outbox_enqueue in it. `out` (initialised by the caller) receives

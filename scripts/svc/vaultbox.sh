@@ -8,8 +8,9 @@
 # appended to the generated file, e.g. a small [quota] for tests),
 # SV_VAULTBOX_ENV (environment assignments for the process, tests only).
 # Writes <vardir>/smsvault.conf, <vardir>/log/vaultbox.log and
-# <vardir>/run/vaultbox.pid. Ready = vaultbox logged that it identified to
-# bearerbox, within a deadline.
+# <vardir>/run/vaultbox.pid. Ready = vaultbox created its ready file
+# (<vardir>/run/vaultbox.ready: connected and identified to bearerbox),
+# within a deadline.
 
 _svc_vb_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/svc/smscsim.sh
@@ -44,19 +45,21 @@ svc_vaultbox_conf() {
 }
 
 svc_vaultbox_start() {
-    local vardir=$1 conf pid log start deadline
+    local vardir=$1 conf pid log ready deadline
     : "${SV_BUILD:?SV_BUILD (build directory) not set}"
     mkdir -p "$vardir/log" "$vardir/run"
     conf=$(svc_vaultbox_conf "$vardir") || return 1
     "$SV_BUILD/gateway-plugin/vaultbox" --check-config --config "$conf" >/dev/null || return 1
     log=$vardir/log/vaultbox.log
-    start=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    ready=$vardir/run/vaultbox.ready
+    rm -f "$ready"
     # shellcheck disable=SC2086
-    env ${SV_VAULTBOX_ENV:-} "$SV_BUILD/gateway-plugin/vaultbox" --config "$conf" >>"$log" 2>&1 &
+    env ${SV_VAULTBOX_ENV:-} "$SV_BUILD/gateway-plugin/vaultbox" --config "$conf" --ready-file "$ready" \
+        >>"$log" 2>&1 &
     pid=$!
     echo "$pid" >"$vardir/run/vaultbox.pid"
     deadline=$((SECONDS + 30))
-    until tail -c +$((start + 1)) "$log" 2>/dev/null | grep -q "vaultbox: connected"; do
+    until [[ -f $ready ]]; do
         if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
             echo "svc: vaultbox not ready (log: $log)" >&2
             return 1
@@ -67,4 +70,5 @@ svc_vaultbox_start() {
 
 svc_vaultbox_stop() {
     _svc_stop_pid "$1/run/vaultbox.pid" vaultbox
+    rm -f "$1/run/vaultbox.ready"
 }

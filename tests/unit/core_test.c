@@ -526,6 +526,18 @@ static void test_repeated_unknown_text_goes_quiet(void)
     CU_ASSERT_EQUAL(R.count, 1);
 }
 
+static void test_password_commands_are_flagged(void)
+{
+    static const struct { const char *text; bool hashes; } cases[] = {
+        { "REG a b", true }, { " login a b", true }, { "登录 a b", true }, { "PASS a b", true },
+        { "密码 a b", true }, { "SAVE pass", false }, { "LIST", false }, { "hello", false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct core_mo m = { .msisdn = PHONE1, .text = cases[i].text, .len = strlen(cases[i].text) };
+        CU_ASSERT_EQUAL(core_mo_hashes_password(&m), cases[i].hashes);
+    }
+}
+
 static void test_store_retry_propagates(void)
 {
     setup();
@@ -654,6 +666,7 @@ int main(void)
     CU_add_test(s, "not commands", test_not_commands);
     CU_add_test(s, "repeated unknown text goes quiet", test_repeated_unknown_text_goes_quiet);
     CU_add_test(s, "store retry propagates", test_store_retry_propagates);
+    CU_add_test(s, "password commands are flagged", test_password_commands_are_flagged);
     CU_add_test(s, "passwords never logged", test_passwords_never_logged);
     CU_add_test(s, "every fixed reply fits one segment", test_every_fixed_reply_fits_one_segment);
     CU_add_test(s, "fit edges", test_fit_edges);
