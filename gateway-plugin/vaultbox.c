@@ -196,6 +196,7 @@ struct mo_item {
     Msg *msg;
     unsigned gen;        /* connection it came on: acks go only there */
     int errors;          /* CORE_ERR seen for this MO */
+    bool hashes;         /* REG / LOGIN / PASS: runs in a transaction of its own */
 };
 
 enum mo_outcome { MO_PENDING = 0, MO_DONE, MO_DUP, MO_GAVE_UP };
@@ -281,12 +282,7 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
     }
     mo_from_msg(it->msg, &mo, &owned);
     core_replies_init(&rep);
-    bool hashes = core_mo_hashes_password(&mo);
-    if (hashes)
-        semaphore_down(hash_slots);
     cr = core_handle(core, s, &mo, &rep);
-    if (hashes)
-        semaphore_up(hash_slots);
     log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, mo.msisdn, rep.cmd,
               core_result_name(cr), rep.count);
     core_replies_cleanup(&rep);
@@ -315,12 +311,21 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
     return true;
 }
 
+/*
+ * A password command (argon2id, 64 MiB) takes a slot of hash_slots before its
+ * transaction begins and gives it back after commit: a worker never waits
+ * for a slot while its transaction holds row locks another slot holder may
+ * need (that would deadlock where PostgreSQL cannot see it).
+ */
 static void run_batch(struct store **sp, struct core *core, struct mo_item **items, size_t n)
 {
     enum mo_outcome *out = xcalloc(n, sizeof *out);
     double backoff = 0.1;
     size_t left = n;
+    bool slot = n == 1 && items[0]->hashes;
 
+    if (slot)
+        semaphore_down(hash_slots);
     while (left > 0) {
         struct store *s = *sp;
         bool ok = store_tx_begin(s) == STORE_OK;
@@ -366,6 +371,8 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
                 break;
         }
     }
+    if (slot)
+        semaphore_up(hash_slots);
     for (size_t i = 0; i < n; i++) {
         if (items[i]->msg)
             msg_destroy(items[i]->msg);
@@ -380,14 +387,22 @@ static void worker_main(void *arg)
     struct store *s = open_store("worker");
     struct core *core = core_new(&core_cfg);
     struct mo_item **batch = xcalloc((size_t)cfg.batch_max, sizeof *batch);
-    struct mo_item *first;
+    struct mo_item *first, *held = NULL;
 
-    while ((first = gwlist_consume(w->queue)) != NULL) {
+    while ((first = held ? held : gwlist_consume(w->queue)) != NULL) {
         size_t n = 0;
+        held = NULL;
         batch[n++] = first;
         struct mo_item *more;
-        while (n < (size_t)cfg.batch_max && (more = gwlist_extract_first(w->queue)) != NULL)
+        /* a password command runs alone (see run_batch): it ends a batch */
+        while (!first->hashes && n < (size_t)cfg.batch_max &&
+               (more = gwlist_extract_first(w->queue)) != NULL) {
+            if (more->hashes) {
+                held = more;
+                break;
+            }
             batch[n++] = more;
+        }
         if (s == NULL) {
             for (size_t i = 0; i < n; i++) {   /* shutting down before the database came */
                 msg_destroy(batch[i]->msg);
@@ -669,8 +684,13 @@ static void dispatch(Msg *msg, unsigned gen)
 {
     if (msg_type(msg) == sms && msg->sms.sms_type == mo) {
         struct mo_item *it = xcalloc(1, sizeof *it);
+        struct core_mo m;
+        char *owned = NULL;
         it->msg = msg;
         it->gen = gen;
+        mo_from_msg(msg, &m, &owned);
+        it->hashes = core_mo_hashes_password(&m);
+        free(owned);
         gwlist_produce(workers[hash_msisdn(msg->sms.sender) % (unsigned long)cfg.workers].queue, it);
         return;
     }

@@ -17,7 +17,8 @@
 # Knobs (env): BENCH_DURATION=10 s, BENCH_INFLIGHT=200, BENCH_PHONES=400,
 # BENCH_RATE=0 (0 = as fast as the in-flight window allows),
 # BENCH_TEMPLATE='SAVE load %n', SV_SMSCSIM_ARGS (e.g. --no-quickack),
-# BENCH_VAULTBOX_CONF (extra [box] lines for vaultbox, e.g. "workers = 8").
+# BENCH_VAULTBOX_CONF (extra [box] lines for vaultbox, e.g. "workers = 8"),
+# BENCH_DLR_MASK=0 (delivery reports for both boxes).
 # Use a build without sanitizers for figures: cmake -S . -B build-bench
 # -DCMAKE_BUILD_TYPE=Release && cmake --build build-bench -j2.
 set -euo pipefail
@@ -29,13 +30,16 @@ INFLIGHT=${BENCH_INFLIGHT:-200}
 PHONES=${BENCH_PHONES:-400}
 RATE=${BENCH_RATE:-0}
 TEMPLATE=${BENCH_TEMPLATE:-SAVE load %n}
+# Delivery reports asked for each MT, the same for every box (vaultbox's own
+# default is 3; each report costs bearerbox a spool file and the box a write).
+DLR_MASK=${BENCH_DLR_MASK:-0}
 
 # The boxes compared side by side. Each name needs a box_cmd_<name> below.
 BOXES=(vaultbox echobox)
 [[ -x $SV_BUILD/gateway-plugin/vaultbox ]] || BOXES=(echobox)
 
 box_cmd_echobox() { # both identify as "vaultbox": that is what smsbox-route routes to
-    echo "$SV_BUILD/bench/echobox --port $SV_BB_BOX_PORT --box-id vaultbox --dlr-mask 0 --log-level warning"
+    echo "$SV_BUILD/bench/echobox --port $SV_BB_BOX_PORT --box-id vaultbox --dlr-mask $DLR_MASK --log-level warning"
 }
 box_cmd_vaultbox() {
     echo "$SV_BUILD/gateway-plugin/vaultbox --config $VAR/smsvault.conf"
@@ -111,6 +115,7 @@ run_box() { # run_box <name>: prints one result row
     if [[ $name == vaultbox ]]; then
         SV_VAULTBOX_EXTRA="[box]
 log-level = warn
+dlr-mask = $DLR_MASK
 ${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
         box_pid=$(<"$VAR/run/vaultbox.pid")
         # every load phone has an account (16 registrations at a time)
@@ -159,7 +164,7 @@ ${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox d
     VAR=
 }
 
-echo "bench: duration=${DURATION}s inflight=$INFLIGHT phones=$PHONES rate=$RATE build=$SV_BUILD"
+echo "bench: duration=${DURATION}s inflight=$INFLIGHT phones=$PHONES rate=$RATE dlr_mask=$DLR_MASK build=$SV_BUILD"
 rate_vaultbox= rate_echobox= hwm_vaultbox= p99_half=
 for box in "${BOXES[@]}"; do
     [[ $box == vaultbox ]] && pg_setup
