@@ -22,23 +22,12 @@ VAR=$(mktemp -d /tmp/sv-vb-e2e.XXXXXX)
 ok=0
 loop_pids=()
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        [[ " ${used_ports:-} " == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            used_ports="${used_ports:-} $p"
-            echo "$p"
-            return
-        fi
-    done
-}
-used_ports=
-SV_SMSC_PORT=$(free_port); used_ports+=" $SV_SMSC_PORT"
-SV_SMSC_CTL_PORT=$(free_port); used_ports+=" $SV_SMSC_CTL_PORT"
-SV_BB_ADMIN_PORT=$(free_port); used_ports+=" $SV_BB_ADMIN_PORT"
-SV_BB_BOX_PORT=$(free_port)
+source "$ROOT/scripts/svc/bearerbox.sh"   # also svc_free_port, svc_smscsim_*
+source "$ROOT/scripts/svc/vaultbox.sh"
+SV_SMSC_PORT=$(svc_free_port)
+SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
+SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
 export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 export SV_SHORTCODE=10659
 
@@ -54,9 +43,6 @@ export SV_VAULTBOX_EXTRA="[quota]
 initial = 3K
 threshold = 1K
 step = 8K"
-
-source "$ROOT/scripts/svc/bearerbox.sh"
-source "$ROOT/scripts/svc/vaultbox.sh"
 
 cleanup() {
     local p
