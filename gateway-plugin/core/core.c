@@ -151,6 +151,7 @@ struct ctx {
     size_t args_len;
     char *argv[4];                /* whitespace-separated words of args (fixed-arity commands) */
     int argc;
+    const struct command *cmd;    /* the command being run */
 };
 
 static enum core_result from_store(struct ctx *x, const char *op, enum store_result r)
@@ -645,7 +646,7 @@ static enum core_result cmd_list(struct ctx *x)
     if (a < x->argc && parse_number(x->argv[a], 1000, &page) == 0)
         a++;
     if (a != x->argc)
-        return usage(x, &commands[4]);
+        return usage(x, x->cmd);
 
     int limit = (int)(30 * x->c->cfg.list_segments);
     for (long long p = 1;; p++) {
@@ -1070,7 +1071,7 @@ static enum core_result cmd_lang(struct ctx *x)
     else if (strcasecmp(w, "ZH") == 0 || strcasecmp(w, "CN") == 0 || strcmp(w, "中文") == 0)
         l = CORE_ZH;
     else
-        return usage(x, &commands[11]);
+        return usage(x, x->cmd);
     enum store_result r = store_user_set_lang(x->s, x->user_id, l == CORE_ZH ? "zh" : "en");
     if (r != STORE_OK)
         return from_store(x, "user_set_lang", r);
@@ -1177,6 +1178,7 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
         return hint(&x, x.bound ? T_UNKNOWN : T_UNBOUND, t, len);
     }
     snprintf(out->cmd, sizeof out->cmd, "%s", cmd->name);
+    x.cmd = cmd;
     if (cmd->needs_user || neutral) {
         if ((cr = find_user(&x)) != CORE_OK)
             return cr;
