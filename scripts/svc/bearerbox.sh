@@ -1,0 +1,59 @@
+# scripts/svc/bearerbox.sh — start/stop Kannel's bearerbox with a copy of
+# conf/kannel.conf whose marked values are substituted (see the header of
+# conf/kannel.conf). Source it, then svc_bearerbox_start <vardir> /
+# svc_bearerbox_stop <vardir>. Reads SV_BB_ADMIN_PORT, SV_BB_BOX_PORT,
+# SV_SMSC_PORT; optional SV_KANNEL_CONF (template, default conf/kannel.conf),
+# SV_BEARERBOX (binary, default bearerbox on PATH or /usr/sbin/bearerbox).
+# Ready = the smsbox port accepts connections AND the SMPP link is bound
+# (bearerbox's admin status page says "online"), within a deadline.
+
+_svc_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/svc/smscsim.sh
+source "$_svc_root/scripts/svc/smscsim.sh"   # _svc_wait_tcp, _svc_stop_pid
+
+# svc_bearerbox_conf <vardir>: write <vardir>/kannel.conf, print its path.
+svc_bearerbox_conf() {
+    local vardir=$1 tpl=${SV_KANNEL_CONF:-$_svc_root/conf/kannel.conf}
+    mkdir -p "$vardir/spool/store" "$vardir/spool/dlr" "$vardir/log"
+    sed -e "s|^admin-port = 13000\$|admin-port = $SV_BB_ADMIN_PORT|" \
+        -e "s|^smsbox-port = 13001\$|smsbox-port = $SV_BB_BOX_PORT|" \
+        -e "s|^port = 2775\$|port = $SV_SMSC_PORT|" \
+        -e "s|/var/spool/kannel|$vardir/spool|g" \
+        -e "s|/var/log/kannel|$vardir/log|g" \
+        "$tpl" >"$vardir/kannel.conf"
+    echo "$vardir/kannel.conf"
+}
+
+# _svc_bb_online <deadline_s>: poll the admin status until the smsc is online.
+_svc_bb_online() {
+    local deadline=$((SECONDS + $1)) status
+    while ((SECONDS < deadline)); do
+        status=$(exec 3<>"/dev/tcp/127.0.0.1/$SV_BB_ADMIN_PORT" &&
+            printf 'GET /status.txt HTTP/1.0\r\n\r\n' >&3 && timeout 2 cat <&3) 2>/dev/null
+        if grep -q "online" <<<"$status"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+svc_bearerbox_start() {
+    local vardir=$1 conf pid bin=${SV_BEARERBOX:-$(command -v bearerbox || echo /usr/sbin/bearerbox)}
+    : "${SV_BB_ADMIN_PORT:?}" "${SV_BB_BOX_PORT:?}" "${SV_SMSC_PORT:?}"
+    mkdir -p "$vardir/run"
+    conf=$(svc_bearerbox_conf "$vardir")
+    # -v 2: warnings and worse on stderr. Without it bearerbox writes every PDU
+    # dump (debug) to stderr: ~100 MB per 10k round trips, and slower.
+    "$bin" -v 2 "$conf" >>"$vardir/log/bearerbox.stdout" 2>&1 &
+    pid=$!
+    echo "$pid" >"$vardir/run/bearerbox.pid"
+    if ! _svc_wait_tcp "$SV_BB_BOX_PORT" 20 "$pid" || ! _svc_bb_online 20; then
+        echo "svc: bearerbox not ready (log: $vardir/log/bearerbox.log)" >&2
+        return 1
+    fi
+}
+
+svc_bearerbox_stop() {
+    _svc_stop_pid "$1/run/bearerbox.pid" bearerbox
+}
