@@ -95,6 +95,7 @@ bool store_ping(struct store *s)
     log_warn("store: reconnect");
     PQreset(s->conn);
     s->explicit_tx = false;
+    s->own_tx = false;
     s->depth = 0;
     s->listening = false;
     if (PQstatus(s->conn) != CONNECTION_OK)
@@ -136,10 +137,19 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     return STORE_ERR;
 }
 
+/* A connection found broken between transactions is reset once, so a
+ * restarted server costs the caller one STORE_RETRY at most. */
+static void revive(struct store *s)
+{
+    if (PQstatus(s->conn) != CONNECTION_OK && !s->explicit_tx && !s->own_tx)
+        (void)store_ping(s);
+}
+
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out)
 {
+    revive(s);
     PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
     enum store_result rc = st_check(s, r, name);
     if (rc == STORE_OK && out)
@@ -164,14 +174,6 @@ static enum store_result simple(struct store *s, const char *name, const char *s
 }
 
 /* ---- transactions ---- */
-
-/* A connection found broken between transactions is reset once, so a
- * restarted server costs the caller one STORE_RETRY at most. */
-static void revive(struct store *s)
-{
-    if (PQstatus(s->conn) != CONNECTION_OK && !s->explicit_tx)
-        (void)store_ping(s);
-}
 
 enum store_result store_tx_begin(struct store *s)
 {
@@ -252,7 +254,9 @@ enum store_result st_tx_start(struct store *s)
     if (s->explicit_tx)
         return store_tx_savepoint(s);
     revive(s);
-    return simple(s, "begin", "BEGIN");
+    enum store_result rc = simple(s, "begin", "BEGIN");
+    s->own_tx = rc == STORE_OK;
+    return rc;
 }
 
 enum store_result st_tx_end(struct store *s, bool commit)
@@ -263,6 +267,7 @@ enum store_result st_tx_end(struct store *s, bool commit)
         store_tx_rollback_to(s);
         return STORE_OK;
     }
+    s->own_tx = false;
     if (!commit) {
         if (PQstatus(s->conn) == CONNECTION_OK)
             (void)simple(s, "rollback", "ROLLBACK");

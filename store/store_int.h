@@ -14,6 +14,7 @@ struct store {
     PGconn *conn;
     struct store_config cfg;   /* copy; conninfo owned */
     bool explicit_tx;          /* the caller ran store_tx_begin */
+    bool own_tx;               /* an exported function's own BEGIN is open */
     int depth;                 /* savepoints open inside the explicit transaction */
     int clock_offset_s;        /* test-only: added to now() where expiry is checked */
     bool listening;

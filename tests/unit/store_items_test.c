@@ -354,6 +354,35 @@ static void test_ping_and_names(void)
     store_free(NULL);
 }
 
+/* The server drops the connection: one STORE_RETRY, then the store works again. */
+static void test_connection_lost(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("survivor", id);
+    const char *kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    struct store_sms_new in = { .body = "after the storm", .body_len = 15, .source = "sms" };
+    long long n = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_RETRY);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n, &m), STORE_RETRY);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.body, "after the storm");
+    store_sms_cleanup(&m);
+    /* inside an explicit transaction: RETRY, rollback, and a fresh start works */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_RETRY);
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_TRUE(store_ping(s));
+}
+
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
@@ -368,6 +397,7 @@ static const struct test_entry tests[] = {
     { "mo_seen", test_mo_seen },
     { "explicit tx with savepoints", test_tx_savepoints },
     { "ping, result names, failed open", test_ping_and_names },
+    { "connection lost: one RETRY, then usable", test_connection_lost },
     { "close", test_close },
 };
 
