@@ -109,41 +109,24 @@ enum store_result store_sms_get(struct store *s, const char *user_id, long long 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {
-    if (!st_valid_page(page))
-        return STORE_INVALID;
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char *words[ST_MAX_WORDS];
-    int nw = st_search_words(page->search, words);
-    if (nw < 0)
-        return STORE_INVALID;
     static const char *const cols[] = { "body", "peer", NULL };
-    char *sql = st_search_sql("SELECT " SMS_COLS " FROM sms WHERE user_id = $1"
-                              " AND ($2::bigint = 0 OR n < $2::bigint)",
-                              cols, nw, 4, "ORDER BY n DESC LIMIT $3");
-    char before[24], lim[24];
-    st_lld(before, page->before_n);
-    st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
-    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
-    for (int i = 0; i < nw; i++)
-        p[3 + i] = words[i];
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "sms-list", sql, 3 + nw, p, &r);
-    if (rc == STORE_OK) {
-        size_t n = (size_t)PQntuples(r);
-        memset(out, 0, sizeof *out);
-        out->more = n > (size_t)page->limit;
-        if (out->more)
-            n = (size_t)page->limit;
-        out->items = xcalloc(n ? n : 1, sizeof *out->items);
-        for (size_t i = 0; i < n; i++)
-            sms_from_row(r, (int)i, &out->items[i]);
-        out->count = n;
-    }
+    size_t n = 0;
+    bool more = false;
+    enum store_result rc = st_page_query(s, "sms-list",
+                                         "SELECT " SMS_COLS " FROM sms WHERE user_id = $1"
+                                         " AND ($2::bigint = 0 OR n < $2::bigint)",
+                                         cols, user_id, page, &r, &n, &more);
+    if (rc != STORE_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->more = more;
+    out->items = xcalloc(n ? n : 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++)
+        sms_from_row(r, (int)i, &out->items[i]);
+    out->count = n;
     PQclear(r);
-    free(sql);
-    st_search_free(words, nw);
-    return rc;
+    return STORE_OK;
 }
 
 void store_sms_cleanup(struct store_sms *m)

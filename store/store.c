@@ -165,6 +165,17 @@ enum store_result st_exec(struct store *s, const char *name, const char *sql,
     return st_exec_bin(s, name, sql, n, values, NULL, NULL, out);
 }
 
+enum store_result st_exec_some(struct store *s, const char *name, const char *sql, int n,
+                               const char *const *values, const int *lengths, const int *formats)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec_bin(s, name, sql, n, values, lengths, formats, &r);
+    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
 static enum store_result simple(struct store *s, const char *name, const char *sql)
 {
     PGresult *r = PQexec(s->conn, sql);
@@ -174,6 +185,22 @@ static enum store_result simple(struct store *s, const char *name, const char *s
 }
 
 /* ---- transactions ---- */
+
+/* COMMIT; on failure make sure nothing is left open. */
+static enum store_result commit_now(struct store *s)
+{
+    PGresult *r = PQexec(s->conn, "COMMIT");
+    enum store_result rc = st_check(s, r, "commit");
+    /* COMMIT of an aborted transaction answers ROLLBACK without an error */
+    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+        rc = STORE_RETRY;
+    PQclear(r);
+    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
+        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+        (void)simple(s, "rollback", "ROLLBACK");
+    /* a deferred unique violation at commit is not the caller's conflict */
+    return rc == STORE_CONFLICT ? STORE_ERR : rc;
+}
 
 enum store_result store_tx_begin(struct store *s)
 {
@@ -194,16 +221,7 @@ enum store_result store_tx_commit(struct store *s)
         return STORE_ERR;
     s->explicit_tx = false;
     s->depth = 0;
-    PGresult *r = PQexec(s->conn, "COMMIT");
-    enum store_result rc = st_check(s, r, "commit");
-    /* COMMIT of an aborted transaction answers ROLLBACK without an error */
-    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
-        rc = STORE_RETRY;
-    PQclear(r);
-    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
-        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-        (void)simple(s, "rollback", "ROLLBACK");
-    return rc == STORE_CONFLICT ? STORE_ERR : rc;
+    return commit_now(s);
 }
 
 void store_tx_rollback(struct store *s)
@@ -273,16 +291,7 @@ enum store_result st_tx_end(struct store *s, bool commit)
             (void)simple(s, "rollback", "ROLLBACK");
         return STORE_OK;
     }
-    PGresult *r = PQexec(s->conn, "COMMIT");
-    enum store_result rc = st_check(s, r, "commit");
-    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
-        rc = STORE_RETRY;
-    PQclear(r);
-    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
-        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-        (void)simple(s, "rollback", "ROLLBACK");
-    /* a deferred unique violation at commit is not the caller's conflict */
-    return rc == STORE_CONFLICT ? STORE_ERR : rc;
+    return commit_now(s);
 }
 
 enum store_result st_tx_finish(struct store *s, enum store_result rc)
@@ -378,6 +387,38 @@ void st_search_free(char *patterns[ST_MAX_WORDS], int n)
 {
     for (int i = 0; i < n; i++)
         free(patterns[i]);
+}
+
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+{
+    if (!st_valid_page(page))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[ST_MAX_WORDS];
+    int nw = st_search_words(page->search, words);
+    if (nw < 0)
+        return STORE_INVALID;
+    char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char before[24], lim[24];
+    st_lld(before, page->before_n);
+    st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
+    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    for (int i = 0; i < nw; i++)
+        p[3 + i] = words[i];
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, &r);
+    free(sql);
+    st_search_free(words, nw);
+    if (rc != STORE_OK)
+        return rc;
+    size_t n = (size_t)PQntuples(r);
+    *more = n > (size_t)page->limit;
+    *rows = *more ? (size_t)page->limit : n;
+    *out = r;
+    return STORE_OK;
 }
 
 char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,

@@ -29,6 +29,10 @@ enum store_result st_exec(struct store *s, const char *name, const char *sql,
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out);
+/* Run a statement that must touch at least one row: STORE_NOT_FOUND when it
+ * touched none. lengths/formats may be NULL (text parameters). */
+enum store_result st_exec_some(struct store *s, const char *name, const char *sql, int n,
+                               const char *const *values, const int *lengths, const int *formats);
 /* The checker: maps a result's status and SQLSTATE to a store result, logs
  * the statement name (never the data). Does not clear. */
 enum store_result st_check(struct store *s, const PGresult *r, const char *name);
@@ -83,5 +87,12 @@ void st_search_free(char *patterns[ST_MAX_WORDS], int n);
 char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
                     const char *tail);
 bool st_valid_page(const struct store_page *p);
+/* A keyset page, newest first: base selects from one item table with
+ * "WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)"; the words of
+ * page->search are ANDed over cols. On STORE_OK *out holds up to limit + 1
+ * rows, of which *rows are to be used; *more tells whether more follow. */
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more);
 
 #endif
