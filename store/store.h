@@ -87,6 +87,10 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
 void store_free(struct store *s);   /* NULL is a no-op */
 /* True when the connection is up; tries one reset when it is not. */
 bool store_ping(struct store *s);
+/* Test-only: shift the store's clock by seconds where expiry is checked
+ * (session idle/absolute expiry, login throttling, phone codes), so tests
+ * see time pass without sleeping. Programs never call it. */
+void store_test_clock_offset(struct store *s, int seconds);
 /* Apply the numbered migrations not yet applied, each in its own transaction.
  * Safe to run concurrently from several processes (advisory lock). */
 enum store_result store_migrate(struct store *s);

@@ -1,0 +1,256 @@
+/*
+ * outbox — the MT messages vaultbox has to send: queued in the transaction
+ * that decided them, claimed with FOR UPDATE SKIP LOCKED so several vaultbox
+ * connections never take the same row, then followed through submitted /
+ * delivered / failed. LISTEN/NOTIFY wakes a waiting sender. It does not talk
+ * to Kannel; vaultbox does.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "utf8.h"
+
+enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out)
+{
+    if (in == NULL || !st_valid_text(in->msisdn, STORE_PEER_MAX, false) || in->text == NULL ||
+        in->text_len == 0 || in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
+        return STORE_INVALID;
+    if (in->user_id && !st_valid_id(in->user_id))
+        return STORE_NOT_FOUND;
+    char *text = xmemdup0(in->text, in->text_len);
+    const char *p[] = { in->user_id, in->msisdn, text };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-insert",
+                                   "INSERT INTO outbox (user_id, msisdn, text) VALUES ($1, $2, $3) RETURNING id",
+                                   3, p, &r);
+    free(text);
+    if (rc != STORE_OK)
+        return rc;
+    long long id = st_getll(r, 0, 0);
+    PQclear(r);
+    /* delivered by PostgreSQL when (and only if) the transaction commits */
+    rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
+    if (rc == STORE_OK)
+        *id_out = id;
+    return rc;
+}
+
+enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
+                                       long long *id_out)
+{
+    long long id = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_outbox_insert(s, in, &id);
+    rc = st_tx_finish(s, rc);
+    if (rc == STORE_OK)
+        *id_out = id;
+    return rc;
+}
+
+enum store_result store_outbox_claim(struct store *s, int max,
+                                     struct store_outbox_row **out, size_t *count)
+{
+    if (max < 1 || max > 10000)
+        return STORE_INVALID;
+    char mx[24];
+    st_lld(mx, max);
+    const char *p[] = { mx };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-claim",
+        "WITH c AS (SELECT id FROM outbox WHERE state = 0 AND not_before <= now()"
+        "   ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+        " u AS (UPDATE outbox o SET state = 1, updated_at = now() FROM c WHERE o.id = c.id"
+        "   RETURNING o.id, o.msisdn, o.text, o.attempts)"
+        " SELECT id, msisdn, text, attempts FROM u ORDER BY id", 1, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    size_t n = (size_t)PQntuples(r);
+    struct store_outbox_row *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i].id = st_getll(r, (int)i, 0);
+        v[i].msisdn = st_getdup(r, (int)i, 1);
+        v[i].text_len = (size_t)PQgetlength(r, (int)i, 2);
+        v[i].text = xmemdup0(PQgetvalue(r, (int)i, 2), v[i].text_len);
+        v[i].attempts = (int)st_getll(r, (int)i, 3);
+    }
+    PQclear(r);
+    *out = v;
+    *count = n;
+    return STORE_OK;
+}
+
+void store_outbox_rows_free(struct store_outbox_row *rows, size_t count)
+{
+    for (size_t i = 0; rows && i < count; i++) {
+        free(rows[i].msisdn);
+        free(rows[i].text);
+    }
+    free(rows);
+}
+
+/* Run an UPDATE of one row by id; 0 rows: STORE_NOT_FOUND when the row does
+ * not exist, else STORE_OK (a no-op: the state rules refused the change). */
+static enum store_result update_one(struct store *s, const char *name, const char *sql,
+                                    int n, const char *const *p)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, n, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    bool none = strcmp(PQcmdTuples(r), "0") == 0;
+    PQclear(r);
+    if (!none)
+        return STORE_OK;
+    rc = st_exec(s, "outbox-exists", "SELECT 1 FROM outbox WHERE id = $1", 1, p, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid)
+{
+    if (kannel_uuid && !st_valid_text(kannel_uuid, STORE_PEER_MAX, true))
+        return STORE_INVALID;
+    char ib[24];
+    st_lld(ib, id);
+    const char *p[] = { ib, kannel_uuid };
+    return update_one(s, "outbox-submitted",
+                      "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now()"
+                      " WHERE id = $1 AND state IN (0, 1)", 2, p);
+}
+
+enum store_result store_outbox_mark_delivered(struct store *s, long long id)
+{
+    char ib[24];
+    st_lld(ib, id);
+    const char *p[] = { ib };
+    /* final states (delivered, failed) are never changed */
+    return update_one(s, "outbox-delivered",
+                      "UPDATE outbox SET state = 3, updated_at = now() WHERE id = $1 AND state IN (0, 1, 2)",
+                      1, p);
+}
+
+enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason)
+{
+    char ib[24];
+    st_lld(ib, id);
+    char *why = NULL;
+    if (reason)
+        why = xstrndup(reason, utf8_truncate(reason, strlen(reason), STORE_TEXT_FIELD_MAX));
+    const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
+    enum store_result rc = update_one(s, "outbox-failed",
+                      "UPDATE outbox SET state = 4, reason = $2, updated_at = now()"
+                      " WHERE id = $1 AND state IN (0, 1, 2)", 2, p);
+    free(why);
+    return rc;
+}
+
+enum store_result store_outbox_retry(struct store *s, long long id, int delay_s)
+{
+    if (delay_s < 0 || delay_s > 86400)
+        return STORE_INVALID;
+    char ib[24], db[24];
+    st_lld(ib, id);
+    st_lld(db, delay_s);
+    const char *p[] = { ib, db };
+    return update_one(s, "outbox-retry",
+                      "UPDATE outbox SET state = 0, attempts = attempts + 1,"
+                      " not_before = now() + $2::int * interval '1 second', updated_at = now()"
+                      " WHERE id = $1 AND state IN (0, 1)", 2, p);
+}
+
+enum store_result store_outbox_requeue_sending(struct store *s, long long *count_out)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-requeue",
+                                   "UPDATE outbox SET state = 0, updated_at = now() WHERE state = 1", 0, NULL, &r);
+    if (rc != STORE_OK)
+        return rc;
+    long long n = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    if (n > 0)
+        log_info("store: outbox-requeued count=%lld", n);
+    if (count_out)
+        *count_out = n;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out)
+{
+    char ib[24];
+    st_lld(ib, id);
+    const char *p[] = { ib };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-state", "SELECT state FROM outbox WHERE id = $1", 1, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    else
+        *out = (enum store_outbox_state)st_getll(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_outbox_listen(struct store *s)
+{
+    enum store_result rc = st_exec(s, "outbox-listen", "LISTEN smsvault_outbox", 0, NULL, NULL);
+    if (rc == STORE_OK)
+        s->listening = true;
+    return rc;
+}
+
+/* Drain pending notifications; true when there was at least one. */
+static bool take_notifies(struct store *s)
+{
+    bool got = false;
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn)) != NULL) {
+        got = true;
+        PQfreemem(n);
+    }
+    return got;
+}
+
+enum store_result store_outbox_wait(struct store *s, int timeout_ms)
+{
+    if (!s->listening)
+        return STORE_ERR;
+    if (PQconsumeInput(s->conn) == 0)
+        return STORE_RETRY;
+    if (take_notifies(s))
+        return STORE_OK;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsed >= timeout_ms)
+            return STORE_NOT_FOUND;
+        struct pollfd pfd = { .fd = PQsocket(s->conn), .events = POLLIN };
+        if (pfd.fd < 0)
+            return STORE_RETRY;
+        int pr = poll(&pfd, 1, (int)(timeout_ms - elapsed));
+        if (pr < 0 && errno != EINTR)
+            return STORE_ERR;
+        if (pr > 0) {
+            if (PQconsumeInput(s->conn) == 0) {
+                log_warn("store: listen-connection-lost");
+                return STORE_RETRY;
+            }
+            if (take_notifies(s))
+                return STORE_OK;
+        }
+    }
+}

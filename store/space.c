@@ -1,0 +1,241 @@
+/*
+ * space — the patent's self-growing storage space (step 2), shared by every
+ * item kind: charging an upload under the user's row lock, growing the
+ * allocation within the per-user cap and the server capacity, freeing space
+ * on batch delete, usage and growth history. It does not store items; sms.c,
+ * mms.c and contacts.c call st_space_charge() inside their own transaction.
+ */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "log.h"
+
+static const char *const next_col[] = {
+    [STORE_SMS] = "next_sms", [STORE_MMS] = "next_mms", [STORE_CONTACT] = "next_contact",
+};
+static const char *const item_table[] = {
+    [STORE_SMS] = "sms", [STORE_MMS] = "mms", [STORE_CONTACT] = "contacts",
+};
+
+static long long min_ll(long long a, long long b) { return a < b ? a : b; }
+static long long max_ll(long long a, long long b) { return a > b ? a : b; }
+
+/* Take up to want bytes from the server capacity (its row is locked only
+ * here, always after the user's row). Writes what was granted. */
+static enum store_result take_capacity(struct store *s, long long want, long long *granted)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "space-capacity-lock",
+                                   "SELECT allocated_bytes FROM server_space FOR UPDATE", 0, NULL, &r);
+    if (rc != STORE_OK)
+        return rc;
+    long long avail = PQntuples(r) ? s->cfg.capacity_bytes - st_getll(r, 0, 0) : 0;
+    PQclear(r);
+    long long g = max_ll(0, min_ll(want, avail));
+    if (g > 0) {
+        char gb[24];
+        st_lld(gb, g);
+        const char *p[] = { gb };
+        rc = st_exec(s, "space-capacity-take",
+                     "UPDATE server_space SET allocated_bytes = allocated_bytes + $1::bigint", 1, p, NULL);
+    }
+    if (rc == STORE_OK)
+        *granted = g;
+    return rc;
+}
+
+enum store_result st_space_charge(struct store *s, const char *user_id, enum store_kind kind,
+                                  long long size, st_dup_fn *dup_check, void *dup_ctx,
+                                  long long *n_out)
+{
+    const char *p1[] = { user_id };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "space-lock",
+                                   "SELECT allocated_bytes, used_bytes FROM users WHERE id = $1 FOR UPDATE",
+                                   1, p1, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return STORE_NOT_FOUND;
+    }
+    long long allocated = st_getll(r, 0, 0), used = st_getll(r, 0, 1);
+    PQclear(r);
+    if (dup_check && (rc = dup_check(s, dup_ctx)) != STORE_OK)
+        return rc;
+
+    /* patent step 2: space grows by 10 MiB (step) when under 1 MiB (threshold)
+     * would be left after storing — by more when the item needs it — within
+     * the per-user cap and the server capacity. */
+    long long grow = 0;
+    long long left_after = allocated - used - size;
+    if (left_after < s->cfg.threshold_bytes) {
+        long long need = used + size + s->cfg.threshold_bytes - allocated;
+        long long want = min_ll(max_ll(s->cfg.step_bytes, need), s->cfg.user_cap_bytes - allocated);
+        if (want > 0) {
+            rc = take_capacity(s, want, &grow);
+            if (rc != STORE_OK)
+                return rc;
+        }
+    }
+    if (used + size > allocated + grow) {
+        log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, size,
+                 allocated, used);
+        return STORE_NO_SPACE;   /* the caller rolls back: nothing is written */
+    }
+
+    char sz[24], gb[24];
+    st_lld(sz, size);
+    st_lld(gb, grow);
+    const char *p[] = { user_id, sz, gb };
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE users SET used_bytes = used_bytes + $2::bigint,"
+             " allocated_bytes = allocated_bytes + $3::bigint, %s = %s + 1"
+             " WHERE id = $1 RETURNING %s - 1, allocated_bytes",
+             next_col[kind], next_col[kind], next_col[kind]);
+    rc = st_exec(s, "space-charge", sql, 3, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    long long n = st_getll(r, 0, 0);
+    long long after = st_getll(r, 0, 1);
+    PQclear(r);
+    if (grow > 0) {
+        char af[24];
+        st_lld(af, after);
+        const char *pg[] = { user_id, gb, af };
+        rc = st_exec(s, "space-grant",
+                     "INSERT INTO space_grants (user_id, bytes_added, allocated_after) VALUES ($1, $2, $3)",
+                     3, pg, NULL);
+        if (rc != STORE_OK)
+            return rc;
+        log_info("store: space-grown user=%s added=%lld allocated=%lld", user_id, grow, after);
+    }
+    *n_out = n;
+    return STORE_OK;
+}
+
+enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count,
+                                     long long *deleted_out, long long *freed_bytes_out)
+{
+    if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > 100000)
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    /* the numbers go in as one array parameter: {1,2,3} */
+    char *arr = xmalloc(count * 24 + 3);
+    size_t len = 0;
+    arr[len++] = '{';
+    for (size_t i = 0; i < count; i++)
+        len += (size_t)snprintf(arr + len, 24, "%s%lld", i ? "," : "", ns[i]);
+    arr[len++] = '}';
+    arr[len] = '\0';
+
+    PGresult *r = NULL;
+    long long deleted = 0, freed = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        goto out;
+    const char *p1[] = { user_id };
+    rc = st_exec(s, "delete-lock", "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, p1, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    r = NULL;
+    if (rc != STORE_OK)
+        goto finish;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
+             " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
+    const char *p2[] = { user_id, arr };
+    rc = st_exec(s, "delete-items", sql, 2, p2, &r);
+    if (rc != STORE_OK)
+        goto finish;
+    deleted = st_getll(r, 0, 0);
+    freed = st_getll(r, 0, 1);
+    PQclear(r);
+    r = NULL;
+    if (freed > 0) {
+        char fb[24];
+        st_lld(fb, freed);
+        const char *p3[] = { user_id, fb };
+        rc = st_exec(s, "delete-free", "UPDATE users SET used_bytes = used_bytes - $2::bigint WHERE id = $1",
+                     2, p3, NULL);
+    }
+finish:
+    rc = st_tx_finish(s, rc);
+out:
+    free(arr);
+    if (rc == STORE_OK) {
+        if (deleted_out)
+            *deleted_out = deleted;
+        if (freed_bytes_out)
+            *freed_bytes_out = freed;
+    }
+    return rc;
+}
+
+enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    const char *p[] = { user_id };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "usage-get",
+        "SELECT u.allocated_bytes, u.used_bytes,"
+        " (SELECT count(*) FROM sms WHERE user_id = u.id),"
+        " (SELECT count(*) FROM mms WHERE user_id = u.id),"
+        " (SELECT count(*) FROM contacts WHERE user_id = u.id),"
+        " (SELECT extract(epoch FROM max(at))::bigint FROM space_grants"
+        "   WHERE user_id = u.id AND NOT initial)"
+        " FROM users u WHERE u.id = $1", 1, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        memset(out, 0, sizeof *out);
+        out->allocated_bytes = st_getll(r, 0, 0);
+        out->used_bytes = st_getll(r, 0, 1);
+        out->sms_count = st_getll(r, 0, 2);
+        out->mms_count = st_getll(r, 0, 3);
+        out->contact_count = st_getll(r, 0, 4);
+        out->last_grown_at = st_gettime(r, 0, 5);
+    }
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_usage_history(struct store *s, const char *user_id,
+                                      struct store_grant **out, size_t *count)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    const char *p[] = { user_id };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "usage-history",
+        "SELECT extract(epoch FROM at)::bigint, bytes_added, allocated_after FROM space_grants"
+        " WHERE user_id = $1 ORDER BY seq DESC", 1, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    size_t n = (size_t)PQntuples(r);
+    if (n == 0) {
+        PQclear(r);
+        return STORE_NOT_FOUND;   /* every user has the initial entry */
+    }
+    struct store_grant *v = xcalloc(n, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i].at = st_gettime(r, (int)i, 0);
+        v[i].bytes_added = st_getll(r, (int)i, 1);
+        v[i].allocated_after = st_getll(r, (int)i, 2);
+    }
+    PQclear(r);
+    *out = v;
+    *count = n;
+    return STORE_OK;
+}

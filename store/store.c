@@ -1,0 +1,440 @@
+/*
+ * store — the connection, the result checker, the transaction frame and the
+ * small helpers every other store file uses (see store.h, store_int.h). It
+ * holds no SQL of any item kind; each verb lives in its own file.
+ */
+#include "store_int.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "utf8.h"
+
+const struct config_key store_config_keys[] = {
+    { "database", "conninfo", CONFIG_STRING, "dbname=smsvault", 0, 0,
+      offsetof(struct store_config, conninfo),
+      "libpq connection string (env SMSVAULT_PGURI overrides it in vaultctl)" },
+    { "quota", "initial", CONFIG_BYTES, "10M", 0, 1LL << 50,
+      offsetof(struct store_config, initial_bytes), "allocation given at registration" },
+    { "quota", "threshold", CONFIG_BYTES, "1M", 0, 1LL << 50,
+      offsetof(struct store_config, threshold_bytes), "grow when less than this would be left" },
+    { "quota", "step", CONFIG_BYTES, "10M", 1, 1LL << 50,
+      offsetof(struct store_config, step_bytes), "grow by at least this much" },
+    { "quota", "user_cap", CONFIG_BYTES, "1G", 0, 1LL << 50,
+      offsetof(struct store_config, user_cap_bytes), "a user's allocation never exceeds this" },
+    { "quota", "capacity", CONFIG_BYTES, "1T", 0, 1LL << 56,
+      offsetof(struct store_config, capacity_bytes), "the sum of all allocations never exceeds this" },
+    { "login", "free_failures", CONFIG_INT, "5", 1, 1000,
+      offsetof(struct store_config, login_free_failures),
+      "failed logins of an account before it is slowed down" },
+};
+const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
+
+const char *store_result_name(enum store_result r)
+{
+    static const char *const names[] = {
+        [STORE_OK] = "ok", [STORE_NOT_FOUND] = "not-found", [STORE_NO_SPACE] = "no-space",
+        [STORE_CONFLICT] = "conflict", [STORE_RETRY] = "retry", [STORE_INVALID] = "invalid",
+        [STORE_DENIED] = "denied", [STORE_THROTTLED] = "throttled", [STORE_ERR] = "error",
+    };
+    if ((unsigned)r < sizeof names / sizeof names[0] && names[r])
+        return names[r];
+    return "unknown";
+}
+
+/* ---- connection ---- */
+
+enum store_result store_open(const struct store_config *cfg, struct store **out)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    s->cfg.conninfo = xstrdup(cfg->conninfo ? cfg->conninfo : "");
+    s->conn = PQconnectdb(s->cfg.conninfo);
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        /* the libpq message names host and port, never a password */
+        log_error("store: connect-failed error=\"%s\"", strtok(PQerrorMessage(s->conn), "\n"));
+        store_free(s);
+        return STORE_RETRY;
+    }
+    PGresult *r = PQexec(s->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    enum store_result rc = st_check(s, r, "session-setup");
+    PQclear(r);
+    if (rc != STORE_OK) {
+        store_free(s);
+        return rc;
+    }
+    *out = s;
+    return STORE_OK;
+}
+
+void store_free(struct store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->conn)
+        PQfinish(s->conn);
+    free(s->cfg.conninfo);
+    free(s);
+}
+
+bool store_ping(struct store *s)
+{
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(s->conn, "SELECT 1");
+        bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+        if (ok)
+            return true;
+    }
+    log_warn("store: reconnect");
+    PQreset(s->conn);
+    s->explicit_tx = false;
+    s->own_tx = false;
+    s->depth = 0;
+    s->listening = false;
+    if (PQstatus(s->conn) != CONNECTION_OK)
+        return false;
+    PGresult *r = PQexec(s->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+void store_test_clock_offset(struct store *s, int seconds)
+{
+    s->clock_offset_s = seconds;
+}
+
+/* ---- the checker ---- */
+
+enum store_result st_check(struct store *s, const PGresult *r, const char *name)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return STORE_OK;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (state == NULL)
+        state = "";
+    if (strcmp(state, "23505") == 0) {
+        log_debug("store: conflict stmt=%s", name);
+        return STORE_CONFLICT;
+    }
+    bool lost = PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
+                strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || lost) {
+        log_warn("store: retry stmt=%s sqlstate=%s%s", name, state, lost ? " connection=lost" : "");
+        return STORE_RETRY;
+    }
+    /* the server's message may quote data: only at debug */
+    log_error("store: sql-error stmt=%s sqlstate=%s", name, state);
+    log_debug("store: sql-error stmt=%s message=\"%s\"", name, r ? PQresultErrorMessage(r) : "");
+    return STORE_ERR;
+}
+
+/* A connection found broken between transactions is reset once, so a
+ * restarted server costs the caller one STORE_RETRY at most. */
+static void revive(struct store *s)
+{
+    if (PQstatus(s->conn) != CONNECTION_OK && !s->explicit_tx && !s->own_tx)
+        (void)store_ping(s);
+}
+
+enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
+                              const char *const *values, const int *lengths, const int *formats,
+                              PGresult **out)
+{
+    revive(s);
+    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    enum store_result rc = st_check(s, r, name);
+    if (rc == STORE_OK && out)
+        *out = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
+enum store_result st_exec(struct store *s, const char *name, const char *sql,
+                          int n, const char *const *values, PGresult **out)
+{
+    return st_exec_bin(s, name, sql, n, values, NULL, NULL, out);
+}
+
+enum store_result st_exec_some(struct store *s, const char *name, const char *sql, int n,
+                               const char *const *values, const int *lengths, const int *formats)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec_bin(s, name, sql, n, values, lengths, formats, &r);
+    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
+static enum store_result simple(struct store *s, const char *name, const char *sql)
+{
+    PGresult *r = PQexec(s->conn, sql);
+    enum store_result rc = st_check(s, r, name);
+    PQclear(r);
+    return rc;
+}
+
+/* ---- transactions ---- */
+
+/* COMMIT; on failure make sure nothing is left open. */
+static enum store_result commit_now(struct store *s)
+{
+    PGresult *r = PQexec(s->conn, "COMMIT");
+    enum store_result rc = st_check(s, r, "commit");
+    /* COMMIT of an aborted transaction answers ROLLBACK without an error */
+    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+        rc = STORE_RETRY;
+    PQclear(r);
+    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
+        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+        (void)simple(s, "rollback", "ROLLBACK");
+    /* a deferred unique violation at commit is not the caller's conflict */
+    return rc == STORE_CONFLICT ? STORE_ERR : rc;
+}
+
+enum store_result store_tx_begin(struct store *s)
+{
+    if (s->explicit_tx)
+        return STORE_ERR;   /* programmer error: no nesting */
+    revive(s);
+    enum store_result rc = simple(s, "begin", "BEGIN");
+    if (rc == STORE_OK) {
+        s->explicit_tx = true;
+        s->depth = 0;
+    }
+    return rc;
+}
+
+enum store_result store_tx_commit(struct store *s)
+{
+    if (!s->explicit_tx)
+        return STORE_ERR;
+    s->explicit_tx = false;
+    s->depth = 0;
+    return commit_now(s);
+}
+
+void store_tx_rollback(struct store *s)
+{
+    s->explicit_tx = false;
+    s->depth = 0;
+    if (PQstatus(s->conn) == CONNECTION_OK)
+        (void)simple(s, "rollback", "ROLLBACK");
+}
+
+static enum store_result savepoint_cmd(struct store *s, const char *verb, int depth)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "%s sp%d", verb, depth);
+    return simple(s, verb, sql);
+}
+
+enum store_result store_tx_savepoint(struct store *s)
+{
+    if (!s->explicit_tx)
+        return STORE_ERR;
+    enum store_result rc = savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
+    if (rc == STORE_OK)
+        s->depth++;
+    return rc;
+}
+
+enum store_result store_tx_release(struct store *s)
+{
+    if (!s->explicit_tx || s->depth == 0)
+        return STORE_ERR;
+    enum store_result rc = savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    s->depth--;
+    return rc;
+}
+
+void store_tx_rollback_to(struct store *s)
+{
+    if (!s->explicit_tx || s->depth == 0)
+        return;
+    (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
+    (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    s->depth--;
+}
+
+enum store_result st_tx_start(struct store *s)
+{
+    if (s->explicit_tx)
+        return store_tx_savepoint(s);
+    revive(s);
+    enum store_result rc = simple(s, "begin", "BEGIN");
+    s->own_tx = rc == STORE_OK;
+    return rc;
+}
+
+enum store_result st_tx_end(struct store *s, bool commit)
+{
+    if (s->explicit_tx) {
+        if (commit)
+            return store_tx_release(s);
+        store_tx_rollback_to(s);
+        return STORE_OK;
+    }
+    s->own_tx = false;
+    if (!commit) {
+        if (PQstatus(s->conn) == CONNECTION_OK)
+            (void)simple(s, "rollback", "ROLLBACK");
+        return STORE_OK;
+    }
+    return commit_now(s);
+}
+
+enum store_result st_tx_finish(struct store *s, enum store_result rc)
+{
+    enum store_result end = st_tx_end(s, rc == STORE_OK);
+    return rc == STORE_OK ? end : rc;
+}
+
+/* ---- helpers ---- */
+
+void st_lld(char buf[24], long long v)
+{
+    snprintf(buf, 24, "%lld", v);
+}
+
+long long st_getll(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+time_t st_gettime(const PGresult *r, int row, int col)
+{
+    return (time_t)st_getll(r, row, col);
+}
+
+char *st_getdup(const PGresult *r, int row, int col)
+{
+    return xstrdup(PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+bool st_valid_id(const char *id)
+{
+    uuid_t u;
+    return id != NULL && strlen(id) == 36 && uuid_parse(id, u) == 0;
+}
+
+bool st_valid_text(const char *s, size_t max, bool allow_empty)
+{
+    if (s == NULL)
+        return allow_empty;
+    size_t len = strnlen(s, max + 1);
+    if (len > max || (len == 0 && !allow_empty))
+        return false;
+    return utf8_valid(s, len);
+}
+
+bool st_valid_source(const char *src)
+{
+    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);
+}
+
+bool st_valid_page(const struct store_page *p)
+{
+    return p && p->limit >= 1 && p->limit <= 1000 && p->before_n >= 0 &&
+           (p->search == NULL || st_valid_text(p->search, STORE_TEXT_FIELD_MAX, true));
+}
+
+int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
+{
+    int n = 0;
+    const char *p = search;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        if (n == ST_MAX_WORDS) {
+            st_search_free(patterns, n);
+            return -1;
+        }
+        /* ILIKE pattern: %word% with the pattern characters taken literally */
+        char *pat = xmalloc(2 * (size_t)(p - start) + 3);
+        size_t k = 0;
+        pat[k++] = '%';
+        for (const char *q = start; q < p; q++) {
+            if (*q == '%' || *q == '_' || *q == '\\')
+                pat[k++] = '\\';
+            pat[k++] = *q;
+        }
+        pat[k++] = '%';
+        pat[k] = '\0';
+        patterns[n++] = pat;
+    }
+    return n;
+}
+
+void st_search_free(char *patterns[ST_MAX_WORDS], int n)
+{
+    for (int i = 0; i < n; i++)
+        free(patterns[i]);
+}
+
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+{
+    if (!st_valid_page(page))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[ST_MAX_WORDS];
+    int nw = st_search_words(page->search, words);
+    if (nw < 0)
+        return STORE_INVALID;
+    char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char before[24], lim[24];
+    st_lld(before, page->before_n);
+    st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
+    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    for (int i = 0; i < nw; i++)
+        p[3 + i] = words[i];
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, &r);
+    free(sql);
+    st_search_free(words, nw);
+    if (rc != STORE_OK)
+        return rc;
+    size_t n = (size_t)PQntuples(r);
+    *more = n > (size_t)page->limit;
+    *rows = *more ? (size_t)page->limit : n;
+    *out = r;
+    return STORE_OK;
+}
+
+char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
+                    const char *tail)
+{
+    /* only fixed column names and parameter numbers go into the text */
+    size_t cap = strlen(base) + strlen(tail) + 64 + (size_t)nwords * 256;
+    char *sql = xmalloc(cap);
+    size_t len = (size_t)snprintf(sql, cap, "%s", base);
+    for (int w = 0; w < nwords; w++) {
+        len += (size_t)snprintf(sql + len, cap - len, " AND (");
+        for (int c = 0; cols[c]; c++)
+            len += (size_t)snprintf(sql + len, cap - len, "%s%s ILIKE $%d", c ? " OR " : "",
+                                    cols[c], first_param + w);
+        len += (size_t)snprintf(sql + len, cap - len, ")");
+    }
+    snprintf(sql + len, cap - len, " %s", tail);
+    return sql;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# vaultctl_smoke — runs the real vaultctl against a fresh database made from
+# SMSVAULT_TEST_PGURI: migrate (twice), user add (good, taken, bad password),
+# user list, stats, fsck finding and repairing a planted drift, and config
+# errors naming file:line. Usage: vaultctl_smoke.sh /path/to/vaultctl
+set -u
+VAULTCTL=$1
+fails=0
+check() {   # check "what" expected_status actual_status
+    if [ "$2" != "$3" ]; then echo "FAIL: $1 (exit $3, expected $2)"; fails=$((fails + 1)); else echo "ok: $1"; fi
+}
+contains() {   # contains "what" "haystack" "needle"
+    if grep -qF -- "$3" <<<"$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in: $2"; fails=$((fails + 1)); fi
+}
+if [ -z "${SMSVAULT_TEST_PGURI:-}" ]; then
+    echo "FAIL: SMSVAULT_TEST_PGURI is not set (this test needs PostgreSQL)"
+    exit 1
+fi
+db="smsvault_t_vaultctl_$$"
+case "$SMSVAULT_TEST_PGURI" in
+    postgres://*|postgresql://*)
+        base=${SMSVAULT_TEST_PGURI%%\?*}; query=${SMSVAULT_TEST_PGURI#"$base"}
+        rest=${base#*://}; case "$rest" in */*) rest=${rest%%/*};; esac
+        uri="${base%%://*}://$rest/$db$query" ;;
+    *) uri="$SMSVAULT_TEST_PGURI dbname=$db" ;;
+esac
+psql -q "$SMSVAULT_TEST_PGURI" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+psql -q "$SMSVAULT_TEST_PGURI" -c "CREATE DATABASE $db" >/dev/null || { echo "FAIL: cannot create $db"; exit 1; }
+trap 'psql -q "$SMSVAULT_TEST_PGURI" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
+export SMSVAULT_PGURI="$uri"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"; psql -q "$SMSVAULT_TEST_PGURI" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
+
+out=$("$VAULTCTL" migrate 2>&1); check "migrate" 0 $?
+contains "migrate prints the version" "$out" "schema version 1"
+out=$("$VAULTCTL" migrate 2>&1); check "migrate again" 0 $?
+contains "second migrate is a no-op" "$out" "schema version 1"
+
+out=$(echo "correct horse" | "$VAULTCTL" user add smoke1 2>&1); check "user add" 0 $?
+contains "user add prints name" "$out" "smoke1"
+out=$(echo "correct horse" | "$VAULTCTL" user add SMOKE1 2>&1); check "user add taken" 1 $?
+contains "taken is explained" "$out" "username taken"
+out=$(echo "short" | "$VAULTCTL" user add smoke2 2>&1); check "user add short password" 1 $?
+out=$(echo "password 3 '; DROP TABLE users; --" | "$VAULTCTL" user add smoke3 zh 2>&1); check "user add zh" 0 $?
+out=$("$VAULTCTL" user list 2>&1); check "user list" 0 $?
+contains "list has smoke1" "$out" "smoke1"
+contains "list has smoke3 in zh" "$out" "zh"
+
+out=$("$VAULTCTL" stats 2>&1); check "stats" 0 $?
+contains "stats counts users" "$out" "users 2"
+contains "stats counts allocation" "$out" "allocated_bytes 20971520"
+
+out=$("$VAULTCTL" fsck 2>&1); check "fsck clean" 0 $?
+psql -q "$uri" -c "UPDATE users SET used_bytes = 42 WHERE username = 'smoke1'" >/dev/null
+out=$("$VAULTCTL" fsck 2>&1); check "fsck finds drift" 1 $?
+contains "fsck names the user" "$out" "smoke1 recorded=42 actual=0"
+out=$("$VAULTCTL" fsck --repair 2>&1); check "fsck --repair" 0 $?
+out=$("$VAULTCTL" fsck 2>&1); check "fsck clean after repair" 0 $?
+
+printf '[quota]\nstep = lots\n' >"$tmp/bad.conf"
+out=$("$VAULTCTL" --config "$tmp/bad.conf" --check-config 2>&1); check "bad config refused" 2 $?
+contains "bad config names file:line" "$out" "$tmp/bad.conf:2"
+printf '[database]\nconninfo = x\n[web]\nport = 1\n' >"$tmp/ok.conf"
+out=$("$VAULTCTL" --config "$tmp/ok.conf" --check-config 2>&1); check "config with other sections" 0 $?
+out=$("$VAULTCTL" frobnicate 2>&1); check "unknown command" 2 $?
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]

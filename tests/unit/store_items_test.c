@@ -1,0 +1,407 @@
+/*
+ * store_items_test — CUnit suite for SMS storage, phones, paging, search,
+ * literal storage of SQL metacharacters, explicit transactions with
+ * savepoints and MO de-duplication, against a real PostgreSQL (NEEDS_DB).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_test_main.h"
+
+static struct store *s;
+
+static void new_user(const char *name, char id[STORE_ID_LEN])
+{
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, name, "password1", "en", id), STORE_OK);
+}
+
+static long long add_sms(const char *uid, const char *peer, const char *body)
+{
+    struct store_sms_new in = { .peer = peer, .body = body, .body_len = strlen(body), .source = "sms" };
+    long long n = -1;
+    CU_ASSERT_EQUAL(store_sms_add(s, uid, &in, &n), STORE_OK);
+    return n;
+}
+
+static void test_sms_add_get(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("smsuser", id);
+    /* Chinese and emoji, byte-exact */
+    const char *body = "你好，世界 😀👍🏽 test";
+    struct store_sms_new in = { .peer = "+8613800138000", .body = body, .body_len = strlen(body),
+                                .sent_at = 1700000000, .source = "web" };
+    long long n = 0;
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    struct store_sms m;
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+    CU_ASSERT_EQUAL(m.body_len, strlen(body));
+    CU_ASSERT(memcmp(m.body, body, strlen(body)) == 0);
+    CU_ASSERT_STRING_EQUAL(m.peer, "+8613800138000");
+    CU_ASSERT_EQUAL(m.sent_at, 1700000000);
+    CU_ASSERT(m.saved_at > 0);
+    CU_ASSERT_EQUAL(m.size_bytes, (long long)strlen(body));
+    CU_ASSERT_STRING_EQUAL(m.source, "web");
+    store_sms_cleanup(&m);
+    struct store_usage u;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, (long long)strlen(body));
+    CU_ASSERT_EQUAL(u.sms_count, 1);
+    /* unknown peer and sent_at */
+    n = add_sms(id, NULL, "plain");
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, 2, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.peer, "");
+    CU_ASSERT_EQUAL(m.sent_at, 0);
+    store_sms_cleanup(&m);
+    /* invalid input */
+    struct store_sms_new bad = in;
+    bad.body = "\xff\xfe";
+    bad.body_len = 2;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
+    bad = in;
+    bad.body_len = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
+    bad = in;
+    bad.source = "fax";
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
+    bad = in;
+    bad.body = "a\0b";
+    bad.body_len = 3;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
+    char *big = malloc(STORE_SMS_BODY_MAX + 1);
+    memset(big, 'a', STORE_SMS_BODY_MAX + 1);
+    bad = in;
+    bad.body = big;
+    bad.body_len = STORE_SMS_BODY_MAX + 1;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
+    bad.body_len = STORE_SMS_BODY_MAX;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_OK);
+    free(big);
+    CU_ASSERT_EQUAL(store_sms_add(s, "00000000-0000-0000-0000-000000000000", &in, &n), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_sms_add(s, "junk", &in, &n), STORE_NOT_FOUND);
+    /* another user's item is not found */
+    char other[STORE_ID_LEN];
+    new_user("smsother", other);
+    CU_ASSERT_EQUAL(store_sms_get(s, other, 1, &m), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_sms_get(s, id, 999, &m), STORE_NOT_FOUND);
+}
+
+static void test_sms_duplicate_and_numbers(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("dupuser", id);
+    struct store_sms_new in = { .peer = "123", .body = "same", .body_len = 4, .sent_at = 1600000000,
+                                .source = "import", .skip_duplicate = true };
+    long long n1 = 0, n2 = 0, n3 = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n1), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n2), STORE_CONFLICT);
+    in.sent_at = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n2), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n3), STORE_CONFLICT);
+    in.skip_duplicate = false;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n3), STORE_OK);
+    CU_ASSERT_EQUAL(n1, 1);
+    CU_ASSERT_EQUAL(n2, 2);
+    CU_ASSERT_EQUAL(n3, 3);
+    /* numbers are never reused: delete the newest, the next is 4 */
+    long long del = 0, freed = 0;
+    long long ns[] = { 3, 77 };
+    CU_ASSERT_EQUAL(store_items_delete(s, id, STORE_SMS, ns, 2, &del, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(del, 1);
+    CU_ASSERT_EQUAL(freed, 4);
+    CU_ASSERT_EQUAL(add_sms(id, "", "next"), 4);
+    struct store_usage u;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, 4 + 4 + 4);
+    CU_ASSERT_EQUAL(u.sms_count, 3);
+}
+
+static void test_paging_1000(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("pager", id);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    for (int i = 0; i < 1000; i++) {
+        char body[32];
+        snprintf(body, sizeof body, "message %d", i);
+        add_sms(id, "1", body);
+    }
+    CU_ASSERT_EQUAL_FATAL(store_tx_commit(s), STORE_OK);
+    char *seen = calloc(1001, 1);
+    long long before = 0, last = 1001;
+    int total = 0, pages = 0;
+    for (;;) {
+        struct store_page pg = { .before_n = before, .limit = 37 };
+        struct store_sms_list l;
+        CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+        pages++;
+        for (size_t i = 0; i < l.count; i++) {
+            long long n = l.items[i].n;
+            CU_ASSERT(n < last);   /* newest first */
+            last = n;
+            CU_ASSERT_FATAL(n >= 1 && n <= 1000);
+            CU_ASSERT_EQUAL(seen[n], 0);
+            seen[n] = 1;
+            total++;
+        }
+        bool more = l.more;
+        if (l.count)
+            before = l.items[l.count - 1].n;
+        CU_ASSERT_EQUAL(more, total < 1000);
+        store_sms_list_cleanup(&l);
+        if (!more)
+            break;
+    }
+    CU_ASSERT_EQUAL(total, 1000);
+    CU_ASSERT_EQUAL(pages, (1000 + 36) / 37);
+    free(seen);
+    struct store_page bad = { .limit = 0 };
+    struct store_sms_list l;
+    CU_ASSERT_EQUAL(store_sms_list(s, id, &bad, &l), STORE_INVALID);
+    bad.limit = 1001;
+    CU_ASSERT_EQUAL(store_sms_list(s, id, &bad, &l), STORE_INVALID);
+}
+
+static const char *const meta[] = {
+    "'; DROP TABLE users; --", "back\\slash", "100% sure", "under_score", "$1 and $2", "\"quoted\"",
+};
+
+static void test_metacharacters_literal(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("meta", id);
+    for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
+        long long n = add_sms(id, meta[i], meta[i]);
+        struct store_sms m;
+        CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+        CU_ASSERT_STRING_EQUAL(m.body, meta[i]);
+        CU_ASSERT_STRING_EQUAL(m.peer, meta[i]);
+        store_sms_cleanup(&m);
+    }
+    add_sms(id, "x", "nothing special here");
+    add_sms(id, "x", "underXscore");
+    CU_ASSERT(testdb_scalar("SELECT count(*) FROM users") > 0);   /* still there */
+    struct store_sms_list l;
+    /* % matches only a literal % */
+    struct store_page pg = { .limit = 100, .search = "%" };
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 1);
+    if (l.count)
+        CU_ASSERT_STRING_EQUAL(l.items[0].body, "100% sure");
+    store_sms_list_cleanup(&l);
+    /* _ matches only a literal _, not any character */
+    pg.search = "under_score";
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 1);
+    store_sms_list_cleanup(&l);
+    pg.search = "\\";
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 1);
+    store_sms_list_cleanup(&l);
+    pg.search = "DROP TABLE";   /* both words, case-insensitive */
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 1);
+    store_sms_list_cleanup(&l);
+    pg.search = "drop nothing";
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 0);
+    store_sms_list_cleanup(&l);
+    pg.search = "a b c d e f g h i";   /* too many words */
+    CU_ASSERT_EQUAL(store_sms_list(s, id, &pg, &l), STORE_INVALID);
+}
+
+static void test_search_chinese_and_peer(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("searcher", id);
+    add_sms(id, "10086", "明天下午三点开会");
+    add_sms(id, "10010", "Meeting TOMORROW at 3");
+    add_sms(id, "+44123", "unrelated");
+    struct store_sms_list l;
+    struct store_page pg = { .limit = 10, .search = "开会" };
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 1);
+    store_sms_list_cleanup(&l);
+    pg.search = "tomorrow";
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 1);
+    store_sms_list_cleanup(&l);
+    pg.search = "100";   /* matches the peer of two */
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 2);
+    store_sms_list_cleanup(&l);
+    /* another user's messages never show */
+    char other[STORE_ID_LEN];
+    new_user("searcher2", other);
+    pg.search = NULL;
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, other, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 0);
+    CU_ASSERT_FALSE(l.more);
+    store_sms_list_cleanup(&l);
+}
+
+static void test_phones(void)
+{
+    char a[STORE_ID_LEN], b[STORE_ID_LEN], got[STORE_ID_LEN];
+    new_user("phoneA", a);
+    new_user("phoneB", b);
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "+15550001", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_bind(s, "+15550001", a), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_bind(s, "+15550002", a), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_bind(s, "+15550001", a), STORE_OK);   /* again: fine */
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+15550001", got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, a);
+    char **v = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(store_phone_list(s, a, &v, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_STRING_EQUAL(v[0], "+15550001");   /* newest binding first */
+    store_strings_free(v, n);
+    /* the number changes hands */
+    CU_ASSERT_EQUAL(store_phone_bind(s, "+15550002", b), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+15550002", got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, b);
+    CU_ASSERT_EQUAL_FATAL(store_phone_list(s, a, &v, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    store_strings_free(v, n);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, "+15550002"), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, "+15550002"), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "+15550002", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_bind(s, "+15550003", "00000000-0000-0000-0000-000000000000"), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_bind(s, "", a), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_phone_bind(s, meta[0], a), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, meta[0], got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, a);
+}
+
+static void test_mo_seen(void)
+{
+    CU_ASSERT_EQUAL(store_mo_seen(s, "0b7e6a3c-1111-2222-3333-444455556666"), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "0b7e6a3c-1111-2222-3333-444455556666"), STORE_CONFLICT);
+    CU_ASSERT_EQUAL(store_mo_seen(s, ""), STORE_INVALID);
+    /* inside a transaction: a seen MO does not spoil the batch */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "0b7e6a3c-1111-2222-3333-444455556666"), STORE_CONFLICT);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "second"), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "second"), STORE_CONFLICT);
+    /* rolled back: not seen */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
+}
+
+static void test_tx_savepoints(void)
+{
+    char id[STORE_ID_LEN], id2[STORE_ID_LEN];
+    new_user("batcher", id);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_begin(s), STORE_ERR);   /* no nesting */
+    long long n1 = add_sms(id, "", "first of batch");
+    /* a failing function (conflict) inside the batch undoes only itself */
+    CU_ASSERT_EQUAL(store_user_create(s, "batcher", "password1", "en", id2), STORE_CONFLICT);
+    struct store_sms_new big = { .body = "x", .body_len = 1, .source = "sms" };
+    long long nx;
+    CU_ASSERT_EQUAL(store_sms_add(s, "00000000-0000-0000-0000-000000000000", &big, &nx), STORE_NOT_FOUND);
+    /* caller's own savepoints around a command */
+    CU_ASSERT_EQUAL_FATAL(store_tx_savepoint(s), STORE_OK);
+    long long n2 = add_sms(id, "", "undone by caller");
+    store_tx_rollback_to(s);
+    CU_ASSERT_EQUAL_FATAL(store_tx_savepoint(s), STORE_OK);
+    long long n3 = add_sms(id, "", "kept by caller");
+    CU_ASSERT_EQUAL(store_tx_release(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "batch-mo"), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n1, &m), STORE_OK);
+    store_sms_cleanup(&m);
+    /* the undone message's number was never committed, so the kept one has it */
+    CU_ASSERT_EQUAL(n3, n2);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n3, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.body, "kept by caller");
+    store_sms_cleanup(&m);
+    struct store_page pg = { .limit = 10 };
+    struct store_sms_list l;
+    CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL(l.count, 2);
+    store_sms_list_cleanup(&l);
+    struct store_usage u;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, (long long)(strlen("first of batch") + strlen("kept by caller")));
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_ERR);   /* none open */
+    /* a rolled-back batch leaves nothing */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long n4 = add_sms(id, "", "gone");
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n4, &m), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, (long long)(strlen("first of batch") + strlen("kept by caller")));
+}
+
+static void test_ping_and_names(void)
+{
+    CU_ASSERT_TRUE(store_ping(s));
+    CU_ASSERT_STRING_EQUAL(store_result_name(STORE_NO_SPACE), "no-space");
+    CU_ASSERT_STRING_EQUAL(store_result_name((enum store_result)99), "unknown");
+    struct store *bad = NULL;
+    struct store_config cfg = *testdb_config();
+    cfg.conninfo = "host=/nonexistent port=1 dbname=x connect_timeout=2";
+    CU_ASSERT_EQUAL(store_open(&cfg, &bad), STORE_RETRY);
+    CU_ASSERT_PTR_NULL(bad);
+    store_free(NULL);
+}
+
+/* The server drops the connection: one STORE_RETRY, then the store works again. */
+static void test_connection_lost(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("survivor", id);
+    const char *kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    struct store_sms_new in = { .body = "after the storm", .body_len = 15, .source = "sms" };
+    long long n = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_RETRY);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n, &m), STORE_RETRY);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.body, "after the storm");
+    store_sms_cleanup(&m);
+    /* inside an explicit transaction: RETRY, rollback, and a fresh start works */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_RETRY);
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_TRUE(store_ping(s));
+}
+
+static void test_open(void) { s = testdb_open(); }
+static void test_close(void) { store_free(s); s = NULL; }
+
+static const struct test_entry tests[] = {
+    { "open", test_open },
+    { "sms add/get, Chinese and emoji byte-exact, bad input", test_sms_add_get },
+    { "sms duplicates, numbers never reused", test_sms_duplicate_and_numbers },
+    { "keyset paging over 1,000 items", test_paging_1000 },
+    { "SQL metacharacters stored and searched literally", test_metacharacters_literal },
+    { "search: Chinese, case, peer, per user", test_search_chinese_and_peer },
+    { "phones bind/move/unbind/list", test_phones },
+    { "mo_seen", test_mo_seen },
+    { "explicit tx with savepoints", test_tx_savepoints },
+    { "ping, result names, failed open", test_ping_and_names },
+    { "connection lost: one RETRY, then usable", test_connection_lost },
+    { "close", test_close },
+};
+
+int main(void)
+{
+    return suite_main("items", tests, sizeof tests / sizeof tests[0]);
+}

@@ -1,0 +1,158 @@
+/*
+ * store_testdb — fresh database per suite for store tests (see store_testdb.h).
+ */
+#include "store_testdb.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+
+static char dbname[64];
+static char *conninfo;
+static struct store_config cfg;
+
+/* key='value' with ' and \ escaped, as libpq's conninfo syntax wants */
+static void append_kv(char **buf, size_t *len, size_t *cap, const char *k, const char *v)
+{
+    size_t need = strlen(k) + 2 * strlen(v) + 8;
+    if (*len + need >= *cap) {
+        *cap = (*len + need) * 2;
+        *buf = xrealloc(*buf, *cap);
+    }
+    *len += (size_t)sprintf(*buf + *len, "%s%s='", *len ? " " : "", k);
+    for (const char *p = v; *p; p++) {
+        if (*p == '\'' || *p == '\\')
+            (*buf)[(*len)++] = '\\';
+        (*buf)[(*len)++] = *p;
+    }
+    (*buf)[(*len)++] = '\'';
+    (*buf)[*len] = '\0';
+}
+
+static char *conninfo_with_db(const char *uri, const char *db)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(uri, &err);
+    if (opts == NULL) {
+        fprintf(stderr, "testdb: SMSVAULT_TEST_PGURI does not parse: %s\n", err ? err : "");
+        PQfreemem(err);
+        return NULL;
+    }
+    char *buf = xmalloc(64);
+    size_t len = 0, cap = 64;
+    buf[0] = '\0';
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+            append_kv(&buf, &len, &cap, o->keyword, o->val);
+    append_kv(&buf, &len, &cap, "dbname", db);
+    PQconninfoFree(opts);
+    return buf;
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static int admin(const char *sql)
+{
+    const char *uri = getenv("SMSVAULT_TEST_PGURI");
+    PGconn *c = PQconnectdb(uri);
+    int rc = 0;
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "testdb: cannot connect: %s", PQerrorMessage(c));
+        rc = -1;
+    } else {
+        PQsetNoticeProcessor(c, quiet, NULL);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "testdb: %s: %s", sql, PQresultErrorMessage(r));
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    return rc;
+}
+
+int testdb_create(const char *suite)
+{
+    const char *uri = getenv("SMSVAULT_TEST_PGURI");
+    if (uri == NULL || uri[0] == '\0') {
+        fprintf(stderr, "testdb: SMSVAULT_TEST_PGURI is not set (this suite needs PostgreSQL)\n");
+        return -1;
+    }
+    snprintf(dbname, sizeof dbname, "smsvault_t_%s_%ld", suite, (long)getpid());
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+    if (admin(sql) != 0)
+        return -1;
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", dbname);
+    if (admin(sql) != 0)
+        return -1;
+    conninfo = conninfo_with_db(uri, dbname);
+    if (conninfo == NULL)
+        return -1;
+    cfg = (struct store_config){
+        .conninfo = conninfo,
+        .initial_bytes = 10LL << 20, .threshold_bytes = 1LL << 20, .step_bytes = 10LL << 20,
+        .user_cap_bytes = 1LL << 30, .capacity_bytes = 1LL << 40, .login_free_failures = 3,
+    };
+    struct store *s = NULL;
+    if (store_open(&cfg, &s) != STORE_OK) {
+        fprintf(stderr, "testdb: store_open failed\n");
+        return -1;
+    }
+    enum store_result rc = store_migrate(s);
+    store_free(s);
+    if (rc != STORE_OK) {
+        fprintf(stderr, "testdb: migrate failed: %s\n", store_result_name(rc));
+        return -1;
+    }
+    return 0;
+}
+
+struct store_config *testdb_config(void)
+{
+    return &cfg;
+}
+
+struct store *testdb_open(void)
+{
+    struct store *s = NULL;
+    if (store_open(&cfg, &s) != STORE_OK) {
+        fprintf(stderr, "testdb: store_open failed\n");
+        abort();
+    }
+    return s;
+}
+
+long long testdb_scalar(const char *sql)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    long long v = -1;
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    else if (PQresultStatus(r) == PGRES_COMMAND_OK)
+        v = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+void testdb_drop(void)
+{
+    if (dbname[0]) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+        (void)admin(sql);
+    }
+    free(conninfo);
+    conninfo = NULL;
+}

@@ -1,0 +1,203 @@
+/*
+ * store_users_test — CUnit suite for store users, login throttling,
+ * migrations and transactions against a real PostgreSQL (NEEDS_DB).
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "store_test_main.h"
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void test_migrate_idempotent(void)
+{
+    struct store *s = testdb_open();
+    int v = -1;
+    CU_ASSERT_EQUAL(store_schema_version(s, &v), STORE_OK);
+    CU_ASSERT(v >= 1);
+    CU_ASSERT_EQUAL(store_migrate(s), STORE_OK);
+    int v2 = -1;
+    CU_ASSERT_EQUAL(store_schema_version(s, &v2), STORE_OK);
+    CU_ASSERT_EQUAL(v, v2);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), v);
+    store_free(s);
+}
+
+static void test_create_rules(void)
+{
+    struct store *s = testdb_open();
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_user_create(s, "ab", "password1", "en", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "_abc", "password1", "en", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "abc def", "password1", "en", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "abcdefghijabcdefghijabcdefghijabc", "password1", "en", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "alice", "short", "en", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "alice", "password1", "fr", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "Alice.B-1_", "password1", "zh", id), STORE_OK);
+    char id2[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_user_create(s, "alice.b-1_", "password2", "en", id2), STORE_CONFLICT);
+    struct store_user u;
+    CU_ASSERT_EQUAL_FATAL(store_user_get(s, id, &u), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(u.username, "Alice.B-1_");
+    CU_ASSERT_STRING_EQUAL(u.lang, "zh");
+    CU_ASSERT_EQUAL(u.allocated_bytes, 10LL << 20);
+    CU_ASSERT_EQUAL(u.used_bytes, 0);
+    CU_ASSERT(u.created_at > 0);
+    store_user_cleanup(&u);
+    CU_ASSERT_EQUAL_FATAL(store_user_by_name(s, "ALICE.b-1_", &u), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(u.id, id);
+    store_user_cleanup(&u);
+    CU_ASSERT_EQUAL(store_user_by_name(s, "nobody", &u), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_user_get(s, "not-a-uuid", &u), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_user_get(s, "00000000-0000-0000-0000-000000000000", &u), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_user_set_lang(s, id, "en"), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_set_lang(s, id, "xx"), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_set_lang(s, "00000000-0000-0000-0000-000000000000", "en"), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_user_get(s, id, &u), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(u.lang, "en");
+    store_user_cleanup(&u);
+    store_free(s);
+}
+
+static void test_long_password_refused_fast(void)
+{
+    struct store *s = testdb_open();
+    char *pw = malloc(2001);
+    memset(pw, 'x', 2000);
+    pw[2000] = '\0';
+    char id[STORE_ID_LEN];
+    long long before = testdb_scalar("SELECT count(*) FROM users");
+    double t0 = now_s();
+    CU_ASSERT_EQUAL(store_user_create(s, "longpw", pw, "en", id), STORE_INVALID);
+    double refused = now_s() - t0;
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM users"), before);
+    /* 128 bytes is still allowed, and is hashed */
+    pw[128] = '\0';
+    t0 = now_s();
+    CU_ASSERT_EQUAL(store_user_create(s, "longpw", pw, "en", id), STORE_OK);
+    double hashed = now_s() - t0;
+    printf("\n  2000-byte password refused in %.4f s; 128-byte accepted (hashed) in %.4f s\n",
+           refused, hashed);
+    /* the login path refuses it before hashing as well */
+    pw[128] = 'x';
+    char lid[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_user_login(s, "longpw", pw, lid, NULL), STORE_DENIED);
+    /* and it did not count against the account: still zero failures */
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT failed_logins FROM users WHERE username = 'longpw'"), 0);
+    free(pw);
+    store_free(s);
+}
+
+static void test_login_and_throttle(void)
+{
+    struct store *s = testdb_open();
+    char id[STORE_ID_LEN], lid[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "bob", "correct horse", "en", id), STORE_OK);
+    memset(lid, 0, sizeof lid);
+    CU_ASSERT_EQUAL(store_user_login(s, "BOB", "correct horse", lid, NULL), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(lid, id);
+    /* unknown user and wrong password look the same */
+    CU_ASSERT_EQUAL(store_user_login(s, "nosuchuser", "correct horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "x", "correct horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    /* a success resets the counter: two more failures do not throttle */
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "correct horse", lid, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "correct horse", lid, NULL), STORE_OK);
+    /* three failures (login_free_failures = 3): throttled, even with the right password */
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    int wait = -1;
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "correct horse", lid, &wait), STORE_THROTTLED);
+    CU_ASSERT(wait >= 1 && wait <= 2);
+    /* time passes: the next failure doubles the wait */
+    store_test_clock_offset(s, 5);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "correct horse", lid, &wait), STORE_THROTTLED);
+    CU_ASSERT(wait >= 2 && wait <= 3);
+    /* other accounts are not affected */
+    char id2[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "carol", "password9", "en", id2), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_login(s, "carol", "password9", lid, NULL), STORE_OK);
+    /* after the wait, the right password works and resets everything */
+    store_test_clock_offset(s, 60);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "correct horse", lid, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT failed_logins FROM users WHERE username = 'bob'"), 0);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "wrong horse", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "bob", "correct horse", lid, NULL), STORE_OK);
+    store_free(s);
+}
+
+static void test_set_password(void)
+{
+    struct store *s = testdb_open();
+    char id[STORE_ID_LEN], lid[STORE_ID_LEN], tok[STORE_TOKEN_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "dave", "oldpassword", "en", id), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_session_create(s, id, 600, 3600, tok), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_set_password(s, id, "wrongold1", "newpassword"), STORE_DENIED);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT failed_logins FROM users WHERE username = 'dave'"), 1);
+    CU_ASSERT_EQUAL(store_user_set_password(s, id, "oldpassword", "short"), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_set_password(s, id, "oldpassword", "newpassword"), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_login(s, "dave", "oldpassword", lid, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_user_login(s, "dave", "newpassword", lid, NULL), STORE_OK);
+    /* the web sessions ended */
+    CU_ASSERT_EQUAL(store_session_lookup(s, tok, lid), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_user_set_password(s, "00000000-0000-0000-0000-000000000000",
+                                            "oldpassword", "newpassword"), STORE_NOT_FOUND);
+    store_free(s);
+}
+
+static void test_user_list(void)
+{
+    struct store *s = testdb_open();
+    struct store_user *v = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(store_user_list(s, &v, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, (size_t)testdb_scalar("SELECT count(*) FROM users"));
+    for (size_t i = 1; i < n; i++)
+        CU_ASSERT(strcasecmp(v[i - 1].username, v[i].username) < 0);
+    store_user_list_free(v, n);
+    store_free(s);
+}
+
+static void test_capacity_at_registration(void)
+{
+    struct store *s = NULL;
+    struct store_config cfg = *testdb_config();
+    long long allocated = testdb_scalar("SELECT allocated_bytes FROM server_space");
+    cfg.capacity_bytes = allocated + cfg.initial_bytes - 1;   /* one byte short */
+    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, &s), STORE_OK);
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_user_create(s, "erin", "password1", "en", id), STORE_NO_SPACE);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM users WHERE username = 'erin'"), 0);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT allocated_bytes FROM server_space"), allocated);
+    store_free(s);
+    cfg.capacity_bytes = allocated + cfg.initial_bytes;
+    CU_ASSERT_EQUAL_FATAL(store_open(&cfg, &s), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_create(s, "erin", "password1", "en", id), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT allocated_bytes FROM server_space"), allocated + cfg.initial_bytes);
+    store_free(s);
+}
+
+static const struct test_entry tests[] = {
+    { "migrate is idempotent", test_migrate_idempotent },
+    { "create: rules, conflict, get, by name, lang", test_create_rules },
+    { "2000-byte password refused before hashing", test_long_password_refused_fast },
+    { "login, unknown = wrong, throttling and reset", test_login_and_throttle },
+    { "set password: old checked, sessions ended", test_set_password },
+    { "user list by name", test_user_list },
+    { "registration within server capacity", test_capacity_at_registration },
+};
+
+int main(void)
+{
+    return suite_main("users", tests, sizeof tests / sizeof tests[0]);
+}
