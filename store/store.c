@@ -58,7 +58,8 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
     s->conn = PQconnectdb(s->cfg.conninfo);
     if (PQstatus(s->conn) != CONNECTION_OK) {
         /* the libpq message names host and port, never a password */
-        log_error("store: connect-failed error=\"%s\"", strtok(PQerrorMessage(s->conn), "\n"));
+        const char *msg = PQerrorMessage(s->conn);
+        log_error("store: connect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
         store_free(s);
         return STORE_RETRY;
     }
