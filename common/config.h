@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum config_type {
     CONFIG_STRING, /* char * (malloc'd; freed by config_free) */
@@ -52,6 +53,7 @@ void config_free(const struct config_part *parts, size_t nparts);
 /* Print every key with its value (strings whose key name contains "password"
  * or "secret" are masked) — the body of each program's --check-config. */
 void config_print(const struct config_part *parts, size_t nparts);
+void config_fprint(FILE *out, const struct config_part *parts, size_t nparts);
 
 /* Parse one value the way the loader does (exposed for tests). */
 int config_parse_bytes(const char *text, long long *out);

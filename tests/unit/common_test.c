@@ -88,6 +88,25 @@ static void test_config_errors_name_line(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "conninfo is required"));
 }
 
+static void test_config_print_hides_secrets(void)
+{
+    struct demo d;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(load_text("[database]\nconninfo = host=db password=hunter2 user=x\n"
+                                    "password = s3cret\n", &d, err, sizeof err), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], &d };
+    config_fprint(f, &part, 1);
+    fclose(f);
+    CU_ASSERT_PTR_NULL(strstr(text, "hunter2"));
+    CU_ASSERT_PTR_NULL(strstr(text, "s3cret"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "conninfo = host=db password=******** user=x"));
+    free(text);
+    free_demo(&d);
+}
+
 static void test_utf8_strict(void)
 {
     CU_ASSERT_TRUE(utf8_valid("hello", 5));
@@ -112,6 +131,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("common", NULL, NULL);
     CU_add_test(s, "config values and defaults", test_config_values_and_defaults);
     CU_add_test(s, "config errors name file:line", test_config_errors_name_line);
+    CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
