@@ -328,13 +328,13 @@ struct server *server_start(const struct web_config *web, const struct store_con
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)web->port, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)web->threads,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)web->per_ip_limit,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)web->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)web->conn_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_END);
     if (srv->daemon == NULL) {
         log_error("web: cannot listen address=%s port=%lld", web->listen, web->port);
