@@ -53,6 +53,12 @@ static char *conninfo_with_db(const char *uri, const char *db)
     return buf;
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static int admin(const char *sql)
 {
     const char *uri = getenv("SMSVAULT_TEST_PGURI");
@@ -62,6 +68,7 @@ static int admin(const char *sql)
         fprintf(stderr, "testdb: cannot connect: %s", PQerrorMessage(c));
         rc = -1;
     } else {
+        PQsetNoticeProcessor(c, quiet, NULL);
         PGresult *r = PQexec(c, sql);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             fprintf(stderr, "testdb: %s: %s", sql, PQresultErrorMessage(r));

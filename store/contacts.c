@@ -1,0 +1,192 @@
+/*
+ * contacts — archived contact entries (name, number, the vCard text). The
+ * patent tells a person's several numbers apart by upload date: the newest
+ * upload of a name (case-insensitive) is the current number; older uploads
+ * stay as history. Parsing vCards is common/vcard's job, not this file's.
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "utf8.h"
+
+#define VCARD_MAX 65536
+
+struct contact_dup {
+    const char *user_id, *name, *number;
+};
+
+static enum store_result contact_dup_check(struct store *s, void *ctx)
+{
+    const struct contact_dup *d = ctx;
+    const char *p[] = { d->user_id, d->name, d->number };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "contact-dup",
+        "SELECT 1 FROM contacts WHERE user_id = $1 AND lower(name) = lower($2) AND number = $3 LIMIT 1",
+        3, p, &r);
+    if (rc == STORE_OK && PQntuples(r) > 0)
+        rc = STORE_CONFLICT;
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_contact_add(struct store *s, const char *user_id,
+                                    const struct store_contact_new *in, long long *n_out)
+{
+    if (in == NULL || !st_valid_text(in->name, STORE_TEXT_FIELD_MAX, false) ||
+        !st_valid_text(in->number, STORE_PEER_MAX, false) || in->vcard == NULL || in->vcard_len == 0 ||
+        in->vcard_len > VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *vcard = xmemdup0(in->vcard, in->vcard_len);
+    char size[24], nb[24];
+    st_lld(size, (long long)in->vcard_len);
+    struct contact_dup dup = { user_id, in->name, in->number };
+    long long n = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        goto out;
+    rc = st_space_charge(s, user_id, STORE_CONTACT, (long long)in->vcard_len,
+                         in->skip_duplicate ? contact_dup_check : NULL, &dup, &n);
+    if (rc == STORE_OK) {
+        st_lld(nb, n);
+        const char *p[] = { user_id, nb, in->name, in->number, vcard, size, in->source };
+        rc = st_exec(s, "contact-insert",
+                     "INSERT INTO contacts (user_id, n, name, number, vcard, size_bytes, source)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, p, NULL);
+    }
+    rc = st_tx_finish(s, rc);
+out:
+    free(vcard);
+    if (rc == STORE_OK)
+        *n_out = n;
+    return rc;
+}
+
+/* current: no later upload of the same name (case-insensitive) */
+#define CONTACT_COLS "c.n, c.name, c.number, c.vcard, extract(epoch FROM c.uploaded_at)::bigint," \
+    " c.size_bytes, NOT EXISTS (SELECT 1 FROM contacts c2 WHERE c2.user_id = c.user_id" \
+    " AND lower(c2.name) = lower(c.name) AND c2.n > c.n)"
+
+static void contact_from_row(const PGresult *r, int row, struct store_contact *c)
+{
+    memset(c, 0, sizeof *c);
+    c->n = st_getll(r, row, 0);
+    c->name = st_getdup(r, row, 1);
+    c->number = st_getdup(r, row, 2);
+    c->vcard_len = (size_t)PQgetlength(r, row, 3);
+    c->vcard = xmemdup0(PQgetvalue(r, row, 3), c->vcard_len);
+    c->uploaded_at = st_gettime(r, row, 4);
+    c->size_bytes = st_getll(r, row, 5);
+    c->current = PQgetvalue(r, row, 6)[0] == 't';
+}
+
+static void list_from_result(const PGresult *r, int limit, struct store_contact_list *out)
+{
+    size_t n = (size_t)PQntuples(r);
+    memset(out, 0, sizeof *out);
+    if (limit > 0 && n > (size_t)limit) {
+        out->more = true;
+        n = (size_t)limit;
+    }
+    out->items = xcalloc(n ? n : 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++)
+        contact_from_row(r, (int)i, &out->items[i]);
+    out->count = n;
+}
+
+enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
+                                    struct store_contact *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "contact-get",
+                                   "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1 AND c.n = $2",
+                                   2, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    else
+        contact_from_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_contact_list(struct store *s, const char *user_id,
+                                     const struct store_page *page, struct store_contact_list *out)
+{
+    if (!st_valid_page(page))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[ST_MAX_WORDS];
+    int nw = st_search_words(page->search, words);
+    if (nw < 0)
+        return STORE_INVALID;
+    static const char *const cols[] = { "c.name", "c.number", NULL };
+    char *sql = st_search_sql("SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
+                              " AND ($2::bigint = 0 OR c.n < $2::bigint)",
+                              cols, nw, 4, "ORDER BY c.n DESC LIMIT $3");
+    char before[24], lim[24];
+    st_lld(before, page->before_n);
+    st_lld(lim, page->limit + 1);
+    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    for (int i = 0; i < nw; i++)
+        p[3 + i] = words[i];
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "contact-list", sql, 3 + nw, p, &r);
+    if (rc == STORE_OK)
+        list_from_result(r, page->limit, out);
+    PQclear(r);
+    free(sql);
+    st_search_free(words, nw);
+    return rc;
+}
+
+enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
+                                        struct store_contact_list *out)
+{
+    if (!st_valid_text(name, STORE_TEXT_FIELD_MAX, false))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    const char *p[] = { user_id, name };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "contact-history",
+                                   "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
+                                   " AND lower(c.name) = lower($2) ORDER BY c.n DESC", 2, p, &r);
+    if (rc == STORE_OK)
+        list_from_result(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+void store_contact_cleanup(struct store_contact *c)
+{
+    if (c == NULL)
+        return;
+    free(c->name);
+    free(c->number);
+    free(c->vcard);
+    c->name = c->number = c->vcard = NULL;
+}
+
+void store_contact_list_cleanup(struct store_contact_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        store_contact_cleanup(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}

@@ -1,0 +1,313 @@
+/*
+ * mms — archived MMS: the message row (peer, subject, dates, size, a text
+ * preview of its text/plain parts) and its parts with their bytes, stored
+ * byte for byte as bytea (binary parameters and results: NUL bytes survive).
+ * Space is charged like every item kind (space.c). It does not decode MMS
+ * PDUs; callers hand over parts already split.
+ */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "utf8.h"
+
+#define MMS_MAX_PARTS 64
+
+struct mms_dup {
+    const char *user_id, *peer, *sent_at, *subject, *size;
+};
+
+static enum store_result mms_dup_check(struct store *s, void *ctx)
+{
+    const struct mms_dup *d = ctx;
+    const char *p[] = { d->user_id, d->peer, d->sent_at, d->subject, d->size };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "mms-dup",
+        "SELECT 1 FROM mms WHERE user_id = $1 AND peer = $2"
+        " AND sent_at IS NOT DISTINCT FROM to_timestamp($3::bigint) AND subject = $4"
+        " AND size_bytes = $5::bigint LIMIT 1", 5, p, &r);
+    if (rc == STORE_OK && PQntuples(r) > 0)
+        rc = STORE_CONFLICT;
+    PQclear(r);
+    return rc;
+}
+
+static bool is_text_plain(const char *ct)
+{
+    return strncasecmp(ct, "text/plain", 10) == 0 && (ct[10] == '\0' || ct[10] == ';' || ct[10] == ' ');
+}
+
+/* Validate the parts; writes the total size and the preview text (text/plain
+ * parts that are UTF-8, joined by newlines). */
+static bool check_parts(const struct store_mms_new *in, long long *total, char **text_out)
+{
+    if (in->parts == NULL || in->nparts < 1 || in->nparts > MMS_MAX_PARTS)
+        return false;
+    size_t sum = 0, tlen = 0;
+    for (size_t i = 0; i < in->nparts; i++) {
+        const struct store_mms_part_new *p = &in->parts[i];
+        if (!st_valid_text(p->content_type, STORE_TEXT_FIELD_MAX, false) ||
+            !st_valid_text(p->name, STORE_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
+            p->len > STORE_MMS_MAX)
+            return false;
+        sum += p->len;
+        if (sum > STORE_MMS_MAX)
+            return false;
+        if (is_text_plain(p->content_type) && utf8_valid((const char *)p->data, p->len))
+            tlen += p->len + 1;
+    }
+    char *text = xmalloc(tlen + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < in->nparts; i++) {
+        const struct store_mms_part_new *p = &in->parts[i];
+        if (is_text_plain(p->content_type) && utf8_valid((const char *)p->data, p->len)) {
+            if (k)
+                text[k++] = '\n';
+            if (p->len)
+                memcpy(text + k, p->data, p->len);
+            k += p->len;
+        }
+    }
+    text[k] = '\0';
+    *total = (long long)sum;
+    *text_out = text;
+    return true;
+}
+
+static enum store_result insert_parts(struct store *s, const char *user_id, const char *nb,
+                                      const struct store_mms_new *in)
+{
+    enum store_result rc = STORE_OK;
+    static const unsigned char empty[1];
+    for (size_t i = 0; rc == STORE_OK && i < in->nparts; i++) {
+        const struct store_mms_part_new *part = &in->parts[i];
+        char seq[24];
+        st_lld(seq, (long long)i);
+        const char *p[] = { user_id, nb, seq, part->content_type, part->name ? part->name : "",
+                            part->len ? (const char *)part->data : (const char *)empty };
+        const int len[] = { 0, 0, 0, 0, 0, (int)part->len };
+        const int fmt[] = { 0, 0, 0, 0, 0, 1 };
+        rc = st_exec_bin(s, "mms-part-insert",
+                         "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data)"
+                         " VALUES ($1, $2, $3, $4, $5, $6)", 6, p, len, fmt, NULL);
+    }
+    return rc;
+}
+
+enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
+                                long long *n_out)
+{
+    long long size = 0;
+    char *text = NULL;
+    if (in == NULL || !st_valid_text(in->peer, STORE_PEER_MAX, true) ||
+        !st_valid_text(in->subject, STORE_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
+        in->sent_at < 0 || !check_parts(in, &size, &text))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id)) {
+        free(text);
+        return STORE_NOT_FOUND;
+    }
+    const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
+    char sent[24], sz[24], nb[24], np[24];
+    st_lld(sent, (long long)in->sent_at);
+    st_lld(sz, size);
+    st_lld(np, (long long)in->nparts);
+    const char *sent_p = in->sent_at ? sent : NULL;
+    struct mms_dup dup = { user_id, peer, sent_p, subject, sz };
+    long long n = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        goto out;
+    rc = st_space_charge(s, user_id, STORE_MMS, size, in->skip_duplicate ? mms_dup_check : NULL, &dup, &n);
+    if (rc == STORE_OK) {
+        st_lld(nb, n);
+        const char *p[] = { user_id, nb, peer, subject, text, sent_p, sz, np, in->source };
+        rc = st_exec(s, "mms-insert",
+                     "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source)"
+                     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), $7, $8, $9)", 9, p, NULL);
+    }
+    if (rc == STORE_OK)
+        rc = insert_parts(s, user_id, nb, in);
+    rc = st_tx_finish(s, rc);
+out:
+    free(text);
+    if (rc == STORE_OK)
+        *n_out = n;
+    return rc;
+}
+
+#define MMS_COLS "n, peer, subject, text, extract(epoch FROM sent_at)::bigint," \
+                 " extract(epoch FROM saved_at)::bigint, size_bytes, nparts"
+
+static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
+{
+    memset(m, 0, sizeof *m);
+    m->n = st_getll(r, row, 0);
+    m->peer = st_getdup(r, row, 1);
+    m->subject = st_getdup(r, row, 2);
+    m->text = st_getdup(r, row, 3);
+    m->sent_at = st_gettime(r, row, 4);
+    m->saved_at = st_gettime(r, row, 5);
+    m->size_bytes = st_getll(r, row, 6);
+    m->nparts = (int)st_getll(r, row, 7);
+}
+
+enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
+                                   2, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    else
+        mms_from_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
+                                 struct store_mms_list *out)
+{
+    if (!st_valid_page(page))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[ST_MAX_WORDS];
+    int nw = st_search_words(page->search, words);
+    if (nw < 0)
+        return STORE_INVALID;
+    static const char *const cols[] = { "subject", "peer", "text", NULL };
+    char *sql = st_search_sql("SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
+                              " AND ($2::bigint = 0 OR n < $2::bigint)",
+                              cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char before[24], lim[24];
+    st_lld(before, page->before_n);
+    st_lld(lim, page->limit + 1);
+    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    for (int i = 0; i < nw; i++)
+        p[3 + i] = words[i];
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "mms-list", sql, 3 + nw, p, &r);
+    if (rc == STORE_OK) {
+        size_t n = (size_t)PQntuples(r);
+        memset(out, 0, sizeof *out);
+        out->more = n > (size_t)page->limit;
+        if (out->more)
+            n = (size_t)page->limit;
+        out->items = xcalloc(n ? n : 1, sizeof *out->items);
+        for (size_t i = 0; i < n; i++)
+            mms_from_row(r, (int)i, &out->items[i]);
+        out->count = n;
+    }
+    PQclear(r);
+    free(sql);
+    st_search_free(words, nw);
+    return rc;
+}
+
+/* Binary results: text columns arrive as their bytes, data as raw bytes. */
+static enum store_result parts_query(struct store *s, const char *user_id, long long n, int seq,
+                                     struct store_mms_part **out, size_t *count)
+{
+    char nb[24], sb[24];
+    st_lld(nb, n);
+    st_lld(sb, seq);
+    const char *p[] = { user_id, nb, sb };
+    PGresult *r = PQexecParams(s->conn,
+        "SELECT seq::text, content_type, name, data FROM mms_parts"
+        " WHERE user_id = $1 AND n = $2 AND ($3::int < 0 OR seq = $3::int) ORDER BY seq",
+        3, NULL, p, NULL, NULL, 1);
+    enum store_result rc = st_check(s, r, "mms-parts");
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;   /* every MMS has at least one part */
+    if (rc == STORE_OK) {
+        size_t k = (size_t)PQntuples(r);
+        struct store_mms_part *v = xcalloc(k, sizeof *v);
+        for (size_t i = 0; i < k; i++) {
+            int row = (int)i;
+            v[i].seq = atoi(PQgetvalue(r, row, 0));
+            v[i].content_type = xmemdup0(PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1));
+            v[i].name = xmemdup0(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2));
+            v[i].len = (size_t)PQgetlength(r, row, 3);
+            v[i].data = (unsigned char *)xmemdup0(PQgetvalue(r, row, 3), v[i].len);
+        }
+        *out = v;
+        *count = k;
+    }
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_mms_parts(struct store *s, const char *user_id, long long n,
+                                  struct store_mms_part **out, size_t *count)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    return parts_query(s, user_id, n, -1, out, count);
+}
+
+enum store_result store_mms_part_get(struct store *s, const char *user_id, long long n, int seq,
+                                     struct store_mms_part *out)
+{
+    if (!st_valid_id(user_id) || seq < 0)
+        return STORE_NOT_FOUND;
+    struct store_mms_part *v = NULL;
+    size_t k = 0;
+    enum store_result rc = parts_query(s, user_id, n, seq, &v, &k);
+    if (rc == STORE_OK) {
+        *out = v[0];
+        free(v);
+    }
+    return rc;
+}
+
+void store_mms_cleanup(struct store_mms *m)
+{
+    if (m == NULL)
+        return;
+    free(m->peer);
+    free(m->subject);
+    free(m->text);
+    m->peer = m->subject = m->text = NULL;
+}
+
+void store_mms_list_cleanup(struct store_mms_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        store_mms_cleanup(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+void store_mms_part_cleanup(struct store_mms_part *p)
+{
+    if (p == NULL)
+        return;
+    free(p->content_type);
+    free(p->name);
+    free(p->data);
+    p->content_type = p->name = NULL;
+    p->data = NULL;
+}
+
+void store_mms_parts_free(struct store_mms_part *parts, size_t count)
+{
+    for (size_t i = 0; parts && i < count; i++)
+        store_mms_part_cleanup(&parts[i]);
+    free(parts);
+}

@@ -1,0 +1,293 @@
+/*
+ * store_outbox_test — CUnit suite for the MT outbox (enqueue, claim with SKIP
+ * LOCKED by two connections, states, retry, requeue, LISTEN/NOTIFY), web
+ * sessions with expiry, and binding a phone by texted code (NEEDS_DB).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_test_main.h"
+
+static long long enqueue(struct store *s, const char *uid, const char *msisdn, const char *text)
+{
+    struct store_outbox_new in = { uid, msisdn, text, strlen(text) };
+    long long id = 0;
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
+    return id;
+}
+
+static void drain(struct store *s)
+{
+    struct store_outbox_row *rows;
+    size_t n;
+    do {
+        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 100, &rows, &n), STORE_OK);
+        for (size_t i = 0; i < n; i++)
+            CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
+        store_outbox_rows_free(rows, n);
+    } while (n > 0);
+}
+
+static void test_outbox_states(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    const char *text = "回复: 已保存 #1 ✓ '; DROP TABLE outbox; --";
+    long long a = enqueue(s, NULL, "+8613900000001", text);
+    long long b = enqueue(s, NULL, "+8613900000002", "second");
+    CU_ASSERT(b > a);
+    struct store_outbox_new bad = { NULL, "", "x", 1 };
+    long long id;
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
+    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1 };
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
+    enum store_outbox_state st;
+    CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 1, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(rows[0].id, a);   /* oldest first */
+    CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000001");
+    CU_ASSERT_EQUAL(rows[0].text_len, strlen(text));
+    CU_ASSERT(memcmp(rows[0].text, text, strlen(text)) == 0);
+    CU_ASSERT_EQUAL(rows[0].attempts, 0);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
+    /* temporary failure: back to queued later, attempts + 1 */
+    CU_ASSERT_EQUAL(store_outbox_retry(s, a, 3600), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(rows[0].id, b);   /* a waits for its retry time */
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_retry(s, a, 0), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(rows[0].id, a);
+    CU_ASSERT_EQUAL(rows[0].attempts, 2);
+    store_outbox_rows_free(rows, n);
+    /* submitted, delivered; final states stay final */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "kannel-uuid-1"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a), STORE_OK);   /* repeated report */
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, a, "late"), STORE_OK);   /* no downgrade */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "x"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b, "rejected by SMSC"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, b, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, 0, &rows, &n), STORE_INVALID);
+    /* rows left SENDING by a dead vaultbox go back */
+    long long c = enqueue(s, NULL, "+1", "c");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    store_outbox_rows_free(rows, n);
+    long long requeued = -1;
+    CU_ASSERT_EQUAL(store_outbox_requeue_sending(s, &requeued), STORE_OK);
+    CU_ASSERT_EQUAL(requeued, 1);
+    CU_ASSERT_EQUAL(store_outbox_state(s, c, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
+    drain(s);
+    store_free(s);
+}
+
+#define CLAIM_ROWS 600
+
+struct claimer {
+    long long *got;
+    size_t ngot;
+};
+
+static void *claim_run(void *arg)
+{
+    struct claimer *c = arg;
+    struct store *s = testdb_open();
+    c->got = calloc(CLAIM_ROWS, sizeof *c->got);
+    for (;;) {
+        struct store_outbox_row *rows;
+        size_t n;
+        if (store_outbox_claim(s, 7, &rows, &n) != STORE_OK)
+            break;
+        for (size_t i = 0; i < n && c->ngot < CLAIM_ROWS; i++)
+            c->got[c->ngot++] = rows[i].id;
+        store_outbox_rows_free(rows, n);
+        if (n == 0)
+            break;
+    }
+    store_free(s);
+    return NULL;
+}
+
+static void test_claim_two_connections(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long first = 0;
+    for (int i = 0; i < CLAIM_ROWS; i++) {
+        long long id = enqueue(s, NULL, "+100", "load");
+        if (i == 0)
+            first = id;
+    }
+    CU_ASSERT_EQUAL_FATAL(store_tx_commit(s), STORE_OK);
+    struct claimer c[2] = { { NULL, 0 }, { NULL, 0 } };
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, claim_run, &c[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    CU_ASSERT_EQUAL(c[0].ngot + c[1].ngot, CLAIM_ROWS);
+    char *seen = calloc(CLAIM_ROWS, 1);
+    for (int i = 0; i < 2; i++) {
+        for (size_t k = 0; k < c[i].ngot; k++) {
+            long long idx = c[i].got[k] - first;
+            CU_ASSERT_FATAL(idx >= 0 && idx < CLAIM_ROWS);
+            CU_ASSERT_EQUAL(seen[idx], 0);   /* never handed out twice */
+            seen[idx] = 1;
+        }
+        free(c[i].got);
+    }
+    printf("\n  claimed %zu + %zu rows\n", c[0].ngot, c[1].ngot);
+    free(seen);
+    store_free(s);
+}
+
+static void test_listen_notify(void)
+{
+    struct store *waiter = testdb_open(), *s = testdb_open();
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 10), STORE_ERR);   /* not listening */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_listen(waiter), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 50), STORE_NOT_FOUND);
+    /* not before commit */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    enqueue(s, NULL, "+1", "wake up");
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 50), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 5000), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 50), STORE_NOT_FOUND);
+    drain(s);
+    store_free(waiter);
+    store_free(s);
+}
+
+static void test_sessions(void)
+{
+    struct store *s = testdb_open();
+    char id[STORE_ID_LEN], got[STORE_ID_LEN], tok[STORE_TOKEN_LEN], tok2[STORE_TOKEN_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "webuser", "password1", "en", id), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_session_create(s, id, 60, 300, tok), STORE_OK);
+    CU_ASSERT_EQUAL(strlen(tok), 64);
+    CU_ASSERT_EQUAL_FATAL(store_session_create(s, id, 60, 300, tok2), STORE_OK);
+    CU_ASSERT(strcmp(tok, tok2) != 0);
+    CU_ASSERT_EQUAL_FATAL(store_session_lookup(s, tok, got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, id);
+    /* only a hash is stored: the token itself appears nowhere */
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE encode(token_hash, 'hex') = '%s'", tok);
+    CU_ASSERT_EQUAL(testdb_scalar(sql), 0);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM sessions WHERE length(token_hash) = 32"), 2);
+    /* idle expiry: 50 s later it is still valid and the idle window moves on */
+    store_test_clock_offset(s, 50);
+    CU_ASSERT_EQUAL(store_session_lookup(s, tok, got), STORE_OK);
+    store_test_clock_offset(s, 100);   /* 50 s after the last use: still inside 60 s */
+    CU_ASSERT_EQUAL(store_session_lookup(s, tok, got), STORE_OK);
+    CU_ASSERT_EQUAL(store_session_lookup(s, tok2, got), STORE_NOT_FOUND);   /* idle 100 s: gone */
+    /* absolute expiry wins even when used all the time */
+    for (int t = 150; t < 300; t += 50) {
+        store_test_clock_offset(s, t);
+        CU_ASSERT_EQUAL(store_session_lookup(s, tok, got), STORE_OK);
+    }
+    store_test_clock_offset(s, 301);
+    CU_ASSERT_EQUAL(store_session_lookup(s, tok, got), STORE_NOT_FOUND);
+    store_test_clock_offset(s, 0);
+    /* delete (logout) */
+    CU_ASSERT_EQUAL_FATAL(store_session_create(s, id, 60, 300, tok), STORE_OK);
+    CU_ASSERT_EQUAL(store_session_delete(s, tok), STORE_OK);
+    CU_ASSERT_EQUAL(store_session_lookup(s, tok, got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_session_delete(s, tok), STORE_NOT_FOUND);
+    /* junk */
+    CU_ASSERT_EQUAL(store_session_lookup(s, "'; DROP TABLE sessions; --", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_session_lookup(s, "", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_session_create(s, id, 0, 300, tok), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_session_create(s, "00000000-0000-0000-0000-000000000000", 60, 300, tok),
+                    STORE_NOT_FOUND);
+    store_free(s);
+}
+
+/* The code texted through the outbox, read back as vaultbox would. */
+static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE_LEN])
+{
+    struct store_outbox_row *rows;
+    size_t n;
+    code[0] = '\0';
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_STRING_EQUAL(rows[0].msisdn, msisdn);
+    CU_ASSERT_EQUAL(sscanf(rows[0].text, "Your code %6s %%d", code), 1);
+    CU_ASSERT_EQUAL(strlen(code), 6);
+    CU_ASSERT(strstr(rows[0].text, "%d") != NULL);   /* the rest of the template is literal */
+    store_outbox_rows_free(rows, n);
+}
+
+static void test_phone_codes(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    char id[STORE_ID_LEN], other[STORE_ID_LEN], got[STORE_ID_LEN], code[STORE_CODE_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "binder", "password1", "en", id), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "binder2", "password1", "en", other), STORE_OK);
+    const char *tpl = "Your code %s %d";
+    CU_ASSERT_EQUAL(store_phone_code_start(s, id, "+100200", "no placeholder", 300), STORE_INVALID);
+    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100200", tpl, 300), STORE_OK);
+    claim_code(s, "+100200", code);
+    char wrong[16];
+    snprintf(wrong, sizeof wrong, "%06u", (unsigned)(atoi(code) + 1) % 1000000u);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", wrong), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, other, "+100200", code), STORE_DENIED);   /* not theirs */
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "+100200", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+100200", got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, id);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code), STORE_DENIED);   /* used */
+    /* expired */
+    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100201", tpl, 60), STORE_OK);
+    claim_code(s, "+100201", code);
+    store_test_clock_offset(s, 61);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100201", code), STORE_DENIED);
+    store_test_clock_offset(s, 0);
+    /* more than 5 tries: even the right code is refused */
+    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100202", tpl, 300), STORE_OK);
+    claim_code(s, "+100202", code);
+    snprintf(wrong, sizeof wrong, "%06u", (unsigned)(atoi(code) + 1) % 1000000u);
+    for (int i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", wrong), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", code), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "+100202", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_code_start(s, "00000000-0000-0000-0000-000000000000", "+1", tpl, 60),
+                    STORE_NOT_FOUND);
+    store_free(s);
+}
+
+static const struct test_entry tests[] = {
+    { "outbox states, retry, requeue", test_outbox_states },
+    { "claim by two connections never hands a row twice", test_claim_two_connections },
+    { "LISTEN/NOTIFY after commit", test_listen_notify },
+    { "sessions: hash only, idle and absolute expiry, delete", test_sessions },
+    { "phone binding by texted code", test_phone_codes },
+};
+
+int main(void)
+{
+    return suite_main("outbox", tests, sizeof tests / sizeof tests[0]);
+}
