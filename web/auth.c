@@ -92,7 +92,10 @@ static json_t *me_json(struct http_req *q, const char *user_id, enum store_resul
     json_t *ph = json_array();
     for (size_t i = 0; i < nphones; i++)
         json_array_append_new(ph, json_string(phones[i]));
-    j = json_pack("{s:s, s:s, s:o, s:o}", "username", u.username, "lang", u.lang, "usage", usage, "phones", ph);
+    /* The page checks file sizes against upload_max before sending them. */
+    j = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I}}", "username", u.username, "lang", u.lang, "usage", usage,
+                  "phones", ph, "limits", "upload_max", (json_int_t)q->cfg->upload_body_max, "mms_max",
+                  (json_int_t)STORE_MMS_MAX);
     usage = NULL;
 out:
     json_decref(usage);

@@ -195,6 +195,12 @@ $('up-file').addEventListener('change', async () => {
   bar.classList.remove('busy');
   $('up-progress-fill').style.width = '0%';
   const fmt = formatOf(file.name);
+  if (me && me.limits && file.size > me.limits.upload_max) {
+    bar.hidden = true;
+    msg.textContent = `Not imported: ${file.name} is ${fmtBytes(file.size)}; files up to ${fmtBytes(me.limits.upload_max)} are accepted. Split it and try again.`;
+    $('up-file').value = '';
+    return;
+  }
   try {
     const r = await api.upload(`/api/import${fmt ? `?format=${fmt}` : ''}`, file, (f) => {
       $('up-progress-fill').style.width = `${Math.round(f * 100)}%`;
