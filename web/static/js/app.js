@@ -49,6 +49,7 @@ $('auth-form').addEventListener('submit', async (e) => {
 $('btn-logout').addEventListener('click', async () => {
   try { await api.post('/api/logout', {}); } catch { /* the session is gone either way */ }
   me = null;
+  setAuthMode('login');
   show('auth');
 });
 
