@@ -104,20 +104,11 @@ out:
     return j;
 }
 
-static json_t *body_or_400(struct http_req *q, struct http_resp *r)
-{
-    char err[160];
-    json_t *j = json_body_object(q->body, q->body_len, err, sizeof err);
-    if (j == NULL)
-        http_error(r, 400, "bad_json", err);
-    return j;
-}
-
 void auth_register(struct http_req *q, struct http_resp *r)
 {
     char err[160], id[STORE_ID_LEN];
     const char *user, *pass, *lang;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_str(in, "username", true, 64, &user, NULL, err, sizeof err) != 0 ||
@@ -163,7 +154,7 @@ void auth_login(struct http_req *q, struct http_resp *r)
     char err[160], id[STORE_ID_LEN];
     const char *user, *pass;
     int retry_after = 0;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_str(in, "username", true, 256, &user, NULL, err, sizeof err) != 0 ||
@@ -217,7 +208,7 @@ void auth_password(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *old, *new;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_str(in, "old", true, 1024, &old, NULL, err, sizeof err) != 0 ||
@@ -276,7 +267,7 @@ static int read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, cons
 void auth_phone_start(struct http_req *q, struct http_resp *r)
 {
     const char *msisdn;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (read_msisdn(q, r, in, &msisdn) != 0)
@@ -296,7 +287,7 @@ void auth_phone_confirm(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *msisdn, *code;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (read_msisdn(q, r, in, &msisdn) != 0)
@@ -326,7 +317,7 @@ void auth_phone_unbind(struct http_req *q, struct http_resp *r)
     char **phones = NULL;
     size_t n = 0;
     bool mine = false;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (read_msisdn(q, r, in, &msisdn) != 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "status.h"
 
 void http_resp_cleanup(struct http_resp *r)
@@ -71,4 +72,13 @@ const char *http_query(const struct http_req *q, const char *name)
 const char *http_header_in(const struct http_req *q, const char *name)
 {
     return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *http_json_body(const struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    json_t *j = json_body_object(q->body, q->body_len, err, sizeof err);
+    if (j == NULL)
+        http_error(r, 400, "bad_json", err);
+    return j;
 }

@@ -55,6 +55,10 @@ void http_store_error(struct http_resp *r, enum store_result res);
 /* Consumes data (malloc'd). */
 void http_bytes(struct http_resp *r, unsigned status, const char *content_type, char *data, size_t len);
 
+/* The request body as a JSON object (json.h rules); NULL after writing a
+ * 400 with the reason into r. */
+json_t *http_json_body(const struct http_req *q, struct http_resp *r);
+
 /* Query-string value ("" → NULL). */
 const char *http_query(const struct http_req *q, const char *name);
 const char *http_header_in(const struct http_req *q, const char *name);

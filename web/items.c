@@ -264,15 +264,6 @@ out:
 
 /* ---- add ---- */
 
-static json_t *body_or_400(struct http_req *q, struct http_resp *r)
-{
-    char err[160];
-    json_t *j = json_body_object(q->body, q->body_len, err, sizeof err);
-    if (j == NULL)
-        http_error(r, 400, "bad_json", err);
-    return j;
-}
-
 static void reply_added(struct http_req *q, struct http_resp *r, long long n)
 {
     enum store_result res;
@@ -288,7 +279,7 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
     const char *peer, *body;
     size_t body_len;
     long long sent_at, n;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
@@ -319,7 +310,7 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
     const char *name, *number;
     char *card = NULL;
     long long n;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_str(in, "name", true, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
@@ -354,7 +345,7 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
     unsigned char *data[64] = { 0 };
     size_t np = 0;
     long long n;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
@@ -407,7 +398,7 @@ static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind
     char err[160];
     long long *ns = NULL, deleted = 0, freed = 0;
     size_t count = 0;
-    json_t *in = body_or_400(q, r);
+    json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (json_field_ns(in, "ns", DELETE_MAX, &ns, &count, err, sizeof err) != 0) {

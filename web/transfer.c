@@ -297,11 +297,9 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     struct buf items, doc;
     buf_init(&items);
     buf_init(&doc);
-    json_t *in = json_body_object(q->body, q->body_len, err, sizeof err);
-    if (in == NULL) {
-        http_error(r, 400, "bad_json", err);
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
         return;
-    }
     if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
         json_field_str(in, "format", true, 16, &format, NULL, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
@@ -391,11 +389,9 @@ void transfer_send(struct http_req *q, struct http_resp *r)
     size_t count = 0, nphones = 0;
     char **phones = NULL;
     bool in_tx = false;
-    json_t *in = json_body_object(q->body, q->body_len, err, sizeof err);
-    if (in == NULL) {
-        http_error(r, 400, "bad_json", err);
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
         return;
-    }
     if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
         json_field_ns(in, "ns", SEND_MAX, &ns, &count, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
