@@ -44,6 +44,8 @@ static int parse_int(const char *text, long long *out)
     return 0;
 }
 
+const char *const config_smsvault_sections[] = { "database", "quota", "login", "box", "web", NULL };
+
 int config_parse_bytes(const char *text, long long *out)
 {
     char *end;
@@ -150,10 +152,10 @@ static int on_value(void *user, const char *section, const char *name, const cha
             }
         }
     }
-    if (section_other(st, section))
-        return 1;
     if (section_known(st, section))
         snprintf(st->err, st->errlen, "[%s] unknown key \"%s\"", section, name);
+    else if (section_other(st, section))
+        return 1;
     else if (section[0] == '\0')
         snprintf(st->err, st->errlen, "key \"%s\" outside any [section]", name);
     else

@@ -3,9 +3,9 @@
  *
  * A program describes the keys it reads as tables (section, key, type,
  * default, range, where the value goes) and loads the file once. Sections
- * that belong to other programs are named and skipped; any other unknown
- * section or key, a bad value or a missing required key is an error that
- * names file:line. It is not a general INI library: there are no includes,
+ * that belong to other programs (config_smsvault_sections) are skipped; any
+ * other unknown section or key, a bad value or a missing required key is an
+ * error that names file:line. It is not a general INI library: there are no includes,
  * no environment expansion and no reloading.
  */
 #ifndef SMSVAULT_CONFIG_H
@@ -38,6 +38,11 @@ struct config_part {
     size_t nkeys;
     void *settings;
 };
+
+/* Every section of smsvault.conf. A program passes this as other_sections:
+ * the sections it has keys for are still checked key by key; the rest are
+ * left to the programs that own them. */
+extern const char *const config_smsvault_sections[];
 
 /*
  * Apply defaults, then read path (NULL: defaults only). other_sections is a

@@ -15,7 +15,7 @@ SV_PACKAGES=(
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
-  chromium
+  chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
@@ -109,6 +109,18 @@ sv_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
+# sv_start_bg <name> <vardir> <command...> — start in the background with
+# output to <vardir>/log/<name>.log and the PID in <vardir>/run/<name>.pid.
+sv_start_bg() {
+  local name=$1 vardir=$2; shift 2
+  mkdir -p "$vardir/log" "$vardir/run"
+  "$@" >>"$vardir/log/$name.log" 2>&1 </dev/null &
+  echo $! >"$vardir/run/$name.pid"
+}
+
+# sv_stop_bg <name> <vardir> — stop what sv_start_bg started.
+sv_stop_bg() { sv_stop_pidfile "$2/run/$1.pid" "$1"; }
+
 # sv_stop_pidfile <pidfile> <name> — TERM the recorded PID (a process we
 # started), wait up to 10 s, then KILL; remove the pid file.
 sv_stop_pidfile() {
@@ -199,4 +211,15 @@ sv_pg_createdb() {
 sv_pg_ensuredb() {
   psql -q -X -tA "$(sv_pg_uri "$1" postgres)" -c "SELECT 1 FROM pg_database WHERE datname = '$2'" \
     | grep -q 1 || psql -q -X "$(sv_pg_uri "$1" postgres)" -c "CREATE DATABASE \"$2\"" >/dev/null
+}
+
+# sv_test_db <name> — for a test run under ./smsvault test: (re)create an
+# empty database <name> in the test cluster and print its connection string,
+# so each e2e suite starts from nothing and suites never share rows.
+sv_test_db() {
+  [ -n "${SMSVAULT_TEST_PGADMIN:-}" ] || sv_die "SMSVAULT_TEST_PGADMIN is not set (run through ./smsvault test)"
+  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$SMSVAULT_TEST_PGADMIN" -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >/dev/null \
+    || sv_die "cannot create test database $1"
+  printf '%s\n' "$SMSVAULT_TEST_PGADMIN" | sed "s/dbname=[^ ]*/dbname=$1/"
 }

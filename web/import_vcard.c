@@ -32,24 +32,32 @@ static int add_one(struct ctx *c, const char *name, const char *number, const ch
     return 0;
 }
 
-static int on_card(void *arg, const struct vcard_card *card)
+/* vcard_fn: one card of the file; after a refusal (c->stopped) the rest are ignored. */
+static void on_card(const char *name, const char *const *numbers, size_t nnumbers,
+                    const char *raw, size_t raw_len, void *arg)
 {
     struct ctx *c = arg;
-    const char *name = card->name;
-    if (name == NULL || !*name || strlen(name) > STORE_TEXT_FIELD_MAX || card->nnumbers == 0) {
+    if (c->stopped)
+        return;
+    if (!*name || strlen(name) > STORE_TEXT_FIELD_MAX || nnumbers == 0) {
         c->rep->skipped++;
-        return 0;
+        return;
     }
-    if (card->nnumbers == 1)
-        return add_one(c, name, card->numbers[0], card->raw, card->raw_len);
-    for (size_t i = 0; i < card->nnumbers; i++) {
-        char *one = vcard_format(name, card->numbers[i]);
-        int rc = add_one(c, name, card->numbers[i], one, strlen(one));
+    if (nnumbers == 1) {
+        add_one(c, name, numbers[0], raw, raw_len);
+        return;
+    }
+    /* several numbers of one person: one stored contact each, so the
+     * newest-upload rule can tell them apart (patent, point 5) */
+    for (size_t i = 0; i < nnumbers && !c->stopped; i++) {
+        char *one = vcard_format(name, numbers[i]);
+        if (one == NULL) {
+            c->rep->skipped++;
+            continue;
+        }
+        add_one(c, name, numbers[i], one, strlen(one));
         free(one);
-        if (rc)
-            return rc;
     }
-    return 0;
 }
 
 enum import_result import_vcard(const char *data, size_t len, const struct import_sink *sink,

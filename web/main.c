@@ -19,8 +19,6 @@
 #include "store.h"
 #include "webconf.h"
 
-static const char *const other_sections[] = { "box", "smsc", "phonesim", "ctl", "bench", "kannel", NULL };
-
 static void usage(void)
 {
     fprintf(stderr, "usage: vaultweb [-c smsvault.conf] [--check-config]\n");
@@ -49,7 +47,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &sc },
     };
     char err[512];
-    if (config_load(path, parts, 2, other_sections, err, sizeof err) != 0) {
+    if (config_load(path, parts, 2, config_smsvault_sections, err, sizeof err) != 0) {
         fprintf(stderr, "vaultweb: %s\n", err);
         return 1;
     }

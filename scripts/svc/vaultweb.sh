@@ -40,7 +40,7 @@ svc_vaultweb_start() {
   "$bin" -c "$conf" --check-config >/dev/null || { sv_say "vaultweb: bad configuration in $conf"; return 1; }
   sv_start_bg vaultweb "$vardir" "$bin" -c "$conf"
   if ! sv_wait_for "vaultweb on port $port" 20 svc_vaultweb_ready "$port" "$vardir"; then
-    tail -n 20 "$vardir/vaultweb.log" >&2
+    tail -n 20 "$vardir/log/vaultweb.log" >&2
     sv_stop_bg vaultweb "$vardir"
     return 1
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/web/run.sh <vaultweb binary> <work dir> <test file...> — start a
-# PostgreSQL-backed vaultweb on a free loopback port (database from
-# SMSVAULT_TEST_PGURI, which ./smsvault test exports), wait until it answers,
+# PostgreSQL-backed vaultweb on a free loopback port (a fresh database in
+# the cluster that ./smsvault test started), wait until it answers,
 # run the node tests against it, stop it by PID, and fail on ERROR lines in
 # its log. Screenshots land in <work dir>/screenshots.
 set -euo pipefail
@@ -11,7 +11,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 SV_ROOT=$(cd "$here/../.." && pwd)
 . "$SV_ROOT/scripts/lib.sh"
 
-[ -n "${SMSVAULT_TEST_PGURI:-}" ] || sv_die "SMSVAULT_TEST_PGURI is not set (run through ./smsvault test)"
 command -v node >/dev/null || sv_die "node is not installed"
 if [ ! -d "$here/node_modules/playwright-core" ]; then
   (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
@@ -19,12 +18,13 @@ fi
 
 mkdir -p "$work/screenshots"
 port=$(sv_free_port)
+db=$(sv_test_db "web_$(basename "$1" .test.mjs)")
 conf=$work/vaultweb.conf
 log=$work/vaultweb.log
 : >"$log"
 cat >"$conf" <<CONF
 [database]
-conninfo = $SMSVAULT_TEST_PGURI
+conninfo = $db
 [quota]
 initial = 256K
 threshold = 64K
