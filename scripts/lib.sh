@@ -48,9 +48,7 @@ sv_deps() {
 # sv_build <dir> <cmake args...> — configure once, build with both cores.
 sv_build() {
   local dir=$1; shift
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S "$SV_ROOT" -B "$dir" "$@" >/dev/null || sv_die "cmake configure failed ($dir)"
-  fi
+  cmake -S "$SV_ROOT" -B "$dir" "$@" >/dev/null || sv_die "cmake configure failed ($dir)"
   cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1 || {
     tail -n 60 "$dir.build.log" >&2
     sv_die "build failed; full log: $dir.build.log"
