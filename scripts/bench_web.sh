@@ -7,7 +7,10 @@
 # percentiles per request kind and vaultweb's peak RSS.
 #
 # Starts its own PostgreSQL cluster ("bench", a fresh database) and vaultweb
-# on free loopback ports; stops both by PID at the end.
+# on free loopback ports; stops both by PID at the end. BENCH_WEB_WRAP runs
+# vaultweb under a tool, e.g.
+#   BENCH_WEB_WRAP="valgrind --tool=massif --massif-out-file=/tmp/massif.out"
+# (the reported peak RSS is then the tool's).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,7 +47,7 @@ upload_body_max = 256M
 static_dir = $ROOT/web/static
 log_level = warn
 CONF
-sv_start_bg vaultweb "$VAR" "$BUILD/web/vaultweb" -c "$VAR/smsvault.conf"
+sv_start_bg vaultweb "$VAR" ${BENCH_WEB_WRAP:-} "$BUILD/web/vaultweb" -c "$VAR/smsvault.conf"
 sv_wait_for vaultweb 30 curl -fsS -o /dev/null "http://127.0.0.1:$web_port/" || {
   cat "$VAR/log/vaultweb.log"; exit 1; }
 
@@ -56,6 +59,8 @@ api() { # api <method> <path> [curl args...]: JSON API call keeping the session 
 }
 api POST /api/register -H 'Content-Type: application/json' \
   --data '{"username":"benchuser","password":"benchpass1"}' >/dev/null
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(sv_pid vaultweb "$VAR")/status"; }
+hwm_before=$(hwm)
 
 # An SMS Backup & Restore file: ITEMS messages, Chinese and ASCII text.
 xml=$VAR/backup.xml
@@ -74,6 +79,7 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 added=$(sed -n 's/.*"imported": *\([0-9]*\).*/\1/p' <<<"$out")
 [ "${added:-0}" -eq "$ITEMS" ] || { echo "bench_web: import added ${added:-0} of $ITEMS: $out" >&2; exit 1; }
 echo "bench_web: items=$ITEMS xml_bytes=$(stat -c %s "$xml") import_ms=$ms import_per_s=$(( ITEMS * 1000 / (ms > 0 ? ms : 1) ))"
+echo "bench_web: vaultweb_hwm_kb before_import=$hwm_before after_import=$(hwm)"
 
 # time_req <label> <path>: REPEAT timed GETs, prints p50 / p90 / max in ms.
 time_req() {
@@ -95,4 +101,4 @@ time_req "list last page" "/api/sms?limit=50&before=60"
 time_req "search one word" "/api/sms?limit=50&q=see"
 time_req "search rare" "/api/sms?limit=50&q=message%20$(( ITEMS - 7 ))%20"
 time_req "account summary" "/api/me"
-echo "bench_web: vaultweb_hwm_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(sv_pid vaultweb "$VAR")/status")"
+echo "bench_web: vaultweb_hwm_kb=$(hwm)"

@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -302,6 +303,79 @@ enum store_result st_tx_finish(struct store *s, enum store_result rc)
 }
 
 /* ---- helpers ---- */
+
+void st_array_init(struct st_array *a) { memset(a, 0, sizeof *a); }
+
+static void array_reserve(struct st_array *a, size_t extra)
+{
+    if (a->len + extra + 2 <= a->cap)   /* room for the closing brace and NUL */
+        return;
+    size_t cap = a->cap ? a->cap : 256;
+    while (cap < a->len + extra + 2)
+        cap *= 2;
+    a->data = xrealloc(a->data, cap);
+    a->cap = cap;
+}
+
+/* The separator before an element: '{' for the first, ',' after that. */
+static void array_sep(struct st_array *a)
+{
+    assert(!a->closed);
+    array_reserve(a, 1);
+    char c = a->len ? ',' : '{';
+    a->data[a->len++] = c;
+}
+
+void st_array_text(struct st_array *a, const char *v, size_t len)
+{
+    if (v == NULL) {
+        st_array_null(a);
+        return;
+    }
+    array_sep(a);
+    array_reserve(a, 2 * len + 2);
+    a->data[a->len++] = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            a->data[a->len++] = '\\';
+        a->data[a->len++] = v[i];
+    }
+    a->data[a->len++] = '"';
+}
+
+void st_array_ll(struct st_array *a, long long v)
+{
+    array_sep(a);
+    array_reserve(a, 24);
+    a->len += (size_t)snprintf(a->data + a->len, 24, "%lld", v);
+}
+
+void st_array_null(struct st_array *a)
+{
+    array_sep(a);
+    array_reserve(a, 4);
+    memcpy(a->data + a->len, "NULL", 4);
+    a->len += 4;
+}
+
+const char *st_array_get(struct st_array *a)
+{
+    if (!a->closed) {
+        array_reserve(a, 1);
+        if (a->len == 0)
+            a->data[a->len++] = '{';
+        a->data[a->len++] = '}';
+        a->data[a->len] = '\0';
+        a->closed = true;
+    }
+    return a->data;
+}
+
+void st_array_cleanup(struct st_array *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
 
 void st_lld(char buf[24], long long v)
 {

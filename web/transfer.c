@@ -5,7 +5,9 @@
  * Import reads the file twice: first to check it is well formed (a broken
  * file stores nothing and says where it broke), then to store it in
  * transactions of IMPORT_BATCH items with skip_duplicate, so importing the
- * same file again adds nothing. A refusal for space stops the import; what
+ * same file again adds nothing. SMS go to the store a batch at a time
+ * (store_sms_add_many: one row lock, one duplicate query, one insert), MMS
+ * and contacts one by one after the SMS before them. A refusal for space stops the import; what
  * was stored before it stays and the answer says so. Export pages through
  * the store with the keyset API. Sending queues outbox rows to every phone
  * bound to the user, in one transaction.
@@ -43,40 +45,96 @@ struct import_ctx {
     long long added, duplicates, refused_items;
     long long in_batch;
     enum store_result stop;   /* STORE_OK while going on */
+    /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
+    struct store_sms_new sms[IMPORT_BATCH];
+    size_t nsms;
 };
 
-static int count_result(struct import_ctx *c, enum store_result r)
+static void count_one(struct import_ctx *c, enum store_result r)
 {
     switch (r) {
     case STORE_OK: c->added++; break;
     case STORE_CONFLICT: c->duplicates++; break;
     case STORE_INVALID: c->refused_items++; break;
-    default: c->stop = r; return 1;
+    default: c->stop = r; return;
     }
-    if (++c->in_batch >= IMPORT_BATCH) {
-        enum store_result cr = store_tx_commit(c->store);
-        if (cr == STORE_OK)
-            cr = store_tx_begin(c->store);
-        if (cr != STORE_OK) {
-            c->stop = cr;
-            return 1;
-        }
-        c->in_batch = 0;
+    c->in_batch++;
+}
+
+static void drop_pending(struct import_ctx *c)
+{
+    for (size_t i = 0; i < c->nsms; i++) {
+        free((char *)c->sms[i].peer);
+        free((char *)c->sms[i].body);
     }
+    c->nsms = 0;
+}
+
+/* Store the waiting SMS in one call; 0 to go on, 1 when the import stops. */
+static int flush_sms(struct import_ctx *c)
+{
+    if (c->nsms == 0)
+        return c->stop != STORE_OK;
+    enum store_result results[IMPORT_BATCH];
+    enum store_result r = store_sms_add_many(c->store, c->user_id, c->sms, c->nsms, results, NULL);
+    if (r == STORE_OK || r == STORE_NO_SPACE) {
+        /* in order, up to the first refusal: it stops the import */
+        for (size_t i = 0; i < c->nsms && c->stop == STORE_OK; i++)
+            count_one(c, results[i]);
+    } else {
+        c->stop = r;
+    }
+    drop_pending(c);
+    return c->stop != STORE_OK;
+}
+
+/* Commit every IMPORT_BATCH items: what was stored before a refusal stays. */
+static int maybe_commit(struct import_ctx *c)
+{
+    if (c->stop != STORE_OK)
+        return 1;
+    if (c->in_batch < IMPORT_BATCH)
+        return 0;
+    enum store_result cr = store_tx_commit(c->store);
+    if (cr == STORE_OK)
+        cr = store_tx_begin(c->store);
+    if (cr != STORE_OK) {
+        c->stop = cr;
+        return 1;
+    }
+    c->in_batch = 0;
     return 0;
+}
+
+/* One item stored on its own (MMS, contacts): the SMS before it first, so
+ * that numbers and space follow the file's order. */
+static int count_result(struct import_ctx *c, enum store_result r)
+{
+    count_one(c, r);
+    return maybe_commit(c);
 }
 
 static int sink_sms(void *arg, const struct store_sms_new *m)
 {
     struct import_ctx *c = arg;
-    long long n;
-    return count_result(c, store_sms_add(c->store, c->user_id, m, &n));
+    struct store_sms_new *p = &c->sms[c->nsms++];
+    *p = *m;
+    p->peer = m->peer ? xstrdup(m->peer) : NULL;
+    p->body = xmemdup0(m->body, m->body_len);
+    /* a full batch, or one that reaches the commit point, goes now */
+    if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
+        return 0;
+    if (flush_sms(c) != 0)
+        return 1;
+    return maybe_commit(c);
 }
 
 static int sink_mms(void *arg, const struct store_mms_new *m)
 {
     struct import_ctx *c = arg;
     long long n;
+    if (flush_sms(c) != 0)
+        return 1;
     return count_result(c, store_mms_add(c->store, c->user_id, m, &n));
 }
 
@@ -84,6 +142,8 @@ static int sink_contact(void *arg, const struct store_contact_new *in)
 {
     struct import_ctx *c = arg;
     long long n;
+    if (flush_sms(c) != 0)
+        return 1;
     return count_result(c, store_contact_add(c->store, c->user_id, in, &n));
 }
 
@@ -103,8 +163,7 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     enum import_format f = fmt ? import_format_parse(fmt) : import_detect(q->body, q->body_len);
     struct import_report rep;
     struct import_sink check = { 0 };
-    struct import_ctx c = { .store = q->store, .user_id = q->user_id, .stop = STORE_OK };
-    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, &c };
+    struct import_ctx *c = NULL;
     char *data = NULL;
     if (f == IMPORT_FORMAT_UNKNOWN) {
         http_error(r, 400, "invalid", "Unknown format: use xml, vcard or csv.");
@@ -114,6 +173,11 @@ void transfer_import(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", "The file is empty.");
         return;
     }
+    c = xcalloc(1, sizeof *c);   /* holds a batch of SMS: not on the stack */
+    c->store = q->store;
+    c->user_id = q->user_id;
+    c->stop = STORE_OK;
+    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, c };
     data = xmemdup0(q->body, q->body_len);
     if (run_import(f, data, q->body_len, &check, &rep) != IMPORT_OK) {
         json_t *j = json_pack("{s:s, s:s}", "error", "malformed", "message", rep.message);
@@ -128,31 +192,35 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     }
     memcpy(data, q->body, q->body_len);
     enum import_result ir = run_import(f, data, q->body_len, &store_sink, &rep);
-    if (c.stop == STORE_OK || c.stop == STORE_NO_SPACE) {
+    if (ir == IMPORT_OK)
+        (void)flush_sms(c);   /* the last SMS of the file */
+    drop_pending(c);
+    if (c->stop == STORE_OK || c->stop == STORE_NO_SPACE) {
         res = store_tx_commit(q->store);
         if (res != STORE_OK)
-            c.stop = res;
+            c->stop = res;
     } else {
         store_tx_rollback(q->store);
-        c.added -= c.in_batch;   /* the open batch is undone */
+        c->added -= c->in_batch;   /* the open batch is undone */
     }
     log_info("web: import user=%s format=%d added=%lld duplicates=%lld skipped=%lld stop=%s", q->user_id, (int)f,
-             c.added, c.duplicates, skipped + c.refused_items, store_result_name(c.stop));
+             c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stop));
     enum store_result ur;
     json_t *usage = items_usage_json(q->store, q->user_id, &ur);
-    json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)c.added, "duplicates",
-                          (json_int_t)c.duplicates, "skipped", (json_int_t)(skipped + c.refused_items), "usage",
+    json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "duplicates",
+                          (json_int_t)c->duplicates, "skipped", (json_int_t)(skipped + c->refused_items), "usage",
                           usage ? usage : json_null());
-    if (ir == IMPORT_OK && c.stop == STORE_OK) {
+    if (ir == IMPORT_OK && c->stop == STORE_OK) {
         http_json(r, 200, j);
     } else {
-        const struct status_entry *e = status_from_store(c.stop == STORE_OK ? STORE_ERR : c.stop);
+        const struct status_entry *e = status_from_store(c->stop == STORE_OK ? STORE_ERR : c->stop);
         json_object_set_new(j, "error", json_string(e->code));
         json_object_set_new(j, "message", json_string(e->message));
         http_json(r, e->http, j);
     }
 out:
     free(data);
+    free(c);
 }
 
 /* ---- export ---- */
