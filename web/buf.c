@@ -19,6 +19,14 @@ void buf_cleanup(struct buf *b)
     memset(b, 0, sizeof *b);
 }
 
+void buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    b->data = xrealloc(b->data, b->len + extra + 1);
+    b->cap = b->len + extra + 1;
+}
+
 static void reserve(struct buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)

@@ -15,6 +15,8 @@ struct buf {
 
 void buf_init(struct buf *b);
 void buf_cleanup(struct buf *b);
+/* Make room for extra more bytes (and the NUL of buf_cstr) in one allocation. */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);

@@ -24,7 +24,8 @@ struct http_req {
     const char *method;
     const char *path;
     const char *content_type;     /* "" when absent */
-    const char *body;             /* NUL-terminated copy; may hold NULs for uploads */
+    char *body;                   /* NUL-terminated; may hold NULs for uploads; the handler
+                                     may rewrite it in place (the import does) */
     size_t body_len;
     long long path_n[2];          /* numbers matched by '#' in the route pattern */
     struct store *store;          /* this worker thread's connection */

@@ -16,7 +16,8 @@
 #include "import.h"
 
 /* Rewrite surrogate-pair references in place; returns the new length
- * (never longer). */
+ * (never longer). Idempotent: its output holds no surrogate reference, so a
+ * caller may rewrite once and parse the result several times. */
 size_t import_xml_fix_surrogates(char *data, size_t len);
 
 /* Parse data[0..len) (it is rewritten in place by the function above). */

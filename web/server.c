@@ -198,7 +198,8 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
         if (check_content_type(rt, ct, r) != 0 || check_csrf(conn, r) != 0)
             return;
     }
-    q.body = buf_cstr(&cs->body);
+    buf_cstr(&cs->body);
+    q.body = cs->body.data;
     q.body_len = cs->body.len;
     q.store = thread_store(srv->store);
     if (q.store == NULL) {
@@ -242,8 +243,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 cs->cap = (size_t)srv->web->upload_body_max;
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > cs->cap)
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > cs->cap)
             cs->too_large = true;
+        else if (declared > 0)
+            buf_reserve(&cs->body, (size_t)declared);   /* one block, not doubling: a 12 MB upload takes 12 MB */
         if (!cs->too_large)
             return MHD_YES;
     }

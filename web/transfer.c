@@ -164,7 +164,6 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     struct import_report rep;
     struct import_sink check = { 0 };
     struct import_ctx *c = NULL;
-    char *data = NULL;
     if (f == IMPORT_FORMAT_UNKNOWN) {
         http_error(r, 400, "invalid", "Unknown format: use xml, vcard or csv.");
         return;
@@ -178,8 +177,12 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     c->user_id = q->user_id;
     c->stop = STORE_OK;
     struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, c };
-    data = xmemdup0(q->body, q->body_len);
-    if (run_import(f, data, q->body_len, &check, &rep) != IMPORT_OK) {
+    /* Both passes read the request body itself, rewritten once: no copy of
+     * the file is made (the rewrite is idempotent, see import_xml.h). */
+    size_t len = q->body_len;
+    if (f == IMPORT_FORMAT_XML)
+        len = import_xml_fix_surrogates(q->body, len);
+    if (run_import(f, q->body, len, &check, &rep) != IMPORT_OK) {
         json_t *j = json_pack("{s:s, s:s}", "error", "malformed", "message", rep.message);
         http_json(r, 400, j);
         goto out;
@@ -190,8 +193,7 @@ void transfer_import(struct http_req *q, struct http_resp *r)
         http_store_error(r, res);
         goto out;
     }
-    memcpy(data, q->body, q->body_len);
-    enum import_result ir = run_import(f, data, q->body_len, &store_sink, &rep);
+    enum import_result ir = run_import(f, q->body, len, &store_sink, &rep);
     if (ir == IMPORT_OK)
         (void)flush_sms(c);   /* the last SMS of the file */
     drop_pending(c);
@@ -219,7 +221,6 @@ void transfer_import(struct http_req *q, struct http_resp *r)
         http_json(r, e->http, j);
     }
 out:
-    free(data);
     free(c);
 }
 

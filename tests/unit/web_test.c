@@ -110,6 +110,15 @@ static void test_surrogates(void)
     s[n] = '\0';
     /* 😎 twice, then two lone halves become U+FFFD, other references stay. */
     CU_ASSERT_STRING_EQUAL(s, "a\xF0\x9F\x98\x8E" "b\xF0\x9F\x98\x8E" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e&#20320;");
+    /* idempotent: the import rewrites the upload once and parses it twice */
+    CU_ASSERT_EQUAL(import_xml_fix_surrogates(s, n), n);
+    CU_ASSERT_STRING_EQUAL(s, "a\xF0\x9F\x98\x8E" "b\xF0\x9F\x98\x8E" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e&#20320;");
+    /* a surrogate reference split by one that is removed does not form again */
+    char t[] = "&&#xD83D;#xDE0E;";
+    size_t m = import_xml_fix_surrogates(t, strlen(t));
+    t[m] = '\0';
+    CU_ASSERT_STRING_EQUAL(t, "&\xEF\xBF\xBD#xDE0E;");
+    CU_ASSERT_EQUAL(import_xml_fix_surrogates(t, m), m);
 }
 
 static const char SAMPLE[] =
