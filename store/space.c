@@ -241,6 +241,15 @@ out:
     return rc;
 }
 
+enum store_result store_items_analyze(struct store *s, enum store_kind kind)
+{
+    if ((unsigned)kind > STORE_CONTACT)
+        return STORE_INVALID;
+    char sql[64];
+    snprintf(sql, sizeof sql, "ANALYZE %s", item_table[kind]);   /* a fixed table name */
+    return st_exec(s, "items-analyze", sql, 0, NULL, NULL);
+}
+
 enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out)
 {
     if (!st_valid_id(user_id))

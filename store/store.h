@@ -178,6 +178,12 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
 
+/* Refresh the query planner's statistics of kind's table (ANALYZE) — after
+ * a bulk load, so that the next list or search is planned for the rows that
+ * are there now rather than waiting for autovacuum. Not a transaction of its
+ * own concern: call it outside store_tx_begin. */
+enum store_result store_items_analyze(struct store *s, enum store_kind kind);
+
 /* ---- SMS ---- */
 
 struct store_sms_new {

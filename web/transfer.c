@@ -34,6 +34,7 @@
 #include "vcard.h"
 
 #define IMPORT_BATCH 500
+#define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
 #define EXPORT_MAX 200000
 #define SEND_MAX 50
 
@@ -44,16 +45,17 @@ struct import_ctx {
     const char *user_id;
     long long added, duplicates, refused_items;
     long long in_batch;
+    long long added_kind[3];  /* by enum store_kind: which tables grew */
     enum store_result stop;   /* STORE_OK while going on */
     /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
     struct store_sms_new sms[IMPORT_BATCH];
     size_t nsms;
 };
 
-static void count_one(struct import_ctx *c, enum store_result r)
+static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
 {
     switch (r) {
-    case STORE_OK: c->added++; break;
+    case STORE_OK: c->added++; c->added_kind[k]++; break;
     case STORE_CONFLICT: c->duplicates++; break;
     case STORE_INVALID: c->refused_items++; break;
     default: c->stop = r; return;
@@ -80,7 +82,7 @@ static int flush_sms(struct import_ctx *c)
     if (r == STORE_OK || r == STORE_NO_SPACE) {
         /* in order, up to the first refusal: it stops the import */
         for (size_t i = 0; i < c->nsms && c->stop == STORE_OK; i++)
-            count_one(c, results[i]);
+            count_one(c, STORE_SMS, results[i]);
     } else {
         c->stop = r;
     }
@@ -108,9 +110,9 @@ static int maybe_commit(struct import_ctx *c)
 
 /* One item stored on its own (MMS, contacts): the SMS before it first, so
  * that numbers and space follow the file's order. */
-static int count_result(struct import_ctx *c, enum store_result r)
+static int count_result(struct import_ctx *c, enum store_kind k, enum store_result r)
 {
-    count_one(c, r);
+    count_one(c, k, r);
     return maybe_commit(c);
 }
 
@@ -135,7 +137,7 @@ static int sink_mms(void *arg, const struct store_mms_new *m)
     long long n;
     if (flush_sms(c) != 0)
         return 1;
-    return count_result(c, store_mms_add(c->store, c->user_id, m, &n));
+    return count_result(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
 }
 
 static int sink_contact(void *arg, const struct store_contact_new *in)
@@ -144,7 +146,7 @@ static int sink_contact(void *arg, const struct store_contact_new *in)
     long long n;
     if (flush_sms(c) != 0)
         return 1;
-    return count_result(c, store_contact_add(c->store, c->user_id, in, &n));
+    return count_result(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
 }
 
 static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
@@ -205,6 +207,11 @@ void transfer_import(struct http_req *q, struct http_resp *r)
         store_tx_rollback(q->store);
         c->added -= c->in_batch;   /* the open batch is undone */
     }
+    /* a fresh bulk load is planned with stale statistics until autovacuum
+     * comes by: a search of the archive just imported would read all of it */
+    for (int k = STORE_SMS; k <= STORE_CONTACT; k++)
+        if (c->added_kind[k] >= IMPORT_ANALYZE_MIN && store_items_analyze(q->store, (enum store_kind)k) != STORE_OK)
+            log_warn("web: import-analyze failed kind=%d", k);
     log_info("web: import user=%s format=%d added=%lld duplicates=%lld skipped=%lld stop=%s", q->user_id, (int)f,
              c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stop));
     enum store_result ur;

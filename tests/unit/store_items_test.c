@@ -206,6 +206,12 @@ static void test_sms_add_many(void)
     CU_ASSERT_EQUAL(u.sms_count, 6);
     CU_ASSERT_EQUAL(u.used_bytes, testdb_scalar("SELECT sum(size_bytes) FROM sms WHERE user_id IN"
                                                 " (SELECT id FROM users WHERE username = 'manyuser')"));
+    /* after a bulk load the planner's statistics can be refreshed at once */
+    CU_ASSERT_EQUAL(store_items_analyze(s, STORE_SMS), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM pg_stat_user_tables"
+                                  " WHERE relname = 'sms' AND last_analyze IS NOT NULL"), 1);
+    CU_ASSERT_EQUAL(store_items_analyze(s, STORE_CONTACT), STORE_OK);
+    CU_ASSERT_EQUAL(store_items_analyze(s, (enum store_kind)7), STORE_INVALID);
 }
 
 static void test_paging_1000(void)

@@ -235,6 +235,32 @@ test('space: a refusal says so and stores nothing', async () => {
   assert.equal(after.mms, 0);
 });
 
+test('import: a refusal for space stops it, keeps what fitted and says so', async () => {
+  const c = new Client();
+  await c.register(uniq('impspace'));
+  const body = 'x'.repeat(2000);
+  let xml = '<smses>';
+  for (let i = 0; i < 1200; i++)   /* 2.4 MB of bodies; the test cap is 2M */
+    xml += `<sms address="+86${i}" date="${1600000000000 + i * 1000}" body="${i} ${body}"/>`;
+  xml += '</smses>';
+  const up = () => c.req('POST', '/api/import?format=xml', { body: xml, json: false,
+    headers: { 'Content-Type': 'application/octet-stream' } });
+  const r = await up();
+  assert.equal(r.status, 507);
+  assert.match(r.data.message, /space/i);
+  const u = (await c.get('/api/me')).data.usage;
+  assert.ok(r.data.imported > 900 && r.data.imported < 1200, `imported ${r.data.imported}`);
+  assert.equal(u.sms, r.data.imported);
+  assert.ok(u.used <= 2 * 1024 * 1024 && u.used > 2 * 1024 * 1024 - 2010, `used ${u.used}`);
+  assert.equal(u.allocated, 2 * 1024 * 1024);
+  /* again: what was stored is a duplicate, the rest is still refused */
+  const again = await up();
+  assert.equal(again.status, 507);
+  assert.equal(again.data.imported, 0);
+  assert.equal(again.data.duplicates, r.data.imported);
+  assert.equal((await c.get('/api/me')).data.usage.used, u.used);
+});
+
 test('send to my phone needs a bound phone; binding starts with a texted code', async () => {
   const c = new Client();
   await c.register(uniq('phone'));
