@@ -7,10 +7,12 @@
  * transactions of IMPORT_BATCH items with skip_duplicate, so importing the
  * same file again adds nothing. SMS go to the store a batch at a time
  * (store_sms_add_many: one row lock, one duplicate query, one insert), MMS
- * and contacts one by one after the SMS before them. A refusal for space stops the import; what
- * was stored before it stays and the answer says so. Export pages through
- * the store with the keyset API. Sending queues outbox rows to every phone
- * bound to the user, in one transaction.
+ * and contacts one by one after the SMS before them. The file is not copied:
+ * both passes read the request body (rewritten once, see import_xml.h). A
+ * refusal for space stops the import; what was stored before it stays and
+ * the answer says so. Export pages through the store with the keyset API.
+ * Sending queues outbox rows to every phone bound to the user, in one
+ * transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,7 +212,8 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     /* a fresh bulk load is planned with stale statistics until autovacuum
      * comes by: a search of the archive just imported would read all of it */
     for (int k = STORE_SMS; k <= STORE_CONTACT; k++)
-        if (c->added_kind[k] >= IMPORT_ANALYZE_MIN && store_items_analyze(q->store, (enum store_kind)k) != STORE_OK)
+        if (c->added_kind[k] >= IMPORT_ANALYZE_MIN &&
+            store_items_analyze(q->store, (enum store_kind)k) != STORE_OK)
             log_warn("web: import-analyze failed kind=%d", k);
     log_info("web: import user=%s format=%d added=%lld duplicates=%lld skipped=%lld stop=%s", q->user_id, (int)f,
              c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stop));
