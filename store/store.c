@@ -308,13 +308,7 @@ void st_array_init(struct st_array *a) { memset(a, 0, sizeof *a); }
 
 static void array_reserve(struct st_array *a, size_t extra)
 {
-    if (a->len + extra + 2 <= a->cap)   /* room for the closing brace and NUL */
-        return;
-    size_t cap = a->cap ? a->cap : 256;
-    while (cap < a->len + extra + 2)
-        cap *= 2;
-    a->data = xrealloc(a->data, cap);
-    a->cap = cap;
+    a->data = xgrow(a->data, &a->cap, a->len + extra + 2);   /* and the closing brace, NUL */
 }
 
 /* The separator before an element: '{' for the first, ',' after that. */

@@ -29,13 +29,7 @@ void buf_reserve(struct buf *b, size_t extra)
 
 static void reserve(struct buf *b, size_t extra)
 {
-    if (b->len + extra + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    b->data = xrealloc(b->data, cap);
-    b->cap = cap;
+    b->data = xgrow(b->data, &b->cap, b->len + extra + 1);
 }
 
 void buf_append(struct buf *b, const void *p, size_t n)

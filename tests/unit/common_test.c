@@ -1,6 +1,6 @@
 /*
  * common_test — CUnit suite for common/: configuration loading (defaults,
- * ranges, unknown keys with file:line) and strict UTF-8.
+ * ranges, unknown keys with file:line), strict UTF-8 and growable buffers.
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "utf8.h"
 
@@ -124,6 +125,22 @@ static void test_utf8_strict(void)
     CU_ASSERT_EQUAL(utf8_encode(0xDC00, buf), 0);
 }
 
+static void test_xgrow(void)
+{
+    size_t cap = 0;
+    char *p = xgrow(NULL, &cap, 1);
+    CU_ASSERT_EQUAL(cap, 256);
+    p[255] = 'x';
+    char *same = xgrow(p, &cap, 256);   /* fits: unchanged */
+    CU_ASSERT_PTR_EQUAL(same, p);
+    CU_ASSERT_EQUAL(cap, 256);
+    p = xgrow(p, &cap, 1000);           /* doubles until it holds 1000, keeps the bytes */
+    CU_ASSERT_EQUAL(cap, 1024);
+    CU_ASSERT_EQUAL(p[255], 'x');
+    p[1023] = 'y';
+    free(p);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -133,6 +150,7 @@ int main(void)
     CU_add_test(s, "config errors name file:line", test_config_errors_name_line);
     CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
+    CU_add_test(s, "xgrow doubles and keeps the contents", test_xgrow);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
