@@ -174,6 +174,18 @@ static int check_csrf(struct MHD_Connection *conn, struct http_resp *r)
     return 0;
 }
 
+/* True when the request carries a live session. Used before an upload's
+ * body is read, so that only a logged-in user can make the server take in
+ * more than json_body_max bytes. */
+static bool session_live(struct server *srv, struct MHD_Connection *conn)
+{
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SERVER_COOKIE);
+    struct store *st = thread_store(srv->store);
+    char user_id[STORE_ID_LEN];
+    return cookie && strlen(cookie) == STORE_TOKEN_LEN - 1 && st &&
+           store_session_lookup(st, cookie, user_id) == STORE_OK;
+}
+
 static void handle_api(struct server *srv, struct MHD_Connection *conn, const char *method, const char *url,
                        struct conn_state *cs, struct http_resp *r)
 {
@@ -239,7 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs->cap = (size_t)srv->web->json_body_max;
         if (api) {
             cs->route = routes_match(method, url, cs->path_n, &cs->path_known);
-            if (cs->route && cs->route->body == ROUTE_BODY_UPLOAD)
+            if (cs->route && cs->route->body == ROUTE_BODY_UPLOAD && session_live(srv, conn))
                 cs->cap = (size_t)srv->web->upload_body_max;
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");

@@ -104,6 +104,12 @@ test('body caps: JSON and uploads', async () => {
     '-H', 'X-Smsvault-Csrf: 1', '-H', 'Content-Type: application/octet-stream', '--data-binary', '@-',
     `${BASE}/api/import?format=csv`], { input: Buffer.alloc(5 * 1024 * 1024, 0x61) }).toString();
   assert.equal(out, '413');
+  // Without a session an upload may not exceed the JSON cap either: nobody
+  // can make the server take in megabytes before logging in.
+  const anon = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}',
+    '-H', 'X-Smsvault-Csrf: 1', '-H', 'Content-Type: application/octet-stream', '--data-binary', '@-',
+    `${BASE}/api/import?format=csv`], { input: Buffer.alloc(1024 * 1024, 0x61) }).toString();
+  assert.equal(anon, '413');
   // The server still answers afterwards.
   assert.equal((await c.get('/api/me')).status, 200);
 });
