@@ -28,6 +28,17 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *p, size_t size) { return check(realloc(p, size ? size : 1), size); }
 
+void *xgrow(void *p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 256;
+    while (c < need)
+        c *= 2;
+    *cap = c;
+    return xrealloc(p, c);
+}
+
 char *xstrdup(const char *s) { return xmemdup0(s, strlen(s)); }
 
 char *xstrndup(const char *s, size_t n) { return xmemdup0(s, strnlen(s, n)); }

@@ -15,6 +15,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Copy of n bytes plus a terminating NUL (for counted, possibly non-text data). */
 char *xmemdup0(const void *p, size_t n);
+/* A growable buffer of *cap bytes made to hold at least need bytes: the
+ * capacity doubles (from 256) until it does. Returns the (moved) buffer. */
+void *xgrow(void *p, size_t *cap, size_t need);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -44,6 +44,8 @@ static int parse_int(const char *text, long long *out)
     return 0;
 }
 
+const char *const config_smsvault_sections[] = { "database", "quota", "login", "box", "web", NULL };
+
 int config_parse_bytes(const char *text, long long *out)
 {
     char *end;
@@ -150,10 +152,10 @@ static int on_value(void *user, const char *section, const char *name, const cha
             }
         }
     }
-    if (section_other(st, section))
-        return 1;
     if (section_known(st, section))
         snprintf(st->err, st->errlen, "[%s] unknown key \"%s\"", section, name);
+    else if (section_other(st, section))
+        return 1;
     else if (section[0] == '\0')
         snprintf(st->err, st->errlen, "key \"%s\" outside any [section]", name);
     else
@@ -230,26 +232,40 @@ static bool is_secret(const char *name)
 
 void config_print(const struct config_part *parts, size_t nparts)
 {
+    config_fprint(stdout, parts, nparts);
+}
+
+void config_fprint(FILE *out, const struct config_part *parts, size_t nparts)
+{
     for (size_t p = 0; p < nparts; p++) {
         for (size_t i = 0; i < parts[p].nkeys; i++) {
             const struct config_key *k = &parts[p].keys[i];
             const char *slot = (const char *)parts[p].settings + k->offset;
-            printf("[%s] %s = ", k->section, k->name);
+            fprintf(out, "[%s] %s = ", k->section, k->name);
             switch (k->type) {
             case CONFIG_STRING: {
                 const char *s = *(char *const *)(const void *)slot;
-                printf("%s", s == NULL ? "(unset)" : is_secret(k->name) ? "********" : s);
+                const char *pw = s ? strstr(s, "password=") : NULL;
+                if (s == NULL)
+                    fprintf(out, "(unset)");
+                else if (is_secret(k->name))
+                    fprintf(out, "********");
+                else if (pw)   /* a libpq conninfo with password=...: hide the value */
+                    fprintf(out, "%.*spassword=********%s", (int)(pw - s), s,
+                           pw + strcspn(pw, " \t"));
+                else
+                    fprintf(out, "%s", s);
                 break;
             }
             case CONFIG_BOOL:
-                printf("%s", *(const bool *)(const void *)slot ? "yes" : "no");
+                fprintf(out, "%s", *(const bool *)(const void *)slot ? "yes" : "no");
                 break;
             case CONFIG_INT:
             case CONFIG_BYTES:
-                printf("%lld", *(const long long *)(const void *)slot);
+                fprintf(out, "%lld", *(const long long *)(const void *)slot);
                 break;
             }
-            printf("    ; %s\n", k->help ? k->help : "");
+            fprintf(out, "    ; %s\n", k->help ? k->help : "");
         }
     }
 }

@@ -3,9 +3,9 @@
  *
  * A program describes the keys it reads as tables (section, key, type,
  * default, range, where the value goes) and loads the file once. Sections
- * that belong to other programs are named and skipped; any other unknown
- * section or key, a bad value or a missing required key is an error that
- * names file:line. It is not a general INI library: there are no includes,
+ * that belong to other programs (config_smsvault_sections) are skipped; any
+ * other unknown section or key, a bad value or a missing required key is an
+ * error that names file:line. It is not a general INI library: there are no includes,
  * no environment expansion and no reloading.
  */
 #ifndef SMSVAULT_CONFIG_H
@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum config_type {
     CONFIG_STRING, /* char * (malloc'd; freed by config_free) */
@@ -38,6 +39,11 @@ struct config_part {
     void *settings;
 };
 
+/* Every section of smsvault.conf. A program passes this as other_sections:
+ * the sections it has keys for are still checked key by key; the rest are
+ * left to the programs that own them. */
+extern const char *const config_smsvault_sections[];
+
 /*
  * Apply defaults, then read path (NULL: defaults only). other_sections is a
  * NULL-terminated list of sections that other programs own (may be NULL).
@@ -52,6 +58,7 @@ void config_free(const struct config_part *parts, size_t nparts);
 /* Print every key with its value (strings whose key name contains "password"
  * or "secret" are masked) — the body of each program's --check-config. */
 void config_print(const struct config_part *parts, size_t nparts);
+void config_fprint(FILE *out, const struct config_part *parts, size_t nparts);
 
 /* Parse one value the way the loader does (exposed for tests). */
 int config_parse_bytes(const char *text, long long *out);

@@ -46,6 +46,7 @@ box_cmd_vaultbox() {
 }
 
 # shellcheck source=scripts/svc/bearerbox.sh
+source "$ROOT/scripts/svc/smscsim.sh"
 source "$ROOT/scripts/svc/bearerbox.sh"
 # shellcheck source=scripts/svc/vaultbox.sh
 source "$ROOT/scripts/svc/vaultbox.sh"
@@ -105,10 +106,10 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
 run_box() { # run_box <name>: prints one result row
     local name=$1 load bb_pid sm_pid deadline
     VAR=$(mktemp -d /tmp/sv-bench.XXXXXX)
-    SV_SMSC_PORT=$(svc_free_port)
-    SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
-    SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
-    SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
+    SV_SMSC_PORT=$(sv_free_port)
+    SV_SMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT")
+    SV_BB_ADMIN_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+    SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
     export SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     svc_smscsim_start "$VAR"
     svc_bearerbox_start "$VAR"

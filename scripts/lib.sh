@@ -15,7 +15,7 @@ SV_PACKAGES=(
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
-  chromium
+  chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
@@ -48,38 +48,35 @@ sv_deps() {
 # sv_build <dir> <cmake args...> — configure once, build with both cores.
 sv_build() {
   local dir=$1; shift
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S "$SV_ROOT" -B "$dir" "$@" >/dev/null || sv_die "cmake configure failed ($dir)"
-  fi
+  cmake -S "$SV_ROOT" -B "$dir" "$@" >/dev/null || sv_die "cmake configure failed ($dir)"
   cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1 || {
     tail -n 60 "$dir.build.log" >&2
     sv_die "build failed; full log: $dir.build.log"
   }
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on (and that we did not hand
-# out before in this shell).
-SV_PORTS_GIVEN=" "
+# sv_free_port [taken...] — a loopback port nobody listens on, not in the
+# given list, below the ephemeral range (32768-) so that outgoing connections
+# cannot grab it between this check and the bind.
 sv_free_port() {
-  local p used
-  used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u | tr '\n' ' ')
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    case " $used $SV_PORTS_GIVEN" in *" $p "*) continue ;; esac
-    SV_PORTS_GIVEN="$SV_PORTS_GIVEN$p "
-    echo "$p"
-    return 0
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 12000 ))
+    [[ " $* " == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return
+    fi
   done
-  sv_die "no free port found"
 }
 
 # sv_wait_for <what> <seconds> <command...> — poll every 100 ms until the
 # command succeeds or the deadline passes.
 sv_wait_for() {
   local what=$1 secs=$2; shift 2
-  local deadline=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
+  local deadline=$(( SECONDS + secs ))
   until "$@" >/dev/null 2>&1; do
-    if [ $(( $(date +%s%N) / 1000000 )) -ge $deadline ]; then
+    if (( SECONDS >= deadline )); then
       sv_say "timed out after ${secs}s waiting for $what"
       return 1
     fi
@@ -89,16 +86,20 @@ sv_wait_for() {
 
 sv_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# sv_start_bg <name> <vardir> <command...> — start in the background with
-# output to <vardir>/<name>.log and the PID in <vardir>/<name>.pid.
-sv_start_bg() {
-  local name=$1 vardir=$2; shift 2
-  mkdir -p "$vardir"
-  "$@" >>"$vardir/$name.log" 2>&1 </dev/null &
-  echo $! >"$vardir/$name.pid"
+# sv_wait_tcp <port> <seconds> <pid> — poll until something listens on
+# 127.0.0.1:<port>; fails early when the process dies.
+sv_wait_tcp() {
+  local port=$1 deadline=$(( SECONDS + $2 )) pid=$3
+  while (( SECONDS < deadline )); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    sv_port_open "$port" && return 0
+    sleep 0.05
+  done
+  return 1
 }
 
-sv_pid() { [ -f "$2/$1.pid" ] && cat "$2/$1.pid"; }
+# Services write <vardir>/run/<name>.pid and <vardir>/log/<name>.log.
+sv_pid() { [ -f "$2/run/$1.pid" ] && cat "$2/run/$1.pid"; }
 
 sv_running() {
   local pid
@@ -106,17 +107,36 @@ sv_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-# sv_stop_bg <name> <vardir> [signal] — stop the process we started, by PID.
-sv_stop_bg() {
-  local name=$1 vardir=$2 sig=${3:-TERM} pid
-  pid=$(sv_pid "$name" "$vardir") || return 0
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -s "$sig" "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -s KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+# sv_start_bg <name> <vardir> <command...> — start in the background with
+# output to <vardir>/log/<name>.log and the PID in <vardir>/run/<name>.pid.
+sv_start_bg() {
+  local name=$1 vardir=$2; shift 2
+  mkdir -p "$vardir/log" "$vardir/run"
+  "$@" >>"$vardir/log/$name.log" 2>&1 </dev/null &
+  echo $! >"$vardir/run/$name.pid"
+}
+
+# sv_stop_bg <name> <vardir> — stop what sv_start_bg started.
+sv_stop_bg() { sv_stop_pidfile "$2/run/$1.pid" "$1"; }
+
+# sv_stop_pidfile <pidfile> <name> — TERM the recorded PID (a process we
+# started), wait up to 10 s, then KILL; remove the pid file.
+sv_stop_pidfile() {
+  local pidfile=$1 name=$2 pid i
+  [[ -f $pidfile ]] || return 0
+  pid=$(<"$pidfile")
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for (( i = 0; i < 200; i++ )); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      sv_say "$name pid=$pid did not stop in 10 s, killing"
+      kill -KILL "$pid" 2>/dev/null
+    fi
   fi
-  rm -f "$vardir/$name.pid"
+  rm -f "$pidfile"
 }
 
 # ---- PostgreSQL ----------------------------------------------------------
@@ -189,4 +209,15 @@ sv_pg_createdb() {
 sv_pg_ensuredb() {
   psql -q -X -tA "$(sv_pg_uri "$1" postgres)" -c "SELECT 1 FROM pg_database WHERE datname = '$2'" \
     | grep -q 1 || psql -q -X "$(sv_pg_uri "$1" postgres)" -c "CREATE DATABASE \"$2\"" >/dev/null
+}
+
+# sv_test_db <name> — for a test run under ./smsvault test: (re)create an
+# empty database <name> in the test cluster and print its connection string,
+# so each e2e suite starts from nothing and suites never share rows.
+sv_test_db() {
+  [ -n "${SMSVAULT_TEST_PGADMIN:-}" ] || sv_die "SMSVAULT_TEST_PGADMIN is not set (run through ./smsvault test)"
+  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$SMSVAULT_TEST_PGADMIN" -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >/dev/null \
+    || sv_die "cannot create test database $1"
+  printf '%s\n' "$SMSVAULT_TEST_PGADMIN" | sed "s/dbname=[^ ]*/dbname=$1/"
 }

@@ -85,14 +85,10 @@ static void contact_from_row(const PGresult *r, int row, struct store_contact *c
     c->current = PQgetvalue(r, row, 6)[0] == 't';
 }
 
-static void list_from_result(const PGresult *r, int limit, struct store_contact_list *out)
+static void list_from_result(const PGresult *r, size_t n, bool more, struct store_contact_list *out)
 {
-    size_t n = (size_t)PQntuples(r);
     memset(out, 0, sizeof *out);
-    if (limit > 0 && n > (size_t)limit) {
-        out->more = true;
-        n = (size_t)limit;
-    }
+    out->more = more;
     out->items = xcalloc(n ? n : 1, sizeof *out->items);
     for (size_t i = 0; i < n; i++)
         contact_from_row(r, (int)i, &out->items[i]);
@@ -124,32 +120,19 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
 enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
-    if (!st_valid_page(page))
-        return STORE_INVALID;
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char *words[ST_MAX_WORDS];
-    int nw = st_search_words(page->search, words);
-    if (nw < 0)
-        return STORE_INVALID;
     static const char *const cols[] = { "c.name", "c.number", NULL };
-    char *sql = st_search_sql("SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
-                              " AND ($2::bigint = 0 OR c.n < $2::bigint)",
-                              cols, nw, 4, "ORDER BY c.n DESC LIMIT $3");
-    char before[24], lim[24];
-    st_lld(before, page->before_n);
-    st_lld(lim, page->limit + 1);
-    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
-    for (int i = 0; i < nw; i++)
-        p[3 + i] = words[i];
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "contact-list", sql, 3 + nw, p, &r);
-    if (rc == STORE_OK)
-        list_from_result(r, page->limit, out);
+    size_t n = 0;
+    bool more = false;
+    enum store_result rc = st_page_query(s, "contact-list",
+                                         "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
+                                         " AND ($2::bigint = 0 OR c.n < $2::bigint)",
+                                         cols, user_id, page, &r, &n, &more);
+    if (rc != STORE_OK)
+        return rc;
+    list_from_result(r, n, more, out);
     PQclear(r);
-    free(sql);
-    st_search_free(words, nw);
-    return rc;
+    return STORE_OK;
 }
 
 enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
@@ -165,7 +148,7 @@ enum store_result store_contact_history(struct store *s, const char *user_id, co
                                    "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
                                    " AND lower(c.name) = lower($2) ORDER BY c.n DESC", 2, p, &r);
     if (rc == STORE_OK)
-        list_from_result(r, 0, out);
+        list_from_result(r, (size_t)PQntuples(r), false, out);
     PQclear(r);
     return rc;
 }

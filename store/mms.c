@@ -180,41 +180,24 @@ enum store_result store_mms_get(struct store *s, const char *user_id, long long 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out)
 {
-    if (!st_valid_page(page))
-        return STORE_INVALID;
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char *words[ST_MAX_WORDS];
-    int nw = st_search_words(page->search, words);
-    if (nw < 0)
-        return STORE_INVALID;
     static const char *const cols[] = { "subject", "peer", "text", NULL };
-    char *sql = st_search_sql("SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
-                              " AND ($2::bigint = 0 OR n < $2::bigint)",
-                              cols, nw, 4, "ORDER BY n DESC LIMIT $3");
-    char before[24], lim[24];
-    st_lld(before, page->before_n);
-    st_lld(lim, page->limit + 1);
-    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
-    for (int i = 0; i < nw; i++)
-        p[3 + i] = words[i];
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-list", sql, 3 + nw, p, &r);
-    if (rc == STORE_OK) {
-        size_t n = (size_t)PQntuples(r);
-        memset(out, 0, sizeof *out);
-        out->more = n > (size_t)page->limit;
-        if (out->more)
-            n = (size_t)page->limit;
-        out->items = xcalloc(n ? n : 1, sizeof *out->items);
-        for (size_t i = 0; i < n; i++)
-            mms_from_row(r, (int)i, &out->items[i]);
-        out->count = n;
-    }
+    size_t n = 0;
+    bool more = false;
+    enum store_result rc = st_page_query(s, "mms-list",
+                                         "SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
+                                         " AND ($2::bigint = 0 OR n < $2::bigint)",
+                                         cols, user_id, page, &r, &n, &more);
+    if (rc != STORE_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->more = more;
+    out->items = xcalloc(n ? n : 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++)
+        mms_from_row(r, (int)i, &out->items[i]);
+    out->count = n;
     PQclear(r);
-    free(sql);
-    st_search_free(words, nw);
-    return rc;
+    return STORE_OK;
 }
 
 /* Binary results: text columns arrive as their bytes, data as raw bytes. */

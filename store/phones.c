@@ -29,14 +29,10 @@ static enum store_result bind_in_tx(struct store *s, const char *msisdn, const c
                                    "DELETE FROM phones WHERE msisdn = $1 AND user_id <> $2", 2, p, NULL);
     if (rc != STORE_OK)
         return rc;
-    PGresult *r = NULL;
-    rc = st_exec(s, "phone-bind",
-                 "INSERT INTO phones (user_id, msisdn) SELECT $2, $1 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2)"
-                 " ON CONFLICT (user_id, msisdn) DO UPDATE SET bound_at = clock_timestamp()",
-                 2, p, &r);
-    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
+    rc = st_exec_some(s, "phone-bind",
+                      "INSERT INTO phones (user_id, msisdn) SELECT $2, $1 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2)"
+                      " ON CONFLICT (user_id, msisdn) DO UPDATE SET bound_at = clock_timestamp()",
+                      2, p, NULL, NULL);
     /* another transaction bound the same number at the same moment */
     return rc == STORE_CONFLICT ? STORE_RETRY : rc;
 }
@@ -62,12 +58,7 @@ enum store_result store_phone_unbind(struct store *s, const char *msisdn)
     if (!valid_msisdn(msisdn))
         return STORE_INVALID;
     const char *p[] = { msisdn };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "phone-unbind", "DELETE FROM phones WHERE msisdn = $1", 1, p, &r);
-    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
-    return rc;
+    return st_exec_some(s, "phone-unbind", "DELETE FROM phones WHERE msisdn = $1", 1, p, NULL, NULL);
 }
 
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
@@ -159,21 +150,17 @@ enum store_result store_phone_code_start(struct store *s, const char *user_id, c
     const char *p[] = { user_id, msisdn, (const char *)hash, ttl, off };
     const int len[] = { 0, 0, (int)sizeof hash, 0, 0 };
     const int fmt[] = { 0, 0, 1, 0, 0 };
-    PGresult *r = NULL;
 
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
         goto out;
-    rc = st_exec_bin(s, "phone-code-start",
+    rc = st_exec_some(s, "phone-code-start",
                      "INSERT INTO phone_codes (user_id, msisdn, code_hash, expires_at)"
                      " SELECT $1, $2, $3, now() + ($5::int + $4::int) * interval '1 second'"
                      " WHERE EXISTS (SELECT 1 FROM users WHERE id = $1)"
                      " ON CONFLICT (user_id, msisdn) DO UPDATE SET code_hash = EXCLUDED.code_hash,"
                      "  expires_at = EXCLUDED.expires_at, tries = 0",
-                     5, p, len, fmt, &r);
-    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
+                     5, p, len, fmt);
     if (rc == STORE_OK) {
         struct store_outbox_new mt = { user_id, msisdn, text, strlen(text) };
         long long id;

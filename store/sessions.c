@@ -60,16 +60,12 @@ enum store_result store_session_create(struct store *s, const char *user_id, int
                  "  OR absolute_expires <= now() + $2::int * interval '1 second')",
                  2, pe, NULL);
     if (rc == STORE_OK) {
-        PGresult *r = NULL;
-        rc = st_exec_bin(s, "session-create",
+        rc = st_exec_some(s, "session-create",
                          "INSERT INTO sessions (user_id, token_hash, idle_s, idle_expires, absolute_expires)"
                          " SELECT $1, $2, $3, t + $3::int * interval '1 second', t + $4::int * interval '1 second'"
                          " FROM (SELECT now() + $5::int * interval '1 second' AS t) c"
                          " WHERE EXISTS (SELECT 1 FROM users WHERE id = $1)",
-                         5, p, len, fmt, &r);
-        if (rc == STORE_OK && strcmp(PQcmdTuples(r), "1") != 0)
-            rc = STORE_NOT_FOUND;
-        PQclear(r);
+                          5, p, len, fmt);
     }
     rc = st_tx_finish(s, rc);
     if (rc == STORE_OK)
@@ -115,13 +111,8 @@ enum store_result store_session_delete(struct store *s, const char *token)
     const char *p[] = { (const char *)hash };
     const int len[] = { (int)sizeof hash };
     const int fmt[] = { 1 };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec_bin(s, "session-delete", "DELETE FROM sessions WHERE token_hash = $1",
-                                       1, p, len, fmt, &r);
-    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
-    return rc;
+    return st_exec_some(s, "session-delete", "DELETE FROM sessions WHERE token_hash = $1",
+                        1, p, len, fmt);
 }
 
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid)

@@ -47,9 +47,8 @@ static enum store_result take_capacity(struct store *s, long long want, long lon
     return rc;
 }
 
-enum store_result st_space_charge(struct store *s, const char *user_id, enum store_kind kind,
-                                  long long size, st_dup_fn *dup_check, void *dup_ctx,
-                                  long long *n_out)
+/* Lock the user's row: allocation and use. */
+static enum store_result lock_user(struct store *s, const char *user_id, long long *allocated, long long *used)
 {
     const char *p1[] = { user_id };
     PGresult *r = NULL;
@@ -62,42 +61,48 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
         PQclear(r);
         return STORE_NOT_FOUND;
     }
-    long long allocated = st_getll(r, 0, 0), used = st_getll(r, 0, 1);
+    *allocated = st_getll(r, 0, 0);
+    *used = st_getll(r, 0, 1);
     PQclear(r);
-    if (dup_check && (rc = dup_check(s, dup_ctx)) != STORE_OK)
-        return rc;
+    return STORE_OK;
+}
 
-    /* patent step 2: space grows by 10 MiB (step) when under 1 MiB (threshold)
-     * would be left after storing — by more when the item needs it — within
-     * the per-user cap and the server capacity. */
-    long long grow = 0;
+/* patent step 2: space grows by 10 MiB (step) when under 1 MiB (threshold)
+ * would be left after storing — by more when the upload needs it — within
+ * the per-user cap and the server capacity. Writes the growth granted (0 when
+ * none was needed or none could be had). */
+static enum store_result grow_for(struct store *s, long long allocated, long long used, long long size,
+                                  long long *grow)
+{
+    *grow = 0;
     long long left_after = allocated - used - size;
-    if (left_after < s->cfg.threshold_bytes) {
-        long long need = used + size + s->cfg.threshold_bytes - allocated;
-        long long want = min_ll(max_ll(s->cfg.step_bytes, need), s->cfg.user_cap_bytes - allocated);
-        if (want > 0) {
-            rc = take_capacity(s, want, &grow);
-            if (rc != STORE_OK)
-                return rc;
-        }
-    }
-    if (used + size > allocated + grow) {
-        log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, size,
-                 allocated, used);
-        return STORE_NO_SPACE;   /* the caller rolls back: nothing is written */
-    }
+    if (left_after >= s->cfg.threshold_bytes)
+        return STORE_OK;
+    long long need = used + size + s->cfg.threshold_bytes - allocated;
+    long long want = min_ll(max_ll(s->cfg.step_bytes, need), s->cfg.user_cap_bytes - allocated);
+    if (want <= 0)
+        return STORE_OK;
+    return take_capacity(s, want, grow);
+}
 
-    char sz[24], gb[24];
+/* Charge size bytes and count numbers of kind, record the growth; writes the
+ * first number taken. */
+static enum store_result charge(struct store *s, const char *user_id, enum store_kind kind, long long size,
+                                long long count, long long grow, long long *first_n)
+{
+    char sz[24], gb[24], cn[24];
     st_lld(sz, size);
     st_lld(gb, grow);
-    const char *p[] = { user_id, sz, gb };
+    st_lld(cn, count);
+    const char *p[] = { user_id, sz, gb, cn };
     char sql[256];
     snprintf(sql, sizeof sql,
              "UPDATE users SET used_bytes = used_bytes + $2::bigint,"
-             " allocated_bytes = allocated_bytes + $3::bigint, %s = %s + 1"
-             " WHERE id = $1 RETURNING %s - 1, allocated_bytes",
+             " allocated_bytes = allocated_bytes + $3::bigint, %s = %s + $4::bigint"
+             " WHERE id = $1 RETURNING %s - $4::bigint, allocated_bytes",
              next_col[kind], next_col[kind], next_col[kind]);
-    rc = st_exec(s, "space-charge", sql, 3, p, &r);
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "space-charge", sql, 4, p, &r);
     if (rc != STORE_OK)
         return rc;
     long long n = st_getll(r, 0, 0);
@@ -114,8 +119,64 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
             return rc;
         log_info("store: space-grown user=%s added=%lld allocated=%lld", user_id, grow, after);
     }
-    *n_out = n;
+    *first_n = n;
     return STORE_OK;
+}
+
+enum store_result st_space_charge(struct store *s, const char *user_id, enum store_kind kind,
+                                  long long size, st_dup_fn *dup_check, void *dup_ctx,
+                                  long long *n_out)
+{
+    long long allocated = 0, used = 0, grow = 0;
+    enum store_result rc = lock_user(s, user_id, &allocated, &used);
+    if (rc != STORE_OK)
+        return rc;
+    if (dup_check && (rc = dup_check(s, dup_ctx)) != STORE_OK)
+        return rc;
+    if ((rc = grow_for(s, allocated, used, size, &grow)) != STORE_OK)
+        return rc;
+    if (used + size > allocated + grow) {
+        log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, size,
+                 allocated, used);
+        return STORE_NO_SPACE;   /* the caller rolls back: nothing is written */
+    }
+    return charge(s, user_id, kind, size, 1, grow, n_out);
+}
+
+enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
+                                       const long long *sizes, bool *skip, size_t count,
+                                       st_dup_fn *dup_check, void *dup_ctx,
+                                       size_t *fit_out, long long *first_n_out)
+{
+    long long allocated = 0, used = 0, grow = 0, total = 0, charged = 0, numbers = 0;
+    enum store_result rc = lock_user(s, user_id, &allocated, &used);
+    if (rc != STORE_OK)
+        return rc;
+    if (dup_check && (rc = dup_check(s, dup_ctx)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < count; i++)
+        if (!skip[i])
+            total += sizes[i];
+    /* nothing to store (all skipped): no growth either */
+    if (total > 0 && (rc = grow_for(s, allocated, used, total, &grow)) != STORE_OK)
+        return rc;
+    /* the items in order while they fit; the first that does not stops it */
+    size_t fit = 0;
+    for (; fit < count; fit++) {
+        if (skip[fit])
+            continue;
+        if (used + charged + sizes[fit] > allocated + grow)
+            break;
+        charged += sizes[fit];
+        numbers++;
+    }
+    *fit_out = fit;
+    if (fit < count)
+        log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, sizes[fit],
+                 allocated + grow, used + charged);
+    if (numbers == 0)
+        return fit < count ? STORE_NO_SPACE : STORE_OK;   /* nothing to charge */
+    return charge(s, user_id, kind, charged, numbers, grow, first_n_out);
 }
 
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
@@ -178,6 +239,15 @@ out:
             *freed_bytes_out = freed;
     }
     return rc;
+}
+
+enum store_result store_items_analyze(struct store *s, enum store_kind kind)
+{
+    if ((unsigned)kind > STORE_CONTACT)
+        return STORE_INVALID;
+    char sql[64];
+    snprintf(sql, sizeof sql, "ANALYZE %s", item_table[kind]);   /* a fixed table name */
+    return st_exec(s, "items-analyze", sql, 0, NULL, NULL);
 }
 
 enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out)

@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -58,7 +59,8 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
     s->conn = PQconnectdb(s->cfg.conninfo);
     if (PQstatus(s->conn) != CONNECTION_OK) {
         /* the libpq message names host and port, never a password */
-        log_error("store: connect-failed error=\"%s\"", strtok(PQerrorMessage(s->conn), "\n"));
+        const char *msg = PQerrorMessage(s->conn);
+        log_error("store: connect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
         store_free(s);
         return STORE_RETRY;
     }
@@ -95,6 +97,7 @@ bool store_ping(struct store *s)
     log_warn("store: reconnect");
     PQreset(s->conn);
     s->explicit_tx = false;
+    s->own_tx = false;
     s->depth = 0;
     s->listening = false;
     if (PQstatus(s->conn) != CONNECTION_OK)
@@ -136,10 +139,19 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     return STORE_ERR;
 }
 
+/* A connection found broken between transactions is reset once, so a
+ * restarted server costs the caller one STORE_RETRY at most. */
+static void revive(struct store *s)
+{
+    if (PQstatus(s->conn) != CONNECTION_OK && !s->explicit_tx && !s->own_tx)
+        (void)store_ping(s);
+}
+
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out)
 {
+    revive(s);
     PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
     enum store_result rc = st_check(s, r, name);
     if (rc == STORE_OK && out)
@@ -155,6 +167,17 @@ enum store_result st_exec(struct store *s, const char *name, const char *sql,
     return st_exec_bin(s, name, sql, n, values, NULL, NULL, out);
 }
 
+enum store_result st_exec_some(struct store *s, const char *name, const char *sql, int n,
+                               const char *const *values, const int *lengths, const int *formats)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec_bin(s, name, sql, n, values, lengths, formats, &r);
+    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
 static enum store_result simple(struct store *s, const char *name, const char *sql)
 {
     PGresult *r = PQexec(s->conn, sql);
@@ -165,12 +188,20 @@ static enum store_result simple(struct store *s, const char *name, const char *s
 
 /* ---- transactions ---- */
 
-/* A connection found broken between transactions is reset once, so a
- * restarted server costs the caller one STORE_RETRY at most. */
-static void revive(struct store *s)
+/* COMMIT; on failure make sure nothing is left open. */
+static enum store_result commit_now(struct store *s)
 {
-    if (PQstatus(s->conn) != CONNECTION_OK && !s->explicit_tx)
-        (void)store_ping(s);
+    PGresult *r = PQexec(s->conn, "COMMIT");
+    enum store_result rc = st_check(s, r, "commit");
+    /* COMMIT of an aborted transaction answers ROLLBACK without an error */
+    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+        rc = STORE_RETRY;
+    PQclear(r);
+    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
+        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+        (void)simple(s, "rollback", "ROLLBACK");
+    /* a deferred unique violation at commit is not the caller's conflict */
+    return rc == STORE_CONFLICT ? STORE_ERR : rc;
 }
 
 enum store_result store_tx_begin(struct store *s)
@@ -192,16 +223,7 @@ enum store_result store_tx_commit(struct store *s)
         return STORE_ERR;
     s->explicit_tx = false;
     s->depth = 0;
-    PGresult *r = PQexec(s->conn, "COMMIT");
-    enum store_result rc = st_check(s, r, "commit");
-    /* COMMIT of an aborted transaction answers ROLLBACK without an error */
-    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
-        rc = STORE_RETRY;
-    PQclear(r);
-    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
-        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-        (void)simple(s, "rollback", "ROLLBACK");
-    return rc == STORE_CONFLICT ? STORE_ERR : rc;
+    return commit_now(s);
 }
 
 void store_tx_rollback(struct store *s)
@@ -252,7 +274,9 @@ enum store_result st_tx_start(struct store *s)
     if (s->explicit_tx)
         return store_tx_savepoint(s);
     revive(s);
-    return simple(s, "begin", "BEGIN");
+    enum store_result rc = simple(s, "begin", "BEGIN");
+    s->own_tx = rc == STORE_OK;
+    return rc;
 }
 
 enum store_result st_tx_end(struct store *s, bool commit)
@@ -263,21 +287,13 @@ enum store_result st_tx_end(struct store *s, bool commit)
         store_tx_rollback_to(s);
         return STORE_OK;
     }
+    s->own_tx = false;
     if (!commit) {
         if (PQstatus(s->conn) == CONNECTION_OK)
             (void)simple(s, "rollback", "ROLLBACK");
         return STORE_OK;
     }
-    PGresult *r = PQexec(s->conn, "COMMIT");
-    enum store_result rc = st_check(s, r, "commit");
-    if (rc == STORE_OK && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
-        rc = STORE_RETRY;
-    PQclear(r);
-    if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
-        PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-        (void)simple(s, "rollback", "ROLLBACK");
-    /* a deferred unique violation at commit is not the caller's conflict */
-    return rc == STORE_CONFLICT ? STORE_ERR : rc;
+    return commit_now(s);
 }
 
 enum store_result st_tx_finish(struct store *s, enum store_result rc)
@@ -287,6 +303,73 @@ enum store_result st_tx_finish(struct store *s, enum store_result rc)
 }
 
 /* ---- helpers ---- */
+
+void st_array_init(struct st_array *a) { memset(a, 0, sizeof *a); }
+
+static void array_reserve(struct st_array *a, size_t extra)
+{
+    a->data = xgrow(a->data, &a->cap, a->len + extra + 2);   /* and the closing brace, NUL */
+}
+
+/* The separator before an element: '{' for the first, ',' after that. */
+static void array_sep(struct st_array *a)
+{
+    assert(!a->closed);
+    array_reserve(a, 1);
+    char c = a->len ? ',' : '{';
+    a->data[a->len++] = c;
+}
+
+void st_array_text(struct st_array *a, const char *v, size_t len)
+{
+    if (v == NULL) {
+        st_array_null(a);
+        return;
+    }
+    array_sep(a);
+    array_reserve(a, 2 * len + 2);
+    a->data[a->len++] = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            a->data[a->len++] = '\\';
+        a->data[a->len++] = v[i];
+    }
+    a->data[a->len++] = '"';
+}
+
+void st_array_ll(struct st_array *a, long long v)
+{
+    array_sep(a);
+    array_reserve(a, 24);
+    a->len += (size_t)snprintf(a->data + a->len, 24, "%lld", v);
+}
+
+void st_array_null(struct st_array *a)
+{
+    array_sep(a);
+    array_reserve(a, 4);
+    memcpy(a->data + a->len, "NULL", 4);
+    a->len += 4;
+}
+
+const char *st_array_get(struct st_array *a)
+{
+    if (!a->closed) {
+        array_reserve(a, 1);
+        if (a->len == 0)
+            a->data[a->len++] = '{';
+        a->data[a->len++] = '}';
+        a->data[a->len] = '\0';
+        a->closed = true;
+    }
+    return a->data;
+}
+
+void st_array_cleanup(struct st_array *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
 
 void st_lld(char buf[24], long long v)
 {
@@ -373,6 +456,38 @@ void st_search_free(char *patterns[ST_MAX_WORDS], int n)
 {
     for (int i = 0; i < n; i++)
         free(patterns[i]);
+}
+
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+{
+    if (!st_valid_page(page))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[ST_MAX_WORDS];
+    int nw = st_search_words(page->search, words);
+    if (nw < 0)
+        return STORE_INVALID;
+    char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char before[24], lim[24];
+    st_lld(before, page->before_n);
+    st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
+    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    for (int i = 0; i < nw; i++)
+        p[3 + i] = words[i];
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, &r);
+    free(sql);
+    st_search_free(words, nw);
+    if (rc != STORE_OK)
+        return rc;
+    size_t n = (size_t)PQntuples(r);
+    *more = n > (size_t)page->limit;
+    *rows = *more ? (size_t)page->limit : n;
+    *out = r;
+    return STORE_OK;
 }
 
 char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,

@@ -178,6 +178,12 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
 
+/* Refresh the query planner's statistics of kind's table (ANALYZE) — after
+ * a bulk load, so that the next list or search is planned for the rows that
+ * are there now rather than waiting for autovacuum. Not a transaction of its
+ * own concern: call it outside store_tx_begin. */
+enum store_result store_items_analyze(struct store *s, enum store_kind kind);
+
 /* ---- SMS ---- */
 
 struct store_sms_new {
@@ -208,6 +214,24 @@ struct store_sms_list {
 
 enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
                                 long long *n_out);
+/* Many SMS of one user in one transaction (a savepoint inside the caller's
+ * explicit one) — what an import uses instead of store_sms_add per item.
+ * Each item follows store_sms_add's rules, but the user's row is locked once,
+ * duplicates (skip_duplicate: the same (peer, sent_at, body) stored already
+ * or earlier in items[]) are found with one query, the space of the rest is
+ * charged at once — the allocation grows at most once, for their sum — and
+ * they are inserted with one statement, numbered in items' order.
+ * results[i] (count entries) is each item's fate: STORE_OK (stored; n_out[i],
+ * when n_out is not NULL, is its number), STORE_CONFLICT (a duplicate, not
+ * stored), STORE_INVALID (refused by store_sms_add's checks, not stored) or
+ * STORE_NO_SPACE: the first item that does not fit and every item after it
+ * are not stored, the ones before it are. Returns STORE_OK when nothing was
+ * refused for space, STORE_NO_SPACE when something was — results (and n_out)
+ * are written in both cases; any other result stores nothing and writes
+ * neither. count ≤ STORE_SMS_BATCH_MAX (else STORE_INVALID). */
+#define STORE_SMS_BATCH_MAX 1000
+enum store_result store_sms_add_many(struct store *s, const char *user_id, const struct store_sms_new *items,
+                                     size_t count, enum store_result *results, long long *n_out);
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out);
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out);

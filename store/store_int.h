@@ -14,6 +14,7 @@ struct store {
     PGconn *conn;
     struct store_config cfg;   /* copy; conninfo owned */
     bool explicit_tx;          /* the caller ran store_tx_begin */
+    bool own_tx;               /* an exported function's own BEGIN is open */
     int depth;                 /* savepoints open inside the explicit transaction */
     int clock_offset_s;        /* test-only: added to now() where expiry is checked */
     bool listening;
@@ -28,6 +29,10 @@ enum store_result st_exec(struct store *s, const char *name, const char *sql,
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out);
+/* Run a statement that must touch at least one row: STORE_NOT_FOUND when it
+ * touched none. lengths/formats may be NULL (text parameters). */
+enum store_result st_exec_some(struct store *s, const char *name, const char *sql, int n,
+                               const char *const *values, const int *lengths, const int *formats);
 /* The checker: maps a result's status and SQLSTATE to a store result, logs
  * the statement name (never the data). Does not clear. */
 enum store_result st_check(struct store *s, const PGresult *r, const char *name);
@@ -56,6 +61,22 @@ bool st_valid_text(const char *s, size_t max, bool allow_empty);
 /* "sms", "web" or "import". */
 bool st_valid_source(const char *src);
 
+/* A PostgreSQL array literal ({"a","b",NULL}) built for one $n parameter of
+ * type text[] or bigint[]: the data still travels as a parameter, never as
+ * SQL text. Elements are appended in order; st_array_get closes the literal
+ * (once) and returns it. Text must hold no NUL (validated input only). */
+struct st_array {
+    char *data;
+    size_t len, cap;
+    bool closed;
+};
+void st_array_init(struct st_array *a);
+void st_array_text(struct st_array *a, const char *v, size_t len);   /* v NULL: a NULL element */
+void st_array_ll(struct st_array *a, long long v);
+void st_array_null(struct st_array *a);
+const char *st_array_get(struct st_array *a);
+void st_array_cleanup(struct st_array *a);
+
 /* ---- space (space.c), called inside an item's transaction ---- */
 
 /* Lock the user's row, make room for size bytes (growing the allocation by the
@@ -67,6 +88,21 @@ typedef enum store_result st_dup_fn(struct store *s, void *ctx);
 enum store_result st_space_charge(struct store *s, const char *user_id, enum store_kind kind,
                                   long long size, st_dup_fn *dup_check, void *dup_ctx,
                                   long long *n_out);
+
+/* Batch form for count items of one kind, in order, under one row lock: the
+ * user's row is locked, dup_check (if not NULL) runs and may set skip[i] for
+ * items that are not to be stored, then the sizes of the other items are
+ * charged in order until one does not fit — all of them charged at once and
+ * the allocation grown at most once, by the rules above with the sum of the
+ * sizes as the upload. *fit_out is the index of the first item that does not
+ * fit (count when all fit); the items before it that are not skipped get
+ * numbers first_n, first_n + 1, ... in order (*first_n_out). STORE_NO_SPACE:
+ * no item could be charged and one was refused; nothing changed (the caller
+ * rolls back), skip[] and *fit_out are still written. */
+enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
+                                       const long long *sizes, bool *skip, size_t count,
+                                       st_dup_fn *dup_check, void *dup_ctx,
+                                       size_t *fit_out, long long *first_n_out);
 
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
@@ -82,5 +118,12 @@ void st_search_free(char *patterns[ST_MAX_WORDS], int n);
 char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
                     const char *tail);
 bool st_valid_page(const struct store_page *p);
+/* A keyset page, newest first: base selects from one item table with
+ * "WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)"; the words of
+ * page->search are ANDed over cols. On STORE_OK *out holds up to limit + 1
+ * rows, of which *rows are to be used; *more tells whether more follow. */
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more);
 
 #endif

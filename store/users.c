@@ -341,13 +341,7 @@ enum store_result store_user_set_lang(struct store *s, const char *user_id, cons
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     const char *p[] = { user_id, lang };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "user-set-lang", "UPDATE users SET lang = $2 WHERE id = $1",
-                                   2, p, &r);
-    if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
-    return rc;
+    return st_exec_some(s, "user-set-lang", "UPDATE users SET lang = $2 WHERE id = $1", 2, p, NULL, NULL);
 }
 
 enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count)

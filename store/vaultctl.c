@@ -23,10 +23,6 @@
 #include "log.h"
 #include "store.h"
 
-/* sections of smsvault.conf that other programs own */
-static const char *const other_sections[] = { "box", "web", "kannel", "smsc", "smscsim", "phonesim",
-                                              "bench", "log", NULL };
-
 static void usage(void)
 {
     fprintf(stderr,
@@ -151,7 +147,7 @@ int main(int argc, char **argv)
     struct store_config cfg = { 0 };
     struct config_part part = { store_config_keys, store_config_nkeys, &cfg };
     char err[512];
-    if (config_load(config_path, &part, 1, other_sections, err, sizeof err) != 0) {
+    if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != 0) {
         fprintf(stderr, "vaultctl: %s\n", err);
         config_free(&part, 1);
         return 2;

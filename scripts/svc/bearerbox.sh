@@ -8,8 +8,8 @@
 # (bearerbox's admin status page says "online"), within a deadline.
 
 _svc_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=scripts/svc/smscsim.sh
-source "$_svc_root/scripts/svc/smscsim.sh"   # _svc_wait_tcp, _svc_stop_pid
+# shellcheck source=scripts/lib.sh
+. "$_svc_root/scripts/lib.sh"
 
 # svc_bearerbox_conf <vardir>: write <vardir>/kannel.conf, print its path.
 svc_bearerbox_conf() {
@@ -48,12 +48,12 @@ svc_bearerbox_start() {
     "$bin" -v 2 "$conf" >>"$vardir/log/bearerbox.stdout" 2>&1 &
     pid=$!
     echo "$pid" >"$vardir/run/bearerbox.pid"
-    if ! _svc_wait_tcp "$SV_BB_BOX_PORT" 20 "$pid" || ! _svc_bb_online 20; then
+    if ! sv_wait_tcp "$SV_BB_BOX_PORT" 20 "$pid" || ! _svc_bb_online 20; then
         echo "svc: bearerbox not ready (log: $vardir/log/bearerbox.log)" >&2
         return 1
     fi
 }
 
 svc_bearerbox_stop() {
-    _svc_stop_pid "$1/run/bearerbox.pid" bearerbox
+    sv_stop_pidfile "$1/run/bearerbox.pid" bearerbox
 }

@@ -17,11 +17,12 @@ ok=0
 echobox_pid=
 
 # shellcheck source=scripts/svc/bearerbox.sh
-source "$ROOT/scripts/svc/bearerbox.sh"   # also svc_free_port, svc_smscsim_*
-SV_SMSC_PORT=$(svc_free_port)
-SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
-SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
-SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
+source "$ROOT/scripts/svc/smscsim.sh"
+source "$ROOT/scripts/svc/bearerbox.sh"
+SV_SMSC_PORT=$(sv_free_port)
+SV_SMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT")
+SV_BB_ADMIN_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
 export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 
 cleanup() {

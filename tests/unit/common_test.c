@@ -1,6 +1,6 @@
 /*
  * common_test — CUnit suite for common/: configuration loading (defaults,
- * ranges, unknown keys with file:line) and strict UTF-8.
+ * ranges, unknown keys with file:line), strict UTF-8 and growable buffers.
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "utf8.h"
 
@@ -88,6 +89,25 @@ static void test_config_errors_name_line(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "conninfo is required"));
 }
 
+static void test_config_print_hides_secrets(void)
+{
+    struct demo d;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(load_text("[database]\nconninfo = host=db password=hunter2 user=x\n"
+                                    "password = s3cret\n", &d, err, sizeof err), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], &d };
+    config_fprint(f, &part, 1);
+    fclose(f);
+    CU_ASSERT_PTR_NULL(strstr(text, "hunter2"));
+    CU_ASSERT_PTR_NULL(strstr(text, "s3cret"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "conninfo = host=db password=******** user=x"));
+    free(text);
+    free_demo(&d);
+}
+
 static void test_utf8_strict(void)
 {
     CU_ASSERT_TRUE(utf8_valid("hello", 5));
@@ -105,6 +125,22 @@ static void test_utf8_strict(void)
     CU_ASSERT_EQUAL(utf8_encode(0xDC00, buf), 0);
 }
 
+static void test_xgrow(void)
+{
+    size_t cap = 0;
+    char *p = xgrow(NULL, &cap, 1);
+    CU_ASSERT_EQUAL(cap, 256);
+    p[255] = 'x';
+    char *same = xgrow(p, &cap, 256);   /* fits: unchanged */
+    CU_ASSERT_PTR_EQUAL(same, p);
+    CU_ASSERT_EQUAL(cap, 256);
+    p = xgrow(p, &cap, 1000);           /* doubles until it holds 1000, keeps the bytes */
+    CU_ASSERT_EQUAL(cap, 1024);
+    CU_ASSERT_EQUAL(p[255], 'x');
+    p[1023] = 'y';
+    free(p);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -112,7 +148,9 @@ int main(void)
     CU_pSuite s = CU_add_suite("common", NULL, NULL);
     CU_add_test(s, "config values and defaults", test_config_values_and_defaults);
     CU_add_test(s, "config errors name file:line", test_config_errors_name_line);
+    CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
+    CU_add_test(s, "xgrow doubles and keeps the contents", test_xgrow);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -1,7 +1,8 @@
 /*
  * store_items_test — CUnit suite for SMS storage, phones, paging, search,
- * literal storage of SQL metacharacters, explicit transactions with
- * savepoints and MO de-duplication, against a real PostgreSQL (NEEDS_DB).
+ * literal storage of SQL metacharacters, many SMS at once (store_sms_add_many),
+ * explicit transactions with savepoints and MO de-duplication, against a real
+ * PostgreSQL (NEEDS_DB).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,101 @@ static void test_sms_duplicate_and_numbers(void)
     CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
     CU_ASSERT_EQUAL(u.used_bytes, 4 + 4 + 4);
     CU_ASSERT_EQUAL(u.sms_count, 3);
+}
+
+/* Many at once: duplicates against stored items and within the batch, NULL
+ * sent_at, invalid items in between, numbers in order, array-literal
+ * metacharacters stored byte for byte, space equal to the sum of sizes. */
+static void test_sms_add_many(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("manyuser", id);
+    struct store_sms_new one = { .peer = "123", .body = "same", .body_len = 4, .sent_at = 1600000000,
+                                 .source = "import", .skip_duplicate = true };
+    long long n1 = 0;
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &one, &n1), STORE_OK);
+    const char *meta_peer = "a\"b\\c{},NULL '";
+    const char *meta_body = "{\"q\": \"\\\\\"}, NULL, 你好 😀\nline2\t'; DROP TABLE sms; --";
+    struct store_sms_new in[] = {
+        one,                                                                  /* stored already */
+        { .peer = meta_peer, .body = meta_body, .body_len = strlen(meta_body), .sent_at = 1700000000,
+          .source = "import", .skip_duplicate = true },                       /* new: n 2 */
+        { .peer = "9", .body = "\xff\xfe", .body_len = 2, .source = "import", .skip_duplicate = true },
+        { .peer = meta_peer, .body = meta_body, .body_len = strlen(meta_body), .sent_at = 1700000000,
+          .source = "import", .skip_duplicate = true },                       /* as item 1 */
+        { .peer = NULL, .body = "NULL", .body_len = 4, .source = "import", .skip_duplicate = true },   /* n 3 */
+        { .peer = "", .body = "NULL", .body_len = 4, .source = "import", .skip_duplicate = true },     /* as 4 */
+        { .peer = "", .body = "NULL", .body_len = 4, .source = "web", .skip_duplicate = false },       /* n 4 */
+        { .peer = "123", .body = "same", .body_len = 4, .source = "import", .skip_duplicate = true },  /* n 5 */
+    };
+    enum { N = sizeof in / sizeof in[0] };
+    enum store_result res[N];
+    long long ns[N];
+    memset(ns, 0, sizeof ns);
+    CU_ASSERT_EQUAL_FATAL(store_sms_add_many(s, id, in, N, res, ns), STORE_OK);
+    enum store_result want[N] = { STORE_CONFLICT, STORE_OK, STORE_INVALID, STORE_CONFLICT,
+                                  STORE_OK, STORE_CONFLICT, STORE_OK, STORE_OK };
+    for (int i = 0; i < N; i++)
+        CU_ASSERT_EQUAL(res[i], want[i]);
+    CU_ASSERT_EQUAL(ns[1], 2);
+    CU_ASSERT_EQUAL(ns[4], 3);
+    CU_ASSERT_EQUAL(ns[6], 4);
+    CU_ASSERT_EQUAL(ns[7], 5);
+    struct store_sms m;
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, 2, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.peer, meta_peer);
+    CU_ASSERT_EQUAL(m.body_len, strlen(meta_body));
+    CU_ASSERT(memcmp(m.body, meta_body, m.body_len) == 0);
+    CU_ASSERT_EQUAL(m.sent_at, 1700000000);
+    CU_ASSERT_EQUAL(m.size_bytes, (long long)strlen(meta_body));
+    CU_ASSERT_STRING_EQUAL(m.source, "import");
+    store_sms_cleanup(&m);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, 3, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.peer, "");
+    CU_ASSERT_STRING_EQUAL(m.body, "NULL");
+    CU_ASSERT_EQUAL(m.sent_at, 0);
+    store_sms_cleanup(&m);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, 4, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.source, "web");
+    store_sms_cleanup(&m);
+    struct store_usage u;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.sms_count, 5);
+    CU_ASSERT_EQUAL(u.used_bytes, (long long)(4 + strlen(meta_body) + 4 + 4 + 4));
+    /* the same batch again: only the item that does not ask to be skipped */
+    CU_ASSERT_EQUAL_FATAL(store_sms_add_many(s, id, in, N, res, NULL), STORE_OK);
+    enum store_result again[N] = { STORE_CONFLICT, STORE_CONFLICT, STORE_INVALID, STORE_CONFLICT,
+                                   STORE_CONFLICT, STORE_CONFLICT, STORE_OK, STORE_CONFLICT };
+    for (int i = 0; i < N; i++)
+        CU_ASSERT_EQUAL(res[i], again[i]);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.sms_count, 6);
+    /* single adds see what the batch stored */
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in[1], &n1), STORE_CONFLICT);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in[4], &n1), STORE_CONFLICT);
+    /* bad calls */
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, in, 0, res, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, in, STORE_SMS_BATCH_MAX + 1, res, NULL), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_sms_add_many(s, "junk", in, N, res, NULL), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_sms_add_many(s, "00000000-0000-0000-0000-000000000000", in, N, res, NULL),
+                    STORE_NOT_FOUND);
+    /* inside the caller's transaction: its rollback undoes the batch */
+    struct store_sms_new fresh = { .peer = "7", .body = "fresh", .body_len = 5, .source = "import",
+                                   .skip_duplicate = true };
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, &fresh, 1, res, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(res[0], STORE_OK);
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.sms_count, 6);
+    CU_ASSERT_EQUAL(u.used_bytes, testdb_scalar("SELECT sum(size_bytes) FROM sms WHERE user_id IN"
+                                                " (SELECT id FROM users WHERE username = 'manyuser')"));
+    /* after a bulk load the planner's statistics can be refreshed at once */
+    CU_ASSERT_EQUAL(store_items_analyze(s, STORE_SMS), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM pg_stat_user_tables"
+                                  " WHERE relname = 'sms' AND last_analyze IS NOT NULL"), 1);
+    CU_ASSERT_EQUAL(store_items_analyze(s, STORE_CONTACT), STORE_OK);
+    CU_ASSERT_EQUAL(store_items_analyze(s, (enum store_kind)7), STORE_INVALID);
 }
 
 static void test_paging_1000(void)
@@ -354,6 +450,35 @@ static void test_ping_and_names(void)
     store_free(NULL);
 }
 
+/* The server drops the connection: one STORE_RETRY, then the store works again. */
+static void test_connection_lost(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("survivor", id);
+    const char *kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    struct store_sms_new in = { .body = "after the storm", .body_len = 15, .source = "sms" };
+    long long n = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_RETRY);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n, &m), STORE_RETRY);
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.body, "after the storm");
+    store_sms_cleanup(&m);
+    /* inside an explicit transaction: RETRY, rollback, and a fresh start works */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalar(kill), 1);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_RETRY);
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_TRUE(store_ping(s));
+}
+
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
@@ -361,6 +486,7 @@ static const struct test_entry tests[] = {
     { "open", test_open },
     { "sms add/get, Chinese and emoji byte-exact, bad input", test_sms_add_get },
     { "sms duplicates, numbers never reused", test_sms_duplicate_and_numbers },
+    { "sms add many: duplicates, NULL dates, invalid items, numbers, literal text", test_sms_add_many },
     { "keyset paging over 1,000 items", test_paging_1000 },
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },
     { "search: Chinese, case, peer, per user", test_search_chinese_and_peer },
@@ -368,6 +494,7 @@ static const struct test_entry tests[] = {
     { "mo_seen", test_mo_seen },
     { "explicit tx with savepoints", test_tx_savepoints },
     { "ping, result names, failed open", test_ping_and_names },
+    { "connection lost: one RETRY, then usable", test_connection_lost },
     { "close", test_close },
 };
 

@@ -1,7 +1,8 @@
 /*
  * store_space_test — CUnit suite for the patent's self-growing space (step 2):
  * growth at the exact threshold boundary, growth by what an item needs, the
- * per-user cap, server capacity, batch delete, fsck, and 8 threads saving and
+ * per-user cap, server capacity, batch adds (store_sms_add_many) stopping at
+ * the first item that does not fit, batch delete, fsck, and 8 threads saving and
  * deleting concurrently for one user (NEEDS_DB).
  */
 #include <pthread.h>
@@ -149,6 +150,77 @@ static void test_capacity_exhausted(void)
     /* and nobody new can register */
     char id2[STORE_ID_LEN];
     CU_ASSERT_EQUAL(store_user_create(s, "toolate", "password1", "en", id2), STORE_NO_SPACE);
+    store_free(s);
+}
+
+/* n SMS bodies of len bytes each ('a'..), distinct, asking to skip duplicates. */
+static struct store_sms_new *batch_of(size_t n, size_t len)
+{
+    struct store_sms_new *v = calloc(n, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        char *body = malloc(len);
+        memset(body, 'a' + (int)(i % 26), len);
+        body[0] = (char)('A' + (int)(i / 26 % 26));
+        v[i] = (struct store_sms_new){ .body = body, .body_len = len, .sent_at = 1600000000 + (time_t)i,
+                                       .source = "import", .skip_duplicate = true };
+    }
+    return v;
+}
+
+static void batch_free(struct store_sms_new *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)v[i].body);
+    free(v);
+}
+
+/* store_sms_add_many under the cap: the items that fit are stored, the first
+ * that does not and all after it are refused, the allocation grows once;
+ * when none fits nothing changes, not even the server's capacity. */
+static void test_add_many_space(void)
+{
+    struct store *s = open_with(100000, 10000, 50000, 120000, 1LL << 40);
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "manyspace", "password1", "en", id), STORE_OK);
+    long long server = testdb_scalar("SELECT allocated_bytes FROM server_space");
+    long long grants = testdb_scalar("SELECT count(*) FROM space_grants");
+    struct store_sms_new *v = batch_of(5, 30000);
+    enum store_result res[5];
+    long long ns[5] = { 0 };
+    /* 150000 wanted; growth only to the cap (+20000): four fit */
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, v, 5, res, ns), STORE_NO_SPACE);
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_EQUAL(res[i], STORE_OK);
+        CU_ASSERT_EQUAL(ns[i], i + 1);
+    }
+    CU_ASSERT_EQUAL(res[4], STORE_NO_SPACE);
+    struct store_usage u = usage(s, id);
+    CU_ASSERT_EQUAL(u.used_bytes, 120000);
+    CU_ASSERT_EQUAL(u.allocated_bytes, 120000);
+    CU_ASSERT_EQUAL(u.sms_count, 4);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT allocated_bytes FROM server_space"), server + 20000);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM space_grants"), grants + 1);
+    /* again: the four are duplicates, the fifth still does not fit, nothing changes */
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, v, 5, res, ns), STORE_NO_SPACE);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(res[i], STORE_CONFLICT);
+    CU_ASSERT_EQUAL(res[4], STORE_NO_SPACE);
+    u = usage(s, id);
+    CU_ASSERT_EQUAL(u.used_bytes, 120000);
+    CU_ASSERT_EQUAL(u.sms_count, 4);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT allocated_bytes FROM server_space"), server + 20000);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM space_grants"), grants + 1);
+    /* free 30000: the fifth fits now and takes the next number (none was used up) */
+    long long del[] = { 2 }, deleted = 0, freed = 0;
+    CU_ASSERT_EQUAL(store_items_delete(s, id, STORE_SMS, del, 1, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, v + 4, 1, res, ns), STORE_OK);
+    CU_ASSERT_EQUAL(res[0], STORE_OK);
+    CU_ASSERT_EQUAL(ns[0], 5);
+    u = usage(s, id);
+    CU_ASSERT_EQUAL(u.used_bytes, 120000);
+    CU_ASSERT_EQUAL(u.used_bytes, testdb_scalar("SELECT sum(size_bytes) FROM sms WHERE user_id IN"
+                                                " (SELECT id FROM users WHERE username = 'manyspace')"));
+    batch_free(v, 5);
     store_free(s);
 }
 
@@ -305,6 +377,7 @@ static const struct test_entry tests[] = {
     { "growth by what the item needs", test_grow_by_need },
     { "per-user cap: grow to the cap, then refuse, nothing written", test_user_cap },
     { "server capacity exhausted: refused, nothing written", test_capacity_exhausted },
+    { "many SMS at once: stored while they fit, then refused; growth once", test_add_many_space },
     { "batch delete frees space, per user", test_delete_batch },
     { "fsck reports and repairs", test_fsck_repair },
     { "8 threads x 500 saves/deletes for one user", test_concurrent_one_user },

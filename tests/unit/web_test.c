@@ -1,0 +1,472 @@
+/*
+ * web_test — CUnit suite for vaultweb's parsers and formats, with no server
+ * and no database: SMS Backup & Restore XML import (Chinese, emoji written
+ * as surrogate-pair references, MMS parts, hostile documents), vCard and
+ * CSV import, exports that read back to the same items, strict JSON field
+ * reading, and the store-result → HTTP status table.
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "export.h"
+#include "import.h"
+#include "import_csv.h"
+#include "import_vcard.h"
+#include "import_xml.h"
+#include "json.h"
+#include "status.h"
+
+/* ---- a sink that records what the parsers hand over ---- */
+
+struct got {
+    int nsms, nmms, ncontacts;
+    char *body[16], *peer[16];
+    long long sent[16];
+    char *mms_subject;
+    size_t mms_nparts;
+    char *mms_ct[8];
+    size_t mms_len[8];
+    unsigned char mms_first_byte[8];
+    char *cname[16], *cnum[16], *cvcard[16];
+    int stop_after;   /* 0: never */
+};
+
+static int got_sms(void *arg, const struct store_sms_new *m)
+{
+    struct got *g = arg;
+    if (g->nsms < 16) {
+        g->body[g->nsms] = xmemdup0(m->body, m->body_len);
+        g->peer[g->nsms] = xstrdup(m->peer);
+        g->sent[g->nsms] = (long long)m->sent_at;
+    }
+    g->nsms++;
+    CU_ASSERT(m->skip_duplicate);
+    return g->stop_after && g->nsms >= g->stop_after;
+}
+
+static int got_mms(void *arg, const struct store_mms_new *m)
+{
+    struct got *g = arg;
+    g->nmms++;
+    free(g->mms_subject);
+    g->mms_subject = m->subject ? xstrdup(m->subject) : NULL;
+    g->mms_nparts = m->nparts;
+    for (size_t i = 0; i < m->nparts && i < 8; i++) {
+        free(g->mms_ct[i]);
+        g->mms_ct[i] = xstrdup(m->parts[i].content_type);
+        g->mms_len[i] = m->parts[i].len;
+        g->mms_first_byte[i] = m->parts[i].len ? m->parts[i].data[0] : 0;
+    }
+    return 0;
+}
+
+static int got_contact(void *arg, const struct store_contact_new *c)
+{
+    struct got *g = arg;
+    if (g->ncontacts < 16) {
+        g->cname[g->ncontacts] = xstrdup(c->name);
+        g->cnum[g->ncontacts] = xstrdup(c->number);
+        g->cvcard[g->ncontacts] = xmemdup0(c->vcard, c->vcard_len);
+    }
+    g->ncontacts++;
+    return 0;
+}
+
+static void got_free(struct got *g)
+{
+    for (int i = 0; i < 16; i++) {
+        free(g->body[i]);
+        free(g->peer[i]);
+        free(g->cname[i]);
+        free(g->cnum[i]);
+        free(g->cvcard[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        free(g->mms_ct[i]);
+    free(g->mms_subject);
+    memset(g, 0, sizeof *g);
+}
+
+static enum import_result xml_text(const char *text, struct got *g, struct import_report *rep)
+{
+    struct import_sink sink = { got_sms, got_mms, got_contact, g };
+    char *copy = xstrdup(text);
+    enum import_result r = import_xml(copy, strlen(text), &sink, rep);
+    free(copy);
+    return r;
+}
+
+/* ---- XML ---- */
+
+static void test_surrogates(void)
+{
+    char s[] = "a&#55357;&#56846;b&#xD83D;&#xDE0E;c&#55357;d&#56846;e&#20320;";
+    size_t n = import_xml_fix_surrogates(s, strlen(s));
+    s[n] = '\0';
+    /* 😎 twice, then two lone halves become U+FFFD, other references stay. */
+    CU_ASSERT_STRING_EQUAL(s, "a\xF0\x9F\x98\x8E" "b\xF0\x9F\x98\x8E" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e&#20320;");
+    /* idempotent: the import rewrites the upload once and parses it twice */
+    CU_ASSERT_EQUAL(import_xml_fix_surrogates(s, n), n);
+    CU_ASSERT_STRING_EQUAL(s, "a\xF0\x9F\x98\x8E" "b\xF0\x9F\x98\x8E" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e&#20320;");
+    /* a surrogate reference split by one that is removed does not form again */
+    char t[] = "&&#xD83D;#xDE0E;";
+    size_t m = import_xml_fix_surrogates(t, strlen(t));
+    t[m] = '\0';
+    CU_ASSERT_STRING_EQUAL(t, "&\xEF\xBF\xBD#xDE0E;");
+    CU_ASSERT_EQUAL(import_xml_fix_surrogates(t, m), m);
+}
+
+static const char SAMPLE[] =
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+    "<smses count=\"3\">\n"
+    "  <sms protocol=\"0\" address=\"+8613800138000\" date=\"1400000000123\" type=\"1\" subject=\"null\""
+    " body=\"你好，世界 &#55357;&#56846; &amp; &lt;b&gt;\" toa=\"null\" read=\"1\" />\n"
+    "  <sms protocol=\"0\" address=\"null\" date=\"null\" type=\"2\" body=\"line1&#10;line2\" />\n"
+    "  <sms protocol=\"0\" address=\"10086\" date=\"1\" type=\"2\" body=\"\" />\n"
+    "  <mms date=\"1500000000000\" ct_t=\"application/vnd.wap.multipart.related\" msg_box=\"1\""
+    " address=\"+8613900139000\" sub=\"照片\" m_type=\"132\">\n"
+    "    <parts>\n"
+    "      <part seq=\"-1\" ct=\"application/smil\" name=\"null\" text=\"&lt;smil&gt;&lt;/smil&gt;\" />\n"
+    "      <part seq=\"0\" ct=\"text/plain\" name=\"null\" chset=\"106\" cl=\"text0.txt\" text=\"看这个\" />\n"
+    "      <part seq=\"1\" ct=\"image/png\" name=\"a.png\" cl=\"a.png\" data=\"iVBORw0KGgo=\" />\n"
+    "    </parts>\n"
+    "    <addrs><addr address=\"+8613900139000\" type=\"137\" charset=\"106\" /></addrs>\n"
+    "  </mms>\n"
+    "</smses>\n";
+
+static void test_xml_sample(void)
+{
+    struct got g = { 0 };
+    struct import_report rep;
+    CU_ASSERT_EQUAL(xml_text(SAMPLE, &g, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.nsms, 2);
+    CU_ASSERT_EQUAL(rep.skipped, 1);   /* the empty body */
+    CU_ASSERT_STRING_EQUAL(g.body[0], "你好，世界 \xF0\x9F\x98\x8E & <b>");
+    CU_ASSERT_STRING_EQUAL(g.peer[0], "+8613800138000");
+    CU_ASSERT_EQUAL(g.sent[0], 1400000000);
+    CU_ASSERT_STRING_EQUAL(g.body[1], "line1\nline2");
+    CU_ASSERT_STRING_EQUAL(g.peer[1], "");
+    CU_ASSERT_EQUAL(g.sent[1], 0);
+    CU_ASSERT_EQUAL(g.nmms, 1);
+    CU_ASSERT_STRING_EQUAL(g.mms_subject, "照片");
+    CU_ASSERT_EQUAL(g.mms_nparts, 2);   /* SMIL dropped */
+    CU_ASSERT_STRING_EQUAL(g.mms_ct[0], "text/plain");
+    CU_ASSERT_EQUAL(g.mms_len[0], strlen("看这个"));
+    CU_ASSERT_STRING_EQUAL(g.mms_ct[1], "image/png");
+    CU_ASSERT_EQUAL(g.mms_len[1], 8);
+    CU_ASSERT_EQUAL(g.mms_first_byte[1], 0x89);
+    got_free(&g);
+}
+
+static void test_xml_stop(void)
+{
+    struct got g = { .stop_after = 1 };
+    struct import_report rep;
+    CU_ASSERT_EQUAL(xml_text(SAMPLE, &g, &rep), IMPORT_STOPPED);
+    CU_ASSERT_EQUAL(g.nsms, 1);
+    CU_ASSERT_EQUAL(g.nmms, 0);
+    got_free(&g);
+}
+
+static void expect_malformed(const char *text, const char *needle)
+{
+    struct got g = { 0 };
+    struct import_report rep;
+    CU_ASSERT_EQUAL(xml_text(text, &g, &rep), IMPORT_MALFORMED);
+    CU_ASSERT_EQUAL(g.nsms, 0);
+    if (needle && strstr(rep.message, needle) == NULL) {
+        fprintf(stderr, "\nmessage \"%s\" lacks \"%s\"\n", rep.message, needle);
+        CU_FAIL("message");
+    }
+    got_free(&g);
+}
+
+static void test_xml_hostile(void)
+{
+    /* Billion laughs: refused at once, nothing expanded. */
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE smses [\n<!ENTITY l0 \"ha\">\n");
+    for (int i = 1; i < 10; i++)
+        buf_printf(&b, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;\">\n", i, i - 1, i - 1,
+                   i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+    buf_puts(&b, "]>\n<smses><sms address=\"1\" date=\"1\" body=\"&l9;\"/></smses>\n");
+    clock_t t0 = clock();
+    expect_malformed(buf_cstr(&b), "DTD");
+    CU_ASSERT(clock() - t0 < CLOCKS_PER_SEC);
+    buf_cleanup(&b);
+
+    /* External entity (file disclosure / network) */
+    expect_malformed("<?xml version=\"1.0\"?><!DOCTYPE smses [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                     "<smses><sms address=\"1\" body=\"&x;\"/></smses>", "DTD");
+    /* An undeclared entity is an error, not an expansion. */
+    expect_malformed("<smses><sms address=\"1\" body=\"&x;\"/></smses>", "line 1");
+
+    /* Deep nesting */
+    buf_init(&b);
+    buf_puts(&b, "<smses>");
+    for (int i = 0; i < 5000; i++)
+        buf_puts(&b, "<a>");
+    for (int i = 0; i < 5000; i++)
+        buf_puts(&b, "</a>");
+    buf_puts(&b, "</smses>");
+    expect_malformed(buf_cstr(&b), "nested");
+    buf_cleanup(&b);
+
+    /* A huge attribute (past libxml2's 10 MB limit without XML_PARSE_HUGE) */
+    buf_init(&b);
+    buf_puts(&b, "<smses><sms address=\"1\" date=\"1\" body=\"");
+    char chunk[4096];
+    memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; i < 11 * 256; i++)
+        buf_append(&b, chunk, sizeof chunk);
+    buf_puts(&b, "\"/></smses>");
+    expect_malformed(buf_cstr(&b), NULL);
+    buf_cleanup(&b);
+
+    /* A big but legal attribute is one skipped item (over the SMS limit), not a crash. */
+    buf_init(&b);
+    buf_puts(&b, "<smses><sms address=\"1\" date=\"1\" body=\"");
+    for (int i = 0; i < 32; i++)
+        buf_append(&b, chunk, sizeof chunk);
+    buf_puts(&b, "\"/><sms address=\"2\" body=\"ok\"/></smses>");
+    struct got g = { 0 };
+    struct import_report rep;
+    CU_ASSERT_EQUAL(xml_text(buf_cstr(&b), &g, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.nsms, 1);
+    CU_ASSERT_EQUAL(rep.skipped, 1);
+    got_free(&g);
+    buf_cleanup(&b);
+
+    expect_malformed("<smses><sms address=\"1\" body=\"x\">\n<oops></smses>", "line");
+    expect_malformed("<html><body>hi</body></html>", "not an SMS Backup");
+    expect_malformed("", NULL);
+    expect_malformed("not xml at all", NULL);
+    expect_malformed("<smses><sms body=\"bad base &#0; char\"/></smses>", NULL);
+}
+
+/* ---- vCard ---- */
+
+static const char VCARDS[] =
+    "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Zhang;San\r\nFN:张三\r\nTEL;CELL:+8613800000001\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Li Si\r\nTEL;TYPE=CELL:+8613800000002\r\nTEL;TYPE=HOME:010-1234\r\n"
+    "END:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Number\r\nEND:VCARD\r\n";
+
+static void test_vcard(void)
+{
+    struct got g = { 0 };
+    struct import_report rep;
+    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    CU_ASSERT_EQUAL(import_detect(VCARDS, strlen(VCARDS)), IMPORT_FORMAT_VCARD);
+    CU_ASSERT_EQUAL(import_vcard(VCARDS, strlen(VCARDS), &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.ncontacts, 3);
+    CU_ASSERT_EQUAL(rep.skipped, 1);
+    CU_ASSERT_STRING_EQUAL(g.cname[0], "张三");
+    CU_ASSERT_STRING_EQUAL(g.cnum[0], "+8613800000001");
+    CU_ASSERT(strstr(g.cvcard[0], "VERSION:2.1") != NULL);   /* a one-number card keeps its own text */
+    CU_ASSERT_STRING_EQUAL(g.cname[1], "Li Si");
+    CU_ASSERT_STRING_EQUAL(g.cnum[2], "010-1234");
+    CU_ASSERT(strstr(g.cvcard[2], "010-1234") != NULL && strstr(g.cvcard[2], "+8613800000002") == NULL);
+    got_free(&g);
+
+    CU_ASSERT_EQUAL(import_vcard("hello", 5, &sink, &rep), IMPORT_MALFORMED);
+    CU_ASSERT_EQUAL(import_vcard("BEGIN:VCARD\r\n\xff\r\nEND:VCARD\r\n", 27, &sink, &rep), IMPORT_MALFORMED);
+    got_free(&g);
+}
+
+/* ---- CSV ---- */
+
+static void test_csv(void)
+{
+    struct got g = { 0 };
+    struct import_report rep;
+    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    const char *sms = "\xEF\xBB\xBFn,peer,date,body\r\n"
+                      "1,+86138,2024-05-01T12:30:00Z,\"你好, \"\"world\"\"\nsecond line\"\r\n"
+                      "2,10086,1400000000000,plain\n"
+                      "\n"
+                      "3,,,\r\n";
+    CU_ASSERT_EQUAL(import_detect(sms, strlen(sms)), IMPORT_FORMAT_CSV);
+    CU_ASSERT_EQUAL(import_csv(sms, strlen(sms), &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.nsms, 2);
+    CU_ASSERT_EQUAL(rep.skipped, 1);
+    CU_ASSERT_STRING_EQUAL(g.body[0], "你好, \"world\"\nsecond line");
+    CU_ASSERT_EQUAL(g.sent[0], 1714566600);
+    CU_ASSERT_EQUAL(g.sent[1], 1400000000);
+    got_free(&g);
+
+    const char *contacts = "Name,Phone\n王五,+8613700000000\n\"Smith, J\",555\n";
+    CU_ASSERT_EQUAL(import_csv(contacts, strlen(contacts), &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.ncontacts, 2);
+    CU_ASSERT_STRING_EQUAL(g.cname[1], "Smith, J");
+    CU_ASSERT(strstr(g.cvcard[0], "+8613700000000") != NULL);
+    got_free(&g);
+
+    const char *bad[] = { "body\n\"unclosed\n", "a,b\n1,2\n", "body\nab\"c\n", "", "body\n\"x\"y\n" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT_EQUAL(import_csv(bad[i], strlen(bad[i]), &sink, &rep), IMPORT_MALFORMED);
+        CU_ASSERT(rep.message[0] != '\0');
+    }
+    CU_ASSERT_EQUAL(g.nsms, 0);
+    got_free(&g);
+}
+
+static void test_parse_time(void)
+{
+    CU_ASSERT_EQUAL(import_parse_time("0"), 0);
+    CU_ASSERT_EQUAL(import_parse_time("1400000000"), 1400000000);
+    CU_ASSERT_EQUAL(import_parse_time("1400000000999"), 1400000000);
+    CU_ASSERT_EQUAL(import_parse_time("1970-01-02"), 86400);
+    CU_ASSERT_EQUAL(import_parse_time("1970-01-01 00:01"), 60);
+    CU_ASSERT_EQUAL(import_parse_time("yesterday"), -1);
+    CU_ASSERT_EQUAL(import_parse_time("2024-13-01"), -1);
+    CU_ASSERT_EQUAL(import_parse_time(""), -1);
+}
+
+/* ---- exports read back ---- */
+
+static void test_export_roundtrip(void)
+{
+    struct store_sms m = { .n = 7, .peer = "+86 138", .body = "A<b>&\"c'\n\t中文 \xF0\x9F\x98\x8E \x01" "end",
+                           .sent_at = 1400000000 };
+    m.body_len = strlen(m.body);
+    struct buf items, doc;
+    buf_init(&items);
+    buf_init(&doc);
+    export_xml_sms(&items, &m);
+    unsigned char png[] = { 0x89, 'P', 'N', 'G', 0, 1, 2 };
+    struct store_mms_part parts[] = {
+        { .seq = 0, .content_type = "text/plain", .name = "", .data = (unsigned char *)"图片 & <文字>", .len = 0 },
+        { .seq = 1, .content_type = "image/png", .name = "x.png", .data = png, .len = sizeof png },
+    };
+    parts[0].len = strlen((char *)parts[0].data);
+    struct store_mms mm = { .n = 1, .peer = "555", .subject = "主题", .text = "", .sent_at = 1500000000 };
+    export_xml_mms(&items, &mm, parts, 2);
+    export_xml_document(&doc, &items, 2);
+
+    struct got g = { 0 };
+    struct import_report rep;
+    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    CU_ASSERT_EQUAL(import_detect(doc.data, doc.len), IMPORT_FORMAT_XML);
+    CU_ASSERT_EQUAL(import_xml(doc.data, doc.len, &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.nsms, 1);
+    /* Everything but the C0 control that XML 1.0 cannot carry. */
+    CU_ASSERT_STRING_EQUAL(g.body[0], "A<b>&\"c'\n\t中文 \xF0\x9F\x98\x8E end");
+    CU_ASSERT_STRING_EQUAL(g.peer[0], "+86 138");
+    CU_ASSERT_EQUAL(g.sent[0], 1400000000);
+    CU_ASSERT_EQUAL(g.nmms, 1);
+    CU_ASSERT_STRING_EQUAL(g.mms_subject, "主题");
+    CU_ASSERT_EQUAL(g.mms_nparts, 2);
+    CU_ASSERT_EQUAL(g.mms_len[0], parts[0].len);
+    CU_ASSERT_EQUAL(g.mms_len[1], sizeof png);
+    got_free(&g);
+    buf_cleanup(&items);
+    buf_cleanup(&doc);
+
+    /* CSV */
+    buf_init(&doc);
+    export_csv_sms_header(&doc);
+    struct store_sms m2 = { .n = 2, .peer = "1, 2", .body = "say \"hi\",\r\nbye", .sent_at = 1714566600 };
+    m2.body_len = strlen(m2.body);
+    export_csv_sms(&doc, &m2);
+    CU_ASSERT_EQUAL(import_csv(doc.data, doc.len, &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.nsms, 1);
+    CU_ASSERT_STRING_EQUAL(g.body[0], m2.body);
+    CU_ASSERT_STRING_EQUAL(g.peer[0], "1, 2");
+    CU_ASSERT_EQUAL(g.sent[0], 1714566600);
+    got_free(&g);
+    buf_cleanup(&doc);
+
+    buf_init(&doc);
+    export_csv_contact_header(&doc);
+    struct store_contact c = { .n = 1, .name = "赵六", .number = "+861", .uploaded_at = 5, .current = true };
+    export_csv_contact(&doc, &c);
+    CU_ASSERT_EQUAL(import_csv(doc.data, doc.len, &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.ncontacts, 1);
+    CU_ASSERT_STRING_EQUAL(g.cname[0], "赵六");
+    got_free(&g);
+    buf_cleanup(&doc);
+}
+
+/* ---- JSON ---- */
+
+static void test_json(void)
+{
+    char err[160];
+    const char *s;
+    long long v, *ns = NULL;
+    size_t n;
+    CU_ASSERT_PTR_NULL(json_body_object("", 0, err, sizeof err));
+    CU_ASSERT_PTR_NULL(json_body_object("[1]", 3, err, sizeof err));
+    CU_ASSERT_PTR_NULL(json_body_object("{\"a\":1,\"a\":2}", 13, err, sizeof err));
+    CU_ASSERT_PTR_NULL(json_body_object("{\"a\":\"\\u0000\"}", 14, err, sizeof err));
+    CU_ASSERT_PTR_NULL(json_body_object("{\"a\":\"\xff\"}", 9, err, sizeof err));
+    CU_ASSERT_PTR_NULL(json_body_object("{\"a\":1} x", 9, err, sizeof err));
+    const char *text = "{\"s\":\"你好\",\"i\":5,\"ns\":[1,2,3],\"bad\":[1,-2],\"f\":1.5}";
+    json_t *j = json_body_object(text, strlen(text), err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_EQUAL(json_field_str(j, "s", true, 10, &s, NULL, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(s, "你好");
+    CU_ASSERT_EQUAL(json_field_str(j, "s", true, 3, &s, NULL, err, sizeof err), -1);   /* 6 bytes > 3 */
+    CU_ASSERT_EQUAL(json_field_str(j, "i", true, 10, &s, NULL, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(json_field_str(j, "missing", true, 10, &s, NULL, err, sizeof err), -1);
+    CU_ASSERT(strstr(err, "missing") != NULL);
+    CU_ASSERT_EQUAL(json_field_str(j, "missing", false, 10, &s, NULL, err, sizeof err), 0);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_EQUAL(json_field_int(j, "i", true, 0, 10, 0, &v, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(v, 5);
+    CU_ASSERT_EQUAL(json_field_int(j, "i", true, 6, 10, 0, &v, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(json_field_int(j, "f", true, 0, 10, 0, &v, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(json_field_int(j, "s", true, 0, 10, 0, &v, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(json_field_ns(j, "ns", 10, &ns, &n, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(ns[2], 3);
+    free(ns);
+    CU_ASSERT_EQUAL(json_field_ns(j, "ns", 2, &ns, &n, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(json_field_ns(j, "bad", 10, &ns, &n, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(json_field_ns(j, "s", 10, &ns, &n, err, sizeof err), -1);
+    json_decref(j);
+    /* A huge integer is refused by jansson rather than wrapped. */
+    CU_ASSERT_PTR_NULL(json_body_object("{\"i\":99999999999999999999}", 26, err, sizeof err));
+}
+
+static void test_status_table(void)
+{
+    CU_ASSERT_EQUAL(status_from_store(STORE_NOT_FOUND)->http, 404);
+    CU_ASSERT_EQUAL(status_from_store(STORE_NO_SPACE)->http, 507);
+    CU_ASSERT_EQUAL(status_from_store(STORE_CONFLICT)->http, 409);
+    CU_ASSERT_EQUAL(status_from_store(STORE_THROTTLED)->http, 429);
+    CU_ASSERT_EQUAL(status_from_store(STORE_INVALID)->http, 400);
+    CU_ASSERT_EQUAL(status_from_store(STORE_ERR)->http, 500);
+    CU_ASSERT_EQUAL(status_from_store((enum store_result)999)->http, 500);
+    for (int r = STORE_OK; r <= STORE_ERR; r++)
+        CU_ASSERT(status_from_store((enum store_result)r)->message[0] != '\0');
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("web", NULL, NULL);
+    CU_add_test(s, "surrogate pairs", test_surrogates);
+    CU_add_test(s, "xml sample", test_xml_sample);
+    CU_add_test(s, "xml stop", test_xml_stop);
+    CU_add_test(s, "xml hostile", test_xml_hostile);
+    CU_add_test(s, "vcard", test_vcard);
+    CU_add_test(s, "csv", test_csv);
+    CU_add_test(s, "parse time", test_parse_time);
+    CU_add_test(s, "export roundtrip", test_export_roundtrip);
+    CU_add_test(s, "json", test_json);
+    CU_add_test(s, "status table", test_status_table);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,71 @@
+// helpers — shared by the HTTP and browser tests: the server URL, a tiny
+// cookie-keeping client, unique user names, and a PNG maker.
+import zlib from 'node:zlib';
+
+export const BASE = process.env.SV_WEB_URL;
+if (!BASE) throw new Error('SV_WEB_URL is not set (run through tests/web/run.sh)');
+
+export const uniq = (p) => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+export class Client {
+  constructor() { this.cookie = ''; }
+  async req(method, path, { body, headers = {}, json = true, csrf = true } = {}) {
+    const h = { ...headers };
+    if (this.cookie) h.Cookie = this.cookie;
+    if (method !== 'GET' && csrf && !('X-Smsvault-Csrf' in h)) h['X-Smsvault-Csrf'] = '1';
+    if (body !== undefined && json && !('Content-Type' in h)) h['Content-Type'] = 'application/json';
+    const res = await fetch(BASE + path, {
+      method, headers: h, body: body === undefined ? undefined : (json && typeof body !== 'string' ? JSON.stringify(body) : body),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set) {
+      const m = /sv_session=([^;]*)/.exec(set);
+      if (m) this.cookie = m[1] ? `sv_session=${m[1]}` : '';
+    }
+    const type = res.headers.get('content-type') || '';
+    const data = type.startsWith('application/json') ? await res.json() : Buffer.from(await res.arrayBuffer());
+    return { status: res.status, data, headers: res.headers, setCookie: set };
+  }
+  get(path, o) { return this.req('GET', path, o); }
+  post(path, body, o = {}) { return this.req('POST', path, { ...o, body }); }
+  async register(username, password = 'password123') {
+    const r = await this.post('/api/register', { username, password });
+    if (r.status !== 201) throw new Error(`register ${username}: ${r.status} ${JSON.stringify(r.data)}`);
+    return r;
+  }
+}
+
+function crc32(buf) {
+  let c, crc = 0xffffffff;
+  for (let n = 0; n < buf.length; n++) {
+    c = (crc ^ buf[n]) & 0xff;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    crc = (crc >>> 8) ^ c;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type, data) {
+  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type), data]);
+  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+// A w×h PNG: a two-colour diagonal so it is visibly an image.
+export function makePng(w, h, [r1, g1, b1] = [37, 99, 235], [r2, g2, b2] = [250, 204, 21]) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0;
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3;
+      const a = x + y < (w + h) / 2;
+      raw[o] = a ? r1 : r2; raw[o + 1] = a ? g1 : g2; raw[o + 2] = a ? b1 : b2;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}

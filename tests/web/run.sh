@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tests/web/run.sh <vaultweb binary> <work dir> <test file...> — start a
+# PostgreSQL-backed vaultweb on a free loopback port (a fresh database in
+# the cluster that ./smsvault test started), wait until it answers,
+# run the node tests against it, stop it by PID, and fail on ERROR lines in
+# its log. Screenshots land in <work dir>/screenshots.
+set -euo pipefail
+bin=$1 work=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+SV_ROOT=$(cd "$here/../.." && pwd)
+. "$SV_ROOT/scripts/lib.sh"
+
+command -v node >/dev/null || sv_die "node is not installed"
+if [ ! -d "$here/node_modules/playwright-core" ]; then
+  (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+mkdir -p "$work/screenshots"
+port=$(sv_free_port)
+db=$(sv_test_db "web_$(basename "$1" .test.mjs)")
+conf=$work/vaultweb.conf
+log=$work/vaultweb.log
+: >"$log"
+cat >"$conf" <<CONF
+[database]
+conninfo = $db
+[quota]
+initial = 256K
+threshold = 64K
+step = 256K
+user_cap = 2M
+[login]
+free_failures = 3
+[web]
+port = $port
+threads = 4
+upload_body_max = 4M
+static_dir = $SV_ROOT/web/static
+CONF
+"$bin" -c "$conf" --check-config >/dev/null
+
+"$bin" -c "$conf" >>"$log" 2>&1 </dev/null &
+pid=$!
+cleanup() {
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && kill -0 "$pid"; }
+if ! sv_wait_for "vaultweb" 30 ready; then
+  cat "$log"
+  exit 1
+fi
+
+rc=0
+SV_WEB_URL="http://127.0.0.1:$port" SV_WEB_SHOTS="$work/screenshots" SV_WEB_WORK="$work" \
+  node --test --test-concurrency=1 "$@" || rc=$?
+cleanup
+trap - EXIT
+if grep -E 'ERROR|PANIC' "$log"; then
+  echo "vaultweb logged errors (above)"
+  rc=1
+fi
+[ $rc -eq 0 ] || { echo "--- vaultweb log (last 40 lines) ---"; tail -n 40 "$log"; }
+exit $rc

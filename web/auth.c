@@ -1,0 +1,340 @@
+/*
+ * auth — accounts and sessions for the page (issue 5): register, log in,
+ * log out, change password, who am I, and binding a phone by a one-time
+ * code texted through the outbox.
+ *
+ * Sessions: the store makes 32 random bytes and keeps only their SHA-256;
+ * the browser holds them in an HttpOnly, SameSite=Strict cookie (Secure when
+ * the config says we are behind TLS). Every login issues a new id and ends
+ * the one the browser came with. Failed logins slow down per account in the
+ * store (shared with SMS LOGIN); unknown user and wrong password get the same
+ * answer. Passwords and codes are never logged. This file is not the CSRF
+ * gate (server.c) and holds no SQL.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "http.h"
+#include "items.h"
+#include "json.h"
+#include "log.h"
+#include "routes.h"
+#include "server.h"
+
+#define CODE_TEXT "smsvault code: %s (valid for a few minutes). Type it on the web page to link this phone."
+
+static void set_cookie(struct http_req *q, struct http_resp *r, const char *token)
+{
+    char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", SERVER_COOKIE, token,
+                        q->cfg->session_absolute_s, q->cfg->secure_cookie ? "; Secure" : "");
+    http_header(r, "Set-Cookie", c);
+    free(c);
+}
+
+static void clear_cookie(struct http_req *q, struct http_resp *r)
+{
+    char *c = xasprintf("%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", SERVER_COOKIE,
+                        q->cfg->secure_cookie ? "; Secure" : "");
+    http_header(r, "Set-Cookie", c);
+    free(c);
+}
+
+static bool username_ok(const char *u)
+{
+    size_t n = strlen(u);
+    if (n < STORE_USERNAME_MIN || n > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)u[i]) && u[i] != '_' && u[i] != '.' && u[i] != '-')
+            return false;
+    return true;
+}
+
+static bool msisdn_ok(const char *m)
+{
+    size_t n = strlen(m), i = m[0] == '+' ? 1 : 0;
+    if (n - i < 5 || n > 20)
+        return false;
+    for (; i < n; i++)
+        if (!isdigit((unsigned char)m[i]))
+            return false;
+    return true;
+}
+
+/* Start a fresh session for user_id, ending the one the request carried. */
+static enum store_result new_session(struct http_req *q, struct http_resp *r, const char *user_id)
+{
+    char token[STORE_TOKEN_LEN];
+    if (q->token[0])
+        store_session_delete(q->store, q->token);
+    enum store_result res = store_session_create(q->store, user_id, (int)q->cfg->session_idle_s,
+                                                 (int)q->cfg->session_absolute_s, token);
+    if (res == STORE_OK)
+        set_cookie(q, r, token);
+    return res;
+}
+
+static json_t *me_json(struct http_req *q, const char *user_id, enum store_result *res)
+{
+    struct store_user u = { 0 };
+    char **phones = NULL;
+    size_t nphones = 0;
+    json_t *j = NULL, *usage = NULL;
+    if ((*res = store_user_get(q->store, user_id, &u)) != STORE_OK)
+        goto out;
+    if ((*res = store_phone_list(q->store, user_id, &phones, &nphones)) != STORE_OK)
+        goto out;
+    if ((usage = items_usage_json(q->store, user_id, res)) == NULL)
+        goto out;
+    json_t *ph = json_array();
+    for (size_t i = 0; i < nphones; i++)
+        json_array_append_new(ph, json_string(phones[i]));
+    /* The page checks file sizes against upload_max before sending them. */
+    j = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I}}", "username", u.username, "lang", u.lang, "usage", usage,
+                  "phones", ph, "limits", "upload_max", (json_int_t)q->cfg->upload_body_max, "mms_max",
+                  (json_int_t)STORE_MMS_MAX);
+    usage = NULL;
+out:
+    json_decref(usage);
+    store_strings_free(phones, nphones);
+    store_user_cleanup(&u);
+    return j;
+}
+
+void auth_register(struct http_req *q, struct http_resp *r)
+{
+    char err[160], id[STORE_ID_LEN];
+    const char *user, *pass, *lang;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "username", true, 64, &user, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "lang", false, 2, &lang, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    if (!username_ok(user)) {
+        http_error(r, 400, "invalid",
+                   "A username is 3 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit.");
+        goto out;
+    }
+    if (strlen(pass) < STORE_PASSWORD_MIN || strlen(pass) > STORE_PASSWORD_MAX) {
+        http_error(r, 400, "invalid", "A password is 8 to 128 characters.");
+        goto out;
+    }
+    if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0))
+        lang = "en";
+    enum store_result res = store_user_create(q->store, user, pass, lang, id);
+    if (res == STORE_CONFLICT) {
+        http_error(r, 409, "taken", "That username is taken; pick another.");
+        goto out;
+    }
+    if (res == STORE_OK)
+        res = new_session(q, r, id);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: registered user=%s", id);
+    json_t *me = me_json(q, id, &res);
+    if (me == NULL)
+        http_store_error(r, res);
+    else
+        http_json(r, 201, me);
+out:
+    json_decref(in);
+}
+
+void auth_login(struct http_req *q, struct http_resp *r)
+{
+    char err[160], id[STORE_ID_LEN];
+    const char *user, *pass;
+    int retry_after = 0;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "username", true, 256, &user, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    enum store_result res = store_user_login(q->store, user, pass, id, &retry_after);
+    if (res == STORE_INVALID)   /* a malformed name is just a wrong login to the person */
+        res = STORE_DENIED;
+    if (res == STORE_THROTTLED) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", retry_after > 0 ? retry_after : 1);
+        http_header(r, "Retry-After", ra);
+        http_json(r, 429, json_pack("{s:s, s:s, s:i}", "error", "throttled", "message",
+                                    "Too many failed attempts for this account; wait and try again.",
+                                    "retry_after", retry_after));
+        log_info("web: login throttled retry_after=%d", retry_after);
+        goto out;
+    }
+    if (res == STORE_OK)
+        res = new_session(q, r, id);
+    if (res != STORE_OK) {
+        if (res == STORE_DENIED)
+            log_info("web: login denied");
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: login user=%s", id);
+    json_t *me = me_json(q, id, &res);
+    if (me == NULL)
+        http_store_error(r, res);
+    else
+        http_json(r, 200, me);
+out:
+    json_decref(in);
+}
+
+void auth_logout(struct http_req *q, struct http_resp *r)
+{
+    enum store_result res = store_session_delete(q->store, q->token);
+    if (res != STORE_OK && res != STORE_NOT_FOUND) {
+        http_store_error(r, res);
+        return;
+    }
+    clear_cookie(q, r);
+    http_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+void auth_password(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *old, *new;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "old", true, 1024, &old, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "new", true, 1024, &new, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    if (strlen(new) < STORE_PASSWORD_MIN || strlen(new) > STORE_PASSWORD_MAX) {
+        http_error(r, 400, "invalid", "A password is 8 to 128 characters.");
+        goto out;
+    }
+    enum store_result res = store_user_set_password(q->store, q->user_id, old, new);
+    if (res == STORE_DENIED) {
+        http_error(r, 403, "denied", "The current password is wrong.");
+        goto out;
+    }
+    /* The store ended every session of this user; this browser gets a new one. */
+    if (res == STORE_OK) {
+        q->token[0] = '\0';
+        res = new_session(q, r, q->user_id);
+    }
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: password changed user=%s", q->user_id);
+    http_json(r, 200, json_pack("{s:b}", "ok", 1));
+out:
+    json_decref(in);
+}
+
+void auth_me(struct http_req *q, struct http_resp *r)
+{
+    enum store_result res;
+    json_t *me = me_json(q, q->user_id, &res);
+    if (me == NULL)
+        http_store_error(r, res);
+    else
+        http_json(r, 200, me);
+}
+
+static int read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
+{
+    char err[160];
+    if (json_field_str(in, "msisdn", true, 32, msisdn, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        return -1;
+    }
+    if (!msisdn_ok(*msisdn)) {
+        http_error(r, 400, "invalid", "A phone number is 5 to 20 digits, optionally starting with '+'.");
+        return -1;
+    }
+    return 0;
+}
+
+void auth_phone_start(struct http_req *q, struct http_resp *r)
+{
+    const char *msisdn;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (read_msisdn(q, r, in, &msisdn) != 0)
+        goto out;
+    enum store_result res = store_phone_code_start(q->store, q->user_id, msisdn, CODE_TEXT, (int)q->cfg->code_ttl_s);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: phone code sent user=%s", q->user_id);
+    http_json(r, 202, json_pack("{s:b, s:I}", "ok", 1, "ttl", (json_int_t)q->cfg->code_ttl_s));
+out:
+    json_decref(in);
+}
+
+void auth_phone_confirm(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *msisdn, *code;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (read_msisdn(q, r, in, &msisdn) != 0)
+        goto out;
+    if (json_field_str(in, "code", true, 16, &code, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    enum store_result res = store_phone_code_confirm(q->store, q->user_id, msisdn, code);
+    if (res == STORE_DENIED) {
+        http_error(r, 403, "denied", "Wrong or expired code; ask for a new one.");
+        goto out;
+    }
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: phone bound user=%s", q->user_id);
+    auth_me(q, r);
+out:
+    json_decref(in);
+}
+
+void auth_phone_unbind(struct http_req *q, struct http_resp *r)
+{
+    const char *msisdn;
+    char **phones = NULL;
+    size_t n = 0;
+    bool mine = false;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (read_msisdn(q, r, in, &msisdn) != 0)
+        goto out;
+    enum store_result res = store_phone_list(q->store, q->user_id, &phones, &n);
+    for (size_t i = 0; res == STORE_OK && i < n; i++)
+        mine = mine || strcmp(phones[i], msisdn) == 0;
+    if (res == STORE_OK && !mine)
+        res = STORE_NOT_FOUND;   /* another user's phone is not ours to unbind */
+    if (res == STORE_OK)
+        res = store_phone_unbind(q->store, msisdn);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    auth_me(q, r);
+out:
+    store_strings_free(phones, n);
+    json_decref(in);
+}

@@ -1,0 +1,84 @@
+/*
+ * http — response helpers (see http.h).
+ */
+#include "http.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "json.h"
+#include "status.h"
+
+void http_resp_cleanup(struct http_resp *r)
+{
+    free(r->body);
+    for (int i = 0; i < r->nheaders; i++) {
+        free(r->header_name[i]);
+        free(r->header_value[i]);
+    }
+    memset(r, 0, sizeof *r);
+}
+
+void http_header(struct http_resp *r, const char *name, const char *value)
+{
+    if (r->nheaders >= HTTP_MAX_HEADERS)
+        return;
+    r->header_name[r->nheaders] = xstrdup(name);
+    r->header_value[r->nheaders] = xstrdup(value);
+    r->nheaders++;
+}
+
+void http_bytes(struct http_resp *r, unsigned status, const char *content_type, char *data, size_t len)
+{
+    free(r->body);
+    r->status = status;
+    r->content_type = content_type;
+    r->body = data;
+    r->len = len;
+}
+
+void http_json(struct http_resp *r, unsigned status, json_t *json)
+{
+    if (json == NULL)
+        json = json_object();
+    char *text = json_dumps(json, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(json);
+    if (text == NULL)
+        text = xstrdup("{}");
+    /* json_dumps allocates with malloc (jansson default allocator). */
+    http_bytes(r, status, "application/json; charset=utf-8", text, strlen(text));
+    r->api = true;
+}
+
+void http_error(struct http_resp *r, unsigned status, const char *code, const char *message)
+{
+    http_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", message));
+}
+
+void http_store_error(struct http_resp *r, enum store_result res)
+{
+    const struct status_entry *e = status_from_store(res);
+    http_error(r, e->http, e->code, e->message);
+}
+
+const char *http_query(const struct http_req *q, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name);
+    return v && *v ? v : NULL;
+}
+
+const char *http_header_in(const struct http_req *q, const char *name)
+{
+    return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *http_json_body(const struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    json_t *j = json_body_object(q->body, q->body_len, err, sizeof err);
+    if (j == NULL)
+        http_error(r, 400, "bad_json", err);
+    return j;
+}

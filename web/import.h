@@ -1,0 +1,49 @@
+/*
+ * import — what the three importers (import_xml, import_vcard, import_csv)
+ * share: the sink they hand parsed items to, and their result. Parsers only
+ * parse; the caller's sink stores (or, on a first validating pass, counts).
+ * Items that cannot be stored as they are (no body, too long, no number) are
+ * counted in `skipped` and the file goes on; a file that is not well formed
+ * stops with IMPORT_MALFORMED and a message naming the line.
+ */
+#ifndef SMSVAULT_WEB_IMPORT_H
+#define SMSVAULT_WEB_IMPORT_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* Each callback returns 0 to go on, non-zero to stop the import. NULL
+ * callbacks make the parser skip that kind silently. */
+struct import_sink {
+    int (*sms)(void *ctx, const struct store_sms_new *m);
+    int (*mms)(void *ctx, const struct store_mms_new *m);
+    int (*contact)(void *ctx, const struct store_contact_new *c);
+    void *ctx;
+};
+
+enum import_result {
+    IMPORT_OK = 0,
+    IMPORT_MALFORMED,   /* the file is not what it claims; message says where */
+    IMPORT_STOPPED,     /* a sink callback asked to stop */
+};
+
+struct import_report {
+    long long items;    /* handed to the sink */
+    long long skipped;  /* unusable items passed over */
+    char message[256];  /* for IMPORT_MALFORMED; "" otherwise */
+};
+
+enum import_format { IMPORT_FORMAT_UNKNOWN = 0, IMPORT_FORMAT_XML, IMPORT_FORMAT_VCARD, IMPORT_FORMAT_CSV };
+
+/* Guess from the first bytes (after a UTF-8 BOM): '<' → XML, BEGIN:VCARD →
+ * vCard, else CSV. */
+enum import_format import_detect(const char *data, size_t len);
+/* "xml", "vcard"/"vcf", "csv" → format; anything else UNKNOWN. */
+enum import_format import_format_parse(const char *name);
+
+/* "2024-05-01T12:30:00Z", "2024-05-01 12:30[:00]", epoch seconds or epoch
+ * milliseconds (values above 10^11) → time_t; -1 if none of those. */
+long long import_parse_time(const char *text);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * import_csv — CSV import (see import_csv.h). Contacts get a vCard made by
+ * vcard_format so they are stored the same way as typed ones.
+ */
+#include "import_csv.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "utf8.h"
+#include "vcard.h"
+
+#define MAX_FIELDS 64
+#define MAX_FIELD (STORE_SMS_BODY_MAX + 1)
+
+struct row {
+    char *field[MAX_FIELDS];
+    size_t len[MAX_FIELDS];
+    int n;
+};
+
+static void row_clear(struct row *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->field[i]);
+    r->n = 0;
+}
+
+/* Read one record from data at *pos. Returns 1 with a row, 0 at the end, -1
+ * on a malformed record (message in err). */
+static int read_row(const char *data, size_t len, size_t *pos, struct row *row, int *line, char *err, size_t errlen)
+{
+    size_t p = *pos;
+    struct buf f;
+    buf_init(&f);
+    row_clear(row);
+    if (p >= len)
+        return 0;
+    for (;;) {
+        bool quoted = false;
+        buf_init(&f);
+        if (p < len && data[p] == '"') {
+            quoted = true;
+            p++;
+            for (;;) {
+                if (p >= len) {
+                    snprintf(err, errlen, "line %d: a quoted field is not closed", *line);
+                    buf_cleanup(&f);
+                    return -1;
+                }
+                if (data[p] == '"') {
+                    if (p + 1 < len && data[p + 1] == '"') {
+                        buf_putc(&f, '"');
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                if (data[p] == '\n')
+                    (*line)++;
+                buf_putc(&f, data[p++]);
+                if (f.len > MAX_FIELD) {
+                    snprintf(err, errlen, "line %d: a field is too long", *line);
+                    buf_cleanup(&f);
+                    return -1;
+                }
+            }
+        } else {
+            while (p < len && data[p] != ',' && data[p] != '\n' && data[p] != '\r') {
+                if (data[p] == '"') {
+                    snprintf(err, errlen, "line %d: a quote inside an unquoted field", *line);
+                    buf_cleanup(&f);
+                    return -1;
+                }
+                buf_putc(&f, data[p++]);
+                if (f.len > MAX_FIELD) {
+                    snprintf(err, errlen, "line %d: a field is too long", *line);
+                    buf_cleanup(&f);
+                    return -1;
+                }
+            }
+        }
+        if (row->n >= MAX_FIELDS) {
+            snprintf(err, errlen, "line %d: more than %d columns", *line, MAX_FIELDS);
+            buf_cleanup(&f);
+            return -1;
+        }
+        row->len[row->n] = f.len;
+        row->field[row->n++] = buf_steal(&f, NULL);
+        if (p < len && data[p] == ',') {
+            p++;
+            continue;
+        }
+        if (p < len && data[p] == '\r')
+            p++;
+        if (p < len && data[p] == '\n')
+            p++;
+        else if (p < len) {
+            snprintf(err, errlen, "line %d: unexpected character after a %s field", *line,
+                     quoted ? "quoted" : "plain");
+            return -1;
+        }
+        (*line)++;
+        *pos = p;
+        return 1;
+    }
+}
+
+static int find_col(const struct row *h, const char *const *names)
+{
+    for (int i = 0; i < h->n; i++)
+        for (const char *const *n = names; *n; n++)
+            if (strcasecmp(h->field[i], *n) == 0)
+                return i;
+    return -1;
+}
+
+static bool blank_row(const struct row *r)
+{
+    for (int i = 0; i < r->n; i++)
+        if (r->len[i])
+            return false;
+    return true;
+}
+
+enum import_result import_csv(const char *data, size_t len, const struct import_sink *sink,
+                              struct import_report *rep)
+{
+    static const char *const body_names[] = { "body", "text", "message", NULL };
+    static const char *const peer_names[] = { "peer", "address", "number", "phone", "from", NULL };
+    static const char *const date_names[] = { "date", "sent_at", "time", NULL };
+    static const char *const name_names[] = { "name", "full name", "fn", NULL };
+    static const char *const num_names[] = { "number", "phone", "tel", "mobile", NULL };
+    struct row h = { 0 }, r = { 0 };
+    enum import_result res = IMPORT_MALFORMED;
+    size_t pos = 0;
+    int line = 1;
+    memset(rep, 0, sizeof *rep);
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    if (!utf8_valid(data + pos, len - pos)) {
+        snprintf(rep->message, sizeof rep->message, "the CSV file is not UTF-8 text");
+        return IMPORT_MALFORMED;
+    }
+    if (read_row(data, len, &pos, &h, &line, rep->message, sizeof rep->message) != 1) {
+        if (!rep->message[0])
+            snprintf(rep->message, sizeof rep->message, "the CSV file is empty");
+        goto out;
+    }
+    int c_body = find_col(&h, body_names), c_peer = find_col(&h, peer_names), c_date = find_col(&h, date_names);
+    int c_name = find_col(&h, name_names), c_num = find_col(&h, num_names);
+    bool sms = c_body >= 0;
+    if (!sms && (c_name < 0 || c_num < 0)) {
+        snprintf(rep->message, sizeof rep->message,
+                 "the first line must name the columns: body (for SMS) or name and number (for contacts)");
+        goto out;
+    }
+    int rc;
+    while ((rc = read_row(data, len, &pos, &r, &line, rep->message, sizeof rep->message)) == 1) {
+        if (blank_row(&r))
+            continue;
+        int stop = 0;
+        if (sms) {
+            const char *body = c_body < r.n ? r.field[c_body] : "";
+            const char *peer = c_peer >= 0 && c_peer < r.n ? r.field[c_peer] : "";
+            long long t = c_date >= 0 && c_date < r.n ? import_parse_time(r.field[c_date]) : 0;
+            size_t blen = strlen(body);
+            if (blen == 0 || blen > STORE_SMS_BODY_MAX || strlen(peer) > STORE_PEER_MAX) {
+                rep->skipped++;
+                continue;
+            }
+            struct store_sms_new m = { .peer = peer, .body = body, .body_len = blen,
+                                       .sent_at = (time_t)(t > 0 ? t : 0), .source = "import",
+                                       .skip_duplicate = true };
+            rep->items++;
+            if (sink->sms)
+                stop = sink->sms(sink->ctx, &m);
+        } else {
+            const char *name = c_name < r.n ? r.field[c_name] : "";
+            const char *num = c_num < r.n ? r.field[c_num] : "";
+            if (!*name || !*num || strlen(name) > STORE_TEXT_FIELD_MAX || strlen(num) > STORE_PEER_MAX) {
+                rep->skipped++;
+                continue;
+            }
+            char *card = vcard_format(name, num);
+            struct store_contact_new c = { .name = name, .number = num, .vcard = card, .vcard_len = strlen(card),
+                                           .source = "import", .skip_duplicate = true };
+            rep->items++;
+            if (sink->contact)
+                stop = sink->contact(sink->ctx, &c);
+            free(card);
+        }
+        if (stop) {
+            res = IMPORT_STOPPED;
+            goto out;
+        }
+    }
+    if (rc < 0)
+        goto out;
+    res = IMPORT_OK;
+out:
+    row_clear(&h);
+    row_clear(&r);
+    return res;
+}

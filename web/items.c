@@ -1,0 +1,424 @@
+/*
+ * items — the three lists (see items.h). Paging is the store's keyset
+ * (before = the smallest n already shown), so page 1,000 costs what page 1
+ * costs. Text goes out as JSON strings; the page renders it with
+ * textContent, never as HTML.
+ */
+#include "items.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "routes.h"
+#include "utf8.h"
+#include "vcard.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 500
+#define DELETE_MAX 100000
+#define SEARCH_MAX 200
+
+json_t *items_usage_json(struct store *s, const char *user_id, enum store_result *res)
+{
+    struct store_usage u;
+    if ((*res = store_usage_get(s, user_id, &u)) != STORE_OK)
+        return NULL;
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "allocated", (json_int_t)u.allocated_bytes, "used",
+                     (json_int_t)u.used_bytes, "sms", (json_int_t)u.sms_count, "mms", (json_int_t)u.mms_count,
+                     "contacts", (json_int_t)u.contact_count, "last_grown_at", (json_int_t)u.last_grown_at);
+}
+
+json_t *items_sms_json(const struct store_sms *m)
+{
+    return json_pack("{s:I, s:s, s:s%, s:I, s:I, s:I, s:s}", "n", (json_int_t)m->n, "peer", m->peer, "body",
+                     m->body, m->body_len, "sent_at", (json_int_t)m->sent_at, "saved_at", (json_int_t)m->saved_at,
+                     "size", (json_int_t)m->size_bytes, "source", m->source);
+}
+
+json_t *items_mms_json(const struct store_mms *m)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:i}", "n", (json_int_t)m->n, "peer", m->peer, "subject",
+                     m->subject, "text", m->text, "sent_at", (json_int_t)m->sent_at, "saved_at",
+                     (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "nparts", m->nparts);
+}
+
+json_t *items_contact_json(const struct store_contact *c)
+{
+    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:b}", "n", (json_int_t)c->n, "name", c->name, "number", c->number,
+                     "uploaded_at", (json_int_t)c->uploaded_at, "size", (json_int_t)c->size_bytes, "current",
+                     c->current);
+}
+
+/* Issue 5: MMS parts are inline only for these types, else an attachment. */
+const char *items_inline_type(const char *content_type)
+{
+    static const char *const allowed[] = {
+        "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp",
+    };
+    char mt[64];
+    size_t i = 0;
+    for (; content_type[i] && content_type[i] != ';' && i + 1 < sizeof mt; i++)
+        mt[i] = content_type[i];
+    mt[i] = '\0';
+    for (size_t k = 0; k < sizeof allowed / sizeof allowed[0]; k++)
+        if (strcasecmp(mt, allowed[k]) == 0)
+            return allowed[k];
+    if (strcasecmp(mt, "image/jpg") == 0)
+        return "image/jpeg";
+    if (strcasecmp(mt, "text/plain") == 0)
+        return "text/plain; charset=utf-8";
+    return NULL;
+}
+
+/* ---- paging ---- */
+
+static int read_page(struct http_req *q, struct http_resp *r, struct store_page *page)
+{
+    const char *before = http_query(q, "before"), *limit = http_query(q, "limit"), *search = http_query(q, "q");
+    memset(page, 0, sizeof *page);
+    page->limit = PAGE_DEFAULT;
+    if (before) {
+        char *end;
+        long long b = strtoll(before, &end, 10);
+        if (*end || b < 0) {
+            http_error(r, 400, "invalid", "'before' must be an item number.");
+            return -1;
+        }
+        page->before_n = b;
+    }
+    if (limit) {
+        char *end;
+        long l = strtol(limit, &end, 10);
+        if (*end || l < 1 || l > PAGE_MAX) {
+            http_error(r, 400, "invalid", "'limit' must be between 1 and 500.");
+            return -1;
+        }
+        page->limit = (int)l;
+    }
+    if (search) {
+        if (strlen(search) > SEARCH_MAX || !utf8_valid(search, strlen(search))) {
+            http_error(r, 400, "invalid", "The search text is too long or not valid text.");
+            return -1;
+        }
+        page->search = search;
+    }
+    return 0;
+}
+
+static void reply_page(struct http_resp *r, json_t *items, bool more, long long last_n)
+{
+    json_t *j = json_pack("{s:o, s:b}", "items", items, "more", more);
+    if (more)
+        json_object_set_new(j, "next_before", json_integer(last_n));
+    http_json(r, 200, j);
+}
+
+void items_sms_list(struct http_req *q, struct http_resp *r)
+{
+    struct store_page page;
+    struct store_sms_list l = { 0 };
+    if (read_page(q, r, &page) != 0)
+        return;
+    enum store_result res = store_sms_list(q->store, q->user_id, &page, &l);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < l.count; i++)
+        json_array_append_new(a, items_sms_json(&l.items[i]));
+    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    store_sms_list_cleanup(&l);
+}
+
+void items_mms_list(struct http_req *q, struct http_resp *r)
+{
+    struct store_page page;
+    struct store_mms_list l = { 0 };
+    if (read_page(q, r, &page) != 0)
+        return;
+    enum store_result res = store_mms_list(q->store, q->user_id, &page, &l);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < l.count; i++)
+        json_array_append_new(a, items_mms_json(&l.items[i]));
+    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    store_mms_list_cleanup(&l);
+}
+
+void items_contact_list(struct http_req *q, struct http_resp *r)
+{
+    struct store_page page;
+    struct store_contact_list l = { 0 };
+    if (read_page(q, r, &page) != 0)
+        return;
+    enum store_result res = store_contact_list(q->store, q->user_id, &page, &l);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; i < l.count; i++)
+        json_array_append_new(a, items_contact_json(&l.items[i]));
+    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    store_contact_list_cleanup(&l);
+}
+
+/* ---- preview ---- */
+
+void items_sms_get(struct http_req *q, struct http_resp *r)
+{
+    struct store_sms m = { 0 };
+    enum store_result res = store_sms_get(q->store, q->user_id, q->path_n[0], &m);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        return;
+    }
+    http_json(r, 200, items_sms_json(&m));
+    store_sms_cleanup(&m);
+}
+
+void items_mms_get(struct http_req *q, struct http_resp *r)
+{
+    struct store_mms m = { 0 };
+    struct store_mms_part *parts = NULL;
+    size_t n = 0;
+    enum store_result res = store_mms_get(q->store, q->user_id, q->path_n[0], &m);
+    if (res == STORE_OK)
+        res = store_mms_parts(q->store, q->user_id, q->path_n[0], &parts, &n);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    json_t *j = items_mms_json(&m);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *it = items_inline_type(parts[i].content_type);
+        json_t *p = json_pack("{s:i, s:s, s:s, s:I, s:b}", "seq", parts[i].seq, "content_type",
+                              parts[i].content_type, "name", parts[i].name, "size", (json_int_t)parts[i].len,
+                              "inline", it != NULL);
+        /* Text parts travel in the JSON too, so the preview shows them as text. */
+        if (strncasecmp(parts[i].content_type, "text/plain", 10) == 0 &&
+            utf8_valid((const char *)parts[i].data, parts[i].len))
+            json_object_set_new(p, "text", json_stringn((const char *)parts[i].data, parts[i].len));
+        json_array_append_new(a, p);
+    }
+    json_object_set_new(j, "parts", a);
+    http_json(r, 200, j);
+out:
+    store_mms_parts_free(parts, n);
+    store_mms_cleanup(&m);
+}
+
+/* Part seq is 0-based; the route's '#' is > 0, so the URL carries seq + 1. */
+void items_mms_part(struct http_req *q, struct http_resp *r)
+{
+    struct store_mms_part p = { 0 };
+    enum store_result res = store_mms_part_get(q->store, q->user_id, q->path_n[0], (int)(q->path_n[1] - 1), &p);
+    if (res != STORE_OK || q->path_n[1] > 1000) {
+        http_store_error(r, res != STORE_OK ? res : STORE_NOT_FOUND);
+        goto out;
+    }
+    const char *it = items_inline_type(p.content_type);
+    char *disp = xasprintf("%s; filename=\"part-%lld-%d\"", it ? "inline" : "attachment", q->path_n[0], p.seq);
+    http_header(r, "Content-Disposition", disp);
+    free(disp);
+    http_bytes(r, 200, it ? it : "application/octet-stream", (char *)p.data, p.len);
+    p.data = NULL;
+    r->api = true;
+out:
+    store_mms_part_cleanup(&p);
+}
+
+void items_contact_get(struct http_req *q, struct http_resp *r)
+{
+    struct store_contact c = { 0 };
+    struct store_contact_list h = { 0 };
+    enum store_result res = store_contact_get(q->store, q->user_id, q->path_n[0], &c);
+    if (res == STORE_OK)
+        res = store_contact_history(q->store, q->user_id, c.name, &h);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    json_t *j = items_contact_json(&c);
+    json_object_set_new(j, "vcard", json_stringn(c.vcard, c.vcard_len));
+    json_t *a = json_array();
+    for (size_t i = 0; i < h.count; i++)
+        json_array_append_new(a, items_contact_json(&h.items[i]));
+    json_object_set_new(j, "numbers", a);
+    http_json(r, 200, j);
+out:
+    store_contact_list_cleanup(&h);
+    store_contact_cleanup(&c);
+}
+
+/* ---- add ---- */
+
+static void reply_added(struct http_req *q, struct http_resp *r, long long n)
+{
+    enum store_result res;
+    json_t *usage = items_usage_json(q->store, q->user_id, &res);
+    if (usage == NULL)
+        usage = json_null();
+    http_json(r, 201, json_pack("{s:I, s:o}", "n", (json_int_t)n, "usage", usage));
+}
+
+void items_sms_add(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *peer, *body;
+    size_t body_len;
+    long long sent_at, n;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "body", true, STORE_SMS_BODY_MAX, &body, &body_len, err, sizeof err) != 0 ||
+        json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    if (body_len == 0) {
+        http_error(r, 400, "invalid", "The message is empty.");
+        goto out;
+    }
+    struct store_sms_new m = { .peer = peer, .body = body, .body_len = body_len, .sent_at = (time_t)sent_at,
+                               .source = "web" };
+    enum store_result res = store_sms_add(q->store, q->user_id, &m, &n);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    reply_added(q, r, n);
+out:
+    json_decref(in);
+}
+
+void items_contact_add(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *name, *number;
+    char *card = NULL;
+    long long n;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "name", true, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "number", true, STORE_PEER_MAX, &number, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    if (!*name || !*number) {
+        http_error(r, 400, "invalid", "A contact needs a name and a number.");
+        goto out;
+    }
+    card = vcard_format(name, number);
+    struct store_contact_new c = { .name = name, .number = number, .vcard = card, .vcard_len = strlen(card),
+                                   .source = "web" };
+    enum store_result res = store_contact_add(q->store, q->user_id, &c, &n);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    reply_added(q, r, n);
+out:
+    free(card);
+    json_decref(in);
+}
+
+/* An MMS made on the page from picked files: {peer, subject, parts:[{content_type, name, data(base64)}]}. */
+void items_mms_add(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *peer, *subject;
+    struct store_mms_part_new parts[64];
+    unsigned char *data[64] = { 0 };
+    size_t np = 0;
+    long long n;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "subject", false, STORE_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    json_t *a = json_object_get(in, "parts");
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 64) {
+        http_error(r, 400, "invalid", "An MMS needs 1 to 64 parts.");
+        goto out;
+    }
+    for (; np < json_array_size(a); np++) {
+        json_t *p = json_array_get(a, np);
+        const char *ct, *name, *b64;
+        size_t b64len, len = 0;
+        if (!json_is_object(p) ||
+            json_field_str(p, "content_type", true, STORE_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) != 0 ||
+            json_field_str(p, "name", false, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
+            json_field_str(p, "data", true, (STORE_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err) != 0) {
+            http_error(r, 400, "invalid", json_is_object(p) ? err : "Each part must be an object.");
+            goto out;
+        }
+        data[np] = xmalloc(b64len / 4 * 3 + 3);
+        if (sodium_base642bin(data[np], b64len / 4 * 3 + 3, b64, b64len, "\r\n ", &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0) {
+            http_error(r, 400, "invalid", "A part's data is not valid base64.");
+            np++;
+            goto out;
+        }
+        parts[np] = (struct store_mms_part_new){ .content_type = ct, .name = name, .data = data[np], .len = len };
+    }
+    struct store_mms_new m = { .peer = peer, .subject = subject, .source = "web", .parts = parts, .nparts = np };
+    enum store_result res = store_mms_add(q->store, q->user_id, &m, &n);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    reply_added(q, r, n);
+out:
+    for (size_t i = 0; i < 64; i++)
+        free(data[i]);
+    json_decref(in);
+}
+
+/* ---- batch delete ---- */
+
+static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind kind)
+{
+    char err[160];
+    long long *ns = NULL, deleted = 0, freed = 0;
+    size_t count = 0;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_ns(in, "ns", DELETE_MAX, &ns, &count, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    enum store_result res = store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: deleted user=%s kind=%d count=%lld freed=%lld", q->user_id, (int)kind, deleted, freed);
+    json_t *usage = items_usage_json(q->store, q->user_id, &res);
+    http_json(r, 200, json_pack("{s:I, s:I, s:o}", "deleted", (json_int_t)deleted, "freed_bytes",
+                                (json_int_t)freed, "usage", usage ? usage : json_null()));
+out:
+    free(ns);
+    json_decref(in);
+}
+
+void items_sms_delete(struct http_req *q, struct http_resp *r) { delete_kind(q, r, STORE_SMS); }
+void items_mms_delete(struct http_req *q, struct http_resp *r) { delete_kind(q, r, STORE_MMS); }
+void items_contact_delete(struct http_req *q, struct http_resp *r) { delete_kind(q, r, STORE_CONTACT); }

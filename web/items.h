@@ -1,0 +1,21 @@
+/*
+ * items — the list, preview, add and batch-delete handlers of the three
+ * lists (SMS, MMS, contacts), and the JSON shapes of items and of the usage
+ * bar shared by the other handlers. It is not import/export (transfer.c).
+ */
+#ifndef SMSVAULT_WEB_ITEMS_H
+#define SMSVAULT_WEB_ITEMS_H
+
+#include <jansson.h>
+
+#include "store.h"
+
+/* {allocated, used, sms, mms, contacts, last_grown_at}; NULL on error (*res set). */
+json_t *items_usage_json(struct store *s, const char *user_id, enum store_result *res);
+json_t *items_sms_json(const struct store_sms *m);
+json_t *items_mms_json(const struct store_mms *m);
+json_t *items_contact_json(const struct store_contact *c);
+/* Is this MMS part type shown inline (allowed images and text)? */
+const char *items_inline_type(const char *content_type);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * vaultweb — the management page and JSON API of smsvault (issue 5).
+ *
+ *   vaultweb [-c smsvault.conf] [--check-config]
+ *
+ * Reads the [web] section and the store's [database]/[quota] keys, applies
+ * pending migrations, serves until SIGINT/SIGTERM. It is not a TLS
+ * terminator: put it behind one and set secure_cookie = yes.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "webconf.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: vaultweb [-c smsvault.conf] [--check-config]\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool check = false;
+    int rc = 1;
+    struct web_config web = { 0 };
+    struct store_config sc = { 0 };
+    struct server *srv = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+            path = argv[++i];
+        else if (strcmp(argv[i], "--check-config") == 0)
+            check = true;
+        else {
+            usage();
+            return 2;
+        }
+    }
+    const struct config_part parts[] = {
+        { webconf_keys, webconf_nkeys, &web },
+        { store_config_keys, store_config_nkeys, &sc },
+    };
+    char err[512];
+    if (config_load(path, parts, 2, config_smsvault_sections, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultweb: %s\n", err);
+        return 1;
+    }
+    enum log_level level;
+    if (log_level_parse(web.log_level, &level) != 0) {
+        fprintf(stderr, "vaultweb: %s: [web] log_level must be debug, info, warn or error\n", path ? path : "-");
+        goto out;
+    }
+    log_set_level(level);
+    if (check) {
+        config_print(parts, 2);
+        rc = 0;
+        goto out;
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);   /* worker threads inherit the mask */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct store *s = NULL;
+    enum store_result res = store_open(&sc, &s);
+    if (res == STORE_OK)
+        res = store_migrate(s);
+    store_free(s);
+    if (res != STORE_OK) {
+        log_error("web: database not ready result=%s", store_result_name(res));
+        goto out;
+    }
+    srv = server_start(&web, &sc);
+    if (srv == NULL)
+        goto out;
+    printf("vaultweb: listening on http://%s:%u/\n", web.listen, server_port(srv));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("web: stopping signal=%d", sig);
+    rc = 0;
+out:
+    server_stop(srv);
+    config_free(parts, 2);
+    return rc;
+}

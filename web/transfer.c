@@ -1,0 +1,527 @@
+/*
+ * transfer — the Upload (import a file), Download (export to the PC) and
+ * "send to my phone" handlers (issue 5).
+ *
+ * Import reads the file twice: first to check it is well formed (a broken
+ * file stores nothing and says where it broke), then to store it in
+ * transactions of IMPORT_BATCH items with skip_duplicate, so importing the
+ * same file again adds nothing. SMS go to the store a batch at a time
+ * (store_sms_add_many: one row lock, one duplicate query, one insert), MMS
+ * and contacts one by one after the SMS before them. The file is not copied:
+ * both passes read the request body (rewritten once, see import_xml.h). A
+ * refusal for space stops the import; what was stored before it stays and
+ * the answer says so. Export pages through the store with the keyset API.
+ * Sending queues outbox rows to every phone bound to the user, in one
+ * transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "export.h"
+#include "http.h"
+#include "import.h"
+#include "import_csv.h"
+#include "import_vcard.h"
+#include "import_xml.h"
+#include "items.h"
+#include "json.h"
+#include "log.h"
+#include "routes.h"
+#include "status.h"
+#include "vcard.h"
+
+#define IMPORT_BATCH 500
+#define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
+#define EXPORT_MAX 200000
+#define SEND_MAX 50
+
+/* ---- import ---- */
+
+struct import_ctx {
+    struct store *store;
+    const char *user_id;
+    long long added, duplicates, refused_items;
+    long long in_batch;
+    long long added_kind[3];  /* by enum store_kind: which tables grew */
+    enum store_result stop;   /* STORE_OK while going on */
+    /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
+    struct store_sms_new sms[IMPORT_BATCH];
+    size_t nsms;
+};
+
+static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
+{
+    switch (r) {
+    case STORE_OK: c->added++; c->added_kind[k]++; break;
+    case STORE_CONFLICT: c->duplicates++; break;
+    case STORE_INVALID: c->refused_items++; break;
+    default: c->stop = r; return;
+    }
+    c->in_batch++;
+}
+
+static void drop_pending(struct import_ctx *c)
+{
+    for (size_t i = 0; i < c->nsms; i++) {
+        free((char *)c->sms[i].peer);
+        free((char *)c->sms[i].body);
+    }
+    c->nsms = 0;
+}
+
+/* Store the waiting SMS in one call; 0 to go on, 1 when the import stops. */
+static int flush_sms(struct import_ctx *c)
+{
+    if (c->nsms == 0)
+        return c->stop != STORE_OK;
+    enum store_result results[IMPORT_BATCH];
+    enum store_result r = store_sms_add_many(c->store, c->user_id, c->sms, c->nsms, results, NULL);
+    if (r == STORE_OK || r == STORE_NO_SPACE) {
+        /* in order, up to the first refusal: it stops the import */
+        for (size_t i = 0; i < c->nsms && c->stop == STORE_OK; i++)
+            count_one(c, STORE_SMS, results[i]);
+    } else {
+        c->stop = r;
+    }
+    drop_pending(c);
+    return c->stop != STORE_OK;
+}
+
+/* Commit every IMPORT_BATCH items: what was stored before a refusal stays. */
+static int maybe_commit(struct import_ctx *c)
+{
+    if (c->stop != STORE_OK)
+        return 1;
+    if (c->in_batch < IMPORT_BATCH)
+        return 0;
+    enum store_result cr = store_tx_commit(c->store);
+    if (cr == STORE_OK)
+        cr = store_tx_begin(c->store);
+    if (cr != STORE_OK) {
+        c->stop = cr;
+        return 1;
+    }
+    c->in_batch = 0;
+    return 0;
+}
+
+/* One item stored on its own (MMS, contacts): the SMS before it first, so
+ * that numbers and space follow the file's order. */
+static int count_result(struct import_ctx *c, enum store_kind k, enum store_result r)
+{
+    count_one(c, k, r);
+    return maybe_commit(c);
+}
+
+static int sink_sms(void *arg, const struct store_sms_new *m)
+{
+    struct import_ctx *c = arg;
+    struct store_sms_new *p = &c->sms[c->nsms++];
+    *p = *m;
+    p->peer = m->peer ? xstrdup(m->peer) : NULL;
+    p->body = xmemdup0(m->body, m->body_len);
+    /* a full batch, or one that reaches the commit point, goes now */
+    if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
+        return 0;
+    if (flush_sms(c) != 0)
+        return 1;
+    return maybe_commit(c);
+}
+
+static int sink_mms(void *arg, const struct store_mms_new *m)
+{
+    struct import_ctx *c = arg;
+    long long n;
+    if (flush_sms(c) != 0)
+        return 1;
+    return count_result(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
+}
+
+static int sink_contact(void *arg, const struct store_contact_new *in)
+{
+    struct import_ctx *c = arg;
+    long long n;
+    if (flush_sms(c) != 0)
+        return 1;
+    return count_result(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
+}
+
+static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
+                                     struct import_report *rep)
+{
+    switch (f) {
+    case IMPORT_FORMAT_XML: return import_xml(data, len, sink, rep);
+    case IMPORT_FORMAT_VCARD: return import_vcard(data, len, sink, rep);
+    default: return import_csv(data, len, sink, rep);
+    }
+}
+
+void transfer_import(struct http_req *q, struct http_resp *r)
+{
+    const char *fmt = http_query(q, "format");
+    enum import_format f = fmt ? import_format_parse(fmt) : import_detect(q->body, q->body_len);
+    struct import_report rep;
+    struct import_sink check = { 0 };
+    struct import_ctx *c = NULL;
+    if (f == IMPORT_FORMAT_UNKNOWN) {
+        http_error(r, 400, "invalid", "Unknown format: use xml, vcard or csv.");
+        return;
+    }
+    if (q->body_len == 0) {
+        http_error(r, 400, "invalid", "The file is empty.");
+        return;
+    }
+    c = xcalloc(1, sizeof *c);   /* holds a batch of SMS: not on the stack */
+    c->store = q->store;
+    c->user_id = q->user_id;
+    c->stop = STORE_OK;
+    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, c };
+    /* Both passes read the request body itself, rewritten once: no copy of
+     * the file is made (the rewrite is idempotent, see import_xml.h). */
+    size_t len = q->body_len;
+    if (f == IMPORT_FORMAT_XML)
+        len = import_xml_fix_surrogates(q->body, len);
+    if (run_import(f, q->body, len, &check, &rep) != IMPORT_OK) {
+        json_t *j = json_pack("{s:s, s:s}", "error", "malformed", "message", rep.message);
+        http_json(r, 400, j);
+        goto out;
+    }
+    long long skipped = rep.skipped;
+    enum store_result res = store_tx_begin(q->store);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    enum import_result ir = run_import(f, q->body, len, &store_sink, &rep);
+    if (ir == IMPORT_OK)
+        (void)flush_sms(c);   /* the last SMS of the file */
+    drop_pending(c);
+    if (c->stop == STORE_OK || c->stop == STORE_NO_SPACE) {
+        res = store_tx_commit(q->store);
+        if (res != STORE_OK)
+            c->stop = res;
+    } else {
+        store_tx_rollback(q->store);
+        c->added -= c->in_batch;   /* the open batch is undone */
+    }
+    /* a fresh bulk load is planned with stale statistics until autovacuum
+     * comes by: a search of the archive just imported would read all of it */
+    for (int k = STORE_SMS; k <= STORE_CONTACT; k++)
+        if (c->added_kind[k] >= IMPORT_ANALYZE_MIN &&
+            store_items_analyze(q->store, (enum store_kind)k) != STORE_OK)
+            log_warn("web: import-analyze failed kind=%d", k);
+    log_info("web: import user=%s format=%d added=%lld duplicates=%lld skipped=%lld stop=%s", q->user_id, (int)f,
+             c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stop));
+    enum store_result ur;
+    json_t *usage = items_usage_json(q->store, q->user_id, &ur);
+    json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "duplicates",
+                          (json_int_t)c->duplicates, "skipped", (json_int_t)(skipped + c->refused_items), "usage",
+                          usage ? usage : json_null());
+    if (ir == IMPORT_OK && c->stop == STORE_OK) {
+        http_json(r, 200, j);
+    } else {
+        const struct status_entry *e = status_from_store(c->stop == STORE_OK ? STORE_ERR : c->stop);
+        json_object_set_new(j, "error", json_string(e->code));
+        json_object_set_new(j, "message", json_string(e->message));
+        http_json(r, e->http, j);
+    }
+out:
+    free(c);
+}
+
+/* ---- export ---- */
+
+enum kind_format { KF_SMS_XML, KF_SMS_CSV, KF_MMS_XML, KF_CONTACT_VCARD, KF_CONTACT_CSV };
+
+static int pick(const char *kind, const char *format, enum kind_format *out, enum store_kind *sk)
+{
+    static const struct {
+        const char *kind, *format;
+        enum kind_format kf;
+        enum store_kind sk;
+    } table[] = {
+        { "sms", "xml", KF_SMS_XML, STORE_SMS },
+        { "sms", "csv", KF_SMS_CSV, STORE_SMS },
+        { "mms", "xml", KF_MMS_XML, STORE_MMS },
+        { "contacts", "vcard", KF_CONTACT_VCARD, STORE_CONTACT },
+        { "contacts", "csv", KF_CONTACT_CSV, STORE_CONTACT },
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(kind, table[i].kind) == 0 && strcmp(format, table[i].format) == 0) {
+            *out = table[i].kf;
+            *sk = table[i].sk;
+            return 0;
+        }
+    return -1;
+}
+
+static enum store_result put_sms(struct buf *b, enum kind_format kf, const struct store_sms *m)
+{
+    if (kf == KF_SMS_XML)
+        export_xml_sms(b, m);
+    else
+        export_csv_sms(b, m);
+    return STORE_OK;
+}
+
+static enum store_result put_mms(struct store *s, const char *uid, struct buf *b, const struct store_mms *m)
+{
+    struct store_mms_part *parts = NULL;
+    size_t n = 0;
+    enum store_result res = store_mms_parts(s, uid, m->n, &parts, &n);
+    if (res == STORE_OK)
+        export_xml_mms(b, m, parts, n);
+    store_mms_parts_free(parts, n);
+    return res;
+}
+
+static enum store_result put_contact(struct buf *b, enum kind_format kf, const struct store_contact *c)
+{
+    if (kf == KF_CONTACT_VCARD)
+        export_vcard_contact(b, c);
+    else
+        export_csv_contact(b, c);
+    return STORE_OK;
+}
+
+/* Selected items one by one; missing numbers are skipped. */
+static enum store_result export_some(struct store *s, const char *uid, enum kind_format kf, const long long *ns,
+                                     size_t count, struct buf *b, long long *written)
+{
+    enum store_result res = STORE_OK;
+    for (size_t i = 0; i < count && res == STORE_OK; i++) {
+        if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
+            struct store_sms m = { 0 };
+            if ((res = store_sms_get(s, uid, ns[i], &m)) == STORE_OK)
+                res = put_sms(b, kf, &m);
+            store_sms_cleanup(&m);
+        } else if (kf == KF_MMS_XML) {
+            struct store_mms m = { 0 };
+            if ((res = store_mms_get(s, uid, ns[i], &m)) == STORE_OK)
+                res = put_mms(s, uid, b, &m);
+            store_mms_cleanup(&m);
+        } else {
+            struct store_contact c = { 0 };
+            if ((res = store_contact_get(s, uid, ns[i], &c)) == STORE_OK)
+                res = put_contact(b, kf, &c);
+            store_contact_cleanup(&c);
+        }
+        if (res == STORE_OK)
+            (*written)++;
+        else if (res == STORE_NOT_FOUND)
+            res = STORE_OK;
+    }
+    return res;
+}
+
+/* Everything, newest first, a page of 500 at a time. */
+static enum store_result export_all(struct store *s, const char *uid, enum kind_format kf, struct buf *b,
+                                    long long *written)
+{
+    struct store_page page = { .before_n = 0, .limit = 500 };
+    enum store_result res = STORE_OK;
+    bool more = true;
+    while (more && res == STORE_OK && *written < EXPORT_MAX) {
+        if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
+            struct store_sms_list l = { 0 };
+            if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
+                for (size_t i = 0; i < l.count; i++)
+                    put_sms(b, kf, &l.items[i]);
+                *written += (long long)l.count;
+                more = l.more && l.count;
+                if (l.count)
+                    page.before_n = l.items[l.count - 1].n;
+            }
+            store_sms_list_cleanup(&l);
+        } else if (kf == KF_MMS_XML) {
+            struct store_mms_list l = { 0 };
+            if ((res = store_mms_list(s, uid, &page, &l)) == STORE_OK) {
+                for (size_t i = 0; i < l.count && res == STORE_OK; i++)
+                    res = put_mms(s, uid, b, &l.items[i]);
+                *written += (long long)l.count;
+                more = l.more && l.count;
+                if (l.count)
+                    page.before_n = l.items[l.count - 1].n;
+            }
+            store_mms_list_cleanup(&l);
+        } else {
+            struct store_contact_list l = { 0 };
+            if ((res = store_contact_list(s, uid, &page, &l)) == STORE_OK) {
+                for (size_t i = 0; i < l.count; i++)
+                    put_contact(b, kf, &l.items[i]);
+                *written += (long long)l.count;
+                more = l.more && l.count;
+                if (l.count)
+                    page.before_n = l.items[l.count - 1].n;
+            }
+            store_contact_list_cleanup(&l);
+        }
+    }
+    return res;
+}
+
+void transfer_export(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *kind, *format;
+    long long *ns = NULL, written = 0;
+    size_t count = 0;
+    enum kind_format kf;
+    enum store_kind sk;
+    struct buf items, doc;
+    buf_init(&items);
+    buf_init(&doc);
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "format", true, 16, &format, NULL, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    if (pick(kind, format, &kf, &sk) != 0) {
+        http_error(r, 400, "invalid", "Export SMS as xml or csv, MMS as xml, contacts as vcard or csv.");
+        goto out;
+    }
+    bool all = json_object_get(in, "ns") == NULL || json_is_null(json_object_get(in, "ns"));
+    if (!all && json_field_ns(in, "ns", EXPORT_MAX, &ns, &count, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    if (kf == KF_SMS_CSV)
+        export_csv_sms_header(&items);
+    else if (kf == KF_CONTACT_CSV)
+        export_csv_contact_header(&items);
+    enum store_result res = all ? export_all(q->store, q->user_id, kf, &items, &written)
+                                : export_some(q->store, q->user_id, kf, ns, count, &items, &written);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    const char *ext = "csv", *type = "text/csv; charset=utf-8";
+    if (kf == KF_SMS_XML || kf == KF_MMS_XML) {
+        export_xml_document(&doc, &items, written);
+        ext = "xml";
+        type = "application/xml; charset=utf-8";
+    } else {
+        buf_append(&doc, items.data, items.len);
+        if (kf == KF_CONTACT_VCARD) {
+            ext = "vcf";
+            type = "text/vcard; charset=utf-8";
+        }
+    }
+    char day[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    char *disp = xasprintf("attachment; filename=\"smsvault-%s-%s.%s\"", kind, day, ext);
+    http_header(r, "Content-Disposition", disp);
+    free(disp);
+    log_info("web: export user=%s kind=%s format=%s count=%lld", q->user_id, kind, format, written);
+    size_t len;
+    char *data = buf_steal(&doc, &len);
+    http_bytes(r, 200, type, data, len);
+    r->api = true;
+out:
+    buf_cleanup(&items);
+    buf_cleanup(&doc);
+    free(ns);
+    json_decref(in);
+}
+
+/* ---- send to my phone ---- */
+
+static char *send_text(struct store *s, const char *uid, enum store_kind k, long long n, enum store_result *res)
+{
+    char *text = NULL;
+    if (k == STORE_SMS) {
+        struct store_sms m = { 0 };
+        if ((*res = store_sms_get(s, uid, n, &m)) == STORE_OK)
+            text = xmemdup0(m.body, m.body_len);
+        store_sms_cleanup(&m);
+    } else if (k == STORE_MMS) {
+        struct store_mms m = { 0 };
+        if ((*res = store_mms_get(s, uid, n, &m)) == STORE_OK)
+            text = xasprintf("%s%s%s", m.subject, m.subject[0] && m.text[0] ? "\n" : "",
+                             m.text[0] || m.subject[0] ? m.text : "(MMS without text)");
+        store_mms_cleanup(&m);
+    } else {
+        struct store_contact c = { 0 };
+        if ((*res = store_contact_get(s, uid, n, &c)) == STORE_OK)
+            text = vcard_format(c.name, c.number);
+        store_contact_cleanup(&c);
+    }
+    return text;
+}
+
+void transfer_send(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *kind;
+    long long *ns = NULL, queued = 0;
+    size_t count = 0, nphones = 0;
+    char **phones = NULL;
+    bool in_tx = false;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
+        json_field_ns(in, "ns", SEND_MAX, &ns, &count, err, sizeof err) != 0) {
+        http_error(r, 400, "invalid", err);
+        goto out;
+    }
+    enum store_kind k;
+    if (strcmp(kind, "sms") == 0)
+        k = STORE_SMS;
+    else if (strcmp(kind, "mms") == 0)
+        k = STORE_MMS;
+    else if (strcmp(kind, "contacts") == 0)
+        k = STORE_CONTACT;
+    else {
+        http_error(r, 400, "invalid", "kind is sms, mms or contacts.");
+        goto out;
+    }
+    enum store_result res = store_phone_list(q->store, q->user_id, &phones, &nphones);
+    if (res == STORE_OK && nphones == 0) {
+        http_error(r, 409, "no_phone", "Link a phone to your account first (Account → Link a phone).");
+        goto out;
+    }
+    if (res == STORE_OK && (res = store_tx_begin(q->store)) == STORE_OK)
+        in_tx = true;
+    for (size_t i = 0; i < count && res == STORE_OK; i++) {
+        char *text = send_text(q->store, q->user_id, k, ns[i], &res);
+        for (size_t p = 0; text && res == STORE_OK && p < nphones; p++) {
+            struct store_outbox_new o = { .user_id = q->user_id, .msisdn = phones[p], .text = text,
+                                          .text_len = strlen(text) };
+            long long id;
+            if ((res = store_outbox_enqueue(q->store, &o, &id)) == STORE_OK)
+                queued++;
+        }
+        free(text);
+    }
+    if (in_tx) {
+        if (res == STORE_OK)
+            res = store_tx_commit(q->store);
+        else
+            store_tx_rollback(q->store);
+    }
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: send to phone user=%s kind=%s queued=%lld", q->user_id, kind, queued);
+    json_t *ph = json_array();
+    for (size_t p = 0; p < nphones; p++)
+        json_array_append_new(ph, json_string(phones[p]));
+    http_json(r, 200, json_pack("{s:I, s:o}", "queued", (json_int_t)queued, "phones", ph));
+out:
+    store_strings_free(phones, nphones);
+    free(ns);
+    json_decref(in);
+}

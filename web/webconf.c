@@ -1,0 +1,28 @@
+/*
+ * webconf — key table of the [web] section (see webconf.h).
+ */
+#include "webconf.h"
+
+#include <stddef.h>
+
+#define K(name, type, def, min, max, field, help) \
+    { "web", name, type, def, min, max, offsetof(struct web_config, field), help }
+
+const struct config_key webconf_keys[] = {
+    K("listen", CONFIG_STRING, "127.0.0.1", 0, 0, listen, "IPv4 address to listen on (loopback by default)"),
+    K("port", CONFIG_INT, "8080", 0, 65535, port, "TCP port of the page and API"),
+    K("threads", CONFIG_INT, "4", 1, 64, threads, "worker threads (one database connection each)"),
+    K("per_ip_limit", CONFIG_INT, "32", 1, 10000, per_ip_limit, "concurrent connections per client address"),
+    K("max_connections", CONFIG_INT, "512", 1, 100000, max_connections, "concurrent connections in all"),
+    K("connection_timeout", CONFIG_INT, "30", 1, 3600, conn_timeout_s, "seconds an idle connection is kept"),
+    K("json_body_max", CONFIG_BYTES, "64K", 1024, 1LL << 24, json_body_max, "largest JSON request body"),
+    K("upload_body_max", CONFIG_BYTES, "64M", 1024, 1LL << 31, upload_body_max, "largest import / MMS body"),
+    K("session_idle", CONFIG_INT, "1800", 60, 86400 * 30, session_idle_s, "seconds of inactivity that end a session"),
+    K("session_absolute", CONFIG_INT, "43200", 300, 86400 * 90, session_absolute_s, "seconds after login that end a session"),
+    K("secure_cookie", CONFIG_BOOL, "no", 0, 0, secure_cookie, "mark the session cookie Secure (set when served over TLS)"),
+    K("static_dir", CONFIG_STRING, "web/static", 0, 0, static_dir, "directory of the page (HTML, CSS, JS)"),
+    K("log_level", CONFIG_STRING, "info", 0, 0, log_level, "debug, info, warn or error"),
+    K("code_ttl", CONFIG_INT, "600", 60, 3600, code_ttl_s, "seconds a phone binding code stays valid"),
+};
+
+const size_t webconf_nkeys = sizeof webconf_keys / sizeof webconf_keys[0];
