@@ -14,7 +14,8 @@
 # it is created and dropped), else a private cluster started through
 # scripts/lib.sh on a free port and stopped at the end.
 #
-# Knobs (env): BENCH_DURATION=10 s, BENCH_INFLIGHT=200, BENCH_PHONES=400,
+# Knobs (env): BENCH_DURATION=10 s, BENCH_INFLIGHT=200, BENCH_PHONES=400 (keep it
+# >= BENCH_INFLIGHT: phonesim uses numbers past it, which have no account),
 # BENCH_RATE=0 (0 = as fast as the in-flight window allows),
 # BENCH_TEMPLATE='SAVE load %n', SV_SMSCSIM_ARGS (e.g. --no-quickack),
 # BENCH_VAULTBOX_CONF (extra [box] lines for vaultbox, e.g. "workers = 8"),
@@ -59,10 +60,8 @@ pg_setup() {
     if [[ -n ${SMSVAULT_PGURI:-} ]]; then
         base=$SMSVAULT_PGURI
     else
-        # shellcheck source=scripts/lib.sh
-        SV_ROOT=$ROOT source "$ROOT/scripts/lib.sh"
         sv_pg_stop bench
-        sv_pg_start bench "$(svc_free_port)"
+        sv_pg_start bench "$(sv_free_port)"
         PG_STARTED=1
         base=$(sv_pg_uri bench postgres)
     fi

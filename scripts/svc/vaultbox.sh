@@ -13,8 +13,8 @@
 # within a deadline.
 
 _svc_vb_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=scripts/svc/smscsim.sh
-source "$_svc_vb_root/scripts/svc/smscsim.sh"   # _svc_stop_pid
+# shellcheck source=scripts/lib.sh
+. "$_svc_vb_root/scripts/lib.sh"   # sv_stop_pidfile
 
 # svc_vaultbox_conf <vardir>: write <vardir>/smsvault.conf, print its path.
 svc_vaultbox_conf() {
@@ -69,6 +69,6 @@ svc_vaultbox_start() {
 }
 
 svc_vaultbox_stop() {
-    _svc_stop_pid "$1/run/vaultbox.pid" vaultbox
+    sv_stop_pidfile "$1/run/vaultbox.pid" vaultbox
     rm -f "$1/run/vaultbox.ready"
 }

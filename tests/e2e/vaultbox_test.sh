@@ -22,12 +22,13 @@ VAR=$(mktemp -d /tmp/sv-vb-e2e.XXXXXX)
 ok=0
 loop_pids=()
 
-source "$ROOT/scripts/svc/bearerbox.sh"   # also svc_free_port, svc_smscsim_*
+source "$ROOT/scripts/svc/smscsim.sh"    # (and scripts/lib.sh: sv_free_port)
+source "$ROOT/scripts/svc/bearerbox.sh"
 source "$ROOT/scripts/svc/vaultbox.sh"
-SV_SMSC_PORT=$(svc_free_port)
-SV_SMSC_CTL_PORT=$(svc_free_port "$SV_SMSC_PORT")
-SV_BB_ADMIN_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
-SV_BB_BOX_PORT=$(svc_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
+SV_SMSC_PORT=$(sv_free_port)
+SV_SMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT")
+SV_BB_ADMIN_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
+SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
 export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 export SV_SHORTCODE=10659
 
