@@ -8,7 +8,7 @@
  *            worker chosen by a hash of the sender, MT acks and delivery
  *            reports to the acker. Reconnects with back-off.
  *   workers  one store connection and one core each. A worker takes what
- *            is queued (up to batch-max MO), opens one transaction and runs
+ *            is queued (up to batch_max MO), opens one transaction and runs
  *            every MO in a savepoint of its own: store_mo_seen(uuid) (a
  *            re-delivered MO is acked without running again), core_handle
  *            (which queues the replies in the outbox). The MOs are acked
@@ -79,29 +79,29 @@ struct box_config {
 };
 
 static const struct config_key box_keys[] = {
-    { "box", "bearerbox-host", CONFIG_STRING, "127.0.0.1", 0, 0, offsetof(struct box_config, bearerbox_host),
+    { "box", "bearerbox_host", CONFIG_STRING, "127.0.0.1", 0, 0, offsetof(struct box_config, bearerbox_host),
       "bearerbox host (its smsbox-port)" },
-    { "box", "bearerbox-port", CONFIG_INT, "13001", 1, 65535, offsetof(struct box_config, bearerbox_port),
+    { "box", "bearerbox_port", CONFIG_INT, "13001", 1, 65535, offsetof(struct box_config, bearerbox_port),
       "bearerbox smsbox-port" },
-    { "box", "box-id", CONFIG_STRING, "vaultbox", 0, 0, offsetof(struct box_config, box_id),
+    { "box", "box_id", CONFIG_STRING, "vaultbox", 0, 0, offsetof(struct box_config, box_id),
       "box id sent to bearerbox; kannel.conf routes the short code to it (smsbox-route)" },
     { "box", "sender", CONFIG_STRING, "10659", 0, 0, offsetof(struct box_config, sender),
       "the service short code: sender of every reply (at most 20 characters)" },
     { "box", "workers", CONFIG_INT, "16", 1, 64, offsetof(struct box_config, workers),
       "worker threads (each one database connection); one phone always uses the same worker" },
-    { "box", "batch-max", CONFIG_INT, "64", 1, 1000, offsetof(struct box_config, batch_max),
+    { "box", "batch_max", CONFIG_INT, "64", 1, 1000, offsetof(struct box_config, batch_max),
       "at most this many MO share one commit (each in its own savepoint)" },
     { "box", "window", CONFIG_INT, "200", 1, 10000, offsetof(struct box_config, window),
       "MT written to bearerbox and not yet acked, at most" },
-    { "box", "dlr-mask", CONFIG_INT, "3", 0, 31, offsetof(struct box_config, dlr_mask),
+    { "box", "dlr_mask", CONFIG_INT, "3", 0, 31, offsetof(struct box_config, dlr_mask),
       "delivery reports asked for each MT (1 delivered, 2 failed, 8/16 SMSC ack/nack)" },
-    { "box", "retry-delay", CONFIG_INT, "5", 1, 3600, offsetof(struct box_config, retry_delay_s),
+    { "box", "retry_delay", CONFIG_INT, "5", 1, 3600, offsetof(struct box_config, retry_delay_s),
       "seconds before an MT bearerbox refused for now (ack_failed_tmp) is sent again" },
-    { "box", "password-checks", CONFIG_INT, "1", 1, 64, offsetof(struct box_config, password_checks),
-      "REG / LOGIN / PASS run at most this many at a time (argon2id needs 64 MiB each)" },
+    { "box", "password_checks", CONFIG_INT, "1", 1, 64, offsetof(struct box_config, password_checks),
+      "REG / LOGIN / PASS run at most this many at a time (argon2id needs 12 MiB each)" },
     { "box", "migrate", CONFIG_BOOL, "yes", 0, 0, offsetof(struct box_config, migrate),
       "apply pending database migrations at start" },
-    { "box", "log-level", CONFIG_STRING, "info", 0, 0, offsetof(struct box_config, log_level),
+    { "box", "log_level", CONFIG_STRING, "info", 0, 0, offsetof(struct box_config, log_level),
       "debug, info, warn or error" },
 };
 
@@ -312,7 +312,7 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
 }
 
 /*
- * A password command (argon2id, 64 MiB) takes a slot of hash_slots before its
+ * A password command (argon2id, 12 MiB) takes a slot of hash_slots before its
  * transaction begins and gives it back after commit: a worker never waits
  * for a slot while its transaction holds row locks another slot holder may
  * need (that would deadlock where PostgreSQL cannot see it).

@@ -114,8 +114,8 @@ run_box() { # run_box <name>: prints one result row
     svc_bearerbox_start "$VAR"
     if [[ $name == vaultbox ]]; then
         SV_VAULTBOX_EXTRA="[box]
-log-level = warn
-dlr-mask = $DLR_MASK
+log_level = warn
+dlr_mask = $DLR_MASK
 ${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
         box_pid=$(<"$VAR/run/vaultbox.pid")
         # every load phone has an account (16 registrations at a time)

@@ -31,19 +31,19 @@
 #include "vcard.h"
 
 const struct config_key core_config_keys[] = {
-    { "box", "list-segments", CONFIG_INT, "2", 1, 10, offsetof(struct core_config, list_segments),
+    { "box", "list_segments", CONFIG_INT, "2", 1, 10, offsetof(struct core_config, list_segments),
       "a LIST / FIND reply spans at most this many SMS segments" },
-    { "box", "get-max", CONFIG_INT, "5", 1, 50, offsetof(struct core_config, get_max),
+    { "box", "get_max", CONFIG_INT, "5", 1, 50, offsetof(struct core_config, get_max),
       "at most this many items are re-delivered by one GET" },
-    { "box", "del-max", CONFIG_INT, "500", 1, 10000, offsetof(struct core_config, del_max),
+    { "box", "del_max", CONFIG_INT, "500", 1, 10000, offsetof(struct core_config, del_max),
       "at most this many numbers in one DEL" },
-    { "box", "get-header", CONFIG_BOOL, "no", 0, 0, offsetof(struct core_config, get_header),
+    { "box", "get_header", CONFIG_BOOL, "no", 0, 0, offsetof(struct core_config, get_header),
       "prefix each re-delivered SMS with \"#n \" (no: the original text byte-exact)" },
-    { "box", "web-url", CONFIG_STRING, "", 0, 0, offsetof(struct core_config, web_url),
+    { "box", "web_url", CONFIG_STRING, "", 0, 0, offsetof(struct core_config, web_url),
       "URL of the web page, named in the reply to GET M<n> (empty: not named)" },
-    { "box", "repeat-answers", CONFIG_INT, "3", 1, 100, offsetof(struct core_config, repeat_answers),
+    { "box", "repeat_answers", CONFIG_INT, "3", 1, 100, offsetof(struct core_config, repeat_answers),
       "the same unknown text from one phone is answered this many times ..." },
-    { "box", "repeat-quiet", CONFIG_INT, "3600", 1, 86400 * 7, offsetof(struct core_config, repeat_quiet_s),
+    { "box", "repeat_quiet", CONFIG_INT, "3600", 1, 86400 * 7, offsetof(struct core_config, repeat_quiet_s),
       "... then ignored for this many seconds" },
 };
 const size_t core_config_nkeys = sizeof core_config_keys / sizeof core_config_keys[0];

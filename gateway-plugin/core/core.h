@@ -88,8 +88,8 @@ void core_free(struct core *c);   /* NULL is a no-op */
 
 /*
  * True when mo is a command that verifies or hashes a password (REG, LOGIN,
- * PASS and their aliases). Each such check costs argon2id's memory (64 MiB
- * at libsodium's "interactive" limit); vaultbox runs them one at a time so
+ * PASS and their aliases). Each such check costs argon2id's memory (12 MiB,
+ * see store/users.c); vaultbox runs them one at a time so
  * that a burst of registrations does not multiply the box's memory.
  */
 bool core_mo_hashes_password(const struct core_mo *mo);

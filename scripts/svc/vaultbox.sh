@@ -30,12 +30,12 @@ svc_vaultbox_conf() {
         echo "[database]"
         echo "conninfo = $SMSVAULT_PGURI"
         echo "[box]"
-        echo "bearerbox-host = 127.0.0.1"
-        echo "bearerbox-port = $SV_BB_BOX_PORT"
-        echo "box-id = vaultbox"
+        echo "bearerbox_host = 127.0.0.1"
+        echo "bearerbox_port = $SV_BB_BOX_PORT"
+        echo "box_id = vaultbox"
         echo "sender = ${SV_SHORTCODE:-10659}"
         if [[ -n ${SV_WEB_PORT:-} ]]; then
-            echo "web-url = http://127.0.0.1:$SV_WEB_PORT/"
+            echo "web_url = http://127.0.0.1:$SV_WEB_PORT/"
         fi
         if [[ -n ${SV_VAULTBOX_EXTRA:-} ]]; then
             printf '%s\n' "$SV_VAULTBOX_EXTRA"
