@@ -9,15 +9,15 @@
 # vaultbox killed -9 in the middle of 500 SAVEs from 50 phones, after which
 # every SAVE is stored exactly once and every phone got every reply.
 #
-# Needs SMSVAULT_TEST_PGURI (fails without it); creates and drops its own
-# database next to it. Everything on free loopback ports in a temp dir; kills
+# Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN; fails
+# without it); creates and drops a database of its own there. Everything on free loopback ports in a temp dir; kills
 # only the PIDs it started; prints logs on failure; fails on ERROR/PANIC in
 # our own logs (vaultbox, smscsim).
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: vaultbox_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-: "${SMSVAULT_TEST_PGURI:?SMSVAULT_TEST_PGURI is not set: this suite needs PostgreSQL}"
+: "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
 VAR=$(mktemp -d /tmp/sv-vb-e2e.XXXXXX)
 ok=0
 loop_pids=()
@@ -32,13 +32,10 @@ SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_
 export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
 export SV_SHORTCODE=10659
 
-# A database of our own, next to the one we were given.
-DB=sv_vb_e2e_$$_$RANDOM
-ADMIN_URI=${SMSVAULT_TEST_PGADMIN:-$(sed -E 's/dbname=[^ ]+/dbname=postgres/' <<<"$SMSVAULT_TEST_PGURI")}
-psql -q -X "$ADMIN_URI" -c "CREATE DATABASE $DB" >/dev/null
+# A database of our own in the test cluster.
+DB=sv_vb_e2e_$$
 export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sed -E "s/dbname=[^ ]+/dbname=$DB/" <<<"$SMSVAULT_TEST_PGURI")
-[[ $SMSVAULT_PGURI == *"dbname=$DB"* ]] || SMSVAULT_PGURI="$SMSVAULT_PGURI dbname=$DB"
+SMSVAULT_PGURI=$(sv_test_db "$DB")
 # small quota so that growth shows within a few messages (patent step 2)
 export SV_VAULTBOX_EXTRA="[quota]
 initial = 3K
@@ -53,7 +50,7 @@ cleanup() {
     svc_vaultbox_stop "$VAR"
     svc_bearerbox_stop "$VAR"
     svc_smscsim_stop "$VAR"
-    psql -q -X "$ADMIN_URI" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
     if ((ok)); then
         rm -rf "$VAR"
     else
