@@ -532,6 +532,17 @@ static void unpack_deliver(const unsigned char *buf, int n, struct dlv *out)
     destroy_tlv(d.tlv);
 }
 
+static void send_deliver_resp(struct cli *c, uint32_t seq, uint32_t status)
+{
+    unsigned char r[17];
+    put_u32(r, 17);
+    put_u32(r + 4, DELIVER_SM_RESP);
+    put_u32(r + 8, status);
+    put_u32(r + 12, seq);
+    r[16] = 0; /* message_id "" */
+    send_bytes(c, r, sizeof r);
+}
+
 /* Next deliver_sm, unpacked, and answered with status (unless answer is false). */
 static int next_deliver(struct cli *c, struct dlv *d, int timeout_ms, bool answer,
                         uint32_t status)
@@ -541,15 +552,8 @@ static int next_deliver(struct cli *c, struct dlv *d, int timeout_ms, bool answe
     if (n < 16)
         return -1;
     unpack_deliver(b, n, d);
-    if (answer) {
-        unsigned char r[17];
-        put_u32(r, 17);
-        put_u32(r + 4, DELIVER_SM_RESP);
-        put_u32(r + 8, status);
-        put_u32(r + 12, d->seq);
-        r[16] = 0; /* message_id "" */
-        send_bytes(c, r, sizeof r);
-    }
+    if (answer)
+        send_deliver_resp(c, d->seq, status);
     return 0;
 }
 
@@ -791,31 +795,15 @@ static void test_mo_retry(void)
     CU_ASSERT_NOT_EQUAL(d2.seq, d1.seq);
     CU_ASSERT_EQUAL(stat_of("resp_timeouts"), 1);
     /* a late answer to attempt 1 does not count as delivered */
-    {
-        unsigned char r[17];
-        put_u32(r, 17), put_u32(r + 4, DELIVER_SM_RESP), put_u32(r + 8, 0), put_u32(r + 12, d1.seq);
-        r[16] = 0;
-        send_bytes(&c, r, sizeof r);
-    }
+    send_deliver_resp(&c, d1.seq, ESME_ROK);
     /* 2: answered 0x64 (temporary) -> re-sent after retry_delay_ms */
-    {
-        unsigned char r[17];
-        put_u32(r, 17), put_u32(r + 4, DELIVER_SM_RESP), put_u32(r + 8, ESME_RX_T_APPN);
-        put_u32(r + 12, d2.seq);
-        r[16] = 0;
-        send_bytes(&c, r, sizeof r);
-    }
+    send_deliver_resp(&c, d2.seq, ESME_RX_T_APPN);
     CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d3, 5000, false, 0), 0);
     CU_ASSERT_STRING_EQUAL(d3.text, "hi there");
     CU_ASSERT_EQUAL(stat_of("mo_parts_acked"), 0);
     CU_ASSERT_EQUAL(stat_of("temp_errors"), 1);
     /* 3: answered OK -> done, nothing more comes */
-    {
-        unsigned char r[17];
-        put_u32(r, 17), put_u32(r + 4, DELIVER_SM_RESP), put_u32(r + 8, 0), put_u32(r + 12, d3.seq);
-        r[16] = 0;
-        send_bytes(&c, r, sizeof r);
-    }
+    send_deliver_resp(&c, d3.seq, ESME_ROK);
     CU_ASSERT_EQUAL(next_deliver(&c, &extra, RESP_TIMEOUT_MS * 3, false, 0), -1);
     CU_ASSERT_EQUAL(stat_of("mo_parts_acked"), 1);
     CU_ASSERT_EQUAL(stat_of("mo_retries"), 2);
