@@ -408,7 +408,6 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
  * cut off from the database for longer than the grace can have its rows
  * requeued while it lives — and it could not record their acks meanwhile.
  */
-#define STORE_OUTBOX_GRACE_DEFAULT 30   /* seconds */
 
 /* A new random instance id (libuuid), for one process start. No database. */
 void store_outbox_instance_new(char id_out[STORE_ID_LEN]);
