@@ -104,7 +104,7 @@ static const struct config_key box_keys[] = {
       "delivery reports asked for each MT (1 delivered, 2 failed, 8/16 SMSC ack/nack)" },
     { "box", "retry_delay", CONFIG_INT, "5", 1, 3600, offsetof(struct box_config, retry_delay_s),
       "seconds before an MT bearerbox refused for now (ack_failed_tmp) is sent again" },
-    { "box", "instance_grace", CONFIG_INT, "30", 2, 3600, offsetof(struct box_config, instance_grace_s),
+    { "box", "instance_grace", CONFIG_INT, "15", 2, 3600, offsetof(struct box_config, instance_grace_s),
       "seconds after which the replies a vaultbox left in flight are sent again, once it is gone "
       "(its database session ended); a live one's are never taken" },
     { "box", "password_checks", CONFIG_INT, "1", 1, 64, offsetof(struct box_config, password_checks),
