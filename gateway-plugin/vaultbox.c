@@ -17,8 +17,14 @@
  *   sender   claims queued outbox rows (store_outbox_claim) and writes them
  *            as MT (mt_reply, boxc_id, dlr_mask, outbox id in dlr_url);
  *            LISTEN/NOTIFY wakes it for rows others wrote (web page, codes).
- *            Rows left SENDING at start or from a lost bearerbox connection
- *            are requeued before anything else is written on a new one.
+ *            Each process start is one outbox instance with a random id,
+ *            whose lease the sender holds and renews on its own connection
+ *            (store_outbox_hold): several vaultbox processes with the same
+ *            box id share the outbox, and the rows this one left SENDING on
+ *            a lost bearerbox connection — only its own — are requeued before
+ *            anything else is written on a new one. At start and every few
+ *            seconds it requeues the rows of instances that are gone
+ *            (store_outbox_requeue_orphans: a killed vaultbox's replies).
  *   acker    applies bearerbox's MT acks (submitted / failed / retry) and
  *            delivery reports (delivered / failed) in batched transactions,
  *            and acks the reports after commit.
@@ -73,6 +79,7 @@ struct box_config {
     long long window;
     long long dlr_mask;
     long long retry_delay_s;
+    long long instance_grace_s;
     long long password_checks;
     bool migrate;
     char *log_level;
@@ -97,6 +104,9 @@ static const struct config_key box_keys[] = {
       "delivery reports asked for each MT (1 delivered, 2 failed, 8/16 SMSC ack/nack)" },
     { "box", "retry_delay", CONFIG_INT, "5", 1, 3600, offsetof(struct box_config, retry_delay_s),
       "seconds before an MT bearerbox refused for now (ack_failed_tmp) is sent again" },
+    { "box", "instance_grace", CONFIG_INT, "15", 2, 3600, offsetof(struct box_config, instance_grace_s),
+      "seconds after which the replies a vaultbox left in flight are sent again, once it is gone "
+      "(its database session ended); a live one's are never taken" },
     { "box", "password_checks", CONFIG_INT, "1", 1, 64, offsetof(struct box_config, password_checks),
       "REG / LOGIN / PASS run at most this many at a time (argon2id needs 12 MiB each)" },
     { "box", "migrate", CONFIG_BOOL, "yes", 0, 0, offsetof(struct box_config, migrate),
@@ -114,6 +124,7 @@ static long die_after_commit;
 static const char *ready_file;   /* --ready-file: created once connected to bearerbox */
 static atomic_long commits;
 static struct core_config core_cfg;
+static char instance[STORE_ID_LEN];   /* this process start's outbox instance id */
 static struct store_config store_cfg;
 
 /* ---- the bearerbox connection, shared; every write goes through bb_write ---- */
@@ -447,6 +458,9 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
     if (d->sms.dlr_url == NULL || sscanf(octstr_get_cstr(d->sms.dlr_url), "%lld", &id) != 1)
         return STORE_OK;   /* not one of ours */
     long mask = d->sms.dlr_mask;
+    /* keyed by the outbox id alone: bearerbox hands a report to any
+     * connection of our box id, often not the instance that sent the MT */
+    log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", id, mask);
     if (mask & DLR_SUCCESS)
         return store_outbox_mark_delivered(s, id);
     if (mask & (DLR_FAIL | DLR_SMSC_FAIL)) {
@@ -568,15 +582,50 @@ static void pending_clear(void)
     atomic_store(&mt_inflight, 0);
 }
 
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Renew this instance's lease (and take its lock again after a reconnect),
+ * then requeue the rows of gone instances. False on a store failure.
+ */
+static bool lease_renew(struct store *s)
+{
+    enum store_result r = store_outbox_hold(s, instance);
+    if (r == STORE_CONFLICT) {
+        /* our previous session still holds the lock: it stands for us */
+        log_warn("vaultbox: lease-held-by-old-session instance=%s", instance);
+    } else if (r != STORE_OK) {
+        return false;
+    }
+    return store_outbox_requeue_orphans(s, (int)cfg.instance_grace_s, NULL) == STORE_OK;
+}
+
 static void sender_main(void *arg)
 {
     struct store *s = open_store("sender");
     unsigned seen_gen = 0;
     bool listening = false;
     double backoff = 0.1;
+    /* renewed well within the grace, so a live instance is never taken for gone */
+    double beat = cfg.instance_grace_s / 5.0 < 1 ? 1 : cfg.instance_grace_s / 5.0, next_beat = 0;
 
     while (s != NULL && !stopping()) {
         enum store_result r;
+        if (mono_s() >= next_beat) {
+            if (!lease_renew(s)) {
+                listening = false;
+                nap(backoff);
+                backoff = backoff < 5 ? backoff * 2 : 5;
+                store_ping(s);
+                continue;
+            }
+            next_beat = mono_s() + beat;
+        }
         if (!listening) {
             if (store_outbox_listen(s) != STORE_OK) {
                 nap(backoff);
@@ -596,7 +645,7 @@ static void sender_main(void *arg)
              * is unknown, send it again (possible duplicate, never a loss) */
             long long n = 0;
             pending_clear();
-            if (store_outbox_requeue_sending(s, &n) != STORE_OK) {
+            if (store_outbox_requeue_sending(s, instance, &n) != STORE_OK) {
                 listening = false;
                 nap(backoff);
                 backoff = backoff < 5 ? backoff * 2 : 5;
@@ -612,7 +661,14 @@ static void sender_main(void *arg)
         }
         struct store_outbox_row *rows = NULL;
         size_t count = 0;
-        r = store_outbox_claim(s, room < 200 ? room : 200, &rows, &count);
+        r = store_outbox_claim(s, instance, room < 200 ? room : 200, &rows, &count);
+        if (r == STORE_NOT_FOUND) {
+            /* the lock went with a lost database session: take it again first */
+            log_warn("vaultbox: lease-lost instance=%s", instance);
+            next_beat = 0;
+            nap(0.1);
+            continue;
+        }
         if (r != STORE_OK) {
             listening = false;
             nap(backoff);
@@ -646,6 +702,9 @@ static void sender_main(void *arg)
                 listening = false;
         }
     }
+    /* clean stop: what is still SENDING goes to the next sweep, by any instance */
+    if (s != NULL && store_outbox_release(s, instance) != STORE_OK)
+        log_warn("vaultbox: lease-release-failed instance=%s", instance);
     store_free(s);
 }
 
@@ -887,8 +946,10 @@ int main(int argc, char **argv)
         workers[i].thread = gwthread_create(worker_main, &workers[i]);
     }
     long acker = gwthread_create(acker_main, NULL);
+    store_outbox_instance_new(instance);
     long sender = gwthread_create(sender_main, NULL);
-    log_info("vaultbox: started box_id=%s workers=%lld sender=%s", cfg.box_id, cfg.workers, cfg.sender);
+    log_info("vaultbox: started box_id=%s instance=%s workers=%lld sender=%s", cfg.box_id, instance,
+             cfg.workers, cfg.sender);
 
     reader_loop();
 

@@ -4,6 +4,11 @@
  * connections never take the same row, then followed through submitted /
  * delivered / failed. LISTEN/NOTIFY wakes a waiting sender. It does not talk
  * to Kannel; vaultbox does.
+ *
+ * Each sending process is an instance (store.h): claimed rows carry its id,
+ * a reconnect requeues only its own rows, and the rows of gone instances —
+ * no advisory lock held, lease not renewed within the grace — are requeued
+ * by whoever sweeps next. It does not decide when to sweep; vaultbox does.
  */
 #include "store_int.h"
 
@@ -12,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
 
 #include "alloc.h"
 #include "log.h"
@@ -56,31 +63,128 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
     return rc;
 }
 
-enum store_result store_outbox_claim(struct store *s, int max,
+/*
+ * An instance's lease is a session advisory lock (two-int form: class, key)
+ * with the key from outbox_instances.lock_key. Advisory locks are per
+ * database, so the test clusters' many databases never see each other's.
+ * LOCK_HELD(key, who) is true when a session matching who holds it.
+ */
+#define LOCK_CLASS "1936291425"
+#define LOCK_HELD(key, who)                                                              \
+    "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"      \
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())" \
+    " AND l.classid = " LOCK_CLASS "::oid AND l.objid = (" key ")::oid AND l.objsubid = 2" who ")"
+#define BY_ANYONE ""
+#define BY_ME " AND l.pid = pg_backend_pid()"
+
+void store_outbox_instance_new(char id_out[STORE_ID_LEN])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, id_out);
+}
+
+enum store_result store_outbox_hold(struct store *s, const char *instance)
+{
+    if (!st_valid_id(instance))
+        return STORE_INVALID;
+    char host[256] = "", pid[24];
+    if (gethostname(host, sizeof host - 1) != 0 || !utf8_valid(host, strlen(host)))
+        host[0] = '\0';
+    st_lld(pid, (long long)getpid());
+    const char *p[] = { instance, host, pid };
+    PGresult *r = NULL;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_exec(s, "outbox-hold",
+                 "WITH i AS (INSERT INTO outbox_instances AS i (id, host, pid) VALUES ($1, $2, $3)"
+                 "   ON CONFLICT (id) DO UPDATE SET seen_at = now() RETURNING i.lock_key)"
+                 " SELECT i.lock_key, " LOCK_HELD("i.lock_key", BY_ME) ", " LOCK_HELD("i.lock_key", BY_ANYONE)
+                 " FROM i", 3, p, &r);
+    if (rc != STORE_OK)
+        goto out;
+    bool mine = PQgetvalue(r, 0, 1)[0] == 't', anyone = PQgetvalue(r, 0, 2)[0] == 't';
+    char key[24];
+    st_lld(key, st_getll(r, 0, 0));
+    PQclear(r);
+    r = NULL;
+    if (mine)
+        goto out;
+    if (anyone) {
+        /* an older session of ours that PostgreSQL has not yet seen end: it
+         * still stands for us; seen_at is renewed, the lock taken next time */
+        rc = STORE_CONFLICT;
+        goto out;
+    }
+    const char *k[] = { key };
+    rc = st_exec(s, "outbox-lock", "SELECT pg_try_advisory_lock(" LOCK_CLASS ", $1::int)", 1, k, &r);
+    if (rc == STORE_OK && PQgetvalue(r, 0, 0)[0] != 't')
+        rc = STORE_CONFLICT;
+    if (rc == STORE_OK)
+        log_info("store: outbox-lease-taken instance=%s key=%s", instance, key);
+out:
+    PQclear(r);
+    /* a session lock is not undone by a rollback; the renewed seen_at is
+     * kept even when the lock is someone else's (STORE_CONFLICT) */
+    enum store_result end = st_tx_finish(s, rc == STORE_CONFLICT ? STORE_OK : rc);
+    return end != STORE_OK ? end : rc;
+}
+
+enum store_result store_outbox_release(struct store *s, const char *instance)
+{
+    if (!st_valid_id(instance))
+        return STORE_INVALID;
+    const char *p[] = { instance };
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_exec(s, "outbox-release",
+                 "WITH d AS (DELETE FROM outbox_instances i WHERE i.id = $1 RETURNING i.lock_key)"
+                 " SELECT CASE WHEN " LOCK_HELD("d.lock_key", BY_ME)
+                 " THEN pg_advisory_unlock(" LOCK_CLASS ", d.lock_key) END FROM d", 1, p, NULL);
+    rc = st_tx_finish(s, rc);
+    if (rc == STORE_OK)
+        log_info("store: outbox-lease-released instance=%s", instance);
+    return rc;
+}
+
+enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
                                      struct store_outbox_row **out, size_t *count)
 {
     if (max < 1 || max > 10000)
         return STORE_INVALID;
+    if (!st_valid_id(instance))
+        return STORE_NOT_FOUND;
     char mx[24];
     st_lld(mx, max);
-    const char *p[] = { mx };
+    const char *p[] = { mx, instance };
     PGresult *r = NULL;
+    /* one row per claimed outbox row, or one row with NULLs when none was
+     * claimed; the first column says whether the lease is held */
     enum store_result rc = st_exec(s, "outbox-claim",
-        "WITH c AS (SELECT id FROM outbox WHERE state = 0 AND not_before <= now()"
+        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
+        LOCK_HELD("i.lock_key", BY_ANYONE) "),"
+        " c AS (SELECT id FROM outbox WHERE state = 0 AND not_before <= now() AND EXISTS (SELECT 1 FROM me)"
         "   ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " u AS (UPDATE outbox o SET state = 1, updated_at = now() FROM c WHERE o.id = c.id"
-        "   RETURNING o.id, o.msisdn, o.text, o.attempts)"
-        " SELECT id, msisdn, text, attempts FROM u ORDER BY id", 1, p, &r);
+        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
+        "   FROM c WHERE o.id = c.id RETURNING o.id, o.msisdn, o.text, o.attempts)"
+        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts"
+        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok) m LEFT JOIN u ON true ORDER BY u.id", 2, p, &r);
     if (rc != STORE_OK)
         return rc;
-    size_t n = (size_t)PQntuples(r);
+    if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
+        PQclear(r);
+        return STORE_NOT_FOUND;   /* the lease is not held: nothing claimed */
+    }
+    size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
     struct store_outbox_row *v = xcalloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        v[i].id = st_getll(r, (int)i, 0);
-        v[i].msisdn = st_getdup(r, (int)i, 1);
-        v[i].text_len = (size_t)PQgetlength(r, (int)i, 2);
-        v[i].text = xmemdup0(PQgetvalue(r, (int)i, 2), v[i].text_len);
-        v[i].attempts = (int)st_getll(r, (int)i, 3);
+        v[i].id = st_getll(r, (int)i, 1);
+        v[i].msisdn = st_getdup(r, (int)i, 2);
+        v[i].text_len = (size_t)PQgetlength(r, (int)i, 3);
+        v[i].text = xmemdup0(PQgetvalue(r, (int)i, 3), v[i].text_len);
+        v[i].attempts = (int)st_getll(r, (int)i, 4);
     }
     PQclear(r);
     *out = v;
@@ -169,17 +273,55 @@ enum store_result store_outbox_retry(struct store *s, long long id, int delay_s)
                       " WHERE id = $1 AND state IN (0, 1)", 2, p);
 }
 
-enum store_result store_outbox_requeue_sending(struct store *s, long long *count_out)
+enum store_result store_outbox_requeue_sending(struct store *s, const char *instance,
+                                               long long *count_out)
 {
+    if (!st_valid_id(instance))
+        return STORE_INVALID;
+    const char *p[] = { instance };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "outbox-requeue",
-                                   "UPDATE outbox SET state = 0, updated_at = now() WHERE state = 1", 0, NULL, &r);
+                                   "UPDATE outbox SET state = 0, updated_at = now()"
+                                   " WHERE state = 1 AND claimed_by = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
     long long n = strtoll(PQcmdTuples(r), NULL, 10);
     PQclear(r);
     if (n > 0)
-        log_info("store: outbox-requeued count=%lld", n);
+        log_info("store: outbox-requeued instance=%s count=%lld", instance, n);
+    if (count_out)
+        *count_out = n;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, long long *count_out)
+{
+    if (grace_s < 1 || grace_s > 86400)
+        return STORE_INVALID;
+    char gb[24], off[24];
+    st_lld(gb, grace_s);
+    st_lld(off, s->clock_offset_s);
+    const char *p[] = { gb, off };
+    PGresult *r = NULL;
+    /* The DELETE's conditions are re-checked on a row an instance renewed
+     * meanwhile (READ COMMITTED), so a lease renewed while this runs holds.
+     * The UPDATE sees the instances as they were before the DELETE: the gone
+     * ones are named through g. */
+    enum store_result rc = st_exec(s, "outbox-requeue-orphans",
+        "WITH g AS (DELETE FROM outbox_instances i"
+        "   WHERE i.seen_at < now() + ($2::int - $1::int) * interval '1 second'"
+        "     AND NOT " LOCK_HELD("i.lock_key", BY_ANYONE) " RETURNING i.id),"
+        " q AS (UPDATE outbox o SET state = 0, updated_at = now()"
+        "   WHERE o.state = 1 AND (o.claimed_by IS NULL OR o.claimed_by IN (SELECT id FROM g)"
+        "     OR NOT EXISTS (SELECT 1 FROM outbox_instances i WHERE i.id = o.claimed_by))"
+        "   RETURNING o.id)"
+        " SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM q)", 2, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    long long gone = st_getll(r, 0, 0), n = st_getll(r, 0, 1);
+    PQclear(r);
+    if (gone > 0 || n > 0)
+        log_info("store: outbox-orphans-requeued instances_gone=%lld count=%lld", gone, n);
     if (count_out)
         *count_out = n;
     return STORE_OK;

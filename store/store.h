@@ -367,7 +367,7 @@ enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
 
 enum store_outbox_state {
     OUTBOX_QUEUED = 0,     /* waiting to be sent */
-    OUTBOX_SENDING,        /* claimed by a vaultbox, written to bearerbox, not yet acked */
+    OUTBOX_SENDING,        /* claimed by a vaultbox instance, written to bearerbox, not yet acked */
     OUTBOX_SUBMITTED,      /* bearerbox accepted it (ack_success / ack_buffered) */
     OUTBOX_DELIVERED,      /* delivery report: delivered to the handset */
     OUTBOX_FAILED,         /* permanent failure */
@@ -391,20 +391,68 @@ struct store_outbox_row {
 /* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
                                        long long *id_out);
+/*
+ * Sender instances. Several vaultbox processes may send from one outbox
+ * (DESIGN.md "Scaling out"); each process start is one instance with a
+ * random id, and every row it claims records that id (claimed_by,
+ * claimed_at). An instance is alive while it holds its lease: a PostgreSQL
+ * session advisory lock, taken by store_outbox_hold on the connection that
+ * claims and released by PostgreSQL itself when that session ends (the
+ * process died, or its connection broke), plus seen_at, renewed by each
+ * store_outbox_hold. It is gone when nobody holds its lock AND seen_at is
+ * older than the grace period (store_outbox_requeue_orphans). The lock means
+ * a live instance is never taken for gone while its connection is up, however
+ * long bearerbox takes to ack (a claimed_at timeout could not tell a slow ack
+ * from a dead sender); the grace covers the seconds between a broken
+ * connection and the next store_outbox_hold on the new one. Only an instance
+ * cut off from the database for longer than the grace can have its rows
+ * requeued while it lives — and it could not record their acks meanwhile.
+ */
+
+/* A new random instance id (libuuid), for one process start. No database. */
+void store_outbox_instance_new(char id_out[STORE_ID_LEN]);
+/* Register instance (first call) or renew its lease (later calls): seen_at =
+ * now, and the advisory lock taken on this connection when no session holds
+ * it (after a reconnect, the lock of the old session is gone). Call it before
+ * the first claim and then every few seconds — well within the grace —
+ * on the connection that claims. One transaction; not inside store_tx_begin.
+ * STORE_CONFLICT: another session holds this instance's lock (an old session
+ * of this process that PostgreSQL has not yet seen end); the lease still
+ * stands, try again later. STORE_INVALID: instance is not a UUID. */
+enum store_result store_outbox_hold(struct store *s, const char *instance);
+/* Clean stop: drop the instance and its lock. Rows it still has SENDING
+ * (written to bearerbox, ack not recorded) are then orphans that the next
+ * store_outbox_requeue_orphans, by any instance, sends again. */
+enum store_result store_outbox_release(struct store *s, const char *instance);
 /* Claim up to max queued rows whose retry time has come (FOR UPDATE SKIP
- * LOCKED), oldest first, moving them to OUTBOX_SENDING; *count may be 0. */
-enum store_result store_outbox_claim(struct store *s, int max,
+ * LOCKED), oldest first, moving them to OUTBOX_SENDING with claimed_by =
+ * instance; *count may be 0. STORE_NOT_FOUND: instance does not hold its
+ * lease (never held, released, or its lock went with a lost connection and
+ * store_outbox_hold has not run since) — nothing was claimed. */
+enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
                                      struct store_outbox_row **out, size_t *count);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
-/* Delivery reports: final states are never downgraded; a repeated report is a no-op. */
+/* Delivery reports: final states are never downgraded; a repeated report is a
+ * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a
+ * report to any connection of the box id, so the instance that applies it is
+ * often not the one that claimed the row. */
 enum store_result store_outbox_mark_delivered(struct store *s, long long id);
 enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
 /* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
 enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
-/* Rows left SENDING (by a vaultbox that died or lost bearerbox) go back to
- * queued; returns how many. Run at start-up and after a reconnect. */
-enum store_result store_outbox_requeue_sending(struct store *s, long long *count_out);
+/* This instance's rows left SENDING (written on a bearerbox connection that
+ * was lost before their acks came) go back to queued; the rows of other
+ * instances are not touched. count_out (may be NULL): how many. Run after
+ * each new bearerbox connection. */
+enum store_result store_outbox_requeue_sending(struct store *s, const char *instance,
+                                               long long *count_out);
+/* Rows left SENDING by gone instances (see above: no lock, seen_at older than
+ * grace_s seconds; or released; or claimed before instances were recorded)
+ * go back to queued, and gone instances are forgotten. A live instance's
+ * rows are never touched. count_out (may be NULL): rows requeued. Run at
+ * start-up and every few seconds by each vaultbox. grace_s: 1..86400. */
+enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, long long *count_out);
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
 
 /* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a

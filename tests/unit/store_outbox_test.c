@@ -1,14 +1,43 @@
 /*
  * store_outbox_test — CUnit suite for the MT outbox (enqueue, claim with SKIP
- * LOCKED by two connections, states, retry, requeue, LISTEN/NOTIFY), web
- * sessions with expiry, and binding a phone by texted code (NEEDS_DB).
+ * LOCKED by two connections, states, retry, requeue, LISTEN/NOTIFY), the
+ * sender instances sharing it (each requeues only its own rows; a gone one's
+ * rows are requeued, a live one's never; a delivery report applied by another
+ * instance), web sessions with expiry, and binding a phone by texted code
+ * (NEEDS_DB).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_test_main.h"
+
+/* One sender instance per store connection, as vaultbox runs it: a fresh id
+ * whose lease is held on that connection. */
+struct sender {
+    struct store *s;
+    char id[STORE_ID_LEN];
+};
+
+static struct sender sender_open(void)
+{
+    struct sender x = { testdb_open(), "" };
+    store_outbox_instance_new(x.id);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_hold(x.s, x.id), STORE_OK);
+    return x;
+}
+
+/* The instance the suite's plain claims use (held on its own connection). */
+static struct sender main_sender;
+
+static const char *me(void)
+{
+    if (main_sender.s == NULL)
+        main_sender = sender_open();
+    return main_sender.id;
+}
 
 static long long enqueue(struct store *s, const char *uid, const char *msisdn, const char *text)
 {
@@ -23,7 +52,7 @@ static void drain(struct store *s)
     struct store_outbox_row *rows;
     size_t n;
     do {
-        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 100, &rows, &n), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 100, &rows, &n), STORE_OK);
         for (size_t i = 0; i < n; i++)
             CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
         store_outbox_rows_free(rows, n);
@@ -48,7 +77,7 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 1, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 1, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);   /* oldest first */
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000001");
@@ -60,12 +89,12 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
     /* temporary failure: back to queued later, attempts + 1 */
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 3600), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, b);   /* a waits for its retry time */
     store_outbox_rows_free(rows, n);
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 0), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);
     CU_ASSERT_EQUAL(rows[0].attempts, 2);
@@ -87,14 +116,14 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(s, 0, &rows, &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), 0, &rows, &n), STORE_INVALID);
     /* rows left SENDING by a dead vaultbox go back */
     long long c = enqueue(s, NULL, "+1", "c");
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, 1);
     store_outbox_rows_free(rows, n);
     long long requeued = -1;
-    CU_ASSERT_EQUAL(store_outbox_requeue_sending(s, &requeued), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_requeue_sending(s, me(), &requeued), STORE_OK);
     CU_ASSERT_EQUAL(requeued, 1);
     CU_ASSERT_EQUAL(store_outbox_state(s, c, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
@@ -117,7 +146,7 @@ static void *claim_run(void *arg)
     for (;;) {
         struct store_outbox_row *rows;
         size_t n;
-        if (store_outbox_claim(s, 7, &rows, &n) != STORE_OK)
+        if (store_outbox_claim(s, me(), 7, &rows, &n) != STORE_OK)
             break;
         for (size_t i = 0; i < n && c->ngot < CLAIM_ROWS; i++)
             c->got[c->ngot++] = rows[i].id;
@@ -231,7 +260,7 @@ static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE
     struct store_outbox_row *rows;
     size_t n;
     code[0] = '\0';
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, msisdn);
     CU_ASSERT_EQUAL(sscanf(rows[0].text, "Your code %6s %%d", code), 1);
@@ -279,12 +308,232 @@ static void test_phone_codes(void)
     store_free(s);
 }
 
+
+/* Claim exactly want rows as x; their ids into ids[]. */
+static void claim_n(struct sender *x, size_t want, long long *ids)
+{
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, (int)want, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, want);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = rows[i].id;
+    store_outbox_rows_free(rows, n);
+}
+
+static enum store_outbox_state state_of(struct store *s, long long id)
+{
+    enum store_outbox_state st = OUTBOX_FAILED;
+    CU_ASSERT_EQUAL(store_outbox_state(s, id, &st), STORE_OK);
+    return st;
+}
+
+static long long sql_count(const char *fmt, const char *arg)
+{
+    char sql[600];
+    snprintf(sql, sizeof sql, fmt, arg);
+    return testdb_scalar(sql);
+}
+
+/* Rows still claimed (SENDING) by instance id. */
+static long long sending_of(const char *id)
+{
+    return sql_count("SELECT count(*) FROM outbox WHERE state = 1 AND claimed_by = '%s'", id);
+}
+
+/* Wait (deadline 10 s) until PostgreSQL has ended the session that held
+ * instance id's lock: closing a connection ends its backend a moment later. */
+static void wait_lock_gone(const char *id)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (sql_count("SELECT count(*) FROM pg_locks l JOIN outbox_instances i ON l.objid = i.lock_key::oid"
+                      " WHERE i.id = '%s' AND l.locktype = 'advisory' AND l.classid = 1936291425::oid"
+                      " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                      id) == 0)
+            return;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    CU_FAIL("the closed session's advisory lock did not go away");
+}
+
+static void test_instances_own_rows(void)
+{
+    struct sender a = sender_open(), b = sender_open();
+    drain(a.s);
+    CU_ASSERT(strcmp(a.id, b.id) != 0);
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id IN ('%s')", a.id), 1);
+    for (int i = 0; i < 6; i++)
+        enqueue(a.s, NULL, "+8613700000001", "reply");
+    long long ra[3], rb[3];
+    claim_n(&a, 3, ra);
+    claim_n(&b, 3, rb);
+    CU_ASSERT_EQUAL(sending_of(a.id), 3);
+    CU_ASSERT_EQUAL(sending_of(b.id), 3);
+    /* a delivery report for a row a claimed reaches b (bearerbox routes
+     * reports to any connection of the box id): keyed by outbox id, it
+     * updates the row all the same */
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(b.s, ra[0]), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(b.s, ra[0]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(b.s, ra[1], "delivery report mask=2"), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(a.s, ra[1]), OUTBOX_FAILED);
+    /* and a's late ack does not undo it */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, ra[0], "kannel-uuid"), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(a.s, ra[0]), OUTBOX_DELIVERED);
+    /* a lost bearerbox and reconnects: only its own in-flight row goes back */
+    long long n = -1;
+    CU_ASSERT_EQUAL(store_outbox_requeue_sending(a.s, a.id, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(state_of(a.s, ra[2]), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(state_of(a.s, ra[0]), OUTBOX_DELIVERED);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(state_of(a.s, rb[i]), OUTBOX_SENDING);   /* b's rows untouched */
+    CU_ASSERT_EQUAL(sending_of(b.id), 3);
+    /* nor does a sweep for gone instances touch either (both alive) */
+    store_test_clock_offset(a.s, 100000);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    store_test_clock_offset(a.s, 0);
+    CU_ASSERT_EQUAL(sending_of(b.id), 3);
+    /* b's reconnect requeues b's three, and the row a requeued is claimed again */
+    CU_ASSERT_EQUAL(store_outbox_requeue_sending(b.s, b.id, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 3);
+    long long again[4];
+    claim_n(&a, 4, again);
+    CU_ASSERT_EQUAL(again[0], rb[0] < ra[2] ? rb[0] : ra[2]);
+    CU_ASSERT_EQUAL(sending_of(a.id), 4);
+    /* claims need the lease: an id never held, or one released, claims nothing */
+    char stranger[STORE_ID_LEN];
+    store_outbox_instance_new(stranger);
+    enqueue(a.s, NULL, "+8613700000001", "waiting");
+    struct store_outbox_row *rows;
+    size_t cnt;
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_requeue_sending(a.s, "x'; --", &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_hold(a.s, ""), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 0, &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
+    /* holding again after a release registers anew */
+    CU_ASSERT_EQUAL(store_outbox_hold(b.s, b.id), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_OK);
+    CU_ASSERT_EQUAL(cnt, 1);
+    if (cnt == 1)
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL), STORE_OK);
+    store_outbox_rows_free(rows, cnt);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, again[i], NULL), STORE_OK);
+    CU_ASSERT_EQUAL(sending_of(a.id) + sending_of(b.id), 0);
+    CU_ASSERT_EQUAL(store_outbox_release(a.s, a.id), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
+    store_free(a.s);
+    store_free(b.s);
+}
+
+static void test_instances_gone(void)
+{
+    struct sender dead = sender_open(), live = sender_open(), sweeper = sender_open();
+    struct store *s = sweeper.s;
+    drain(s);
+    for (int i = 0; i < 5; i++)
+        enqueue(s, NULL, "+8613700000002", "in flight");
+    long long rd[3], rl[2];
+    claim_n(&dead, 3, rd);
+    claim_n(&live, 2, rl);
+    /* the process dies: its database session ends, the lock goes with it */
+    store_free(dead.s);
+    wait_lock_gone(dead.id);
+    long long n = -1;
+    /* within the grace it is not yet taken for gone (a live instance whose
+     * connection broke takes its lock again in that time) */
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(sending_of(dead.id), 3);
+    /* past the grace it is gone: its rows go back to queued, it is forgotten;
+     * the live instance — silent for just as long, but holding its lock —
+     * keeps its rows */
+    store_test_clock_offset(s, 31);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 3);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(state_of(s, rd[i]), OUTBOX_QUEUED);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL(state_of(s, rl[i]), OUTBOX_SENDING);
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", dead.id), 0);
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", live.id), 1);
+    /* a live instance is never taken, however long ago it renewed */
+    store_test_clock_offset(s, 30 * 86400);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(sending_of(live.id), 2);
+    store_test_clock_offset(s, 0);
+    /* the dead instance's rows are sent by someone else, once */
+    long long got[3];
+    claim_n(&sweeper, 3, got);
+    CU_ASSERT_EQUAL(got[0], rd[0]);
+
+    /* a live instance's connection breaks: inside the grace its rows wait;
+     * it holds its lease again on a new connection and is alive again */
+    struct store *old = live.s;
+    live.s = testdb_open();
+    store_free(old);
+    wait_lock_gone(live.id);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(store_outbox_hold(live.s, live.id), STORE_OK);
+    store_test_clock_offset(s, 3600);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    store_test_clock_offset(s, 0);
+    CU_ASSERT_EQUAL(sending_of(live.id), 2);
+    /* while a session holds the lock, another one cannot take it */
+    struct store *twin = testdb_open();
+    CU_ASSERT_EQUAL(store_outbox_hold(twin, live.id), STORE_CONFLICT);
+    CU_ASSERT_EQUAL(store_outbox_hold(live.s, live.id), STORE_OK);   /* renewing is idempotent */
+    store_free(twin);
+
+    /* a clean stop (release) leaves its rows to the next sweep at once */
+    struct sender stopped = sender_open();
+    enqueue(s, NULL, "+8613700000002", "left behind");
+    long long rs[1];
+    claim_n(&stopped, 1, rs);
+    CU_ASSERT_EQUAL(store_outbox_release(stopped.s, stopped.id), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(state_of(s, rs[0]), OUTBOX_QUEUED);
+    store_free(stopped.s);
+    /* rows claimed before instances were recorded (claimed_by NULL) count as orphans */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "WITH u AS (UPDATE outbox SET state = 1, claimed_by = NULL WHERE id = %lld RETURNING 1)"
+             " SELECT count(*) FROM u", rs[0]);
+    CU_ASSERT_EQUAL(testdb_scalar(sql), 1);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(state_of(s, rs[0]), OUTBOX_QUEUED);
+    drain(s);
+    store_free(live.s);
+    store_free(s);
+}
+
+static void test_cleanup(void)
+{
+    CU_ASSERT_EQUAL(store_outbox_release(main_sender.s, main_sender.id), STORE_OK);
+    store_free(main_sender.s);
+    main_sender.s = NULL;
+}
+
 static const struct test_entry tests[] = {
     { "outbox states, retry, requeue", test_outbox_states },
     { "claim by two connections never hands a row twice", test_claim_two_connections },
     { "LISTEN/NOTIFY after commit", test_listen_notify },
     { "sessions: hash only, idle and absolute expiry, delete", test_sessions },
     { "phone binding by texted code", test_phone_codes },
+    { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
+    { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "release the suite's instance", test_cleanup },
 };
 
 int main(void)
