@@ -16,14 +16,8 @@ VAR=$(mktemp -d /tmp/sv-e2e.XXXXXX)
 ok=0
 echobox_pid=
 
-# shellcheck source=scripts/svc/bearerbox.sh
-source "$ROOT/scripts/svc/smscsim.sh"
-source "$ROOT/scripts/svc/bearerbox.sh"
-SV_SMSC_PORT=$(sv_free_port)
-SV_SMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT")
-SV_BB_ADMIN_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
-SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
-export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
+source "$ROOT/tests/e2e/lib.sh"
+e2e_ports
 
 cleanup() {
     if [[ -n $echobox_pid ]] && kill -0 "$echobox_pid" 2>/dev/null; then
@@ -35,36 +29,23 @@ cleanup() {
     if ((ok)); then
         rm -rf "$VAR"
     else
-        for f in "$VAR"/log/smscsim.log "$VAR"/log/echobox.log "$VAR"/log/bearerbox.log; do
-            echo "===== $f (last 60 lines)"
-            tail -n 60 "$f" 2>/dev/null || true
-        done
+        e2e_logs "$VAR"/log/smscsim.log "$VAR"/log/echobox.log "$VAR"/log/bearerbox.log
         echo "e2e: FAILED; state kept in $VAR"
     fi
 }
 trap cleanup EXIT
 
-fail() {
-    echo "e2e: FAIL: $*" >&2
-    exit 1
-}
+fail() { e2e_fail "$@"; }
 
-ctl() { # one control-port request, one answer line
-    local ans
-    exec 5<>"/dev/tcp/127.0.0.1/$SV_SMSC_CTL_PORT"
-    printf '%s\n' "$*" >&5
-    IFS= read -r -t 10 ans <&5 || true
-    exec 5>&-
-    echo "$ans"
-}
+ctl() { e2e_ctl "$@"; }
 
 stat_of() { # stat_of <key>: a counter from smscsim STATS
     ctl STATS | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+hex_of() { e2e_hex "$1"; }
 
-phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to 10659 "$@"; }
+phone() { SV_SHORTCODE=10659 e2e_phone "$@"; }
 
 check_echo() { # check_echo <name> <text>
     local got want

@@ -22,15 +22,8 @@ VAR=$(mktemp -d /tmp/sv-vb-e2e.XXXXXX)
 ok=0
 loop_pids=()
 
-source "$ROOT/scripts/svc/smscsim.sh"    # (and scripts/lib.sh: sv_free_port)
-source "$ROOT/scripts/svc/bearerbox.sh"
-source "$ROOT/scripts/svc/vaultbox.sh"
-SV_SMSC_PORT=$(sv_free_port)
-SV_SMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT")
-SV_BB_ADMIN_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
-SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
-export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
-export SV_SHORTCODE=10659
+source "$ROOT/tests/e2e/lib.sh"
+e2e_ports
 
 # A database of our own in the test cluster.
 DB=sv_vb_e2e_$$
@@ -54,35 +47,20 @@ cleanup() {
     if ((ok)); then
         rm -rf "$VAR"
     else
-        for f in "$VAR"/log/vaultbox.log "$VAR"/log/smscsim.log "$VAR"/log/bearerbox.log; do
-            echo "===== $f (last 80 lines)"
-            tail -n 80 "$f" 2>/dev/null || true
-        done
+        e2e_logs "$VAR"/log/vaultbox.log "$VAR"/log/smscsim.log "$VAR"/log/bearerbox.log
         echo "e2e: FAILED; state kept in $VAR"
     fi
 }
 trap cleanup EXIT
 
-fail() {
-    echo "e2e: FAIL: $*" >&2
-    exit 1
-}
+fail() { e2e_fail "$@"; }
 
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
-phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" "$@"; }
+hex_of() { e2e_hex "$1"; }
+phone() { e2e_phone "$@"; }
 
 # wait_mt <msisdn>: the next MT to msisdn as text (smscsim control WAIT)
-wait_mt() {
-    local ans f
-    exec 5<>"/dev/tcp/127.0.0.1/$SV_SMSC_CTL_PORT"
-    printf 'WAIT %s 60000\n' "$1" >&5
-    IFS= read -r -t 70 ans <&5 || true
-    exec 5>&-
-    read -r -a f <<<"$ans"
-    [[ ${f[3]:-} == TEXT ]] || return 1
-    printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
-}
+wait_mt() { e2e_wait_mt "$1" 60000; }
 
 # expect <msisdn> <text> <pattern>: the reply contains pattern (grep -F)
 expect() {

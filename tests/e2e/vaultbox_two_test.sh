@@ -26,15 +26,8 @@ ok=0
 loop_pids=()
 PHONES=40 SAVES=20
 
-source "$ROOT/scripts/svc/smscsim.sh"    # (and scripts/lib.sh: sv_free_port, sv_test_db)
-source "$ROOT/scripts/svc/bearerbox.sh"
-source "$ROOT/scripts/svc/vaultbox.sh"
-SV_SMSC_PORT=$(sv_free_port)
-SV_SMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT")
-SV_BB_ADMIN_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT")
-SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
-export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
-export SV_SHORTCODE=10659
+source "$ROOT/tests/e2e/lib.sh"
+e2e_ports
 
 DB=sv_vb2_e2e_$$
 export SMSVAULT_PGURI
@@ -58,36 +51,21 @@ cleanup() {
     if ((ok)); then
         rm -rf "$VAR"
     else
-        for f in "$VA"/log/vaultbox.log "$VB"/log/vaultbox.log "$VAR"/log/smscsim.log "$VAR"/log/bearerbox.log; do
-            echo "===== $f (last 60 lines without debug)"
-            grep -v ' DEBUG: ' "$f" 2>/dev/null | tail -n 60 || true
-        done
+        e2e_logs "$VA"/log/vaultbox.log "$VB"/log/vaultbox.log "$VAR"/log/smscsim.log "$VAR"/log/bearerbox.log
         echo "e2e: FAILED; state kept in $VAR"
     fi
 }
 trap cleanup EXIT
 
-fail() {
-    echo "e2e: FAIL: $*" >&2
-    exit 1
-}
+fail() { e2e_fail "$@"; }
 
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" "$@"; }
+phone() { e2e_phone "$@"; }
 # the instance id the vaultbox of <vardir> logged last (its current process)
 instance_of() { sed -n 's/.*vaultbox: started .*instance=\([0-9a-f-]*\).*/\1/p' "$1/log/vaultbox.log" | tail -n 1; }
 
 # wait_mt <msisdn> <timeout_ms>: the next MT to msisdn as text (smscsim control WAIT)
-wait_mt() {
-    local ans f
-    exec 5<>"/dev/tcp/127.0.0.1/$SV_SMSC_CTL_PORT"
-    printf 'WAIT %s %s\n' "$1" "$2" >&5
-    IFS= read -r -t $(($2 / 1000 + 10)) ans <&5 || true
-    exec 5>&-
-    read -r -a f <<<"$ans"
-    [[ ${f[3]:-} == TEXT ]] || return 1
-    printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
-}
+wait_mt() { e2e_wait_mt "$@"; }
 
 # dead <pid>: the process is gone (not even a zombie)
 dead() { ! ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
