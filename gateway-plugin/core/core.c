@@ -585,8 +585,20 @@ static char *build_page(struct ctx *x, const struct lines *l, const char *traile
             break;
         }
         if (!fits) {
-            /* a single line longer than the page: cut it */
+            /* a single line longer than the page: cut it, leaving room for
+             * the trailer when one follows (the page must stay within
+             * list_segments) */
             size_t room = core_text_fit(cand, clen, segs);
+            while (room > 0 && !last) {
+                char *t = xmemdup0(cand, room);
+                size_t tl = room;
+                append(&t, &tl, trailer);
+                bool ok = core_text_fits(t, tl, segs);
+                free(t);
+                if (ok)
+                    break;
+                room = utf8_truncate(cand, clen, room - 1);
+            }
             cand[room] = '\0';
             clen = room;
         }

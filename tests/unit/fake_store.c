@@ -191,6 +191,8 @@ enum store_result store_user_create(struct store *s, const char *username, const
         return STORE_INVALID;
     if (user_by_name(s, username))
         return STORE_CONFLICT;
+    if (s->nusers == sizeof s->users / sizeof s->users[0])
+        return STORE_NO_SPACE;   /* the fake's server is full */
     struct f_user *u = &s->users[s->nusers++];
     memset(u, 0, sizeof *u);
     snprintf(u->id, sizeof u->id, "00000000-0000-4000-8000-%012d", ++s->next_user);
@@ -282,6 +284,8 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
             return STORE_OK;
         }
     }
+    if (s->nphones == sizeof s->phones / sizeof s->phones[0] || strlen(msisdn) >= 32)
+        return STORE_INVALID;
     snprintf(s->phones[s->nphones].msisdn, 32, "%s", msisdn);
     memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
     return STORE_OK;
@@ -611,6 +615,26 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     *deleted_out = d;
     *freed_bytes_out = f;
     return STORE_OK;
+}
+
+bool fake_store_consistent(struct store *s)
+{
+    for (size_t u = 0; u < s->nusers; u++) {
+        long long sum = 0;
+        for (size_t i = 0; i < s->nitems; i++) {
+            struct f_item *it = &s->items[i];
+            if (strcmp(it->user, s->users[u].id) != 0)
+                continue;
+            sum += it->size;
+            if (it->kind == STORE_SMS && (it->b_len == 0 || !utf8_valid(it->b, it->b_len)))
+                return false;
+            if (it->kind == STORE_CONTACT && (!utf8_valid(it->a, strlen(it->a)) || !utf8_valid(it->c, it->c_len)))
+                return false;
+        }
+        if (sum != s->users[u].used || s->users[u].used > s->users[u].allocated)
+            return false;
+    }
+    return true;
 }
 
 enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out)
