@@ -1093,9 +1093,12 @@ static enum core_result cmd_lang(struct ctx *x)
 
 /* ---- dispatch ---- */
 
+/* True when the sender is no phone number we could answer: empty, letters,
+ * or longer than the store keeps (STORE_PEER_MAX) — every store call for
+ * it would be refused, and the MO retried until given up. */
 static bool alphanumeric(const char *msisdn)
 {
-    if (msisdn == NULL || msisdn[0] == '\0')
+    if (msisdn == NULL || msisdn[0] == '\0' || strlen(msisdn) > STORE_PEER_MAX)
         return true;
     for (const char *p = msisdn + (msisdn[0] == '+'); *p; p++)
         if (!isdigit((unsigned char)*p))

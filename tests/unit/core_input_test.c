@@ -283,6 +283,20 @@ static void test_big_save(void)
     CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice pass1234"), "alice"));
 }
 
+/* A sender longer than the store keeps is no phone we can answer: ignored,
+ * not an error retried until bearerbox gives up. */
+static void test_long_sender(void)
+{
+    setup();
+    char *sender = repeat("1", STORE_PEER_MAX + 1);
+    CU_ASSERT_EQUAL(mo(sender, "REG longphone pass1234"), CORE_IGNORED);
+    CU_ASSERT_EQUAL(mo(sender, "HELP"), CORE_IGNORED);
+    sender[STORE_PEER_MAX] = '\0';
+    CU_ASSERT_TRUE(has(say1(sender, "REG longphone pass1234"), "Welcome"));
+    CU_ASSERT_TRUE(has(say1(sender, "SAVE x"), "Saved"));
+    free(sender);
+}
+
 static void test_passwords_and_names(void)
 {
     setup();
@@ -589,6 +603,7 @@ int main(void)
     CU_add_test(s, "zero-width, RTL, control characters, NUL", test_odd_characters);
     CU_add_test(s, "64 KiB SAVE, unknown text and password", test_big_save);
     CU_add_test(s, "passwords with spaces, long names", test_passwords_and_names);
+    CU_add_test(s, "a sender longer than the store keeps", test_long_sender);
     CU_add_test(s, "vCards: 1,000 TELs, not UTF-8, malformed", test_vcards);
     CU_add_test(s, "list lines longer than a page", test_list_long_lines_within_segments);
     CU_add_test(s, "MO decoding: UCS-2, surrogates, 8-bit, UDH", test_mo_decoding);

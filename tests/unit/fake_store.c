@@ -34,7 +34,7 @@ struct f_item {
 };
 
 struct f_phone {
-    char msisdn[32];
+    char msisdn[STORE_PEER_MAX + 1];
     char user[STORE_ID_LEN];
 };
 
@@ -158,6 +158,9 @@ size_t fake_store_count(struct store *s, const char *user_id, enum store_kind ki
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     FAIL_POINT(s, "store_outbox_enqueue");
+    if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > STORE_PEER_MAX || in->text_len == 0 ||
+        in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
+        return STORE_INVALID;   /* the real store's checks (store/outbox.c) */
     s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
     s->out[s->nout].msisdn = xstrdup(in->msisdn);
     s->out[s->nout].text = xmemdup0(in->text, in->text_len);
@@ -278,15 +281,17 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
     FAIL_POINT(s, "store_phone_bind");
+    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+        return STORE_INVALID;
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
             memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
             return STORE_OK;
         }
     }
-    if (s->nphones == sizeof s->phones / sizeof s->phones[0] || strlen(msisdn) >= 32)
-        return STORE_INVALID;
-    snprintf(s->phones[s->nphones].msisdn, 32, "%s", msisdn);
+    if (s->nphones == sizeof s->phones / sizeof s->phones[0])
+        return STORE_ERR;
+    snprintf(s->phones[s->nphones].msisdn, sizeof s->phones[0].msisdn, "%s", msisdn);
     memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
     return STORE_OK;
 }
@@ -294,6 +299,8 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
     FAIL_POINT(s, "store_phone_lookup");
+    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+        return STORE_INVALID;
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
             memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
