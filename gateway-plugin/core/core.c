@@ -444,6 +444,7 @@ struct lines {
     long long *n;
     size_t count;
     bool more;        /* the store has further items past these */
+    bool invalid;     /* the store refused the search (too many words, too long) */
 };
 
 static void lines_add(struct lines *l, long long n, char *text)
@@ -499,6 +500,17 @@ static void day(time_t t, char buf[8])
 
 #define PREVIEW_CHARS 20
 
+/* A list call's failure: a refused search is the user's to fix, not an error. */
+static enum core_result list_failed(struct ctx *x, const char *op, enum store_result r,
+                                    const char *search, struct lines *out)
+{
+    if (r == STORE_INVALID && search) {
+        out->invalid = true;
+        return CORE_OK;
+    }
+    return from_store(x, op, r);
+}
+
 static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const char *search,
                                     long long before_n, int limit, struct lines *out)
 {
@@ -509,7 +521,7 @@ static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const c
     if (kind == STORE_SMS) {
         struct store_sms_list l = { 0 };
         if ((r = store_sms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return from_store(x, "sms_list", r);
+            return list_failed(x, "sms_list", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
             struct store_sms *m = &l.items[i];
             char *pv = preview(m->body, m->body_len, PREVIEW_CHARS);
@@ -522,7 +534,7 @@ static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const c
     } else if (kind == STORE_MMS) {
         struct store_mms_list l = { 0 };
         if ((r = store_mms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return from_store(x, "mms_list", r);
+            return list_failed(x, "mms_list", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
             struct store_mms *m = &l.items[i];
             const char *t = m->subject[0] ? m->subject : m->text;
@@ -536,7 +548,7 @@ static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const c
     } else {
         struct store_contact_list l = { 0 };
         if ((r = store_contact_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return from_store(x, "contact_list", r);
+            return list_failed(x, "contact_list", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
             struct store_contact *c = &l.items[i];
             char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
@@ -701,10 +713,12 @@ static enum core_result cmd_find(struct ctx *x)
     enum core_result cr = CORE_OK;
     static const enum store_kind kinds[] = { STORE_SMS, STORE_MMS, STORE_CONTACT };
 
-    for (size_t k = 0; k < 3 && cr == CORE_OK; k++)
+    for (size_t k = 0; k < 3 && cr == CORE_OK && !l.invalid; k++)
         cr = fetch_lines(x, kinds[k], words, 0, limit, &l);
     if (cr == CORE_OK) {
-        if (l.count == 0) {
+        if (l.invalid) {
+            cr = say(x, T_FIND_INVALID);
+        } else if (l.count == 0) {
             cr = say(x, T_FIND_NONE);
         } else {
             char *trailer = core_text_full(T_FIND_MORE, x->lang);

@@ -41,6 +41,7 @@ enum core_text_id {
     T_DEL_NONE,
     T_FIND_NONE,
     T_FIND_MORE,       /* more matches than one reply shows */
+    T_FIND_INVALID,    /* the search has too many words or is too long */
     T_SPACE,           /* %s used, %s allocated, %lld sms, %lld mms, %lld contacts */
     T_CONTACT_OK,      /* %lld n, %s name */
     T_CONTACT_INVALID,

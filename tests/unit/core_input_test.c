@@ -368,6 +368,27 @@ static void test_vcards(void)
     CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), 1);
 }
 
+/* FIND with more words or bytes than the store searches for: a clear reply,
+ * not a store error retried until vaultbox gives up. */
+static void test_find_too_much(void)
+{
+    setup();
+    reg(PHONE1, "alice");
+    say1(PHONE1, "SAVE a b c d e f g h i");
+    CU_ASSERT_TRUE(has(say1(PHONE1, "FIND a b c d e f g h"), "a b c"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "FIND a b c d e f g h i"), "at most 8 words"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "查找 a b c d e f g h i"), "最多8个词"));
+    char *big = repeat("x", STORE_TEXT_FIELD_MAX + 1);
+    char *t = cat("FIND ", big);
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "at most 8 words"));
+    free(t);
+    big[STORE_TEXT_FIELD_MAX] = '\0';
+    t = cat("FIND ", big);
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "No match"));
+    free(t);
+    free(big);
+}
+
 /* A list line longer than a page is cut, and the "more" trailer still fits. */
 static void test_list_long_lines_within_segments(void)
 {
@@ -606,6 +627,7 @@ int main(void)
     CU_add_test(s, "a sender longer than the store keeps", test_long_sender);
     CU_add_test(s, "vCards: 1,000 TELs, not UTF-8, malformed", test_vcards);
     CU_add_test(s, "list lines longer than a page", test_list_long_lines_within_segments);
+    CU_add_test(s, "FIND with too many words or bytes", test_find_too_much);
     CU_add_test(s, "MO decoding: UCS-2, surrogates, 8-bit, UDH", test_mo_decoding);
     CU_add_test(s, "random texts", test_random_texts);
     CU_basic_set_mode(CU_BRM_VERBOSE);

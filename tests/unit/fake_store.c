@@ -412,6 +412,21 @@ static bool matches(const char *search, const char *f1, const char *f2, const ch
     return ok;
 }
 
+/* The real store's rule for a search (store.h struct store_page). */
+static bool search_ok(const char *search)
+{
+    if (search == NULL)
+        return true;
+    size_t len = strlen(search);
+    if (len > STORE_TEXT_FIELD_MAX || !utf8_valid(search, len))
+        return false;
+    int words = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n", search[i]) && (i == 0 || strchr(" \t\r\n", search[i - 1])))
+            words++;
+    return words <= STORE_SEARCH_WORDS_MAX;
+}
+
 /* Indexes of the user's items of kind, newest first, after paging. */
 static size_t page_items(struct store *s, const char *user_id, enum store_kind kind,
                          const struct store_page *pg, size_t *idx, bool *more)
@@ -439,6 +454,8 @@ enum store_result store_sms_list(struct store *s, const char *user_id, const str
                                  struct store_sms_list *out)
 {
     FAIL_POINT(s, "store_sms_list");
+    if (!search_ok(page->search))
+        return STORE_INVALID;
     size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
     bool more;
     size_t n = page_items(s, user_id, STORE_SMS, page, idx, &more);
@@ -503,6 +520,8 @@ enum store_result store_mms_list(struct store *s, const char *user_id, const str
                                  struct store_mms_list *out)
 {
     FAIL_POINT(s, "store_mms_list");
+    if (!search_ok(page->search))
+        return STORE_INVALID;
     size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
     bool more;
     size_t n = page_items(s, user_id, STORE_MMS, page, idx, &more);
@@ -583,6 +602,8 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
     FAIL_POINT(s, "store_contact_list");
+    if (!search_ok(page->search))
+        return STORE_INVALID;
     size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
     bool more;
     size_t n = page_items(s, user_id, STORE_CONTACT, page, idx, &more);
