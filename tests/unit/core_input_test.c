@@ -273,6 +273,24 @@ static void test_big_save(void)
     CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), 1);
     free(t);
     free(body);
+    /* with the "#n " header, a body of 2-byte GSM characters at the limit still goes out:
+     * no MT may be longer than the outbox takes (STORE_SMS_BODY_MAX bytes) */
+    setup();
+    cfg.get_header = true;
+    core_free(C);
+    C = core_new(&cfg);
+    reg(PHONE1, "alice");
+    body = repeat("\xC3\xA9", STORE_SMS_BODY_MAX / 2);   /* é: one septet, two bytes */
+    t = cat("SAVE ", body);
+    CU_ASSERT_TRUE(has(say1(PHONE1, t), "Saved as 1"));
+    free(t);
+    CU_ASSERT_EQUAL(mo(PHONE1, "GET 1"), CORE_OK);
+    CU_ASSERT_TRUE(R.count >= 2);
+    total = 0;
+    for (size_t i = 0; i < R.count; i++)
+        total += strlen(R.texts[i]);
+    CU_ASSERT_EQUAL(total, STORE_SMS_BODY_MAX + 3);
+    free(body);
     /* a 64 KiB unknown text and a 64 KiB password */
     body = repeat("\xE5\xAD\x97", 22000);
     CU_ASSERT_TRUE(has(say1(PHONE1, body), "Unknown"));
