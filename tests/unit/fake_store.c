@@ -300,7 +300,7 @@ enum store_result store_phone_lookup(struct store *s, const char *msisdn, char u
 {
     FAIL_POINT(s, "store_phone_lookup");
     if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
-        return STORE_INVALID;
+        return STORE_NOT_FOUND;   /* as store/phones.c */
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
             memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
