@@ -682,7 +682,7 @@ static enum core_result cmd_list(struct ctx *x)
         }
         if (l.count == 0) {
             lines_cleanup(&l);
-            return say(x, T_LIST_EMPTY);
+            return p == 1 ? say(x, T_LIST_EMPTY) : say(x, T_LIST_NO_PAGE, page, p - 1);
         }
         char next[48], *trailer;
         snprintf(next, sizeof next, "%s%s %lld", x->lang == CORE_ZH ? "列表" : "LIST",
@@ -700,7 +700,7 @@ static enum core_result cmd_list(struct ctx *x)
         before = l.n[used - 1];
         lines_cleanup(&l);
         if (!more)
-            return say(x, T_LIST_EMPTY);
+            return say(x, T_LIST_NO_PAGE, page, p);
     }
 }
 

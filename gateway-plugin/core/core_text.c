@@ -51,6 +51,7 @@ static const struct {
     { T_SAVE_NO_SPACE, "Not saved: no space left. DEL some items first.", "未保存:空间不足,请先删除一些。" },
     { T_SAVE_INVALID, "Not saved: the text is empty or too long.", "未保存:内容为空或太长。" },
     { T_LIST_EMPTY, "Nothing stored yet.", "还没有存储内容。" },
+    { T_LIST_NO_PAGE, "There is no page %lld; the last is %lld.", "没有第 %lld 页,最后一页是 %lld。" },
     { T_LIST_MORE, "More: %s", "更多:%s" },
     { T_NOT_FOUND, "Not found: %s", "未找到:%s" },
     { T_TOO_MANY, "Too many at once: at most %d.", "一次太多:最多 %d 条。" },
