@@ -63,7 +63,7 @@ static const struct {
     { T_DEL_NONE, "Nothing deleted: no such numbers.", "未删除:没有这些编号。" },
     { T_FIND_NONE, "No match.", "没有找到。" },
     { T_FIND_MORE, "More: add words to narrow it.", "更多:请加词缩小范围。" },
-    { T_FIND_INVALID, "Search for at most 8 words, 256 letters.", "查找最多8个词、256个字节。" },
+    { T_FIND_INVALID, "Search for at most 8 words (256 bytes).", "查找最多8个词、256个字节。" },
     { T_SPACE, "Used %s of %s. SMS %lld, MMS %lld, contacts %lld.",
       "已用 %s / %s。短信 %lld,彩信 %lld,联系人 %lld。" },
     { T_CONTACT_OK, "Contact saved as C%lld: %s", "联系人已保存为 C%lld:%s" },
