@@ -7,8 +7,12 @@
  * and libsmpp34 (not thread-safe: global errno) is only ever called from this
  * thread. PDU headers are read here, not by libsmpp34, so that unknown
  * commands get generic_nack and bad binds get a bind_*_resp error. It is not
- * a store-and-forward SMSC: nothing survives a restart, receipts are always
- * DELIVRD, and MT is "delivered" the moment the last part arrives.
+ * a store-and-forward SMSC: nothing survives a restart, and MT is "delivered"
+ * the moment the last part arrives. Receipts say DELIVRD unless a
+ * receipt_outcomes rule for the destination prefix says otherwise (outcome.h);
+ * an MT whose outcome is not DELIVRD never reaches the handset. Concatenated
+ * MT is re-assembled by reassembly.c; what is still incomplete after
+ * reassembly_timeout_ms is dropped and counted (mt_expired).
  *
  * Control protocol (one line per request, one line per answer):
  *   PING                              -> PONG
@@ -18,8 +22,14 @@
  *                                      | MT <src> <dst> BIN <dc> <hex udh|-> <hex data>
  *                                      | TIMEOUT
  *   STATS                             -> STATS key=value ...
- *   FAULT throttle=0.1 delay_ms=N drop=1 receipts=on|off
- *                                     -> OK
+ *   FAULT throttle=0.1 delay_ms=N drop=1 receipts=on|off outcomes=<rules>
+ *                                     -> OK     (outcomes: as receipt_outcomes,
+ *                                                comma-separated; "-" clears)
+ *
+ * A deliver_sm (MO or receipt) the ESME does not answer within
+ * resp_timeout_ms, or answers with a temporary error (0x64 RX_T_APPN, 0x58,
+ * 0x14, 0x08), is sent again after retry_delay_ms, for ever: STATS counts
+ * resp_timeouts, temp_errors and retries.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
@@ -47,6 +57,8 @@
 #include "alloc.h"
 #include "config.h"
 #include "log.h"
+#include "outcome.h"
+#include "reassembly.h"
 #include "simcodec.h"
 
 /* ---- settings ---------------------------------------------------------- */
@@ -58,6 +70,8 @@ struct settings {
     long long resp_timeout_ms;  /* deliver_sm_resp wait before a retry */
     long long retry_delay_ms;   /* pause before re-sending after a temporary error */
     long long receipt_delay_ms;
+    long long reassembly_timeout_ms; /* incomplete concatenated MT is dropped after this */
+    char *receipt_outcomes;     /* prefix=STAT rules (outcome.h) */
     bool quickack;              /* TCP_QUICKACK after each read (see LATENCY.md) */
     char *log_level;
 };
@@ -72,6 +86,8 @@ static const struct config_key sim_keys[] = {
     { "smscsim", "resp_timeout_ms", CONFIG_INT, "5000", 10, 600000, OFF(resp_timeout_ms), "deliver_sm_resp timeout" },
     { "smscsim", "retry_delay_ms", CONFIG_INT, "1000", 0, 600000, OFF(retry_delay_ms), "delay before re-sending a deliver_sm" },
     { "smscsim", "receipt_delay_ms", CONFIG_INT, "0", 0, 600000, OFF(receipt_delay_ms), "delay of delivery receipts" },
+    { "smscsim", "reassembly_timeout_ms", CONFIG_INT, "300000", 10, 86400000, OFF(reassembly_timeout_ms), "drop a concatenated MT whose parts are incomplete after this" },
+    { "smscsim", "receipt_outcomes", CONFIG_STRING, "", 0, 0, OFF(receipt_outcomes), "receipt stat by destination prefix, e.g. 4479=UNDELIV,555=EXPIRED (or smppsim)" },
     { "smscsim", "quickack", CONFIG_BOOL, "yes", 0, 0, OFF(quickack), "ACK every SMPP read at once (TCP_QUICKACK)" },
     { "smscsim", "log_level", CONFIG_STRING, "info", 0, 0, OFF(log_level), "debug|info|warn|error" },
 };
@@ -152,9 +168,13 @@ static struct {
     bool receipts;         /* send delivery receipts */
 } fault = { 0.0, 0, true };
 
+static struct outcome_rules *outcomes; /* NULL: every receipt DELIVRD */
+static struct reassembly *reasm;
+
 static struct {
-    unsigned long long binds, bind_fail, submits, throttled, mt_done, mo_accepted, mo_parts_acked,
-        mo_retries, mo_rejected, receipts_sent, receipts_acked, drops;
+    unsigned long long binds, bind_fail, submits, throttled, mt_done, mt_expired, mt_undelivered,
+        mo_accepted, mo_parts_acked, mo_retries, mo_rejected, resp_timeouts, temp_errors,
+        receipts_sent, receipts_acked, receipts_failed, drops;
 } stats;
 
 /* ---- timers: one binary heap -------------------------------------------- */
@@ -449,10 +469,11 @@ static unsigned char *pack_pdu(void *pdu, size_t *len)
     return out;
 }
 
-/* Queue a deliver_sm: MO part or receipt (consumes nothing; copies). */
+/* Pack a deliver_sm: MO part or receipt (copies its arguments); a receipt
+ * (receipted_id set) carries receipted_message_id and message_state TLVs. */
 static struct dlv *make_deliver(const char *src, const char *dst, unsigned char esm_class,
                                 unsigned char dc, const unsigned char *sm, size_t smlen,
-                                const char *receipted_id, bool receipt)
+                                const char *receipted_id, unsigned char message_state, bool receipt)
 {
     deliver_sm_t d;
     tlv_t tlv;
@@ -483,7 +504,7 @@ static struct dlv *make_deliver(const char *src, const char *dst, unsigned char 
         memset(&tlv, 0, sizeof tlv);
         tlv.tag = TLVID_message_state;
         tlv.length = 1;
-        tlv.value.val08 = 2; /* DELIVERED */
+        tlv.value.val08 = message_state;
         build_tlv(&d.tlv, &tlv);
     }
     bytes = pack_pdu(&d, &len);
@@ -544,22 +565,7 @@ static void pump(void)
     }
 }
 
-/* ---- MT reassembly ------------------------------------------------------- */
-
-struct concat {
-    char *key;
-    int total, have;
-    unsigned dc;
-    unsigned char *udh;       /* first part's UDH (for binary output) */
-    size_t udhlen;
-    unsigned char *data[256];
-    size_t len[256];
-    char src[24], dst[24];
-    struct concat *next;
-};
-
-#define CONCAT_BUCKETS 4096
-static struct concat *concats[CONCAT_BUCKETS];
+/* ---- MT to the handset ---------------------------------------------------- */
 
 /* Decode finished user data and hand it to the handset. */
 static void mt_complete(const char *src, const char *dst, unsigned dc, const unsigned char *udh,
@@ -596,73 +602,40 @@ out:
     free(line);
 }
 
-static void mt_part(const char *src, const char *dst, unsigned dc, const unsigned char *udh,
-                    size_t udhlen, unsigned ref, int total, int seq,
-                    const unsigned char *data, size_t len)
+static void mt_part(const struct reassembly_part *part)
 {
-    char key[96];
-    struct concat **pp, *k;
-    int i;
+    struct reassembly_msg m;
 
-    if (total <= 1 || seq < 1 || seq > total) {
-        mt_complete(src, dst, dc, udh, udhlen, data, len);
+    if (reassembly_add(reasm, now_ms(), part, &m) != REASSEMBLY_COMPLETE)
         return;
-    }
-    snprintf(key, sizeof key, "%s|%s|%u|%d", src, dst, ref, total);
-    pp = &concats[strhash(key) % CONCAT_BUCKETS];
-    for (k = *pp; k; k = k->next)
-        if (strcmp(k->key, key) == 0)
-            break;
-    if (!k) {
-        k = xcalloc(1, sizeof *k);
-        k->key = xstrdup(key);
-        k->total = total;
-        snprintf(k->src, sizeof k->src, "%s", src);
-        snprintf(k->dst, sizeof k->dst, "%s", dst);
-        k->next = *pp;
-        *pp = k;
-    }
-    if (k->data[seq]) {
-        log_warn("smscsim: mt duplicate part src=%s dst=%s ref=%u seq=%d", src, dst, ref, seq);
-        return;
-    }
-    k->data[seq] = xmalloc(len ? len : 1);
-    memcpy(k->data[seq], data, len);
-    k->len[seq] = len;
-    if (seq == 1) {
-        k->dc = dc;
-        k->udh = xmalloc(udhlen ? udhlen : 1);
-        memcpy(k->udh, udh, udhlen);
-        k->udhlen = udhlen;
-    }
-    if (++k->have < k->total)
-        return;
-    /* all parts: join, decode once (a surrogate pair or escape may straddle parts) */
-    size_t total_len = 0, o = 0;
-    for (i = 1; i <= total; i++)
-        total_len += k->len[i];
-    unsigned char *joined = xmalloc(total_len + 1);
-    for (i = 1; i <= total; i++) {
-        memcpy(joined + o, k->data[i], k->len[i]);
-        o += k->len[i];
-    }
-    mt_complete(k->src, k->dst, k->dc, k->udh, k->udhlen, joined, total_len);
-    free(joined);
-    for (pp = &concats[strhash(key) % CONCAT_BUCKETS]; *pp != k; pp = &(*pp)->next)
-        ;
-    *pp = k->next;
-    for (i = 1; i <= total; i++)
-        free(k->data[i]);
-    free(k->udh);
-    free(k->key);
-    free(k);
+    mt_complete(m.src, m.dst, m.dc, m.udh, m.udhlen, m.data, m.len);
+    reassembly_msg_cleanup(&m);
 }
 
 /* ---- SMPP: PDUs in ------------------------------------------------------- */
 
+/* The interface_version octet of a bind (after three C-octet strings), or -1
+ * if the body is too short to hold it. Read by hand: libsmpp34 refuses to
+ * unpack anything but 0x34, which would make a version mismatch look like a
+ * malformed PDU. */
+static int bind_interface_version(const unsigned char *pdu, size_t len)
+{
+    size_t o = 16;
+    int i;
+    for (i = 0; i < 3; i++) {
+        const unsigned char *nul = o < len ? memchr(pdu + o, 0, len - o) : NULL;
+        if (!nul)
+            return -1;
+        o = (size_t)(nul - pdu) + 1;
+    }
+    return o < len ? pdu[o] : -1;
+}
+
 static void handle_bind(struct conn *c, uint32_t cmd, const unsigned char *pdu, size_t len,
                         uint32_t seq)
 {
+    int version = bind_interface_version(pdu, len);
+
     bind_transceiver_t req; /* bind_transmitter_t / bind_receiver_t have the same layout */
     bind_transceiver_resp_t resp;
     uint32_t status = ESME_ROK;
@@ -670,7 +643,11 @@ static void handle_bind(struct conn *c, uint32_t cmd, const unsigned char *pdu, 
     size_t n = 0;
 
     memset(&req, 0, sizeof req);
-    if (smpp34_unpack(cmd, &req, pdu, (int)len) != 0) {
+    if (version >= 0 && version != 0x34) {
+        /* SMPP 3.4 has no code of its own for this: "Bind Failed" */
+        log_warn("smscsim: bind unsupported fd=%d interface_version=0x%02x", c->fd, version);
+        status = ESME_RBINDFAIL;
+    } else if (smpp34_unpack(cmd, &req, pdu, (int)len) != 0) {
         /* smpp34_strerror dumps every field, the password too: not logged */
         log_warn("smscsim: bind malformed fd=%d", c->fd);
         status = ESME_RBINDFAIL;
@@ -739,8 +716,9 @@ static void handle_submit(struct conn *c, const unsigned char *pdu, size_t len, 
     char msgid[24];
     struct simcodec_udh u;
     tlv_t *t;
-    unsigned ref = 0;
+    unsigned ref = 0, rd;
     int total = 1, part = 1;
+    const struct outcome *oc;
 
     memset(&resp, 0, sizeof resp);
     resp.command_id = SUBMIT_SM_RESP;
@@ -793,22 +771,38 @@ static void handle_submit(struct conn *c, const unsigned char *pdu, size_t len, 
             part = ts->value.val08;
         }
     }
-    mt_part((char *)req->source_addr, (char *)req->destination_addr, req->data_coding, udh,
-            udhlen, ref, total, part, data, dlen);
+    /* the destination prefix decides the outcome (outcome.h): only a
+     * delivered MT reaches the handset */
+    oc = outcome_for(outcomes, (char *)req->destination_addr);
+    if (oc->delivered) {
+        struct reassembly_part rp = {
+            (char *)req->source_addr, (char *)req->destination_addr, req->data_coding, udh,
+            udhlen, ref, total, part, data, dlen,
+        };
+        mt_part(&rp);
+    } else {
+        stats.mt_undelivered++;
+        log_info("smscsim: mt not delivered msgid=%s stat=%s", msgid, oc->stat);
+    }
 
-    /* delivery receipt: registered_delivery bits 0-1 == 1 (success or failure) */
-    if (fault.receipts && (req->registered_delivery & 0x03) == 1) {
+    /* delivery receipt: registered_delivery bits 0-1 == 1 (success or
+     * failure) or 2 (failure only) */
+    rd = req->registered_delivery & 0x03;
+    if (fault.receipts && (rd == 1 || (rd == 2 && !oc->delivered))) {
         char text[200], *utf8 = NULL;
         size_t ulen = 0, tl;
         time_t now = time(NULL);
         if (simcodec_decode(req->data_coding, data, dlen, &utf8, &ulen) != SIMCODEC_TEXT)
             ulen = 0;
-        tl = simcodec_receipt_text(text, sizeof text, msgid, now, now, "DELIVRD", 0,
+        tl = simcodec_receipt_text(text, sizeof text, msgid, now, now, oc->stat, oc->err,
                                    utf8 ? utf8 : "", ulen);
         free(utf8);
         struct dlv *d = make_deliver((char *)req->destination_addr, (char *)req->source_addr,
-                                     0x04, 0, (unsigned char *)text, tl, msgid, true);
+                                     0x04, 0, (unsigned char *)text, tl, msgid,
+                                     oc->message_state, true);
         if (d) {
+            if (!oc->delivered)
+                stats.receipts_failed++;
             if (cfg.receipt_delay_ms > 0) {
                 struct timer tm = { now_ms() + cfg.receipt_delay_ms, T_REQUEUE, -1, 0, 0, d };
                 heap_push(tm);
@@ -849,7 +843,9 @@ static void handle_deliver_resp(struct conn *c, uint32_t status, uint32_t seq)
     /* Kannel: 0x64 temporary (store full, box queue full), 0x66 reject */
     if (status == ESME_RX_T_APPN || status == ESME_RTHROTTLED || status == ESME_RMSGQFUL ||
         status == ESME_RSYSERR) {
-        log_info("smscsim: deliver_sm temporary error status=0x%02x seq=%u", status, seq);
+        log_info("smscsim: deliver_sm temporary error status=0x%02x seq=%u attempts=%d", status,
+                 seq, d->attempts);
+        stats.temp_errors++;
         dlv_retry(d);
         return;
     }
@@ -927,7 +923,7 @@ static void queue_mo_parts(const char *from, const char *to, struct simcodec_par
     size_t i;
     for (i = 0; i < n; i++) {
         struct dlv *d = make_deliver(from, to, parts[i].esm_class, parts[i].data_coding,
-                                     parts[i].sm, parts[i].sm_len, NULL, false);
+                                     parts[i].sm, parts[i].sm_len, NULL, 0, false);
         if (d)
             ready_push(d);
     }
@@ -1032,7 +1028,17 @@ static void ctl_fault(struct conn *c, char **argv, int argc)
             drop = strcmp(eq, "0") != 0;
         else if (strcmp(argv[i], "receipts") == 0)
             fault.receipts = strcmp(eq, "off") != 0 && strcmp(eq, "0") != 0;
-        else {
+        else if (strcmp(argv[i], "outcomes") == 0) {
+            struct outcome_rules *r = NULL;
+            char err[160];
+            if (outcome_rules_parse(strcmp(eq, "-") == 0 ? "" : eq, &r, err, sizeof err) !=
+                OUTCOME_OK) {
+                ctl_printf(c, "ERR outcomes: %s\n", err);
+                return;
+            }
+            outcome_rules_free(outcomes);
+            outcomes = r;
+        } else {
             ctl_printf(c, "ERR unknown knob %s\n", argv[i]);
             return;
         }
@@ -1050,13 +1056,20 @@ static void ctl_stats(struct conn *c)
     for (fd = 0; fd < max_fd; fd++)
         if (conns[fd] && conns[fd]->kind == K_SMPP && (conns[fd]->bound_rx || conns[fd]->bound_tx))
             bound++;
+    /* mo_retries counts every re-sent deliver_sm, receipts included (the
+     * name predates receipts); resp_timeouts + temp_errors say why */
     ctl_printf(c,
                "STATS bound=%d binds=%llu bind_fail=%llu submits=%llu throttled=%llu mt_done=%llu "
+               "mt_pending=%zu mt_expired=%llu mt_undelivered=%llu "
                "mo_accepted=%llu mo_parts_acked=%llu mo_retries=%llu mo_rejected=%llu "
-               "receipts_sent=%llu receipts_acked=%llu drops=%llu ready=%zu inflight=%zu\n",
+               "resp_timeouts=%llu temp_errors=%llu "
+               "receipts_sent=%llu receipts_acked=%llu receipts_failed=%llu drops=%llu "
+               "ready=%zu inflight=%zu\n",
                bound, stats.binds, stats.bind_fail, stats.submits, stats.throttled, stats.mt_done,
+               reassembly_pending(reasm), stats.mt_expired, stats.mt_undelivered,
                stats.mo_accepted, stats.mo_parts_acked, stats.mo_retries, stats.mo_rejected,
-               stats.receipts_sent, stats.receipts_acked, stats.drops, ready_len, inflight_len);
+               stats.resp_timeouts, stats.temp_errors, stats.receipts_sent, stats.receipts_acked,
+               stats.receipts_failed, stats.drops, ready_len, inflight_len);
 }
 
 static void ctl_line(struct conn *c, char *line)
@@ -1278,6 +1291,7 @@ static void run_timers(void)
                 if (c && c->outstanding > 0)
                     c->outstanding--;
                 log_info("smscsim: deliver_sm_resp timeout seq=%u attempts=%d", t.n, d->attempts);
+                stats.resp_timeouts++;
                 dlv_retry(d);
             }
             break;
@@ -1295,8 +1309,28 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: smscsim [--config FILE] [--port N] [--control-port N] [--system-id S]\n"
-               "               [--password P] [--no-quickack] [--check-config]\n");
+    fprintf(f,
+            "usage: smscsim [--config FILE] [--port N] [--control-port N] [--system-id S]\n"
+            "               [--password P] [--outcomes RULES] [--no-quickack] [--check-config]\n"
+            "\n"
+            "  --outcomes RULES  receipt outcome by destination prefix (overrides the\n"
+            "                    [smscsim] receipt_outcomes key), e.g.\n"
+            "                      4479=UNDELIV,4478=EXPIRED,555=REJECTD\n"
+            "                    longest prefix wins, '+' ignored; stats DELIVRD EXPIRED\n"
+            "                    DELETED UNDELIV ACCEPTD UNKNOWN REJECTD; \"smppsim\" = first\n"
+            "                    digit 1 EXPIRED 2 DELETED 3 UNDELIV 4 ACCEPTD 5 REJECTD.\n"
+            "                    Unmatched destinations are DELIVRD. An MT that is not\n"
+            "                    DELIVRD never reaches the handset; its receipt carries\n"
+            "                    the stat, the message_state TLV and err: 000 for DELIVRD\n"
+            "                    and ACCEPTD, else the message_state (EXPIRED 003 ...).\n"
+            "                    registered_delivery=2 asks for failure receipts only.\n"
+            "                    At run time: control port FAULT outcomes=RULES (- clears).\n"
+            "\n"
+            "  Concatenated MT whose parts are still incomplete after\n"
+            "  reassembly_timeout_ms (default 300000) is dropped: STATS mt_expired.\n"
+            "  An unanswered deliver_sm is re-sent after resp_timeout_ms, one answered\n"
+            "  0x64/0x58/0x14/0x08 after retry_delay_ms: STATS resp_timeouts,\n"
+            "  temp_errors, mo_retries.\n");
 }
 
 int main(int argc, char **argv)
@@ -1307,6 +1341,7 @@ int main(int argc, char **argv)
         { "control-port", required_argument, NULL, 'C' },
         { "system-id", required_argument, NULL, 's' },
         { "password", required_argument, NULL, 'w' },
+        { "outcomes", required_argument, NULL, 'o' },
         { "no-quickack", no_argument, NULL, 'Q' },
         { "check-config", no_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
@@ -1314,20 +1349,22 @@ int main(int argc, char **argv)
     };
     struct config_part part = { sim_keys, sizeof sim_keys / sizeof sim_keys[0], &cfg };
     static const char *const others[] = { "database", "box", "web", "quota", "vaultbox", "vaultweb", "store", NULL };
-    const char *path = NULL, *port = NULL, *cport = NULL, *sysid = NULL, *pass = NULL;
+    const char *path = NULL, *port = NULL, *cport = NULL, *sysid = NULL, *pass = NULL,
+               *ocs = NULL;
     bool check = false, noquick = false;
     char err[512];
     int opt, rc = 1, lfd = -1, cfd = -1;
     enum log_level lvl;
     struct epoll_event evs[256];
 
-    while ((opt = getopt_long(argc, argv, "c:p:C:s:w:Qkh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:p:C:s:w:o:Qkh", opts, NULL)) != -1) {
         switch (opt) {
         case 'c': path = optarg; break;
         case 'p': port = optarg; break;
         case 'C': cport = optarg; break;
         case 's': sysid = optarg; break;
         case 'w': pass = optarg; break;
+        case 'o': ocs = optarg; break;
         case 'Q': noquick = true; break;
         case 'k': check = true; break;
         case 'h': usage(stdout); return 0;
@@ -1352,6 +1389,14 @@ int main(int argc, char **argv)
     }
     if (noquick)
         cfg.quickack = false;
+    if (ocs) {
+        free(cfg.receipt_outcomes);
+        cfg.receipt_outcomes = xstrdup(ocs);
+    }
+    if (outcome_rules_parse(cfg.receipt_outcomes, &outcomes, err, sizeof err) != OUTCOME_OK) {
+        fprintf(stderr, "smscsim: receipt_outcomes: %s\n", err);
+        goto out;
+    }
     if (cfg.smpp_port < 1 || cfg.smpp_port > 65535 || cfg.control_port < 1 ||
         cfg.control_port > 65535 || strlen(cfg.system_id) > 15 || strlen(cfg.password) > 8 ||
         log_level_parse(cfg.log_level, &lvl) != 0) {
@@ -1371,6 +1416,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     srand((unsigned)time(NULL));
+    reasm = reassembly_new(cfg.reassembly_timeout_ms);
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
     lfd = listen_on((int)cfg.smpp_port);
@@ -1388,8 +1434,11 @@ int main(int argc, char **argv)
 
     while (!stopping) {
         int timeout = -1, n, i;
-        if (heap_len > 0) {
-            int64_t d = heap[0].due - now_ms();
+        int64_t due = heap_len > 0 ? heap[0].due : -1, exp = reassembly_next_expiry(reasm);
+        if (exp >= 0 && (due < 0 || exp < due))
+            due = exp;
+        if (due >= 0) {
+            int64_t d = due - now_ms();
             timeout = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
         }
         n = epoll_wait(epfd, evs, sizeof evs / sizeof evs[0], timeout);
@@ -1411,6 +1460,7 @@ int main(int argc, char **argv)
             }
         }
         run_timers();
+        stats.mt_expired += reassembly_expire(reasm, now_ms());
         pump();
     }
     log_info("smscsim: stopping signal=%d", (int)stopping);
@@ -1420,6 +1470,8 @@ out:
         close(lfd);
     if (cfd >= 0)
         close(cfd);
+    reassembly_free(reasm);
+    outcome_rules_free(outcomes);
     config_free(&part, 1);
     return rc;
 }
