@@ -63,6 +63,7 @@
 #include "alloc.h"
 #include "config.h"
 #include "core.h"
+#include "core_mo.h"
 #include "log.h"
 #include "smstext.h"
 #include "store.h"
@@ -217,37 +218,15 @@ static void mo_from_msg(Msg *msg, struct core_mo *mo, char **owned)
 {
     Octstr *udh = msg->sms.udhdata, *data = msg->sms.msgdata;
     memset(mo, 0, sizeof *mo);
-    *owned = NULL;
     mo->msisdn = msg->sms.sender ? octstr_get_cstr(msg->sms.sender) : "";
     mo->shortcode = msg->sms.receiver ? octstr_get_cstr(msg->sms.receiver) : NULL;
     mo->at = msg->sms.time > 0 ? (time_t)msg->sms.time : time(NULL);
-    mo->text = "";
-    if (udh && octstr_len(udh) > 1) {
-        const unsigned char *u = (const unsigned char *)octstr_get_cstr(udh);
-        long len = octstr_len(udh), end = 1 + (long)u[0] < len ? 1 + (long)u[0] : len;
-        for (long i = 1; i + 1 < end; i += 2 + u[i + 1]) {
-            if (u[i] == 0x00 || u[i] == 0x08)
-                mo->flags |= CORE_MO_FRAGMENT;   /* a concatenation part that came alone */
-            else if (u[i] == 0x04 || u[i] == 0x05)
-                mo->flags |= CORE_MO_BINARY;     /* port addressing: for an application */
-        }
-    }
-    if (msg->sms.coding == DC_8BIT) {
-        mo->flags |= CORE_MO_BINARY;
-    } else if (msg->sms.coding == DC_UCS2) {
-        size_t n = 0;
-        if (data == NULL || smstext_ucs2_to_utf8((const unsigned char *)octstr_get_cstr(data),
-                                                 (size_t)octstr_len(data), owned, &n) != 0) {
-            mo->flags |= CORE_MO_BAD_TEXT;
-            *owned = NULL;
-        } else {
-            mo->text = *owned;
-            mo->len = n;
-        }
-    } else if (data) {
-        mo->text = octstr_get_cstr(data);
-        mo->len = (size_t)octstr_len(data);
-    }
+    core_mo_decode(msg->sms.coding == DC_8BIT   ? CORE_CODING_8BIT
+                   : msg->sms.coding == DC_UCS2 ? CORE_CODING_UCS2
+                                                : CORE_CODING_TEXT,
+                   udh ? (const unsigned char *)octstr_get_cstr(udh) : NULL,
+                   udh ? (size_t)octstr_len(udh) : 0, data ? octstr_get_cstr(data) : NULL,
+                   data ? (size_t)octstr_len(data) : 0, mo, owned);
 }
 
 /* ---- workers ---- */

@@ -169,8 +169,11 @@ struct store_page {
     long long before_n;   /* 0: start at the newest; else only items with n < before_n */
     int limit;            /* 1..1000 */
     const char *search;   /* NULL or words: every word must occur (case-insensitive) in
-                             body / peer (SMS), subject / peer / text parts (MMS), name / number (contacts) */
+                             body / peer (SMS), subject / peer / text parts (MMS), name / number (contacts);
+                             at most STORE_SEARCH_WORDS_MAX words in STORE_TEXT_FIELD_MAX bytes of UTF-8,
+                             else the list call returns STORE_INVALID */
 };
+#define STORE_SEARCH_WORDS_MAX 8
 
 /* Batch delete (one transaction): the items of ns[] that exist are deleted,
  * their space freed. Missing numbers are skipped, not errors. */

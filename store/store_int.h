@@ -109,7 +109,7 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
 
 /* Search: split words into at most ST_MAX_WORDS ILIKE patterns with %, _ and
  * \ escaped. Returns the count (0: no search), -1 for too many words. */
-#define ST_MAX_WORDS 8
+#define ST_MAX_WORDS STORE_SEARCH_WORDS_MAX
 int st_search_words(const char *search, char *patterns[ST_MAX_WORDS]);
 void st_search_free(char *patterns[ST_MAX_WORDS], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;

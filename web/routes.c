@@ -47,11 +47,13 @@ static bool match(const char *pattern, const char *path, long long path_n[2])
             const char *p = path;
             long long v = 0;
             int digits = 0;
-            while (*p >= '0' && *p <= '9' && digits < 19) {
+            while (*p >= '0' && *p <= '9') {
+                if (++digits > 18)
+                    return false;   /* before v * 10 could overflow */
                 v = v * 10 + (*p - '0');
-                p++, digits++;
+                p++;
             }
-            if (digits == 0 || digits > 18 || v <= 0 || (*p && *p != '/') || k >= 2)
+            if (digits == 0 || v <= 0 || (*p && *p != '/') || k >= 2)
                 return false;
             path_n[k++] = v;
             path = p;

@@ -444,6 +444,7 @@ struct lines {
     long long *n;
     size_t count;
     bool more;        /* the store has further items past these */
+    bool invalid;     /* the store refused the search (too many words, too long) */
 };
 
 static void lines_add(struct lines *l, long long n, char *text)
@@ -499,6 +500,17 @@ static void day(time_t t, char buf[8])
 
 #define PREVIEW_CHARS 20
 
+/* A list call's failure: a refused search is the user's to fix, not an error. */
+static enum core_result list_failed(struct ctx *x, const char *op, enum store_result r,
+                                    const char *search, struct lines *out)
+{
+    if (r == STORE_INVALID && search) {
+        out->invalid = true;
+        return CORE_OK;
+    }
+    return from_store(x, op, r);
+}
+
 static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const char *search,
                                     long long before_n, int limit, struct lines *out)
 {
@@ -509,7 +521,7 @@ static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const c
     if (kind == STORE_SMS) {
         struct store_sms_list l = { 0 };
         if ((r = store_sms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return from_store(x, "sms_list", r);
+            return list_failed(x, "sms_list", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
             struct store_sms *m = &l.items[i];
             char *pv = preview(m->body, m->body_len, PREVIEW_CHARS);
@@ -522,7 +534,7 @@ static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const c
     } else if (kind == STORE_MMS) {
         struct store_mms_list l = { 0 };
         if ((r = store_mms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return from_store(x, "mms_list", r);
+            return list_failed(x, "mms_list", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
             struct store_mms *m = &l.items[i];
             const char *t = m->subject[0] ? m->subject : m->text;
@@ -536,7 +548,7 @@ static enum core_result fetch_lines(struct ctx *x, enum store_kind kind, const c
     } else {
         struct store_contact_list l = { 0 };
         if ((r = store_contact_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return from_store(x, "contact_list", r);
+            return list_failed(x, "contact_list", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
             struct store_contact *c = &l.items[i];
             char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
@@ -585,8 +597,20 @@ static char *build_page(struct ctx *x, const struct lines *l, const char *traile
             break;
         }
         if (!fits) {
-            /* a single line longer than the page: cut it */
+            /* a single line longer than the page: cut it, leaving room for
+             * the trailer when one follows (the page must stay within
+             * list_segments) */
             size_t room = core_text_fit(cand, clen, segs);
+            while (room > 0 && !last) {
+                char *t = xmemdup0(cand, room);
+                size_t tl = room;
+                append(&t, &tl, trailer);
+                bool ok = core_text_fits(t, tl, segs);
+                free(t);
+                if (ok)
+                    break;
+                room = utf8_truncate(cand, clen, room - 1);
+            }
             cand[room] = '\0';
             clen = room;
         }
@@ -658,7 +682,7 @@ static enum core_result cmd_list(struct ctx *x)
         }
         if (l.count == 0) {
             lines_cleanup(&l);
-            return say(x, T_LIST_EMPTY);
+            return p == 1 ? say(x, T_LIST_EMPTY) : say(x, T_LIST_NO_PAGE, page, p - 1);
         }
         char next[48], *trailer;
         snprintf(next, sizeof next, "%s%s %lld", x->lang == CORE_ZH ? "列表" : "LIST",
@@ -676,7 +700,7 @@ static enum core_result cmd_list(struct ctx *x)
         before = l.n[used - 1];
         lines_cleanup(&l);
         if (!more)
-            return say(x, T_LIST_EMPTY);
+            return say(x, T_LIST_NO_PAGE, page, p);
     }
 }
 
@@ -689,10 +713,12 @@ static enum core_result cmd_find(struct ctx *x)
     enum core_result cr = CORE_OK;
     static const enum store_kind kinds[] = { STORE_SMS, STORE_MMS, STORE_CONTACT };
 
-    for (size_t k = 0; k < 3 && cr == CORE_OK; k++)
+    for (size_t k = 0; k < 3 && cr == CORE_OK && !l.invalid; k++)
         cr = fetch_lines(x, kinds[k], words, 0, limit, &l);
     if (cr == CORE_OK) {
-        if (l.count == 0) {
+        if (l.invalid) {
+            cr = say(x, T_FIND_INVALID);
+        } else if (l.count == 0) {
             cr = say(x, T_FIND_NONE);
         } else {
             char *trailer = core_text_full(T_FIND_MORE, x->lang);
@@ -813,7 +839,9 @@ static void name_item(const struct item *it, char *buf, size_t cap)
 }
 
 /* Re-deliver text[0..len): very long texts go as several MT so that none
- * exceeds what bearerbox can concatenate (255 parts). */
+ * exceeds what bearerbox can concatenate (255 parts) nor what the outbox
+ * keeps (STORE_SMS_BODY_MAX bytes: 250 segments of two-byte characters
+ * such as é are more). */
 #define MT_MAX_SEGMENTS 250
 
 static enum core_result send_long(struct ctx *x, const char *text, size_t len)
@@ -823,6 +851,7 @@ static enum core_result send_long(struct ctx *x, const char *text, size_t len)
         size_t cut = core_text_fit(text, len, MT_MAX_SEGMENTS);
         if (cut == 0)
             cut = len;
+        cut = utf8_truncate(text, cut, STORE_SMS_BODY_MAX);
         cr = send_text(x, text, cut);
         text += cut;
         len -= cut;
@@ -1081,9 +1110,12 @@ static enum core_result cmd_lang(struct ctx *x)
 
 /* ---- dispatch ---- */
 
+/* True when the sender is no phone number we could answer: empty, letters,
+ * or longer than the store keeps (STORE_PEER_MAX) — every store call for
+ * it would be refused, and the MO retried until given up. */
 static bool alphanumeric(const char *msisdn)
 {
-    if (msisdn == NULL || msisdn[0] == '\0')
+    if (msisdn == NULL || msisdn[0] == '\0' || strlen(msisdn) > STORE_PEER_MAX)
         return true;
     for (const char *p = msisdn + (msisdn[0] == '+'); *p; p++)
         if (!isdigit((unsigned char)*p))

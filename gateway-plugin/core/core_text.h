@@ -32,6 +32,7 @@ enum core_text_id {
     T_SAVE_INVALID,    /* empty, not text, or too long */
     T_LIST_EMPTY,
     T_LIST_MORE,       /* %s: the command for the next page */
+    T_LIST_NO_PAGE,    /* %lld the page asked for, %lld the last page */
     T_NOT_FOUND,       /* %s: the numbers that do not exist */
     T_TOO_MANY,        /* %d: the cap */
     T_BAD_NUMBERS,     /* the number list could not be read */
@@ -41,6 +42,7 @@ enum core_text_id {
     T_DEL_NONE,
     T_FIND_NONE,
     T_FIND_MORE,       /* more matches than one reply shows */
+    T_FIND_INVALID,    /* the search has too many words or is too long */
     T_SPACE,           /* %s used, %s allocated, %lld sms, %lld mms, %lld contacts */
     T_CONTACT_OK,      /* %lld n, %s name */
     T_CONTACT_INVALID,

@@ -34,7 +34,7 @@ struct f_item {
 };
 
 struct f_phone {
-    char msisdn[32];
+    char msisdn[STORE_PEER_MAX + 1];
     char user[STORE_ID_LEN];
 };
 
@@ -158,6 +158,9 @@ size_t fake_store_count(struct store *s, const char *user_id, enum store_kind ki
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     FAIL_POINT(s, "store_outbox_enqueue");
+    if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > STORE_PEER_MAX || in->text_len == 0 ||
+        in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
+        return STORE_INVALID;   /* the real store's checks (store/outbox.c) */
     s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
     s->out[s->nout].msisdn = xstrdup(in->msisdn);
     s->out[s->nout].text = xmemdup0(in->text, in->text_len);
@@ -191,6 +194,8 @@ enum store_result store_user_create(struct store *s, const char *username, const
         return STORE_INVALID;
     if (user_by_name(s, username))
         return STORE_CONFLICT;
+    if (s->nusers == sizeof s->users / sizeof s->users[0])
+        return STORE_NO_SPACE;   /* the fake's server is full */
     struct f_user *u = &s->users[s->nusers++];
     memset(u, 0, sizeof *u);
     snprintf(u->id, sizeof u->id, "00000000-0000-4000-8000-%012d", ++s->next_user);
@@ -276,13 +281,17 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
     FAIL_POINT(s, "store_phone_bind");
+    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+        return STORE_INVALID;
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
             memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
             return STORE_OK;
         }
     }
-    snprintf(s->phones[s->nphones].msisdn, 32, "%s", msisdn);
+    if (s->nphones == sizeof s->phones / sizeof s->phones[0])
+        return STORE_ERR;
+    snprintf(s->phones[s->nphones].msisdn, sizeof s->phones[0].msisdn, "%s", msisdn);
     memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
     return STORE_OK;
 }
@@ -290,6 +299,8 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
     FAIL_POINT(s, "store_phone_lookup");
+    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+        return STORE_NOT_FOUND;   /* as store/phones.c */
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
             memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
@@ -401,6 +412,21 @@ static bool matches(const char *search, const char *f1, const char *f2, const ch
     return ok;
 }
 
+/* The real store's rule for a search (store.h struct store_page). */
+static bool search_ok(const char *search)
+{
+    if (search == NULL)
+        return true;
+    size_t len = strlen(search);
+    if (len > STORE_TEXT_FIELD_MAX || !utf8_valid(search, len))
+        return false;
+    int words = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n", search[i]) && (i == 0 || strchr(" \t\r\n", search[i - 1])))
+            words++;
+    return words <= STORE_SEARCH_WORDS_MAX;
+}
+
 /* Indexes of the user's items of kind, newest first, after paging. */
 static size_t page_items(struct store *s, const char *user_id, enum store_kind kind,
                          const struct store_page *pg, size_t *idx, bool *more)
@@ -428,6 +454,8 @@ enum store_result store_sms_list(struct store *s, const char *user_id, const str
                                  struct store_sms_list *out)
 {
     FAIL_POINT(s, "store_sms_list");
+    if (!search_ok(page->search))
+        return STORE_INVALID;
     size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
     bool more;
     size_t n = page_items(s, user_id, STORE_SMS, page, idx, &more);
@@ -492,6 +520,8 @@ enum store_result store_mms_list(struct store *s, const char *user_id, const str
                                  struct store_mms_list *out)
 {
     FAIL_POINT(s, "store_mms_list");
+    if (!search_ok(page->search))
+        return STORE_INVALID;
     size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
     bool more;
     size_t n = page_items(s, user_id, STORE_MMS, page, idx, &more);
@@ -572,6 +602,8 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
     FAIL_POINT(s, "store_contact_list");
+    if (!search_ok(page->search))
+        return STORE_INVALID;
     size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
     bool more;
     size_t n = page_items(s, user_id, STORE_CONTACT, page, idx, &more);
@@ -611,6 +643,26 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     *deleted_out = d;
     *freed_bytes_out = f;
     return STORE_OK;
+}
+
+bool fake_store_consistent(struct store *s)
+{
+    for (size_t u = 0; u < s->nusers; u++) {
+        long long sum = 0;
+        for (size_t i = 0; i < s->nitems; i++) {
+            struct f_item *it = &s->items[i];
+            if (strcmp(it->user, s->users[u].id) != 0)
+                continue;
+            sum += it->size;
+            if (it->kind == STORE_SMS && (it->b_len == 0 || !utf8_valid(it->b, it->b_len)))
+                return false;
+            if (it->kind == STORE_CONTACT && (!utf8_valid(it->a, strlen(it->a)) || !utf8_valid(it->c, it->c_len)))
+                return false;
+        }
+        if (sum != s->users[u].used || s->users[u].used > s->users[u].allocated)
+            return false;
+    }
+    return true;
 }
 
 enum store_result store_usage_get(struct store *s, const char *user_id, struct store_usage *out)

@@ -10,6 +10,7 @@
 #ifndef SMSVAULT_FAKE_STORE_H
 #define SMSVAULT_FAKE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store.h"
@@ -31,5 +32,9 @@ const char *fake_store_outbox_msisdn(struct store *s, size_t i);
 
 /* Items of a kind stored for a user. */
 size_t fake_store_count(struct store *s, const char *user_id, enum store_kind kind);
+
+/* Space used equals the sum of item sizes for every user, within the
+ * allocation, and every stored SMS body, contact name and vCard is UTF-8. */
+bool fake_store_consistent(struct store *s);
 
 #endif

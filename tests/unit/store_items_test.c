@@ -479,6 +479,169 @@ static void test_connection_lost(void)
     CU_ASSERT_TRUE(store_ping(s));
 }
 
+/* ---- every text field at and just over its limit ---- */
+
+static char *rep(char c, size_t n)
+{
+    char *p = malloc(n + 1);
+    memset(p, c, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* Malformed UTF-8: overlong '/', a surrogate, above U+10FFFF, a cut sequence, a bare continuation. */
+static const char *const bad_utf8[] = { "a\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "ab\xE5\xAD", "\x80" };
+
+static void test_field_limits(void)
+{
+    char id[STORE_ID_LEN], other[STORE_ID_LEN];
+    struct store_usage u0, u1;
+    long long n;
+
+    /* user names: 3..32 ASCII letters/digits/_.-; passwords 8..128 bytes */
+    char *name = rep('u', STORE_USERNAME_MAX + 1);
+    CU_ASSERT_EQUAL(store_user_create(s, name, "password1", "en", other), STORE_INVALID);
+    name[STORE_USERNAME_MAX] = '\0';
+    CU_ASSERT_EQUAL(store_user_create(s, name, "password1", "en", id), STORE_OK);
+    free(name);
+    static const char *const bad_names[] = { "ab", "_abc", "al ice", "al\xC3\xA9" "ce", "abc\xE2\x80\x8B", "a;DROP" };
+    for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++)
+        CU_ASSERT_EQUAL(store_user_create(s, bad_names[i], "password1", "en", other), STORE_INVALID);
+    char *pw = rep('p', STORE_PASSWORD_MAX + 1);
+    CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_INVALID);
+    pw[STORE_PASSWORD_MAX] = '\0';
+    CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_OK);
+    CU_ASSERT_EQUAL(store_user_set_password(s, other, pw, "short"), STORE_INVALID);
+    free(pw);
+    CU_ASSERT_EQUAL(store_usage_get(s, id, &u0), STORE_OK);
+
+    /* SMS body: 1..STORE_SMS_BODY_MAX bytes of UTF-8 without NUL; peer up to STORE_PEER_MAX */
+    char *body = rep('b', STORE_SMS_BODY_MAX + 1);
+    struct store_sms_new in = { .body = body, .body_len = STORE_SMS_BODY_MAX + 1, .source = "sms" };
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    in.body_len = STORE_SMS_BODY_MAX;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    struct store_sms got = { 0 };
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &got), STORE_OK);
+    CU_ASSERT_EQUAL(got.body_len, STORE_SMS_BODY_MAX);
+    CU_ASSERT_EQUAL(got.size_bytes, STORE_SMS_BODY_MAX);
+    store_sms_cleanup(&got);
+    in = (struct store_sms_new){ .body = "a\0b", .body_len = 3, .source = "sms" };   /* NUL inside the length */
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    in.body_len = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
+        in = (struct store_sms_new){ .body = bad_utf8[i], .body_len = strlen(bad_utf8[i]), .source = "sms" };
+        CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+        in = (struct store_sms_new){ .body = "ok", .body_len = 2, .peer = bad_utf8[i], .source = "sms" };
+        CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    }
+    char *peer = rep('1', STORE_PEER_MAX + 1);
+    in = (struct store_sms_new){ .body = "ok", .body_len = 2, .peer = peer, .source = "sms" };
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    peer[STORE_PEER_MAX] = '\0';
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    in.source = "evil";
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    /* a batch: the bad ones refused one by one, the good one stored */
+    struct store_sms_new many[3] = {
+        { .body = "good", .body_len = 4, .source = "import" },
+        { .body = "x\0y", .body_len = 3, .source = "import" },
+        { .body = body, .body_len = STORE_SMS_BODY_MAX + 1, .source = "import" },
+    };
+    enum store_result res[3];
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, many, 3, res, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(res[0], STORE_OK);
+    CU_ASSERT_EQUAL(res[1], STORE_INVALID);
+    CU_ASSERT_EQUAL(res[2], STORE_INVALID);
+    free(body);
+
+    /* contacts: name 1..STORE_TEXT_FIELD_MAX, number 1..STORE_PEER_MAX, vCard UTF-8 */
+    char *cname = rep('n', STORE_TEXT_FIELD_MAX + 1);
+    struct store_contact_new c = { .name = cname, .number = "123", .vcard = "V", .vcard_len = 1, .source = "web" };
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    cname[STORE_TEXT_FIELD_MAX] = '\0';
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
+    c.number = peer;                  /* STORE_PEER_MAX: fits */
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
+    peer[STORE_PEER_MAX] = '1';       /* one more */
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    c.number = "123";
+    c.vcard = "V\0W";
+    c.vcard_len = 3;
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
+        c = (struct store_contact_new){ .name = bad_utf8[i], .number = "123", .vcard = "V", .vcard_len = 1, .source = "web" };
+        CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+        c = (struct store_contact_new){ .name = "ok", .number = "123", .vcard = bad_utf8[i],
+                                        .vcard_len = strlen(bad_utf8[i]), .source = "web" };
+        CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    }
+    c = (struct store_contact_new){ .name = "", .number = "123", .vcard = "V", .vcard_len = 1, .source = "web" };
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+
+    /* MMS: subject and part names / types up to STORE_TEXT_FIELD_MAX, 1..64 parts; bytes with NULs kept */
+    static const unsigned char bin[] = { 0, 1, 0, 0xFF, 0 };
+    struct store_mms_part_new part = { .content_type = "image/png", .name = "a.png", .data = bin, .len = sizeof bin };
+    struct store_mms_new m = { .peer = "123", .subject = cname, .source = "web", .parts = &part, .nparts = 1 };
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_OK);   /* subject of STORE_TEXT_FIELD_MAX */
+    struct store_mms_part pg = { 0 };
+    CU_ASSERT_EQUAL_FATAL(store_mms_part_get(s, id, n, 0, &pg), STORE_OK);
+    CU_ASSERT_EQUAL(pg.len, sizeof bin);
+    CU_ASSERT_EQUAL(memcmp(pg.data, bin, sizeof bin), 0);
+    store_mms_part_cleanup(&pg);
+    cname[STORE_TEXT_FIELD_MAX] = 'n';
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    m.subject = "s";
+    part.name = cname;
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    part.name = "a.png";
+    part.content_type = cname;
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    part.content_type = "image/png";
+    m.peer = peer;
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    m.peer = "123";
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
+        m.subject = bad_utf8[i];
+        CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    }
+    m.subject = "s";
+    struct store_mms_part_new parts[65];
+    for (int i = 0; i < 65; i++)
+        parts[i] = part;
+    m.parts = parts;
+    m.nparts = 65;
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    m.nparts = 0;
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
+    free(cname);
+
+    /* phones and the outbox: msisdn up to STORE_PEER_MAX, MT text like an SMS body */
+    CU_ASSERT_EQUAL(store_phone_bind(s, peer, id), STORE_INVALID);
+    char uid_out[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_phone_lookup(s, peer, uid_out), STORE_NOT_FOUND);   /* no such phone */
+    struct store_outbox_new o = { .user_id = id, .msisdn = peer, .text = "hi", .text_len = 2 };
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &o, &n), STORE_INVALID);
+    peer[STORE_PEER_MAX] = '\0';
+    CU_ASSERT_EQUAL(store_phone_bind(s, peer, id), STORE_OK);
+    o.msisdn = peer;
+    o.text = "h\0i";
+    o.text_len = 3;
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &o, &n), STORE_INVALID);
+    o.text = bad_utf8[0];
+    o.text_len = strlen(bad_utf8[0]);
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &o, &n), STORE_INVALID);
+    free(peer);
+
+    /* what was refused charged nothing: the space used is what the stored items take */
+    CU_ASSERT_EQUAL(store_usage_get(s, id, &u1), STORE_OK);
+    CU_ASSERT_EQUAL(u1.sms_count, 3);        /* the 64 KiB body, the long peer, the good one of the batch */
+    CU_ASSERT_EQUAL(u1.contact_count, 2);
+    CU_ASSERT_EQUAL(u1.mms_count, 1);
+    CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, STORE_SMS_BODY_MAX + 2 + 4 + 1 + 1 + (long long)sizeof bin);
+}
+
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
@@ -495,6 +658,7 @@ static const struct test_entry tests[] = {
     { "explicit tx with savepoints", test_tx_savepoints },
     { "ping, result names, failed open", test_ping_and_names },
     { "connection lost: one RETRY, then usable", test_connection_lost },
+    { "every text field at and over its limit, bad UTF-8, NUL in lengths", test_field_limits },
     { "close", test_close },
 };
 

@@ -436,6 +436,56 @@ static void test_json(void)
     CU_ASSERT_PTR_NULL(json_body_object("{\"i\":99999999999999999999}", 26, err, sizeof err));
 }
 
+/* Hostile request bodies and uploads: each refused with a message, nothing handed on. */
+static void test_hostile_bodies(void)
+{
+    char err[256];
+    static const char *const js[] = {
+        "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}", "{\"a\":\"\\ud800\\u0041\"}", "{\"a\":1e999}",
+        "{\"\\u0000\":1}", "{\"a\":\"\xC0\xAF\"}", "\xEF\xBB\xBF{}", "{\"a\":1,}", "{'a':1}", "{\"a\":NaN}",
+    };
+    for (size_t i = 0; i < sizeof js / sizeof js[0]; i++) {
+        err[0] = '\0';
+        CU_ASSERT_PTR_NULL(json_body_object(js[i], strlen(js[i]), err, sizeof err));
+        CU_ASSERT(err[0] != '\0');
+    }
+    char *deep = xmalloc(60001);
+    memset(deep, '[', 60000);
+    deep[60000] = '\0';
+    CU_ASSERT_PTR_NULL(json_body_object(deep, 60000, err, sizeof err));
+    CU_ASSERT(strstr(err, "depth") != NULL);
+    free(deep);
+    const char *pair = "{\"a\":\"\\ud83d\\ude00\"}";
+    json_t *j = json_body_object(pair, strlen(pair), err, sizeof err);   /* a real pair is fine */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "a")), "\xF0\x9F\x98\x80");
+    json_decref(j);
+
+    struct got g = { 0 };
+    struct import_report rep;
+    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    static const struct { const char *text; size_t len; } csv[] = {
+        { "body,peer\nx\0y,1\n", 16 },                          /* NUL inside a field */
+        { "\xEF\xBB\xBF", 3 },                                    /* only a BOM */
+        { "body\n\xff\xfe\n", 8 },                                /* not UTF-8 */
+        { "\xEF\xBB\xBF\xEF\xBB\xBF" "body\nx\n", 13 },          /* two BOMs: the header is no header */
+        { "body\r\"a\"\r", 9 },                                    /* bare CR line ends */
+    };
+    for (size_t i = 0; i < sizeof csv / sizeof csv[0]; i++) {
+        CU_ASSERT_EQUAL(import_csv(csv[i].text, csv[i].len, &sink, &rep), IMPORT_MALFORMED);
+        CU_ASSERT(rep.message[0] != '\0');
+    }
+    CU_ASSERT_EQUAL(g.nsms, 0);
+    got_free(&g);
+    /* XML: a UTF-8 BOM is fine; a NUL character reference and raw bytes that are not UTF-8 are refused */
+    CU_ASSERT_EQUAL(xml_text("\xEF\xBB\xBF<smses><sms address=\"1\" body=\"bom\"/></smses>", &g, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL(g.nsms, 1);
+    got_free(&g);
+    expect_malformed("<smses><sms address=\"1\" body=\"a&#0;b\"/></smses>", "line 1");
+    expect_malformed("<smses><sms address=\"1\" body=\"\xff\"/></smses>", "line 1");
+    expect_malformed("<smses><sms address=\"1\" body=\"x\" body=\"y\"/></smses>", "line 1");
+}
+
 static void test_status_table(void)
 {
     CU_ASSERT_EQUAL(status_from_store(STORE_NOT_FOUND)->http, 404);
@@ -463,6 +513,7 @@ int main(void)
     CU_add_test(s, "parse time", test_parse_time);
     CU_add_test(s, "export roundtrip", test_export_roundtrip);
     CU_add_test(s, "json", test_json);
+    CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

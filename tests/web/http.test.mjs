@@ -299,3 +299,165 @@ test('import: malformed files store nothing; duplicates are skipped', async () =
   assert.equal(r.data.duplicates, 2);
   assert.equal((await up('x', 'pdf')).status, 400);
 });
+
+// ---- hostile input: every refusal is a clear 4xx, stores nothing, and the server keeps answering ----
+
+// One raw HTTP/1.1 exchange over a socket, for what fetch will not send (a Content-Length that lies,
+// a body cut short, raw bytes in the path). Resolves with the status line's code, or 0 when the server
+// closed without answering; `hold` ms: keep the socket open that long before closing.
+import net from 'node:net';
+function raw(head, body = Buffer.alloc(0), { hold = 0 } = {}) {
+  const u = new URL(BASE);
+  return new Promise((resolve) => {
+    const s = net.connect(Number(u.port), u.hostname);
+    let got = Buffer.alloc(0), done = false;
+    const finish = () => { if (!done) { done = true; s.destroy(); const m = /^HTTP\/1\.[01] (\d{3})/.exec(got.toString('latin1')); resolve(m ? Number(m[1]) : 0); } };
+    s.on('data', (d) => { got = Buffer.concat([got, d]); if (/\r\n\r\n/.test(got.toString('latin1'))) setTimeout(finish, 50); });
+    s.on('error', finish);
+    s.on('close', finish);
+    s.write(Buffer.concat([Buffer.from(head.replace(/\n/g, '\r\n') + '\r\n'), body]));
+    if (hold) setTimeout(finish, hold);
+  });
+}
+
+test('hostile JSON bodies are 400 and store nothing', async () => {
+  const c = new Client();
+  await c.register(uniq('hjson'));
+  const bodies = [
+    '['.repeat(60000),
+    '{"body":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+    '{"body":"a","n":' + '9'.repeat(400) + '}',
+    '{"body":"x","body":"x"}',
+    '{"body":["x"]}', '{"body":{"x":1}}', '{"body":true}', '{"body":null}',
+    '{"body":"a\\u0000b"}',
+    '{"body":"\\ud800"}', '{"body":"\\udc00x"}', '{"body":"\\ud800\\u0041"}',
+    '{"body":"ok"} trailing', '{"body":"ok"',
+  ];
+  for (const body of bodies) {
+    const r = await c.req('POST', '/api/sms', { body, json: false, headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 400, body.slice(0, 40));
+    assert.ok(r.data.message, body.slice(0, 40));
+  }
+  // invalid UTF-8 bytes inside a JSON string, and a UTF-16 body
+  for (const body of [Buffer.from([0x7b, 0x22, 0x62, 0x6f, 0x64, 0x79, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    Buffer.from('{"body":"\xc0\xaf"}', 'latin1'), Buffer.from('\ufeff{"body":"x"}', 'utf16le')]) {
+    const r = await c.req('POST', '/api/sms', { body, json: false, headers: { 'Content-Type': 'application/json' } });
+    assert.equal(r.status, 400);
+  }
+  // a name, a number and a body just over their limits
+  assert.equal((await c.post('/api/sms', { body: 'x'.repeat(65537) })).status, 413);   // over the JSON cap
+  assert.equal((await c.post('/api/contacts', { name: 'n'.repeat(257), number: '123' })).status, 400);
+  assert.equal((await c.post('/api/contacts', { name: 'n', number: '1'.repeat(65) })).status, 400);
+  assert.equal((await c.post('/api/sms', { body: 'x', peer: '1'.repeat(65) })).status, 400);
+  assert.equal((await c.post('/api/sms/delete', { ns: [1e300] })).status, 400);
+  assert.equal((await c.post('/api/sms/delete', { ns: [1.5] })).status, 400);
+  const me = (await c.get('/api/me')).data;
+  assert.equal(me.usage.sms, 0);
+  assert.equal(me.usage.contacts, 0);
+  // the body limit exactly: stored whole
+  const r = await c.post('/api/sms', { body: '字'.repeat(20000) });
+  assert.equal(r.status, 201);
+  assert.equal((await c.get(`/api/sms/${r.data.n}`)).data.body, '字'.repeat(20000));
+});
+
+test('odd ids, query values and cookies', async () => {
+  const c = new Client();
+  await c.register(uniq('ids'));
+  for (const p of ['/api/sms/-1', '/api/sms/0', '/api/sms/99999999999999999999', '/api/sms/1abc', '/api/sms/1/',
+    '/api/sms/%31', '/api/mms/1/parts/-5', '/api/mms/1/parts/0', '/api/mms/-1/parts/1',
+    '/api/contacts/999999999999999999', '/api/sms//1']) {
+    const r = await c.get(p);
+    assert.equal(r.status, 404, p);
+    assert.equal(r.data.error, 'not_found', p);
+  }
+  for (const q of ['limit=99999999999999999999', 'limit=-1', 'limit=501', 'limit=1e3', 'before=-1',
+    'before=1x', 'q=' + '%FF', 'q=' + 'a'.repeat(10000)]) {
+    assert.equal((await c.get('/api/sms?' + q)).status, 400, q);
+  }
+  for (const q of ['before=99999999999999999999', 'before=9223372036854775807', 'limit=500', 'q=%E5%AD%97']) {
+    const r = await c.get('/api/sms?' + q);
+    assert.equal(r.status, 200, q);
+    assert.deepEqual(r.data.items, [], q);
+  }
+  for (const cookie of ['sv_session=', 'sv_session=x', 'sv_session=' + 'a'.repeat(63), 'sv_session=' + 'a'.repeat(65),
+    'sv_session=' + 'z'.repeat(64), 'sv_session=' + c.cookie.slice(11, 40) + '%00' + 'a'.repeat(30),
+    'sv_session=' + c.cookie.slice(11, 70) + '\u00e9' + c.cookie.slice(71)]) {
+    const o = new Client();
+    o.cookie = cookie;
+    assert.equal((await o.get('/api/me')).status, 401, cookie);
+  }
+  assert.equal((await c.get('/api/me')).status, 200);
+});
+
+test('wrong methods and static paths', async () => {
+  const c = new Client();
+  for (const [m, p, want] of [['PUT', '/api/sms', 405], ['DELETE', '/api/sms/1', 405], ['PATCH', '/api/me', 405],
+    ['POST', '/', 405], ['POST', '/index.html', 405], ['GET', '/api/login', 405], ['GET', '/api/', 404]]) {
+    assert.equal((await c.req(m, p, { csrf: false })).status, want, `${m} ${p}`);
+  }
+  for (const p of ['/%2e%2e/%2e%2e/etc/passwd', '/js/../../etc/passwd', 
+    '/index.html/', '/js//app.js', '/%2fetc%2fpasswd', '/js/app.js%3f', '/' + 'a'.repeat(300) + '.js', '/index.htm',
+    '/.git/config', '/js/.app.js', '/CMakeLists.txt']) {
+    assert.equal((await fetch(BASE + p)).status, 404, p);
+  }
+  for (const p of ['/../../etc/passwd', '/js/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc/passwd', '/js/..\\..\\index.html']) {
+    const code = await raw(`GET ${p} HTTP/1.1\nHost: x\nConnection: close\n`);
+    assert.ok(code === 404 || code === 400, `${p}: ${code}`);
+  }
+  assert.equal((await fetch(BASE + '/')).status, 200);
+});
+
+test('lying Content-Length and truncated bodies', async () => {
+  const c = new Client();
+  await c.register(uniq('len'));
+  const hdr = (path, len, ct, cookie = '') => `POST ${path} HTTP/1.1\nHost: x\nX-Smsvault-Csrf: 1\n` +
+    `Content-Type: ${ct}\nContent-Length: ${len}\n${cookie ? `Cookie: ${cookie}\n` : ''}`;
+  // 100 MB announced, a few bytes sent: refused at once, with or without a session
+  assert.equal(await raw(hdr('/api/import?format=csv', 100 * 1024 * 1024, 'application/octet-stream'), Buffer.from('body\n')), 413);
+  assert.equal(await raw(hdr('/api/import?format=csv', 100 * 1024 * 1024, 'application/octet-stream', c.cookie), Buffer.from('body\n')), 413);
+  assert.equal(await raw(hdr('/api/sms', 1e15, 'application/json', c.cookie), Buffer.from('{}')), 413);
+  assert.equal(await raw(hdr('/api/sms', '-1', 'application/json', c.cookie), Buffer.from('{}')), 400);
+  // a body cut short: the client goes away, nothing is stored
+  for (let i = 0; i < 5; i++) {
+    await raw(hdr('/api/sms', 100, 'application/json', c.cookie), Buffer.from('{"body":"cut'), { hold: 100 });
+    await raw(hdr('/api/import?format=csv', 4000, 'application/octet-stream', c.cookie), Buffer.from('body\nx\ny\n'), { hold: 100 });
+  }
+  // a JSON body shorter than announced but complete JSON is not run either
+  const me = await c.get('/api/me');
+  assert.equal(me.status, 200);
+  assert.equal(me.data.usage.sms, 0);
+});
+
+test('import: BOMs, quotes, newlines, NULs, UTF-16 and CDATA', async () => {
+  const c = new Client();
+  await c.register(uniq('himp'));
+  const up = (body, fmt) => c.req('POST', `/api/import?format=${fmt}`, { body, json: false,
+    headers: { 'Content-Type': 'application/octet-stream' } });
+  const sms = async () => (await c.get('/api/sms?limit=500')).data.items.map((i) => i.body).sort();
+  // CSV: BOM, embedded quotes and newlines, CRLF
+  let r = await up('\ufeffbody,peer\r\n"say ""hi""\r\nnext line",+861\r\n"a,b",+862\r\n', 'csv');
+  assert.equal(r.status, 200, JSON.stringify(r.data));
+  assert.equal(r.data.imported, 2);
+  assert.deepEqual(await sms(), ['a,b', 'say "hi"\r\nnext line']);
+  // CSV with a NUL byte, an unterminated quote, invalid UTF-8: nothing more stored
+  for (const bad of [Buffer.from('body,peer\nx\0y,+861\n'), Buffer.from('body,peer\n"open,+861\n'),
+    Buffer.from([...Buffer.from('body,peer\n'), 0xff, 0xfe, 0x2c, 0x31, 0x0a])]) {
+    r = await up(bad, 'csv');
+    assert.ok(r.status === 400 || (r.status === 200 && r.data.imported === 0), `${r.status} ${JSON.stringify(r.data)}`);
+  }
+  assert.equal((await sms()).length, 2);
+  // XML: a UTF-8 BOM and CDATA-free attributes import; UTF-16 is refused or read right, never garbled
+  r = await up('\ufeff<?xml version="1.0" encoding="UTF-8"?><smses><sms address="+863" date="1700000000000" body="bom ok"/></smses>', 'xml');
+  assert.equal(r.status, 200, JSON.stringify(r.data));
+  assert.equal(r.data.imported, 1);
+  const u16 = Buffer.from('\ufeff<?xml version="1.0" encoding="UTF-16"?><smses><sms address="+864" date="1700000000000" body="utf16 字"/></smses>', 'utf16le');
+  r = await up(u16, 'xml');
+  assert.ok(r.status === 400 || r.status === 200, String(r.status));
+  if (r.status === 200) assert.ok((await sms()).includes('utf16 字'));
+  r = await up('<smses><sms address="+865" date="1700000000000" body="x"><![CDATA[<sms body="smuggled"/>]]></sms></smses>', 'xml');
+  assert.ok(r.status === 400 || r.status === 200, String(r.status));
+  assert.ok(!(await sms()).includes('smuggled'));
+  const bodies = await sms();
+  assert.ok(bodies.every((b) => !b.includes('\ufffd') || b === ''), 'no replacement characters from a misread encoding');
+  assert.equal((await c.get('/api/me')).status, 200);
+});

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh [seconds] [fuzzer...] — build the libFuzzer harnesses
+# with clang-14 (ASan + UBSan) in build-fuzz/ and run each for `seconds`
+# (default 60). Seeds come from tests/fuzz/corpus/<fuzzer>/; the growing
+# corpus and any crash files stay in build-fuzz/. Not part of ctest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-60}
+shift || true
+build=${FUZZ_BUILD:-$root/build-fuzz}
+command -v clang-14 >/dev/null || { echo "fuzz: clang-14 is not installed (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
+CC=clang-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSMSVAULT_SANITIZE=ON \
+  -DSMSVAULT_WERROR=OFF -DSMSVAULT_FUZZ=ON >/dev/null
+all=(fuzz_core fuzz_mo fuzz_vcard fuzz_import_xml fuzz_import_csv fuzz_import_vcard fuzz_json)
+[ $# -gt 0 ] && all=("$@")
+cmake --build "$build" -j"$(nproc)" --target "${all[@]}" >/dev/null
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+rc=0
+for f in "${all[@]}"; do
+  corpus=$build/corpus/$f
+  mkdir -p "$corpus" "$build/crashes"
+  seeds=()
+  [ -d "$root/tests/fuzz/corpus/$f" ] && seeds=("$root/tests/fuzz/corpus/$f")
+  echo "fuzz: $f for ${secs}s"
+  if ! "$build/tests/fuzz/$f" -max_total_time="$secs" -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$build/crashes/$f-" -print_final_stats=1 "$corpus" "${seeds[@]}" \
+      >"$build/$f.log" 2>&1; then
+    echo "fuzz: $f FAILED; see $build/$f.log and $build/crashes/" >&2
+    rc=1
+  fi
+  grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE' "$build/$f.log" | tail -1 || true
+done
+exit $rc
