@@ -6,6 +6,7 @@
  * instance), web sessions with expiry, and binding a phone by texted code
  * (NEEDS_DB).
  */
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,10 +329,14 @@ static enum store_outbox_state state_of(struct store *s, long long id)
     return st;
 }
 
-static long long sql_count(const char *fmt, const char *arg)
+static long long sql_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long sql_count(const char *fmt, ...)
 {
     char sql[600];
-    snprintf(sql, sizeof sql, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
     return testdb_scalar(sql);
 }
 
