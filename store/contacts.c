@@ -36,8 +36,8 @@ static enum store_result contact_dup_check(struct store *s, void *ctx)
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out)
 {
-    if (in == NULL || !st_valid_text(in->name, STORE_TEXT_FIELD_MAX, false) ||
-        !st_valid_text(in->number, STORE_PEER_MAX, false) || in->vcard == NULL || in->vcard_len == 0 ||
+    if (in == NULL || !st_valid_line(in->name, STORE_TEXT_FIELD_MAX, false) ||
+        !st_valid_line(in->number, STORE_PEER_MAX, false) || in->vcard == NULL || in->vcard_len == 0 ||
         in->vcard_len > VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
         return STORE_INVALID;
     if (!st_valid_id(user_id))

@@ -51,8 +51,8 @@ static bool check_parts(const struct store_mms_new *in, long long *total, char *
     size_t sum = 0, tlen = 0;
     for (size_t i = 0; i < in->nparts; i++) {
         const struct store_mms_part_new *p = &in->parts[i];
-        if (!st_valid_text(p->content_type, STORE_TEXT_FIELD_MAX, false) ||
-            !st_valid_text(p->name, STORE_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
+        if (!st_valid_line(p->content_type, STORE_TEXT_FIELD_MAX, false) ||
+            !st_valid_line(p->name, STORE_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
             p->len > STORE_MMS_MAX)
             return false;
         sum += p->len;
@@ -104,7 +104,7 @@ enum store_result store_mms_add(struct store *s, const char *user_id, const stru
 {
     long long size = 0;
     char *text = NULL;
-    if (in == NULL || !st_valid_text(in->peer, STORE_PEER_MAX, true) ||
+    if (in == NULL || !st_valid_line(in->peer, STORE_PEER_MAX, true) ||
         !st_valid_text(in->subject, STORE_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
         in->sent_at < 0 || !check_parts(in, &size, &text))
         return STORE_INVALID;

@@ -26,7 +26,7 @@
 
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
-    if (in == NULL || !st_valid_text(in->msisdn, STORE_PEER_MAX, false) || in->text == NULL ||
+    if (in == NULL || !st_valid_line(in->msisdn, STORE_PEER_MAX, false) || in->text == NULL ||
         in->text_len == 0 || in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
         return STORE_INVALID;
     if (in->user_id && !st_valid_id(in->user_id))

@@ -18,7 +18,7 @@
 
 static bool valid_msisdn(const char *m)
 {
-    return st_valid_text(m, STORE_PEER_MAX, false);
+    return st_valid_line(m, STORE_PEER_MAX, false);
 }
 
 /* Inside a transaction: move msisdn to user_id. */

@@ -18,7 +18,7 @@
 static bool sms_valid(const struct store_sms_new *in)
 {
     return in->body != NULL && in->body_len > 0 && in->body_len <= STORE_SMS_BODY_MAX &&
-           utf8_valid(in->body, in->body_len) && st_valid_text(in->peer, STORE_PEER_MAX, true) &&
+           utf8_valid(in->body, in->body_len) && st_valid_line(in->peer, STORE_PEER_MAX, true) &&
            st_valid_source(in->source) && in->sent_at >= 0;
 }
 

@@ -409,6 +409,16 @@ bool st_valid_text(const char *s, size_t max, bool allow_empty)
     return utf8_valid(s, len);
 }
 
+bool st_valid_line(const char *s, size_t max, bool allow_empty)
+{
+    if (!st_valid_text(s, max, allow_empty))
+        return false;
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++)
+        if (*c < 0x20 || *c == 0x7F)
+            return false;
+    return true;
+}
+
 bool st_valid_source(const char *src)
 {
     return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);

@@ -58,6 +58,8 @@ char *st_getdup(const PGresult *r, int row, int col);   /* "" for NULL */
 bool st_valid_id(const char *id);
 /* UTF-8, no NUL, 0 < len <= max (allow_empty: 0 allowed). */
 bool st_valid_text(const char *s, size_t max, bool allow_empty);
+/* st_valid_text, and one line: no control characters (names, numbers, types). */
+bool st_valid_line(const char *s, size_t max, bool allow_empty);
 /* "sms", "web" or "import". */
 bool st_valid_source(const char *src);
 

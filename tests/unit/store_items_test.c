@@ -642,6 +642,35 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, STORE_SMS_BODY_MAX + 2 + 4 + 1 + 1 + (long long)sizeof bin);
 }
 
+/* One-line fields (numbers, names, types) refuse control characters: a
+ * contact number with a newline in it would break every export format. */
+static void test_one_line_fields(void)
+{
+    char id[STORE_ID_LEN];
+    long long n;
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "lineuser", "password1", "en", id), STORE_OK);
+    struct store_usage u0, u1;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u0), STORE_OK);
+    static const char *const bad[] = { "123\n456", "123\r", "\t123", "12\x7f3", "\x1b[31m" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct store_contact_new c = { .name = "Li Lei", .number = bad[i], .vcard = "BEGIN:VCARD", .vcard_len = 11,
+                                       .source = "web" };
+        CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+        c.name = bad[i];
+        c.number = "123";
+        CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+        struct store_sms_new m = { .peer = bad[i], .body = "hi", .body_len = 2, .source = "import" };
+        CU_ASSERT_EQUAL(store_sms_add(s, id, &m, &n), STORE_INVALID);
+        CU_ASSERT_EQUAL(store_phone_bind(s, bad[i], id), STORE_INVALID);
+    }
+    /* the body of a message keeps its newlines */
+    struct store_sms_new m = { .peer = "+8613800000000", .body = "line 1\nline 2", .body_len = 13, .source = "web" };
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &m, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u1), STORE_OK);
+    CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, 13);
+    CU_ASSERT_EQUAL(u1.contact_count, 0);
+}
+
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
@@ -659,6 +688,7 @@ static const struct test_entry tests[] = {
     { "ping, result names, failed open", test_ping_and_names },
     { "connection lost: one RETRY, then usable", test_connection_lost },
     { "every text field at and over its limit, bad UTF-8, NUL in lengths", test_field_limits },
+    { "one-line fields refuse control characters", test_one_line_fields },
     { "close", test_close },
 };
 
