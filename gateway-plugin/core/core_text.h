@@ -2,7 +2,8 @@
  * core_text — every reply text of the SMS command engine, in one table
  * (result → text, English and Chinese), and the fitting of a reply into SMS
  * segments. Private to gateway-plugin/core/; it does not decide which reply
- * a command gives (core.c does) and does not send anything.
+ * a command gives (the command files do, see core_int.h) and does not send
+ * anything.
  */
 #ifndef SMSVAULT_CORE_TEXT_H
 #define SMSVAULT_CORE_TEXT_H

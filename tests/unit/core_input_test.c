@@ -28,7 +28,7 @@
 #define PHONE2 "8613800000002"
 #define PHONE3 "+8613800000003"
 
-/* core.c re-delivers at most this many segments in one MT */
+/* core_items.c re-delivers at most this many segments in one MT */
 #define MT_MAX_SEGMENTS 250
 
 static struct store *S;

@@ -326,8 +326,11 @@ static enum store_result charge(struct store *s, struct f_user *u, long long siz
     return STORE_OK;
 }
 
+/* A new item of kind for u, its size charged; NULL when it does not fit. */
 static struct f_item *new_item(struct store *s, struct f_user *u, enum store_kind kind, long long size)
 {
+    if (charge(s, u, size) != STORE_OK)
+        return NULL;
     s->items = xrealloc(s->items, (s->nitems + 1) * sizeof *s->items);
     struct f_item *it = &s->items[s->nitems++];
     memset(it, 0, sizeof *it);
@@ -348,10 +351,9 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
         return STORE_NOT_FOUND;
     if (in->body_len == 0 || in->body_len > STORE_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
         return STORE_INVALID;
-    enum store_result r = charge(s, u, (long long)in->body_len);
-    if (r != STORE_OK)
-        return r;
     struct f_item *it = new_item(s, u, STORE_SMS, (long long)in->body_len);
+    if (it == NULL)
+        return STORE_NO_SPACE;
     it->a = xstrdup(in->peer ? in->peer : "");
     it->b = xmemdup0(in->body, in->body_len);
     it->b_len = in->body_len;
@@ -427,10 +429,17 @@ static bool search_ok(const char *search)
     return words <= STORE_SEARCH_WORDS_MAX;
 }
 
-/* Indexes of the user's items of kind, newest first, after paging. */
-static size_t page_items(struct store *s, const char *user_id, enum store_kind kind,
-                         const struct store_page *pg, size_t *idx, bool *more)
+/* One page of the user's items of kind, newest first, each as its store_*_get
+ * gives it: an array of struct store_sms, store_mms or store_contact for
+ * the caller; NULL when the real store would refuse the search. */
+static void *list_page(struct store *s, const char *user_id, enum store_kind kind,
+                       const struct store_page *pg, size_t *count, bool *more)
 {
+    if (!search_ok(pg->search))
+        return NULL;
+    size_t size = kind == STORE_SMS ? sizeof(struct store_sms)
+                  : kind == STORE_MMS ? sizeof(struct store_mms) : sizeof(struct store_contact);
+    void *v = xcalloc(s->nitems + 1, size);
     size_t n = 0;
     *more = false;
     for (size_t i = s->nitems; i-- > 0;) {
@@ -445,27 +454,28 @@ static size_t page_items(struct store *s, const char *user_id, enum store_kind k
             *more = true;
             break;
         }
-        idx[n++] = i;
+        void *e = (char *)v + n++ * size;
+        if (kind == STORE_SMS)
+            store_sms_get(s, user_id, it->n, e);
+        else if (kind == STORE_MMS)
+            store_mms_get(s, user_id, it->n, e);
+        else
+            store_contact_get(s, user_id, it->n, e);
     }
-    return n;
+    *count = n;
+    return v;
 }
 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {
     FAIL_POINT(s, "store_sms_list");
-    if (!search_ok(page->search))
-        return STORE_INVALID;
-    size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
+    size_t n;
     bool more;
-    size_t n = page_items(s, user_id, STORE_SMS, page, idx, &more);
-    memset(out, 0, sizeof *out);
-    out->items = xcalloc(n + 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        store_sms_get(s, user_id, s->items[idx[i]].n, &out->items[i]);
-    out->count = n;
-    out->more = more;
-    free(idx);
+    struct store_sms *v = list_page(s, user_id, STORE_SMS, page, &n, &more);
+    if (v == NULL)
+        return STORE_INVALID;
+    *out = (struct store_sms_list){ .items = v, .count = n, .more = more };
     return STORE_OK;
 }
 
@@ -473,10 +483,9 @@ long long fake_store_add_mms(struct store *s, const char *user_id, const char *p
                              const char *subject, const char *text)
 {
     struct f_user *u = user_by_id(s, user_id);
-    long long size = (long long)(strlen(text) + strlen(subject));
-    if (u == NULL || charge(s, u, size) != STORE_OK)
+    struct f_item *it = u ? new_item(s, u, STORE_MMS, (long long)(strlen(text) + strlen(subject))) : NULL;
+    if (it == NULL)
         return 0;
-    struct f_item *it = new_item(s, u, STORE_MMS, size);
     it->a = xstrdup(peer);
     it->b = xstrdup(subject);
     it->c = xstrdup(text);
@@ -520,18 +529,12 @@ enum store_result store_mms_list(struct store *s, const char *user_id, const str
                                  struct store_mms_list *out)
 {
     FAIL_POINT(s, "store_mms_list");
-    if (!search_ok(page->search))
-        return STORE_INVALID;
-    size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
+    size_t n;
     bool more;
-    size_t n = page_items(s, user_id, STORE_MMS, page, idx, &more);
-    memset(out, 0, sizeof *out);
-    out->items = xcalloc(n + 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        store_mms_get(s, user_id, s->items[idx[i]].n, &out->items[i]);
-    out->count = n;
-    out->more = more;
-    free(idx);
+    struct store_mms *v = list_page(s, user_id, STORE_MMS, page, &n, &more);
+    if (v == NULL)
+        return STORE_INVALID;
+    *out = (struct store_mms_list){ .items = v, .count = n, .more = more };
     return STORE_OK;
 }
 
@@ -545,10 +548,9 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     if (!in->name[0] || strlen(in->name) > STORE_TEXT_FIELD_MAX || !in->number[0] ||
         strlen(in->number) > STORE_PEER_MAX)
         return STORE_INVALID;
-    enum store_result r = charge(s, u, (long long)in->vcard_len);
-    if (r != STORE_OK)
-        return r;
     struct f_item *it = new_item(s, u, STORE_CONTACT, (long long)in->vcard_len);
+    if (it == NULL)
+        return STORE_NO_SPACE;
     it->a = xstrdup(in->name);
     it->b = xstrdup(in->number);
     it->c = xmemdup0(in->vcard, in->vcard_len);
@@ -602,18 +604,12 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
     FAIL_POINT(s, "store_contact_list");
-    if (!search_ok(page->search))
-        return STORE_INVALID;
-    size_t *idx = xcalloc(s->nitems + 1, sizeof *idx);
+    size_t n;
     bool more;
-    size_t n = page_items(s, user_id, STORE_CONTACT, page, idx, &more);
-    memset(out, 0, sizeof *out);
-    out->items = xcalloc(n + 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        store_contact_get(s, user_id, s->items[idx[i]].n, &out->items[i]);
-    out->count = n;
-    out->more = more;
-    free(idx);
+    struct store_contact *v = list_page(s, user_id, STORE_CONTACT, page, &n, &more);
+    if (v == NULL)
+        return STORE_INVALID;
+    *out = (struct store_contact_list){ .items = v, .count = n, .more = more };
     return STORE_OK;
 }
 

@@ -651,7 +651,7 @@ static void test_one_line_fields(void)
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "lineuser", "password1", "en", id), STORE_OK);
     struct store_usage u0, u1;
     CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u0), STORE_OK);
-    static const char *const bad[] = { "123\n456", "123\r", "\t123", "12\x7f3", "\x1b[31m" };
+    static const char *const bad[] = { "123\n456", "123\r", "\t123", "12\x7f" "3", "\x1b[31m" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct store_contact_new c = { .name = "Li Lei", .number = bad[i], .vcard = "BEGIN:VCARD", .vcard_len = 11,
                                        .source = "web" };

@@ -1,0 +1,315 @@
+/*
+ * core_items — the SMS engine's commands on single items: SAVE (archive a
+ * text), GET (re-deliver SMS, MMS and contacts), DEL (batch delete) and
+ * SPACE, with the number lists GET and DEL read ("3", "3,5", "3-7", "M2",
+ * "C4"). Called by the dispatcher in core.c with arity checked (core_int.h).
+ *
+ * Not here: listing and search (core_list.c), contacts sent as text or
+ * vCard (core_contact.c), item numbering and space accounting (store/).
+ */
+#include "core_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "utf8.h"
+
+/* Archive the text verbatim; the reply names its number, and tells when the
+ * space grew (patent step 2). */
+enum core_result core_cmd_save(struct core_ctx *x)
+{
+    struct store_user before = { 0 }, after = { 0 };
+    struct store_sms_new in = { .body = x->args, .body_len = x->args_len, .source = "sms" };
+    long long n;
+    char used[32], alloc[32];
+    enum core_result cr;
+    enum store_result r = store_user_get(x->s, x->user_id, &before);
+    if (r != STORE_OK) {
+        cr = core_from_store(x, "user_get", r);
+        goto out;
+    }
+    r = store_sms_add(x->s, x->user_id, &in, &n);
+    if (r == STORE_NO_SPACE) {
+        cr = core_say(x, T_SAVE_NO_SPACE);
+        goto out;
+    }
+    if (r == STORE_INVALID) {
+        cr = core_say(x, T_SAVE_INVALID);
+        goto out;
+    }
+    if (r != STORE_OK) {
+        cr = core_from_store(x, "sms_add", r);
+        goto out;
+    }
+    r = store_user_get(x->s, x->user_id, &after);
+    if (r != STORE_OK) {
+        cr = core_from_store(x, "user_get", r);
+        goto out;
+    }
+    core_text_bytes(after.used_bytes, used, sizeof used);
+    core_text_bytes(after.allocated_bytes, alloc, sizeof alloc);
+    if (after.allocated_bytes > before.allocated_bytes)
+        cr = core_say(x, T_SAVE_GREW, n, alloc);
+    else
+        cr = core_say(x, T_SAVE_OK, n, used, alloc);
+out:
+    store_user_cleanup(&before);
+    store_user_cleanup(&after);
+    return cr;
+}
+
+/* ---- GET / DEL number lists: n, n,m, n-m, M<n>, C<n> ---- */
+
+struct item {
+    enum store_kind kind;
+    long long n;
+};
+
+#define ITEM_N_MAX 1000000000000LL
+
+/* Separators: ASCII comma, full-width comma "，", ideographic comma "、". */
+static size_t sep_at(const char *s, size_t len)
+{
+    if (len >= 1 && s[0] == ',')
+        return 1;
+    if (len >= 3 && (memcmp(s, "\xEF\xBC\x8C", 3) == 0 || memcmp(s, "\xE3\x80\x81", 3) == 0))
+        return 3;
+    return core_ws_at(s, len);
+}
+
+static int parse_one(const char *s, size_t len, size_t *i, enum store_kind *kind, bool kind_set,
+                     long long *n)
+{
+    enum store_kind k = STORE_SMS;
+    if (*i < len && (s[*i] == 'M' || s[*i] == 'm')) {
+        k = STORE_MMS;
+        (*i)++;
+    } else if (*i < len && (s[*i] == 'C' || s[*i] == 'c')) {
+        k = STORE_CONTACT;
+        (*i)++;
+    } else if (kind_set) {
+        k = *kind;   /* "M3-5": the kind carries over to the end of the range */
+    }
+    if (kind_set && k != *kind)
+        return -1;
+    *kind = k;
+    if (*i >= len || !isdigit((unsigned char)s[*i]))
+        return -1;
+    long long v = 0;
+    while (*i < len && isdigit((unsigned char)s[*i])) {
+        v = v * 10 + (s[*i] - '0');
+        if (v > ITEM_N_MAX)
+            return -1;
+        (*i)++;
+    }
+    if (v < 1)
+        return -1;
+    *n = v;
+    return 0;
+}
+
+/* Returns 0, -1 (cannot read it) or -2 (more than cap items). */
+static int parse_items(const char *s, size_t len, size_t cap, struct item **out, size_t *count)
+{
+    struct item *v = NULL;
+    size_t n = 0, i = 0, sl;
+    int rc = 0;
+
+    while (i < len) {
+        if ((sl = sep_at(s + i, len - i)) > 0) {
+            i += sl;
+            continue;
+        }
+        enum store_kind k;
+        long long a, b;
+        if (parse_one(s, len, &i, &k, false, &a) != 0) {
+            rc = -1;
+            goto out;
+        }
+        b = a;
+        if (i < len && (s[i] == '-' || s[i] == '~' || (len - i >= 3 && memcmp(s + i, "\xEF\xBD\x9E", 3) == 0))) {
+            i += s[i] == '-' || s[i] == '~' ? 1 : 3;
+            if (parse_one(s, len, &i, &k, true, &b) != 0) {
+                rc = -1;
+                goto out;
+            }
+        }
+        if (i < len && sep_at(s + i, len - i) == 0) {
+            rc = -1;
+            goto out;
+        }
+        long long lo = a < b ? a : b, hi = a < b ? b : a;
+        if ((unsigned long long)(hi - lo) + 1 > cap - n) {
+            rc = -2;
+            goto out;
+        }
+        v = xrealloc(v, (n + (size_t)(hi - lo) + 1) * sizeof *v);
+        for (long long j = lo; j <= hi; j++)
+            v[n++] = (struct item){ k, j };
+    }
+    if (n == 0)
+        rc = -1;
+out:
+    if (rc == 0) {
+        *out = v;
+        *count = n;
+    } else {
+        free(v);
+    }
+    return rc;
+}
+
+static void name_item(const struct item *it, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%lld", it->kind == STORE_MMS ? "M" : it->kind == STORE_CONTACT ? "C" : "", it->n);
+}
+
+/* Re-deliver text[0..len): very long texts go as several MT so that none
+ * exceeds what bearerbox can concatenate (255 parts) nor what the outbox
+ * keeps (STORE_SMS_BODY_MAX bytes: 250 segments of two-byte characters
+ * such as é are more). */
+#define MT_MAX_SEGMENTS 250
+
+static enum core_result send_long(struct core_ctx *x, const char *text, size_t len)
+{
+    enum core_result cr = CORE_OK;
+    while (len > 0 && cr == CORE_OK) {
+        size_t cut = core_text_fit(text, len, MT_MAX_SEGMENTS);
+        if (cut == 0)
+            cut = len;
+        cut = utf8_truncate(text, cut, STORE_SMS_BODY_MAX);
+        cr = core_send_text(x, text, cut);
+        text += cut;
+        len -= cut;
+    }
+    return cr;
+}
+
+static enum core_result get_one(struct core_ctx *x, const struct item *it, bool *found)
+{
+    enum store_result r;
+    enum core_result cr = CORE_OK;
+    *found = true;
+    if (it->kind == STORE_SMS) {
+        struct store_sms m = { 0 };
+        r = store_sms_get(x->s, x->user_id, it->n, &m);
+        if (r == STORE_OK) {
+            if (x->cfg->get_header) {
+                char *t = xasprintf("#%lld %s", it->n, m.body);
+                cr = send_long(x, t, strlen(t));
+                free(t);
+            } else {
+                cr = send_long(x, m.body, m.body_len);   /* byte-exact */
+            }
+            store_sms_cleanup(&m);
+        }
+    } else if (it->kind == STORE_MMS) {
+        struct store_mms m = { 0 };
+        r = store_mms_get(x->s, x->user_id, it->n, &m);
+        if (r == STORE_OK) {
+            char *body = xasprintf("%s%s%s", m.subject, m.subject[0] && m.text[0] ? " " : "", m.text);
+            char *t = x->cfg->web_url[0]
+                          ? core_text_full(T_MMS, x->lang, it->n, body, x->cfg->web_url)
+                          : core_text_full(T_MMS_NO_URL, x->lang, it->n, body);
+            cr = send_long(x, t, strlen(t));
+            free(t);
+            free(body);
+            store_mms_cleanup(&m);
+        }
+    } else {
+        struct store_contact c = { 0 };
+        r = store_contact_get(x->s, x->user_id, it->n, &c);
+        if (r == STORE_OK) {
+            cr = send_long(x, c.vcard, c.vcard_len);
+            store_contact_cleanup(&c);
+        }
+    }
+    if (r == STORE_NOT_FOUND) {
+        *found = false;
+        return CORE_OK;
+    }
+    if (r != STORE_OK)
+        return core_from_store(x, "item_get", r);
+    return cr;
+}
+
+/* GET: re-deliver SMS byte-exact, MMS text + web link, contacts as vCard. */
+enum core_result core_cmd_get(struct core_ctx *x)
+{
+    struct item *items = NULL;
+    size_t n = 0;
+    int rc = parse_items(x->args, x->args_len, (size_t)x->cfg->get_max, &items, &n);
+    if (rc == -1)
+        return core_say(x, T_BAD_NUMBERS);
+    if (rc == -2)
+        return core_say(x, T_TOO_MANY, (int)x->cfg->get_max);
+
+    char missing[160] = "";
+    size_t ml = 0;
+    enum core_result cr = CORE_OK;
+    for (size_t i = 0; i < n && cr == CORE_OK; i++) {
+        bool found;
+        cr = get_one(x, &items[i], &found);
+        if (cr == CORE_OK && !found && ml + 24 < sizeof missing) {
+            char nm[24];
+            name_item(&items[i], nm, sizeof nm);
+            ml += (size_t)snprintf(missing + ml, sizeof missing - ml, "%s%s", ml ? ", " : "", nm);
+        }
+    }
+    if (cr == CORE_OK && ml)
+        cr = core_say(x, T_NOT_FOUND, missing);
+    free(items);
+    return cr;
+}
+
+/* DEL: batch delete, space freed (patent: management from the phone). */
+enum core_result core_cmd_del(struct core_ctx *x)
+{
+    struct item *items = NULL;
+    size_t n = 0;
+    int rc = parse_items(x->args, x->args_len, (size_t)x->cfg->del_max, &items, &n);
+    if (rc == -1)
+        return core_say(x, T_BAD_NUMBERS);
+    if (rc == -2)
+        return core_say(x, T_TOO_MANY, (int)x->cfg->del_max);
+
+    long long *ns = xcalloc(n, sizeof *ns), deleted = 0, freed = 0;
+    enum core_result cr = CORE_OK;
+    for (int k = STORE_SMS; k <= STORE_CONTACT && cr == CORE_OK; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+            if (items[i].kind == (enum store_kind)k)
+                ns[c++] = items[i].n;
+        if (c == 0)
+            continue;
+        long long d = 0, f = 0;
+        enum store_result r = store_items_delete(x->s, x->user_id, (enum store_kind)k, ns, c, &d, &f);
+        if (r != STORE_OK)
+            cr = core_from_store(x, "items_delete", r);
+        deleted += d;
+        freed += f;
+    }
+    if (cr == CORE_OK) {
+        char fb[32];
+        core_text_bytes(freed, fb, sizeof fb);
+        cr = deleted ? core_say(x, T_DEL_OK, deleted, fb) : core_say(x, T_DEL_NONE);
+    }
+    free(ns);
+    free(items);
+    return cr;
+}
+
+enum core_result core_cmd_space(struct core_ctx *x)
+{
+    struct store_usage u;
+    char used[32], alloc[32];
+    enum store_result r = store_usage_get(x->s, x->user_id, &u);
+    if (r != STORE_OK)
+        return core_from_store(x, "usage_get", r);
+    core_text_bytes(u.used_bytes, used, sizeof used);
+    core_text_bytes(u.allocated_bytes, alloc, sizeof alloc);
+    return core_say(x, T_SPACE, used, alloc, u.sms_count, u.mms_count, u.contact_count);
+}

@@ -1,0 +1,312 @@
+/*
+ * core_list — the SMS engine's LIST and FIND: one line per item (number,
+ * day, peer, a short preview), newest first, fitted into pages of at most
+ * list_segments SMS segments with a trailer naming the next page. Called
+ * by the dispatcher in core.c with arity checked (core_int.h).
+ *
+ * Not here: the search itself and its limits (store/, struct store_page),
+ * re-delivery of whole items (core_items.c).
+ */
+#include "core_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "utf8.h"
+
+struct lines {
+    char **v;
+    long long *n;
+    size_t count;
+    bool more;        /* the store has further items past these */
+    bool invalid;     /* the store refused the search (too many words, too long) */
+};
+
+static void lines_add(struct lines *l, long long n, char *text)
+{
+    l->v = xrealloc(l->v, (l->count + 1) * sizeof *l->v);
+    l->n = xrealloc(l->n, (l->count + 1) * sizeof *l->n);
+    l->v[l->count] = text;
+    l->n[l->count++] = n;
+}
+
+static void lines_cleanup(struct lines *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->v[i]);
+    free(l->v);
+    free(l->n);
+    memset(l, 0, sizeof *l);
+}
+
+/* The first `chars` characters of s on one line (newlines become spaces). */
+static char *preview(const char *s, size_t len, size_t chars)
+{
+    char *p = xmalloc(chars * 4 + 4);
+    size_t i = 0, o = 0, k = 0;
+    while (i < len && k < chars) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if (n == 0)
+            break;
+        if (cp == '\n' || cp == '\r' || cp == '\t') {
+            p[o++] = ' ';
+        } else {
+            memcpy(p + o, s + i, n);
+            o += n;
+        }
+        i += n;
+        k++;
+    }
+    if (i < len) {
+        memcpy(p + o, "..", 2);
+        o += 2;
+    }
+    p[o] = '\0';
+    return p;
+}
+
+static void day(time_t t, char buf[8])
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    snprintf(buf, 8, "%02d-%02d", (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
+}
+
+#define PREVIEW_CHARS 20
+
+/* A list call's failure: a refused search is the user's to fix, not an error. */
+static enum core_result list_failed(struct core_ctx *x, const char *op, enum store_result r,
+                                    const char *search, struct lines *out)
+{
+    if (r == STORE_INVALID && search) {
+        out->invalid = true;
+        return CORE_OK;
+    }
+    return core_from_store(x, op, r);
+}
+
+static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, const char *search,
+                                    long long before_n, int limit, struct lines *out)
+{
+    struct store_page pg = { .before_n = before_n, .limit = limit, .search = search };
+    char d[8];
+    enum store_result r;
+
+    if (kind == STORE_SMS) {
+        struct store_sms_list l = { 0 };
+        if ((r = store_sms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
+            return list_failed(x, "sms_list", r, search, out);
+        for (size_t i = 0; i < l.count; i++) {
+            struct store_sms *m = &l.items[i];
+            char *pv = preview(m->body, m->body_len, PREVIEW_CHARS);
+            day(m->sent_at ? m->sent_at : m->saved_at, d);
+            lines_add(out, m->n, xasprintf("%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
+            free(pv);
+        }
+        out->more |= l.more;
+        store_sms_list_cleanup(&l);
+    } else if (kind == STORE_MMS) {
+        struct store_mms_list l = { 0 };
+        if ((r = store_mms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
+            return list_failed(x, "mms_list", r, search, out);
+        for (size_t i = 0; i < l.count; i++) {
+            struct store_mms *m = &l.items[i];
+            const char *t = m->subject[0] ? m->subject : m->text;
+            char *pv = preview(t, strlen(t), PREVIEW_CHARS);
+            day(m->sent_at ? m->sent_at : m->saved_at, d);
+            lines_add(out, m->n, xasprintf("M%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
+            free(pv);
+        }
+        out->more |= l.more;
+        store_mms_list_cleanup(&l);
+    } else {
+        struct store_contact_list l = { 0 };
+        if ((r = store_contact_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
+            return list_failed(x, "contact_list", r, search, out);
+        for (size_t i = 0; i < l.count; i++) {
+            struct store_contact *c = &l.items[i];
+            char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
+            /* patent: the newest upload of a name is the current number */
+            lines_add(out, c->n, xasprintf("C%lld %s %s%s", c->n, pv, c->number,
+                                           c->current ? "" : x->lang == CORE_ZH ? " (旧)" : " (old)"));
+            free(pv);
+        }
+        out->more |= l.more;
+        store_contact_list_cleanup(&l);
+    }
+    return CORE_OK;
+}
+
+static void append(char **acc, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    *acc = xrealloc(*acc, *len + n + 2);
+    if (*len)
+        (*acc)[(*len)++] = '\n';
+    memcpy(*acc + *len, s, n + 1);
+    *len += n;
+}
+
+/* As many lines as fit in list_segments together with the trailer (when
+ * more follow). Writes the page text and how many lines it took. */
+static char *build_page(struct core_ctx *x, const struct lines *l, const char *trailer, size_t *used)
+{
+    int segs = (int)x->cfg->list_segments;
+    char *acc = xstrdup("");
+    size_t len = 0, i;
+
+    for (i = 0; i < l->count; i++) {
+        bool last = i + 1 == l->count && !l->more;
+        char *cand = xstrdup(acc);
+        size_t clen = len;
+        append(&cand, &clen, l->v[i]);
+        size_t need_len = clen;
+        char *need = xstrdup(cand);
+        if (!last)
+            append(&need, &need_len, trailer);
+        bool fits = core_text_fits(need, need_len, segs);
+        free(need);
+        if (!fits && i > 0) {
+            free(cand);
+            break;
+        }
+        if (!fits) {
+            /* a single line longer than the page: cut it, leaving room for
+             * the trailer when one follows (the page must stay within
+             * list_segments) */
+            size_t room = core_text_fit(cand, clen, segs);
+            while (room > 0 && !last) {
+                char *t = xmemdup0(cand, room);
+                size_t tl = room;
+                append(&t, &tl, trailer);
+                bool ok = core_text_fits(t, tl, segs);
+                free(t);
+                if (ok)
+                    break;
+                room = utf8_truncate(cand, clen, room - 1);
+            }
+            cand[room] = '\0';
+            clen = room;
+        }
+        free(acc);
+        acc = cand;
+        len = clen;
+    }
+    *used = i;
+    if (i < l->count || l->more)
+        append(&acc, &len, trailer);
+    return acc;
+}
+
+static const char *kind_word(enum store_kind k, enum core_lang lang)
+{
+    if (k == STORE_MMS)
+        return lang == CORE_ZH ? " 彩信" : " MMS";
+    if (k == STORE_CONTACT)
+        return lang == CORE_ZH ? " 联系人" : " C";
+    return "";
+}
+
+static int parse_kind(const char *w, enum store_kind *k)
+{
+    if (strcasecmp(w, "MMS") == 0 || strcasecmp(w, "M") == 0 || strcmp(w, "彩信") == 0)
+        *k = STORE_MMS;
+    else if (strcasecmp(w, "C") == 0 || strcasecmp(w, "CONTACTS") == 0 || strcasecmp(w, "CONTACT") == 0 ||
+             strcmp(w, "联系人") == 0 || strcmp(w, "名片") == 0)
+        *k = STORE_CONTACT;
+    else if (strcasecmp(w, "SMS") == 0 || strcmp(w, "短信") == 0)
+        *k = STORE_SMS;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_number(const char *w, long long max, long long *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)w[0]))
+        return -1;
+    long long v = strtoll(w, &end, 10);
+    if (*end || v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* LIST [MMS|C] [page]: newest first, each page within list_segments. */
+enum core_result core_cmd_list(struct core_ctx *x)
+{
+    enum store_kind kind = STORE_SMS;
+    long long page = 1, before = 0;
+    int a = 0;
+    if (a < x->argc && parse_kind(x->argv[a], &kind) == 0)
+        a++;
+    if (a < x->argc && parse_number(x->argv[a], 1000, &page) == 0)
+        a++;
+    if (a != x->argc)
+        return core_usage(x);
+
+    int limit = (int)(30 * x->cfg->list_segments);
+    for (long long p = 1;; p++) {
+        struct lines l = { 0 };
+        enum core_result cr = fetch_lines(x, kind, NULL, before, limit, &l);
+        if (cr != CORE_OK) {
+            lines_cleanup(&l);
+            return cr;
+        }
+        if (l.count == 0) {
+            lines_cleanup(&l);
+            return p == 1 ? core_say(x, T_LIST_EMPTY) : core_say(x, T_LIST_NO_PAGE, page, p - 1);
+        }
+        char next[48], *trailer;
+        snprintf(next, sizeof next, "%s%s %lld", x->lang == CORE_ZH ? "列表" : "LIST",
+                 kind_word(kind, x->lang), p + 1);
+        trailer = core_text_full(T_LIST_MORE, x->lang, next);
+        size_t used;
+        char *text = build_page(x, &l, trailer, &used);
+        free(trailer);
+        if (p == page) {
+            lines_cleanup(&l);
+            return core_send_owned(x, text);
+        }
+        free(text);
+        bool more = used < l.count || l.more;
+        before = l.n[used - 1];
+        lines_cleanup(&l);
+        if (!more)
+            return core_say(x, T_LIST_NO_PAGE, page, p);
+    }
+}
+
+/* FIND <words>: matches among SMS, MMS and contacts, one page. */
+enum core_result core_cmd_find(struct core_ctx *x)
+{
+    struct lines l = { 0 };
+    char *words = xstrndup(x->args, x->args_len);
+    int limit = (int)(30 * x->cfg->list_segments);
+    enum core_result cr = CORE_OK;
+    static const enum store_kind kinds[] = { STORE_SMS, STORE_MMS, STORE_CONTACT };
+
+    for (size_t k = 0; k < 3 && cr == CORE_OK && !l.invalid; k++)
+        cr = fetch_lines(x, kinds[k], words, 0, limit, &l);
+    if (cr == CORE_OK) {
+        if (l.invalid) {
+            cr = core_say(x, T_FIND_INVALID);
+        } else if (l.count == 0) {
+            cr = core_say(x, T_FIND_NONE);
+        } else {
+            char *trailer = core_text_full(T_FIND_MORE, x->lang);
+            size_t used;
+            cr = core_send_owned(x, build_page(x, &l, trailer, &used));
+            free(trailer);
+        }
+    }
+    free(words);
+    lines_cleanup(&l);
+    return cr;
+}
