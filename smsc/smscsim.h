@@ -8,9 +8,11 @@
  *
  * All state is one struct smscsim, passed explicitly. What more than one file
  * reads or writes (settings, fault knobs, outcome rules, re-assembly,
- * counters, the connection table) is in the open here; what one file alone
- * keeps (the delivery queues, the handsets) is behind an opaque pointer that
- * only that file dereferences. Everything runs on the loop's one thread.
+ * counters, the connection table) is in the open here, and so are the
+ * loop's own fields (epoll fd, timer heap: smscsim.c owns the struct); what
+ * smpp_server.c or control.c alone keeps (the delivery queues, the handsets)
+ * is behind an opaque pointer only that file dereferences. Everything runs
+ * on the loop's one thread.
  */
 #ifndef SMSVAULT_SMSCSIM_H
 #define SMSVAULT_SMSCSIM_H
