@@ -16,7 +16,7 @@ SV_PACKAGES=(
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
-  procps iproute2 curl
+  procps iproute2 curl jq
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
 # are installed from Debian only when the commands are missing.

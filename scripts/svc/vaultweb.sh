@@ -1,8 +1,10 @@
 # scripts/svc/vaultweb.sh — start and stop vaultweb for ./smsvault (sourced
 # after scripts/lib.sh). Reads SV_WEB_PORT, SV_BUILD, SV_ROOT and either
 # SV_WEB_CONF (a smsvault.conf to use as is) or SMSVAULT_PGURI, from which
-# it writes <vardir>/vaultweb.conf. Readiness: the page answers, polled with
-# a deadline. It does not build anything or start PostgreSQL.
+# it writes <vardir>/vaultweb.conf; optional SV_VAULTWEB_EXTRA (INI lines
+# appended to the generated file, e.g. a small [login] for tests).
+# Readiness: the page answers, polled with a deadline. It does not build
+# anything or start PostgreSQL.
 
 svc_vaultweb_conf() {
   local vardir=$1 conf=$1/vaultweb.conf
@@ -22,6 +24,9 @@ listen = 127.0.0.1
 port = ${SV_WEB_PORT:-8080}
 static_dir = $SV_ROOT/web/static
 CONF
+  if [ -n "${SV_VAULTWEB_EXTRA:-}" ]; then
+    printf '%s\n' "$SV_VAULTWEB_EXTRA" >>"$conf"
+  fi
   echo "$conf"
 }
 
