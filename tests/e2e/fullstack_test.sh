@@ -69,22 +69,8 @@ say() { echo "e2e: ok $*"; }
 # sms <msisdn> <text>: the one reply to text, as text
 sms() { e2e_phone --from "$1" --timeout 20000 "$2" || fail "'$2' from $1: no reply"; }
 
-# expect <msisdn> <text> <reply>: the reply contains the given text (grep -F)
-expect() {
-    local got
-    got=$(sms "$1" "$2")
-    grep -qF -- "$3" <<<"$got" || fail "'$2' from $1: expected '$3', got: $got"
-    say "$1 '${2:0:40}' -> '$3'"
-}
-
-# expect_exact <msisdn> <command> <text>: the one reply is text, byte-exact
-expect_exact() {
-    local got want
-    want=$(e2e_hex "$3")
-    got=$(e2e_phone --from "$1" --hex --timeout 20000 "$2") || fail "'$2' from $1: no reply"
-    [[ $got == "$want" ]] || fail "'$2' from $1: reply differs: want $want got $got"
-    say "$1 '$2' -> byte-exact '$3'"
-}
+expect() { e2e_expect "$@"; }              # <msisdn> <text> <reply part>
+expect_exact() { e2e_expect_exact "$@"; }  # <msisdn> <command> <text>
 
 # mt_hex <msisdn>: the next MT to msisdn (not a reply to an MO), as UTF-8 hex
 mt_hex() {

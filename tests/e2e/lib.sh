@@ -62,3 +62,21 @@ e2e_wait_mt() {
 e2e_phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" "$@"; }
 
 e2e_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+
+# e2e_expect <msisdn> <text> <reply>: text from msisdn is answered with a
+# reply containing the given text (grep -F); fails otherwise.
+e2e_expect() {
+    local got
+    got=$(e2e_phone --from "$1" --timeout 20000 "$2") || e2e_fail "'$2' from $1: no reply"
+    grep -qF -- "$3" <<<"$got" || e2e_fail "'$2' from $1: expected '$3', got: $got"
+    echo "e2e: ok $1 '${2:0:40}' -> '${3}'"
+}
+
+# e2e_expect_exact <msisdn> <command> <text>: the one reply is text, byte-exact
+e2e_expect_exact() {
+    local got want
+    want=$(e2e_hex "$3")
+    got=$(e2e_phone --from "$1" --hex --timeout 20000 "$2") || e2e_fail "'$2' from $1: no reply"
+    [[ $got == "$want" ]] || e2e_fail "'$2' from $1: reply differs: want $want got $got"
+    echo "e2e: ok $1 '$2' byte-exact (${#3} chars)"
+}

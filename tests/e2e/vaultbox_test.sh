@@ -56,28 +56,13 @@ trap cleanup EXIT
 fail() { e2e_fail "$@"; }
 
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-hex_of() { e2e_hex "$1"; }
 phone() { e2e_phone "$@"; }
 
 # wait_mt <msisdn>: the next MT to msisdn as text (smscsim control WAIT)
 wait_mt() { e2e_wait_mt "$1" 60000; }
 
-# expect <msisdn> <text> <pattern>: the reply contains pattern (grep -F)
-expect() {
-    local got
-    got=$(phone --from "$1" --timeout 20000 "$2") || fail "'$2' from $1: no reply"
-    grep -qF -- "$3" <<<"$got" || fail "'$2' from $1: expected '$3', got: $got"
-    echo "e2e: ok $1 '${2:0:40}' -> '${3}'"
-}
-
-# expect_exact <msisdn> <command> <text>: the one reply is text, byte-exact
-expect_exact() {
-    local got want
-    want=$(hex_of "$3")
-    got=$(phone --from "$1" --hex --timeout 20000 "$2") || fail "'$2': no reply"
-    [[ $got == "$want" ]] || fail "'$2': reply differs: want $want got $got"
-    echo "e2e: ok $1 '$2' byte-exact (${#3} chars)"
-}
+expect() { e2e_expect "$@"; }              # <msisdn> <text> <reply part>
+expect_exact() { e2e_expect_exact "$@"; }  # <msisdn> <command> <text>
 
 svc_smscsim_start "$VAR" || fail "smscsim did not start"
 svc_bearerbox_start "$VAR" || fail "bearerbox did not start"
