@@ -16,37 +16,34 @@
 
 #define CODE_MAX_TRIES 5
 
-static bool valid_msisdn(const char *m)
+/* Inside a transaction: move the phone msisdn to user_id (one phone, one
+ * user: whoever had a number with the same key loses it). */
+static enum store_result bind_in_tx(struct store *s, const char *msisdn, const char *key, const char *user_id)
 {
-    return st_valid_line(m, STORE_PEER_MAX, false);
-}
-
-/* Inside a transaction: move msisdn to user_id. */
-static enum store_result bind_in_tx(struct store *s, const char *msisdn, const char *user_id)
-{
-    const char *p[] = { msisdn, user_id };
-    enum store_result rc = st_exec(s, "phone-unbind-other",
-                                   "DELETE FROM phones WHERE msisdn = $1 AND user_id <> $2", 2, p, NULL);
+    const char *pk[] = { key };
+    enum store_result rc = st_exec(s, "phone-unbind-key", "DELETE FROM phones WHERE msisdn_key = $1", 1, pk, NULL);
     if (rc != STORE_OK)
         return rc;
+    const char *p[] = { msisdn, user_id, key };
     rc = st_exec_some(s, "phone-bind",
-                      "INSERT INTO phones (user_id, msisdn) SELECT $2, $1 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2)"
-                      " ON CONFLICT (user_id, msisdn) DO UPDATE SET bound_at = clock_timestamp()",
-                      2, p, NULL, NULL);
+                      "INSERT INTO phones (user_id, msisdn, msisdn_key)"
+                      " SELECT $2, $1, $3 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2)",
+                      3, p, NULL, NULL);
     /* another transaction bound the same number at the same moment */
     return rc == STORE_CONFLICT ? STORE_RETRY : rc;
 }
 
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
-    if (!valid_msisdn(msisdn))
+    char key[STORE_PEER_MAX + 1];
+    if (!st_msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
         return rc;
-    rc = bind_in_tx(s, msisdn, user_id);
+    rc = bind_in_tx(s, msisdn, key, user_id);
     rc = st_tx_finish(s, rc);
     if (rc == STORE_OK)
         log_info("store: phone-bound user=%s", user_id);
@@ -55,19 +52,21 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 
 enum store_result store_phone_unbind(struct store *s, const char *msisdn)
 {
-    if (!valid_msisdn(msisdn))
+    char key[STORE_PEER_MAX + 1];
+    if (!st_msisdn_key(msisdn, key))
         return STORE_INVALID;
-    const char *p[] = { msisdn };
-    return st_exec_some(s, "phone-unbind", "DELETE FROM phones WHERE msisdn = $1", 1, p, NULL, NULL);
+    const char *p[] = { key };
+    return st_exec_some(s, "phone-unbind", "DELETE FROM phones WHERE msisdn_key = $1", 1, p, NULL, NULL);
 }
 
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
-    if (!valid_msisdn(msisdn))
+    char key[STORE_PEER_MAX + 1];
+    if (!st_msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;
-    const char *p[] = { msisdn };
+    const char *p[] = { key };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "phone-lookup", "SELECT user_id FROM phones WHERE msisdn = $1",
+    enum store_result rc = st_exec(s, "phone-lookup", "SELECT user_id FROM phones WHERE msisdn_key = $1",
                                    1, p, &r);
     if (rc != STORE_OK)
         return rc;
@@ -132,7 +131,8 @@ static char *fill_template(const char *tpl, const char *code)
 enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
                                          const char *text_template, int ttl_s)
 {
-    if (!valid_msisdn(msisdn) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
+    char key[STORE_PEER_MAX + 1];
+    if (!st_msisdn_key(msisdn, key) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
         !st_valid_text(text_template, 1024, false) || strstr(text_template, "%s") == NULL)
         return STORE_INVALID;
     if (!st_valid_id(user_id))
@@ -142,12 +142,13 @@ enum store_result store_phone_code_start(struct store *s, const char *user_id, c
     char code[STORE_CODE_LEN];
     snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
     unsigned char hash[crypto_hash_sha256_BYTES];
-    code_hash(user_id, msisdn, code, hash);
+    code_hash(user_id, key, code, hash);
     char *text = fill_template(text_template, code);
     char ttl[24], off[24];
     st_lld(ttl, ttl_s);
     st_lld(off, s->clock_offset_s);
-    const char *p[] = { user_id, msisdn, (const char *)hash, ttl, off };
+    /* phone_codes.msisdn holds the key; the code is texted to msisdn as typed */
+    const char *p[] = { user_id, key, (const char *)hash, ttl, off };
     const int len[] = { 0, 0, (int)sizeof hash, 0, 0 };
     const int fmt[] = { 0, 0, 1, 0, 0 };
 
@@ -179,15 +180,16 @@ out:
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
                                            const char *code)
 {
-    if (!valid_msisdn(msisdn) || code == NULL)
+    char key[STORE_PEER_MAX + 1];
+    if (!st_msisdn_key(msisdn, key) || code == NULL)
         return STORE_DENIED;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     unsigned char hash[crypto_hash_sha256_BYTES];
-    code_hash(user_id, msisdn, code, hash);
+    code_hash(user_id, key, code, hash);
     char off[24];
     st_lld(off, s->clock_offset_s);
-    const char *p[] = { user_id, msisdn, off };
+    const char *p[] = { user_id, key, off };
     PGresult *r = NULL;
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
@@ -211,12 +213,12 @@ enum store_result store_phone_code_confirm(struct store *s, const char *user_id,
     }
     PQclear(r);
     if (rc == STORE_OK) {
-        const char *pd[] = { user_id, msisdn };
+        const char *pd[] = { user_id, key };
         rc = st_exec(s, "phone-code-used", "DELETE FROM phone_codes WHERE user_id = $1 AND msisdn = $2",
                      2, pd, NULL);
     }
     if (rc == STORE_OK)
-        rc = bind_in_tx(s, msisdn, user_id);
+        rc = bind_in_tx(s, msisdn, key, user_id);
     /* a wrong try is committed: the count of tries must survive it */
     bool commit = rc == STORE_OK || rc == STORE_DENIED;
     enum store_result end = st_tx_end(s, commit);

@@ -367,9 +367,34 @@ static void test_phones(void)
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+15550002", got), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_phone_bind(s, "+15550003", "00000000-0000-0000-0000-000000000000"), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_phone_bind(s, "", a), STORE_INVALID);
-    CU_ASSERT_EQUAL(store_phone_bind(s, meta[0], a), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, meta[0], got), STORE_OK);
-    CU_ASSERT_STRING_EQUAL(got, a);
+    /* not phone numbers: refused, and nothing else happens (the table is still there) */
+    CU_ASSERT_EQUAL(store_phone_bind(s, meta[0], a), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_phone_bind(s, "SOMEBANK", a), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "SOMEBANK", got), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+15550001", got), STORE_OK);
+
+    /* one phone however it is written: bearerbox says "+8613800000001", a
+     * person types "8613800000001", "+86 138-0000-0001" or "008613800000001" */
+    CU_ASSERT_EQUAL(store_phone_bind(s, "8613800000001", a), STORE_OK);
+    static const char *const forms[] = { "+8613800000001", "8613800000001", "+86 138-0000-0001",
+                                         "008613800000001", "(86) 138.0000.0001" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        memset(got, 0, sizeof got);
+        CU_ASSERT_EQUAL(store_phone_lookup(s, forms[i], got), STORE_OK);
+        CU_ASSERT_STRING_EQUAL(got, a);
+    }
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "+8613800000002", got), STORE_NOT_FOUND);
+    /* bound again in another form by another user: it moves, and there is one row */
+    CU_ASSERT_EQUAL(store_phone_bind(s, "+8613800000001", b), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "8613800000001", got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, b);
+    CU_ASSERT_EQUAL_FATAL(store_phone_list(s, b, &v, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    if (n == 1)
+        CU_ASSERT_STRING_EQUAL(v[0], "+8613800000001");   /* the form replies go to */
+    store_strings_free(v, n);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, "008613800000001"), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_lookup(s, "+8613800000001", got), STORE_NOT_FOUND);
 }
 
 static void test_mo_seen(void)

@@ -306,6 +306,13 @@ static void test_phone_codes(void)
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+100202", got), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_phone_code_start(s, "00000000-0000-0000-0000-000000000000", "+1", tpl, 60),
                     STORE_NOT_FOUND);
+    /* asked for as typed on the page, confirmed written otherwise: one phone,
+     * texted at the number as typed, found in the form bearerbox uses */
+    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "86 139 0000 0009", tpl, 300), STORE_OK);
+    claim_code(s, "86 139 0000 0009", code);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "8613900000009", code), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+8613900000009", got), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(got, id);
     store_free(s);
 }
 
