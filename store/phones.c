@@ -50,13 +50,16 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
     return rc;
 }
 
-enum store_result store_phone_unbind(struct store *s, const char *msisdn)
+enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn)
 {
     char key[STORE_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key))
         return STORE_INVALID;
-    const char *p[] = { key };
-    return st_exec_some(s, "phone-unbind", "DELETE FROM phones WHERE msisdn_key = $1", 1, p, NULL, NULL);
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    const char *p[] = { key, user_id };
+    return st_exec_some(s, "phone-unbind", "DELETE FROM phones WHERE msisdn_key = $1 AND user_id = $2",
+                        2, p, NULL, NULL);
 }
 
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])

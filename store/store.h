@@ -145,7 +145,9 @@ void store_user_list_free(struct store_user *users, size_t count);
 /* Bind msisdn to user_id; an MSISDN bound to another user moves (a phone
  * number changes hands, or a user logs in from a new phone). */
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id);
-enum store_result store_phone_unbind(struct store *s, const char *msisdn);
+/* Unbind msisdn (in any written form) if it is user_id's; STORE_NOT_FOUND
+ * when it is not bound to that user — another user's phone stays bound. */
+enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn);
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
 /* The user's MSISDNs, newest binding first; free with store_strings_free. */
 enum store_result store_phone_list(struct store *s, const char *user_id, char ***out, size_t *count);

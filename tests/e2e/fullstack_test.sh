@@ -278,6 +278,10 @@ expect $A "GET 1" "Not found: 1"
 got=$(sms $A "LIST")
 grep -qF "bob" <<<"$got" && fail "alice's LIST shows bob's SMS: $got"
 say "alice's phone cannot GET or LIST bob's SMS 1"
+web bob POST /api/phone/unbind "{\"msisdn\": \"+$A\"}"
+web_expect 404 "bob unbinds alice's phone"
+expect $A "SPACE" "Used "
+say "bob cannot unbind alice's phone; it still answers as hers"
 
 if grep -E 'ERROR|PANIC' "$VAR/log/vaultbox.log" "$VAR/log/smscsim.log" "$VAR/log/vaultweb.log"; then
     fail "ERROR/PANIC in our logs"

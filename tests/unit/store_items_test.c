@@ -362,8 +362,10 @@ static void test_phones(void)
     CU_ASSERT_EQUAL_FATAL(store_phone_list(s, a, &v, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, 1);
     store_strings_free(v, n);
-    CU_ASSERT_EQUAL(store_phone_unbind(s, "+15550002"), STORE_OK);
-    CU_ASSERT_EQUAL(store_phone_unbind(s, "+15550002"), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, a, "+15550002"), STORE_NOT_FOUND);   /* b's now */
+    CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+15550002", got), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, b, "+15550002"), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, b, "+15550002"), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+15550002", got), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_phone_bind(s, "+15550003", "00000000-0000-0000-0000-000000000000"), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_phone_bind(s, "", a), STORE_INVALID);
@@ -393,7 +395,7 @@ static void test_phones(void)
     if (n == 1)
         CU_ASSERT_STRING_EQUAL(v[0], "+8613800000001");   /* the form replies go to */
     store_strings_free(v, n);
-    CU_ASSERT_EQUAL(store_phone_unbind(s, "008613800000001"), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_unbind(s, b, "008613800000001"), STORE_OK);
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+8613800000001", got), STORE_NOT_FOUND);
 }
 
