@@ -269,6 +269,7 @@ out:
     return rc;
 }
 
+static void malformed(struct state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void malformed(struct state *st, const char *fmt, ...)
 {
     va_list ap;

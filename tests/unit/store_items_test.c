@@ -531,7 +531,7 @@ static void test_field_limits(void)
     name[STORE_USERNAME_MAX] = '\0';
     CU_ASSERT_EQUAL(store_user_create(s, name, "password1", "en", id), STORE_OK);
     free(name);
-    static const char *const bad_names[] = { "ab", "_abc", "al ice", "al\xC3\xA9" "ce", "abc\xE2\x80\x8B", "a;DROP" };
+    static const char *const bad_names[] = { "ab", "_abc", "al ice", ("al\xC3\xA9" "ce"), "abc\xE2\x80\x8B", "a;DROP" };
     for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++)
         CU_ASSERT_EQUAL(store_user_create(s, bad_names[i], "password1", "en", other), STORE_INVALID);
     char *pw = rep('p', STORE_PASSWORD_MAX + 1);
@@ -678,7 +678,7 @@ static void test_one_line_fields(void)
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "lineuser", "password1", "en", id), STORE_OK);
     struct store_usage u0, u1;
     CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u0), STORE_OK);
-    static const char *const bad[] = { "123\n456", "123\r", "\t123", "12\x7f" "3", "\x1b[31m" };
+    static const char *const bad[] = { "123\n456", "123\r", "\t123", ("12\x7f" "3"), "\x1b[31m" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct store_contact_new c = { .name = "Li Lei", .number = bad[i], .vcard = "BEGIN:VCARD", .vcard_len = 11,
                                        .source = "web" };
