@@ -104,6 +104,19 @@ out:
     return j;
 }
 
+/* After a successful register or login: a new session (cookie) for user id
+ * and the account summary as the answer, with status; a store failure
+ * answers instead. */
+static void start_session(struct http_req *q, struct http_resp *r, const char *id, unsigned status)
+{
+    enum store_result res = new_session(q, r, id);
+    json_t *me = res == STORE_OK ? me_json(q, id, &res) : NULL;
+    if (me == NULL)
+        http_store_error(r, res);
+    else
+        http_json(r, status, me);
+}
+
 void auth_register(struct http_req *q, struct http_resp *r)
 {
     char err[160], id[STORE_ID_LEN];
@@ -133,18 +146,12 @@ void auth_register(struct http_req *q, struct http_resp *r)
         http_error(r, 409, "taken", "That username is taken; pick another.");
         goto out;
     }
-    if (res == STORE_OK)
-        res = new_session(q, r, id);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
     log_info("web: registered user=%s", id);
-    json_t *me = me_json(q, id, &res);
-    if (me == NULL)
-        http_store_error(r, res);
-    else
-        http_json(r, 201, me);
+    start_session(q, r, id, 201);
 out:
     json_decref(in);
 }
@@ -175,8 +182,6 @@ void auth_login(struct http_req *q, struct http_resp *r)
         log_info("web: login throttled retry_after=%d", retry_after);
         goto out;
     }
-    if (res == STORE_OK)
-        res = new_session(q, r, id);
     if (res != STORE_OK) {
         if (res == STORE_DENIED)
             log_info("web: login denied");
@@ -184,11 +189,7 @@ void auth_login(struct http_req *q, struct http_resp *r)
         goto out;
     }
     log_info("web: login user=%s", id);
-    json_t *me = me_json(q, id, &res);
-    if (me == NULL)
-        http_store_error(r, res);
-    else
-        http_json(r, 200, me);
+    start_session(q, r, id, 200);
 out:
     json_decref(in);
 }
