@@ -1,0 +1,281 @@
+/*
+ * mo_workers — vaultbox's MO workers: one store connection and one core
+ * each. One phone always lands on the same worker (a hash of the sender), so
+ * its commands run in order; different phones run in parallel. A worker
+ * takes what is queued (up to batch_max MO), opens one transaction and runs
+ * every MO in a savepoint of its own: store_mo_seen(uuid) first (an MO
+ * bearerbox re-sent after we applied it is acked without running again),
+ * then core_handle (which queues the replies in the outbox). The MOs are
+ * acked only after COMMIT, so a crash before it makes bearerbox re-send them
+ * and nothing is lost; a store failure rolls back and is retried with
+ * back-off. REG / LOGIN / PASS (argon2id, 12 MiB each) run alone, at most
+ * password_checks at a time.
+ *
+ * It does not read from bearerbox (bb_conn.c queues the MOs here), parse
+ * commands (core/) or speak SQL (store/).
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vaultbox_int.h"
+
+#include "gw/sms.h"
+
+#include "alloc.h"
+#include "core_mo.h"
+#include "log.h"
+
+static Semaphore *hash_slots;          /* password checks at once (argon2id memory) */
+static atomic_long commits;
+
+/* ---- MO: Kannel Msg -> core_mo ---- */
+
+struct mo_item {
+    Msg *msg;
+    unsigned gen;        /* connection it came on: acks go only there */
+    int errors;          /* CORE_ERR seen for this MO */
+    bool hashes;         /* REG / LOGIN / PASS: runs in a transaction of its own */
+};
+
+enum mo_outcome { MO_PENDING = 0, MO_DONE, MO_DUP, MO_GAVE_UP };
+
+/* Fill mo from msg; *owned receives converted text to free. */
+static void mo_from_msg(Msg *msg, struct core_mo *mo, char **owned)
+{
+    Octstr *udh = msg->sms.udhdata, *data = msg->sms.msgdata;
+    memset(mo, 0, sizeof *mo);
+    mo->msisdn = msg->sms.sender ? octstr_get_cstr(msg->sms.sender) : "";
+    mo->shortcode = msg->sms.receiver ? octstr_get_cstr(msg->sms.receiver) : NULL;
+    mo->at = msg->sms.time > 0 ? (time_t)msg->sms.time : time(NULL);
+    core_mo_decode(msg->sms.coding == DC_8BIT   ? CORE_CODING_8BIT
+                   : msg->sms.coding == DC_UCS2 ? CORE_CODING_UCS2
+                                                : CORE_CODING_TEXT,
+                   udh ? (const unsigned char *)octstr_get_cstr(udh) : NULL,
+                   udh ? (size_t)octstr_len(udh) : 0, data ? octstr_get_cstr(data) : NULL,
+                   data ? (size_t)octstr_len(data) : 0, mo, owned);
+}
+
+/* ---- workers ---- */
+
+struct worker {
+    int no;
+    List *queue;         /* struct mo_item * */
+    long thread;
+};
+
+static struct worker *workers;
+
+/* One MO inside the open transaction. Returns false when the whole
+ * transaction must be rolled back and retried (the store asked to). */
+static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum mo_outcome *out)
+{
+    char uuid[UUID_STR_LEN + 1];
+    struct core_mo mo;
+    struct core_replies rep;
+    char *owned = NULL;
+    enum store_result r;
+    enum core_result cr;
+
+    uuid_unparse(it->msg->sms.id, uuid);
+    if (store_tx_savepoint(s) != STORE_OK)
+        return false;
+    r = store_mo_seen(s, uuid);
+    if (r == STORE_CONFLICT) {
+        /* bearerbox re-sent an MO we applied: ack it, do not run it again */
+        store_tx_release(s);
+        log_info("vaultbox: mo-duplicate uuid=%s", uuid);
+        *out = MO_DUP;
+        return true;
+    }
+    if (r != STORE_OK) {
+        store_tx_rollback_to(s);
+        return false;
+    }
+    mo_from_msg(it->msg, &mo, &owned);
+    core_replies_init(&rep);
+    cr = core_handle(core, s, &mo, &rep);
+    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, mo.msisdn, rep.cmd,
+              core_result_name(cr), rep.count);
+    core_replies_cleanup(&rep);
+    free(owned);
+    if (cr == CORE_OK || cr == CORE_IGNORED) {
+        *out = MO_DONE;
+        return store_tx_release(s) == STORE_OK;
+    }
+    store_tx_rollback_to(s);
+    if (cr == CORE_RETRY)
+        return false;
+    /* CORE_ERR: the store refused this MO; try it again in a later
+     * transaction, and after three failures record it as seen and move on
+     * rather than block the phone's queue for ever */
+    if (++it->errors >= 3) {
+        log_error("vaultbox: mo-gave-up uuid=%s msisdn=%s errors=%d", uuid, mo.msisdn, it->errors);
+        if (store_tx_savepoint(s) != STORE_OK)
+            return false;
+        if (store_mo_seen(s, uuid) != STORE_OK) {
+            store_tx_rollback_to(s);
+            return false;
+        }
+        store_tx_release(s);
+        *out = MO_GAVE_UP;
+    }
+    return true;
+}
+
+/*
+ * A password command (argon2id, 12 MiB) takes a slot of hash_slots before its
+ * transaction begins and gives it back after commit: a worker never waits
+ * for a slot while its transaction holds row locks another slot holder may
+ * need (that would deadlock where PostgreSQL cannot see it).
+ */
+static void run_batch(struct store **sp, struct core *core, struct mo_item **items, size_t n)
+{
+    enum mo_outcome *out = xcalloc(n, sizeof *out);
+    double backoff = 0.1;
+    size_t left = n;
+    bool slot = n == 1 && items[0]->hashes;
+
+    if (slot)
+        semaphore_down(hash_slots);
+    while (left > 0) {
+        struct store *s = *sp;
+        bool ok = store_tx_begin(s) == STORE_OK;
+        for (size_t i = 0; ok && i < n; i++)
+            if (out[i] == MO_PENDING)
+                ok = run_one(s, core, items[i], &out[i]);
+        if (ok && store_tx_commit(s) == STORE_OK) {
+            if (settings.die_after_commit > 0 &&
+                atomic_fetch_add(&commits, 1) + 1 == settings.die_after_commit) {
+                log_warn("vaultbox: test-hook exit after commit, before ack");
+                _exit(3);
+            }
+            left = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (out[i] == MO_PENDING) {
+                    left++;
+                    continue;
+                }
+                if (items[i]->msg) {
+                    bb_ack(items[i]->msg, ack_success, items[i]->gen);   /* after commit */
+                    msg_destroy(items[i]->msg);
+                    items[i]->msg = NULL;
+                }
+            }
+            backoff = 0.1;
+            continue;
+        }
+        /* nothing of this attempt committed */
+        store_tx_rollback(s);
+        for (size_t i = 0; i < n; i++)
+            if (items[i]->msg)   /* not acked: run again */
+                out[i] = MO_PENDING;
+        if (box_stopping()) {
+            /* not acked: bearerbox keeps them and re-sends them to the next vaultbox */
+            break;
+        }
+        log_warn("vaultbox: batch-retry size=%zu retry_s=%.1f", n, backoff);
+        box_nap(backoff);
+        backoff = backoff < 5 ? backoff * 2 : 5;
+        if (!store_ping(s)) {
+            store_free(s);
+            *sp = box_store_open("worker");
+            if (*sp == NULL)
+                break;
+        }
+    }
+    if (slot)
+        semaphore_up(hash_slots);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->msg)
+            msg_destroy(items[i]->msg);
+        free(items[i]);
+    }
+    free(out);
+}
+
+static void worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct store *s = box_store_open("worker");
+    struct core *core = core_new(&settings.core);
+    struct mo_item **batch = xcalloc((size_t)settings.box.batch_max, sizeof *batch);
+    struct mo_item *first, *held = NULL;
+
+    while ((first = held ? held : gwlist_consume(w->queue)) != NULL) {
+        size_t n = 0;
+        held = NULL;
+        batch[n++] = first;
+        struct mo_item *more;
+        /* a password command runs alone (see run_batch): it ends a batch */
+        while (!first->hashes && n < (size_t)settings.box.batch_max &&
+               (more = gwlist_extract_first(w->queue)) != NULL) {
+            if (more->hashes) {
+                held = more;
+                break;
+            }
+            batch[n++] = more;
+        }
+        if (s == NULL) {
+            for (size_t i = 0; i < n; i++) {   /* shutting down before the database came */
+                msg_destroy(batch[i]->msg);
+                free(batch[i]);
+            }
+            continue;
+        }
+        run_batch(&s, core, batch, n);
+    }
+    free(batch);
+    core_free(core);
+    store_free(s);
+}
+
+void workers_start(void)
+{
+    hash_slots = semaphore_create(settings.box.password_checks);
+    workers = xcalloc((size_t)settings.box.workers, sizeof *workers);
+    for (long long i = 0; i < settings.box.workers; i++) {
+        workers[i].no = (int)i;
+        workers[i].queue = gwlist_create();
+        gwlist_add_producer(workers[i].queue);
+        workers[i].thread = gwthread_create(worker_main, &workers[i]);
+    }
+}
+
+static unsigned long hash_msisdn(const Octstr *s)
+{
+    unsigned long h = 5381;
+    if (s == NULL)
+        return 0;
+    for (long i = 0; i < octstr_len(s); i++)
+        h = h * 33 + (unsigned char)octstr_get_char(s, i);
+    return h;
+}
+
+void workers_submit(Msg *msg, unsigned gen)
+{
+    struct mo_item *it = xcalloc(1, sizeof *it);
+    struct core_mo m;
+    char *owned = NULL;
+    it->msg = msg;
+    it->gen = gen;
+    mo_from_msg(msg, &m, &owned);
+    it->hashes = core_mo_hashes_password(&m);
+    free(owned);
+    gwlist_produce(workers[hash_msisdn(msg->sms.sender) % (unsigned long)settings.box.workers].queue, it);
+}
+
+void workers_stop(void)
+{
+    for (long long i = 0; i < settings.box.workers; i++)
+        gwlist_remove_producer(workers[i].queue);
+    for (long long i = 0; i < settings.box.workers; i++) {
+        gwthread_join(workers[i].thread);
+        gwlist_destroy(workers[i].queue, NULL);
+    }
+    free(workers);
+    workers = NULL;
+    semaphore_destroy(hash_slots);
+}

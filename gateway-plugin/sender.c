@@ -1,0 +1,258 @@
+/*
+ * sender — vaultbox's outbox sender: one thread claims queued outbox rows
+ * (store_outbox_claim) and writes them to bearerbox as MT (mt_reply, boxc_id,
+ * dlr_mask, the outbox id in dlr_url), at most `window` unacked at a time;
+ * LISTEN/NOTIFY wakes it for rows others wrote (the web page, codes). Each
+ * process start is one outbox instance with a random id, whose lease the
+ * sender holds and renews on its own connection (store_outbox_hold): several
+ * vaultbox processes with the same box id share the outbox, and the rows
+ * this one left SENDING on a lost bearerbox connection — only its own — are
+ * requeued before anything else is written on a new one. At start and every
+ * few seconds it requeues the rows of instances that are gone
+ * (store_outbox_requeue_orphans: a killed vaultbox's replies). It keeps the
+ * table of MT in flight, by Kannel uuid, that bb_conn.c looks acks up in.
+ *
+ * It does not apply acks or delivery reports to the outbox (acker.c does)
+ * nor read from bearerbox.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "vaultbox_int.h"
+
+#include "gw/sms.h"
+
+#include "alloc.h"
+#include "log.h"
+#include "smstext.h"
+
+static char instance[STORE_ID_LEN];   /* this process start's outbox instance id */
+static atomic_int mt_inflight;         /* MT written, ack not yet seen */
+static Dict *mt_pending;               /* MT uuid -> long long *outbox id */
+static long sender_thread;
+
+static pthread_cond_t window_cond = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t window_mx = PTHREAD_MUTEX_INITIALIZER;
+
+static void window_signal(void)
+{
+    pthread_mutex_lock(&window_mx);
+    pthread_cond_signal(&window_cond);
+    pthread_mutex_unlock(&window_mx);
+}
+
+static void window_wait_ms(int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&window_mx);
+    if (atomic_load(&mt_inflight) >= settings.box.window)
+        pthread_cond_timedwait(&window_cond, &window_mx, &ts);
+    pthread_mutex_unlock(&window_mx);
+}
+
+/* An outbox row as MT: GSM 03.38 text goes as coding 0 with UTF-8 (bearerbox
+ * converts), anything else as coding 2 with UTF-16BE; bearerbox splits long
+ * texts into concatenated parts. Our outbox id rides in dlr_url. */
+static Msg *mt_from_row(const struct store_outbox_row *row)
+{
+    Msg *m = msg_create(sms);
+    m->sms.sms_type = mt_reply;
+    m->sms.sender = octstr_create(settings.box.sender);
+    m->sms.receiver = octstr_create(row->msisdn);
+    if (smstext_is_gsm(row->text, row->text_len)) {
+        m->sms.coding = DC_7BIT;
+        m->sms.msgdata = octstr_create_from_data(row->text, (long)row->text_len);
+    } else {
+        unsigned char *u = NULL;
+        size_t ul = 0;
+        if (smstext_utf8_to_ucs2(row->text, row->text_len, &u, &ul) != 0)
+            ul = 0;   /* the store keeps valid UTF-8 only */
+        m->sms.coding = DC_UCS2;
+        m->sms.msgdata = octstr_create_from_data((const char *)u, (long)ul);
+        free(u);
+    }
+    m->sms.boxc_id = octstr_create(settings.box.box_id);
+    m->sms.time = time(NULL);
+    if (settings.box.dlr_mask > 0) {
+        m->sms.dlr_mask = settings.box.dlr_mask;
+        m->sms.dlr_url = octstr_format("%lld", row->id);
+    }
+    return m;
+}
+
+static void pending_clear(void)
+{
+    List *keys = dict_keys(mt_pending);
+    Octstr *k;
+    while ((k = gwlist_extract_first(keys)) != NULL) {
+        free(dict_remove(mt_pending, k));
+        octstr_destroy(k);
+    }
+    gwlist_destroy(keys, NULL);
+    atomic_store(&mt_inflight, 0);
+}
+
+bool sender_acked(const char *uuid, long long *outbox_id)
+{
+    Octstr *key = octstr_create(uuid);
+    long long *idp = dict_remove(mt_pending, key);
+    octstr_destroy(key);
+    if (idp == NULL)
+        return false;
+    *outbox_id = *idp;
+    free(idp);
+    if (atomic_fetch_sub(&mt_inflight, 1) <= (int)settings.box.window)
+        window_signal();
+    return true;
+}
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Renew this instance's lease (and take its lock again after a reconnect),
+ * then requeue the rows of gone instances. False on a store failure.
+ */
+static bool lease_renew(struct store *s)
+{
+    enum store_result r = store_outbox_hold(s, instance);
+    if (r == STORE_CONFLICT) {
+        /* our previous session still holds the lock: it stands for us */
+        log_warn("vaultbox: lease-held-by-old-session instance=%s", instance);
+    } else if (r != STORE_OK) {
+        return false;
+    }
+    return store_outbox_requeue_orphans(s, (int)settings.box.instance_grace_s, NULL) == STORE_OK;
+}
+
+static void sender_main(void *arg)
+{
+    struct store *s = box_store_open("sender");
+    unsigned seen_gen = 0;
+    bool listening = false;
+    double backoff = 0.1;
+    /* renewed well within the grace, so a live instance is never taken for gone */
+    double beat = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0,
+           next_beat = 0;
+
+    while (s != NULL && !box_stopping()) {
+        enum store_result r;
+        if (mono_s() >= next_beat) {
+            if (!lease_renew(s)) {
+                listening = false;
+                box_nap(backoff);
+                backoff = backoff < 5 ? backoff * 2 : 5;
+                store_ping(s);
+                continue;
+            }
+            next_beat = mono_s() + beat;
+        }
+        if (!listening) {
+            if (store_outbox_listen(s) != STORE_OK) {
+                box_nap(backoff);
+                backoff = backoff < 5 ? backoff * 2 : 5;
+                store_ping(s);
+                continue;
+            }
+            listening = true;
+        }
+        unsigned g = bb_generation();
+        if (g == 0) {
+            box_nap(0.1);
+            continue;
+        }
+        if (g != seen_gen) {
+            /* a new bearerbox connection: what was in flight on the old one
+             * is unknown, send it again (possible duplicate, never a loss) */
+            long long n = 0;
+            pending_clear();
+            if (store_outbox_requeue_sending(s, instance, &n) != STORE_OK) {
+                listening = false;
+                box_nap(backoff);
+                backoff = backoff < 5 ? backoff * 2 : 5;
+                store_ping(s);
+                continue;
+            }
+            seen_gen = g;
+        }
+        int room = (int)settings.box.window - atomic_load(&mt_inflight);
+        if (room <= 0) {
+            window_wait_ms(100);
+            continue;
+        }
+        struct store_outbox_row *rows = NULL;
+        size_t count = 0;
+        r = store_outbox_claim(s, instance, room < 200 ? room : 200, &rows, &count);
+        if (r == STORE_NOT_FOUND) {
+            /* the lock went with a lost database session: take it again first */
+            log_warn("vaultbox: lease-lost instance=%s", instance);
+            next_beat = 0;
+            box_nap(0.1);
+            continue;
+        }
+        if (r != STORE_OK) {
+            listening = false;
+            box_nap(backoff);
+            backoff = backoff < 5 ? backoff * 2 : 5;
+            store_ping(s);
+            continue;
+        }
+        backoff = 0.1;
+        for (size_t i = 0; i < count; i++) {
+            Msg *m = mt_from_row(&rows[i]);
+            char uuid[UUID_STR_LEN + 1];
+            uuid_unparse(m->sms.id, uuid);
+            Octstr *key = octstr_create(uuid);
+            long long *idp = xmalloc(sizeof *idp);
+            *idp = rows[i].id;
+            dict_put(mt_pending, key, idp);   /* before the write: the ack may come at once */
+            atomic_fetch_add(&mt_inflight, 1);
+            if (!bb_write(m, seen_gen)) {
+                /* connection gone: the row stays SENDING and is requeued on the next one */
+                free(dict_remove(mt_pending, key));
+                atomic_fetch_sub(&mt_inflight, 1);
+                octstr_destroy(key);
+                break;
+            }
+            octstr_destroy(key);
+        }
+        store_outbox_rows_free(rows, count);
+        if (count == 0) {
+            r = store_outbox_wait(s, 1000);
+            if (r == STORE_RETRY || r == STORE_ERR)
+                listening = false;
+        }
+    }
+    /* clean stop: what is still SENDING goes to the next sweep, by any instance */
+    if (s != NULL && store_outbox_release(s, instance) != STORE_OK)
+        log_warn("vaultbox: lease-release-failed instance=%s", instance);
+    store_free(s);
+}
+
+void sender_start(void)
+{
+    mt_pending = dict_create(1024, NULL);
+    store_outbox_instance_new(instance);
+    sender_thread = gwthread_create(sender_main, NULL);
+}
+
+const char *sender_instance(void)
+{
+    return instance;
+}
+
+void sender_stop(void)
+{
+    gwthread_join(sender_thread);
+    pending_clear();
+    dict_destroy(mt_pending);
+}

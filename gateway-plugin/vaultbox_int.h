@@ -1,0 +1,127 @@
+/*
+ * vaultbox_int.h — what the files of the vaultbox executable share; private
+ * to it (not a library, included by nothing else). vaultbox is the Kannel box
+ * of smsvault: the adapter between bearerbox's box protocol and the SMS
+ * command engine (core/) on PostgreSQL (store/). One file per role:
+ *
+ *   vaultbox.c    main: the configuration, starting and stopping the rest.
+ *   bb_conn.c     the bearerbox connection: connect and identify, read and
+ *                 route every message, write (bb_write), reconnect.
+ *   mo_workers.c  the MO workers: batches in one transaction, a savepoint
+ *                 per MO, store_mo_seen dedupe, acks after commit.
+ *   acker.c       MT acks and delivery reports applied to the outbox.
+ *   sender.c      the outbox written as MT: claim, lease, requeue, window.
+ *   retry.c       waiting and trying again (shutdown-aware sleeps, the
+ *                 store connection that comes back).
+ *
+ * Threads (all gwthreads, so gwlib may poll in any of them): main is the
+ * reader (bb_run); then the workers, the acker and the sender. What more than
+ * one file needs is here: the settings (written by main before any thread
+ * starts, read-only after) and each role's entry points; each role's own
+ * state is static in its file. Nothing here parses commands (core/) or
+ * speaks SQL (store/); these files are the only ones that see Kannel types.
+ */
+#ifndef SMSVAULT_VAULTBOX_INT_H
+#define SMSVAULT_VAULTBOX_INT_H
+
+#include <stdbool.h>
+
+#include "gwlib/gwlib.h"
+#include "gw/msg.h"
+#include "gw/shared.h"
+/* gwmem.h forbids malloc/free by macro; memory from common/ and store/ is
+ * plain libc memory and is freed with plain free(). */
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+#undef strdup
+
+#include "core.h"
+#include "store.h"
+
+/* ---- settings (vaultbox.c fills them before any thread starts) ---------- */
+
+/* [box] of smsvault.conf */
+struct box_config {
+    char *bearerbox_host;
+    long long bearerbox_port;
+    char *box_id;
+    char *sender;
+    long long workers;
+    long long batch_max;
+    long long window;
+    long long dlr_mask;
+    long long retry_delay_s;
+    long long instance_grace_s;
+    long long password_checks;
+    bool migrate;
+    char *log_level;
+};
+
+struct vaultbox_settings {
+    struct box_config box;
+    struct core_config core;     /* core's keys ([quota], [login], ...) */
+    struct store_config store;   /* [database] */
+    const char *ready_file;      /* --ready-file: created once connected to bearerbox */
+    /* Test hook (tests/e2e): SMSVAULT_TEST_DIE_AFTER_COMMIT=n makes the n-th
+     * committed batch end the process before its MOs are acked — the window
+     * in which bearerbox re-sends an MO that was already applied. */
+    long die_after_commit;
+};
+
+extern struct vaultbox_settings settings;
+
+/* ---- retry.c: waiting and trying again ----------------------------------- */
+
+/* The box is shutting down (SIGTERM, or bearerbox told it to). */
+bool box_stopping(void);
+/* Sleep up to s seconds in small steps, so that shutdown is not delayed. */
+void box_nap(double s);
+/* A store connection for thread `who`, retried with back-off until the
+ * database answers; NULL only when the box stops first. */
+struct store *box_store_open(const char *who);
+
+/* ---- bb_conn.c: the bearerbox connection --------------------------------- */
+
+void bb_init(void);
+/* Connects, reads and routes until the box stops; reconnects when lost. */
+void bb_run(void);
+void bb_cleanup(void);   /* after every other thread is joined */
+/* The generation of the latest connection: 0 before the first, one more
+ * for every new connection. */
+unsigned bb_generation(void);
+/* Write msg if the connection is still generation gen (0: any). Consumes msg
+ * on every path. True when written. */
+bool bb_write(Msg *msg, unsigned gen);
+/* Ack the sms m (an MO or a delivery report) with status on connection gen. */
+void bb_ack(const Msg *m, int status, unsigned gen);
+
+/* ---- mo_workers.c: the MO workers ---------------------------------------- */
+
+void workers_start(void);
+/* Queue an MO that arrived on connection gen; consumes msg. */
+void workers_submit(Msg *msg, unsigned gen);
+void workers_stop(void);   /* runs what is queued, then joins */
+
+/* ---- acker.c: MT acks and delivery reports ------------------------------- */
+
+void acker_start(void);
+/* bearerbox's ack (nack: ack_success, ack_failed, ...) for the MT of outbox
+ * row outbox_id, whose Kannel uuid is uuid. */
+void acker_mt_ack(long long outbox_id, int nack, const char *uuid);
+/* A delivery report that arrived on connection gen; consumes msg. */
+void acker_dlr(Msg *msg, unsigned gen);
+void acker_stop(void);
+
+/* ---- sender.c: the outbox as MT ------------------------------------------ */
+
+/* Creates this process start's outbox instance and starts the sender. */
+void sender_start(void);
+const char *sender_instance(void);
+/* bearerbox acked the MT with Kannel uuid: true and *outbox_id when it is
+ * one this process wrote and still waits for (it no longer does). */
+bool sender_acked(const char *uuid, long long *outbox_id);
+void sender_stop(void);   /* joins; after bb_run returned */
+
+#endif
