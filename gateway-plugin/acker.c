@@ -62,45 +62,41 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
     return STORE_OK;   /* buffered / accepted by the SMSC: nothing final yet */
 }
 
+struct ack_batch {
+    struct ack_event **events;
+    size_t n;
+};
+
+static enum tx_step batch_attempt(struct store *s, void *ctx)
+{
+    struct ack_batch *b = ctx;
+    for (size_t i = 0; i < b->n; i++)
+        if (apply_event(s, b->events[i]) == STORE_RETRY)
+            return TX_RETRY;   /* any other result goes on to the next event */
+    return TX_COMMIT;
+}
+
 static void acker_main(void *arg)
 {
     struct store *s = box_store_open("acker");
-    struct ack_event *batch[500];
+    struct ack_event *events[500];
+    struct ack_batch b = { events, 0 };
     struct ack_event *first;
 
     while ((first = gwlist_consume(ack_queue)) != NULL) {
-        size_t n = 0;
-        batch[n++] = first;
         struct ack_event *more;
-        while (n < 500 && (more = gwlist_extract_first(ack_queue)) != NULL)
-            batch[n++] = more;
-        double backoff = 0.1;
-        while (s != NULL) {
-            bool ok = store_tx_begin(s) == STORE_OK;
-            for (size_t i = 0; ok && i < n; i++) {
-                enum store_result r = apply_event(s, batch[i]);
-                if (r == STORE_RETRY || r == STORE_ERR)
-                    ok = r != STORE_RETRY;   /* an error on one row is logged by the store, skipped */
+        b.n = 0;
+        events[b.n++] = first;
+        while (b.n < 500 && (more = gwlist_extract_first(ack_queue)) != NULL)
+            events[b.n++] = more;
+        bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
+        for (size_t i = 0; i < b.n; i++) {
+            if (events[i]->dlr) {
+                if (committed)
+                    bb_ack(events[i]->dlr, ack_success, events[i]->gen);   /* after commit */
+                msg_destroy(events[i]->dlr);
             }
-            if (ok && store_tx_commit(s) == STORE_OK)
-                break;
-            store_tx_rollback(s);
-            if (box_stopping())
-                break;
-            box_nap(backoff);
-            backoff = backoff < 5 ? backoff * 2 : 5;
-            if (!store_ping(s)) {
-                store_free(s);
-                s = box_store_open("acker");
-            }
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (batch[i]->dlr) {
-                if (s != NULL && !box_stopping())
-                    bb_ack(batch[i]->dlr, ack_success, batch[i]->gen);
-                msg_destroy(batch[i]->dlr);
-            }
-            free(batch[i]);
+            free(events[i]);
         }
     }
     store_free(s);

@@ -129,22 +129,22 @@ static void dispatch(Msg *msg, unsigned gen)
 
 void bb_run(void)
 {
-    double backoff = 0.2;
+    struct backoff b;
+    backoff_init(&b, 0.2);
     while (!box_stopping()) {
         if (bb_conn == NULL) {
             Connection *c = connect_and_identify();
             if (c == NULL) {
                 log_warn("vaultbox: bearerbox unavailable host=%s port=%lld retry_s=%.1f",
-                         settings.box.bearerbox_host, settings.box.bearerbox_port, backoff);
-                box_nap(backoff);
-                backoff = backoff < 5 ? backoff * 2 : 5;
+                         settings.box.bearerbox_host, settings.box.bearerbox_port, b.delay_s);
+                backoff_wait(&b);
                 continue;
             }
             mutex_lock(bb_lock);
             bb_conn = c;
             atomic_fetch_add(&bb_gen, 1);
             mutex_unlock(bb_lock);
-            backoff = 0.2;
+            backoff_reset(&b);
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", settings.box.box_id,
                      settings.box.bearerbox_host, settings.box.bearerbox_port);
             if (settings.ready_file) {

@@ -125,6 +125,26 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
     return true;
 }
 
+struct batch {
+    struct core *core;
+    struct mo_item **items;
+    size_t n;
+    enum mo_outcome *out;
+};
+
+/* One attempt at the batch: every MO not yet acked, each in its savepoint. */
+static enum tx_step batch_attempt(struct store *s, void *ctx)
+{
+    struct batch *b = ctx;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->items[i]->msg)   /* not acked: run (again) */
+            b->out[i] = MO_PENDING;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->out[i] == MO_PENDING && !run_one(s, b->core, b->items[i], &b->out[i]))
+            return TX_RETRY;
+    return TX_COMMIT;
+}
+
 /*
  * A password command (argon2id, 12 MiB) takes a slot of hash_slots before its
  * transaction begins and gives it back after commit: a worker never waits
@@ -133,57 +153,31 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
  */
 static void run_batch(struct store **sp, struct core *core, struct mo_item **items, size_t n)
 {
-    enum mo_outcome *out = xcalloc(n, sizeof *out);
-    double backoff = 0.1;
+    struct batch b = { core, items, n, xcalloc(n, sizeof *b.out) };
     size_t left = n;
     bool slot = n == 1 && items[0]->hashes;
 
     if (slot)
         semaphore_down(hash_slots);
-    while (left > 0) {
-        struct store *s = *sp;
-        bool ok = store_tx_begin(s) == STORE_OK;
-        for (size_t i = 0; ok && i < n; i++)
-            if (out[i] == MO_PENDING)
-                ok = run_one(s, core, items[i], &out[i]);
-        if (ok && store_tx_commit(s) == STORE_OK) {
-            if (settings.die_after_commit > 0 &&
-                atomic_fetch_add(&commits, 1) + 1 == settings.die_after_commit) {
-                log_warn("vaultbox: test-hook exit after commit, before ack");
-                _exit(3);
-            }
-            left = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (out[i] == MO_PENDING) {
-                    left++;
-                    continue;
-                }
-                if (items[i]->msg) {
-                    bb_ack(items[i]->msg, ack_success, items[i]->gen);   /* after commit */
-                    msg_destroy(items[i]->msg);
-                    items[i]->msg = NULL;
-                }
-            }
-            backoff = 0.1;
-            continue;
+    /* when stopping before a commit, nothing is acked: bearerbox keeps the
+     * MOs and re-sends them to the next vaultbox */
+    while (left > 0 && box_tx_run(sp, "worker", batch_attempt, &b)) {
+        if (settings.die_after_commit > 0 &&
+            atomic_fetch_add(&commits, 1) + 1 == settings.die_after_commit) {
+            log_warn("vaultbox: test-hook exit after commit, before ack");
+            _exit(3);
         }
-        /* nothing of this attempt committed */
-        store_tx_rollback(s);
-        for (size_t i = 0; i < n; i++)
-            if (items[i]->msg)   /* not acked: run again */
-                out[i] = MO_PENDING;
-        if (box_stopping()) {
-            /* not acked: bearerbox keeps them and re-sends them to the next vaultbox */
-            break;
-        }
-        log_warn("vaultbox: batch-retry size=%zu retry_s=%.1f", n, backoff);
-        box_nap(backoff);
-        backoff = backoff < 5 ? backoff * 2 : 5;
-        if (!store_ping(s)) {
-            store_free(s);
-            *sp = box_store_open("worker");
-            if (*sp == NULL)
-                break;
+        left = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (b.out[i] == MO_PENDING) {
+                left++;   /* CORE_ERR: runs again in the next transaction */
+                continue;
+            }
+            if (items[i]->msg) {
+                bb_ack(items[i]->msg, ack_success, items[i]->gen);   /* after commit */
+                msg_destroy(items[i]->msg);
+                items[i]->msg = NULL;
+            }
         }
     }
     if (slot)
@@ -193,7 +187,7 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
             msg_destroy(items[i]->msg);
         free(items[i]);
     }
-    free(out);
+    free(b.out);
 }
 
 static void worker_main(void *arg)

@@ -134,36 +134,47 @@ static bool lease_renew(struct store *s)
     return store_outbox_requeue_orphans(s, (int)settings.box.instance_grace_s, NULL) == STORE_OK;
 }
 
+/* What the sender loop carries from one turn to the next. */
+struct sender_loop {
+    struct store *s;
+    struct backoff backoff;
+    bool listening;
+};
+
+/* The store failed: wait, check the connection (store_ping reconnects a
+ * lost one) and LISTEN again on the next turn. */
+static void store_trouble(struct sender_loop *l)
+{
+    l->listening = false;
+    backoff_wait(&l->backoff);
+    store_ping(l->s);
+}
+
 static void sender_main(void *arg)
 {
-    struct store *s = box_store_open("sender");
+    struct sender_loop l = { .s = box_store_open("sender") };
     unsigned seen_gen = 0;
-    bool listening = false;
-    double backoff = 0.1;
     /* renewed well within the grace, so a live instance is never taken for gone */
     double beat = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0,
            next_beat = 0;
 
-    while (s != NULL && !box_stopping()) {
+    backoff_init(&l.backoff, 0.1);
+    while (l.s != NULL && !box_stopping()) {
+        struct store *s = l.s;
         enum store_result r;
         if (mono_s() >= next_beat) {
             if (!lease_renew(s)) {
-                listening = false;
-                box_nap(backoff);
-                backoff = backoff < 5 ? backoff * 2 : 5;
-                store_ping(s);
+                store_trouble(&l);
                 continue;
             }
             next_beat = mono_s() + beat;
         }
-        if (!listening) {
+        if (!l.listening) {
             if (store_outbox_listen(s) != STORE_OK) {
-                box_nap(backoff);
-                backoff = backoff < 5 ? backoff * 2 : 5;
-                store_ping(s);
+                store_trouble(&l);
                 continue;
             }
-            listening = true;
+            l.listening = true;
         }
         unsigned g = bb_generation();
         if (g == 0) {
@@ -176,10 +187,7 @@ static void sender_main(void *arg)
             long long n = 0;
             pending_clear();
             if (store_outbox_requeue_sending(s, instance, &n) != STORE_OK) {
-                listening = false;
-                box_nap(backoff);
-                backoff = backoff < 5 ? backoff * 2 : 5;
-                store_ping(s);
+                store_trouble(&l);
                 continue;
             }
             seen_gen = g;
@@ -200,13 +208,10 @@ static void sender_main(void *arg)
             continue;
         }
         if (r != STORE_OK) {
-            listening = false;
-            box_nap(backoff);
-            backoff = backoff < 5 ? backoff * 2 : 5;
-            store_ping(s);
+            store_trouble(&l);
             continue;
         }
-        backoff = 0.1;
+        backoff_reset(&l.backoff);
         for (size_t i = 0; i < count; i++) {
             Msg *m = mt_from_row(&rows[i]);
             char uuid[UUID_STR_LEN + 1];
@@ -229,13 +234,13 @@ static void sender_main(void *arg)
         if (count == 0) {
             r = store_outbox_wait(s, 1000);
             if (r == STORE_RETRY || r == STORE_ERR)
-                listening = false;
+                l.listening = false;
         }
     }
     /* clean stop: what is still SENDING goes to the next sweep, by any instance */
-    if (s != NULL && store_outbox_release(s, instance) != STORE_OK)
+    if (l.s != NULL && store_outbox_release(l.s, instance) != STORE_OK)
         log_warn("vaultbox: lease-release-failed instance=%s", instance);
-    store_free(s);
+    store_free(l.s);
 }
 
 void sender_start(void)

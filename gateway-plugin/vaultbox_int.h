@@ -78,9 +78,38 @@ extern struct vaultbox_settings settings;
 bool box_stopping(void);
 /* Sleep up to s seconds in small steps, so that shutdown is not delayed. */
 void box_nap(double s);
+
+/* The wait between attempts: first_s, doubled after each wait, at most
+ * BACKOFF_MAX_S; reset after a success. */
+#define BACKOFF_MAX_S 5.0
+struct backoff {
+    double first_s;
+    double delay_s;     /* the next wait */
+};
+void backoff_init(struct backoff *b, double first_s);
+void backoff_reset(struct backoff *b);
+/* Sleep delay_s (less when the box stops), then double it. */
+void backoff_wait(struct backoff *b);
+
 /* A store connection for thread `who`, retried with back-off until the
  * database answers; NULL only when the box stops first. */
 struct store *box_store_open(const char *who);
+
+/* What one attempt at a transaction's work asks for: commit it, or roll it
+ * back and run it again after a back-off (the store said STORE_RETRY, or a
+ * statement failed in a way that ends the transaction). */
+enum tx_step { TX_COMMIT, TX_RETRY };
+/* One attempt, inside the transaction box_tx_run began on s. It may run
+ * again after a rollback, so it starts from what ctx says is still to do. */
+typedef enum tx_step tx_work_fn(struct store *s, void *ctx);
+/*
+ * Run work in a transaction on *sp until one attempt commits: a TX_RETRY or
+ * a failed COMMIT rolls back, waits with back-off, reconnects a lost store
+ * (*sp is replaced; NULL when the box stopped first) and runs work again.
+ * True once an attempt committed; false when the box stops (or the store is
+ * gone) first: then nothing of the last attempt is committed.
+ */
+bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx);
 
 /* ---- bb_conn.c: the bearerbox connection --------------------------------- */
 
