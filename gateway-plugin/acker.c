@@ -24,11 +24,12 @@ enum ack_kind { EV_MT_ACK, EV_DLR };
 
 struct ack_event {
     enum ack_kind kind;
-    long long outbox_id;
+    long long outbox_id;     /* -1: a report that is not for one of our MT */
     int nack;
     char uuid[UUID_STR_LEN + 1];
     Msg *dlr;
     unsigned gen;
+    bool dropped;            /* the store refused it: not applied, not tried again */
 };
 
 static List *ack_queue;
@@ -44,11 +45,10 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
         default: return store_outbox_retry(s, e->outbox_id, (int)settings.box.retry_delay_s);
         }
     }
-    Msg *d = e->dlr;
-    long long id = 0;
-    if (d->sms.dlr_url == NULL || sscanf(octstr_get_cstr(d->sms.dlr_url), "%lld", &id) != 1)
+    long long id = e->outbox_id;
+    if (id < 0)
         return STORE_OK;   /* not one of ours */
-    long mask = d->sms.dlr_mask;
+    long mask = e->dlr->sms.dlr_mask;
     /* keyed by the outbox id alone: bearerbox hands a report to any
      * connection of our box id, often not the instance that sent the MT */
     log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", id, mask);
@@ -67,12 +67,36 @@ struct ack_batch {
     size_t n;
 };
 
+/*
+ * Every event of the batch not dropped. A statement that fails ends the
+ * PostgreSQL transaction (what follows would fail too, and COMMIT would roll
+ * back): the event the store refused is dropped, logged, and the others run
+ * again without it, at once. Acked after the commit like the rest, a dropped
+ * report is not sent again by bearerbox; a dropped MT ack leaves its row
+ * SENDING, sent again once this connection or process ends, like any row
+ * whose ack was lost.
+ */
 static enum tx_step batch_attempt(struct store *s, void *ctx)
 {
     struct ack_batch *b = ctx;
-    for (size_t i = 0; i < b->n; i++)
-        if (apply_event(s, b->events[i]) == STORE_RETRY)
-            return TX_RETRY;   /* any other result goes on to the next event */
+    for (size_t i = 0; i < b->n; i++) {
+        struct ack_event *e = b->events[i];
+        if (e->dropped)
+            continue;
+        enum store_result r = apply_event(s, e);
+        switch (r) {
+        case STORE_OK:
+        case STORE_NOT_FOUND:   /* the row is gone (its user deleted) */
+        case STORE_INVALID:     /* refused before any statement ran */
+            break;
+        case STORE_RETRY: return TX_RETRY;
+        default:
+            e->dropped = true;
+            log_error("vaultbox: ack-dropped outbox_id=%lld event=%s result=%s", e->outbox_id,
+                      e->kind == EV_DLR ? "report" : "mt-ack", store_result_name(r));
+            return TX_REDO;
+        }
+    }
     return TX_COMMIT;
 }
 
@@ -125,6 +149,9 @@ void acker_dlr(Msg *msg, unsigned gen)
     e->kind = EV_DLR;
     e->dlr = msg;
     e->gen = gen;
+    /* our outbox id rides in dlr_url (sender.c) */
+    if (msg->sms.dlr_url == NULL || sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
+        e->outbox_id = -1;
     gwlist_produce(ack_queue, e);
 }
 

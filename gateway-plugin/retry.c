@@ -67,6 +67,8 @@ bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx)
             return true;
         /* nothing of this attempt committed */
         store_tx_rollback(s);
+        if (step == TX_REDO)
+            continue;
         if (box_stopping())
             return false;
         log_warn("vaultbox: tx-retry thread=%s retry_s=%.1f", who, b.delay_s);

@@ -95,19 +95,23 @@ void backoff_wait(struct backoff *b);
  * database answers; NULL only when the box stops first. */
 struct store *box_store_open(const char *who);
 
-/* What one attempt at a transaction's work asks for: commit it, or roll it
- * back and run it again after a back-off (the store said STORE_RETRY, or a
- * statement failed in a way that ends the transaction). */
-enum tx_step { TX_COMMIT, TX_RETRY };
+/* What one attempt at a transaction's work asks for. */
+enum tx_step {
+    TX_COMMIT,   /* commit it */
+    TX_RETRY,    /* roll back, wait (back-off), run it again: the store said STORE_RETRY */
+    TX_REDO,     /* roll back and run it again at once: the attempt changed what it will
+                    do (it dropped a part the store refused); never asked for ever */
+};
 /* One attempt, inside the transaction box_tx_run began on s. It may run
  * again after a rollback, so it starts from what ctx says is still to do. */
 typedef enum tx_step tx_work_fn(struct store *s, void *ctx);
 /*
- * Run work in a transaction on *sp until one attempt commits: a TX_RETRY or
- * a failed COMMIT rolls back, waits with back-off, reconnects a lost store
- * (*sp is replaced; NULL when the box stopped first) and runs work again.
- * True once an attempt committed; false when the box stops (or the store is
- * gone) first: then nothing of the last attempt is committed.
+ * Run work in a transaction on *sp until one attempt commits: TX_REDO rolls
+ * back and runs it again at once; TX_RETRY or a failed COMMIT rolls back,
+ * waits with back-off, reconnects a lost store (*sp is replaced; NULL when
+ * the box stopped first) and runs work again. True once an attempt
+ * committed; false when the box stops (or the store is gone) first: then
+ * nothing of the last attempt is committed.
  */
 bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx);
 
