@@ -33,14 +33,22 @@ static atomic_long commits;
 
 /* ---- MO: Kannel Msg -> core_mo ---- */
 
-struct mo_item {
-    Msg *msg;
-    unsigned gen;        /* connection it came on: acks go only there */
-    int errors;          /* CORE_ERR seen for this MO */
-    bool hashes;         /* REG / LOGIN / PASS: runs in a transaction of its own */
+enum mo_state {
+    MO_TO_RUN,    /* runs in the next attempt */
+    MO_RAN,       /* ran in this attempt (or was seen before, or was given up):
+                     acked once the attempt commits */
+    MO_ACKED,     /* committed and acked */
 };
 
-enum mo_outcome { MO_PENDING = 0, MO_DONE, MO_DUP, MO_GAVE_UP };
+struct mo_item {
+    Msg *msg;             /* owned; mo borrows its strings */
+    unsigned gen;         /* connection it came on: acks go only there */
+    struct core_mo mo;    /* decoded once, when it arrived */
+    char *mo_text;        /* the text mo points to when it had to be converted (owned), or NULL */
+    enum mo_state state;
+    int errors;           /* CORE_ERR seen for this MO */
+    bool hashes;          /* REG / LOGIN / PASS: runs in a transaction of its own */
+};
 
 /* Fill mo from msg; *owned receives converted text to free. */
 static void mo_from_msg(Msg *msg, struct core_mo *mo, char **owned)
@@ -58,10 +66,16 @@ static void mo_from_msg(Msg *msg, struct core_mo *mo, char **owned)
                    data ? (size_t)octstr_len(data) : 0, mo, owned);
 }
 
+static void mo_item_free(struct mo_item *it)
+{
+    msg_destroy(it->msg);
+    free(it->mo_text);
+    free(it);
+}
+
 /* ---- workers ---- */
 
 struct worker {
-    int no;
     List *queue;         /* struct mo_item * */
     long thread;
 };
@@ -70,12 +84,10 @@ static struct worker *workers;
 
 /* One MO inside the open transaction. Returns false when the whole
  * transaction must be rolled back and retried (the store asked to). */
-static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum mo_outcome *out)
+static bool run_one(struct store *s, struct core *core, struct mo_item *it)
 {
     char uuid[UUID_STR_LEN + 1];
-    struct core_mo mo;
     struct core_replies rep;
-    char *owned = NULL;
     enum store_result r;
     enum core_result cr;
 
@@ -87,22 +99,20 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
         /* bearerbox re-sent an MO we applied: ack it, do not run it again */
         store_tx_release(s);
         log_info("vaultbox: mo-duplicate uuid=%s", uuid);
-        *out = MO_DUP;
+        it->state = MO_RAN;
         return true;
     }
     if (r != STORE_OK) {
         store_tx_rollback_to(s);
         return false;
     }
-    mo_from_msg(it->msg, &mo, &owned);
     core_replies_init(&rep);
-    cr = core_handle(core, s, &mo, &rep);
-    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, mo.msisdn, rep.cmd,
+    cr = core_handle(core, s, &it->mo, &rep);
+    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, it->mo.msisdn, rep.cmd,
               core_result_name(cr), rep.count);
     core_replies_cleanup(&rep);
-    free(owned);
     if (cr == CORE_OK || cr == CORE_IGNORED) {
-        *out = MO_DONE;
+        it->state = MO_RAN;
         return store_tx_release(s) == STORE_OK;
     }
     store_tx_rollback_to(s);
@@ -112,7 +122,7 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
      * transaction, and after three failures record it as seen and move on
      * rather than block the phone's queue for ever */
     if (++it->errors >= 3) {
-        log_error("vaultbox: mo-gave-up uuid=%s msisdn=%s errors=%d", uuid, mo.msisdn, it->errors);
+        log_error("vaultbox: mo-gave-up uuid=%s msisdn=%s errors=%d", uuid, it->mo.msisdn, it->errors);
         if (store_tx_savepoint(s) != STORE_OK)
             return false;
         if (store_mo_seen(s, uuid) != STORE_OK) {
@@ -120,7 +130,7 @@ static bool run_one(struct store *s, struct core *core, struct mo_item *it, enum
             return false;
         }
         store_tx_release(s);
-        *out = MO_GAVE_UP;
+        it->state = MO_RAN;
     }
     return true;
 }
@@ -129,7 +139,6 @@ struct batch {
     struct core *core;
     struct mo_item **items;
     size_t n;
-    enum mo_outcome *out;
 };
 
 /* One attempt at the batch: every MO not yet acked, each in its savepoint. */
@@ -137,10 +146,10 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
 {
     struct batch *b = ctx;
     for (size_t i = 0; i < b->n; i++)
-        if (b->items[i]->msg)   /* not acked: run (again) */
-            b->out[i] = MO_PENDING;
+        if (b->items[i]->state != MO_ACKED)   /* what a rolled-back attempt ran runs again */
+            b->items[i]->state = MO_TO_RUN;
     for (size_t i = 0; i < b->n; i++)
-        if (b->out[i] == MO_PENDING && !run_one(s, b->core, b->items[i], &b->out[i]))
+        if (b->items[i]->state == MO_TO_RUN && !run_one(s, b->core, b->items[i]))
             return TX_RETRY;
     return TX_COMMIT;
 }
@@ -149,11 +158,11 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
  * A password command (argon2id, 12 MiB) takes a slot of hash_slots before its
  * transaction begins and gives it back after commit: a worker never waits
  * for a slot while its transaction holds row locks another slot holder may
- * need (that would deadlock where PostgreSQL cannot see it).
+ * need (that would deadlock where PostgreSQL cannot see it). Consumes the items.
  */
 static void run_batch(struct store **sp, struct core *core, struct mo_item **items, size_t n)
 {
-    struct batch b = { core, items, n, xcalloc(n, sizeof *b.out) };
+    struct batch b = { core, items, n };
     size_t left = n;
     bool slot = n == 1 && items[0]->hashes;
 
@@ -169,25 +178,18 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
         }
         left = 0;
         for (size_t i = 0; i < n; i++) {
-            if (b.out[i] == MO_PENDING) {
+            if (items[i]->state == MO_TO_RUN) {
                 left++;   /* CORE_ERR: runs again in the next transaction */
-                continue;
-            }
-            if (items[i]->msg) {
+            } else if (items[i]->state == MO_RAN) {
                 bb_ack(items[i]->msg, ack_success, items[i]->gen);   /* after commit */
-                msg_destroy(items[i]->msg);
-                items[i]->msg = NULL;
+                items[i]->state = MO_ACKED;
             }
         }
     }
     if (slot)
         semaphore_up(hash_slots);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i]->msg)
-            msg_destroy(items[i]->msg);
-        free(items[i]);
-    }
-    free(b.out);
+    for (size_t i = 0; i < n; i++)
+        mo_item_free(items[i]);
 }
 
 static void worker_main(void *arg)
@@ -213,10 +215,8 @@ static void worker_main(void *arg)
             batch[n++] = more;
         }
         if (s == NULL) {
-            for (size_t i = 0; i < n; i++) {   /* shutting down before the database came */
-                msg_destroy(batch[i]->msg);
-                free(batch[i]);
-            }
+            for (size_t i = 0; i < n; i++)   /* shutting down before the database came */
+                mo_item_free(batch[i]);
             continue;
         }
         run_batch(&s, core, batch, n);
@@ -231,7 +231,6 @@ void workers_start(void)
     hash_slots = semaphore_create(settings.box.password_checks);
     workers = xcalloc((size_t)settings.box.workers, sizeof *workers);
     for (long long i = 0; i < settings.box.workers; i++) {
-        workers[i].no = (int)i;
         workers[i].queue = gwlist_create();
         gwlist_add_producer(workers[i].queue);
         workers[i].thread = gwthread_create(worker_main, &workers[i]);
@@ -251,13 +250,10 @@ static unsigned long hash_msisdn(const Octstr *s)
 void workers_submit(Msg *msg, unsigned gen)
 {
     struct mo_item *it = xcalloc(1, sizeof *it);
-    struct core_mo m;
-    char *owned = NULL;
     it->msg = msg;
     it->gen = gen;
-    mo_from_msg(msg, &m, &owned);
-    it->hashes = core_mo_hashes_password(&m);
-    free(owned);
+    mo_from_msg(msg, &it->mo, &it->mo_text);
+    it->hashes = core_mo_hashes_password(&it->mo);
     gwlist_produce(workers[hash_msisdn(msg->sms.sender) % (unsigned long)settings.box.workers].queue, it);
 }
 

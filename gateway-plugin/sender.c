@@ -32,27 +32,16 @@ static atomic_int mt_inflight;         /* MT written, ack not yet seen */
 static Dict *mt_pending;               /* MT uuid -> long long *outbox id */
 static long sender_thread;
 
-static pthread_cond_t window_cond = PTHREAD_COND_INITIALIZER;
-static pthread_mutex_t window_mx = PTHREAD_MUTEX_INITIALIZER;
-
-static void window_signal(void)
+/*
+ * The window: the sender sleeps while `window` MT are unacked, and the ack
+ * that makes room wakes it. gwthread_wakeup writes to the sleeper's wake
+ * pipe, so a wakeup that comes before the sleep ends it at once: none is
+ * lost, and no lock of our own is needed.
+ */
+static void window_wait(double s)
 {
-    pthread_mutex_lock(&window_mx);
-    pthread_cond_signal(&window_cond);
-    pthread_mutex_unlock(&window_mx);
-}
-
-static void window_wait_ms(int ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += (long)ms * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    pthread_mutex_lock(&window_mx);
     if (atomic_load(&mt_inflight) >= settings.box.window)
-        pthread_cond_timedwait(&window_cond, &window_mx, &ts);
-    pthread_mutex_unlock(&window_mx);
+        gwthread_sleep(s);
 }
 
 /* An outbox row as MT: GSM 03.38 text goes as coding 0 with UTF-8 (bearerbox
@@ -106,8 +95,8 @@ bool sender_acked(const char *uuid, long long *outbox_id)
         return false;
     *outbox_id = *idp;
     free(idp);
-    if (atomic_fetch_sub(&mt_inflight, 1) <= (int)settings.box.window)
-        window_signal();
+    if (atomic_fetch_sub(&mt_inflight, 1) >= (int)settings.box.window)
+        gwthread_wakeup(sender_thread);   /* it was full: the sender may be waiting */
     return true;
 }
 
@@ -184,9 +173,8 @@ static void sender_main(void *arg)
         if (g != seen_gen) {
             /* a new bearerbox connection: what was in flight on the old one
              * is unknown, send it again (possible duplicate, never a loss) */
-            long long n = 0;
             pending_clear();
-            if (store_outbox_requeue_sending(s, instance, &n) != STORE_OK) {
+            if (store_outbox_requeue_sending(s, instance, NULL) != STORE_OK) {
                 store_trouble(&l);
                 continue;
             }
@@ -194,7 +182,7 @@ static void sender_main(void *arg)
         }
         int room = (int)settings.box.window - atomic_load(&mt_inflight);
         if (room <= 0) {
-            window_wait_ms(100);
+            window_wait(0.1);
             continue;
         }
         struct store_outbox_row *rows = NULL;

@@ -4,7 +4,10 @@
 # PostgreSQL):
 #   * a delivery report the database refuses (a trigger raises for that one
 #     outbox row): it is dropped and logged, and the acks and reports after
-#     it are still applied — the acker does not stall on it.
+#     it are still applied — the acker does not stall on it;
+#   * bearerbox slow to ack, played by a window of 2 MT in flight: a burst
+#     from 10 phones is answered in full and in order (the sender sleeps
+#     on a full window and the acks wake it).
 # Not a test of the commands (vaultbox_test.sh) nor of two processes
 # (vaultbox_two_test.sh).
 #
@@ -26,6 +29,8 @@ e2e_ports
 DB=sv_vbf_e2e_$$
 export SMSVAULT_PGURI
 SMSVAULT_PGURI=$(sv_test_db "$DB")
+export SV_VAULTBOX_EXTRA="[box]
+window = 2"
 
 cleanup() {
     svc_vaultbox_stop "$VAR"
@@ -83,6 +88,28 @@ until_sql "SELECT count(*) FROM outbox WHERE state <> 3 AND id <> $poison" 0 "re
 [[ $(sql "SELECT state FROM outbox WHERE id = $poison") == 2 ]] || fail "the refused report was applied"
 grep -q "vaultbox: ack-dropped outbox_id=$poison " "$VAR/log/vaultbox.log" || fail "the drop was not logged"
 echo "e2e: ok a delivery report the database refuses is dropped; the ones after it are applied"
+
+# --- a full window: a burst of 30 SAVEs from 10 phones, 2 replies in flight at most
+for i in $(seq 1 10); do
+    expect $((8613700000100 + i)) "REG burst$i pass1234" "Welcome burst$i!" >/dev/null
+done
+burst_pids=()
+for i in $(seq 1 10); do
+    (
+        ph=$((8613700000100 + i))
+        for k in 1 2 3; do
+            out=$(e2e_phone --from $ph --timeout 30000 "SAVE burst $ph $k") || exit 1
+            [[ $out == "Saved as $k."* ]] || { echo "phone $ph SAVE $k: $out" >&2; exit 1; }
+        done
+    ) &
+    burst_pids+=($!)
+done
+for p in "${burst_pids[@]}"; do
+    wait "$p" || fail "a phone of the burst missed a reply"
+done
+[[ $(sql "SELECT count(DISTINCT body) FROM sms WHERE body LIKE 'burst %'") == 30 ]] || fail "burst: not 30 SAVEs stored"
+until_sql "SELECT count(*) FROM outbox WHERE state <> 3 AND id <> $poison" 0 "burst replies not delivered"
+echo "e2e: ok a window of 2: 30 SAVEs from 10 phones at once, every reply in order"
 
 # our logs: no ERROR/PANIC but the injected error and its drop
 if grep -E 'ERROR|PANIC' "$VAR/log/vaultbox.log" "$VAR/log/smscsim.log" |
