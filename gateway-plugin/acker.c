@@ -24,12 +24,12 @@ enum ack_kind { EV_MT_ACK, EV_DLR };
 
 struct ack_event {
     enum ack_kind kind;
-    long long outbox_id;     /* -1: a report that is not for one of our MT */
-    int nack;
-    char uuid[UUID_STR_LEN + 1];
-    Msg *dlr;
-    unsigned gen;
-    bool dropped;            /* the store refused it: not applied, not tried again */
+    long long outbox_id;          /* -1: a report that is not for one of our MT */
+    int mt_status;                /* EV_MT_ACK: ack_success, ack_buffered, ack_failed, ack_failed_tmp */
+    char mt_uuid[UUID_STR_LEN + 1]; /* EV_MT_ACK: the MT's Kannel uuid */
+    Msg *dlr;                     /* EV_DLR: the report (owned), acked after commit */
+    unsigned conn_gen;            /* EV_DLR: the connection it came on */
+    bool dropped;                 /* the store refused it: not applied, not tried again */
 };
 
 static List *ack_queue;
@@ -38,9 +38,9 @@ static long acker_thread;
 static enum store_result apply_event(struct store *s, struct ack_event *e)
 {
     if (e->kind == EV_MT_ACK) {
-        switch (e->nack) {
+        switch (e->mt_status) {
         case ack_success:
-        case ack_buffered: return store_outbox_mark_submitted(s, e->outbox_id, e->uuid);
+        case ack_buffered: return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid);
         case ack_failed: return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox");
         default: return store_outbox_retry(s, e->outbox_id, (int)settings.box.retry_delay_s);
         }
@@ -117,7 +117,7 @@ static void acker_main(void *arg)
         for (size_t i = 0; i < b.n; i++) {
             if (events[i]->dlr) {
                 if (committed)
-                    bb_ack(events[i]->dlr, ack_success, events[i]->gen);   /* after commit */
+                    bb_ack(events[i]->dlr, ack_success, events[i]->conn_gen);   /* after commit */
                 msg_destroy(events[i]->dlr);
             }
             free(events[i]);
@@ -133,22 +133,22 @@ void acker_start(void)
     acker_thread = gwthread_create(acker_main, NULL);
 }
 
-void acker_mt_ack(long long outbox_id, int nack, const char *uuid)
+void acker_mt_ack(long long outbox_id, int status, const char *uuid)
 {
     struct ack_event *e = xcalloc(1, sizeof *e);
     e->kind = EV_MT_ACK;
     e->outbox_id = outbox_id;
-    e->nack = nack;
-    snprintf(e->uuid, sizeof e->uuid, "%s", uuid);
+    e->mt_status = status;
+    snprintf(e->mt_uuid, sizeof e->mt_uuid, "%s", uuid);
     gwlist_produce(ack_queue, e);
 }
 
-void acker_dlr(Msg *msg, unsigned gen)
+void acker_dlr(Msg *msg, unsigned conn_gen)
 {
     struct ack_event *e = xcalloc(1, sizeof *e);
     e->kind = EV_DLR;
     e->dlr = msg;
-    e->gen = gen;
+    e->conn_gen = conn_gen;
     /* our outbox id rides in dlr_url (sender.c) */
     if (msg->sms.dlr_url == NULL || sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
         e->outbox_id = -1;

@@ -26,7 +26,7 @@
 
 static Mutex *bb_lock;
 static Connection *bb_conn;
-static atomic_uint bb_gen;            /* 0: not connected; +1 for every new connection */
+static atomic_uint latest_gen;        /* of bb_conn, or of the last one: 0 before the first, +1 for each */
 
 void bb_init(void)
 {
@@ -43,19 +43,19 @@ void bb_cleanup(void)
 
 unsigned bb_generation(void)
 {
-    return atomic_load(&bb_gen);
+    return atomic_load(&latest_gen);
 }
 
 /*
- * Write msg to bearerbox if the connection is still generation gen (0: any).
+ * Write msg to bearerbox if the connection is still generation conn_gen (0: any).
  * Consumes msg on every path (write_to_bearerbox_real always destroys it,
  * and it is destroyed here when not written). Returns true when written.
  */
-bool bb_write(Msg *msg, unsigned gen)
+bool bb_write(Msg *msg, unsigned conn_gen)
 {
     bool ok = false;
     mutex_lock(bb_lock);
-    if (bb_conn != NULL && (gen == 0 || gen == atomic_load(&bb_gen))) {
+    if (bb_conn != NULL && (conn_gen == 0 || conn_gen == atomic_load(&latest_gen))) {
         write_to_bearerbox_real(bb_conn, msg);
         msg = NULL;
         ok = conn_flush(bb_conn) != -1;
@@ -66,13 +66,13 @@ bool bb_write(Msg *msg, unsigned gen)
     return ok;
 }
 
-void bb_ack(const Msg *m, int status, unsigned gen)
+void bb_ack(const Msg *sms, int status, unsigned conn_gen)
 {
-    Msg *a = msg_create(ack);
-    a->ack.nack = status;
-    a->ack.time = m->sms.time;
-    uuid_copy(a->ack.id, m->sms.id);
-    bb_write(a, gen);
+    Msg *ack_msg = msg_create(ack);
+    ack_msg->ack.nack = status;
+    ack_msg->ack.time = sms->sms.time;
+    uuid_copy(ack_msg->ack.id, sms->sms.id);
+    bb_write(ack_msg, conn_gen);
 }
 
 /* TCP_NODELAY: without it each box write waits ~40 ms for a delayed ACK.
@@ -104,21 +104,21 @@ static Connection *connect_and_identify(void)
     return conn;
 }
 
-static void dispatch(Msg *msg, unsigned gen)
+static void dispatch(Msg *msg, unsigned conn_gen)
 {
     if (msg_type(msg) == sms && msg->sms.sms_type == mo) {
-        workers_submit(msg, gen);
+        workers_submit(msg, conn_gen);
         return;
     }
     if (msg_type(msg) == sms && msg->sms.sms_type == report_mo) {
-        acker_dlr(msg, gen);
+        acker_dlr(msg, conn_gen);
         return;
     }
     if (msg_type(msg) == ack) {
         char uuid[UUID_STR_LEN + 1];
         long long outbox_id;
         uuid_unparse(msg->ack.id, uuid);
-        if (sender_acked(uuid, &outbox_id))
+        if (sender_acked(uuid, &outbox_id))   /* else not ours, or from a lost connection */
             acker_mt_ack(outbox_id, (int)msg->ack.nack, uuid);
     } else if (msg_type(msg) == admin && msg->admin.command == cmd_shutdown) {
         log_info("vaultbox: shutdown requested by bearerbox");
@@ -133,16 +133,16 @@ void bb_run(void)
     backoff_init(&b, 0.2);
     while (!box_stopping()) {
         if (bb_conn == NULL) {
-            Connection *c = connect_and_identify();
-            if (c == NULL) {
+            Connection *conn = connect_and_identify();
+            if (conn == NULL) {
                 log_warn("vaultbox: bearerbox unavailable host=%s port=%lld retry_s=%.1f",
                          settings.box.bearerbox_host, settings.box.bearerbox_port, b.delay_s);
                 backoff_wait(&b);
                 continue;
             }
             mutex_lock(bb_lock);
-            bb_conn = c;
-            atomic_fetch_add(&bb_gen, 1);
+            bb_conn = conn;
+            atomic_fetch_add(&latest_gen, 1);
             mutex_unlock(bb_lock);
             backoff_reset(&b);
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", settings.box.box_id,
@@ -167,7 +167,7 @@ void bb_run(void)
         }
         if (ret == 0 && msg != NULL) {
             tune_socket(bb_conn, false);
-            dispatch(msg, atomic_load(&bb_gen));
+            dispatch(msg, atomic_load(&latest_gen));
         }
     }
 }

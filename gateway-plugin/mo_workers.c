@@ -28,8 +28,8 @@
 #include "core_mo.h"
 #include "log.h"
 
-static Semaphore *hash_slots;          /* password checks at once (argon2id memory) */
-static atomic_long commits;
+static Semaphore *password_slots;   /* password checks at once (argon2id memory) */
+static atomic_long commit_count;
 
 /* ---- MO: Kannel Msg -> core_mo ---- */
 
@@ -42,16 +42,17 @@ enum mo_state {
 
 struct mo_item {
     Msg *msg;             /* owned; mo borrows its strings */
-    unsigned gen;         /* connection it came on: acks go only there */
+    unsigned conn_gen;    /* connection it came on: acks go only there */
     struct core_mo mo;    /* decoded once, when it arrived */
-    char *mo_text;        /* the text mo points to when it had to be converted (owned), or NULL */
+    char *converted_text; /* what mo.text points to when it had to be converted (owned), or NULL */
     enum mo_state state;
     int errors;           /* CORE_ERR seen for this MO */
-    bool hashes;          /* REG / LOGIN / PASS: runs in a transaction of its own */
+    bool checks_password; /* REG / LOGIN / PASS (argon2id): runs alone, holding a password slot */
 };
 
-/* Fill mo from msg; *owned receives converted text to free. */
-static void mo_from_msg(Msg *msg, struct core_mo *mo, char **owned)
+/* Fill mo from msg; *converted receives the text mo points to when it had
+ * to be converted (to free), else NULL. */
+static void mo_from_msg(Msg *msg, struct core_mo *mo, char **converted)
 {
     Octstr *udh = msg->sms.udhdata, *data = msg->sms.msgdata;
     memset(mo, 0, sizeof *mo);
@@ -63,13 +64,13 @@ static void mo_from_msg(Msg *msg, struct core_mo *mo, char **owned)
                                                 : CORE_CODING_TEXT,
                    udh ? (const unsigned char *)octstr_get_cstr(udh) : NULL,
                    udh ? (size_t)octstr_len(udh) : 0, data ? octstr_get_cstr(data) : NULL,
-                   data ? (size_t)octstr_len(data) : 0, mo, owned);
+                   data ? (size_t)octstr_len(data) : 0, mo, converted);
 }
 
 static void mo_item_free(struct mo_item *it)
 {
     msg_destroy(it->msg);
-    free(it->mo_text);
+    free(it->converted_text);
     free(it);
 }
 
@@ -84,7 +85,7 @@ static struct worker *workers;
 
 /* One MO inside the open transaction. Returns false when the whole
  * transaction must be rolled back and retried (the store asked to). */
-static bool run_one(struct store *s, struct core *core, struct mo_item *it)
+static bool run_mo(struct store *s, struct core *core, struct mo_item *it)
 {
     char uuid[UUID_STR_LEN + 1];
     struct core_replies rep;
@@ -149,13 +150,13 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
         if (b->items[i]->state != MO_ACKED)   /* what a rolled-back attempt ran runs again */
             b->items[i]->state = MO_TO_RUN;
     for (size_t i = 0; i < b->n; i++)
-        if (b->items[i]->state == MO_TO_RUN && !run_one(s, b->core, b->items[i]))
+        if (b->items[i]->state == MO_TO_RUN && !run_mo(s, b->core, b->items[i]))
             return TX_RETRY;
     return TX_COMMIT;
 }
 
 /*
- * A password command (argon2id, 12 MiB) takes a slot of hash_slots before its
+ * A password command (argon2id, 12 MiB) takes a slot of password_slots before its
  * transaction begins and gives it back after commit: a worker never waits
  * for a slot while its transaction holds row locks another slot holder may
  * need (that would deadlock where PostgreSQL cannot see it). Consumes the items.
@@ -164,15 +165,15 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
 {
     struct batch b = { core, items, n };
     size_t left = n;
-    bool slot = n == 1 && items[0]->hashes;
+    bool takes_slot = n == 1 && items[0]->checks_password;
 
-    if (slot)
-        semaphore_down(hash_slots);
+    if (takes_slot)
+        semaphore_down(password_slots);
     /* when stopping before a commit, nothing is acked: bearerbox keeps the
      * MOs and re-sends them to the next vaultbox */
     while (left > 0 && box_tx_run(sp, "worker", batch_attempt, &b)) {
         if (settings.die_after_commit > 0 &&
-            atomic_fetch_add(&commits, 1) + 1 == settings.die_after_commit) {
+            atomic_fetch_add(&commit_count, 1) + 1 == settings.die_after_commit) {
             log_warn("vaultbox: test-hook exit after commit, before ack");
             _exit(3);
         }
@@ -181,13 +182,13 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
             if (items[i]->state == MO_TO_RUN) {
                 left++;   /* CORE_ERR: runs again in the next transaction */
             } else if (items[i]->state == MO_RAN) {
-                bb_ack(items[i]->msg, ack_success, items[i]->gen);   /* after commit */
+                bb_ack(items[i]->msg, ack_success, items[i]->conn_gen);   /* after commit */
                 items[i]->state = MO_ACKED;
             }
         }
     }
-    if (slot)
-        semaphore_up(hash_slots);
+    if (takes_slot)
+        semaphore_up(password_slots);
     for (size_t i = 0; i < n; i++)
         mo_item_free(items[i]);
 }
@@ -198,18 +199,19 @@ static void worker_main(void *arg)
     struct store *s = box_store_open("worker");
     struct core *core = core_new(&settings.core);
     struct mo_item **batch = xcalloc((size_t)settings.box.batch_max, sizeof *batch);
-    struct mo_item *first, *held = NULL;
+    struct mo_item *first, *held_back = NULL;
 
-    while ((first = held ? held : gwlist_consume(w->queue)) != NULL) {
+    while ((first = held_back ? held_back : gwlist_consume(w->queue)) != NULL) {
         size_t n = 0;
-        held = NULL;
+        held_back = NULL;
         batch[n++] = first;
         struct mo_item *more;
-        /* a password command runs alone (see run_batch): it ends a batch */
-        while (!first->hashes && n < (size_t)settings.box.batch_max &&
+        /* a password command runs alone (see run_batch): it ends a batch
+         * and is held back to start the next one */
+        while (!first->checks_password && n < (size_t)settings.box.batch_max &&
                (more = gwlist_extract_first(w->queue)) != NULL) {
-            if (more->hashes) {
-                held = more;
+            if (more->checks_password) {
+                held_back = more;
                 break;
             }
             batch[n++] = more;
@@ -228,7 +230,7 @@ static void worker_main(void *arg)
 
 void workers_start(void)
 {
-    hash_slots = semaphore_create(settings.box.password_checks);
+    password_slots = semaphore_create(settings.box.password_checks);
     workers = xcalloc((size_t)settings.box.workers, sizeof *workers);
     for (long long i = 0; i < settings.box.workers; i++) {
         workers[i].queue = gwlist_create();
@@ -237,24 +239,26 @@ void workers_start(void)
     }
 }
 
-static unsigned long hash_msisdn(const Octstr *s)
+/* The worker of a sender: always the same one (djb2 hash of the number as
+ * bearerbox wrote it), so that one phone's commands run in order. */
+static struct worker *worker_of(const Octstr *sender)
 {
     unsigned long h = 5381;
-    if (s == NULL)
-        return 0;
-    for (long i = 0; i < octstr_len(s); i++)
-        h = h * 33 + (unsigned char)octstr_get_char(s, i);
-    return h;
+    if (sender == NULL)
+        return &workers[0];
+    for (long i = 0; i < octstr_len(sender); i++)
+        h = h * 33 + (unsigned char)octstr_get_char(sender, i);
+    return &workers[h % (unsigned long)settings.box.workers];
 }
 
-void workers_submit(Msg *msg, unsigned gen)
+void workers_submit(Msg *msg, unsigned conn_gen)
 {
     struct mo_item *it = xcalloc(1, sizeof *it);
     it->msg = msg;
-    it->gen = gen;
-    mo_from_msg(msg, &it->mo, &it->mo_text);
-    it->hashes = core_mo_hashes_password(&it->mo);
-    gwlist_produce(workers[hash_msisdn(msg->sms.sender) % (unsigned long)settings.box.workers].queue, it);
+    it->conn_gen = conn_gen;
+    mo_from_msg(msg, &it->mo, &it->converted_text);
+    it->checks_password = core_mo_hashes_password(&it->mo);
+    gwlist_produce(worker_of(msg->sms.sender)->queue, it);
 }
 
 void workers_stop(void)
@@ -267,5 +271,5 @@ void workers_stop(void)
     }
     free(workers);
     workers = NULL;
-    semaphore_destroy(hash_slots);
+    semaphore_destroy(password_slots);
 }

@@ -29,7 +29,7 @@
 
 static char instance[STORE_ID_LEN];   /* this process start's outbox instance id */
 static atomic_int mt_inflight;         /* MT written, ack not yet seen */
-static Dict *mt_pending;               /* MT uuid -> long long *outbox id */
+static Dict *mt_awaiting_ack;          /* MT uuid -> long long *outbox id */
 static long sender_thread;
 
 /*
@@ -57,13 +57,13 @@ static Msg *mt_from_row(const struct store_outbox_row *row)
         m->sms.coding = DC_7BIT;
         m->sms.msgdata = octstr_create_from_data(row->text, (long)row->text_len);
     } else {
-        unsigned char *u = NULL;
-        size_t ul = 0;
-        if (smstext_utf8_to_ucs2(row->text, row->text_len, &u, &ul) != 0)
-            ul = 0;   /* the store keeps valid UTF-8 only */
+        unsigned char *ucs2 = NULL;
+        size_t ucs2_len = 0;
+        if (smstext_utf8_to_ucs2(row->text, row->text_len, &ucs2, &ucs2_len) != 0)
+            ucs2_len = 0;   /* the store keeps valid UTF-8 only */
         m->sms.coding = DC_UCS2;
-        m->sms.msgdata = octstr_create_from_data((const char *)u, (long)ul);
-        free(u);
+        m->sms.msgdata = octstr_create_from_data((const char *)ucs2, (long)ucs2_len);
+        free(ucs2);
     }
     m->sms.boxc_id = octstr_create(settings.box.box_id);
     m->sms.time = time(NULL);
@@ -74,12 +74,12 @@ static Msg *mt_from_row(const struct store_outbox_row *row)
     return m;
 }
 
-static void pending_clear(void)
+static void awaiting_ack_clear(void)
 {
-    List *keys = dict_keys(mt_pending);
+    List *keys = dict_keys(mt_awaiting_ack);
     Octstr *k;
     while ((k = gwlist_extract_first(keys)) != NULL) {
-        free(dict_remove(mt_pending, k));
+        free(dict_remove(mt_awaiting_ack, k));
         octstr_destroy(k);
     }
     gwlist_destroy(keys, NULL);
@@ -89,18 +89,18 @@ static void pending_clear(void)
 bool sender_acked(const char *uuid, long long *outbox_id)
 {
     Octstr *key = octstr_create(uuid);
-    long long *idp = dict_remove(mt_pending, key);
+    long long *outbox_id_p = dict_remove(mt_awaiting_ack, key);
     octstr_destroy(key);
-    if (idp == NULL)
+    if (outbox_id_p == NULL)
         return false;
-    *outbox_id = *idp;
-    free(idp);
+    *outbox_id = *outbox_id_p;
+    free(outbox_id_p);
     if (atomic_fetch_sub(&mt_inflight, 1) >= (int)settings.box.window)
         gwthread_wakeup(sender_thread);   /* it was full: the sender may be waiting */
     return true;
 }
 
-static double mono_s(void)
+static double monotonic_s(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -132,53 +132,53 @@ struct sender_loop {
 
 /* The store failed: wait, check the connection (store_ping reconnects a
  * lost one) and LISTEN again on the next turn. */
-static void store_trouble(struct sender_loop *l)
+static void store_trouble(struct sender_loop *loop)
 {
-    l->listening = false;
-    backoff_wait(&l->backoff);
-    store_ping(l->s);
+    loop->listening = false;
+    backoff_wait(&loop->backoff);
+    store_ping(loop->s);
 }
 
 static void sender_main(void *arg)
 {
-    struct sender_loop l = { .s = box_store_open("sender") };
-    unsigned seen_gen = 0;
+    struct sender_loop loop = { .s = box_store_open("sender") };
+    unsigned write_gen = 0;   /* the connection MT go on; what the one before left SENDING was requeued */
     /* renewed well within the grace, so a live instance is never taken for gone */
-    double beat = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0,
-           next_beat = 0;
+    double lease_every_s = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0;
+    double next_lease_s = 0;
 
-    backoff_init(&l.backoff, 0.1);
-    while (l.s != NULL && !box_stopping()) {
-        struct store *s = l.s;
+    backoff_init(&loop.backoff, 0.1);
+    while (loop.s != NULL && !box_stopping()) {
+        struct store *s = loop.s;
         enum store_result r;
-        if (mono_s() >= next_beat) {
+        if (monotonic_s() >= next_lease_s) {
             if (!lease_renew(s)) {
-                store_trouble(&l);
+                store_trouble(&loop);
                 continue;
             }
-            next_beat = mono_s() + beat;
+            next_lease_s = monotonic_s() + lease_every_s;
         }
-        if (!l.listening) {
+        if (!loop.listening) {
             if (store_outbox_listen(s) != STORE_OK) {
-                store_trouble(&l);
+                store_trouble(&loop);
                 continue;
             }
-            l.listening = true;
+            loop.listening = true;
         }
-        unsigned g = bb_generation();
-        if (g == 0) {
+        unsigned conn_gen = bb_generation();
+        if (conn_gen == 0) {
             box_nap(0.1);
             continue;
         }
-        if (g != seen_gen) {
+        if (conn_gen != write_gen) {
             /* a new bearerbox connection: what was in flight on the old one
              * is unknown, send it again (possible duplicate, never a loss) */
-            pending_clear();
+            awaiting_ack_clear();
             if (store_outbox_requeue_sending(s, instance, NULL) != STORE_OK) {
-                store_trouble(&l);
+                store_trouble(&loop);
                 continue;
             }
-            seen_gen = g;
+            write_gen = conn_gen;
         }
         int room = (int)settings.box.window - atomic_load(&mt_inflight);
         if (room <= 0) {
@@ -191,27 +191,28 @@ static void sender_main(void *arg)
         if (r == STORE_NOT_FOUND) {
             /* the lock went with a lost database session: take it again first */
             log_warn("vaultbox: lease-lost instance=%s", instance);
-            next_beat = 0;
+            next_lease_s = 0;
             box_nap(0.1);
             continue;
         }
         if (r != STORE_OK) {
-            store_trouble(&l);
+            store_trouble(&loop);
             continue;
         }
-        backoff_reset(&l.backoff);
+        backoff_reset(&loop.backoff);
         for (size_t i = 0; i < count; i++) {
-            Msg *m = mt_from_row(&rows[i]);
+            Msg *mt = mt_from_row(&rows[i]);
             char uuid[UUID_STR_LEN + 1];
-            uuid_unparse(m->sms.id, uuid);
+            uuid_unparse(mt->sms.id, uuid);
             Octstr *key = octstr_create(uuid);
-            long long *idp = xmalloc(sizeof *idp);
-            *idp = rows[i].id;
-            dict_put(mt_pending, key, idp);   /* before the write: the ack may come at once */
+            long long *outbox_id_p = xmalloc(sizeof *outbox_id_p);
+            *outbox_id_p = rows[i].id;
+            /* before the write: the ack may come at once */
+            dict_put(mt_awaiting_ack, key, outbox_id_p);
             atomic_fetch_add(&mt_inflight, 1);
-            if (!bb_write(m, seen_gen)) {
+            if (!bb_write(mt, write_gen)) {
                 /* connection gone: the row stays SENDING and is requeued on the next one */
-                free(dict_remove(mt_pending, key));
+                free(dict_remove(mt_awaiting_ack, key));
                 atomic_fetch_sub(&mt_inflight, 1);
                 octstr_destroy(key);
                 break;
@@ -222,18 +223,18 @@ static void sender_main(void *arg)
         if (count == 0) {
             r = store_outbox_wait(s, 1000);
             if (r == STORE_RETRY || r == STORE_ERR)
-                l.listening = false;
+                loop.listening = false;
         }
     }
     /* clean stop: what is still SENDING goes to the next sweep, by any instance */
-    if (l.s != NULL && store_outbox_release(l.s, instance) != STORE_OK)
+    if (loop.s != NULL && store_outbox_release(loop.s, instance) != STORE_OK)
         log_warn("vaultbox: lease-release-failed instance=%s", instance);
-    store_free(l.s);
+    store_free(loop.s);
 }
 
 void sender_start(void)
 {
-    mt_pending = dict_create(1024, NULL);
+    mt_awaiting_ack = dict_create(1024, NULL);
     store_outbox_instance_new(instance);
     sender_thread = gwthread_create(sender_main, NULL);
 }
@@ -246,6 +247,6 @@ const char *sender_instance(void)
 void sender_stop(void)
 {
     gwthread_join(sender_thread);
-    pending_clear();
-    dict_destroy(mt_pending);
+    awaiting_ack_clear();
+    dict_destroy(mt_awaiting_ack);
 }

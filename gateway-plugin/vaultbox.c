@@ -87,21 +87,21 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
+    static const struct option long_options[] = {
         { "config", required_argument, NULL, 'c' }, { "check-config", no_argument, NULL, 'C' },
         { "ready-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    static const char *const others[] = { "web", "ctl", "vaultctl", "vaultweb", NULL };
+    static const char *const other_sections[] = { "web", "ctl", "vaultctl", "vaultweb", NULL };
     const char *path = getenv("SMSVAULT_CONF");
-    bool check = false;
-    int o, rc = 0;
+    bool check_only = false;
+    int opt, rc = 0;
 
-    while ((o = getopt_long(argc, argv, "c:Cr:h", lo, NULL)) != -1) {
-        switch (o) {
+    while ((opt = getopt_long(argc, argv, "c:Cr:h", long_options, NULL)) != -1) {
+        switch (opt) {
         case 'r': settings.ready_file = optarg; break;
         case 'c': path = optarg; break;
-        case 'C': check = true; break;
+        case 'C': check_only = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &settings.store },
     };
     char err[600];
-    if (config_load(path, parts, 3, others, err, sizeof err) != 0) {
+    if (config_load(path, parts, 3, other_sections, err, sizeof err) != 0) {
         fprintf(stderr, "vaultbox: %s\n", err);
         return 2;
     }
@@ -122,8 +122,8 @@ int main(int argc, char **argv)
         free(settings.store.conninfo);
         settings.store.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
     }
-    enum log_level lvl;
-    if (log_level_parse(settings.box.log_level, &lvl) != 0) {
+    enum log_level level;
+    if (log_level_parse(settings.box.log_level, &level) != 0) {
         fprintf(stderr, "vaultbox: %s: [box] log-level: expected debug, info, warn or error\n",
                 path ? path : "(defaults)");
         rc = 2;
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
         rc = 2;
         goto out_config;
     }
-    if (check) {
+    if (check_only) {
         printf("# %s\n", path ? path : "(defaults)");
         config_print(parts, 3);
         goto out_config;
@@ -145,9 +145,9 @@ int main(int argc, char **argv)
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         settings.die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
     gwlib_init();
-    log_set_output_level(lvl == LOG_DEBUG ? GW_DEBUG : lvl == LOG_INFO ? GW_INFO
-                         : lvl == LOG_WARN ? GW_WARNING : GW_ERROR);
-    log_set_level(lvl);
+    log_set_output_level(level == LOG_DEBUG ? GW_DEBUG : level == LOG_INFO ? GW_INFO
+                         : level == LOG_WARN ? GW_WARNING : GW_ERROR);
+    log_set_level(level);
     log_set_sink(kannel_sink, NULL);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);

@@ -124,27 +124,28 @@ void bb_cleanup(void);   /* after every other thread is joined */
 /* The generation of the latest connection: 0 before the first, one more
  * for every new connection. */
 unsigned bb_generation(void);
-/* Write msg if the connection is still generation gen (0: any). Consumes msg
- * on every path. True when written. */
-bool bb_write(Msg *msg, unsigned gen);
-/* Ack the sms m (an MO or a delivery report) with status on connection gen. */
-void bb_ack(const Msg *m, int status, unsigned gen);
+/* Write msg if the connection is still generation conn_gen (0: any).
+ * Consumes msg on every path. True when written. */
+bool bb_write(Msg *msg, unsigned conn_gen);
+/* Ack sms (an MO or a delivery report) with status (ack_success, ...) on
+ * connection conn_gen. */
+void bb_ack(const Msg *sms, int status, unsigned conn_gen);
 
 /* ---- mo_workers.c: the MO workers ---------------------------------------- */
 
 void workers_start(void);
-/* Queue an MO that arrived on connection gen; consumes msg. */
-void workers_submit(Msg *msg, unsigned gen);
+/* Queue an MO that arrived on connection conn_gen; consumes msg. */
+void workers_submit(Msg *msg, unsigned conn_gen);
 void workers_stop(void);   /* runs what is queued, then joins */
 
 /* ---- acker.c: MT acks and delivery reports ------------------------------- */
 
 void acker_start(void);
-/* bearerbox's ack (nack: ack_success, ack_failed, ...) for the MT of outbox
- * row outbox_id, whose Kannel uuid is uuid. */
-void acker_mt_ack(long long outbox_id, int nack, const char *uuid);
-/* A delivery report that arrived on connection gen; consumes msg. */
-void acker_dlr(Msg *msg, unsigned gen);
+/* bearerbox's ack (status: ack_success, ack_failed, ...) for the MT of
+ * outbox row outbox_id, whose Kannel uuid is uuid. */
+void acker_mt_ack(long long outbox_id, int status, const char *uuid);
+/* A delivery report that arrived on connection conn_gen; consumes msg. */
+void acker_dlr(Msg *msg, unsigned conn_gen);
 void acker_stop(void);
 
 /* ---- sender.c: the outbox as MT ------------------------------------------ */
