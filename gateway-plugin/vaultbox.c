@@ -92,7 +92,6 @@ int main(int argc, char **argv)
         { "ready-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    static const char *const other_sections[] = { "web", "ctl", "vaultctl", "vaultweb", NULL };
     const char *path = getenv("SMSVAULT_CONF");
     bool check_only = false;
     int opt, rc = 0;
@@ -114,7 +113,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &settings.store },
     };
     char err[600];
-    if (config_load(path, parts, 3, other_sections, err, sizeof err) != 0) {
+    if (config_load(path, parts, 3, config_smsvault_sections, err, sizeof err) != 0) {
         fprintf(stderr, "vaultbox: %s\n", err);
         return 2;
     }
