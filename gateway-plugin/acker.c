@@ -10,6 +10,7 @@
  * It does not read from bearerbox (bb_conn.c queues the events here) nor
  * know which MT are in flight (sender.c does).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct ack_event {
 };
 
 static List *ack_queue;
+static atomic_size_t reports_unacked;   /* EV_DLR queued or in a batch */
 static long acker_thread;
 
 static enum store_result apply_event(struct store *s, struct ack_event *e)
@@ -119,6 +121,7 @@ static void acker_main(void *arg)
                 if (committed)
                     bb_ack(events[i]->dlr, ack_success, events[i]->conn_gen);   /* after commit */
                 msg_destroy(events[i]->dlr);
+                atomic_fetch_sub(&reports_unacked, 1);
             }
             free(events[i]);
         }
@@ -146,6 +149,7 @@ void acker_mt_ack(long long outbox_id, int status, const char *uuid)
 void acker_dlr(Msg *msg, unsigned conn_gen)
 {
     struct ack_event *e = xcalloc(1, sizeof *e);
+    atomic_fetch_add(&reports_unacked, 1);
     e->kind = EV_DLR;
     e->dlr = msg;
     e->conn_gen = conn_gen;
@@ -153,6 +157,11 @@ void acker_dlr(Msg *msg, unsigned conn_gen)
     if (msg->sms.dlr_url == NULL || sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
         e->outbox_id = -1;
     gwlist_produce(ack_queue, e);
+}
+
+size_t acker_unacked(void)
+{
+    return atomic_load(&reports_unacked);
 }
 
 void acker_stop(void)

@@ -30,6 +30,7 @@
 
 static Semaphore *password_slots;   /* password checks at once (argon2id memory) */
 static atomic_long commit_count;
+static atomic_size_t unacked;          /* submitted, not yet freed */
 
 /* ---- MO: Kannel Msg -> core_mo ---- */
 
@@ -72,6 +73,7 @@ static void mo_item_free(struct mo_item *it)
     msg_destroy(it->msg);
     free(it->converted_text);
     free(it);
+    atomic_fetch_sub(&unacked, 1);
 }
 
 /* ---- workers ---- */
@@ -258,7 +260,13 @@ void workers_submit(Msg *msg, unsigned conn_gen)
     it->conn_gen = conn_gen;
     mo_from_msg(msg, &it->mo, &it->converted_text);
     it->checks_password = core_mo_hashes_password(&it->mo);
+    atomic_fetch_add(&unacked, 1);
     gwlist_produce(worker_of(msg->sms.sender)->queue, it);
+}
+
+size_t workers_unacked(void)
+{
+    return atomic_load(&unacked);
 }
 
 void workers_stop(void)

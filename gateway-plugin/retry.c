@@ -10,6 +10,8 @@
  * It does not decide what a transaction does, nor what to do with its
  * result once committed (each role does), and keeps no state of its own.
  */
+#include <time.h>
+
 #include "vaultbox_int.h"
 
 #include "log.h"
@@ -23,6 +25,13 @@ void box_nap(double s)
 {
     for (double t = 0; t < s && !box_stopping(); t += 0.1)
         gwthread_sleep(0.1);
+}
+
+double box_monotonic_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 void backoff_init(struct backoff *b, double first_s)

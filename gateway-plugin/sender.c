@@ -100,13 +100,6 @@ bool sender_acked(const char *uuid, long long *outbox_id)
     return true;
 }
 
-static double monotonic_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /*
  * Renew this instance's lease (and take its lock again after a reconnect),
  * then requeue the rows of gone instances. False on a store failure.
@@ -151,12 +144,12 @@ static void sender_main(void *arg)
     while (loop.s != NULL && !box_stopping()) {
         struct store *s = loop.s;
         enum store_result r;
-        if (monotonic_s() >= next_lease_s) {
+        if (box_monotonic_s() >= next_lease_s) {
             if (!lease_renew(s)) {
                 store_trouble(&loop);
                 continue;
             }
-            next_lease_s = monotonic_s() + lease_every_s;
+            next_lease_s = box_monotonic_s() + lease_every_s;
         }
         if (!loop.listening) {
             if (store_outbox_listen(s) != STORE_OK) {
@@ -165,7 +158,7 @@ static void sender_main(void *arg)
             }
             loop.listening = true;
         }
-        unsigned conn_gen = bb_generation();
+        unsigned conn_gen = bb_mt_generation();
         if (conn_gen == 0) {
             box_nap(0.1);
             continue;

@@ -79,10 +79,14 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: vaultbox [--config smsvault.conf] [--check-config] [--ready-file PATH]\n"
+               "                [--exit-on-bearerbox-shutdown]\n"
                "  Reads [box], [database], [quota], [login] of smsvault.conf (default:\n"
                "  $SMSVAULT_CONF, else ./smsvault.conf; without a file: defaults, and the\n"
                "  database from $SMSVAULT_PGURI). --ready-file is created once the box\n"
-               "  is connected to bearerbox (for scripts that wait for it).\n");
+               "  is connected to bearerbox (for scripts that wait for it). When bearerbox\n"
+               "  shuts down or restarts, vaultbox acks what it holds, closes the connection\n"
+               "  and connects again with back-off (MOs wait in bearerbox meanwhile);\n"
+               "  --exit-on-bearerbox-shutdown makes it exit instead, as Kannel's smsbox does.\n");
 }
 
 int main(int argc, char **argv)
@@ -90,6 +94,7 @@ int main(int argc, char **argv)
     static const struct option long_options[] = {
         { "config", required_argument, NULL, 'c' }, { "check-config", no_argument, NULL, 'C' },
         { "ready-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+        { "exit-on-bearerbox-shutdown", no_argument, NULL, 'x' },
         { NULL, 0, NULL, 0 },
     };
     const char *path = getenv("SMSVAULT_CONF");
@@ -99,6 +104,7 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "c:Cr:h", long_options, NULL)) != -1) {
         switch (opt) {
         case 'r': settings.ready_file = optarg; break;
+        case 'x': settings.exit_on_bearerbox_shutdown = true; break;
         case 'c': path = optarg; break;
         case 'C': check_only = true; break;
         case 'h': usage(stdout); return 0;

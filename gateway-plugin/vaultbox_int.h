@@ -68,6 +68,9 @@ struct vaultbox_settings {
      * committed batch end the process before its MOs are acked — the window
      * in which bearerbox re-sends an MO that was already applied. */
     long die_after_commit;
+    /* --exit-on-bearerbox-shutdown: exit when bearerbox shuts down (Kannel's
+     * smsbox does); by default vaultbox stays up and connects again */
+    bool exit_on_bearerbox_shutdown;
 };
 
 extern struct vaultbox_settings settings;
@@ -78,6 +81,8 @@ extern struct vaultbox_settings settings;
 bool box_stopping(void);
 /* Sleep up to s seconds in small steps, so that shutdown is not delayed. */
 void box_nap(double s);
+/* Seconds on the monotonic clock. */
+double box_monotonic_s(void);
 
 /* The wait between attempts: first_s, doubled after each wait, at most
  * BACKOFF_MAX_S; reset after a success. */
@@ -118,14 +123,16 @@ bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx)
 /* ---- bb_conn.c: the bearerbox connection --------------------------------- */
 
 void bb_init(void);
-/* Connects, reads and routes until the box stops; reconnects when lost. */
+/* Connects, reads and routes until the box stops; reconnects when the
+ * connection is lost or bearerbox shuts down or restarts. */
 void bb_run(void);
 void bb_cleanup(void);   /* after every other thread is joined */
-/* The generation of the latest connection: 0 before the first, one more
- * for every new connection. */
-unsigned bb_generation(void);
-/* Write msg if the connection is still generation conn_gen (0: any).
- * Consumes msg on every path. True when written. */
+/* The generation of the connection MT may be written on now (one more for
+ * every new connection), or 0: not connected, or bearerbox is going away. */
+unsigned bb_mt_generation(void);
+/* Write msg if the connection is still generation conn_gen (0: any) — and,
+ * for an MT, while bb_mt_generation() is not 0. Consumes msg on every path.
+ * True when written. */
 bool bb_write(Msg *msg, unsigned conn_gen);
 /* Ack sms (an MO or a delivery report) with status (ack_success, ...) on
  * connection conn_gen. */
@@ -137,6 +144,9 @@ void workers_start(void);
 /* Queue an MO that arrived on connection conn_gen; consumes msg. */
 void workers_submit(Msg *msg, unsigned conn_gen);
 void workers_stop(void);   /* runs what is queued, then joins */
+/* MOs submitted and not yet acked nor let go (bb_run waits for them when
+ * bearerbox goes away). */
+size_t workers_unacked(void);
 
 /* ---- acker.c: MT acks and delivery reports ------------------------------- */
 
@@ -147,6 +157,8 @@ void acker_mt_ack(long long outbox_id, int status, const char *uuid);
 /* A delivery report that arrived on connection conn_gen; consumes msg. */
 void acker_dlr(Msg *msg, unsigned conn_gen);
 void acker_stop(void);
+/* Delivery reports handed to the acker and not yet acked nor let go. */
+size_t acker_unacked(void);
 
 /* ---- sender.c: the outbox as MT ------------------------------------------ */
 
