@@ -113,10 +113,12 @@ run_box() { # run_box <name>: prints one result row
     svc_smscsim_start "$VAR"
     svc_bearerbox_start "$VAR"
     if [[ $name == vaultbox ]]; then
-        SV_VAULTBOX_EXTRA="[box]
+        export SV_CONF=$VAR/smsvault.conf
+        SV_CONF_EXTRA="[box]
 log_level = warn
 dlr_mask = $DLR_MASK
-${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
+${BENCH_VAULTBOX_CONF:-}" sv_conf_write "$SV_CONF"
+        svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
         box_pid=$(<"$VAR/run/vaultbox.pid")
         # every load phone has an account (16 registrations at a time)
         seq 0 $((PHONES - 1)) | xargs -P 16 -I{} sh -c '"$1/smsc/phonesim" --control "127.0.0.1:$2" \

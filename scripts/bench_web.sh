@@ -33,20 +33,10 @@ cleanup() {
 trap cleanup EXIT
 sv_pg_createdb bench bench_web
 
-cat >"$VAR/smsvault.conf" <<CONF
-[database]
-conninfo = $(sv_pg_uri bench bench_web)
-[quota]
-initial = 10M
-step = 10M
-user_cap = 1G
-[web]
-port = $web_port
+SMSVAULT_PGURI=$(sv_pg_uri bench bench_web) SV_WEB_PORT=$web_port SV_CONF_EXTRA="[web]
 threads = 4
 upload_body_max = 256M
-static_dir = $ROOT/web/static
-log_level = warn
-CONF
+log_level = warn" sv_conf_write "$VAR/smsvault.conf"
 sv_start_bg vaultweb "$VAR" ${BENCH_WEB_WRAP:-} "$BUILD/web/vaultweb" -c "$VAR/smsvault.conf"
 sv_wait_for vaultweb 30 curl -fsS -o /dev/null "http://127.0.0.1:$web_port/" || {
   cat "$VAR/log/vaultweb.log"; exit 1; }

@@ -139,6 +139,67 @@ sv_stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# ---- smsvault.conf of a stack ---------------------------------------------
+# One writer for every stack (`./smsvault up`, the e2e suites, tests/web and
+# the benchmarks): conf/smsvault.conf exactly as the deployment edited it,
+# then the keys this stack must set instead (its database, ports, paths),
+# then SV_CONF_EXTRA (INI lines of a test or the bench, e.g. a small
+# [quota]). A section given again overrides only the keys it names (the
+# programs read the file top to bottom), so every other value is the
+# shipped file's and is what the stack runs with.
+#
+# The overrides are one function per program, sv_conf_<program>, called in
+# the order of SV_CONF_PROGRAMS. A new daemon (vaultmms with its [mm7]
+# sections, say) adds its function and its name to that list, nothing else.
+# A key is written only when its value is known (sv_conf_key), so a stack
+# that does not run a daemon leaves that daemon's sections as shipped.
+SV_CONF_PROGRAMS=(store vaultbox vaultweb)
+
+# sv_conf_key <key> <value> — "key = value", or nothing when value is empty.
+sv_conf_key() { [ -z "$2" ] || printf '%s = %s\n' "$1" "$2"; }
+
+# store/ (every program): the stack's database.
+sv_conf_store() {
+  echo "[database]"
+  sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
+}
+
+# vaultbox: the stack's bearerbox, short code and web page.
+sv_conf_vaultbox() {
+  echo "[box]"
+  sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
+  sv_conf_key bearerbox_port "${SV_BB_BOX_PORT:-}"
+  sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
+}
+
+# vaultweb: the stack's port, and the page's files by absolute path (the
+# shipped static_dir is relative to the working directory).
+sv_conf_vaultweb() {
+  echo "[web]"
+  sv_conf_key listen "${SV_WEB_PORT:+127.0.0.1}"
+  sv_conf_key port "${SV_WEB_PORT:-}"
+  sv_conf_key static_dir "$SV_ROOT/web/static"
+}
+
+# sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT when set.
+sv_conf_write() {
+  local out=$1 p
+  [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }
+  mkdir -p "$(dirname "$out")"
+  {
+    cat "$SV_ROOT/conf/smsvault.conf"
+    printf '\n; ---- written by sv_conf_write (scripts/lib.sh): this stack ----\n'
+    for p in "${SV_CONF_PROGRAMS[@]}"; do
+      "sv_conf_$p"
+    done
+    if [ -n "${SV_CONF_EXTRA:-}" ]; then
+      printf '; ---- SV_CONF_EXTRA ----\n%s\n' "$SV_CONF_EXTRA"
+    fi
+  } >"$out"
+}
+
 # ---- PostgreSQL ----------------------------------------------------------
 # PostgreSQL refuses to run as root. As root, the cluster runs as the
 # `postgres` user on a directory that user can reach: a checkout in root's

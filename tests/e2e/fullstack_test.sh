@@ -42,9 +42,8 @@ export SMSVAULT_PGURI
 SMSVAULT_PGURI=$(sv_test_db "$DB")
 # One failed-login counter for both faces; one free failure so that the
 # throttle starts at once (then 1 s, 2 s, 4 s, ... per further failure).
-LOGIN_CONF="[login]
+e2e_conf "[login]
 free_failures = 1"
-export SV_VAULTBOX_EXTRA=$LOGIN_CONF SV_VAULTWEB_EXTRA=$LOGIN_CONF
 
 cleanup() {
     svc_vaultweb_stop "$VAR" 2>/dev/null || true

@@ -22,6 +22,14 @@ e2e_ports() {
     export SV_SHORTCODE=${SV_SHORTCODE:-10659}
 }
 
+# e2e_conf [INI lines] — the suite's smsvault.conf: sv_conf_write (the shipped
+# conf/smsvault.conf, this stack's database and ports, then the lines given),
+# written to $VAR/smsvault.conf and exported as SV_CONF for the svc scripts.
+e2e_conf() {
+    export SV_CONF=$VAR/smsvault.conf
+    SV_CONF_EXTRA=${1:-} sv_conf_write "$SV_CONF"
+}
+
 e2e_fail() {
     echo "e2e: FAIL: $*" >&2
     exit 1

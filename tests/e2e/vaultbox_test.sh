@@ -30,7 +30,7 @@ DB=sv_vb_e2e_$$
 export SMSVAULT_PGURI
 SMSVAULT_PGURI=$(sv_test_db "$DB")
 # small quota so that growth shows within a few messages (patent step 2)
-export SV_VAULTBOX_EXTRA="[quota]
+e2e_conf "[quota]
 initial = 3K
 threshold = 1K
 step = 8K"

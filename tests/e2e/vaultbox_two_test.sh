@@ -34,7 +34,7 @@ export SMSVAULT_PGURI
 SMSVAULT_PGURI=$(sv_test_db "$DB")
 # a short grace so the killed process's replies go out again within seconds;
 # debug logs name the MOs and delivery reports each process handled
-export SV_VAULTBOX_EXTRA="[box]
+e2e_conf "[box]
 instance_grace = 4
 log_level = debug"
 

@@ -22,10 +22,7 @@ db=$(sv_test_db "web_$(basename "$1" .test.mjs)")
 conf=$work/vaultweb.conf
 log=$work/vaultweb.log
 : >"$log"
-cat >"$conf" <<CONF
-[database]
-conninfo = $db
-[quota]
+SMSVAULT_PGURI=$db SV_WEB_PORT=$port SV_CONF_EXTRA="[quota]
 initial = 256K
 threshold = 64K
 step = 256K
@@ -33,11 +30,8 @@ user_cap = 2M
 [login]
 free_failures = 3
 [web]
-port = $port
 threads = 4
-upload_body_max = 4M
-static_dir = $SV_ROOT/web/static
-CONF
+upload_body_max = 4M" sv_conf_write "$conf"
 "$bin" -c "$conf" --check-config >/dev/null
 
 "$bin" -c "$conf" >>"$log" 2>&1 </dev/null &
