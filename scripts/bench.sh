@@ -65,15 +65,14 @@ pg_setup() {
         PG_STARTED=1
         base=$(sv_pg_uri bench postgres)
     fi
-    BENCH_ADMIN=$(sed -E 's/dbname=[^ ]+/dbname=postgres/' <<<"$base")
+    BENCH_ADMIN=$(sv_pg_dbconn "$base" postgres)
     BENCH_DB=sv_bench_$$
-    psql -q -X "$BENCH_ADMIN" -c "CREATE DATABASE $BENCH_DB" >/dev/null
-    SMSVAULT_PGURI=$(sed -E "s/dbname=[^ ]+/dbname=$BENCH_DB/" <<<"$BENCH_ADMIN")
+    SMSVAULT_PGURI=$(sv_pg_createdb "$BENCH_ADMIN" "$BENCH_DB") || exit 1
     export SMSVAULT_PGURI
 }
 pg_teardown() {
     if [[ -n $BENCH_DB ]]; then
-        psql -q -X "$BENCH_ADMIN" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+        sv_pg_dropdb "$BENCH_ADMIN" "$BENCH_DB"
         BENCH_DB=
     fi
     if [[ -n $PG_STARTED ]]; then

@@ -31,9 +31,9 @@ cleanup() {
   rm -rf "$VAR"
 }
 trap cleanup EXIT
-sv_pg_createdb bench bench_web
+db=$(sv_pg_createdb "$(sv_pg_uri bench postgres)" bench_web) || exit 1
 
-SMSVAULT_PGURI=$(sv_pg_uri bench bench_web) SV_WEB_PORT=$web_port SV_CONF_EXTRA="[web]
+SMSVAULT_PGURI=$db SV_WEB_PORT=$web_port SV_CONF_EXTRA="[web]
 threads = 4
 upload_body_max = 256M
 log_level = warn" sv_conf_write "$VAR/smsvault.conf"

@@ -259,26 +259,37 @@ sv_pg_uri() {
   echo "host=$dir port=$(cat "$dir/port") user=postgres dbname=$2"
 }
 
-# sv_pg_createdb <name> <db> — (re)create an empty database.
+# sv_pg_dbconn <conninfo> <db> — the same connection string naming database
+# <db> (keyword=value form, as sv_pg_uri writes it).
+sv_pg_dbconn() {
+  case " $1 " in
+    *" dbname="*) printf '%s\n' "$1" | sed "s/dbname=[^ ]*/dbname=$2/" ;;
+    *) printf '%s dbname=%s\n' "$1" "$2" ;;
+  esac
+}
+
+# sv_pg_createdb [--keep] <admin-conninfo> <db> — the one way a script makes a
+# database: create <db> on the server <admin-conninfo> connects to (as a user
+# allowed to create databases) and print the new database's connection
+# string. An existing <db> is dropped first, so a test starts from nothing;
+# with --keep it is kept as it is (the `up` stack's data).
 sv_pg_createdb() {
-  local dir
-  dir=$(sv_pg_dir "$1")
-  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$(sv_pg_uri "$1" postgres)" -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS \"$2\" WITH (FORCE)" -c "CREATE DATABASE \"$2\"" >/dev/null
+  local keep=
+  if [ "$1" = --keep ]; then keep=1; shift; fi
+  local admin=$1 db=$2
+  if [ -n "$keep" ] && psql -q -X -tA "$admin" -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    sv_pg_dbconn "$admin" "$db"
+    return 0
+  fi
+  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$admin" -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\"" >/dev/null \
+    || { sv_say "cannot create database $db"; return 1; }
+  sv_pg_dbconn "$admin" "$db"
 }
 
-sv_pg_ensuredb() {
-  psql -q -X -tA "$(sv_pg_uri "$1" postgres)" -c "SELECT 1 FROM pg_database WHERE datname = '$2'" \
-    | grep -q 1 || psql -q -X "$(sv_pg_uri "$1" postgres)" -c "CREATE DATABASE \"$2\"" >/dev/null
-}
-
-# sv_test_db <name> — for a test run under ./smsvault test: (re)create an
-# empty database <name> in the test cluster and print its connection string,
-# so each e2e suite starts from nothing and suites never share rows.
-sv_test_db() {
-  [ -n "${SMSVAULT_TEST_PGADMIN:-}" ] || sv_die "SMSVAULT_TEST_PGADMIN is not set (run through ./smsvault test)"
-  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$SMSVAULT_TEST_PGADMIN" -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >/dev/null \
-    || sv_die "cannot create test database $1"
-  printf '%s\n' "$SMSVAULT_TEST_PGADMIN" | sed "s/dbname=[^ ]*/dbname=$1/"
+# sv_pg_dropdb <admin-conninfo> <db> — drop what sv_pg_createdb made (quietly;
+# for teardowns).
+sv_pg_dropdb() {
+  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$1" \
+    -c "DROP DATABASE IF EXISTS \"$2\" WITH (FORCE)" >/dev/null 2>&1 || true
 }

@@ -39,7 +39,7 @@ WEB=http://127.0.0.1:$SV_WEB_PORT
 
 DB=sv_fullstack_e2e_$$
 export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_test_db "$DB")
+SMSVAULT_PGURI=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$DB")
 # One failed-login counter for both faces; one free failure so that the
 # throttle starts at once (then 1 s, 2 s, 4 s, ... per further failure).
 e2e_conf "[login]
@@ -50,7 +50,7 @@ cleanup() {
     svc_vaultbox_stop "$VAR"
     svc_bearerbox_stop "$VAR"
     svc_smscsim_stop "$VAR"
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$DB"
     if ((ok)); then
         rm -rf "$VAR"
     else

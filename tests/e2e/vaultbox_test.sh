@@ -28,7 +28,7 @@ e2e_ports
 # A database of our own in the test cluster.
 DB=sv_vb_e2e_$$
 export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_test_db "$DB")
+SMSVAULT_PGURI=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$DB")
 # small quota so that growth shows within a few messages (patent step 2)
 e2e_conf "[quota]
 initial = 3K
@@ -43,7 +43,7 @@ cleanup() {
     svc_vaultbox_stop "$VAR"
     svc_bearerbox_stop "$VAR"
     svc_smscsim_stop "$VAR"
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$DB"
     if ((ok)); then
         rm -rf "$VAR"
     else

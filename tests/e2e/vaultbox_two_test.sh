@@ -31,7 +31,7 @@ e2e_ports
 
 DB=sv_vb2_e2e_$$
 export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_test_db "$DB")
+SMSVAULT_PGURI=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$DB")
 # a short grace so the killed process's replies go out again within seconds;
 # debug logs name the MOs and delivery reports each process handled
 e2e_conf "[box]
@@ -47,7 +47,7 @@ cleanup() {
     svc_vaultbox_stop "$VB"
     svc_bearerbox_stop "$VAR"
     svc_smscsim_stop "$VAR"
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$DB"
     if ((ok)); then
         rm -rf "$VAR"
     else

@@ -18,7 +18,9 @@ fi
 
 mkdir -p "$work/screenshots"
 port=$(sv_free_port)
-db=$(sv_test_db "web_$(basename "$1" .test.mjs)")
+[ -n "${SMSVAULT_TEST_PGADMIN:-}" ] || sv_die "SMSVAULT_TEST_PGADMIN is not set (run through ./smsvault test)"
+dbname=web_$(basename "$1" .test.mjs)
+db=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$dbname") || exit 1
 conf=$work/vaultweb.conf
 log=$work/vaultweb.log
 : >"$log"
@@ -43,6 +45,7 @@ cleanup() {
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   fi
   wait "$pid" 2>/dev/null || true
+  sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$dbname"
 }
 trap cleanup EXIT
 ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && kill -0 "$pid"; }
