@@ -98,45 +98,106 @@ sv_wait_tcp() {
   return 1
 }
 
-# Services write <vardir>/run/<name>.pid and <vardir>/log/<name>.log.
-sv_pid() { [ -f "$2/run/$1.pid" ] && cat "$2/run/$1.pid"; }
-
-sv_running() {
-  local pid
-  pid=$(sv_pid "$1" "$2") || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+# sv_port_pids <port> — the PIDs listening on TCP <port> (from ss; run as
+# another user than root, only that user's own processes are named).
+# Prints nothing (and succeeds) when nobody listens.
+sv_port_pids() {
+  { ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; } || true
 }
 
-# sv_start_bg <name> <vardir> <command...> — start in the background with
-# output to <vardir>/log/<name>.log and the PID in <vardir>/run/<name>.pid.
+# ---- background processes, tracked by PID ---------------------------------
+# A service <name> of a stack writes <vardir>/log/<name>.log and two files
+# in <vardir>/run: <name>.pid (its PID, one line) and <name>.start (the
+# process's start time: field 22 of /proc/<pid>/stat, clock ticks since
+# boot). A process is "ours" when that PID is alive (not a zombie) and
+# started at that time. The kernel hands a dead service's PID to other
+# processes sooner or later (and after a reboot var/run still names it);
+# such a process has another start time, so a stale pid file never makes a
+# dead service look alive, and nothing of ours kills a stranger. (A pid
+# file of an older checkout without <name>.start counts as ours when the
+# process's executable has the service's name.)
+
+# sv_proc_start <pid> — the start time of a live process; fails when the
+# process is gone or a zombie.
+sv_proc_start() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }   # the fields after the command name (which may hold ") ")
+  # shellcheck disable=SC2086
+  set -- $stat        # $1 = state (field 3), $20 = starttime (field 22)
+  [ "$1" != Z ] && [ -n "${20:-}" ] || return 1
+  echo "${20}"
+}
+
+sv_pid_alive() { sv_proc_start "$1" >/dev/null; }
+
+# sv_pidfile_ours <pidfile> — the process it names runs and is the one we
+# started (see above).
+sv_pidfile_ours() {
+  local pid want got exe name
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  got=$(sv_proc_start "$pid") || return 1
+  if [ -f "${1%.pid}.start" ]; then
+    want=$(cat "${1%.pid}.start")
+    [ "$got" = "$want" ]
+    return
+  fi
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  name=${1##*/}
+  exe=${exe% (deleted)}
+  [ "${exe##*/}" = "${name%.pid}" ]
+}
+
+sv_pid() { [ -f "$2/run/$1.pid" ] && cat "$2/run/$1.pid"; }
+
+# sv_running <name> <vardir> — the service runs, as the process we started.
+sv_running() { sv_pidfile_ours "$2/run/$1.pid"; }
+
+# sv_start_bg [--log FILE] <name> <vardir> <command...> — start in the
+# background, output to <vardir>/log/<name>.log (or FILE), tracked in
+# <vardir>/run. Refuses (returns 1) while the service runs: its pid file is
+# never written over, so nothing we started is ever lost track of.
 sv_start_bg() {
-  local name=$1 vardir=$2; shift 2
+  local log=
+  if [ "$1" = --log ]; then log=$2; shift 2; fi
+  local name=$1 vardir=$2 pid; shift 2
+  log=${log:-$vardir/log/$name.log}
+  if sv_running "$name" "$vardir"; then
+    sv_say "$name already runs (pid $(sv_pid "$name" "$vardir")); not starting another"
+    return 1
+  fi
   mkdir -p "$vardir/log" "$vardir/run"
-  "$@" >>"$vardir/log/$name.log" 2>&1 </dev/null &
-  echo $! >"$vardir/run/$name.pid"
+  "$@" >>"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$vardir/run/$name.pid"
+  sv_proc_start "$pid" >"$vardir/run/$name.start" || : >"$vardir/run/$name.start"
 }
 
 # sv_stop_bg <name> <vardir> — stop what sv_start_bg started.
 sv_stop_bg() { sv_stop_pidfile "$2/run/$1.pid" "$1"; }
 
-# sv_stop_pidfile <pidfile> <name> — TERM the recorded PID (a process we
-# started), wait up to 10 s, then KILL; remove the pid file.
+# sv_stop_pidfile <pidfile> <name> — TERM the recorded process if it is ours,
+# wait up to 10 s, then KILL; remove the pid file in any case. A PID that is
+# no longer ours is left alone.
 sv_stop_pidfile() {
   local pidfile=$1 name=$2 pid i
   [[ -f $pidfile ]] || return 0
   pid=$(<"$pidfile")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+  if sv_pidfile_ours "$pidfile"; then
     kill -TERM "$pid" 2>/dev/null
     for (( i = 0; i < 200; i++ )); do
-      kill -0 "$pid" 2>/dev/null || break
+      sv_pid_alive "$pid" || break
       sleep 0.05
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if sv_pid_alive "$pid"; then
       sv_say "$name pid=$pid did not stop in 10 s, killing"
       kill -KILL "$pid" 2>/dev/null
     fi
+  elif [[ -n $pid ]] && sv_pid_alive "$pid"; then
+    sv_say "$name: pid $pid in $pidfile is another process now; left alone"
   fi
-  rm -f "$pidfile"
+  rm -f "$pidfile" "${pidfile%.pid}.start"
 }
 
 # ---- smsvault.conf of a stack ---------------------------------------------
@@ -251,6 +312,10 @@ sv_pg_running() {
   dir=$(sv_pg_dir "$1")
   [ -f "$dir/data/PG_VERSION" ] && sv_as_pg "$SV_PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
 }
+
+# The port and the postmaster's PID of a running cluster.
+sv_pg_port() { cat "$(sv_pg_dir "$1")/port"; }
+sv_pg_pid() { head -n 1 "$(sv_pg_dir "$1")/data/postmaster.pid" 2>/dev/null; }
 
 # Connection string for database <db> of cluster <name>.
 sv_pg_uri() {

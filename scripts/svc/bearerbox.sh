@@ -6,7 +6,10 @@
 # SV_KANNEL_CONF (template, default conf/kannel.conf), SV_BEARERBOX (binary,
 # default bearerbox on PATH or /usr/sbin/bearerbox).
 # Ready = the smsbox port accepts connections AND the SMPP link is bound
-# (bearerbox's admin status page says "online"), within a deadline.
+# (bearerbox's admin status page says "online"), within a deadline; a
+# bearerbox that is not ready by then is stopped again. Kannel writes its
+# own log (<vardir>/log/bearerbox.log, from the file); its stdout and stderr
+# go to <vardir>/log/bearerbox.stdout.
 
 _svc_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
@@ -50,20 +53,20 @@ _svc_bb_online() {
 }
 
 svc_bearerbox_start() {
-    local vardir=$1 conf pid bin=${SV_BEARERBOX:-$(command -v bearerbox || echo /usr/sbin/bearerbox)}
+    local vardir=$1 conf bin=${SV_BEARERBOX:-$(command -v bearerbox || echo /usr/sbin/bearerbox)}
     : "${SV_BB_ADMIN_PORT:?}" "${SV_BB_BOX_PORT:?}" "${SV_SMSC_PORT:?}"
-    mkdir -p "$vardir/run"
     conf=$(svc_bearerbox_conf "$vardir") || return 1
     # -v 2: warnings and worse on stderr. Without it bearerbox writes every PDU
     # dump (debug) to stderr: ~100 MB per 10k round trips, and slower.
-    "$bin" -v 2 "$conf" >>"$vardir/log/bearerbox.stdout" 2>&1 &
-    pid=$!
-    echo "$pid" >"$vardir/run/bearerbox.pid"
-    if ! sv_wait_tcp "$SV_BB_BOX_PORT" 20 "$pid" || ! _svc_bb_online 20; then
+    sv_start_bg --log "$vardir/log/bearerbox.stdout" bearerbox "$vardir" "$bin" -v 2 "$conf" || return 1
+    if ! sv_wait_tcp "$SV_BB_BOX_PORT" 20 "$(sv_pid bearerbox "$vardir")" || ! _svc_bb_online 20; then
         echo "svc: bearerbox not ready (log: $vardir/log/bearerbox.log)" >&2
+        svc_bearerbox_stop "$vardir"
         return 1
     fi
 }
+
+svc_bearerbox_ports() { echo "$SV_BB_ADMIN_PORT $SV_BB_BOX_PORT"; }
 
 svc_bearerbox_stop() {
     sv_stop_pidfile "$1/run/bearerbox.pid" bearerbox

@@ -4,37 +4,43 @@
 # Reads SV_BUILD (build directory) and SV_CONF (the stack's smsvault.conf,
 # written by sv_conf_write in scripts/lib.sh); optional SV_VAULTBOX_ENV
 # (environment assignments for the process, tests only). Writes
-# <vardir>/log/vaultbox.log and <vardir>/run/vaultbox.pid. Ready = vaultbox
-# created its ready file (<vardir>/run/vaultbox.ready: connected and
-# identified to bearerbox), within a deadline.
+# <vardir>/log/vaultbox.log and its pid files in <vardir>/run (sv_start_bg).
+# Ready = vaultbox created its ready file (<vardir>/run/vaultbox.ready:
+# connected and identified to bearerbox), within a deadline; a vaultbox that
+# is not ready by then is stopped again.
 
 _svc_vb_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$_svc_vb_root/scripts/lib.sh"   # sv_stop_pidfile
 
 svc_vaultbox_start() {
-    local vardir=$1 conf=${SV_CONF:-} pid log ready deadline
+    local vardir=$1 conf=${SV_CONF:-} pid ready deadline
     : "${SV_BUILD:?SV_BUILD (build directory) not set}"
     [[ -n $conf ]] || { echo "svc: vaultbox: SV_CONF (smsvault.conf from sv_conf_write) not set" >&2; return 1; }
-    mkdir -p "$vardir/log" "$vardir/run"
     "$SV_BUILD/gateway-plugin/vaultbox" --check-config --config "$conf" >/dev/null || return 1
-    log=$vardir/log/vaultbox.log
     ready=$vardir/run/vaultbox.ready
+    if sv_running vaultbox "$vardir"; then
+        sv_say "vaultbox already runs (pid $(sv_pid vaultbox "$vardir")); not starting another"
+        return 1
+    fi
+    mkdir -p "$vardir/run"
     rm -f "$ready"
     # shellcheck disable=SC2086
-    env ${SV_VAULTBOX_ENV:-} "$SV_BUILD/gateway-plugin/vaultbox" --config "$conf" --ready-file "$ready" \
-        >>"$log" 2>&1 &
-    pid=$!
-    echo "$pid" >"$vardir/run/vaultbox.pid"
+    sv_start_bg vaultbox "$vardir" env ${SV_VAULTBOX_ENV:-} "$SV_BUILD/gateway-plugin/vaultbox" \
+        --config "$conf" --ready-file "$ready" || return 1
+    pid=$(sv_pid vaultbox "$vardir")
     deadline=$((SECONDS + 30))
     until [[ -f $ready ]]; do
-        if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
-            echo "svc: vaultbox not ready (log: $log)" >&2
+        if ! sv_pid_alive "$pid" || ((SECONDS >= deadline)); then
+            echo "svc: vaultbox not ready (log: $vardir/log/vaultbox.log)" >&2
+            svc_vaultbox_stop "$vardir"
             return 1
         fi
         sleep 0.05
     done
 }
+
+svc_vaultbox_ports() { :; }   # none: it connects to bearerbox
 
 svc_vaultbox_stop() {
     sv_stop_pidfile "$1/run/vaultbox.pid" vaultbox

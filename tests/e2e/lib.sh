@@ -19,6 +19,7 @@ source "$E2E_ROOT/scripts/svc/vaultweb.sh"
 # EXIT. The suite starts what it needs through e2e_start (a service of
 # scripts/svc/), e2e_bg (any other background PID) and e2e_db (its
 # database), so that the teardown knows all of it. The teardown:
+#   * runs the suite's own e2e_defer commands (last given first);
 #   * stops the e2e_bg PIDs, then the services in reverse start order, each
 #     by the PID it was started with, whatever made the suite end;
 #   * drops the suite's database;
@@ -30,6 +31,7 @@ source "$E2E_ROOT/scripts/svc/vaultweb.sh"
 E2E_OK=0
 E2E_SVCS=()     # "<service> <vardir>", in start order
 E2E_PIDS=()
+E2E_DEFER=()
 E2E_DB=
 
 e2e_begin() {
@@ -47,6 +49,9 @@ e2e_start() {
 
 # e2e_bg <pid> — a background process of the suite, stopped at teardown.
 e2e_bg() { E2E_PIDS+=("$1"); }
+
+# e2e_defer <command> — run (eval) first thing at teardown.
+e2e_defer() { E2E_DEFER+=("$1"); }
 
 # e2e_db <tag> — a fresh database in the test cluster of ./smsvault test,
 # exported as SMSVAULT_PGURI and dropped at teardown.
@@ -76,6 +81,9 @@ e2e_teardown() {
     local rc=$? i p svc vardir f
     local -a logs
     trap - EXIT
+    for ((i = ${#E2E_DEFER[@]} - 1; i >= 0; i--)); do
+        eval "${E2E_DEFER[$i]}" || true
+    done
     for p in "${E2E_PIDS[@]}"; do
         _e2e_stop_pid "$p"
     done
