@@ -50,7 +50,7 @@ api() { # api <method> <path> [curl args...]: JSON API call keeping the session 
 api POST /api/register -H 'Content-Type: application/json' \
   --data '{"username":"benchuser","password":"benchpass1"}' >/dev/null
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(sv_pid vaultweb "$VAR")/status"; }
-# Peak RSS so far (registration hashes the password with Argon2id: 64 MiB),
+# Peak RSS so far (registration hashes the password with Argon2id: 12 MiB),
 # then reset (clear_refs 5) so that the import's own peak shows.
 hwm_register=$(hwm)
 echo 5 >"/proc/$(sv_pid vaultweb "$VAR")/clear_refs" 2>/dev/null || true

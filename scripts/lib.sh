@@ -1,9 +1,11 @@
-# scripts/lib.sh — shell helpers shared by ./smsvault, the e2e tests and the
-# benchmark: dependency install, building, free ports, readiness polling,
-# background processes tracked by PID, and private PostgreSQL clusters.
+# scripts/lib.sh — shell helpers shared by ./smsvault, the test suites and
+# the benchmarks: dependency install, building, free ports, readiness
+# polling, background processes tracked by PID, the one writer of a stack's
+# smsvault.conf, and private PostgreSQL clusters and their databases.
 #
 # Sourced, not run. Functions are prefixed sv_. Nothing here kills a process
-# it did not start: every process is tracked through a pid file it wrote.
+# it did not start: every process is tracked through the pid file its start
+# wrote, with the process's start time (see "background processes").
 
 SV_ROOT=${SV_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
@@ -42,10 +44,12 @@ sv_deps() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || sv_die "apt-get install failed: ${missing[*]}"
   # Debian's kannel package may start its own bearerbox from its init script;
-  # ours runs from conf/ on other ports, so that one is left alone.
+  # ours runs a copy of conf/kannel.conf on other ports, so that one is left
+  # alone.
 }
 
-# sv_build <dir> <cmake args...> — configure once, build with both cores.
+# sv_build <dir> <cmake args...> — configure (cheap when nothing changed),
+# then build with every core; the output goes to <dir>.build.log.
 sv_build() {
   local dir=$1; shift
   cmake -S "$SV_ROOT" -B "$dir" "$@" >/dev/null || sv_die "cmake configure failed ($dir)"
@@ -91,7 +95,7 @@ sv_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 sv_wait_tcp() {
   local port=$1 deadline=$(( SECONDS + $2 )) pid=$3
   while (( SECONDS < deadline )); do
-    kill -0 "$pid" 2>/dev/null || return 1
+    sv_pid_alive "$pid" || return 1
     sv_port_open "$port" && return 0
     sleep 0.05
   done
@@ -274,14 +278,16 @@ sv_as_pg() {
   fi
 }
 
-# Directory for a named cluster of this checkout ("run", "test", ...).
+# Directory for a named cluster of this checkout ("run" for up, "test",
+# "bench", one per stack_e2e run, ...).
 sv_pg_dir() {
   local tag
   tag=$(printf '%s' "$SV_ROOT" | md5sum | cut -c1-8)
   echo "/var/tmp/smsvault-$(id -u)-$tag/pg-$1"
 }
 
-# sv_pg_start <name> <port> — create (once) and start a cluster; prints nothing.
+# sv_pg_start <name> <port> — create (once) and start a cluster; a running
+# cluster is left as it is, on the port it has. Prints nothing.
 sv_pg_start() {
   local name=$1 port=$2 dir
   dir=$(sv_pg_dir "$name")
@@ -300,6 +306,7 @@ sv_pg_start() {
   echo "$port" >"$dir/port"
 }
 
+# sv_pg_stop <name> — stop a cluster (fast shutdown); its data stays.
 sv_pg_stop() {
   local dir
   dir=$(sv_pg_dir "$1")
@@ -307,6 +314,8 @@ sv_pg_stop() {
   sv_as_pg "$SV_PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# sv_pg_running <name> — pg_ctl status: the postmaster of that data
+# directory runs.
 sv_pg_running() {
   local dir
   dir=$(sv_pg_dir "$1")

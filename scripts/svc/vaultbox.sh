@@ -11,7 +11,7 @@
 
 _svc_vb_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
-. "$_svc_vb_root/scripts/lib.sh"   # sv_stop_pidfile
+. "$_svc_vb_root/scripts/lib.sh"   # sv_start_bg, sv_stop_pidfile
 
 svc_vaultbox_start() {
     local vardir=$1 conf=${SV_CONF:-} pid ready deadline
@@ -19,6 +19,8 @@ svc_vaultbox_start() {
     [[ -n $conf ]] || { echo "svc: vaultbox: SV_CONF (smsvault.conf from sv_conf_write) not set" >&2; return 1; }
     "$SV_BUILD/gateway-plugin/vaultbox" --check-config --config "$conf" >/dev/null || return 1
     ready=$vardir/run/vaultbox.ready
+    # before the ready file is removed: it is the running one's (sv_start_bg
+    # would refuse too, but only after that)
     if sv_running vaultbox "$vardir"; then
         sv_say "vaultbox already runs (pid $(sv_pid vaultbox "$vardir")); not starting another"
         return 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vaultbox_two_test.sh <build-dir> — two vaultbox processes with the same box
-# id on one bearerbox (DESIGN.md "Scaling out"), sharing the load and the
+# id on one bearerbox (docs/DESIGN.md "Scaling out"), sharing the load and the
 # outbox: 40 phones send 20 SAVEs each; one vaultbox is killed -9 in the
 # middle and started again. Asserts that every SAVE is stored exactly once,
 # that every phone got every reply, that both processes took MOs, and that
