@@ -201,6 +201,30 @@ e2e_expect() {
     echo "e2e: ok $1 '${2:0:40}' -> '${3}'"
 }
 
+# e2e_saves <msisdn> <tag> <first> <last> [dupfile] — "SAVE <tag> <msisdn>
+# <k>" for k = first..last, each sent once the reply "Saved as k." to the one
+# before came. A reply sent again (at least once: an MT in flight when a
+# process died or a link dropped) may arrive before the awaited one: it is
+# read past, and its number appended to dupfile (else said on stderr).
+# Returns 1, saying why on stderr, when a reply is missing or wrong.
+e2e_saves() {
+    local ph=$1 tag=$2 k out j
+    for ((k = $3; k <= $4; k++)); do
+        out=$(e2e_phone --from "$ph" --timeout 60000 "SAVE $tag $ph $k") ||
+            { echo "phone $ph SAVE $k: no reply" >&2; return 1; }
+        while ! grep -q "^Saved as $k\." <<<"$out"; do
+            j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
+            [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; return 1; }
+            if [[ -n ${5:-} ]]; then
+                echo "$j" >>"$5"
+            else
+                echo "e2e: phone $ph: duplicate reply 'Saved as $j'" >&2
+            fi
+            out=$(e2e_wait_mt "$ph" 60000) || { echo "phone $ph SAVE $k: no reply" >&2; return 1; }
+        done
+    done
+}
+
 # e2e_expect_exact <msisdn> <command> <text>: the one reply is text, byte-exact
 e2e_expect_exact() {
     local got want

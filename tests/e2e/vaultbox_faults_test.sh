@@ -212,19 +212,9 @@ echo "e2e: ok an MO applied during bearerbox's shutdown was acked before the clo
 # --- the same in the middle of 100 SAVEs from 10 phones (the burst's accounts)
 load_pids=()
 for i in $(seq 1 10); do
-    (
-        ph=$((8613700000100 + i))
-        for k in $(seq 4 13); do  # (their SAVEs 1-3 were the burst)
-            out=$(e2e_phone --from $ph --timeout 60000 "SAVE restart $ph $k") || exit 1
-            # a reply in flight at the restart may come again (at least once),
-            # before the one awaited: read on
-            while ! grep -q "^Saved as $k\." <<<"$out"; do
-                j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
-                [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; exit 1; }
-                out=$(e2e_wait_mt $ph 60000) || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
-            done
-        done
-    ) &
+    # SAVEs 4-13: 1-3 were the burst; a reply in flight at the restart may
+    # come again before the one awaited (e2e_saves reads on)
+    e2e_saves $((8613700000100 + i)) restart 4 13 &
     load_pids+=($!)
     e2e_bg $!
 done
