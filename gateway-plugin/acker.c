@@ -12,7 +12,6 @@
  */
 #include <stdatomic.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "vaultbox_int.h"
 
@@ -32,6 +31,8 @@ struct ack_event {
     unsigned conn_gen;            /* EV_DLR: the connection it came on */
     bool dropped;                 /* the store refused it: not applied, not tried again */
 };
+
+#define ACK_BATCH_MAX 500   /* events in one transaction, at most */
 
 static List *ack_queue;
 static atomic_size_t reports_unacked;   /* EV_DLR queued or in a batch */
@@ -105,7 +106,7 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
 static void acker_main(void *arg)
 {
     struct store *s = box_store_open("acker");
-    struct ack_event *events[500];
+    struct ack_event *events[ACK_BATCH_MAX];
     struct ack_batch b = { events, 0 };
     struct ack_event *first;
 
@@ -113,7 +114,7 @@ static void acker_main(void *arg)
         struct ack_event *more;
         b.n = 0;
         events[b.n++] = first;
-        while (b.n < 500 && (more = gwlist_extract_first(ack_queue)) != NULL)
+        while (b.n < ACK_BATCH_MAX && (more = gwlist_extract_first(ack_queue)) != NULL)
             events[b.n++] = more;
         bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
         for (size_t i = 0; i < b.n; i++) {
@@ -154,7 +155,8 @@ void acker_dlr(Msg *msg, unsigned conn_gen)
     e->dlr = msg;
     e->conn_gen = conn_gen;
     /* our outbox id rides in dlr_url (sender.c) */
-    if (msg->sms.dlr_url == NULL || sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
+    if (msg->sms.dlr_url == NULL ||
+        sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
         e->outbox_id = -1;
     gwlist_produce(ack_queue, e);
 }

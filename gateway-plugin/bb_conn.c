@@ -19,7 +19,6 @@
 #include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "vaultbox_int.h"

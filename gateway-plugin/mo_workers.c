@@ -30,7 +30,7 @@
 
 static Semaphore *password_slots;   /* password checks at once (argon2id memory) */
 static atomic_long commit_count;
-static atomic_size_t unacked;          /* submitted, not yet freed */
+static atomic_size_t unacked;       /* submitted, not yet freed */
 
 /* ---- MO: Kannel Msg -> core_mo ---- */
 

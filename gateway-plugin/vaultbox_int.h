@@ -6,13 +6,15 @@
  *
  *   vaultbox.c    main: the configuration, starting and stopping the rest.
  *   bb_conn.c     the bearerbox connection: connect and identify, read and
- *                 route every message, write (bb_write), reconnect.
+ *                 route every message, write (bb_write), reconnect, and the
+ *                 hand-over when bearerbox shuts down or restarts.
  *   mo_workers.c  the MO workers: batches in one transaction, a savepoint
  *                 per MO, store_mo_seen dedupe, acks after commit.
  *   acker.c       MT acks and delivery reports applied to the outbox.
  *   sender.c      the outbox written as MT: claim, lease, requeue, window.
- *   retry.c       waiting and trying again (shutdown-aware sleeps, the
- *                 store connection that comes back).
+ *   retry.c       waiting and trying again: shutdown-aware sleeps, one
+ *                 back-off, the store connection that comes back, and
+ *                 box_tx_run, a transaction that may be run again.
  *
  * Threads (all gwthreads, so gwlib may poll in any of them): main is the
  * reader (bb_run); then the workers, the acker and the sender. What more than
