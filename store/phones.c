@@ -35,7 +35,7 @@ static enum store_result bind_in_tx(struct store *s, const char *msisdn, const c
 
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
-    char key[STORE_PEER_MAX + 1];
+    char key[LIMIT_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
@@ -52,7 +52,7 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn)
 {
-    char key[STORE_PEER_MAX + 1];
+    char key[LIMIT_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
@@ -64,7 +64,7 @@ enum store_result store_phone_unbind(struct store *s, const char *user_id, const
 
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
-    char key[STORE_PEER_MAX + 1];
+    char key[LIMIT_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;
     const char *p[] = { key };
@@ -134,7 +134,7 @@ static char *fill_template(const char *tpl, const char *code)
 enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
                                          const char *text_template, int ttl_s)
 {
-    char key[STORE_PEER_MAX + 1];
+    char key[LIMIT_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
         !st_valid_text(text_template, 1024, false) || strstr(text_template, "%s") == NULL)
         return STORE_INVALID;
@@ -183,7 +183,7 @@ out:
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
                                            const char *code)
 {
-    char key[STORE_PEER_MAX + 1];
+    char key[LIMIT_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key) || code == NULL)
         return STORE_DENIED;
     if (!st_valid_id(user_id))

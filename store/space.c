@@ -183,7 +183,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out)
 {
-    if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > 100000)
+    if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > LIMIT_DELETE_MAX)
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;

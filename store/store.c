@@ -419,9 +419,9 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty)
     return true;
 }
 
-bool st_msisdn_key(const char *msisdn, char key[STORE_PEER_MAX + 1])
+bool st_msisdn_key(const char *msisdn, char key[LIMIT_PEER_MAX + 1])
 {
-    if (!st_valid_line(msisdn, STORE_PEER_MAX, false))
+    if (!st_valid_line(msisdn, LIMIT_PEER_MAX, false))
         return false;
     size_t n = 0;
     for (const char *c = msisdn; *c; c++) {
@@ -443,11 +443,11 @@ bool st_valid_source(const char *src)
 
 bool st_valid_page(const struct store_page *p)
 {
-    return p && p->limit >= 1 && p->limit <= 1000 && p->before_n >= 0 &&
-           (p->search == NULL || st_valid_text(p->search, STORE_TEXT_FIELD_MAX, true));
+    return p && p->limit >= 1 && p->limit <= LIMIT_PAGE_MAX && p->before_n >= 0 &&
+           (p->search == NULL || st_valid_text(p->search, LIMIT_SEARCH_BYTES_MAX, true));
 }
 
-int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
+int st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX])
 {
     int n = 0;
     const char *p = search;
@@ -459,7 +459,7 @@ int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
         const char *start = p;
         while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
             p++;
-        if (n == ST_MAX_WORDS) {
+        if (n == LIMIT_SEARCH_WORDS_MAX) {
             st_search_free(patterns, n);
             return -1;
         }
@@ -479,7 +479,7 @@ int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
     return n;
 }
 
-void st_search_free(char *patterns[ST_MAX_WORDS], int n)
+void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
 {
     for (int i = 0; i < n; i++)
         free(patterns[i]);
@@ -493,7 +493,7 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
-    char *words[ST_MAX_WORDS];
+    char *words[LIMIT_SEARCH_WORDS_MAX];
     int nw = st_search_words(page->search, words);
     if (nw < 0)
         return STORE_INVALID;
@@ -501,7 +501,7 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
-    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
     PGresult *r = NULL;

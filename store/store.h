@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "limit.h"
 
 enum store_result {
     STORE_OK = 0,
@@ -53,15 +54,8 @@ const char *store_result_name(enum store_result r);
 #define STORE_TOKEN_LEN 65       /* session token: 64 hex chars + NUL */
 #define STORE_CODE_LEN 7         /* one-time code: 6 digits + NUL */
 
-/* Limits enforced by the store (callers may be stricter). */
-#define STORE_USERNAME_MIN 3
-#define STORE_USERNAME_MAX 32     /* [A-Za-z0-9_.-], starts with a letter or digit; unique case-insensitively */
-#define STORE_PASSWORD_MIN 8
-#define STORE_PASSWORD_MAX 128    /* longer is refused before hashing */
-#define STORE_SMS_BODY_MAX 65536  /* bytes of UTF-8 */
-#define STORE_MMS_MAX (16 << 20)  /* bytes of all parts */
-#define STORE_PEER_MAX 64
-#define STORE_TEXT_FIELD_MAX 256  /* names, subjects, content types, file names */
+/* The limits the store enforces (usernames, passwords, item sizes, pages,
+ * searches, batches) are the LIMIT_* numbers of common/limit.h. */
 
 /* ---- configuration ([database] and [quota] of smsvault.conf) ---- */
 
@@ -169,16 +163,16 @@ enum store_kind { STORE_SMS = 0, STORE_MMS = 1, STORE_CONTACT = 2 };
 /* Keyset paging, newest (highest n) first. */
 struct store_page {
     long long before_n;   /* 0: start at the newest; else only items with n < before_n */
-    int limit;            /* 1..1000 */
+    int limit;            /* 1..LIMIT_PAGE_MAX */
     const char *search;   /* NULL or words: every word must occur (case-insensitive) in
                              body / peer (SMS), subject / peer / text parts (MMS), name / number (contacts);
-                             at most STORE_SEARCH_WORDS_MAX words in STORE_TEXT_FIELD_MAX bytes of UTF-8,
+                             at most LIMIT_SEARCH_WORDS_MAX words in LIMIT_SEARCH_BYTES_MAX bytes of UTF-8,
                              else the list call returns STORE_INVALID */
 };
-#define STORE_SEARCH_WORDS_MAX 8
 
 /* Batch delete (one transaction): the items of ns[] that exist are deleted,
- * their space freed. Missing numbers are skipped, not errors. */
+ * their space freed. Missing numbers are skipped, not errors. At most
+ * LIMIT_DELETE_MAX numbers (else STORE_INVALID). */
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
@@ -193,7 +187,7 @@ enum store_result store_items_analyze(struct store *s, enum store_kind kind);
 
 struct store_sms_new {
     const char *peer;        /* original sender / recipient; NULL or "" if unknown */
-    const char *body;        /* UTF-8 (validated: STORE_INVALID if not, or empty, or > STORE_SMS_BODY_MAX) */
+    const char *body;        /* UTF-8 (validated: STORE_INVALID if not, or empty, or > LIMIT_SMS_BODY_MAX) */
     size_t body_len;
     time_t sent_at;          /* 0 = unknown */
     const char *source;      /* "sms", "web" or "import" */
@@ -233,8 +227,7 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
  * are not stored, the ones before it are. Returns STORE_OK when nothing was
  * refused for space, STORE_NO_SPACE when something was — results (and n_out)
  * are written in both cases; any other result stores nothing and writes
- * neither. count ≤ STORE_SMS_BATCH_MAX (else STORE_INVALID). */
-#define STORE_SMS_BATCH_MAX 1000
+ * neither. count ≤ LIMIT_SMS_BATCH_MAX (else STORE_INVALID). */
 enum store_result store_sms_add_many(struct store *s, const char *user_id, const struct store_sms_new *items,
                                      size_t count, enum store_result *results, long long *n_out);
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out);
@@ -258,7 +251,7 @@ struct store_mms_new {
     time_t sent_at;
     const char *source;
     const struct store_mms_part_new *parts;
-    size_t nparts;              /* 1..64 */
+    size_t nparts;              /* 1..LIMIT_MMS_PARTS_MAX */
     bool skip_duplicate;        /* same (peer, sent_at, subject, size) */
 };
 
@@ -304,8 +297,8 @@ void store_mms_parts_free(struct store_mms_part *parts, size_t count);
 /* ---- contacts (patent: a person's current number is the newest upload) ---- */
 
 struct store_contact_new {
-    const char *name;           /* 1..STORE_TEXT_FIELD_MAX bytes UTF-8 */
-    const char *number;         /* 1..STORE_PEER_MAX */
+    const char *name;           /* 1..LIMIT_TEXT_FIELD_MAX bytes UTF-8 */
+    const char *number;         /* 1..LIMIT_PEER_MAX */
     const char *vcard;          /* the vCard text as received or formatted by the caller */
     size_t vcard_len;
     const char *source;

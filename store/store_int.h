@@ -64,7 +64,7 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty);
  * a leading international "00". False when msisdn is not a phone number —
  * characters other than digits, '+', spaces, '-', '.', '(' and ')', or no
  * digits at all (an alphanumeric sender). */
-bool st_msisdn_key(const char *msisdn, char key[STORE_PEER_MAX + 1]);
+bool st_msisdn_key(const char *msisdn, char key[LIMIT_PEER_MAX + 1]);
 /* "sms", "web" or "import". */
 bool st_valid_source(const char *src);
 
@@ -114,11 +114,10 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
-/* Search: split words into at most ST_MAX_WORDS ILIKE patterns with %, _ and
+/* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns with %, _ and
  * \ escaped. Returns the count (0: no search), -1 for too many words. */
-#define ST_MAX_WORDS STORE_SEARCH_WORDS_MAX
-int st_search_words(const char *search, char *patterns[ST_MAX_WORDS]);
-void st_search_free(char *patterns[ST_MAX_WORDS], int n);
+int st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX]);
+void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;
  * cols is a NULL-terminated list of column expressions; first_param is the
  * first $ number. */

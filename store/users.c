@@ -52,8 +52,8 @@ static bool valid_username(const char *u)
 {
     if (u == NULL)
         return false;
-    size_t len = strnlen(u, STORE_USERNAME_MAX + 1);
-    if (len < STORE_USERNAME_MIN || len > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
+    size_t len = strnlen(u, LIMIT_USERNAME_MAX + 1);
+    if (len < LIMIT_USERNAME_MIN || len > LIMIT_USERNAME_MAX || !isalnum((unsigned char)u[0]))
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)u[i];
@@ -68,8 +68,8 @@ static bool valid_password(const char *p)
 {
     if (p == NULL)
         return false;
-    size_t len = strnlen(p, STORE_PASSWORD_MAX + 1);
-    return len >= STORE_PASSWORD_MIN && len <= STORE_PASSWORD_MAX;
+    size_t len = strnlen(p, LIMIT_PASSWORD_MAX + 1);
+    return len >= LIMIT_PASSWORD_MIN && len <= LIMIT_PASSWORD_MAX;
 }
 
 static bool valid_lang(const char *lang)
@@ -223,7 +223,7 @@ enum store_result store_user_login(struct store *s, const char *username, const 
                                    char id_out[STORE_ID_LEN], int *retry_after)
 {
     /* a password outside the rules can never match: refused before hashing */
-    if (password == NULL || strnlen(password, STORE_PASSWORD_MAX + 1) > STORE_PASSWORD_MAX)
+    if (password == NULL || strnlen(password, LIMIT_PASSWORD_MAX + 1) > LIMIT_PASSWORD_MAX)
         return STORE_DENIED;
     if (!valid_username(username)) {
         dummy_verify(password);
@@ -259,7 +259,7 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
 {
     if (!valid_password(new_password))
         return STORE_INVALID;
-    if (old_password == NULL || strnlen(old_password, STORE_PASSWORD_MAX + 1) > STORE_PASSWORD_MAX)
+    if (old_password == NULL || strnlen(old_password, LIMIT_PASSWORD_MAX + 1) > LIMIT_PASSWORD_MAX)
         return STORE_DENIED;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;

@@ -45,7 +45,7 @@ static void clear_cookie(struct http_req *q, struct http_resp *r)
 static bool username_ok(const char *u)
 {
     size_t n = strlen(u);
-    if (n < STORE_USERNAME_MIN || n > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
+    if (n < LIMIT_USERNAME_MIN || n > LIMIT_USERNAME_MAX || !isalnum((unsigned char)u[0]))
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)u[i]) && u[i] != '_' && u[i] != '.' && u[i] != '-')
@@ -95,7 +95,7 @@ static json_t *me_json(struct http_req *q, const char *user_id, enum store_resul
     /* The page checks file sizes against upload_max before sending them. */
     j = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I}}", "username", u.username, "lang", u.lang, "usage", usage,
                   "phones", ph, "limits", "upload_max", (json_int_t)q->cfg->upload_body_max, "mms_max",
-                  (json_int_t)STORE_MMS_MAX);
+                  (json_int_t)LIMIT_MMS_MAX);
     usage = NULL;
 out:
     json_decref(usage);
@@ -131,12 +131,14 @@ void auth_register(struct http_req *q, struct http_resp *r)
         goto out;
     }
     if (!username_ok(user)) {
-        http_error(r, 400, "invalid",
-                   "A username is 3 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit.");
+        http_errorf(r, 400, "invalid",
+                    "A username is %d to %d letters, digits, '_', '.' or '-', starting with a letter or digit.",
+                    LIMIT_USERNAME_MIN, LIMIT_USERNAME_MAX);
         goto out;
     }
-    if (strlen(pass) < STORE_PASSWORD_MIN || strlen(pass) > STORE_PASSWORD_MAX) {
-        http_error(r, 400, "invalid", "A password is 8 to 128 characters.");
+    if (strlen(pass) < LIMIT_PASSWORD_MIN || strlen(pass) > LIMIT_PASSWORD_MAX) {
+        http_errorf(r, 400, "invalid", "A password is %d to %d characters.", LIMIT_PASSWORD_MIN,
+                    LIMIT_PASSWORD_MAX);
         goto out;
     }
     if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0))
@@ -217,8 +219,9 @@ void auth_password(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (strlen(new) < STORE_PASSWORD_MIN || strlen(new) > STORE_PASSWORD_MAX) {
-        http_error(r, 400, "invalid", "A password is 8 to 128 characters.");
+    if (strlen(new) < LIMIT_PASSWORD_MIN || strlen(new) > LIMIT_PASSWORD_MAX) {
+        http_errorf(r, 400, "invalid", "A password is %d to %d characters.", LIMIT_PASSWORD_MIN,
+                    LIMIT_PASSWORD_MAX);
         goto out;
     }
     enum store_result res = store_user_set_password(q->store, q->user_id, old, new);

@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,16 @@ void http_json(struct http_resp *r, unsigned status, json_t *json)
 void http_error(struct http_resp *r, unsigned status, const char *code, const char *message)
 {
     http_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", message));
+}
+
+void http_errorf(struct http_resp *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    http_error(r, status, code, m);
+    free(m);
 }
 
 void http_store_error(struct http_resp *r, enum store_result res)

@@ -51,6 +51,9 @@ void http_header(struct http_resp *r, const char *name, const char *value);
 /* Consumes json (may be NULL for an empty object). */
 void http_json(struct http_resp *r, unsigned status, json_t *json);
 void http_error(struct http_resp *r, unsigned status, const char *code, const char *message);
+/* http_error with the message formatted (limits are printed from common/limit.h). */
+void http_errorf(struct http_resp *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Through the status table; STORE_OK gives 200 {} (rarely what you want). */
 void http_store_error(struct http_resp *r, enum store_result res);
 /* Consumes data (malloc'd). */

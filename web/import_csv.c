@@ -16,7 +16,7 @@
 #include "vcard.h"
 
 #define MAX_FIELDS 64
-#define MAX_FIELD (STORE_SMS_BODY_MAX + 1)
+#define MAX_FIELD (LIMIT_SMS_BODY_MAX + 1)
 
 struct row {
     char *field[MAX_FIELDS];
@@ -171,7 +171,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
             const char *peer = c_peer >= 0 && c_peer < r.n ? r.field[c_peer] : "";
             long long t = c_date >= 0 && c_date < r.n ? import_parse_time(r.field[c_date]) : 0;
             size_t blen = strlen(body);
-            if (blen == 0 || blen > STORE_SMS_BODY_MAX || strlen(peer) > STORE_PEER_MAX) {
+            if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || strlen(peer) > LIMIT_PEER_MAX) {
                 rep->skipped++;
                 continue;
             }
@@ -184,7 +184,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
         } else {
             const char *name = c_name < r.n ? r.field[c_name] : "";
             const char *num = c_num < r.n ? r.field[c_num] : "";
-            if (!*name || !*num || strlen(name) > STORE_TEXT_FIELD_MAX || strlen(num) > STORE_PEER_MAX) {
+            if (!*name || !*num || strlen(name) > LIMIT_TEXT_FIELD_MAX || strlen(num) > LIMIT_PEER_MAX) {
                 rep->skipped++;
                 continue;
             }

@@ -18,7 +18,7 @@ struct ctx {
 
 static int add_one(struct ctx *c, const char *name, const char *number, const char *text, size_t text_len)
 {
-    if (!*number || strlen(number) > STORE_PEER_MAX) {
+    if (!*number || strlen(number) > LIMIT_PEER_MAX) {
         c->rep->skipped++;
         return 0;
     }
@@ -39,7 +39,7 @@ static void on_card(const char *name, const char *const *numbers, size_t nnumber
     struct ctx *c = arg;
     if (c->stopped)
         return;
-    if (!*name || strlen(name) > STORE_TEXT_FIELD_MAX || nnumbers == 0) {
+    if (!*name || strlen(name) > LIMIT_TEXT_FIELD_MAX || nnumbers == 0) {
         c->rep->skipped++;
         return;
     }

@@ -19,11 +19,6 @@
 #include "utf8.h"
 #include "vcard.h"
 
-#define PAGE_DEFAULT 50
-#define PAGE_MAX 500
-#define DELETE_MAX 100000
-#define SEARCH_MAX 200
-
 json_t *items_usage_json(struct store *s, const char *user_id, enum store_result *res)
 {
     struct store_usage u;
@@ -82,7 +77,7 @@ static int read_page(struct http_req *q, struct http_resp *r, struct store_page 
 {
     const char *before = http_query(q, "before"), *limit = http_query(q, "limit"), *search = http_query(q, "q");
     memset(page, 0, sizeof *page);
-    page->limit = PAGE_DEFAULT;
+    page->limit = LIMIT_WEB_PAGE_DEFAULT;
     if (before) {
         char *end;
         long long b = strtoll(before, &end, 10);
@@ -95,15 +90,15 @@ static int read_page(struct http_req *q, struct http_resp *r, struct store_page 
     if (limit) {
         char *end;
         long l = strtol(limit, &end, 10);
-        if (*end || l < 1 || l > PAGE_MAX) {
-            http_error(r, 400, "invalid", "'limit' must be between 1 and 500.");
+        if (*end || l < 1 || l > LIMIT_WEB_PAGE_MAX) {
+            http_errorf(r, 400, "invalid", "'limit' must be between 1 and %d.", LIMIT_WEB_PAGE_MAX);
             return -1;
         }
         page->limit = (int)l;
     }
     if (search) {
-        if (strlen(search) > SEARCH_MAX || !utf8_valid(search, strlen(search))) {
-            http_error(r, 400, "invalid", "The search text is too long or not valid text.");
+        if (strlen(search) > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, strlen(search))) {
+            http_errorf(r, 400, "invalid", "Search for at most %d bytes of text.", LIMIT_SEARCH_BYTES_MAX);
             return -1;
         }
         page->search = search;
@@ -223,9 +218,11 @@ out:
 void items_mms_part(struct http_req *q, struct http_resp *r)
 {
     struct store_mms_part p = { 0 };
-    enum store_result res = store_mms_part_get(q->store, q->user_id, q->path_n[0], (int)(q->path_n[1] - 1), &p);
-    if (res != STORE_OK || q->path_n[1] > 1000) {
-        http_store_error(r, res != STORE_OK ? res : STORE_NOT_FOUND);
+    enum store_result res = q->path_n[1] > LIMIT_MMS_PARTS_MAX
+                                ? STORE_NOT_FOUND
+                                : store_mms_part_get(q->store, q->user_id, q->path_n[0], (int)(q->path_n[1] - 1), &p);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
         goto out;
     }
     const char *it = items_inline_type(p.content_type);
@@ -282,8 +279,8 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "body", true, STORE_SMS_BODY_MAX, &body, &body_len, err, sizeof err) != 0 ||
+    if (json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "body", true, LIMIT_SMS_BODY_MAX, &body, &body_len, err, sizeof err) != 0 ||
         json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         goto out;
@@ -313,8 +310,8 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "name", true, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "number", true, STORE_PEER_MAX, &number, NULL, err, sizeof err) != 0) {
+    if (json_field_str(in, "name", true, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "number", true, LIMIT_PEER_MAX, &number, NULL, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -341,21 +338,21 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *peer, *subject;
-    struct store_mms_part_new parts[64];
-    unsigned char *data[64] = { 0 };
+    struct store_mms_part_new parts[LIMIT_MMS_PARTS_MAX];
+    unsigned char *data[LIMIT_MMS_PARTS_MAX] = { 0 };
     size_t np = 0;
     long long n;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "subject", false, STORE_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) != 0) {
+    if (json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
+        json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
     json_t *a = json_object_get(in, "parts");
-    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 64) {
-        http_error(r, 400, "invalid", "An MMS needs 1 to 64 parts.");
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > LIMIT_MMS_PARTS_MAX) {
+        http_errorf(r, 400, "invalid", "An MMS needs 1 to %d parts.", LIMIT_MMS_PARTS_MAX);
         goto out;
     }
     for (; np < json_array_size(a); np++) {
@@ -363,9 +360,9 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
         const char *ct, *name, *b64;
         size_t b64len, len = 0;
         if (!json_is_object(p) ||
-            json_field_str(p, "content_type", true, STORE_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) != 0 ||
-            json_field_str(p, "name", false, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
-            json_field_str(p, "data", true, (STORE_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err) != 0) {
+            json_field_str(p, "content_type", true, LIMIT_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) != 0 ||
+            json_field_str(p, "name", false, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
+            json_field_str(p, "data", true, (LIMIT_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err) != 0) {
             http_error(r, 400, "invalid", json_is_object(p) ? err : "Each part must be an object.");
             goto out;
         }
@@ -386,7 +383,7 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
     }
     reply_added(q, r, n);
 out:
-    for (size_t i = 0; i < 64; i++)
+    for (size_t i = 0; i < LIMIT_MMS_PARTS_MAX; i++)
         free(data[i]);
     json_decref(in);
 }
@@ -401,7 +398,7 @@ static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_ns(in, "ns", DELETE_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         goto out;
     }

@@ -37,8 +37,6 @@
 
 #define IMPORT_BATCH 500
 #define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
-#define EXPORT_MAX 200000
-#define SEND_MAX 50
 
 /* ---- import ---- */
 
@@ -326,7 +324,7 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
     struct store_page page = { .before_n = 0, .limit = 500 };
     enum store_result res = STORE_OK;
     bool more = true;
-    while (more && res == STORE_OK && *written < EXPORT_MAX) {
+    while (more && res == STORE_OK && *written < LIMIT_EXPORT_MAX) {
         if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
             struct store_sms_list l = { 0 };
             if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
@@ -389,7 +387,7 @@ void transfer_export(struct http_req *q, struct http_resp *r)
         goto out;
     }
     bool all = json_object_get(in, "ns") == NULL || json_is_null(json_object_get(in, "ns"));
-    if (!all && json_field_ns(in, "ns", EXPORT_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!all && json_field_ns(in, "ns", LIMIT_EXPORT_MAX, &ns, &count, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -472,7 +470,7 @@ void transfer_send(struct http_req *q, struct http_resp *r)
     if (in == NULL)
         return;
     if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
-        json_field_ns(in, "ns", SEND_MAX, &ns, &count, err, sizeof err) != 0) {
+        json_field_ns(in, "ns", LIMIT_SEND_MAX, &ns, &count, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         goto out;
     }

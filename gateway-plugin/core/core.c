@@ -330,11 +330,11 @@ enum core_result core_usage(struct core_ctx *x)
 /* ---- dispatch ---- */
 
 /* True when the sender is no phone number we could answer: empty, letters,
- * or longer than the store keeps (STORE_PEER_MAX) — every store call for
+ * or longer than the store keeps (LIMIT_PEER_MAX) — every store call for
  * it would be refused, and the MO retried until given up. */
 static bool alphanumeric(const char *msisdn)
 {
-    if (msisdn == NULL || msisdn[0] == '\0' || strlen(msisdn) > STORE_PEER_MAX)
+    if (msisdn == NULL || msisdn[0] == '\0' || strlen(msisdn) > LIMIT_PEER_MAX)
         return true;
     for (const char *p = msisdn + (msisdn[0] == '+'); *p; p++)
         if (!isdigit((unsigned char)*p))

@@ -37,7 +37,9 @@ enum core_result core_cmd_reg(struct core_ctx *x)
                                             x->lang == CORE_ZH ? "zh" : "en", id);
     switch (r) {
     case STORE_OK: break;
-    case STORE_INVALID: return core_say(x, T_REG_INVALID);
+    case STORE_INVALID:
+        return core_say(x, T_REG_INVALID, LIMIT_USERNAME_MIN, LIMIT_USERNAME_MAX, LIMIT_PASSWORD_MIN,
+                        LIMIT_PASSWORD_MAX);
     case STORE_CONFLICT: return core_say(x, T_REG_TAKEN, x->argv[0]);
     case STORE_NO_SPACE: return core_say(x, T_REG_FULL);
     default: return core_from_store(x, "user_create", r);
@@ -73,7 +75,7 @@ enum core_result core_cmd_pass(struct core_ctx *x)
     switch (r) {
     case STORE_OK: return core_say(x, T_PASS_OK);
     case STORE_DENIED: return core_say(x, T_PASS_DENIED);
-    case STORE_INVALID: return core_say(x, T_PASS_INVALID);
+    case STORE_INVALID: return core_say(x, T_PASS_INVALID, LIMIT_PASSWORD_MIN, LIMIT_PASSWORD_MAX);
     case STORE_THROTTLED: return core_say(x, T_LOGIN_THROTTLED, 1);
     default: return core_from_store(x, "user_set_password", r);
     }

@@ -20,7 +20,7 @@ static bool valid_number(const char *s)
 {
     int digits = 0;
     size_t len = strlen(s);
-    if (len == 0 || len > STORE_PEER_MAX)
+    if (len == 0 || len > LIMIT_PEER_MAX)
         return false;
     for (size_t i = 0; i < len; i++) {
         if (isdigit((unsigned char)s[i]))
@@ -63,7 +63,7 @@ enum core_result core_cmd_contact(struct core_ctx *x)
     size_t nl = name_end;
     char *name = xstrndup(a, nl);
     enum core_result cr;
-    if (name[0] == '\0' || strlen(name) > STORE_TEXT_FIELD_MAX || !valid_number(number)) {
+    if (name[0] == '\0' || strlen(name) > LIMIT_TEXT_FIELD_MAX || !valid_number(number)) {
         cr = core_say(x, T_CONTACT_INVALID);
     } else {
         char *v = vcard_format(name, number);

@@ -169,7 +169,7 @@ static void name_item(const struct item *it, char *buf, size_t cap)
 
 /* Re-deliver text[0..len): very long texts go as several MT so that none
  * exceeds what bearerbox can concatenate (255 parts) nor what the outbox
- * keeps (STORE_SMS_BODY_MAX bytes: 250 segments of two-byte characters
+ * keeps (LIMIT_SMS_BODY_MAX bytes: 250 segments of two-byte characters
  * such as é are more). */
 #define MT_MAX_SEGMENTS 250
 
@@ -180,7 +180,7 @@ static enum core_result send_long(struct core_ctx *x, const char *text, size_t l
         size_t cut = core_text_fit(text, len, MT_MAX_SEGMENTS);
         if (cut == 0)
             cut = len;
-        cut = utf8_truncate(text, cut, STORE_SMS_BODY_MAX);
+        cut = utf8_truncate(text, cut, LIMIT_SMS_BODY_MAX);
         cr = core_send_text(x, text, cut);
         text += cut;
         len -= cut;

@@ -246,7 +246,7 @@ enum core_result core_cmd_list(struct core_ctx *x)
     int a = 0;
     if (a < x->argc && parse_kind(x->argv[a], &kind) == 0)
         a++;
-    if (a < x->argc && parse_number(x->argv[a], 1000, &page) == 0)
+    if (a < x->argc && parse_number(x->argv[a], LIMIT_LIST_PAGE_MAX, &page) == 0)
         a++;
     if (a != x->argc)
         return core_usage(x);
@@ -296,7 +296,7 @@ enum core_result core_cmd_find(struct core_ctx *x)
         cr = fetch_lines(x, kinds[k], words, 0, limit, &l);
     if (cr == CORE_OK) {
         if (l.invalid) {
-            cr = core_say(x, T_FIND_INVALID);
+            cr = core_say(x, T_FIND_INVALID, LIMIT_SEARCH_WORDS_MAX, LIMIT_SEARCH_BYTES_MAX);
         } else if (l.count == 0) {
             cr = core_say(x, T_FIND_NONE);
         } else {

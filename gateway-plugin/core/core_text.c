@@ -40,8 +40,8 @@ static const struct {
       "欢迎 %s!账号已开通,空间 %s。发送“保存 内容”存短信。" },
     { T_REG_TAKEN, "The name %s is taken. Choose another one.", "用户名 %s 已被占用,请换一个。" },
     { T_REG_INVALID,
-      "Name: 3-32 letters, digits, _ . - (start with a letter or digit). Password: 8-128 characters.",
-      "用户名3-32位字母、数字或_.-;密码8-128位。" },
+      "Name: %d-%d letters, digits, _ . - (start with a letter or digit). Password: %d-%d characters.",
+      "用户名%d-%d位字母、数字或_.-;密码%d-%d位。" },
     { T_REG_FULL, "Sorry, the service is full. Please try again later.", "服务空间已满,请稍后再试。" },
     { T_LOGIN_OK, "Logged in as %s. This phone now uses your archive.", "已登录 %s,本机已绑定您的空间。" },
     { T_LOGIN_DENIED, "Wrong user name or password.", "用户名或密码错误。" },
@@ -63,7 +63,7 @@ static const struct {
     { T_DEL_NONE, "Nothing deleted: no such numbers.", "未删除:没有这些编号。" },
     { T_FIND_NONE, "No match.", "没有找到。" },
     { T_FIND_MORE, "More: add words to narrow it.", "更多:请加词缩小范围。" },
-    { T_FIND_INVALID, "Search for at most 8 words (256 bytes).", "查找最多8个词、256个字节。" },
+    { T_FIND_INVALID, "Search for at most %d words (%d bytes).", "查找最多%d个词、%d个字节。" },
     { T_SPACE, "Used %s of %s. SMS %lld, MMS %lld, contacts %lld.",
       "已用 %s / %s。短信 %lld,彩信 %lld,联系人 %lld。" },
     { T_CONTACT_OK, "Contact saved as C%lld: %s", "联系人已保存为 C%lld:%s" },
@@ -71,7 +71,7 @@ static const struct {
     { T_VCARD_BAD, "This vCard has no name or number; nothing saved.", "名片缺少姓名或号码,未保存。" },
     { T_PASS_OK, "Password changed.", "密码已修改。" },
     { T_PASS_DENIED, "Wrong old password.", "旧密码错误。" },
-    { T_PASS_INVALID, "New password: 8-128 characters.", "新密码需8-128位。" },
+    { T_PASS_INVALID, "New password: %d-%d characters.", "新密码需%d-%d位。" },
     { T_LANG_OK, "Replies are now in English.", "以后用中文回复。" },
 };
 

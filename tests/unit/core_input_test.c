@@ -259,8 +259,8 @@ static void test_big_save(void)
     reg(PHONE1, "alice");
     char uid[STORE_ID_LEN];
     store_phone_lookup(S, PHONE1, uid);
-    /* exactly STORE_SMS_BODY_MAX bytes: stored, and GET gives it back in MT of <= 250 segments */
-    char *body = repeat("a", STORE_SMS_BODY_MAX);
+    /* exactly LIMIT_SMS_BODY_MAX bytes: stored, and GET gives it back in MT of <= 250 segments */
+    char *body = repeat("a", LIMIT_SMS_BODY_MAX);
     char *t = cat("SAVE ", body);
     CU_ASSERT_TRUE(has(say1(PHONE1, t), "Saved as 1"));
     mo(PHONE1, "GET 1");
@@ -268,7 +268,7 @@ static void test_big_save(void)
     size_t total = 0;
     for (size_t i = 0; i < R.count; i++)
         total += strlen(R.texts[i]);
-    CU_ASSERT_EQUAL(total, STORE_SMS_BODY_MAX);
+    CU_ASSERT_EQUAL(total, LIMIT_SMS_BODY_MAX);
     free(t);
     /* one byte over: a clear refusal, nothing stored */
     t = cat("SAVE b", body);
@@ -277,13 +277,13 @@ static void test_big_save(void)
     free(t);
     free(body);
     /* with the "#n " header, a body of 2-byte GSM characters at the limit still goes out:
-     * no MT may be longer than the outbox takes (STORE_SMS_BODY_MAX bytes) */
+     * no MT may be longer than the outbox takes (LIMIT_SMS_BODY_MAX bytes) */
     setup();
     cfg.get_header = true;
     core_free(C);
     C = core_new(&cfg);
     reg(PHONE1, "alice");
-    body = repeat("\xC3\xA9", STORE_SMS_BODY_MAX / 2);   /* é: one septet, two bytes */
+    body = repeat("\xC3\xA9", LIMIT_SMS_BODY_MAX / 2);   /* é: one septet, two bytes */
     t = cat("SAVE ", body);
     CU_ASSERT_TRUE(has(say1(PHONE1, t), "Saved as 1"));
     free(t);
@@ -292,7 +292,7 @@ static void test_big_save(void)
     total = 0;
     for (size_t i = 0; i < R.count; i++)
         total += strlen(R.texts[i]);
-    CU_ASSERT_EQUAL(total, STORE_SMS_BODY_MAX + 3);
+    CU_ASSERT_EQUAL(total, LIMIT_SMS_BODY_MAX + 3);
     free(body);
     /* a 64 KiB unknown text and a 64 KiB password */
     body = repeat("\xE5\xAD\x97", 22000);
@@ -309,10 +309,10 @@ static void test_big_save(void)
 static void test_long_sender(void)
 {
     setup();
-    char *sender = repeat("1", STORE_PEER_MAX + 1);
+    char *sender = repeat("1", LIMIT_PEER_MAX + 1);
     CU_ASSERT_EQUAL(mo(sender, "REG longphone pass1234"), CORE_IGNORED);
     CU_ASSERT_EQUAL(mo(sender, "HELP"), CORE_IGNORED);
-    sender[STORE_PEER_MAX] = '\0';
+    sender[LIMIT_PEER_MAX] = '\0';
     CU_ASSERT_TRUE(has(say1(sender, "REG longphone pass1234"), "Welcome"));
     CU_ASSERT_TRUE(has(say1(sender, "SAVE x"), "Saved"));
     free(sender);
@@ -396,11 +396,11 @@ static void test_find_too_much(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "FIND a b c d e f g h"), "a b c"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "FIND a b c d e f g h i"), "at most 8 words"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "查找 a b c d e f g h i"), "最多8个词"));
-    char *big = repeat("x", STORE_TEXT_FIELD_MAX + 1);
+    char *big = repeat("x", LIMIT_SEARCH_BYTES_MAX + 1);
     char *t = cat("FIND ", big);
     CU_ASSERT_TRUE(has(say1(PHONE1, t), "at most 8 words"));
     free(t);
-    big[STORE_TEXT_FIELD_MAX] = '\0';
+    big[LIMIT_SEARCH_BYTES_MAX] = '\0';
     t = cat("FIND ", big);
     CU_ASSERT_TRUE(has(say1(PHONE1, t), "No match"));
     free(t);
@@ -413,7 +413,7 @@ static void test_list_long_lines_within_segments(void)
     for (long long segs = 1; segs <= 3; segs++) {
         setup_segs(segs);
         reg(PHONE1, "alice");
-        char *num = repeat("8", STORE_PEER_MAX);
+        char *num = repeat("8", LIMIT_PEER_MAX);
         for (int i = 0; i < 40; i++) {
             char *t = cat("CONTACT 长名字长名字长名字长名字长名字长名字长名字 ", num);
             CU_ASSERT_TRUE(has(say1(PHONE1, t), "C"));

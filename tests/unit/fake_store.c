@@ -34,7 +34,7 @@ struct f_item {
 };
 
 struct f_phone {
-    char msisdn[STORE_PEER_MAX + 1];
+    char msisdn[LIMIT_PEER_MAX + 1];
     char user[STORE_ID_LEN];
 };
 
@@ -158,8 +158,8 @@ size_t fake_store_count(struct store *s, const char *user_id, enum store_kind ki
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     FAIL_POINT(s, "store_outbox_enqueue");
-    if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > STORE_PEER_MAX || in->text_len == 0 ||
-        in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
+    if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > LIMIT_PEER_MAX || in->text_len == 0 ||
+        in->text_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
         return STORE_INVALID;   /* the real store's checks (store/outbox.c) */
     s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
     s->out[s->nout].msisdn = xstrdup(in->msisdn);
@@ -172,7 +172,7 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
 static bool valid_username(const char *u)
 {
     size_t n = strlen(u);
-    if (n < STORE_USERNAME_MIN || n > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
+    if (n < LIMIT_USERNAME_MIN || n > LIMIT_USERNAME_MAX || !isalnum((unsigned char)u[0]))
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)u[i]) && !strchr("_.-", u[i]))
@@ -183,7 +183,7 @@ static bool valid_username(const char *u)
 static bool valid_password(const char *p)
 {
     size_t n = strlen(p);
-    return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
+    return n >= LIMIT_PASSWORD_MIN && n <= LIMIT_PASSWORD_MAX;
 }
 
 enum store_result store_user_create(struct store *s, const char *username, const char *password,
@@ -281,7 +281,7 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
     FAIL_POINT(s, "store_phone_bind");
-    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+    if (strlen(msisdn) == 0 || strlen(msisdn) > LIMIT_PEER_MAX)
         return STORE_INVALID;
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
@@ -299,7 +299,7 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
     FAIL_POINT(s, "store_phone_lookup");
-    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+    if (strlen(msisdn) == 0 || strlen(msisdn) > LIMIT_PEER_MAX)
         return STORE_NOT_FOUND;   /* as store/phones.c */
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
@@ -349,7 +349,7 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (in->body_len == 0 || in->body_len > STORE_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
+    if (in->body_len == 0 || in->body_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
         return STORE_INVALID;
     struct f_item *it = new_item(s, u, STORE_SMS, (long long)in->body_len);
     if (it == NULL)
@@ -420,13 +420,13 @@ static bool search_ok(const char *search)
     if (search == NULL)
         return true;
     size_t len = strlen(search);
-    if (len > STORE_TEXT_FIELD_MAX || !utf8_valid(search, len))
+    if (len > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, len))
         return false;
     int words = 0;
     for (size_t i = 0; i < len; i++)
         if (!strchr(" \t\r\n", search[i]) && (i == 0 || strchr(" \t\r\n", search[i - 1])))
             words++;
-    return words <= STORE_SEARCH_WORDS_MAX;
+    return words <= LIMIT_SEARCH_WORDS_MAX;
 }
 
 /* One page of the user's items of kind, newest first, each as its store_*_get
@@ -545,8 +545,8 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (!in->name[0] || strlen(in->name) > STORE_TEXT_FIELD_MAX || !in->number[0] ||
-        strlen(in->number) > STORE_PEER_MAX)
+    if (!in->name[0] || strlen(in->name) > LIMIT_TEXT_FIELD_MAX || !in->number[0] ||
+        strlen(in->number) > LIMIT_PEER_MAX)
         return STORE_INVALID;
     struct f_item *it = new_item(s, u, STORE_CONTACT, (long long)in->vcard_len);
     if (it == NULL)
