@@ -27,6 +27,11 @@
 #define LIMIT_PEER_MAX 64          /* bytes of a sender, recipient or phone number as written */
 #define LIMIT_TEXT_FIELD_MAX 256   /* bytes of a name, subject, content type, file name */
 
+/* ---- phone numbers (common/msisdn.c) ---- */
+#define LIMIT_PHONE_DIGITS_MIN 5   /* digits of a phone linked from the web page ... */
+#define LIMIT_PHONE_DIGITS_MAX 20
+#define LIMIT_CONTACT_DIGITS_MIN 3 /* ... and of a contact's number (110 and 120 are numbers too) */
+
 /* ---- lists and batches (store/, web/, core/) ---- */
 #define LIMIT_SEARCH_WORDS_MAX 8   /* words of one search (FIND, the page's search box) */
 #define LIMIT_SEARCH_BYTES_MAX 256 /* bytes of UTF-8 of one search */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 #include "utf8.h"
 
 struct contact_dup {
@@ -35,7 +36,7 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out)
 {
     if (in == NULL || !st_valid_line(in->name, LIMIT_TEXT_FIELD_MAX, false) ||
-        !st_valid_line(in->number, LIMIT_PEER_MAX, false) || in->vcard == NULL || in->vcard_len == 0 ||
+        !msisdn_is_contact(in->number) || in->vcard == NULL || in->vcard_len == 0 ||
         in->vcard_len > LIMIT_VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
         return STORE_INVALID;
     if (!st_valid_id(user_id))

@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "msisdn.h"
 
 #define CODE_MAX_TRIES 5
 
@@ -35,8 +36,8 @@ static enum store_result bind_in_tx(struct store *s, const char *msisdn, const c
 
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
-    char key[LIMIT_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key))
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
@@ -52,8 +53,8 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn)
 {
-    char key[LIMIT_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key))
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
@@ -64,8 +65,8 @@ enum store_result store_phone_unbind(struct store *s, const char *user_id, const
 
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
-    char key[LIMIT_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key))
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;
     const char *p[] = { key };
     PGresult *r = NULL;
@@ -134,8 +135,8 @@ static char *fill_template(const char *tpl, const char *code)
 enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
                                          const char *text_template, int ttl_s)
 {
-    char key[LIMIT_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
         !st_valid_text(text_template, 1024, false) || strstr(text_template, "%s") == NULL)
         return STORE_INVALID;
     if (!st_valid_id(user_id))
@@ -183,8 +184,8 @@ out:
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
                                            const char *code)
 {
-    char key[LIMIT_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key) || code == NULL)
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key) || code == NULL)
         return STORE_DENIED;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;

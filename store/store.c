@@ -419,23 +419,6 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty)
     return true;
 }
 
-bool st_msisdn_key(const char *msisdn, char key[LIMIT_PEER_MAX + 1])
-{
-    if (!st_valid_line(msisdn, LIMIT_PEER_MAX, false))
-        return false;
-    size_t n = 0;
-    for (const char *c = msisdn; *c; c++) {
-        if (*c >= '0' && *c <= '9')
-            key[n++] = *c;
-        else if (!strchr("+ -.()", *c))
-            return false;
-    }
-    key[n] = '\0';
-    if (n >= 2 && key[0] == '0' && key[1] == '0')
-        memmove(key, key + 2, n - 1);
-    return key[0] != '\0';
-}
-
 bool st_valid_source(const char *src)
 {
     return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);

@@ -136,6 +136,11 @@ void store_user_list_free(struct store_user *users, size_t count);
 
 /* ---- phones (MSISDN → user; a user may have several) ---- */
 
+/* A phone is matched by its number's key (common/msisdn.h): every written
+ * form of one number is one phone; msisdn keeps the form it was bound with,
+ * the address replies go to. A number msisdn_key refuses is STORE_INVALID
+ * (STORE_NOT_FOUND for a lookup). */
+
 /* Bind msisdn to user_id; an MSISDN bound to another user moves (a phone
  * number changes hands, or a user logs in from a new phone). */
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id);
@@ -298,7 +303,7 @@ void store_mms_parts_free(struct store_mms_part *parts, size_t count);
 
 struct store_contact_new {
     const char *name;           /* 1..LIMIT_TEXT_FIELD_MAX bytes UTF-8 */
-    const char *number;         /* 1..LIMIT_PEER_MAX */
+    const char *number;         /* msisdn_is_contact (common/msisdn.h), else STORE_INVALID */
     const char *vcard;          /* the vCard text as received or formatted by the caller */
     size_t vcard_len;
     const char *source;

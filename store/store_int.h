@@ -60,11 +60,6 @@ bool st_valid_id(const char *id);
 bool st_valid_text(const char *s, size_t max, bool allow_empty);
 /* st_valid_text, and one line: no control characters (names, numbers, types). */
 bool st_valid_line(const char *s, size_t max, bool allow_empty);
-/* The key a phone number is matched by (migration 003): its digits, without
- * a leading international "00". False when msisdn is not a phone number —
- * characters other than digits, '+', spaces, '-', '.', '(' and ')', or no
- * digits at all (an alphanumeric sender). */
-bool st_msisdn_key(const char *msisdn, char key[LIMIT_PEER_MAX + 1]);
 /* "sms", "web" or "import". */
 bool st_valid_source(const char *src);
 

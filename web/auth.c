@@ -21,6 +21,7 @@
 #include "items.h"
 #include "json.h"
 #include "log.h"
+#include "msisdn.h"
 #include "routes.h"
 #include "server.h"
 
@@ -49,17 +50,6 @@ static bool username_ok(const char *u)
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)u[i]) && u[i] != '_' && u[i] != '.' && u[i] != '-')
-            return false;
-    return true;
-}
-
-static bool msisdn_ok(const char *m)
-{
-    size_t n = strlen(m), i = m[0] == '+' ? 1 : 0;
-    if (n - i < 5 || n > 20)
-        return false;
-    for (; i < n; i++)
-        if (!isdigit((unsigned char)m[i]))
             return false;
     return true;
 }
@@ -257,12 +247,14 @@ void auth_me(struct http_req *q, struct http_resp *r)
 static int read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
 {
     char err[160];
-    if (json_field_str(in, "msisdn", true, 32, msisdn, NULL, err, sizeof err) != 0) {
+    if (json_field_str(in, "msisdn", true, LIMIT_PEER_MAX, msisdn, NULL, err, sizeof err) != 0) {
         http_error(r, 400, "invalid", err);
         return -1;
     }
-    if (!msisdn_ok(*msisdn)) {
-        http_error(r, 400, "invalid", "A phone number is 5 to 20 digits, optionally starting with '+'.");
+    if (!msisdn_is_phone(*msisdn)) {
+        http_errorf(r, 400, "invalid",
+                    "A phone number is %d to %d digits; '+', spaces, '-', '.' and brackets may go between them.",
+                    LIMIT_PHONE_DIGITS_MIN, LIMIT_PHONE_DIGITS_MAX);
         return -1;
     }
     return 0;

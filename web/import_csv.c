@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "msisdn.h"
 #include "utf8.h"
 #include "vcard.h"
 
@@ -184,7 +185,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
         } else {
             const char *name = c_name < r.n ? r.field[c_name] : "";
             const char *num = c_num < r.n ? r.field[c_num] : "";
-            if (!*name || !*num || strlen(name) > LIMIT_TEXT_FIELD_MAX || strlen(num) > LIMIT_PEER_MAX) {
+            if (!*name || strlen(name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(num)) {
                 rep->skipped++;
                 continue;
             }

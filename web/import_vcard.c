@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msisdn.h"
 #include "utf8.h"
 #include "vcard.h"
 
@@ -18,7 +19,7 @@ struct ctx {
 
 static int add_one(struct ctx *c, const char *name, const char *number, const char *text, size_t text_len)
 {
-    if (!*number || strlen(number) > LIMIT_PEER_MAX) {
+    if (!msisdn_is_contact(number)) {
         c->rep->skipped++;
         return 0;
     }

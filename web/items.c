@@ -15,6 +15,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "msisdn.h"
 #include "routes.h"
 #include "utf8.h"
 #include "vcard.h"
@@ -315,8 +316,10 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (!*name || !*number) {
-        http_error(r, 400, "invalid", "A contact needs a name and a number.");
+    if (!*name || !msisdn_is_contact(number)) {
+        http_errorf(r, 400, "invalid",
+                    "A contact needs a name and a phone number of at least %d digits ('+', spaces, '-', '.' "
+                    "and brackets may go between them).", LIMIT_CONTACT_DIGITS_MIN);
         goto out;
     }
     card = vcard_format(name, number);

@@ -20,7 +20,6 @@
  */
 #include "core_int.h"
 
-#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include "alloc.h"
 #include "core_text.h"
 #include "log.h"
+#include "msisdn.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -329,19 +329,6 @@ enum core_result core_usage(struct core_ctx *x)
 
 /* ---- dispatch ---- */
 
-/* True when the sender is no phone number we could answer: empty, letters,
- * or longer than the store keeps (LIMIT_PEER_MAX) — every store call for
- * it would be refused, and the MO retried until given up. */
-static bool alphanumeric(const char *msisdn)
-{
-    if (msisdn == NULL || msisdn[0] == '\0' || strlen(msisdn) > LIMIT_PEER_MAX)
-        return true;
-    for (const char *p = msisdn + (msisdn[0] == '+'); *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return true;
-    return false;
-}
-
 /* Look the phone up; STORE_NOT_FOUND leaves x->bound false. */
 static enum core_result find_user(struct core_ctx *x)
 {
@@ -401,8 +388,11 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
 
     x.now = mo->at ? mo->at : time(NULL);
     snprintf(out->cmd, sizeof out->cmd, "none");
-    /* nothing is sent to alphanumeric senders (operators, banks, spam) */
-    if (alphanumeric(mo->msisdn))
+    /* nothing is sent to a sender we cannot answer: alphanumeric senders
+     * (operators, banks, spam), and anything the store could not keep as a
+     * phone — every store call for it would be refused and the MO retried
+     * until given up */
+    if (!msisdn_answerable(mo->msisdn))
         return CORE_IGNORED;
     /* binary data and lone concatenation parts are never commands */
     if (mo->flags & (CORE_MO_BINARY | CORE_MO_FRAGMENT))

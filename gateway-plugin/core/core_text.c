@@ -68,7 +68,7 @@ static const struct {
       "已用 %s / %s。短信 %lld,彩信 %lld,联系人 %lld。" },
     { T_CONTACT_OK, "Contact saved as C%lld: %s", "联系人已保存为 C%lld:%s" },
     { T_CONTACT_INVALID, "Usage: CONTACT <name> <number>", "用法:联系人 姓名 号码" },
-    { T_VCARD_BAD, "This vCard has no name or number; nothing saved.", "名片缺少姓名或号码,未保存。" },
+    { T_VCARD_BAD, "This vCard has no name or phone number; nothing saved.", "名片缺少姓名或号码,未保存。" },
     { T_PASS_OK, "Password changed.", "密码已修改。" },
     { T_PASS_DENIED, "Wrong old password.", "旧密码错误。" },
     { T_PASS_INVALID, "New password: %d-%d characters.", "新密码需%d-%d位。" },

@@ -1,6 +1,8 @@
 /*
  * common_test — CUnit suite for common/: configuration loading (defaults,
- * ranges, unknown keys with file:line), strict UTF-8 and growable buffers.
+ * ranges, unknown keys with file:line), strict UTF-8, growable buffers and
+ * what a phone number is (every form the SMS engine, the store and the web
+ * page took before they shared common/msisdn, and the cases that changed).
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "msisdn.h"
 #include "utf8.h"
 
 struct demo {
@@ -141,6 +144,123 @@ static void test_xgrow(void)
     free(p);
 }
 
+/* One phone however it is written: the key is the digits without one
+ * leading "00" (migration 003's SQL; store_items_test checks the two agree). */
+static void test_msisdn_key(void)
+{
+    static const struct { const char *written, *key; } same[] = {
+        { "+8613800000001", "8613800000001" },      /* as bearerbox hands it */
+        { "8613800000001", "8613800000001" },       /* typed without '+' */
+        { "+86 138-0000-0001", "8613800000001" },
+        { "008613800000001", "8613800000001" },     /* international prefix */
+        { "0086 138 0000 0001", "8613800000001" },
+        { "(86) 138.0000.0001", "8613800000001" },
+        { "(+86) 138 0000 0001", "8613800000001" },  /* '+' anywhere, as the store took it */
+        { "+008613800000001", "8613800000001" },
+        { "000123", "0123" },                        /* only one "00" goes */
+        { "0123", "0123" },                          /* a single 0 stays (a national prefix) */
+        { "7", "7" },
+    };
+    char key[MSISDN_KEY_SIZE];
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        memset(key, 'x', sizeof key);
+        CU_ASSERT_TRUE(msisdn_key(same[i].written, key));
+        CU_ASSERT_STRING_EQUAL(key, same[i].key);
+    }
+    char max[LIMIT_PEER_MAX + 2];
+    memset(max, '1', LIMIT_PEER_MAX);
+    max[LIMIT_PEER_MAX] = '\0';
+    CU_ASSERT_TRUE(msisdn_key(max, key));           /* LIMIT_PEER_MAX digits: the longest */
+    CU_ASSERT_EQUAL(strlen(key), LIMIT_PEER_MAX);
+    CU_ASSERT_EQUAL(msisdn_digits(max), LIMIT_PEER_MAX);
+    max[LIMIT_PEER_MAX] = '1';
+    max[LIMIT_PEER_MAX + 1] = '\0';
+
+    static const char *const none[] = {
+        "", "00", "+", "+00", "0 0", "-", "( )", "CHINAMOBILE", "10086abc", "*100#", "#31#",
+        "138\t0000", "138\n0000", "138\x7f", "\xEF\xBC\x91\xEF\xBC\x93\xEF\xBC\x98" /* full-width digits */,
+        "1,2", "1/2", "1;ext=2",
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        strcpy(key, "untouched");
+        CU_ASSERT_FALSE(msisdn_key(none[i], key));
+        CU_ASSERT_EQUAL(msisdn_digits(none[i]), 0);
+        CU_ASSERT_STRING_EQUAL(key, "untouched");   /* written only on success */
+    }
+    CU_ASSERT_FALSE(msisdn_key(max, key));           /* one byte too long */
+    CU_ASSERT_FALSE(msisdn_key(NULL, key));
+    CU_ASSERT_EQUAL(msisdn_digits("+86 (138) 0000-0001"), 13);
+    CU_ASSERT_EQUAL(msisdn_digits("008613800000001"), 15);   /* written digits, "00" included */
+}
+
+/* Who is answered: what bearerbox hands over from a phone, never an
+ * alphanumeric sender. Before common/msisdn, "+" alone and "00" were taken
+ * for phones: answered with the registration hint, to an address no SMSC
+ * delivers to; now they are not answered either. */
+static void test_msisdn_answerable(void)
+{
+    static const char *const yes[] = { "8613800000001", "+8613800000001", "10086", "1", "0123" };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CU_ASSERT_TRUE(msisdn_answerable(yes[i]));
+    static const char *const no[] = {
+        NULL, "", "CHINAMOBILE", "BANK", "+", "00", "+00", "++86138", "86+138", "+86 138 0000 0001",
+        "86-138-0000", "(86)138", "138.0000",
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CU_ASSERT_FALSE(msisdn_answerable(no[i]));
+    char digits[LIMIT_PEER_MAX + 2];
+    memset(digits, '8', sizeof digits);
+    digits[LIMIT_PEER_MAX] = '\0';
+    CU_ASSERT_TRUE(msisdn_answerable(digits));
+    digits[LIMIT_PEER_MAX] = '8';
+    digits[LIMIT_PEER_MAX + 1] = '\0';
+    CU_ASSERT_FALSE(msisdn_answerable(digits));
+}
+
+/* A phone linked on the web page: LIMIT_PHONE_DIGITS_MIN..MAX digits. The
+ * page used to take only "+" and digits, at most 20 characters; it now takes
+ * the written forms the store always matched ("+86 138 0000 0001"), and 20
+ * digits after a '+'. */
+static void test_msisdn_is_phone(void)
+{
+    static const char *const yes[] = {
+        "12345", "+8613800000001", "8613800000001", "008613800000001", "12345678901234567890",
+        "+86 138 0000 0001", "(86) 138-0000-0001", "+12345678901234567890",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CU_ASSERT_TRUE(msisdn_is_phone(yes[i]));
+    static const char *const no[] = {
+        "", "1234", "+1234", "123456789012345678901", "abcde", "+86 138 0000 000x", "00", "12 34",
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CU_ASSERT_FALSE(msisdn_is_phone(no[i]));
+    CU_ASSERT_EQUAL(LIMIT_PHONE_DIGITS_MIN, 5);
+    CU_ASSERT_EQUAL(LIMIT_PHONE_DIGITS_MAX, 20);
+}
+
+/* A contact's number, for CONTACT, vCards and imports alike. CONTACT took
+ * "+" only in front and '-' between digits; it takes the other separators
+ * too now ("(010)12345678"). vCards and CSV files took any line of text;
+ * a number that is not a phone number ("*100#", "ext. 12") is refused now. */
+static void test_msisdn_is_contact(void)
+{
+    static const char *const yes[] = {
+        "110", "13800138000", "+8613900000000", "+86-138-0000", "010-1234", "001", "(010)12345678",
+        "138.0013.8000", "+86 (10) 1234 5678",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CU_ASSERT_TRUE(msisdn_is_contact(yes[i]));
+    static const char *const no[] = {
+        "", "12", "1-2", "abc", "*100#", "555-1234 ext. 12", "13800138000;x", "00",
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CU_ASSERT_FALSE(msisdn_is_contact(no[i]));
+    char long_number[LIMIT_PEER_MAX + 2];
+    memset(long_number, '1', sizeof long_number);
+    long_number[LIMIT_PEER_MAX + 1] = '\0';
+    CU_ASSERT_FALSE(msisdn_is_contact(long_number));
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -151,6 +271,10 @@ int main(void)
     CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
     CU_add_test(s, "xgrow doubles and keeps the contents", test_xgrow);
+    CU_add_test(s, "msisdn: one key for every written form", test_msisdn_key);
+    CU_add_test(s, "msisdn: senders that are answered", test_msisdn_answerable);
+    CU_add_test(s, "msisdn: a phone typed on the web", test_msisdn_is_phone);
+    CU_add_test(s, "msisdn: a contact's number", test_msisdn_is_contact);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -368,6 +368,10 @@ static void test_get_mms_and_contact(void)
     CU_ASSERT_TRUE(has(R.texts[0], "C1 Zhang San 13800138000 (old)"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang"), "Usage: CONTACT"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang abc"), "Usage: CONTACT"));
+    /* a phone is one phone however the network writes it: the '+' form finds the account */
+    CU_ASSERT_EQUAL(mo("+" PHONE1, "LIST C"), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "C3 Zhang San"));
 }
 
 static void test_vcard_message_is_saved_as_contact(void)
@@ -378,7 +382,14 @@ static void test_vcard_message_is_saved_as_contact(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, card), "Contact saved as C1: Lei Li"));
     mo(PHONE1, "GET C1");
     CU_ASSERT_STRING_EQUAL(R.texts[0], card);   /* stored as received */
-    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"), "no name or number"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"), "no name or phone number"));
+    /* the first TEL that is a phone number is the one kept; a card with none is not saved */
+    const char *service = "BEGIN:VCARD\r\nFN:Operator\r\nTEL:*100#\r\nTEL:10086\r\nEND:VCARD\r\n";
+    CU_ASSERT_TRUE(has(say1(PHONE1, service), "Contact saved as C2: Operator"));
+    mo(PHONE1, "LIST C");
+    CU_ASSERT_TRUE(has(R.texts[0], "C2 Operator 10086"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\r\nFN:Balance\r\nTEL:*100#\r\nEND:VCARD\r\n"),
+                       "no name or phone number"));
     /* from a phone without an account: the registration hint */
     CU_ASSERT_TRUE(has(say1(PHONE2, card), "REG <user>"));
 }
@@ -482,10 +493,13 @@ static void test_not_commands(void)
 {
     setup();
     reg_alice();
-    /* nothing is sent to alphanumeric senders */
-    CU_ASSERT_EQUAL(mo("CHINAMOBILE", "HELP"), CORE_IGNORED);
-    CU_ASSERT_EQUAL(mo("", "HELP"), CORE_IGNORED);
-    CU_ASSERT_EQUAL(R.count, 0);
+    /* nothing is sent to alphanumeric senders, nor to senders that are no
+     * phone ("+" and "00" were answered before common/msisdn) */
+    static const char *const senders[] = { "CHINAMOBILE", "", "+", "00", "+00", "86 138", "1380000000x" };
+    for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+        CU_ASSERT_EQUAL(mo(senders[i], "HELP"), CORE_IGNORED);
+        CU_ASSERT_EQUAL(R.count, 0);
+    }
     /* binary and lone fragments never run */
     CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE x", 6, CORE_MO_BINARY), CORE_IGNORED);
     CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE x", 6, CORE_MO_FRAGMENT), CORE_IGNORED);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 #include "utf8.h"
 
 struct f_user {
@@ -34,7 +35,7 @@ struct f_item {
 };
 
 struct f_phone {
-    char msisdn[LIMIT_PEER_MAX + 1];
+    char key[MSISDN_KEY_SIZE];   /* matched by key, as store/phones.c does */
     char user[STORE_ID_LEN];
 };
 
@@ -281,17 +282,18 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
     FAIL_POINT(s, "store_phone_bind");
-    if (strlen(msisdn) == 0 || strlen(msisdn) > LIMIT_PEER_MAX)
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
     for (size_t i = 0; i < s->nphones; i++) {
-        if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
+        if (strcmp(s->phones[i].key, key) == 0) {
             memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
             return STORE_OK;
         }
     }
     if (s->nphones == sizeof s->phones / sizeof s->phones[0])
         return STORE_ERR;
-    snprintf(s->phones[s->nphones].msisdn, sizeof s->phones[0].msisdn, "%s", msisdn);
+    memcpy(s->phones[s->nphones].key, key, sizeof key);
     memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
     return STORE_OK;
 }
@@ -299,10 +301,11 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
     FAIL_POINT(s, "store_phone_lookup");
-    if (strlen(msisdn) == 0 || strlen(msisdn) > LIMIT_PEER_MAX)
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;   /* as store/phones.c */
     for (size_t i = 0; i < s->nphones; i++) {
-        if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
+        if (strcmp(s->phones[i].key, key) == 0) {
             memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
             return STORE_OK;
         }
@@ -545,8 +548,7 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (!in->name[0] || strlen(in->name) > LIMIT_TEXT_FIELD_MAX || !in->number[0] ||
-        strlen(in->number) > LIMIT_PEER_MAX)
+    if (!in->name[0] || strlen(in->name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(in->number))
         return STORE_INVALID;
     struct f_item *it = new_item(s, u, STORE_CONTACT, (long long)in->vcard_len);
     if (it == NULL)

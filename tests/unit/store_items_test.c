@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msisdn.h"
 #include "store_test_main.h"
 
 static struct store *s;
@@ -399,6 +400,25 @@ static void test_phones(void)
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+8613800000001", got), STORE_NOT_FOUND);
 }
 
+/* common/msisdn's key and migration 003's SQL key must not drift apart:
+ * rows keyed by the migration are found by keys computed in C. */
+static void test_msisdn_key_matches_migration(void)
+{
+    static const char *const forms[] = {
+        "+8613800000001", "8613800000001", "+86 138-0000-0001", "008613800000001", "0086 138 0000 0001",
+        "(86) 138.0000.0001", "(+86) 138 0000 0001", "+008613800000001", "000123", "0123", "7",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char key[MSISDN_KEY_SIZE], sql[256];
+        CU_ASSERT_FATAL(msisdn_key(forms[i], key));
+        /* test inspection with fixed literals (no quotes in forms[]), never data */
+        snprintf(sql, sizeof sql,
+                 "SELECT (regexp_replace(regexp_replace('%s', '[^0-9]', '', 'g'), '^00', '') = '%s')::int",
+                 forms[i], key);
+        CU_ASSERT_EQUAL(testdb_scalar(sql), 1);
+    }
+}
+
 static void test_mo_seen(void)
 {
     CU_ASSERT_EQUAL(store_mo_seen(s, "0b7e6a3c-1111-2222-3333-444455556666"), STORE_OK);
@@ -583,7 +603,7 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(res[2], STORE_INVALID);
     free(body);
 
-    /* contacts: name 1..LIMIT_TEXT_FIELD_MAX, number 1..LIMIT_PEER_MAX, vCard UTF-8 */
+    /* contacts: name 1..LIMIT_TEXT_FIELD_MAX, number a phone number up to LIMIT_PEER_MAX, vCard UTF-8 */
     char *cname = rep('n', LIMIT_TEXT_FIELD_MAX + 1);
     struct store_contact_new c = { .name = cname, .number = "123", .vcard = "V", .vcard_len = 1, .source = "web" };
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
@@ -593,6 +613,15 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
     peer[LIMIT_PEER_MAX] = '1';       /* one more */
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    /* the number is a phone number as written (common/msisdn.h): service
+     * codes, words and two-digit numbers are refused */
+    static const char *const not_numbers[] = { "*100#", "ext 12", "12", "call me" };
+    for (size_t i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++) {
+        c.number = not_numbers[i];
+        CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    }
+    c.number = "(010) 1234-5678";
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
     c.number = "123";
     c.vcard = "V\0W";
     c.vcard_len = 3;
@@ -664,9 +693,9 @@ static void test_field_limits(void)
     /* what was refused charged nothing: the space used is what the stored items take */
     CU_ASSERT_EQUAL(store_usage_get(s, id, &u1), STORE_OK);
     CU_ASSERT_EQUAL(u1.sms_count, 3);        /* the 64 KiB body, the long peer, the good one of the batch */
-    CU_ASSERT_EQUAL(u1.contact_count, 2);
+    CU_ASSERT_EQUAL(u1.contact_count, 3);   /* and the bracketed number */
     CU_ASSERT_EQUAL(u1.mms_count, 1);
-    CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, LIMIT_SMS_BODY_MAX + 2 + 4 + 1 + 1 + (long long)sizeof bin);
+    CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, LIMIT_SMS_BODY_MAX + 2 + 4 + 1 + 1 + 1 + (long long)sizeof bin);
 }
 
 /* One-line fields (numbers, names, types) refuse control characters: a
@@ -710,6 +739,7 @@ static const struct test_entry tests[] = {
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },
     { "search: Chinese, case, peer, per user", test_search_chinese_and_peer },
     { "phones bind/move/unbind/list", test_phones },
+    { "msisdn key = migration 003's SQL key", test_msisdn_key_matches_migration },
     { "mo_seen", test_mo_seen },
     { "explicit tx with savepoints", test_tx_savepoints },
     { "ping, result names, failed open", test_ping_and_names },

@@ -256,7 +256,10 @@ static const char VCARDS[] =
     "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Zhang;San\r\nFN:张三\r\nTEL;CELL:+8613800000001\r\nEND:VCARD\r\n"
     "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Li Si\r\nTEL;TYPE=CELL:+8613800000002\r\nTEL;TYPE=HOME:010-1234\r\n"
     "END:VCARD\r\n"
-    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Number\r\nEND:VCARD\r\n";
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Number\r\nEND:VCARD\r\n"
+    /* numbers that are no phone numbers (common/msisdn.h): skipped, the card's phone number kept */
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Operator\r\nTEL:*100#\r\nTEL:10086\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Balance\r\nTEL:*100#\r\nEND:VCARD\r\n";
 
 static void test_vcard(void)
 {
@@ -265,8 +268,10 @@ static void test_vcard(void)
     struct import_sink sink = { got_sms, got_mms, got_contact, &g };
     CU_ASSERT_EQUAL(import_detect(VCARDS, strlen(VCARDS)), IMPORT_FORMAT_VCARD);
     CU_ASSERT_EQUAL(import_vcard(VCARDS, strlen(VCARDS), &sink, &rep), IMPORT_OK);
-    CU_ASSERT_EQUAL(g.ncontacts, 3);
-    CU_ASSERT_EQUAL(rep.skipped, 1);
+    CU_ASSERT_EQUAL(g.ncontacts, 4);
+    CU_ASSERT_EQUAL(rep.skipped, 3);   /* No Number, Operator's *100#, Balance */
+    CU_ASSERT_STRING_EQUAL(g.cname[3], "Operator");
+    CU_ASSERT_STRING_EQUAL(g.cnum[3], "10086");
     CU_ASSERT_STRING_EQUAL(g.cname[0], "张三");
     CU_ASSERT_STRING_EQUAL(g.cnum[0], "+8613800000001");
     CU_ASSERT(strstr(g.cvcard[0], "VERSION:2.1") != NULL);   /* a one-number card keeps its own text */
@@ -301,9 +306,10 @@ static void test_csv(void)
     CU_ASSERT_EQUAL(g.sent[1], 1400000000);
     got_free(&g);
 
-    const char *contacts = "Name,Phone\n王五,+8613700000000\n\"Smith, J\",555\n";
+    const char *contacts = "Name,Phone\n王五,+8613700000000\n\"Smith, J\",555\nBalance,*100#\nNobody,\n";
     CU_ASSERT_EQUAL(import_csv(contacts, strlen(contacts), &sink, &rep), IMPORT_OK);
     CU_ASSERT_EQUAL(g.ncontacts, 2);
+    CU_ASSERT_EQUAL(rep.skipped, 2);   /* *100# is no phone number; no number at all */
     CU_ASSERT_STRING_EQUAL(g.cname[1], "Smith, J");
     CU_ASSERT(strstr(g.cvcard[0], "+8613700000000") != NULL);
     got_free(&g);

@@ -287,6 +287,9 @@ test('send to my phone needs a bound phone; binding starts with a texted code', 
   assert.equal(s.status, 409);
   assert.equal(s.data.error, 'no_phone');
   assert.equal((await c.post('/api/phone/start', { msisdn: 'abc' })).status, 400);
+  assert.equal((await c.post('/api/phone/start', { msisdn: '+1 234' })).status, 400, 'too few digits');
+  /* written with separators: one phone for the store (common/msisdn.h) */
+  assert.equal((await c.post('/api/phone/start', { msisdn: '+86 138-0000-0078' })).status, 202);
   assert.equal((await c.post('/api/phone/start', { msisdn: '+8613800000077' })).status, 202);
   assert.equal((await c.post('/api/phone/confirm', { msisdn: '+8613800000077', code: '000000' })).status, 403);
 });
@@ -360,6 +363,7 @@ test('hostile JSON bodies are 400 and store nothing', async () => {
   assert.equal((await c.post('/api/sms', { body: 'x'.repeat(65537) })).status, 413);   // over the JSON cap
   assert.equal((await c.post('/api/contacts', { name: 'n'.repeat(257), number: '123' })).status, 400);
   assert.equal((await c.post('/api/contacts', { name: 'n', number: '1'.repeat(65) })).status, 400);
+  assert.equal((await c.post('/api/contacts', { name: 'n', number: '*100#' })).status, 400, 'no phone number');
   assert.equal((await c.post('/api/sms', { body: 'x', peer: '1'.repeat(65) })).status, 400);
   assert.equal((await c.post('/api/sms/delete', { ns: [1e300] })).status, 400);
   assert.equal((await c.post('/api/sms/delete', { ns: [1.5] })).status, 400);
