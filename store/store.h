@@ -101,6 +101,17 @@ void store_tx_rollback_to(struct store *s);
 
 /* ---- users ---- */
 
+/* The account rules, owned here and checked by every store_user_* call;
+ * callers may check a form with them first (no database: store/rules.c).
+ * A username is LIMIT_USERNAME_MIN..LIMIT_USERNAME_MAX ASCII letters,
+ * digits, '_', '.' or '-', starting with a letter or digit (unique
+ * case-insensitively: that one needs the database). A password is
+ * LIMIT_PASSWORD_MIN..LIMIT_PASSWORD_MAX bytes, anything else its owner's
+ * choice; checked before any hashing, so a long password costs nothing.
+ * NULL is neither. */
+bool store_username_valid(const char *username);
+bool store_password_valid(const char *password);
+
 struct store_user {
     char id[STORE_ID_LEN];
     char *username;

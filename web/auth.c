@@ -11,7 +11,6 @@
  * answer. Passwords and codes are never logged. This file is not the CSRF
  * gate (server.c) and holds no SQL.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +40,6 @@ static void clear_cookie(struct http_req *q, struct http_resp *r)
                         q->cfg->secure_cookie ? "; Secure" : "");
     http_header(r, "Set-Cookie", c);
     free(c);
-}
-
-static bool username_ok(const char *u)
-{
-    size_t n = strlen(u);
-    if (n < LIMIT_USERNAME_MIN || n > LIMIT_USERNAME_MAX || !isalnum((unsigned char)u[0]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)u[i]) && u[i] != '_' && u[i] != '.' && u[i] != '-')
-            return false;
-    return true;
 }
 
 /* Start a fresh session for user_id, ending the one the request carried. */
@@ -120,13 +108,13 @@ void auth_register(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (!username_ok(user)) {
+    if (!store_username_valid(user)) {
         http_errorf(r, 400, "invalid",
                     "A username is %d to %d letters, digits, '_', '.' or '-', starting with a letter or digit.",
                     LIMIT_USERNAME_MIN, LIMIT_USERNAME_MAX);
         goto out;
     }
-    if (strlen(pass) < LIMIT_PASSWORD_MIN || strlen(pass) > LIMIT_PASSWORD_MAX) {
+    if (!store_password_valid(pass)) {
         http_errorf(r, 400, "invalid", "A password is %d to %d characters.", LIMIT_PASSWORD_MIN,
                     LIMIT_PASSWORD_MAX);
         goto out;
@@ -209,7 +197,7 @@ void auth_password(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (strlen(new) < LIMIT_PASSWORD_MIN || strlen(new) > LIMIT_PASSWORD_MAX) {
+    if (!store_password_valid(new)) {
         http_errorf(r, 400, "invalid", "A password is %d to %d characters.", LIMIT_PASSWORD_MIN,
                     LIMIT_PASSWORD_MAX);
         goto out;

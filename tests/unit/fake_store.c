@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include "fake_store.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,28 +169,11 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
     return STORE_OK;
 }
 
-static bool valid_username(const char *u)
-{
-    size_t n = strlen(u);
-    if (n < LIMIT_USERNAME_MIN || n > LIMIT_USERNAME_MAX || !isalnum((unsigned char)u[0]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)u[i]) && !strchr("_.-", u[i]))
-            return false;
-    return true;
-}
-
-static bool valid_password(const char *p)
-{
-    size_t n = strlen(p);
-    return n >= LIMIT_PASSWORD_MIN && n <= LIMIT_PASSWORD_MAX;
-}
-
 enum store_result store_user_create(struct store *s, const char *username, const char *password,
                                     const char *lang, char id_out[STORE_ID_LEN])
 {
     FAIL_POINT(s, "store_user_create");
-    if (!valid_username(username) || !valid_password(password))
+    if (!store_username_valid(username) || !store_password_valid(password))
         return STORE_INVALID;
     if (user_by_name(s, username))
         return STORE_CONFLICT;
@@ -268,7 +250,7 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (!valid_password(new_password))
+    if (!store_password_valid(new_password))
         return STORE_INVALID;
     if (strcmp(u->pass, old_password) != 0) {
         u->failures++;
