@@ -353,6 +353,32 @@ void store_contact_list_cleanup(struct store_contact_list *l);
 
 /* ---- space ---- */
 
+/* Patent step 2 as arithmetic, with no database (store/rules.c): the
+ * [quota] rule and its decision for one upload. The store applies it under
+ * the user's row lock (space.c); the engine tests' fake store applies the
+ * same functions. */
+struct store_space_rule {
+    long long threshold;   /* grow when less than this would be left after the upload ... */
+    long long step;        /* ... by at least this much (more when the upload needs it) ... */
+    long long user_cap;    /* ... but an allocation never grows past this */
+};
+/* The growth the rule wants before size more bytes are stored in an
+ * allocation of `allocated` bytes with `used` used: 0 when at least
+ * threshold would still be left, or the allocation is at (or over) the cap;
+ * else max(step, what leaves threshold free after the upload), cut at the
+ * cap. The store takes server capacity only when this is above 0. */
+long long store_space_wanted(const struct store_space_rule *rule, long long allocated, long long used,
+                             long long size);
+/* The allocation granted for that upload when capacity_left bytes of the
+ * server's capacity are not yet allocated: allocated plus the growth wanted,
+ * as far as capacity_left goes — written to *allocation_out in every case.
+ * True when size then fits: store it, with the allocation grown to
+ * *allocation_out. False: it does not fit even so; a single item is
+ * refused (STORE_NO_SPACE, nothing grows), a batch stores the items before
+ * it that fit in *allocation_out. */
+bool store_space_grant(const struct store_space_rule *rule, long long allocated, long long used, long long size,
+                       long long capacity_left, long long *allocation_out);
+
 struct store_usage {
     long long allocated_bytes, used_bytes;
     long long sms_count, mms_count, contact_count;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "fake_store.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,18 +296,15 @@ enum store_result store_phone_lookup(struct store *s, const char *msisdn, char u
     return STORE_NOT_FOUND;
 }
 
-/* Charge size to u, growing the allocation the way the store does. */
+/* Charge size to u, growing the allocation by the store's own rule
+ * (store_space_grant); the fake's server has no capacity limit. */
 static enum store_result charge(struct store *s, struct f_user *u, long long size)
 {
-    if (u->allocated - u->used - size < s->threshold) {
-        long long grow = s->step;
-        if (u->used + size + s->threshold > u->allocated + grow)
-            grow = u->used + size + s->threshold - u->allocated;
-        if (u->allocated + grow <= s->cap)
-            u->allocated += grow;
-    }
-    if (u->used + size > u->allocated)
+    const struct store_space_rule rule = { s->threshold, s->step, s->cap };
+    long long allocation;
+    if (!store_space_grant(&rule, u->allocated, u->used, size, LLONG_MAX, &allocation))
         return STORE_NO_SPACE;
+    u->allocated = allocation;
     u->used += size;
     return STORE_OK;
 }

@@ -2,10 +2,11 @@
  * fake_store — an in-memory implementation of the parts of store.h that the
  * SMS command engine calls, for the engine's unit tests only (STYLE.md:
  * core tests may use a fake of the store interface). It keeps the store's
- * observable rules that replies depend on — username/password limits,
- * per-kind numbering that is never reused, space that grows by `step` when
- * less than `threshold` would be left, login throttling after N failures —
- * and nothing else: no transactions, no SQL, no concurrency.
+ * observable rules that replies depend on — the store's own username,
+ * password, phone-number and space-growth rules (store/rules.c,
+ * common/msisdn.c), per-kind numbering that is never reused, login
+ * throttling after N failures — and nothing else: no transactions, no SQL,
+ * no concurrency, no server capacity.
  */
 #ifndef SMSVAULT_FAKE_STORE_H
 #define SMSVAULT_FAKE_STORE_H
