@@ -12,30 +12,24 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "utf8.h"
 
 /* ---- writing ---- */
 
-struct buf {
-    char *p;
-    size_t len, cap;
+struct writer {
+    struct buf text;
     size_t line;   /* octets on the current line */
 };
 
-static void put(struct buf *b, const char *s, size_t n)
+static void put(struct writer *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    buf_append(&b->text, s, n);
 }
 
 /* Append one logical-line piece, folding before 75 octets at a character
  * boundary (RFC 2426 2.6: CRLF followed by one space). */
-static void put_folded(struct buf *b, const char *s, size_t n)
+static void put_folded(struct writer *b, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -56,7 +50,7 @@ static void put_folded(struct buf *b, const char *s, size_t n)
     }
 }
 
-static void put_escaped(struct buf *b, const char *s)
+static void put_escaped(struct writer *b, const char *s)
 {
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
@@ -78,7 +72,7 @@ static void put_escaped(struct buf *b, const char *s)
     }
 }
 
-static void end_line(struct buf *b)
+static void end_line(struct writer *b)
 {
     put(b, "\r\n", 2);
     b->line = 0;
@@ -89,7 +83,7 @@ char *vcard_format(const char *name, const char *number)
     if (name == NULL || number == NULL || !name[0] || !number[0] ||
         !utf8_valid(name, strlen(name)) || !utf8_valid(number, strlen(number)))
         return NULL;
-    struct buf b = { 0 };
+    struct writer b = { 0 };
     put_folded(&b, "BEGIN:VCARD", 11);
     end_line(&b);
     put_folded(&b, "VERSION:3.0", 11);
@@ -106,7 +100,7 @@ char *vcard_format(const char *name, const char *number)
     end_line(&b);
     put_folded(&b, "END:VCARD", 9);
     end_line(&b);
-    return b.p;
+    return buf_steal(&b.text, NULL);
 }
 
 /* ---- reading ---- */
@@ -300,8 +294,7 @@ static int parse_all(const char *text, size_t len, struct card **out)
     size_t nv = 0, cap = 0;
     const char *p = text, *lim = text + len;
     struct card *cur = NULL;
-    char *logical = NULL;
-    size_t llen = 0, lcap = 0;
+    struct buf line = { 0 };   /* the logical line being assembled, reused */
     int rc = -1;
 
     while (p < lim) {
@@ -309,18 +302,12 @@ static int parse_all(const char *text, size_t len, struct card **out)
         const char *e = line_end(p, lim, &next);
         /* assemble the logical line: folding (next line starts with a blank)
          * and quoted-printable soft breaks (line ends with '=') */
-        llen = 0;
+        buf_clear(&line);
         for (;;) {
-            size_t n = (size_t)(e - p);
-            if (llen + n + 1 > lcap) {
-                lcap = (llen + n + 1) * 2;
-                logical = xrealloc(logical, lcap);
-            }
-            memcpy(logical + llen, p, n);
-            llen += n;
-            logical[llen] = '\0';
-            if (is_qp(logical, llen) && llen && logical[llen - 1] == '=' && next < lim) {
-                llen--;   /* soft line break: the next line continues verbatim */
+            buf_append(&line, p, (size_t)(e - p));
+            const char *l = buf_cstr(&line);
+            if (is_qp(l, line.len) && line.len && l[line.len - 1] == '=' && next < lim) {
+                line.len--;   /* soft line break: the next line continues verbatim */
                 p = next;
                 e = line_end(p, lim, &next);
                 continue;
@@ -333,15 +320,15 @@ static int parse_all(const char *text, size_t len, struct card **out)
             break;
         }
         p = next;
+        buf_cstr(&line);
+        char *logical = line.data;   /* card_line decodes quoted-printable in place */
+        size_t llen = line.len;
         if (llen == 0)
             continue;
         if (strcasecmp(logical, "BEGIN:VCARD") == 0) {
             if (cur)
                 goto out;   /* nested */
-            if (nv == cap) {
-                cap = cap ? cap * 2 : 4;
-                v = xrealloc(v, cap * sizeof *v);
-            }
+            v = xgrow(v, &cap, (nv + 1) * sizeof *v);   /* cap in bytes */
             cur = &v[nv++];
             memset(cur, 0, sizeof *cur);
             cur->raw = line_start;
@@ -358,7 +345,7 @@ static int parse_all(const char *text, size_t len, struct card **out)
         goto out;   /* unterminated */
     rc = (int)nv;
 out:
-    free(logical);
+    buf_cleanup(&line);
     if (rc < 0) {
         for (size_t i = 0; i < nv; i++)
             card_free(&v[i]);

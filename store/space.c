@@ -186,13 +186,10 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     /* the numbers go in as one array parameter: {1,2,3} */
-    char *arr = xmalloc(count * 24 + 3);
-    size_t len = 0;
-    arr[len++] = '{';
+    struct st_array arr;
+    st_array_init(&arr);
     for (size_t i = 0; i < count; i++)
-        len += (size_t)snprintf(arr + len, 24, "%s%lld", i ? "," : "", ns[i]);
-    arr[len++] = '}';
-    arr[len] = '\0';
+        st_array_ll(&arr, ns[i]);
 
     PGresult *r = NULL;
     long long deleted = 0, freed = 0;
@@ -211,7 +208,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     snprintf(sql, sizeof sql,
              "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
              " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
-    const char *p2[] = { user_id, arr };
+    const char *p2[] = { user_id, st_array_get(&arr) };
     rc = st_exec(s, "delete-items", sql, 2, p2, &r);
     if (rc != STORE_OK)
         goto finish;
@@ -229,7 +226,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
 finish:
     rc = st_tx_finish(s, rc);
 out:
-    free(arr);
+    st_array_cleanup(&arr);
     if (rc == STORE_OK) {
         if (deleted_out)
             *deleted_out = deleted;

@@ -14,6 +14,7 @@
 #include <uuid/uuid.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -306,18 +307,11 @@ enum store_result st_tx_finish(struct store *s, enum store_result rc)
 
 void st_array_init(struct st_array *a) { memset(a, 0, sizeof *a); }
 
-static void array_reserve(struct st_array *a, size_t extra)
-{
-    a->data = xgrow(a->data, &a->cap, a->len + extra + 2);   /* and the closing brace, NUL */
-}
-
 /* The separator before an element: '{' for the first, ',' after that. */
 static void array_sep(struct st_array *a)
 {
     assert(!a->closed);
-    array_reserve(a, 1);
-    char c = a->len ? ',' : '{';
-    a->data[a->len++] = c;
+    buf_putc(&a->text, a->text.len ? ',' : '{');
 }
 
 void st_array_text(struct st_array *a, const char *v, size_t len)
@@ -327,47 +321,45 @@ void st_array_text(struct st_array *a, const char *v, size_t len)
         return;
     }
     array_sep(a);
-    array_reserve(a, 2 * len + 2);
-    a->data[a->len++] = '"';
+    buf_putc(&a->text, '"');
+    size_t run = 0;   /* the bytes from run on go in as they are ... */
     for (size_t i = 0; i < len; i++) {
-        if (v[i] == '"' || v[i] == '\\')
-            a->data[a->len++] = '\\';
-        a->data[a->len++] = v[i];
+        if (v[i] == '"' || v[i] == '\\') {
+            buf_append(&a->text, v + run, i - run);
+            buf_putc(&a->text, '\\');   /* ... up to a quote or backslash, escaped */
+            run = i;
+        }
     }
-    a->data[a->len++] = '"';
+    buf_append(&a->text, v + run, len - run);
+    buf_putc(&a->text, '"');
 }
 
 void st_array_ll(struct st_array *a, long long v)
 {
     array_sep(a);
-    array_reserve(a, 24);
-    a->len += (size_t)snprintf(a->data + a->len, 24, "%lld", v);
+    buf_printf(&a->text, "%lld", v);
 }
 
 void st_array_null(struct st_array *a)
 {
     array_sep(a);
-    array_reserve(a, 4);
-    memcpy(a->data + a->len, "NULL", 4);
-    a->len += 4;
+    buf_puts(&a->text, "NULL");
 }
 
 const char *st_array_get(struct st_array *a)
 {
     if (!a->closed) {
-        array_reserve(a, 1);
-        if (a->len == 0)
-            a->data[a->len++] = '{';
-        a->data[a->len++] = '}';
-        a->data[a->len] = '\0';
+        if (a->text.len == 0)
+            buf_putc(&a->text, '{');
+        buf_putc(&a->text, '}');
         a->closed = true;
     }
-    return a->data;
+    return buf_cstr(&a->text);
 }
 
 void st_array_cleanup(struct st_array *a)
 {
-    free(a->data);
+    buf_cleanup(&a->text);
     memset(a, 0, sizeof *a);
 }
 
@@ -504,16 +496,14 @@ char *st_search_sql(const char *base, const char *const *cols, int nwords, int f
                     const char *tail)
 {
     /* only fixed column names and parameter numbers go into the text */
-    size_t cap = strlen(base) + strlen(tail) + 64 + (size_t)nwords * 256;
-    char *sql = xmalloc(cap);
-    size_t len = (size_t)snprintf(sql, cap, "%s", base);
+    struct buf sql = { 0 };
+    buf_puts(&sql, base);
     for (int w = 0; w < nwords; w++) {
-        len += (size_t)snprintf(sql + len, cap - len, " AND (");
+        buf_puts(&sql, " AND (");
         for (int c = 0; cols[c]; c++)
-            len += (size_t)snprintf(sql + len, cap - len, "%s%s ILIKE $%d", c ? " OR " : "",
-                                    cols[c], first_param + w);
-        len += (size_t)snprintf(sql + len, cap - len, ")");
+            buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
+        buf_putc(&sql, ')');
     }
-    snprintf(sql + len, cap - len, " %s", tail);
-    return sql;
+    buf_printf(&sql, " %s", tail);
+    return buf_steal(&sql, NULL);
 }

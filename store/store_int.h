@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "store.h"
 
 struct store {
@@ -68,8 +69,7 @@ bool st_valid_source(const char *src);
  * SQL text. Elements are appended in order; st_array_get closes the literal
  * (once) and returns it. Text must hold no NUL (validated input only). */
 struct st_array {
-    char *data;
-    size_t len, cap;
+    struct buf text;
     bool closed;
 };
 void st_array_init(struct st_array *a);

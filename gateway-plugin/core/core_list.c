@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "utf8.h"
 
 struct lines {
@@ -142,14 +143,12 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
     return CORE_OK;
 }
 
-static void append(char **acc, size_t *len, const char *s)
+/* A line of a page: after a newline unless it is the first. */
+static void append_line(struct buf *b, const char *s)
 {
-    size_t n = strlen(s);
-    *acc = xrealloc(*acc, *len + n + 2);
-    if (*len)
-        (*acc)[(*len)++] = '\n';
-    memcpy(*acc + *len, s, n + 1);
-    *len += n;
+    if (b->len)
+        buf_putc(b, '\n');
+    buf_puts(b, s);
 }
 
 /* As many lines as fit in list_segments together with the trailer (when
@@ -157,50 +156,46 @@ static void append(char **acc, size_t *len, const char *s)
 static char *build_page(struct core_ctx *x, const struct lines *l, const char *trailer, size_t *used)
 {
     int segs = (int)x->cfg->list_segments;
-    char *acc = xstrdup("");
-    size_t len = 0, i;
+    struct buf page = { 0 }, cand = { 0 }, probe = { 0 };
+    size_t i;
 
     for (i = 0; i < l->count; i++) {
         bool last = i + 1 == l->count && !l->more;
-        char *cand = xstrdup(acc);
-        size_t clen = len;
-        append(&cand, &clen, l->v[i]);
-        size_t need_len = clen;
-        char *need = xstrdup(cand);
+        buf_clear(&cand);
+        buf_append(&cand, page.data, page.len);
+        append_line(&cand, l->v[i]);
+        size_t with_line = cand.len;
         if (!last)
-            append(&need, &need_len, trailer);
-        bool fits = core_text_fits(need, need_len, segs);
-        free(need);
-        if (!fits && i > 0) {
-            free(cand);
+            append_line(&cand, trailer);
+        bool fits = core_text_fits(buf_cstr(&cand), cand.len, segs);
+        cand.len = with_line;   /* the trailer goes on once, at the end */
+        if (!fits && i > 0)
             break;
-        }
         if (!fits) {
             /* a single line longer than the page: cut it, leaving room for
              * the trailer when one follows (the page must stay within
              * list_segments) */
-            size_t room = core_text_fit(cand, clen, segs);
+            size_t room = core_text_fit(cand.data, cand.len, segs);
             while (room > 0 && !last) {
-                char *t = xmemdup0(cand, room);
-                size_t tl = room;
-                append(&t, &tl, trailer);
-                bool ok = core_text_fits(t, tl, segs);
-                free(t);
-                if (ok)
+                buf_clear(&probe);
+                buf_append(&probe, cand.data, room);
+                append_line(&probe, trailer);
+                if (core_text_fits(probe.data, probe.len, segs))
                     break;
-                room = utf8_truncate(cand, clen, room - 1);
+                room = utf8_truncate(cand.data, cand.len, room - 1);
             }
-            cand[room] = '\0';
-            clen = room;
+            cand.len = room;
         }
-        free(acc);
-        acc = cand;
-        len = clen;
+        struct buf t = page;   /* the candidate is the page now */
+        page = cand;
+        cand = t;
     }
     *used = i;
     if (i < l->count || l->more)
-        append(&acc, &len, trailer);
-    return acc;
+        append_line(&page, trailer);
+    buf_cleanup(&cand);
+    buf_cleanup(&probe);
+    return buf_steal(&page, NULL);
 }
 
 static const char *kind_word(enum store_kind k, enum core_lang lang)

@@ -1,6 +1,6 @@
 /*
  * common_test — CUnit suite for common/: configuration loading (defaults,
- * ranges, unknown keys with file:line), strict UTF-8, growable buffers and
+ * ranges, unknown keys with file:line), strict UTF-8, the growable buffer and
  * what a phone number is (every form the SMS engine, the store and the web
  * page took before they shared common/msisdn, and the cases that changed).
  */
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "config.h"
 #include "msisdn.h"
 #include "utf8.h"
@@ -144,6 +145,41 @@ static void test_xgrow(void)
     free(p);
 }
 
+static void test_buf(void)
+{
+    struct buf b = { 0 };
+    CU_ASSERT_STRING_EQUAL(buf_cstr(&b), "");   /* a zeroed buffer is empty text */
+    buf_puts(&b, "ab");
+    buf_append(&b, "\0c", 2);                   /* NUL bytes are content */
+    buf_printf(&b, "%d-%s", 42, "x");
+    CU_ASSERT_EQUAL(b.len, 8);
+    CU_ASSERT_EQUAL(memcmp(b.data, "ab\0c42-x", 8), 0);
+    buf_consume(&b, 3);                         /* a queue drops what it sent */
+    CU_ASSERT_STRING_EQUAL(buf_cstr(&b), "c42-x");
+    buf_consume(&b, 99);
+    CU_ASSERT_EQUAL(b.len, 0);
+    for (int i = 0; i < 10000; i++)             /* grows by doubling, keeps every byte */
+        buf_putc(&b, (char)('a' + i % 26));
+    CU_ASSERT_EQUAL(b.len, 10000);
+    CU_ASSERT_TRUE(b.cap >= 10001 && b.cap < 20002 * 2);
+    CU_ASSERT_EQUAL(b.data[9999], (char)('a' + 9999 % 26));
+    size_t cap = b.cap;
+    buf_clear(&b);                              /* reused: the storage stays */
+    CU_ASSERT_EQUAL(b.len, 0);
+    CU_ASSERT_EQUAL(b.cap, cap);
+    buf_puts(&b, "end");
+    size_t len = 0;
+    char *s = buf_steal(&b, &len);
+    CU_ASSERT_STRING_EQUAL(s, "end");
+    CU_ASSERT_EQUAL(len, 3);
+    CU_ASSERT_PTR_NULL(b.data);                 /* handed over: b is empty again */
+    CU_ASSERT_EQUAL(b.len, 0);
+    free(s);
+    buf_reserve(&b, 100);                       /* exactly, for a known size */
+    CU_ASSERT_EQUAL(b.cap, 101);
+    buf_cleanup(&b);
+}
+
 /* One phone however it is written: the key is the digits without one
  * leading "00" (migration 003's SQL; store_items_test checks the two agree). */
 static void test_msisdn_key(void)
@@ -271,6 +307,7 @@ int main(void)
     CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
     CU_add_test(s, "xgrow doubles and keeps the contents", test_xgrow);
+    CU_add_test(s, "buf: append, printf, consume, clear, steal", test_buf);
     CU_add_test(s, "msisdn: one key for every written form", test_msisdn_key);
     CU_add_test(s, "msisdn: senders that are answered", test_msisdn_answerable);
     CU_add_test(s, "msisdn: a phone typed on the web", test_msisdn_is_phone);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "core.h"
 #include "core_mo.h"
 #include "core_text.h"
@@ -545,23 +546,6 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng % n);
 }
 
-struct buf {
-    char *s;
-    size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
 
 static const char *const words[] = {
     "HELP", "?", "？", "帮助", "REG", "register", "注册", "LOGIN", "登录", "SAVE", "save", "保存",
@@ -579,10 +563,9 @@ static const char *const pieces[] = {
 
 static void random_text(struct buf *b)
 {
-    b->len = 0;
-    puts_(b, "");
+    buf_clear(b);
     if (rnd(10) < 8)
-        puts_(b, words[rnd(sizeof words / sizeof words[0])]);
+        buf_puts(b, words[rnd(sizeof words / sizeof words[0])]);
     int n = (int)rnd(12);
     for (int i = 0; i < n; i++) {
         uint32_t k = rnd(20);
@@ -590,16 +573,16 @@ static void random_text(struct buf *b)
             const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
             size_t times = 1 + rnd(3000);
             for (size_t j = 0; j < times; j++)
-                put(b, p, p[0] ? strlen(p) : 1);
+                buf_append(b, p, p[0] ? strlen(p) : 1);
         } else if (k == 1) {   /* raw bytes */
             size_t m = 1 + rnd(16);
             for (size_t j = 0; j < m; j++) {
                 char c = (char)rnd(256);
-                put(b, &c, 1);
+                buf_putc(b, c);
             }
         } else {
             const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
-            put(b, p, p[0] ? strlen(p) : 1);
+            buf_append(b, p, p[0] ? strlen(p) : 1);
         }
     }
 }
@@ -624,7 +607,7 @@ static void test_random_texts(void)
             random_text(&b);
             unsigned flags = rnd(50) == 0 ? CORE_MO_BINARY : rnd(50) == 0 ? CORE_MO_FRAGMENT : 0;
             clock_now += rnd(100);
-            enum core_result r = run(phones[rnd(sizeof phones / sizeof phones[0])], b.s, b.len, flags);
+            enum core_result r = run(phones[rnd(sizeof phones / sizeof phones[0])], buf_cstr(&b), b.len, flags);
             if (flags)
                 CU_ASSERT_EQUAL(r, CORE_IGNORED);
             if (CU_get_number_of_failures() > failures) {
@@ -633,7 +616,7 @@ static void test_random_texts(void)
             }
         }
     }
-    free(b.s);
+    buf_cleanup(&b);
 }
 
 int main(void)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "core.h"
 #include "core_text.h"
 #include "fake_store.h"
@@ -575,15 +576,12 @@ static void test_store_retry_propagates(void)
     CU_ASSERT_EQUAL(mo(PHONE2, "REG bob pass1234"), CORE_RETRY);
 }
 
-static char *logged;
+static struct buf logged;
 
 static void capture(enum log_level level, const char *line, void *ctx)
 {
-    size_t a = logged ? strlen(logged) : 0, b = strlen(line);
-    logged = realloc(logged, a + b + 2);
-    memcpy(logged + a, line, b);
-    logged[a + b] = '\n';
-    logged[a + b + 1] = '\0';
+    buf_puts(&logged, line);
+    buf_putc(&logged, '\n');
 }
 
 static void test_passwords_never_logged(void)
@@ -599,12 +597,11 @@ static void test_passwords_never_logged(void)
     mo(PHONE1, "PASS Secr3tPassA Secr3tPassD");
     log_set_sink(NULL, NULL);
     log_set_level(LOG_INFO);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(logged);   /* the failures were logged ... */
-    CU_ASSERT_PTR_NULL(strstr(logged, "Secr3t"));   /* ... without the passwords */
+    CU_ASSERT_FATAL(logged.len > 0);   /* the failures were logged ... */
+    CU_ASSERT_PTR_NULL(strstr(buf_cstr(&logged), "Secr3t"));   /* ... without the passwords */
     for (size_t i = 0; i < fake_store_outbox_count(S); i++)
         CU_ASSERT_PTR_NULL(strstr(fake_store_outbox_text(S, i, NULL), "Secr3t"));
-    free(logged);
-    logged = NULL;
+    buf_cleanup(&logged);
 }
 
 static void test_every_fixed_reply_fits_one_segment(void)
