@@ -138,12 +138,14 @@ static const char *line_end(const char *p, const char *lim, const char **next)
     return e;
 }
 
-static int hexval(char c)
+/* The value of a hex digit; false for another character. */
+static bool hexval(char c, int *v)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
+    if (c >= '0' && c <= '9') *v = c - '0';
+    else if (c >= 'A' && c <= 'F') *v = c - 'A' + 10;
+    else if (c >= 'a' && c <= 'f') *v = c - 'a' + 10;
+    else return false;
+    return true;
 }
 
 /* Quoted-printable decode in place; false on a bad escape. */
@@ -157,8 +159,8 @@ static bool qp_decode(char *s, size_t *len)
         }
         if (i + 2 >= *len)
             return false;
-        int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-        if (h < 0 || l < 0)
+        int h, l;
+        if (!hexval(s[i + 1], &h) || !hexval(s[i + 2], &l))
             return false;
         s[k++] = (char)(h * 16 + l);
         i += 2;
@@ -287,15 +289,16 @@ static bool card_line(struct card *c, char *line, size_t len)
     return true;
 }
 
-/* Parse cards into v; returns the count or -1. */
-static int parse_all(const char *text, size_t len, struct card **out)
+/* Parse the cards into *out (*count of them); false on a malformed card
+ * (nothing is left to free then). */
+static bool parse_all(const char *text, size_t len, struct card **out, size_t *count)
 {
     struct card *v = NULL;
     size_t nv = 0, cap = 0;
     const char *p = text, *lim = text + len;
     struct card *cur = NULL;
     struct buf line = { 0 };   /* the logical line being assembled, reused */
-    int rc = -1;
+    bool ok = false;
 
     while (p < lim) {
         const char *line_start = p, *next;
@@ -343,26 +346,30 @@ static int parse_all(const char *text, size_t len, struct card **out)
     }
     if (cur)
         goto out;   /* unterminated */
-    rc = (int)nv;
+    ok = true;
 out:
     buf_cleanup(&line);
-    if (rc < 0) {
+    if (!ok) {
         for (size_t i = 0; i < nv; i++)
             card_free(&v[i]);
         free(v);
         v = NULL;
+        nv = 0;
     }
     *out = v;
-    return rc;
+    *count = nv;
+    return ok;
 }
 
-int vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx)
+enum vcard_result vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx, size_t *count)
 {
     if (text == NULL || !utf8_valid(text, len))
-        return -1;
+        return VCARD_MALFORMED;
     struct card *v = NULL;
-    int n = parse_all(text, len, &v);
-    for (int i = 0; i < n; i++) {
+    size_t n = 0;
+    if (!parse_all(text, len, &v, &n))
+        return VCARD_MALFORMED;
+    for (size_t i = 0; i < n; i++) {
         struct card *c = &v[i];
         const char *name = c->fn && *c->fn ? c->fn
                          : c->n && *c->n ? c->n
@@ -373,5 +380,7 @@ int vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx)
         card_free(c);
     }
     free(v);
-    return n;
+    if (count)
+        *count = n;
+    return VCARD_OK;
 }

@@ -413,7 +413,7 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (config_load(path, &part, 1, others, err, sizeof err) != 0) {
+    if (config_load(path, &part, 1, others, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "smscsim: %s\n", err);
         goto out;
     }

@@ -205,10 +205,12 @@ static enum store_result commit_now(struct store *s)
     return rc == STORE_CONFLICT ? STORE_ERR : rc;
 }
 
+/* Misusing the frame (nesting, committing or releasing what was never
+ * opened) is a programmer error, not a database result: asserts. */
+
 enum store_result store_tx_begin(struct store *s)
 {
-    if (s->explicit_tx)
-        return STORE_ERR;   /* programmer error: no nesting */
+    assert(!s->explicit_tx && "store_tx_begin: transactions do not nest");
     revive(s);
     enum store_result rc = simple(s, "begin", "BEGIN");
     if (rc == STORE_OK) {
@@ -220,8 +222,7 @@ enum store_result store_tx_begin(struct store *s)
 
 enum store_result store_tx_commit(struct store *s)
 {
-    if (!s->explicit_tx)
-        return STORE_ERR;
+    assert(s->explicit_tx && "store_tx_commit: no store_tx_begin");
     s->explicit_tx = false;
     s->depth = 0;
     return commit_now(s);
@@ -244,8 +245,7 @@ static enum store_result savepoint_cmd(struct store *s, const char *verb, int de
 
 enum store_result store_tx_savepoint(struct store *s)
 {
-    if (!s->explicit_tx)
-        return STORE_ERR;
+    assert(s->explicit_tx && "store_tx_savepoint: no store_tx_begin");
     enum store_result rc = savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
     if (rc == STORE_OK)
         s->depth++;
@@ -254,8 +254,7 @@ enum store_result store_tx_savepoint(struct store *s)
 
 enum store_result store_tx_release(struct store *s)
 {
-    if (!s->explicit_tx || s->depth == 0)
-        return STORE_ERR;
+    assert(s->explicit_tx && s->depth > 0 && "store_tx_release: no savepoint open");
     enum store_result rc = savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
     return rc;
@@ -263,8 +262,7 @@ enum store_result store_tx_release(struct store *s)
 
 void store_tx_rollback_to(struct store *s)
 {
-    if (!s->explicit_tx || s->depth == 0)
-        return;
+    assert(s->explicit_tx && s->depth > 0 && "store_tx_rollback_to: no savepoint open");
     (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
     (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
@@ -422,7 +420,7 @@ bool st_valid_page(const struct store_page *p)
            (p->search == NULL || st_valid_text(p->search, LIMIT_SEARCH_BYTES_MAX, true));
 }
 
-int st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX])
+enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count)
 {
     int n = 0;
     const char *p = search;
@@ -436,7 +434,7 @@ int st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX])
             p++;
         if (n == LIMIT_SEARCH_WORDS_MAX) {
             st_search_free(patterns, n);
-            return -1;
+            return STORE_INVALID;
         }
         /* ILIKE pattern: %word% with the pattern characters taken literally */
         char *pat = xmalloc(2 * (size_t)(p - start) + 3);
@@ -451,7 +449,8 @@ int st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX])
         pat[k] = '\0';
         patterns[n++] = pat;
     }
-    return n;
+    *count = n;
+    return STORE_OK;
 }
 
 void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
@@ -469,8 +468,8 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     char *words[LIMIT_SEARCH_WORDS_MAX];
-    int nw = st_search_words(page->search, words);
-    if (nw < 0)
+    int nw = 0;
+    if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
     char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
     char before[24], lim[24];

@@ -91,6 +91,9 @@ enum store_result store_migrate(struct store *s);
 /* Schema version applied (0 = none). */
 enum store_result store_schema_version(struct store *s, int *out);
 
+/* Nesting store_tx_begin, or committing, releasing or rolling back to what
+ * was never opened, is a programmer error: it asserts. store_tx_rollback
+ * is safe to call after a failed begin or commit (nothing is open then). */
 enum store_result store_tx_begin(struct store *s);
 enum store_result store_tx_commit(struct store *s);   /* STORE_RETRY: nothing was committed */
 void store_tx_rollback(struct store *s);

@@ -109,9 +109,10 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
-/* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns with %, _ and
- * \ escaped. Returns the count (0: no search), -1 for too many words. */
-int st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX]);
+/* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns
+ * with %, _ and \ escaped, *count of them (0: no search). STORE_INVALID for
+ * too many words (nothing to free then). */
+enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count);
 void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;
  * cols is a NULL-terminated list of column expressions; first_param is the

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     struct store_config cfg = { 0 };
     struct config_part part = { store_config_keys, store_config_nkeys, &cfg };
     char err[512];
-    if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultctl: %s\n", err);
         config_free(&part, 1);
         return 2;

@@ -102,9 +102,9 @@ void auth_register(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "username", true, 64, &user, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "lang", false, 2, &lang, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "username", true, 64, &user, NULL, err, sizeof err) ||
+        !json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) ||
+        !json_field_str(in, "lang", false, 2, &lang, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -122,12 +122,8 @@ void auth_register(struct http_req *q, struct http_resp *r)
     if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0))
         lang = "en";
     enum store_result res = store_user_create(q->store, user, pass, lang, id);
-    if (res == STORE_CONFLICT) {
-        http_error(r, 409, "taken", "That username is taken; pick another.");
-        goto out;
-    }
     if (res != STORE_OK) {
-        http_store_error(r, res);
+        http_store_error_say(r, res, res == STORE_CONFLICT ? "That username is taken; pick another." : NULL, NULL);
         goto out;
     }
     log_info("web: registered user=%s", id);
@@ -144,21 +140,19 @@ void auth_login(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "username", true, 256, &user, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "username", true, 256, &user, NULL, err, sizeof err) ||
+        !json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
+    /* unknown user, malformed name and wrong password are one STORE_DENIED */
     enum store_result res = store_user_login(q->store, user, pass, id, &retry_after);
-    if (res == STORE_INVALID)   /* a malformed name is just a wrong login to the person */
-        res = STORE_DENIED;
     if (res == STORE_THROTTLED) {
         char ra[24];
         snprintf(ra, sizeof ra, "%d", retry_after > 0 ? retry_after : 1);
         http_header(r, "Retry-After", ra);
-        http_json(r, 429, json_pack("{s:s, s:s, s:i}", "error", "throttled", "message",
-                                    "Too many failed attempts for this account; wait and try again.",
-                                    "retry_after", retry_after));
+        http_store_error_say(r, res, "Too many failed attempts for this account; wait and try again.",
+                             json_pack("{s:i}", "retry_after", retry_after));
         log_info("web: login throttled retry_after=%d", retry_after);
         goto out;
     }
@@ -192,8 +186,8 @@ void auth_password(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "old", true, 1024, &old, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "new", true, 1024, &new, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "old", true, 1024, &old, NULL, err, sizeof err) ||
+        !json_field_str(in, "new", true, 1024, &new, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -203,15 +197,13 @@ void auth_password(struct http_req *q, struct http_resp *r)
         goto out;
     }
     enum store_result res = store_user_set_password(q->store, q->user_id, old, new);
-    if (res == STORE_DENIED) {
-        http_error(r, 403, "denied", "The current password is wrong.");
+    if (res != STORE_OK) {
+        http_store_error_say(r, res, res == STORE_DENIED ? "The current password is wrong." : NULL, NULL);
         goto out;
     }
     /* The store ended every session of this user; this browser gets a new one. */
-    if (res == STORE_OK) {
-        q->token[0] = '\0';
-        res = new_session(q, r, q->user_id);
-    }
+    q->token[0] = '\0';
+    res = new_session(q, r, q->user_id);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
@@ -232,20 +224,22 @@ void auth_me(struct http_req *q, struct http_resp *r)
         http_json(r, 200, me);
 }
 
-static int read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
+/* The "msisdn" field, a phone number (msisdn_is_phone); false after
+ * answering 400. */
+static bool read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
 {
     char err[160];
-    if (json_field_str(in, "msisdn", true, LIMIT_PEER_MAX, msisdn, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "msisdn", true, LIMIT_PEER_MAX, msisdn, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
-        return -1;
+        return false;
     }
     if (!msisdn_is_phone(*msisdn)) {
         http_errorf(r, 400, "invalid",
                     "A phone number is %d to %d digits; '+', spaces, '-', '.' and brackets may go between them.",
                     LIMIT_PHONE_DIGITS_MIN, LIMIT_PHONE_DIGITS_MAX);
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }
 
 void auth_phone_start(struct http_req *q, struct http_resp *r)
@@ -254,7 +248,7 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (read_msisdn(q, r, in, &msisdn) != 0)
+    if (!read_msisdn(q, r, in, &msisdn))
         goto out;
     enum store_result res = store_phone_code_start(q->store, q->user_id, msisdn, CODE_TEXT, (int)q->cfg->code_ttl_s);
     if (res != STORE_OK) {
@@ -274,19 +268,16 @@ void auth_phone_confirm(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (read_msisdn(q, r, in, &msisdn) != 0)
+    if (!read_msisdn(q, r, in, &msisdn))
         goto out;
-    if (json_field_str(in, "code", true, 16, &code, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "code", true, 16, &code, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
     enum store_result res = store_phone_code_confirm(q->store, q->user_id, msisdn, code);
-    if (res == STORE_DENIED) {
-        http_error(r, 403, "denied", "Wrong or expired code; ask for a new one.");
-        goto out;
-    }
     if (res != STORE_OK) {
-        http_store_error(r, res);
+        http_store_error_say(r, res, res == STORE_DENIED ? "Wrong or expired code; ask for a new one." : NULL,
+                             NULL);
         goto out;
     }
     log_info("web: phone bound user=%s", q->user_id);
@@ -301,7 +292,7 @@ void auth_phone_unbind(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (read_msisdn(q, r, in, &msisdn) != 0)
+    if (!read_msisdn(q, r, in, &msisdn))
         goto out;
     /* another user's phone answers 404 and stays bound */
     enum store_result res = store_phone_unbind(q->store, q->user_id, msisdn);

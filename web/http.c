@@ -70,8 +70,16 @@ void http_errorf(struct http_resp *r, unsigned status, const char *code, const c
 
 void http_store_error(struct http_resp *r, enum store_result res)
 {
+    http_store_error_say(r, res, NULL, NULL);
+}
+
+void http_store_error_say(struct http_resp *r, enum store_result res, const char *message, json_t *extra)
+{
     const struct status_entry *e = status_from_store(res);
-    http_error(r, e->http, e->code, e->message);
+    json_t *j = extra ? extra : json_object();
+    json_object_set_new(j, "error", json_string(e->code));
+    json_object_set_new(j, "message", json_string(message ? message : e->message));
+    http_json(r, e->http, j);
 }
 
 const char *http_query(const struct http_req *q, const char *name)

@@ -153,10 +153,10 @@ static long long attr_date(struct state *st, const char *name)
     return t;
 }
 
-static int do_sms(struct state *st)
+static enum import_next do_sms(struct state *st)
 {
     char *peer = attr(st, "address"), *body = attr(st, "body");
-    int rc = 0;
+    enum import_next rc = IMPORT_GO_ON;
     size_t blen = body ? strlen(body) : 0;
     if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || (peer && strlen(peer) > LIMIT_PEER_MAX)) {
         st->rep->skipped++;
@@ -241,9 +241,9 @@ out:
     free(b64);
 }
 
-static int mms_end(struct state *st)
+static enum import_next mms_end(struct state *st)
 {
-    int rc = 0;
+    enum import_next rc = IMPORT_GO_ON;
     size_t total = 0;
     for (size_t i = 0; i < st->nparts; i++)
         total += st->parts[i].len;
@@ -325,7 +325,7 @@ enum import_result import_xml(char *data, size_t len, const struct import_sink *
                 root_seen = true;
                 continue;
             }
-            int rc = 0;
+            enum import_next rc = IMPORT_GO_ON;
             if (depth == 1 && strcmp(name, "sms") == 0) {
                 rc = do_sms(&st);
             } else if (depth == 1 && strcmp(name, "mms") == 0) {
@@ -335,13 +335,13 @@ enum import_result import_xml(char *data, size_t len, const struct import_sink *
             } else if (st.in_mms && strcmp(name, "part") == 0) {
                 mms_part(&st);
             }
-            if (rc != 0) {
+            if (rc == IMPORT_STOP) {
                 res = IMPORT_STOPPED;
                 goto out;
             }
         } else if (type == XML_READER_TYPE_END_ELEMENT && st.in_mms && depth == st.mms_depth &&
                    strcmp(name, "mms") == 0) {
-            if (mms_end(&st) != 0) {
+            if (mms_end(&st) == IMPORT_STOP) {
                 res = IMPORT_STOPPED;
                 goto out;
             }

@@ -74,7 +74,8 @@ const char *items_inline_type(const char *content_type)
 
 /* ---- paging ---- */
 
-static int read_page(struct http_req *q, struct http_resp *r, struct store_page *page)
+/* The page asked for by ?before, ?limit and ?q; false after answering 400. */
+static bool read_page(struct http_req *q, struct http_resp *r, struct store_page *page)
 {
     const char *before = http_query(q, "before"), *limit = http_query(q, "limit"), *search = http_query(q, "q");
     memset(page, 0, sizeof *page);
@@ -84,7 +85,7 @@ static int read_page(struct http_req *q, struct http_resp *r, struct store_page 
         long long b = strtoll(before, &end, 10);
         if (*end || b < 0) {
             http_error(r, 400, "invalid", "'before' must be an item number.");
-            return -1;
+            return false;
         }
         page->before_n = b;
     }
@@ -93,18 +94,18 @@ static int read_page(struct http_req *q, struct http_resp *r, struct store_page 
         long l = strtol(limit, &end, 10);
         if (*end || l < 1 || l > LIMIT_WEB_PAGE_MAX) {
             http_errorf(r, 400, "invalid", "'limit' must be between 1 and %d.", LIMIT_WEB_PAGE_MAX);
-            return -1;
+            return false;
         }
         page->limit = (int)l;
     }
     if (search) {
         if (strlen(search) > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, strlen(search))) {
             http_errorf(r, 400, "invalid", "Search for at most %d bytes of text.", LIMIT_SEARCH_BYTES_MAX);
-            return -1;
+            return false;
         }
         page->search = search;
     }
-    return 0;
+    return true;
 }
 
 static void reply_page(struct http_resp *r, json_t *items, bool more, long long last_n)
@@ -119,7 +120,7 @@ void items_sms_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_sms_list l = { 0 };
-    if (read_page(q, r, &page) != 0)
+    if (!read_page(q, r, &page))
         return;
     enum store_result res = store_sms_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
@@ -137,7 +138,7 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_mms_list l = { 0 };
-    if (read_page(q, r, &page) != 0)
+    if (!read_page(q, r, &page))
         return;
     enum store_result res = store_mms_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
@@ -155,7 +156,7 @@ void items_contact_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_contact_list l = { 0 };
-    if (read_page(q, r, &page) != 0)
+    if (!read_page(q, r, &page))
         return;
     enum store_result res = store_contact_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
@@ -280,9 +281,9 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "body", true, LIMIT_SMS_BODY_MAX, &body, &body_len, err, sizeof err) != 0 ||
-        json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err) != 0) {
+    if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
+        !json_field_str(in, "body", true, LIMIT_SMS_BODY_MAX, &body, &body_len, err, sizeof err) ||
+        !json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -311,8 +312,8 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "name", true, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "number", true, LIMIT_PEER_MAX, &number, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "name", true, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) ||
+        !json_field_str(in, "number", true, LIMIT_PEER_MAX, &number, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -348,8 +349,8 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
+        !json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -363,9 +364,9 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
         const char *ct, *name, *b64;
         size_t b64len, len = 0;
         if (!json_is_object(p) ||
-            json_field_str(p, "content_type", true, LIMIT_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) != 0 ||
-            json_field_str(p, "name", false, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
-            json_field_str(p, "data", true, (LIMIT_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err) != 0) {
+            !json_field_str(p, "content_type", true, LIMIT_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) ||
+            !json_field_str(p, "name", false, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) ||
+            !json_field_str(p, "data", true, (LIMIT_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err)) {
             http_error(r, 400, "invalid", json_is_object(p) ? err : "Each part must be an object.");
             goto out;
         }
@@ -401,7 +402,7 @@ static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }

@@ -32,7 +32,6 @@
 #include "json.h"
 #include "log.h"
 #include "routes.h"
-#include "status.h"
 #include "vcard.h"
 
 #define IMPORT_BATCH 500
@@ -72,11 +71,17 @@ static void drop_pending(struct import_ctx *c)
     c->nsms = 0;
 }
 
-/* Store the waiting SMS in one call; 0 to go on, 1 when the import stops. */
-static int flush_sms(struct import_ctx *c)
+/* The import's next step: on while nothing stopped it (c->stop). */
+static enum import_next next_step(const struct import_ctx *c)
+{
+    return c->stop == STORE_OK ? IMPORT_GO_ON : IMPORT_STOP;
+}
+
+/* Store the waiting SMS in one call. */
+static enum import_next flush_sms(struct import_ctx *c)
 {
     if (c->nsms == 0)
-        return c->stop != STORE_OK;
+        return next_step(c);
     enum store_result results[IMPORT_BATCH];
     enum store_result r = store_sms_add_many(c->store, c->user_id, c->sms, c->nsms, results, NULL);
     if (r == STORE_OK || r == STORE_NO_SPACE) {
@@ -87,36 +92,33 @@ static int flush_sms(struct import_ctx *c)
         c->stop = r;
     }
     drop_pending(c);
-    return c->stop != STORE_OK;
+    return next_step(c);
 }
 
 /* Commit every IMPORT_BATCH items: what was stored before a refusal stays. */
-static int maybe_commit(struct import_ctx *c)
+static enum import_next maybe_commit(struct import_ctx *c)
 {
-    if (c->stop != STORE_OK)
-        return 1;
-    if (c->in_batch < IMPORT_BATCH)
-        return 0;
+    if (c->stop != STORE_OK || c->in_batch < IMPORT_BATCH)
+        return next_step(c);
     enum store_result cr = store_tx_commit(c->store);
     if (cr == STORE_OK)
         cr = store_tx_begin(c->store);
-    if (cr != STORE_OK) {
+    if (cr != STORE_OK)
         c->stop = cr;
-        return 1;
-    }
-    c->in_batch = 0;
-    return 0;
+    else
+        c->in_batch = 0;
+    return next_step(c);
 }
 
 /* One item stored on its own (MMS, contacts): the SMS before it first, so
  * that numbers and space follow the file's order. */
-static int count_result(struct import_ctx *c, enum store_kind k, enum store_result r)
+static enum import_next count_result(struct import_ctx *c, enum store_kind k, enum store_result r)
 {
     count_one(c, k, r);
     return maybe_commit(c);
 }
 
-static int sink_sms(void *arg, const struct store_sms_new *m)
+static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
 {
     struct import_ctx *c = arg;
     struct store_sms_new *p = &c->sms[c->nsms++];
@@ -125,27 +127,27 @@ static int sink_sms(void *arg, const struct store_sms_new *m)
     p->body = xmemdup0(m->body, m->body_len);
     /* a full batch, or one that reaches the commit point, goes now */
     if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
-        return 0;
-    if (flush_sms(c) != 0)
-        return 1;
+        return IMPORT_GO_ON;
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
     return maybe_commit(c);
 }
 
-static int sink_mms(void *arg, const struct store_mms_new *m)
+static enum import_next sink_mms(void *arg, const struct store_mms_new *m)
 {
     struct import_ctx *c = arg;
     long long n;
-    if (flush_sms(c) != 0)
-        return 1;
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
     return count_result(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
 }
 
-static int sink_contact(void *arg, const struct store_contact_new *in)
+static enum import_next sink_contact(void *arg, const struct store_contact_new *in)
 {
     struct import_ctx *c = arg;
     long long n;
-    if (flush_sms(c) != 0)
-        return 1;
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
     return count_result(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
 }
 
@@ -220,14 +222,10 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "duplicates",
                           (json_int_t)c->duplicates, "skipped", (json_int_t)(skipped + c->refused_items), "usage",
                           usage ? usage : json_null());
-    if (ir == IMPORT_OK && c->stop == STORE_OK) {
+    if (ir == IMPORT_OK && c->stop == STORE_OK)
         http_json(r, 200, j);
-    } else {
-        const struct status_entry *e = status_from_store(c->stop == STORE_OK ? STORE_ERR : c->stop);
-        json_object_set_new(j, "error", json_string(e->code));
-        json_object_set_new(j, "message", json_string(e->message));
-        http_json(r, e->http, j);
-    }
+    else   /* what was stored before the refusal stays, and the answer counts it */
+        http_store_error_say(r, c->stop == STORE_OK ? STORE_ERR : c->stop, NULL, j);
 out:
     free(c);
 }
@@ -236,7 +234,7 @@ out:
 
 enum kind_format { KF_SMS_XML, KF_SMS_CSV, KF_MMS_XML, KF_CONTACT_VCARD, KF_CONTACT_CSV };
 
-static int pick(const char *kind, const char *format, enum kind_format *out, enum store_kind *sk)
+static bool pick(const char *kind, const char *format, enum kind_format *out, enum store_kind *sk)
 {
     static const struct {
         const char *kind, *format;
@@ -253,9 +251,9 @@ static int pick(const char *kind, const char *format, enum kind_format *out, enu
         if (strcmp(kind, table[i].kind) == 0 && strcmp(format, table[i].format) == 0) {
             *out = table[i].kf;
             *sk = table[i].sk;
-            return 0;
+            return true;
         }
-    return -1;
+    return false;
 }
 
 static enum store_result put_sms(struct buf *b, enum kind_format kf, const struct store_sms *m)
@@ -377,17 +375,17 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "format", true, 16, &format, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) ||
+        !json_field_str(in, "format", true, 16, &format, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (pick(kind, format, &kf, &sk) != 0) {
+    if (!pick(kind, format, &kf, &sk)) {
         http_error(r, 400, "invalid", "Export SMS as xml or csv, MMS as xml, contacts as vcard or csv.");
         goto out;
     }
     bool all = json_object_get(in, "ns") == NULL || json_is_null(json_object_get(in, "ns"));
-    if (!all && json_field_ns(in, "ns", LIMIT_EXPORT_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!all && !json_field_ns(in, "ns", LIMIT_EXPORT_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -469,8 +467,8 @@ void transfer_send(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
-        json_field_ns(in, "ns", LIMIT_SEND_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) ||
+        !json_field_ns(in, "ns", LIMIT_SEND_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }

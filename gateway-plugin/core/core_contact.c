@@ -84,7 +84,7 @@ static void on_vcard(const char *name, const char *const *numbers, size_t nnumbe
 enum core_result core_run_vcard(struct core_ctx *x, const char *text, size_t len)
 {
     struct vcard_run v = { .x = x, .cr = CORE_OK };
-    if (vcard_parse(text, len, on_vcard, &v) < 0)
+    if (vcard_parse(text, len, on_vcard, &v, NULL) != VCARD_OK)
         return core_say(x, T_VCARD_BAD);
     if (v.cr == CORE_OK && v.saved == 0)
         return core_say(x, T_VCARD_BAD);

@@ -207,7 +207,8 @@ static const char *kind_word(enum store_kind k, enum core_lang lang)
     return "";
 }
 
-static int parse_kind(const char *w, enum store_kind *k)
+/* The kind word of LIST (MMS, C, SMS and their aliases); false for another word. */
+static bool parse_kind(const char *w, enum store_kind *k)
 {
     if (strcasecmp(w, "MMS") == 0 || strcasecmp(w, "M") == 0 || strcmp(w, "彩信") == 0)
         *k = STORE_MMS;
@@ -217,20 +218,21 @@ static int parse_kind(const char *w, enum store_kind *k)
     else if (strcasecmp(w, "SMS") == 0 || strcmp(w, "短信") == 0)
         *k = STORE_SMS;
     else
-        return -1;
-    return 0;
+        return false;
+    return true;
 }
 
-static int parse_number(const char *w, long long max, long long *out)
+/* A page number 1..max; false for anything else. */
+static bool parse_number(const char *w, long long max, long long *out)
 {
     char *end;
     if (!isdigit((unsigned char)w[0]))
-        return -1;
+        return false;
     long long v = strtoll(w, &end, 10);
     if (*end || v < 1 || v > max)
-        return -1;
+        return false;
     *out = v;
-    return 0;
+    return true;
 }
 
 /* LIST [MMS|C] [page]: newest first, each page within list_segments. */
@@ -239,9 +241,9 @@ enum core_result core_cmd_list(struct core_ctx *x)
     enum store_kind kind = STORE_SMS;
     long long page = 1, before = 0;
     int a = 0;
-    if (a < x->argc && parse_kind(x->argv[a], &kind) == 0)
+    if (a < x->argc && parse_kind(x->argv[a], &kind))
         a++;
-    if (a < x->argc && parse_number(x->argv[a], LIMIT_LIST_PAGE_MAX, &page) == 0)
+    if (a < x->argc && parse_number(x->argv[a], LIMIT_LIST_PAGE_MAX, &page))
         a++;
     if (a != x->argc)
         return core_usage(x);

@@ -43,14 +43,14 @@ static char *write_tmp(const char *text)
     return path;
 }
 
-static int load_text(const char *text, struct demo *d, char *err, size_t errlen)
+static enum config_result load_text(const char *text, struct demo *d, char *err, size_t errlen)
 {
     static const char *const others[] = { "web", NULL };
     char *path = write_tmp(text);
     memset(d, 0, sizeof *d);
     struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], d };
-    int rc = config_load(path, &part, 1, others, err, errlen);
-    if (rc != 0)
+    enum config_result rc = config_load(path, &part, 1, others, err, errlen);
+    if (rc != CONFIG_OK)
         config_free(&part, 1);
     unlink(path);
     free(path);
@@ -67,9 +67,9 @@ static void test_config_values_and_defaults(void)
 {
     struct demo d;
     char err[256];
-    int rc = load_text("[database]\nconninfo = \"host=/tmp port=5\"\n[web]\nanything = 1\n"
-                       "[quota]\nstep = 20MiB\n[box]\nverbose = yes\n", &d, err, sizeof err);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    enum config_result rc = load_text("[database]\nconninfo = \"host=/tmp port=5\"\n[web]\nanything = 1\n"
+                                      "[quota]\nstep = 20MiB\n[box]\nverbose = yes\n", &d, err, sizeof err);
+    CU_ASSERT_EQUAL_FATAL(rc, CONFIG_OK);
     CU_ASSERT_STRING_EQUAL(d.conninfo, "host=/tmp port=5");
     CU_ASSERT_EQUAL(d.workers, 4);
     CU_ASSERT_EQUAL(d.quota, 20LL << 20);
@@ -81,15 +81,15 @@ static void test_config_errors_name_line(void)
 {
     struct demo d;
     char err[256];
-    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkerz = 3\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkerz = 3\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [box] unknown key \"workerz\""));
-    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkers = 65\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkers = 65\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [box] workers: 65 is outside 1..64"));
-    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[nope]\na = 1\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[nope]\na = 1\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: unknown section [nope]"));
-    CU_ASSERT_EQUAL(load_text("[quota]\nstep = 10Q\n[database]\nconninfo=x\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[quota]\nstep = 10Q\n[database]\nconninfo=x\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: [quota] step"));
-    CU_ASSERT_EQUAL(load_text("[box]\nworkers = 2\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[box]\nworkers = 2\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "conninfo is required"));
 }
 
@@ -98,7 +98,7 @@ static void test_config_print_hides_secrets(void)
     struct demo d;
     char err[256];
     CU_ASSERT_EQUAL_FATAL(load_text("[database]\nconninfo = host=db password=hunter2 user=x\n"
-                                    "password = s3cret\n", &d, err, sizeof err), 0);
+                                    "password = s3cret\n", &d, err, sizeof err), CONFIG_OK);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

@@ -192,10 +192,15 @@ test('failed logins: same answer for unknown user and wrong password; then throt
     assert.equal(unknown.status, wrong.status);
     assert.deepEqual(unknown.data, wrong.data);
   }
+  /* a checked and wrong password is a refusal (403), never "log in" (401) */
+  assert.equal(wrong.status, 403);
+  assert.equal(wrong.data.error, 'denied');
   assert.ok(Math.max(a, b) / Math.min(a, b) < 4, `fastest timings ${a.toFixed(1)} ms vs ${b.toFixed(1)} ms`);
   let r;
   for (let i = 0; i < 4; i++) r = await c.post('/api/login', { username: name, password: 'whatever12' });
   assert.equal(r.status, 429);
+  assert.equal(r.data.error, 'throttled');
+  assert.ok(r.data.retry_after >= 1, 'retry_after in the answer');
   assert.ok(Number(r.headers.get('retry-after')) >= 1);
   // Even the right password waits now.
   assert.equal((await c.post('/api/login', { username: name, password: 'password123' })).status, 429);
@@ -208,7 +213,10 @@ test('register refuses bad names, short passwords and taken names', async () => 
   assert.equal((await c.post('/api/register', { username: uniq('u'), password: 'short' })).status, 400);
   const n = uniq('dup');
   await c.register(n);
-  assert.equal((await new Client().post('/api/register', { username: n.toUpperCase(), password: 'password123' })).status, 409);
+  const taken = await new Client().post('/api/register', { username: n.toUpperCase(), password: 'password123' });
+  assert.equal(taken.status, 409);
+  assert.equal(taken.data.error, 'conflict');   /* the status table's code for STORE_CONFLICT */
+  assert.match(taken.data.message, /taken/);
 });
 
 test('MMS parts: allowed images inline, anything else as an attachment', async () => {
