@@ -179,7 +179,7 @@ enum store_result st_exec_some(struct store *s, const char *name, const char *sq
     return rc;
 }
 
-static enum store_result simple(struct store *s, const char *name, const char *sql)
+static enum store_result exec_plain(struct store *s, const char *name, const char *sql)
 {
     PGresult *r = PQexec(s->conn, sql);
     enum store_result rc = st_check(s, r, name);
@@ -200,7 +200,7 @@ static enum store_result commit_now(struct store *s)
     PQclear(r);
     if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
         PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-        (void)simple(s, "rollback", "ROLLBACK");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
     /* a deferred unique violation at commit is not the caller's conflict */
     return rc == STORE_CONFLICT ? STORE_ERR : rc;
 }
@@ -212,7 +212,7 @@ enum store_result store_tx_begin(struct store *s)
 {
     assert(!s->explicit_tx && "store_tx_begin: transactions do not nest");
     revive(s);
-    enum store_result rc = simple(s, "begin", "BEGIN");
+    enum store_result rc = exec_plain(s, "begin", "BEGIN");
     if (rc == STORE_OK) {
         s->explicit_tx = true;
         s->depth = 0;
@@ -233,14 +233,14 @@ void store_tx_rollback(struct store *s)
     s->explicit_tx = false;
     s->depth = 0;
     if (PQstatus(s->conn) == CONNECTION_OK)
-        (void)simple(s, "rollback", "ROLLBACK");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
 }
 
 static enum store_result savepoint_cmd(struct store *s, const char *verb, int depth)
 {
     char sql[64];
     snprintf(sql, sizeof sql, "%s sp%d", verb, depth);
-    return simple(s, verb, sql);
+    return exec_plain(s, verb, sql);
 }
 
 enum store_result store_tx_savepoint(struct store *s)
@@ -273,7 +273,7 @@ enum store_result st_tx_start(struct store *s)
     if (s->explicit_tx)
         return store_tx_savepoint(s);
     revive(s);
-    enum store_result rc = simple(s, "begin", "BEGIN");
+    enum store_result rc = exec_plain(s, "begin", "BEGIN");
     s->own_tx = rc == STORE_OK;
     return rc;
 }
@@ -289,7 +289,7 @@ enum store_result st_tx_end(struct store *s, bool commit)
     s->own_tx = false;
     if (!commit) {
         if (PQstatus(s->conn) == CONNECTION_OK)
-            (void)simple(s, "rollback", "ROLLBACK");
+            (void)exec_plain(s, "rollback", "ROLLBACK");
         return STORE_OK;
     }
     return commit_now(s);

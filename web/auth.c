@@ -42,8 +42,9 @@ static void clear_cookie(struct http_req *q, struct http_resp *r)
     free(c);
 }
 
-/* Start a fresh session for user_id, ending the one the request carried. */
-static enum store_result new_session(struct http_req *q, struct http_resp *r, const char *user_id)
+/* A fresh session (and cookie) for user_id in place of the one the request
+ * carried, which ends. */
+static enum store_result replace_session(struct http_req *q, struct http_resp *r, const char *user_id)
 {
     char token[STORE_TOKEN_LEN];
     if (q->token[0])
@@ -87,7 +88,7 @@ out:
  * answers instead. */
 static void start_session(struct http_req *q, struct http_resp *r, const char *id, unsigned status)
 {
-    enum store_result res = new_session(q, r, id);
+    enum store_result res = replace_session(q, r, id);
     json_t *me = res == STORE_OK ? me_json(q, id, &res) : NULL;
     if (me == NULL)
         http_store_error(r, res);
@@ -203,7 +204,7 @@ void auth_password(struct http_req *q, struct http_resp *r)
     }
     /* The store ended every session of this user; this browser gets a new one. */
     q->token[0] = '\0';
-    res = new_session(q, r, q->user_id);
+    res = replace_session(q, r, q->user_id);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;

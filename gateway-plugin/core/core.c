@@ -148,7 +148,7 @@ enum core_result core_from_store(struct core_ctx *x, const char *op, enum store_
 }
 
 /* Queue text[0..len) for the phone, in the caller's transaction. */
-enum core_result core_send_text(struct core_ctx *x, const char *text, size_t len)
+enum core_result core_queue_text(struct core_ctx *x, const char *text, size_t len)
 {
     struct store_outbox_new m = {
         .user_id = x->bound ? x->user_id : NULL,
@@ -167,9 +167,9 @@ enum core_result core_send_text(struct core_ctx *x, const char *text, size_t len
 }
 
 /* Queue an owned, NUL-terminated reply and free it. */
-enum core_result core_send_owned(struct core_ctx *x, char *text)
+enum core_result core_queue_owned(struct core_ctx *x, char *text)
 {
-    enum core_result r = core_send_text(x, text, strlen(text));
+    enum core_result r = core_queue_text(x, text, strlen(text));
     free(text);
     return r;
 }
@@ -181,7 +181,7 @@ enum core_result core_say(struct core_ctx *x, enum core_text_id id, ...)
     va_start(ap, id);
     char *t = core_text_vreply(id, x->lang, ap);
     va_end(ap);
-    return core_send_owned(x, t);
+    return core_queue_owned(x, t);
 }
 
 /* ---- text scanning ---- */
@@ -356,7 +356,7 @@ static enum core_result user_lang(struct core_ctx *x, const char *t, size_t len)
 }
 
 /* Unknown text and unbound phones: answered, but not forever. */
-static enum core_result hint(struct core_ctx *x, enum core_text_id id, const char *t, size_t len)
+static enum core_result say_unless_repeated(struct core_ctx *x, enum core_text_id id, const char *t, size_t len)
 {
     if (!repeat_allow(x->c, x->mo->msisdn, t, len, x->now)) {
         log_info("core: repeat_muted msisdn=%s", x->mo->msisdn);
@@ -399,7 +399,7 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
         return CORE_IGNORED;
     if ((mo->flags & CORE_MO_BAD_TEXT) || !utf8_valid(mo->text, mo->len)) {
         snprintf(out->cmd, sizeof out->cmd, "badtext");
-        return hint(&x, T_BAD_TEXT, "\x01", 1);
+        return say_unless_repeated(&x, T_BAD_TEXT, "\x01", 1);
     }
     at = core_skip_ws(mo->text, mo->len);
     const char *t = mo->text + at;
@@ -409,14 +409,14 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
         snprintf(out->cmd, sizeof out->cmd, "vcard");
         if ((cr = find_user(&x)) != CORE_OK || (cr = user_lang(&x, t, len)) != CORE_OK)
             return cr;
-        return x.bound ? core_run_vcard(&x, t, len) : hint(&x, T_UNBOUND, t, len);
+        return x.bound ? core_run_vcard(&x, t, len) : say_unless_repeated(&x, T_UNBOUND, t, len);
     }
     cmd = match_command(t, len, &args_at, &x.lang, &neutral);
     if (cmd == NULL) {
         snprintf(out->cmd, sizeof out->cmd, "unknown");
         if ((cr = find_user(&x)) != CORE_OK || (cr = user_lang(&x, t, len)) != CORE_OK)
             return cr;
-        return hint(&x, x.bound ? T_UNKNOWN : T_UNBOUND, t, len);
+        return say_unless_repeated(&x, x.bound ? T_UNKNOWN : T_UNBOUND, t, len);
     }
     snprintf(out->cmd, sizeof out->cmd, "%s", cmd->name);
     x.cmd = cmd;
@@ -426,7 +426,7 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
         if (neutral && (cr = user_lang(&x, t, len)) != CORE_OK)
             return cr;
         if (cmd->needs_user && !x.bound)
-            return hint(&x, T_UNBOUND, t, len);
+            return say_unless_repeated(&x, T_UNBOUND, t, len);
     }
     x.args = t + args_at + core_skip_ws(t + args_at, len - args_at);
     x.args_len = (size_t)(t + len - x.args);

@@ -50,10 +50,10 @@ struct core_ctx {
 enum core_result core_from_store(struct core_ctx *x, const char *op, enum store_result r);
 
 /* Queue text[0..len) for the phone. */
-enum core_result core_send_text(struct core_ctx *x, const char *text, size_t len);
+enum core_result core_queue_text(struct core_ctx *x, const char *text, size_t len);
 
 /* Queue a NUL-terminated reply; consumes text (freed on every path). */
-enum core_result core_send_owned(struct core_ctx *x, char *text);
+enum core_result core_queue_owned(struct core_ctx *x, char *text);
 
 /* One-segment reply from the table (core_text.c), in x->lang. */
 enum core_result core_say(struct core_ctx *x, enum core_text_id id, ...);

@@ -179,7 +179,7 @@ static void name_item(const struct item *it, char *buf, size_t cap)
  * such as é are more). */
 #define MT_MAX_SEGMENTS 250
 
-static enum core_result send_long(struct core_ctx *x, const char *text, size_t len)
+static enum core_result queue_long(struct core_ctx *x, const char *text, size_t len)
 {
     enum core_result cr = CORE_OK;
     while (len > 0 && cr == CORE_OK) {
@@ -187,7 +187,7 @@ static enum core_result send_long(struct core_ctx *x, const char *text, size_t l
         if (cut == 0)
             cut = len;
         cut = utf8_truncate(text, cut, LIMIT_SMS_BODY_MAX);
-        cr = core_send_text(x, text, cut);
+        cr = core_queue_text(x, text, cut);
         text += cut;
         len -= cut;
     }
@@ -205,10 +205,10 @@ static enum core_result get_one(struct core_ctx *x, const struct item *it, bool 
         if (r == STORE_OK) {
             if (x->cfg->get_header) {
                 char *t = xasprintf("#%lld %s", it->n, m.body);
-                cr = send_long(x, t, strlen(t));
+                cr = queue_long(x, t, strlen(t));
                 free(t);
             } else {
-                cr = send_long(x, m.body, m.body_len);   /* byte-exact */
+                cr = queue_long(x, m.body, m.body_len);   /* byte-exact */
             }
             store_sms_cleanup(&m);
         }
@@ -220,7 +220,7 @@ static enum core_result get_one(struct core_ctx *x, const struct item *it, bool 
             char *t = x->cfg->web_url[0]
                           ? core_text_full(T_MMS, x->lang, it->n, body, x->cfg->web_url)
                           : core_text_full(T_MMS_NO_URL, x->lang, it->n, body);
-            cr = send_long(x, t, strlen(t));
+            cr = queue_long(x, t, strlen(t));
             free(t);
             free(body);
             store_mms_cleanup(&m);
@@ -229,7 +229,7 @@ static enum core_result get_one(struct core_ctx *x, const struct item *it, bool 
         struct store_contact c = { 0 };
         r = store_contact_get(x->s, x->user_id, it->n, &c);
         if (r == STORE_OK) {
-            cr = send_long(x, c.vcard, c.vcard_len);
+            cr = queue_long(x, c.vcard, c.vcard_len);
             store_contact_cleanup(&c);
         }
     }

@@ -71,7 +71,7 @@ static char *preview(const char *s, size_t len, size_t chars)
     return p;
 }
 
-static void day(time_t t, char buf[8])
+static void format_day(time_t t, char buf[8])
 {
     struct tm tm;
     localtime_r(&t, &tm);
@@ -105,7 +105,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
         for (size_t i = 0; i < l.count; i++) {
             struct store_sms *m = &l.items[i];
             char *pv = preview(m->body, m->body_len, PREVIEW_CHARS);
-            day(m->sent_at ? m->sent_at : m->saved_at, d);
+            format_day(m->sent_at ? m->sent_at : m->saved_at, d);
             lines_add(out, m->n, xasprintf("%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
             free(pv);
         }
@@ -119,7 +119,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
             struct store_mms *m = &l.items[i];
             const char *t = m->subject[0] ? m->subject : m->text;
             char *pv = preview(t, strlen(t), PREVIEW_CHARS);
-            day(m->sent_at ? m->sent_at : m->saved_at, d);
+            format_day(m->sent_at ? m->sent_at : m->saved_at, d);
             lines_add(out, m->n, xasprintf("M%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
             free(pv);
         }
@@ -269,7 +269,7 @@ enum core_result core_cmd_list(struct core_ctx *x)
         free(trailer);
         if (p == page) {
             lines_cleanup(&l);
-            return core_send_owned(x, text);
+            return core_queue_owned(x, text);
         }
         free(text);
         bool more = used < l.count || l.more;
@@ -299,7 +299,7 @@ enum core_result core_cmd_find(struct core_ctx *x)
         } else {
             char *trailer = core_text_full(T_FIND_MORE, x->lang);
             size_t used;
-            cr = core_send_owned(x, build_page(x, &l, trailer, &used));
+            cr = core_queue_owned(x, build_page(x, &l, trailer, &used));
             free(trailer);
         }
     }

@@ -29,10 +29,29 @@ struct f_item {
     char user[STORE_ID_LEN];
     enum store_kind kind;
     long long n, size;
-    char *a, *b, *c;        /* sms: peer, body; mms: peer, subject, text; contact: name, number, vcard */
-    size_t c_len, b_len;
     time_t at;
+    union {   /* by kind */
+        struct { char *peer, *body; size_t body_len; } sms;
+        struct { char *peer, *subject, *text; } mms;
+        struct { char *name, *number, *vcard; size_t vcard_len; } contact;
+    };
 };
+
+static void item_free_fields(struct f_item *it)
+{
+    if (it->kind == STORE_SMS) {
+        free(it->sms.peer);
+        free(it->sms.body);
+    } else if (it->kind == STORE_MMS) {
+        free(it->mms.peer);
+        free(it->mms.subject);
+        free(it->mms.text);
+    } else {
+        free(it->contact.name);
+        free(it->contact.number);
+        free(it->contact.vcard);
+    }
+}
 
 struct f_phone {
     char key[MSISDN_KEY_SIZE];   /* matched by key, as store/phones.c does */
@@ -85,9 +104,7 @@ void fake_store_free(struct store *s)
         free(s->users[i].pass);
     }
     for (size_t i = 0; i < s->nitems; i++) {
-        free(s->items[i].a);
-        free(s->items[i].b);
-        free(s->items[i].c);
+        item_free_fields(&s->items[i]);
     }
     for (size_t i = 0; i < s->nout; i++) {
         free(s->out[i].msisdn);
@@ -337,9 +354,9 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     struct f_item *it = new_item(s, u, STORE_SMS, (long long)in->body_len);
     if (it == NULL)
         return STORE_NO_SPACE;
-    it->a = xstrdup(in->peer ? in->peer : "");
-    it->b = xmemdup0(in->body, in->body_len);
-    it->b_len = in->body_len;
+    it->sms.peer = xstrdup(in->peer ? in->peer : "");
+    it->sms.body = xmemdup0(in->body, in->body_len);
+    it->sms.body_len = in->body_len;
     *n_out = it->n;
     return STORE_OK;
 }
@@ -360,9 +377,9 @@ enum store_result store_sms_get(struct store *s, const char *user_id, long long 
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->peer = xstrdup(it->a);
-    out->body = xmemdup0(it->b, it->b_len);
-    out->body_len = it->b_len;
+    out->peer = xstrdup(it->sms.peer);
+    out->body = xmemdup0(it->sms.body, it->sms.body_len);
+    out->body_len = it->sms.body_len;
     out->saved_at = it->at;
     out->size_bytes = it->size;
     snprintf(out->source, sizeof out->source, "sms");
@@ -431,7 +448,11 @@ static void *list_page(struct store *s, const char *user_id, enum store_kind kin
             continue;
         if (pg->before_n && it->n >= pg->before_n)
             continue;
-        if (!matches(pg->search, it->a, it->b, kind == STORE_SMS ? NULL : it->c))
+        /* the real store's columns (struct store_page) */
+        bool match = kind == STORE_SMS   ? matches(pg->search, it->sms.body, it->sms.peer, NULL)
+                     : kind == STORE_MMS ? matches(pg->search, it->mms.subject, it->mms.peer, it->mms.text)
+                                         : matches(pg->search, it->contact.name, it->contact.number, NULL);
+        if (!match)
             continue;
         if (n == (size_t)pg->limit) {
             *more = true;
@@ -469,9 +490,9 @@ long long fake_store_add_mms(struct store *s, const char *user_id, const char *p
     struct f_item *it = u ? new_item(s, u, STORE_MMS, (long long)(strlen(text) + strlen(subject))) : NULL;
     if (it == NULL)
         return 0;
-    it->a = xstrdup(peer);
-    it->b = xstrdup(subject);
-    it->c = xstrdup(text);
+    it->mms.peer = xstrdup(peer);
+    it->mms.subject = xstrdup(subject);
+    it->mms.text = xstrdup(text);
     return it->n;
 }
 
@@ -483,9 +504,9 @@ enum store_result store_mms_get(struct store *s, const char *user_id, long long 
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->peer = xstrdup(it->a);
-    out->subject = xstrdup(it->b);
-    out->text = xstrdup(it->c);
+    out->peer = xstrdup(it->mms.peer);
+    out->subject = xstrdup(it->mms.subject);
+    out->text = xstrdup(it->mms.text);
     out->saved_at = it->at;
     out->size_bytes = it->size;
     out->nparts = 1;
@@ -533,10 +554,10 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     struct f_item *it = new_item(s, u, STORE_CONTACT, (long long)in->vcard_len);
     if (it == NULL)
         return STORE_NO_SPACE;
-    it->a = xstrdup(in->name);
-    it->b = xstrdup(in->number);
-    it->c = xmemdup0(in->vcard, in->vcard_len);
-    it->c_len = in->vcard_len;
+    it->contact.name = xstrdup(in->name);
+    it->contact.number = xstrdup(in->number);
+    it->contact.vcard = xmemdup0(in->vcard, in->vcard_len);
+    it->contact.vcard_len = in->vcard_len;
     *n_out = it->n;
     return STORE_OK;
 }
@@ -550,17 +571,17 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->name = xstrdup(it->a);
-    out->number = xstrdup(it->b);
-    out->vcard = xmemdup0(it->c, it->c_len);
-    out->vcard_len = it->c_len;
+    out->name = xstrdup(it->contact.name);
+    out->number = xstrdup(it->contact.number);
+    out->vcard = xmemdup0(it->contact.vcard, it->contact.vcard_len);
+    out->vcard_len = it->contact.vcard_len;
     out->uploaded_at = it->at;
     out->size_bytes = it->size;
     out->current = true;
     for (size_t i = 0; i < s->nitems; i++) {   /* a newer upload of the same name wins */
         struct f_item *o = &s->items[i];
         if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 &&
-            strcasecmp(o->a, it->a) == 0)
+            strcasecmp(o->contact.name, it->contact.name) == 0)
             out->current = false;
     }
     return STORE_OK;
@@ -611,9 +632,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
         d++;
         f += it->size;
         u->used -= it->size;
-        free(it->a);
-        free(it->b);
-        free(it->c);
+        item_free_fields(it);
         size_t at = (size_t)(it - s->items);   /* keep upload order for paging */
         memmove(it, it + 1, (s->nitems - at - 1) * sizeof *it);
         s->nitems--;
@@ -632,9 +651,10 @@ bool fake_store_consistent(struct store *s)
             if (strcmp(it->user, s->users[u].id) != 0)
                 continue;
             sum += it->size;
-            if (it->kind == STORE_SMS && (it->b_len == 0 || !utf8_valid(it->b, it->b_len)))
+            if (it->kind == STORE_SMS && (it->sms.body_len == 0 || !utf8_valid(it->sms.body, it->sms.body_len)))
                 return false;
-            if (it->kind == STORE_CONTACT && (!utf8_valid(it->a, strlen(it->a)) || !utf8_valid(it->c, it->c_len)))
+            if (it->kind == STORE_CONTACT && (!utf8_valid(it->contact.name, strlen(it->contact.name)) ||
+                                              !utf8_valid(it->contact.vcard, it->contact.vcard_len)))
                 return false;
         }
         if (sum != s->users[u].used || s->users[u].used > s->users[u].allocated)
