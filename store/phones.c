@@ -63,22 +63,36 @@ enum store_result store_phone_unbind(struct store *s, const char *user_id, const
                         2, p, NULL, NULL);
 }
 
-enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out)
 {
     char key[MSISDN_KEY_SIZE];
     if (!msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;
     const char *p[] = { key };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "phone-lookup", "SELECT user_id FROM phones WHERE msisdn_key = $1",
-                                   1, p, &r);
+    enum store_result rc = st_exec(s, "phone-owner",
+                                   "SELECT u.id, u.lang, u.lang_chosen FROM phones p JOIN users u ON u.id = p.user_id"
+                                   " WHERE p.msisdn_key = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
-    if (PQntuples(r) == 0)
+    if (PQntuples(r) == 0) {
         rc = STORE_NOT_FOUND;
-    else
-        snprintf(user_id_out, STORE_ID_LEN, "%s", PQgetvalue(r, 0, 0));
+    } else {
+        memset(out, 0, sizeof *out);
+        snprintf(out->user_id, sizeof out->user_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(out->lang, sizeof out->lang, "%s", PQgetvalue(r, 0, 1));
+        out->lang_chosen = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    }
     PQclear(r);
+    return rc;
+}
+
+enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+{
+    struct store_phone_owner o;
+    enum store_result rc = store_phone_owner(s, msisdn, &o);
+    if (rc == STORE_OK)
+        memcpy(user_id_out, o.user_id, STORE_ID_LEN);
     return rc;
 }
 

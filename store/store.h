@@ -119,12 +119,16 @@ struct store_user {
     char id[STORE_ID_LEN];
     char *username;
     char lang[3];                /* "en" or "zh" */
+    bool lang_chosen;            /* the user chose lang (SMS LANG): every reply is in it,
+                                    whatever language a command is in; else lang is only
+                                    the language of input that has none (migration 004) */
     long long allocated_bytes, used_bytes;
     time_t created_at;
 };
 void store_user_cleanup(struct store_user *u);
 
-/* Create an account with the initial allocation. STORE_INVALID: username or
+/* Create an account with the initial allocation, in lang (not chosen: see
+ * lang_chosen). STORE_INVALID: username or
  * password breaks the rules above; STORE_CONFLICT: username taken;
  * STORE_NO_SPACE: server capacity cannot give the initial allocation.
  * Password hashed with argon2id (crypto_pwhash_str). */
@@ -140,6 +144,7 @@ enum store_result store_user_login(struct store *s, const char *username, const 
                                    char id_out[STORE_ID_LEN], int *retry_after);
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out);
 enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out);
+/* The user's choice (SMS LANG): lang, and lang_chosen from now on. */
 enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang);
 /* STORE_DENIED when old is wrong (counts as a failed login); ends the user's web sessions. */
 enum store_result store_user_set_password(struct store *s, const char *user_id,
@@ -162,6 +167,14 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
  * when it is not bound to that user — another user's phone stays bound. */
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn);
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
+/* The account a phone is bound to and its language, in one query: what the
+ * SMS engine needs to answer an MO. STORE_NOT_FOUND: not bound (or no number). */
+struct store_phone_owner {
+    char user_id[STORE_ID_LEN];
+    char lang[3];
+    bool lang_chosen;            /* as struct store_user */
+};
+enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out);
 /* The user's MSISDNs, newest binding first; free with store_strings_free. */
 enum store_result store_phone_list(struct store *s, const char *user_id, char ***out, size_t *count);
 void store_strings_free(char **v, size_t count);

@@ -268,7 +268,8 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
     return rc;
 }
 
-#define USER_COLS "id, username, lang, allocated_bytes, used_bytes, extract(epoch FROM created_at)::bigint"
+#define USER_COLS "id, username, lang, allocated_bytes, used_bytes, extract(epoch FROM created_at)::bigint," \
+    " lang_chosen"
 
 static void user_from_row(const PGresult *r, int row, struct store_user *u)
 {
@@ -279,6 +280,7 @@ static void user_from_row(const PGresult *r, int row, struct store_user *u)
     u->allocated_bytes = st_getll(r, row, 3);
     u->used_bytes = st_getll(r, row, 4);
     u->created_at = st_gettime(r, row, 5);
+    u->lang_chosen = strcmp(PQgetvalue(r, row, 6), "t") == 0;
 }
 
 static enum store_result user_query(struct store *s, const char *name, const char *sql,
@@ -319,7 +321,8 @@ enum store_result store_user_set_lang(struct store *s, const char *user_id, cons
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     const char *p[] = { user_id, lang };
-    return st_exec_some(s, "user-set-lang", "UPDATE users SET lang = $2 WHERE id = $1", 2, p, NULL, NULL);
+    return st_exec_some(s, "user-set-lang", "UPDATE users SET lang = $2, lang_chosen = true WHERE id = $1",
+                        2, p, NULL, NULL);
 }
 
 enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count)

@@ -60,13 +60,21 @@ enum core_result core_cmd_login(struct core_ctx *x)
     int wait_s = 0;
     enum store_result r = store_user_login(x->s, x->argv[0], x->argv[1], id, &wait_s);
     switch (r) {
-    case STORE_OK: return bind_and_greet(x, id, T_LOGIN_OK, x->argv[0], NULL);
+    case STORE_OK: break;
     case STORE_DENIED:
     case STORE_INVALID:
     case STORE_NOT_FOUND: return core_say(x, T_LOGIN_DENIED);
     case STORE_THROTTLED: return core_say(x, T_LOGIN_THROTTLED, wait_s <= 60 ? 1 : (wait_s + 59) / 60);
     default: return core_from_store(x, "user_login", r);
     }
+    /* the account's chosen language follows it to the new phone */
+    struct store_user u = { 0 };
+    if ((r = store_user_get(x->s, id, &u)) != STORE_OK)
+        return core_from_store(x, "user_get", r);
+    if (u.lang_chosen)
+        x->lang = core_lang_of(u.lang);
+    store_user_cleanup(&u);
+    return bind_and_greet(x, id, T_LOGIN_OK, x->argv[0], NULL);
 }
 
 enum core_result core_cmd_pass(struct core_ctx *x)

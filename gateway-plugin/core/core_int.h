@@ -35,14 +35,19 @@ struct core_ctx {
     struct core_replies *out;
     time_t now;
     enum core_lang lang;          /* the language replies are in */
-    bool bound;
-    char user_id[STORE_ID_LEN];
+    bool bound;                   /* the phone is bound to an account: */
+    char user_id[STORE_ID_LEN];   /* ... this one, */
+    enum core_lang account_lang;  /* ... in this language, */
+    bool lang_chosen;             /* ... chosen with LANG (then it is every reply's) */
     const char *args;             /* the text after the command word and its whitespace */
     size_t args_len;
     char *argv[4];                /* whitespace-separated words of args (fixed-arity commands) */
     int argc;
     const struct core_command *cmd;   /* the command being run */
 };
+
+/* "zh" → CORE_ZH, anything else CORE_EN (core.c). */
+enum core_lang core_lang_of(const char *lang);
 
 /* ---- replies (core.c): each queues in the caller's transaction ---- */
 

@@ -20,10 +20,10 @@ static const struct {
     const char *en, *zh;
 } texts[] = {
     { T_HELP,
-      "SAVE text | LIST [MMS|C] [page] | GET n | DEL n | FIND words | SPACE | "
-      "CONTACT name number | PASS old new | LANG EN|ZH | REG/LOGIN user pass",
-      "保存 内容|列表 [彩信|联系人] [页]|下载 n|删除 n|查找 词|空间|联系人 名 号码|"
-      "密码 旧 新|语言|注册/登录 用户 密码" },
+      "SAVE text; LIST [MMS|C] [page]; GET/DEL n; FIND words; SPACE; CONTACT name number; "
+      "PASS old new; REG/LOGIN user pass; LANG EN|ZH: language of every reply",
+      "保存内容；列表[彩信|联系人]；下载/删除n；查找词；空间；联系人 名 号码；"
+      "密码 旧 新；注册/登录 名 密码；语言EN|ZH：回复语言" },
     { T_UNKNOWN,
       "Unknown command. Send SAVE <text> to keep a message, LIST to see them, HELP for all commands.",
       "无法识别。发送“保存 内容”存短信,“列表”查看,“帮助”看全部命令。" },
@@ -72,7 +72,8 @@ static const struct {
     { T_PASS_OK, "Password changed.", "密码已修改。" },
     { T_PASS_DENIED, "Wrong old password.", "旧密码错误。" },
     { T_PASS_INVALID, "New password: %d-%d characters.", "新密码需%d-%d位。" },
-    { T_LANG_OK, "Replies are now in English.", "以后用中文回复。" },
+    { T_LANG_OK, "Replies are now in English, whatever language a command is in.",
+      "以后所有回复都用中文，不论命令用哪种语言。" },
 };
 
 const char *core_text_format(enum core_text_id id, enum core_lang lang)

@@ -18,6 +18,7 @@
 
 #define PHONE1 "8613800000001"
 #define PHONE2 "8613800000002"
+#define PHONE3 "8613800000003"
 
 static struct store *S;
 static struct core *C;
@@ -86,7 +87,7 @@ static void test_help_and_aliases(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "help"), "SAVE text"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "  hElP  "), "SAVE text"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "帮助"), "保存 内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "帮助"), "保存内容"));
     /* full-width question mark from a Chinese phone with no account yet */
     CU_ASSERT_TRUE(has(say1(PHONE1, "？"), "SAVE"));
     /* the replies went to the outbox, addressed to the phone */
@@ -469,16 +470,48 @@ static void test_pass_and_lang(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "PASS pass1234 newpass99"), "Password changed"));
     CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice newpass99"), "Logged in"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "密码 newpass99 newpass100"), "密码已修改"));
-    /* language: "?" and unknown text follow the stored language */
-    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "Unknown command"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "LANG ZH"), "以后用中文回复"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "保存 内容"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "blah blah"), "无法识别"));
-    /* an English command word is still answered in English */
-    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "Used"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "语言 英文"), "English"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "LANG FR"), "Usage: LANG EN|ZH"));
+}
+
+/* Which language a reply is in (issue 15). A user who never sent LANG gets
+ * each command's own language, and the registration's language for input
+ * that has none; a user who sent LANG gets that language for everything,
+ * English commands too, from any of the account's phones. */
+static void test_lang_preference(void)
+{
+    setup();
+    reg_alice();   /* REG: English, not chosen */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "列表"), "还没有存储内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "Nothing stored yet"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "Unknown command"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "注册 bob mima12345"), "欢迎 bob"));   /* 注册: Chinese, not chosen */
+    CU_ASSERT_TRUE(has(say1(PHONE2, "SPACE"), "Used 0 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "空间"), "已用 0 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "?"), "保存内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "blah"), "无法识别"));
+
+    /* LANG ZH, written in English: from now on Chinese, even for LIST */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LANG ZH"), "以后所有回复都用中文"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "还没有存储内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "已用 0 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "HELP"), "语言EN|ZH"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE hello"), "已保存为 1"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET x"), "请写编号"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST foo"), "用法"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "无法识别"));
+    /* the choice belongs to the account: a new phone logs in and gets it */
+    CU_ASSERT_TRUE(has(say1(PHONE3, "LOGIN alice pass1234"), "已登录 alice"));
+    CU_ASSERT_TRUE(has(say1(PHONE3, "SPACE"), "已用"));
+    /* REG answers in its own language: the new account has chosen nothing */
+    CU_ASSERT_TRUE(has(say1(PHONE3, "REG carol pass1234"), "Welcome carol"));
+    CU_ASSERT_TRUE(has(say1(PHONE3, "SPACE"), "Used"));
+    /* and back: LANG EN in Chinese, then Chinese commands get English */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "语言 英文"), "Replies are now in English"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "列表"), "1 "));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "空间"), "Used 5 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "保存 你好"), "Saved as 2."));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "这是什么"), "Unknown command"));
 }
 
 static void test_find(void)
@@ -570,7 +603,7 @@ static void test_store_retry_propagates(void)
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE x"), CORE_RETRY);
     fake_store_fail(S, "store_outbox_enqueue", STORE_ERR);
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE y"), CORE_ERR);
-    fake_store_fail(S, "store_phone_lookup", STORE_RETRY);
+    fake_store_fail(S, "store_phone_owner", STORE_RETRY);
     CU_ASSERT_EQUAL(mo(PHONE1, "LIST"), CORE_RETRY);
     fake_store_fail(S, "store_user_create", STORE_RETRY);
     CU_ASSERT_EQUAL(mo(PHONE2, "REG bob pass1234"), CORE_RETRY);
@@ -682,6 +715,7 @@ int main(void)
     CU_add_test(s, "space and growth", test_space_and_growth);
     CU_add_test(s, "login from second phone, throttle", test_login_from_second_phone_and_throttle);
     CU_add_test(s, "pass and lang", test_pass_and_lang);
+    CU_add_test(s, "lang: a chosen language wins, else the command's", test_lang_preference);
     CU_add_test(s, "find", test_find);
     CU_add_test(s, "not commands", test_not_commands);
     CU_add_test(s, "repeated unknown text goes quiet", test_repeated_unknown_text_goes_quiet);

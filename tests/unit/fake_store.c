@@ -21,6 +21,7 @@ struct f_user {
     char id[STORE_ID_LEN];
     char *name, *pass;
     char lang[3];
+    bool lang_chosen;
     long long allocated, used, next[3];
     int failures;
 };
@@ -240,6 +241,7 @@ enum store_result store_user_get(struct store *s, const char *user_id, struct st
     memcpy(out->id, u->id, STORE_ID_LEN);
     out->username = xstrdup(u->name);
     memcpy(out->lang, u->lang, 3);
+    out->lang_chosen = u->lang_chosen;
     out->allocated_bytes = u->allocated;
     out->used_bytes = u->used;
     return STORE_OK;
@@ -258,6 +260,7 @@ enum store_result store_user_set_lang(struct store *s, const char *user_id, cons
     if (u == NULL)
         return STORE_NOT_FOUND;
     snprintf(u->lang, sizeof u->lang, "%s", lang);
+    u->lang_chosen = true;
     return STORE_OK;
 }
 
@@ -298,19 +301,32 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
     return STORE_OK;
 }
 
-enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out)
 {
-    FAIL_POINT(s, "store_phone_lookup");
+    FAIL_POINT(s, "store_phone_owner");
     char key[MSISDN_KEY_SIZE];
     if (!msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;   /* as store/phones.c */
     for (size_t i = 0; i < s->nphones; i++) {
         if (strcmp(s->phones[i].key, key) == 0) {
-            memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
+            const struct f_user *u = user_by_id(s, s->phones[i].user);
+            memset(out, 0, sizeof *out);
+            memcpy(out->user_id, u->id, STORE_ID_LEN);
+            memcpy(out->lang, u->lang, 3);
+            out->lang_chosen = u->lang_chosen;
             return STORE_OK;
         }
     }
     return STORE_NOT_FOUND;
+}
+
+enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+{
+    struct store_phone_owner o;
+    enum store_result r = store_phone_owner(s, msisdn, &o);
+    if (r == STORE_OK)
+        memcpy(user_id_out, o.user_id, STORE_ID_LEN);
+    return r;
 }
 
 /* Charge size to u, growing the allocation by the store's own rule

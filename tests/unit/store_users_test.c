@@ -46,6 +46,7 @@ static void test_create_rules(void)
     CU_ASSERT_EQUAL_FATAL(store_user_get(s, id, &u), STORE_OK);
     CU_ASSERT_STRING_EQUAL(u.username, "Alice.B-1_");
     CU_ASSERT_STRING_EQUAL(u.lang, "zh");
+    CU_ASSERT_FALSE(u.lang_chosen);   /* registration's language is no choice of a reply language */
     CU_ASSERT_EQUAL(u.allocated_bytes, 10LL << 20);
     CU_ASSERT_EQUAL(u.used_bytes, 0);
     CU_ASSERT(u.created_at > 0);
@@ -61,7 +62,17 @@ static void test_create_rules(void)
     CU_ASSERT_EQUAL(store_user_set_lang(s, "00000000-0000-0000-0000-000000000000", "en"), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL_FATAL(store_user_get(s, id, &u), STORE_OK);
     CU_ASSERT_STRING_EQUAL(u.lang, "en");
+    CU_ASSERT_TRUE(u.lang_chosen);    /* LANG: chosen from now on */
     store_user_cleanup(&u);
+    /* the phone's owner comes with the language, in any written form of the number */
+    struct store_phone_owner o;
+    CU_ASSERT_EQUAL(store_phone_owner(s, "+8613800000099", &o), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_phone_bind(s, "+8613800000099", id), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_owner(s, "0086 138 0000 0099", &o), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(o.user_id, id);
+    CU_ASSERT_STRING_EQUAL(o.lang, "en");
+    CU_ASSERT_TRUE(o.lang_chosen);
+    CU_ASSERT_EQUAL(store_phone_owner(s, "CHINAMOBILE", &o), STORE_NOT_FOUND);
     store_free(s);
 }
 
