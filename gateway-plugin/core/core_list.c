@@ -134,7 +134,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
             char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
             /* patent: the newest upload of a name is the current number */
             lines_add(out, c->n, xasprintf("C%lld %s %s%s", c->n, pv, c->number,
-                                           c->current ? "" : x->lang == CORE_ZH ? " (旧)" : " (old)"));
+                                           c->current ? "" : x->lang == CORE_ZH ? "（旧）" : " (old)"));
             free(pv);
         }
         out->more |= l.more;

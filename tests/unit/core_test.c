@@ -5,6 +5,7 @@
  * asserted is what the phone receives (the outbox rows).
  */
 #include <CUnit/Basic.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,7 +284,7 @@ static void test_list_pages_within_segments(void)
     /* Chinese: the page and the trailer in Chinese, within the segments (UCS-2) */
     mo(PHONE1, "列表");
     CU_ASSERT_TRUE(core_text_fits(R.texts[0], strlen(R.texts[0]), 2));
-    CU_ASSERT_TRUE(has(R.texts[0], "更多:列表 2"));
+    CU_ASSERT_TRUE(has(R.texts[0], "更多：列表 2"));
 }
 
 static void test_list_preview_chinese_and_one_segment_config(void)
@@ -362,7 +363,7 @@ static void test_get_mms_and_contact(void)
     CU_ASSERT_TRUE(has(R.texts[0], "BEGIN:VCARD"));
     CU_ASSERT_TRUE(has(R.texts[0], "FN:Zhang San"));
     CU_ASSERT_TRUE(has(R.texts[0], "TEL;TYPE=CELL:13800138000"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "联系人 张三 +8613900000000"), "联系人已保存为 C2:张三"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "联系人 张三 +8613900000000"), "联系人已保存为 C2：张三"));
     /* a newer upload of the same name is the current number (patent) */
     say1(PHONE1, "CONTACT Zhang San 13700000000");
     mo(PHONE1, "LIST C");
@@ -651,6 +652,31 @@ static void test_every_fixed_reply_fits_one_segment(void)
     }
 }
 
+/* Chinese replies use full-width punctuation (，；：（）！); an ASCII one is
+ * only allowed between ASCII letters or digits, as in a command example
+ * ("3,5"). */
+static void test_chinese_replies_use_full_width_punctuation(void)
+{
+    for (int id = 0; id < T_COUNT; id++) {
+        const char *f = core_text_format((enum core_text_id)id, CORE_ZH);
+        for (size_t i = 0; f[i]; i++) {
+            if (!strchr(",;:()!", f[i]))
+                continue;
+            bool between_ascii = i > 0 && isalnum((unsigned char)f[i - 1]) && isalnum((unsigned char)f[i + 1]);
+            if (!between_ascii)
+                fprintf(stderr, "\n  ASCII '%c' in Chinese text %d: %s\n", f[i], id, f);
+            CU_ASSERT_TRUE(between_ascii);
+        }
+    }
+    /* the contact list marks an older number in Chinese punctuation too */
+    setup();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "注册 alice pass1234"), "欢迎 alice！"));
+    say1(PHONE1, "联系人 张三 13800000001");
+    say1(PHONE1, "联系人 张三 13800000002");
+    mo(PHONE1, "列表 联系人");
+    CU_ASSERT_TRUE(has(R.texts[0], "C1 张三 13800000001（旧）"));
+}
+
 static void test_fit_edges(void)
 {
     /* 80 euro signs are 160 septets: exactly one segment; 81 are cut to 80 */
@@ -723,6 +749,7 @@ int main(void)
     CU_add_test(s, "password commands are flagged", test_password_commands_are_flagged);
     CU_add_test(s, "passwords never logged", test_passwords_never_logged);
     CU_add_test(s, "every fixed reply fits one segment", test_every_fixed_reply_fits_one_segment);
+    CU_add_test(s, "Chinese replies use full-width punctuation", test_chinese_replies_use_full_width_punctuation);
     CU_add_test(s, "fit edges", test_fit_edges);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
