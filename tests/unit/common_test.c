@@ -229,6 +229,20 @@ static void test_msisdn_key(void)
     CU_ASSERT_EQUAL(msisdn_digits("008613800000001"), 15);   /* written digits, "00" included */
 }
 
+/* rule(numbers[i]) is expected for every one of them (the failing one named). */
+static void expect_rule(bool (*rule)(const char *), const char *name, const char *const *numbers, size_t n,
+                        bool expected)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool got = rule(numbers[i]);
+        if (got != expected)
+            fprintf(stderr, "\n  %s(\"%s\") is %s\n", name, numbers[i] ? numbers[i] : "(null)", got ? "true" : "false");
+        CU_ASSERT_EQUAL(got, expected);
+    }
+}
+#define EXPECT_RULE(rule, numbers, expected) \
+    expect_rule(rule, #rule, numbers, sizeof numbers / sizeof numbers[0], expected)
+
 /* Who is answered: what bearerbox hands over from a phone, never an
  * alphanumeric sender. Before common/msisdn, "+" alone and "00" were taken
  * for phones: answered with the registration hint, to an address no SMSC
@@ -236,14 +250,12 @@ static void test_msisdn_key(void)
 static void test_msisdn_answerable(void)
 {
     static const char *const yes[] = { "8613800000001", "+8613800000001", "10086", "1", "0123" };
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        CU_ASSERT_TRUE(msisdn_answerable(yes[i]));
+    EXPECT_RULE(msisdn_answerable, yes, true);
     static const char *const no[] = {
         NULL, "", "CHINAMOBILE", "BANK", "+", "00", "+00", "++86138", "86+138", "+86 138 0000 0001",
         "86-138-0000", "(86)138", "138.0000",
     };
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        CU_ASSERT_FALSE(msisdn_answerable(no[i]));
+    EXPECT_RULE(msisdn_answerable, no, false);
     char digits[LIMIT_PEER_MAX + 2];
     memset(digits, '8', sizeof digits);
     digits[LIMIT_PEER_MAX] = '\0';
@@ -263,13 +275,11 @@ static void test_msisdn_is_phone(void)
         "12345", "+8613800000001", "8613800000001", "008613800000001", "12345678901234567890",
         "+86 138 0000 0001", "(86) 138-0000-0001", "+12345678901234567890",
     };
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        CU_ASSERT_TRUE(msisdn_is_phone(yes[i]));
+    EXPECT_RULE(msisdn_is_phone, yes, true);
     static const char *const no[] = {
         "", "1234", "+1234", "123456789012345678901", "abcde", "+86 138 0000 000x", "00", "12 34",
     };
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        CU_ASSERT_FALSE(msisdn_is_phone(no[i]));
+    EXPECT_RULE(msisdn_is_phone, no, false);
     CU_ASSERT_EQUAL(LIMIT_PHONE_DIGITS_MIN, 5);
     CU_ASSERT_EQUAL(LIMIT_PHONE_DIGITS_MAX, 20);
 }
@@ -284,13 +294,11 @@ static void test_msisdn_is_contact(void)
         "110", "13800138000", "+8613900000000", "+86-138-0000", "010-1234", "001", "(010)12345678",
         "138.0013.8000", "+86 (10) 1234 5678",
     };
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-        CU_ASSERT_TRUE(msisdn_is_contact(yes[i]));
+    EXPECT_RULE(msisdn_is_contact, yes, true);
     static const char *const no[] = {
         "", "12", "1-2", "abc", "*100#", "555-1234 ext. 12", "13800138000;x", "00",
     };
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        CU_ASSERT_FALSE(msisdn_is_contact(no[i]));
+    EXPECT_RULE(msisdn_is_contact, no, false);
     char long_number[LIMIT_PEER_MAX + 2];
     memset(long_number, '1', sizeof long_number);
     long_number[LIMIT_PEER_MAX + 1] = '\0';

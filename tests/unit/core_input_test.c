@@ -253,8 +253,7 @@ static void test_odd_characters(void)
     /* NUL inside the text: refused as unreadable, nothing stored */
     CU_ASSERT_EQUAL(run(PHONE1, "SAVE a\0b", 8, 0), CORE_OK);
     CU_ASSERT_TRUE(has(R.texts[0], "could not be read"));
-    char uid[STORE_ID_LEN];
-    store_phone_lookup(S, PHONE1, uid);
+    const char *uid = fake_store_user_of(S, PHONE1);
     CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), sizeof bodies / sizeof bodies[0]);
 }
 
@@ -262,8 +261,7 @@ static void test_big_save(void)
 {
     setup();
     reg(PHONE1, "alice");
-    char uid[STORE_ID_LEN];
-    store_phone_lookup(S, PHONE1, uid);
+    const char *uid = fake_store_user_of(S, PHONE1);
     /* exactly LIMIT_SMS_BODY_MAX bytes: stored, and GET gives it back in MT of <= 250 segments */
     char *body = repeat("a", LIMIT_SMS_BODY_MAX);
     char *t = cat("SAVE ", body);
@@ -352,8 +350,7 @@ static void test_vcards(void)
 {
     setup();
     reg(PHONE1, "alice");
-    char uid[STORE_ID_LEN];
-    store_phone_lookup(S, PHONE1, uid);
+    const char *uid = fake_store_user_of(S, PHONE1);
     /* 1,000 TEL lines: one contact, the first number kept */
     char *tels = repeat("TEL:13800001111\r\n", 1000);
     char *a = cat("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Many\r\n", tels);
@@ -529,8 +526,7 @@ static void test_mo_decoding(void)
     free(d.owned);
     decode(&d, CORE_CODING_8BIT, NULL, 0, "SAVE x", 6);
     CU_ASSERT_EQUAL(run(PHONE1, d.mo.text, d.mo.len, d.mo.flags), CORE_IGNORED);
-    char uid[STORE_ID_LEN];
-    store_phone_lookup(S, PHONE1, uid);
+    const char *uid = fake_store_user_of(S, PHONE1);
     CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), 0);
 }
 

@@ -31,6 +31,9 @@ size_t fake_store_outbox_count(struct store *s);
 const char *fake_store_outbox_text(struct store *s, size_t i, size_t *len);
 const char *fake_store_outbox_msisdn(struct store *s, size_t i);
 
+/* The id of the user msisdn is bound to ("" when none). */
+const char *fake_store_user_of(struct store *s, const char *msisdn);
+
 /* Items of a kind stored for a user. */
 size_t fake_store_count(struct store *s, const char *user_id, enum store_kind kind);
 
