@@ -77,7 +77,7 @@ enum config_result config_parse_bytes(const char *text, long long *out)
 
 /* Store text into the key's slot; on error writes a message to err. */
 static enum config_result set_value(const struct config_key *k, void *settings, const char *text,
-                                      char *err, size_t errlen)
+                                    char *err, size_t errlen)
 {
     char *slot = (char *)settings + k->offset;
     long long v;
@@ -165,7 +165,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
 }
 
 enum config_result config_load(const char *path, const struct config_part *parts, size_t nparts,
-                                   const char *const *other_sections, char *err, size_t errlen)
+                               const char *const *other_sections, char *err, size_t errlen)
 {
     for (size_t p = 0; p < nparts; p++) {
         for (size_t i = 0; i < parts[p].nkeys; i++) {

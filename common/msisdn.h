@@ -11,8 +11,8 @@
  * leading international "00"; migration 003 computes the same key in SQL
  * (regexp_replace(regexp_replace(msisdn, '[^0-9]', '', 'g'), '^00', '')) and
  * calls it by its old name, st_msisdn_key in store/store.c; the two must not
- * drift apart (store_items_test compares them). Letters ("CHINAMOBILE"), '*' and '#'
- * (service codes) and control characters make it no number.
+ * drift apart (store_items_test compares them). Letters ("CHINAMOBILE"),
+ * '*' and '#' (service codes) and control characters make it no number.
  *
  * It does not format, normalise to E.164 or know any country's numbering
  * plan, and it stores nothing.

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "utf8.h"
 
-
 struct mms_dup {
     const char *user_id, *peer, *sent_at, *subject, *size;
 };

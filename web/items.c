@@ -100,7 +100,7 @@ static bool read_page(struct http_req *q, struct http_resp *r, struct store_page
     }
     if (search) {
         if (strlen(search) > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, strlen(search))) {
-            http_errorf(r, 400, "invalid", "Search for at most %d bytes of text.", LIMIT_SEARCH_BYTES_MAX);
+            http_errorf(r, 400, "invalid", "Search for at most %d bytes of UTF-8 text.", LIMIT_SEARCH_BYTES_MAX);
             return false;
         }
         page->search = search;
