@@ -93,6 +93,13 @@ expect_exact $B "GET 2" '€[]{}~|^\@'
 expect $D "LIST" "REG <user> <password>"
 expect $D "随便说点什么" "注册 用户名 密码"
 
+# --- LANG is the account's choice: every reply, to every phone, English commands too
+expect $B "LANG ZH" "以后所有回复都用中文"
+expect $A "SPACE" "已用"
+expect $A "LANG EN" "Replies are now in English"
+expect $B "空间" "Used"
+echo "e2e: ok LANG wins over the command's language"
+
 # --- the same MO delivered twice is applied once: vaultbox dies after the
 # commit and before the ack; bearerbox re-sends the MO with the same UUID.
 svc_vaultbox_stop "$VAR"
