@@ -602,7 +602,10 @@ enum mms_pdu_result mms_wsp_content_type(struct mms_wsp_reader *r, struct mms_ws
         return rc;
     saved = r->end;
     r->end = r->off + len;
-    rc = read_media(r, &ct->media);
+    if (len == 0) /* 0x00: an empty Extension-media, not a general form */
+        ct->media = xstrdup("");
+    else
+        rc = read_media(r, &ct->media);
     while (rc == MMS_PDU_OK && r->off < r->end)
         rc = read_param(r, ct);
     r->off = r->end;
@@ -856,7 +859,7 @@ void mms_wsp_put_content_type(struct mms_wsp_writer *w, const char *media, const
     struct mms_wsp_writer in = { NULL, 0, 0, false };
     int code = media_code(media);
 
-    if (!charset && !name && !type && !start) {
+    if (!charset && !name && !type && !start && media[0] != '\0') {
         if (code >= 0)
             mms_wsp_put_byte(w, 0x80 | (unsigned)code);
         else

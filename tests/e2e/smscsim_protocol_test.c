@@ -31,6 +31,7 @@
 #include <smpp34_params.h>
 
 #include "simcodec.h"
+#include "smsudh.h"
 
 #ifndef SMSCSIM_PATH
 #error "SMSCSIM_PATH (the smscsim binary) must be defined by the build"
@@ -500,7 +501,9 @@ static void text_submit(struct submit *m, const char *src, const char *dst, cons
 /* A received deliver_sm, unpacked. */
 struct dlv {
     uint32_t seq;
-    unsigned esm_class;
+    unsigned esm_class, dc;
+    unsigned char sm[256];
+    size_t smlen;
     char src[21], dst[21];
     char text[256];
     char receipted_id[66];
@@ -518,6 +521,9 @@ static void unpack_deliver(const unsigned char *buf, int n, struct dlv *out)
     CU_ASSERT_EQUAL_FATAL(smpp34_unpack(DELIVER_SM, &d, buf, n), 0);
     out->seq = d.sequence_number;
     out->esm_class = d.esm_class;
+    out->dc = d.data_coding;
+    memcpy(out->sm, d.short_message, d.sm_length);
+    out->smlen = d.sm_length;
     snprintf(out->src, sizeof out->src, "%s", (char *)d.source_addr);
     snprintf(out->dst, sizeof out->dst, "%s", (char *)d.destination_addr);
     memcpy(out->text, d.short_message, d.sm_length);
@@ -714,6 +720,120 @@ static void test_port_binary(void)
     CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
     wait_mt(ans, sizeof ans, "4400003", 5000);
     CU_ASSERT_STRING_EQUAL(ans, "MT 10659 4400003 BIN 4 0605040b8423f0 00ff0180");
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* A long binary MO: every deliver_sm is 8-bit with UDHI, carries the port
+ * IEs and a concatenation IE (8- or 16-bit reference), and the parts join
+ * to the bytes sent. */
+static void binary_mo_parts(bool ref16)
+{
+    struct cli c;
+    struct dlv d;
+    char ans[2048], cmd[1400], hex[700];
+    unsigned char data[300], joined[300];
+    size_t o = 0, k, i;
+    unsigned ref = 0;
+
+    for (i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 11);
+    simcodec_hex(data, sizeof data, hex);
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    snprintf(cmd, sizeof cmd, "MOBIN 4400010 10659 06050423f40000 %s%s", hex, ref16 ? " ref16" : "");
+    ctl(ans, sizeof ans, "%s", cmd);
+    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+    for (k = 0; k < 3; k++) {
+        struct smsudh u;
+        size_t ul;
+        CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+        CU_ASSERT_EQUAL(d.esm_class & 0x40, 0x40);
+        CU_ASSERT_EQUAL(d.dc, 4);
+        CU_ASSERT_STRING_EQUAL(d.src, "4400010");
+        ul = (size_t)d.sm[0] + 1;
+        CU_ASSERT_EQUAL_FATAL(ul, ref16 ? 13u : 12u);
+        CU_ASSERT_EQUAL_FATAL(smsudh_parse(d.sm, ul, &u), 0);
+        CU_ASSERT(u.ports && u.dst_port == SMSUDH_PORT_VCARD && u.src_port == 0);
+        CU_ASSERT(u.concat && u.ref16 == ref16 && u.total == 3 && u.seq == (int)k + 1);
+        if (k == 0)
+            ref = u.ref;
+        CU_ASSERT_EQUAL(u.ref, ref);
+        CU_ASSERT(d.smlen <= 140);
+        memcpy(joined + o, d.sm + ul, d.smlen - ul);
+        o += d.smlen - ul;
+    }
+    CU_ASSERT_EQUAL(o, sizeof data);
+    CU_ASSERT_EQUAL(memcmp(joined, data, sizeof data), 0);
+    cli_close(&c);
+    SIM_STOP();
+}
+
+static void test_binary_mo(void)
+{
+    binary_mo_parts(false);
+    binary_mo_parts(true);
+}
+
+/* Raw UCS-2 octets reach the ESME as they are: a lone high surrogate. */
+static void test_ucs2_raw_mo(void)
+{
+    struct cli c;
+    struct dlv d;
+    char ans[256];
+
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    ctl(ans, sizeof ans, "MOUCS2 4400011 10659 D83D0041");
+    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+    CU_ASSERT_EQUAL(d.dc, 8);
+    CU_ASSERT_EQUAL(d.esm_class & 0x40, 0);
+    CU_ASSERT_EQUAL_FATAL(d.smlen, 4);
+    CU_ASSERT_EQUAL(memcmp(d.sm, "\xD8\x3D\x00\x41", 4), 0);
+    /* the text MO of the same thing is refused: it is not UTF-8 */
+    ctl(ans, sizeof ans, "MO 4400011 10659 eda0bd41");
+    CU_ASSERT_STRING_EQUAL(ans, "ERR encoding");
+    ctl(ans, sizeof ans, "MOUCS2 4400011 10659 zz");
+    CU_ASSERT_STRING_EQUAL(ans, "ERR hex");
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* MTBIN puts a binary MT in the handset's inbox without SMPP; a
+ * concatenated port-addressed MT by SMPP reaches the handset joined, with
+ * part 1's UDH. */
+static void test_binary_mt(void)
+{
+    struct cli c;
+    struct submit m;
+    char ans[512];
+    static const unsigned char p1[] = { 0x0B, 0x05, 0x04, 0x23, 0xF4, 0x00, 0x00,
+                                        0x00, 0x03, 0x77, 0x02, 0x01, 'B', 'E', 'G' };
+    static const unsigned char p2[] = { 0x0B, 0x05, 0x04, 0x23, 0xF4, 0x00, 0x00,
+                                        0x00, 0x03, 0x77, 0x02, 0x02, 'I', 'N' };
+
+    SIM_START(NULL);
+    ctl(ans, sizeof ans, "MTBIN 10659 4400012 0605040b8423f0 0106aabb");
+    CU_ASSERT_STRING_EQUAL(ans, "OK");
+    wait_mt(ans, sizeof ans, "4400012", 5000);
+    CU_ASSERT_STRING_EQUAL(ans, "MT 10659 4400012 BIN 4 0605040b8423f0 0106aabb");
+    ctl(ans, sizeof ans, "MTBIN 10659 4400012 0705 00");
+    CU_ASSERT_STRING_EQUAL(ans, "ERR udh");
+    CU_ASSERT_EQUAL(stat_of("mt_injected"), 1);
+
+    cli_open(&c);
+    cli_bind_ok(&c);
+    memset(&m, 0, sizeof m);
+    m.src = "10659", m.dst = "4400013", m.esm_class = 0x40, m.dc = 4;
+    m.sm = p2, m.smlen = sizeof p2; /* second part first */
+    CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
+    m.sm = p1, m.smlen = sizeof p1;
+    CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
+    wait_mt(ans, sizeof ans, "4400013", 5000);
+    CU_ASSERT_STRING_EQUAL(ans, "MT 10659 4400013 BIN 4 0b050423f400000003770201 424547494e");
     cli_close(&c);
     SIM_STOP();
 }
@@ -944,6 +1064,9 @@ int main(void)
     CU_add_test(s, "submit_sm and its DELIVRD receipt", test_submit_receipt);
     CU_add_test(s, "concatenated MT by SAR TLVs and 16-bit UDH", test_concat);
     CU_add_test(s, "port-addressed 8-bit MT stays binary", test_port_binary);
+    CU_add_test(s, "binary MO to port 9204: UDHI, 8-bit, 8/16-bit concatenation", test_binary_mo);
+    CU_add_test(s, "raw UCS-2 MO with a lone surrogate", test_ucs2_raw_mo);
+    CU_add_test(s, "binary MT: MTBIN, concatenated port 9204 joined", test_binary_mt);
     CU_add_test(s, "faults: throttle, delay, drop", test_faults);
     CU_add_test(s, "MO deliver_sm retried after timeout and 0x64", test_mo_retry);
     CU_add_test(s, "incomplete concatenated MT expires", test_reassembly_expiry);

@@ -275,6 +275,14 @@ static void test_every_type(void)
     round_trip_stable(&p);
     mms_pdu_cleanup(&p);
 
+    /* an empty media type is 0x01 0x00, never the lone 0x00 that reads as
+     * a general form of length 0 (found by fuzz_mms_pdu) */
+    mms_pdu_init(&p, MMS_M_RETRIEVE_CONF);
+    p.content_type = strdup("");
+    mms_pdu_add_part(&p, "", NULL, NULL, NULL, NULL, (const unsigned char *)"?", 1);
+    round_trip_stable(&p);
+    mms_pdu_cleanup(&p);
+
     mms_pdu_init(&p, MMS_M_ACKNOWLEDGE_IND);
     p.transaction_id = strdup("T7f3a0001");
     p.report_allowed = MMS_NO;
