@@ -818,9 +818,20 @@ void mms_wsp_put_integer(struct mms_wsp_writer *w, uint64_t v)
 
 void mms_wsp_put_text(struct mms_wsp_writer *w, const char *s)
 {
-    if ((unsigned char)s[0] >= 0x80)
+    unsigned char c = (unsigned char)s[0];
+    if (c != 0 && c < 32)
+        w->bad = true; /* would read as a length: a Text-string cannot start so */
+    if (c >= 0x7F)
         mms_wsp_put_byte(w, 0x7F); /* Quote: the text must not read as a short integer */
     mms_wsp_put_bytes(w, s, strlen(s) + 1);
+}
+
+void mms_wsp_put_text_value(struct mms_wsp_writer *w, const char *s)
+{
+    if (s[0] == '"')
+        mms_wsp_put_quoted(w, s); /* else its '"' would read as a Quoted-string's */
+    else
+        mms_wsp_put_text(w, s);
 }
 
 void mms_wsp_put_quoted(struct mms_wsp_writer *w, const char *s)
@@ -841,15 +852,23 @@ void mms_wsp_put_encoded_string(struct mms_wsp_writer *w, const char *s)
 {
     size_t n = strlen(s);
 
-    if (is_ascii(s)) {
+    unsigned char c = (unsigned char)s[0];
+    /* The value length bounds the text, so no Quote is needed before an
+     * octet >= 0x80 (tshark shows one verbatim; Android's parser skips it
+     * when present). Only a DEL first is quoted, as the decoder drops one. */
+    bool quote = c == 0x7F;
+
+    if (is_ascii(s) && (c == 0 || c >= 32) && c != 0x7F) {
         mms_wsp_put_text(w, s);
         return;
     }
     if (!utf8_valid(s, n))
         w->bad = true;
     /* Value-length, charset utf-8 (Short-integer 106), Text-string */
-    mms_wsp_put_value_length(w, 1 + n + 1);
+    mms_wsp_put_value_length(w, 1 + quote + n + 1);
     mms_wsp_put_byte(w, 0x80 | MIB_UTF8);
+    if (quote)
+        mms_wsp_put_byte(w, 0x7F);
     mms_wsp_put_bytes(w, s, n + 1);
 }
 
@@ -880,7 +899,7 @@ void mms_wsp_put_content_type(struct mms_wsp_writer *w, const char *media, const
     }
     if (start) {
         mms_wsp_put_byte(&in, 0x80 | P_START_12);
-        mms_wsp_put_text(&in, start);
+        mms_wsp_put_text_value(&in, start);
     }
     if (charset) {
         int mib = charset_mib(charset);
@@ -892,7 +911,7 @@ void mms_wsp_put_content_type(struct mms_wsp_writer *w, const char *media, const
     }
     if (name) {
         mms_wsp_put_byte(&in, 0x80 | P_NAME_11);
-        mms_wsp_put_text(&in, name);
+        mms_wsp_put_text_value(&in, name);
     }
     mms_wsp_put_value_length(w, in.len);
     mms_wsp_put_bytes(w, in.p, in.len);

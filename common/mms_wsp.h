@@ -71,7 +71,11 @@ void mms_wsp_put_uintvar(struct mms_wsp_writer *w, uint32_t v);
 void mms_wsp_put_value_length(struct mms_wsp_writer *w, size_t n);
 void mms_wsp_put_long_integer(struct mms_wsp_writer *w, uint64_t v);
 void mms_wsp_put_integer(struct mms_wsp_writer *w, uint64_t v);
+/* Text-string (Quote before an octet >= 0x7F; a control character first
+ * cannot be written: bad). */
 void mms_wsp_put_text(struct mms_wsp_writer *w, const char *s);
+/* Text-value: a Quoted-string when s starts with '"', else a Text-string. */
+void mms_wsp_put_text_value(struct mms_wsp_writer *w, const char *s);
 void mms_wsp_put_quoted(struct mms_wsp_writer *w, const char *s);
 /* Plain Text-string when ASCII, else Value-length + utf-8 (0xEA) + text. */
 void mms_wsp_put_encoded_string(struct mms_wsp_writer *w, const char *s);

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     p.has_date = true;
     p.from = strdup("4242/TYPE=PLMN");
     mms_pdu_add_address(&p.to, &p.nto, "+15550100001/TYPE=PLMN");
-    p.subject = strdup("Holiday 假日");
+    p.subject = strdup("假日 Holiday");
     p.message_class = MMS_CLASS_PERSONAL;
     mms_pdu_add_part(&p, "application/smil", "utf-8", NULL, "<smil>", "smil.xml",
                      (const unsigned char *)smil, strlen(smil));

@@ -73,7 +73,7 @@ check "retrieve-conf: HTTP content type, headers" \
 # octets of 假日 is one U+FFFD. The charset octet (0xEA) and the value
 # length were understood, or the text would be cut or start with junk.
 check "retrieve-conf: UTF-8 subject with its charset octet" \
-    "Holiday $(printf '\xef\xbf\xbd%.0s' 1 2 3 4 5 6)" "$(field "$dir/retrieve.pcap" mmse.subject)"
+    "$(printf '\xef\xbf\xbd%.0s' 1 2 3 4 5 6) Holiday" "$(field "$dir/retrieve.pcap" mmse.subject)"
 check "retrieve-conf: multipart.related; type; start" \
     "application/vnd.wap.multipart.related,application/smil,image/jpeg,text/plain|application/smil|<smil>" \
     "$(field "$dir/retrieve.pcap" wsp.header.content_type wsp.parameter.upart.type wsp.parameter.start)"
