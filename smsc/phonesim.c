@@ -163,7 +163,8 @@ static int run_once(void)
         int64_t now = phone_now_us(), until;
         if (o.expect > 0 && got >= o.expect)
             break;
-        if (o.expect > 0 || (got == 0 && sends_something()))
+        /* an MMS was answered by its m-send-conf: what follows is not awaited */
+        if (o.expect > 0 || (got == 0 && sends_something() && !o.mms))
             until = start + o.timeout_ms * 1000;
         else
             until = (got == 0 ? start : last) + o.quiet_ms * 1000;
