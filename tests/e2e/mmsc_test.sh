@@ -16,50 +16,31 @@
 #    past the client's timeout, a slow body, oversize content, no auth.
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
-VAR=$(mktemp -d /tmp/mmsc-e2e.XXXXXX)
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/svc/mmscsim.sh
+source "$E2E_ROOT/scripts/svc/mmscsim.sh"
+e2e_begin mmsc
 e2e_ports
-MM1=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-MM7=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$MM1")
-MCTL=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$MM1" "$MM7")
-STUB=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$MM1" "$MM7" "$MCTL")
+SV_MMSC_MM1_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+SV_MMSC_MM7_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_MMSC_MM1_PORT")
+SV_MMSC_CTL_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_MMSC_MM1_PORT" "$SV_MMSC_MM7_PORT")
+STUB=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_MMSC_MM1_PORT" "$SV_MMSC_MM7_PORT" "$SV_MMSC_CTL_PORT")
+MM1=$SV_MMSC_MM1_PORT MM7=$SV_MMSC_MM7_PORT MCTL=$SV_MMSC_CTL_PORT
+export SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT
+export SV_MMSC_VASP_URL=http://127.0.0.1:$STUB/mm7
+export SV_MMSCSIM_ARGS="--vasp-user vasp --vasp-password vsecret --mm7-user smsvault --mm7-password s3cret --retry-ms 200 --retry-max-ms 1000 --max-attempts 5 --vasp-timeout-ms 5000"
 A=8613800000101 B=8613800000102
-
-finish() {
-    local rc=$?
-    sv_stop_bg mmscsim "$VAR"
-    sv_stop_bg vasp_stub "$VAR"
-    svc_smscsim_stop "$VAR"
-    if [[ $rc -eq 0 ]] && grep -E 'ERROR|AddressSanitizer|runtime error' "$VAR"/log/*.log >/dev/null; then
-        echo "e2e: FAIL: errors in the logs" >&2
-        rc=1
-    fi
-    if [[ $rc -ne 0 ]]; then
-        e2e_logs "$VAR"/log/*.log
-        echo "e2e: kept $VAR"
-    else
-        rm -rf "$VAR"
-    fi
-    exit $rc
-}
-trap finish EXIT
 
 ok() { echo "e2e: ok $*"; }
 
-svc_smscsim_start "$VAR" || e2e_fail "smscsim did not start"
+e2e_start smscsim
 mkdir -p "$VAR/vasp" "$VAR/saved"
 sv_start_bg vasp_stub "$VAR" "$BUILD/smsc/vasp_stub" --port "$STUB" --dir "$VAR/vasp" \
     --user vasp --password vsecret
-sv_start_bg mmscsim "$VAR" "$BUILD/smsc/mmscsim" --mm1-port "$MM1" --mm7-port "$MM7" \
-    --control-port "$MCTL" --vasp-url "http://127.0.0.1:$STUB/mm7" --vasp-user vasp \
-    --vasp-password vsecret --mm7-user smsvault --mm7-password s3cret --short-code 10659 \
-    --smsc-control "127.0.0.1:$SV_SMSC_CTL_PORT" --retry-ms 200 --retry-max-ms 1000 \
-    --max-attempts 5 --vasp-timeout-ms 5000
+e2e_defer "sv_stop_bg vasp_stub '$VAR'"
 sv_wait_tcp "$STUB" 10 "$(sv_pid vasp_stub "$VAR")" || e2e_fail "vasp_stub did not start"
-for p in "$MM1" "$MM7" "$MCTL"; do
-    sv_wait_tcp "$p" 10 "$(sv_pid mmscsim "$VAR")" || e2e_fail "mmscsim did not listen on $p"
-done
+e2e_start mmscsim
 
 ctl() { curl -sS -f "http://127.0.0.1:$MCTL/$1"; }
 mstat() { ctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -240,4 +221,5 @@ ctl "fault?max_message=614400" >/dev/null
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MCTL/fault?bogus=1") == 400 ]] ||
     e2e_fail "unknown knob accepted"
 ok "SubmitReq knobs: 401, status, HTTP 500, empty 200, fault in 200, delay, slow body, oversize"
-echo "e2e: mmsc PASS ($(mstat deliver_ok) DeliverReq delivered, $(mstat pushes) pushes)"
+echo "e2e: mmsc: $(mstat deliver_ok) DeliverReq delivered, $(mstat pushes) pushes"
+e2e_pass
