@@ -4,6 +4,7 @@
  */
 #include "mms_pdu.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,6 +42,32 @@
 #define TOKEN_INSERT_ADDRESS 0x81
 #define TOKEN_ABSOLUTE 0x80
 #define TOKEN_RELATIVE 0x81
+
+/* The headers whose value is one octet (a Short-integer), and where in
+ * struct mms_pdu it goes; written in this order. */
+static const struct {
+    int field;
+    size_t off;
+} octet_fields[] = {
+    { F_PRIORITY, offsetof(struct mms_pdu, priority) },
+    { F_DELIVERY_REPORT, offsetof(struct mms_pdu, delivery_report) },
+    { F_READ_REPORT, offsetof(struct mms_pdu, read_report) },
+    { F_REPORT_ALLOWED, offsetof(struct mms_pdu, report_allowed) },
+    { F_STATUS, offsetof(struct mms_pdu, status) },
+    { F_RESPONSE_STATUS, offsetof(struct mms_pdu, response_status) },
+    { F_RETRIEVE_STATUS, offsetof(struct mms_pdu, retrieve_status) },
+};
+#define N_OCTET_FIELDS (sizeof octet_fields / sizeof octet_fields[0])
+
+static int *octet_field(struct mms_pdu *pdu, size_t i)
+{
+    return (int *)((char *)pdu + octet_fields[i].off);
+}
+
+static int octet_value(const struct mms_pdu *pdu, size_t i)
+{
+    return *(const int *)((const char *)pdu + octet_fields[i].off);
+}
 
 /* WSP push headers */
 #define WSP_CT_MMS 0x3E           /* application/vnd.wap.mms-message */
@@ -312,20 +339,15 @@ enum mms_pdu_result mms_pdu_encode(const struct mms_pdu *pdu, unsigned char **ou
         put_field_encoded(&w, F_BCC, pdu->bcc[i]);
     put_field_encoded(&w, F_SUBJECT, pdu->subject);
     put_field_octet(&w, F_MESSAGE_CLASS, pdu->message_class);
-    put_field_octet(&w, F_PRIORITY, pdu->priority);
     if (pdu->has_message_size) {
         mms_wsp_put_byte(&w, 0x80 | F_MESSAGE_SIZE);
         mms_wsp_put_long_integer(&w, pdu->message_size);
     }
     if (pdu->has_expiry)
         put_field_time(&w, F_EXPIRY, pdu->expiry, pdu->expiry_relative);
-    put_field_octet(&w, F_DELIVERY_REPORT, pdu->delivery_report);
-    put_field_octet(&w, F_READ_REPORT, pdu->read_report);
-    put_field_octet(&w, F_REPORT_ALLOWED, pdu->report_allowed);
-    put_field_octet(&w, F_STATUS, pdu->status);
-    put_field_octet(&w, F_RESPONSE_STATUS, pdu->response_status);
+    for (i = 0; i < N_OCTET_FIELDS; i++)
+        put_field_octet(&w, octet_fields[i].field, octet_value(pdu, i));
     put_field_encoded(&w, F_RESPONSE_TEXT, pdu->response_text);
-    put_field_octet(&w, F_RETRIEVE_STATUS, pdu->retrieve_status);
     put_field_encoded(&w, F_RETRIEVE_TEXT, pdu->retrieve_text);
     put_field_text(&w, F_CONTENT_LOCATION, pdu->content_location);
     put_body(&w, pdu); /* Content-Type last, then the body */
@@ -585,34 +607,17 @@ static enum mms_pdu_result get_header(struct mms_wsp_reader *r, struct mms_pdu *
     case F_EXPIRY:
         rc = get_time(r, pdu);
         break;
-    case F_PRIORITY:
-        rc = get_octet(r, &pdu->priority);
-        break;
-    case F_DELIVERY_REPORT:
-        rc = get_octet(r, &pdu->delivery_report);
-        break;
-    case F_READ_REPORT:
-        rc = get_octet(r, &pdu->read_report);
-        break;
-    case F_REPORT_ALLOWED:
-        rc = get_octet(r, &pdu->report_allowed);
-        break;
-    case F_STATUS:
-        rc = get_octet(r, &pdu->status);
-        break;
-    case F_RESPONSE_STATUS:
-        rc = get_octet(r, &pdu->response_status);
-        break;
-    case F_RETRIEVE_STATUS:
-        rc = get_octet(r, &pdu->retrieve_status);
-        break;
-    case F_MESSAGE_TYPE: { /* a second Message-Type: refused */
+    case F_MESSAGE_TYPE: /* a second Message-Type: refused */
         rc = MMS_PDU_MALFORMED;
         break;
-    }
-    default:
+    default: {
+        size_t i;
+        for (i = 0; i < N_OCTET_FIELDS; i++)
+            if (octet_fields[i].field == (int)field)
+                return get_octet(r, octet_field(pdu, i));
         rc = mms_wsp_skip_value(r);
         break;
+    }
     }
     return rc;
 }

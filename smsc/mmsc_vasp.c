@@ -27,6 +27,21 @@
 
 static unsigned next_tid = 1;
 
+static void enqueue(struct mmsc_job *j);
+
+/* A job for http (consumed), due now, queued. */
+static struct mmsc_job *add_job(enum mmsc_job_kind kind, const char *tid, struct mm7_http *http)
+{
+    struct mmsc_job *j = xcalloc(1, sizeof *j);
+    j->kind = kind;
+    snprintf(j->tid, sizeof j->tid, "%s", tid);
+    j->http = *http;
+    memset(http, 0, sizeof *http);
+    j->due_ms = mmsc_now_ms();
+    enqueue(j);
+    return j;
+}
+
 static void enqueue(struct mmsc_job *j)
 {
     struct mmsc_job **pp = &mmsc.jobs;
@@ -40,7 +55,8 @@ static void enqueue(struct mmsc_job *j)
 void mmsc_vasp_deliver(const char *sender, const char *short_code, const struct mms_pdu *mm)
 {
     struct mm7_deliver d;
-    struct mmsc_job *j = xcalloc(1, sizeof *j);
+    struct mm7_http http;
+    struct mmsc_job *j;
     char tid[64], lid[64];
     unsigned n = next_tid++;
 
@@ -58,20 +74,15 @@ void mmsc_vasp_deliver(const char *sender, const char *short_code, const struct 
     d.nparts = mm->nparts;
     d.pad = mmsc.fault.pad > 0 ? (size_t)mmsc.fault.pad : 0;
     d.seed = n;
-    j->kind = JOB_DELIVER;
-    snprintf(j->tid, sizeof j->tid, "%s", tid);
-    mm7_emit_deliver_req(mmsc.dialect, &d, &j->http);
-    j->due_ms = mmsc_now_ms();
-    enqueue(j);
+    mm7_emit_deliver_req(mmsc.dialect, &d, &http);
+    j = add_job(JOB_DELIVER, tid, &http);
     if (mmsc.fault.dup) {
         /* the same request again, as an MMSC that did not see the answer */
-        struct mmsc_job *k = xcalloc(1, sizeof *k);
-        *k = *j;
-        k->next = NULL;
-        k->http.body = xmalloc(j->http.len);
-        memcpy(k->http.body, j->http.body, j->http.len);
+        http = j->http;
+        http.body = xmalloc(j->http.len);
+        memcpy(http.body, j->http.body, j->http.len);
+        add_job(JOB_DELIVER, tid, &http);
         mmsc.stats.deliver_dups++;
-        enqueue(k);
     }
     log_info("mmscsim: queued DeliverReq tid=%s to=%s dialect=%s bytes=%zu dup=%d", tid,
              short_code, mm7_dialect_name(mmsc.dialect), j->http.len, mmsc.fault.dup);
@@ -80,7 +91,7 @@ void mmsc_vasp_deliver(const char *sender, const char *short_code, const struct 
 void mmsc_vasp_report(const struct mmsc_msg *msg, const char *mm_status)
 {
     struct mm7_report r;
-    struct mmsc_job *j = xcalloc(1, sizeof *j);
+    struct mm7_http http;
     char tid[64];
 
     snprintf(tid, sizeof tid, "mmscsim-dlr-%06u", next_tid++);
@@ -92,11 +103,8 @@ void mmsc_vasp_report(const struct mmsc_msg *msg, const char *mm_status)
     r.date = time(NULL);
     r.mm_status = mm_status;
     r.status_text = NULL;
-    j->kind = JOB_REPORT;
-    snprintf(j->tid, sizeof j->tid, "%s", tid);
-    mm7_emit_delivery_report_req(mmsc.dialect, &r, &j->http);
-    j->due_ms = mmsc_now_ms();
-    enqueue(j);
+    mm7_emit_delivery_report_req(mmsc.dialect, &r, &http);
+    add_job(JOB_REPORT, tid, &http);
     log_info("mmscsim: queued DeliveryReportReq tid=%s message_id=%s status=%s", tid,
              msg->message_id, mm_status);
 }
