@@ -321,7 +321,10 @@ enum MHD_Result mmsc_mm1_handler(void *cls, struct MHD_Connection *c, const char
 
     if (strcmp(method, "GET") == 0 && strncmp(url, "/mm1/r/", 7) == 0)
         return retrieve(c, url + 7);
-    if (strcmp(method, "POST") != 0 || strcmp(url, "/mm1") != 0)
+    /* PDUs are posted to /mm1; an acknowledgement to the retrieval URL is
+     * taken too (a handset whose MMSC setting is not this host sends it
+     * where it fetched from: phonesim on the direct path) */
+    if (strcmp(method, "POST") != 0 || (strcmp(url, "/mm1") != 0 && strncmp(url, "/mm1/r/", 7) != 0))
         return mmsc_answer(c, MHD_HTTP_NOT_FOUND, "text/plain", "not here\n", 9);
     if (!mmsc_collect(&r, con_cls, upload, upload_len, (size_t)mmsc.cfg.max_message + 65536))
         return MHD_YES;
@@ -333,7 +336,9 @@ enum MHD_Result mmsc_mm1_handler(void *cls, struct MHD_Connection *c, const char
     }
     switch (pdu.type) {
     case MMS_M_SEND_REQ:
-        rc = send_req(c, &pdu);
+        rc = strcmp(url, "/mm1") == 0
+                 ? send_req(c, &pdu)
+                 : mmsc_answer(c, MHD_HTTP_BAD_REQUEST, "text/plain", "send to /mm1\n", 13);
         break;
     case MMS_M_NOTIFYRESP_IND:
     case MMS_M_ACKNOWLEDGE_IND:

@@ -183,6 +183,18 @@ grep -q 'MMStatus>Retrieved<' "$VAR/vasp/$n/request" || e2e_fail "report MMStatu
 ctl messages | grep -q "message_id=$mid .*state=reported" || e2e_fail "message state: $(ctl messages)"
 ok "SubmitReq -> push -> retrieval byte-exact (sha256, saved) -> DeliveryReportReq Retrieved"
 
+# a handset whose MMSC setting is another host (the direct path) sends its
+# m-notifyresp-ind to the Content-Location URL itself
+[[ $(submit "$VAR/submit.txt") == 200 ]] || e2e_fail "SubmitReq (direct): $(cat "$VAR/answer")"
+mid2=$(sed -n 's/.*<MessageID>\([^<]*\)<.*/\1/p' "$VAR/answer")
+out=$("$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to 10659 --from "$B" \
+    --mmsc http://127.0.0.1:1/mm1 --quiet 500) || e2e_fail "retrieval (direct): $out"
+grep -q "^MMS from=10659 .*message_id=$mid2" <<<"$out" || e2e_fail "retrieved (direct): $out"
+n=$((n + 1))
+sv_wait_for "DeliveryReportReq (direct)" 20 stub_has "$n" || e2e_fail "no report for an ack at the retrieval URL"
+[[ $(field $n message_id) == "$mid2" ]] || e2e_fail "report (direct): $(info $n)"
+ok "an m-notifyresp-ind posted to the retrieval URL (MMSC setting elsewhere) counts"
+
 # a phone that fetches again finds nothing waiting; a wrong token is 404
 out=$(phone --from "$B") && [[ -z $out ]] || e2e_fail "second look: $out"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MM1/mm1/r/0123456789abcdef") == 404 ]] ||
