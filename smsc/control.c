@@ -255,7 +255,7 @@ static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, e
         ctl_printf(c, "ERR hex\n");
         goto out;
     }
-    /* 16-bit references count on from the 8-bit ones: never 0..255 twice */
+    /* one counter: a 16-bit reference uses all of it, an 8-bit one its low octet */
     ctl->mo_ref = (ctl->mo_ref + 1) & 0xffff;
     if (kind == MO_BIN)
         rc = simcodec_mo_encode_binary(udh, ulen, text, tlen, ref16,
