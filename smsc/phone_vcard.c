@@ -95,7 +95,8 @@ void phone_vcard_print(FILE *out, const char *src, const unsigned char *data, si
         free(hex);
         return;
     }
-    if (vcard_parse((const char *)data, len, print_card, &p) <= 0) {
+    size_t cards = 0;
+    if (vcard_parse((const char *)data, len, print_card, &p, &cards) != VCARD_OK || cards == 0) {
         hex = xmalloc(len * 2 + 1);
         simcodec_hex(data, len, hex);
         fprintf(out, "VCARD from=%s bytes=%zu unreadable hex=%s\n", src, len, hex);
