@@ -1,9 +1,12 @@
 /*
- * mms — archived MMS: the message row (peer, subject, dates, size, a text
- * preview of its text/plain parts) and its parts with their bytes, stored
- * byte for byte as bytea (binary parameters and results: NUL bytes survive).
- * Space is charged like every item kind (space.c). It does not decode MMS
- * PDUs; callers hand over parts already split.
+ * mms — archived MMS: the message row (peer, subject, direction, dates, size,
+ * a text preview of its text/plain parts, every field of an SMS Backup &
+ * Restore <mms> kept as written), its parts in order — the SMIL layout is one
+ * — with their bytes stored byte for byte as bytea (binary parameters and
+ * results: NUL bytes survive), names, content id and location, and its
+ * addresses (from, to, cc, bcc) in order (migration 008). Space is charged
+ * like every item kind (space.c): the sum of the parts' bytes. It does not
+ * decode MMS PDUs; callers hand over parts already split.
  */
 #include "store_int.h"
 
@@ -16,19 +19,33 @@
 #include "log.h"
 #include "utf8.h"
 
-struct mms_dup {
-    const char *user_id, *peer, *sent_at, *subject, *size;
+/* A part's fields: the columns of store_part_fields (seq is the part's place). */
+static const char *const part_cols[STORE_PART_NFIELDS] = {
+    [STORE_PART_SEQ] = "xml_seq", [STORE_PART_CHSET] = "chset", [STORE_PART_CD] = "cd", [STORE_PART_FN] = "fn",
+    [STORE_PART_CTT_S] = "ctt_s", [STORE_PART_CTT_T] = "ctt_t",
 };
 
+struct mms_dup {
+    const char *user_id, *peer, *sec, *subject, *text, *box;
+};
+
+/* The same MMS: same peer, a date in the same second (MMS stored before
+ * migration 008 kept only seconds, and their size without the SMIL part:
+ * the text compares, the size would not), the same box or none known on one
+ * side, the same subject and text. One stored without a date is exported
+ * with the date it was stored on: that date finds it. */
 static enum store_result mms_dup_check(struct store *s, void *ctx)
 {
     const struct mms_dup *d = ctx;
-    const char *p[] = { d->user_id, d->peer, d->sent_at, d->subject, d->size };
+    const char *p[] = { d->user_id, d->peer, d->sec, d->subject, d->text, d->box };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "mms-dup",
         "SELECT 1 FROM mms WHERE user_id = $1 AND peer = $2"
-        " AND sent_at IS NOT DISTINCT FROM to_timestamp($3::bigint) AND subject = $4"
-        " AND size_bytes = $5::bigint LIMIT 1", 5, p, &r);
+        " AND ((sent_at IS NULL AND ($3::bigint IS NULL OR (saved_at >= to_timestamp($3::bigint)"
+        "      AND saved_at < to_timestamp($3::bigint + 1))))"
+        "      OR (sent_at >= to_timestamp($3::bigint) AND sent_at < to_timestamp($3::bigint + 1)))"
+        " AND subject = $4 AND text = $5 AND (msg_box IS NULL OR $6::smallint IS NULL OR msg_box = $6::smallint)"
+        " LIMIT 1", 6, p, &r);
     if (rc == STORE_OK && PQntuples(r) > 0)
         rc = STORE_CONFLICT;
     PQclear(r);
@@ -50,8 +67,11 @@ static bool check_parts(const struct store_mms_new *in, long long *total, char *
     for (size_t i = 0; i < in->nparts; i++) {
         const struct store_mms_part_new *p = &in->parts[i];
         if (!st_valid_line(p->content_type, LIMIT_TEXT_FIELD_MAX, false) ||
-            !st_valid_line(p->name, LIMIT_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
-            p->len > LIMIT_MMS_MAX)
+            !st_valid_line(p->name, LIMIT_TEXT_FIELD_MAX, true) ||
+            !st_valid_line(p->content_id, LIMIT_TEXT_FIELD_MAX, true) ||
+            !st_valid_line(p->content_location, LIMIT_TEXT_FIELD_MAX, true) ||
+            !st_valid_fields(p->fields, STORE_PART_NFIELDS) || !st_valid_attrs(p->extra, p->nextra) ||
+            (p->len > 0 && p->data == NULL) || p->len > LIMIT_MMS_MAX)
             return false;
         sum += p->len;
         if (sum > LIMIT_MMS_MAX)
@@ -77,23 +97,138 @@ static bool check_parts(const struct store_mms_new *in, long long *total, char *
     return true;
 }
 
+static bool check_addrs(const struct store_mms_new *in)
+{
+    if (in->naddrs > LIMIT_MMS_ADDRS_MAX || (in->naddrs > 0 && in->addrs == NULL))
+        return false;
+    for (size_t i = 0; i < in->naddrs; i++) {
+        const struct store_mms_addr_new *a = &in->addrs[i];
+        if (!st_valid_line(a->address, LIMIT_PEER_MAX, true) || a->type < 0 || a->type > STORE_TYPE_MAX ||
+            !st_valid_fields(&a->charset, 1) || !st_valid_attrs(a->extra, a->nextra))
+            return false;
+    }
+    return true;
+}
+
 static enum store_result insert_parts(struct store *s, const char *user_id, const char *nb,
                                       const struct store_mms_new *in)
 {
     enum store_result rc = STORE_OK;
     static const unsigned char empty[1];
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id, content_location,"
+                   " extra_names, extra_values");
+    st_cols(&sql, "", part_cols, STORE_PART_NFIELDS);
+    buf_puts(&sql, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10");
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        buf_printf(&sql, ", $%d", 11 + f);
+    buf_putc(&sql, ')');
     for (size_t i = 0; rc == STORE_OK && i < in->nparts; i++) {
         const struct store_mms_part_new *part = &in->parts[i];
         char seq[24];
         st_lld(seq, (long long)i);
-        const char *p[] = { user_id, nb, seq, part->content_type, part->name ? part->name : "",
-                            part->len ? (const char *)part->data : (const char *)empty };
-        const int len[] = { 0, 0, 0, 0, 0, (int)part->len };
-        const int fmt[] = { 0, 0, 0, 0, 0, 1 };
-        rc = st_exec_bin(s, "mms-part-insert",
-                         "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data)"
-                         " VALUES ($1, $2, $3, $4, $5, $6)", 6, p, len, fmt, NULL);
+        struct st_array xn, xv;
+        st_array_init(&xn);
+        st_array_init(&xv);
+        st_array_attrs(&xn, &xv, part->extra, part->nextra);
+        const char *p[10 + STORE_PART_NFIELDS] = {
+            user_id, nb, seq, part->content_type, part->name ? part->name : "",
+            part->len ? (const char *)part->data : (const char *)empty,
+            part->content_id ? part->content_id : "", part->content_location ? part->content_location : "",
+            st_array_get(&xn), st_array_get(&xv) };
+        int len[10 + STORE_PART_NFIELDS] = { 0 }, fmt[10 + STORE_PART_NFIELDS] = { 0 };
+        len[5] = (int)part->len;
+        fmt[5] = 1;
+        for (int f = 0; f < STORE_PART_NFIELDS; f++)
+            p[10 + f] = part->fields[f];
+        rc = st_exec_bin(s, "mms-part-insert", buf_cstr(&sql), 10 + STORE_PART_NFIELDS, p, len, fmt, NULL);
+        st_array_cleanup(&xn);
+        st_array_cleanup(&xv);
     }
+    buf_cleanup(&sql);
+    return rc;
+}
+
+/* All addresses in one statement. */
+static enum store_result insert_addrs(struct store *s, const char *user_id, const char *nb,
+                                      const struct store_mms_new *in)
+{
+    if (in->naddrs == 0)
+        return STORE_OK;
+    struct st_array addr, type, charset, xns, xvs;
+    st_array_init(&addr);
+    st_array_init(&type);
+    st_array_init(&charset);
+    st_array_init(&xns);
+    st_array_init(&xvs);
+    for (size_t i = 0; i < in->naddrs; i++) {
+        const struct store_mms_addr_new *a = &in->addrs[i];
+        const char *ad = a->address ? a->address : "";
+        st_array_text(&addr, ad, strlen(ad));
+        if (a->type)
+            st_array_ll(&type, a->type);
+        else
+            st_array_null(&type);
+        st_array_text(&charset, a->charset, a->charset ? strlen(a->charset) : 0);
+        struct st_array xn, xv;
+        st_array_init(&xn);
+        st_array_init(&xv);
+        st_array_attrs(&xn, &xv, a->extra, a->nextra);
+        const char *xnl = st_array_get(&xn), *xvl = st_array_get(&xv);
+        st_array_text(&xns, xnl, strlen(xnl));
+        st_array_text(&xvs, xvl, strlen(xvl));
+        st_array_cleanup(&xn);
+        st_array_cleanup(&xv);
+    }
+    const char *p[] = { user_id, nb, st_array_get(&addr), st_array_get(&type), st_array_get(&charset),
+                        st_array_get(&xns), st_array_get(&xvs) };
+    enum store_result rc = st_exec(s, "mms-addr-insert",
+        "INSERT INTO mms_addrs (user_id, n, seq, address, type, charset, extra_names, extra_values)"
+        " SELECT $1, $2, t.i - 1, t.address, t.type, t.charset, t.xn::text[], t.xv::text[]"
+        " FROM unnest($3::text[], $4::smallint[], $5::text[], $6::text[], $7::text[])"
+        " WITH ORDINALITY AS t(address, type, charset, xn, xv, i)", 7, p, NULL);
+    st_array_cleanup(&addr);
+    st_array_cleanup(&type);
+    st_array_cleanup(&charset);
+    st_array_cleanup(&xns);
+    st_array_cleanup(&xvs);
+    return rc;
+}
+
+static enum store_result insert_mms(struct store *s, const char *user_id, const char *nb,
+                                    const struct store_mms_new *in, const char *text, const char *size)
+{
+    char sent[24], dsent[24], np[24], box[24];
+    st_lld(sent, (long long)in->sent_at * 1000 + in->sent_ms);
+    st_lld(dsent, in->date_sent_ms);
+    st_lld(np, (long long)in->nparts);
+    st_lld(box, in->msg_box);
+    struct st_array xn, xv;
+    st_array_init(&xn);
+    st_array_init(&xv);
+    st_array_attrs(&xn, &xv, in->extra, in->nextra);
+    const char *p[13 + STORE_MMS_NFIELDS] = {
+        user_id, nb, in->peer ? in->peer : "", in->subject ? in->subject : "", text,
+        in->sent_at || in->sent_ms ? sent : NULL, size, np, in->source, in->msg_box ? box : NULL,
+        in->date_sent_ms ? dsent : NULL, st_array_get(&xn), st_array_get(&xv) };
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        p[13 + f] = in->fields[f];
+    /* only fixed column names and parameter numbers go into the text */
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source, msg_box,"
+                   " date_sent, extra_names, extra_values");
+    st_cols(&sql, "", store_mms_fields, STORE_MMS_NFIELDS);
+    buf_puts(&sql, ") VALUES ($1, $2, $3, $4, $5, " ST_MS_TO_TS("$6") ", $7, $8, $9, $10, " ST_MS_TO_TS("$11")
+                   ", $12, $13");
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        buf_printf(&sql, ", $%d", 14 + f);
+    buf_putc(&sql, ')');
+    enum store_result rc = st_exec(s, "mms-insert", buf_cstr(&sql), 13 + STORE_MMS_NFIELDS, p, NULL);
+    buf_cleanup(&sql);
+    st_array_cleanup(&xn);
+    st_array_cleanup(&xv);
     return rc;
 }
 
@@ -104,19 +239,20 @@ enum store_result store_mms_add(struct store *s, const char *user_id, const stru
     char *text = NULL;
     if (in == NULL || !st_valid_line(in->peer, LIMIT_PEER_MAX, true) ||
         !st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
-        in->sent_at < 0 || !check_parts(in, &size, &text))
+        in->sent_at < 0 || in->sent_ms < 0 || in->sent_ms > 999 || in->msg_box < 0 ||
+        in->msg_box > STORE_TYPE_MAX || in->date_sent_ms < 0 || !st_valid_fields(in->fields, STORE_MMS_NFIELDS) ||
+        !st_valid_attrs(in->extra, in->nextra) || !check_addrs(in) || !check_parts(in, &size, &text))
         return STORE_INVALID;
     if (!st_valid_id(user_id)) {
         free(text);
         return STORE_NOT_FOUND;
     }
-    const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
-    char sent[24], sz[24], nb[24], np[24];
-    st_lld(sent, (long long)in->sent_at);
+    char sec[24], sz[24], nb[24], box[24];
+    st_lld(sec, (long long)in->sent_at);
     st_lld(sz, size);
-    st_lld(np, (long long)in->nparts);
-    const char *sent_p = in->sent_at ? sent : NULL;
-    struct mms_dup dup = { user_id, peer, sent_p, subject, sz };
+    st_lld(box, in->msg_box);
+    struct mms_dup dup = { user_id, in->peer ? in->peer : "", in->sent_at ? sec : NULL,
+                           in->subject ? in->subject : "", text, in->msg_box ? box : NULL };
     long long n = 0;
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
@@ -124,13 +260,12 @@ enum store_result store_mms_add(struct store *s, const char *user_id, const stru
     rc = st_space_charge(s, user_id, STORE_MMS, size, in->skip_duplicate ? mms_dup_check : NULL, &dup, &n);
     if (rc == STORE_OK) {
         st_lld(nb, n);
-        const char *p[] = { user_id, nb, peer, subject, text, sent_p, sz, np, in->source };
-        rc = st_exec(s, "mms-insert",
-                     "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source)"
-                     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), $7, $8, $9)", 9, p, NULL);
+        rc = insert_mms(s, user_id, nb, in, text, sz);
     }
     if (rc == STORE_OK)
         rc = insert_parts(s, user_id, nb, in);
+    if (rc == STORE_OK)
+        rc = insert_addrs(s, user_id, nb, in);
     rc = st_tx_finish(s, rc);
 out:
     free(text);
@@ -139,8 +274,17 @@ out:
     return rc;
 }
 
-#define MMS_COLS "n, peer, subject, text, extract(epoch FROM sent_at)::bigint," \
-                 " extract(epoch FROM saved_at)::bigint, size_bytes, nparts"
+/* The columns an MMS is read with; mms_from_row knows their places. */
+static char *mms_cols(void)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "n, peer, subject, text, " ST_TS_TO_MS("sent_at") ", floor(extract(epoch FROM saved_at))::bigint,"
+                 " size_bytes, nparts, msg_box, " ST_TS_TO_MS("date_sent") ", source, extra_names, extra_values");
+    st_cols(&b, "", store_mms_fields, STORE_MMS_NFIELDS);
+    return buf_steal(&b, NULL);
+}
+#define MMS_COL_FIELD0 13
 
 static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
 {
@@ -149,10 +293,18 @@ static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
     m->peer = st_getdup(r, row, 1);
     m->subject = st_getdup(r, row, 2);
     m->text = st_getdup(r, row, 3);
-    m->sent_at = st_gettime(r, row, 4);
+    long long ms = st_getll(r, row, 4);
+    m->sent_at = (time_t)(ms / 1000);
+    m->sent_ms = (int)(ms % 1000);
     m->saved_at = st_gettime(r, row, 5);
     m->size_bytes = st_getll(r, row, 6);
     m->nparts = (int)st_getll(r, row, 7);
+    m->msg_box = (int)st_getll(r, row, 8);
+    m->date_sent_ms = st_getll(r, row, 9);
+    snprintf(m->source, sizeof m->source, "%s", PQgetvalue(r, row, 10));
+    st_get_attrs(r, row, 11, 12, &m->extra, &m->nextra);
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        m->fields[f] = st_getdup_null(r, row, MMS_COL_FIELD0 + f);
 }
 
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
@@ -163,8 +315,11 @@ enum store_result store_mms_get(struct store *s, const char *user_id, long long 
     st_lld(nb, n);
     const char *p[] = { user_id, nb };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
-                                   2, p, &r);
+    char *cols = mms_cols();
+    char *sql = xasprintf("SELECT %s FROM mms WHERE user_id = $1 AND n = $2", cols);
+    enum store_result rc = st_exec(s, "mms-get", sql, 2, p, &r);
+    free(sql);
+    free(cols);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0)
@@ -182,10 +337,11 @@ enum store_result store_mms_list(struct store *s, const char *user_id, const str
     PGresult *r = NULL;
     size_t n = 0;
     bool more = false;
-    enum store_result rc = st_page_query(s, "mms-list",
-                                         "SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
-                                         " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, user_id, page, &r, &n, &more);
+    char *c = mms_cols();
+    char *base = xasprintf("SELECT %s FROM mms WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
+    enum store_result rc = st_page_query(s, "mms-list", base, cols, user_id, page, &r, &n, &more);
+    free(base);
+    free(c);
     if (rc != STORE_OK)
         return rc;
     memset(out, 0, sizeof *out);
@@ -206,10 +362,15 @@ static enum store_result parts_query(struct store *s, const char *user_id, long 
     st_lld(nb, n);
     st_lld(sb, seq);
     const char *p[] = { user_id, nb, sb };
-    PGresult *r = PQexecParams(s->conn,
-        "SELECT seq::text, content_type, name, data FROM mms_parts"
-        " WHERE user_id = $1 AND n = $2 AND ($3::int < 0 OR seq = $3::int) ORDER BY seq",
-        3, NULL, p, NULL, NULL, 1);
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "SELECT seq::text, content_type, name, data, content_id, content_location, extra_names::text,"
+                   " extra_values::text");
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        buf_printf(&sql, ", %s", part_cols[f]);
+    buf_puts(&sql, " FROM mms_parts WHERE user_id = $1 AND n = $2 AND ($3::int < 0 OR seq = $3::int) ORDER BY seq");
+    PGresult *r = PQexecParams(s->conn, buf_cstr(&sql), 3, NULL, p, NULL, NULL, 1);
+    buf_cleanup(&sql);
     enum store_result rc = st_check(s, r, "mms-parts");
     if (rc == STORE_OK && PQntuples(r) == 0)
         rc = STORE_NOT_FOUND;   /* every MMS has at least one part */
@@ -223,6 +384,13 @@ static enum store_result parts_query(struct store *s, const char *user_id, long 
             v[i].name = xmemdup0(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2));
             v[i].len = (size_t)PQgetlength(r, row, 3);
             v[i].data = (unsigned char *)xmemdup0(PQgetvalue(r, row, 3), v[i].len);
+            v[i].content_id = xmemdup0(PQgetvalue(r, row, 4), (size_t)PQgetlength(r, row, 4));
+            v[i].content_location = xmemdup0(PQgetvalue(r, row, 5), (size_t)PQgetlength(r, row, 5));
+            /* binary results: the arrays were asked for as text (::text), which binary sends as is */
+            st_get_attrs(r, row, 6, 7, &v[i].extra, &v[i].nextra);
+            for (int f = 0; f < STORE_PART_NFIELDS; f++)
+                if (!PQgetisnull(r, row, 8 + f))
+                    v[i].fields[f] = xmemdup0(PQgetvalue(r, row, 8 + f), (size_t)PQgetlength(r, row, 8 + f));
         }
         *out = v;
         *count = k;
@@ -261,7 +429,10 @@ void store_mms_cleanup(struct store_mms *m)
     free(m->peer);
     free(m->subject);
     free(m->text);
-    m->peer = m->subject = m->text = NULL;
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        free(m->fields[f]);
+    st_attrs_free(m->extra, m->nextra);
+    memset(m, 0, sizeof *m);
 }
 
 void store_mms_list_cleanup(struct store_mms_list *l)
@@ -282,8 +453,12 @@ void store_mms_part_cleanup(struct store_mms_part *p)
     free(p->content_type);
     free(p->name);
     free(p->data);
-    p->content_type = p->name = NULL;
-    p->data = NULL;
+    free(p->content_id);
+    free(p->content_location);
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        free(p->fields[f]);
+    st_attrs_free(p->extra, p->nextra);
+    memset(p, 0, sizeof *p);
 }
 
 void store_mms_parts_free(struct store_mms_part *parts, size_t count)
@@ -291,4 +466,42 @@ void store_mms_parts_free(struct store_mms_part *parts, size_t count)
     for (size_t i = 0; parts && i < count; i++)
         store_mms_part_cleanup(&parts[i]);
     free(parts);
+}
+
+enum store_result store_mms_addrs(struct store *s, const char *user_id, long long n,
+                                  struct store_mms_addr **out, size_t *count)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "mms-addrs",
+                                   "SELECT address, type, charset, extra_names, extra_values FROM mms_addrs"
+                                   " WHERE user_id = $1 AND n = $2 ORDER BY seq", 2, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    size_t k = (size_t)PQntuples(r);
+    struct store_mms_addr *v = xcalloc(k ? k : 1, sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        v[i].address = st_getdup(r, (int)i, 0);
+        v[i].type = (int)st_getll(r, (int)i, 1);
+        v[i].charset = st_getdup_null(r, (int)i, 2);
+        st_get_attrs(r, (int)i, 3, 4, &v[i].extra, &v[i].nextra);
+    }
+    PQclear(r);
+    *out = v;
+    *count = k;
+    return STORE_OK;
+}
+
+void store_mms_addrs_free(struct store_mms_addr *addrs, size_t count)
+{
+    for (size_t i = 0; addrs && i < count; i++) {
+        free(addrs[i].address);
+        free(addrs[i].charset);
+        st_attrs_free(addrs[i].extra, addrs[i].nextra);
+    }
+    free(addrs);
 }

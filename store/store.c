@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <uuid/uuid.h>
 
 #include "alloc.h"
@@ -359,6 +360,151 @@ void st_array_cleanup(struct st_array *a)
 {
     buf_cleanup(&a->text);
     memset(a, 0, sizeof *a);
+}
+
+/* ---- what a file said, kept as written ---- */
+
+bool st_valid_fields(const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (values[i] && !st_valid_text(values[i], LIMIT_ATTR_VALUE_MAX, true))
+            return false;
+    return true;
+}
+
+/* An XML attribute name without a namespace prefix: what the export can
+ * write back as it came. */
+static bool attr_name_valid(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0 || len > LIMIT_ATTR_NAME_MAX || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-')
+            return false;
+    return true;
+}
+
+bool st_valid_attrs(const struct store_attr_new *a, size_t n)
+{
+    if (n > LIMIT_ATTRS_MAX || (n > 0 && a == NULL))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!attr_name_valid(a[i].name) || a[i].value == NULL ||
+            !st_valid_text(a[i].value, LIMIT_ATTR_VALUE_MAX, true))
+            return false;
+    return true;
+}
+
+void st_array_attrs(struct st_array *names, struct st_array *values, const struct store_attr_new *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        st_array_text(names, a[i].name, strlen(a[i].name));
+        st_array_text(values, a[i].value, strlen(a[i].value));
+    }
+}
+
+void st_cols(struct buf *b, const char *prefix, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, ", %s%s", prefix, names[i]);
+}
+
+/* PostgreSQL's array output (array_out): elements separated by ',', quoted
+ * with "..." and backslash escapes when they hold special characters, and an
+ * unquoted NULL for NULL. */
+bool st_array_parse(const char *lit, char ***out, size_t *count)
+{
+    const char *p = lit;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct buf e;
+    buf_init(&e);
+    if (p == NULL || *p++ != '{')
+        return false;
+    if (*p == '}' && p[1] == '\0')
+        goto done;
+    for (;;) {
+        bool quoted = *p == '"', null = false;
+        buf_cleanup(&e);
+        buf_init(&e);
+        if (quoted) {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                buf_putc(&e, *p);
+            }
+            if (*p++ != '"')
+                goto bad;
+        } else {
+            const char *start = p;
+            while (*p && *p != ',' && *p != '}')
+                p++;
+            buf_append(&e, start, (size_t)(p - start));
+            null = p - start == 4 && strncasecmp(start, "NULL", 4) == 0;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            v = xrealloc(v, cap * sizeof *v);
+        }
+        v[n++] = null ? NULL : buf_steal(&e, NULL);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '}' && p[1] == '\0')
+            break;
+        goto bad;
+    }
+done:
+    buf_cleanup(&e);
+    *out = v;
+    *count = n;
+    return true;
+bad:
+    buf_cleanup(&e);
+    store_strings_free(v, n);
+    return false;
+}
+
+void st_get_attrs(const PGresult *r, int row, int col_names, int col_values, struct store_attr **out,
+                  size_t *count)
+{
+    char **names = NULL, **values = NULL;
+    size_t nn = 0, nv = 0;
+    *out = NULL;
+    *count = 0;
+    bool ok = st_array_parse(PQgetvalue(r, row, col_names), &names, &nn);
+    if (ok && !st_array_parse(PQgetvalue(r, row, col_values), &values, &nv))
+        ok = false;
+    if (ok && nn == nv && nn > 0) {
+        struct store_attr *a = xcalloc(nn, sizeof *a);
+        for (size_t i = 0; i < nn; i++) {
+            a[i].name = names[i] ? names[i] : xstrdup("");
+            a[i].value = values[i] ? values[i] : xstrdup("");
+        }
+        free(names);
+        free(values);
+        *out = a;
+        *count = nn;
+        return;
+    }
+    store_strings_free(names, nn);
+    store_strings_free(values, nv);
+}
+
+void st_attrs_free(struct store_attr *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].name);
+        free(a[i].value);
+    }
+    free(a);
+}
+
+char *st_getdup_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
 }
 
 void st_lld(char buf[24], long long v)

@@ -79,6 +79,34 @@ void st_array_null(struct st_array *a);
 const char *st_array_get(struct st_array *a);
 void st_array_cleanup(struct st_array *a);
 
+/* ---- what a file said, kept as written (store.c; migration 008) ---- */
+
+/* SQL for a date in milliseconds: a bigint parameter to timestamptz (exact,
+ * no floating point; NULL stays NULL), and a timestamptz column back to
+ * milliseconds. */
+#define ST_MS_TO_TS(param) "('epoch'::timestamptz + (" param ")::bigint * interval '1 millisecond')"
+#define ST_TS_TO_MS(col) "floor(extract(epoch FROM " col ") * 1000)::bigint"
+
+/* Each of n values NULL or UTF-8 text of at most LIMIT_ATTR_VALUE_MAX bytes. */
+bool st_valid_fields(const char *const *values, size_t n);
+/* At most LIMIT_ATTRS_MAX attributes, each with a valid name and value. */
+bool st_valid_attrs(const struct store_attr_new *a, size_t n);
+/* The names and the values of a as two text[] literals (for one row). */
+void st_array_attrs(struct st_array *names, struct st_array *values, const struct store_attr_new *a, size_t n);
+/* ", prefix name" for each of n names (fixed column names only). */
+void st_cols(struct buf *b, const char *prefix, const char *const *names, size_t n);
+/* A one-dimensional text[] in PostgreSQL's output form ({a,"b c",NULL})
+ * into *out (count elements, NULL for NULL; each malloc'd, like *out).
+ * False for text that is not one (nothing written then). */
+bool st_array_parse(const char *lit, char ***out, size_t *count);
+/* Two text[] columns of row (names, values) as attributes; a malformed or
+ * uneven pair gives none. */
+void st_get_attrs(const PGresult *r, int row, int col_names, int col_values, struct store_attr **out,
+                  size_t *count);
+void st_attrs_free(struct store_attr *a, size_t n);
+/* The column's text, or NULL for SQL NULL (malloc'd). */
+char *st_getdup_null(const PGresult *r, int row, int col);
+
 /* ---- space (space.c), called inside an item's transaction ---- */
 
 /* Lock the user's row, make room for size bytes (growing the allocation by the

@@ -27,6 +27,7 @@ static void add_one(struct ctx *c, const char *name, const char *number, const c
     struct store_contact_new in = { .name = name, .number = number, .vcard = text, .vcard_len = text_len,
                                     .source = "import", .skip_duplicate = true };
     c->rep->items++;
+    c->rep->contacts++;
     if (c->sink->contact && c->sink->contact(c->sink->ctx, &in) == IMPORT_STOP)
         c->stopped = true;
 }

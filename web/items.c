@@ -30,18 +30,33 @@ json_t *items_usage_json(struct store *s, const char *user_id, enum store_result
                      "contacts", (json_int_t)u.contact_count, "last_grown_at", (json_int_t)u.last_grown_at);
 }
 
-json_t *items_sms_json(const struct store_sms *m)
+/* A text kept as written, or null. */
+static json_t *str_or_null(const char *v)
 {
-    return json_pack("{s:I, s:s, s:s%, s:I, s:I, s:I, s:s}", "n", (json_int_t)m->n, "peer", m->peer, "body",
-                     m->body, m->body_len, "sent_at", (json_int_t)m->sent_at, "saved_at", (json_int_t)m->saved_at,
-                     "size", (json_int_t)m->size_bytes, "source", m->source);
+    return v ? json_string(v) : json_null();
 }
 
+/* type: 1 received … 6 queued (store.h), 0 not known; dates in seconds. */
+json_t *items_sms_json(const struct store_sms *m)
+{
+    json_t *j = json_pack("{s:I, s:s, s:s%, s:I, s:I, s:I, s:s, s:i, s:I, s:s}", "n", (json_int_t)m->n, "peer",
+                          m->peer, "body", m->body, m->body_len, "sent_at", (json_int_t)m->sent_at, "saved_at",
+                          (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "source", m->source, "type",
+                          m->type, "date_sent", (json_int_t)(m->date_sent_ms / 1000), "phone", m->phone);
+    json_object_set_new(j, "contact_name", str_or_null(m->fields[STORE_SMS_CONTACT_NAME]));
+    return j;
+}
+
+/* msg_box: 1 received, 2 sent, 3 draft, 4 outbox, 0 not known. */
 json_t *items_mms_json(const struct store_mms *m)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:i}", "n", (json_int_t)m->n, "peer", m->peer, "subject",
-                     m->subject, "text", m->text, "sent_at", (json_int_t)m->sent_at, "saved_at",
-                     (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "nparts", m->nparts);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:I, s:s}", "n", (json_int_t)m->n, "peer",
+                          m->peer, "subject", m->subject, "text", m->text, "sent_at", (json_int_t)m->sent_at,
+                          "saved_at", (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "nparts",
+                          m->nparts, "msg_box", m->msg_box, "date_sent", (json_int_t)(m->date_sent_ms / 1000),
+                          "source", m->source);
+    json_object_set_new(j, "contact_name", str_or_null(m->fields[STORE_MMS_CONTACT_NAME]));
+    return j;
 }
 
 json_t *items_contact_json(const struct store_contact *c)
@@ -188,10 +203,13 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
 {
     struct store_mms m = { 0 };
     struct store_mms_part *parts = NULL;
-    size_t n = 0;
+    struct store_mms_addr *addrs = NULL;
+    size_t n = 0, na = 0;
     enum store_result res = store_mms_get(q->store, q->user_id, q->path_n[0], &m);
     if (res == STORE_OK)
         res = store_mms_parts(q->store, q->user_id, q->path_n[0], &parts, &n);
+    if (res == STORE_OK)
+        res = store_mms_addrs(q->store, q->user_id, q->path_n[0], &addrs, &na);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
@@ -200,8 +218,9 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const char *it = items_inline_type(parts[i].content_type);
-        json_t *p = json_pack("{s:i, s:s, s:s, s:I, s:b}", "seq", parts[i].seq, "content_type",
-                              parts[i].content_type, "name", parts[i].name, "size", (json_int_t)parts[i].len,
+        json_t *p = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:b}", "seq", parts[i].seq, "content_type",
+                              parts[i].content_type, "name", parts[i].name, "content_id", parts[i].content_id,
+                              "content_location", parts[i].content_location, "size", (json_int_t)parts[i].len,
                               "inline", it != NULL);
         /* Text parts travel in the JSON too, so the preview shows them as text. */
         if (strncasecmp(parts[i].content_type, "text/plain", 10) == 0 &&
@@ -210,9 +229,15 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
         json_array_append_new(a, p);
     }
     json_object_set_new(j, "parts", a);
+    /* from (137), to (151), cc (130), bcc (129) */
+    json_t *ad = json_array();
+    for (size_t i = 0; i < na; i++)
+        json_array_append_new(ad, json_pack("{s:s, s:i}", "address", addrs[i].address, "type", addrs[i].type));
+    json_object_set_new(j, "addrs", ad);
     http_json(r, 200, j);
 out:
     store_mms_parts_free(parts, n);
+    store_mms_addrs_free(addrs, na);
     store_mms_cleanup(&m);
 }
 
@@ -277,13 +302,15 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
     char err[160];
     const char *peer, *body;
     size_t body_len;
-    long long sent_at, n;
+    long long sent_at, type, n;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
         !json_field_str(in, "body", true, LIMIT_SMS_BODY_MAX, &body, &body_len, err, sizeof err) ||
-        !json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err)) {
+        !json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err) ||
+        !json_field_int(in, "type", false, STORE_SMS_RECEIVED, STORE_SMS_QUEUED, STORE_SMS_RECEIVED, &type, err,
+                        sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -292,7 +319,7 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
         goto out;
     }
     struct store_sms_new m = { .peer = peer, .body = body, .body_len = body_len, .sent_at = (time_t)sent_at,
-                               .source = "web" };
+                               .type = (int)type, .source = "web" };
     enum store_result res = store_sms_add(q->store, q->user_id, &m, &n);
     if (res != STORE_OK) {
         http_store_error(r, res);
@@ -342,6 +369,7 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *peer, *subject;
+    long long box;
     struct store_mms_part_new parts[LIMIT_MMS_PARTS_MAX];
     unsigned char *data[LIMIT_MMS_PARTS_MAX] = { 0 };
     size_t np = 0;
@@ -350,7 +378,9 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
     if (in == NULL)
         return;
     if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
-        !json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err)) {
+        !json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) ||
+        !json_field_int(in, "msg_box", false, STORE_MMS_INBOX, STORE_MMS_SENT, STORE_MMS_INBOX, &box, err,
+                        sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -377,9 +407,12 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
             np++;
             goto out;
         }
-        parts[np] = (struct store_mms_part_new){ .content_type = ct, .name = name, .data = data[np], .len = len };
+        /* a picked file's name is where a phone would say the part came from */
+        parts[np] = (struct store_mms_part_new){ .content_type = ct, .name = name, .data = data[np], .len = len,
+                                                 .content_location = name };
     }
-    struct store_mms_new m = { .peer = peer, .subject = subject, .source = "web", .parts = parts, .nparts = np };
+    struct store_mms_new m = { .peer = peer, .subject = subject, .msg_box = (int)box, .source = "web",
+                               .parts = parts, .nparts = np };
     enum store_result res = store_mms_add(q->store, q->user_id, &m, &n);
     if (res != STORE_OK) {
         http_store_error(r, res);

@@ -62,12 +62,40 @@ static void count_one(struct import_ctx *c, enum store_kind k, enum store_result
     c->in_batch++;
 }
 
+/* A waiting SMS owns its strings: the parser's are gone by the time the
+ * batch is stored. */
+static void sms_keep(struct store_sms_new *p, const struct store_sms_new *m)
+{
+    *p = *m;
+    p->peer = m->peer ? xstrdup(m->peer) : NULL;
+    p->body = xmemdup0(m->body, m->body_len);
+    p->phone = m->phone ? xstrdup(m->phone) : NULL;
+    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
+        p->fields[f] = m->fields[f] ? xstrdup(m->fields[f]) : NULL;
+    struct store_attr_new *x = m->nextra ? xcalloc(m->nextra, sizeof *x) : NULL;
+    for (size_t i = 0; i < m->nextra; i++)
+        x[i] = (struct store_attr_new){ xstrdup(m->extra[i].name), xstrdup(m->extra[i].value) };
+    p->extra = x;
+}
+
+static void sms_drop(struct store_sms_new *p)
+{
+    free((char *)p->peer);
+    free((char *)p->body);
+    free((char *)p->phone);
+    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
+        free((char *)p->fields[f]);
+    for (size_t i = 0; i < p->nextra; i++) {
+        free((char *)p->extra[i].name);
+        free((char *)p->extra[i].value);
+    }
+    free((struct store_attr_new *)p->extra);
+}
+
 static void drop_pending(struct import_ctx *c)
 {
-    for (size_t i = 0; i < c->nsms; i++) {
-        free((char *)c->sms[i].peer);
-        free((char *)c->sms[i].body);
-    }
+    for (size_t i = 0; i < c->nsms; i++)
+        sms_drop(&c->sms[i]);
     c->nsms = 0;
 }
 
@@ -122,10 +150,7 @@ static enum import_next count_and_maybe_commit(struct import_ctx *c, enum store_
 static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
 {
     struct import_ctx *c = arg;
-    struct store_sms_new *p = &c->sms[c->nsms++];
-    *p = *m;
-    p->peer = m->peer ? xstrdup(m->peer) : NULL;
-    p->body = xmemdup0(m->body, m->body_len);
+    sms_keep(&c->sms[c->nsms++], m);
     /* a full batch, or one that reaches the commit point, goes now */
     if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
         return IMPORT_GO_ON;
@@ -270,11 +295,15 @@ static enum store_result put_sms(struct buf *b, enum kind_format kf, const struc
 static enum store_result put_mms(struct store *s, const char *uid, struct buf *b, const struct store_mms *m)
 {
     struct store_mms_part *parts = NULL;
-    size_t n = 0;
+    struct store_mms_addr *addrs = NULL;
+    size_t n = 0, na = 0;
     enum store_result res = store_mms_parts(s, uid, m->n, &parts, &n);
     if (res == STORE_OK)
-        export_xml_mms(b, m, parts, n);
+        res = store_mms_addrs(s, uid, m->n, &addrs, &na);
+    if (res == STORE_OK)
+        export_xml_mms(b, m, parts, n, addrs, na);
     store_mms_parts_free(parts, n);
+    store_mms_addrs_free(addrs, na);
     return res;
 }
 

@@ -18,11 +18,15 @@
 #include "utf8.h"
 
 /* Archive the text verbatim; the reply names its number, and tells when the
- * space grew (patent step 2). */
+ * space grew (patent step 2). What a phone saves is a message it received
+ * (issue 10): its type is received, its peer — who sent it — is not in the
+ * text and stays unknown (not the phone itself, nor the service's short
+ * code), and the phone it was saved from is kept. */
 enum core_result core_cmd_save(struct core_ctx *x)
 {
     struct store_user before = { 0 }, after = { 0 };
-    struct store_sms_new in = { .body = x->args, .body_len = x->args_len, .source = "sms" };
+    struct store_sms_new in = { .body = x->args, .body_len = x->args_len, .type = STORE_SMS_RECEIVED,
+                                .phone = x->mo->msisdn, .source = "sms" };
     long long n;
     char used[32], alloc[32];
     enum core_result cr;

@@ -129,6 +129,13 @@ static void test_save_verbatim_and_whitespace(void)
     reg_alice();
     /* ideographic space U+3000 separates the command; trailing spaces are kept */
     CU_ASSERT_TRUE(has(say1(PHONE1, "  save\xE3\x80\x80hello  "), "Saved as 1."));
+    /* received by the phone that saved it; who sent it is not in the text */
+    struct store_sms m = { 0 };
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(S, fake_store_user_of(S, PHONE1), 1, &m), STORE_OK);
+    CU_ASSERT_EQUAL(m.type, STORE_SMS_RECEIVED);
+    CU_ASSERT_STRING_EQUAL(m.phone, PHONE1);
+    CU_ASSERT_STRING_EQUAL(m.peer, "");
+    store_sms_cleanup(&m);
     mo(PHONE1, "GET 1");
     CU_ASSERT_EQUAL_FATAL(R.count, 1);
     CU_ASSERT_STRING_EQUAL(R.texts[0], "hello  ");

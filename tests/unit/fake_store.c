@@ -32,7 +32,7 @@ struct f_item {
     long long n, size;
     time_t at;
     union {   /* by kind */
-        struct { char *peer, *body; size_t body_len; } sms;
+        struct { char *peer, *body, *phone; size_t body_len; int type; } sms;
         struct { char *peer, *subject, *text; } mms;
         struct { char *name, *number, *vcard; size_t vcard_len; } contact;
     };
@@ -43,6 +43,7 @@ static void item_free_fields(struct f_item *it)
     if (it->kind == STORE_SMS) {
         free(it->sms.peer);
         free(it->sms.body);
+        free(it->sms.phone);
     } else if (it->kind == STORE_MMS) {
         free(it->mms.peer);
         free(it->mms.subject);
@@ -376,6 +377,8 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     it->sms.peer = xstrdup(in->peer ? in->peer : "");
     it->sms.body = xmemdup0(in->body, in->body_len);
     it->sms.body_len = in->body_len;
+    it->sms.type = in->type;
+    it->sms.phone = xstrdup(in->phone ? in->phone : "");
     *n_out = it->n;
     return STORE_OK;
 }
@@ -399,6 +402,8 @@ enum store_result store_sms_get(struct store *s, const char *user_id, long long 
     out->peer = xstrdup(it->sms.peer);
     out->body = xmemdup0(it->sms.body, it->sms.body_len);
     out->body_len = it->sms.body_len;
+    out->type = it->sms.type;
+    out->phone = xstrdup(it->sms.phone);
     out->saved_at = it->at;
     out->size_bytes = it->size;
     snprintf(out->source, sizeof out->source, "sms");
@@ -409,7 +414,8 @@ void store_sms_cleanup(struct store_sms *m)
 {
     free(m->peer);
     free(m->body);
-    m->peer = m->body = NULL;
+    free(m->phone);
+    m->peer = m->body = m->phone = NULL;
 }
 
 void store_sms_list_cleanup(struct store_sms_list *l)

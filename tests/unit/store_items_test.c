@@ -126,6 +126,84 @@ static void test_sms_duplicate_and_numbers(void)
 /* Many at once: duplicates against stored items and within the batch, NULL
  * sent_at, invalid items in between, numbers in order, array-literal
  * metacharacters stored byte for byte, space equal to the sum of sizes. */
+/* Every field of an SMS Backup & Restore <sms> comes back as it went in
+ * (issue 10, migration 008), one by one and in a batch; the same message
+ * again is a duplicate only in the same direction, within the same second. */
+static void test_sms_every_field(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("smsfields", id);
+    struct store_attr_new x[] = { { "sim_slot", "1" }, { "date", "not a date" } };
+    struct store_sms_new in = { .peer = "+8613800138000", .body = "hi", .body_len = 2, .sent_at = 1700000000,
+                                .sent_ms = 999, .type = STORE_SMS_SENT, .date_sent_ms = 1699999999001,
+                                .phone = "+8613900000000", .extra = x, .nextra = 2, .source = "import",
+                                .fields = { [STORE_SMS_READ] = "0", [STORE_SMS_STATUS] = "-1",
+                                            [STORE_SMS_SUBJECT] = "null", [STORE_SMS_CONTACT_NAME] = "张三 \"{,}\"",
+                                            [STORE_SMS_SUB_ID] = "" } };
+    struct store_sms_new many[2] = { in, in };
+    many[1].type = STORE_SMS_RECEIVED;
+    many[1].nextra = 0;
+    long long n = 0, ns[2];
+    enum store_result res[2];
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_sms_add_many(s, id, many, 2, res, ns), STORE_OK);
+    CU_ASSERT_EQUAL(res[0], STORE_OK);   /* not asked to skip duplicates */
+    CU_ASSERT_EQUAL(res[1], STORE_OK);
+    for (long long k = 1; k <= 3; k++) {
+        struct store_sms m;
+        CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, k, &m), STORE_OK);
+        CU_ASSERT_EQUAL(m.sent_at, 1700000000);
+        CU_ASSERT_EQUAL(m.sent_ms, 999);
+        CU_ASSERT_EQUAL(m.type, k == 3 ? STORE_SMS_RECEIVED : STORE_SMS_SENT);
+        CU_ASSERT_EQUAL(m.date_sent_ms, 1699999999001);
+        CU_ASSERT_STRING_EQUAL(m.phone, "+8613900000000");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_READ], "0");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_SUBJECT], "null");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_CONTACT_NAME], "张三 \"{,}\"");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_SUB_ID], "");
+        CU_ASSERT_PTR_NULL(m.fields[STORE_SMS_TOA]);
+        CU_ASSERT_EQUAL(m.nextra, k == 3 ? 0 : 2);
+        if (m.nextra == 2) {
+            CU_ASSERT_STRING_EQUAL(m.extra[0].name, "sim_slot");
+            CU_ASSERT_STRING_EQUAL(m.extra[1].name, "date");
+            CU_ASSERT_STRING_EQUAL(m.extra[1].value, "not a date");
+        }
+        store_sms_cleanup(&m);
+    }
+    /* duplicates: same direction and second; a stored SMS with no type matches any */
+    in.skip_duplicate = true;
+    in.sent_ms = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_CONFLICT);
+    in.type = STORE_SMS_DRAFT;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    in.type = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_CONFLICT);
+    in.sent_at++;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    /* one stored without a date is found by the date it was stored on (how it is exported) */
+    struct store_sms_new typed = { .body = "typed", .body_len = 5, .type = STORE_SMS_RECEIVED, .source = "web" };
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &typed, &n), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+    typed.sent_at = m.saved_at;
+    typed.skip_duplicate = true;
+    store_sms_cleanup(&m);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &typed, &n), STORE_CONFLICT);
+    /* out of range */
+    in.skip_duplicate = false;
+    in.sent_ms = 1000;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    in.sent_ms = 0;
+    in.type = STORE_TYPE_MAX + 1;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    in.type = 1;
+    char big[LIMIT_ATTR_VALUE_MAX + 2];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    in.fields[STORE_SMS_READ] = big;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+}
+
 static void test_sms_add_many(void)
 {
     char id[STORE_ID_LEN];
@@ -759,6 +837,7 @@ static const struct test_entry tests[] = {
     { "open", test_open },
     { "sms add/get, Chinese and emoji byte-exact, bad input", test_sms_add_get },
     { "sms duplicates, numbers never reused", test_sms_duplicate_and_numbers },
+    { "sms: every field as it came; duplicates by direction and second", test_sms_every_field },
     { "sms add many: duplicates, NULL dates, invalid items, numbers, literal text", test_sms_add_many },
     { "keyset paging over 1,000 items", test_paging_1000 },
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "migrate.h"
 #include "store_test_main.h"
 
 static double now_s(void)
@@ -25,7 +26,10 @@ static void test_migrate_idempotent(void)
     int v2 = -1;
     CU_ASSERT_EQUAL(store_schema_version(s, &v2), STORE_OK);
     CU_ASSERT_EQUAL(v, v2);
-    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), v);
+    /* every embedded migration applied once; numbers may have gaps (branches
+     * take numbers of their own until they are merged) */
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), (long long)migrations_count);
+    CU_ASSERT_EQUAL(v, migrations[migrations_count - 1].version);
     store_free(s);
 }
 
