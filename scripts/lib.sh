@@ -18,7 +18,7 @@ SV_PACKAGES=(
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
   tshark libgmime-3.0-dev
-  chromium fonts-wqy-microhei fonts-noto-color-emoji
+  chromium fonts-wqy-microhei fonts-noto-color-emoji python3
   procps iproute2 curl jq
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
