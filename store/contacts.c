@@ -119,14 +119,13 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
 enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
-    static const char *const cols[] = { "c.name", "c.number", NULL };
     PGresult *r = NULL;
     size_t n = 0;
     bool more = false;
     enum store_result rc = st_page_query(s, "contact-list",
                                          "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
                                          " AND ($2::bigint = 0 OR c.n < $2::bigint)",
-                                         cols, user_id, page, &r, &n, &more);
+                                         st_search_cols[STORE_CONTACT], user_id, page, &r, &n, &more);
     if (rc != STORE_OK)
         return rc;
     list_from_result(r, n, more, out);

@@ -333,13 +333,13 @@ enum store_result store_mms_get(struct store *s, const char *user_id, long long 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out)
 {
-    static const char *const cols[] = { "subject", "peer", "text", NULL };
     PGresult *r = NULL;
     size_t n = 0;
     bool more = false;
     char *c = mms_cols();
-    char *base = xasprintf("SELECT %s FROM mms WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
-    enum store_result rc = st_page_query(s, "mms-list", base, cols, user_id, page, &r, &n, &more);
+    char *base = xasprintf("SELECT %s FROM mms c WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
+    enum store_result rc = st_page_query(s, "mms-list", base, st_search_cols[STORE_MMS], user_id, page, &r, &n,
+                                         &more);
     free(base);
     free(c);
     if (rc != STORE_OK)

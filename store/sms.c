@@ -323,13 +323,13 @@ enum store_result store_sms_get(struct store *s, const char *user_id, long long 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {
-    static const char *const cols[] = { "body", "peer", NULL };
     PGresult *r = NULL;
     size_t n = 0;
     bool more = false;
     char *c = sms_cols();
-    char *base = xasprintf("SELECT %s FROM sms WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
-    enum store_result rc = st_page_query(s, "sms-list", base, cols, user_id, page, &r, &n, &more);
+    char *base = xasprintf("SELECT %s FROM sms c WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
+    enum store_result rc = st_page_query(s, "sms-list", base, st_search_cols[STORE_SMS], user_id, page, &r, &n,
+                                         &more);
     free(base);
     free(c);
     if (rc != STORE_OK)

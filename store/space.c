@@ -7,6 +7,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,18 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
     return charge(s, user_id, kind, charged, numbers, grow, first_n_out);
 }
 
+/* Give back what deleted items used, in the delete's transaction. */
+static enum store_result free_space(struct store *s, const char *user_id, long long freed)
+{
+    if (freed <= 0)
+        return STORE_OK;
+    char fb[24];
+    st_lld(fb, freed);
+    const char *p[] = { user_id, fb };
+    return st_exec(s, "delete-free", "UPDATE users SET used_bytes = used_bytes - $2::bigint WHERE id = $1", 2, p,
+                   NULL);
+}
+
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out)
@@ -216,17 +229,135 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     freed = st_getll(r, 0, 1);
     PQclear(r);
     r = NULL;
-    if (freed > 0) {
-        char fb[24];
-        st_lld(fb, freed);
-        const char *p3[] = { user_id, fb };
-        rc = st_exec(s, "delete-free", "UPDATE users SET used_bytes = used_bytes - $2::bigint WHERE id = $1",
-                     2, p3, NULL);
-    }
+    rc = free_space(s, user_id, freed);
 finish:
     rc = st_tx_finish(s, rc);
 out:
     st_array_cleanup(&arr);
+    if (rc == STORE_OK) {
+        if (deleted_out)
+            *deleted_out = deleted;
+        if (freed_bytes_out)
+            *freed_bytes_out = freed;
+    }
+    return rc;
+}
+
+/* ---- all that match ---- */
+
+/* The statement over the items m matches: head, then "FROM <table> c WHERE"
+ * the user, the number bound, the exceptions and each word of the search
+ * ($1 user, $2 upto, $3 except, $4.. the words), then tail. Parameters in
+ * p[] (3 + words), *np their count; words to free with st_search_free. */
+static enum store_result matching_sql(enum store_kind kind, const struct store_match *m, const char *user_id,
+                                      const char *head, const char *tail, char **sql_out, char *words[],
+                                      int *nw, struct st_array *ex, char upto[24], const char **p, int *np)
+{
+    if ((unsigned)kind > STORE_CONTACT || m == NULL || m->upto < 0 || m->nexcept > LIMIT_DELETE_MAX ||
+        (m->nexcept > 0 && m->except == NULL) || !st_valid_text(m->search, LIMIT_SEARCH_BYTES_MAX, true))
+        return STORE_INVALID;
+    if (st_search_words(m->search, words, nw) != STORE_OK)
+        return STORE_INVALID;
+    for (size_t i = 0; i < m->nexcept; i++)
+        st_array_ll(ex, m->except[i]);
+    st_lld(upto, m->upto);
+    char *base = xasprintf("%s FROM %s c WHERE user_id = $1 AND ($2::bigint = 0 OR n <= $2::bigint)"
+                           " AND NOT (n = ANY($3::bigint[]))", head, item_table[kind]);
+    *sql_out = st_search_sql(base, st_search_cols[kind], *nw, 4, tail);
+    free(base);
+    p[0] = user_id;
+    p[1] = upto;
+    p[2] = st_array_get(ex);
+    for (int i = 0; i < *nw; i++)
+        p[3 + i] = words[i];
+    *np = 3 + *nw;
+    return STORE_OK;
+}
+
+static enum store_result count_matching(struct store *s, enum store_kind kind, const struct store_match *m,
+                                        const char *user_id, long long *count)
+{
+    char *words[LIMIT_SEARCH_WORDS_MAX], upto[24], *sql = NULL;
+    const char *p[3 + LIMIT_SEARCH_WORDS_MAX];
+    int nw = 0, np = 0;
+    struct st_array ex;
+    st_array_init(&ex);
+    char tail[32];
+    snprintf(tail, sizeof tail, "LIMIT %d) t", LIMIT_DELETE_MAX + 1);   /* a constant, not data */
+    enum store_result rc = matching_sql(kind, m, user_id, "SELECT count(*) FROM (SELECT 1", tail, &sql, words, &nw,
+                                        &ex, upto, p, &np);
+    if (rc != STORE_OK)
+        goto out;
+    PGresult *r = NULL;
+    rc = st_exec(s, "items-count", sql, np, p, &r);
+    if (rc == STORE_OK) {
+        *count = st_getll(r, 0, 0);
+        PQclear(r);
+    }
+    st_search_free(words, nw);
+out:
+    free(sql);
+    st_array_cleanup(&ex);
+    return rc;
+}
+
+enum store_result store_items_count(struct store *s, const char *user_id, enum store_kind kind,
+                                    const struct store_match *m, long long *count_out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    long long n = 0;
+    enum store_result rc = count_matching(s, kind, m, user_id, &n);
+    if (rc == STORE_OK)
+        *count_out = n;
+    return rc;
+}
+
+enum store_result store_items_delete_matching(struct store *s, const char *user_id, enum store_kind kind,
+                                              const struct store_match *m, long long *deleted_out,
+                                              long long *freed_bytes_out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[LIMIT_SEARCH_WORDS_MAX], upto[24], *sql = NULL;
+    const char *p[3 + LIMIT_SEARCH_WORDS_MAX];
+    int nw = 0, np = 0;
+    long long deleted = 0, freed = 0, matching = 0;
+    struct st_array ex;
+    st_array_init(&ex);
+    PGresult *r = NULL;
+    enum store_result rc = matching_sql(kind, m, user_id, "WITH d AS (DELETE",
+                                        "RETURNING size_bytes) SELECT count(*), coalesce(sum(size_bytes), 0) FROM d",
+                                        &sql, words, &nw, &ex, upto, p, &np);
+    if (rc != STORE_OK)
+        goto out;
+    if ((rc = st_tx_start(s)) != STORE_OK)
+        goto words;
+    /* the user's row lock: every upload takes it too, so the items counted
+     * are the items deleted */
+    rc = st_exec(s, "delete-lock", "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, p, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    r = NULL;
+    if (rc == STORE_OK)
+        rc = count_matching(s, kind, m, user_id, &matching);
+    if (rc == STORE_OK && matching > LIMIT_DELETE_MAX)
+        rc = STORE_INVALID;   /* bounded: narrow the search */
+    if (rc == STORE_OK)
+        rc = st_exec(s, "delete-matching", sql, np, p, &r);
+    if (rc == STORE_OK) {
+        deleted = st_getll(r, 0, 0);
+        freed = st_getll(r, 0, 1);
+        PQclear(r);
+        rc = free_space(s, user_id, freed);
+    }
+    rc = st_tx_finish(s, rc);
+words:
+    st_search_free(words, nw);
+out:
+    free(sql);
+    st_array_cleanup(&ex);
     if (rc == STORE_OK) {
         if (deleted_out)
             *deleted_out = deleted;

@@ -566,6 +566,13 @@ bool st_valid_page(const struct store_page *p)
            (p->search == NULL || st_valid_text(p->search, LIMIT_SEARCH_BYTES_MAX, true));
 }
 
+static const char *const sms_search[] = { "c.body", "c.peer", NULL };
+static const char *const mms_search[] = { "c.subject", "c.peer", "c.text", NULL };
+static const char *const contact_search[] = { "c.name", "c.number", NULL };
+const char *const *const st_search_cols[3] = {
+    [STORE_SMS] = sms_search, [STORE_MMS] = mms_search, [STORE_CONTACT] = contact_search,
+};
+
 enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count)
 {
     int n = 0;

@@ -209,6 +209,31 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
 
+/* "All that match" (the page's select-all, issue 10): the items of kind
+ * whose words match search (as store_page's; NULL: every item), numbered up
+ * to upto (0: any — the page sends the newest number it showed, so that
+ * what arrived since is not touched unseen), except the numbers in except[]
+ * (the ones unticked). */
+struct store_match {
+    const char *search;
+    long long upto;
+    const long long *except;
+    size_t nexcept;          /* at most LIMIT_DELETE_MAX */
+};
+/* How many match, counted up to LIMIT_DELETE_MAX + 1 at most (bounded: the
+ * query stops at the first LIMIT_DELETE_MAX + 1 matches it finds, walking
+ * the user's items by the primary key); *count_out above LIMIT_DELETE_MAX
+ * means "more than that". STORE_INVALID: a search of too many words. */
+enum store_result store_items_count(struct store *s, const char *user_id, enum store_kind kind,
+                                    const struct store_match *m, long long *count_out);
+/* Delete everything that matches, in one transaction under the user's row
+ * lock (no item of the user is added meanwhile), the space freed in it.
+ * STORE_INVALID: more than LIMIT_DELETE_MAX match (nothing is deleted), or
+ * the search or except[] breaks the rules above. */
+enum store_result store_items_delete_matching(struct store *s, const char *user_id, enum store_kind kind,
+                                              const struct store_match *m, long long *deleted_out,
+                                              long long *freed_bytes_out);
+
 /* Refresh the query planner's statistics of kind's table (ANALYZE) — after
  * a bulk load, so that the next list or search is planned for the rows that
  * are there now rather than waiting for autovacuum. Not a transaction of its

@@ -137,6 +137,11 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
+/* The columns a search of each kind looks in, NULL-terminated: the lists,
+ * the count and the delete of what matches all use these (a query names the
+ * item table c). */
+extern const char *const *const st_search_cols[3];
+
 /* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns
  * with %, _ and \ escaped, *count of them (0: no search). STORE_INVALID for
  * too many words (nothing to free then). */

@@ -123,12 +123,56 @@ static bool read_page(struct http_req *q, struct http_resp *r, struct store_page
     return true;
 }
 
-static void reply_page(struct http_resp *r, json_t *items, bool more, long long last_n)
+/* A page; the first one (no ?before) says how many items the search
+ * matched in all — counted up to LIMIT_DELETE_MAX + 1 (store_items_count),
+ * "total_capped" when there are more — so that the page can offer "all N". */
+static void reply_page(struct http_req *q, struct http_resp *r, enum store_kind kind, const struct store_page *page,
+                       json_t *items, bool more, long long last_n)
 {
     json_t *j = json_pack("{s:o, s:b}", "items", items, "more", more);
     if (more)
         json_object_set_new(j, "next_before", json_integer(last_n));
+    if (page->before_n == 0) {
+        struct store_match m = { .search = page->search };
+        long long total = 0;
+        enum store_result res = json_array_size(items) && more
+                                    ? store_items_count(q->store, q->user_id, kind, &m, &total)
+                                    : STORE_OK;
+        if (res != STORE_OK) {
+            json_decref(j);
+            http_store_error(r, res);
+            return;
+        }
+        if (!more)
+            total = (long long)json_array_size(items);   /* all of them are on this page */
+        json_object_set_new(j, "total", json_integer(total > LIMIT_DELETE_MAX ? LIMIT_DELETE_MAX : total));
+        json_object_set_new(j, "total_capped", json_boolean(total > LIMIT_DELETE_MAX));
+    }
     http_json(r, 200, j);
+}
+
+bool items_read_match(json_t *match, struct http_resp *r, struct store_match *m, long long **except)
+{
+    char err[160];
+    long long upto = 0;
+    size_t n = 0;
+    memset(m, 0, sizeof *m);
+    *except = NULL;
+    if (!json_is_object(match)) {
+        http_error(r, 400, "invalid", "'match' must be an object: {q, upto, except}.");
+        return false;
+    }
+    if (!json_field_str(match, "q", false, LIMIT_SEARCH_BYTES_MAX, &m->search, NULL, err, sizeof err) ||
+        !json_field_int(match, "upto", true, 1, 1LL << 60, 0, &upto, err, sizeof err) ||
+        (json_object_get(match, "except") &&
+         !json_field_ns(match, "except", LIMIT_DELETE_MAX, except, &n, err, sizeof err))) {
+        http_error(r, 400, "invalid", err);
+        return false;
+    }
+    m->upto = upto;
+    m->except = *except;
+    m->nexcept = n;
+    return true;
 }
 
 void items_sms_list(struct http_req *q, struct http_resp *r)
@@ -145,7 +189,7 @@ void items_sms_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_sms_json(&l.items[i]));
-    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_SMS, &page, a, l.more, l.count ? l.items[l.count - 1].n : 0);
     store_sms_list_cleanup(&l);
 }
 
@@ -163,7 +207,7 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_mms_json(&l.items[i]));
-    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_MMS, &page, a, l.more, l.count ? l.items[l.count - 1].n : 0);
     store_mms_list_cleanup(&l);
 }
 
@@ -181,7 +225,7 @@ void items_contact_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_contact_json(&l.items[i]));
-    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_CONTACT, &page, a, l.more, l.count ? l.items[l.count - 1].n : 0);
     store_contact_list_cleanup(&l);
 }
 
@@ -427,29 +471,49 @@ out:
 
 /* ---- batch delete ---- */
 
+/* {ns: [...]} deletes those; {match: {q, upto, except}} every item that
+ * matches, in one transaction (store_items_delete_matching), at most
+ * LIMIT_DELETE_MAX either way. */
 static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind kind)
 {
     char err[160];
-    long long *ns = NULL, deleted = 0, freed = 0;
+    long long *ns = NULL, *except = NULL, deleted = 0, freed = 0;
     size_t count = 0;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (!json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err)) {
-        http_error(r, 400, "invalid", err);
-        goto out;
+    json_t *match = json_object_get(in, "match");
+    struct store_match m;
+    enum store_result res;
+    if (match) {
+        if (!items_read_match(match, r, &m, &except))
+            goto out;
+        res = store_items_delete_matching(q->store, q->user_id, kind, &m, &deleted, &freed);
+        if (res == STORE_INVALID) {
+            http_errorf(r, 400, "too_many",
+                        "At most %d items are deleted at once, found by at most %d words: narrow the search, "
+                        "then delete again.", LIMIT_DELETE_MAX, LIMIT_SEARCH_WORDS_MAX);
+            goto out;
+        }
+    } else {
+        if (!json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err)) {
+            http_error(r, 400, "invalid", err);
+            goto out;
+        }
+        res = store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
     }
-    enum store_result res = store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
-    log_info("web: deleted user=%s kind=%d count=%lld freed=%lld", q->user_id, (int)kind, deleted, freed);
+    log_info("web: deleted user=%s kind=%d count=%lld freed=%lld matching=%d", q->user_id, (int)kind, deleted, freed,
+             match != NULL);
     json_t *usage = items_usage_json(q->store, q->user_id, &res);
     http_json(r, 200, json_pack("{s:I, s:I, s:o}", "deleted", (json_int_t)deleted, "freed_bytes",
                                 (json_int_t)freed, "usage", usage ? usage : json_null()));
 out:
     free(ns);
+    free(except);
     json_decref(in);
 }
 

@@ -346,11 +346,24 @@ static enum store_result export_some(struct store *s, const char *uid, enum kind
     return res;
 }
 
-/* Everything, newest first, a page of 500 at a time. */
-static enum store_result export_all(struct store *s, const char *uid, enum kind_format kf, struct buf *b,
-                                    long long *written)
+static int cmp_ll(const void *a, const void *b)
 {
-    struct store_page page = { .before_n = 0, .limit = 500 };
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Not one of the numbers unticked (sorted). */
+static bool wanted(const struct store_match *m, long long n)
+{
+    return m->nexcept == 0 || bsearch(&n, m->except, m->nexcept, sizeof n, cmp_ll) == NULL;
+}
+
+/* Everything that matches m, newest first, a page of 500 at a time
+ * (m->except sorted). */
+static enum store_result export_all(struct store *s, const char *uid, enum kind_format kf,
+                                    const struct store_match *m, struct buf *b, long long *written)
+{
+    struct store_page page = { .before_n = m->upto ? m->upto + 1 : 0, .limit = 500, .search = m->search };
     enum store_result res = STORE_OK;
     bool more = true;
     while (more && res == STORE_OK && *written < LIMIT_EXPORT_MAX) {
@@ -358,8 +371,10 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
             struct store_sms_list l = { 0 };
             if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count; i++)
-                    put_sms(b, kf, &l.items[i]);
-                *written += (long long)l.count;
+                    if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
+                        put_sms(b, kf, &l.items[i]);
+                        (*written)++;
+                    }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
@@ -369,8 +384,10 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
             struct store_mms_list l = { 0 };
             if ((res = store_mms_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count && res == STORE_OK; i++)
-                    res = put_mms(s, uid, b, &l.items[i]);
-                *written += (long long)l.count;
+                    if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
+                        res = put_mms(s, uid, b, &l.items[i]);
+                        (*written)++;
+                    }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
@@ -380,8 +397,10 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
             struct store_contact_list l = { 0 };
             if ((res = store_contact_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count; i++)
-                    put_contact(b, kf, &l.items[i]);
-                *written += (long long)l.count;
+                    if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
+                        put_contact(b, kf, &l.items[i]);
+                        (*written)++;
+                    }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
@@ -396,7 +415,7 @@ void transfer_export(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *kind, *format;
-    long long *ns = NULL, written = 0;
+    long long *ns = NULL, *except = NULL, written = 0;
     size_t count = 0;
     enum kind_format kf;
     enum store_kind sk;
@@ -415,16 +434,25 @@ void transfer_export(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", "Export SMS as xml or csv, MMS as xml, contacts as vcard or csv.");
         goto out;
     }
+    /* ns: those items; match: all that a search found (items.h); neither: everything */
     bool all = json_object_get(in, "ns") == NULL || json_is_null(json_object_get(in, "ns"));
+    json_t *match = json_object_get(in, "match");
+    struct store_match m = { 0 };
     if (!all && !json_field_ns(in, "ns", LIMIT_EXPORT_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
+    }
+    if (all && match) {
+        if (!items_read_match(match, r, &m, &except))
+            goto out;
+        if (m.nexcept)
+            qsort(except, m.nexcept, sizeof *except, cmp_ll);
     }
     if (kf == KF_SMS_CSV)
         export_csv_sms_header(&items);
     else if (kf == KF_CONTACT_CSV)
         export_csv_contact_header(&items);
-    enum store_result res = all ? export_all(q->store, q->user_id, kf, &items, &written)
+    enum store_result res = all ? export_all(q->store, q->user_id, kf, &m, &items, &written)
                                 : export_some(q->store, q->user_id, kf, ns, count, &items, &written);
     if (res != STORE_OK) {
         http_store_error(r, res);
@@ -459,6 +487,7 @@ out:
     buf_cleanup(&items);
     buf_cleanup(&doc);
     free(ns);
+    free(except);
     json_decref(in);
 }
 

@@ -204,6 +204,73 @@ static void test_sms_every_field(void)
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
 }
 
+/* "All that match": counted (bounded), deleted in one transaction with the
+ * space freed, up to the newest number shown and without the unticked
+ * ones; other kinds and other users untouched; more than the bound
+ * refused whole (issue 10). */
+static void test_items_matching(void)
+{
+    char id[STORE_ID_LEN], other[STORE_ID_LEN];
+    new_user("matcher", id);
+    new_user("bystander", other);
+    char body[32];
+    for (int i = 1; i <= 30; i++) {
+        snprintf(body, sizeof body, i % 3 ? "lunch at %d" : "other %d", i);
+        add_sms(id, "+861", body);
+    }
+    add_sms(other, "+861", "lunch for someone else");
+    struct store_match m = { .search = "LUNCH" };
+    long long count = -1, deleted = -1, freed = -1;
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &m, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 20);
+    m.upto = 15;   /* what the page showed: 1..15 */
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &m, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 10);
+    long long except[] = { 14, 13, 999 };
+    m.except = except;
+    m.nexcept = 3;
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &m, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 8);   /* 13 and 14 unticked (15 is "other") */
+    struct store_usage before, after;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &before), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_items_delete_matching(s, id, STORE_SMS, &m, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(deleted, 8);
+    CU_ASSERT_EQUAL(freed, 6 * (long long)strlen("lunch at 1") + 2 * (long long)strlen("lunch at 10"));   /* 1..11 */
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &after), STORE_OK);
+    CU_ASSERT_EQUAL(after.used_bytes, before.used_bytes - freed);
+    CU_ASSERT_EQUAL(after.sms_count, 22);
+    struct store_match all = { .search = "lunch" };
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &all, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 12);
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, other, STORE_SMS, &all, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 1);
+    /* nothing to match is no error */
+    struct store_match none = { .search = "nothing-like-this" };
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &none, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(deleted, 0);
+    /* bad input */
+    struct store_match words = { .search = "a b c d e f g h i" };
+    CU_ASSERT_EQUAL(store_items_count(s, id, STORE_SMS, &words, &count), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &words, &deleted, &freed), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_items_count(s, "not-a-user", STORE_SMS, &all, &count), STORE_NOT_FOUND);
+    /* more than the bound: counted as "more", refused whole */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "WITH i AS (INSERT INTO sms (user_id, n, body, size_bytes, source) SELECT '%s', 1000 + g, 'bulk', 0,"
+             " 'import' FROM generate_series(1, %d) g RETURNING 1) SELECT count(*) FROM i", id, LIMIT_DELETE_MAX + 1);
+    CU_ASSERT_EQUAL_FATAL(testdb_scalar(sql), LIMIT_DELETE_MAX + 1);
+    struct store_match bulk = { .search = "bulk" };
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &bulk, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, LIMIT_DELETE_MAX + 1);
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &bulk, &deleted, &freed), STORE_INVALID);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM sms WHERE body = 'bulk'"), LIMIT_DELETE_MAX + 1);
+    bulk.upto = 1000 + LIMIT_DELETE_MAX;   /* exactly the bound */
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &bulk, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(deleted, LIMIT_DELETE_MAX);
+    snprintf(sql, sizeof sql, "DELETE FROM sms WHERE user_id = '%s' AND body = 'bulk'", id);
+    (void)testdb_scalar(sql);
+}
+
 static void test_sms_add_many(void)
 {
     char id[STORE_ID_LEN];
@@ -838,6 +905,7 @@ static const struct test_entry tests[] = {
     { "sms add/get, Chinese and emoji byte-exact, bad input", test_sms_add_get },
     { "sms duplicates, numbers never reused", test_sms_duplicate_and_numbers },
     { "sms: every field as it came; duplicates by direction and second", test_sms_every_field },
+    { "all that match: counted, deleted with space freed, bounded", test_items_matching },
     { "sms add many: duplicates, NULL dates, invalid items, numbers, literal text", test_sms_add_many },
     { "keyset paging over 1,000 items", test_paging_1000 },
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },

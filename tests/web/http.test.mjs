@@ -485,3 +485,39 @@ test('import: BOMs, quotes, newlines, NULs, UTF-16 and CDATA', async () => {
   assert.ok(bodies.every((b) => !b.includes('\ufffd') || b === ''), 'no replacement characters from a misread encoding');
   assert.equal((await c.get('/api/me')).status, 200);
 });
+
+test('all that match: the first page counts them; delete and export take the whole set', async () => {
+  const c = new Client();
+  await c.register(uniq('match'));
+  let csv = 'date,body\n';
+  for (let i = 0; i < 70; i++) csv += `${1700000000 + i * 60},${i < 60 ? 'tea' : 'coffee'} ${i}\n`;
+  const imp = await c.post('/api/import?format=csv', csv, { json: false, headers: { 'Content-Type': 'application/octet-stream' } });
+  assert.equal(imp.data.imported, 70);
+  let page = await c.get('/api/sms?q=tea&limit=10');
+  assert.equal(page.data.total, 60);
+  assert.equal(page.data.total_capped, false);
+  assert.equal(page.data.items.length, 10);
+  const upto = page.data.items[0].n;
+  const next = await c.get(`/api/sms?q=tea&limit=10&before=${page.data.next_before}`);
+  assert.equal(next.data.total, undefined, 'only the first page counts');
+  assert.equal((await c.get('/api/sms?q=coffee')).data.total, 10);
+  // an SMS that arrives after the list was shown is not taken along
+  await c.post('/api/sms', { body: 'tea, arrived later' });
+  const exp = await c.post('/api/export', { kind: 'sms', format: 'csv', match: { q: 'tea', upto, except: [upto] } });
+  assert.equal(exp.status, 200);
+  assert.equal(exp.data.toString().trim().split('\n').length, 60, 'header and 59 rows');
+  assert.doesNotMatch(exp.data.toString(), /arrived later|coffee/);
+  const del = await c.post('/api/sms/delete', { match: { q: 'tea', upto, except: [upto] } });
+  assert.equal(del.status, 200);
+  assert.equal(del.data.deleted, 59);
+  assert.ok(del.data.freed_bytes > 0);
+  assert.equal(del.data.usage.sms, 12);
+  page = await c.get('/api/sms?q=tea');
+  assert.equal(page.data.total, 2);
+  for (const bad of [{ match: { q: 'tea' } }, { match: 'all' }, { match: { upto: 1, except: [0] } },
+    { match: { upto: 1, q: 'a b c d e f g h i' } }]) {
+    const r = await c.post('/api/sms/delete', bad);
+    assert.equal(r.status, 400, JSON.stringify(bad));
+  }
+  assert.equal((await c.get('/api/me')).data.usage.sms, 12, 'nothing deleted by refused requests');
+});

@@ -104,15 +104,17 @@ function confirmDialog(title, text, okLabel) {
 }
 
 $('btn-delete').addEventListener('click', async () => {
-  const ns = lists.selectedNs();
-  if (!ns.length) return;
+  const count = lists.selectedCount();
+  if (!count) return;
   const noun = KINDS[lists.kind].noun;
-  const ok = await confirmDialog(`Delete ${ns.length} ${noun}${ns.length > 1 && noun !== 'SMS' && noun !== 'MMS' ? 's' : ''}?`,
+  const what = lists.allMatching ? `all ${count} matching` : `${count}`;
+  const ok = await confirmDialog(`Delete ${what} ${noun}${count > 1 && noun !== 'SMS' && noun !== 'MMS' ? 's' : ''}?`,
     'They are removed from your archive for good; the space they used is freed.', 'Delete');
   if (!ok) return;
   try {
-    const r = await api.post(`${KINDS[lists.kind].api}/delete`, { ns });
-    lists.removeRows(ns);
+    const sel = lists.selection();
+    const r = await api.post(`${KINDS[lists.kind].api}/delete`, sel);
+    if (sel.match) await lists.reload(); else lists.removeRows(sel.ns);
     renderUsage(r.usage);
     lists.toast(`Deleted ${r.deleted} · freed ${fmtBytes(r.freed_bytes)}`);
   } catch (e) {
@@ -191,6 +193,7 @@ $('up-file').addEventListener('change', async () => {
   const msg = $('up-msg');
   const bar = $('up-progress');
   msg.className = 'msg';
+  msg.dataset.done = '';
   msg.textContent = `Uploading ${file.name}…`;
   bar.hidden = false;
   bar.classList.remove('busy');
@@ -219,6 +222,7 @@ $('up-file').addEventListener('change', async () => {
   } finally {
     bar.hidden = true;
     $('up-file').value = '';
+    msg.dataset.done = '1';   // for tests, in any language
     lists.reload();
   }
 });
@@ -245,21 +249,22 @@ $('btn-upload').addEventListener('click', () => {
 
 $('btn-download').addEventListener('click', () => {
   const spec = KINDS[lists.kind];
-  const n = lists.selected.size;
+  const n = lists.selectedCount();
   $('dl-sel').disabled = n === 0;
   $('dl-sel-label').textContent = n ? `The ${n} selected` : 'Selected (none yet)';
   $(n ? 'dl-sel' : 'dl-all').checked = true;
   $('dl-formats').replaceChildren(...spec.formats.map(([v, label], i) =>
     el('label', {}, el('input', { type: 'radio', name: 'format', value: v, checked: i === 0 }), ' ', label)));
   $('dl-msg').textContent = '';
-  $('dl-phone').disabled = n === 0;
+  const loaded = lists.loadedSelection();
+  $('dl-phone').disabled = !loaded || loaded.length === 0;
   $('dlg-download').showModal();
 });
 
 $('dl-go').addEventListener('click', async () => {
   const format = document.querySelector('#dl-formats input:checked').value;
   const body = { kind: lists.kind, format };
-  if ($('dl-sel').checked) body.ns = lists.selectedNs();
+  if ($('dl-sel').checked) Object.assign(body, lists.selection());
   try {
     const { blob, filename } = await api.postForFile('/api/export', body);
     saveBlob(blob, filename);
@@ -273,7 +278,7 @@ $('dl-go').addEventListener('click', async () => {
 
 $('dl-phone').addEventListener('click', async () => {
   try {
-    const r = await api.post('/api/send', { kind: lists.kind, ns: lists.selectedNs() });
+    const r = await api.post('/api/send', { kind: lists.kind, ns: lists.loadedSelection() });
     $('dl-msg').className = 'msg ok';
     $('dl-msg').textContent = `Queued ${r.queued} message(s) to ${r.phones.join(', ')}. They arrive shortly.`;
   } catch (e) {

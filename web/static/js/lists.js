@@ -1,6 +1,8 @@
 // lists — the three lists (SMS, MMS, contacts): keyset paging, search,
-// multi-select with select-all, and the preview pane. Text is set with
-// textContent only.
+// multi-select with select-all — of the rows loaded, or of every item the
+// search matched ("all N matching": the server acts on the whole set, up to
+// the newest item shown, without the rows unticked) —, and the preview pane.
+// Text is set with textContent only.
 import * as api from './api.js';
 import { $, el, fmtBytes, fmtDate } from './util.js';
 
@@ -47,6 +49,12 @@ export class Lists {
     this.active = 0;
     this.loading = false;
     this.generation = 0;
+    this.total = 0;           // items the search matched (the server counts them, bounded)
+    this.totalCapped = false; // more than that
+    this.upto = 0;            // the newest item shown: "all matching" stops there
+    this.allMatching = false; // every item that matches is selected ...
+    this.except = new Set();  // ... but these
+    $('sel-matching').addEventListener('click', () => this.selectAllMatching());
     this.onSelectionChange = onSelectionChange;
     $('btn-more').addEventListener('click', () => this.loadMore());
     $('sel-all').addEventListener('change', (e) => this.selectAll(e.target.checked));
@@ -63,6 +71,19 @@ export class Lists {
 
   get spec() { return KINDS[this.kind]; }
   selectedNs() { return [...this.selected]; }
+  // How many are selected, and what a delete or download names.
+  selectedCount() { return this.allMatching ? this.total - this.except.size : this.selected.size; }
+  selection() {
+    if (!this.allMatching) return { ns: this.selectedNs() };
+    const match = { upto: this.upto, except: [...this.except] };
+    if (this.query) match.q = this.query;
+    return { match };
+  }
+  // Every matching item is loaded: the selection as numbers (send to phone needs them).
+  loadedSelection() {
+    if (!this.allMatching) return this.selectedNs();
+    return this.more ? null : [...this.items.keys()].filter((n) => !this.except.has(n));
+  }
 
   setKind(kind) {
     this.kind = kind;
@@ -78,6 +99,11 @@ export class Lists {
     this.nextBefore = 0;
     this.more = false;
     this.active = 0;
+    this.total = 0;
+    this.totalCapped = false;
+    this.upto = 0;
+    this.allMatching = false;
+    this.except.clear();
     $('items').replaceChildren();
     $('sel-all').checked = false;
     this.showPreviewHint();
@@ -93,30 +119,50 @@ export class Lists {
     if (this.nextBefore) qs.set('before', String(this.nextBefore));
     if (this.query) qs.set('q', this.query);
     try {
+      const first = !this.nextBefore;
       const page = await api.get(`${this.spec.api}?${qs}`);
       if (gen !== this.generation) return;
+      if (first) {
+        this.total = page.total;
+        this.totalCapped = page.total_capped;
+        this.upto = page.items.length ? page.items[0].n : 0;
+      }
       for (const it of page.items) this.addRow(it);
       this.more = page.more;
       this.nextBefore = page.next_before || 0;
     } catch (e) {
       this.toast(e.message, true);
     } finally {
-      this.loading = false;
-      $('btn-more').hidden = !this.more;
-      $('empty').hidden = this.items.size > 0;
-      $('empty').textContent = this.query ? 'No match.' : 'Nothing here yet. Use Upload to add some.';
+      if (gen === this.generation) {
+        this.loading = false;
+        this.shown();
+      }
     }
+  }
+
+  // What the list says about itself: how many matched, "Load more", and
+  // "nothing" only when there is nothing more to load.
+  shown() {
+    $('btn-more').hidden = !this.more;
+    $('empty').hidden = this.items.size > 0 || this.more;
+    $('empty').textContent = this.query ? 'No match.' : 'Nothing here yet. Use Upload to add some.';
+    const n = this.total;
+    $('match-count').textContent = this.query
+      ? `${this.totalCapped ? 'more than ' : ''}${n} matching` : '';
+    this.changed();
   }
 
   addRow(it) {
     const spec = this.spec;
     this.items.set(it.n, it);
     const box = el('input', { type: 'checkbox', 'aria-label': `Select ${spec.noun} ${it.n}` });
-    box.checked = this.selected.has(it.n) || $('sel-all').checked;
-    if (box.checked) this.selected.add(it.n);
+    box.checked = this.allMatching ? !this.except.has(it.n) : this.selected.has(it.n) || $('sel-all').checked;
+    if (box.checked && !this.allMatching) this.selected.add(it.n);
     box.addEventListener('click', (e) => e.stopPropagation());
     box.addEventListener('change', () => {
-      if (box.checked) this.selected.add(it.n); else this.selected.delete(it.n);
+      if (this.allMatching) {
+        if (box.checked) this.except.delete(it.n); else this.except.add(it.n);
+      } else if (box.checked) this.selected.add(it.n); else this.selected.delete(it.n);
       if (!box.checked) $('sel-all').checked = false;
       this.changed();
     });
@@ -131,11 +177,24 @@ export class Lists {
   }
 
   selectAll(on) {
+    this.allMatching = false;
+    this.except.clear();
     for (const row of $('items').children) {
       const n = Number(row.dataset.n);
       row.querySelector('input').checked = on;
       if (on) this.selected.add(n); else this.selected.delete(n);
     }
+    this.changed();
+  }
+
+  // "Select all N matching": the server will act on every item found, not
+  // only on the rows loaded.
+  selectAllMatching() {
+    this.allMatching = true;
+    this.except.clear();
+    this.selected.clear();
+    for (const row of $('items').children) row.querySelector('input').checked = true;
+    $('sel-all').checked = true;
     this.changed();
   }
 
@@ -147,15 +206,21 @@ export class Lists {
       if (row) row.remove();
       if (this.active === n) this.showPreviewHint();
     }
+    this.total = Math.max(0, this.total - ns.length);
     $('sel-all').checked = false;
-    $('empty').hidden = this.items.size > 0;
-    this.changed();
+    this.shown();
+    // the rows shown are gone but more match: show those
+    if (this.items.size === 0 && this.more) this.loadMore();
   }
 
   changed() {
-    const n = this.selected.size;
-    $('sel-count').textContent = n ? `${n} selected` : '';
+    const n = this.selectedCount();
+    $('sel-count').textContent = n ? (this.allMatching ? `All ${n} selected` : `${n} selected`) : '';
     $('btn-delete').disabled = n === 0;
+    // every loaded row ticked and more match than are loaded: offer them all
+    const offer = !this.allMatching && $('sel-all').checked && this.total > this.items.size;
+    $('sel-matching').hidden = !offer;
+    $('sel-matching').textContent = `Select all ${this.totalCapped ? 'first ' : ''}${this.total} ${this.query ? 'matching' : ''}`.trim();
     this.onSelectionChange();
   }
 
