@@ -63,9 +63,14 @@ export class Lists {
       clearTimeout(timer);
       timer = setTimeout(() => { this.query = e.target.value.trim(); this.reload(); }, 250);
     });
-    const pane = document.querySelector('.list-pane');
-    pane.addEventListener('scroll', () => {
-      if (this.more && !this.loading && pane.scrollTop + pane.clientHeight > pane.scrollHeight - 120) this.loadMore();
+    // more rows when the end of the list comes into view, whether the list
+    // scrolls in its pane (wide screens) or with the page (a phone)
+    new IntersectionObserver((seen) => {
+      if (seen.some((e) => e.isIntersecting) && this.more && !this.loading) this.loadMore();
+    }, { rootMargin: '0px 0px 200px 0px' }).observe($('btn-more'));
+    $('preview-close').addEventListener('click', () => this.closePreview());
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && document.body.classList.contains('preview-open')) this.closePreview();
     });
   }
 
@@ -226,14 +231,22 @@ export class Lists {
 
   showPreviewHint() {
     this.active = 0;
-    $('preview').replaceChildren(el('p', { class: 'muted', text: 'Select an item to preview it.' }));
+    $('preview-body').replaceChildren(el('p', { class: 'muted', text: 'Select an item to preview it.' }));
+    this.closePreview();
+  }
+
+  // On a narrow screen the preview is a sheet over the list.
+  closePreview() {
+    document.body.classList.remove('preview-open');
   }
 
   async preview(n) {
     this.active = n;
     for (const r of $('items').children) r.classList.toggle('active', Number(r.dataset.n) === n);
     const kind = this.kind;
-    const pane = $('preview');
+    const pane = $('preview-body');
+    document.body.classList.add('preview-open');
+    $('preview').scrollTop = 0;
     try {
       const it = await api.get(`${KINDS[kind].api}/${n}`);
       if (this.active !== n) return;
