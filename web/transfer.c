@@ -45,6 +45,7 @@ struct import_ctx {
     long long added, duplicates, refused_items;
     long long in_batch;
     long long added_kind[3];  /* by enum store_kind: which tables grew */
+    long long batch_kind[3];  /* ... of those, in the batch not yet committed */
     enum store_result stopped_by;   /* what stopped the import; STORE_OK while it goes on */
     /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
     struct store_sms_new sms[IMPORT_BATCH];
@@ -54,7 +55,7 @@ struct import_ctx {
 static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
 {
     switch (r) {
-    case STORE_OK: c->added++; c->added_kind[k]++; break;
+    case STORE_OK: c->added++; c->added_kind[k]++; c->batch_kind[k]++; break;
     case STORE_CONFLICT: c->duplicates++; break;
     case STORE_INVALID: c->refused_items++; break;
     default: c->stopped_by = r; return;
@@ -131,10 +132,12 @@ static enum import_next maybe_commit(struct import_ctx *c)
     enum store_result cr = store_tx_commit(c->store);
     if (cr == STORE_OK)
         cr = store_tx_begin(c->store);
-    if (cr != STORE_OK)
+    if (cr != STORE_OK) {
         c->stopped_by = cr;
-    else
+    } else {
         c->in_batch = 0;
+        memset(c->batch_kind, 0, sizeof c->batch_kind);
+    }
     return next_step(c);
 }
 
@@ -233,7 +236,10 @@ void transfer_import(struct http_req *q, struct http_resp *r)
             c->stopped_by = res;
     } else {
         store_tx_rollback(q->store);
-        c->added -= c->in_batch;   /* the open batch is undone */
+        for (int k = STORE_SMS; k <= STORE_CONTACT; k++) {   /* the open batch is undone */
+            c->added -= c->batch_kind[k];
+            c->added_kind[k] -= c->batch_kind[k];
+        }
     }
     /* a fresh bulk load is planned with stale statistics until autovacuum
      * comes by: a search of the archive just imported would read all of it */
@@ -245,7 +251,10 @@ void transfer_import(struct http_req *q, struct http_resp *r)
              c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stopped_by));
     enum store_result ur;
     json_t *usage = items_usage_json(q->store, q->user_id, &ur);
-    json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "duplicates",
+    /* by_kind: what was added of each kind (the page says "120 SMS, 6 MMS") */
+    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "by_kind", "sms",
+                          (json_int_t)c->added_kind[STORE_SMS], "mms", (json_int_t)c->added_kind[STORE_MMS],
+                          "contacts", (json_int_t)c->added_kind[STORE_CONTACT], "duplicates",
                           (json_int_t)c->duplicates, "skipped", (json_int_t)(skipped + c->refused_items), "usage",
                           usage ? usage : json_null());
     if (ir == IMPORT_OK && c->stopped_by == STORE_OK)

@@ -19,6 +19,7 @@
 #include "import_vcard.h"
 #include "import_xml.h"
 #include "json.h"
+#include "lang.h"
 #include "status.h"
 
 /* ---- a sink that records what the parsers hand over ---- */
@@ -619,6 +620,26 @@ static void test_hostile_bodies(void)
     expect_malformed("<smses><sms address=\"1\" body=\"x\" body=\"y\"/></smses>", "line 1");
 }
 
+/* The page's language before login: the browser's Accept-Language. */
+static void test_accept_language(void)
+{
+    static const struct { const char *header, *lang; } cases[] = {
+        { "zh-CN,zh;q=0.9,en;q=0.8", "zh" }, { "en-US,en;q=0.9,zh-CN;q=0.8", "en" },
+        { "fr-FR,fr;q=0.9,zh-TW;q=0.5", "zh" }, { "fr, de", "en" }, { "", "en" }, { NULL, "en" },
+        { "zh;q=0, en;q=0.1", "en" }, { "en;q=0.5, zh;q=0.5", "en" }, { "zh;q=0.5, en;q=0.5", "zh" },
+        { "ZH-hans-CN", "zh" }, { "zhx, en-GB", "en" }, { "en;q=0.2, zh-Hant;q=0.300", "zh" },
+        { "*;q=1, zh;q=0.1", "zh" }, { ";;,,q=,", "en" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = lang_from_accept(cases[i].header);
+        if (strcmp(got, cases[i].lang) != 0) {
+            fprintf(stderr, "\nAccept-Language \"%s\": %s, not %s\n", cases[i].header ? cases[i].header : "(none)",
+                    got, cases[i].lang);
+            CU_FAIL("accept-language");
+        }
+    }
+}
+
 static void test_status_table(void)
 {
     CU_ASSERT_EQUAL(status_from_store(STORE_NOT_FOUND)->http, 404);
@@ -651,6 +672,7 @@ int main(void)
     CU_add_test(s, "json", test_json);
     CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
+    CU_add_test(s, "accept-language", test_accept_language);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

@@ -9,7 +9,7 @@ import { BASE, Client, uniq, makePng } from './helpers.mjs';
 
 const POSTS = ['/api/logout', '/api/password', '/api/phone/start', '/api/phone/confirm', '/api/phone/unbind',
   '/api/sms', '/api/sms/delete', '/api/mms', '/api/mms/delete', '/api/contacts', '/api/contacts/delete',
-  '/api/import', '/api/export', '/api/send'];
+  '/api/import', '/api/export', '/api/send', '/api/lang'];
 const GETS = ['/api/me', '/api/sms', '/api/sms/1', '/api/mms', '/api/mms/1', '/api/mms/1/parts/1',
   '/api/contacts', '/api/contacts/1'];
 const UPLOADS = new Set(['/api/mms', '/api/import']);
@@ -520,4 +520,25 @@ test('all that match: the first page counts them; delete and export take the who
     assert.equal(r.status, 400, JSON.stringify(bad));
   }
   assert.equal((await c.get('/api/me')).data.usage.sms, 12, 'nothing deleted by refused requests');
+});
+
+test('the page\'s language: Accept-Language before login, the account\'s LANG choice after', async () => {
+  const zh = await fetch(BASE + '/api/page', { headers: { 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.8' } });
+  assert.equal((await zh.json()).lang, 'zh');
+  const en = await (await fetch(BASE + '/api/page', { headers: { 'Accept-Language': 'en-GB,en;q=0.9' } })).json();
+  assert.equal(en.lang, 'en');
+  assert.equal(en.limits.username_min, 3);
+  assert.equal(en.limits.select_max, 100000);
+  const c = new Client();
+  await c.post('/api/register', { username: uniq('lang'), password: 'password123', lang: 'zh' });
+  let me = (await c.get('/api/me')).data;
+  assert.equal(me.lang, 'zh');
+  assert.equal(me.lang_chosen, false, 'registered in Chinese, not yet chosen');
+  const r = await c.post('/api/lang', { lang: 'en' });
+  assert.equal(r.status, 200);
+  assert.equal(r.data.lang, 'en');
+  me = (await c.get('/api/me')).data;
+  assert.equal(me.lang_chosen, true, 'the switch is LANG EN: every SMS reply in English from now on');
+  assert.equal((await c.post('/api/lang', { lang: 'fr' })).status, 400);
+  assert.equal((await new Client().post('/api/lang', { lang: 'en' })).status, 401);
 });
