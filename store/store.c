@@ -438,7 +438,8 @@ bool st_msisdn_key(const char *msisdn, char key[STORE_PEER_MAX + 1])
 
 bool st_valid_source(const char *src)
 {
-    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);
+    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0 ||
+                   strcmp(src, "mm7") == 0);
 }
 
 bool st_valid_page(const struct store_page *p)

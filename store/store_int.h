@@ -65,7 +65,7 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty);
  * characters other than digits, '+', spaces, '-', '.', '(' and ')', or no
  * digits at all (an alphanumeric sender). */
 bool st_msisdn_key(const char *msisdn, char key[STORE_PEER_MAX + 1]);
-/* "sms", "web" or "import". */
+/* "sms", "web", "import" or "mm7". */
 bool st_valid_source(const char *src);
 
 /* A PostgreSQL array literal ({"a","b",NULL}) built for one $n parameter of
