@@ -64,19 +64,28 @@ enum store_result store_phone_unbind(struct store *s, const char *user_id, const
 
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
 {
+    char bound[STORE_PEER_MAX + 1];
+    return store_phone_find(s, msisdn, user_id_out, bound);
+}
+
+enum store_result store_phone_find(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN],
+                                   char msisdn_out[STORE_PEER_MAX + 1])
+{
     char key[STORE_PEER_MAX + 1];
     if (!st_msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;
     const char *p[] = { key };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "phone-lookup", "SELECT user_id FROM phones WHERE msisdn_key = $1",
+    enum store_result rc = st_exec(s, "phone-lookup", "SELECT user_id, msisdn FROM phones WHERE msisdn_key = $1",
                                    1, p, &r);
     if (rc != STORE_OK)
         return rc;
-    if (PQntuples(r) == 0)
+    if (PQntuples(r) == 0) {
         rc = STORE_NOT_FOUND;
-    else
+    } else {
         snprintf(user_id_out, STORE_ID_LEN, "%s", PQgetvalue(r, 0, 0));
+        snprintf(msisdn_out, STORE_PEER_MAX + 1, "%s", PQgetvalue(r, 0, 1));
+    }
     PQclear(r);
     return rc;
 }

@@ -149,6 +149,11 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
  * when it is not bound to that user — another user's phone stays bound. */
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn);
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
+/* store_phone_lookup, and the number in the form it was bound with — the
+ * address SMS replies go to — into msisdn_out (vaultmms: an MMSC writes
+ * "8613800000001/TYPE=PLMN" for the phone bearerbox calls "+8613800000001"). */
+enum store_result store_phone_find(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN],
+                                   char msisdn_out[STORE_PEER_MAX + 1]);
 /* The user's MSISDNs, newest binding first; free with store_strings_free. */
 enum store_result store_phone_list(struct store *s, const char *user_id, char ***out, size_t *count);
 void store_strings_free(char **v, size_t count);

@@ -99,7 +99,8 @@ struct deliver {
     const struct mmsc_config *mmsc;
     struct store *s;
     const struct mm7_request *req;
-    const char *msisdn;
+    const char *msisdn;             /* the sender as the MMSC wrote it, /TYPE=PLMN gone */
+    char reply_to[STORE_PEER_MAX + 1];   /* where SMS go: the phone as it was bound, else msisdn */
     char digest[65];
     char *subject;                  /* cut to the store's limit */
     struct store_mms_part_new *parts;
@@ -113,7 +114,7 @@ struct deliver {
 
 static void queue_sms(struct deliver *d, const char *user_id, char *text, enum store_result *rc)
 {
-    struct store_outbox_new o = { user_id, d->msisdn, text, strlen(text) };
+    struct store_outbox_new o = { user_id, d->reply_to, text, strlen(text) };
     long long id;
     if (*rc == STORE_OK)
         *rc = store_outbox_enqueue(d->s, &o, &id);
@@ -191,8 +192,9 @@ static enum store_result deliver_once(struct deliver *d)
         rc = STORE_OK;
     }
     char uid[STORE_ID_LEN] = "";
+    snprintf(d->reply_to, sizeof d->reply_to, "%s", d->msisdn);
     if (rc == STORE_OK)
-        rc = store_phone_lookup(d->s, d->msisdn, uid);
+        rc = store_phone_find(d->s, d->msisdn, uid, d->reply_to);
     if (rc == STORE_NOT_FOUND) {
         /* an unbound phone: success for the MMSC, the hint for the phone */
         rc = STORE_OK;

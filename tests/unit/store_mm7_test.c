@@ -1,7 +1,7 @@
 /*
  * store_mm7_test — CUnit suite for what vaultmms keeps (migration 004)
  * against a real PostgreSQL (NEEDS_DB): a part's Content-ID kept with the
- * MMS; the DeliverReq de-duplication (a claim commits with the MMS and a
+ * MMS; a phone found in the form it was bound with; the DeliverReq de-duplication (a claim commits with the MMS and a
  * retry sees the first answer; a rolled-back claim leaves nothing; a
  * duplicate in flight waits for the first and then sees its answer); and
  * SubmitReq records with their delivery reports moving the outbox row.
@@ -54,6 +54,20 @@ static void test_content_id_kept(void)
     /* a Content-ID is one line like a name */
     parts[2].content_id = "a\nb";
     CU_ASSERT_EQUAL(store_mms_add(s, uid, &in, &n), STORE_INVALID);
+}
+
+/* vaultmms answers a phone at the number it was bound with, whatever form
+ * the MMSC writes it in */
+static void test_phone_find_bound_form(void)
+{
+    CU_ASSERT_EQUAL_FATAL(store_phone_bind(s, "+8613800000077", uid), STORE_OK);
+    char who[STORE_ID_LEN], form[STORE_PEER_MAX + 1];
+    CU_ASSERT_EQUAL(store_phone_find(s, "8613800000077", who, form), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(who, uid);
+    CU_ASSERT_STRING_EQUAL(form, "+8613800000077");
+    CU_ASSERT_EQUAL(store_phone_find(s, "008613800000077", who, form), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_find(s, "8613800000078", who, form), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_phone_find(s, "alice@example.com", who, form), STORE_NOT_FOUND);
 }
 
 static const char *D1 = "1111111111111111111111111111111111111111111111111111111111111111";
@@ -214,6 +228,7 @@ static void test_submissions_and_reports(void)
 static const struct test_entry tests[] = {
     { "open", test_open },
     { "a part's Content-ID is kept", test_content_id_kept },
+    { "a phone found in the form it was bound with", test_phone_find_bound_form },
     { "DeliverReq claim, answer and retry", test_seen_claim_and_retry },
     { "a duplicate in flight waits for the first", test_seen_duplicate_in_flight_waits },
     { "SubmitReq records and delivery reports", test_submissions_and_reports },
