@@ -7,6 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+void mm7_request_init(void)
+{
+    mm7_mime_init();
+    mm7_soap_init();
+}
+
 enum mm7_result mm7_request_parse(const char *content_type, const void *body, size_t len,
                                   const struct mm7_limits *lim, struct mm7_request *out)
 {

@@ -28,6 +28,9 @@ struct mm7_request {
  * out->env.transaction_id / ns / version are set when the envelope could be
  * read, for the fault's header. out must be cleaned up either way.
  */
+/* Once per process, before any other call: GMime and libxml2. */
+void mm7_request_init(void);
+
 enum mm7_result mm7_request_parse(const char *content_type, const void *body, size_t len,
                                   const struct mm7_limits *lim, struct mm7_request *out);
 void mm7_request_cleanup(struct mm7_request *r);

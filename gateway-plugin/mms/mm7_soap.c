@@ -29,6 +29,11 @@ static const struct {
     { MM7_OP_FAULT, "Fault" },
 };
 
+void mm7_soap_init(void)
+{
+    xmlInitParser();
+}
+
 const char *mm7_op_name(enum mm7_op op)
 {
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)

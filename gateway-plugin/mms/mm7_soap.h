@@ -47,6 +47,9 @@ enum mm7_op {
     MM7_OP_FAULT,                /* env:Fault (with RSErrorRsp / VASPErrorRsp in detail) */
 };
 
+/* Once per process, before any other call (libxml2's xmlInitParser). */
+void mm7_soap_init(void);
+
 /* The element name of op ("DeliverReq"). */
 const char *mm7_op_name(enum mm7_op op);
 

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "mm7_conf.h"
 #include "mm7_mime.h"
+#include "mm7_request.h"
 #include "mm7_vasp.h"
 #include "store.h"
 
@@ -347,8 +348,7 @@ int main(int argc, char **argv)
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
 
-    mm7_mime_init();
-    xmlInitParser();
+    mm7_request_init();
     vasp.lim = (struct mm7_limits){ .soap_max = 64 << 10, .part_max = (size_t)cfg.body_max,
                                     .parts_max = (int)cfg.parts_max, .depth_max = (int)cfg.depth_max };
     vasp.after_commit = die_after_commit > 0 ? count_commit : NULL;

@@ -823,8 +823,7 @@ static void test_digest_tells_retry_from_reuse(void)
 
 int main(void)
 {
-    mm7_mime_init();
-    xmlInitParser();
+    mm7_request_init();
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     CU_pSuite s = CU_add_suite("mm7", NULL, NULL);

@@ -10,13 +10,13 @@
  * requests refused with nothing written; delivery reports moving the
  * outbox row; the Fault's HTTP status per MMSC.
  */
-#include <libxml/parser.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "mm7_request.h"
 #include "mm7_soap.h"
 #include "mm7_vasp.h"
 #include "store_test_main.h"
@@ -373,7 +373,6 @@ static const struct test_entry tests[] = {
 
 int main(void)
 {
-    mm7_mime_init();
-    xmlInitParser();
+    mm7_request_init();
     return suite_main("mm7_vasp", tests, sizeof tests / sizeof tests[0]);
 }
