@@ -35,6 +35,7 @@
 #include "alloc.h"
 #include "config.h"
 #include "log.h"
+#include "mm7_client.h"
 #include "mm7_conf.h"
 #include "mm7_mime.h"
 #include "mm7_request.h"
@@ -349,6 +350,7 @@ int main(int argc, char **argv)
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
 
     mm7_request_init();
+    mm7_client_init();   /* for SubmitReq, once the delivery of MMS to phones is wired */
     vasp.lim = (struct mm7_limits){ .soap_max = 64 << 10, .part_max = (size_t)cfg.body_max,
                                     .parts_max = (int)cfg.parts_max, .depth_max = (int)cfg.depth_max };
     vasp.after_commit = die_after_commit > 0 ? count_commit : NULL;
