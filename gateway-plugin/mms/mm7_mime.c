@@ -83,19 +83,16 @@ static GMimeObject *parse_entity(GMimeParserOptions *opts, struct parse_state *s
 {
     static const char pre[] = "Content-Type: ", post[] = "\r\n\r\n";
     size_t ctlen = strlen(ct);
-    size_t total = sizeof pre - 1 + ctlen + sizeof post - 1 + len;
-    char *buf = xmalloc(total ? total : 1);
-    size_t k = 0;
-    memcpy(buf + k, pre, sizeof pre - 1);
-    k += sizeof pre - 1;
-    for (size_t i = 0; i < ctlen; i++)   /* one header line, whatever the caller got */
-        buf[k++] = (ct[i] == '\r' || ct[i] == '\n') ? ' ' : ct[i];
-    memcpy(buf + k, post, sizeof post - 1);
-    k += sizeof post - 1;
+    GByteArray *buf = g_byte_array_sized_new((guint)(sizeof pre - 1 + ctlen + sizeof post - 1 + len));
+    g_byte_array_append(buf, (const guint8 *)pre, sizeof pre - 1);
+    for (size_t i = 0; i < ctlen; i++) {   /* one header line, whatever the caller got */
+        guint8 c = (ct[i] == '\r' || ct[i] == '\n') ? ' ' : (guint8)ct[i];
+        g_byte_array_append(buf, &c, 1);
+    }
+    g_byte_array_append(buf, (const guint8 *)post, sizeof post - 1);
     if (len)
-        memcpy(buf + k, body, len);
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, total);
-    free(buf);
+        g_byte_array_append(buf, body, (guint)len);
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(buf);   /* owns buf */
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_options_set_warning_callback(opts, on_warning, st);
     GMimeObject *obj = g_mime_parser_construct_part(parser, opts);
