@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "utf8.h"
 
 static const struct {
     int code;
@@ -230,6 +231,16 @@ void mm7_format_datetime(time_t t, char out[32])
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool mm7_one_line(const char *s)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 256 || !utf8_valid(s, strlen(s)))
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
 }
 
 char *mm7_cid_normalise(const char *s)

@@ -105,6 +105,10 @@ time_t mm7_parse_datetime(const char *s);
 /* Epoch seconds as xs:dateTime in UTC ("2026-11-27T10:15:02Z"). */
 void mm7_format_datetime(time_t t, char out[32]);
 
+/* A value from a request that we may store, echo or log: 1..256 bytes of
+ * UTF-8 on one line (no control characters). */
+bool mm7_one_line(const char *s);
+
 /* A Content-ID or a reference to one without "cid:", "<>" and surrounding
  * spaces, copied into a new string (NULL for NULL or empty). */
 char *mm7_cid_normalise(const char *s);

@@ -63,17 +63,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
     return k;
 }
 
-/* A MessageID we can keep and log: one line, not too long. */
-static bool one_line(const char *s)
-{
-    if (s == NULL || *s == '\0' || strlen(s) > 256)
-        return false;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return false;
-    return true;
-}
-
 /* The request body: envelope and MM. */
 static void build(const struct mmsc_config *m, const struct mm7_client_message *msg, struct mm7_body *body)
 {
@@ -149,7 +138,7 @@ void mm7_client_submit(const struct mmsc_config *mmsc, const struct mm7_client_m
     int status = 0;
     out->outcome = mm7_client_classify(transport_ok, out->http_status, parsed, &rsp.env, &status);
     out->status = status;
-    if (out->outcome == MM7_DONE && one_line(rsp.env.message_id))
+    if (out->outcome == MM7_DONE && mm7_one_line(rsp.env.message_id))
         out->message_id = xstrdup(rsp.env.message_id);
     if (!transport_ok)
         snprintf(out->reason, sizeof out->reason, "mm7: no answer from %s: %.120s", mmsc->name,

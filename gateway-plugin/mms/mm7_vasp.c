@@ -26,17 +26,6 @@ void mm7_answer_cleanup(struct mm7_answer *a)
     a->len = 0;
 }
 
-/* A value from the request that we echo or log: one line, not too long. */
-static bool loggable(const char *s)
-{
-    if (s == NULL || *s == '\0' || strlen(s) > STORE_MM7_ID_MAX || !utf8_valid(s, strlen(s)))
-        return false;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return false;
-    return true;
-}
-
 /* The request's context for the answer. */
 struct reply {
     const struct mmsc_config *mmsc;
@@ -46,17 +35,17 @@ struct reply {
 
 static const char *echo_tid(const struct reply *r)
 {
-    return r->env && loggable(r->env->transaction_id) ? r->env->transaction_id : NULL;
+    return r->env && mm7_one_line(r->env->transaction_id) ? r->env->transaction_id : NULL;
 }
 
 static const char *echo_ns(const struct reply *r)
 {
-    return r->env && r->env->ns && *r->env->ns && loggable(r->env->ns) ? r->env->ns : NULL;
+    return r->env && r->env->ns && *r->env->ns && mm7_one_line(r->env->ns) ? r->env->ns : NULL;
 }
 
 static const char *echo_version(const struct reply *r)
 {
-    return r->env && loggable(r->env->version) ? r->env->version : NULL;
+    return r->env && mm7_one_line(r->env->version) ? r->env->version : NULL;
 }
 
 static void answer_ok(struct reply *r, enum mm7_op rsp)
@@ -288,7 +277,7 @@ static void delivery_report(const struct mmsc_config *mmsc, struct store *s, con
                             struct reply *r)
 {
     snprintf(r->out->what, sizeof r->out->what, "DeliveryReportReq");
-    if (!loggable(e->message_id) || (e->mm_status && !loggable(e->mm_status))) {
+    if (!mm7_one_line(e->message_id) || (e->mm_status && !mm7_one_line(e->mm_status))) {
         answer_fault(r, MM7_VALIDATION_ERROR, "MessageID / MMStatus");
         return;
     }
@@ -315,7 +304,7 @@ void mm7_vasp_handle(const struct mm7_vasp *v, const struct mmsc_config *mmsc, s
     enum mm7_result pr = mm7_request_parse(content_type, body, len, &v->lim, &req);
     struct reply r = { mmsc, &req.env, out };
     snprintf(out->what, sizeof out->what, "%s", req.env.op ? mm7_op_name(req.env.op) : "unreadable");
-    if (pr == MM7_OK && req.env.op != MM7_OP_UNKNOWN && !loggable(req.env.transaction_id)) {
+    if (pr == MM7_OK && req.env.op != MM7_OP_UNKNOWN && !mm7_one_line(req.env.transaction_id)) {
         pr = MM7_E_MISSING;   /* a TransactionID we could not store or echo */
     }
     if (pr != MM7_OK) {
@@ -326,7 +315,7 @@ void mm7_vasp_handle(const struct mm7_vasp *v, const struct mmsc_config *mmsc, s
     }
     if (req.env.ns && strstr(req.env.ns, "23.140") == NULL)
         log_warn("mm7: namespace is not 3GPP MM7 mmsc=%s ns=%.100s: read anyway", mmsc->name,
-                 loggable(req.env.ns) ? req.env.ns : "?");
+                 mm7_one_line(req.env.ns) ? req.env.ns : "?");
     switch (req.env.op) {
     case MM7_OP_DELIVER_REQ:
         deliver(v, mmsc, s, &req, &r);
@@ -336,7 +325,7 @@ void mm7_vasp_handle(const struct mm7_vasp *v, const struct mmsc_config *mmsc, s
         break;
     case MM7_OP_READ_REPLY_REQ:
         log_info("mm7: read reply mmsc=%s tid=%s mm_status=%s", mmsc->name, req.env.transaction_id,
-                 loggable(req.env.mm_status) ? req.env.mm_status : "-");
+                 mm7_one_line(req.env.mm_status) ? req.env.mm_status : "-");
         answer_ok(&r, MM7_OP_READ_REPLY_RSP);
         break;
     default:
