@@ -17,67 +17,24 @@ set -euo pipefail
 
 BUILD=$(cd "${1:?usage: vaultmms_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-: "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
-source "$ROOT/scripts/lib.sh"
-VAR=$(mktemp -d /tmp/sv-mms-e2e.XXXXXX)
-ok=0
-VAULTMMS=$BUILD/gateway-plugin/mms/vaultmms
+source "$ROOT/tests/e2e/lib.sh"
+source "$ROOT/scripts/svc/vaultmms.sh"
+e2e_begin mms-e2e
+fail() { e2e_fail "$@"; }
+sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
+
 VAULTCTL=$BUILD/store/vaultctl
-
-DB=sv_mms_e2e_$$
-export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_test_db "$DB")
-PORT=$(sv_free_port)
-URL=http://127.0.0.1:$PORT/mm7/sim
-
-cat >"$VAR/smsvault.conf" <<EOF
-[database]
-conninfo = $SMSVAULT_PGURI
-[mms]
-listen = 127.0.0.1
-port = $PORT
+e2e_db mms
+export SV_BUILD=$BUILD SV_MMS_PORT
+SV_MMS_PORT=$(sv_free_port)
+URL=http://127.0.0.1:$SV_MMS_PORT/mm7/sim
+# the shipped [mmsc.sim] (allowed from loopback) with this suite's credentials
+e2e_conf "[mms]
 threads = 2
 body_max = 256K
 [mmsc.sim]
-allow = 127.0.0.1
 incoming_username = mmsc
-incoming_password = s3cret-mm7
-EOF
-
-cleanup() {
-    sv_stop_pidfile "$VAR/run/vaultmms.pid" vaultmms
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    if ((ok)); then
-        rm -rf "$VAR"
-    else
-        echo "===== vaultmms.log (last 60 lines)"
-        tail -n 60 "$VAR/log/vaultmms.log" 2>/dev/null || true
-        echo "e2e: FAILED; state kept in $VAR"
-    fi
-}
-trap cleanup EXIT
-
-fail() {
-    echo "e2e: FAIL: $*" >&2
-    exit 1
-}
-sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-
-# start [env assignments...]: vaultmms in the background, ready when its
-# ready file exists (within a deadline)
-start() {
-    mkdir -p "$VAR/log" "$VAR/run"
-    rm -f "$VAR/run/vaultmms.ready"
-    env "$@" "$VAULTMMS" --config "$VAR/smsvault.conf" --ready-file "$VAR/run/vaultmms.ready" \
-        >>"$VAR/log/vaultmms.log" 2>&1 &
-    echo $! >"$VAR/run/vaultmms.pid"
-    local deadline=$((SECONDS + 30))
-    until [[ -f $VAR/run/vaultmms.ready ]]; do
-        kill -0 "$(cat "$VAR/run/vaultmms.pid")" 2>/dev/null || fail "vaultmms exited at start"
-        ((SECONDS < deadline)) || fail "vaultmms not ready"
-        sleep 0.05
-    done
-}
+incoming_password = s3cret-mm7"
 
 # deliver_req <file> <tid> <sender number> <subject>: a DeliverReq in the
 # 3GPP example's shape, CRLF line ends, the MM a multipart/related of a
@@ -136,7 +93,7 @@ printf '%s' '<smil><body><par dur="5000ms"><img src="cid:img1"/><text src="cid:t
 printf '%s' '海边的问候 🌊' >"$VAR/text.txt"
 size=$(($(stat -c %s "$VAR/beach.jpg") + $(stat -c %s "$VAR/smil.xml") + $(stat -c %s "$VAR/text.txt")))
 
-start
+e2e_start vaultmms
 printf 'pass1234\n' | "$VAULTCTL" user add alice >/dev/null || fail "vaultctl user add"
 A=+8613800000001 U=+8613800000009
 sql "INSERT INTO phones (user_id, msisdn, msisdn_key) SELECT id, '$A', '8613800000001' FROM users
@@ -185,7 +142,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -u mmsc:wrong -H "Content-Type: $C
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: $CT" --data-binary "@$VAR/d1" "$URL")
 [[ $code == 401 ]] || fail "no credentials: HTTP $code, want 401"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u mmsc:s3cret-mm7 --data-binary "@$VAR/d1" \
-    "http://127.0.0.1:$PORT/mm7/nosuchmmsc")
+    "http://127.0.0.1:$SV_MMS_PORT/mm7/nosuchmmsc")
 [[ $code == 404 ]] || fail "unknown MMSC path: HTTP $code, want 404"
 head -c 300000 /dev/zero | tr '\0' 'x' >"$VAR/big"
 [[ $(post "$VAR/big") == "413 2004" ]] || fail "oversize body not refused 413/2004"
@@ -201,25 +158,22 @@ echo "e2e: ok refused: wrong/no credentials 401, unknown path 404, oversize 413/
 
 # --- killed -9 between the commit and the answer: the retry is answered
 # 1000 and the MMS is stored once
-sv_stop_pidfile "$VAR/run/vaultmms.pid" vaultmms
-start SMSVAULT_TEST_DIE_AFTER_COMMIT=1
-pid=$(cat "$VAR/run/vaultmms.pid")
+svc_vaultmms_stop "$VAR"
+SV_VAULTMMS_ENV=SMSVAULT_TEST_DIE_AFTER_COMMIT=1 svc_vaultmms_start "$VAR" || fail "vaultmms (hooked) did not start"
 deliver_req "$VAR/d3" mmsc-dlv-0003 +8613800000001 Sunset
 got=$(post "$VAR/d3")
 [[ $got == "000 none" ]] || fail "the hooked vaultmms answered ($got) instead of dying"
-{ wait "$pid"; } 2>/dev/null || true
-kill -0 "$pid" 2>/dev/null && fail "the test hook did not end vaultmms"
-rm -f "$VAR/run/vaultmms.pid"
+deadline=$((SECONDS + 20))
+while sv_running vaultmms "$VAR"; do
+    ((SECONDS < deadline)) || fail "the test hook did not end vaultmms"
+    sleep 0.05
+done
 [[ $(sql "SELECT count(*) FROM mms WHERE subject = 'Sunset'") == 1 ]] || fail "the MMS was not committed before the kill"
-start
+svc_vaultmms_start "$VAR" || fail "vaultmms did not restart"
 [[ $(post "$VAR/d3") == "200 1000" ]] || fail "retry after the kill not answered 1000"
 [[ $(sql "SELECT count(*) FROM mms WHERE subject = 'Sunset'") == 1 ]] || fail "retry after the kill stored twice"
 [[ $(sql "SELECT count(*) FROM outbox WHERE text LIKE 'Saved as M2.%'") == 1 ]] || fail "M2 told twice or not at all"
 "$VAULTCTL" fsck >/dev/null || fail "vaultctl fsck after the kill"
 echo "e2e: ok killed -9 between commit and answer: the retry answered 1000, stored once"
 
-if grep -E 'ERROR|PANIC' "$VAR/log/vaultmms.log"; then
-    fail "ERROR/PANIC in vaultmms's log"
-fi
-ok=1
-echo "e2e: PASS"
+e2e_pass
