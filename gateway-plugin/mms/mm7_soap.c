@@ -298,14 +298,16 @@ enum mm7_result mm7_soap_parse(const void *xml, size_t len, const char *charset,
     /* errors are results here, not lines on stderr (per thread in libxml2) */
     xmlSetStructuredErrorFunc(NULL, quiet);
     const char *enc = first_encoding(xml, len, charset);
-    bool doctype = false, encoding_err = false, retry = false;
+    bool doctype = false, encoding_err = false;
     xmlDocPtr doc = read_xml(xml, len, enc, &doctype, &encoding_err);
-    /* a Subject in a legacy charset inside a UTF-8 envelope: read it as
-     * GB18030 (a Chinese MMSC), then as Latin-1 (any byte is a character) */
-    static const char *const fallbacks[] = { "GB18030", "ISO-8859-1" };
-    retry = doc == NULL && encoding_err && enc && strcasecmp(enc, "UTF-8") == 0;
+    /* bytes not valid in that encoding (a Subject in a legacy charset inside
+     * a UTF-8 envelope, a charset libxml2 does not know): read it as UTF-8,
+     * then GB18030 (a Chinese MMSC), then Latin-1 (any byte is a character) */
+    static const char *const fallbacks[] = { "UTF-8", "GB18030", "ISO-8859-1" };
+    bool retry = doc == NULL && encoding_err;
     for (size_t i = 0; retry && doc == NULL && !doctype && i < sizeof fallbacks / sizeof fallbacks[0]; i++)
-        doc = read_xml(xml, len, fallbacks[i], &doctype, &encoding_err);
+        if (enc == NULL || strcasecmp(enc, fallbacks[i]) != 0)
+            doc = read_xml(xml, len, fallbacks[i], &doctype, &encoding_err);
     if (doctype)
         return MM7_E_DOCTYPE;
     if (doc == NULL)

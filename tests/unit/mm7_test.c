@@ -431,6 +431,11 @@ static void test_non_utf8_subject(void)
     CU_ASSERT_EQUAL_FATAL(mm7_soap_parse(buf, strlen(buf), "iso-8859-1", 4096, &e), MM7_OK);
     CU_ASSERT_STRING_EQUAL(e.subject, "été");
     mm7_envelope_cleanup(&e);
+    /* a charset nobody knows: read as UTF-8 */
+    snprintf(buf, sizeof buf, "%s%s%s", pre, "ok", post);
+    CU_ASSERT_EQUAL_FATAL(mm7_soap_parse(buf, strlen(buf), "x-no-such-charset", 4096, &e), MM7_OK);
+    CU_ASSERT_STRING_EQUAL(e.subject, "ok");
+    mm7_envelope_cleanup(&e);
 }
 
 static void test_mime_structure_hostile(void)
