@@ -29,7 +29,7 @@ void mm7_answer_cleanup(struct mm7_answer *a)
 /* The request's context for the answer. */
 struct reply {
     const struct mmsc_config *mmsc;
-    const struct mm7_envelope *env;   /* NULL when nothing of it could be read */
+    const struct mm7_envelope *env;   /* the request as far as it could be read */
     struct mm7_answer *out;
 };
 
@@ -97,8 +97,8 @@ struct deliver {
     /* the outcome */
     int status;
     long long n;
-    bool replay;                    /* answered before: status is that answer */
-    const char *what;               /* "stored", "unbound", "no-space", ... for the log */
+    const char *what;               /* "stored", "unbound", "no-space", "again" (answered
+                                       before: status is that answer), for the log */
 };
 
 static void queue_sms(struct deliver *d, const char *user_id, char *text, enum store_result *rc)
@@ -158,7 +158,6 @@ out:
 static enum store_result deliver_once(struct deliver *d)
 {
     const struct mm7_envelope *e = &d->req->env;
-    d->replay = false;
     d->n = 0;
     enum store_result rc = store_tx_begin(d->s);
     if (rc != STORE_OK)
@@ -168,7 +167,6 @@ static enum store_result deliver_once(struct deliver *d)
     rc = store_mm7_seen_claim(d->s, d->mmsc->name, e->transaction_id, d->digest, &prev);
     if (rc == STORE_CONFLICT && prev.same_content) {
         store_tx_rollback(d->s);
-        d->replay = true;
         d->status = prev.status;
         d->n = prev.mms_n;
         d->what = "again";
