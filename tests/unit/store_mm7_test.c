@@ -1,5 +1,5 @@
 /*
- * store_mm7_test — CUnit suite for what vaultmms keeps (migration 004)
+ * store_mm7_test — CUnit suite for what vaultmms keeps (migration 005)
  * against a real PostgreSQL (NEEDS_DB): a part's Content-ID kept with the
  * MMS; a phone found in the form it was bound with; the DeliverReq de-duplication (a claim commits with the MMS and a
  * retry sees the first answer; a rolled-back claim leaves nothing; a

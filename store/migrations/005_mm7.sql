@@ -1,4 +1,4 @@
--- 004_mm7 — what vaultmms, the MM7 gateway plugin (issue 9), keeps besides
+-- 005_mm7 — what vaultmms, the MM7 gateway plugin (issue 9), keeps besides
 -- the MMS itself.
 --
 -- mms_parts.content_id: a part's Content-ID (without <>), so that a SMIL
