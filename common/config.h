@@ -47,10 +47,16 @@ struct config_part {
 
 /* Every section of smsvault.conf. A program passes this as other_sections:
  * the sections it has keys for are still checked key by key; the rest are
- * left to the programs that own them. The loader skips these sections even
- * when a program passes a shorter list of its own. An entry "name.*" stands
- * for every [name.X]. */
+ * left to the programs that own them. An entry "name.*" (in any
+ * other_sections list) stands for every [name.X]. */
 extern const char *const config_smsvault_sections[];
+
+/* The result of loading or parsing: CONFIG_OK is 0 (so that a caller's
+ * "!= 0" reads as "failed"). */
+enum config_result {
+    CONFIG_OK = 0,
+    CONFIG_INVALID,   /* a bad value, unknown key or section, unreadable file: the message says which */
+};
 
 /* One kind of repeated named section, [prefix.NAME] (see above). NAME is
  * 1..32 of [A-Za-z0-9_-]. items is an array of max zeroed structs of
@@ -70,16 +76,16 @@ struct config_named {
 /*
  * Apply defaults, then read path (NULL: defaults only). other_sections is a
  * NULL-terminated list of sections that other programs own (may be NULL).
- * Returns 0, or -1 with a message "file:line: ..." in err.
+ * CONFIG_INVALID comes with a message "file:line: ..." in err.
  */
-int config_load(const char *path, const struct config_part *parts, size_t nparts,
-                const char *const *other_sections, char *err, size_t errlen);
+enum config_result config_load(const char *path, const struct config_part *parts, size_t nparts,
+                               const char *const *other_sections, char *err, size_t errlen);
 /* config_load with repeated named sections too (named may be NULL when
  * nnamed is 0). A required key missing from one element is an error naming
  * its section ("[mmsc.main] url is required"). */
-int config_load_named(const char *path, const struct config_part *parts, size_t nparts,
-                      struct config_named *named, size_t nnamed,
-                      const char *const *other_sections, char *err, size_t errlen);
+enum config_result config_load_named(const char *path, const struct config_part *parts, size_t nparts,
+                                     struct config_named *named, size_t nnamed,
+                                     const char *const *other_sections, char *err, size_t errlen);
 
 /* Free the strings config_load stored. */
 void config_free(const struct config_part *parts, size_t nparts);
@@ -94,7 +100,7 @@ void config_fprint(FILE *out, const struct config_part *parts, size_t nparts);
 void config_fprint_named(FILE *out, const struct config_named *named, size_t nnamed);
 
 /* Parse one value the way the loader does (exposed for tests). */
-int config_parse_bytes(const char *text, long long *out);
-int config_parse_bool(const char *text, bool *out);
+enum config_result config_parse_bytes(const char *text, long long *out);
+enum config_result config_parse_bool(const char *text, bool *out);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * mm7 — what vaultmms keeps about its MM7 exchanges with operator MMSCs
- * (migration 004): the DeliverReq already answered (mm7_seen, so that a
+ * (migration 005): the DeliverReq already answered (mm7_seen, so that a
  * retried DeliverReq takes effect once, like mo_seen for vaultbox) and the
  * SubmitReq an MMSC accepted (mm7_submissions, so that its
  * DeliveryReportReq finds the outbox row). It does not parse MM7 nor store
@@ -9,6 +9,7 @@
  */
 #include "store_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,16 @@
 
 static bool valid_id(const char *s)
 {
-    return st_valid_line(s, STORE_MM7_ID_MAX, false);
+    return st_valid_line(s, LIMIT_MM7_ID_MAX, false);
 }
 
 enum store_result store_mm7_seen_claim(struct store *s, const char *mmsc, const char *transaction_id,
                                        const char *digest, struct store_mm7_seen *prev)
 {
-    if (!s->explicit_tx || !valid_id(mmsc) || !valid_id(transaction_id) || !valid_id(digest))
+    /* outside a transaction the claim would commit alone: a programmer
+     * error, as misusing the transaction frame is (store.c) */
+    assert(s->explicit_tx && "store_mm7_seen_claim: no store_tx_begin");
+    if (!valid_id(mmsc) || !valid_id(transaction_id) || !valid_id(digest))
         return STORE_INVALID;
     const char *p[] = { mmsc, transaction_id, digest };
     PGresult *r = NULL;
@@ -107,7 +111,7 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
                                    enum store_mm7_outcome outcome, const char *mm_status,
                                    long long *outbox_id_out)
 {
-    if (!valid_id(mmsc) || !valid_id(message_id) || !st_valid_line(mm_status, STORE_TEXT_FIELD_MAX, true))
+    if (!valid_id(mmsc) || !valid_id(message_id) || !st_valid_line(mm_status, LIMIT_TEXT_FIELD_MAX, true))
         return STORE_INVALID;
     const char *p[] = { mmsc, message_id, mm_status ? mm_status : "" };
     PGresult *r = NULL;

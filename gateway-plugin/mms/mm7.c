@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 #include "utf8.h"
 
 static const struct {
@@ -117,28 +118,28 @@ const char *mm7_result_name(enum mm7_result r)
     return "?";
 }
 
-/* The phone number in text[0..len): an optional leading '+', then digits
- * with spaces, '-', '.', '(' and ')' between them. False for anything else. */
+/* The phone number in text[0..len) — a number as common/msisdn defines it,
+ * of at most LIMIT_PHONE_DIGITS_MAX digits — as the network writes a
+ * sender: its leading '+' if any, then its digits. False for anything else. */
 static bool number_of(const char *text, size_t len, char out[MM7_MSISDN_MAX])
 {
-    size_t k = 0, digits = 0;
-    size_t i = 0;
-    while (i < len && text[i] == ' ')
-        i++;
-    if (i < len && text[i] == '+')
-        out[k++] = text[i++];
-    for (; i < len; i++) {
-        char c = text[i];
-        if (c >= '0' && c <= '9') {
-            if (++digits > 20)
-                return false;
-            out[k++] = c;
-        } else if (!strchr(" -.()", c)) {
-            return false;
-        }
-    }
+    char written[LIMIT_PEER_MAX + 1];
+    if (len > LIMIT_PEER_MAX)
+        return false;
+    memcpy(written, text, len);
+    written[len] = '\0';
+    size_t digits = msisdn_digits(written);
+    if (digits == 0 || digits > LIMIT_PHONE_DIGITS_MAX)
+        return false;
+    size_t k = 0;
+    const char *p = written + strspn(written, " ");
+    if (*p == '+')
+        out[k++] = '+';
+    for (; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            out[k++] = *p;
     out[k] = '\0';
-    return digits > 0;
+    return true;
 }
 
 void mm7_address_normalise(struct mm7_address *a)
@@ -235,7 +236,7 @@ void mm7_format_datetime(time_t t, char out[32])
 
 bool mm7_one_line(const char *s)
 {
-    if (s == NULL || *s == '\0' || strlen(s) > 256 || !utf8_valid(s, strlen(s)))
+    if (s == NULL || *s == '\0' || strlen(s) > LIMIT_MM7_ID_MAX || !utf8_valid(s, strlen(s)))
         return false;
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)

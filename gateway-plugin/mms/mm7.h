@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "limit.h"
+
 /* Status codes (TS 23.140 table of MM7 status codes; the first digit is the
  * class: 1 success, 2 client error, 3 server error, 4 service error). */
 enum {
@@ -83,7 +85,7 @@ enum mm7_addr_kind {
     MM7_ADDR_TEXT,         /* plain text (MM7 5.1 drafts) */
 };
 
-#define MM7_MSISDN_MAX 24      /* '+' and up to 20 digits, NUL */
+#define MM7_MSISDN_MAX (LIMIT_PHONE_DIGITS_MAX + 2)   /* '+', the digits, NUL */
 
 struct mm7_address {
     enum mm7_addr_kind kind;
@@ -105,7 +107,7 @@ time_t mm7_parse_datetime(const char *s);
 /* Epoch seconds as xs:dateTime in UTC ("2026-11-27T10:15:02Z"). */
 void mm7_format_datetime(time_t t, char out[32]);
 
-/* A value from a request that we may store, echo or log: 1..256 bytes of
+/* A value from a request that we may store, echo or log: 1..LIMIT_MM7_ID_MAX bytes of
  * UTF-8 on one line (no control characters). */
 bool mm7_one_line(const char *s);
 

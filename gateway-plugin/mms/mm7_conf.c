@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "limit.h"
 #include "mm7_soap.h"
 
 #define MMS(f) offsetof(struct mms_config, f)
@@ -25,7 +26,7 @@ const struct config_key mms_config_keys[] = {
       "seconds an idle or trickling connection is kept" },
     { "mms", "body_max", CONFIG_BYTES, "3M", 64 << 10, 64 << 20, MMS(body_max),
       "largest request body; a larger one is refused (2004) before it is read" },
-    { "mms", "parts_max", CONFIG_INT, "32", 1, 64, MMS(parts_max), "parts of one MMS (SMIL, images, text...)" },
+    { "mms", "parts_max", CONFIG_INT, "32", 1, LIMIT_MMS_PARTS_MAX, MMS(parts_max), "parts of one MMS (SMIL, images, text...)" },
     { "mms", "depth_max", CONFIG_INT, "3", 1, 8, MMS(depth_max), "multipart levels inside one MMS" },
     { "mms", "delivery", CONFIG_STRING, "mm7", 0, 0, MMS(delivery),
       "how GET M<n> reaches the phone: mm7 (SubmitReq to the MMSC) or direct (WAP push and retrieval URL)" },

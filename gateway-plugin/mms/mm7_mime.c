@@ -10,10 +10,9 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "limit.h"
 #include "log.h"
 #include "utf8.h"
-
-#define TEXT_FIELD_MAX 255   /* bytes of a name / Content-ID / location we keep (the store's limit is 256) */
 
 /* Charsets tried, in order, for 8-bit header text that names none (a part's
  * file name): UTF-8, then what a Chinese handset writes, then Latin-1,
@@ -103,7 +102,7 @@ static GMimeObject *parse_entity(GMimeParserOptions *opts, struct parse_state *s
 
 /* ---- text fields of a part ---- */
 
-/* One line of UTF-8 without control characters, at most TEXT_FIELD_MAX
+/* One line of UTF-8 without control characters, at most LIMIT_TEXT_FIELD_MAX
  * bytes (cut on a character boundary); NULL when nothing is left or the
  * text is not UTF-8. */
 static char *clean_line(const char *s)
@@ -125,7 +124,7 @@ static char *clean_line(const char *s)
     size_t b = 0;
     while (b < k && out[b] == ' ')
         b++;
-    k = b + utf8_truncate(out + b, k - b, TEXT_FIELD_MAX);
+    k = b + utf8_truncate(out + b, k - b, LIMIT_TEXT_FIELD_MAX);
     out[k] = '\0';
     if (b)
         memmove(out, out + b, k - b + 1);

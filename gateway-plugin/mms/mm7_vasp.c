@@ -89,7 +89,7 @@ struct deliver {
     struct store *s;
     const struct mm7_request *req;
     const char *msisdn;             /* the sender as the MMSC wrote it, /TYPE=PLMN gone */
-    char reply_to[STORE_PEER_MAX + 1];   /* where SMS go: the phone as it was bound, else msisdn */
+    char reply_to[LIMIT_PEER_MAX + 1];   /* where SMS go: the phone as it was bound, else msisdn */
     char digest[65];
     char *subject;                  /* cut to the store's limit */
     struct store_mms_part_new *parts;
@@ -178,23 +178,24 @@ static enum store_result deliver_once(struct deliver *d)
         claimed = false;
         rc = STORE_OK;
     }
-    char uid[STORE_ID_LEN] = "";
+    struct store_phone_owner owner = { 0 };
     snprintf(d->reply_to, sizeof d->reply_to, "%s", d->msisdn);
     if (rc == STORE_OK)
-        rc = store_phone_find(d->s, d->msisdn, uid, d->reply_to);
+        rc = store_phone_owner(d->s, d->msisdn, &owner);
     if (rc == STORE_NOT_FOUND) {
         /* an unbound phone: success for the MMSC, the hint for the phone */
         rc = STORE_OK;
-        uid[0] = '\0';
+        owner.user_id[0] = '\0';
         queue_sms(d, NULL, core_text_reply(T_UNBOUND, d->lang), &rc);
         d->status = MM7_SUCCESS;
         d->what = "unbound";
     } else if (rc == STORE_OK) {
-        rc = store_for_user(d, uid);
+        snprintf(d->reply_to, sizeof d->reply_to, "%s", owner.msisdn);
+        rc = store_for_user(d, owner.user_id);
     }
     if (rc == STORE_OK && claimed)
-        rc = store_mm7_seen_finish(d->s, d->mmsc->name, e->transaction_id, d->status, uid[0] ? uid : NULL,
-                                   d->n, e->linked_id);
+        rc = store_mm7_seen_finish(d->s, d->mmsc->name, e->transaction_id, d->status,
+                                   owner.user_id[0] ? owner.user_id : NULL, d->n, e->linked_id);
     if (rc == STORE_OK)
         rc = store_tx_commit(d->s);
     else
@@ -223,7 +224,7 @@ static void deliver(const struct mm7_vasp *v, const struct mmsc_config *mmsc, st
     struct deliver d = { .v = v, .mmsc = mmsc, .s = s, .req = req, .msisdn = e->sender.msisdn };
     mm7_request_digest(req, d.digest);
     if (e->subject) {
-        size_t cut = utf8_truncate(e->subject, strlen(e->subject), STORE_TEXT_FIELD_MAX);
+        size_t cut = utf8_truncate(e->subject, strlen(e->subject), LIMIT_TEXT_FIELD_MAX);
         d.subject = xstrndup(e->subject, cut);
     }
     /* the hint to an unbound phone speaks Chinese when its MMS does */

@@ -314,7 +314,7 @@ int main(int argc, char **argv)
     struct config_named named = { "mmsc", mmsc_config_keys, mmsc_config_nkeys, mmscs, sizeof mmscs[0],
                                   MM7_MMSC_MAX, offsetof(struct mmsc_config, name), 0 };
     char err[600];
-    if (config_load_named(path, parts, 2, &named, 1, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load_named(path, parts, 2, &named, 1, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultmms: %s\n", err);
         config_free(parts, 2);
         config_free_named(&named, 1);

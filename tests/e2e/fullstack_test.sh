@@ -216,7 +216,7 @@ failures=0
 while ((failures < 5)); do
     web mallory POST /api/login '{"username": "alice", "password": "wrongpass99"}'
     case $WS in
-    401) failures=$((failures + 1)) ;;
+    403) failures=$((failures + 1)) ;;
     429)
         ra=$(json .retry_after)
         if ! [[ $ra =~ ^[0-9]+$ ]] || ((ra < 1 || ra > 16)); then

@@ -35,9 +35,6 @@ fail() { e2e_fail "$@"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
 phone() { e2e_phone "$@"; }
 
-# wait_mt <msisdn>: the next MT to msisdn as text (smscsim control WAIT)
-wait_mt() { e2e_wait_mt "$1" 60000; }
-
 expect() { e2e_expect "$@"; }              # <msisdn> <text> <reply part>
 expect_exact() { e2e_expect_exact "$@"; }  # <msisdn> <command> <text>
 
@@ -96,6 +93,13 @@ expect_exact $B "GET 2" '€[]{}~|^\@'
 expect $D "LIST" "REG <user> <password>"
 expect $D "随便说点什么" "注册 用户名 密码"
 
+# --- LANG is the account's choice: every reply, to every phone, English commands too
+expect $B "LANG ZH" "以后所有回复都用中文"
+expect $A "SPACE" "已用"
+expect $A "LANG EN" "Replies are now in English"
+expect $B "空间" "Used"
+echo "e2e: ok LANG wins over the command's language"
+
 # --- the same MO delivered twice is applied once: vaultbox dies after the
 # commit and before the ack; bearerbox re-sends the MO with the same UUID.
 svc_vaultbox_stop "$VAR"
@@ -119,20 +123,9 @@ for i in $(seq 1 50); do
     phone --from $((8613900000000 + i)) --timeout 20000 "REG load$i pass1234" >/dev/null || fail "REG load$i"
 done
 for i in $(seq 1 50); do
-    (
-        ph=$((8613900000000 + i))
-        for k in $(seq 1 10); do
-            out=$(phone --from $ph --timeout 60000 "SAVE load $ph $k") || exit 1
-            # a reply sent again after the kill (MT in flight is re-sent: at
-            # least once) arrives before this one: read on
-            while ! grep -q "Saved as $k\." <<<"$out"; do
-                j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out")
-                [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; exit 1; }
-                echo "e2e: phone $ph: duplicate reply 'Saved as $j'" >&2
-                out=$(wait_mt $ph) || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
-            done
-        done
-    ) &
+    # a reply sent again after the kill (MT in flight is re-sent: at least
+    # once) arrives before the awaited one: e2e_saves reads on
+    e2e_saves $((8613900000000 + i)) load 1 10 &
     loop_pids+=($!)
     e2e_bg $!
 done

@@ -67,18 +67,7 @@ echo "e2e: ok $PHONES phones registered"
 # it is written to dups/<phone> and the phone reads on.
 mkdir -p "$VAR/dups"
 for i in $(seq 1 $PHONES); do
-    (
-        ph=$(ph_of "$i")
-        for k in $(seq 1 $SAVES); do
-            out=$(phone --from "$ph" --timeout 60000 "SAVE two $ph $k") || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
-            while ! grep -q "^Saved as $k\." <<<"$out"; do
-                j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
-                [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; exit 1; }
-                echo "$j" >>"$VAR/dups/$ph"
-                out=$(wait_mt "$ph" 60000) || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
-            done
-        done
-    ) &
+    e2e_saves "$(ph_of "$i")" two 1 "$SAVES" "$VAR/dups/$(ph_of "$i")" &
     loop_pids+=($!)
     e2e_bg $!
 done

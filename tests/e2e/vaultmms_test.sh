@@ -10,15 +10,15 @@
 # Faults; vaultmms killed -9 between its commit and its answer (the test
 # hook) — the MMSC's retry is answered 1000 and the MMS is stored once.
 #
-# Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN). Kills
-# only the PIDs it started; prints the log on failure; fails on
-# ERROR/PANIC in vaultmms's log.
+# Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN); creates
+# and drops a database of its own there. A free loopback port, a temp dir;
+# the teardown of tests/e2e/lib.sh stops what it started (each vaultmms by
+# its PID), prints logs on failure and fails on ERROR/PANIC in our logs.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: vaultmms_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/tests/e2e/lib.sh"
-source "$ROOT/scripts/svc/vaultmms.sh"
 e2e_begin mms-e2e
 fail() { e2e_fail "$@"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
@@ -159,7 +159,7 @@ echo "e2e: ok refused: wrong/no credentials 401, unknown path 404, oversize 413/
 # --- killed -9 between the commit and the answer: the retry is answered
 # 1000 and the MMS is stored once
 svc_vaultmms_stop "$VAR"
-SV_VAULTMMS_ENV=SMSVAULT_TEST_DIE_AFTER_COMMIT=1 svc_vaultmms_start "$VAR" || fail "vaultmms (hooked) did not start"
+SV_VAULTMMS_ENV=SMSVAULT_TEST_DIE_AFTER_COMMIT=1 e2e_start vaultmms
 deliver_req "$VAR/d3" mmsc-dlv-0003 +8613800000001 Sunset
 got=$(post "$VAR/d3")
 [[ $got == "000 none" ]] || fail "the hooked vaultmms answered ($got) instead of dying"
@@ -169,7 +169,7 @@ while sv_running vaultmms "$VAR"; do
     sleep 0.05
 done
 [[ $(sql "SELECT count(*) FROM mms WHERE subject = 'Sunset'") == 1 ]] || fail "the MMS was not committed before the kill"
-svc_vaultmms_start "$VAR" || fail "vaultmms did not restart"
+e2e_start vaultmms
 [[ $(post "$VAR/d3") == "200 1000" ]] || fail "retry after the kill not answered 1000"
 [[ $(sql "SELECT count(*) FROM mms WHERE subject = 'Sunset'") == 1 ]] || fail "retry after the kill stored twice"
 [[ $(sql "SELECT count(*) FROM outbox WHERE text LIKE 'Saved as M2.%'") == 1 ]] || fail "M2 told twice or not at all"
