@@ -10,18 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "limit.h"
 #include "log.h"
 #include "mm7_request.h"
 #include "utf8.h"
 
 static const struct mm7_limits LIM = { 16 * 1024, 64 * 1024, 16, 3 };
 
+/* A part's text field as the store takes it (store/mms.c): one line of
+ * UTF-8, at most LIMIT_TEXT_FIELD_MAX bytes. */
 static void line_ok(const char *s)
 {
     if (s == NULL)
         return;
     size_t n = strlen(s);
-    if (n > 255 || !utf8_valid(s, n))
+    if (n > LIMIT_TEXT_FIELD_MAX || !utf8_valid(s, n))
         abort();
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20)

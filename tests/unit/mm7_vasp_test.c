@@ -10,7 +10,6 @@
  * requests refused with nothing written; delivery reports moving the
  * outbox row; the Fault's HTTP status per MMSC.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,17 +90,6 @@ static struct got post_deliver(struct store *st, const char *tid, const char *se
     return g;
 }
 
-static long long scalar(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long scalar(const char *fmt, ...)
-{
-    char sql[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return testdb_scalar(sql);
-}
-
 static void bind_phone(const char *user, const char *lang, const char *msisdn, char uid[STORE_ID_LEN])
 {
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, user, "password1", lang, uid), STORE_OK);
@@ -123,7 +111,7 @@ static void test_unbound_phone(void)
     CU_ASSERT_STRING_EQUAL(g.tid, "u-1");
     free(g.tid);
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM mms"), 0);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE msisdn = '+8613900000009' AND text LIKE '%s'",
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE msisdn = '+8613900000009' AND text LIKE '%s'",
                            "This phone has no account.%REG%"), 1);
     CU_ASSERT_EQUAL(hook_calls, 1);
     /* the MMSC sends it again: answered again, the hint not sent twice */
@@ -135,7 +123,7 @@ static void test_unbound_phone(void)
     /* a Chinese MMS from an unbound phone gets the hint in Chinese */
     g = post_deliver(s, "u-2", "<mm7:Number>8613900000008</mm7:Number>", "你好", 10, "hello");
     free(g.tid);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE msisdn = '8613900000008' AND text LIKE '%s'",
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE msisdn = '8613900000008' AND text LIKE '%s'",
                            "本机未开通%"), 1);
     /* a sender that is no phone number: answered, nothing written */
     g = post_deliver(s, "u-3", "<mm7:RFC2822Address>alice@example.com</mm7:RFC2822Address>", "x", 10, "y");
@@ -182,7 +170,7 @@ static void test_bound_phone_stored_once(void)
     /* to the phone as it was bound, not as the MMSC wrote it */
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM outbox WHERE msisdn = '+8613800000001'"
                                   " AND text = 'Saved as M1. Used 2.9 KB of 10 MB.'"), 1);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM mm7_seen WHERE transaction_id = 'b-1' AND mms_n = 1"
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM mm7_seen WHERE transaction_id = 'b-1' AND mms_n = 1"
                            " AND linked_id = 'lnk-b-1' AND user_id = '%s'", uid), 1);
     CU_ASSERT_EQUAL(hook_calls, 1);
     /* retried, as an MMSC does when the answer did not come: stored once */
@@ -193,8 +181,8 @@ static void test_bound_phone_stored_once(void)
         CU_ASSERT_EQUAL(g.op, MM7_OP_DELIVER_RSP);
         free(g.tid);
     }
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 1);
-    CU_ASSERT_EQUAL(scalar("SELECT used_bytes FROM users WHERE id = '%s'", uid), 3016);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT used_bytes FROM users WHERE id = '%s'", uid), 3016);
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM outbox WHERE text LIKE 'Saved as M%'"), 1);
     CU_ASSERT_EQUAL(hook_calls, 1);
     /* another MMSC's b-1 is another message */
@@ -206,13 +194,13 @@ static void test_bound_phone_stored_once(void)
     free(body);
     CU_ASSERT_EQUAL(g.status, 1000);
     free(g.tid);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 2);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 2);
     /* the same TransactionID for other content (an MMSC that reuses ids):
      * a new MMS, not silently dropped */
     g = post_deliver(s, "b-1", "<mm7:Number>+8613800000001</mm7:Number>", "three", 10, "other text");
     CU_ASSERT_EQUAL(g.status, 1000);
     free(g.tid);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 3);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 3);
 }
 
 static void test_chinese_user_reply(void)
@@ -222,7 +210,7 @@ static void test_chinese_user_reply(void)
     struct got g = post_deliver(s, "zh-1", "<mm7:Number>+8613800000005</mm7:Number>", "生日", 100, "快乐");
     CU_ASSERT_EQUAL(g.status, 1000);
     free(g.tid);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM outbox WHERE msisdn = '+8613800000005' AND text LIKE '%s'",
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE msisdn = '+8613800000005' AND text LIKE '%s'",
                            "彩信已保存为 M1。%"), 1);
 }
 
@@ -238,7 +226,7 @@ static void test_no_space(void)
     char uid[STORE_ID_LEN];
     CU_ASSERT_EQUAL_FATAL(store_user_create(small, "mmsfull", "password1", "en", uid), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_phone_bind(small, "+8613800000006", uid), STORE_OK);
-    long long used = scalar("SELECT used_bytes FROM users WHERE id = '%s'", uid);
+    long long used = testdb_scalarf("SELECT used_bytes FROM users WHERE id = '%s'", uid);
     hook_calls = 0;
     for (int i = 0; i < 2; i++) {
         struct got g = post_deliver(small, "full-1", "<mm7:Number>+8613800000006</mm7:Number>", "big", 20000, "x");
@@ -249,9 +237,9 @@ static void test_no_space(void)
         free(g.tid);
     }
     CU_ASSERT_EQUAL(hook_calls, 1);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 0);
-    CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM mms_parts WHERE user_id = '%s'", uid), 0);
-    CU_ASSERT_EQUAL(scalar("SELECT used_bytes FROM users WHERE id = '%s'", uid), used);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM mms WHERE user_id = '%s'", uid), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM mms_parts WHERE user_id = '%s'", uid), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT used_bytes FROM users WHERE id = '%s'", uid), used);
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM outbox WHERE msisdn = '+8613800000006'"
                                   " AND text = 'MMS not saved (20 KB): no space left. DEL some items first.'"), 1);
     /* one that fits, and makes the space grow (less than the threshold left) */
