@@ -16,7 +16,8 @@ SV_PACKAGES=(
   postgresql postgresql-contrib libpq-dev
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
-  libinih-dev libcurl4-openssl-dev libxml2-dev libgmime-3.0-dev
+  libinih-dev libcurl4-openssl-dev libxml2-dev
+  tshark libgmime-3.0-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
 )
