@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "limit.h"
+#include "mm7_status.h"   /* mm7_status_text: the standard texts of the codes */
 
 /* Status codes (TS 23.140 table of MM7 status codes; the first digit is the
  * class: 1 success, 2 client error, 3 server error, 4 service error). */
@@ -42,10 +43,6 @@ enum {
     MM7_SERVICE_UNAVAILABLE = 4006,      /* temporary: try again later */
     MM7_SERVICE_DENIED = 4007,           /* no permission or funds: our user's space is full */
 };
-
-/* The code's text ("Success", "Validation error", ...); an unknown code gets
- * its class's general text. */
-const char *mm7_status_text(int status);
 
 /* What a status means to whoever sent the request. */
 enum mm7_outcome {

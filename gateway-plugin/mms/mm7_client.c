@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "log.h"
 #include "mm7_request.h"
 
@@ -42,9 +43,9 @@ enum mm7_outcome mm7_client_classify(bool transport_ok, long http_status, enum m
     return MM7_PERMANENT;
 }
 
+/* The answer, read up to ANSWER_MAX bytes. */
 struct sink {
-    char *data;
-    size_t len, cap;
+    struct buf b;
     bool over;
 };
 
@@ -52,14 +53,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 {
     struct sink *s = user;
     size_t k = size * n;
-    if (s->len + k > ANSWER_MAX) {
+    if (s->b.len + k > ANSWER_MAX) {
         s->over = true;
         return 0;   /* ends the transfer */
     }
-    s->data = xgrow(s->data, &s->cap, s->len + k + 1);
-    memcpy(s->data + s->len, p, k);
-    s->len += k;
-    s->data[s->len] = '\0';
+    buf_append(&s->b, p, k);
     return k;
 }
 
@@ -131,9 +129,9 @@ void mm7_client_submit(const struct mmsc_config *mmsc, const struct mm7_client_m
 
     struct mm7_request rsp = { 0 };
     enum mm7_result parsed = MM7_E_XML;
-    if (transport_ok && answer.len > 0) {
+    if (transport_ok && answer.b.len > 0) {
         static const struct mm7_limits lim = { ANSWER_MAX, ANSWER_MAX, 8, 2 };
-        parsed = mm7_request_parse(ct ? ct : "text/xml", answer.data, answer.len, &lim, &rsp);
+        parsed = mm7_request_parse(ct ? ct : "text/xml", buf_cstr(&answer.b), answer.b.len, &lim, &rsp);
     }
     int status = 0;
     out->outcome = mm7_client_classify(transport_ok, out->http_status, parsed, &rsp.env, &status);
@@ -157,6 +155,6 @@ void mm7_client_submit(const struct mmsc_config *mmsc, const struct mm7_client_m
     curl_easy_cleanup(h);
     curl_slist_free_all(headers);
     free(ct_header);
-    free(answer.data);
+    buf_cleanup(&answer.b);
     mm7_body_cleanup(&body);
 }

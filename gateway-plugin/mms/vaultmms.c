@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "config.h"
 #include "log.h"
 #include "mm7_client.h"
@@ -84,8 +85,7 @@ static struct store *thread_store(void)
 
 struct request {
     const struct mmsc_config *mmsc;
-    char *body;
-    size_t len, cap;
+    struct buf body;
     bool too_large;
     bool answered;     /* refused before the body: the rest of it is read and dropped */
 };
@@ -192,13 +192,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size > 0) {
-        if (rq->len + *upload_size > (size_t)cfg.body_max) {
+        if (rq->body.len + *upload_size > (size_t)cfg.body_max)
             rq->too_large = true;   /* the rest is read and dropped; refused at the end */
-        } else {
-            rq->body = xgrow(rq->body, &rq->cap, rq->len + *upload_size);
-            memcpy(rq->body + rq->len, upload_data, *upload_size);
-            rq->len += *upload_size;
-        }
+        else
+            buf_append(&rq->body, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -212,7 +209,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         mm7_vasp_refuse(rq->mmsc, (int)rq->mmsc->fault_http_status, MM7_SERVICE_UNAVAILABLE, NULL, &a);
     } else {
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        mm7_vasp_handle(&vasp, rq->mmsc, s, ct, rq->body, rq->len, &a);
+        mm7_vasp_handle(&vasp, rq->mmsc, s, ct, rq->body.data, rq->body.len, &a);
     }
     return send_answer(conn, rq->mmsc, &a, false);
 }
@@ -223,7 +220,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *rq = *con_cls;
     if (rq == NULL)
         return;
-    free(rq->body);
+    buf_cleanup(&rq->body);
     free(rq);
     *con_cls = NULL;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "mm7_client.h"
 #include "mm7_request.h"
 
@@ -46,23 +47,16 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
-struct upload {
-    char *data;
-    size_t len, cap;
-};
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *data, size_t *size, void **con_cls)
 {
-    struct upload *u = *con_cls;
+    struct buf *u = *con_cls;   /* the request body */
     if (u == NULL) {
         *con_cls = xcalloc(1, sizeof *u);
         return MHD_YES;
     }
     if (*size) {
-        u->data = xgrow(u->data, &u->cap, u->len + *size + 1);
-        memcpy(u->data + u->len, data, *size);
-        u->len += *size;
+        buf_append(u, data, *size);
         *size = 0;
         return MHD_YES;
     }
@@ -82,9 +76,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     mmsc.auth_pass = dup_or_null(pass);
     MHD_free(user);
     MHD_free(pass);
-    mmsc.body_in = u->data;
-    mmsc.body_len = u->len;
-    u->data = NULL;
+    mmsc.body_in = buf_steal(u, &mmsc.body_len);
     mmsc.requests++;
     unsigned http = mmsc.http;
     const char *ct = mmsc.content_type;
@@ -105,9 +97,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-    struct upload *u = *con_cls;
+    struct buf *u = *con_cls;
     if (u) {
-        free(u->data);
+        buf_cleanup(u);
         free(u);
     }
     *con_cls = NULL;

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "mm7.h"
 #include "mm7_mime.h"
 #include "mm7_request.h"
@@ -32,24 +33,17 @@
 
 static const struct mm7_limits LIM = { 64 * 1024, 1024 * 1024, 32, 3 };
 
-/* A growing body. */
-struct b {
-    char *p;
-    size_t len, cap;
-};
-
-static void put(struct b *b, const void *p, size_t n)
+/* A growing body, kept NUL-terminated (the tests search it as text). */
+static void put(struct buf *b, const void *p, size_t n)
 {
-    b->p = xgrow(b->p, &b->cap, b->len + n + 1);
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    buf_append(b, p, n);
+    buf_cstr(b);
 }
 
-static void puts_(struct b *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
 
 /* base64 in 76-character lines, CRLF-separated */
-static void put_b64(struct b *b, const void *data, size_t n)
+static void put_b64(struct buf *b, const void *data, size_t n)
 {
     gchar *enc = g_base64_encode(data, n);
     size_t len = strlen(enc);
@@ -69,9 +63,9 @@ static bool contains(const void *hay, size_t len, const char *needle)
     return false;
 }
 
-static enum mm7_result parse(const char *ct, const struct b *body, struct mm7_request *r)
+static enum mm7_result parse(const char *ct, const struct buf *body, struct mm7_request *r)
 {
-    return mm7_request_parse(ct, body->p, body->len, &LIM, r);
+    return mm7_request_parse(ct, body->data, body->len, &LIM, r);
 }
 
 static unsigned char gif[] = { 'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
@@ -89,7 +83,7 @@ static void test_dialect_3gpp(void)
 {
     const char *ct = "multipart/related; boundary=\"NextPart_000_0917\"; type=\"text/xml\"; "
                      "start=\"</cmvt256/mm7-deliver>\"";
-    struct b b = { 0 };
+    struct buf b = { 0 };
     puts_(&b, "--NextPart_000_0917 \r\nContent-Type:text/xml; charset=\"utf-8\"\r\n"
               "Content-ID: </cmvt256/mm7-deliver>\r\n\r\n"
               "<?xml version=\"1.0\"?>\r\n<env:Envelope xmlns:env=\"" ENV "\">\r\n <env:Header>\r\n"
@@ -122,7 +116,7 @@ static void test_dialect_3gpp(void)
     CU_ASSERT_EQUAL(r.parts[0].len, strlen("Shanghai, sunny"));
     CU_ASSERT(memcmp(r.parts[0].data, "Shanghai, sunny", r.parts[0].len) == 0);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* A Nokia MC5.0 style: mm7p6a0: prefixes, numbers with /TYPE=PLMN, the MM a
@@ -136,7 +130,7 @@ static void test_dialect_nokia(void)
                        "<body><par dur=\"4000ms\"><img src=\"pic.gif\" region=\"Image\"></img></par></body></smil>\r\n";
     const char *ct = "multipart/related; boundary=\"Nokia-mm-messageHandler-BoUnDaRy-=_-1234\"; "
                      "type=\"text/xml\"; start=\"<CQU2-EG1S>\"";
-    struct b b = { 0 };
+    struct buf b = { 0 };
     puts_(&b, "\r\n--Nokia-mm-messageHandler-BoUnDaRy-=_-1234\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n"
               "Content-ID: <CQU2-EG1S>\r\n\r\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"
               "<soap:Envelope xmlns:soap=\"" ENV "\">\r\n  <soap:Header>\r\n"
@@ -185,7 +179,7 @@ static void test_dialect_nokia(void)
     CU_ASSERT_EQUAL(r.parts[1].len, sizeof gif);
     CU_ASSERT(memcmp(r.parts[1].data, gif, sizeof gif) == 0);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* An Mbuni style: SOAP-ENV and mm7: prefixes, a REL-5 namespace, the MM's
@@ -201,7 +195,7 @@ static void test_dialect_mbuni(void)
     const char *text = "新年快乐 = 100%";   /* as QP: =E6=96=B0... and "=3D" */
     const char *ct = "multipart/related; type=\"text/xml\"; start=\"<soap-start>\"; "
                      "boundary=\"----=_Part_15_1602.1346\"";
-    struct b b = { 0 };
+    struct buf b = { 0 };
     puts_(&b, "------=_Part_15_1602.1346\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap-start>\r\n\r\n"
               "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"" ENV "\"><SOAP-ENV:Header><mm7:TransactionID xmlns:mm7=\"" NS5
               "\" SOAP-ENV:mustUnderstand=\"1\">11398c6a2e9f0001</mm7:TransactionID></SOAP-ENV:Header>"
@@ -242,7 +236,7 @@ static void test_dialect_mbuni(void)
     CU_ASSERT(memcmp(r.parts[2].data, text, strlen(text)) == 0);
     CU_ASSERT_EQUAL(r.bytes, r.parts[0].len + sizeof jpeg + strlen(text));
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* A Vibes style: no start parameter, the envelope labelled utf-16 while its
@@ -251,7 +245,7 @@ static void test_dialect_mbuni(void)
 static void test_dialect_vibes(void)
 {
     const char *ct = "multipart/related; boundary=\"vibes-b\"; type=\"text/xml\"";
-    struct b b = { 0 };
+    struct buf b = { 0 };
     puts_(&b, "--vibes-b\r\nContent-Type: text/xml\r\nContent-Id: 549710183.1414695261747.sun-soap\r\n\r\n"
               "<?xml version=\"1.0\" encoding=\"utf-16\"?><soapenv:Envelope xmlns:soapenv=\"" ENV "\">"
               "<soapenv:Header><TransactionID xmlns=\"" NS6 "\">vb-1</TransactionID></soapenv:Header>"
@@ -271,11 +265,11 @@ static void test_dialect_vibes(void)
     CU_ASSERT_STRING_EQUAL(r.parts[0].content_id, "549710184.img");
     CU_ASSERT(r.parts[0].len == sizeof gif && memcmp(r.parts[0].data, gif, sizeof gif) == 0);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* A DeliverReq envelope around an MM given as a whole (ct, bytes). */
-static void build_deliver(struct b *b, const char *subject_xml, const char *mm_headers, const char *mm_body)
+static void build_deliver(struct buf *b, const char *subject_xml, const char *mm_headers, const char *mm_body)
 {
     puts_(b, "--outer\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <env>\r\n\r\n"
              "<env:Envelope xmlns:env=\"" ENV "\"><env:Header><mm7:TransactionID xmlns:mm7=\"" NS6
@@ -299,7 +293,7 @@ static void test_multipart_sent_as_base64(void)
     const char *inner = "--in\r\nContent-Type: text/plain\r\n\r\nhello\r\n--in\r\nContent-Type: image/gif\r\n"
                         "Content-Transfer-Encoding: base64\r\n\r\nR0lGODlh\r\n--in--\r\n";
     gchar *enc = g_base64_encode((const guchar *)inner, strlen(inner));
-    struct b b = { 0 };
+    struct buf b = { 0 };
     build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=in\r\nContent-Transfer-Encoding: base64\r\n", enc);
     g_free(enc);
     struct mm7_request r;
@@ -308,13 +302,13 @@ static void test_multipart_sent_as_base64(void)
     CU_ASSERT(r.parts[0].len == 5 && memcmp(r.parts[0].data, "hello", 5) == 0);
     CU_ASSERT(r.parts[1].len == 6 && memcmp(r.parts[1].data, "GIF89a", 6) == 0);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* A DeliveryReportReq comes as a bare text/xml body. */
 static void test_delivery_report_bare_xml(void)
 {
-    struct b b = { 0 };
+    struct buf b = { 0 };
     puts_(&b, "<?xml version=\"1.0\"?><S:Envelope xmlns:S=\"" ENV "\"><S:Header><m:TransactionID xmlns:m=\"" NS6
               "\">dr-7</m:TransactionID></S:Header><S:Body><m:DeliveryReportReq xmlns:m=\"" NS6 "\">"
               "<m:MM7Version>6.8.0</m:MM7Version><m:MessageID> sim-msg-000042 </m:MessageID>"
@@ -330,7 +324,7 @@ static void test_delivery_report_bare_xml(void)
     CU_ASSERT_STRING_EQUAL(r.env.recipient.msisdn, "+8613800000001");
     CU_ASSERT_EQUAL(r.nparts, 0);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* ---- hostile input ---- */
@@ -350,7 +344,7 @@ static void test_doctype_and_entities_refused(void)
     CU_ASSERT_PTR_NULL(e.transaction_id);
     mm7_envelope_cleanup(&e);
     /* billion laughs: stopped at the DOCTYPE, nothing expanded */
-    struct b b = { 0 };
+    struct buf b = { 0 };
     puts_(&b, "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">");
     for (int i = 1; i <= 9; i++) {
         /* each level names the one below ten times */
@@ -361,9 +355,9 @@ static void test_doctype_and_entities_refused(void)
         puts_(&b, line);
     }
     puts_(&b, "]><env:Envelope xmlns:env=\"" ENV "\"><env:Body><x>&lol9;</x></env:Body></env:Envelope>");
-    CU_ASSERT_EQUAL(parse_xml(b.p, &e), MM7_E_DOCTYPE);
+    CU_ASSERT_EQUAL(parse_xml(b.data, &e), MM7_E_DOCTYPE);
     mm7_envelope_cleanup(&e);
-    free(b.p);
+    buf_cleanup(&b);
     /* a DOCTYPE without an internal subset, and one in a UTF-16 document */
     CU_ASSERT_EQUAL(parse_xml("<!DOCTYPE Envelope SYSTEM \"http://evil.example/x.dtd\"><Envelope/>", &e), MM7_E_DOCTYPE);
     mm7_envelope_cleanup(&e);
@@ -441,90 +435,83 @@ static void test_non_utf8_subject(void)
 static void test_mime_structure_hostile(void)
 {
     struct mm7_request r;
-    struct b b = { 0 };
+    struct buf b = { 0 };
     /* a wrong boundary: no part found, so no envelope */
     build_deliver(&b, "x", "Content-Type: text/plain\r\n", "hi");
-    CU_ASSERT_EQUAL(mm7_request_parse("multipart/related; boundary=nothere", b.p, b.len, &LIM, &r), MM7_E_MIME);
+    CU_ASSERT_EQUAL(mm7_request_parse("multipart/related; boundary=nothere", b.data, b.len, &LIM, &r), MM7_E_MIME);
     mm7_request_cleanup(&r);
     /* no boundary parameter at all */
-    CU_ASSERT_EQUAL(mm7_request_parse("multipart/related", b.p, b.len, &LIM, &r), MM7_E_MIME);
+    CU_ASSERT_EQUAL(mm7_request_parse("multipart/related", b.data, b.len, &LIM, &r), MM7_E_MIME);
     mm7_request_cleanup(&r);
     /* missing start: the first XML part is the envelope */
-    CU_ASSERT_EQUAL(mm7_request_parse("multipart/related; boundary=outer", b.p, b.len, &LIM, &r), MM7_OK);
+    CU_ASSERT_EQUAL(mm7_request_parse("multipart/related; boundary=outer", b.data, b.len, &LIM, &r), MM7_OK);
     CU_ASSERT_EQUAL(r.nparts, 1);
     mm7_request_cleanup(&r);
     /* truncated: cut in the middle of the MM, or of the envelope (no closing boundary) */
-    size_t cut = (size_t)(strstr(b.p, "\r\nhi\r\n") - b.p) + 3;
-    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.p, cut, &LIM, &r), MM7_E_MIME);
+    size_t cut = (size_t)(strstr(b.data, "\r\nhi\r\n") - b.data) + 3;
+    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.data, cut, &LIM, &r), MM7_E_MIME);
     mm7_request_cleanup(&r);
-    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.p, 120, &LIM, &r), MM7_E_MIME);
+    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.data, 120, &LIM, &r), MM7_E_MIME);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
     /* bad base64 in a part: refused, not decoded into other bytes */
-    memset(&b, 0, sizeof b);
     build_deliver(&b, "x", "Content-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\n", "R0lG*ODlh!!\r\nAAAA");
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_E_CONTENT);
     CU_ASSERT_EQUAL(mm7_result_status(MM7_E_CONTENT), MM7_CONTENT_REFUSED);
     mm7_request_cleanup(&r);
-    free(b.p);
-    memset(&b, 0, sizeof b);
+    buf_cleanup(&b);
     build_deliver(&b, "x", "Content-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\n", "R0lGODlhA");  /* 9 chars */
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_E_CONTENT);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
     /* missing padding is forgiven */
-    memset(&b, 0, sizeof b);
     build_deliver(&b, "x", "Content-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\n", "R0lGODlhAQ");
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_OK);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
     /* an empty multipart as the MM: nothing to store */
-    memset(&b, 0, sizeof b);
     build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=in\r\n", "--in--");
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_E_CONTENT);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
     /* a DeliverReq without any attachment */
-    memset(&b, 0, sizeof b);
     build_deliver(&b, "x", "Content-Type: text/plain\r\n", "hi");
-    char *second = strstr(b.p + 2, "--outer\r\nContent-ID: <mm>");
+    char *second = strstr(b.data + 2, "--outer\r\nContent-ID: <mm>");
     strcpy(second, "--outer--\r\n");
-    b.len = strlen(b.p);
+    b.len = strlen(b.data);
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_E_CONTENT);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 static void test_part_counts_and_depth_bounded(void)
 {
     struct mm7_request r;
     /* 10,000 tiny parts: refused before GMime builds them */
-    struct b mm = { 0 };
+    struct buf mm = { 0 };
     for (int i = 0; i < 10000; i++)
         puts_(&mm, "--in\r\n\r\nx\r\n");
     puts_(&mm, "--in--");
-    struct b b = { 0 };
-    build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=in\r\n", mm.p);
+    struct buf b = { 0 };
+    build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=in\r\n", mm.data);
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_E_PARTS);
     mm7_request_cleanup(&r);
-    free(b.p);
-    free(mm.p);
+    buf_cleanup(&b);
+    buf_cleanup(&mm);
     /* one part more than parts_max */
-    memset(&mm, 0, sizeof mm);
     for (int i = 0; i < LIM.parts_max + 1; i++)
         puts_(&mm, "--in\r\nContent-Type: text/plain\r\n\r\nx\r\n");
     puts_(&mm, "--in--");
-    memset(&b, 0, sizeof b);
-    build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=in\r\n", mm.p);
+    build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=in\r\n", mm.data);
     CU_ASSERT_EQUAL(parse(OUTER, &b, &r), MM7_E_PARTS);
     mm7_request_cleanup(&r);
-    free(b.p);
-    free(mm.p);
+    buf_cleanup(&b);
+    buf_cleanup(&mm);
     /* nesting: depth_max levels are fine, one more is not, 2,000 do not crash */
     int depths[] = { LIM.depth_max, LIM.depth_max + 1, 2000 };
     enum mm7_result want[] = { MM7_OK, MM7_E_PARTS, MM7_E_PARTS };
     for (int t = 0; t < 3; t++) {
-        struct b nest = { 0 };
+        struct buf nest = { 0 };
         for (int d = 1; d < depths[t]; d++) {
             char line[96];
             snprintf(line, sizeof line, "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n", d, d + 1);
@@ -538,11 +525,10 @@ static void test_part_counts_and_depth_bounded(void)
             snprintf(line, sizeof line, "--b%d--\r\n", d);
             puts_(&nest, line);
         }
-        memset(&b, 0, sizeof b);
-        build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=b1\r\n", nest.p);
+        build_deliver(&b, "x", "Content-Type: multipart/mixed; boundary=b1\r\n", nest.data);
         struct mm7_limits lim = LIM;
         lim.parts_max = 64;
-        enum mm7_result got = mm7_request_parse(OUTER, b.p, b.len, &lim, &r);
+        enum mm7_result got = mm7_request_parse(OUTER, b.data, b.len, &lim, &r);
         if (t == 2) {
             CU_ASSERT_NOT_EQUAL(got, MM7_OK);
         } else {
@@ -553,8 +539,8 @@ static void test_part_counts_and_depth_bounded(void)
             CU_ASSERT(r.nparts == 1 && r.parts[0].len == 4 && memcmp(r.parts[0].data, "leaf", 4) == 0);
         }
         mm7_request_cleanup(&r);
-        free(b.p);
-        free(nest.p);
+        buf_cleanup(&b);
+        buf_cleanup(&nest);
     }
 }
 
@@ -563,17 +549,17 @@ static void test_size_caps(void)
     struct mm7_request r;
     struct mm7_limits lim = LIM;
     lim.part_max = 10;
-    struct b b = { 0 };
+    struct buf b = { 0 };
     build_deliver(&b, "x", "Content-Type: text/plain\r\n", "0123456789A");
-    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.p, b.len, &lim, &r), MM7_E_TOO_LARGE);
+    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.data, b.len, &lim, &r), MM7_E_TOO_LARGE);
     mm7_request_cleanup(&r);
     lim.part_max = 11;
-    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.p, b.len, &lim, &r), MM7_OK);
+    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.data, b.len, &lim, &r), MM7_OK);
     mm7_request_cleanup(&r);
     lim.soap_max = 100;   /* the envelope alone is larger */
-    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.p, b.len, &lim, &r), MM7_E_TOO_LARGE);
+    CU_ASSERT_EQUAL(mm7_request_parse(OUTER, b.data, b.len, &lim, &r), MM7_E_TOO_LARGE);
     mm7_request_cleanup(&r);
-    free(b.p);
+    buf_cleanup(&b);
 }
 
 /* ---- addresses and dates ---- */
@@ -799,14 +785,14 @@ static void test_mime_build_round_trip(void)
 
 static void test_digest_tells_retry_from_reuse(void)
 {
-    struct b b1 = { 0 }, b2 = { 0 };
+    struct buf b1 = { 0 }, b2 = { 0 };
     build_deliver(&b1, "same", "Content-Type: text/plain\r\n", "one");
     build_deliver(&b2, "same", "Content-Type: text/plain\r\n", "two");
     struct mm7_request r1, r2, r3;
     CU_ASSERT_EQUAL_FATAL(parse(OUTER, &b1, &r1), MM7_OK);
     CU_ASSERT_EQUAL_FATAL(parse(OUTER, &b2, &r2), MM7_OK);
     /* the same message with another MIME boundary: the same digest */
-    char *alt = xstrdup(b1.p);
+    char *alt = xstrdup(b1.data);
     for (char *p = alt; (p = strstr(p, "outer")); p += 5)
         memcpy(p, "OUTER", 5);
     CU_ASSERT_EQUAL_FATAL(mm7_request_parse("multipart/related; boundary=OUTER; start=\"<env>\"", alt, strlen(alt),
@@ -822,8 +808,8 @@ static void test_digest_tells_retry_from_reuse(void)
     mm7_request_cleanup(&r2);
     mm7_request_cleanup(&r3);
     free(alt);
-    free(b1.p);
-    free(b2.p);
+    buf_cleanup(&b1);
+    buf_cleanup(&b2);
 }
 
 int main(void)
