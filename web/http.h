@@ -41,6 +41,7 @@ struct http_resp {
     size_t len;
     const char *content_type;     /* static string */
     bool api;                     /* Cache-Control: no-store */
+    bool close;                   /* Connection: close (a refused framing, a body left unread) */
     int nheaders;
     char *header_name[HTTP_MAX_HEADERS];
     char *header_value[HTTP_MAX_HEADERS];

@@ -1,6 +1,11 @@
 /*
  * server — libmicrohttpd daemon, request gate and dispatch (see server.h).
  *
+ * First, before anything else looks at a request, its framing (framing.h):
+ * ambiguous lengths are refused with 400/411/413/501 and the connection is
+ * closed, so no handler ever runs on a request two parsers could split
+ * differently (issue 11, point 3).
+ *
  * Order of checks for an API request: route known (404/405) → body within
  * its cap (413, answered as soon as Content-Length or the bytes received
  * exceed it) → for POST: content type allowed for the route (415; form,
@@ -25,6 +30,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "framing.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -43,7 +49,9 @@ struct conn_state {
     bool path_known;
     bool too_large;
     bool answered;
+    bool chunked;
     size_t cap;
+    size_t discarded;             /* chunked bytes past the cap, read only to answer 413 */
     struct buf body;
     struct timespec started;
 };
@@ -99,6 +107,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
     MHD_add_response_header(mr, "Cache-Control", r->api ? "no-store" : "no-cache");
     if (r->content_type)
         MHD_add_response_header(mr, "Content-Type", r->content_type);
+    if (r->close)
+        MHD_add_response_header(mr, "Connection", "close");
     for (int i = 0; i < r->nheaders; i++)
         MHD_add_response_header(mr, r->header_name[i], r->header_value[i]);
     enum MHD_Result ok = MHD_queue_response(conn, r->status ? r->status : 500, mr);
@@ -236,6 +246,63 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     rt->fn(&q, r);
 }
 
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing_header(cls, key, value ? value : "");
+    return MHD_YES;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, struct conn_state *cs, struct http_resp *r)
+{
+    cs->answered = true;
+    enum MHD_Result ok = send_resp(conn, r);
+    http_resp_cleanup(r);
+    return ok;
+}
+
+static enum MHD_Result answer_too_large(struct MHD_Connection *conn, struct conn_state *cs, const char *url)
+{
+    struct http_resp r = { 0 };
+    http_error(&r, 413, "too_large", "The request body is too large.");
+    r.close = true;
+    log_info("web: refused reason=body_too_large path=%s", url);
+    return answer(conn, cs, &r);
+}
+
+/* The first call for a request: headers are complete, no body byte has been
+ * handed over yet. Refuse bad framing here; set up the body cap. */
+static enum MHD_Result on_headers(struct server *srv, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, struct conn_state *cs, bool api)
+{
+    struct framing fr;
+    framing_init(&fr);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &fr);
+    unsigned long long declared = 0;
+    const char *why = NULL;
+    enum framing_result fres = framing_check(&fr, method, version, &cs->chunked, &declared, &why);
+    if (fres == FRAMING_TOO_LARGE)
+        return answer_too_large(conn, cs, url);
+    if (fres != FRAMING_OK) {
+        struct http_resp r = { 0 };
+        http_error(&r, framing_status(fres), "framing", why);
+        r.close = true;
+        log_info("web: refused reason=framing status=%u why=\"%s\"", framing_status(fres), why);
+        return answer(conn, cs, &r);
+    }
+    cs->cap = (size_t)srv->web->json_body_max;
+    if (api) {
+        cs->route = routes_match(method, url, cs->path_n, &cs->path_known);
+        if (cs->route && cs->route->body == ROUTE_BODY_UPLOAD && session_live(srv, conn))
+            cs->cap = (size_t)srv->web->upload_body_max;
+    }
+    if (declared > cs->cap)
+        return answer_too_large(conn, cs, url);   /* at once; libmicrohttpd then closes */
+    if (declared > 0)
+        buf_reserve(&cs->body, (size_t)declared);   /* one block, not doubling: a 12 MB upload takes 12 MB */
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -248,46 +315,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &cs->started);
         buf_init(&cs->body);
         *con_cls = cs;
-        cs->cap = (size_t)srv->web->json_body_max;
-        if (api) {
-            cs->route = routes_match(method, url, cs->path_n, &cs->path_known);
-            if (cs->route && cs->route->body == ROUTE_BODY_UPLOAD && session_live(srv, conn))
-                cs->cap = (size_t)srv->web->upload_body_max;
-        }
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-        if (declared > cs->cap)
-            cs->too_large = true;
-        else if (declared > 0)
-            buf_reserve(&cs->body, (size_t)declared);   /* one block, not doubling: a 12 MB upload takes 12 MB */
-        if (!cs->too_large)
-            return MHD_YES;
-    }
-    if (cs->too_large && !cs->answered) {
-        /* Answer at once; libmicrohttpd closes the connection afterwards. */
-        struct http_resp r = { 0 };
-        http_error(&r, 413, "too_large", "The request body is too large.");
-        cs->answered = true;
-        log_info("web: refused reason=body_too_large path=%s", url);
-        enum MHD_Result ok = send_resp(conn, &r);
-        http_resp_cleanup(&r);
-        *upload_data_size = 0;
-        return ok;
+        return on_headers(srv, conn, url, method, version, cs, api);
     }
     if (*upload_data_size != 0) {
-        if (!cs->answered) {
-            if (cs->body.len + *upload_data_size > cs->cap)
-                cs->too_large = true;
-            else
-                buf_append(&cs->body, upload_data, *upload_data_size);
-        }
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (cs->too_large && !cs->answered)
-            return on_request(cls, conn, url, method, version, upload_data, upload_data_size, con_cls);
+        if (cs->answered)
+            return MHD_YES;
+        if (!cs->too_large && cs->body.len + n > cs->cap)
+            cs->too_large = true;   /* only a chunked body gets here: a declared length was checked */
+        if (!cs->too_large) {
+            buf_append(&cs->body, upload_data, n);
+            return MHD_YES;
+        }
+        /* libmicrohttpd 0.9.75 cannot answer in the middle of a body: read
+         * on to its end (as much again as the cap at most) to answer 413. */
+        cs->discarded += n;
+        if (cs->discarded > cs->cap) {
+            log_info("web: refused reason=body_too_large path=%s closed=1", url);
+            return MHD_NO;
+        }
         return MHD_YES;
     }
     if (cs->answered)
         return MHD_YES;
+    if (cs->too_large)
+        return answer_too_large(conn, cs, url);
 
     struct http_resp r = { 0 };
     if (api)
@@ -296,15 +349,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         static_serve(srv->web->static_dir, url, &r);
     else
         http_error(&r, 405, "method", "Method not allowed.");
-    cs->answered = true;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long ms = (long)((now.tv_sec - cs->started.tv_sec) * 1000 + (now.tv_nsec - cs->started.tv_nsec) / 1000000);
     if (api || r.status >= 400)
         log_info("web: request method=%s path=%s status=%u ms=%ld", method, url, r.status, ms);
-    enum MHD_Result ok = send_resp(conn, &r);
-    http_resp_cleanup(&r);
-    return ok;
+    return answer(conn, cs, &r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

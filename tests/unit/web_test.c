@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "export.h"
+#include "framing.h"
 #include "import.h"
 #include "import_csv.h"
 #include "import_vcard.h"
@@ -499,6 +500,58 @@ static void test_status_table(void)
         CU_ASSERT(status_from_store((enum store_result)r)->message[0] != '\0');
 }
 
+/* One request's verdict: headers as "Name", "value" pairs, NULL-ended. */
+static enum framing_result verdict(const char *method, const char *version, const char *const *h)
+{
+    struct framing f;
+    framing_init(&f);
+    for (; h[0]; h += 2)
+        framing_header(&f, h[0], h[1]);
+    bool chunked;
+    unsigned long long len;
+    const char *why = NULL;
+    enum framing_result r = framing_check(&f, method, version, &chunked, &len, &why);
+    CU_ASSERT(r == FRAMING_OK || why != NULL);
+    return r;
+}
+
+#define V(m, v, ...) verdict(m, v, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_framing(void)
+{
+    const char *H = "Host";
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "12"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "0"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.0", "Content-Length", "3"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a"), FRAMING_LENGTH_REQUIRED);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "1", "content-length", "1"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "007"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "+7"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "7 "), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", ""), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "1234567890123456789"), FRAMING_TOO_LARGE);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "3", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "Chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked "), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked, gzip"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked,chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip, chunked"), FRAMING_NOT_IMPLEMENTED);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip,,chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.0", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encodingchunked", "", "Content-Length", "2"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding ", "chunked", "Content-Length", "2"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", "X-Note", "a\rb"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", "X-Note", "tab\tis fine"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", H, "b"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", "X", "y"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.2", H, "a"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(framing_status(FRAMING_NOT_IMPLEMENTED), 501);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -515,6 +568,7 @@ int main(void)
     CU_add_test(s, "json", test_json);
     CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
+    CU_add_test(s, "framing", test_framing);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
