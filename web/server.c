@@ -30,6 +30,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "conns.h"
 #include "framing.h"
 #include "http.h"
 #include "log.h"
@@ -38,6 +39,7 @@
 
 struct server {
     struct MHD_Daemon *daemon;
+    struct conns *conns;
     const struct web_config *web;
     const struct store_config *store;
     unsigned port;
@@ -246,6 +248,12 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     rt->fn(&q, r);
 }
 
+static struct conn_slot *slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;
@@ -300,6 +308,10 @@ static enum MHD_Result on_headers(struct server *srv, struct MHD_Connection *con
         return answer_too_large(conn, cs, url);   /* at once; libmicrohttpd then closes */
     if (declared > 0)
         buf_reserve(&cs->body, (size_t)declared);   /* one block, not doubling: a 12 MB upload takes 12 MB */
+    if (declared > 0 || cs->chunked)
+        conns_head_done(srv->conns, slot_of(conn));   /* the body's minimum rate applies from now */
+    else
+        conns_body_done(srv->conns, slot_of(conn));
     return MHD_YES;
 }
 
@@ -320,6 +332,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size != 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        conns_body_bytes(srv->conns, slot_of(conn), n);
         if (cs->answered)
             return MHD_YES;
         if (!cs->too_large && cs->body.len + n > cs->cap)
@@ -339,6 +352,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (cs->answered)
         return MHD_YES;
+    conns_body_done(srv->conns, slot_of(conn));
     if (cs->too_large)
         return answer_too_large(conn, cs, url);
 
@@ -360,12 +374,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct server *srv = cls;
+    conns_answer_done(srv->conns, slot_of(conn));
     struct conn_state *cs = *con_cls;
     if (cs == NULL)
         return;
     buf_cleanup(&cs->body);
     free(cs);
     *con_cls = NULL;
+}
+
+/* A connection opens or closes: the deadline and fair-limit table. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conns_close(srv->conns, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char addr[64] = "?";
+    if (ad && ad->client_addr && ad->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ad->client_addr)->sin_addr, addr, sizeof addr);
+    *socket_context = conns_open(srv->conns, fd ? fd->connect_fd : -1, addr, false);
 }
 
 /* libmicrohttpd's own messages: fmt is its printf format. */
@@ -393,19 +427,26 @@ struct server *server_start(const struct web_config *web, const struct store_con
         free(srv);
         return NULL;
     }
+    struct conns_limits lim = { (int)web->header_timeout_s, web->body_min_rate, (int)web->per_ip_limit };
+    srv->conns = conns_new(&lim);
+    if (srv->conns == NULL) {
+        free(srv);
+        return NULL;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)web->port, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)web->threads,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)web->per_ip_limit,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)web->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)web->conn_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_END);
     if (srv->daemon == NULL) {
         log_error("web: cannot listen address=%s port=%lld", web->listen, web->port);
+        conns_free(srv->conns);
         free(srv);
         return NULL;
     }
@@ -422,5 +463,6 @@ void server_stop(struct server *s)
     if (s == NULL)
         return;
     MHD_stop_daemon(s->daemon);
+    conns_free(s->conns);
     free(s);
 }

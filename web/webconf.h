@@ -20,6 +20,8 @@ struct web_config {
     long long per_ip_limit;       /* concurrent connections per client address */
     long long max_connections;
     long long conn_timeout_s;     /* idle connection timeout */
+    long long header_timeout_s;   /* a request head must be complete within this */
+    long long body_min_rate;      /* bytes/s a request body must average */
     long long json_body_max;      /* cap for JSON bodies */
     long long upload_body_max;    /* cap for imports and MMS */
     long long session_idle_s;

@@ -38,6 +38,10 @@ threads = 4
 upload_body_max = 4M
 static_dir = $SV_ROOT/web/static
 CONF
+# A suite that needs other [web] values (short deadlines, TLS...) ships them
+# beside it as <name>.conf; it is appended to the [web] section.
+extra="${1%.test.mjs}.conf"
+[ -f "$extra" ] && sed "s|@WORK@|$work|g" "$extra" >>"$conf"
 "$bin" -c "$conf" --check-config >/dev/null
 
 "$bin" -c "$conf" >>"$log" 2>&1 </dev/null &
