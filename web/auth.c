@@ -5,7 +5,7 @@
  *
  * Sessions: the store makes 32 random bytes and keeps only their SHA-256;
  * the browser holds them in an HttpOnly, SameSite=Strict cookie (Secure when
- * the config says we are behind TLS). Every login issues a new id and ends
+ * served over TLS, ours or a trusted proxy's, or when the config says so). Every login issues a new id and ends
  * the one the browser came with. Failed logins slow down per account in the
  * store (shared with SMS LOGIN); unknown user and wrong password get the same
  * answer. Passwords and codes are never logged. This file is not the CSRF
@@ -29,7 +29,7 @@
 static void set_cookie(struct http_req *q, struct http_resp *r, const char *token)
 {
     char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", SERVER_COOKIE, token,
-                        q->cfg->session_absolute_s, q->cfg->secure_cookie ? "; Secure" : "");
+                        q->cfg->session_absolute_s, q->cfg->secure_cookie || q->secure ? "; Secure" : "");
     http_header(r, "Set-Cookie", c);
     free(c);
 }
@@ -37,7 +37,7 @@ static void set_cookie(struct http_req *q, struct http_resp *r, const char *toke
 static void clear_cookie(struct http_req *q, struct http_resp *r)
 {
     char *c = xasprintf("%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", SERVER_COOKIE,
-                        q->cfg->secure_cookie ? "; Secure" : "");
+                        q->cfg->secure_cookie || q->secure ? "; Secure" : "");
     http_header(r, "Set-Cookie", c);
     free(c);
 }

@@ -31,6 +31,8 @@ struct http_req {
     struct store *store;          /* this worker thread's connection */
     const struct web_config *cfg;
     bool authed;
+    bool secure;                  /* the browser spoke HTTPS (ours, or a trusted proxy's) */
+    char client[64];              /* client address (the real one behind a trusted proxy) */
     char user_id[STORE_ID_LEN];
     char token[STORE_TOKEN_LEN];  /* session token from the cookie ("" if none) */
 };

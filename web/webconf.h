@@ -27,6 +27,9 @@ struct web_config {
     long long session_idle_s;
     long long session_absolute_s;
     bool secure_cookie;           /* add Secure (behind TLS) */
+    char *tls_cert;               /* PEM chain: vaultweb speaks HTTPS itself ("" = plain HTTP) */
+    char *tls_key;                /* PEM private key of tls_cert */
+    char *trusted_proxies;        /* peers whose X-Forwarded-For / -Proto are believed */
     char *static_dir;
     char *log_level;
     long long code_ttl_s;         /* phone binding code lifetime */

@@ -39,9 +39,21 @@ upload_body_max = 4M
 static_dir = $SV_ROOT/web/static
 CONF
 # A suite that needs other [web] values (short deadlines, TLS...) ships them
-# beside it as <name>.conf; it is appended to the [web] section.
+# beside it as <name>.conf, appended to the [web] section (@WORK@ is the work
+# dir); <name>.setup.sh, if there, runs first with the work dir (it makes the
+# suite's test CA and certificates). With tls_cert set the page is HTTPS and
+# the suite gets the CA as SV_WEB_CA.
 extra="${1%.test.mjs}.conf"
-[ -f "$extra" ] && sed "s|@WORK@|$work|g" "$extra" >>"$conf"
+setup="${1%.test.mjs}.setup.sh"
+[ -f "$setup" ] && bash "$setup" "$work"
+scheme=http curl_ca=()
+if [ -f "$extra" ]; then
+  sed "s|@WORK@|$work|g" "$extra" >>"$conf"
+  if grep -q '^tls_cert *= *[^ ]' "$extra"; then
+    scheme=https curl_ca=(--cacert "$work/ca.pem")
+    export SV_WEB_CA=$work/ca.pem NODE_EXTRA_CA_CERTS=$work/ca.pem
+  fi
+fi
 "$bin" -c "$conf" --check-config >/dev/null
 
 "$bin" -c "$conf" >>"$log" 2>&1 </dev/null &
@@ -55,14 +67,15 @@ cleanup() {
   wait "$pid" 2>/dev/null || true
 }
 trap cleanup EXIT
-ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && kill -0 "$pid"; }
+ready() { curl -fsS -o /dev/null --max-time 2 "${curl_ca[@]}" "$scheme://127.0.0.1:$port/" && kill -0 "$pid"; }
 if ! sv_wait_for "vaultweb" 30 ready; then
   cat "$log"
   exit 1
 fi
 
 rc=0
-SV_WEB_URL="http://127.0.0.1:$port" SV_WEB_SHOTS="$work/screenshots" SV_WEB_WORK="$work" \
+SV_WEB_URL="$scheme://127.0.0.1:$port" SV_WEB_SHOTS="$work/screenshots" SV_WEB_WORK="$work" \
+  SV_WEB_PID=$pid SV_WEB_LOG=$log SV_WEB_PORT=$port \
   node --test --test-concurrency=1 "$@" || rc=$?
 cleanup
 trap - EXIT
