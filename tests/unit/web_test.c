@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "export.h"
 #include "framing.h"
+#include "proxy.h"
 #include "import.h"
 #include "import_csv.h"
 #include "import_vcard.h"
@@ -552,6 +553,42 @@ static void test_framing(void)
     CU_ASSERT_EQUAL(framing_status(FRAMING_NOT_IMPLEMENTED), 501);
 }
 
+static void test_proxy(void)
+{
+    struct proxy_list *l = NULL;
+    char err[160], out[PROXY_ADDR_LEN];
+    CU_ASSERT_EQUAL(proxy_list_parse("127.0.0.1, 10.1.0.0/16", &l, err, sizeof err), 0);
+    CU_ASSERT(proxy_trusted(l, "127.0.0.1"));
+    CU_ASSERT(proxy_trusted(l, "10.1.200.3"));
+    CU_ASSERT(!proxy_trusted(l, "10.2.0.1"));
+    CU_ASSERT(!proxy_trusted(l, "127.0.0.2"));
+    /* not a proxy: what it writes is ignored */
+    proxy_client(l, "192.0.2.9", "6.6.6.6", "6.6.6.6", out);
+    CU_ASSERT_STRING_EQUAL(out, "192.0.2.9");
+    CU_ASSERT(!proxy_says_https(l, "192.0.2.9", "https"));
+    /* a proxy: the right-most address that is not one of ours */
+    proxy_client(l, "127.0.0.1", "6.6.6.6, 198.51.100.4", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "198.51.100.4");
+    proxy_client(l, "127.0.0.1", "6.6.6.6, 198.51.100.4, 10.1.0.7", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "198.51.100.4");
+    proxy_client(l, "127.0.0.1", NULL, " 203.0.113.5 ", out);
+    CU_ASSERT_STRING_EQUAL(out, "203.0.113.5");
+    proxy_client(l, "127.0.0.1", "not-an-address", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
+    proxy_client(l, "127.0.0.1", "2001:db8::1", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "2001:db8::1");
+    CU_ASSERT(proxy_says_https(l, "127.0.0.1", "https"));
+    CU_ASSERT(!proxy_says_https(l, "127.0.0.1", "http"));
+    proxy_list_free(l);
+    CU_ASSERT_EQUAL(proxy_list_parse("", &l, err, sizeof err), 0);
+    CU_ASSERT(!proxy_trusted(l, "127.0.0.1"));
+    proxy_list_free(l);
+    l = NULL;
+    CU_ASSERT_EQUAL(proxy_list_parse("127.0.0.1/33", &l, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(proxy_list_parse("localhost", &l, err, sizeof err), -1);
+    CU_ASSERT_PTR_NULL(l);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -569,6 +606,7 @@ int main(void)
     CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
     CU_add_test(s, "framing", test_framing);
+    CU_add_test(s, "trusted proxies", test_proxy);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
