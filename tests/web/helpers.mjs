@@ -35,6 +35,16 @@ export class Client {
   }
 }
 
+// In the page: register `user` from the login view and wait for the home view.
+export async function pageRegister(page, user, password = 'password123') {
+  await page.waitForSelector('#view-auth:not([hidden])');
+  await page.click('[data-auth="register"]');
+  await page.fill('#auth-user', user);
+  await page.fill('#auth-pass', password);
+  await page.click('#auth-submit');
+  await page.waitForSelector('#view-home:not([hidden])');
+}
+
 function crc32(buf) {
   let c, crc = 0xffffffff;
   for (let n = 0; n < buf.length; n++) {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE, uniq, makePng } from './helpers.mjs';
+import { BASE, uniq, makePng, pageRegister } from './helpers.mjs';
 
 const SHOTS = process.env.SV_WEB_SHOTS || path.join(os.tmpdir(), 'smsvault-shots');
 const WORK = process.env.SV_WEB_WORK || os.tmpdir();
@@ -83,12 +83,7 @@ async function tab(kind) {
 
 test('register, log out, log in', async () => {
   await page.goto(BASE + '/');
-  await page.waitForSelector('#view-auth:not([hidden])');
-  await page.click('[data-auth="register"]');
-  await page.fill('#auth-user', user);
-  await page.fill('#auth-pass', 'password123');
-  await page.click('#auth-submit');
-  await page.waitForSelector('#view-home:not([hidden])');
+  await pageRegister(page, user);
   assert.equal(await page.textContent('#who-name'), user);
   await page.click('#btn-logout');
   await page.waitForSelector('#view-auth:not([hidden])');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { BASE, Client, uniq } from './helpers.mjs';
+import { BASE, Client, uniq, pageRegister } from './helpers.mjs';
 
 const WORK = process.env.SV_WEB_WORK;
 const CA = fs.readFileSync(process.env.SV_WEB_CA);
@@ -84,12 +84,7 @@ test('the page in Chromium over HTTPS: trusted, secure context, Secure cookie', 
   assert.equal(await page.evaluate(() => window.isSecureContext), true);
   const sec = await resp.securityDetails();   // a page load, not an interstitial: the CA is trusted
   assert.equal(sec.issuer, (await servedCert()).issuer.CN);
-  await page.waitForSelector('#view-auth:not([hidden])');
-  await page.click('[data-auth="register"]');
-  await page.fill('#auth-user', user);
-  await page.fill('#auth-pass', 'password123');
-  await page.click('#auth-submit');
-  await page.waitForSelector('#view-home:not([hidden])');
+  await pageRegister(page, user);
   assert.equal(await page.textContent('#who-name'), user);
   const c = (await ctx.cookies()).find((x) => x.name === 'sv_session');
   assert.ok(c && c.secure && c.httpOnly, JSON.stringify(c));
