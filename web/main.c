@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &sc },
     };
     char err[512];
-    if (config_load(path, parts, 2, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load(path, parts, 2, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultweb: %s\n", err);
         return 1;
     }

@@ -77,7 +77,7 @@ test('a body slower than the minimum rate is cut; a normal body is read', async 
   assert.ok(e.byServer);
   assert.doesNotMatch(e.got, /HTTP\/1\.1 [24]0/, 'the slow body never reached the handler');
   const r = await rawExchange(head.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') + body, { localAddress: SHARED });
-  assert.deepEqual(r.statuses, [401], 'the same body sent at once is read (a wrong login)');
+  assert.deepEqual(r.statuses, [403], 'the same body sent at once is read (a wrong login: 403, issue 15)');
 });
 
 test('an idle keep-alive connection gives way; one busy with requests keeps working', async () => {
