@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "msisdn.h"
 #include "proxy.h"
 #include "server.h"
 #include "store.h"
@@ -66,6 +67,11 @@ int main(int argc, char **argv)
         goto out;
     }
     proxy_list_free(pl);
+    if (!msisdn_prefixes_valid(web.phone_prefixes)) {
+        fprintf(stderr, "vaultweb: %s: [web] phone_prefixes must be digits separated by commas or spaces, "
+                "at least one (e.g. 86)\n", path ? path : "-");
+        goto out;
+    }
     if ((web.tls_cert[0] == '\0') != (web.tls_key[0] == '\0')) {
         fprintf(stderr, "vaultweb: %s: [web] tls_cert and tls_key go together\n", path ? path : "-");
         goto out;

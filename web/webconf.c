@@ -33,6 +33,16 @@ const struct config_key webconf_keys[] = {
     K("static_dir", CONFIG_STRING, "web/static", 0, 0, static_dir, "directory of the page (HTML, CSS, JS)"),
     K("log_level", CONFIG_STRING, "info", 0, 0, log_level, "debug, info, warn or error"),
     K("code_ttl", CONFIG_INT, "600", 60, 3600, code_ttl_s, "seconds a phone binding code stays valid"),
+    K("phone_prefixes", CONFIG_STRING, "86", 0, 0, phone_prefixes,
+      "codes are texted only to numbers whose international digits start with one of these (e.g. 86, 852)"),
+    K("codes_per_account", CONFIG_INT, "3", 1, 1000, codes_per_account,
+      "phone-linking codes one account may ask for in an hour"),
+    K("codes_per_number", CONFIG_INT, "3", 1, 1000, codes_per_number,
+      "phone-linking codes texted to one number in an hour, whichever accounts ask"),
+    K("codes_per_address", CONFIG_INT, "10", 1, 100000, codes_per_address,
+      "phone-linking codes asked for from one client address in an hour"),
+    K("codes_per_hour", CONFIG_INT, "100", 1, 1000000, codes_per_hour,
+      "phone-linking codes texted in all in an hour (the budget)"),
 };
 
 const size_t webconf_nkeys = sizeof webconf_keys / sizeof webconf_keys[0];

@@ -22,4 +22,11 @@ void testdb_drop(void);
  * inspection); returns the first column of the first row as a number, or -1. */
 long long testdb_scalar(const char *sql);
 
+/* Another session of the suite's database that runs sql inside an open
+ * transaction and keeps it open — its locks held — until testdb_release
+ * (which rolls back). Aborts when sql fails. */
+struct testdb_session;
+struct testdb_session *testdb_hold(const char *sql);
+void testdb_release(struct testdb_session *t);
+
 #endif

@@ -222,6 +222,24 @@ test('send to my phone without a linked phone says what to do', async () => {
   await page.click('#dlg-download button[value="close"]');
 });
 
+test('linking a phone: a number outside the prefixes, and too many codes, are said plainly', async () => {
+  await page.click('#btn-account');
+  await page.waitForSelector('#dlg-account[open]');
+  const ask = async (msisdn) => {
+    await page.fill('#acc-msisdn', msisdn);
+    await page.evaluate(() => { document.getElementById('acc-msg').textContent = ''; });
+    await page.click('#acc-send-code');
+    await page.waitForFunction(() => document.getElementById('acc-msg').textContent.length > 0);
+    return page.textContent('#acc-msg');
+  };
+  assert.match(await ask('+447700900123'), /only to numbers in international form starting with 86/);
+  // the shipped limit: three codes an hour per account (conf/smsvault.conf)
+  for (let i = 0; i < 3; i++) assert.match(await ask(`+86139000071${i}0`), /on its way/);
+  assert.equal(await ask('+8613900007140'), 'Too many codes were asked for. Try again in 60 min.');
+  await page.screenshot({ path: path.join(SHOTS, 'codes-refused.png') });
+  await page.keyboard.press('Escape');
+});
+
 test('no script errors on the page', () => {
   assert.deepEqual(errors, []);
 });

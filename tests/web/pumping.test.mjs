@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Client, uniq, rawExchange, BASE } from './helpers.mjs';
 
-const conninfo = /conninfo = (.*)/.exec(fs.readFileSync(`${process.env.SV_WEB_WORK}/vaultweb.conf`, 'utf8'))[1];
+// the last conninfo of the file is the one vaultweb reads (the stack's, after the shipped file's)
+const conninfo = [...fs.readFileSync(`${process.env.SV_WEB_WORK}/vaultweb.conf`, 'utf8').matchAll(/^conninfo = (.*)$/gm)].at(-1)[1];
 const sql = (q) => execFileSync('psql', ['-X', '-qtA', conninfo, '-c', q]).toString().trim();
 let seq = 0;
 const number = () => `+86139${String(Date.now() % 1e5).padStart(5, '0')}${String(seq++ % 1000).padStart(3, '0')}`;
