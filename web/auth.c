@@ -49,16 +49,18 @@ static void clear_cookie(struct http_req *q, struct http_resp *r)
     free(c);
 }
 
-/* A 429 for a refusal with a wait: Retry-After, the table's code, message,
- * and the seconds in "retry_after". */
-static void answer_wait(struct http_resp *r, enum store_result res, const char *message, int retry_after)
+/* A 429 for a refusal with a wait, counted as why (common/refusals.h):
+ * Retry-After, the table's code, message, and the seconds in
+ * "retry_after". */
+static void answer_wait(struct http_resp *r, enum refusal why, const char *message, int retry_after)
 {
+    refusals_count(why);
     char ra[24];
     if (retry_after < 1)
         retry_after = 1;
     snprintf(ra, sizeof ra, "%d", retry_after);
     http_header(r, "Retry-After", ra);
-    http_store_error_say(r, res, message, json_pack("{s:i}", "retry_after", retry_after));
+    http_store_error_say(r, STORE_THROTTLED, message, json_pack("{s:i}", "retry_after", retry_after));
 }
 
 /* A fresh session (and cookie) for user_id in place of the one the request
@@ -169,8 +171,7 @@ void auth_login(struct http_req *q, struct http_resp *r)
      * any name is throttled alike, account or not (issue 11, point 1) */
     enum store_result res = store_user_login(q->store, user, pass, id, &retry_after);
     if (res == STORE_THROTTLED) {
-        refusals_count(REFUSAL_LOGIN_THROTTLED);
-        answer_wait(r, res, THROTTLED_TEXT, retry_after);
+        answer_wait(r, REFUSAL_LOGIN_THROTTLED, THROTTLED_TEXT, retry_after);
         log_info("web: login throttled retry_after=%d", retry_after);
         goto out;
     }
@@ -217,8 +218,7 @@ void auth_password(struct http_req *q, struct http_resp *r)
     int retry_after = 0;
     enum store_result res = store_user_set_password(q->store, q->user_id, old, new, &retry_after);
     if (res == STORE_THROTTLED) {
-        refusals_count(REFUSAL_LOGIN_THROTTLED);
-        answer_wait(r, res, THROTTLED_TEXT, retry_after);
+        answer_wait(r, REFUSAL_LOGIN_THROTTLED, THROTTLED_TEXT, retry_after);
         goto out;
     }
     if (res != STORE_OK) {
@@ -302,8 +302,7 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
     int retry_after = 0;
     enum store_result res = store_phone_code_start(q->store, &rq, &hit, &retry_after);
     if (res == STORE_THROTTLED) {
-        refusals_count(code_refusal[hit]);
-        answer_wait(r, res, hit == STORE_CODE_PAIR_LOCKED ? LOCKED_TEXT
+        answer_wait(r, code_refusal[hit], hit == STORE_CODE_PAIR_LOCKED ? LOCKED_TEXT
                     : "Too many codes were asked for; wait and try again.", retry_after);
         log_info("web: phone code refused user=%s limit=%s retry_after=%d", q->user_id,
                  refusals_name(code_refusal[hit]), retry_after);
@@ -335,8 +334,7 @@ void auth_phone_confirm(struct http_req *q, struct http_resp *r)
     int retry_after = 0;
     enum store_result res = store_phone_code_confirm(q->store, q->user_id, msisdn, code, &retry_after);
     if (res == STORE_THROTTLED) {
-        refusals_count(REFUSAL_CODE_CONFIRM_LOCKED);
-        answer_wait(r, res, LOCKED_TEXT, retry_after);
+        answer_wait(r, REFUSAL_CODE_CONFIRM_LOCKED, LOCKED_TEXT, retry_after);
         goto out;
     }
     if (res != STORE_OK) {

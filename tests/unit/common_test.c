@@ -2,7 +2,8 @@
  * common_test — CUnit suite for common/: configuration loading (defaults,
  * ranges, unknown keys with file:line), strict UTF-8, the growable buffer and
  * what a phone number is (every form the SMS engine, the store and the web
- * page took before they shared common/msisdn, and the cases that changed).
+ * page took before they shared common/msisdn, and the cases that changed),
+ * which numbers phone-linking codes may go to, and the refusal counters.
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>

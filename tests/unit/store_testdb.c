@@ -4,6 +4,7 @@
 #include "store_testdb.h"
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,18 @@ long long testdb_scalar(const char *sql)
     PQclear(r);
     PQfinish(c);
     return v;
+}
+
+long long testdb_scalarf(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        abort();   /* a test's statement too long: a programmer error */
+    return testdb_scalar(sql);
 }
 
 struct testdb_session {

@@ -24,10 +24,8 @@ static double now_s(void)
  * agree with it. 0 when there is no row. */
 static long long name_failures(const char *name)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT failures FROM login_throttle"
-             " WHERE name_hash = sha256(convert_to(lower('%s'), 'UTF8'))), 0)", name);
-    return testdb_scalar(sql);
+    return testdb_scalarf("SELECT coalesce((SELECT failures FROM login_throttle"
+                          " WHERE name_hash = sha256(convert_to(lower('%s'), 'UTF8'))), 0)", name);
 }
 
 static void test_migrate_idempotent(void)
