@@ -5,8 +5,8 @@
 # browser), the handset with phonesim and the smscsim control port.
 #
 # The user story, as a person would notice it: register on the web; link a
-# phone from the web with the code texted to it (a wrong code binds
-# nothing); SAVE from that phone without REG/LOGIN and see the text
+# phone from the web with the code texted to it (its text leaves the outbox
+# once bearerbox accepted it; a wrong code binds nothing); SAVE from that phone without REG/LOGIN and see the text
 # byte-exact in the web list, SPACE and /api/me agreeing; add on the web and
 # import an SMS Backup & Restore file (Chinese, an emoji written as a
 # surrogate pair) and see them in LIST, GET byte-exact by SMS; "send to my
@@ -131,6 +131,16 @@ text=$(e2e_wait_mt $A 30000) || fail "the one-time code did not reach $A"
 code=$(sed -n 's/^smsvault code: \([0-9]\{6\}\) (valid for a few minutes)\..*/\1/p' <<<"$text")
 [[ -n $code ]] || fail "code SMS not as expected: $text"
 say "code SMS arrived at $A: ${text/$code/NNNNNN}"
+# once bearerbox accepted it (the acker records that), the code is not kept
+# in clear in the outbox (issue 11, point 2); phone_codes holds its hash
+sql() { psql -X -qtA "$SMSVAULT_PGURI" -c "$1"; }
+deadline=$((SECONDS + 20))
+until [[ $(sql "SELECT count(*) FROM outbox WHERE secret AND state >= 2 AND text = ''") == 1 ]]; do
+    ((SECONDS < deadline)) || fail "the code's text is still in the outbox: $(sql "SELECT state, length(text) FROM outbox WHERE secret")"
+    sleep 0.2
+done
+[[ $(sql "SELECT count(*) FROM outbox WHERE text LIKE '%$code%'") == 0 ]] || fail "the code is still in an outbox row"
+say "the code's outbox row is emptied once bearerbox accepted it"
 wrong=$(printf '%06d' $(((10#$code + 1) % 1000000)))
 web alice POST /api/phone/confirm "{\"msisdn\": \"$A\", \"code\": \"$wrong\"}"
 web_expect 403 "confirm with a wrong code"
