@@ -289,7 +289,7 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
         http_errorf(r, 400, "invalid",
                     "Codes are texted only to numbers in international form starting with %s.",
                     q->cfg->phone_prefixes);
-        log_info("web: phone code refused user=%s limit=prefix", q->user_id);
+        log_info("web: phone code refused user=%s limit=%s", q->user_id, refusals_name(REFUSAL_CODE_PREFIX));
         goto out;
     }
     const struct store_code_request rq = {
