@@ -219,7 +219,7 @@ static void test_code_text_cleared_once_sent(void)
 
     CU_ASSERT_EQUAL_FATAL(start(s, a, "+8613900006001", "192.0.2.1", roomy, NULL, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(start(s, a, "+8613900006002", "192.0.2.1", roomy, NULL, NULL), STORE_OK);
-    struct store_outbox_new reply = { a, "+8613900006003", "an ordinary reply", 17, false };
+    struct store_outbox_new reply = { .user_id = a, .msisdn = "+8613900006003", .text = "an ordinary reply", .text_len = 17 };
     long long plain;
     CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &reply, &plain), STORE_OK);
     CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE secret AND msisdn LIKE '%s'", "+861390000600_"), 2);

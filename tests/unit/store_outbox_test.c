@@ -41,7 +41,7 @@ static const char *me(void)
 
 static long long enqueue(struct store *s, const char *uid, const char *msisdn, const char *text)
 {
-    struct store_outbox_new in = { uid, msisdn, text, strlen(text), false };
+    struct store_outbox_new in = { .user_id = uid, .msisdn = msisdn, .text = text, .text_len = strlen(text) };
     long long id = 0;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     return id;
@@ -67,7 +67,7 @@ static void test_outbox_states(void)
     long long a = enqueue(s, NULL, "+8613900000001", text);
     long long b = enqueue(s, NULL, "+8613900000002", "second");
     CU_ASSERT(b > a);
-    struct store_outbox_new bad = { NULL, "", "x", 1, false };
+    struct store_outbox_new bad = { .user_id = NULL, .msisdn = "", .text = "x", .text_len = 1 };
     long long id;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
     bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1, false };
