@@ -154,7 +154,12 @@ const en = {
   err_network: 'The connection to the server failed.',
   err_login_again: 'Your session ended. Please log in again.',
   err_wrong_login: 'Wrong username or password.',
-  err_throttled: (p) => `Too many failed attempts. Try again in ${p.s} seconds.`,
+  err_throttled: (p) => `Too many failed attempts with this name. Try again in ${p.wait}.`,
+  err_codes_many: (p) => `Too many codes were asked for. Try again in ${p.wait}.`,
+  err_code_locked: (p) => `Too many wrong codes for this number. Try again in ${p.wait}.`,
+  err_prefix: (p) => `Codes are texted only to numbers in international form starting with ${p.prefixes}.`,
+  wait_s: (p) => `${p.n} s`,
+  wait_min: (p) => `${p.n} min`,
   err_taken: 'That username is taken.',
   err_account_rules: (p) => `A username is ${p.username_min}–${p.username_max} letters, digits, "_", "." or "-", starting with a letter or digit; a password is ${p.password_min}–${p.password_max} characters.`,
   err_password_rules: (p) => `A password is ${p.password_min}–${p.password_max} characters.`,
@@ -310,7 +315,12 @@ const zh = {
   err_network: '无法连接到服务器。',
   err_login_again: '会话已结束，请重新登录。',
   err_wrong_login: '用户名或密码错误。',
-  err_throttled: (p) => `失败次数过多，请 ${p.s} 秒后再试。`,
+  err_throttled: (p) => `此用户名失败次数过多，请 ${p.wait}后再试。`,
+  err_codes_many: (p) => `请求的验证码太多，请 ${p.wait}后再试。`,
+  err_code_locked: (p) => `此号码输错验证码次数过多，请 ${p.wait}后再试。`,
+  err_prefix: (p) => `验证码只发送到以 ${p.prefixes} 开头的国际格式号码。`,
+  wait_s: (p) => `${p.n} 秒`,
+  wait_min: (p) => `${p.n} 分钟`,
   err_taken: '该用户名已被占用。',
   err_account_rules: (p) => `用户名为 ${p.username_min}–${p.username_max} 个字母、数字、“_”“.”或“-”，以字母或数字开头；密码为 ${p.password_min}–${p.password_max} 个字符。`,
   err_password_rules: (p) => `密码为 ${p.password_min}–${p.password_max} 个字符。`,
@@ -361,7 +371,16 @@ export function errorText(e, ctx = '') {
   const s = e.status || 0, code = (e.data && e.data.error) || '';
   if (s === 0) return t('err_network');
   if (s === 401) return t('err_login_again');
-  if (s === 429) return t('err_throttled', { s: (e.data && e.data.retry_after) || 1 });
+  if (s === 429) {
+    // the wait as people say it: seconds under a minute, then minutes rounded up (issue 11)
+    const w = (e.data && e.data.retry_after) || 1;
+    const wait = w < 60 ? t('wait_s', { n: w }) : t('wait_min', { n: Math.ceil(w / 60) });
+    const why = (e.data && e.data.refused) || '';
+    if (why === 'code_pair_locked' || why === 'code_confirm_locked') return t('err_code_locked', { wait });
+    if (why.startsWith('code_')) return t('err_codes_many', { wait });
+    return t('err_throttled', { wait });
+  }
+  if (s === 400 && e.data && e.data.refused === 'code_prefix') return t('err_prefix', { prefixes: e.data.prefixes });
   if (s === 403 && code === 'denied') return t(ctx === 'password' ? 'err_old_password' : ctx === 'code' ? 'err_code' : 'err_wrong_login');
   if (s === 409 && code === 'no_phone') return t('err_no_phone');
   if (s === 409) return ctx === 'register' ? t('err_taken') : t('err_invalid');
