@@ -271,6 +271,8 @@ test('"Uploading…" is news, not an error; the summary splits SMS and MMS', asy
   await page.unroute('**/api/import*');
   assert.equal(await page.textContent('#up-msg'), 'Imported 6: 5 SMS, 1 MMS');
   await page.click('#up-close');
+});
+
 test('linking a phone: a number outside the prefixes, and too many codes, are said plainly', async () => {
   await page.click('#btn-account');
   await page.waitForSelector('#dlg-account[open]');
