@@ -97,15 +97,10 @@ static void list_from_result(const PGresult *r, size_t n, bool more, struct stor
 enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
                                     struct store_contact *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "contact-get",
-                                   "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1 AND c.n = $2",
-                                   2, p, &r);
+    enum store_result rc = st_item_query(s, "contact-get",
+                                         "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1 AND c.n = $2",
+                                         user_id, n, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0)

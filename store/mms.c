@@ -293,9 +293,7 @@ static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
     m->peer = st_getdup(r, row, 1);
     m->subject = st_getdup(r, row, 2);
     m->text = st_getdup(r, row, 3);
-    long long ms = st_getll(r, row, 4);
-    m->sent_at = (time_t)(ms / 1000);
-    m->sent_ms = (int)(ms % 1000);
+    st_getms(r, row, 4, &m->sent_at, &m->sent_ms);
     m->saved_at = st_gettime(r, row, 5);
     m->size_bytes = st_getll(r, row, 6);
     m->nparts = (int)st_getll(r, row, 7);
@@ -309,15 +307,10 @@ static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
 
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
     PGresult *r = NULL;
     char *cols = mms_cols();
     char *sql = xasprintf("SELECT %s FROM mms WHERE user_id = $1 AND n = $2", cols);
-    enum store_result rc = st_exec(s, "mms-get", sql, 2, p, &r);
+    enum store_result rc = st_item_query(s, "mms-get", sql, user_id, n, &r);
     free(sql);
     free(cols);
     if (rc != STORE_OK)
@@ -471,15 +464,10 @@ void store_mms_parts_free(struct store_mms_part *parts, size_t count)
 enum store_result store_mms_addrs(struct store *s, const char *user_id, long long n,
                                   struct store_mms_addr **out, size_t *count)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-addrs",
-                                   "SELECT address, type, charset, extra_names, extra_values FROM mms_addrs"
-                                   " WHERE user_id = $1 AND n = $2 ORDER BY seq", 2, p, &r);
+    enum store_result rc = st_item_query(s, "mms-addrs",
+                                         "SELECT address, type, charset, extra_names, extra_values FROM mms_addrs"
+                                         " WHERE user_id = $1 AND n = $2 ORDER BY seq", user_id, n, &r);
     if (rc != STORE_OK)
         return rc;
     size_t k = (size_t)PQntuples(r);

@@ -283,9 +283,7 @@ static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
     m->peer = st_getdup(r, row, 1);
     m->body_len = (size_t)PQgetlength(r, row, 2);
     m->body = xmemdup0(PQgetvalue(r, row, 2), m->body_len);
-    long long ms = st_getll(r, row, 3);
-    m->sent_at = (time_t)(ms / 1000);
-    m->sent_ms = (int)(ms % 1000);
+    st_getms(r, row, 3, &m->sent_at, &m->sent_ms);
     m->saved_at = st_gettime(r, row, 4);
     m->size_bytes = st_getll(r, row, 5);
     snprintf(m->source, sizeof m->source, "%s", PQgetvalue(r, row, 6));
@@ -299,15 +297,10 @@ static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
 
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
     PGresult *r = NULL;
     char *cols = sms_cols();
     char *sql = xasprintf("SELECT %s FROM sms WHERE user_id = $1 AND n = $2", cols);
-    enum store_result rc = st_exec(s, "sms-get", sql, 2, p, &r);
+    enum store_result rc = st_item_query(s, "sms-get", sql, user_id, n, &r);
     free(sql);
     free(cols);
     if (rc != STORE_OK)

@@ -524,6 +524,24 @@ time_t st_gettime(const PGresult *r, int row, int col)
     return (time_t)st_getll(r, row, col);
 }
 
+void st_getms(const PGresult *r, int row, int col, time_t *sec, int *ms)
+{
+    long long v = st_getll(r, row, col);
+    *sec = (time_t)(v / 1000);
+    *ms = (int)(v % 1000);
+}
+
+enum store_result st_item_query(struct store *s, const char *name, const char *sql, const char *user_id,
+                                long long n, PGresult **out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    return st_exec(s, name, sql, 2, p, out);
+}
+
 char *st_getdup(const PGresult *r, int row, int col)
 {
     return xstrdup(PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));

@@ -48,11 +48,18 @@ enum store_result st_tx_end(struct store *s, bool commit);
  * the final result. */
 enum store_result st_tx_finish(struct store *s, enum store_result rc);
 
+/* Run sql with $1 = user_id and $2 = n (one item's rows): STORE_NOT_FOUND
+ * for a user id that is no UUID, else as st_exec. */
+enum store_result st_item_query(struct store *s, const char *name, const char *sql, const char *user_id,
+                                long long n, PGresult **out);
+
 /* Parameter text helpers. */
 void st_lld(char buf[24], long long v);
 long long st_getll(const PGresult *r, int row, int col);
 /* time_t from an epoch column; NULL gives 0. */
 time_t st_gettime(const PGresult *r, int row, int col);
+/* A column of milliseconds (ST_TS_TO_MS) as seconds and milliseconds; NULL gives 0, 0. */
+void st_getms(const PGresult *r, int row, int col, time_t *sec, int *ms);
 char *st_getdup(const PGresult *r, int row, int col);   /* "" for NULL */
 
 /* True when id is a textual UUID (the only form user ids take). */

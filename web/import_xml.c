@@ -263,6 +263,34 @@ static bool ms_attr(struct kept *k, const char *name, const char *value, long lo
     return true;
 }
 
+/* What <sms> and <mms> read alike: the date, the direction (dir: "type" or
+ * "msg_box"), date_sent, the published fields kept as written, and every
+ * other attribute kept. */
+struct dated {
+    const char *dir;
+    time_t *sent_at;
+    int *sent_ms, *type;
+    long long *date_sent_ms;
+    char **fields;
+    const char *const *names;
+    int nfields;
+    struct kept *kept;
+};
+
+static bool dated_attr(const struct dated *d, const char *name, const char *value)
+{
+    int f;
+    if (strcmp(name, "date") == 0)
+        return date_attr(d->kept, name, value, d->sent_at, d->sent_ms);
+    if (strcmp(name, d->dir) == 0)
+        return type_attr(d->kept, name, value, d->type);
+    if (strcmp(name, "date_sent") == 0)
+        return ms_attr(d->kept, name, value, d->date_sent_ms);
+    if ((f = field_of(d->names, d->nfields, name)) >= 0)
+        return set_field(&d->fields[f], value);
+    return kept_add(d->kept, name, value);
+}
+
 /* ---- <sms> ---- */
 
 struct sms_item {
@@ -275,7 +303,6 @@ struct sms_item {
 static bool sms_attr(struct state *st, void *item, const char *name, const char *value)
 {
     struct sms_item *it = item;
-    int f;
     (void)st;
     if (strcmp(name, "address") == 0)
         return set_field(&it->peer, is_null(value) ? "" : value);
@@ -284,15 +311,9 @@ static bool sms_attr(struct state *st, void *item, const char *name, const char 
         it->body = xstrdup(value);
         return true;
     }
-    if (strcmp(name, "date") == 0)
-        return date_attr(&it->kept, name, value, &it->m.sent_at, &it->m.sent_ms);
-    if (strcmp(name, "type") == 0)
-        return type_attr(&it->kept, name, value, &it->m.type);
-    if (strcmp(name, "date_sent") == 0)
-        return ms_attr(&it->kept, name, value, &it->m.date_sent_ms);
-    if ((f = field_of(store_sms_fields, STORE_SMS_NFIELDS, name)) >= 0)
-        return set_field(&it->fields[f], value);
-    return kept_add(&it->kept, name, value);
+    const struct dated d = { "type", &it->m.sent_at, &it->m.sent_ms, &it->m.type, &it->m.date_sent_ms, it->fields,
+                             store_sms_fields, STORE_SMS_NFIELDS, &it->kept };
+    return dated_attr(&d, name, value);
 }
 
 static enum import_next do_sms(struct state *st)
@@ -371,21 +392,14 @@ static void mms_reset(struct state *st)
 
 static bool mms_attr(struct state *st, void *item, const char *name, const char *value)
 {
-    int f;
     (void)item;
     if (strcmp(name, "address") == 0)
         return set_field(&st->mms_peer, is_null(value) ? "" : value);
     if (strcmp(name, "sub") == 0)
         return set_field(&st->mms_subject, is_null(value) ? "" : value);
-    if (strcmp(name, "date") == 0)
-        return date_attr(&st->mms_kept, name, value, &st->mms.sent_at, &st->mms.sent_ms);
-    if (strcmp(name, "msg_box") == 0)
-        return type_attr(&st->mms_kept, name, value, &st->mms.msg_box);
-    if (strcmp(name, "date_sent") == 0)
-        return ms_attr(&st->mms_kept, name, value, &st->mms.date_sent_ms);
-    if ((f = field_of(store_mms_fields, STORE_MMS_NFIELDS, name)) >= 0)
-        return set_field(&st->mms_fields[f], value);
-    return kept_add(&st->mms_kept, name, value);
+    const struct dated d = { "msg_box", &st->mms.sent_at, &st->mms.sent_ms, &st->mms.msg_box, &st->mms.date_sent_ms,
+                             st->mms_fields, store_mms_fields, STORE_MMS_NFIELDS, &st->mms_kept };
+    return dated_attr(&d, name, value);
 }
 
 static void mms_begin(struct state *st)

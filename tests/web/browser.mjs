@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { pageRegister } from './helpers.mjs';
 
 export const SHOTS = process.env.SV_WEB_SHOTS || path.join(os.tmpdir(), 'smsvault-shots');
 export const WORK = process.env.SV_WEB_WORK || os.tmpdir();
@@ -42,12 +43,7 @@ export async function launch({ viewport = { width: 1280, height: 860 }, locale =
 // Register a new account through the page's form and wait for the home view.
 export async function registerOnPage(page, base, user, password = 'password123') {
   await page.goto(base + '/');
-  await page.waitForSelector('#view-auth:not([hidden])');
-  await page.click('[data-auth="register"]');
-  await page.fill('#auth-user', user);
-  await page.fill('#auth-pass', password);
-  await page.click('#auth-submit');
-  await page.waitForSelector('#view-home:not([hidden])');
+  await pageRegister(page, user, password);
 }
 
 // Upload a file through the Upload dialog; resolves to the dialog's message.
