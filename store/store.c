@@ -372,17 +372,16 @@ bool st_valid_fields(const char *const *values, size_t n)
     return true;
 }
 
-/* An XML attribute name without a namespace prefix: what the export can
- * write back as it came. */
+/* A name the export can write back as an XML attribute name as it came:
+ * one line of UTF-8 (a name may be Chinese), not starting with a digit, '-'
+ * or '.', and none of the characters that would end or break the name
+ * (space, quotes, <, >, &, =, /) nor a namespace prefix's ':'. */
 static bool attr_name_valid(const char *name)
 {
-    size_t len = name ? strlen(name) : 0;
-    if (len == 0 || len > LIMIT_ATTR_NAME_MAX || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+    if (!st_valid_line(name, LIMIT_ATTR_NAME_MAX, false) || isdigit((unsigned char)name[0]) || name[0] == '-' ||
+        name[0] == '.')
         return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-')
-            return false;
-    return true;
+    return strpbrk(name, " \"'<>&=/:") == NULL;
 }
 
 bool st_valid_attrs(const struct store_attr_new *a, size_t n)

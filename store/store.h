@@ -329,8 +329,9 @@ extern const char *const store_part_fields[STORE_PART_NFIELDS];
  * values of interpreted fields that do not read as they should (a date that
  * is no number): name and value in file order, kept as written. At most
  * LIMIT_ATTRS_MAX per item, part or address; a name is 1..LIMIT_ATTR_NAME_MAX
- * bytes of [A-Za-z0-9_.:-], a value UTF-8 of at most LIMIT_ATTR_VALUE_MAX
- * bytes, as the field values are. */
+ * bytes of UTF-8 that an XML attribute name can be (no space, quote, <, >,
+ * &, =, / or :, not starting with a digit, '-' or '.'), a value UTF-8 of at
+ * most LIMIT_ATTR_VALUE_MAX bytes, as the field values are. */
 struct store_attr_new {
     const char *name, *value;
 };

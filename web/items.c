@@ -123,17 +123,19 @@ static bool read_page(struct http_req *q, struct http_resp *r, struct store_page
     return true;
 }
 
-/* A page; the first one (no ?before) says how many items the search
- * matched in all — counted up to LIMIT_DELETE_MAX + 1 (store_items_count),
- * "total_capped" when there are more — so that the page can offer "all N". */
+/* A page (its items numbered first_n down to last_n); the first one (no
+ * ?before) says how many items the search matched in all, up to first_n —
+ * the newest shown, where "all that match" stops — counted up to
+ * LIMIT_DELETE_MAX + 1 (store_items_count), "total_capped" when there are
+ * more, so that the page can offer "all N". */
 static void reply_page(struct http_req *q, struct http_resp *r, enum store_kind kind, const struct store_page *page,
-                       json_t *items, bool more, long long last_n)
+                       json_t *items, bool more, long long first_n, long long last_n)
 {
     json_t *j = json_pack("{s:o, s:b}", "items", items, "more", more);
     if (more)
         json_object_set_new(j, "next_before", json_integer(last_n));
     if (page->before_n == 0) {
-        struct store_match m = { .search = page->search };
+        struct store_match m = { .search = page->search, .upto = first_n };
         long long total = 0;
         enum store_result res = json_array_size(items) && more
                                     ? store_items_count(q->store, q->user_id, kind, &m, &total)
@@ -189,7 +191,8 @@ void items_sms_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_sms_json(&l.items[i]));
-    reply_page(q, r, STORE_SMS, &page, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_SMS, &page, a, l.more, l.count ? l.items[0].n : 0,
+               l.count ? l.items[l.count - 1].n : 0);
     store_sms_list_cleanup(&l);
 }
 
@@ -207,7 +210,8 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_mms_json(&l.items[i]));
-    reply_page(q, r, STORE_MMS, &page, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_MMS, &page, a, l.more, l.count ? l.items[0].n : 0,
+               l.count ? l.items[l.count - 1].n : 0);
     store_mms_list_cleanup(&l);
 }
 
@@ -225,7 +229,8 @@ void items_contact_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_contact_json(&l.items[i]));
-    reply_page(q, r, STORE_CONTACT, &page, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_CONTACT, &page, a, l.more, l.count ? l.items[0].n : 0,
+               l.count ? l.items[l.count - 1].n : 0);
     store_contact_list_cleanup(&l);
 }
 

@@ -430,8 +430,8 @@ static void test_export_roundtrip(void)
     buf_init(&doc);
     export_xml_sms(&items, &m);
     /* a kept attribute named like an interpreted one goes out as it came, once */
-    struct store_sms odd = { .n = 8, .peer = "1", .body = "x", .body_len = 1, .phone = "", .type = 1, .sent_at = 1600000000,
-                             .extra = xs + 1, .nextra = 1 };
+    struct store_sms odd = { .n = 8, .peer = "1", .body = "x", .body_len = 1, .phone = "", .type = 1,
+                             .sent_at = 1600000000, .extra = xs + 1, .nextra = 1 };
     export_xml_sms(&items, &odd);
     unsigned char png[] = { 0x89, 'P', 'N', 'G', 0, 1, 2 };
     struct store_mms_part parts[] = {

@@ -198,7 +198,8 @@ def gen_csv(seed, n=60):
         d = str(date) if i % 3 else time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(date // 1000)) + \
             (".%03dZ" % (date % 1000) if date % 1000 else "Z")
         direction = {1: "received", 2: "sent"}.get(t) if i % 2 else str(t)
-        w.writerow([BODIES[i % len(BODIES)] + " ·%d" % i, rnd.choice(PEERS), direction or str(t), d, str(date - 5000) if t == 1 else "", rnd.choice(["0", "1"]),
+        w.writerow([BODIES[i % len(BODIES)] + " ·%d" % i, rnd.choice(PEERS), direction or str(t), d,
+                    str(date - 5000) if t == 1 else "", rnd.choice(["0", "1"]),
                     "-1", "0", "0", "+8613800100500" if t == 1 else "", rnd.choice(["", "1"]), rnd.choice(NAMES)])
     return out.getvalue()
 
