@@ -180,15 +180,20 @@ static bool is_null(const char *v)
     return strcmp(v, "null") == 0;
 }
 
-/* A whole number (optionally negative) that fits, as the app writes them. */
+/* A whole number in [min, max] written as the app writes numbers — only in
+ * the form it will be written back in ("05" or "+5" are not: they are kept
+ * as written instead). */
 static bool read_ll(const char *v, long long min, long long max, long long *out)
 {
-    char *end;
+    char *end, again[24];
     if (!*v || isspace((unsigned char)*v))
         return false;
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (*end || errno || x < min || x > max)
+        return false;
+    snprintf(again, sizeof again, "%lld", x);
+    if (strcmp(again, v) != 0)
         return false;
     *out = x;
     return true;

@@ -168,6 +168,7 @@ static const char SAMPLE[] =
     " body=\"你好，世界 &#55357;&#56846; &amp; &lt;b&gt;\" toa=\"null\" read=\"0\" date_sent=\"1399999999000\""
     " sim_slot=\"1\" />\n"
     "  <sms protocol=\"0\" address=\"null\" date=\"null\" type=\"2\" body=\"line1&#10;line2\" />\n"
+    "  <sms address=\"1\" date=\"1400000000000\" type=\"+2\" body=\"a number not as the app writes it\" />\n"
     "  <sms protocol=\"0\" address=\"10086\" date=\"1\" type=\"2\" body=\"\" />\n"
     "  <mms date=\"1500000000000\" ct_t=\"application/vnd.wap.multipart.related\" msg_box=\"2\""
     " address=\"+8613900139000\" sub=\"照片\" m_type=\"128\" favorite=\"0\">\n"
@@ -187,8 +188,8 @@ static void test_xml_sample(void)
     struct got g = { 0 };
     struct import_report rep;
     CU_ASSERT_EQUAL(xml_text(SAMPLE, &g, &rep), IMPORT_OK);
-    CU_ASSERT_EQUAL(g.nsms, 2);
-    CU_ASSERT_EQUAL(rep.sms, 2);
+    CU_ASSERT_EQUAL(g.nsms, 3);
+    CU_ASSERT_EQUAL(rep.sms, 3);
     CU_ASSERT_EQUAL(rep.mms, 1);
     CU_ASSERT_EQUAL(rep.skipped, 1);   /* the empty body */
     CU_ASSERT_STRING_EQUAL(g.body[0], "你好，世界 \xF0\x9F\x98\x8E & <b>");
@@ -211,6 +212,10 @@ static void test_xml_sample(void)
     CU_ASSERT_EQUAL(g.nextra[1], 1);
     CU_ASSERT_STRING_EQUAL(g.xname[1], "date");
     CU_ASSERT_STRING_EQUAL(g.xvalue[1], "null");
+    /* "+2" would go out as "2": kept as written, the type not known */
+    CU_ASSERT_EQUAL(g.type[2], 0);
+    CU_ASSERT_STRING_EQUAL(g.xname[2], "type");
+    CU_ASSERT_STRING_EQUAL(g.xvalue[2], "+2");
     CU_ASSERT_EQUAL(g.nmms, 1);
     CU_ASSERT_STRING_EQUAL(g.mms_subject, "照片");
     CU_ASSERT_EQUAL(g.mms_box, STORE_MMS_SENT);
