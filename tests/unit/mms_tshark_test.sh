@@ -8,50 +8,12 @@
 # A dissector that flags a malformed packet fails the test too.
 set -euo pipefail
 samples=$1
-command -v tshark >/dev/null || { echo "mms_tshark: tshark is not installed (apt-get install tshark)" >&2; exit 1; }
-command -v text2pcap >/dev/null || { echo "mms_tshark: text2pcap is not installed (wireshark-common)" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$samples" "$dir"
 fails=0
-
-# field <pcap> <field...>: the fields, '|' separated (tshark's own
-# "Running as root" note goes to stderr)
-field() {
-    local pcap=$1; shift
-    local args=() f
-    for f in "$@"; do args+=(-e "$f"); done
-    tshark -r "$pcap" -T fields -E separator='|' -E occurrence=a -E aggregator=',' "${args[@]}" 2>/dev/null
-}
-
-# text_parts <pcap>: the lines of every text part, as tshark's
-# line-based text dissector shows them
-text_parts() {
-    tshark -r "$1" -V 2>/dev/null | awk '/Line-based text data/ { t = 1; next } t && /^ +[^ ]/ { sub(/^ +/, ""); print; t = 0 }'
-}
-
-check() { # check <what> <want> <got>
-    if [[ $2 == "$3" ]]; then
-        echo "mms_tshark: ok   $1"
-    else
-        echo "mms_tshark: FAIL $1"
-        echo "    want: $2"
-        echo "    got:  $3"
-        fails=$((fails + 1))
-    fi
-}
-
-pcap() { # pcap <name> <text2pcap header option> <ports>
-    local out
-    out=$(text2pcap -q "$2" "$3" "$dir/$1.txt" "$dir/$1.pcap" 2>&1) || { echo "$out" >&2; exit 1; }
-    local v
-    v=$(tshark -r "$dir/$1.pcap" -V 2>/dev/null)
-    if grep -qiE 'malformed|exception' <<<"$v"; then
-        echo "mms_tshark: FAIL $1: tshark reports a malformed packet"
-        sed -n '/Wireless Session\|MMS Message/,$p' <<<"$v" | head -60
-        fails=$((fails + 1))
-    fi
-}
+# shellcheck source=tests/unit/tshark_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tshark_lib.sh"
 
 # ---- the WSP push with an m-notification-ind, UDP to port 2948
 pcap push -u 9200,2948
@@ -103,8 +65,4 @@ pcap ack -T 40000,80
 check "acknowledge-ind: report allowed No" "0x85|T7f3a0001|0x81" \
     "$(field "$dir/ack.pcap" mmse.message_type mmse.transaction_id mmse.report_allowed)"
 
-if [[ $fails -gt 0 ]]; then
-    echo "mms_tshark: $fails check(s) failed"
-    exit 1
-fi
-echo "mms_tshark: all checks passed"
+tshark_done mms_tshark
