@@ -87,7 +87,7 @@ void mms_retrieve_get(const struct mms_retrieve *r, struct store *s, const char 
     memset(out, 0, sizeof *out);
     enum store_result rc = STORE_RETRY;
     /* a serialization failure or a lost connection: once more */
-    for (int attempt = 0; attempt < 2 && rc == STORE_RETRY; attempt++)
+    for (int attempt = 0; s && attempt < 2 && rc == STORE_RETRY; attempt++)
         rc = fetch_once(r, s, token, out);
     if (rc == STORE_OK) {
         out->http_status = 200;
@@ -123,7 +123,7 @@ void mms_retrieve_post(const struct mms_retrieve *r, struct store *s, const char
     long long id = mms_direct_tid_id(pdu.transaction_id);
     long long outbox_id = 0;
     enum store_result rc = STORE_RETRY;
-    for (int attempt = 0; attempt < 2 && rc == STORE_RETRY; attempt++)
+    for (int attempt = 0; s && attempt < 2 && rc == STORE_RETRY; attempt++)
         rc = id ? store_mms_retrieval_answer(s, token, id, what, &outbox_id) : STORE_NOT_FOUND;
     static const char *const names[] = { "delivered", "rejected", "deferred" };
     if (rc == STORE_OK) {

@@ -47,10 +47,11 @@ struct mms_retrieve_answer {
 };
 void mms_retrieve_answer_cleanup(struct mms_retrieve_answer *a);
 
-/* GET of token on s (not inside a transaction). Always fills out. */
+/* GET of token on s (not inside a transaction; NULL: the database is
+ * unreachable, 503). Always fills out. */
 void mms_retrieve_get(const struct mms_retrieve *r, struct store *s, const char *token,
                       struct mms_retrieve_answer *out);
-/* POST of body to token's URL. Always fills out. */
+/* POST of body to token's URL (s NULL: 503 as above). Always fills out. */
 void mms_retrieve_post(const struct mms_retrieve *r, struct store *s, const char *token, const void *body,
                        size_t len, struct mms_retrieve_answer *out);
 
