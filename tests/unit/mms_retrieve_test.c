@@ -59,7 +59,7 @@ static long long delivery(long long outbox_id, char token[STORE_RETRIEVAL_TOKEN_
 
 static long long outbox_row(void)
 {
-    struct store_outbox_new in = { uid, "+8613800000001", "M1", 2 };
+    struct store_outbox_new in = { .user_id = uid, .msisdn = "+8613800000001", .text = "M1", .text_len = 2 };
     long long id = 0;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     return id;
