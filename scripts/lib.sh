@@ -79,7 +79,7 @@ sv_free_port() {
     [[ " $* " == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
-      return
+      return 0
     fi
   done
 }
@@ -154,8 +154,11 @@ sv_pidfile_ours() {
   got=$(sv_proc_start "$pid") || return 1
   if [ -f "${1%.pid}.start" ]; then
     want=$(cat "${1%.pid}.start")
+    # return's status said outright: a bare return in a trap (the e2e
+    # teardown on EXIT) returns the status from before the trap, so every
+    # suite that failed took its own services for another's and left them
     [ "$got" = "$want" ]
-    return
+    return $?
   fi
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
   name=${1##*/}

@@ -166,16 +166,11 @@ enum store_result store_mms_retrieval_answer(struct store *s, const char *token,
             outbox_id = st_getll(r, 0, 0);
         PQclear(r);
     }
-    if (rc == STORE_OK && outbox_id && what != STORE_MMS_DEFERRED) {
-        char ob[24];
-        st_lld(ob, outbox_id);
-        const char *q[] = { ob, what == STORE_MMS_RETRIEVED ? "3" : "4" };
-        /* final states (delivered, failed) are never changed */
-        rc = st_exec(s, "retrieval-answer-outbox",
-                     "UPDATE outbox SET state = $2::smallint,"
-                     " reason = CASE WHEN $2::smallint = 4 THEN 'rejected by the handset' ELSE reason END,"
-                     " updated_at = now() WHERE id = $1::bigint AND state IN (0, 1, 2)", 2, q, NULL);
-    }
+    /* the outbox row's final states are never changed (outbox.c) */
+    if (rc == STORE_OK && outbox_id && what == STORE_MMS_RETRIEVED)
+        rc = store_outbox_mark_delivered(s, outbox_id);
+    else if (rc == STORE_OK && outbox_id && what == STORE_MMS_REJECTED)
+        rc = store_outbox_mark_failed(s, outbox_id, "rejected by the handset");
     rc = st_tx_finish(s, rc);
     if (rc == STORE_OK && outbox_id_out)
         *outbox_id_out = outbox_id;

@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <gmime/gmime.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

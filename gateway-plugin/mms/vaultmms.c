@@ -92,12 +92,34 @@ static struct store *thread_store(void)
 
 /* ---- HTTP ---- */
 
+/* One request on either listener. */
 struct request {
-    const struct mmsc_config *mmsc;
+    const struct mmsc_config *mmsc;   /* MM7: the MMSC it is from; retrieval: NULL */
     struct buf body;
     bool too_large;
     bool answered;     /* refused before the body: the rest of it is read and dropped */
 };
+
+/* The body, as libmicrohttpd hands it over in chunks: kept up to max
+ * bytes (more is read and dropped, and too_large set). True once it is
+ * complete and the request is not answered yet: answer it now. */
+static bool body_complete(struct request *rq, const char *data, size_t *size, size_t max)
+{
+    if (rq->answered) {
+        *size = 0;
+        return false;
+    }
+    if (*size > 0) {
+        if (rq->body.len + *size > max)
+            rq->too_large = true;
+        else
+            buf_append(&rq->body, data, *size);
+        *size = 0;
+        return false;
+    }
+    rq->answered = true;
+    return true;
+}
 
 static const struct mmsc_config *mmsc_by_path(const char *url)
 {
@@ -196,19 +218,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = rq;
         return check_headers(conn, url, method, rq);
     }
-    if (rq->answered) {
-        *upload_size = 0;
+    if (!body_complete(rq, upload_data, upload_size, (size_t)cfg.body_max))
         return MHD_YES;
-    }
-    if (*upload_size > 0) {
-        if (rq->body.len + *upload_size > (size_t)cfg.body_max)
-            rq->too_large = true;   /* the rest is read and dropped; refused at the end */
-        else
-            buf_append(&rq->body, upload_data, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    rq->answered = true;
     if (rq->too_large)
         return refuse(conn, rq->mmsc, MHD_HTTP_CONTENT_TOO_LARGE, MM7_CONTENT_REFUSED, "body over the cap");
     struct store *s = thread_store();
@@ -244,12 +255,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- the direct path's retrieval URL, for handsets ---- */
 
-struct fetch {
-    struct buf body;
-    bool too_large;
-    bool answered;     /* refused before the body: the rest of it is read and dropped */
-};
-
 static enum MHD_Result send_retrieval(struct MHD_Connection *conn, const char *method,
                                       struct mms_retrieve_answer *a)
 {
@@ -269,14 +274,14 @@ static enum MHD_Result on_retrieve(void *cls, struct MHD_Connection *conn, const
                                    const char *version, const char *upload_data, size_t *upload_size,
                                    void **con_cls)
 {
-    struct fetch *f = *con_cls;
+    struct request *rq = *con_cls;
     static const char path[] = MMS_RETRIEVE_PATH;
     const char *token = strncmp(url, path, sizeof path - 1) == 0 ? url + sizeof path - 1 : NULL;
     struct mms_retrieve_answer a = { 0 };
-    if (f == NULL) {
-        f = xcalloc(1, sizeof *f);
-        f->answered = true;   /* unless the checks let it through */
-        *con_cls = f;
+    if (rq == NULL) {
+        rq = xcalloc(1, sizeof *rq);
+        rq->answered = true;   /* unless the checks let it through */
+        *con_cls = rq;
         if (token == NULL || token[0] == '\0' || strchr(token, '/'))
             return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
         bool get = strcmp(method, "GET") == 0;
@@ -289,37 +294,15 @@ static enum MHD_Result on_retrieve(void *cls, struct MHD_Connection *conn, const
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > MMS_RETRIEVE_POST_MAX)
             return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
-        f->answered = false;
+        rq->answered = false;
         return MHD_YES;
     }
-    if (f->answered) {
-        *upload_size = 0;
+    if (!body_complete(rq, upload_data, upload_size, MMS_RETRIEVE_POST_MAX))
         return MHD_YES;
-    }
-    if (*upload_size > 0) {
-        if (f->body.len + *upload_size > MMS_RETRIEVE_POST_MAX)
-            f->too_large = true;
-        else
-            buf_append(&f->body, upload_data, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    f->answered = true;
-    if (f->too_large)
+    if (rq->too_large)
         return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
-    mms_retrieve_post(&retrieval, thread_store(), token, f->body.data, f->body.len, &a);
+    mms_retrieve_post(&retrieval, thread_store(), token, rq->body.data, rq->body.len, &a);
     return send_retrieval(conn, method, &a);
-}
-
-static void on_retrieve_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                                  enum MHD_RequestTerminationCode toe)
-{
-    struct fetch *f = *con_cls;
-    if (f == NULL)
-        return;
-    buf_cleanup(&f->body);
-    free(f);
-    *con_cls = NULL;
 }
 
 /* ---- listeners ---- */
@@ -473,7 +456,7 @@ int main(int argc, char **argv)
              cfg.delivery, cfg.threads);
     if (strcmp(cfg.delivery, "direct") == 0) {
         retrieval.sender = cfg.sender;
-        rd = start_http(cfg.retrieve_listen, cfg.retrieve_port, on_retrieve, on_retrieve_completed);
+        rd = start_http(cfg.retrieve_listen, cfg.retrieve_port, on_retrieve, on_completed);
         if (rd == NULL) {
             log_error("vaultmms: cannot listen on %s port %lld (retrieve_listen, retrieve_port)",
                       cfg.retrieve_listen, cfg.retrieve_port);

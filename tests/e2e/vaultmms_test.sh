@@ -190,7 +190,8 @@ head -c 16 /dev/urandom >"$VAR/raw"
 token=$(base64 -w0 "$VAR/raw" | tr '+/' '-_' | tr -d '=')
 did=$(sql "INSERT INTO mms_retrievals (token_hash, user_id, mms_n, msisdn, expires_at)
            SELECT sha256(decode('$(od -An -v -tx1 "$VAR/raw" | tr -d ' \n')', 'hex')), id, 1, '$A',
-                  now() + interval '1 hour' FROM users WHERE username = 'alice' RETURNING id" | head -n 1)
+                  now() + interval '1 hour' FROM users WHERE username = 'alice' RETURNING id")
+did=${did%%$'\n'*}   # the id, without psql's "INSERT 0 1" (no pipe to head: psql could die of SIGPIPE)
 [[ $did =~ ^[0-9]+$ ]] || fail "no delivery row: $did"
 got=$(curl -s -o "$VAR/conf.bin" -w '%{http_code} %{content_type}' "$RURL/$token")
 [[ $got == "200 application/vnd.wap.mms-message" ]] || fail "GET of the retrieval URL: $got"

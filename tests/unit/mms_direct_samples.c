@@ -95,7 +95,7 @@ int main(int argc, char **argv)
                                      "Holiday", 24680, 604800 };
     rc |= notification(argv[1], "notify-one.txt", &one);
     struct mms_direct_notice two = {
-        0x1234, "http://mms-retrieval.operator.example.net:8089/mms/r/AbCdEfGhIjKlMnOpQrStUv?x=0123456789012345678901234567890123456789",
+        0x1234, "http://mms-retrieval.operator-with-a-long-name.example.net:8089/mms/r/AbCdEfGhIjKlMnOpQrStUv",
         "10659", "Holiday", 300000, 3600 };
     rc |= notification(argv[1], "notify-two.txt", &two);
 

@@ -97,8 +97,11 @@ static void check_notification(const struct mms_direct_notice *n, size_t want_se
     CU_ASSERT_TRUE(ind.has_expiry && ind.expiry_relative);
     CU_ASSERT_EQUAL(ind.expiry, n->expiry_s);
     CU_ASSERT_STRING_EQUAL(ind.content_location, n->url);
-    if (n->subject && n->subject[0])
+    if (n->subject && n->subject[0]) {
         CU_ASSERT_PTR_NOT_NULL(ind.subject);
+    } else {
+        CU_ASSERT_PTR_NULL(ind.subject);
+    }
     mms_pdu_cleanup(&ind);
     free(push);
     free(sms);
@@ -113,9 +116,7 @@ static void test_notification_one_sms(void)
 
 static void test_notification_concatenated(void)
 {
-    char url[300];
-    snprintf(url, sizeof url, "http://mms-retrieval.operator.example.net:8089/mms/r/%s%s",
-             "AbCdEfGhIjKlMnOpQrStUv", "?padding-that-a-proxy-might-add=0123456789012345678901234567890123456789");
+    const char *url = "http://mms-retrieval.operator-with-a-long-name.example.net:8089/mms/r/AbCdEfGhIjKlMnOpQrStUv";
     struct mms_direct_notice n = { 0x1234, url, "10659", "海边的问候 and a long subject that is cut", 300000, 3600 };
     check_notification(&n, 2);
     /* the subject is cut to MMS_DIRECT_SUBJECT_MAX bytes on a UTF-8 boundary */

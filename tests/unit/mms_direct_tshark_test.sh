@@ -38,31 +38,18 @@ check "two SMS: each with ports 2948/9200 and concatenation reference 0x34, part
     "$(field "$dir/notify-two.pcap" gsm_sms.destination_port gsm_sms.originator_port gsm_sms.udh.mm.msg_id \
         gsm_sms.udh.mm.msg_parts gsm_sms.udh.mm.msg_part)"
 check "two SMS: reassembled into one m-notification-ind with the whole URL" \
-    "0x34|0x82|smsvault-d4660|300000|3600.000000000|http://mms-retrieval.operator.example.net:8089/mms/r/AbCdEfGhIjKlMnOpQrStUv?x=0123456789012345678901234567890123456789" \
+    "0x34|0x82|smsvault-d4660|300000|3600.000000000|http://mms-retrieval.operator-with-a-long-name.example.net:8089/mms/r/AbCdEfGhIjKlMnOpQrStUv" \
     "$(field "$dir/notify-two.pcap" wsp.TID mmse.message_type mmse.transaction_id mmse.message_size \
         mmse.expiry.rel mmse.content_location | grep -v '^|*$')"
 
 # ---- the m-retrieve-conf of an archived MMS
 pcap retrieve -T 80,40000
-check "retrieve-conf: HTTP content type, headers (From the short code, the MMS's date)" \
+# From the short code, the MMS's own date; SMIL first though stored last
+check_retrieve_conf "$dir/retrieve.pcap" \
     "application/vnd.wap.mms-message|0x84|smsvault-d42|1.2|smsvault-d42|Nov 14, 2023 22:13:20.000000000 UTC|10659/TYPE=PLMN|+8613800000001/TYPE=PLMN|0x80" \
-    "$(field "$dir/retrieve.pcap" http.content_type mmse.message_type mmse.transaction_id \
-        mmse.mms_version mmse.message_id mmse.date mmse.from mmse.to mmse.message_class.id)"
-# tshark 4.0 shows an Encoded-string-value as ASCII: each of the six UTF-8
-# octets of 假日 is one U+FFFD; the charset octet and the length were read
-check "retrieve-conf: UTF-8 subject" "$(printf '\xef\xbf\xbd%.0s' 1 2 3 4 5 6) Holiday" \
-    "$(field "$dir/retrieve.pcap" mmse.subject)"
-check "retrieve-conf: multipart.related, SMIL first and its start" \
+    "$(printf '\xef\xbf\xbd%.0s' 1 2 3 4 5 6) Holiday" \
     "application/vnd.wap.multipart.related,application/smil,image/jpeg,text/plain|application/smil|<smil>" \
-    "$(field "$dir/retrieve.pcap" wsp.header.content_type wsp.parameter.upart.type wsp.parameter.start)"
-check "retrieve-conf: three parts, their Content-ID, Content-Location, charset, name" \
     '1,2,3|"<smil>","<photo.jpg>","<note.txt>"|photo.jpg,note.txt|UTF-8|photo.jpg,note.txt' \
-    "$(field "$dir/retrieve.pcap" wsp.multipart wsp.header.content_id wsp.header.content_location \
-        wsp.parameter.charset wsp.parameter.name)"
-check "retrieve-conf: the SMIL part parsed as SMIL, the text part as text" \
-    '<smil>|Hello from the archive' \
-    "$(field "$dir/retrieve.pcap" smil.smil)|$(text_parts "$dir/retrieve.pcap")"
-check "retrieve-conf: the JPEG part byte for byte" \
-    "$(cat "$dir/jpeg.hex")" "$(field "$dir/retrieve.pcap" media.type)"
+    '<smil>|Hello from the archive'
 
 tshark_done mms_direct_tshark

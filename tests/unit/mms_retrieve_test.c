@@ -59,17 +59,12 @@ static long long delivery(long long outbox_id, char token[STORE_RETRIEVAL_TOKEN_
 
 static long long outbox_row(void)
 {
-    struct store_outbox_new in = { .user_id = uid, .msisdn = "+8613800000001", .text = "M1", .text_len = 2 };
-    long long id = 0;
-    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
-    return id;
+    return testdb_outbox_row(s, uid, "+8613800000001", "M1");
 }
 
-static enum store_outbox_state state_of(long long id)
+static int state_of(long long id)
 {
-    enum store_outbox_state st = OUTBOX_QUEUED;
-    CU_ASSERT_EQUAL(store_outbox_state(s, id, &st), STORE_OK);
-    return st;
+    return testdb_outbox_state(s, id);
 }
 
 /* The handset's answer PDU for delivery id. */

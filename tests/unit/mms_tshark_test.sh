@@ -27,27 +27,13 @@ check "push: m-notification-ind headers" \
 
 # ---- m-retrieve-conf in an HTTP response
 pcap retrieve -T 80,40000
-check "retrieve-conf: HTTP content type, headers" \
+# 假日: six UTF-8 octets, six U+FFFD in tshark's view
+check_retrieve_conf "$dir/retrieve.pcap" \
     "application/vnd.wap.mms-message|0x84|T7f3a0001|1.2|smsvault-3-0001|Nov 14, 2023 22:13:20.000000000 UTC|4242/TYPE=PLMN|+15550100001/TYPE=PLMN|0x80" \
-    "$(field "$dir/retrieve.pcap" http.content_type mmse.message_type mmse.transaction_id \
-        mmse.mms_version mmse.message_id mmse.date mmse.from mmse.to mmse.message_class.id)"
-# tshark 4.0 shows an Encoded-string-value as ASCII: each of the six UTF-8
-# octets of 假日 is one U+FFFD. The charset octet (0xEA) and the value
-# length were understood, or the text would be cut or start with junk.
-check "retrieve-conf: UTF-8 subject with its charset octet" \
-    "$(printf '\xef\xbf\xbd%.0s' 1 2 3 4 5 6) Holiday" "$(field "$dir/retrieve.pcap" mmse.subject)"
-check "retrieve-conf: multipart.related; type; start" \
+    "$(printf '\xef\xbf\xbd%.0s' 1 2 3 4 5 6) Holiday" \
     "application/vnd.wap.multipart.related,application/smil,image/jpeg,text/plain|application/smil|<smil>" \
-    "$(field "$dir/retrieve.pcap" wsp.header.content_type wsp.parameter.upart.type wsp.parameter.start)"
-check "retrieve-conf: three parts, their Content-ID, Content-Location, charset, name" \
     '1,2,3|"<smil>","<img1>","<txt1>"|smil.xml,beach.jpg,text.txt|UTF-8,UTF-8|beach.jpg' \
-    "$(field "$dir/retrieve.pcap" wsp.multipart wsp.header.content_id wsp.header.content_location \
-        wsp.parameter.charset wsp.parameter.name)"
-check "retrieve-conf: the SMIL part parsed as SMIL, the text part as text" \
-    '<smil>|Hello from the archive' \
-    "$(field "$dir/retrieve.pcap" smil.smil)|$(text_parts "$dir/retrieve.pcap")"
-check "retrieve-conf: the JPEG part byte for byte" \
-    "$(cat "$dir/jpeg.hex")" "$(field "$dir/retrieve.pcap" media.type)"
+    '<smil>|Hello from the archive'
 
 # ---- m-send-req (POST), m-send-conf, m-notifyresp-ind, m-acknowledge-ind
 pcap send -T 40000,80

@@ -48,6 +48,32 @@ pcap() {
     fi
 }
 
+# check_retrieve_conf <pcap> <headers> <subject> <multipart> <parts> <smil|text>:
+# an m-retrieve-conf in an HTTP answer, field group by field group (the
+# JPEG part against $dir/jpeg.hex). headers: HTTP content type, message
+# type, Transaction-Id, version, Message-ID, Date, From, To, class;
+# multipart: content types, type, start; parts: numbers, Content-IDs,
+# Content-Locations, charsets, names.
+check_retrieve_conf() {
+    local p=$1
+    check "retrieve-conf: HTTP content type, headers" "$2" \
+        "$(field "$p" http.content_type mmse.message_type mmse.transaction_id mmse.mms_version mmse.message_id \
+            mmse.date mmse.from mmse.to mmse.message_class.id)"
+    # tshark 4.0 shows an Encoded-string-value as ASCII: each UTF-8 octet
+    # of a non-ASCII subject is one U+FFFD; the charset octet (0xEA) and
+    # the value length were understood, or the text would be cut or start
+    # with junk
+    check "retrieve-conf: UTF-8 subject with its charset octet" "$3" "$(field "$p" mmse.subject)"
+    check "retrieve-conf: multipart.related; type; start" "$4" \
+        "$(field "$p" wsp.header.content_type wsp.parameter.upart.type wsp.parameter.start)"
+    check "retrieve-conf: the parts, their Content-ID, Content-Location, charset, name" "$5" \
+        "$(field "$p" wsp.multipart wsp.header.content_id wsp.header.content_location wsp.parameter.charset \
+            wsp.parameter.name)"
+    check "retrieve-conf: the SMIL part parsed as SMIL, the text part as text" "$6" \
+        "$(field "$p" smil.smil)|$(text_parts "$p")"
+    check "retrieve-conf: the JPEG part byte for byte" "$(cat "$dir/jpeg.hex")" "$(field "$p" media.type)"
+}
+
 # tshark_done <name>: the verdict
 tshark_done() {
     if [[ $fails -gt 0 ]]; then
