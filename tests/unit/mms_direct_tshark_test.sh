@@ -8,14 +8,9 @@
 # multipart dissectors. Each field is compared with what was encoded; a
 # packet tshark calls malformed fails the test.
 set -euo pipefail
-samples=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-"$samples" "$dir"
-fails=0
 TSHARK_OPTS=(-d tcp.port==2775,smpp)
 # shellcheck source=tests/unit/tshark_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/tshark_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/tshark_lib.sh" "$1"
 
 # ---- a notification in one SMS: SMPP submit_sm to the phone
 pcap notify-one -T 40000,2775

@@ -7,13 +7,8 @@
 # port 80, and each dissected field is compared with what was encoded.
 # A dissector that flags a malformed packet fails the test too.
 set -euo pipefail
-samples=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-"$samples" "$dir"
-fails=0
 # shellcheck source=tests/unit/tshark_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/tshark_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/tshark_lib.sh" "$1"
 
 # ---- the WSP push with an m-notification-ind, UDP to port 2948
 pcap push -u 9200,2948

@@ -1,11 +1,17 @@
 # tests/unit/tshark_lib.sh — what the tshark tests share (mms_tshark_test,
-# mms_direct_tshark_test): sourced after setting dir (the samples' temp
-# dir, where pcaps go) and fails=0; TSHARK_OPTS (an array) is added to
-# every tshark call (decode-as rules). Our encoders are checked by an
-# implementation that is not ours: tshark's dissectors, from Debian.
+# mms_direct_tshark_test), sourced with the samples program as its
+# argument: the program writes its hex dumps into a temp dir ($dir, where
+# the pcaps go too, removed on exit); fails counts failed checks;
+# TSHARK_OPTS (an array, set before sourcing) is added to every tshark call
+# (decode-as rules). Our encoders are checked by an implementation that is
+# not ours: tshark's dissectors, from Debian.
 command -v tshark >/dev/null || { echo "tshark_lib: tshark is not installed (apt-get install tshark)" >&2; exit 1; }
 command -v text2pcap >/dev/null || { echo "tshark_lib: text2pcap is not installed (wireshark-common)" >&2; exit 1; }
 [[ -v TSHARK_OPTS ]] || TSHARK_OPTS=()
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"${1:?tshark_lib: the samples program}" "$dir"
+fails=0
 
 # field <pcap> <field...>: the fields, '|' separated, every occurrence of a
 # field joined by ',' (tshark's own "Running as root" note goes to stderr)
