@@ -677,6 +677,58 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
                                    enum store_mm7_outcome outcome, const char *mm_status,
                                    long long *outbox_id_out);
 
+/* ---- MMS retrieval (vaultmms's direct path: WAP push + one-time URL) ---- */
+
+/*
+ * One delivery of an archived MMS by the direct path (migration 010): the
+ * handset gets an m-notification-ind by SMS naming a retrieval URL with a
+ * token, and fetches the m-retrieve-conf there. The token is 16 random
+ * bytes (CSPRNG) written as 22 characters of URL-safe base64; only a
+ * SHA-256 of the bytes is stored, as for web sessions. It fetches the MMS
+ * once, until it expires; the handset's answer (m-notifyresp-ind,
+ * m-acknowledge-ind) then marks the delivery — and the outbox row of the
+ * delivery request, when there is one — delivered or failed. A token that
+ * is unknown, used or expired is STORE_NOT_FOUND in every function, with
+ * nothing to tell the three apart.
+ */
+#define STORE_RETRIEVAL_TOKEN_LEN 23   /* 22 characters + NUL */
+
+struct store_mms_retrieval {
+    long long id;                /* the delivery (its Transaction-Id is made from it) */
+    char user_id[STORE_ID_LEN];
+    long long mms_n;             /* the MMS */
+    char msisdn[LIMIT_PEER_MAX + 1];   /* the phone it goes to */
+    long long outbox_id;         /* the delivery request's outbox row; 0: none */
+    time_t expires_at;
+};
+
+/* A delivery of MMS mms_n of user_id to msisdn, valid ttl_s seconds
+ * (1..LIMIT_RETRIEVAL_TTL_MAX), tied to outbox row outbox_id (0: none).
+ * The user's expired deliveries are deleted in the same transaction.
+ * token_out: the token for the URL, returned only here; *id_out the
+ * delivery. STORE_NOT_FOUND: no such MMS; STORE_INVALID: msisdn or ttl_s. */
+enum store_result store_mms_retrieval_create(struct store *s, const char *user_id, long long mms_n,
+                                             const char *msisdn, long long outbox_id, int ttl_s,
+                                             char token_out[STORE_RETRIEVAL_TOKEN_LEN], long long *id_out);
+/* The handset fetches: once. A notified delivery becomes fetched and *out
+ * says which MMS to serve; call it in the transaction that reads the MMS
+ * (store_tx_begin), so that a failure to read it leaves the token unused. */
+enum store_result store_mms_retrieval_fetch(struct store *s, const char *token, struct store_mms_retrieval *out);
+
+enum store_mms_handset {
+    STORE_MMS_RETRIEVED,         /* m-notifyresp-ind Retrieved, m-acknowledge-ind: after a fetch */
+    STORE_MMS_REJECTED,          /* m-notifyresp-ind Rejected: before or after a fetch */
+    STORE_MMS_DEFERRED,          /* m-notifyresp-ind Deferred: it will fetch later; nothing changes */
+};
+/* The handset's answer on the token's URL for delivery id (the one its
+ * Transaction-Id names: another delivery's id is STORE_NOT_FOUND, as is
+ * Retrieved before a fetch). Retrieved marks the delivery and its outbox
+ * row delivered, Rejected marks them rejected and failed ("rejected by the
+ * handset"); the token is then used. *outbox_id_out (may be NULL): the
+ * outbox row, 0 for none. */
+enum store_result store_mms_retrieval_answer(struct store *s, const char *token, long long id,
+                                             enum store_mms_handset what, long long *outbox_id_out);
+
 /* ---- outbox (MT messages to send) ---- */
 
 enum store_outbox_state {
