@@ -53,7 +53,7 @@ static void drain(struct store *s)
     struct store_outbox_row *rows;
     size_t n;
     do {
-        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 100, &rows, &n), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 100, &rows, &n), STORE_OK);
         for (size_t i = 0; i < n; i++)
             CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
         store_outbox_rows_free(rows, n);
@@ -78,7 +78,7 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 1, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 1, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);   /* oldest first */
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000001");
@@ -90,12 +90,12 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
     /* temporary failure: back to queued later, attempts + 1 */
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 3600), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, b);   /* a waits for its retry time */
     store_outbox_rows_free(rows, n);
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 0), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);
     CU_ASSERT_EQUAL(rows[0].attempts, 2);
@@ -117,10 +117,10 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), 0, &rows, &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 0, &rows, &n), STORE_INVALID);
     /* rows left SENDING by a dead vaultbox go back */
     long long c = enqueue(s, NULL, "+1", "c");
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, 1);
     store_outbox_rows_free(rows, n);
     long long requeued = -1;
@@ -147,7 +147,7 @@ static void *claim_run(void *arg)
     for (;;) {
         struct store_outbox_row *rows;
         size_t n;
-        if (store_outbox_claim(s, me(), 7, &rows, &n) != STORE_OK)
+        if (store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 7, &rows, &n) != STORE_OK)
             break;
         for (size_t i = 0; i < n && c->ngot < CLAIM_ROWS; i++)
             c->got[c->ngot++] = rows[i].id;
@@ -261,7 +261,7 @@ static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE
     struct store_outbox_row *rows;
     size_t n;
     code[0] = '\0';
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, msisdn);
     CU_ASSERT_EQUAL(sscanf(rows[0].text, "Your code %6s %%d", code), 1);
@@ -322,7 +322,7 @@ static void claim_n(struct sender *x, size_t want, long long *ids)
 {
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, (int)want, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, STORE_CHANNEL_SMS, (int)want, &rows, &n), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, want);
     for (size_t i = 0; i < n; i++)
         ids[i] = rows[i].id;
@@ -420,17 +420,17 @@ static void test_instances_own_rows(void)
     enqueue(a.s, NULL, "+8613700000001", "waiting");
     struct store_outbox_row *rows;
     size_t cnt;
-    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, 10, &rows, &cnt), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_requeue_sending(a.s, "x'; --", &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_hold(a.s, ""), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 0, &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
     /* holding again after a release registers anew */
     CU_ASSERT_EQUAL(store_outbox_hold(b.s, b.id), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_OK);
     CU_ASSERT_EQUAL(cnt, 1);
     if (cnt == 1)
         CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL), STORE_OK);
