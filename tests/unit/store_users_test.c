@@ -21,11 +21,14 @@ static void test_migrate_idempotent(void)
     int v = -1;
     CU_ASSERT_EQUAL(store_schema_version(s, &v), STORE_OK);
     CU_ASSERT(v >= 1);
+    /* each applied once (numbers may have gaps while branches hold theirs) */
+    long long applied = testdb_scalar("SELECT count(*) FROM schema_version");
+    CU_ASSERT(applied >= 1 && applied <= v);
     CU_ASSERT_EQUAL(store_migrate(s), STORE_OK);
     int v2 = -1;
     CU_ASSERT_EQUAL(store_schema_version(s, &v2), STORE_OK);
     CU_ASSERT_EQUAL(v, v2);
-    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), v);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), applied);
     store_free(s);
 }
 
