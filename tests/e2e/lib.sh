@@ -141,6 +141,7 @@ e2e_ports() {
     SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
     export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     export SV_SHORTCODE=${SV_SHORTCODE:-10659}
+    export SV_FORWARD_SHORTCODE=${SV_FORWARD_SHORTCODE:-106591}
 }
 
 # e2e_conf [INI lines] — the suite's smsvault.conf: sv_conf_write (the shipped
