@@ -394,9 +394,10 @@ static void add_type(struct buf *types, const char *t, size_t len, bool *pref)
         t++, len--;
     while (len && (t[len - 1] == ' ' || t[len - 1] == '"'))
         len--;
-    if (len == 0 || len > 32)
+#define TYPE_MAX 32   /* longer is no type name */
+    if (len == 0 || len > TYPE_MAX)
         return;
-    char up[34] = ",";
+    char up[TYPE_MAX + 3] = ",";   /* ",TYPE," and its NUL */
     for (size_t i = 0; i < len; i++) {
         char c = t[i];
         if (c >= 'a' && c <= 'z')

@@ -286,6 +286,12 @@ static void test_read_types_pref_uid(void)
     CU_ASSERT_STRING_EQUAL(g.types[2], "PREF");
     CU_ASSERT_TRUE(g.pref[2]);
     card_got_free(&g);
+    /* a type of 32 characters is kept, a longer one is no type */
+    const char *longt = "BEGIN:VCARD\r\nFN:L\r\nTEL;TYPE=ABCDEFGHIJKLMNOPQRSTUVWXYZ012345,X-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"
+                        ":1001\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL_FATAL(read_card(longt, strlen(longt), &g), VCARD_OK);
+    CU_ASSERT_STRING_EQUAL(g.types[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345");
+    card_got_free(&g);
     /* a quoted-printable TEL: the encoding is no type */
     const char *qp = "BEGIN:VCARD\r\nFN:B\r\nTEL;CELL;ENCODING=QUOTED-PRINTABLE:=31=33=39\r\n"
                      "TEL;QUOTED-PRINTABLE;HOME:=31=30\r\nEND:VCARD\r\n";
