@@ -171,6 +171,7 @@ static bool render_requests(struct store *s)
 static void sender_main(void *arg)
 {
     struct sender_loop loop = { .s = box_store_open("sender") };
+    bool render_due = true;   /* requests may wait (at start: whatever was queued before) */
     unsigned write_gen = 0;   /* the connection MT go on; what the one before left SENDING was requeued */
     /* renewed well within the grace, so a live instance is never taken for gone */
     double lease_every_s = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0;
@@ -214,13 +215,16 @@ static void sender_main(void *arg)
             window_wait(0.1);
             continue;
         }
-        if (!render_requests(s)) {
+        if (render_due && !render_requests(s)) {
             store_trouble(&loop);
             continue;
         }
         struct store_outbox_row *rows = NULL;
         size_t count = 0;
-        r = store_outbox_claim(s, instance, STORE_CHANNEL_SMS, room < 200 ? room : 200, &rows, &count);
+        /* the claim says whether requests wait: rendered on the next turn
+         * (no round trips for it while there are none) */
+        r = store_outbox_claim(s, instance, STORE_CHANNEL_SMS, room < 200 ? room : 200, &rows, &count,
+                               &render_due);
         if (r == STORE_NOT_FOUND) {
             /* the lock went with a lost database session: take it again first */
             log_warn("vaultbox: lease-lost instance=%s", instance);
@@ -253,7 +257,7 @@ static void sender_main(void *arg)
             octstr_destroy(key);
         }
         store_outbox_rows_free(rows, count);
-        if (count == 0) {
+        if (count == 0 && !render_due) {
             r = store_outbox_wait(s, 1000);
             if (r == STORE_RETRY || r == STORE_ERR)
                 loop.listening = false;

@@ -182,7 +182,7 @@ static unsigned char *unhex_col(const PGresult *r, int row, int col, size_t *len
 }
 
 enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
-                                     struct store_outbox_row **out, size_t *count)
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting)
 {
     if (max < 1 || max > 10000 || !valid_channel(channel))
         return STORE_INVALID;
@@ -206,8 +206,10 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
         "   FROM c WHERE o.id = c.id"
         "   RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
         "     encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place)"
-        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding"
-        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok) m LEFT JOIN u ON true ORDER BY u.place, u.id", 3, p, &r);
+        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req"
+        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok, EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1"
+        "   AND channel = $3 AND not_before <= now()) AS req) m"
+        " LEFT JOIN u ON true ORDER BY u.place, u.id", 3, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
@@ -215,6 +217,8 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
         return STORE_NOT_FOUND;   /* the lease is not held: nothing claimed */
     }
     size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    if (requests_waiting)
+        *requests_waiting = PQgetvalue(r, 0, 9)[0] == 't';
     struct store_outbox_row *v = xcalloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; i < n; i++) {
         int row = (int)i;

@@ -594,12 +594,15 @@ enum store_result store_outbox_release(struct store *s, const char *instance);
 /* Claim up to max queued text and binary rows of channel whose retry time
  * has come (FOR UPDATE SKIP LOCKED), oldest first (a request's children at
  * its place), moving them to OUTBOX_SENDING with claimed_by = instance;
- * *count may be 0. Requests are not claimed: they are rendered first.
- * STORE_NOT_FOUND: instance does not hold its lease (never held, released,
- * or its lock went with a lost connection and store_outbox_hold has not run
- * since) — nothing was claimed. */
+ * *count may be 0. Requests are not claimed: they are rendered first;
+ * *requests_waiting (may be NULL) says whether queued requests of channel
+ * wait for that (store_outbox_take_requests), so that a sender renders
+ * only when there is something to render. STORE_NOT_FOUND: instance does
+ * not hold its lease (never held, released, or its lock went with a lost
+ * connection and store_outbox_hold has not run since) — nothing was
+ * claimed. */
 enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
-                                     struct store_outbox_row **out, size_t *count);
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
 /* Delivery reports: final states are never downgraded; a repeated report is a

@@ -54,7 +54,7 @@ static void drain(struct store *s)
     struct store_outbox_row *rows;
     size_t n;
     do {
-        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 100, &rows, &n), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 100, &rows, &n, NULL), STORE_OK);
         for (size_t i = 0; i < n; i++)
             CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
         store_outbox_rows_free(rows, n);
@@ -79,7 +79,7 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 1, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 1, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);   /* oldest first */
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000001");
@@ -91,12 +91,12 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
     /* temporary failure: back to queued later, attempts + 1 */
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 3600), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, b);   /* a waits for its retry time */
     store_outbox_rows_free(rows, n);
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 0), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);
     CU_ASSERT_EQUAL(rows[0].attempts, 2);
@@ -118,10 +118,10 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 0, &rows, &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 0, &rows, &n, NULL), STORE_INVALID);
     /* rows left SENDING by a dead vaultbox go back */
     long long c = enqueue(s, NULL, "+1", "c");
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL(n, 1);
     store_outbox_rows_free(rows, n);
     long long requeued = -1;
@@ -148,7 +148,7 @@ static void *claim_run(void *arg)
     for (;;) {
         struct store_outbox_row *rows;
         size_t n;
-        if (store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 7, &rows, &n) != STORE_OK)
+        if (store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 7, &rows, &n, NULL) != STORE_OK)
             break;
         for (size_t i = 0; i < n && c->ngot < CLAIM_ROWS; i++)
             c->got[c->ngot++] = rows[i].id;
@@ -262,7 +262,7 @@ static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE
     struct store_outbox_row *rows;
     size_t n;
     code[0] = '\0';
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, msisdn);
     CU_ASSERT_EQUAL(sscanf(rows[0].text, "Your code %6s %%d", code), 1);
@@ -323,7 +323,7 @@ static void claim_n(struct sender *x, size_t want, long long *ids)
 {
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, STORE_CHANNEL_SMS, (int)want, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, STORE_CHANNEL_SMS, (int)want, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, want);
     for (size_t i = 0; i < n; i++)
         ids[i] = rows[i].id;
@@ -421,17 +421,17 @@ static void test_instances_own_rows(void)
     enqueue(a.s, NULL, "+8613700000001", "waiting");
     struct store_outbox_row *rows;
     size_t cnt;
-    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_requeue_sending(a.s, "x'; --", &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_hold(a.s, ""), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 0, &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
     /* holding again after a release registers anew */
     CU_ASSERT_EQUAL(store_outbox_hold(b.s, b.id), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_OK);
     CU_ASSERT_EQUAL(cnt, 1);
     if (cnt == 1)
         CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL), STORE_OK);
@@ -571,10 +571,12 @@ static void test_delivery_requests(void)
     long long t = enqueue(s, uid, "+8613900000001", "Not found: 99");
     CU_ASSERT_EQUAL(scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND text IS NULL AND kind = 1"
                             " AND channel = 'sms'", ra), 1);
-    /* a request is not claimed: only the text goes */
+    /* a request is not claimed: only the text goes, and the claim says requests wait */
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    bool waiting = false;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
+    CU_ASSERT_TRUE(waiting);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, t);
     store_outbox_rows_free(rows, n);
@@ -631,7 +633,9 @@ static void test_delivery_requests(void)
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    waiting = false;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
+    CU_ASSERT_TRUE(waiting);   /* rc, still queued */
     CU_ASSERT_EQUAL_FATAL(n, 4);
     CU_ASSERT_EQUAL(rows[0].kind, OUTBOX_TEXT);
     CU_ASSERT_STRING_EQUAL(rows[0].text, "hello");
@@ -676,16 +680,18 @@ static void test_delivery_requests(void)
     CU_ASSERT_EQUAL(store_outbox_state(s, rc, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
     CU_ASSERT_EQUAL(scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason = 'deleted'", rc), 1);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n), STORE_OK);
+    waiting = true;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
+    CU_ASSERT_FALSE(waiting);   /* every request rendered */
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_STRING_EQUAL(rows[0].text, "1 was deleted");
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000002");
     store_outbox_rows_free(rows, n);
     /* channels: nothing of ours on the MMS channel; an unknown one refused */
-    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_MMS, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_MMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL(n, 0);
     store_outbox_rows_free(rows, n);
-    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), "fax", 10, &rows, &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), "fax", 10, &rows, &n, NULL), STORE_INVALID);
     CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_MMS), STORE_CHANNEL_SMS);   /* until vaultmms claims */
     /* the migration's rules hold in SQL too: a request with a text, a binary row without data */
     CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, text, item_kind, item_n)"
