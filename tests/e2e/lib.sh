@@ -144,6 +144,14 @@ e2e_ports() {
     export SV_FORWARD_SHORTCODE=${SV_FORWARD_SHORTCODE:-106591}
 }
 
+# e2e_web_port — a free loopback port for vaultweb (after e2e_ports),
+# exported as SV_WEB_PORT, and the page's address in WEB.
+e2e_web_port() {
+    SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+    export SV_WEB_PORT
+    WEB=http://127.0.0.1:$SV_WEB_PORT
+}
+
 # e2e_conf [INI lines] — the suite's smsvault.conf: sv_conf_write (the shipped
 # conf/smsvault.conf, this stack's database and ports, then the lines given),
 # written to $VAR/smsvault.conf and exported as SV_CONF for the svc scripts.

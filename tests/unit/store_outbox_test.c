@@ -531,17 +531,6 @@ static void test_instances_gone(void)
     store_free(s);
 }
 
-static long long scalarf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long scalarf(const char *fmt, ...)
-{
-    char sql[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return testdb_scalar(sql);
-}
-
 /* Delivery requests (issue 8): written only for an item that exists, never
  * claimed as such, taken under lock by one sender, rendered once into
  * children that are claimed at their request's place, binary rows byte
@@ -569,7 +558,7 @@ static void test_delivery_requests(void)
     CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000001", STORE_SMS, n1, &ra), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000001", STORE_SMS, n2, &rb), STORE_OK);
     long long t = enqueue(s, uid, "+8613900000001", "Not found: 99");
-    CU_ASSERT_EQUAL(scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND text IS NULL AND kind = 1"
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox WHERE id = %lld AND text IS NULL AND kind = 1"
                             " AND channel = 'sms'", ra), 1);
     /* a request is not claimed: only the text goes, and the claim says requests wait */
     struct store_outbox_row *rows;
@@ -628,7 +617,7 @@ static void test_delivery_requests(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CU_ASSERT_EQUAL(store_outbox_expand(s, rc, &bad[i], 1, NULL), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_expand(s, rc, NULL, 0, NULL), STORE_INVALID);
-    CU_ASSERT_EQUAL(scalarf("SELECT count(*) FROM outbox WHERE parent_id = %lld", rc), 0);
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox WHERE parent_id = %lld", rc), 0);
     /* claimed in request order: ra's child, rb's children, then the text after them */
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
@@ -679,7 +668,7 @@ static void test_delivery_requests(void)
     CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, rc, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
-    CU_ASSERT_EQUAL(scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason = 'deleted'", rc), 1);
+    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox WHERE id = %lld AND reason = 'deleted'", rc), 1);
     waiting = true;
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
     CU_ASSERT_FALSE(waiting);   /* every request rendered */
