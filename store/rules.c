@@ -1,19 +1,20 @@
 /*
  * rules — the store's rules that need no database: what a username and a
- * password may be, and how much the space grows for an upload (see
- * store.h), which numbers of a business card are kept and which of them is
- * current, and which sender delivers which kind of item. They live apart
- * from users.c, space.c, contacts.c and outbox.c so that the web page can
- * check a form before it asks the store, and the engine's tests' fake store
- * (tests/unit/fake_store.c) can apply the very same rules without libpq.
- * Not here: uniqueness of names and password hashing (users.c), locking,
- * charging and recording growth (space.c) — all in the database's
- * transaction.
+ * password may be, when two names are one (the fold), how much the space
+ * grows for an upload (see store.h), which numbers of a business card are
+ * kept and which of them is current, and which sender delivers which kind
+ * of item. They live apart from users.c, space.c, contacts.c and outbox.c
+ * so that the web page can check a form before it asks the store, and the
+ * engine's tests' fake store (tests/unit/fake_store.c) can apply the very
+ * same rules without libpq. Not here: uniqueness of names and password
+ * hashing (users.c), locking, charging and recording growth (space.c) — all
+ * in the database's transaction.
  */
 #include "store.h"
 
 #include <string.h>
 
+#include "alloc.h"
 #include "msisdn.h"
 
 static bool ascii_alnum(char c)
@@ -32,6 +33,15 @@ bool store_username_valid(const char *username)
         if (!ascii_alnum(username[i]) && username[i] != '_' && username[i] != '.' && username[i] != '-')
             return false;
     return true;
+}
+
+char *store_username_fold(const char *name)
+{
+    char *f = xstrdup(name);
+    for (char *c = f; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    return f;
 }
 
 bool store_password_valid(const char *password)

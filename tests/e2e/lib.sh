@@ -13,6 +13,8 @@ source "$E2E_ROOT/scripts/svc/bearerbox.sh"
 source "$E2E_ROOT/scripts/svc/vaultbox.sh"
 # shellcheck source=scripts/svc/vaultweb.sh
 source "$E2E_ROOT/scripts/svc/vaultweb.sh"
+# shellcheck source=scripts/svc/vaultmms.sh
+source "$E2E_ROOT/scripts/svc/vaultmms.sh"
 
 # ---- one set-up and one teardown for every suite -------------------------
 # e2e_begin <tag> makes VAR (the suite's temp dir) and sets e2e_teardown on
