@@ -242,12 +242,13 @@ sv_conf_store() {
   sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
 }
 
-# vaultbox: the stack's bearerbox, short code and web page.
+# vaultbox: the stack's bearerbox, short codes and web page.
 sv_conf_vaultbox() {
   echo "[box]"
   sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
   sv_conf_key bearerbox_port "${SV_BB_BOX_PORT:-}"
   sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key forward_shortcode "${SV_FORWARD_SHORTCODE:-}"
   sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
 }
 
@@ -294,8 +295,9 @@ sv_conf_get() {
 }
 
 # sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
-# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT, SV_MMS_PORT,
-# SV_MMS_RETRIEVE_PORT, SV_MMSC_MM7_PORT (and SV_MMSC_NAME) when set.
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_FORWARD_SHORTCODE,
+# SV_WEB_PORT, SV_MMS_PORT, SV_MMS_RETRIEVE_PORT, SV_MMSC_MM7_PORT (and
+# SV_MMSC_NAME) when set.
 sv_conf_write() {
   local out=$1 p
   [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }

@@ -4,7 +4,7 @@
  * Restore <mms> kept as written), its parts in order — the SMIL layout is one
  * — with their bytes stored byte for byte as bytea (binary parameters and
  * results: NUL bytes survive), names, content id and location, and its
- * addresses (from, to, cc, bcc) in order (migration 008). Space is charged
+ * addresses (from, to, cc, bcc) in order (migration 009). Space is charged
  * like every item kind (space.c): the sum of the parts' bytes. It does not
  * decode MMS PDUs; callers hand over parts already split.
  */
@@ -30,7 +30,7 @@ struct mms_dup {
 };
 
 /* The same MMS: same peer, a date in the same second (MMS stored before
- * migration 008 kept only seconds, and their size without the SMIL part:
+ * migration 009 kept only seconds, and their size without the SMIL part:
  * the text compares, the size would not), the same box or none known on one
  * side, the same subject and text. One stored without a date is exported
  * with the date it was stored on: that date finds it. */

@@ -5,7 +5,7 @@
  * get, keyset-paged list newest first with word search. Deleting is
  * store_items_delete() in space.c. Bodies are UTF-8 text stored byte for
  * byte, and so is every field of an SMS Backup & Restore <sms> (migration
- * 008): the direction, both dates to the millisecond, the fields kept as
+ * 009): the direction, both dates to the millisecond, the fields kept as
  * written and a device's own attributes. Nothing here interprets them.
  */
 #include "store_int.h"
@@ -40,7 +40,7 @@ struct sms_batch {
 
 /* One query for the whole batch: an item that asks for it is a duplicate when
  * the same SMS is stored already or comes earlier in the batch — same peer
- * and body, a date in the same second (SMS stored before migration 008 kept
+ * and body, a date in the same second (SMS stored before migration 009 kept
  * only seconds), the same type or no type known on one side. One stored
  * without a date (SAVE, the page) is exported with the date it was stored
  * on, so that date finds it again. Dates are compared as a range of one

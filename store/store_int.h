@@ -86,7 +86,7 @@ void st_array_null(struct st_array *a);
 const char *st_array_get(struct st_array *a);
 void st_array_cleanup(struct st_array *a);
 
-/* ---- what a file said, kept as written (store.c; migration 008) ---- */
+/* ---- what a file said, kept as written (store.c; migration 009) ---- */
 
 /* SQL for a date in milliseconds: a bigint parameter to timestamptz (exact,
  * no floating point; NULL stays NULL), and a timestamptz column back to

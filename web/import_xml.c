@@ -3,7 +3,7 @@
  *
  * Mapping: <sms> → an SMS, <mms> with its <part>s (the SMIL layout too, in
  * order) and <addr>s → an MMS, every attribute kept (store.h, migration
- * 008): the ones the archive interprets into their fields (address, body,
+ * 009): the ones the archive interprets into their fields (address, body,
  * date and date_sent in milliseconds, type / msg_box, sub; a part's ct,
  * name, cid without its <>, cl, text or base64 data; an address's type), the
  * other published fields as written, and any other attribute as written in

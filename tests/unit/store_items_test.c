@@ -127,7 +127,7 @@ static void test_sms_duplicate_and_numbers(void)
  * sent_at, invalid items in between, numbers in order, array-literal
  * metacharacters stored byte for byte, space equal to the sum of sizes. */
 /* Every field of an SMS Backup & Restore <sms> comes back as it went in
- * (issue 10, migration 008), one by one and in a batch; the same message
+ * (issue 10, migration 009), one by one and in a batch; the same message
  * again is a duplicate only in the same direction, within the same second. */
 static void test_sms_every_field(void)
 {
