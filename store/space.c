@@ -190,8 +190,9 @@ static enum store_result free_space(struct store *s, const char *user_id, long l
                    NULL);
 }
 
-enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
-                                     const long long *ns, size_t count,
+/* The rows ns[] name: themselves, or (persons) every row of their people. */
+static enum store_result delete_rows(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count, bool persons,
                                      long long *deleted_out, long long *freed_bytes_out)
 {
     if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > LIMIT_DELETE_MAX)
@@ -217,10 +218,16 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     r = NULL;
     if (rc != STORE_OK)
         goto finish;
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
-             " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
+    char sql[384];
+    if (persons)
+        snprintf(sql, sizeof sql,
+                 "WITH d AS (DELETE FROM contacts WHERE user_id = $1 AND contact_person(uid, name) IN"
+                 " (SELECT contact_person(uid, name) FROM contacts WHERE user_id = $1 AND n = ANY($2::bigint[]))"
+                 " RETURNING size_bytes) SELECT count(*), coalesce(sum(size_bytes), 0) FROM d");
+    else
+        snprintf(sql, sizeof sql,
+                 "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
+                 " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
     const char *p2[] = { user_id, st_array_get(&arr) };
     rc = st_exec(s, "delete-items", sql, 2, p2, &r);
     if (rc != STORE_OK)
@@ -243,6 +250,19 @@ out:
     return rc;
 }
 
+enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count,
+                                     long long *deleted_out, long long *freed_bytes_out)
+{
+    return delete_rows(s, user_id, kind, ns, count, false, deleted_out, freed_bytes_out);
+}
+
+enum store_result store_persons_delete(struct store *s, const char *user_id, const long long *ns, size_t count,
+                                       long long *deleted_out, long long *freed_bytes_out)
+{
+    return delete_rows(s, user_id, STORE_CONTACT, ns, count, true, deleted_out, freed_bytes_out);
+}
+
 /* ---- all that match ---- */
 
 /* The statement over the items m matches: head, then "FROM <table> c WHERE"
@@ -261,9 +281,23 @@ static enum store_result matching_sql(enum store_kind kind, const struct store_m
     for (size_t i = 0; i < m->nexcept; i++)
         st_array_ll(ex, m->except[i]);
     st_lld(upto, m->upto);
-    char *base = xasprintf("%s FROM %s c WHERE user_id = $1 AND ($2::bigint = 0 OR n <= $2::bigint)"
-                           " AND NOT (n = ANY($3::bigint[]))", head, item_table[kind]);
-    *sql_out = st_search_sql(base, st_search_cols[kind], *nw, 4, tail);
+    char *base;
+    if (kind == STORE_CONTACT) {
+        /* people (issue 10): every row of each person one of whose rows
+         * matches; upto and except[] name people by their current number */
+        base = xasprintf("%s FROM contacts x WHERE x.user_id = $1 AND contact_person(x.uid, x.name) IN"
+                         " (SELECT p.k FROM (SELECT contact_person(uid, name) AS k, max(n) AS top FROM contacts"
+                         " WHERE user_id = $1 GROUP BY 1) p WHERE ($2::bigint = 0 OR p.top <= $2::bigint)"
+                         " AND NOT (p.top = ANY($3::bigint[])) AND EXISTS (SELECT 1 FROM contacts c"
+                         " WHERE c.user_id = $1 AND contact_person(c.uid, c.name) = p.k", head);
+        char *t = xasprintf(")) %s", tail);
+        *sql_out = st_search_sql(base, st_search_cols[kind], *nw, 4, t);
+        free(t);
+    } else {
+        base = xasprintf("%s FROM %s c WHERE user_id = $1 AND ($2::bigint = 0 OR n <= $2::bigint)"
+                         " AND NOT (n = ANY($3::bigint[]))", head, item_table[kind]);
+        *sql_out = st_search_sql(base, st_search_cols[kind], *nw, 4, tail);
+    }
     free(base);
     p[0] = user_id;
     p[1] = upto;
@@ -284,8 +318,12 @@ static enum store_result count_matching(struct store *s, enum store_kind kind, c
     st_array_init(&ex);
     char tail[32];
     snprintf(tail, sizeof tail, "LIMIT %d) t", LIMIT_DELETE_MAX + 1);   /* a constant, not data */
-    enum store_result rc = matching_sql(kind, m, user_id, "SELECT count(*) FROM (SELECT 1", tail, &sql, words, &nw,
-                                        &ex, upto, p, &np);
+    /* contacts count people: one per person key */
+    enum store_result rc = matching_sql(kind, m, user_id,
+                                        kind == STORE_CONTACT ? "SELECT count(*) FROM (SELECT DISTINCT"
+                                                                " contact_person(x.uid, x.name)"
+                                                              : "SELECT count(*) FROM (SELECT 1",
+                                        tail, &sql, words, &nw, &ex, upto, p, &np);
     if (rc != STORE_OK)
         goto out;
     PGresult *r = NULL;
@@ -388,7 +426,8 @@ enum store_result store_usage_get(struct store *s, const char *user_id, struct s
         " (SELECT count(*) FROM mms WHERE user_id = u.id),"
         " (SELECT count(*) FROM contacts WHERE user_id = u.id),"
         " (SELECT extract(epoch FROM max(at))::bigint FROM space_grants"
-        "   WHERE user_id = u.id AND NOT initial)"
+        "   WHERE user_id = u.id AND NOT initial),"
+        " (SELECT count(DISTINCT contact_person(uid, name)) FROM contacts WHERE user_id = u.id)"
         " FROM users u WHERE u.id = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
@@ -402,6 +441,7 @@ enum store_result store_usage_get(struct store *s, const char *user_id, struct s
         out->mms_count = st_getll(r, 0, 3);
         out->contact_count = st_getll(r, 0, 4);
         out->last_grown_at = st_gettime(r, 0, 5);
+        out->person_count = st_getll(r, 0, 6);
     }
     PQclear(r);
     return rc;

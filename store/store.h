@@ -546,6 +546,8 @@ struct store_contact_new {
     size_t vcard_len;
     const char *source;
     bool skip_duplicate;        /* same (name, number) already stored */
+    const char *tel_types;      /* the number's TEL types ("CELL,PREF"); NULL: none */
+    const char *uid;            /* the card's UID (the person's key); NULL: none */
 };
 
 struct store_contact {
@@ -558,7 +560,7 @@ struct store_contact {
     char *uid;                  /* the card's UID, "" if none */
     time_t uploaded_at;
     long long size_bytes;
-    bool current;               /* newest upload among the user's contacts of this name (case-insensitive) */
+    bool current;               /* the newest row of its person (store_person below) */
 };
 
 struct store_contact_list {
@@ -604,11 +606,70 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
 /* Every stored contact entry, newest upload first, each marked current or not. */
 enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out);
-/* All entries with this name (case-insensitive), newest first: the first is current. */
+/* All entries with this name (case-insensitive), newest first. */
 enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
                                         struct store_contact_list *out);
 void store_contact_cleanup(struct store_contact *c);
 void store_contact_list_cleanup(struct store_contact_list *l);
+
+/*
+ * People, not rows (issue 10). A person is the contact rows of one card UID,
+ * or of one name (case and runs of white space aside) for rows without a
+ * UID (migration 009's contact_person). Their numbers are told apart by
+ * upload: the newest row is the current number (patent point 5), and inside
+ * one card the PREF number is stored last (store_card_order), so PREF decides
+ * within one upload. A person is named by any of its rows' item numbers;
+ * n is the current one's, the number a list shows.
+ */
+struct store_person {
+    long long n;                /* the current number's item number */
+    char *name, *uid;           /* the current row's */
+    char *vcard;                /* the current row's card (other properties than TEL come from it) */
+    size_t vcard_len;
+    struct store_contact *numbers;   /* each number once (msisdn_key), its newest row, in upload
+                                        order: the current one last */
+    size_t count;
+    long long *rows;            /* every row of the person, ascending (what deleting it deletes) */
+    size_t nrows;
+};
+
+struct store_person_list {
+    struct store_person *items;
+    size_t count;
+    bool more;
+};
+
+/* People newest first (by their current number: page->before_n and the next
+ * page go by it); a search matches a person when one of its rows matches
+ * (store_page's words, on name and number). */
+enum store_result store_person_list(struct store *s, const char *user_id, const struct store_page *page,
+                                    struct store_person_list *out);
+/* The person contact row n belongs to; STORE_NOT_FOUND when there is no row n. */
+enum store_result store_contact_person(struct store *s, const char *user_id, long long n,
+                                       struct store_person *out);
+/* Delete the people the rows ns[] belong to (every row of each), in one
+ * transaction, their space freed; *deleted_out counts rows. As
+ * store_items_delete otherwise. */
+enum store_result store_persons_delete(struct store *s, const char *user_id, const long long *ns, size_t count,
+                                       long long *deleted_out, long long *freed_bytes_out);
+void store_person_cleanup(struct store_person *p);
+void store_person_list_cleanup(struct store_person_list *l);
+/* A person from its rows (ascending n, taken over: rows[] is left empty and
+ * freed by the caller; the strings move into *out). No database
+ * (store/rules.c): the engine tests' fake store builds people the same way. */
+void store_person_build(struct store_contact *rows, size_t count, struct store_person *out);
+/* The TELs a card of p carries (vCard export, GET C<n>): its numbers in
+ * upload order with their types as uploaded, PREF on the current one (the
+ * last) and on no other — so that reading the card again keeps the same
+ * current number. types[i] holds tels[i].types. Returns p->count, at most
+ * VCARD_MAX_TELS (the newest ones when there are more). */
+size_t store_person_tels(const struct store_person *p, struct vcard_tel tels[VCARD_MAX_TELS],
+                         char types[VCARD_MAX_TELS][64]);
+/* The card of p: the card as uploaded, byte for byte, when every number of
+ * p came in that one card (its PREF is then the current number already);
+ * else the current row's card with store_person_tels's TELs
+ * (vcard_with_tels). NULL when the stored text is no card; else free(3) it. */
+char *store_person_card(const struct store_person *p, size_t *len_out);
 
 /* ---- space ---- */
 
@@ -640,8 +701,9 @@ bool store_space_grant(const struct store_space_rule *rule, long long allocated,
 
 struct store_usage {
     long long allocated_bytes, used_bytes;
-    long long sms_count, mms_count, contact_count;
+    long long sms_count, mms_count, contact_count;   /* contact_count: rows (numbers) */
     time_t last_grown_at;       /* 0 if never grown since registration */
+    long long person_count;     /* the people those rows make (store_person) */
 };
 
 struct store_grant {

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "utf8.h"
+#include "vcard.h"
 
 void export_time(long long t, char out[21])
 {
@@ -329,17 +330,43 @@ void export_csv_sms(struct buf *b, const struct store_sms *m)
     buf_puts(b, "\r\n");
 }
 
-void export_csv_contact_header(struct buf *b) { buf_puts(b, "n,name,number,uploaded_at,current\r\n"); }
+void export_csv_contact_header(struct buf *b) { buf_puts(b, "n,name,number,types,uid,uploaded_at,current\r\n"); }
 
 void export_csv_contact(struct buf *b, const struct store_contact *c)
 {
     char iso[21];
+    const char *types = c->tel_types ? c->tel_types : "", *uid = c->uid ? c->uid : "";
     export_time(c->uploaded_at, iso);
     buf_printf(b, "%lld,", c->n);
     csv_field(b, c->name, strlen(c->name));
     buf_putc(b, ',');
     csv_field(b, c->number, strlen(c->number));
+    buf_putc(b, ',');
+    csv_field(b, types, strlen(types));
+    buf_putc(b, ',');
+    csv_field(b, uid, strlen(uid));
     buf_printf(b, ",%s,%s\r\n", iso, c->current ? "yes" : "no");
+}
+
+void export_csv_person(struct buf *b, const struct store_person *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        export_csv_contact(b, &p->numbers[i]);
+}
+
+void export_vcard_person(struct buf *b, const struct store_person *p)
+{
+    size_t len = 0;
+    char *card = store_person_card(p, &len);
+    if (card == NULL) {   /* a stored text that is no card: the card of its current number */
+        card = vcard_format(p->name, p->count ? p->numbers[p->count - 1].number : "");
+        len = card ? strlen(card) : 0;
+    }
+    if (card)
+        buf_append(b, card, len);
+    if (len && card[len - 1] != '\n')
+        buf_puts(b, "\r\n");
+    free(card);
 }
 
 void export_vcard_contact(struct buf *b, const struct store_contact *c)

@@ -31,6 +31,13 @@ void export_csv_sms(struct buf *b, const struct store_sms *m);
 void export_csv_contact_header(struct buf *b);
 void export_csv_contact(struct buf *b, const struct store_contact *c);
 void export_vcard_contact(struct buf *b, const struct store_contact *c);
+/* A person (issue 10): the CSV lines of its numbers in upload order (the
+ * current one last, so that reading the file again keeps it current); one
+ * card with every number, its TYPEs as uploaded and PREF on the current one
+ * (store_person_card: the card as uploaded when it is one card), the rest
+ * of the card as last uploaded. */
+void export_csv_person(struct buf *b, const struct store_person *p);
+void export_vcard_person(struct buf *b, const struct store_person *p);
 
 /* ISO 8601 UTC ("" for 0) into out[21]; from milliseconds, with them when
  * there are some ("2024-05-01T12:30:00.123Z"), into out[25]. */

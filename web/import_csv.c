@@ -176,6 +176,8 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
     static const char *const from_names[] = { "saved_from", NULL };
     static const char *const name_names[] = { "name", "full name", "fn", NULL };
     static const char *const num_names[] = { "number", "phone", "tel", "mobile", NULL };
+    static const char *const types_names[] = { "types", "tel_types", NULL };   /* ours: a person's */
+    static const char *const uid_names[] = { "uid", NULL };
     struct row h = { 0 }, r = { 0 };
     enum import_result res = IMPORT_MALFORMED;
     size_t pos = 0;
@@ -194,6 +196,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
     }
     int c_body = find_col(&h, body_names), c_peer = find_col(&h, peer_names), c_date = find_col(&h, date_names);
     int c_name = find_col(&h, name_names), c_num = find_col(&h, num_names);
+    int c_types = find_col(&h, types_names), c_uid = find_col(&h, uid_names);
     int c_type = find_col(&h, type_names), c_dsent = find_col(&h, dsent_names), c_from = find_col(&h, from_names);
     int c_field[STORE_SMS_NFIELDS];
     for (int f = 0; f < STORE_SMS_NFIELDS; f++) {
@@ -246,9 +249,16 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
                 rep->skipped++;
                 continue;
             }
+            /* a person's rows come in upload order (the current one last),
+             * with the TEL types and the card UID that make it one person */
+            const char *types = cell(&r, c_types), *uid = cell(&r, c_uid);
+            if ((types && strlen(types) > LIMIT_TEXT_FIELD_MAX) || (uid && strlen(uid) > LIMIT_TEXT_FIELD_MAX))
+                types = uid = NULL;
             char *card = vcard_format(name, num);
             struct store_contact_new c = { .name = name, .number = num, .vcard = card, .vcard_len = strlen(card),
-                                           .source = "import", .skip_duplicate = true };
+                                           .source = "import", .skip_duplicate = true,
+                                           .tel_types = types && *types ? types : "CELL",   /* vcard_format's */
+                                           .uid = uid };
             rep->items++;
             rep->contacts++;
             if (sink->contact)

@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "buf.h"
+#include "export.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -25,9 +27,11 @@ json_t *items_usage_json(struct store *s, const char *user_id, enum store_result
     struct store_usage u;
     if ((*res = store_usage_get(s, user_id, &u)) != STORE_OK)
         return NULL;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "allocated", (json_int_t)u.allocated_bytes, "used",
+    /* contacts: the numbers stored; people: the people they make (issue 10) */
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "allocated", (json_int_t)u.allocated_bytes, "used",
                      (json_int_t)u.used_bytes, "sms", (json_int_t)u.sms_count, "mms", (json_int_t)u.mms_count,
-                     "contacts", (json_int_t)u.contact_count, "last_grown_at", (json_int_t)u.last_grown_at);
+                     "contacts", (json_int_t)u.contact_count, "people", (json_int_t)u.person_count,
+                     "last_grown_at", (json_int_t)u.last_grown_at);
 }
 
 /* A text kept as written, or null. */
@@ -216,23 +220,44 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
     store_mms_list_cleanup(&l);
 }
 
+/* A person (issue 10): its current number's fields, and every number newest
+ * first (the current one first), each with its types and upload date. */
+json_t *items_person_json(const struct store_person *p)
+{
+    const struct store_contact *cur = p->count ? &p->numbers[p->count - 1] : NULL;
+    json_t *nums = json_array(), *rows = json_array();
+    long long size = 0;
+    for (size_t i = p->count; i-- > 0;)
+        json_array_append_new(nums, items_contact_json(&p->numbers[i]));
+    for (size_t i = 0; i < p->nrows; i++)
+        json_array_append_new(rows, json_integer(p->rows[i]));
+    for (size_t i = 0; i < p->count; i++)
+        size += p->numbers[i].size_bytes;
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o}", "n", (json_int_t)p->n, "name", p->name,
+                     "uid", p->uid, "number", cur ? cur->number : "", "types", cur && cur->tel_types ? cur->tel_types : "",
+                     "uploaded_at", (json_int_t)(cur ? cur->uploaded_at : 0), "size", (json_int_t)size, "current", true,
+                     "numbers", nums, "rows", rows);
+}
+
+/* Contacts are listed as people: n is a person's current number, and a page
+ * goes below the last person's. */
 void items_contact_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
-    struct store_contact_list l = { 0 };
+    struct store_person_list l = { 0 };
     if (!read_page(q, r, &page))
         return;
-    enum store_result res = store_contact_list(q->store, q->user_id, &page, &l);
+    enum store_result res = store_person_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
         http_store_error(r, res);
         return;
     }
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
-        json_array_append_new(a, items_contact_json(&l.items[i]));
+        json_array_append_new(a, items_person_json(&l.items[i]));
     reply_page(q, r, STORE_CONTACT, &page, a, l.more, l.count ? l.items[0].n : 0,
                l.count ? l.items[l.count - 1].n : 0);
-    store_contact_list_cleanup(&l);
+    store_person_list_cleanup(&l);
 }
 
 /* ---- preview ---- */
@@ -313,27 +338,24 @@ out:
     store_mms_part_cleanup(&p);
 }
 
+/* The person a number belongs to, with the card an export writes for it. */
 void items_contact_get(struct http_req *q, struct http_resp *r)
 {
-    struct store_contact c = { 0 };
-    struct store_contact_list h = { 0 };
-    enum store_result res = store_contact_get(q->store, q->user_id, q->path_n[0], &c);
-    if (res == STORE_OK)
-        res = store_contact_history(q->store, q->user_id, c.name, &h);
+    struct store_person p = { 0 };
+    struct buf card;
+    buf_init(&card);
+    enum store_result res = store_contact_person(q->store, q->user_id, q->path_n[0], &p);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
-    json_t *j = items_contact_json(&c);
-    json_object_set_new(j, "vcard", json_stringn(c.vcard, c.vcard_len));
-    json_t *a = json_array();
-    for (size_t i = 0; i < h.count; i++)
-        json_array_append_new(a, items_contact_json(&h.items[i]));
-    json_object_set_new(j, "numbers", a);
+    json_t *j = items_person_json(&p);
+    export_vcard_person(&card, &p);
+    json_object_set_new(j, "vcard", json_stringn(card.data ? card.data : "", card.len));
     http_json(r, 200, j);
 out:
-    store_contact_list_cleanup(&h);
-    store_contact_cleanup(&c);
+    buf_cleanup(&card);
+    store_person_cleanup(&p);
 }
 
 /* ---- add ---- */
@@ -402,7 +424,7 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
     }
     card = vcard_format(name, number);
     struct store_contact_new c = { .name = name, .number = number, .vcard = card, .vcard_len = strlen(card),
-                                   .source = "web" };
+                                   .source = "web", .tel_types = "CELL" };   /* vcard_format's TEL */
     enum store_result res = store_contact_add(q->store, q->user_id, &c, &n);
     if (res != STORE_OK) {
         http_store_error(r, res);
@@ -479,7 +501,9 @@ out:
 
 /* {ns: [...]} deletes those; {match: {q, upto, except}} every item that
  * matches, in one transaction (store_items_delete_matching), at most
- * LIMIT_DELETE_MAX either way. */
+ * LIMIT_DELETE_MAX either way. Contacts are people (issue 10): ns[] and
+ * except[] name them by a number of theirs, and every row of each goes;
+ * "deleted" counts rows (numbers). */
 static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind kind)
 {
     char err[160];
@@ -506,7 +530,9 @@ static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind
             http_error(r, 400, "invalid", err);
             goto out;
         }
-        res = store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
+        /* a contact's number names its person: the page deletes people */
+        res = kind == STORE_CONTACT ? store_persons_delete(q->store, q->user_id, ns, count, &deleted, &freed)
+                                    : store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
     }
     if (res != STORE_OK) {
         http_store_error(r, res);

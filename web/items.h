@@ -16,6 +16,7 @@ json_t *items_usage_json(struct store *s, const char *user_id, enum store_result
 json_t *items_sms_json(const struct store_sms *m);
 json_t *items_mms_json(const struct store_mms *m);
 json_t *items_contact_json(const struct store_contact *c);
+json_t *items_person_json(const struct store_person *p);
 /* The "match" object of a delete or export: {q, upto, except: [n...]} —
  * every item the search q finds numbered up to upto, but the except ones
  * (store_match). False after answering 400; on true *except (may be NULL)

@@ -12,7 +12,9 @@
  * refusal for space stops the import; what was stored before it stays and
  * the answer says so. A vCard is archived whole, the way a card sent from a
  * phone is (store_contact_add_card). Export pages through the store with
- * the keyset API; a card of several numbers is written once. Sending queues
+ * the keyset API; contacts go out as people (issue 10): one card per person
+ * with every number, PREF on the current one, or a person's CSV lines in
+ * upload order, so that a file read again keeps the same current numbers. Sending queues
  * a delivery request per item to every phone bound to the user, in one
  * transaction: what the phone receives is rendered when it is sent, by the
  * sender (core_render in vaultbox), not here.
@@ -336,27 +338,23 @@ static enum store_result put_mms(struct store *s, const char *uid, struct buf *b
     return res;
 }
 
-/* The card written last: the rows of one card (one per number, one upload)
- * come one after the other, and a vCard export writes the card once. */
-struct last_card {
-    char *vcard;
-    time_t uploaded_at;
-};
-
-static enum store_result put_contact(struct buf *b, enum kind_format kf, const struct store_contact *c,
-                                     struct last_card *last)
+/* A person (issue 10): its card with every number, or its CSV lines. */
+static void put_person(struct buf *b, enum kind_format kf, const struct store_person *p)
 {
-    if (kf != KF_CONTACT_VCARD) {
-        export_csv_contact(b, c);
-        return STORE_OK;
-    }
-    if (last->vcard && last->uploaded_at == c->uploaded_at && strcmp(last->vcard, c->vcard) == 0)
-        return STORE_OK;   /* another number of the card just written */
-    export_vcard_contact(b, c);
-    free(last->vcard);
-    last->vcard = xstrdup(c->vcard);
-    last->uploaded_at = c->uploaded_at;
-    return STORE_OK;
+    if (kf == KF_CONTACT_VCARD)
+        export_vcard_person(b, p);
+    else
+        export_csv_person(b, p);
+}
+
+/* Whether person n is among the first count of done[] (a person named twice
+ * by a selection is written once). */
+static bool person_done(const long long *done, size_t count, long long n)
+{
+    for (size_t i = 0; i < count; i++)
+        if (done[i] == n)
+            return true;
+    return false;
 }
 
 /* Selected items one by one; missing numbers are skipped. */
@@ -364,7 +362,8 @@ static enum store_result export_some(struct store *s, const char *uid, enum kind
                                      size_t count, struct buf *b, long long *written)
 {
     enum store_result res = STORE_OK;
-    struct last_card last = { 0 };
+    long long *done = xcalloc(count ? count : 1, sizeof *done);
+    size_t ndone = 0;
     for (size_t i = 0; i < count && res == STORE_OK; i++) {
         if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
             struct store_sms m = { 0 };
@@ -377,17 +376,24 @@ static enum store_result export_some(struct store *s, const char *uid, enum kind
                 res = put_mms(s, uid, b, &m);
             store_mms_cleanup(&m);
         } else {
-            struct store_contact c = { 0 };
-            if ((res = store_contact_get(s, uid, ns[i], &c)) == STORE_OK)
-                res = put_contact(b, kf, &c, &last);
-            store_contact_cleanup(&c);
+            /* a contact's number names its person: one card (or its lines) each */
+            struct store_person p = { 0 };
+            if ((res = store_contact_person(s, uid, ns[i], &p)) == STORE_OK) {
+                if (person_done(done, ndone, p.n)) {
+                    res = STORE_NOT_FOUND;   /* written already: not counted again */
+                } else {
+                    put_person(b, kf, &p);
+                    done[ndone++] = p.n;
+                }
+            }
+            store_person_cleanup(&p);
         }
         if (res == STORE_OK)
             (*written)++;
         else if (res == STORE_NOT_FOUND)
             res = STORE_OK;
     }
-    free(last.vcard);
+    free(done);
     return res;
 }
 
@@ -410,7 +416,6 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
 {
     struct store_page page = { .before_n = m->upto ? m->upto + 1 : 0, .limit = 500, .search = m->search };
     enum store_result res = STORE_OK;
-    struct last_card last = { 0 };
     bool more = true;
     while (more && res == STORE_OK && *written < LIMIT_EXPORT_MAX) {
         if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
@@ -440,21 +445,21 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
             }
             store_mms_list_cleanup(&l);
         } else {
-            struct store_contact_list l = { 0 };
-            if ((res = store_contact_list(s, uid, &page, &l)) == STORE_OK) {
+            /* people, newest first; upto and except[] name them by their current number */
+            struct store_person_list l = { 0 };
+            if ((res = store_person_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count; i++)
                     if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
-                        put_contact(b, kf, &l.items[i], &last);
+                        put_person(b, kf, &l.items[i]);
                         (*written)++;
                     }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
             }
-            store_contact_list_cleanup(&l);
+            store_person_list_cleanup(&l);
         }
     }
-    free(last.vcard);
     return res;
 }
 

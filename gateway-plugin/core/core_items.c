@@ -271,5 +271,5 @@ enum core_result core_cmd_space(struct core_ctx *x)
         return core_from_store(x, "usage_get", r);
     core_text_bytes(u.used_bytes, used, sizeof used);
     core_text_bytes(u.allocated_bytes, alloc, sizeof alloc);
-    return core_say(x, T_SPACE, used, alloc, u.sms_count, u.mms_count, u.contact_count);
+    return core_say(x, T_SPACE, used, alloc, u.sms_count, u.mms_count, u.person_count);   /* contacts: people */
 }

@@ -117,3 +117,14 @@ CREATE TABLE mms_addrs (
     PRIMARY KEY (user_id, n, seq),
     FOREIGN KEY (user_id, n) REFERENCES mms (user_id, n) ON DELETE CASCADE
 );
+
+-- People, not rows (issue 10): a person is the contact rows of one card UID
+-- (migration 008's contacts.uid) or, for rows without one, of one name
+-- (case and runs of white space aside). contact_person gives that key; the
+-- store reads a person's current number (its newest row) and lists people
+-- through it, so the index is on the same expression.
+CREATE FUNCTION contact_person(uid text, name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN uid <> '' THEN 'u:' || uid
+                ELSE 'n:' || lower(btrim(regexp_replace(name, '\s+', ' ', 'g'))) END;
+CREATE INDEX contacts_person ON contacts (user_id, contact_person(uid, name), n);

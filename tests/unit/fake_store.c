@@ -260,6 +260,16 @@ void store_tx_rollback_to(struct store *s)
 
 static struct f_item *find_item(struct store *s, const char *user_id, enum store_kind kind, long long n);
 
+/* One person (store.h): the same card UID, else — both without one — the
+ * same name, case aside (ASCII; migration 009 also folds white space). */
+static bool same_person(const struct f_item *a, const struct f_item *b)
+{
+    const char *ua = a->contact.uid ? a->contact.uid : "", *ub = b->contact.uid ? b->contact.uid : "";
+    if (*ua || *ub)
+        return strcmp(ua, ub) == 0;
+    return strcasecmp(a->contact.name, b->contact.name) == 0;
+}
+
 enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
                                             enum store_kind kind, long long n, long long *id_out)
 {
@@ -786,6 +796,8 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     it->contact.number = xstrdup(in->number);
     it->contact.vcard = xmemdup0(in->vcard, in->vcard_len);
     it->contact.vcard_len = in->vcard_len;
+    it->contact.types = xstrdup(in->tel_types ? in->tel_types : "");
+    it->contact.uid = xstrdup(in->uid ? in->uid : "");
     *n_out = it->n;
     return STORE_OK;
 }
@@ -842,13 +854,43 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
     out->uploaded_at = it->at;
     out->size_bytes = it->size;
     out->current = true;
-    for (size_t i = 0; i < s->nitems; i++) {   /* a newer upload of the same name wins */
+    for (size_t i = 0; i < s->nitems; i++) {   /* a newer row of the same person wins */
         struct f_item *o = &s->items[i];
-        if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 &&
-            strcasecmp(o->contact.name, it->contact.name) == 0)
+        if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 && same_person(o, it))
             out->current = false;
     }
     return STORE_OK;
+}
+
+enum store_result store_contact_person(struct store *s, const char *user_id, long long n,
+                                       struct store_person *out)
+{
+    FAIL_POINT(s, "store_contact_person");
+    struct f_item *it = find_item(s, user_id, STORE_CONTACT, n);
+    if (it == NULL)
+        return STORE_NOT_FOUND;
+    struct store_contact *rows = xcalloc(s->nitems, sizeof *rows);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nitems; i++) {   /* items are kept in n order */
+        struct f_item *o = &s->items[i];
+        if (o->kind == STORE_CONTACT && strcmp(o->user, user_id) == 0 && same_person(o, it))
+            store_contact_get(s, user_id, o->n, &rows[k++]);
+    }
+    store_person_build(rows, k, out);
+    free(rows);
+    return STORE_OK;
+}
+
+void store_person_cleanup(struct store_person *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        store_contact_cleanup(&p->numbers[i]);
+    free(p->numbers);
+    free(p->rows);
+    free(p->name);
+    free(p->uid);
+    free(p->vcard);
+    memset(p, 0, sizeof *p);
 }
 
 void store_contact_cleanup(struct store_contact *c)
@@ -941,5 +983,13 @@ enum store_result store_usage_get(struct store *s, const char *user_id, struct s
     out->sms_count = (long long)fake_store_count(s, user_id, STORE_SMS);
     out->mms_count = (long long)fake_store_count(s, user_id, STORE_MMS);
     out->contact_count = (long long)fake_store_count(s, user_id, STORE_CONTACT);
+    for (size_t i = 0; i < s->nitems; i++) {   /* people: rows with no earlier row of their person */
+        struct f_item *it = &s->items[i];
+        bool first = it->kind == STORE_CONTACT && strcmp(it->user, user_id) == 0;
+        for (size_t k = 0; k < i && first; k++)
+            first = !(s->items[k].kind == STORE_CONTACT && strcmp(s->items[k].user, user_id) == 0 &&
+                      same_person(&s->items[k], it));
+        out->person_count += first;
+    }
     return STORE_OK;
 }

@@ -205,7 +205,8 @@ static long long add_contact(const char *uid, const char *name, const char *numb
 {
     char vcard[512];
     snprintf(vcard, sizeof vcard, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:%s\r\nTEL:%s\r\nEND:VCARD\r\n", name, number);
-    struct store_contact_new in = { name, number, vcard, strlen(vcard), "sms", skip };
+    struct store_contact_new in = { .name = name, .number = number, .vcard = vcard, .vcard_len = strlen(vcard),
+                                    .source = "sms", .skip_duplicate = skip };
     long long n = -1;
     enum store_result rc = store_contact_add(s, uid, &in, &n);
     return rc == STORE_OK ? n : -(long long)rc;
@@ -263,7 +264,7 @@ static void test_contacts(void)
     /* invalid */
     CU_ASSERT_EQUAL(add_contact(id, "", "1", false), -(long long)STORE_INVALID);
     CU_ASSERT_EQUAL(add_contact(id, "x", "", false), -(long long)STORE_INVALID);
-    struct store_contact_new bad = { "x", "1", "\xff", 1, "sms", false };
+    struct store_contact_new bad = { .name = "x", .number = "1", .vcard = "\xff", .vcard_len = 1, .source = "sms" };
     long long n;
     CU_ASSERT_EQUAL(store_contact_add(s, id, &bad, &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_contact_history(s, id, "nobody", &l), STORE_OK);

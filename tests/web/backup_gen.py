@@ -33,6 +33,7 @@ import csv
 import hashlib
 import io
 import json
+import quopri
 import random
 import re
 import struct
@@ -328,14 +329,114 @@ def canon_csv(files):
     return sorted(rows, key=lambda r: (r.get("date") or 0, r.get("peer") or "", r.get("body") or ""))
 
 
+def gen_contacts_csv(seed, n=15):
+    """Contacts as a spreadsheet holds them: a name and a phone per line, a
+    person's numbers on several lines (the last one written is the newest)."""
+    rnd = random.Random(seed)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["Name", "Phone"])
+    rows = []
+    for i in range(n):
+        name = ["周杰", "Mary Ann", "陈小红", "Bob"][i % 4] + " %d" % i
+        for k in range(1 + i % 3):
+            rows.append((name, "+86139%04d%04d" % (i, k * 17 + rnd.randrange(10))))
+    for r in rows:
+        w.writerow(r)
+    return out.getvalue()
+
+
+def unfold(text):
+    """A vCard's logical lines: folding and quoted-printable soft breaks undone."""
+    lines = []
+    for raw in re.split(r"\r?\n", text):
+        if raw[:1] in (" ", "\t") and lines:
+            lines[-1] += raw[1:]
+        elif lines and "QUOTED-PRINTABLE" in lines[-1].split(":", 1)[0].upper() and lines[-1].endswith("="):
+            lines[-1] = lines[-1][:-1] + raw
+        elif raw:
+            lines.append(raw)
+    return lines
+
+
+def canon_vcard(files):
+    """People as the cards say them (RFC 2426 / vCard 2.1, read here without
+    smsvault's code): one per UID, else per name; every number with its
+    TYPEs (PREF aside), and the current one: the PREF number of the person's
+    last card (else its first number)."""
+    people = {}
+    for f in files:
+        with open(f, encoding="utf-8") as fh:
+            card = None
+            for line in unfold(fh.read()):
+                head, _, value = line.partition(":")
+                parts = head.split(";")
+                prop = parts[0].split(".")[-1].upper()
+                params = [p.upper() for p in parts[1:]]
+                if prop == "BEGIN":
+                    card = {"fn": "", "uid": "", "tels": []}
+                elif prop == "END" and card is not None:
+                    key = ("u:" + card["uid"]) if card["uid"] else "n:" + " ".join(card["fn"].lower().split())
+                    p = people.setdefault(key, {"name": card["fn"], "numbers": {}, "current": None})
+                    p["name"] = card["fn"]
+                    cur = None
+                    for num, types, pref in card["tels"]:
+                        p["numbers"][num] = types
+                        if pref and cur is None:
+                            cur = num
+                    p["current"] = cur or (card["tels"][0][0] if card["tels"] else None)
+                    card = None
+                elif card is None:
+                    continue
+                elif prop == "FN":
+                    if any("QUOTED-PRINTABLE" in x for x in params):
+                        value = quopri.decodestring(value.encode()).decode("utf-8")
+                    card["fn"] = value
+                elif prop == "UID":
+                    card["uid"] = value
+                elif prop == "TEL":
+                    types = []
+                    pref = False
+                    for x in params:
+                        x = x[5:] if x.startswith("TYPE=") else x
+                        if x.startswith("PREF="):
+                            pref = True
+                            continue
+                        for t in x.split(","):
+                            if t == "PREF":
+                                pref = True
+                            elif t:
+                                types.append(t)
+                    card["tels"].append((value.replace("\\", ""), ",".join(sorted(set(types))), pref))
+    return sorted(({"key": k, "name": p["name"], "current": p["current"],
+                    "numbers": sorted([n, t] for n, t in p["numbers"].items())} for k, p in people.items()),
+                  key=lambda x: x["key"])
+
+
+def canon_contacts_csv(files):
+    """People of a contacts CSV: by name; every number; the current one the
+    person's last line (a file is read in order, the newest upload last)."""
+    people = {}
+    for f in files:
+        with open(f, encoding="utf-8-sig", newline="") as fh:
+            for r in csv.DictReader(fh):
+                r = {k.lower(): v for k, v in r.items()}
+                name, num = r["name"], r.get("number") or r.get("phone")
+                p = people.setdefault(" ".join(name.lower().split()), {"name": name, "numbers": set()})
+                p["numbers"].add(num)
+                p["current"] = num
+    return sorted(({"name": p["name"], "current": p["current"], "numbers": sorted(p["numbers"])}
+                   for p in people.values()), key=lambda x: x["name"])
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "gen":
-        fn = {"xml": gen_xml, "csv": gen_csv, "vcard": gen_vcard}[argv[2]]
+        fn = {"xml": gen_xml, "csv": gen_csv, "vcard": gen_vcard, "contacts-csv": gen_contacts_csv}[argv[2]]
         with open(argv[4], "w", encoding="utf-8", newline="") as out:
             out.write(fn(int(argv[3])))
         return 0
     if len(argv) >= 4 and argv[1] == "canon":
-        fn = {"xml": canon_xml, "csv": canon_csv}[argv[2]]
+        fn = {"xml": canon_xml, "csv": canon_csv, "vcard": canon_vcard, "contacts-csv": canon_contacts_csv}[argv[2]]
         json.dump(fn(argv[3:]), sys.stdout, ensure_ascii=False, sort_keys=True, indent=1)
         return 0
     sys.stderr.write(__doc__)

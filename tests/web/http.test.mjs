@@ -302,7 +302,7 @@ test('send to my phone needs a bound phone; binding starts with a texted code', 
   assert.equal((await c.post('/api/phone/confirm', { msisdn: '+8613800000077', code: '000000' })).status, 403);
 });
 
-test('vCard import: a row per number, the PREF one current, any charset; exported once; read again adds nothing', async () => {
+test('vCard import: a row per number of one person, the PREF one current, any charset; exported once; read again adds nothing', async () => {
   const c = new Client();
   await c.register(uniq('card'));
   const up = (body) => c.req('POST', '/api/import?format=vcard', { body, json: false,
@@ -314,10 +314,13 @@ test('vCard import: a row per number, the PREF one current, any charset; exporte
   let r = await up(card);
   assert.equal(r.status, 200, JSON.stringify(r.data));
   assert.equal(r.data.imported, 3);
+  /* one person (issue 10) with three numbers, the PREF one current though it is not last in the file */
   const l = (await c.get('/api/contacts')).data.items;
-  assert.equal(l.length, 3);
-  const cur = l.filter((x) => x.current);
+  assert.equal(l.length, 1);
+  assert.equal(l[0].numbers.length, 3);
+  const cur = l[0].numbers.filter((x) => x.current);
   assert.deepEqual(cur.map((x) => [x.name, x.number, x.types]), [['张伟', '13800000071', 'CELL,PREF']]);
+  assert.equal(l[0].n, cur[0].n);
   /* the card is kept in UTF-8 */
   const one = (await c.get(`/api/contacts/${cur[0].n}`)).data;
   assert.match(one.vcard, /FN;CHARSET=UTF-8:张伟\r\n/);
@@ -332,6 +335,7 @@ test('vCard import: a row per number, the PREF one current, any charset; exporte
   r = await up(e.data);
   assert.equal(r.data.imported, 0);
   assert.equal((await c.get('/api/me')).data.usage.contacts, 3);
+  assert.equal((await c.get('/api/me')).data.usage.people, 1);
   /* a charset nobody knows: refused, nothing stored */
   r = await up('BEGIN:VCARD\r\nFN;CHARSET=X-NOPE:x\r\nTEL:12345\r\nEND:VCARD\r\n');
   assert.equal(r.status, 400);

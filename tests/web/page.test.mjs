@@ -188,7 +188,7 @@ test('MMS: listed, preview shows its image and text', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'mms.png') });
 });
 
-test('contacts: vCard import, the newest upload is the current number', async () => {
+test('contacts: people, not rows — vCard import, the newest upload is the current number', async () => {
   await tab('contacts');
   const vcf = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张三\r\nTEL;TYPE=CELL:+8613800000001\r\nEND:VCARD\r\n' +
     'BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Li Lei\r\nTEL;CELL:+8613800000003\r\nEND:VCARD\r\n';
@@ -201,7 +201,11 @@ test('contacts: vCard import, the newest upload is the current number', async ()
   await page.click('#up-save');
   await page.waitForFunction(() => /Saved as/.test(document.getElementById('up-msg').textContent));
   await page.click('#up-close');
-  await page.waitForFunction(() => document.querySelectorAll('#items .item').length === 3);
+  // people, not rows (issue 10): still two people, 张三 now with two numbers
+  await page.waitForFunction(() => /\+8613900000002/.test(document.getElementById('items').textContent));
+  assert.equal(await page.locator('#items .item').count(), 2);
+  assert.equal(await page.textContent('#count-contacts'), '(2)');
+  assert.match(await page.textContent('#items .item:has-text("张三")'), /\+1 older/);
   await page.locator('#items .item', { hasText: '+8613900000002' }).click();
   await page.waitForSelector('.numbers li');
   const current = await page.textContent('.numbers li.current');

@@ -123,3 +123,78 @@ test('CSV from another program: import, export, import elsewhere, export — the
   assert.deepEqual(canon('csv', [bCsv]), got);
   assert.equal((await importFile(a, aCsv, 'csv')).duplicates, 60);
 });
+
+// People (issue 10): what the page lists for an account, as canon_vcard
+// writes people — by UID, else by name; numbers with their TYPEs; the current one.
+async function people(c) {
+  const items = (await c.get('/api/contacts?limit=200')).data.items;
+  return items.map((p) => ({
+    key: p.uid ? `u:${p.uid}` : `n:${p.name.toLowerCase().split(/\s+/).join(' ')}`,
+    name: p.name,
+    current: p.numbers.find((x) => x.current).number,
+    numbers: p.numbers.map((x) => [x.number, x.types.split(',').filter((t) => t && t !== 'PREF').sort().join(',')])
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+  })).sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+test('vCards from another program: import, export, import elsewhere — the same people, current numbers and TYPEs', async () => {
+  const input = gen('vcard', 3);
+  const want = canon('vcard', [input]);
+  assert.equal(want.length, 12);
+  assert.ok(want.some((p) => p.key.startsWith('u:')), 'some cards have a UID');
+
+  const a = await fresh('rtva');
+  const ra = await importFile(a, input, 'vcard');
+  assert.equal(ra.skipped, 0);
+  assert.deepEqual(await people(a), want, 'the page shows the people the file holds');
+  assert.equal((await a.get('/api/me')).data.usage.people, 12);
+
+  // a newer upload of one person's new number makes it current: the export says so
+  const who = want.find((p) => p.key.startsWith('n:'));
+  const later = `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:${who.name}\r\nTEL;TYPE=VOICE:+8613711112222\r\nEND:VCARD\r\n`;
+  const laterFile = path.join(WORK, 'rt-later.vcf');
+  fs.writeFileSync(laterFile, later);
+  assert.equal((await importFile(a, laterFile, 'vcard')).imported, 1);
+  who.current = '+8613711112222';
+  who.numbers = [...who.numbers, ['+8613711112222', 'VOICE']].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+  assert.deepEqual(await people(a), want);
+
+  const aV = await exportFile(a, 'contacts', 'vcard', 'rt-a.vcf');
+  const cards = fs.readFileSync(aV, 'utf8');
+  assert.equal(cards.split('BEGIN:VCARD').length - 1, 12, 'one card per person');
+  assert.deepEqual(canon('vcard', [aV]), want, 'every number, its TYPEs, PREF on the current one');
+
+  const b = await fresh('rtvb');
+  await importFile(b, aV, 'vcard');
+  assert.deepEqual(await people(b), want, 'the same current numbers after the round trip');
+  const bV = await exportFile(b, 'contacts', 'vcard', 'rt-b.vcf');
+  // the same cards, byte for byte (people newest first: b's order is the file's)
+  const split = (text) => text.split(/(?=BEGIN:VCARD)/).sort();
+  assert.deepEqual(split(fs.readFileSync(bV, 'utf8')), split(cards), 'the export of the export: the same cards');
+  assert.equal((await importFile(a, aV, 'vcard')).imported, 0, 'read again where it came from: nothing new');
+});
+
+test('contacts CSV from another program: import, export, import elsewhere — the same people and current numbers', async () => {
+  const input = gen('contacts-csv', 4);
+  const want = canon('contacts-csv', [input]);
+  assert.equal(want.length, 15);
+  assert.ok(want.some((p) => p.numbers.length === 3));
+  const a = await fresh('rtcca');
+  assert.equal((await importFile(a, input, 'csv')).by_kind.contacts, 30);
+  const page = await people(a);
+  assert.equal(page.length, 15);
+  assert.deepEqual(page.map((p) => ({ name: p.name, current: p.current, numbers: p.numbers.map((x) => x[0]) }))
+    .sort((x, y) => (x.name < y.name ? -1 : 1)), want);
+  const aC = await exportFile(a, 'contacts', 'csv', 'rt-a-contacts.csv');
+  assert.deepEqual(canon('contacts-csv', [aC]), want, 'the last line of a person is its current number');
+  // the export's own current column agrees
+  const text = fs.readFileSync(aC, 'utf8').trim().split('\r\n');
+  assert.equal(text[0], 'n,name,number,types,uid,uploaded_at,current');
+  const cur = text.slice(1).filter((l) => l.endsWith(',yes')).map((l) => l.split(',')[2]).sort();
+  assert.deepEqual(cur, want.map((p) => p.current).sort());
+
+  const b = await fresh('rtccb');
+  await importFile(b, aC, 'csv');
+  assert.deepEqual(canon('contacts-csv', [await exportFile(b, 'contacts', 'csv', 'rt-b-contacts.csv')]), want);
+  assert.deepEqual((await people(b)).map((p) => p.current).sort(), want.map((p) => p.current).sort());
+});

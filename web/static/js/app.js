@@ -97,7 +97,7 @@ function renderUsage(u) {
     : t('grows');
   $('count-sms').textContent = `(${u.sms})`;
   $('count-mms').textContent = `(${u.mms})`;
-  $('count-contacts').textContent = `(${u.contacts})`;
+  $('count-contacts').textContent = `(${u.people})`;   // people, not rows of numbers
   if (me) me.usage = u;
 }
 
@@ -148,7 +148,8 @@ $('btn-delete').addEventListener('click', async () => {
     const r = await api.post(`${KINDS[lists.kind].api}/delete`, sel);
     if (sel.match) await lists.reload(); else lists.removeRows(sel.ns);
     renderUsage(r.usage);
-    lists.toast(t('deleted', { n: r.deleted, bytes: fmtBytes(r.freed_bytes) }));
+    // contacts: the people deleted (r.deleted counts their numbers)
+    lists.toast(t('deleted', { n: lists.kind === 'contacts' ? count : r.deleted, bytes: fmtBytes(r.freed_bytes) }));
   } catch (e) {
     lists.toast(errorText(e), true);
   }

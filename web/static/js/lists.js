@@ -15,6 +15,10 @@ const itemDate = (it) => it.sent_at || it.saved_at;
 const outgoing = (type) => type >= 2;
 // An MMS address's header, as a word (From, To, Cc, Bcc) or its number.
 const addrWord = (type) => ([129, 130, 137, 151].includes(type) ? t(`addr_${type}`) : String(type));
+// A number's TEL types as words ("CELL,PREF" → "mobile"; PREF is what
+// "current" says).
+const telWords = (types) => (types || '').split(',').filter((x) => x && x !== 'PREF')
+  .map((x) => { const w = t(`tel_${x}`); return w === `tel_${x}` ? x.toLowerCase() : w; }).join(', ');
 // A contact name the phone knew (the app writes "(Unknown)" when it knew none).
 const knownName = (n) => n && n !== 'null' && n !== '(Unknown)' ? n : '';
 
@@ -37,10 +41,12 @@ export const KINDS = {
     accept: '.xml,text/xml',
     hint: 'hint_mms',
   },
+  // a row is a person (issue 10): its current number, and how many older ones
   contacts: {
     api: '/api/contacts', noun: 'noun_contacts',
     title: (it) => it.name,
-    snippet: (it) => it.number,
+    snippet: (it) => [it.number, it.numbers.length > 1 ? t('more_numbers', { n: it.numbers.length - 1 }) : '']
+      .filter(Boolean).join(' · '),
     dir: () => null,
     formats: () => [['vcard', t('fmt_vcard')], ['csv', t('fmt_csv')]],
     accept: '.vcf,.vcard,.csv,text/vcard,text/csv',
@@ -205,7 +211,6 @@ export class Lists {
       this.changed();
     });
     const title = el('span', { class: 'title' }, direction(spec.dir(it)), el('span', { text: spec.title(it) }));
-    if (this.kind === 'contacts' && it.current) title.append(el('span', { class: 'badge', text: t('current') }));
     const row = el('li', { class: `item${this.active === it.n ? ' active' : ''}`, 'data-n': String(it.n) },
       box, title,
       el('span', { class: 'date', text: fmtDate(this.kind === 'contacts' ? it.uploaded_at : itemDate(it)) }),
@@ -350,8 +355,9 @@ export class Lists {
     const lc = locale();
     const list = el('ul', { class: 'numbers' });
     for (const c of it.numbers) {
-      const li = el('li', { class: c.current ? 'current' : '' },
-        el('span', {}, el('strong', { text: c.number }),
+      const words = telWords(c.types);
+      const li = el('li', { class: c.current ? 'current' : '', 'data-number': c.number },
+        el('span', {}, el('strong', { text: c.number }), words ? el('span', { class: 'muted', text: ` ${words}` }) : '',
           c.current ? el('span', { class: 'badge', text: t('current_number') }) : el('span', { class: 'badge old', text: t('older') })),
         el('span', { class: 'muted', text: t('uploaded', { date: fmtDateLong(c.uploaded_at, lc) }) }));
       list.append(li);
