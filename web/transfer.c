@@ -185,7 +185,8 @@ static enum import_next sink_contact(void *arg, const struct store_contact_new *
     return count_and_maybe_commit(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
 }
 
-/* A card: its rows count as items (one per number). */
+/* A card: one item imported (one person's card, issue 10), however many
+ * numbers — rows — it stored; the rows count towards the batch. */
 static enum import_next sink_card(void *arg, const struct vcard_card *card)
 {
     struct import_ctx *c = arg;
@@ -194,11 +195,8 @@ static enum import_next sink_card(void *arg, const struct vcard_card *card)
         return IMPORT_STOP;
     enum store_result r = store_contact_add_card(c->store, c->user_id, card, "import", true, &a);
     count_one(c, STORE_CONTACT, r);
-    if (r == STORE_OK && a.count > 1) {   /* the other rows of the card */
-        c->added += (long long)a.count - 1;
-        c->added_kind[STORE_CONTACT] += (long long)a.count - 1;
+    if (r == STORE_OK && a.count > 1)   /* the other rows of the card */
         c->in_batch += (long long)a.count - 1;
-    }
     return maybe_commit(c);
 }
 

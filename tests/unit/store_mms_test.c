@@ -397,6 +397,90 @@ static void test_cards(void)
     cfg->user_cap_bytes = cap;
 }
 
+/* People, not rows (issue 10): a person is the rows of one UID, else of one
+ * name (case and white space aside); listed newest first by its current
+ * number, found by any row, counted, deleted and matched as a whole. */
+static void test_people(void)
+{
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "peopleuser", "password1", "en", id), STORE_OK);
+    struct store_card_added a;
+    /* 1-2: a card of two numbers, the PREF one written first */
+    CU_ASSERT_EQUAL_FATAL(add_card(id, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Wang Wei\r\nUID:ww-1\r\n"
+                                       "TEL;TYPE=CELL,PREF:13800000011\r\nTEL;TYPE=HOME:010-1111\r\nEND:VCARD\r\n",
+                                   false, &a), STORE_OK);
+    CU_ASSERT_EQUAL(a.current_n, 2);
+    long long b = add_contact(id, "Li  Na", "13900000012", false);     /* 3 */
+    long long w = add_contact(id, "Wang Wei", "13700000013", false);   /* 4: no UID: another person */
+    long long b2 = add_contact(id, "li na", "13900000014", false);     /* 5: Li Na's new number */
+    CU_ASSERT(b == 3 && w == 4 && b2 == 5);
+    /* 6: the same UID under another name: Wang Wei's newest number */
+    CU_ASSERT_EQUAL_FATAL(add_card(id, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Wei Wang\r\nUID:ww-1\r\n"
+                                       "TEL;TYPE=WORK:13600000016\r\nEND:VCARD\r\n", false, &a), STORE_OK);
+    struct store_person_list l;
+    struct store_page pg = { .limit = 10 };
+    CU_ASSERT_EQUAL_FATAL(store_person_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(l.count, 3);
+    CU_ASSERT_EQUAL(l.items[0].n, 6);
+    CU_ASSERT_STRING_EQUAL(l.items[0].uid, "ww-1");
+    CU_ASSERT_EQUAL_FATAL(l.items[0].count, 3);
+    CU_ASSERT_STRING_EQUAL(l.items[0].numbers[0].number, "010-1111");      /* upload order, */
+    CU_ASSERT_STRING_EQUAL(l.items[0].numbers[1].number, "13800000011");   /* PREF last of its card, */
+    CU_ASSERT_STRING_EQUAL(l.items[0].numbers[2].number, "13600000016");   /* the newest current */
+    CU_ASSERT_TRUE(l.items[0].numbers[2].current);
+    CU_ASSERT_FALSE(l.items[0].numbers[1].current);
+    CU_ASSERT_EQUAL(l.items[1].n, 5);
+    CU_ASSERT_EQUAL(l.items[1].count, 2);
+    CU_ASSERT_EQUAL(l.items[2].n, 4);
+    CU_ASSERT_EQUAL(l.items[2].count, 1);
+    store_person_list_cleanup(&l);
+    /* pages of people; a search finds a person by an older number */
+    pg.limit = 1;
+    pg.before_n = 6;
+    CU_ASSERT_EQUAL_FATAL(store_person_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT(l.count == 1 && l.items[0].n == 5 && l.more);
+    store_person_list_cleanup(&l);
+    pg = (struct store_page){ .limit = 10, .search = "13900000012" };
+    CU_ASSERT_EQUAL_FATAL(store_person_list(s, id, &pg, &l), STORE_OK);
+    CU_ASSERT(l.count == 1 && l.items[0].n == 5 && l.items[0].count == 2);
+    store_person_list_cleanup(&l);
+    /* any row names its person; current follows the person, not the name */
+    struct store_person p;
+    CU_ASSERT_EQUAL_FATAL(store_contact_person(s, id, 1, &p), STORE_OK);
+    CU_ASSERT_EQUAL(p.n, 6);
+    CU_ASSERT_EQUAL(p.nrows, 3);
+    store_person_cleanup(&p);
+    CU_ASSERT_EQUAL(store_contact_person(s, id, 99, &p), STORE_NOT_FOUND);
+    struct store_contact c;
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(s, id, 4, &c), STORE_OK);
+    CU_ASSERT_TRUE(c.current);   /* Wang Wei without a UID: his own person */
+    long long kept = c.size_bytes;
+    store_contact_cleanup(&c);
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(s, id, 2, &c), STORE_OK);
+    CU_ASSERT_FALSE(c.current);   /* the card's PREF number, no longer the newest of ww-1 */
+    store_contact_cleanup(&c);
+    struct store_usage u;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.contact_count, 6);
+    CU_ASSERT_EQUAL(u.person_count, 3);
+    /* all that match: people counted; a delete takes every row of each */
+    struct store_match m = { .search = "Wang" };
+    long long n = 0, del = 0, freed = 0;
+    CU_ASSERT_EQUAL(store_items_count(s, id, STORE_CONTACT, &m, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    long long except[] = { 4 };
+    m.except = except;
+    m.nexcept = 1;
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_CONTACT, &m, &del, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(del, 3);   /* Wang Wei of UID ww-1, all three numbers; not the one unticked */
+    long long ns[] = { 3 };
+    CU_ASSERT_EQUAL(store_persons_delete(s, id, ns, 1, &del, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(del, 2);   /* Li Na, named by her older number */
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT(u.contact_count == 1 && u.person_count == 1);
+    CU_ASSERT_EQUAL(u.used_bytes, kept);
+}
+
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
@@ -406,6 +490,7 @@ static const struct test_entry tests[] = {
     { "mms: every field, part and address as it came", test_mms_every_field },
     { "contacts: current = newest upload, history, search", test_contacts },
     { "cards: a row per number, PREF current, types, UID, all or nothing", test_cards },
+    { "people: by UID or name, listed, found by any row, counted and deleted whole", test_people },
     { "close", test_close },
 };
 

@@ -313,7 +313,7 @@ test('vCard import: a row per number of one person, the PREF one current, any ch
     Buffer.from('\r\nTEL;HOME:010-1234\r\nTEL;CELL;PREF:13800000071\r\nTEL;WORK:021-5555\r\nEND:VCARD\r\n')]);
   let r = await up(card);
   assert.equal(r.status, 200, JSON.stringify(r.data));
-  assert.equal(r.data.imported, 3);
+  assert.equal(r.data.imported, 1, 'one card: one person, three numbers');
   /* one person (issue 10) with three numbers, the PREF one current though it is not last in the file */
   const l = (await c.get('/api/contacts')).data.items;
   assert.equal(l.length, 1);
@@ -336,6 +336,12 @@ test('vCard import: a row per number of one person, the PREF one current, any ch
   assert.equal(r.data.imported, 0);
   assert.equal((await c.get('/api/me')).data.usage.contacts, 3);
   assert.equal((await c.get('/api/me')).data.usage.people, 1);
+  /* deleting the person by one of its numbers deletes all three */
+  const d = await c.post('/api/contacts/delete', { ns: [l[0].numbers[2].n] });
+  assert.equal(d.status, 200);
+  assert.equal(d.data.deleted, 3);
+  assert.equal(d.data.usage.people, 0);
+  assert.equal((await c.get('/api/contacts')).data.items.length, 0);
   /* a charset nobody knows: refused, nothing stored */
   r = await up('BEGIN:VCARD\r\nFN;CHARSET=X-NOPE:x\r\nTEL:12345\r\nEND:VCARD\r\n');
   assert.equal(r.status, 400);

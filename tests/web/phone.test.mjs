@@ -1,7 +1,8 @@
 // Browser test at a phone's width (390 × 844, touch; issue 10): the toolbar
 // fits the screen, the list loads more as it is scrolled to its end, a
 // tapped item opens its preview over the list, and Close (or Escape) gives
-// the list back where it was. Screenshots of the list and the preview.
+// the list back where it was; contacts are people, in Chinese too.
+// Screenshots of the list and the preview, and of the contacts in Chinese.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -73,6 +74,32 @@ test('a tapped item opens its preview over the list; Close gives the list back',
   await page.waitForSelector('#preview:visible');
   await page.keyboard.press('Escape');
   assert.ok(!(await page.isVisible('#preview')));
+});
+
+test('contacts on a phone, in Chinese: one row per person, the preview over the list', async () => {
+  await page.tap('[data-kind="contacts"]');
+  const vcf = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张伟\r\nTEL;TYPE=HOME:010-62345678\r\n' +
+    'TEL;TYPE=CELL,PREF:+8613800000071\r\nTEL;TYPE=WORK:+8621555501\r\nEND:VCARD\r\n' +
+    'BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Li Lei\r\nTEL;CELL:+8613800000072\r\nEND:VCARD\r\n';
+  assert.match(await importOnPage(page, 'phone.vcf', vcf), /^Imported 2: 2 contacts$/);
+  await page.waitForFunction(() => document.querySelectorAll('#items .item').length === 2);
+  assert.equal(await page.textContent('#count-contacts'), '(2)', 'two people, four numbers');
+  await page.tap('#btn-lang');
+  await page.waitForFunction(() => document.getElementById('btn-upload').textContent === '⬆ 上传');
+  assert.match(await page.textContent('#items .item:has-text("张伟") .snippet'), /^\+8613800000071 · 另有 2 个旧号码$/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= WIDTH, `page is ${width} px wide`);
+  await page.screenshot({ path: path.join(SHOTS, 'zh-phone-contacts.png') });
+  await page.locator('#items .item', { hasText: '张伟' }).tap();
+  await page.waitForSelector('.numbers li.current');
+  assert.match(await page.textContent('.numbers li.current'), /\+8613800000071 手机当前号码/);
+  assert.equal(await page.locator('.numbers li').count(), 3);
+  const box = await page.locator('#preview').boundingBox();
+  assert.deepEqual([box.x, box.width], [0, WIDTH], 'the preview covers the screen');
+  await page.screenshot({ path: path.join(SHOTS, 'zh-phone-contact.png') });
+  await page.tap('#preview-close');
+  await page.tap('#btn-lang');   // the account back in English
+  await page.waitForFunction(() => document.getElementById('btn-upload').textContent === '⬆ Upload');
 });
 
 test('no script errors', () => { assert.deepEqual(b.errors, []); });

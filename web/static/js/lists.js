@@ -357,7 +357,7 @@ export class Lists {
     for (const c of it.numbers) {
       const words = telWords(c.types);
       const li = el('li', { class: c.current ? 'current' : '', 'data-number': c.number },
-        el('span', {}, el('strong', { text: c.number }), words ? el('span', { class: 'muted', text: ` ${words}` }) : '',
+        el('span', {}, el('strong', { text: c.number }), words ? el('span', { class: 'muted tel-type', text: ` ${words}` }) : null,
           c.current ? el('span', { class: 'badge', text: t('current_number') }) : el('span', { class: 'badge old', text: t('older') })),
         el('span', { class: 'muted', text: t('uploaded', { date: fmtDateLong(c.uploaded_at, lc) }) }));
       list.append(li);
