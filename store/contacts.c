@@ -41,7 +41,8 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out)
 {
     if (in == NULL || !st_valid_line(in->name, LIMIT_TEXT_FIELD_MAX, false) ||
-        !st_valid_line(in->tel_types, LIMIT_TEXT_FIELD_MAX, true) || !st_valid_line(in->uid, LIMIT_TEXT_FIELD_MAX, true) ||
+        !st_valid_line(in->tel_types, LIMIT_TEXT_FIELD_MAX, true) ||
+        !st_valid_line(in->uid, LIMIT_TEXT_FIELD_MAX, true) ||
         !msisdn_is_contact(in->number) || in->vcard == NULL || in->vcard_len == 0 ||
         in->vcard_len > LIMIT_VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
         return STORE_INVALID;
@@ -270,25 +271,9 @@ static void people_from_result(const PGresult *r, size_t limit, struct store_per
 enum store_result store_person_list(struct store *s, const char *user_id, const struct store_page *page,
                                     struct store_person_list *out)
 {
-    if (!st_valid_page(page))
-        return STORE_INVALID;
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char *words[LIMIT_SEARCH_WORDS_MAX];
-    int nw = 0;
-    if (st_search_words(page->search, words, &nw) != STORE_OK)
-        return STORE_INVALID;
-    char *sql = st_search_sql(PEOPLE_HEAD, st_search_cols[STORE_CONTACT], nw, 4, PEOPLE_TAIL);
-    char before[24], lim[24];
-    st_lld(before, page->before_n);
-    st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
-    const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
-    for (int i = 0; i < nw; i++)
-        p[3 + i] = words[i];
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "person-list", sql, 3 + nw, p, &r);
-    free(sql);
-    st_search_free(words, nw);
+    enum store_result rc = st_page_query_tail(s, "person-list", PEOPLE_HEAD, st_search_cols[STORE_CONTACT],
+                                              PEOPLE_TAIL, user_id, page, &r);
     if (rc == STORE_OK)
         people_from_result(r, (size_t)page->limit, out);
     PQclear(r);
@@ -318,20 +303,6 @@ enum store_result store_contact_person(struct store *s, const char *user_id, lon
     return rc;
 }
 
-void store_person_cleanup(struct store_person *p)
-{
-    if (p == NULL)
-        return;
-    for (size_t i = 0; i < p->count; i++)
-        store_contact_cleanup(&p->numbers[i]);
-    free(p->numbers);
-    free(p->rows);
-    free(p->name);
-    free(p->uid);
-    free(p->vcard);
-    memset(p, 0, sizeof *p);
-}
-
 void store_person_list_cleanup(struct store_person_list *l)
 {
     if (l == NULL)
@@ -340,18 +311,6 @@ void store_person_list_cleanup(struct store_person_list *l)
         store_person_cleanup(&l->items[i]);
     free(l->items);
     memset(l, 0, sizeof *l);
-}
-
-void store_contact_cleanup(struct store_contact *c)
-{
-    if (c == NULL)
-        return;
-    free(c->name);
-    free(c->number);
-    free(c->vcard);
-    free(c->tel_types);
-    free(c->uid);
-    c->name = c->number = c->vcard = c->tel_types = c->uid = NULL;
 }
 
 void store_contact_list_cleanup(struct store_contact_list *l)

@@ -3,7 +3,8 @@
  * password may be, when two names are one (the fold), how much the space
  * grows for an upload (see store.h), which numbers of a business card are
  * kept and which of them is current, a person's numbers and the TELs its
- * card carries, and which sender delivers which kind of item. They live apart from users.c, space.c, contacts.c and outbox.c
+ * card carries (and freeing a contact and a person), and which sender
+ * delivers which kind of item. They live apart from users.c, space.c, contacts.c and outbox.c
  * so that the web page can check a form before it asks the store, and the
  * engine's tests' fake store (tests/unit/fake_store.c) can apply the very
  * same rules without libpq. Not here: uniqueness of names and password
@@ -111,15 +112,32 @@ size_t store_card_order(const struct vcard_card *card, size_t order[VCARD_MAX_TE
     return n;
 }
 
-/* store_contact_cleanup's work, here without the store (rules.c links alone) */
-static void drop_contact(struct store_contact *c)
+/* Here rather than in contacts.c: people are built here, and the engine
+ * tests' fake store frees them the same way. */
+void store_contact_cleanup(struct store_contact *c)
 {
+    if (c == NULL)
+        return;
     free(c->name);
     free(c->number);
     free(c->vcard);
     free(c->tel_types);
     free(c->uid);
-    memset(c, 0, sizeof *c);
+    c->name = c->number = c->vcard = c->tel_types = c->uid = NULL;
+}
+
+void store_person_cleanup(struct store_person *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->count; i++)
+        store_contact_cleanup(&p->numbers[i]);
+    free(p->numbers);
+    free(p->rows);
+    free(p->name);
+    free(p->uid);
+    free(p->vcard);
+    memset(p, 0, sizeof *p);
 }
 
 /* A person's numbers (issue 10): each once — a number uploaded again is
@@ -138,7 +156,7 @@ void store_person_build(struct store_contact *rows, size_t count, struct store_p
             snprintf(key, sizeof key, "%s", rows[i].number);
         for (size_t k = 0; k < out->count; k++)
             if (strcmp(keys[k], key) == 0) {   /* uploaded before: the newer upload counts */
-                drop_contact(&out->numbers[k]);
+                store_contact_cleanup(&out->numbers[k]);
                 memmove(out->numbers + k, out->numbers + k + 1, (out->count - k - 1) * sizeof *out->numbers);
                 memmove(keys + k, keys + k + 1, (out->count - k - 1) * sizeof *keys);
                 out->count--;

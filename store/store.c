@@ -630,9 +630,9 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
         free(patterns[i]);
 }
 
-enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *user_id,
-                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+enum store_result st_page_query_tail(struct store *s, const char *name, const char *base,
+                                     const char *const *cols, const char *tail, const char *user_id,
+                                     const struct store_page *page, PGresult **out)
 {
     if (!st_valid_page(page))
         return STORE_INVALID;
@@ -642,17 +642,25 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     int nw = 0;
     if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
-    char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char *sql = st_search_sql(base, cols, nw, 4, tail);
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
     const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, &r);
+    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, out);
     free(sql);
     st_search_free(words, nw);
+    return rc;
+}
+
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_page_query_tail(s, name, base, cols, "ORDER BY n DESC LIMIT $3", user_id, page, &r);
     if (rc != STORE_OK)
         return rc;
     size_t n = (size_t)PQntuples(r);

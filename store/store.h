@@ -267,7 +267,9 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
  * whose words match search (as store_page's; NULL: every item), numbered up
  * to upto (0: any — the page sends the newest number it showed, so that
  * what arrived since is not touched unseen), except the numbers in except[]
- * (the ones unticked). */
+ * (the ones unticked). Contacts are people (issue 10): a person matches
+ * when one of its rows does, upto and except[] name people by their current
+ * number, a count counts people and a delete takes every row of each. */
 struct store_match {
     const char *search;
     long long upto;
@@ -609,7 +611,7 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
 /* All entries with this name (case-insensitive), newest first. */
 enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
                                         struct store_contact_list *out);
-void store_contact_cleanup(struct store_contact *c);
+void store_contact_cleanup(struct store_contact *c);   /* store/rules.c, with store_person_cleanup */
 void store_contact_list_cleanup(struct store_contact_list *l);
 
 /*

@@ -167,5 +167,10 @@ bool st_valid_page(const struct store_page *p);
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
                                 const char *const *cols, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more);
+/* The same statement with its own tail after the words (st_page_query's is
+ * "ORDER BY n DESC LIMIT $3"; $3 is limit + 1), the result whole in *out. */
+enum store_result st_page_query_tail(struct store *s, const char *name, const char *base,
+                                     const char *const *cols, const char *tail, const char *user_id,
+                                     const struct store_page *page, PGresult **out);
 
 #endif

@@ -233,10 +233,11 @@ json_t *items_person_json(const struct store_person *p)
         json_array_append_new(rows, json_integer(p->rows[i]));
     for (size_t i = 0; i < p->count; i++)
         size += p->numbers[i].size_bytes;
+    const char *types = cur && cur->tel_types ? cur->tel_types : "";
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o}", "n", (json_int_t)p->n, "name", p->name,
-                     "uid", p->uid, "number", cur ? cur->number : "", "types", cur && cur->tel_types ? cur->tel_types : "",
-                     "uploaded_at", (json_int_t)(cur ? cur->uploaded_at : 0), "size", (json_int_t)size, "current", true,
-                     "numbers", nums, "rows", rows);
+                     "uid", p->uid, "number", cur ? cur->number : "", "types", types, "uploaded_at",
+                     (json_int_t)(cur ? cur->uploaded_at : 0), "size", (json_int_t)size, "current", true, "numbers",
+                     nums, "rows", rows);
 }
 
 /* Contacts are listed as people: n is a person's current number, and a page

@@ -14,10 +14,10 @@
  * phone is (store_contact_add_card). Export pages through the store with
  * the keyset API; contacts go out as people (issue 10): one card per person
  * with every number, PREF on the current one, or a person's CSV lines in
- * upload order, so that a file read again keeps the same current numbers. Sending queues
- * a delivery request per item to every phone bound to the user, in one
- * transaction: what the phone receives is rendered when it is sent, by the
- * sender (core_render in vaultbox), not here.
+ * upload order, so that a file read again keeps the same current numbers.
+ * Sending queues a delivery request per item to every phone bound to the
+ * user, in one transaction: what the phone receives is rendered when it is
+ * sent, by the sender (core_render in vaultbox), not here.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -29,7 +29,7 @@ static const struct {
       "SAVE text or forward to %s; LIST [MMS|C] [page]; GET/DEL n; FIND words; SPACE; CONTACT name number; "
       "PASS old new; REG/LOGIN user pass; LANG EN|ZH; HELP C",
       "保存内容或转发到%s；列表[彩信|联系人]；下载/删除n；查找；空间；联系人名 号码；"
-      "密码旧 新；注册/登录名 密码；语言EN|ZH" },   /* full: 帮助C is said in T_HELP */
+      "密码旧 新；注册/登录名 密码；语言EN|ZH" },   /* 70 characters: no room for 帮助C (it answers) */
     /* what C<n> names (issue 10): a stored number; LIST C and GET C<n> show its person */
     { T_HELP_CONTACTS,
       "LIST C: a line per person, C<n> its current number. GET C<n>: the person's card, all numbers, "

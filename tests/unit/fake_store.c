@@ -881,28 +881,6 @@ enum store_result store_contact_person(struct store *s, const char *user_id, lon
     return STORE_OK;
 }
 
-void store_person_cleanup(struct store_person *p)
-{
-    for (size_t i = 0; i < p->count; i++)
-        store_contact_cleanup(&p->numbers[i]);
-    free(p->numbers);
-    free(p->rows);
-    free(p->name);
-    free(p->uid);
-    free(p->vcard);
-    memset(p, 0, sizeof *p);
-}
-
-void store_contact_cleanup(struct store_contact *c)
-{
-    free(c->name);
-    free(c->number);
-    free(c->vcard);
-    free(c->tel_types);
-    free(c->uid);
-    c->name = c->number = c->vcard = c->tel_types = c->uid = NULL;
-}
-
 void store_contact_list_cleanup(struct store_contact_list *l)
 {
     for (size_t i = 0; i < l->count; i++)

@@ -131,23 +131,6 @@ static struct store_contact row(long long n, const char *number, const char *typ
                                    .uid = strdup(""), .uploaded_at = (time_t)n };
 }
 
-static void person_free(struct store_person *p)
-{
-    for (size_t i = 0; i < p->count; i++) {
-        struct store_contact *c = &p->numbers[i];
-        free(c->name);
-        free(c->number);
-        free(c->vcard);
-        free(c->tel_types);
-        free(c->uid);
-    }
-    free(p->numbers);
-    free(p->rows);
-    free(p->name);
-    free(p->uid);
-    free(p->vcard);
-}
-
 /* People, not rows (issue 10): a person's numbers once each, in upload
  * order, the newest row current; its card's TELs carry PREF on the current
  * one only, the other types as uploaded. */
@@ -168,7 +151,7 @@ static void test_person_numbers_and_tels(void)
     char *c = store_person_card(&p, &len);
     CU_ASSERT_STRING_EQUAL(c, card1);   /* one card: as it came */
     free(c);
-    person_free(&p);
+    store_person_cleanup(&p);
 
     struct store_contact more[] = { row(4, "010-1234", "HOME", card1), row(5, "13800000001", "CELL,PREF", card1),
                                     row(9, "138 0000 0001", "WORK", card2) };
@@ -189,14 +172,14 @@ static void test_person_numbers_and_tels(void)
     CU_ASSERT_STRING_EQUAL(c, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nTEL;TYPE=HOME:010-1234\r\n"
                               "TEL;TYPE=WORK,PREF:138 0000 0001\r\nEND:VCARD\r\n");
     free(c);
-    person_free(&p);
+    store_person_cleanup(&p);
     /* an older PREF gives way: only the current number is PREF */
     struct store_contact old[] = { row(1, "13800000001", "CELL,PREF", card1), row(2, "13900000002", "", card2) };
     store_person_build(old, 2, &p);
     CU_ASSERT_EQUAL(store_person_tels(&p, tels, types), 2);
     CU_ASSERT_STRING_EQUAL(tels[0].types, "CELL");
     CU_ASSERT_STRING_EQUAL(tels[1].types, "PREF");
-    person_free(&p);
+    store_person_cleanup(&p);
 }
 
 int main(void)
