@@ -43,8 +43,14 @@ def msisdn_key(msisdn):
 class App:
     def __init__(self, dsn, size):
         self.pool = psycopg2.pool.ThreadedConnectionPool(1, size, dsn)
+        # the pool refuses more than size at once: requests wait for a connection
+        self.slots = threading.BoundedSemaphore(size)
 
     def save(self, sender, body):
+        with self.slots:
+            return self._save(sender, body)
+
+    def _save(self, sender, body):
         conn = self.pool.getconn()
         try:
             with conn:  # one transaction: commit on success, roll back on error

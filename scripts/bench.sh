@@ -35,7 +35,8 @@
 # BENCH_DLR_MASKS="0 3", BENCH_APP=1 (0: no smsbox-app), BENCH_LONG=1 (30 s
 # runs, 5 rounds), BENCH_TEMPLATE='SAVE load %n', SV_SMSCSIM_ARGS (e.g.
 # --no-quickack), BENCH_VAULTBOX_CONF (extra [box] lines, e.g. "workers = 8"),
-# BENCH_STATEMENTS=1 (print the top statements of each vaultbox run),
+# BENCH_STATEMENTS=1 (print the top statements of each run on PostgreSQL),
+# BENCH_WALDUMP=1 (pg_waldump --stats=record of each such run, per MO),
 # BENCH_KEEP_DB=1 (keep the cluster and the database, for a look afterwards).
 # Use a build without sanitizers (./smsvault bench builds one).
 set -euo pipefail
@@ -241,7 +242,7 @@ EOF
 R_RATE= R_P99= R_HWM=
 run_load() {
     local label=$1 inflight=$2 rate=$3 pg=$4 load out bb sm pgb pga boxb=() boxa=() i
-    local bb_pid sm_pid before after times
+    local bb_pid sm_pid before after times stored lsn0
     bb_pid=$(<"$VAR/run/bearerbox.pid")
     sm_pid=$(<"$VAR/run/smscsim.pid")
     for i in "${BOX_PIDS[@]}"; do echo 5 >"/proc/$i/clear_refs" 2>/dev/null || true; done
@@ -249,6 +250,8 @@ run_load() {
         sleep 1.2   # backends report their counters when idle for a second
         sql "SELECT pg_stat_statements_reset()" >/dev/null
         before=$(pg_counters)
+        stored=$(sql "SELECT count(*) FROM sms")
+        lsn0=$(sql "SELECT pg_current_wal_lsn()")
         pgb=$(cpu_ticks $(pg_pids))
     fi
     bb=$(cpu_ticks "$bb_pid")
@@ -297,8 +300,21 @@ run_load() {
             split(a, x, " "); split(b, y, " ")
             printf " per_mo: wal_records=%.2f wal_bytes=%.0f wal_syncs=%.3f commits=%.3f statements=%.2f",
                 (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[5] - x[5]) / n }')
+        # every round trip counted must be an SMS stored (a failed request
+        # still brings smsbox's error text back to the phone)
+        stored=$(( $(sql "SELECT count(*) FROM sms") - stored ))
+        permo+=" sms_stored=$stored"
+        ((stored >= n)) || permo+=" (FEWER THAN COMPLETED)"
     fi
     printf '%-14s %s\n    %s\n    %s%s\n' "$label" "$row" "$cpu" "${hwm# }" "$permo"
+    if [[ $pg == 1 && ${BENCH_WALDUMP:-0} == 1 ]]; then
+        # what the WAL of this load holds, by record type (per MO: / n)
+        sv_as_pg "$SV_PGBIN/pg_waldump" -p "$(sv_pg_dir bench)/data/pg_wal" -s "$lsn0" \
+            -e "$(sql "SELECT pg_current_wal_lsn()")" --stats=record 2>/dev/null |
+            awk -v n="$n" '{ gsub(/\([^)]*\)/, "") } NR > 2 && $2 > 0 {
+                printf "      %-26s per_mo=%6.2f bytes_per_mo=%7.1f fpi_bytes_per_mo=%7.1f\n", $1, $2 / n, $5 / n, $4 / n }' |
+            sort -t= -k2 -gr | head -n 25
+    fi
     if [[ $pg == 1 && ${BENCH_STATEMENTS:-0} == 1 ]]; then
         sql "SELECT lpad(calls::text, 8), lpad(round(total_exec_time)::text, 6) || 'ms',
                     left(regexp_replace(query, '\s+', ' ', 'g'), 110)
