@@ -41,6 +41,7 @@
 #define LIMIT_LIST_PAGE_MAX 1000   /* the highest page LIST <page> reads */
 #define LIMIT_DELETE_MAX 100000    /* item numbers in one batch delete */
 #define LIMIT_SMS_BATCH_MAX 1000   /* SMS stored by one store_sms_add_many */
+#define LIMIT_OUTBOX_MARKS_MAX 1000   /* outbox rows moved by one store_outbox_mark_many */
 #define LIMIT_SEND_MAX 50          /* items sent to the phone by one web request */
 #define LIMIT_EXPORT_MAX 200000    /* items in one downloaded file */
 

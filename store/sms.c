@@ -42,8 +42,43 @@ static enum store_result sms_dup_check(struct store *s, void *ctx)
     return rc;
 }
 
-enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
-                                long long *n_out)
+/*
+ * The common case in one statement: an upload that leaves at least the
+ * threshold free needs no growth (store_space_wanted is 0), so the charge is
+ * a conditional UPDATE of the user's row (its row lock, FOR NO KEY UPDATE,
+ * is the UPDATE's own) and the insert rides on it. No row: the user is
+ * unknown or the space must grow; the caller takes the locking path.
+ */
+static enum store_result sms_save_fast(struct store *s, const char *user_id, const char *const *item,
+                                       struct store_saved *out)
+{
+    char th[24];
+    st_lld(th, s->cfg.threshold_bytes);
+    const char *p[] = { user_id, item[5], th, item[2], item[3], item[4], item[6] };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "sms-save",
+        "WITH u AS (UPDATE users SET used_bytes = used_bytes + $2::bigint, next_sms = next_sms + 1"
+        "   WHERE id = $1 AND allocated_bytes - used_bytes - $2::bigint >= $3::bigint"
+        "   RETURNING id, next_sms - 1 AS n, used_bytes, allocated_bytes),"
+        " i AS (INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source)"
+        "   SELECT u.id, u.n, $4, $5, to_timestamp($6::bigint), $2::bigint, $7 FROM u)"
+        " SELECT n, used_bytes, allocated_bytes FROM u", 7, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        out->n = st_getll(r, 0, 0);
+        out->used_bytes = st_getll(r, 0, 1);
+        out->allocated_bytes = st_getll(r, 0, 2);
+        out->grew = false;
+    }
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out)
 {
     if (in == NULL || !sms_valid(in))
         return STORE_INVALID;
@@ -56,25 +91,41 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     st_lld(size, (long long)in->body_len);
     const char *sent_p = in->sent_at ? sent : NULL;
     struct sms_dup dup = { user_id, peer, body, sent_p };
-    long long n = 0;
+    struct store_saved saved = { 0 };
 
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
         goto out;
-    rc = st_space_charge(s, user_id, STORE_SMS, (long long)in->body_len,
-                         in->skip_duplicate ? sms_dup_check : NULL, &dup, &n);
-    if (rc == STORE_OK) {
-        st_lld(nb, n);
-        const char *p[] = { user_id, nb, peer, body, sent_p, size, in->source };
-        rc = st_exec(s, "sms-insert",
-                     "INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source)"
-                     " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7)", 7, p, NULL);
+    /* user, n, peer, body, sent_at, size, source: the insert's values */
+    const char *item[] = { user_id, NULL, peer, body, sent_p, size, in->source };
+    rc = in->skip_duplicate ? STORE_NOT_FOUND : sms_save_fast(s, user_id, item, &saved);
+    if (rc == STORE_NOT_FOUND) {
+        /* locked, growing (or duplicate-checked): the charge as space.c does it */
+        rc = st_space_charge_ex(s, user_id, STORE_SMS, (long long)in->body_len,
+                                in->skip_duplicate ? sms_dup_check : NULL, &dup, &saved.n, &saved);
+        if (rc == STORE_OK) {
+            st_lld(nb, saved.n);
+            item[1] = nb;
+            rc = st_exec(s, "sms-insert",
+                         "INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source)"
+                         " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7)", 7, item, NULL);
+        }
     }
     rc = st_tx_finish(s, rc);
 out:
     free(body);
     if (rc == STORE_OK)
-        *n_out = n;
+        *out = saved;
+    return rc;
+}
+
+enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                long long *n_out)
+{
+    struct store_saved saved;
+    enum store_result rc = store_sms_save(s, user_id, in, &saved);
+    if (rc == STORE_OK)
+        *n_out = saved.n;
     return rc;
 }
 

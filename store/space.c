@@ -82,9 +82,9 @@ static enum store_result grow_for(struct store *s, long long allocated, long lon
 }
 
 /* Charge size bytes and count numbers of kind, record the growth; writes the
- * first number taken. */
+ * first number taken (and, when after is not NULL, the space after it). */
 static enum store_result charge(struct store *s, const char *user_id, enum store_kind kind, long long size,
-                                long long count, long long grow, long long *first_n)
+                                long long count, long long grow, long long *first_n, struct store_saved *after_out)
 {
     char sz[24], gb[24], cn[24];
     st_lld(sz, size);
@@ -95,7 +95,7 @@ static enum store_result charge(struct store *s, const char *user_id, enum store
     snprintf(sql, sizeof sql,
              "UPDATE users SET used_bytes = used_bytes + $2::bigint,"
              " allocated_bytes = allocated_bytes + $3::bigint, %s = %s + $4::bigint"
-             " WHERE id = $1 RETURNING %s - $4::bigint, allocated_bytes",
+             " WHERE id = $1 RETURNING %s - $4::bigint, allocated_bytes, used_bytes",
              next_col[kind], next_col[kind], next_col[kind]);
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "space-charge", sql, 4, p, &r);
@@ -103,6 +103,12 @@ static enum store_result charge(struct store *s, const char *user_id, enum store
         return rc;
     long long n = st_getll(r, 0, 0);
     long long after = st_getll(r, 0, 1);
+    if (after_out) {
+        after_out->n = n;
+        after_out->allocated_bytes = after;
+        after_out->used_bytes = st_getll(r, 0, 2);
+        after_out->grew = grow > 0;
+    }
     PQclear(r);
     if (grow > 0) {
         char af[24];
@@ -123,6 +129,13 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
                                   long long size, st_dup_fn *dup_check, void *dup_ctx,
                                   long long *n_out)
 {
+    return st_space_charge_ex(s, user_id, kind, size, dup_check, dup_ctx, n_out, NULL);
+}
+
+enum store_result st_space_charge_ex(struct store *s, const char *user_id, enum store_kind kind,
+                                     long long size, st_dup_fn *dup_check, void *dup_ctx,
+                                     long long *n_out, struct store_saved *after)
+{
     long long allocated = 0, used = 0, grow = 0;
     enum store_result rc = lock_user(s, user_id, &allocated, &used);
     if (rc != STORE_OK)
@@ -137,7 +150,7 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
                  allocated, used);
         return STORE_NO_SPACE;   /* the caller rolls back: nothing is written */
     }
-    return charge(s, user_id, kind, size, 1, grow, n_out);
+    return charge(s, user_id, kind, size, 1, grow, n_out, after);
 }
 
 enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
@@ -174,7 +187,7 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
                  allocated + grow, used + charged);
     if (numbers == 0)
         return fit < count ? STORE_NO_SPACE : STORE_OK;   /* nothing to charge */
-    return charge(s, user_id, kind, charged, numbers, grow, first_n_out);
+    return charge(s, user_id, kind, charged, numbers, grow, first_n_out, NULL);
 }
 
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,

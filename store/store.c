@@ -76,10 +76,21 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
     return STORE_OK;
 }
 
+/* The connection is new (or reset): nothing is prepared on it, and no lock
+ * of an earlier session is held. */
+static void forget_session(struct store *s)
+{
+    for (int i = 0; i < s->nprepared; i++)
+        free(s->prepared[i].sql);
+    s->nprepared = 0;
+    s->lease_backend = 0;
+}
+
 void store_free(struct store *s)
 {
     if (s == NULL)
         return;
+    forget_session(s);
     if (s->conn)
         PQfinish(s->conn);
     free(s->cfg.conninfo);
@@ -97,7 +108,9 @@ bool store_ping(struct store *s)
     }
     log_warn("store: reconnect");
     PQreset(s->conn);
+    forget_session(s);
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->own_tx = false;
     s->depth = 0;
     s->listening = false;
@@ -121,6 +134,8 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return STORE_OK;
+    if (s->explicit_tx && s->optimistic)
+        s->spoilt = true;   /* the server aborted the transaction: no savepoint to go back to */
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state == NULL)
         state = "";
@@ -148,12 +163,58 @@ static void revive(struct store *s)
         (void)store_ping(s);
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+        h = (h ^ *c) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The server-side name of sql prepared on this connection, preparing it the
+ * first time (one round trip more, once per connection); false when it is
+ * not (the table is full, or the server refused: running it unprepared then
+ * gives the caller the server's own answer). */
+static bool prepared_name(struct store *s, const char *sql, int n, char name[16])
+{
+    uint64_t h = sql_hash(sql);
+    for (int i = 0; i < s->nprepared; i++) {
+        if (s->prepared[i].hash == h && strcmp(s->prepared[i].sql, sql) == 0) {
+            snprintf(name, 16, "sv%d", i);
+            return true;
+        }
+    }
+    if (s->nprepared == ST_PREPARED_MAX || PQstatus(s->conn) != CONNECTION_OK ||
+        PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+        return false;
+    snprintf(name, 16, "sv%d", s->nprepared);
+    PGresult *r = PQprepare(s->conn, name, sql, n, NULL);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok)
+        return false;
+    s->prepared[s->nprepared].hash = h;
+    s->prepared[s->nprepared].sql = xstrdup(sql);
+    s->nprepared++;
+    return true;
+}
+
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out)
 {
+    if (s->explicit_tx && s->spoilt) {
+        /* the server has aborted this transaction: nothing more can run in
+         * it, and the caller runs it all again (store_tx_optimistic) */
+        log_debug("store: skipped stmt=%s reason=spoilt", name);
+        return STORE_ERR;
+    }
     revive(s);
-    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    /* prepared: the server parses and plans each statement once per session */
+    char pname[16];
+    PGresult *r = prepared_name(s, sql, n, pname)
+                      ? PQexecPrepared(s->conn, pname, n, values, lengths, formats, 0)
+                      : PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
     enum store_result rc = st_check(s, r, name);
     if (rc == STORE_OK && out)
         *out = r;
@@ -215,6 +276,7 @@ enum store_result store_tx_begin(struct store *s)
     enum store_result rc = exec_plain(s, "begin", "BEGIN");
     if (rc == STORE_OK) {
         s->explicit_tx = true;
+        s->optimistic = s->spoilt = false;
         s->depth = 0;
     }
     return rc;
@@ -223,14 +285,33 @@ enum store_result store_tx_begin(struct store *s)
 enum store_result store_tx_commit(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_commit: no store_tx_begin");
+    bool spoilt = s->spoilt;
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->depth = 0;
+    if (spoilt) {
+        log_error("store: commit-refused reason=spoilt-optimistic-transaction");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
+        return STORE_ERR;
+    }
     return commit_now(s);
+}
+
+void store_tx_optimistic(struct store *s)
+{
+    assert(s->explicit_tx && "store_tx_optimistic: no store_tx_begin");
+    s->optimistic = true;
+}
+
+bool store_tx_spoilt(const struct store *s)
+{
+    return s->spoilt;
 }
 
 void store_tx_rollback(struct store *s)
 {
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->depth = 0;
     if (PQstatus(s->conn) == CONNECTION_OK)
         (void)exec_plain(s, "rollback", "ROLLBACK");
@@ -246,7 +327,7 @@ static enum store_result savepoint_cmd(struct store *s, const char *verb, int de
 enum store_result store_tx_savepoint(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_savepoint: no store_tx_begin");
-    enum store_result rc = savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
+    enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
     if (rc == STORE_OK)
         s->depth++;
     return rc;
@@ -255,7 +336,7 @@ enum store_result store_tx_savepoint(struct store *s)
 enum store_result store_tx_release(struct store *s)
 {
     assert(s->explicit_tx && s->depth > 0 && "store_tx_release: no savepoint open");
-    enum store_result rc = savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
     return rc;
 }
@@ -263,8 +344,12 @@ enum store_result store_tx_release(struct store *s)
 void store_tx_rollback_to(struct store *s)
 {
     assert(s->explicit_tx && s->depth > 0 && "store_tx_rollback_to: no savepoint open");
-    (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
-    (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    if (s->optimistic) {
+        s->spoilt = true;   /* there is no savepoint: all of it is undone by the caller */
+    } else {
+        (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
+        (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    }
     s->depth--;
 }
 

@@ -101,6 +101,18 @@ void store_tx_rollback(struct store *s);
 enum store_result store_tx_savepoint(struct store *s);
 enum store_result store_tx_release(struct store *s);
 void store_tx_rollback_to(struct store *s);
+/*
+ * Optimistic savepoints, for a batch in which undoing one command is rare:
+ * after store_tx_optimistic (inside store_tx_begin, until the transaction
+ * ends) a savepoint, its release and the store's own frames send nothing to
+ * the server. Whatever would have rolled back to a savepoint — a failed
+ * statement, a store function that undoes its own work, store_tx_rollback_to
+ * — spoils the transaction instead (store_tx_spoilt): it cannot be
+ * committed (store_tx_commit refuses it, STORE_ERR), and the caller rolls
+ * it back and runs it again with real savepoints.
+ */
+void store_tx_optimistic(struct store *s);
+bool store_tx_spoilt(const struct store *s);
 
 /* ---- users ---- */
 
@@ -247,6 +259,18 @@ struct store_sms_list {
     bool more;               /* further items past the last one */
 };
 
+/* What an upload left (store_sms_save): the number it got and the user's
+ * space after it; grew: the allocation grew for it (patent step 2). */
+struct store_saved {
+    long long n;
+    long long used_bytes;
+    long long allocated_bytes;
+    bool grew;
+};
+/* store_sms_add that also says what space is left, without another query:
+ * in the common case (no growth, no duplicate check) it is one statement. */
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out);
 enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
                                 long long *n_out);
 /* Many SMS of one user in one transaction (a savepoint inside the caller's
@@ -549,6 +573,20 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
  * often not the one that claimed the row. */
 enum store_result store_outbox_mark_delivered(struct store *s, long long id);
 enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
+/* Many marks in one statement: each moves its row as the function of its
+ * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, DELIVERED /
+ * FAILED: mark_delivered / mark_failed); at most one mark per id (the caller
+ * folds an ack and a report of one row into one: its final state, with the
+ * ack's uuid). Rows that are gone or whose state refuses the change are
+ * left alone. STORE_INVALID: a state other than those three, a bad uuid or
+ * reason, or more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
+struct store_outbox_mark {
+    long long id;
+    enum store_outbox_state state;
+    const char *kannel_uuid;   /* OUTBOX_SUBMITTED (or a final state folded with it); may be NULL */
+    const char *reason;        /* OUTBOX_FAILED; may be NULL */
+};
+enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count);
 /* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
 enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
 /* This instance's rows left SENDING (written on a bearerbox connection that

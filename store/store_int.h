@@ -11,6 +11,9 @@
 #include "buf.h"
 #include "store.h"
 
+/* Statements prepared per connection at most (more run unprepared). */
+#define ST_PREPARED_MAX 256
+
 struct store {
     PGconn *conn;
     struct store_config cfg;   /* copy; conninfo owned */
@@ -19,6 +22,18 @@ struct store {
     int depth;                 /* savepoints open inside the explicit transaction */
     int clock_offset_s;        /* test-only: added to now() where expiry is checked */
     bool listening;
+    bool optimistic;           /* store_tx_optimistic: savepoints are not sent */
+    bool spoilt;               /* ... and something had to be undone: no commit */
+    int lease_backend;         /* outbox.c: the backend pid that holds lease_instance's lock (0: none) */
+    char lease_instance[STORE_ID_LEN];
+    /* Statements prepared on this connection (st_exec_bin): the text, its
+     * hash; the server's name is "sv<index>". Forgotten when the connection
+     * is reset (a new session has none). */
+    struct st_prepared {
+        uint64_t hash;
+        char *sql;
+    } prepared[ST_PREPARED_MAX];
+    int nprepared;
 };
 
 /* Run sql with text parameters (values may be NULL = SQL NULL). name is the
@@ -90,6 +105,12 @@ typedef enum store_result st_dup_fn(struct store *s, void *ctx);
 enum store_result st_space_charge(struct store *s, const char *user_id, enum store_kind kind,
                                   long long size, st_dup_fn *dup_check, void *dup_ctx,
                                   long long *n_out);
+
+/* st_space_charge that also writes what the user's space is after it (after
+ * may be NULL): used and allocated bytes, and whether it grew. */
+enum store_result st_space_charge_ex(struct store *s, const char *user_id, enum store_kind kind,
+                                     long long size, st_dup_fn *dup_check, void *dup_ctx,
+                                     long long *n_out, struct store_saved *after);
 
 /* Batch form for count items of one kind, in order, under one row lock: the
  * user's row is locked, dup_check (if not NULL) runs and may set skip[i] for

@@ -518,6 +518,57 @@ static void test_instances_gone(void)
     store_free(s);
 }
 
+/* Many marks in one statement follow the single marks' rules: submitted
+ * from queued or sending, a final state from anything not final, never a
+ * final state changed; a row that is gone is left alone. */
+static void test_mark_many(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    long long id[5];
+    for (int i = 0; i < 5; i++)
+        id[i] = enqueue(s, NULL, "+8613900000009", "many");
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 5, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[3]), STORE_OK);   /* final before the batch */
+    struct store_outbox_mark m[] = {
+        { id[4], OUTBOX_SUBMITTED, "uuid-4", NULL },
+        { id[0], OUTBOX_SUBMITTED, "uuid-0", NULL },
+        { id[1], OUTBOX_DELIVERED, "uuid-1", NULL },   /* an ack and a report folded */
+        { id[2], OUTBOX_FAILED, NULL, "delivery report mask=2" },
+        { id[3], OUTBOX_FAILED, NULL, "late" },         /* no downgrade of a final state */
+        { 999999999, OUTBOX_DELIVERED, NULL, NULL },    /* no such row */
+    };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, m, 6), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[2]), OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(state_of(s, id[3]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-1'", id[1]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason LIKE 'delivery%%'", id[2]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason IS NULL", id[3]), 1);
+    /* a report after the submitted mark, then a submitted mark after the report */
+    struct store_outbox_mark later[] = { { id[0], OUTBOX_DELIVERED, NULL, NULL },
+                                         { id[4], OUTBOX_FAILED, NULL, "x" } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, later, 2), STORE_OK);
+    struct store_outbox_mark again[] = { { id[0], OUTBOX_SUBMITTED, "other", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, again, 1), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-0'", id[0]), 1);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_FAILED);
+    /* refused before anything runs */
+    struct store_outbox_mark bad[] = { { id[0], OUTBOX_QUEUED, NULL, NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad, 1), STORE_INVALID);
+    struct store_outbox_mark bad_uuid[] = { { id[0], OUTBOX_SUBMITTED, "a\nb", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad_uuid, 1), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, NULL, 0), STORE_OK);
+    store_free(s);
+}
+
 static void test_cleanup(void)
 {
     CU_ASSERT_EQUAL(store_outbox_release(main_sender.s, main_sender.id), STORE_OK);
@@ -533,6 +584,7 @@ static const struct test_entry tests[] = {
     { "phone binding by texted code", test_phone_codes },
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "many marks in one statement, the single marks' rules", test_mark_many },
     { "release the suite's instance", test_cleanup },
 };
 
