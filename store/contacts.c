@@ -126,7 +126,7 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
     enum store_result rc = st_page_query(s, "contact-list",
                                          "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
                                          " AND ($2::bigint = 0 OR c.n < $2::bigint)",
-                                         cols, user_id, page, &r, &n, &more);
+                                         cols, NULL, user_id, page, &r, &n, &more);
     if (rc != STORE_OK)
         return rc;
     list_from_result(r, n, more, out);

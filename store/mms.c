@@ -187,7 +187,7 @@ enum store_result store_mms_list(struct store *s, const char *user_id, const str
     enum store_result rc = st_page_query(s, "mms-list",
                                          "SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
                                          " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, user_id, page, &r, &n, &more);
+                                         cols, NULL, user_id, page, &r, &n, &more);
     if (rc != STORE_OK)
         return rc;
     memset(out, 0, sizeof *out);

@@ -546,7 +546,7 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
 }
 
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *user_id,
+                                const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more)
 {
     if (!st_valid_page(page))
@@ -557,7 +557,7 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     int nw = 0;
     if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
-    char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char *sql = st_search_sql(base, cols, key, nw, 4, "ORDER BY n DESC LIMIT $3");
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
@@ -577,7 +577,7 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     return STORE_OK;
 }
 
-char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
+char *st_search_sql(const char *base, const char *const *cols, const char *key, int nwords, int first_param,
                     const char *tail)
 {
     /* only fixed column names and parameter numbers go into the text */
@@ -588,6 +588,9 @@ char *st_search_sql(const char *base, const char *const *cols, int nwords, int f
         for (int c = 0; cols[c]; c++)
             buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
         buf_putc(&sql, ')');
+        /* implied by the line above (migration 011): what the index finds */
+        if (key)
+            buf_printf(&sql, " AND %s LIKE sv_search_key($%d)", key, first_param + w);
     }
     buf_printf(&sql, " %s", tail);
     return buf_steal(&sql, NULL);

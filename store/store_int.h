@@ -137,8 +137,11 @@ enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARC
 void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;
  * cols is a NULL-terminated list of column expressions; first_param is the
- * first $ number. */
-char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
+ * first $ number. key (or NULL): an indexed sv_search_key() expression over
+ * the same columns (migration 011), and "AND key LIKE sv_search_key($k)" is
+ * added for each word too: implied by the ILIKEs, it lets the trigram index
+ * find the candidates. */
+char *st_search_sql(const char *base, const char *const *cols, const char *key, int nwords, int first_param,
                     const char *tail);
 bool st_valid_page(const struct store_page *p);
 /* A keyset page, newest first: base selects from one item table with
@@ -146,7 +149,7 @@ bool st_valid_page(const struct store_page *p);
  * page->search are ANDed over cols. On STORE_OK *out holds up to limit + 1
  * rows, of which *rows are to be used; *more tells whether more follow. */
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *user_id,
+                                const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more);
 
 #endif

@@ -5,6 +5,7 @@
  * PostgreSQL (NEEDS_DB).
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -332,6 +333,21 @@ static void test_search_chinese_and_peer(void)
     CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
     CU_ASSERT_EQUAL(l.count, 2);
     store_sms_list_cleanup(&l);
+    /* what the trigram key (migration 011) must not lose: one Chinese
+     * character, emoji, non-ASCII case, several words */
+    add_sms(id, "", "好 😀👍 Élan vital");
+    static const struct { const char *q; size_t want; } finds[] = {
+        { "好", 1 }, { "明", 1 }, { "😀", 1 }, { "👍", 1 }, { "élan", 1 }, { "ÉLAN", 1 },
+        { "明天 开会", 1 }, { "三点 tomorrow", 0 }, { "3", 2 }, { "at", 2 }, { "vital44", 0 },
+    };
+    for (size_t i = 0; i < sizeof finds / sizeof finds[0]; i++) {
+        pg.search = finds[i].q;
+        CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+        if (l.count != finds[i].want)
+            fprintf(stderr, "search '%s': %zu, want %zu\n", finds[i].q, l.count, finds[i].want);
+        CU_ASSERT_EQUAL(l.count, finds[i].want);
+        store_sms_list_cleanup(&l);
+    }
     /* another user's messages never show */
     char other[STORE_ID_LEN];
     new_user("searcher2", other);

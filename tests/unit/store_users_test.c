@@ -21,11 +21,15 @@ static void test_migrate_idempotent(void)
     int v = -1;
     CU_ASSERT_EQUAL(store_schema_version(s, &v), STORE_OK);
     CU_ASSERT(v >= 1);
+    /* branches number their migrations apart until they land: gaps are
+     * allowed, applying one twice is not */
+    long long applied = testdb_scalar("SELECT count(*) FROM schema_version");
+    CU_ASSERT(applied >= 1 && applied <= v);
     CU_ASSERT_EQUAL(store_migrate(s), STORE_OK);
     int v2 = -1;
     CU_ASSERT_EQUAL(store_schema_version(s, &v2), STORE_OK);
     CU_ASSERT_EQUAL(v, v2);
-    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), v);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM schema_version"), applied);
     store_free(s);
 }
 
