@@ -53,6 +53,7 @@ LOW_INFLIGHT=${BENCH_LOW_INFLIGHT:-10}
 PHONES=${BENCH_PHONES:-400}
 DLR_MASKS=${BENCH_DLR_MASKS:-0 3}
 APP=${BENCH_APP:-1}
+APP_POOL=${BENCH_APP_POOL:-16}
 TEMPLATE=${BENCH_TEMPLATE:-SAVE load %n}
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -193,7 +194,7 @@ ${BENCH_VAULTBOX_CONF:-}" sv_conf_write "$SV_CONF"
         ;;
     smsbox-app)
         port=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-        /usr/bin/python3 "$ROOT/bench/smsbox_app.py" --port "$port" --dsn "$DBURI" \
+        /usr/bin/python3 "$ROOT/bench/smsbox_app.py" --port "$port" --dsn "$DBURI" --pool "$APP_POOL" \
             >"$VAR/log/app.log" 2>&1 &
         APP_PID=$!
         sv_wait_tcp "$port" 20 "$APP_PID" || { cat "$VAR/log/app.log" >&2; exit 1; }

@@ -223,6 +223,21 @@ enum store_result st_exec_bin(struct store *s, const char *name, const char *sql
     return rc;
 }
 
+enum store_result st_exec_custom(struct store *s, const char *name, const char *sql, int n,
+                                 const char *const *values, PGresult **out)
+{
+    if (s->explicit_tx && s->spoilt)
+        return STORE_ERR;
+    revive(s);
+    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, NULL, NULL, 0);
+    enum store_result rc = st_check(s, r, name);
+    if (rc == STORE_OK && out)
+        *out = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
 enum store_result st_exec(struct store *s, const char *name, const char *sql,
                           int n, const char *const *values, PGresult **out)
 {
@@ -557,7 +572,10 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     int nw = 0;
     if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
-    char *sql = st_search_sql(base, cols, key, nw, 4, "ORDER BY n DESC LIMIT $3");
+    bool keyed[LIMIT_SEARCH_WORDS_MAX] = { false };
+    for (int i = 0; i < nw; i++)
+        keyed[i] = key != NULL && st_search_has_trigrams(words[i]);
+    char *sql = st_search_sql(base, cols, key, keyed, nw, 4, "ORDER BY n DESC LIMIT $3");
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
@@ -565,7 +583,10 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, &r);
+    /* a search is planned with its words: whether the index or the newest
+     * first scan is cheaper depends on how common they are (a prepared,
+     * generic plan cannot know) */
+    enum store_result rc = nw > 0 ? st_exec_custom(s, name, sql, 3 + nw, p, &r) : st_exec(s, name, sql, 3 + nw, p, &r);
     free(sql);
     st_search_free(words, nw);
     if (rc != STORE_OK)
@@ -577,8 +598,39 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     return STORE_OK;
 }
 
-char *st_search_sql(const char *base, const char *const *cols, const char *key, int nwords, int first_param,
-                    const char *tail)
+bool st_search_has_trigrams(const char *pattern)
+{
+    /* pg_trgm's trigrams come from runs of letters and digits; the key
+     * (migration 011) writes each non-ASCII character three times, so one
+     * letter of another script is enough, while an ASCII run needs three.
+     * Letters here: Latin-1 on to the end of Greek and Cyrillic ... up to
+     * U+1FFF, the CJK, kana and Hangul blocks, full-width forms. Emoji,
+     * symbols and punctuation give none (they are no letters to pg_trgm). */
+    size_t len = strlen(pattern), run = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)pattern[i];
+        if (c < 0x80) {
+            run = isalnum(c) ? run + 1 : 0;
+            if (run >= 3)
+                return true;
+            i++;
+            continue;
+        }
+        run = 0;
+        uint32_t cp = 0;
+        size_t k = utf8_decode(pattern + i, len - i, &cp);
+        if (k == 0)
+            return false;
+        if ((cp >= 0xC0 && cp <= 0x1FFF && cp != 0xD7 && cp != 0xF7) || (cp >= 0x2E80 && cp <= 0x9FFF) ||
+            (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF10 && cp <= 0xFF5A))
+            return true;
+        i += k;
+    }
+    return false;
+}
+
+char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
+                    int first_param, const char *tail)
 {
     /* only fixed column names and parameter numbers go into the text */
     struct buf sql = { 0 };
@@ -589,7 +641,7 @@ char *st_search_sql(const char *base, const char *const *cols, const char *key, 
             buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
         buf_putc(&sql, ')');
         /* implied by the line above (migration 011): what the index finds */
-        if (key)
+        if (key && keyed && keyed[w])
             buf_printf(&sql, " AND %s LIKE sv_search_key($%d)", key, first_param + w);
     }
     buf_printf(&sql, " %s", tail);

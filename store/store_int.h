@@ -41,6 +41,10 @@ struct store {
  * the result; on any other result nothing is left to clear. */
 enum store_result st_exec(struct store *s, const char *name, const char *sql,
                           int n, const char *const *values, PGresult **out);
+/* st_exec without preparing: planned for these values each time (a search,
+ * whose best plan depends on its words). */
+enum store_result st_exec_custom(struct store *s, const char *name, const char *sql, int n,
+                                 const char *const *values, PGresult **out);
 /* Same with lengths and formats (1 = binary, for bytea). */
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
@@ -139,10 +143,13 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
  * cols is a NULL-terminated list of column expressions; first_param is the
  * first $ number. key (or NULL): an indexed sv_search_key() expression over
  * the same columns (migration 011), and "AND key LIKE sv_search_key($k)" is
- * added for each word too: implied by the ILIKEs, it lets the trigram index
- * find the candidates. */
-char *st_search_sql(const char *base, const char *const *cols, const char *key, int nwords, int first_param,
-                    const char *tail);
+ * added for each word whose keyed[] is true: implied by the ILIKEs, it lets
+ * the trigram index find the candidates. */
+char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
+                    int first_param, const char *tail);
+/* Whether a search pattern gives pg_trgm a trigram through the key of
+ * migration 011 (else the key's condition cannot narrow anything). */
+bool st_search_has_trigrams(const char *pattern);
 bool st_valid_page(const struct store_page *p);
 /* A keyset page, newest first: base selects from one item table with
  * "WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)"; the words of
