@@ -1,7 +1,8 @@
 /*
- * store — the connection, the result checker, the transaction frame and the
- * small helpers every other store file uses (see store.h, store_int.h). It
- * holds no SQL of any item kind; each verb lives in its own file.
+ * store — the connection (its statements prepared once per session), the
+ * result checker, the transaction frame (real or optimistic savepoints) and
+ * the small helpers every other store file uses (see store.h, store_int.h).
+ * It holds no SQL of any item kind; each verb lives in its own file.
  */
 #include "store_int.h"
 

@@ -10,7 +10,9 @@
  * function joins it inside a savepoint of its own, so that its failure undoes
  * only its own work. vaultbox uses that to apply a command, record the Kannel
  * message id (store_mo_seen) and queue the replies (store_outbox_enqueue) in
- * one commit, and to group several MOs into one commit under load.
+ * one commit, and to group several MOs into one commit under load (with
+ * optimistic savepoints: store_tx_optimistic). Statements are prepared once
+ * per connection.
  *
  * Space accounting (patent, step 2): size = content octets (UTF-8 body of an
  * SMS, sum of MMS part bytes, vCard octets of a contact). used_bytes and
