@@ -11,8 +11,9 @@
  * back-off. The savepoints are optimistic first (store_tx_optimistic: none
  * is sent to the server): when any MO of the batch would have rolled back
  * to its savepoint, the whole attempt is rolled back and the batch runs
- * again with real ones, so what commits is the same either way. REG / LOGIN / PASS (argon2id, 12 MiB each) run alone, at most
- * password_checks at a time.
+ * again with real ones, so what commits is the same either way. REG /
+ * LOGIN / PASS (argon2id, 12 MiB each) run alone, at most password_checks
+ * at a time, with real savepoints.
  *
  * It does not read from bearerbox (bb_conn.c queues the MOs here), parse
  * commands (core/) or speak SQL (store/).
