@@ -106,8 +106,10 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it, bool 
         return false;
     r = store_mo_seen(s, uuid);
     if (r == STORE_CONFLICT) {
-        /* bearerbox re-sent an MO we applied: ack it, do not run it again */
-        store_tx_release(s);
+        /* bearerbox re-sent an MO we applied: ack it, do not run it again
+         * (back to the savepoint: the record may have been refused by the
+         * unique index, an error; optimistic, that spoils the attempt) */
+        store_tx_rollback_to(s);
         log_info("vaultbox: mo-duplicate uuid=%s", uuid);
         it->state = MO_RAN;
         return true;

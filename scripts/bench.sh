@@ -240,7 +240,7 @@ EOF
 
 # ---- one measured load ----
 # run_load <label> <inflight> <rate> <pg: 0|1>: prints the row, sets R_* globals
-R_RATE= R_P99= R_HWM=
+R_RATE= R_P50= R_P99= R_HWM=
 run_load() {
     local label=$1 inflight=$2 rate=$3 pg=$4 load out bb sm pgb pga boxb=() boxa=() i
     local bb_pid sm_pid before after times stored lsn0
@@ -323,6 +323,7 @@ run_load() {
              ORDER BY calls DESC LIMIT 20" | sed 's/^/      /'
     fi
     R_RATE=$(field rt_per_s "$load")
+    R_P50=$(field p50_ms "$load")
     R_P99=$(field p99_ms "$load")
     R_HWM=$(hwm_kb "${BOX_PIDS[0]}")
 }
@@ -337,14 +338,14 @@ run_box() {
     stack_start
     box_start "$name" "$dlr"
     run_load "$name" "$inflight" 0 "$pg"
-    local rate=$R_RATE p99=$R_P99 hwm=$R_HWM
+    local rate=$R_RATE p50=$R_P50 p99=$R_P99 hwm=$R_HWM
     if ((paced)); then
         HALF_RATE=$(awk -v r="$(median "${vr[@]}" "$rate")" 'BEGIN { printf "%d", r / 2 }')
         run_load "vaultbox/2" "$inflight" "$HALF_RATE" 1
         HALF_P99=$R_P99
         ((R_HWM > hwm)) && hwm=$R_HWM
     fi
-    R_RATE=$rate R_P99=$p99 R_HWM=$hwm
+    R_RATE=$rate R_P50=$p50 R_P99=$p99 R_HWM=$hwm
     stack_stop
 }
 
@@ -357,14 +358,15 @@ SUMMARY=()
 # BENCH_INFLIGHT, for each delivery report mask
 for dlr in $DLR_MASKS; do
     echo "== dlr_mask=$dlr inflight=$INFLIGHT"
-    vr=() er=() ar=() ratios=() app_ratios=() hwms=() HALF_P99= HALF_RATE=
+    vr=() er=() ar=() ratios=() app_ratios=() hwms=() vp50=() vp99=() ep50=() ep99=() HALF_P99= HALF_RATE=
     for ((round = 1; round <= ROUNDS; round++)); do
         # the last vaultbox run is followed by the paced one (latency target)
         run_box vaultbox "$dlr" "$INFLIGHT" $((round == ROUNDS))
         v=$R_RATE
-        hwms+=("$R_HWM")
+        hwms+=("$R_HWM") vp50+=("$R_P50") vp99+=("$R_P99")
         run_box echobox "$dlr" "$INFLIGHT"
         e=$R_RATE
+        ep50+=("$R_P50") ep99+=("$R_P99")
         vr+=("$v") er+=("$e")
         ratios+=("$(awk -v a="$v" -v b="$e" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
         if [[ $APP == 1 && $dlr == 0 ]]; then
@@ -375,9 +377,11 @@ for dlr in $DLR_MASKS; do
     done
     hwm=$(tr ' ' '\n' <<<"${hwms[*]}" | sort -n | tail -n 1)
     SUMMARY+=("$(awk -v r="$(median "${ratios[@]}")" -v v="$(median "${vr[@]}")" -v e="$(median "${er[@]}")" \
-        -v d="$dlr" -v all="${ratios[*]}" -v p="${HALF_P99:-0}" -v h="${HALF_RATE:-0}" -v m="$hwm" 'BEGIN {
+        -v d="$dlr" -v all="${ratios[*]}" -v p="${HALF_P99:-0}" -v h="${HALF_RATE:-0}" -v m="$hwm" \
+        -v lat="$(median "${vp50[@]}")/$(median "${vp99[@]}") echobox_p50/p99_ms=$(median "${ep50[@]}")/$(median "${ep99[@]}")" 'BEGIN {
         printf "bench: vaultbox/echobox=%.2f dlr_mask=%s (target >= 0.7: %s) vaultbox_rt_per_s=%s echobox_rt_per_s=%s ratios=%s",
             r, d, (r >= 0.7 ? "ok" : "MISSED"), v, e, all
+        printf " vaultbox_p50/p99_ms=%s", lat
         printf " vaultbox_p99_at_half_rate_ms=%.1f at %d/s (target < 100: %s)", p, h, (p < 100 ? "ok" : "MISSED")
         printf " vaultbox_hwm_mb=%.1f (target < 32: %s)", m / 1024, (m < 32768 ? "ok" : "MISSED") }')")
     if [[ ${#ar[@]} -gt 0 ]]; then

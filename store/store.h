@@ -448,7 +448,9 @@ enum store_result store_usage_history(struct store *s, const char *user_id,
 
 /* Record a Kannel message UUID. STORE_OK: first time; STORE_CONFLICT: seen
  * before (the command must not run again). Call inside the command's
- * transaction so the record commits with the command. */
+ * transaction so the record commits with the command, in a savepoint of its
+ * own: a record another transaction is committing at the same moment is a
+ * unique violation, which aborts what is not rolled back to the savepoint. */
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
 
 /* ---- MM7 (vaultmms): DeliverReq de-duplication, SubmitReq delivery reports ---- */

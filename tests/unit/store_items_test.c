@@ -454,6 +454,25 @@ static void test_mo_seen(void)
     CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
     store_tx_rollback(s);
     CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
+    /* two transactions record one uuid at once: the second waits for the
+     * first and is told it was seen (from the unique index's error when it
+     * was already inserting, or from the row when it came later) */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "raced"), STORE_OK);
+    fflush(NULL);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        struct store *other = testdb_open();
+        if (other == NULL || store_tx_begin(other) != STORE_OK || store_tx_savepoint(other) != STORE_OK)
+            _exit(2);
+        _exit(store_mo_seen(other, "raced") == STORE_CONFLICT ? 0 : 1);
+    }
+    usleep(200 * 1000);   /* let the child reach the insert (either order is checked the same) */
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* Runs fn in a child process: true when it dies of an assertion (SIGABRT).
