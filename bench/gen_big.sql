@@ -75,14 +75,12 @@ FROM (SELECT i, 'BEGIN:VCARD' || E'\r\n' || 'VERSION:3.0' || E'\r\n' || 'FN:Frie
 -- the defaults (initial 10 MiB, grown by 10 MiB steps while less than 1 MiB
 -- would be left) would have reached, one grant per step
 CREATE TEMP TABLE used AS
-SELECT u.id,
-       coalesce((SELECT sum(size_bytes) FROM sms WHERE user_id = u.id), 0)
-       + coalesce((SELECT sum(size_bytes) FROM mms WHERE user_id = u.id), 0)
-       + coalesce((SELECT sum(size_bytes) FROM contacts WHERE user_id = u.id), 0) AS used,
-       coalesce((SELECT max(n) FROM sms WHERE user_id = u.id), 0) AS ms,
-       coalesce((SELECT max(n) FROM mms WHERE user_id = u.id), 0) AS mm,
-       coalesce((SELECT max(n) FROM contacts WHERE user_id = u.id), 0) AS mc
-FROM users u;
+SELECT u.id, coalesce(a.b, 0) + coalesce(m.b, 0) + coalesce(c.b, 0) AS used,
+       coalesce(a.n, 0) AS ms, coalesce(m.n, 0) AS mm, coalesce(c.n, 0) AS mc
+FROM users u
+LEFT JOIN (SELECT user_id, sum(size_bytes) AS b, max(n) AS n FROM sms GROUP BY user_id) a ON a.user_id = u.id
+LEFT JOIN (SELECT user_id, sum(size_bytes) AS b, max(n) AS n FROM mms GROUP BY user_id) m ON m.user_id = u.id
+LEFT JOIN (SELECT user_id, sum(size_bytes) AS b, max(n) AS n FROM contacts GROUP BY user_id) c ON c.user_id = u.id;
 UPDATE users u SET used_bytes = x.used,
        allocated_bytes = 10485760 + 10485760 * greatest(0, ceil((x.used + 1048576 - 10485760) / 10485760.0))::bigint,
        next_sms = x.ms + 1, next_mms = x.mm + 1, next_contact = x.mc + 1
