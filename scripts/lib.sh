@@ -15,11 +15,12 @@ SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   postgresql postgresql-contrib libpq-dev python3-psycopg2
   kannel kannel-dev libsmpp34-dev
-  uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
+  uuid-dev libcunit1-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
   tshark libgmime-3.0-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
+  openssl libnss3-tools nginx
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
 # are installed from Debian only when the commands are missing.
@@ -41,9 +42,17 @@ sv_deps() {
   fi
   sv_say "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # nginx is for the test of conf/nginx-smsvault.conf only: its package must
+  # not start a system nginx on port 80, so services stay down during the
+  # install (policy-rc.d, the Debian way) unless the machine already says.
+  local policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get update -qq >/dev/null || sv_die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || sv_die "apt-get install failed: ${missing[*]}"
+    || { if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; sv_die "apt-get install failed: ${missing[*]}"; }
+  if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
   # Debian's kannel package may start its own bearerbox from its init script;
   # ours runs a copy of conf/kannel.conf on other ports, so that one is left
   # alone.
@@ -70,7 +79,7 @@ sv_free_port() {
     [[ " $* " == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
-      return
+      return 0
     fi
   done
 }
@@ -145,8 +154,11 @@ sv_pidfile_ours() {
   got=$(sv_proc_start "$pid") || return 1
   if [ -f "${1%.pid}.start" ]; then
     want=$(cat "${1%.pid}.start")
+    # return's status said outright: a bare return in a trap (the e2e
+    # teardown on EXIT) returns the status from before the trap, so every
+    # suite that failed took its own services for another's and left them
     [ "$got" = "$want" ]
-    return
+    return $?
   fi
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
   name=${1##*/}
@@ -215,8 +227,8 @@ sv_stop_pidfile() {
 # shipped file's and is what the stack runs with.
 #
 # The overrides are one function per program, sv_conf_<program>, called in
-# the order of SV_CONF_PROGRAMS. A new daemon (vaultmms with its [mm7]
-# sections, say) adds its function and its name to that list, nothing else.
+# the order of SV_CONF_PROGRAMS. A new daemon adds its function and its
+# name to that list, nothing else.
 # A key is written only when its value is known (sv_conf_key), so a stack
 # that does not run a daemon leaves that daemon's sections as shipped.
 SV_CONF_PROGRAMS=(store vaultbox vaultweb vaultmms)
@@ -230,12 +242,13 @@ sv_conf_store() {
   sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
 }
 
-# vaultbox: the stack's bearerbox, short code and web page.
+# vaultbox: the stack's bearerbox, short codes and web page.
 sv_conf_vaultbox() {
   echo "[box]"
   sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
   sv_conf_key bearerbox_port "${SV_BB_BOX_PORT:-}"
   sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key forward_shortcode "${SV_FORWARD_SHORTCODE:-}"
   sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
 }
 
@@ -248,16 +261,43 @@ sv_conf_vaultweb() {
   sv_conf_key static_dir "$SV_ROOT/web/static"
 }
 
-# vaultmms: the stack's MM7 endpoint port.
+# vaultmms: the stack's MM7 endpoint port, its retrieval URL's port, the
+# short code, and where the stack's MMSC (mmscsim, [mmsc.sim]) takes our
+# SubmitReq. The credentials both ways stay the shipped file's: mmscsim is
+# started with them (scripts/svc/mmscsim.sh reads them with sv_conf_get).
 sv_conf_vaultmms() {
   echo "[mms]"
   sv_conf_key listen "${SV_MMS_PORT:+127.0.0.1}"
   sv_conf_key port "${SV_MMS_PORT:-}"
+  sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key retrieve_listen "${SV_MMS_RETRIEVE_PORT:+127.0.0.1}"
+  sv_conf_key retrieve_port "${SV_MMS_RETRIEVE_PORT:-}"
+  if [ -n "${SV_MMSC_MM7_PORT:-}" ]; then
+    echo "[mmsc.${SV_MMSC_NAME:-sim}]"
+    sv_conf_key url "http://127.0.0.1:$SV_MMSC_MM7_PORT/mm7"
+  fi
+}
+
+# sv_conf_get <file> <section> <key> — the value a program reads from a
+# smsvault.conf: the last "key = value" of that section in the file (a
+# section given again overrides, as sv_conf_write relies on), trimmed.
+# Prints nothing when the key is not set.
+sv_conf_get() {
+  awk -v want="$2" -v key="$3" '
+    /^[ \t]*[;#]/ { next }
+    /^[ \t]*\[/ { s = $0; gsub(/[][ \t]/, "", s); next }
+    s == want {
+      k = $0; sub(/[ \t]*=.*/, "", k); gsub(/^[ \t]+/, "", k)
+      if (k != key || index($0, "=") == 0) next
+      v = $0; sub(/^[^=]*=[ \t]*/, "", v); sub(/[ \t]+$/, "", v); val = v; found = 1
+    }
+    END { if (found) print val }' "$1"
 }
 
 # sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
-# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT, SV_MMS_PORT
-# when set.
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_FORWARD_SHORTCODE,
+# SV_WEB_PORT, SV_MMS_PORT, SV_MMS_RETRIEVE_PORT, SV_MMSC_MM7_PORT (and
+# SV_MMSC_NAME) when set.
 sv_conf_write() {
   local out=$1 p
   [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }

@@ -35,7 +35,7 @@ const struct config_key store_config_keys[] = {
       offsetof(struct store_config, capacity_bytes), "the sum of all allocations never exceeds this" },
     { "login", "free_failures", CONFIG_INT, "5", 1, 1000,
       offsetof(struct store_config, login_free_failures),
-      "failed logins of an account before it is slowed down" },
+      "failed logins of one name (account or not) before it is slowed down" },
 };
 const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
 
@@ -602,7 +602,7 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
 bool st_search_has_trigrams(const char *pattern)
 {
     /* pg_trgm's trigrams come from runs of letters and digits; the key
-     * (migration 011) writes each non-ASCII character three times, so one
+     * (migration 009) writes each non-ASCII character three times, so one
      * letter of another script is enough, while an ASCII run needs three.
      * Letters here: Latin-1 on to the end of Greek and Cyrillic ... up to
      * U+1FFF, the CJK, kana and Hangul blocks, full-width forms. Emoji,
@@ -641,7 +641,7 @@ char *st_search_sql(const char *base, const char *const *cols, const char *key, 
         for (int c = 0; cols[c]; c++)
             buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
         buf_putc(&sql, ')');
-        /* implied by the line above (migration 011): what the index finds */
+        /* implied by the line above (migration 009): what the index finds */
         if (key && keyed && keyed[w])
             buf_printf(&sql, " AND %s LIKE sv_search_key($%d)", key, first_param + w);
     }

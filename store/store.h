@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "limit.h"
+#include "vcard.h"
 
 enum store_result {
     STORE_OK = 0,
@@ -46,7 +47,7 @@ enum store_result {
     STORE_RETRY,       /* serialization failure, deadlock, connection lost: try the whole thing again */
     STORE_INVALID,     /* input refused before touching the database (rules named in each function) */
     STORE_DENIED,      /* wrong password / code (unknown user gives the same) */
-    STORE_THROTTLED,   /* too many failed logins for this account: wait */
+    STORE_THROTTLED,   /* too many failed logins of this name, or too many codes asked for: wait */
     STORE_ERR,         /* anything else; logged with the statement name, never the data */
 };
 
@@ -68,7 +69,7 @@ struct store_config {
     long long step_bytes;        /* grow by at least this much (default 10M) */
     long long user_cap_bytes;    /* a user's allocation never exceeds this (default 1G) */
     long long capacity_bytes;    /* the sum of all allocations never exceeds this (default 1T) */
-    long long login_free_failures;  /* failed logins before slowing down (default 5) */
+    long long login_free_failures;  /* failed logins of a name before slowing down (default 5) */
 };
 
 extern const struct config_key store_config_keys[];
@@ -128,6 +129,11 @@ bool store_tx_spoilt(const struct store *s);
  * NULL is neither. */
 bool store_username_valid(const char *username);
 bool store_password_valid(const char *password);
+/* The form in which two names are one: ASCII letters lowered, every other
+ * byte kept — lower(username) of the unique index for every name the rules
+ * allow, and defined for any string at all (the login throttle folds the
+ * names it counts, accounts or not). malloc'd. */
+char *store_username_fold(const char *name);
 
 struct store_user {
     char id[STORE_ID_LEN];
@@ -149,20 +155,26 @@ void store_user_cleanup(struct store_user *u);
 enum store_result store_user_create(struct store *s, const char *username, const char *password,
                                     const char *lang, char id_out[STORE_ID_LEN]);
 /* Check a password. Unknown user and wrong password both give STORE_DENIED in
- * about the same time (a dummy hash is verified). After login_free_failures
- * consecutive failures the account is throttled: STORE_THROTTLED, with the
- * seconds to wait in *retry_after (may be NULL), without checking the
- * password; the wait doubles with each further failure (cap 15 min).
- * Success resets the counter. Shared by SMS LOGIN and the web page. */
+ * about the same time (a dummy hash is verified). Failures are counted per
+ * name tried (folded: store_username_fold), whether or not it is an account
+ * and whether or not it keeps the rules (issue 11: no account oracle):
+ * after login_free_failures of them the name is throttled — STORE_THROTTLED,
+ * with the seconds to wait in *retry_after (may be NULL), without looking at
+ * the account or the password, in the same time for any name; the wait
+ * doubles with each further failure (1 s up to 15 min). A name's failures
+ * are forgotten an hour after its last wait ends; success clears them.
+ * Shared by SMS LOGIN and the web page (migration 006). */
 enum store_result store_user_login(struct store *s, const char *username, const char *password,
                                    char id_out[STORE_ID_LEN], int *retry_after);
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out);
 enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out);
 /* The user's choice (SMS LANG): lang, and lang_chosen from now on. */
 enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang);
-/* STORE_DENIED when old is wrong (counts as a failed login); ends the user's web sessions. */
-enum store_result store_user_set_password(struct store *s, const char *user_id,
-                                          const char *old_password, const char *new_password);
+/* STORE_DENIED when old is wrong (a failed login of the account's name);
+ * STORE_THROTTLED, with *retry_after (may be NULL) as for a login, when that
+ * name is throttled. Ends the user's web sessions. */
+enum store_result store_user_set_password(struct store *s, const char *user_id, const char *old_password,
+                                          const char *new_password, int *retry_after);
 /* All users, by username (vaultctl). */
 enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count);
 void store_user_list_free(struct store_user *users, size_t count);
@@ -199,12 +211,50 @@ void store_strings_free(char **v, size_t count);
 
 /* Binding a phone from the web: a 6-digit code (CSPRNG), stored hashed with an
  * expiry of ttl_s seconds, texted to msisdn through the outbox in the same
- * transaction. text_template holds one "%s" for the code. */
-enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
-                                         const char *text_template, int ttl_s);
-/* STORE_OK binds the phone; STORE_DENIED: wrong, expired, or more than 5 tries. */
+ * transaction (an outbox row marked secret: its text is emptied once it is
+ * sent). text_template holds one "%s" for the code.
+ *
+ * Every code is an SMS someone pays for and a stranger's phone may receive
+ * (issue 11, point 2: no SMS pumping), so codes are limited per hour: per
+ * account, per number (its key, from any account), per client address and
+ * in all; and five wrong tries of an (account, number) pair lock the pair,
+ * whatever code they were made against, until an hour after the last of
+ * them — a new code does not give five more. Which numbers may be texted at
+ * all (the prefixes) is the caller's rule (web/auth.c). Sends are kept an
+ * hour (migration 006). */
+struct store_code_limits {
+    int per_account;             /* codes one account may ask for in an hour, >= 1 */
+    int per_number;              /* codes texted to one number in an hour, >= 1 */
+    int per_address;             /* codes asked for from one client address in an hour, >= 1 */
+    int budget;                  /* codes texted in all in an hour, >= 1 */
+};
+struct store_code_request {
+    const char *user_id;
+    const char *msisdn;          /* a number (msisdn_key), else STORE_INVALID */
+    const char *client;          /* the asking client's address ("" when unknown: one address) */
+    const char *text_template;
+    int ttl_s;                   /* 1..86400 */
+    struct store_code_limits limits;
+};
+/* Which limit refused a code; the first that applies, in this order. */
+enum store_code_limit {
+    STORE_CODE_PAIR_LOCKED = 0,  /* five wrong tries of this (account, number) */
+    STORE_CODE_PER_ACCOUNT,
+    STORE_CODE_PER_NUMBER,
+    STORE_CODE_PER_ADDRESS,
+    STORE_CODE_BUDGET,
+};
+/* STORE_OK: texted. STORE_THROTTLED: nothing texted; *hit (may be NULL) is
+ * the limit, *retry_after (may be NULL) the seconds until every limit that
+ * applies lets a code through again. STORE_INVALID: a bad request or
+ * limits; STORE_NOT_FOUND: no such user. */
+enum store_result store_phone_code_start(struct store *s, const struct store_code_request *rq,
+                                         enum store_code_limit *hit, int *retry_after);
+/* STORE_OK binds the phone; STORE_DENIED: wrong or expired code (one wrong
+ * try of the pair); STORE_THROTTLED: the pair is locked (above), the code is
+ * not even compared; *retry_after (may be NULL): seconds until it opens. */
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
-                                           const char *code);
+                                           const char *code, int *retry_after);
 
 /* ---- items: common paging ---- */
 
@@ -375,6 +425,8 @@ struct store_contact {
     char *number;
     char *vcard;
     size_t vcard_len;
+    char *tel_types;            /* the TEL's types from its card ("CELL,PREF"), "" if none */
+    char *uid;                  /* the card's UID, "" if none */
     time_t uploaded_at;
     long long size_bytes;
     bool current;               /* newest upload among the user's contacts of this name (case-insensitive) */
@@ -388,6 +440,36 @@ struct store_contact_list {
 
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out);
+/*
+ * A card as common/vcard read it (a vCard texted in, a business card sent
+ * to port 9204, a card of a web vCard import: the one way every side
+ * archives a card), in one transaction: one contact row per TEL that is a
+ * phone number (msisdn_is_contact; the others are not kept), each with the
+ * card's text (size_bytes = its octets: a card with three numbers is
+ * charged three times), the TEL's types and the card's UID, all with one
+ * upload time. The patent's rule "the newest upload is the current number"
+ * holds inside the card too: the TEL marked PREF (else the first) is stored
+ * last, so it is the newest row of the name (store_card_order). On
+ * STORE_OK *out says which numbers the rows got: first_n..current_n,
+ * current_n being the current number's. STORE_INVALID: no name, a name of
+ * more than LIMIT_TEXT_FIELD_MAX bytes or of several lines, no TEL that is
+ * a phone number, a card over LIMIT_VCARD_MAX; STORE_NO_SPACE: the card's
+ * rows do not fit — none is written; STORE_CONFLICT (skip_duplicate): every
+ * number is stored already under this name (an import read again).
+ */
+struct store_card_added {
+    long long first_n, current_n;
+    size_t count;               /* rows written: current_n - first_n + 1 */
+};
+enum store_result store_contact_add_card(struct store *s, const char *user_id, const struct vcard_card *card,
+                                         const char *source, bool skip_duplicate, struct store_card_added *out);
+/* The TELs of card that store_contact_add_card keeps, in the order it
+ * stores them: the phone numbers in the card's order, each once (by
+ * msisdn_key), the current one (the first marked PREF, else the first)
+ * moved to the end. Writes their indexes
+ * into order[] and returns how many (0: none is a phone number). No
+ * database (store/rules.c): the engine tests' fake store keeps the same. */
+size_t store_card_order(const struct vcard_card *card, size_t order[VCARD_MAX_TELS]);
 enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
                                     struct store_contact *out);
 /* Every stored contact entry, newest upload first, each marked current or not. */
@@ -501,6 +583,58 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
                                    enum store_mm7_outcome outcome, const char *mm_status,
                                    long long *outbox_id_out);
 
+/* ---- MMS retrieval (vaultmms's direct path: WAP push + one-time URL) ---- */
+
+/*
+ * One delivery of an archived MMS by the direct path (migration 010): the
+ * handset gets an m-notification-ind by SMS naming a retrieval URL with a
+ * token, and fetches the m-retrieve-conf there. The token is 16 random
+ * bytes (CSPRNG) written as 22 characters of URL-safe base64; only a
+ * SHA-256 of the bytes is stored, as for web sessions. It fetches the MMS
+ * once, until it expires; the handset's answer (m-notifyresp-ind,
+ * m-acknowledge-ind) then marks the delivery — and the outbox row of the
+ * delivery request, when there is one — delivered or failed. A token that
+ * is unknown, used or expired is STORE_NOT_FOUND in every function, with
+ * nothing to tell the three apart.
+ */
+#define STORE_RETRIEVAL_TOKEN_LEN 23   /* 22 characters + NUL */
+
+struct store_mms_retrieval {
+    long long id;                /* the delivery (its Transaction-Id is made from it) */
+    char user_id[STORE_ID_LEN];
+    long long mms_n;             /* the MMS */
+    char msisdn[LIMIT_PEER_MAX + 1];   /* the phone it goes to */
+    long long outbox_id;         /* the delivery request's outbox row; 0: none */
+    time_t expires_at;
+};
+
+/* A delivery of MMS mms_n of user_id to msisdn, valid ttl_s seconds
+ * (1..LIMIT_RETRIEVAL_TTL_MAX), tied to outbox row outbox_id (0: none).
+ * The user's expired deliveries are deleted in the same transaction.
+ * token_out: the token for the URL, returned only here; *id_out the
+ * delivery. STORE_NOT_FOUND: no such MMS; STORE_INVALID: msisdn or ttl_s. */
+enum store_result store_mms_retrieval_create(struct store *s, const char *user_id, long long mms_n,
+                                             const char *msisdn, long long outbox_id, int ttl_s,
+                                             char token_out[STORE_RETRIEVAL_TOKEN_LEN], long long *id_out);
+/* The handset fetches: once. A notified delivery becomes fetched and *out
+ * says which MMS to serve; call it in the transaction that reads the MMS
+ * (store_tx_begin), so that a failure to read it leaves the token unused. */
+enum store_result store_mms_retrieval_fetch(struct store *s, const char *token, struct store_mms_retrieval *out);
+
+enum store_mms_handset {
+    STORE_MMS_RETRIEVED,         /* m-notifyresp-ind Retrieved, m-acknowledge-ind: after a fetch */
+    STORE_MMS_REJECTED,          /* m-notifyresp-ind Rejected: before or after a fetch */
+    STORE_MMS_DEFERRED,          /* m-notifyresp-ind Deferred: it will fetch later; nothing changes */
+};
+/* The handset's answer on the token's URL for delivery id (the one its
+ * Transaction-Id names: another delivery's id is STORE_NOT_FOUND, as is
+ * Retrieved before a fetch). Retrieved marks the delivery and its outbox
+ * row delivered, Rejected marks them rejected and failed ("rejected by the
+ * handset"); the token is then used. *outbox_id_out (may be NULL): the
+ * outbox row, 0 for none. */
+enum store_result store_mms_retrieval_answer(struct store *s, const char *token, long long id,
+                                             enum store_mms_handset what, long long *outbox_id_out);
+
 /* ---- outbox (MT messages to send) ---- */
 
 enum store_outbox_state {
@@ -511,24 +645,104 @@ enum store_outbox_state {
     OUTBOX_FAILED,         /* permanent failure */
 };
 
+/* What an outbox row is (migration 008). A request names an archived item;
+ * the sender of its channel renders it into text and binary rows at send
+ * time (store_outbox_take_requests, store_outbox_expand). */
+enum store_outbox_kind {
+    OUTBOX_TEXT = 0,       /* an MT text */
+    OUTBOX_REQUEST = 1,    /* "send item (kind, n) to this phone" */
+    OUTBOX_BINARY = 2,     /* an 8-bit MT: UDH and data (a Smart Messaging business card) */
+};
+
+#define STORE_CHANNEL_SMS "sms"   /* rows vaultbox sends through bearerbox */
+#define STORE_CHANNEL_MMS "mms"   /* rows vaultmms sends through an MMSC */
+
+/* Kannel's data coding of a binary row (gw/sms.h DC_8BIT). */
+#define STORE_CODING_8BIT 1
+/* Longest UDH and data of a binary row: a UDH is at most one segment's
+ * 140 octets; the data, the longest card vaultbox sends. */
+#define STORE_OUTBOX_UDH_MAX 140
+#define STORE_OUTBOX_DATA_MAX LIMIT_VCARD_MAX
+
 struct store_outbox_new {
     const char *user_id;   /* may be NULL (e.g. a code to a phone not yet bound) */
     const char *msisdn;
     const char *text;      /* UTF-8; vaultbox picks GSM-7 or UCS-2 */
     size_t text_len;
+    bool secret;           /* a one-time code: the text is emptied once the row leaves the
+                              queue for good (submitted, delivered or failed; migration 006) */
 };
 
+/* A claimed row: a text or a binary MT. */
 struct store_outbox_row {
     long long id;
+    enum store_outbox_kind kind;   /* OUTBOX_TEXT or OUTBOX_BINARY */
     char *msisdn;
-    char *text;
+    char *text;                    /* OUTBOX_TEXT (NUL-terminated), else NULL */
     size_t text_len;
+    unsigned char *udh, *data;     /* OUTBOX_BINARY: udh may be NULL (udh_len 0) */
+    size_t udh_len, data_len;
+    int coding;                    /* OUTBOX_BINARY: STORE_CODING_8BIT */
     int attempts;
 };
 
 /* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
                                        long long *id_out);
+
+/* ---- delivery requests: one way to send an archived item to a phone ---- */
+
+/* The channel a request for an item of kind goes to: the one switch of who
+ * delivers what (store/rules.c). Today every kind is STORE_CHANNEL_SMS —
+ * an MMS as its text and the page's link, rendered by vaultbox — until
+ * vaultmms claims STORE_CHANNEL_MMS rows and [mms] delivery names an MMS
+ * path; then this returns STORE_CHANNEL_MMS for STORE_MMS. */
+const char *store_outbox_channel_for(enum store_kind kind);
+
+/* Queue a request to send user_id's item (kind, n) to msisdn, in the
+ * caller's transaction (or one of its own); the item must exist now
+ * (STORE_NOT_FOUND: no such item of this user, nothing written). No text is
+ * written: the sender renders the item when it sends it. NOTIFY as
+ * store_outbox_enqueue. */
+enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
+                                            enum store_kind kind, long long n, long long *id_out);
+
+struct store_outbox_request {
+    long long id;
+    char user_id[STORE_ID_LEN];    /* "" when the user is gone */
+    char *msisdn;
+    enum store_kind kind;
+    long long n;
+};
+
+/* Inside the caller's explicit transaction (store_tx_begin; else
+ * STORE_INVALID): up to max queued requests of channel whose time has come,
+ * oldest first, locked (FOR UPDATE SKIP LOCKED: another sender takes
+ * others) until the transaction ends. *count may be 0. */
+enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
+                                             struct store_outbox_request **out, size_t *count);
+void store_outbox_requests_free(struct store_outbox_request *reqs, size_t count);
+
+/* One concrete MT of a rendered request (borrowed). */
+struct store_outbox_mt {
+    enum store_outbox_kind kind;   /* OUTBOX_TEXT or OUTBOX_BINARY */
+    const char *text;              /* OUTBOX_TEXT: UTF-8, 1..LIMIT_SMS_BODY_MAX bytes */
+    size_t text_len;
+    const unsigned char *udh;      /* OUTBOX_BINARY: UDH with its length octet, or NULL */
+    size_t udh_len;                /* ... at most STORE_OUTBOX_UDH_MAX */
+    const unsigned char *data;     /* OUTBOX_BINARY: 1..STORE_OUTBOX_DATA_MAX octets */
+    size_t data_len;
+    int coding;                    /* OUTBOX_BINARY: STORE_CODING_8BIT */
+};
+
+/* Request request_id rendered (in the transaction that took it): mts[0..count)
+ * are queued as its children, in order, to the request's phone on its
+ * channel, and the request is marked rendered — or, with failed_reason, failed
+ * (the item was deleted before it could be sent: the children tell the
+ * phone so; count may be 0 then). STORE_NOT_FOUND: no such request still queued;
+ * STORE_INVALID: an MT breaks the rules above (nothing written). */
+enum store_result store_outbox_expand(struct store *s, long long request_id, const struct store_outbox_mt *mts,
+                                      size_t count, const char *failed_reason);
 /*
  * Sender instances. Several vaultbox processes may send from one outbox
  * (DESIGN.md "Scaling out"); each process start is one instance with a
@@ -562,14 +776,21 @@ enum store_result store_outbox_hold(struct store *s, const char *instance);
  * (written to bearerbox, ack not recorded) are then orphans that the next
  * store_outbox_requeue_orphans, by any instance, sends again. */
 enum store_result store_outbox_release(struct store *s, const char *instance);
-/* Claim up to max queued rows whose retry time has come (FOR UPDATE SKIP
- * LOCKED), oldest first, moving them to OUTBOX_SENDING with claimed_by =
- * instance; *count may be 0. STORE_NOT_FOUND: instance does not hold its
- * lease (never held, released, or its lock went with a lost connection and
- * store_outbox_hold has not run since) — nothing was claimed. */
-enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
-                                     struct store_outbox_row **out, size_t *count);
+/* Claim up to max queued text and binary rows of channel whose retry time
+ * has come (FOR UPDATE SKIP LOCKED), oldest first (a request's children at
+ * its place), moving them to OUTBOX_SENDING with claimed_by = instance;
+ * *count may be 0. Requests are not claimed: they are rendered first;
+ * *requests_waiting (may be NULL) says whether queued requests of channel
+ * wait for that (store_outbox_take_requests), so that a sender renders
+ * only when there is something to render. STORE_NOT_FOUND: instance does
+ * not hold its lease (never held, released, or its lock went with a lost
+ * connection and store_outbox_hold has not run since) — nothing was
+ * claimed. */
+enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
+/* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
+ * the two below leave the queue for good: a secret row's text is emptied. */
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
 /* Delivery reports: final states are never downgraded; a repeated report is a
  * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a
@@ -605,6 +826,10 @@ enum store_result store_outbox_requeue_sending(struct store *s, const char *inst
  * rows are never touched. count_out (may be NULL): rows requeued. Run at
  * start-up and every few seconds by each vaultbox. grace_s: 1..86400. */
 enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, long long *count_out);
+/* A row's state. A rendered request's is its children's: failed when one
+ * failed, else the least advanced of them (queued < sending < submitted <
+ * delivered); a request not yet rendered is queued, one whose item was gone
+ * failed. */
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
 
 /* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a

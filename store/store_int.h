@@ -142,13 +142,13 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;
  * cols is a NULL-terminated list of column expressions; first_param is the
  * first $ number. key (or NULL): an indexed sv_search_key() expression over
- * the same columns (migration 011), and "AND key LIKE sv_search_key($k)" is
+ * the same columns (migration 009), and "AND key LIKE sv_search_key($k)" is
  * added for each word whose keyed[] is true: implied by the ILIKEs, it lets
  * the trigram index find the candidates. */
 char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
                     int first_param, const char *tail);
 /* Whether a search pattern gives pg_trgm a trigram through the key of
- * migration 011 (else the key's condition cannot narrow anything). */
+ * migration 009 (else the key's condition cannot narrow anything). */
 bool st_search_has_trigrams(const char *pattern);
 bool st_valid_page(const struct store_page *p);
 /* A keyset page, newest first: base selects from one item table with

@@ -333,7 +333,7 @@ static void test_search_chinese_and_peer(void)
     CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
     CU_ASSERT_EQUAL(l.count, 2);
     store_sms_list_cleanup(&l);
-    /* what the trigram key (migration 011) must not lose: one Chinese
+    /* what the trigram key (migration 009) must not lose: one Chinese
      * character, emoji, non-ASCII case, several words */
     add_sms(id, "", "好 😀👍 Élan vital");
     static const struct { const char *q; size_t want; } finds[] = {
@@ -698,7 +698,7 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_INVALID);
     pw[LIMIT_PASSWORD_MAX] = '\0';
     CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_OK);
-    CU_ASSERT_EQUAL(store_user_set_password(s, other, pw, "short"), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_set_password(s, other, pw, "short", NULL), STORE_INVALID);
     free(pw);
     CU_ASSERT_EQUAL(store_usage_get(s, id, &u0), STORE_OK);
 

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +149,42 @@ long long testdb_scalarf(const char *fmt, ...)
     int n = vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof sql)
-        abort();   /* a test's statement too long: the test is wrong */
+        abort();   /* a test's statement too long: a programmer error */
     return testdb_scalar(sql);
+}
+
+struct testdb_session {
+    PGconn *c;
+};
+
+static bool command_ok(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "testdb: %s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    return ok;
+}
+
+struct testdb_session *testdb_hold(const char *sql)
+{
+    struct testdb_session *t = xcalloc(1, sizeof *t);
+    t->c = PQconnectdb(conninfo);
+    if (PQstatus(t->c) != CONNECTION_OK || !command_ok(t->c, "BEGIN") || !command_ok(t->c, sql)) {
+        fprintf(stderr, "testdb: hold failed: %s", PQerrorMessage(t->c));
+        abort();
+    }
+    return t;
+}
+
+void testdb_release(struct testdb_session *t)
+{
+    if (t == NULL)
+        return;
+    (void)command_ok(t->c, "ROLLBACK");
+    PQfinish(t->c);
+    free(t);
 }
 
 void testdb_drop(void)
@@ -161,4 +196,22 @@ void testdb_drop(void)
     }
     free(conninfo);
     conninfo = NULL;
+}
+
+long long testdb_outbox_row(struct store *s, const char *user_id, const char *msisdn, const char *text)
+{
+    struct store_outbox_new in = { .user_id = user_id, .msisdn = msisdn, .text = text, .text_len = strlen(text) };
+    long long id = 0;
+    enum store_result rc = store_outbox_enqueue(s, &in, &id);
+    if (rc != STORE_OK) {
+        fprintf(stderr, "testdb_outbox_row: %s\n", store_result_name(rc));
+        return -1;
+    }
+    return id;
+}
+
+int testdb_outbox_state(struct store *s, long long id)
+{
+    enum store_outbox_state st = OUTBOX_QUEUED;
+    return store_outbox_state(s, id, &st) == STORE_OK ? (int)st : -1;
 }

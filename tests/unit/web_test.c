@@ -14,6 +14,8 @@
 #include "alloc.h"
 #include "buf.h"
 #include "export.h"
+#include "framing.h"
+#include "proxy.h"
 #include "import.h"
 #include "import_csv.h"
 #include "import_vcard.h"
@@ -77,6 +79,23 @@ static enum import_next got_contact(void *arg, const struct store_contact_new *c
     return IMPORT_GO_ON;
 }
 
+/* a card: one entry per number the store keeps, in the order it stores them */
+static enum import_next got_card(void *arg, const struct vcard_card *c)
+{
+    struct got *g = arg;
+    size_t order[VCARD_MAX_TELS];
+    size_t k = store_card_order(c, order);
+    for (size_t i = 0; i < k; i++) {
+        if (g->ncontacts < 16) {
+            g->cname[g->ncontacts] = xstrdup(c->name);
+            g->cnum[g->ncontacts] = xstrdup(c->tels[order[i]].number);
+            g->cvcard[g->ncontacts] = xmemdup0(c->text, c->text_len);
+        }
+        g->ncontacts++;
+    }
+    return IMPORT_GO_ON;
+}
+
 static void got_free(struct got *g)
 {
     for (int i = 0; i < 16; i++) {
@@ -94,7 +113,7 @@ static void got_free(struct got *g)
 
 static enum import_result xml_text(const char *text, struct got *g, struct import_report *rep)
 {
-    struct import_sink sink = { got_sms, got_mms, got_contact, g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, g };
     char *copy = xstrdup(text);
     enum import_result r = import_xml(copy, strlen(text), &sink, rep);
     free(copy);
@@ -265,7 +284,7 @@ static void test_vcard(void)
 {
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     CU_ASSERT_EQUAL(import_detect(VCARDS, strlen(VCARDS)), IMPORT_FORMAT_VCARD);
     CU_ASSERT_EQUAL(import_vcard(VCARDS, strlen(VCARDS), &sink, &rep), IMPORT_OK);
     CU_ASSERT_EQUAL(g.ncontacts, 4);
@@ -275,13 +294,25 @@ static void test_vcard(void)
     CU_ASSERT_STRING_EQUAL(g.cname[0], "张三");
     CU_ASSERT_STRING_EQUAL(g.cnum[0], "+8613800000001");
     CU_ASSERT(strstr(g.cvcard[0], "VERSION:2.1") != NULL);   /* a one-number card keeps its own text */
+    /* several numbers: the card whole, a row for each, the current one (the first: no PREF) last */
     CU_ASSERT_STRING_EQUAL(g.cname[1], "Li Si");
-    CU_ASSERT_STRING_EQUAL(g.cnum[2], "010-1234");
-    CU_ASSERT(strstr(g.cvcard[2], "010-1234") != NULL && strstr(g.cvcard[2], "+8613800000002") == NULL);
+    CU_ASSERT_STRING_EQUAL(g.cnum[1], "010-1234");
+    CU_ASSERT_STRING_EQUAL(g.cnum[2], "+8613800000002");
+    CU_ASSERT(strstr(g.cvcard[2], "010-1234") != NULL && strstr(g.cvcard[2], "+8613800000002") != NULL);
     got_free(&g);
 
     CU_ASSERT_EQUAL(import_vcard("hello", 5, &sink, &rep), IMPORT_MALFORMED);
     CU_ASSERT_EQUAL(import_vcard("BEGIN:VCARD\r\n\xff\r\nEND:VCARD\r\n", 27, &sink, &rep), IMPORT_MALFORMED);
+    CU_ASSERT_EQUAL(import_vcard("BEGIN:VCARD\r\nFN;CHARSET=X-NONE:a\r\nTEL:123\r\nEND:VCARD\r\n", 50, &sink, &rep),
+                    IMPORT_MALFORMED);
+    CU_ASSERT(strstr(rep.message, "character set") != NULL);
+    /* a phone's export in GB2312 (8-bit, as Chinese handsets write them): read */
+    static const char gb[] = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=GB2312:\xD5\xC5\xCE\xB0\r\n"
+                             "TEL;CELL:13800000009\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(import_vcard(gb, sizeof gb - 1, &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL_FATAL(g.ncontacts, 1);
+    CU_ASSERT_STRING_EQUAL(g.cname[0], "张伟");
+    CU_ASSERT(strstr(g.cvcard[0], "FN;CHARSET=UTF-8:张伟") != NULL);
     got_free(&g);
 }
 
@@ -291,7 +322,7 @@ static void test_csv(void)
 {
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     const char *sms = "\xEF\xBB\xBFn,peer,date,body\r\n"
                       "1,+86138,2024-05-01T12:30:00Z,\"你好, \"\"world\"\"\nsecond line\"\r\n"
                       "2,10086,1400000000000,plain\n"
@@ -365,7 +396,7 @@ static void test_export_roundtrip(void)
 
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     CU_ASSERT_EQUAL(import_detect(doc.data, doc.len), IMPORT_FORMAT_XML);
     CU_ASSERT_EQUAL(import_xml(doc.data, doc.len, &sink, &rep), IMPORT_OK);
     CU_ASSERT_EQUAL(g.nsms, 1);
@@ -476,7 +507,7 @@ static void test_hostile_bodies(void)
 
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     static const struct { const char *text; size_t len; } csv[] = {
         { "body,peer\nx\0y,1\n", 16 },                          /* NUL inside a field */
         { "\xEF\xBB\xBF", 3 },                                    /* only a BOM */
@@ -515,6 +546,94 @@ static void test_status_table(void)
         CU_ASSERT(status_from_store((enum store_result)r)->message[0] != '\0');
 }
 
+/* One request's verdict: headers as "Name", "value" pairs, NULL-ended. */
+static enum framing_result verdict(const char *method, const char *version, const char *const *h)
+{
+    struct framing f;
+    framing_init(&f);
+    for (; h[0]; h += 2)
+        framing_header(&f, h[0], h[1]);
+    bool chunked;
+    unsigned long long len;
+    const char *why = NULL;
+    enum framing_result r = framing_check(&f, method, version, &chunked, &len, &why);
+    CU_ASSERT(r == FRAMING_OK || why != NULL);
+    return r;
+}
+
+#define V(m, v, ...) verdict(m, v, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_framing(void)
+{
+    const char *H = "Host";
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "12"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "0"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.0", "Content-Length", "3"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a"), FRAMING_LENGTH_REQUIRED);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "1", "content-length", "1"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "007"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "+7"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "7 "), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", ""), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "1234567890123456789"), FRAMING_TOO_LARGE);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "3", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "Chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked "), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked, gzip"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked,chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip, chunked"), FRAMING_NOT_IMPLEMENTED);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip,,chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.0", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encodingchunked", "", "Content-Length", "2"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding ", "chunked", "Content-Length", "2"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", "X-Note", "a\rb"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", "X-Note", "tab\tis fine"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", H, "b"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", "X", "y"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.2", H, "a"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(framing_status(FRAMING_NOT_IMPLEMENTED), 501);
+}
+
+static void test_proxy(void)
+{
+    struct proxy_list *l = NULL;
+    char err[160], out[PROXY_ADDR_LEN];
+    CU_ASSERT_EQUAL(proxy_list_parse("127.0.0.1, 10.1.0.0/16", &l, err, sizeof err), 0);
+    CU_ASSERT(proxy_trusted(l, "127.0.0.1"));
+    CU_ASSERT(proxy_trusted(l, "10.1.200.3"));
+    CU_ASSERT(!proxy_trusted(l, "10.2.0.1"));
+    CU_ASSERT(!proxy_trusted(l, "127.0.0.2"));
+    /* not a proxy: what it writes is ignored */
+    proxy_client(l, "192.0.2.9", "6.6.6.6", "6.6.6.6", out);
+    CU_ASSERT_STRING_EQUAL(out, "192.0.2.9");
+    CU_ASSERT(!proxy_says_https(l, "192.0.2.9", "https"));
+    /* a proxy: the right-most address that is not one of ours */
+    proxy_client(l, "127.0.0.1", "6.6.6.6, 198.51.100.4", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "198.51.100.4");
+    proxy_client(l, "127.0.0.1", "6.6.6.6, 198.51.100.4, 10.1.0.7", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "198.51.100.4");
+    proxy_client(l, "127.0.0.1", NULL, " 203.0.113.5 ", out);
+    CU_ASSERT_STRING_EQUAL(out, "203.0.113.5");
+    proxy_client(l, "127.0.0.1", "not-an-address", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
+    proxy_client(l, "127.0.0.1", "2001:db8::1", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "2001:db8::1");
+    CU_ASSERT(proxy_says_https(l, "127.0.0.1", "https"));
+    CU_ASSERT(!proxy_says_https(l, "127.0.0.1", "http"));
+    proxy_list_free(l);
+    CU_ASSERT_EQUAL(proxy_list_parse("", &l, err, sizeof err), 0);
+    CU_ASSERT(!proxy_trusted(l, "127.0.0.1"));
+    proxy_list_free(l);
+    l = NULL;
+    CU_ASSERT_EQUAL(proxy_list_parse("127.0.0.1/33", &l, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(proxy_list_parse("localhost", &l, err, sizeof err), -1);
+    CU_ASSERT_PTR_NULL(l);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -531,6 +650,8 @@ int main(void)
     CU_add_test(s, "json", test_json);
     CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
+    CU_add_test(s, "framing", test_framing);
+    CU_add_test(s, "trusted proxies", test_proxy);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

@@ -1,4 +1,4 @@
--- 011_search — search that does not scan a user's archive (issue 12).
+-- 009_search — search that does not scan a user's archive (issue 12).
 -- FIND and the web's SMS search match every word as a substring,
 -- case-insensitively (ILIKE '%word%'), over the body and the peer. A trigram
 -- index (pg_trgm; btree_gin lets user_id lead it) finds the candidates, and
