@@ -196,10 +196,11 @@ out:
     return rc;
 }
 
-/* Insert the valid items before fit that are not skipped, numbered from first_n. */
-static enum store_result sms_batch_insert(struct store *s, const struct sms_batch *b, size_t fit,
-                                          long long first_n)
+/* st_batch_insert_fn: the valid items before fit that are not skipped,
+ * numbered from first_n. */
+static enum store_result sms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
 {
+    const struct sms_batch *b = ctx;
     struct st_array peers, bodies, sents, sizes, sources;
     st_array_init(&peers);
     st_array_init(&bodies);
@@ -255,47 +256,13 @@ enum store_result store_sms_add_many(struct store *s, const char *user_id, const
             idx[nvalid++] = i;
         }
     struct sms_batch b = { user_id, items, idx, nvalid, skip };
-
-    enum store_result rc = st_tx_start(s);
-    if (rc != STORE_OK)
-        goto out;
-    rc = st_space_charge_many(s, user_id, STORE_SMS, sizes, skip, nvalid, sms_batch_dups, &b, &fit, &first_n);
-    bool stored_any = false;
-    for (size_t i = 0; rc == STORE_OK && i < fit; i++)
-        stored_any = stored_any || !skip[i];
-    if (rc == STORE_OK && stored_any)
-        rc = sms_batch_insert(s, &b, fit, first_n);
-    enum store_result space = rc;   /* STORE_NO_SPACE: nothing charged, rolled back below */
-    rc = st_tx_finish(s, rc);
-    if (space == STORE_NO_SPACE)
-        rc = STORE_NO_SPACE;
+    enum store_result rc = st_batch_add(s, user_id, STORE_SMS, sizes, NULL, skip, nvalid, sms_batch_dups,
+                                        sms_batch_insert, &b, &fit, &first_n);
     if (rc != STORE_OK && rc != STORE_NO_SPACE)
         goto out;
-    if (rc == STORE_OK && fit < nvalid)
-        rc = STORE_NO_SPACE;
     /* results in items' order: invalid ones wherever they are, the valid in
      * their order with the refusal point at valid item fit */
-    size_t v = 0, n = 0;
-    bool refused = false;
-    for (size_t i = 0; i < count; i++) {
-        if (v < nvalid && idx[v] == i) {
-            if (v >= fit)
-                refused = true;
-            if (refused)
-                results[i] = STORE_NO_SPACE;
-            else if (skip[v])
-                results[i] = STORE_CONFLICT;
-            else {
-                results[i] = STORE_OK;
-                if (n_out)
-                    n_out[i] = first_n + (long long)n;
-                n++;
-            }
-            v++;
-        } else {
-            results[i] = refused ? STORE_NO_SPACE : STORE_INVALID;
-        }
-    }
+    st_batch_results(count, idx, nvalid, fit, skip, NULL, first_n, results, n_out);
 out:
     free(idx);
     free(skip);

@@ -154,11 +154,11 @@ enum store_result st_space_charge_ex(struct store *s, const char *user_id, enum 
 }
 
 enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
-                                       const long long *sizes, bool *skip, size_t count,
-                                       st_dup_fn *dup_check, void *dup_ctx,
+                                       const long long *sizes, const long long *numbers, bool *skip,
+                                       size_t count, st_dup_fn *dup_check, void *dup_ctx,
                                        size_t *fit_out, long long *first_n_out)
 {
-    long long allocated = 0, used = 0, grow = 0, total = 0, charged = 0, numbers = 0;
+    long long allocated = 0, used = 0, grow = 0, total = 0, charged = 0, taken = 0;
     enum store_result rc = lock_user(s, user_id, &allocated, &used);
     if (rc != STORE_OK)
         return rc;
@@ -179,15 +179,70 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
         if (used + charged + sizes[fit] > allocated + grow)
             break;
         charged += sizes[fit];
-        numbers++;
+        taken += numbers ? numbers[fit] : 1;
     }
     *fit_out = fit;
     if (fit < count)
         log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, sizes[fit],
                  allocated + grow, used + charged);
-    if (numbers == 0)
+    if (taken == 0)
         return fit < count ? STORE_NO_SPACE : STORE_OK;   /* nothing to charge */
-    return charge(s, user_id, kind, charged, numbers, grow, first_n_out, NULL);
+    return charge(s, user_id, kind, charged, taken, grow, first_n_out, NULL);
+}
+
+enum store_result st_batch_add(struct store *s, const char *user_id, enum store_kind kind, const long long *sizes,
+                               const long long *numbers, bool *skip, size_t count, st_dup_fn *dup_check,
+                               st_batch_insert_fn *insert, void *ctx, size_t *fit_out, long long *first_n_out)
+{
+    size_t fit = 0;
+    long long first_n = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_space_charge_many(s, user_id, kind, sizes, numbers, skip, count, dup_check, ctx, &fit, &first_n);
+    bool stored_any = false;
+    for (size_t i = 0; rc == STORE_OK && i < fit; i++)
+        stored_any = stored_any || !skip[i];
+    if (rc == STORE_OK && stored_any)
+        rc = insert(s, ctx, fit, first_n);
+    enum store_result space = rc;   /* STORE_NO_SPACE: nothing charged, rolled back below */
+    rc = st_tx_finish(s, rc);
+    if (space == STORE_NO_SPACE)
+        rc = STORE_NO_SPACE;
+    if (rc != STORE_OK && rc != STORE_NO_SPACE)
+        return rc;
+    if (rc == STORE_OK && fit < count)
+        rc = STORE_NO_SPACE;
+    *fit_out = fit;
+    *first_n_out = first_n;
+    return rc;
+}
+
+void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit, const bool *skip,
+                      const long long *numbers, long long first_n, enum store_result *results, long long *n_out)
+{
+    size_t v = 0;
+    long long n = first_n;
+    bool refused = false;
+    for (size_t i = 0; i < count; i++) {
+        if (v < nvalid && idx[v] == i) {
+            if (v >= fit)
+                refused = true;
+            if (refused) {
+                results[i] = STORE_NO_SPACE;
+            } else if (skip[v]) {
+                results[i] = STORE_CONFLICT;
+            } else {
+                results[i] = STORE_OK;
+                if (n_out)
+                    n_out[i] = n;
+                n += numbers ? numbers[v] : 1;
+            }
+            v++;
+        } else {
+            results[i] = refused ? STORE_NO_SPACE : STORE_INVALID;
+        }
+    }
 }
 
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,

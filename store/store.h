@@ -395,6 +395,16 @@ struct store_mms_list {
 
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out);
+/* Many MMS of one user (imports), each by store_mms_add's rules and each
+ * all or nothing (the message and every part), with store_sms_add_many's
+ * contract: one row lock, one duplicate query, the space charged at once,
+ * one statement for the messages and one for all their parts; results[i]
+ * STORE_OK (n_out[i]) / STORE_CONFLICT / STORE_INVALID / STORE_NO_SPACE
+ * (from the first that does not fit on). count ≤ LIMIT_MMS_BATCH_MAX and
+ * the valid items' bytes ≤ LIMIT_MMS_BATCH_BYTES, else STORE_INVALID
+ * (nothing stored, results not written). */
+enum store_result store_mms_add_many(struct store *s, const char *user_id, const struct store_mms_new *items,
+                                     size_t count, enum store_result *results, long long *n_out);
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out);
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out);
@@ -440,6 +450,13 @@ struct store_contact_list {
 
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out);
+/* Many contacts of one user (a CSV import), each by store_contact_add's
+ * rules, with store_sms_add_many's contract (results per item, n_out[i]
+ * when stored; STORE_NO_SPACE from the first that does not fit on); a
+ * duplicate (skip_duplicate) is a (name, number) stored already or earlier
+ * in items[]. count ≤ LIMIT_CONTACT_BATCH_MAX. */
+enum store_result store_contact_add_many(struct store *s, const char *user_id, const struct store_contact_new *items,
+                                         size_t count, enum store_result *results, long long *n_out);
 /*
  * A card as common/vcard read it (a vCard texted in, a business card sent
  * to port 9204, a card of a web vCard import: the one way every side
@@ -463,6 +480,16 @@ struct store_card_added {
 };
 enum store_result store_contact_add_card(struct store *s, const char *user_id, const struct vcard_card *card,
                                          const char *source, bool skip_duplicate, struct store_card_added *out);
+/* Many cards (a vCard import), each as store_contact_add_card stores it —
+ * all its rows or none — with one row lock, one duplicate query (a card
+ * whose numbers are all stored already under its name, or come in an
+ * earlier card of cards[]) and one insert: results[i] per card as
+ * store_sms_add_many's (STORE_NO_SPACE from the first card that does not
+ * fit whole on), added[i] (may be NULL) for each stored one. count ≤
+ * LIMIT_CONTACT_BATCH_MAX. */
+enum store_result store_contact_add_cards(struct store *s, const char *user_id, const struct vcard_card *cards,
+                                          size_t count, const char *source, bool skip_duplicate,
+                                          enum store_result *results, struct store_card_added *added);
 /* The TELs of card that store_contact_add_card keeps, in the order it
  * stores them: the phone numbers in the card's order, each once (by
  * msisdn_key), the current one (the first marked PREF, else the first)

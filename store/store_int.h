@@ -123,13 +123,36 @@ enum store_result st_space_charge_ex(struct store *s, const char *user_id, enum 
  * the allocation grown at most once, by the rules above with the sum of the
  * sizes as the upload. *fit_out is the index of the first item that does not
  * fit (count when all fit); the items before it that are not skipped get
- * numbers first_n, first_n + 1, ... in order (*first_n_out). STORE_NO_SPACE:
- * no item could be charged and one was refused; nothing changed (the caller
- * rolls back), skip[] and *fit_out are still written. */
+ * numbers first_n, first_n + 1, ... in order (*first_n_out). An item may
+ * stand for several rows, all or none of them stored (a card of several
+ * numbers): numbers[i] of them (numbers NULL: one each), sizes[i] their sum.
+ * STORE_NO_SPACE: no item could be charged and one was refused; nothing
+ * changed (the caller rolls back), skip[] and *fit_out are still written. */
 enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
-                                       const long long *sizes, bool *skip, size_t count,
-                                       st_dup_fn *dup_check, void *dup_ctx,
+                                       const long long *sizes, const long long *numbers, bool *skip,
+                                       size_t count, st_dup_fn *dup_check, void *dup_ctx,
                                        size_t *fit_out, long long *first_n_out);
+
+/* A batch add's frame, in a transaction (or savepoint) of its own: the
+ * charge of st_space_charge_many (dup_check and insert get ctx), then, when
+ * any item before *fit_out is not skipped, insert(s, ctx, fit, first_n)
+ * writes those. STORE_OK: all stored or skipped; STORE_NO_SPACE: the items
+ * from *fit_out on were refused (those before it are stored); any other
+ * result: nothing is stored. skip[], *fit_out and *first_n_out are written
+ * for STORE_OK and STORE_NO_SPACE. */
+typedef enum store_result st_batch_insert_fn(struct store *s, void *ctx, size_t fit, long long first_n);
+enum store_result st_batch_add(struct store *s, const char *user_id, enum store_kind kind, const long long *sizes,
+                               const long long *numbers, bool *skip, size_t count, st_dup_fn *dup_check,
+                               st_batch_insert_fn *insert, void *ctx, size_t *fit_out, long long *first_n_out);
+
+/* Each item's fate after st_space_charge_many for a batch of count items
+ * of which nvalid (at places idx[], ascending) were charged: the valid ones
+ * STORE_OK (n_out[i], when n_out is not NULL: its first number, taken
+ * numbers[v] at a time, one when numbers is NULL), STORE_CONFLICT (skip[v])
+ * or, from valid item fit on, STORE_NO_SPACE; the others STORE_INVALID, or
+ * STORE_NO_SPACE after the refusal. */
+void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit, const bool *skip,
+                      const long long *numbers, long long first_n, enum store_result *results, long long *n_out);
 
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
