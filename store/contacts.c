@@ -112,26 +112,17 @@ static enum store_result units_dups(struct store *s, void *ctx)
             any = true;
         }
     }
-    PGresult *r = NULL;
     enum store_result rc = STORE_OK;
     if (!any)
         goto out;
     const char *p[] = { b->user_id, st_array_get(&names), st_array_get(&numbers), st_array_get(&units),
                         st_array_get(&checked) };
-    rc = st_exec(s, "contact-dup-many",
+    rc = st_batch_skip(s, "contact-dup-many",
         "WITH r AS (SELECT r.*, min(r.unit) OVER (PARTITION BY lower(r.name), r.number) AS first"
         "  FROM unnest($2::text[], $3::text[], $4::bigint[]) AS r(name, number, unit))"
         " SELECT r.unit FROM r WHERE r.unit = ANY($5::bigint[]) GROUP BY r.unit"
         " HAVING bool_and(r.first < r.unit OR EXISTS (SELECT 1 FROM contacts c WHERE c.user_id = $1"
-        "   AND lower(c.name) = lower(r.name) AND c.number = r.number))", 5, p, &r);
-    if (rc != STORE_OK)
-        goto out;
-    for (int row = 0; row < PQntuples(r); row++) {
-        long long u = st_getll(r, row, 0);
-        if (u >= 1 && (size_t)u <= b->count)
-            b->skip[u - 1] = true;
-    }
-    PQclear(r);
+        "   AND lower(c.name) = lower(r.name) AND c.number = r.number))", 5, p, b->skip, b->count);
 out:
     st_array_cleanup(&names);
     st_array_cleanup(&numbers);

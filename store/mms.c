@@ -186,13 +186,12 @@ static enum store_result mms_batch_dups(struct store *s, void *ctx)
         st_array_ll(&checks, in->skip_duplicate ? 1 : 0);
         any = any || in->skip_duplicate;
     }
-    PGresult *r = NULL;
     enum store_result rc = STORE_OK;
     if (!any)
         goto out;
     const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&sents), st_array_get(&subjects),
                         st_array_get(&sizes), st_array_get(&checks) };
-    rc = st_exec(s, "mms-dup-many",
+    rc = st_batch_skip(s, "mms-dup-many",
         "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sent, subject, size ORDER BY i) AS k"
         "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[])"
         "  WITH ORDINALITY AS t(peer, sent, subject, size, chk, i))"
@@ -201,15 +200,7 @@ static enum store_result mms_batch_dups(struct store *s, void *ctx)
         "             AND m.peer = t.peer AND m.subject = t.subject AND m.size_bytes = t.size)"
         "  OR (t.sent IS NULL AND EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.sent_at IS NULL"
         "             AND m.peer = t.peer AND m.subject = t.subject AND m.size_bytes = t.size)))",
-        6, p, &r);
-    if (rc != STORE_OK)
-        goto out;
-    for (int row = 0; row < PQntuples(r); row++) {
-        long long i = st_getll(r, row, 0);
-        if (i >= 1 && (size_t)i <= b->count)
-            b->skip[i - 1] = true;
-    }
-    PQclear(r);
+        6, p, b->skip, b->count);
 out:
     st_array_cleanup(&peers);
     st_array_cleanup(&sents);

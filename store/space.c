@@ -218,6 +218,22 @@ enum store_result st_batch_add(struct store *s, const char *user_id, enum store_
     return rc;
 }
 
+enum store_result st_batch_skip(struct store *s, const char *name, const char *sql, int n,
+                                const char *const *values, bool *skip, size_t count)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, n, values, &r);
+    if (rc != STORE_OK)
+        return rc;
+    for (int row = 0; row < PQntuples(r); row++) {
+        long long i = st_getll(r, row, 0);
+        if (i >= 1 && (size_t)i <= count)
+            skip[i - 1] = true;
+    }
+    PQclear(r);
+    return STORE_OK;
+}
+
 void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit, const bool *skip,
                       const long long *numbers, long long first_n, enum store_result *results, long long *n_out)
 {

@@ -145,6 +145,12 @@ enum store_result st_batch_add(struct store *s, const char *user_id, enum store_
                                const long long *numbers, bool *skip, size_t count, st_dup_fn *dup_check,
                                st_batch_insert_fn *insert, void *ctx, size_t *fit_out, long long *first_n_out);
 
+/* A batch's duplicate query (st_dup_fn's work): run sql, whose rows' first
+ * column are 1-based places in the batch, and set skip[place - 1] for each
+ * (places outside 1..count are ignored). */
+enum store_result st_batch_skip(struct store *s, const char *name, const char *sql, int n,
+                                const char *const *values, bool *skip, size_t count);
+
 /* Each item's fate after st_space_charge_many for a batch of count items
  * of which nvalid (at places idx[], ascending) were charged: the valid ones
  * STORE_OK (n_out[i], when n_out is not NULL: its first number, taken
