@@ -42,19 +42,18 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
     char *text = xmemdup0(in->text, in->text_len);
     const char *p[] = { in->user_id, in->msisdn, text, in->secret ? "t" : "f" };
     PGresult *r = NULL;
+    /* the NOTIFY is delivered by PostgreSQL when (and only if) the
+     * transaction commits, once however many rows it queued */
     enum store_result rc = st_exec(s, "outbox-insert",
-                                   "INSERT INTO outbox (user_id, msisdn, text, secret) VALUES ($1, $2, $3, $4)"
-                                   " RETURNING id", 4, p, &r);
+                                   "WITH i AS (INSERT INTO outbox (user_id, msisdn, text, secret) VALUES ($1, $2, $3, $4)"
+                                   " RETURNING id) SELECT id, pg_notify('smsvault_outbox', '') FROM i",
+                                   4, p, &r);
     free(text);
     if (rc != STORE_OK)
         return rc;
-    long long id = st_getll(r, 0, 0);
+    *id_out = st_getll(r, 0, 0);
     PQclear(r);
-    /* delivered by PostgreSQL when (and only if) the transaction commits */
-    rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
-    if (rc == STORE_OK)
-        *id_out = id;
-    return rc;
+    return STORE_OK;
 }
 
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
@@ -92,6 +91,21 @@ void store_outbox_instance_new(char id_out[STORE_ID_LEN])
     uuid_unparse_lower(u, id_out);
 }
 
+/* This session holds instance's lock: a session lock lasts as long as the
+ * session, so while the backend is the same one, claims need not ask
+ * pg_locks (forget_session in store.c clears it on a reset). */
+static void lease_here(struct store *s, const char *instance)
+{
+    s->lease_backend = PQbackendPID(s->conn);
+    snprintf(s->lease_instance, sizeof s->lease_instance, "%s", instance);
+}
+
+static bool lease_is_here(const struct store *s, const char *instance)
+{
+    return s->lease_backend != 0 && s->lease_backend == PQbackendPID(s->conn) &&
+           PQstatus(s->conn) == CONNECTION_OK && strcmp(s->lease_instance, instance) == 0;
+}
+
 enum store_result store_outbox_hold(struct store *s, const char *instance)
 {
     if (!st_valid_id(instance))
@@ -117,8 +131,10 @@ enum store_result store_outbox_hold(struct store *s, const char *instance)
     st_lld(key, st_getll(r, 0, 0));
     PQclear(r);
     r = NULL;
-    if (mine)
+    if (mine) {
+        lease_here(s, instance);
         goto out;
+    }
     if (anyone) {
         /* an older session of ours that PostgreSQL has not yet seen end: it
          * still stands for us; seen_at is renewed, the lock taken next time */
@@ -129,8 +145,10 @@ enum store_result store_outbox_hold(struct store *s, const char *instance)
     rc = st_exec(s, "outbox-lock", "SELECT pg_try_advisory_lock(" LOCK_CLASS ", $1::int)", 1, k, &r);
     if (rc == STORE_OK && PQgetvalue(r, 0, 0)[0] != 't')
         rc = STORE_CONFLICT;
-    if (rc == STORE_OK)
+    if (rc == STORE_OK) {
+        lease_here(s, instance);
         log_info("store: outbox-lease-taken instance=%s key=%s", instance, key);
+    }
 out:
     PQclear(r);
     /* a session lock is not undone by a rollback; the renewed seen_at is
@@ -152,6 +170,8 @@ enum store_result store_outbox_release(struct store *s, const char *instance)
                  " SELECT CASE WHEN " LOCK_HELD("d.lock_key", BY_ME)
                  " THEN pg_advisory_unlock(" LOCK_CLASS ", d.lock_key) END FROM d", 1, p, NULL);
     rc = st_tx_finish(s, rc);
+    if (strcmp(s->lease_instance, instance) == 0)
+        s->lease_backend = 0;
     if (rc == STORE_OK)
         log_info("store: outbox-lease-released instance=%s", instance);
     return rc;
@@ -193,23 +213,29 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
     const char *p[] = { mx, instance, channel };
     PGresult *r = NULL;
     /* one row per claimed outbox row, or one row with NULLs when none was
-     * claimed; the first column says whether the lease is held. Requests
-     * (kind 1) are rendered into children first; a child sorts at its
-     * request's place, so that GET 1,9's replies keep their order. */
+     * claimed; the first column says whether the lease is held (asked of
+     * pg_locks only when this session does not hold it itself: that view
+     * costs a millisecond). Requests (kind 1) are rendered into children
+     * first; a child sorts at its request's place, so that GET 1,9's replies
+     * keep their order. */
+#define CLAIM_SQL(held)                                                                                         \
+        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND " held "),"                        \
+        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind <> 1 AND channel = $3 AND not_before <= now()"   \
+        "   AND EXISTS (SELECT 1 FROM me)"                                                                      \
+        "   ORDER BY coalesce(parent_id, id), id LIMIT $1 FOR UPDATE SKIP LOCKED),"                             \
+        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"         \
+        "   FROM c WHERE o.id = c.id"                                                                           \
+        "   RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"                 \
+        "     encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place)"                   \
+        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req"              \
+        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok, EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1" \
+        "   AND channel = $3 AND not_before <= now()) AS req) m"                                                \
+        " LEFT JOIN u ON true ORDER BY u.place, u.id"
     enum store_result rc = st_exec(s, "outbox-claim",
-        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
-        LOCK_HELD("i.lock_key", BY_ANYONE) "),"
-        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind <> 1 AND channel = $3 AND not_before <= now()"
-        "   AND EXISTS (SELECT 1 FROM me)"
-        "   ORDER BY coalesce(parent_id, id), id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
-        "   FROM c WHERE o.id = c.id"
-        "   RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
-        "     encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place)"
-        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req"
-        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok, EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1"
-        "   AND channel = $3 AND not_before <= now()) AS req) m"
-        " LEFT JOIN u ON true ORDER BY u.place, u.id", 3, p, &r);
+                                   lease_is_here(s, instance) ? CLAIM_SQL("true")
+                                                              : CLAIM_SQL(LOCK_HELD("i.lock_key", BY_ANYONE)),
+                                   3, p, &r);
+#undef CLAIM_SQL
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
@@ -274,7 +300,9 @@ enum store_result store_outbox_request_item(struct store *s, const char *user_id
     char nb[24];
     st_lld(nb, n);
     const char *p[] = { user_id, msisdn, store_outbox_channel_for(kind), nb };
-    char *sql = xasprintf("INSERT INTO outbox (user_id, msisdn, kind, channel, item_kind, item_n) %s RETURNING id",
+    /* one statement with its NOTIFY (delivered at commit), as st_outbox_insert */
+    char *sql = xasprintf("WITH i AS (INSERT INTO outbox (user_id, msisdn, kind, channel, item_kind, item_n) %s"
+                          " RETURNING id) SELECT id, pg_notify('smsvault_outbox', '') FROM i",
                           item_exists_sql[kind]);
     PGresult *r = NULL;
     long long id = 0;
@@ -287,8 +315,6 @@ enum store_result store_outbox_request_item(struct store *s, const char *user_id
     if (rc == STORE_OK)
         id = st_getll(r, 0, 0);
     PQclear(r);
-    if (rc == STORE_OK)
-        rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
     rc = st_tx_finish(s, rc);
 out:
     free(sql);
@@ -447,6 +473,54 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
                       "UPDATE outbox SET state = 4, reason = $2, updated_at = now(), " CLEAR_SECRET
                       " WHERE id = $1 AND state IN (0, 1, 2)", 2, p);
     free(why);
+    return rc;
+}
+
+enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count)
+{
+    if (count > LIMIT_OUTBOX_MARKS_MAX || (count > 0 && marks == NULL))
+        return STORE_INVALID;
+    if (count == 0)
+        return STORE_OK;
+    struct st_array ids, states, uuids, reasons;
+    st_array_init(&ids);
+    st_array_init(&states);
+    st_array_init(&uuids);
+    st_array_init(&reasons);
+    enum store_result rc = STORE_OK;
+    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
+        const struct store_outbox_mark *m = &marks[i];
+        if ((m->state != OUTBOX_SUBMITTED && m->state != OUTBOX_DELIVERED && m->state != OUTBOX_FAILED) ||
+            (m->kannel_uuid && !st_valid_line(m->kannel_uuid, LIMIT_PEER_MAX, true))) {
+            rc = STORE_INVALID;
+            break;
+        }
+        st_array_ll(&ids, m->id);
+        st_array_ll(&states, (long long)m->state);
+        st_array_text(&uuids, m->kannel_uuid, m->kannel_uuid ? strlen(m->kannel_uuid) : 0);
+        size_t rl = m->reason ? utf8_truncate(m->reason, strlen(m->reason), LIMIT_TEXT_FIELD_MAX) : 0;
+        if (m->reason && utf8_valid(m->reason, rl) && memchr(m->reason, '\0', rl) == NULL)
+            st_array_text(&reasons, m->reason, rl);
+        else
+            st_array_null(&reasons);
+    }
+    if (rc == STORE_OK) {
+        const char *p[] = { st_array_get(&ids), st_array_get(&states), st_array_get(&uuids),
+                            st_array_get(&reasons) };
+        /* the same state rules as the single marks: submitted from queued or
+         * sending, a final state from anything not final; in id order */
+        rc = st_exec(s, "outbox-mark-many",
+            "UPDATE outbox o SET state = v.state, kannel_uuid = coalesce(v.uuid, o.kannel_uuid),"
+            " reason = CASE WHEN v.state = 4 THEN v.reason ELSE o.reason END, updated_at = now(), "
+            CLEAR_SECRET
+            " FROM (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])"
+            "       AS t(id, state, uuid, reason) ORDER BY id) v"
+            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state > 2))", 4, p, NULL);
+    }
+    st_array_cleanup(&ids);
+    st_array_cleanup(&states);
+    st_array_cleanup(&uuids);
+    st_array_cleanup(&reasons);
     return rc;
 }
 

@@ -10,7 +10,9 @@
  * function joins it inside a savepoint of its own, so that its failure undoes
  * only its own work. vaultbox uses that to apply a command, record the Kannel
  * message id (store_mo_seen) and queue the replies (store_outbox_enqueue) in
- * one commit, and to group several MOs into one commit under load.
+ * one commit, and to group several MOs into one commit under load (with
+ * optimistic savepoints: store_tx_optimistic). Statements are prepared once
+ * per connection.
  *
  * Space accounting (patent, step 2): size = content octets (UTF-8 body of an
  * SMS, sum of MMS part bytes, vCard octets of a contact). used_bytes and
@@ -102,6 +104,18 @@ void store_tx_rollback(struct store *s);
 enum store_result store_tx_savepoint(struct store *s);
 enum store_result store_tx_release(struct store *s);
 void store_tx_rollback_to(struct store *s);
+/*
+ * Optimistic savepoints, for a batch in which undoing one command is rare:
+ * after store_tx_optimistic (inside store_tx_begin, until the transaction
+ * ends) a savepoint, its release and the store's own frames send nothing to
+ * the server. Whatever would have rolled back to a savepoint — a failed
+ * statement, a store function that undoes its own work, store_tx_rollback_to
+ * — spoils the transaction instead (store_tx_spoilt): it cannot be
+ * committed (store_tx_commit refuses it, STORE_ERR), and the caller rolls
+ * it back and runs it again with real savepoints.
+ */
+void store_tx_optimistic(struct store *s);
+bool store_tx_spoilt(const struct store *s);
 
 /* ---- users ---- */
 
@@ -297,6 +311,18 @@ struct store_sms_list {
     bool more;               /* further items past the last one */
 };
 
+/* What an upload left (store_sms_save): the number it got and the user's
+ * space after it; grew: the allocation grew for it (patent step 2). */
+struct store_saved {
+    long long n;
+    long long used_bytes;
+    long long allocated_bytes;
+    bool grew;
+};
+/* store_sms_add that also says what space is left, without another query:
+ * in the common case (no growth, no duplicate check) it is one statement. */
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out);
 enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
                                 long long *n_out);
 /* Many SMS of one user in one transaction (a savepoint inside the caller's
@@ -369,6 +395,16 @@ struct store_mms_list {
 
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out);
+/* Many MMS of one user (imports), each by store_mms_add's rules and each
+ * all or nothing (the message and every part), with store_sms_add_many's
+ * contract: one row lock, one duplicate query, the space charged at once,
+ * one statement for the messages and one for all their parts; results[i]
+ * STORE_OK (n_out[i]) / STORE_CONFLICT / STORE_INVALID / STORE_NO_SPACE
+ * (from the first that does not fit on). count ≤ LIMIT_MMS_BATCH_MAX and
+ * the valid items' bytes ≤ LIMIT_MMS_BATCH_BYTES, else STORE_INVALID
+ * (nothing stored, results not written). */
+enum store_result store_mms_add_many(struct store *s, const char *user_id, const struct store_mms_new *items,
+                                     size_t count, enum store_result *results, long long *n_out);
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out);
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out);
@@ -414,6 +450,13 @@ struct store_contact_list {
 
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out);
+/* Many contacts of one user (a CSV import), each by store_contact_add's
+ * rules, with store_sms_add_many's contract (results per item, n_out[i]
+ * when stored; STORE_NO_SPACE from the first that does not fit on); a
+ * duplicate (skip_duplicate) is a (name, number) stored already or earlier
+ * in items[]. count ≤ LIMIT_CONTACT_BATCH_MAX. */
+enum store_result store_contact_add_many(struct store *s, const char *user_id, const struct store_contact_new *items,
+                                         size_t count, enum store_result *results, long long *n_out);
 /*
  * A card as common/vcard read it (a vCard texted in, a business card sent
  * to port 9204, a card of a web vCard import: the one way every side
@@ -437,6 +480,16 @@ struct store_card_added {
 };
 enum store_result store_contact_add_card(struct store *s, const char *user_id, const struct vcard_card *card,
                                          const char *source, bool skip_duplicate, struct store_card_added *out);
+/* Many cards (a vCard import), each as store_contact_add_card stores it —
+ * all its rows or none — with one row lock, one duplicate query (a card
+ * whose numbers are all stored already under its name, or come in an
+ * earlier card of cards[]) and one insert: results[i] per card as
+ * store_sms_add_many's (STORE_NO_SPACE from the first card that does not
+ * fit whole on), added[i] (may be NULL) for each stored one. count ≤
+ * LIMIT_CONTACT_BATCH_MAX. */
+enum store_result store_contact_add_cards(struct store *s, const char *user_id, const struct vcard_card *cards,
+                                          size_t count, const char *source, bool skip_duplicate,
+                                          enum store_result *results, struct store_card_added *added);
 /* The TELs of card that store_contact_add_card keeps, in the order it
  * stores them: the phone numbers in the card's order, each once (by
  * msisdn_key), the current one (the first marked PREF, else the first)
@@ -504,7 +557,9 @@ enum store_result store_usage_history(struct store *s, const char *user_id,
 
 /* Record a Kannel message UUID. STORE_OK: first time; STORE_CONFLICT: seen
  * before (the command must not run again). Call inside the command's
- * transaction so the record commits with the command. */
+ * transaction so the record commits with the command, in a savepoint of its
+ * own: a record another transaction is committing at the same moment is a
+ * unique violation, which aborts what is not rolled back to the savepoint. */
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
 
 /* ---- MM7 (vaultmms): DeliverReq de-duplication, SubmitReq delivery reports ---- */
@@ -770,6 +825,20 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
  * often not the one that claimed the row. */
 enum store_result store_outbox_mark_delivered(struct store *s, long long id);
 enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
+/* Many marks in one statement: each moves its row as the function of its
+ * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, DELIVERED /
+ * FAILED: mark_delivered / mark_failed); at most one mark per id (the caller
+ * folds an ack and a report of one row into one: its final state, with the
+ * ack's uuid). Rows that are gone or whose state refuses the change are
+ * left alone. STORE_INVALID: a state other than those three, a bad uuid or
+ * reason, or more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
+struct store_outbox_mark {
+    long long id;
+    enum store_outbox_state state;
+    const char *kannel_uuid;   /* OUTBOX_SUBMITTED (or a final state folded with it); may be NULL */
+    const char *reason;        /* OUTBOX_FAILED; may be NULL */
+};
+enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count);
 /* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
 enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
 /* This instance's rows left SENDING (written on a bearerbox connection that

@@ -652,7 +652,7 @@ static void test_store_retry_propagates(void)
 {
     setup();
     reg_alice();
-    fake_store_fail(S, "store_sms_add", STORE_RETRY);
+    fake_store_fail(S, "store_sms_save", STORE_RETRY);
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE x"), CORE_RETRY);
     fake_store_fail(S, "store_outbox_enqueue", STORE_ERR);
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE y"), CORE_ERR);

@@ -525,6 +525,76 @@ static void test_instances_gone(void)
     store_free(s);
 }
 
+/* Many marks in one statement follow the single marks' rules: submitted
+ * from queued or sending, a final state from anything not final, never a
+ * final state changed; a row that is gone is left alone. */
+static void test_mark_many(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    long long id[5];
+    for (int i = 0; i < 5; i++)
+        id[i] = enqueue(s, NULL, "+8613900000009", "many");
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[3]), STORE_OK);   /* final before the batch */
+    struct store_outbox_mark m[] = {
+        { id[4], OUTBOX_SUBMITTED, "uuid-4", NULL },
+        { id[0], OUTBOX_SUBMITTED, "uuid-0", NULL },
+        { id[1], OUTBOX_DELIVERED, "uuid-1", NULL },   /* an ack and a report folded */
+        { id[2], OUTBOX_FAILED, NULL, "delivery report mask=2" },
+        { id[3], OUTBOX_FAILED, NULL, "late" },         /* no downgrade of a final state */
+        { 999999999, OUTBOX_DELIVERED, NULL, NULL },    /* no such row */
+    };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, m, 6), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[2]), OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(state_of(s, id[3]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-1'", id[1]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason LIKE 'delivery%%'", id[2]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason IS NULL", id[3]), 1);
+    /* a report after the submitted mark, then a submitted mark after the report */
+    struct store_outbox_mark later[] = { { id[0], OUTBOX_DELIVERED, NULL, NULL },
+                                         { id[4], OUTBOX_FAILED, NULL, "x" } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, later, 2), STORE_OK);
+    struct store_outbox_mark again[] = { { id[0], OUTBOX_SUBMITTED, "other", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, again, 1), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-0'", id[0]), 1);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_FAILED);
+    /* refused before anything runs */
+    struct store_outbox_mark bad[] = { { id[0], OUTBOX_QUEUED, NULL, NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad, 1), STORE_INVALID);
+    struct store_outbox_mark bad_uuid[] = { { id[0], OUTBOX_SUBMITTED, "a\nb", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad_uuid, 1), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, NULL, 0), STORE_OK);
+    /* a one-time code leaves the queue emptied, as with the single marks
+     * (the acker marks through this one); an ordinary row keeps its text */
+    struct store_outbox_new code = { .msisdn = "+8613900000009", .text = "code 123456", .text_len = 11,
+                                     .secret = true };
+    long long sec[3];
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &code, &sec[i]), STORE_OK);
+    long long plain = enqueue(s, NULL, "+8613900000009", "plain");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 4);
+    store_outbox_rows_free(rows, n);
+    struct store_outbox_mark ends[] = { { sec[0], OUTBOX_SUBMITTED, "u-s0", NULL },
+                                        { sec[1], OUTBOX_DELIVERED, NULL, NULL },
+                                        { sec[2], OUTBOX_FAILED, NULL, "refused" },
+                                        { plain, OUTBOX_SUBMITTED, "u-p", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, ends, 4), STORE_OK);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", sec[i]), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", plain), 5);
+    store_free(s);
+}
+
 /* Delivery requests (issue 8): written only for an item that exists, never
  * claimed as such, taken under lock by one sender, rendered once into
  * children that are claimed at their request's place, binary rows byte
@@ -700,6 +770,7 @@ static const struct test_entry tests[] = {
     { "phone binding by texted code", test_phone_codes },
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "many marks in one statement, the single marks' rules", test_mark_many },
     { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
     { "release the suite's instance", test_cleanup },
 };
