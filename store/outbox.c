@@ -347,6 +347,31 @@ static bool valid_mt(const struct store_outbox_mt *m)
     return m->udh_len == 0 || (m->udh && (size_t)m->udh[0] + 1 == m->udh_len);
 }
 
+/* mts as children of request ib, in order, on channel (NULL: the request's). */
+static enum store_result insert_children(struct store *s, const char *ib, const char *channel,
+                                         const struct store_outbox_mt *mts, size_t count)
+{
+    enum store_result rc = STORE_OK;
+    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
+        const struct store_outbox_mt *m = &mts[i];
+        char kind[24], coding[24];
+        st_lld(kind, m->kind);
+        st_lld(coding, m->coding);
+        char *text = m->kind == OUTBOX_TEXT ? xmemdup0(m->text, m->text_len) : NULL;
+        const char *p[] = { ib, kind, text, m->kind == OUTBOX_BINARY && m->udh_len ? (const char *)m->udh : NULL,
+                            m->kind == OUTBOX_BINARY ? (const char *)m->data : NULL,
+                            m->kind == OUTBOX_BINARY ? coding : NULL, channel };
+        const int len[] = { 0, 0, 0, (int)m->udh_len, (int)m->data_len, 0, 0 };
+        const int fmt[] = { 0, 0, 0, 1, 1, 0, 0 };
+        rc = st_exec_bin(s, "outbox-child",
+                         "INSERT INTO outbox (user_id, msisdn, channel, parent_id, kind, text, udh, data, coding)"
+                         " SELECT user_id, msisdn, coalesce($7, channel), id, $2::smallint, $3, $4, $5, $6::smallint"
+                         " FROM outbox WHERE id = $1", 7, p, len, fmt, NULL);
+        free(text);
+    }
+    return rc;
+}
+
 enum store_result store_outbox_expand(struct store *s, long long request_id, const struct store_outbox_mt *mts,
                                       size_t count, const char *failed_reason)
 {
@@ -366,23 +391,82 @@ enum store_result store_outbox_expand(struct store *s, long long request_id, con
     rc = st_exec_some(s, "outbox-rendered",
                       "UPDATE outbox SET state = CASE WHEN $2::text IS NULL THEN 5 ELSE 4 END, reason = $2,"
                       " updated_at = now() WHERE id = $1 AND kind = 1 AND state = 0", 2, pu, NULL, NULL);
-    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
-        const struct store_outbox_mt *m = &mts[i];
-        char kind[24], coding[24];
-        st_lld(kind, m->kind);
-        st_lld(coding, m->coding);
-        char *text = m->kind == OUTBOX_TEXT ? xmemdup0(m->text, m->text_len) : NULL;
-        const char *p[] = { ib, kind, text, m->kind == OUTBOX_BINARY && m->udh_len ? (const char *)m->udh : NULL,
-                            m->kind == OUTBOX_BINARY ? (const char *)m->data : NULL,
-                            m->kind == OUTBOX_BINARY ? coding : NULL };
-        const int len[] = { 0, 0, 0, (int)m->udh_len, (int)m->data_len, 0 };
-        const int fmt[] = { 0, 0, 0, 1, 1, 0 };
-        rc = st_exec_bin(s, "outbox-child",
-                         "INSERT INTO outbox (user_id, msisdn, channel, parent_id, kind, text, udh, data, coding)"
-                         " SELECT user_id, msisdn, channel, id, $2::smallint, $3, $4, $5, $6::smallint"
-                         " FROM outbox WHERE id = $1", 6, p, len, fmt, NULL);
-        free(text);
+    if (rc == STORE_OK)
+        rc = insert_children(s, ib, NULL, mts, count);
+    return st_tx_finish(s, rc);
+}
+
+enum store_result store_outbox_claim_requests(struct store *s, const char *instance, const char *channel, int max,
+                                              struct store_outbox_request **out, size_t *count)
+{
+    if (max < 1 || max > 10000 || !valid_channel(channel))
+        return STORE_INVALID;
+    if (!st_valid_id(instance))
+        return STORE_NOT_FOUND;
+    char mx[24];
+    st_lld(mx, max);
+    const char *p[] = { mx, instance, channel };
+    PGresult *r = NULL;
+    /* as store_outbox_claim: the first column says whether the lease is
+     * held, one row of NULLs when nothing was claimed */
+    enum store_result rc = st_exec(s, "outbox-claim-requests",
+        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
+        LOCK_HELD("i.lock_key", BY_ANYONE) "),"
+        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind = 1 AND channel = $3 AND not_before <= now()"
+        "   AND EXISTS (SELECT 1 FROM me) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
+        "   FROM c WHERE o.id = c.id"
+        "   RETURNING o.id, coalesce(o.user_id::text, '') AS user_id, o.msisdn, o.item_kind, o.item_n, o.attempts)"
+        " SELECT m.ok, u.id, u.user_id, u.msisdn, u.item_kind, u.item_n, u.attempts"
+        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok) m LEFT JOIN u ON true ORDER BY u.id", 3, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
+        PQclear(r);
+        return STORE_NOT_FOUND;
     }
+    size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        v[i].id = st_getll(r, row, 1);
+        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, 2));
+        v[i].msisdn = st_getdup(r, row, 3);
+        v[i].kind = (enum store_kind)st_getll(r, row, 4);
+        v[i].n = st_getll(r, row, 5);
+        v[i].attempts = (int)st_getll(r, row, 6);
+    }
+    PQclear(r);
+    *out = v;
+    *count = n;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_handoff(struct store *s, long long request_id, const char *channel,
+                                       const struct store_outbox_mt *mts, size_t count)
+{
+    if (!valid_channel(channel) || count < 1 || mts == NULL)
+        return STORE_INVALID;
+    for (size_t i = 0; i < count; i++)
+        if (!valid_mt(&mts[i]))
+            return STORE_INVALID;
+    char ib[24];
+    st_lld(ib, request_id);
+    const char *p[] = { ib };
+    PGresult *r = NULL;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_exec(s, "outbox-handoff",
+                 "UPDATE outbox SET state = 2, updated_at = now() WHERE id = $1 AND kind = 1 AND state = 1"
+                 " RETURNING id", 1, p, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    if (rc == STORE_OK)
+        rc = insert_children(s, ib, channel, mts, count);
+    if (rc == STORE_OK)
+        rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
     return st_tx_finish(s, rc);
 }
 
@@ -518,18 +602,22 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
     return STORE_OK;
 }
 
+/* A row's state as store_outbox_state says it, for outbox row o. */
+#define DERIVED_STATE(o)                                                                                \
+    "CASE WHEN " o ".state = 5 THEN (SELECT CASE WHEN bool_or(c.state = 4) THEN 4"                      \
+    "   ELSE coalesce(min(c.state), 3) END FROM outbox c WHERE c.parent_id = " o ".id)"                 \
+    " WHEN " o ".state = 2 AND " o ".kind = 1 AND EXISTS (SELECT 1 FROM outbox c"                       \
+    "   WHERE c.parent_id = " o ".id AND c.state = 4) THEN 4"                                           \
+    " ELSE " o ".state END"
+
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out)
 {
     char ib[24];
     st_lld(ib, id);
     const char *p[] = { ib };
     PGresult *r = NULL;
-    /* 5 (rendered): failed when a child failed, else the least advanced child */
-    enum store_result rc = st_exec(s, "outbox-state",
-        "SELECT CASE WHEN o.state <> 5 THEN o.state"
-        " ELSE (SELECT CASE WHEN bool_or(c.state = 4) THEN 4 ELSE coalesce(min(c.state), 3) END"
-        "       FROM outbox c WHERE c.parent_id = o.id) END"
-        " FROM outbox o WHERE o.id = $1", 1, p, &r);
+    enum store_result rc = st_exec(s, "outbox-state", "SELECT " DERIVED_STATE("o") " FROM outbox o WHERE o.id = $1",
+                                   1, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0)
@@ -538,6 +626,55 @@ enum store_result store_outbox_state(struct store *s, long long id, enum store_o
         *out = (enum store_outbox_state)st_getll(r, 0, 0);
     PQclear(r);
     return rc;
+}
+
+enum store_result store_outbox_item_delivery(struct store *s, const char *user_id, enum store_kind kind,
+                                             long long n, struct store_outbox_delivery *out)
+{
+    if ((unsigned)kind > STORE_CONTACT)
+        return STORE_INVALID;
+    if (!st_valid_id(user_id) || n < 1)
+        return STORE_NOT_FOUND;
+    char kb[24], nb[24];
+    st_lld(kb, kind);
+    st_lld(nb, n);
+    const char *p[] = { user_id, kb, nb };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-item-delivery",
+        "SELECT o.id, " DERIVED_STATE("o") ", o.msisdn, coalesce(o.reason, ''),"
+        " extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.updated_at)::bigint"
+        " FROM outbox o WHERE o.user_id = $1 AND o.kind = 1 AND o.item_kind = $2::smallint AND o.item_n = $3::bigint"
+        " ORDER BY o.id DESC LIMIT 1", 3, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return STORE_NOT_FOUND;
+    }
+    memset(out, 0, sizeof *out);
+    out->id = st_getll(r, 0, 0);
+    out->state = (enum store_outbox_state)st_getll(r, 0, 1);
+    out->msisdn = st_getdup(r, 0, 2);
+    out->reason = st_getdup(r, 0, 3);
+    out->requested_at = (time_t)st_getll(r, 0, 4);
+    out->updated_at = (time_t)st_getll(r, 0, 5);
+    PQclear(r);
+    return STORE_OK;
+}
+
+void store_outbox_delivery_cleanup(struct store_outbox_delivery *d)
+{
+    if (d == NULL)
+        return;
+    free(d->msisdn);
+    free(d->reason);
+    memset(d, 0, sizeof *d);
+}
+
+const char *store_outbox_state_name(enum store_outbox_state st)
+{
+    static const char *const names[] = { "queued", "sending", "submitted", "delivered", "failed" };
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "queued";
 }
 
 enum store_result store_outbox_listen(struct store *s)
