@@ -550,6 +550,9 @@ enum store_mm7_outcome {
  * MMStatus as the MMSC wrote it) and moves the outbox row to delivered or
  * failed (reason: mm_status); final states are never downgraded and a
  * repeated report is a no-op. *outbox_id_out (may be NULL): the row.
+ * An unknown message_id is STORE_NOT_FOUND — but STORE_RETRY while an MMS
+ * submission is in flight (a request of channel mms sending): the report
+ * may be for it, come before its answer was recorded (store_mm7_submitted).
  * STORE_NOT_FOUND: no submission with that MessageID from that MMSC. */
 enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
                                    enum store_mm7_outcome outcome, const char *mm_status,
