@@ -735,6 +735,9 @@ static void test_mms_requests(void)
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
     CU_ASSERT_EQUAL(nr, 0);
     store_outbox_requests_free(rq, nr);
+    /* a delivery report for a MessageID not recorded yet, while submissions
+     * are in flight: the MMSC is asked again (it may be theirs) */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL), STORE_RETRY);
     CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
     CU_ASSERT_EQUAL(d.id, rb);   /* the newest */
     CU_ASSERT_EQUAL(d.state, OUTBOX_SENDING);
@@ -788,6 +791,9 @@ static void test_mms_requests(void)
     CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
     CU_ASSERT_EQUAL(d.state, OUTBOX_FAILED);
     store_outbox_delivery_cleanup(&d);
+    /* nothing in flight: an unknown MessageID is unknown */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL),
+                    STORE_NOT_FOUND);
     /* another user sees nothing of it */
     char other[STORE_ID_LEN];
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsreq2", "password1", "en", other), STORE_OK);
