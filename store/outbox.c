@@ -181,8 +181,27 @@ static unsigned char *unhex_col(const PGresult *r, int row, int col, size_t *len
     return v;
 }
 
-enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
-                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting)
+/*
+ * The claim of up to $1 queued rows of channel $3 for instance $2, when its
+ * lease is held: the rows PICK chooses (a condition on outbox, then its
+ * ORDER BY) move to sending, RETURNING COLS as u; the answer is the lease
+ * flag m.ok, then OUT (columns of u), then EXTRA (more columns of m), in
+ * ORDER — one row per claimed row, or one row of NULLs when none was.
+ */
+#define CLAIM_SQL(pick, cols, out, extra, order)                                                        \
+    "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "                              \
+    LOCK_HELD("i.lock_key", BY_ANYONE) "),"                                                             \
+    " c AS (SELECT id FROM outbox WHERE state = 0 AND channel = $3 AND not_before <= now()"             \
+    "   AND EXISTS (SELECT 1 FROM me) AND " pick " LIMIT $1 FOR UPDATE SKIP LOCKED),"                   \
+    " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"     \
+    "   FROM c WHERE o.id = c.id RETURNING " cols ")"                                                   \
+    " SELECT m.ok, " out " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok" extra ") m"                    \
+    " LEFT JOIN u ON true ORDER BY " order
+
+/* Run a CLAIM_SQL: STORE_NOT_FOUND when the lease is not held (nothing
+ * claimed), else *out and *n, the rows claimed. */
+static enum store_result claim_run(struct store *s, const char *name, const char *sql, const char *instance,
+                                   const char *channel, int max, PGresult **out, size_t *n)
 {
     if (max < 1 || max > 10000 || !valid_channel(channel))
         return STORE_INVALID;
@@ -192,31 +211,36 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
     st_lld(mx, max);
     const char *p[] = { mx, instance, channel };
     PGresult *r = NULL;
-    /* one row per claimed outbox row, or one row with NULLs when none was
-     * claimed; the first column says whether the lease is held. Requests
-     * (kind 1) are rendered into children first; a child sorts at its
-     * request's place, so that GET 1,9's replies keep their order. */
-    enum store_result rc = st_exec(s, "outbox-claim",
-        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
-        LOCK_HELD("i.lock_key", BY_ANYONE) "),"
-        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind <> 1 AND channel = $3 AND not_before <= now()"
-        "   AND EXISTS (SELECT 1 FROM me)"
-        "   ORDER BY coalesce(parent_id, id), id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
-        "   FROM c WHERE o.id = c.id"
-        "   RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
-        "     encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place)"
-        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req"
-        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok, EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1"
-        "   AND channel = $3 AND not_before <= now()) AS req) m"
-        " LEFT JOIN u ON true ORDER BY u.place, u.id", 3, p, &r);
+    enum store_result rc = st_exec(s, name, sql, 3, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
         PQclear(r);
         return STORE_NOT_FOUND;   /* the lease is not held: nothing claimed */
     }
-    size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    *n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    *out = r;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting)
+{
+    PGresult *r = NULL;
+    size_t n = 0;
+    /* Requests (kind 1) are rendered into children first; a child sorts at
+     * its request's place, so that GET 1,9's replies keep their order. */
+    enum store_result rc = claim_run(s, "outbox-claim",
+        CLAIM_SQL("kind <> 1 ORDER BY coalesce(parent_id, id), id",
+                  "o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
+                  " encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place",
+                  "u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req",
+                  ", EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1 AND channel = $3"
+                  " AND not_before <= now()) AS req",
+                  "u.place, u.id"),
+        instance, channel, max, &r, &n);
+    if (rc != STORE_OK)
+        return rc;
     if (requests_waiting)
         *requests_waiting = PQgetvalue(r, 0, 9)[0] == 't';
     struct store_outbox_row *v = xcalloc(n ? n : 1, sizeof *v);
@@ -297,6 +321,23 @@ out:
     return rc;
 }
 
+/* n requests from r: id, user id, msisdn, item kind, item n, attempts in
+ * columns c.. */
+static struct store_outbox_request *requests_read(const PGresult *r, size_t n, int c)
+{
+    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        v[i].id = st_getll(r, row, c);
+        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, c + 1));
+        v[i].msisdn = st_getdup(r, row, c + 2);
+        v[i].kind = (enum store_kind)st_getll(r, row, c + 3);
+        v[i].n = st_getll(r, row, c + 4);
+        v[i].attempts = (int)st_getll(r, row, c + 5);
+    }
+    return v;
+}
+
 enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
                                              struct store_outbox_request **out, size_t *count)
 {
@@ -308,21 +349,13 @@ enum store_result store_outbox_take_requests(struct store *s, const char *channe
     const char *p[] = { channel, mx };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "outbox-take-requests",
-        "SELECT id, coalesce(user_id::text, ''), msisdn, item_kind, item_n FROM outbox"
+        "SELECT id, coalesce(user_id::text, ''), msisdn, item_kind, item_n, attempts FROM outbox"
         " WHERE state = 0 AND kind = 1 AND channel = $1 AND not_before <= now()"
         " ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED", 2, p, &r);
     if (rc != STORE_OK)
         return rc;
     size_t n = (size_t)PQntuples(r);
-    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        int row = (int)i;
-        v[i].id = st_getll(r, row, 0);
-        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, 1));
-        v[i].msisdn = st_getdup(r, row, 2);
-        v[i].kind = (enum store_kind)st_getll(r, row, 3);
-        v[i].n = st_getll(r, row, 4);
-    }
+    struct store_outbox_request *v = requests_read(r, n, 0);
     PQclear(r);
     *out = v;
     *count = n;
@@ -399,43 +432,16 @@ enum store_result store_outbox_expand(struct store *s, long long request_id, con
 enum store_result store_outbox_claim_requests(struct store *s, const char *instance, const char *channel, int max,
                                               struct store_outbox_request **out, size_t *count)
 {
-    if (max < 1 || max > 10000 || !valid_channel(channel))
-        return STORE_INVALID;
-    if (!st_valid_id(instance))
-        return STORE_NOT_FOUND;
-    char mx[24];
-    st_lld(mx, max);
-    const char *p[] = { mx, instance, channel };
     PGresult *r = NULL;
-    /* as store_outbox_claim: the first column says whether the lease is
-     * held, one row of NULLs when nothing was claimed */
-    enum store_result rc = st_exec(s, "outbox-claim-requests",
-        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
-        LOCK_HELD("i.lock_key", BY_ANYONE) "),"
-        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind = 1 AND channel = $3 AND not_before <= now()"
-        "   AND EXISTS (SELECT 1 FROM me) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
-        "   FROM c WHERE o.id = c.id"
-        "   RETURNING o.id, coalesce(o.user_id::text, '') AS user_id, o.msisdn, o.item_kind, o.item_n, o.attempts)"
-        " SELECT m.ok, u.id, u.user_id, u.msisdn, u.item_kind, u.item_n, u.attempts"
-        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok) m LEFT JOIN u ON true ORDER BY u.id", 3, p, &r);
+    size_t n = 0;
+    enum store_result rc = claim_run(s, "outbox-claim-requests",
+        CLAIM_SQL("kind = 1 ORDER BY id",
+                  "o.id, coalesce(o.user_id::text, '') AS user_id, o.msisdn, o.item_kind, o.item_n, o.attempts",
+                  "u.id, u.user_id, u.msisdn, u.item_kind, u.item_n, u.attempts", "", "u.id"),
+        instance, channel, max, &r, &n);
     if (rc != STORE_OK)
         return rc;
-    if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
-        PQclear(r);
-        return STORE_NOT_FOUND;
-    }
-    size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
-    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        int row = (int)i;
-        v[i].id = st_getll(r, row, 1);
-        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, 2));
-        v[i].msisdn = st_getdup(r, row, 3);
-        v[i].kind = (enum store_kind)st_getll(r, row, 4);
-        v[i].n = st_getll(r, row, 5);
-        v[i].attempts = (int)st_getll(r, row, 6);
-    }
+    struct store_outbox_request *v = requests_read(r, n, 1);
     PQclear(r);
     *out = v;
     *count = n;
