@@ -34,14 +34,7 @@ ok() { echo "e2e: ok $*"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
 
 e2e_ports
-taken=("$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT; do
-    p=$(sv_free_port "${taken[@]}")
-    taken+=("$p")
-    export "$v=$p"
-done
-WEB=http://127.0.0.1:$SV_WEB_PORT
-MCTL=http://127.0.0.1:$SV_MMSC_CTL_PORT
+e2e_mms_ports
 export SV_MMSCSIM_ARGS="--retry-ms 200 --retry-max-ms 800"
 # quick retries of our SubmitReq, and a quick take-over of a dead vaultmms's claims
 QUICK=$'[mms]\nretry_min = 1\nretry_max = 2\nsubmit_attempts = 100\ninstance_grace = 2'
@@ -57,14 +50,7 @@ e2e_start vaultweb
 echo "e2e: stack up in $((SECONDS - E2E_T0)) s"
 
 A=8613800000301 B=8613800000302
-mctl() { curl -sS -f "$MCTL/$1"; }
-mstat() { mctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-mms_phone() {
-    local from=$1
-    shift
-    "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" \
-        --mmsc "http://127.0.0.1:$SV_MMSC_MM1_PORT/mm1" --save-dir "$VAR/saved" --from "$from" "$@"
-}
+mms_phone() { e2e_mms_phone "$@"; }
 sha() { sha256sum "$1" | cut -c1-64; }
 # the newest request for MMS 1 of user $1: its derived state (outbox.c) and attempts
 req_state() {
@@ -76,7 +62,6 @@ req_is() { [[ $(req_state "$1") == "$2" ]]; }
 { printf '\xff\xd8\xff\xe0\x00\r\n'; head -c 40000 /dev/urandom; } >"$VAR/photo.jpg"
 printf '海边的问候 🌊\r\nGreetings from the beach\n' >"$VAR/note.txt"
 
-mstat_ge() { (($(mstat "$1") >= $2)); }
 # pushed_mms <pushes before> <what>: once mmscsim pushed one more MMS
 # notification, what the phone has (phonesim sending nothing: it fetches)
 pushed_mms() {
