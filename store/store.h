@@ -605,6 +605,9 @@ enum store_mm7_outcome {
  * MMStatus as the MMSC wrote it) and moves the outbox row to delivered or
  * failed (reason: mm_status); final states are never downgraded and a
  * repeated report is a no-op. *outbox_id_out (may be NULL): the row.
+ * An unknown message_id is STORE_NOT_FOUND — but STORE_RETRY while an MMS
+ * submission is in flight (a request of channel mms sending): the report
+ * may be for it, come before its answer was recorded (store_mm7_submitted).
  * STORE_NOT_FOUND: no submission with that MessageID from that MMSC. */
 enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
                                    enum store_mm7_outcome outcome, const char *mm_status,
@@ -720,10 +723,10 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
 /* ---- delivery requests: one way to send an archived item to a phone ---- */
 
 /* The channel a request for an item of kind goes to: the one switch of who
- * delivers what (store/rules.c). Today every kind is STORE_CHANNEL_SMS —
- * an MMS as its text and the page's link, rendered by vaultbox — until
- * vaultmms claims STORE_CHANNEL_MMS rows and [mms] delivery names an MMS
- * path; then this returns STORE_CHANNEL_MMS for STORE_MMS. */
+ * delivers what (store/rules.c). An MMS is STORE_CHANNEL_MMS: vaultmms
+ * delivers it as an MMS by the deployment's path ([mms] delivery: MM7
+ * SubmitReq, or a WAP push that vaultbox sends and a retrieval URL);
+ * SMS and contacts are STORE_CHANNEL_SMS (vaultbox). */
 const char *store_outbox_channel_for(enum store_kind kind);
 
 /* Queue a request to send user_id's item (kind, n) to msisdn, in the
@@ -734,12 +737,15 @@ const char *store_outbox_channel_for(enum store_kind kind);
 enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
                                             enum store_kind kind, long long n, long long *id_out);
 
+struct store_outbox_mt;
+
 struct store_outbox_request {
     long long id;
     char user_id[STORE_ID_LEN];    /* "" when the user is gone */
     char *msisdn;
     enum store_kind kind;
     long long n;
+    int attempts;                  /* store_outbox_claim_requests: tries so far (store_outbox_retry) */
 };
 
 /* Inside the caller's explicit transaction (store_tx_begin; else
@@ -749,6 +755,47 @@ struct store_outbox_request {
 enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
                                              struct store_outbox_request **out, size_t *count);
 void store_outbox_requests_free(struct store_outbox_request *reqs, size_t count);
+
+/*
+ * A sender that delivers a request itself rather than rendering it into
+ * rows (vaultmms: one MMS is one SubmitReq, not SMS): up to max queued
+ * requests of channel whose time has come, oldest first, claimed for
+ * instance as store_outbox_claim claims rows — state sending, claimed_by
+ * instance, so that a reconnect (store_outbox_requeue_sending) or the
+ * instance's death (store_outbox_requeue_orphans) puts them back in the
+ * queue; then store_outbox_retry, store_mm7_submitted /
+ * store_outbox_mark_submitted, store_outbox_handoff or
+ * store_outbox_mark_failed settle each. STORE_NOT_FOUND: the instance's
+ * lease is not held (store_outbox_hold), nothing claimed. *count may be 0.
+ */
+enum store_result store_outbox_claim_requests(struct store *s, const char *instance, const char *channel, int max,
+                                              struct store_outbox_request **out, size_t *count);
+
+/* A claimed request handed to the sender of another channel (vaultmms's
+ * direct path: the WAP push is binary SMS that vaultbox sends): mts are
+ * queued, in order, as the request's children on channel, and the request
+ * is submitted — its state then follows the handset (delivered when it
+ * fetched and answered, store_mms_retrieval_answer), and is failed when a
+ * child could not be sent (store_outbox_state). STORE_NOT_FOUND: the
+ * request is not claimed (sending) any more; STORE_INVALID: an MT breaks
+ * the rules of store_outbox_mt (nothing written). */
+enum store_result store_outbox_handoff(struct store *s, long long request_id, const char *channel,
+                                       const struct store_outbox_mt *mts, size_t count);
+
+/* The newest delivery request of user_id's item (kind, n), to any phone:
+ * what the web page shows beside "send to my phone". */
+struct store_outbox_delivery {
+    long long id;
+    enum store_outbox_state state;   /* as store_outbox_state says */
+    char *msisdn;
+    char *reason;                    /* "" unless failed */
+    time_t requested_at, updated_at;
+};
+/* STORE_NOT_FOUND: the item was never asked for (or it is not this user's). */
+enum store_result store_outbox_item_delivery(struct store *s, const char *user_id, enum store_kind kind,
+                                             long long n, struct store_outbox_delivery *out);
+void store_outbox_delivery_cleanup(struct store_outbox_delivery *d);
+const char *store_outbox_state_name(enum store_outbox_state st);
 
 /* One concrete MT of a rendered request (borrowed). */
 struct store_outbox_mt {
@@ -856,7 +903,8 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
 /* A row's state. A rendered request's is its children's: failed when one
  * failed, else the least advanced of them (queued < sending < submitted <
  * delivered); a request not yet rendered is queued, one whose item was gone
- * failed. */
+ * failed; a request handed off (store_outbox_handoff) is its own, but
+ * failed when one of its children failed. */
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
 
 /* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a

@@ -40,6 +40,15 @@ const struct config_key mms_config_keys[] = {
       "http(s)://host[:port] handsets reach it at (behind the operator's proxy); empty: http://retrieve_listen:retrieve_port" },
     { "mms", "retrieve_ttl", CONFIG_INT, "604800", 60, LIMIT_RETRIEVAL_TTL_MAX, MMS(retrieve_ttl_s),
       "seconds a retrieval URL stays valid (the notification's expiry)" },
+    { "mms", "submit_mmsc", CONFIG_STRING, "", 0, 0, MMS(submit_mmsc),
+      "delivery = mm7: the [mmsc.NAME] that takes our SubmitReq (empty: the first with a url)" },
+    { "mms", "retry_min", CONFIG_INT, "30", 1, 86400, MMS(retry_min_s),
+      "seconds before a SubmitReq that got a 3xxx or no answer is tried again (doubled each time)" },
+    { "mms", "retry_max", CONFIG_INT, "1800", 1, 86400, MMS(retry_max_s), "the longest wait between two tries" },
+    { "mms", "submit_attempts", CONFIG_INT, "20", 1, 1000, MMS(submit_attempts),
+      "tries of one SubmitReq before the delivery fails and the phone is told" },
+    { "mms", "instance_grace", CONFIG_INT, "30", 1, 86400, MMS(instance_grace_s),
+      "seconds after which the deliveries a vaultmms that is gone had claimed are taken by another" },
     { "mms", "migrate", CONFIG_BOOL, "yes", 0, 0, MMS(migrate), "apply pending database migrations at start" },
     { "mms", "log_level", CONFIG_STRING, "info", 0, 0, MMS(log_level), "debug, info, warn or error" },
 };
@@ -219,6 +228,19 @@ int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, 
     if (c->sender[0] == '\0' || strlen(c->sender) > 20 || strspn(c->sender, "0123456789+") != strlen(c->sender)) {
         snprintf(err, errlen, "[mms] sender: a short code of 1-20 digits");
         return -1;
+    }
+    if (c->retry_max_s < c->retry_min_s) {
+        snprintf(err, errlen, "[mms] retry_max is less than retry_min");
+        return -1;
+    }
+    if (c->submit_mmsc[0]) {
+        size_t i = 0;
+        while (i < n && strcmp(mmscs[i].name, c->submit_mmsc) != 0)
+            i++;
+        if (i == n || mmscs[i].url[0] == '\0') {
+            snprintf(err, errlen, "[mms] submit_mmsc: no [mmsc.%s] with a url", c->submit_mmsc);
+            return -1;
+        }
     }
     const char *b = c->retrieve_url_base;
     if (b[0] && ((strncmp(b, "http://", 7) != 0 && strncmp(b, "https://", 8) != 0) || strlen(b) > 200 ||

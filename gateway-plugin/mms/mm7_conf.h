@@ -31,6 +31,10 @@ struct mms_config {
     long long retrieve_port;
     char *retrieve_url_base;       /* scheme://host[:port] handsets reach it at ("": from listen and port) */
     long long retrieve_ttl_s;      /* seconds a retrieval URL stays valid (X-Mms-Expiry) */
+    char *submit_mmsc;             /* delivery = mm7: NAME of the [mmsc.NAME] we submit to ("": the first with a url) */
+    long long retry_min_s, retry_max_s;   /* back-off of a SubmitReq tried again (mm7_backoff_s) */
+    long long submit_attempts;     /* tries of one SubmitReq before it fails */
+    long long instance_grace_s;    /* a gone vaultmms's claimed deliveries are requeued after this */
     bool migrate;
     char *log_level;
 };
