@@ -518,16 +518,11 @@ enum store_result st_page_items(struct store *s, const char *name, const char *b
     return STORE_OK;
 }
 
-enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
-                              long long n, st_row_fn *from_row, void *out)
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, name, sql, 2, p, &r);
+    enum store_result rc = st_exec(s, name, sql, nparams, params, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0)
@@ -536,6 +531,17 @@ enum store_result st_item_get(struct store *s, const char *name, const char *sql
         from_row(r, 0, out);
     PQclear(r);
     return rc;
+}
+
+enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
+                              long long n, st_row_fn *from_row, void *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    return st_row_get(s, name, sql, 2, p, from_row, out);
 }
 
 char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,

@@ -139,6 +139,10 @@ enum store_result st_page_items(struct store *s, const char *name, const char *b
                                 const char *const *cols, const char *user_id,
                                 const struct store_page *page, st_row_fn *from_row, size_t item_size,
                                 void **items, size_t *count, bool *more);
+/* The first row sql selects with params, decoded into out; STORE_NOT_FOUND
+ * when it selects none. out is written only on STORE_OK. */
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out);
 /* The one item numbered n of user_id: sql selects it with $1 the user id and
  * $2 n. STORE_NOT_FOUND when there is none; *out is decoded only on STORE_OK. */
 enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
