@@ -94,7 +94,7 @@ bool smstext_is_gsm(const char *utf8, size_t len)
 }
 
 enum smstext_result smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t cap,
-                        size_t *outlen)
+                                        size_t *outlen)
 {
     size_t i = 0, o = 0;
 
@@ -152,7 +152,8 @@ char *smstext_gsm_to_utf8(const unsigned char *septets, size_t n, size_t *outlen
     return out;
 }
 
-enum smstext_result smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out, size_t *outlen)
+enum smstext_result smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out,
+                                         size_t *outlen)
 {
     unsigned char *buf = NULL;
     size_t i = 0, o = 0;
@@ -186,7 +187,8 @@ out:
     return rc;
 }
 
-enum smstext_result smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out, size_t *outlen)
+enum smstext_result smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out,
+                                         size_t *outlen)
 {
     char *buf = NULL;
     size_t i, o = 0;

@@ -41,7 +41,7 @@ enum smstext_result {
 /* UTF-8 to unpacked septets (one per byte; extension characters as 0x1B +
  * code) and *outlen. */
 enum smstext_result smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t cap,
-                        size_t *outlen);
+                                        size_t *outlen);
 
 /* Unpacked septets to UTF-8; malloc'd, NUL-terminated. An unknown escape
  * decodes as the base character, a trailing lone escape as a space (03.38). */
@@ -49,11 +49,13 @@ char *smstext_gsm_to_utf8(const unsigned char *septets, size_t n, size_t *outlen
 
 /* UTF-8 to UTF-16BE (surrogate pairs above U+FFFF); *out malloc'd.
  * SMSTEXT_MALFORMED on invalid UTF-8. */
-enum smstext_result smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out, size_t *outlen);
+enum smstext_result smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out,
+                                         size_t *outlen);
 
 /* UTF-16BE to UTF-8; *out malloc'd and NUL-terminated. SMSTEXT_MALFORMED on
  * an odd length or an unpaired surrogate. */
-enum smstext_result smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out, size_t *outlen);
+enum smstext_result smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out,
+                                         size_t *outlen);
 
 /* Pack n septets into octets. fill_bits (0-6) zero bits come first, so that
  * the septets start on a septet boundary after a UDH of udhl octets:

@@ -120,8 +120,8 @@ size_t smsudh_build(const struct smsudh *u, unsigned char *out, size_t cap)
 }
 
 bool smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned ref,
-                 const unsigned char *data, size_t len, struct smsudh_segment **segs,
-                 size_t *nsegs)
+                  const unsigned char *data, size_t len, struct smsudh_segment **segs,
+                  size_t *nsegs)
 {
     struct smsudh_segment *out;
     size_t room, total, k;

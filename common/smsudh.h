@@ -64,8 +64,8 @@ struct smsudh_segment {
  * is over SMSUDH_MAX_IES or more than 255 segments would be needed.
  */
 bool smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned ref,
-                 const unsigned char *data, size_t len, struct smsudh_segment **segs,
-                 size_t *nsegs);
+                  const unsigned char *data, size_t len, struct smsudh_segment **segs,
+                  size_t *nsegs);
 
 /* The IEs of 16-bit port addressing, dst then src: 05 04 dh dl sh sl.
  * out must hold 6 octets; returns 6. */

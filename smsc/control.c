@@ -259,7 +259,7 @@ static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, e
     ctl->mo_ref = (ctl->mo_ref + 1) & 0xffff;
     if (kind == MO_BIN)
         encoded = simcodec_mo_encode_binary(udh, ulen, text, tlen, ref16,
-                                       ref16 ? ctl->mo_ref : ctl->mo_ref & 0xff, &parts, &n);
+                                            ref16 ? ctl->mo_ref : ctl->mo_ref & 0xff, &parts, &n);
     else if (kind == MO_UCS2)
         encoded = simcodec_mo_encode_ucs2(text, tlen, ctl->mo_ref & 0xff, &parts, &n);
     else

@@ -250,7 +250,7 @@ static void safe_name(const char *in, char *out, size_t cap)
         out[0] = '_';
 }
 
-/* mkdir -p: true when path is a directory now (errno set when not). */
+/* mkdir -p: true when path is a directory now. */
 static bool mkdirs(const char *path)
 {
     char tmp[1024];

@@ -44,7 +44,7 @@ static void set_text_part(struct simcodec_part *part, unsigned char dc, unsigned
 }
 
 bool simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
-                       struct simcodec_part **parts, size_t *nparts)
+                        struct simcodec_part **parts, size_t *nparts)
 {
     struct smstext_measure m;
     struct simcodec_part *out = NULL;
@@ -94,8 +94,8 @@ out:
 }
 
 bool simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
-                              const unsigned char *data, size_t len, bool ref16, unsigned ref,
-                              struct simcodec_part **parts, size_t *nparts)
+                               const unsigned char *data, size_t len, bool ref16, unsigned ref,
+                               struct simcodec_part **parts, size_t *nparts)
 {
     struct simcodec_part *out = NULL;
     struct smsudh_segment *segs = NULL;
@@ -122,7 +122,7 @@ out:
 }
 
 bool simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
-                            struct simcodec_part **parts, size_t *nparts)
+                             struct simcodec_part **parts, size_t *nparts)
 {
     size_t total = len <= 140 ? 1 : (len + 133) / 134, k;
     struct simcodec_part *out;
@@ -140,7 +140,7 @@ bool simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned r
 }
 
 enum simcodec_kind simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
-                    char **utf8, size_t *utf8len)
+                                   char **utf8, size_t *utf8len)
 {
     size_t i, o = 0;
     char *s;

@@ -26,22 +26,22 @@ struct simcodec_part {
  * 153/67 with UDH 05 00 03 ref total seq. *parts malloc'd. True when encoded;
  * false on invalid UTF-8 or more than 255 parts. */
 bool simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
-                       struct simcodec_part **parts, size_t *nparts);
+                        struct simcodec_part **parts, size_t *nparts);
 
 /* Encode a binary MO (8-bit, data_coding 4): udh (with length octet, may be
  * NULL) + data; when it exceeds 140 octets every part carries udh's IEs and
  * a concatenation IE with an 8-bit reference (16-bit when ref16). True when
  * encoded; false when udh's length octet is wrong or it needs over 255 parts. */
 bool simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
-                              const unsigned char *data, size_t len, bool ref16, unsigned ref,
-                              struct simcodec_part **parts, size_t *nparts);
+                               const unsigned char *data, size_t len, bool ref16, unsigned ref,
+                               struct simcodec_part **parts, size_t *nparts);
 
 /* Encode raw UCS-2 octets as they are (data_coding 8), whatever they hold
  * (a lone surrogate, an odd length): one part up to 140 octets, else parts
  * of 134 with an 8-bit concatenation UDH. For testing what a box does with
  * broken UTF-16. True when encoded; false when it needs over 255 parts. */
 bool simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
-                            struct simcodec_part **parts, size_t *nparts);
+                             struct simcodec_part **parts, size_t *nparts);
 
 enum simcodec_kind { SIMCODEC_TEXT = 0, SIMCODEC_BINARY = 1, SIMCODEC_MALFORMED = 2 };
 
@@ -50,7 +50,7 @@ enum simcodec_kind { SIMCODEC_TEXT = 0, SIMCODEC_BINARY = 1, SIMCODEC_MALFORMED 
  * SIMCODEC_TEXT; 2, 4 and 8-bit class codings are SIMCODEC_BINARY (*utf8
  * untouched); SIMCODEC_MALFORMED on invalid UCS-2. */
 enum simcodec_kind simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
-                    char **utf8, size_t *utf8len);
+                                   char **utf8, size_t *utf8len);
 
 /* SMPP 3.4 Appendix B receipt text:
  * "id:<id> sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm
