@@ -322,8 +322,9 @@ enum store_result store_contact_add_card(struct store *s, const char *user_id, c
     " c.size_bytes, NOT EXISTS (SELECT 1 FROM contacts c2 WHERE c2.user_id = c.user_id" \
     " AND lower(c2.name) = lower(c.name) AND c2.n > c.n), c.tel_types, c.uid"
 
-static void contact_from_row(const PGresult *r, int row, struct store_contact *c)
+static void contact_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_contact *c = dst;
     memset(c, 0, sizeof *c);
     c->n = st_getll(r, row, 0);
     c->name = st_getdup(r, row, 1);
@@ -337,54 +338,30 @@ static void contact_from_row(const PGresult *r, int row, struct store_contact *c
     c->uid = st_getdup(r, row, 8);
 }
 
-static void list_from_result(const PGresult *r, size_t n, bool more, struct store_contact_list *out)
-{
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        contact_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-}
-
 enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
                                     struct store_contact *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "contact-get",
-                                   "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1 AND c.n = $2",
-                                   2, p, &r);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        contact_from_row(r, 0, out);
-    PQclear(r);
-    return rc;
+    return st_item_get(s, "contact-get",
+                       "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1 AND c.n = $2",
+                       user_id, n, contact_from_row, out);
 }
 
 enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
     static const char *const cols[] = { "c.name", "c.number", NULL };
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
-    enum store_result rc = st_page_query(s, "contact-list",
+    struct store_contact_list l = { 0 };
+    void *items = NULL;
+    enum store_result rc = st_page_items(s, "contact-list",
                                          "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
                                          " AND ($2::bigint = 0 OR c.n < $2::bigint)",
-                                         cols, NULL, user_id, page, &r, &n, &more);
-    if (rc != STORE_OK)
-        return rc;
-    list_from_result(r, n, more, out);
-    PQclear(r);
-    return STORE_OK;
+                                         cols, NULL, user_id, page, contact_from_row, sizeof *l.items,
+                                         &items, &l.count, &l.more);
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
@@ -399,8 +376,11 @@ enum store_result store_contact_history(struct store *s, const char *user_id, co
     enum store_result rc = st_exec(s, "contact-history",
                                    "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
                                    " AND lower(c.name) = lower($2) ORDER BY c.n DESC", 2, p, &r);
-    if (rc == STORE_OK)
-        list_from_result(r, (size_t)PQntuples(r), false, out);
+    if (rc == STORE_OK) {
+        memset(out, 0, sizeof *out);
+        out->count = (size_t)PQntuples(r);
+        out->items = st_rows_decode(r, out->count, sizeof *out->items, contact_from_row);
+    }
     PQclear(r);
     return rc;
 }

@@ -361,8 +361,9 @@ out:
 #define MMS_COLS "n, peer, subject, text, extract(epoch FROM sent_at)::bigint," \
                  " extract(epoch FROM saved_at)::bigint, size_bytes, nparts"
 
-static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
+static void mms_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_mms *m = dst;
     memset(m, 0, sizeof *m);
     m->n = st_getll(r, row, 0);
     m->peer = st_getdup(r, row, 1);
@@ -376,45 +377,26 @@ static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
 
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
-                                   2, p, &r);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        mms_from_row(r, 0, out);
-    PQclear(r);
-    return rc;
+    return st_item_get(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
+                       user_id, n, mms_from_row, out);
 }
 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out)
 {
     static const char *const cols[] = { "subject", "peer", "text", NULL };
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
-    enum store_result rc = st_page_query(s, "mms-list",
+    struct store_mms_list l = { 0 };
+    void *items = NULL;
+    enum store_result rc = st_page_items(s, "mms-list",
                                          "SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
                                          " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, NULL, user_id, page, &r, &n, &more);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        mms_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-    PQclear(r);
-    return STORE_OK;
+                                         cols, NULL, user_id, page, mms_from_row, sizeof *l.items,
+                                         &items, &l.count, &l.more);
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 /* Binary results: text columns arrive as their bytes, data as raw bytes. */

@@ -264,8 +264,9 @@ out:
 #define SMS_COLS "n, peer, body, extract(epoch FROM sent_at)::bigint," \
                  " extract(epoch FROM saved_at)::bigint, size_bytes, source"
 
-static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
+static void sms_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_sms *m = dst;
     memset(m, 0, sizeof *m);
     m->n = st_getll(r, row, 0);
     m->peer = st_getdup(r, row, 1);
@@ -279,45 +280,26 @@ static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
 
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "sms-get",
-                                   "SELECT " SMS_COLS " FROM sms WHERE user_id = $1 AND n = $2", 2, p, &r);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        sms_from_row(r, 0, out);
-    PQclear(r);
-    return rc;
+    return st_item_get(s, "sms-get", "SELECT " SMS_COLS " FROM sms WHERE user_id = $1 AND n = $2",
+                       user_id, n, sms_from_row, out);
 }
 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {
     static const char *const cols[] = { "body", "peer", NULL };
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
-    enum store_result rc = st_page_query(s, "sms-list",
+    struct store_sms_list l = { 0 };
+    void *items = NULL;
+    enum store_result rc = st_page_items(s, "sms-list",
                                          "SELECT " SMS_COLS " FROM sms WHERE user_id = $1"
                                          " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, "sv_search_key(body || ' ' || peer)", user_id, page, &r, &n, &more);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        sms_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-    PQclear(r);
-    return STORE_OK;
+                                         cols, "sv_search_key(body || ' ' || peer)", user_id, page, sms_from_row, sizeof *l.items,
+                                         &items, &l.count, &l.more);
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 void store_sms_cleanup(struct store_sms *m)

@@ -630,6 +630,58 @@ bool st_search_has_trigrams(const char *pattern)
     return false;
 }
 
+void *st_rows_decode(const PGresult *r, size_t rows, size_t item_size, st_row_fn *from_row)
+{
+    char *items = xcalloc(rows ? rows : 1, item_size);
+    for (size_t i = 0; i < rows; i++)
+        from_row(r, (int)i, items + i * item_size);
+    return items;
+}
+
+enum store_result st_page_items(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *key, const char *user_id,
+                                const struct store_page *page, st_row_fn *from_row, size_t item_size,
+                                void **items, size_t *count, bool *more)
+{
+    PGresult *r = NULL;
+    size_t n = 0;
+    bool m = false;
+    enum store_result rc = st_page_query(s, name, base, cols, key, user_id, page, &r, &n, &m);
+    if (rc != STORE_OK)
+        return rc;
+    *items = st_rows_decode(r, n, item_size, from_row);
+    *count = n;
+    *more = m;
+    PQclear(r);
+    return STORE_OK;
+}
+
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, nparams, params, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    else
+        from_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
+                              long long n, st_row_fn *from_row, void *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    return st_row_get(s, name, sql, 2, p, from_row, out);
+}
+
 char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
                     int first_param, const char *tail)
 {

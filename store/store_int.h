@@ -188,4 +188,24 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
                                 const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more);
 
+/* Decodes row of r into the item at dst (a struct store_sms, store_mms,
+ * store_contact ...: the caller's decoder knows which). */
+typedef void st_row_fn(const PGresult *r, int row, void *dst);
+/* rows of r decoded into a new array of item_size items (never NULL). */
+void *st_rows_decode(const PGresult *r, size_t rows, size_t item_size, st_row_fn *from_row);
+/* The items of one keyset page (st_page_query's arguments) decoded into a
+ * new array: on STORE_OK *items (never NULL), *count and *more. */
+enum store_result st_page_items(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *key, const char *user_id,
+                                const struct store_page *page, st_row_fn *from_row, size_t item_size,
+                                void **items, size_t *count, bool *more);
+/* The first row sql selects with params, decoded into out; STORE_NOT_FOUND
+ * when it selects none. out is written only on STORE_OK. */
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out);
+/* The one item numbered n of user_id: sql selects it with $1 the user id and
+ * $2 n. STORE_NOT_FOUND when there is none; *out is decoded only on STORE_OK. */
+enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
+                              long long n, st_row_fn *from_row, void *out);
+
 #endif

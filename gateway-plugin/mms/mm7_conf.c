@@ -218,16 +218,16 @@ bool mm7_conf_credentials_ok(const struct mmsc_config *m, const char *user, cons
     return u && p;
 }
 
-int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, size_t n, char *err,
-                   size_t errlen)
+enum config_result mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs,
+                                  size_t n, char *err, size_t errlen)
 {
     if (strcmp(c->delivery, "mm7") != 0 && strcmp(c->delivery, "direct") != 0) {
         snprintf(err, errlen, "[mms] delivery: expected mm7 or direct, got \"%s\"", c->delivery);
-        return -1;
+        return CONFIG_INVALID;
     }
     if (c->sender[0] == '\0' || strlen(c->sender) > 20 || strspn(c->sender, "0123456789+") != strlen(c->sender)) {
         snprintf(err, errlen, "[mms] sender: a short code of 1-20 digits");
-        return -1;
+        return CONFIG_INVALID;
     }
     if (c->retry_max_s < c->retry_min_s) {
         snprintf(err, errlen, "[mms] retry_max is less than retry_min");
@@ -247,7 +247,7 @@ int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, 
                  strcspn(b, " \t\r\n?#") != strlen(b) || b[strlen(b) - 1] == '/')) {
         snprintf(err, errlen, "[mms] retrieve_url_base: http://host[:port] or https://..., no path ending in /, "
                               "no query, at most 200 characters");
-        return -1;
+        return CONFIG_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         const struct mmsc_config *m = &mmscs[i];
@@ -255,25 +255,25 @@ int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, 
         if (!creds && m->allow[0] == '\0') {
             snprintf(err, errlen, "[mmsc.%s]: set incoming_username and incoming_password, or allow, or both "
                                   "(an MMSC endpoint open to anyone is refused)", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (creds && m->incoming_password[0] == '\0') {
             snprintf(err, errlen, "[mmsc.%s] incoming_password is empty", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (!each_net(m->allow, NULL, NULL)) {
             snprintf(err, errlen, "[mmsc.%s] allow: \"%s\" is not a list of addresses or CIDR ranges",
                      m->name, m->allow);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (m->fault_http_status != 200 && m->fault_http_status != 500) {
             snprintf(err, errlen, "[mmsc.%s] fault_http_status: 200 or 500", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (m->shortcode[0] == '\0' || strlen(m->shortcode) > 20) {
             snprintf(err, errlen, "[mmsc.%s] shortcode: 1-20 characters", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
     }
-    return 0;
+    return CONFIG_OK;
 }

@@ -62,9 +62,9 @@ extern const size_t mmsc_config_nkeys;
 /* What config_load cannot check key by key: a known delivery path, a
  * sender and a retrieval URL base that an SMS and a handset can use, every
  * MMSC with Basic credentials or an allow-list (or both) that parses.
- * Returns 0, or -1 with a message naming the section in err. */
-int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, size_t n, char *err,
-                   size_t errlen);
+ * CONFIG_OK, or CONFIG_INVALID with a message naming the section in err. */
+enum config_result mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs,
+                                  size_t n, char *err, size_t errlen);
 
 /* The retrieval URL of token: retrieve_url_base (or http://listen:port)
  * + MMS_RETRIEVE_PATH + token. Returns 0, or -1 when it does not fit in cap. */

@@ -405,10 +405,10 @@ int main(int argc, char **argv)
         store_cfg.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
     }
     enum log_level lvl;
-    if (log_level_parse(cfg.log_level, &lvl) != 0) {
+    if (!log_level_parse(cfg.log_level, &lvl)) {
         snprintf(err, sizeof err, "[mms] log_level: expected debug, info, warn or error");
         rc = 2;
-    } else if (mm7_conf_check(&cfg, mmscs, nmmscs, err, sizeof err) != 0) {
+    } else if (mm7_conf_check(&cfg, mmscs, nmmscs, err, sizeof err) != CONFIG_OK) {
         rc = 2;
     } else if (nmmscs == 0) {
         snprintf(err, sizeof err, "no [mmsc.NAME] section: no MMSC could post to vaultmms");
