@@ -1,9 +1,16 @@
 /*
  * log — formatting and dispatch of log lines (see log.h). Lines are written
- * with one write(2) each so concurrent threads do not interleave.
+ * with one write(2) each so concurrent threads do not interleave. A log file
+ * is one descriptor for the life of the process: reopening dup2()s the new
+ * file onto it, so a thread writing meanwhile never sees a closed or reused
+ * descriptor.
  */
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +20,8 @@
 static enum log_level min_level = LOG_INFO;
 static log_sink_fn *sink_fn;
 static void *sink_ctx;
+static int file_fd = -1;              /* the log file's descriptor, once there was one */
+static atomic_bool to_file;           /* lines go to file_fd, not stderr */
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR" };
 
@@ -23,6 +32,29 @@ void log_set_sink(log_sink_fn *sink, void *ctx)
 {
     sink_fn = sink;
     sink_ctx = ctx;
+}
+
+int log_set_file(const char *path)
+{
+    if (path == NULL || path[0] == '\0') {
+        atomic_store(&to_file, false);
+        return 0;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (fd < 0)
+        return -1;
+    if (file_fd < 0) {
+        file_fd = fd;
+    } else if (dup2(fd, file_fd) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    } else {
+        close(fd);
+    }
+    atomic_store(&to_file, true);
+    return 0;
 }
 
 int log_level_parse(const char *name, enum log_level *out)
@@ -64,7 +96,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
         n = (int)sizeof line - 1;
         line[n - 1] = '\n';
     }
-    ssize_t ignored = write(STDERR_FILENO, line, (size_t)n);
+    bool file = atomic_load(&to_file);
+    ssize_t ignored = write(file ? file_fd : STDERR_FILENO, line, (size_t)n);
+    if (file && level >= LOG_ERROR)
+        ignored = write(STDERR_FILENO, line, (size_t)n);
     (void)ignored;
 }
 
