@@ -29,6 +29,10 @@
  *            delivery reports (delivered / failed) in batched transactions,
  *            and acks the reports after commit.
  *
+ * Under systemd (issue 13) it says READY=1 once connected to bearerbox and
+ * STOPPING=1 on the way out; box_service.h reloads on SIGHUP and pings the
+ * watchdog while the main thread keeps turning.
+ *
  * Nothing is lost when bearerbox or PostgreSQL go away: an MO is acked only
  * after its commit, so bearerbox re-sends it; a store failure rolls back and
  * is retried with back-off. It does not parse commands (core/) nor speak
@@ -61,10 +65,12 @@
 #undef strdup
 
 #include "alloc.h"
+#include "box_service.h"
 #include "config.h"
 #include "core.h"
 #include "core_mo.h"
 #include "log.h"
+#include "notify.h"
 #include "smstext.h"
 #include "store.h"
 
@@ -84,6 +90,7 @@ struct box_config {
     long long password_checks;
     bool migrate;
     char *log_level;
+    char *log_file;
 };
 
 static const struct config_key box_keys[] = {
@@ -114,7 +121,12 @@ static const struct config_key box_keys[] = {
       "apply pending database migrations at start" },
     { "box", "log_level", CONFIG_STRING, "info", 0, 0, offsetof(struct box_config, log_level),
       "debug, info, warn or error" },
+    { "box", "log_file", CONFIG_STRING, "", 0, 0, offsetof(struct box_config, log_file),
+      "write the log to this file too (reopened on SIGHUP; stderr then gets errors only); "
+      "empty: stderr only, the journal under systemd" },
 };
+static const char *const box_other_sections[] = { "web", "ctl", "vaultctl", "vaultweb", NULL };
+static const char *config_path;   /* NULL: defaults */
 
 static struct box_config cfg;
 
@@ -768,6 +780,7 @@ static void reader_loop(void)
 {
     double backoff = 0.2;
     while (!stopping()) {
+        box_service_beat(bb_conn == NULL);
         if (bb_conn == NULL) {
             Connection *c = connect_and_identify();
             if (c == NULL) {
@@ -784,6 +797,8 @@ static void reader_loop(void)
             backoff = 0.2;
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", cfg.box_id, cfg.bearerbox_host,
                      cfg.bearerbox_port);
+            notify_sendf("READY=1\nSTATUS=connected to bearerbox %s:%lld as box %s", cfg.bearerbox_host,
+                         cfg.bearerbox_port, cfg.box_id);
             if (ready_file) {
                 FILE *f = fopen(ready_file, "w");
                 if (f)
@@ -796,6 +811,7 @@ static void reader_loop(void)
             if (stopping())
                 break;
             log_warn("vaultbox: bearerbox connection lost, reconnecting");
+            notify_send("STATUS=bearerbox connection lost, reconnecting");
             mutex_lock(bb_lock);
             conn_destroy(bb_conn);
             bb_conn = NULL;
@@ -821,6 +837,26 @@ static void kannel_sink(enum log_level level, const char *line, void *ctx)
     }
 }
 
+/* box_service's SIGHUP: the file read again, of which only log_level applies */
+static int reread_log_level(enum log_level *level, char *err, size_t errlen)
+{
+    struct box_config nb = { 0 };
+    struct core_config nc = { 0 };
+    struct store_config ns = { 0 };
+    struct config_part parts[] = {
+        { box_keys, sizeof box_keys / sizeof box_keys[0], &nb },
+        { core_config_keys, core_config_nkeys, &nc },
+        { store_config_keys, store_config_nkeys, &ns },
+    };
+    int rc = config_load(config_path, parts, 3, box_other_sections, err, errlen);
+    if (rc == 0 && log_level_parse(nb.log_level, level) != 0) {
+        snprintf(err, errlen, "[box] log_level: expected debug, info, warn or error");
+        rc = -1;
+    }
+    config_free(parts, 3);
+    return rc;
+}
+
 static void on_signal(int sig)
 {
     program_status = shutting_down;
@@ -842,7 +878,6 @@ int main(int argc, char **argv)
         { "ready-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    static const char *const others[] = { "web", "ctl", "vaultctl", "vaultweb", NULL };
     const char *path = getenv("SMSVAULT_CONF");
     bool check = false;
     int o, rc = 0;
@@ -864,7 +899,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &store_cfg },
     };
     char err[600];
-    if (config_load(path, parts, 3, others, err, sizeof err) != 0) {
+    if (config_load(path, parts, 3, box_other_sections, err, sizeof err) != 0) {
         fprintf(stderr, "vaultbox: %s\n", err);
         return 2;
     }
@@ -872,6 +907,7 @@ int main(int argc, char **argv)
         free(store_cfg.conninfo);
         store_cfg.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
     }
+    config_path = path;
     enum log_level lvl;
     if (log_level_parse(cfg.log_level, &lvl) != 0) {
         fprintf(stderr, "vaultbox: %s: [box] log-level: expected debug, info, warn or error\n",
@@ -891,12 +927,21 @@ int main(int argc, char **argv)
         goto out_config;
     }
 
+    if (store_config_resolve(&store_cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultbox: %s\n", err);
+        rc = 2;
+        goto out_config;
+    }
+
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
+    notify_block_sighup();   /* before any thread: SIGHUP waits for box_service */
     gwlib_init();
-    log_set_output_level(lvl == LOG_DEBUG ? GW_DEBUG : lvl == LOG_INFO ? GW_INFO
-                         : lvl == LOG_WARN ? GW_WARNING : GW_ERROR);
-    log_set_level(lvl);
+    if (cfg.log_file[0] && log_open(cfg.log_file, GW_DEBUG, GW_NON_EXCL) < 0) {
+        rc = 1;
+        goto out_gw;
+    }
+    box_service_set_levels(lvl, cfg.log_file[0] != '\0');
     log_set_sink(kannel_sink, NULL);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -927,11 +972,13 @@ int main(int argc, char **argv)
     long acker = gwthread_create(acker_main, NULL);
     store_outbox_instance_new(instance);
     long sender = gwthread_create(sender_main, NULL);
+    long service = box_service_start(reread_log_level, cfg.log_file[0] != '\0');
     log_info("vaultbox: started box_id=%s instance=%s workers=%lld sender=%s", cfg.box_id, instance,
              cfg.workers, cfg.sender);
 
     reader_loop();
 
+    notify_send("STOPPING=1");
     log_info("vaultbox: stopping");
     for (long long i = 0; i < cfg.workers; i++)
         gwlist_remove_producer(workers[i].queue);
@@ -942,6 +989,7 @@ int main(int argc, char **argv)
     gwlist_remove_producer(ack_queue);
     gwthread_join(acker);
     gwthread_join(sender);
+    gwthread_join(service);
     gwlist_destroy(ack_queue, NULL);
     if (bb_conn)
         conn_destroy(bb_conn);

@@ -14,13 +14,15 @@
 #include <uuid/uuid.h>
 
 #include "alloc.h"
+#include "credential.h"
 #include "log.h"
 #include "utf8.h"
 
 const struct config_key store_config_keys[] = {
     { "database", "conninfo", CONFIG_STRING, "dbname=smsvault", 0, 0,
       offsetof(struct store_config, conninfo),
-      "libpq connection string (env SMSVAULT_PGURI overrides it in vaultctl)" },
+      "libpq connection string, or @NAME: the systemd credential NAME holds it "
+      "(env SMSVAULT_PGURI overrides it in vaultctl)" },
     { "quota", "initial", CONFIG_BYTES, "10M", 0, 1LL << 50,
       offsetof(struct store_config, initial_bytes), "allocation given at registration" },
     { "quota", "threshold", CONFIG_BYTES, "1M", 0, 1LL << 50,
@@ -36,6 +38,11 @@ const struct config_key store_config_keys[] = {
       "failed logins of an account before it is slowed down" },
 };
 const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
+
+int store_config_resolve(struct store_config *cfg, char *err, size_t errlen)
+{
+    return credential_resolve(&cfg->conninfo, "[database] conninfo", err, errlen);
+}
 
 const char *store_result_name(enum store_result r)
 {

@@ -78,6 +78,12 @@ struct store_config {
 extern const struct config_key store_config_keys[];
 extern const size_t store_config_nkeys;
 
+/* After config_load: a conninfo "@NAME" becomes the contents of the systemd
+ * credential NAME (LoadCredential=NAME in the unit; see credential.h), so the
+ * password stays out of smsvault.conf. Returns 0, or -1 with a message in
+ * err naming the setting and the file looked for. */
+int store_config_resolve(struct store_config *cfg, char *err, size_t errlen);
+
 /* ---- connection, migrations, transactions ---- */
 
 struct store;

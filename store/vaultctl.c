@@ -11,7 +11,8 @@
  *   vaultctl [--config FILE] --check-config
  *
  * The environment variable SMSVAULT_PGURI, when set, replaces [database]
- * conninfo (handy for scripts and tests).
+ * conninfo (handy for scripts and tests). A conninfo "@NAME" is read from
+ * the credential NAME in $CREDENTIALS_DIRECTORY (credential.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ static void usage(void)
             "  fsck [--repair]         compare each user's used bytes with its items\n"
             "  stats                   counts, space and outbox states\n"
             "  --check-config          print the configuration and exit\n"
-            "SMSVAULT_PGURI in the environment overrides [database] conninfo.\n");
+            "SMSVAULT_PGURI in the environment overrides [database] conninfo; a conninfo\n"
+            "@NAME is read from $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=).\n");
 }
 
 static int fail(const char *what, enum store_result rc)
@@ -146,7 +148,7 @@ int main(int argc, char **argv)
     }
     struct store_config cfg = { 0 };
     struct config_part part = { store_config_keys, store_config_nkeys, &cfg };
-    char err[512];
+    char err[800];
     if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != 0) {
         fprintf(stderr, "vaultctl: %s\n", err);
         config_free(&part, 1);
@@ -163,6 +165,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "--check-config") == 0) {
         config_print(&part, 1);
         status = 0;
+        goto out;
+    }
+    if (store_config_resolve(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultctl: %s\n", err);
         goto out;
     }
     bool known = (strcmp(cmd, "migrate") == 0 && argc == i + 1) ||

@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#ifndef SMSVAULT_STATIC_DIR
+#define SMSVAULT_STATIC_DIR "/usr/share/smsvault/static"   /* CMake sets it from the install prefix */
+#endif
+
 #define K(name, type, def, min, max, field, help) \
     { "web", name, type, def, min, max, offsetof(struct web_config, field), help }
 
@@ -20,8 +24,10 @@ const struct config_key webconf_keys[] = {
     K("session_idle", CONFIG_INT, "1800", 60, 86400 * 30, session_idle_s, "seconds of inactivity that end a session"),
     K("session_absolute", CONFIG_INT, "43200", 300, 86400 * 90, session_absolute_s, "seconds after login that end a session"),
     K("secure_cookie", CONFIG_BOOL, "no", 0, 0, secure_cookie, "mark the session cookie Secure (set when served over TLS)"),
-    K("static_dir", CONFIG_STRING, "web/static", 0, 0, static_dir, "directory of the page (HTML, CSS, JS)"),
+    K("static_dir", CONFIG_STRING, SMSVAULT_STATIC_DIR, 0, 0, static_dir, "directory of the page (HTML, CSS, JS)"),
     K("log_level", CONFIG_STRING, "info", 0, 0, log_level, "debug, info, warn or error"),
+    K("log_file", CONFIG_STRING, "", 0, 0, log_file,
+      "append the log to this file (reopened on SIGHUP); empty: stderr, the journal under systemd"),
     K("code_ttl", CONFIG_INT, "600", 60, 3600, code_ttl_s, "seconds a phone binding code stays valid"),
 };
 

@@ -1,7 +1,8 @@
 /*
  * webconf — the [web] section of smsvault.conf: where vaultweb listens, how
  * many threads, per-IP and timeout limits, body caps, session lifetimes,
- * the secure-cookie flag and the static directory. The [database]/[quota]
+ * the secure-cookie flag, the static directory (by default where the
+ * package installs the page: SMSVAULT_STATIC_DIR, set by CMake) and logging. The [database]/[quota]
  * keys belong to the store (store_config_keys); this module only lists them
  * next to ours for config_load. It does not start anything.
  */
@@ -27,6 +28,7 @@ struct web_config {
     bool secure_cookie;           /* add Secure (behind TLS) */
     char *static_dir;
     char *log_level;
+    char *log_file;               /* empty: stderr (the journal under systemd) */
     long long code_ttl_s;         /* phone binding code lifetime */
 };
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # vaultctl_smoke — runs the real vaultctl against a fresh database made from
 # SMSVAULT_TEST_PGURI: migrate (twice), user add (good, taken, bad password),
-# user list, stats, fsck finding and repairing a planted drift, and config
-# errors naming file:line. Usage: vaultctl_smoke.sh /path/to/vaultctl
+# user list, stats, fsck finding and repairing a planted drift, config
+# errors naming file:line, and a conninfo read from a systemd credential.
+# Usage: vaultctl_smoke.sh /path/to/vaultctl
 set -u
 VAULTCTL=$1
 fails=0
@@ -66,6 +67,21 @@ contains "bad config names file:line" "$out" "$tmp/bad.conf:2"
 printf '[database]\nconninfo = x\n[web]\nport = 1\n' >"$tmp/ok.conf"
 out=$("$VAULTCTL" --config "$tmp/ok.conf" --check-config 2>&1); check "config with other sections" 0 $?
 out=$("$VAULTCTL" frobnicate 2>&1); check "unknown command" 2 $?
+
+# conninfo = @NAME: the connection string comes from a systemd credential
+# ($CREDENTIALS_DIRECTORY/NAME, what LoadCredential= in the units provides)
+mkdir -m 0700 "$tmp/creds"
+printf '%s\n' "$uri" >"$tmp/creds/smsvault.conninfo"
+printf '[database]\nconninfo = @smsvault.conninfo\n' >"$tmp/cred.conf"
+out=$(env -u SMSVAULT_PGURI CREDENTIALS_DIRECTORY="$tmp/creds" "$VAULTCTL" --config "$tmp/cred.conf" stats 2>&1)
+check "conninfo from a credential" 0 $?
+contains "credential reaches the database" "$out" "users 2"
+out=$(env -u SMSVAULT_PGURI -u CREDENTIALS_DIRECTORY "$VAULTCTL" --config "$tmp/cred.conf" stats 2>&1)
+check "credential outside systemd refused" 2 $?
+contains "says where the credential comes from" "$out" "LoadCredential=smsvault.conninfo"
+out=$(env -u SMSVAULT_PGURI CREDENTIALS_DIRECTORY="$tmp" "$VAULTCTL" --config "$tmp/cred.conf" stats 2>&1)
+check "missing credential refused" 2 $?
+contains "names the file looked for" "$out" "$tmp/smsvault.conninfo"
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
