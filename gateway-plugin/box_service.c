@@ -32,10 +32,14 @@ void box_service_beat(bool in_connect)
     atomic_store(&connecting, in_connect);
 }
 
+int box_service_gw_level(enum log_level level)
+{
+    return level == LOG_DEBUG ? GW_DEBUG : level == LOG_INFO ? GW_INFO : level == LOG_WARN ? GW_WARNING : GW_ERROR;
+}
+
 void box_service_set_levels(enum log_level level, bool to_file)
 {
-    enum output_level gl = level == LOG_DEBUG ? GW_DEBUG : level == LOG_INFO ? GW_INFO
-                           : level == LOG_WARN ? GW_WARNING : GW_ERROR;
+    enum output_level gl = box_service_gw_level(level);
     log_set_level(level);
     if (to_file) {
         log_set_log_level(gl);

@@ -30,9 +30,11 @@ typedef int box_reread_fn(enum log_level *level, char *err, size_t errlen);
 /* Call at every turn of the main loop; connecting: about to connect. */
 void box_service_beat(bool connecting);
 
-/* Set smsvault's and gwlib's levels; with a log file open (to_file) it gets
+/* Set smsvault's and gwlib's levels; with a log file (to_file) it gets
  * level and stderr errors only, else stderr gets level. */
 void box_service_set_levels(enum log_level level, bool to_file);
+/* gwlib's output level (enum output_level) for one of ours, for log_open. */
+int box_service_gw_level(enum log_level level);
 
 /* Start the service gwthread (SIGHUP must be blocked in every thread, see
  * notify_block_sighup). It ends when program_status is shutting_down;

@@ -937,11 +937,11 @@ int main(int argc, char **argv)
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
     notify_block_sighup();   /* before any thread: SIGHUP waits for box_service */
     gwlib_init();
-    if (cfg.log_file[0] && log_open(cfg.log_file, GW_DEBUG, GW_NON_EXCL) < 0) {
+    box_service_set_levels(lvl, cfg.log_file[0] != '\0');
+    if (cfg.log_file[0] && log_open(cfg.log_file, box_service_gw_level(lvl), GW_NON_EXCL) < 0) {
         rc = 1;
         goto out_gw;
     }
-    box_service_set_levels(lvl, cfg.log_file[0] != '\0');
     log_set_sink(kannel_sink, NULL);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);

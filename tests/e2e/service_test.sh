@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# service_test.sh <build-dir> — vaultbox and vaultweb as systemd runs them
+# (Type=notify, WatchdogSec=, ExecReload=kill -HUP), with notify_listen in
+# systemd's place on $NOTIFY_SOCKET: READY=1 only once vaultbox is connected
+# to bearerbox / vaultweb listens, WATCHDOG=1 pings while healthy, SIGHUP
+# reopens a log file that logrotate moved and applies a new log_level
+# (debug lines appear), a configuration broken meanwhile is refused and the
+# daemon keeps running, STOPPING=1 and a clean exit on SIGTERM.
+#
+# Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN). Free
+# loopback ports, a temp dir; kills only the PIDs it started.
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: service_test.sh <build-dir>}" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
+VAR=$(mktemp -d /tmp/sv-service-e2e.XXXXXX)
+ok=0
+pids=()
+
+source "$ROOT/tests/e2e/lib.sh"
+e2e_ports
+DB=sv_service_e2e_$$
+export SMSVAULT_PGURI
+SMSVAULT_PGURI=$(sv_test_db "$DB")
+
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    svc_vaultbox_stop "$VAR"
+    svc_bearerbox_stop "$VAR"
+    svc_smscsim_stop "$VAR"
+    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    if ((ok)); then
+        rm -rf "$VAR"
+    else
+        e2e_logs "$VAR"/log/*.log "$VAR"/notify-*.txt
+        echo "e2e: FAILED; state kept in $VAR"
+    fi
+}
+trap cleanup EXIT
+fail() { e2e_fail "$@"; }
+
+# listen <name>: a socket in systemd's place; its datagrams in $VAR/notify-<name>.txt
+listen() {
+    "$BUILD/packaging/notify_listen" "$VAR/notify-$1.sock" "$VAR/notify-$1.txt" &
+    pids+=($!)
+    sv_wait_for "notify socket $1" 10 test -S "$VAR/notify-$1.sock" || fail "notify_listen $1 did not start"
+}
+# seen <name> <regex>: a datagram matching regex arrived (polled, 30 s)
+seen() { sv_wait_for "$1: $2" 30 grep -qE -- "$2" "$VAR/notify-$1.txt"; }
+# in_file <file> <regex>: the file has a matching line (polled, 30 s)
+in_file() { sv_wait_for "$2 in $1" 30 grep -qE -- "$2" "$1"; }
+
+mkdir -p "$VAR/log" "$VAR/run"
+svc_smscsim_start "$VAR" || fail "smscsim did not start"
+
+# ---- vaultbox: READY only once bearerbox is there
+listen box
+log=$VAR/log/vaultbox-file.log
+export SV_VAULTBOX_EXTRA="[box]
+log_file = $log"
+conf=$(svc_vaultbox_conf "$VAR")
+env NOTIFY_SOCKET="$VAR/notify-box.sock" WATCHDOG_USEC=2000000 \
+    "$BUILD/gateway-plugin/vaultbox" --config "$conf" >>"$VAR/log/vaultbox.log" 2>&1 &
+box=$!
+echo "$box" >"$VAR/run/vaultbox.pid"
+seen box '^WATCHDOG=1$' || fail "vaultbox: no watchdog ping while waiting for bearerbox"
+if grep -q 'READY=1' "$VAR/notify-box.txt"; then fail "vaultbox said READY=1 without bearerbox"; fi
+echo "e2e: ok vaultbox waits for bearerbox without READY=1, pinging the watchdog"
+svc_bearerbox_start "$VAR" || fail "bearerbox did not start"
+seen box '^READY=1\|STATUS=connected to bearerbox 127\.0\.0\.1:'"$SV_BB_BOX_PORT"' as box vaultbox$' \
+    || fail "vaultbox: no READY=1 after bearerbox came"
+echo "e2e: ok vaultbox READY=1 once connected"
+e2e_expect 8613800000001 "REG svc1 pass1234" "Welcome svc1!"
+in_file "$log" 'INFO: vaultbox: connected' || fail "vaultbox: nothing in its log_file"
+if grep -q ' DEBUG: vaultbox: mo ' "$log"; then fail "vaultbox: debug lines at log_level info"; fi
+
+# logrotate moves the file, then reload (SIGHUP) with log_level = debug
+mv "$log" "$log.1"
+printf '[box]\nlog_level = debug\n' >>"$conf"
+: >"$VAR/notify-box.txt"
+kill -HUP "$box"
+seen box '^RELOADING=1$' || fail "vaultbox: no RELOADING=1 on SIGHUP"
+seen box '^READY=1$' || fail "vaultbox: no READY=1 after the reload"
+in_file "$log" 'vaultbox: reloaded log_level=debug' || fail "vaultbox: log file not reopened on SIGHUP"
+e2e_expect 8613800000001 "SAVE after reload" "Saved as 1."
+in_file "$log" ' DEBUG: vaultbox: mo uuid=' || fail "vaultbox: log_level=debug not applied"
+if grep -q 'reloaded' "$log.1"; then fail "vaultbox: wrote into the rotated file after SIGHUP"; fi
+echo "e2e: ok vaultbox SIGHUP: new log file, log_level applied"
+
+# a broken file is refused; the box keeps running as it was
+printf '[box]\nworkers = many\n' >>"$conf"
+kill -HUP "$box"
+in_file "$VAR/log/vaultbox.log" 'reload-refused' || fail "vaultbox: broken config not reported on stderr"
+e2e_expect 8613800000001 "SAVE still here" "Saved as 2."
+echo "e2e: ok vaultbox keeps running on a broken reload"
+
+: >"$VAR/notify-box.txt"
+kill -TERM "$box"
+status=0
+wait "$box" || status=$?
+[[ $status == 0 ]] || fail "vaultbox exited $status on SIGTERM"
+grep -q '^STOPPING=1$' "$VAR/notify-box.txt" || fail "vaultbox: no STOPPING=1"
+rm -f "$VAR/run/vaultbox.pid"
+echo "e2e: ok vaultbox STOPPING=1, exit 0"
+
+# ---- vaultweb
+listen web
+port=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+wlog=$VAR/log/vaultweb-file.log
+cat >"$VAR/web.conf" <<EOF
+[database]
+conninfo = $SMSVAULT_PGURI
+[web]
+port = $port
+static_dir = $ROOT/web/static
+log_file = $wlog
+EOF
+env NOTIFY_SOCKET="$VAR/notify-web.sock" WATCHDOG_USEC=2000000 \
+    "$BUILD/web/vaultweb" -c "$VAR/web.conf" >>"$VAR/log/vaultweb.log" 2>&1 &
+web=$!
+pids+=("$web")
+seen web "^READY=1\|STATUS=listening on http://127\.0\.0\.1:$port/\$" || fail "vaultweb: no READY=1"
+curl -fsS -o /dev/null "http://127.0.0.1:$port/" || fail "vaultweb: READY=1 but the page is not served"
+seen web '^WATCHDOG=1$' || fail "vaultweb: no watchdog ping while it answers"
+echo "e2e: ok vaultweb READY=1 with the page up, watchdog pings"
+in_file "$wlog" 'INFO: web: listening' || fail "vaultweb: nothing in its log_file"
+
+mv "$wlog" "$wlog.1"
+sed -i 's/^\[web\]$/[web]\nlog_level = debug/' "$VAR/web.conf"
+kill -HUP "$web"
+in_file "$wlog" 'web: reloaded .*log_level=debug' || fail "vaultweb: log file not reopened on SIGHUP"
+grep -q '^RELOADING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no RELOADING=1"
+echo "e2e: ok vaultweb SIGHUP: new log file, log_level applied"
+
+kill -TERM "$web"
+status=0
+wait "$web" || status=$?
+[[ $status == 0 ]] || fail "vaultweb exited $status on SIGTERM"
+grep -q '^STOPPING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no STOPPING=1"
+echo "e2e: ok vaultweb STOPPING=1, exit 0"
+
+# errors in our logs, but for the reload refused on purpose
+if grep -hE 'PANIC|ERROR' "$log" "$wlog" "$VAR/log/vaultweb.log" | grep -v 'reload-refused'; then
+    fail "errors in our logs"
+fi
+ok=1
+echo "e2e: service_test passed"
