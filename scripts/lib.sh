@@ -8,7 +8,8 @@
 SV_ROOT=${SV_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
 
-# Debian packages the project needs (build, run, test).
+# Debian packages the project needs (build, run, test; lintian, logrotate,
+# file and dpkg-dev for the .deb: packaging/).
 SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   postgresql postgresql-contrib libpq-dev
@@ -17,6 +18,7 @@ SV_PACKAGES=(
   libinih-dev libcurl4-openssl-dev libxml2-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
+  lintian logrotate file dpkg-dev
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
 # are installed from Debian only when the commands are missing.
