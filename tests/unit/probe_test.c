@@ -48,31 +48,29 @@ static void *serve_one(void *arg)
     return NULL;
 }
 
-static void test_answered(void)
+/* The probe against a server that accepts one connection, on addr. */
+static bool probe_one(bool answer, const char *addr)
 {
-    struct server s = { 0, true };
+    struct server s = { 0, answer };
     unsigned port;
     pthread_t t;
     char why[200] = "";
     s.fd = listener(&port);
     pthread_create(&t, NULL, serve_one, &s);
-    CU_ASSERT_TRUE(probe_http("127.0.0.1", port, 5000, why, sizeof why));
+    bool ok = probe_http(addr, port, 5000, why, sizeof why);
     pthread_join(t, NULL);
     close(s.fd);
+    return ok;
+}
+
+static void test_answered(void)
+{
+    CU_ASSERT_TRUE(probe_one(true, "127.0.0.1"));
 }
 
 static void test_closed_is_an_answer(void)
 {
-    struct server s = { 0, false };
-    unsigned port;
-    pthread_t t;
-    char why[200] = "";
-    s.fd = listener(&port);
-    pthread_create(&t, NULL, serve_one, &s);
-    /* 0.0.0.0 is asked on loopback */
-    CU_ASSERT_TRUE(probe_http("0.0.0.0", port, 5000, why, sizeof why));
-    pthread_join(t, NULL);
-    close(s.fd);
+    CU_ASSERT_TRUE(probe_one(false, "0.0.0.0"));   /* 0.0.0.0 is asked on loopback */
 }
 
 static void test_hung_server(void)
