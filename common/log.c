@@ -12,8 +12,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@ static log_sink_fn *sink_fn;
 static void *sink_ctx;
 static int file_fd = -1;              /* the log file's descriptor, once there was one */
 static atomic_bool to_file;           /* lines go to file_fd, not stderr */
+static atomic_bool to_journal;        /* stderr is systemd's journal stream */
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARNING", "ERROR" };
 
@@ -34,8 +37,22 @@ void log_set_sink(log_sink_fn *sink, void *ctx)
     sink_ctx = ctx;
 }
 
+/* systemd sets $JOURNAL_STREAM to "device:inode" of the stream it connected
+ * stdout/stderr to (systemd.exec(5)); when stderr is still that stream,
+ * journald reads "<priority>" prefixes (sd-daemon(3)) and keeps the time. */
+static bool stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 int log_set_file(const char *path)
 {
+    atomic_store(&to_journal, stderr_is_journal());
     if (path == NULL || path[0] == '\0') {
         atomic_store(&to_file, false);
         return 0;
@@ -82,6 +99,17 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
         sink_fn(level, body, sink_ctx);
         return;
     }
+    /* to the journal: a priority instead of time and pid (journald adds them) */
+    static const int priority[] = { 7, 6, 4, 3 };   /* debug, info, warning, err */
+    bool file = atomic_load(&to_file), journal = atomic_load(&to_journal);
+    char jline[1100];
+    int jn = journal ? snprintf(jline, sizeof jline, "<%d>%s\n", priority[level], body) : 0;
+    ssize_t ignored;
+    if (journal && !file) {
+        ignored = write(STDERR_FILENO, jline, (size_t)jn);
+        (void)ignored;
+        return;
+    }
     char line[1200];
     struct timespec ts;
     struct tm tm;
@@ -96,10 +124,9 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
         n = (int)sizeof line - 1;
         line[n - 1] = '\n';
     }
-    bool file = atomic_load(&to_file);
-    ssize_t ignored = write(file ? file_fd : STDERR_FILENO, line, (size_t)n);
-    if (file && level >= LOG_ERROR)
-        ignored = write(STDERR_FILENO, line, (size_t)n);
+    ignored = write(file ? file_fd : STDERR_FILENO, line, (size_t)n);
+    if (file && level >= LOG_ERROR)   /* errors also where `systemctl status` looks */
+        ignored = journal ? write(STDERR_FILENO, jline, (size_t)jn) : write(STDERR_FILENO, line, (size_t)n);
     (void)ignored;
 }
 

@@ -29,6 +29,9 @@ void log_set_sink(log_sink_fn *sink, void *ctx);
  * file (after logrotate renamed it). Errors are copied to stderr as well, so
  * that `systemctl status` shows why a daemon stopped. Returns 0, or -1 with
  * errno when the file cannot be opened (the previous target stays).
+ * Back on stderr, when that is the journal systemd connected
+ * ($JOURNAL_STREAM), lines carry a syslog priority prefix ("<4>web: ...")
+ * instead of time and pid, so `journalctl -p warning` finds them.
  * Call it from one thread at a time; other threads may log meanwhile.
  */
 int log_set_file(const char *path);

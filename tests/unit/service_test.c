@@ -3,7 +3,8 @@
  * the sd_notify datagram (path and abstract sockets, read back from a real
  * AF_UNIX socket), the watchdog interval from the environment, the loop that
  * pings only while healthy and reloads on SIGHUP, credentials read from
- * $CREDENTIALS_DIRECTORY, and the log file that is reopened after rotation.
+ * $CREDENTIALS_DIRECTORY, the log file that is reopened after rotation, and
+ * priority prefixes when stderr is the journal.
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -331,6 +332,37 @@ static void test_log_file_reopen(void)
     CU_ASSERT_PTR_NULL(strstr(slurp(path), "on-stderr"));
 }
 
+/* under systemd stderr is the journal ($JOURNAL_STREAM = its device:inode):
+ * lines carry a priority for journald instead of a timestamp */
+static void test_log_to_journal(void)
+{
+    char path[128], js[64];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/journal", tmpdir);
+    int saved = dup(STDERR_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    fstat(STDERR_FILENO, &st);
+    snprintf(js, sizeof js, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", js, 1);
+    log_set_file(NULL);
+    log_warn("test: to-journal n=%d", 1);
+    log_error("test: journal-error n=%d", 2);
+    setenv("JOURNAL_STREAM", "1:2", 1);   /* the journal's, but stderr was redirected since */
+    log_set_file(NULL);
+    log_info("test: not-journal n=%d", 3);
+    unsetenv("JOURNAL_STREAM");
+    log_set_file(NULL);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    const char *text = slurp(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "<4>test: to-journal n=1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "<3>test: journal-error n=2\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "] INFO: test: not-journal n=3\n"));
+    CU_ASSERT_PTR_NULL(strstr(text, "<6>test: not-journal"));
+}
+
 int main(void)
 {
     /* this suite's own mask is set in test_loop_reloads_on_sighup */
@@ -346,6 +378,7 @@ int main(void)
     CU_add_test(s, "loop reloads on SIGHUP", test_loop_reloads_on_sighup);
     CU_add_test(s, "credentials from CREDENTIALS_DIRECTORY", test_credentials);
     CU_add_test(s, "log file reopened after rotation", test_log_file_reopen);
+    CU_add_test(s, "log lines for the journal carry a priority", test_log_to_journal);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
