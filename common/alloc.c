@@ -52,19 +52,26 @@ char *xmemdup0(const void *p, size_t n)
     return r;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (n < 0) {
         log_error("alloc: bad format fmt=%s", fmt);
         abort();
     }
     char *r = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
     vsnprintf(r, (size_t)n + 1, fmt, ap);
+    return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *r = xvasprintf(fmt, ap);
     va_end(ap);
     return r;
 }

@@ -6,6 +6,7 @@
 #ifndef SMSVAULT_ALLOC_H
 #define SMSVAULT_ALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);
@@ -19,5 +20,6 @@ char *xmemdup0(const void *p, size_t n);
  * capacity doubles (from 256) until it does. Returns the (moved) buffer. */
 void *xgrow(void *p, size_t *cap, size_t need);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

@@ -22,37 +22,37 @@ struct load_state {
     bool failed;
 };
 
-int config_parse_bool(const char *text, bool *out)
+enum config_result config_parse_bool(const char *text, bool *out)
 {
     static const char *const yes[] = { "yes", "true", "on", "1" };
     static const char *const no[] = { "no", "false", "off", "0" };
     for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(text, yes[i]) == 0) { *out = true; return 0; }
-        if (strcasecmp(text, no[i]) == 0) { *out = false; return 0; }
+        if (strcasecmp(text, yes[i]) == 0) { *out = true; return CONFIG_OK; }
+        if (strcasecmp(text, no[i]) == 0) { *out = false; return CONFIG_OK; }
     }
-    return -1;
+    return CONFIG_INVALID;
 }
 
-static int parse_int(const char *text, long long *out)
+static bool parse_int(const char *text, long long *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (errno || end == text || *end != '\0')
-        return -1;
+        return false;
     *out = v;
-    return 0;
+    return true;
 }
 
 const char *const config_smsvault_sections[] = { "database", "quota", "login", "box", "web", NULL };
 
-int config_parse_bytes(const char *text, long long *out)
+enum config_result config_parse_bytes(const char *text, long long *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (errno || end == text || v < 0)
-        return -1;
+        return CONFIG_INVALID;
     long long mul = 1;
     if (*end) {
         static const struct { const char *suffix; long long mul; } units[] = {
@@ -66,18 +66,18 @@ int config_parse_bytes(const char *text, long long *out)
             if (strcasecmp(end, units[i].suffix) == 0)
                 break;
         if (i == sizeof units / sizeof units[0])
-            return -1;
+            return CONFIG_INVALID;
         mul = units[i].mul;
     }
     if (v > INT64_MAX / mul)
-        return -1;
+        return CONFIG_INVALID;
     *out = v * mul;
-    return 0;
+    return CONFIG_OK;
 }
 
 /* Store text into the key's slot; on error writes a message to err. */
-static int set_value(const struct config_key *k, void *settings, const char *text,
-                     char *err, size_t errlen)
+static enum config_result set_value(const struct config_key *k, void *settings, const char *text,
+                                    char *err, size_t errlen)
 {
     char *slot = (char *)settings + k->offset;
     long long v;
@@ -90,31 +90,31 @@ static int set_value(const struct config_key *k, void *settings, const char *tex
             *dst = xstrndup(text + 1, len - 2);
         else
             *dst = xstrdup(text);
-        return 0;
+        return CONFIG_OK;
     }
     case CONFIG_BOOL:
-        if (config_parse_bool(text, (bool *)(void *)slot) != 0) {
+        if (config_parse_bool(text, (bool *)(void *)slot) != CONFIG_OK) {
             snprintf(err, errlen, "[%s] %s: expected yes or no, got \"%s\"", k->section, k->name, text);
-            return -1;
+            return CONFIG_INVALID;
         }
-        return 0;
+        return CONFIG_OK;
     case CONFIG_INT:
     case CONFIG_BYTES:
-        if ((k->type == CONFIG_INT ? parse_int(text, &v) : config_parse_bytes(text, &v)) != 0) {
+        if (k->type == CONFIG_INT ? !parse_int(text, &v) : config_parse_bytes(text, &v) != CONFIG_OK) {
             snprintf(err, errlen, "[%s] %s: expected %s, got \"%s\"", k->section, k->name,
                      k->type == CONFIG_INT ? "a whole number" : "a size such as 10M", text);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (v < k->min || v > k->max) {
             snprintf(err, errlen, "[%s] %s: %lld is outside %lld..%lld", k->section, k->name,
                      v, k->min, k->max);
-            return -1;
+            return CONFIG_INVALID;
         }
         *(long long *)(void *)slot = v;
-        return 0;
+        return CONFIG_OK;
     }
     snprintf(err, errlen, "[%s] %s: unknown type", k->section, k->name);
-    return -1;
+    return CONFIG_INVALID;
 }
 
 static bool section_known(const struct load_state *st, const char *section)
@@ -144,7 +144,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
         for (size_t i = 0; i < st->parts[p].nkeys; i++) {
             const struct config_key *k = &st->parts[p].keys[i];
             if (strcmp(k->section, section) == 0 && strcmp(k->name, name) == 0) {
-                if (set_value(k, st->parts[p].settings, value, st->err, st->errlen) != 0) {
+                if (set_value(k, st->parts[p].settings, value, st->err, st->errlen) != CONFIG_OK) {
                     st->failed = true;
                     return 0;
                 }
@@ -164,14 +164,14 @@ static int on_value(void *user, const char *section, const char *name, const cha
     return 0;
 }
 
-int config_load(const char *path, const struct config_part *parts, size_t nparts,
-                const char *const *other_sections, char *err, size_t errlen)
+enum config_result config_load(const char *path, const struct config_part *parts, size_t nparts,
+                               const char *const *other_sections, char *err, size_t errlen)
 {
     for (size_t p = 0; p < nparts; p++) {
         for (size_t i = 0; i < parts[p].nkeys; i++) {
             const struct config_key *k = &parts[p].keys[i];
-            if (k->def && set_value(k, parts[p].settings, k->def, err, errlen) != 0)
-                return -1;
+            if (k->def && set_value(k, parts[p].settings, k->def, err, errlen) != CONFIG_OK)
+                return CONFIG_INVALID;
         }
     }
     if (path == NULL)
@@ -185,15 +185,15 @@ int config_load(const char *path, const struct config_part *parts, size_t nparts
     int line = ini_parse(path, on_value, &st);
     if (line == -1) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        return CONFIG_INVALID;
     }
     if (line == -2) {
         snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
+        return CONFIG_INVALID;
     }
     if (line > 0) {
         snprintf(err, errlen, "%s:%d: %s", path, line, first_err[0] ? first_err : "syntax error");
-        return -1;
+        return CONFIG_INVALID;
     }
 
 check_required:
@@ -204,11 +204,11 @@ check_required:
                 *(char **)(void *)((char *)parts[p].settings + k->offset) == NULL) {
                 snprintf(err, errlen, "%s: [%s] %s is required", path ? path : "(defaults)",
                          k->section, k->name);
-                return -1;
+                return CONFIG_INVALID;
             }
         }
     }
-    return 0;
+    return CONFIG_OK;
 }
 
 void config_free(const struct config_part *parts, size_t nparts)

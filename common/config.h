@@ -44,13 +44,20 @@ struct config_part {
  * left to the programs that own them. */
 extern const char *const config_smsvault_sections[];
 
+/* The result of loading or parsing: CONFIG_OK is 0 (so that a caller's
+ * "!= 0" reads as "failed"). */
+enum config_result {
+    CONFIG_OK = 0,
+    CONFIG_INVALID,   /* a bad value, unknown key or section, unreadable file: the message says which */
+};
+
 /*
  * Apply defaults, then read path (NULL: defaults only). other_sections is a
  * NULL-terminated list of sections that other programs own (may be NULL).
- * Returns 0, or -1 with a message "file:line: ..." in err.
+ * CONFIG_INVALID comes with a message "file:line: ..." in err.
  */
-int config_load(const char *path, const struct config_part *parts, size_t nparts,
-                const char *const *other_sections, char *err, size_t errlen);
+enum config_result config_load(const char *path, const struct config_part *parts, size_t nparts,
+                               const char *const *other_sections, char *err, size_t errlen);
 
 /* Free the strings config_load stored. */
 void config_free(const struct config_part *parts, size_t nparts);
@@ -61,7 +68,7 @@ void config_print(const struct config_part *parts, size_t nparts);
 void config_fprint(FILE *out, const struct config_part *parts, size_t nparts);
 
 /* Parse one value the way the loader does (exposed for tests). */
-int config_parse_bytes(const char *text, long long *out);
-int config_parse_bool(const char *text, bool *out);
+enum config_result config_parse_bytes(const char *text, long long *out);
+enum config_result config_parse_bool(const char *text, bool *out);
 
 #endif

@@ -12,30 +12,24 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "utf8.h"
 
 /* ---- writing ---- */
 
-struct buf {
-    char *p;
-    size_t len, cap;
+struct writer {
+    struct buf text;
     size_t line;   /* octets on the current line */
 };
 
-static void put(struct buf *b, const char *s, size_t n)
+static void put(struct writer *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    buf_append(&b->text, s, n);
 }
 
 /* Append one logical-line piece, folding before 75 octets at a character
  * boundary (RFC 2426 2.6: CRLF followed by one space). */
-static void put_folded(struct buf *b, const char *s, size_t n)
+static void put_folded(struct writer *b, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -56,7 +50,7 @@ static void put_folded(struct buf *b, const char *s, size_t n)
     }
 }
 
-static void put_escaped(struct buf *b, const char *s)
+static void put_escaped(struct writer *b, const char *s)
 {
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
@@ -78,7 +72,7 @@ static void put_escaped(struct buf *b, const char *s)
     }
 }
 
-static void end_line(struct buf *b)
+static void end_line(struct writer *b)
 {
     put(b, "\r\n", 2);
     b->line = 0;
@@ -89,7 +83,7 @@ char *vcard_format(const char *name, const char *number)
     if (name == NULL || number == NULL || !name[0] || !number[0] ||
         !utf8_valid(name, strlen(name)) || !utf8_valid(number, strlen(number)))
         return NULL;
-    struct buf b = { 0 };
+    struct writer b = { 0 };
     put_folded(&b, "BEGIN:VCARD", 11);
     end_line(&b);
     put_folded(&b, "VERSION:3.0", 11);
@@ -106,7 +100,7 @@ char *vcard_format(const char *name, const char *number)
     end_line(&b);
     put_folded(&b, "END:VCARD", 9);
     end_line(&b);
-    return b.p;
+    return buf_steal(&b.text, NULL);
 }
 
 /* ---- reading ---- */
@@ -144,12 +138,14 @@ static const char *line_end(const char *p, const char *lim, const char **next)
     return e;
 }
 
-static int hexval(char c)
+/* The value of a hex digit; false for another character. */
+static bool hexval(char c, int *v)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
+    if (c >= '0' && c <= '9') *v = c - '0';
+    else if (c >= 'A' && c <= 'F') *v = c - 'A' + 10;
+    else if (c >= 'a' && c <= 'f') *v = c - 'a' + 10;
+    else return false;
+    return true;
 }
 
 /* Quoted-printable decode in place; false on a bad escape. */
@@ -163,8 +159,8 @@ static bool qp_decode(char *s, size_t *len)
         }
         if (i + 2 >= *len)
             return false;
-        int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-        if (h < 0 || l < 0)
+        int h, l;
+        if (!hexval(s[i + 1], &h) || !hexval(s[i + 2], &l))
             return false;
         s[k++] = (char)(h * 16 + l);
         i += 2;
@@ -293,34 +289,28 @@ static bool card_line(struct card *c, char *line, size_t len)
     return true;
 }
 
-/* Parse cards into v; returns the count or -1. */
-static int parse_all(const char *text, size_t len, struct card **out)
+/* Parse the cards into *out (*count of them); false on a malformed card
+ * (nothing is left to free then). */
+static bool parse_all(const char *text, size_t len, struct card **out, size_t *count)
 {
     struct card *v = NULL;
     size_t nv = 0, cap = 0;
     const char *p = text, *lim = text + len;
     struct card *cur = NULL;
-    char *logical = NULL;
-    size_t llen = 0, lcap = 0;
-    int rc = -1;
+    struct buf line = { 0 };   /* the logical line being assembled, reused */
+    bool ok = false;
 
     while (p < lim) {
         const char *line_start = p, *next;
         const char *e = line_end(p, lim, &next);
         /* assemble the logical line: folding (next line starts with a blank)
          * and quoted-printable soft breaks (line ends with '=') */
-        llen = 0;
+        buf_clear(&line);
         for (;;) {
-            size_t n = (size_t)(e - p);
-            if (llen + n + 1 > lcap) {
-                lcap = (llen + n + 1) * 2;
-                logical = xrealloc(logical, lcap);
-            }
-            memcpy(logical + llen, p, n);
-            llen += n;
-            logical[llen] = '\0';
-            if (is_qp(logical, llen) && llen && logical[llen - 1] == '=' && next < lim) {
-                llen--;   /* soft line break: the next line continues verbatim */
+            buf_append(&line, p, (size_t)(e - p));
+            const char *l = buf_cstr(&line);
+            if (is_qp(l, line.len) && line.len && l[line.len - 1] == '=' && next < lim) {
+                line.len--;   /* soft line break: the next line continues verbatim */
                 p = next;
                 e = line_end(p, lim, &next);
                 continue;
@@ -333,15 +323,15 @@ static int parse_all(const char *text, size_t len, struct card **out)
             break;
         }
         p = next;
+        buf_cstr(&line);
+        char *logical = line.data;   /* card_line decodes quoted-printable in place */
+        size_t llen = line.len;
         if (llen == 0)
             continue;
         if (strcasecmp(logical, "BEGIN:VCARD") == 0) {
             if (cur)
                 goto out;   /* nested */
-            if (nv == cap) {
-                cap = cap ? cap * 2 : 4;
-                v = xrealloc(v, cap * sizeof *v);
-            }
+            v = xgrow(v, &cap, (nv + 1) * sizeof *v);   /* cap in bytes */
             cur = &v[nv++];
             memset(cur, 0, sizeof *cur);
             cur->raw = line_start;
@@ -356,26 +346,30 @@ static int parse_all(const char *text, size_t len, struct card **out)
     }
     if (cur)
         goto out;   /* unterminated */
-    rc = (int)nv;
+    ok = true;
 out:
-    free(logical);
-    if (rc < 0) {
+    buf_cleanup(&line);
+    if (!ok) {
         for (size_t i = 0; i < nv; i++)
             card_free(&v[i]);
         free(v);
         v = NULL;
+        nv = 0;
     }
     *out = v;
-    return rc;
+    *count = nv;
+    return ok;
 }
 
-int vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx)
+enum vcard_result vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx, size_t *count)
 {
     if (text == NULL || !utf8_valid(text, len))
-        return -1;
+        return VCARD_MALFORMED;
     struct card *v = NULL;
-    int n = parse_all(text, len, &v);
-    for (int i = 0; i < n; i++) {
+    size_t n = 0;
+    if (!parse_all(text, len, &v, &n))
+        return VCARD_MALFORMED;
+    for (size_t i = 0; i < n; i++) {
         struct card *c = &v[i];
         const char *name = c->fn && *c->fn ? c->fn
                          : c->n && *c->n ? c->n
@@ -386,5 +380,7 @@ int vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx)
         card_free(c);
     }
     free(v);
-    return n;
+    if (count)
+        *count = n;
+    return VCARD_OK;
 }

@@ -24,12 +24,17 @@ char *vcard_format(const char *name, const char *number);
 typedef void vcard_fn(const char *name, const char *const *numbers, size_t nnumbers,
                       const char *raw, size_t raw_len, void *ctx);
 
+enum vcard_result {
+    VCARD_OK = 0,
+    VCARD_MALFORMED,   /* not UTF-8, or a card is unterminated, nested, has a line without ':',
+                          bad quoted-printable or a decoded value that is not UTF-8 */
+};
+
 /* Read every BEGIN:VCARD .. END:VCARD in text[0..len): vCard 2.1
  * (QUOTED-PRINTABLE with soft line breaks, CHARSET=UTF-8) and 3.0 (folded
- * lines, backslash escapes). Text outside cards is ignored. Returns the
- * number of cards (0: none), or -1 — without calling cb at all — when the
- * input is not UTF-8 or a card is malformed (unterminated, nested, a line
- * without ':', bad quoted-printable, a decoded value that is not UTF-8). */
-int vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx);
+ * lines, backslash escapes). Text outside cards is ignored. VCARD_OK with
+ * the number of cards in *count (count may be NULL; 0: none), after cb for
+ * each; VCARD_MALFORMED without calling cb at all. */
+enum vcard_result vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx, size_t *count);
 
 #endif

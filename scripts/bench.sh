@@ -35,15 +35,17 @@ TEMPLATE=${BENCH_TEMPLATE:-SAVE load %n}
 # default is 3; each report costs bearerbox a spool file and the box a write).
 DLR_MASK=${BENCH_DLR_MASK:-0}
 
-# The boxes compared side by side. Each name needs a box_cmd_<name> below.
+# the short code both boxes are reached at (conf/kannel.conf's smsbox-route,
+# substituted by scripts/svc/bearerbox.sh)
+export SV_SHORTCODE=${SV_SHORTCODE:-10659}
+
+# The boxes compared side by side: vaultbox starts through
+# scripts/svc/vaultbox.sh, any other from its box_cmd_<name> below.
 BOXES=(vaultbox echobox)
 [[ -x $SV_BUILD/gateway-plugin/vaultbox ]] || BOXES=(echobox)
 
 box_cmd_echobox() { # both identify as "vaultbox": that is what smsbox-route routes to
     echo "$SV_BUILD/bench/echobox --port $SV_BB_BOX_PORT --box-id vaultbox --dlr-mask $DLR_MASK --log-level warning"
-}
-box_cmd_vaultbox() {
-    echo "$SV_BUILD/gateway-plugin/vaultbox --config $VAR/smsvault.conf"
 }
 
 # shellcheck source=scripts/svc/bearerbox.sh
@@ -65,15 +67,14 @@ pg_setup() {
         PG_STARTED=1
         base=$(sv_pg_uri bench postgres)
     fi
-    BENCH_ADMIN=$(sed -E 's/dbname=[^ ]+/dbname=postgres/' <<<"$base")
+    BENCH_ADMIN=$(sv_pg_dbconn "$base" postgres)
     BENCH_DB=sv_bench_$$
-    psql -q -X "$BENCH_ADMIN" -c "CREATE DATABASE $BENCH_DB" >/dev/null
-    SMSVAULT_PGURI=$(sed -E "s/dbname=[^ ]+/dbname=$BENCH_DB/" <<<"$BENCH_ADMIN")
+    SMSVAULT_PGURI=$(sv_pg_createdb "$BENCH_ADMIN" "$BENCH_DB") || exit 1
     export SMSVAULT_PGURI
 }
 pg_teardown() {
     if [[ -n $BENCH_DB ]]; then
-        psql -q -X "$BENCH_ADMIN" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+        sv_pg_dropdb "$BENCH_ADMIN" "$BENCH_DB"
         BENCH_DB=
     fi
     if [[ -n $PG_STARTED ]]; then
@@ -113,16 +114,18 @@ run_box() { # run_box <name>: prints one result row
     svc_smscsim_start "$VAR"
     svc_bearerbox_start "$VAR"
     if [[ $name == vaultbox ]]; then
-        SV_VAULTBOX_EXTRA="[box]
+        export SV_CONF=$VAR/smsvault.conf
+        SV_CONF_EXTRA="[box]
 log_level = warn
 dlr_mask = $DLR_MASK
-${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
+${BENCH_VAULTBOX_CONF:-}" sv_conf_write "$SV_CONF"
+        svc_vaultbox_start "$VAR" || { echo "bench: vaultbox did not start" >&2; return 1; }
         box_pid=$(<"$VAR/run/vaultbox.pid")
         # every load phone has an account (16 registrations at a time)
         seq 0 $((PHONES - 1)) | xargs -P 16 -I{} sh -c '"$1/smsc/phonesim" --control "127.0.0.1:$2" \
-            --from $((8613900000000 + {})) --to 10659 --timeout 300000 "REG bench{} pass1234" >/dev/null' \
-            sh "$SV_BUILD" "$SV_SMSC_CTL_PORT" || { echo "bench: registration failed" >&2; return 1; }
-        # registration hashes passwords (argon2id: 64 MiB each): report that
+            --from $((8613900000000 + {})) --to "$3" --timeout 300000 "REG bench{} pass1234" >/dev/null' \
+            sh "$SV_BUILD" "$SV_SMSC_CTL_PORT" "$SV_SHORTCODE" || { echo "bench: registration failed" >&2; return 1; }
+        # registration hashes passwords (argon2id: 12 MiB each): report that
         # peak apart and measure the SAVE load from here (5 = reset VmHWM)
         echo "vaultbox   registration of $PHONES phones: box_hwm_kb=$(hwm_kb "$box_pid")"
         echo 5 >"/proc/$box_pid/clear_refs" 2>/dev/null || true
@@ -134,10 +137,10 @@ ${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox d
     # ready = one round trip completes (the box identified and is routed to)
     deadline=$((SECONDS + 30))
     until "$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --from 8613700000000 \
-        --to 10659 --timeout 1000 "warm up" >/dev/null 2>&1; do
+        --to "$SV_SHORTCODE" --timeout 1000 "warm up" >/dev/null 2>&1; do
         ((SECONDS < deadline)) || { echo "bench: $name not ready (logs in $VAR/log)" >&2; return 1; }
     done
-    load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to 10659 \
+    load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to "$SV_SHORTCODE" \
         --from-base 8613900000000 --phones "$PHONES" --inflight "$INFLIGHT" --rate "$RATE" \
         --duration "$DURATION" --template "$TEMPLATE" --timeout 30000) || true
     bb_pid=$(<"$VAR/run/bearerbox.pid")
@@ -151,7 +154,7 @@ ${BENCH_VAULTBOX_CONF:-}" svc_vaultbox_start "$VAR" || { echo "bench: vaultbox d
         local half
         half=$(awk -v r="$(field rt_per_s "$load")" 'BEGIN { printf "%d", r / 2 }')
         if ((half > 0)); then
-            load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to 10659 \
+            load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to "$SV_SHORTCODE" \
                 --from-base 8613900000000 --phones "$PHONES" --inflight "$INFLIGHT" --rate "$half" \
                 --duration "$DURATION" --template "$TEMPLATE" --timeout 30000) || true
             printf '%-10s %s (paced to %s/s)\n' "vaultbox/2" "${load#load: }" "$half"

@@ -1,9 +1,11 @@
-# scripts/lib.sh — shell helpers shared by ./smsvault, the e2e tests and the
-# benchmark: dependency install, building, free ports, readiness polling,
-# background processes tracked by PID, and private PostgreSQL clusters.
+# scripts/lib.sh — shell helpers shared by ./smsvault, the test suites and
+# the benchmarks: dependency install, building, free ports, readiness
+# polling, background processes tracked by PID, the one writer of a stack's
+# smsvault.conf, and private PostgreSQL clusters and their databases.
 #
 # Sourced, not run. Functions are prefixed sv_. Nothing here kills a process
-# it did not start: every process is tracked through a pid file it wrote.
+# it did not start: every process is tracked through the pid file its start
+# wrote, with the process's start time (see "background processes").
 
 SV_ROOT=${SV_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
@@ -44,10 +46,12 @@ sv_deps() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || sv_die "apt-get install failed: ${missing[*]}"
   # Debian's kannel package may start its own bearerbox from its init script;
-  # ours runs from conf/ on other ports, so that one is left alone.
+  # ours runs a copy of conf/kannel.conf on other ports, so that one is left
+  # alone.
 }
 
-# sv_build <dir> <cmake args...> — configure once, build with both cores.
+# sv_build <dir> <cmake args...> — configure (cheap when nothing changed),
+# then build with every core; the output goes to <dir>.build.log.
 sv_build() {
   local dir=$1; shift
   cmake -S "$SV_ROOT" -B "$dir" "$@" >/dev/null || sv_die "cmake configure failed ($dir)"
@@ -93,52 +97,174 @@ sv_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 sv_wait_tcp() {
   local port=$1 deadline=$(( SECONDS + $2 )) pid=$3
   while (( SECONDS < deadline )); do
-    kill -0 "$pid" 2>/dev/null || return 1
+    sv_pid_alive "$pid" || return 1
     sv_port_open "$port" && return 0
     sleep 0.05
   done
   return 1
 }
 
-# Services write <vardir>/run/<name>.pid and <vardir>/log/<name>.log.
-sv_pid() { [ -f "$2/run/$1.pid" ] && cat "$2/run/$1.pid"; }
-
-sv_running() {
-  local pid
-  pid=$(sv_pid "$1" "$2") || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+# sv_port_pids <port> — the PIDs listening on TCP <port> (from ss; run as
+# another user than root, only that user's own processes are named).
+# Prints nothing (and succeeds) when nobody listens.
+sv_port_pids() {
+  { ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; } || true
 }
 
-# sv_start_bg <name> <vardir> <command...> — start in the background with
-# output to <vardir>/log/<name>.log and the PID in <vardir>/run/<name>.pid.
+# ---- background processes, tracked by PID ---------------------------------
+# A service <name> of a stack writes <vardir>/log/<name>.log and two files
+# in <vardir>/run: <name>.pid (its PID, one line) and <name>.start (the
+# process's start time: field 22 of /proc/<pid>/stat, clock ticks since
+# boot). A process is "ours" when that PID is alive (not a zombie) and
+# started at that time. The kernel hands a dead service's PID to other
+# processes sooner or later (and after a reboot var/run still names it);
+# such a process has another start time, so a stale pid file never makes a
+# dead service look alive, and nothing of ours kills a stranger. (A pid
+# file of an older checkout without <name>.start counts as ours when the
+# process's executable has the service's name.)
+
+# sv_proc_start <pid> — the start time of a live process; fails when the
+# process is gone or a zombie.
+sv_proc_start() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }   # the fields after the command name (which may hold ") ")
+  # shellcheck disable=SC2086
+  set -- $stat        # $1 = state (field 3), $20 = starttime (field 22)
+  [ "$1" != Z ] && [ -n "${20:-}" ] || return 1
+  echo "${20}"
+}
+
+sv_pid_alive() { sv_proc_start "$1" >/dev/null; }
+
+# sv_pidfile_ours <pidfile> — the process it names runs and is the one we
+# started (see above).
+sv_pidfile_ours() {
+  local pid want got exe name
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  got=$(sv_proc_start "$pid") || return 1
+  if [ -f "${1%.pid}.start" ]; then
+    want=$(cat "${1%.pid}.start")
+    [ "$got" = "$want" ]
+    return
+  fi
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  name=${1##*/}
+  exe=${exe% (deleted)}
+  [ "${exe##*/}" = "${name%.pid}" ]
+}
+
+sv_pid() { [ -f "$2/run/$1.pid" ] && cat "$2/run/$1.pid"; }
+
+# sv_running <name> <vardir> — the service runs, as the process we started.
+sv_running() { sv_pidfile_ours "$2/run/$1.pid"; }
+
+# sv_start_bg [--log FILE] <name> <vardir> <command...> — start in the
+# background, output to <vardir>/log/<name>.log (or FILE), tracked in
+# <vardir>/run. Refuses (returns 1) while the service runs: its pid file is
+# never written over, so nothing we started is ever lost track of.
 sv_start_bg() {
-  local name=$1 vardir=$2; shift 2
+  local log=
+  if [ "$1" = --log ]; then log=$2; shift 2; fi
+  local name=$1 vardir=$2 pid; shift 2
+  log=${log:-$vardir/log/$name.log}
+  if sv_running "$name" "$vardir"; then
+    sv_say "$name already runs (pid $(sv_pid "$name" "$vardir")); not starting another"
+    return 1
+  fi
   mkdir -p "$vardir/log" "$vardir/run"
-  "$@" >>"$vardir/log/$name.log" 2>&1 </dev/null &
-  echo $! >"$vardir/run/$name.pid"
+  "$@" >>"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$vardir/run/$name.pid"
+  sv_proc_start "$pid" >"$vardir/run/$name.start" || : >"$vardir/run/$name.start"
 }
 
 # sv_stop_bg <name> <vardir> — stop what sv_start_bg started.
 sv_stop_bg() { sv_stop_pidfile "$2/run/$1.pid" "$1"; }
 
-# sv_stop_pidfile <pidfile> <name> — TERM the recorded PID (a process we
-# started), wait up to 10 s, then KILL; remove the pid file.
+# sv_stop_pidfile <pidfile> <name> — TERM the recorded process if it is ours,
+# wait up to 10 s, then KILL; remove the pid file in any case. A PID that is
+# no longer ours is left alone.
 sv_stop_pidfile() {
   local pidfile=$1 name=$2 pid i
   [[ -f $pidfile ]] || return 0
   pid=$(<"$pidfile")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+  if sv_pidfile_ours "$pidfile"; then
     kill -TERM "$pid" 2>/dev/null
     for (( i = 0; i < 200; i++ )); do
-      kill -0 "$pid" 2>/dev/null || break
+      sv_pid_alive "$pid" || break
       sleep 0.05
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if sv_pid_alive "$pid"; then
       sv_say "$name pid=$pid did not stop in 10 s, killing"
       kill -KILL "$pid" 2>/dev/null
     fi
+  elif [[ -n $pid ]] && sv_pid_alive "$pid"; then
+    sv_say "$name: pid $pid in $pidfile is another process now; left alone"
   fi
-  rm -f "$pidfile"
+  rm -f "$pidfile" "${pidfile%.pid}.start"
+}
+
+# ---- smsvault.conf of a stack ---------------------------------------------
+# One writer for every stack (`./smsvault up`, the e2e suites, tests/web and
+# the benchmarks): conf/smsvault.conf exactly as the deployment edited it,
+# then the keys this stack must set instead (its database, ports, paths),
+# then SV_CONF_EXTRA (INI lines of a test or the bench, e.g. a small
+# [quota]). A section given again overrides only the keys it names (the
+# programs read the file top to bottom), so every other value is the
+# shipped file's and is what the stack runs with.
+#
+# The overrides are one function per program, sv_conf_<program>, called in
+# the order of SV_CONF_PROGRAMS. A new daemon (vaultmms with its [mm7]
+# sections, say) adds its function and its name to that list, nothing else.
+# A key is written only when its value is known (sv_conf_key), so a stack
+# that does not run a daemon leaves that daemon's sections as shipped.
+SV_CONF_PROGRAMS=(store vaultbox vaultweb)
+
+# sv_conf_key <key> <value> — "key = value", or nothing when value is empty.
+sv_conf_key() { [ -z "$2" ] || printf '%s = %s\n' "$1" "$2"; }
+
+# store/ (every program): the stack's database.
+sv_conf_store() {
+  echo "[database]"
+  sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
+}
+
+# vaultbox: the stack's bearerbox, short code and web page.
+sv_conf_vaultbox() {
+  echo "[box]"
+  sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
+  sv_conf_key bearerbox_port "${SV_BB_BOX_PORT:-}"
+  sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
+}
+
+# vaultweb: the stack's port, and the page's files by absolute path (the
+# shipped static_dir is relative to the working directory).
+sv_conf_vaultweb() {
+  echo "[web]"
+  sv_conf_key listen "${SV_WEB_PORT:+127.0.0.1}"
+  sv_conf_key port "${SV_WEB_PORT:-}"
+  sv_conf_key static_dir "$SV_ROOT/web/static"
+}
+
+# sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT when set.
+sv_conf_write() {
+  local out=$1 p
+  [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }
+  mkdir -p "$(dirname "$out")"
+  {
+    cat "$SV_ROOT/conf/smsvault.conf"
+    printf '\n; ---- written by sv_conf_write (scripts/lib.sh): this stack ----\n'
+    for p in "${SV_CONF_PROGRAMS[@]}"; do
+      "sv_conf_$p"
+    done
+    if [ -n "${SV_CONF_EXTRA:-}" ]; then
+      printf '; ---- SV_CONF_EXTRA ----\n%s\n' "$SV_CONF_EXTRA"
+    fi
+  } >"$out"
 }
 
 # ---- PostgreSQL ----------------------------------------------------------
@@ -154,14 +280,16 @@ sv_as_pg() {
   fi
 }
 
-# Directory for a named cluster of this checkout ("run", "test", ...).
+# Directory for a named cluster of this checkout ("run" for up, "test",
+# "bench", one per stack_e2e run, ...).
 sv_pg_dir() {
   local tag
   tag=$(printf '%s' "$SV_ROOT" | md5sum | cut -c1-8)
   echo "/var/tmp/smsvault-$(id -u)-$tag/pg-$1"
 }
 
-# sv_pg_start <name> <port> — create (once) and start a cluster; prints nothing.
+# sv_pg_start <name> <port> — create (once) and start a cluster; a running
+# cluster is left as it is, on the port it has. Prints nothing.
 sv_pg_start() {
   local name=$1 port=$2 dir
   dir=$(sv_pg_dir "$name")
@@ -180,6 +308,7 @@ sv_pg_start() {
   echo "$port" >"$dir/port"
 }
 
+# sv_pg_stop <name> — stop a cluster (fast shutdown); its data stays.
 sv_pg_stop() {
   local dir
   dir=$(sv_pg_dir "$1")
@@ -187,11 +316,17 @@ sv_pg_stop() {
   sv_as_pg "$SV_PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# sv_pg_running <name> — pg_ctl status: the postmaster of that data
+# directory runs.
 sv_pg_running() {
   local dir
   dir=$(sv_pg_dir "$1")
   [ -f "$dir/data/PG_VERSION" ] && sv_as_pg "$SV_PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
 }
+
+# The port and the postmaster's PID of a running cluster.
+sv_pg_port() { cat "$(sv_pg_dir "$1")/port"; }
+sv_pg_pid() { head -n 1 "$(sv_pg_dir "$1")/data/postmaster.pid" 2>/dev/null; }
 
 # Connection string for database <db> of cluster <name>.
 sv_pg_uri() {
@@ -200,26 +335,37 @@ sv_pg_uri() {
   echo "host=$dir port=$(cat "$dir/port") user=postgres dbname=$2"
 }
 
-# sv_pg_createdb <name> <db> — (re)create an empty database.
+# sv_pg_dbconn <conninfo> <db> — the same connection string naming database
+# <db> (keyword=value form, as sv_pg_uri writes it).
+sv_pg_dbconn() {
+  case " $1 " in
+    *" dbname="*) printf '%s\n' "$1" | sed "s/dbname=[^ ]*/dbname=$2/" ;;
+    *) printf '%s dbname=%s\n' "$1" "$2" ;;
+  esac
+}
+
+# sv_pg_createdb [--keep] <admin-conninfo> <db> — the one way a script makes a
+# database: create <db> on the server <admin-conninfo> connects to (as a user
+# allowed to create databases) and print the new database's connection
+# string. An existing <db> is dropped first, so a test starts from nothing;
+# with --keep it is kept as it is (the `up` stack's data).
 sv_pg_createdb() {
-  local dir
-  dir=$(sv_pg_dir "$1")
-  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$(sv_pg_uri "$1" postgres)" -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS \"$2\" WITH (FORCE)" -c "CREATE DATABASE \"$2\"" >/dev/null
+  local keep=
+  if [ "$1" = --keep ]; then keep=1; shift; fi
+  local admin=$1 db=$2
+  if [ -n "$keep" ] && psql -q -X -tA "$admin" -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    sv_pg_dbconn "$admin" "$db"
+    return 0
+  fi
+  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$admin" -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\"" >/dev/null \
+    || { sv_say "cannot create database $db"; return 1; }
+  sv_pg_dbconn "$admin" "$db"
 }
 
-sv_pg_ensuredb() {
-  psql -q -X -tA "$(sv_pg_uri "$1" postgres)" -c "SELECT 1 FROM pg_database WHERE datname = '$2'" \
-    | grep -q 1 || psql -q -X "$(sv_pg_uri "$1" postgres)" -c "CREATE DATABASE \"$2\"" >/dev/null
-}
-
-# sv_test_db <name> — for a test run under ./smsvault test: (re)create an
-# empty database <name> in the test cluster and print its connection string,
-# so each e2e suite starts from nothing and suites never share rows.
-sv_test_db() {
-  [ -n "${SMSVAULT_TEST_PGADMIN:-}" ] || sv_die "SMSVAULT_TEST_PGADMIN is not set (run through ./smsvault test)"
-  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$SMSVAULT_TEST_PGADMIN" -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\"" >/dev/null \
-    || sv_die "cannot create test database $1"
-  printf '%s\n' "$SMSVAULT_TEST_PGADMIN" | sed "s/dbname=[^ ]*/dbname=$1/"
+# sv_pg_dropdb <admin-conninfo> <db> — drop what sv_pg_createdb made (quietly;
+# for teardowns).
+sv_pg_dropdb() {
+  PGOPTIONS="-c client_min_messages=warning" psql -q -X "$1" \
+    -c "DROP DATABASE IF EXISTS \"$2\" WITH (FORCE)" >/dev/null 2>&1 || true
 }

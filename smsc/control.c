@@ -388,17 +388,17 @@ static void ctl_line(struct smscsim *sim, struct conn *c, char *line)
 int control_input(struct smscsim *sim, struct conn *c)
 {
     /* one WAIT at a time per connection: later lines wait in the buffer */
-    while (!c->waiting && !c->closing && c->in.len > c->in.off) {
-        unsigned char *start = c->in.p + c->in.off;
-        unsigned char *nl = memchr(start, '\n', c->in.len - c->in.off);
+    while (!c->waiting && !c->closing && c->in.bytes.len > c->in.off) {
+        char *start = c->in.bytes.data + c->in.off;
+        char *nl = memchr(start, '\n', c->in.bytes.len - c->in.off);
         if (!nl) {
-            if (c->in.len - c->in.off > 1 << 20)
+            if (c->in.bytes.len - c->in.off > 1 << 20)
                 return -1; /* a line over 1 MiB is not a handset */
             break;
         }
         *nl = '\0';
         c->in.off += (size_t)(nl - start) + 1;
-        ctl_line(sim, c, (char *)start);
+        ctl_line(sim, c, start);
     }
     return 0;
 }

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "simcodec.h"
 
 struct opts {
@@ -103,34 +104,26 @@ static int ctl_write(struct ctl *c, const char *s, size_t n)
 /* Read one line; returns malloc'd text without the newline, or NULL on EOF. */
 static char *ctl_read_line(struct ctl *c)
 {
-    size_t cap = 0, len = 0;
-    char *acc = NULL;
+    struct buf line = { 0 };
 
     for (;;) {
         char *nl = memchr(c->buf, '\n', c->len);
         if (nl) {
             size_t k = (size_t)(nl - c->buf);
-            acc = xrealloc(acc, len + k + 1);
-            memcpy(acc + len, c->buf, k);
-            acc[len + k] = '\0';
+            buf_append(&line, c->buf, k);
             memmove(c->buf, nl + 1, c->len - k - 1);
             c->len -= k + 1;
-            return acc;
+            return buf_steal(&line, NULL);
         }
         if (c->len == sizeof c->buf) { /* long line: move what we have aside */
-            if (len + c->len + 1 > cap) {
-                cap = (len + c->len + 1) * 2;
-                acc = xrealloc(acc, cap);
-            }
-            memcpy(acc + len, c->buf, c->len);
-            len += c->len;
+            buf_append(&line, c->buf, c->len);
             c->len = 0;
         }
         ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            free(acc);
+            buf_cleanup(&line);
             return NULL;
         }
         c->len += (size_t)r;
@@ -256,39 +249,28 @@ struct worker {
     pthread_t th;
     int index;
     uint32_t *lat_us; /* completed round trips */
-    size_t nlat, cap;
+    size_t nlat, cap; /* cap: bytes of lat_us (xgrow) */
 };
 
 /* Template: %n = sequence number, %p = the handset's number, %% = '%'. */
 static char *expand(const char *tpl, unsigned long long n, const char *phone)
 {
-    size_t cap = strlen(tpl) + 64, len = 0;
-    char *out = xmalloc(cap);
+    struct buf out = { 0 };
     for (; *tpl; tpl++) {
-        char tmp[32];
-        const char *add = tmp;
         if (*tpl == '%' && tpl[1] == 'n') {
-            snprintf(tmp, sizeof tmp, "%llu", n);
+            buf_printf(&out, "%llu", n);
             tpl++;
         } else if (*tpl == '%' && tpl[1] == 'p') {
-            add = phone;
+            buf_puts(&out, phone);
             tpl++;
         } else if (*tpl == '%' && tpl[1] == '%') {
-            tmp[0] = '%', tmp[1] = '\0';
+            buf_putc(&out, '%');
             tpl++;
         } else {
-            tmp[0] = *tpl, tmp[1] = '\0';
+            buf_putc(&out, *tpl);
         }
-        size_t al = strlen(add);
-        if (len + al + 1 > cap) {
-            cap = (len + al + 1) * 2;
-            out = xrealloc(out, cap);
-        }
-        memcpy(out + len, add, al);
-        len += al;
     }
-    out[len] = '\0';
-    return out;
+    return buf_steal(&out, NULL);
 }
 
 static void *worker_main(void *arg)
@@ -357,10 +339,7 @@ static void *worker_main(void *arg)
             continue;
         }
         atomic_fetch_add(&completed, 1);
-        if (w->nlat == w->cap) {
-            w->cap = w->cap ? w->cap * 2 : 1024;
-            w->lat_us = xrealloc(w->lat_us, w->cap * sizeof *w->lat_us);
-        }
+        w->lat_us = xgrow(w->lat_us, &w->cap, (w->nlat + 1) * sizeof *w->lat_us);
         int64_t us = now_us() - t0;
         w->lat_us[w->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     }

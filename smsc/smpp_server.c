@@ -607,8 +607,8 @@ static void smpp_pdu(struct smscsim *sim, struct conn *c, const unsigned char *p
 
 int smpp_server_input(struct smscsim *sim, struct conn *c)
 {
-    while (c->in.len - c->in.off >= 16 && !c->closing) {
-        const unsigned char *p = c->in.p + c->in.off;
+    while (c->in.bytes.len - c->in.off >= 16 && !c->closing) {
+        const unsigned char *p = (const unsigned char *)c->in.bytes.data + c->in.off;
         uint32_t len = get_u32(p);
         if (len < 16 || len > 65536) {
             log_warn("smscsim: bad command_length fd=%d len=%u", c->fd, len);
@@ -616,7 +616,7 @@ int smpp_server_input(struct smscsim *sim, struct conn *c)
             c->closing = true;
             break;
         }
-        if (c->in.len - c->in.off < len)
+        if (c->in.bytes.len - c->in.off < len)
             break;
         smpp_pdu(sim, c, p, len);
         c->in.off += len;

@@ -71,22 +71,15 @@ static volatile sig_atomic_t stopping;
 
 /* ---- small things --------------------------------------------------------- */
 
-static void buf_add(struct buf *b, const void *data, size_t n)
+/* Add n bytes; what was consumed is dropped first when the storage would
+ * have to grow (or when everything was), not on every read. */
+static void queue_add(struct queue *q, const void *data, size_t n)
 {
-    if (b->off > 0 && b->off == b->len)
-        b->off = b->len = 0;
-    if (b->len + n > b->cap) {
-        if (b->off > 0) {
-            memmove(b->p, b->p + b->off, b->len - b->off);
-            b->len -= b->off;
-            b->off = 0;
-        }
-        while (b->len + n > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 4096;
-        b->p = xrealloc(b->p, b->cap);
+    if (q->off > 0 && (q->off == q->bytes.len || q->bytes.len + n + 1 > q->bytes.cap)) {
+        buf_consume(&q->bytes, q->off);
+        q->off = 0;
     }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
+    buf_append(&q->bytes, data, n);
 }
 
 int64_t smscsim_now_ms(void)
@@ -101,10 +94,7 @@ int64_t smscsim_now_ms(void)
 void smscsim_timer_add(struct smscsim *sim, struct timer t)
 {
     size_t i;
-    if (sim->heap_len == sim->heap_cap) {
-        sim->heap_cap = sim->heap_cap ? sim->heap_cap * 2 : 256;
-        sim->heap = xrealloc(sim->heap, sim->heap_cap * sizeof *sim->heap);
-    }
+    sim->heap = xgrow(sim->heap, &sim->heap_cap, (sim->heap_len + 1) * sizeof *sim->heap);
     i = sim->heap_len++;
     while (i > 0 && sim->heap[(i - 1) / 2].due > t.due) {
         sim->heap[i] = sim->heap[(i - 1) / 2];
@@ -147,8 +137,8 @@ static void conn_update_events(struct smscsim *sim, struct conn *c, bool want_ou
 
 int smscsim_conn_flush(struct smscsim *sim, struct conn *c)
 {
-    while (c->out.off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.p + c->out.off, c->out.len - c->out.off, MSG_NOSIGNAL);
+    while (c->out.off < c->out.bytes.len) {
+        ssize_t n = send(c->fd, c->out.bytes.data + c->out.off, c->out.bytes.len - c->out.off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -158,15 +148,17 @@ int smscsim_conn_flush(struct smscsim *sim, struct conn *c)
         }
         c->out.off += (size_t)n;
     }
-    if (c->out.off == c->out.len)
-        c->out.off = c->out.len = 0;
-    conn_update_events(sim, c, c->out.len > 0);
+    if (c->out.off == c->out.bytes.len) {
+        buf_clear(&c->out.bytes);
+        c->out.off = 0;
+    }
+    conn_update_events(sim, c, c->out.bytes.len > 0);
     return 0;
 }
 
 void smscsim_conn_send(struct conn *c, const void *data, size_t n)
 {
-    buf_add(&c->out, data, n);
+    queue_add(&c->out, data, n);
 }
 
 /* Bytes a T_DELAYED_WRITE timer owns. */
@@ -203,8 +195,8 @@ void smscsim_conn_close(struct smscsim *sim, struct conn *c)
     epoll_ctl(sim->epfd, EPOLL_CTL_DEL, fd, NULL);
     close(fd);
     sim->conns[fd] = NULL;
-    free(c->in.p);
-    free(c->out.p);
+    buf_cleanup(&c->in.bytes);
+    buf_cleanup(&c->out.bytes);
     free(c);
 }
 
@@ -293,7 +285,7 @@ static void on_readable(struct smscsim *sim, struct conn *c)
     for (;;) {
         ssize_t n = recv(c->fd, tmp, sizeof tmp, 0);
         if (n > 0) {
-            buf_add(&c->in, tmp, (size_t)n);
+            queue_add(&c->in, tmp, (size_t)n);
             if ((size_t)n < sizeof tmp)
                 break;
             continue;
@@ -314,7 +306,7 @@ static void on_readable(struct smscsim *sim, struct conn *c)
     }
     if ((c->kind == K_SMPP ? smpp_server_input(sim, c) : control_input(sim, c)) != 0)
         eof = true;
-    if (smscsim_conn_flush(sim, c) != 0 || eof || (c->closing && c->out.len == 0))
+    if (smscsim_conn_flush(sim, c) != 0 || eof || (c->closing && c->out.bytes.len == 0))
         smscsim_conn_close(sim, c);
 }
 
@@ -421,7 +413,7 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (config_load(path, &part, 1, others, err, sizeof err) != 0) {
+    if (config_load(path, &part, 1, others, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "smscsim: %s\n", err);
         goto out;
     }
@@ -510,7 +502,7 @@ int main(int argc, char **argv)
             } else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
                 on_readable(sim, c);
             } else if (evs[i].events & EPOLLOUT) {
-                if (smscsim_conn_flush(sim, c) != 0 || (c->closing && c->out.len == 0))
+                if (smscsim_conn_flush(sim, c) != 0 || (c->closing && c->out.bytes.len == 0))
                     smscsim_conn_close(sim, c);
             }
         }

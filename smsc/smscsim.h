@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 struct outcome_rules;
 struct reassembly;
 struct simcodec_part;
@@ -42,9 +44,11 @@ struct settings {
 
 /* ---- connections (smscsim.c creates and closes them) --------------------- */
 
-struct buf {
-    unsigned char *p;
-    size_t off, len, cap; /* data is p[off..len) */
+/* A byte queue: bytes.data[off..bytes.len) are still to be sent or
+ * parsed; what is before off goes when more bytes are added. */
+struct queue {
+    struct buf bytes;
+    size_t off;
 };
 
 enum conn_kind { K_SMPP_LISTEN, K_CTL_LISTEN, K_SMPP, K_CTL };
@@ -53,7 +57,7 @@ struct conn {
     int fd;
     enum conn_kind kind;
     uint64_t id;            /* tells a reused fd from the connection a timer meant */
-    struct buf in, out;
+    struct queue in, out;
     bool want_out, closing;
     /* SMPP (smpp_server.c) */
     bool bound_tx, bound_rx;
@@ -110,7 +114,7 @@ struct smscsim {
     uint64_t next_conn_id;
 
     struct timer *heap; /* smscsim.c only: use smscsim_timer_add */
-    size_t heap_len, heap_cap;
+    size_t heap_len, heap_cap; /* heap_cap: bytes of heap (xgrow) */
 
     struct smpp_server *smpp; /* smpp_server.c's delivery queues */
     struct control *control;  /* control.c's handsets */

@@ -11,9 +11,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 #include "utf8.h"
-
-#define VCARD_MAX 65536
 
 struct contact_dup {
     const char *user_id, *name, *number;
@@ -36,9 +35,9 @@ static enum store_result contact_dup_check(struct store *s, void *ctx)
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out)
 {
-    if (in == NULL || !st_valid_line(in->name, STORE_TEXT_FIELD_MAX, false) ||
-        !st_valid_line(in->number, STORE_PEER_MAX, false) || in->vcard == NULL || in->vcard_len == 0 ||
-        in->vcard_len > VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
+    if (in == NULL || !st_valid_line(in->name, LIMIT_TEXT_FIELD_MAX, false) ||
+        !msisdn_is_contact(in->number) || in->vcard == NULL || in->vcard_len == 0 ||
+        in->vcard_len > LIMIT_VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
@@ -138,7 +137,7 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
 enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
                                         struct store_contact_list *out)
 {
-    if (!st_valid_text(name, STORE_TEXT_FIELD_MAX, false))
+    if (!st_valid_text(name, LIMIT_TEXT_FIELD_MAX, false))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;

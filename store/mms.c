@@ -16,8 +16,6 @@
 #include "log.h"
 #include "utf8.h"
 
-#define MMS_MAX_PARTS 64
-
 struct mms_dup {
     const char *user_id, *peer, *sent_at, *subject, *size;
 };
@@ -46,17 +44,17 @@ static bool is_text_plain(const char *ct)
  * parts that are UTF-8, joined by newlines). */
 static bool check_parts(const struct store_mms_new *in, long long *total, char **text_out)
 {
-    if (in->parts == NULL || in->nparts < 1 || in->nparts > MMS_MAX_PARTS)
+    if (in->parts == NULL || in->nparts < 1 || in->nparts > LIMIT_MMS_PARTS_MAX)
         return false;
     size_t sum = 0, tlen = 0;
     for (size_t i = 0; i < in->nparts; i++) {
         const struct store_mms_part_new *p = &in->parts[i];
-        if (!st_valid_line(p->content_type, STORE_TEXT_FIELD_MAX, false) ||
-            !st_valid_line(p->name, STORE_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
-            p->len > STORE_MMS_MAX)
+        if (!st_valid_line(p->content_type, LIMIT_TEXT_FIELD_MAX, false) ||
+            !st_valid_line(p->name, LIMIT_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
+            p->len > LIMIT_MMS_MAX)
             return false;
         sum += p->len;
-        if (sum > STORE_MMS_MAX)
+        if (sum > LIMIT_MMS_MAX)
             return false;
         if (is_text_plain(p->content_type) && utf8_valid((const char *)p->data, p->len))
             tlen += p->len + 1;
@@ -104,8 +102,8 @@ enum store_result store_mms_add(struct store *s, const char *user_id, const stru
 {
     long long size = 0;
     char *text = NULL;
-    if (in == NULL || !st_valid_line(in->peer, STORE_PEER_MAX, true) ||
-        !st_valid_text(in->subject, STORE_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
+    if (in == NULL || !st_valid_line(in->peer, LIMIT_PEER_MAX, true) ||
+        !st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
         in->sent_at < 0 || !check_parts(in, &size, &text))
         return STORE_INVALID;
     if (!st_valid_id(user_id)) {

@@ -26,8 +26,8 @@
 
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
-    if (in == NULL || !st_valid_line(in->msisdn, STORE_PEER_MAX, false) || in->text == NULL ||
-        in->text_len == 0 || in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
+    if (in == NULL || !st_valid_line(in->msisdn, LIMIT_PEER_MAX, false) || in->text == NULL ||
+        in->text_len == 0 || in->text_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
         return STORE_INVALID;
     if (in->user_id && !st_valid_id(in->user_id))
         return STORE_NOT_FOUND;
@@ -223,7 +223,7 @@ static enum store_result update_one(struct store *s, const char *name, const cha
 
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid)
 {
-    if (kannel_uuid && !st_valid_text(kannel_uuid, STORE_PEER_MAX, true))
+    if (kannel_uuid && !st_valid_text(kannel_uuid, LIMIT_PEER_MAX, true))
         return STORE_INVALID;
     char ib[24];
     st_lld(ib, id);
@@ -250,7 +250,7 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
     st_lld(ib, id);
     char *why = NULL;
     if (reason)
-        why = xstrndup(reason, utf8_truncate(reason, strlen(reason), STORE_TEXT_FIELD_MAX));
+        why = xstrndup(reason, utf8_truncate(reason, strlen(reason), LIMIT_TEXT_FIELD_MAX));
     const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
     enum store_result rc = update_one(s, "outbox-failed",
                       "UPDATE outbox SET state = 4, reason = $2, updated_at = now()"

@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "msisdn.h"
 
 #define CODE_MAX_TRIES 5
 
@@ -35,8 +36,8 @@ static enum store_result bind_in_tx(struct store *s, const char *msisdn, const c
 
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
-    char key[STORE_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key))
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
@@ -52,8 +53,8 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
 
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn)
 {
-    char key[STORE_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key))
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
@@ -62,22 +63,36 @@ enum store_result store_phone_unbind(struct store *s, const char *user_id, const
                         2, p, NULL, NULL);
 }
 
-enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out)
 {
-    char key[STORE_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key))
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_NOT_FOUND;
     const char *p[] = { key };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "phone-lookup", "SELECT user_id FROM phones WHERE msisdn_key = $1",
-                                   1, p, &r);
+    enum store_result rc = st_exec(s, "phone-owner",
+                                   "SELECT u.id, u.lang, u.lang_chosen FROM phones p JOIN users u ON u.id = p.user_id"
+                                   " WHERE p.msisdn_key = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
-    if (PQntuples(r) == 0)
+    if (PQntuples(r) == 0) {
         rc = STORE_NOT_FOUND;
-    else
-        snprintf(user_id_out, STORE_ID_LEN, "%s", PQgetvalue(r, 0, 0));
+    } else {
+        memset(out, 0, sizeof *out);
+        snprintf(out->user_id, sizeof out->user_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(out->lang, sizeof out->lang, "%s", PQgetvalue(r, 0, 1));
+        out->lang_chosen = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    }
     PQclear(r);
+    return rc;
+}
+
+enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+{
+    struct store_phone_owner o;
+    enum store_result rc = store_phone_owner(s, msisdn, &o);
+    if (rc == STORE_OK)
+        memcpy(user_id_out, o.user_id, STORE_ID_LEN);
     return rc;
 }
 
@@ -134,8 +149,8 @@ static char *fill_template(const char *tpl, const char *code)
 enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
                                          const char *text_template, int ttl_s)
 {
-    char key[STORE_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key) || text_template == NULL || ttl_s <= 0 || ttl_s > 86400 ||
         !st_valid_text(text_template, 1024, false) || strstr(text_template, "%s") == NULL)
         return STORE_INVALID;
     if (!st_valid_id(user_id))
@@ -183,8 +198,8 @@ out:
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
                                            const char *code)
 {
-    char key[STORE_PEER_MAX + 1];
-    if (!st_msisdn_key(msisdn, key) || code == NULL)
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key) || code == NULL)
         return STORE_DENIED;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;

@@ -117,7 +117,7 @@ enum store_result store_session_delete(struct store *s, const char *token)
 
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid)
 {
-    if (!st_valid_text(kannel_uuid, STORE_PEER_MAX, false))
+    if (!st_valid_text(kannel_uuid, LIMIT_PEER_MAX, false))
         return STORE_INVALID;
     const char *p[] = { kannel_uuid };
     PGresult *r = NULL;

@@ -17,8 +17,8 @@
 /* The checks of store_sms_add (STORE_INVALID when they fail). */
 static bool sms_valid(const struct store_sms_new *in)
 {
-    return in->body != NULL && in->body_len > 0 && in->body_len <= STORE_SMS_BODY_MAX &&
-           utf8_valid(in->body, in->body_len) && st_valid_line(in->peer, STORE_PEER_MAX, true) &&
+    return in->body != NULL && in->body_len > 0 && in->body_len <= LIMIT_SMS_BODY_MAX &&
+           utf8_valid(in->body, in->body_len) && st_valid_line(in->peer, LIMIT_PEER_MAX, true) &&
            st_valid_source(in->source) && in->sent_at >= 0;
 }
 
@@ -189,7 +189,7 @@ static enum store_result sms_batch_insert(struct store *s, const struct sms_batc
 enum store_result store_sms_add_many(struct store *s, const char *user_id, const struct store_sms_new *items,
                                      size_t count, enum store_result *results, long long *n_out)
 {
-    if (count > STORE_SMS_BATCH_MAX || (count > 0 && (items == NULL || results == NULL)))
+    if (count > LIMIT_SMS_BATCH_MAX || (count > 0 && (items == NULL || results == NULL)))
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;

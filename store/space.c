@@ -20,31 +20,18 @@ static const char *const item_table[] = {
     [STORE_SMS] = "sms", [STORE_MMS] = "mms", [STORE_CONTACT] = "contacts",
 };
 
-static long long min_ll(long long a, long long b) { return a < b ? a : b; }
-static long long max_ll(long long a, long long b) { return a > b ? a : b; }
-
-/* Take up to want bytes from the server capacity (its row is locked only
- * here, always after the user's row). Writes what was granted. */
-static enum store_result take_capacity(struct store *s, long long want, long long *granted)
+/* Lock the server's capacity row (only here, always after the user's row)
+ * and read what is not yet allocated. */
+static enum store_result capacity_left(struct store *s, long long *left)
 {
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "space-capacity-lock",
                                    "SELECT allocated_bytes FROM server_space FOR UPDATE", 0, NULL, &r);
     if (rc != STORE_OK)
         return rc;
-    long long avail = PQntuples(r) ? s->cfg.capacity_bytes - st_getll(r, 0, 0) : 0;
+    *left = PQntuples(r) ? s->cfg.capacity_bytes - st_getll(r, 0, 0) : 0;
     PQclear(r);
-    long long g = max_ll(0, min_ll(want, avail));
-    if (g > 0) {
-        char gb[24];
-        st_lld(gb, g);
-        const char *p[] = { gb };
-        rc = st_exec(s, "space-capacity-take",
-                     "UPDATE server_space SET allocated_bytes = allocated_bytes + $1::bigint", 1, p, NULL);
-    }
-    if (rc == STORE_OK)
-        *granted = g;
-    return rc;
+    return STORE_OK;
 }
 
 /* Lock the user's row: allocation and use. */
@@ -67,22 +54,31 @@ static enum store_result lock_user(struct store *s, const char *user_id, long lo
     return STORE_OK;
 }
 
-/* patent step 2: space grows by 10 MiB (step) when under 1 MiB (threshold)
- * would be left after storing — by more when the upload needs it — within
- * the per-user cap and the server capacity. Writes the growth granted (0 when
- * none was needed or none could be had). */
+/* patent step 2 (store_space_grant, store/rules.c): the growth granted for
+ * an upload of size bytes — 0 when none was needed or none could be had —
+ * taken from the server capacity at once (the caller's rollback gives it
+ * back when nothing is stored after all); *fits (fits may be NULL): size
+ * fits in the grown allocation. */
 static enum store_result grow_for(struct store *s, long long allocated, long long used, long long size,
-                                  long long *grow)
+                                  long long *grow, bool *fits)
 {
-    *grow = 0;
-    long long left_after = allocated - used - size;
-    if (left_after >= s->cfg.threshold_bytes)
+    const struct store_space_rule rule = { s->cfg.threshold_bytes, s->cfg.step_bytes, s->cfg.user_cap_bytes };
+    long long left = 0, granted;
+    enum store_result rc;
+    /* the server's row is locked only when the rule wants more space */
+    if (store_space_wanted(&rule, allocated, used, size) > 0 && (rc = capacity_left(s, &left)) != STORE_OK)
+        return rc;
+    bool ok = store_space_grant(&rule, allocated, used, size, left, &granted);
+    if (fits)
+        *fits = ok;
+    *grow = granted - allocated;
+    if (*grow == 0)
         return STORE_OK;
-    long long need = used + size + s->cfg.threshold_bytes - allocated;
-    long long want = min_ll(max_ll(s->cfg.step_bytes, need), s->cfg.user_cap_bytes - allocated);
-    if (want <= 0)
-        return STORE_OK;
-    return take_capacity(s, want, grow);
+    char gb[24];
+    st_lld(gb, *grow);
+    const char *p[] = { gb };
+    return st_exec(s, "space-capacity-take",
+                   "UPDATE server_space SET allocated_bytes = allocated_bytes + $1::bigint", 1, p, NULL);
 }
 
 /* Charge size bytes and count numbers of kind, record the growth; writes the
@@ -133,9 +129,10 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
         return rc;
     if (dup_check && (rc = dup_check(s, dup_ctx)) != STORE_OK)
         return rc;
-    if ((rc = grow_for(s, allocated, used, size, &grow)) != STORE_OK)
+    bool fits = false;
+    if ((rc = grow_for(s, allocated, used, size, &grow, &fits)) != STORE_OK)
         return rc;
-    if (used + size > allocated + grow) {
+    if (!fits) {
         log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, size,
                  allocated, used);
         return STORE_NO_SPACE;   /* the caller rolls back: nothing is written */
@@ -157,8 +154,9 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
     for (size_t i = 0; i < count; i++)
         if (!skip[i])
             total += sizes[i];
-    /* nothing to store (all skipped): no growth either */
-    if (total > 0 && (rc = grow_for(s, allocated, used, total, &grow)) != STORE_OK)
+    /* nothing to store (all skipped): no growth either; the items are
+     * fitted one by one into what the sum was granted */
+    if (total > 0 && (rc = grow_for(s, allocated, used, total, &grow, NULL)) != STORE_OK)
         return rc;
     /* the items in order while they fit; the first that does not stops it */
     size_t fit = 0;
@@ -183,18 +181,15 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out)
 {
-    if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > 100000)
+    if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > LIMIT_DELETE_MAX)
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     /* the numbers go in as one array parameter: {1,2,3} */
-    char *arr = xmalloc(count * 24 + 3);
-    size_t len = 0;
-    arr[len++] = '{';
+    struct st_array arr;
+    st_array_init(&arr);
     for (size_t i = 0; i < count; i++)
-        len += (size_t)snprintf(arr + len, 24, "%s%lld", i ? "," : "", ns[i]);
-    arr[len++] = '}';
-    arr[len] = '\0';
+        st_array_ll(&arr, ns[i]);
 
     PGresult *r = NULL;
     long long deleted = 0, freed = 0;
@@ -213,7 +208,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     snprintf(sql, sizeof sql,
              "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
              " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
-    const char *p2[] = { user_id, arr };
+    const char *p2[] = { user_id, st_array_get(&arr) };
     rc = st_exec(s, "delete-items", sql, 2, p2, &r);
     if (rc != STORE_OK)
         goto finish;
@@ -231,7 +226,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
 finish:
     rc = st_tx_finish(s, rc);
 out:
-    free(arr);
+    st_array_cleanup(&arr);
     if (rc == STORE_OK) {
         if (deleted_out)
             *deleted_out = deleted;

@@ -14,6 +14,7 @@
 #include <uuid/uuid.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "credential.h"
 #include "log.h"
 #include "utf8.h"
@@ -185,7 +186,7 @@ enum store_result st_exec_some(struct store *s, const char *name, const char *sq
     return rc;
 }
 
-static enum store_result simple(struct store *s, const char *name, const char *sql)
+static enum store_result exec_plain(struct store *s, const char *name, const char *sql)
 {
     PGresult *r = PQexec(s->conn, sql);
     enum store_result rc = st_check(s, r, name);
@@ -206,17 +207,19 @@ static enum store_result commit_now(struct store *s)
     PQclear(r);
     if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
         PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-        (void)simple(s, "rollback", "ROLLBACK");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
     /* a deferred unique violation at commit is not the caller's conflict */
     return rc == STORE_CONFLICT ? STORE_ERR : rc;
 }
 
+/* Misusing the frame (nesting, committing or releasing what was never
+ * opened) is a programmer error, not a database result: asserts. */
+
 enum store_result store_tx_begin(struct store *s)
 {
-    if (s->explicit_tx)
-        return STORE_ERR;   /* programmer error: no nesting */
+    assert(!s->explicit_tx && "store_tx_begin: transactions do not nest");
     revive(s);
-    enum store_result rc = simple(s, "begin", "BEGIN");
+    enum store_result rc = exec_plain(s, "begin", "BEGIN");
     if (rc == STORE_OK) {
         s->explicit_tx = true;
         s->depth = 0;
@@ -226,8 +229,7 @@ enum store_result store_tx_begin(struct store *s)
 
 enum store_result store_tx_commit(struct store *s)
 {
-    if (!s->explicit_tx)
-        return STORE_ERR;
+    assert(s->explicit_tx && "store_tx_commit: no store_tx_begin");
     s->explicit_tx = false;
     s->depth = 0;
     return commit_now(s);
@@ -238,20 +240,19 @@ void store_tx_rollback(struct store *s)
     s->explicit_tx = false;
     s->depth = 0;
     if (PQstatus(s->conn) == CONNECTION_OK)
-        (void)simple(s, "rollback", "ROLLBACK");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
 }
 
 static enum store_result savepoint_cmd(struct store *s, const char *verb, int depth)
 {
     char sql[64];
     snprintf(sql, sizeof sql, "%s sp%d", verb, depth);
-    return simple(s, verb, sql);
+    return exec_plain(s, verb, sql);
 }
 
 enum store_result store_tx_savepoint(struct store *s)
 {
-    if (!s->explicit_tx)
-        return STORE_ERR;
+    assert(s->explicit_tx && "store_tx_savepoint: no store_tx_begin");
     enum store_result rc = savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
     if (rc == STORE_OK)
         s->depth++;
@@ -260,8 +261,7 @@ enum store_result store_tx_savepoint(struct store *s)
 
 enum store_result store_tx_release(struct store *s)
 {
-    if (!s->explicit_tx || s->depth == 0)
-        return STORE_ERR;
+    assert(s->explicit_tx && s->depth > 0 && "store_tx_release: no savepoint open");
     enum store_result rc = savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
     return rc;
@@ -269,8 +269,7 @@ enum store_result store_tx_release(struct store *s)
 
 void store_tx_rollback_to(struct store *s)
 {
-    if (!s->explicit_tx || s->depth == 0)
-        return;
+    assert(s->explicit_tx && s->depth > 0 && "store_tx_rollback_to: no savepoint open");
     (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
     (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
@@ -281,7 +280,7 @@ enum store_result st_tx_start(struct store *s)
     if (s->explicit_tx)
         return store_tx_savepoint(s);
     revive(s);
-    enum store_result rc = simple(s, "begin", "BEGIN");
+    enum store_result rc = exec_plain(s, "begin", "BEGIN");
     s->own_tx = rc == STORE_OK;
     return rc;
 }
@@ -297,7 +296,7 @@ enum store_result st_tx_end(struct store *s, bool commit)
     s->own_tx = false;
     if (!commit) {
         if (PQstatus(s->conn) == CONNECTION_OK)
-            (void)simple(s, "rollback", "ROLLBACK");
+            (void)exec_plain(s, "rollback", "ROLLBACK");
         return STORE_OK;
     }
     return commit_now(s);
@@ -313,18 +312,11 @@ enum store_result st_tx_finish(struct store *s, enum store_result rc)
 
 void st_array_init(struct st_array *a) { memset(a, 0, sizeof *a); }
 
-static void array_reserve(struct st_array *a, size_t extra)
-{
-    a->data = xgrow(a->data, &a->cap, a->len + extra + 2);   /* and the closing brace, NUL */
-}
-
 /* The separator before an element: '{' for the first, ',' after that. */
 static void array_sep(struct st_array *a)
 {
     assert(!a->closed);
-    array_reserve(a, 1);
-    char c = a->len ? ',' : '{';
-    a->data[a->len++] = c;
+    buf_putc(&a->text, a->text.len ? ',' : '{');
 }
 
 void st_array_text(struct st_array *a, const char *v, size_t len)
@@ -334,47 +326,45 @@ void st_array_text(struct st_array *a, const char *v, size_t len)
         return;
     }
     array_sep(a);
-    array_reserve(a, 2 * len + 2);
-    a->data[a->len++] = '"';
+    buf_putc(&a->text, '"');
+    size_t run = 0;   /* the bytes from run on go in as they are ... */
     for (size_t i = 0; i < len; i++) {
-        if (v[i] == '"' || v[i] == '\\')
-            a->data[a->len++] = '\\';
-        a->data[a->len++] = v[i];
+        if (v[i] == '"' || v[i] == '\\') {
+            buf_append(&a->text, v + run, i - run);
+            buf_putc(&a->text, '\\');   /* ... up to a quote or backslash, escaped */
+            run = i;
+        }
     }
-    a->data[a->len++] = '"';
+    buf_append(&a->text, v + run, len - run);
+    buf_putc(&a->text, '"');
 }
 
 void st_array_ll(struct st_array *a, long long v)
 {
     array_sep(a);
-    array_reserve(a, 24);
-    a->len += (size_t)snprintf(a->data + a->len, 24, "%lld", v);
+    buf_printf(&a->text, "%lld", v);
 }
 
 void st_array_null(struct st_array *a)
 {
     array_sep(a);
-    array_reserve(a, 4);
-    memcpy(a->data + a->len, "NULL", 4);
-    a->len += 4;
+    buf_puts(&a->text, "NULL");
 }
 
 const char *st_array_get(struct st_array *a)
 {
     if (!a->closed) {
-        array_reserve(a, 1);
-        if (a->len == 0)
-            a->data[a->len++] = '{';
-        a->data[a->len++] = '}';
-        a->data[a->len] = '\0';
+        if (a->text.len == 0)
+            buf_putc(&a->text, '{');
+        buf_putc(&a->text, '}');
         a->closed = true;
     }
-    return a->data;
+    return buf_cstr(&a->text);
 }
 
 void st_array_cleanup(struct st_array *a)
 {
-    free(a->data);
+    buf_cleanup(&a->text);
     memset(a, 0, sizeof *a);
 }
 
@@ -426,23 +416,6 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty)
     return true;
 }
 
-bool st_msisdn_key(const char *msisdn, char key[STORE_PEER_MAX + 1])
-{
-    if (!st_valid_line(msisdn, STORE_PEER_MAX, false))
-        return false;
-    size_t n = 0;
-    for (const char *c = msisdn; *c; c++) {
-        if (*c >= '0' && *c <= '9')
-            key[n++] = *c;
-        else if (!strchr("+ -.()", *c))
-            return false;
-    }
-    key[n] = '\0';
-    if (n >= 2 && key[0] == '0' && key[1] == '0')
-        memmove(key, key + 2, n - 1);
-    return key[0] != '\0';
-}
-
 bool st_valid_source(const char *src)
 {
     return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);
@@ -450,11 +423,11 @@ bool st_valid_source(const char *src)
 
 bool st_valid_page(const struct store_page *p)
 {
-    return p && p->limit >= 1 && p->limit <= 1000 && p->before_n >= 0 &&
-           (p->search == NULL || st_valid_text(p->search, STORE_TEXT_FIELD_MAX, true));
+    return p && p->limit >= 1 && p->limit <= LIMIT_PAGE_MAX && p->before_n >= 0 &&
+           (p->search == NULL || st_valid_text(p->search, LIMIT_SEARCH_BYTES_MAX, true));
 }
 
-int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
+enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count)
 {
     int n = 0;
     const char *p = search;
@@ -466,9 +439,9 @@ int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
         const char *start = p;
         while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
             p++;
-        if (n == ST_MAX_WORDS) {
+        if (n == LIMIT_SEARCH_WORDS_MAX) {
             st_search_free(patterns, n);
-            return -1;
+            return STORE_INVALID;
         }
         /* ILIKE pattern: %word% with the pattern characters taken literally */
         char *pat = xmalloc(2 * (size_t)(p - start) + 3);
@@ -483,10 +456,11 @@ int st_search_words(const char *search, char *patterns[ST_MAX_WORDS])
         pat[k] = '\0';
         patterns[n++] = pat;
     }
-    return n;
+    *count = n;
+    return STORE_OK;
 }
 
-void st_search_free(char *patterns[ST_MAX_WORDS], int n)
+void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
 {
     for (int i = 0; i < n; i++)
         free(patterns[i]);
@@ -500,15 +474,15 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
-    char *words[ST_MAX_WORDS];
-    int nw = st_search_words(page->search, words);
-    if (nw < 0)
+    char *words[LIMIT_SEARCH_WORDS_MAX];
+    int nw = 0;
+    if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
     char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
-    const char *p[3 + ST_MAX_WORDS] = { user_id, before, lim };
+    const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
     PGresult *r = NULL;
@@ -528,16 +502,14 @@ char *st_search_sql(const char *base, const char *const *cols, int nwords, int f
                     const char *tail)
 {
     /* only fixed column names and parameter numbers go into the text */
-    size_t cap = strlen(base) + strlen(tail) + 64 + (size_t)nwords * 256;
-    char *sql = xmalloc(cap);
-    size_t len = (size_t)snprintf(sql, cap, "%s", base);
+    struct buf sql = { 0 };
+    buf_puts(&sql, base);
     for (int w = 0; w < nwords; w++) {
-        len += (size_t)snprintf(sql + len, cap - len, " AND (");
+        buf_puts(&sql, " AND (");
         for (int c = 0; cols[c]; c++)
-            len += (size_t)snprintf(sql + len, cap - len, "%s%s ILIKE $%d", c ? " OR " : "",
-                                    cols[c], first_param + w);
-        len += (size_t)snprintf(sql + len, cap - len, ")");
+            buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
+        buf_putc(&sql, ')');
     }
-    snprintf(sql + len, cap - len, " %s", tail);
-    return sql;
+    buf_printf(&sql, " %s", tail);
+    return buf_steal(&sql, NULL);
 }

@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "limit.h"
 
 enum store_result {
     STORE_OK = 0,
@@ -53,15 +54,8 @@ const char *store_result_name(enum store_result r);
 #define STORE_TOKEN_LEN 65       /* session token: 64 hex chars + NUL */
 #define STORE_CODE_LEN 7         /* one-time code: 6 digits + NUL */
 
-/* Limits enforced by the store (callers may be stricter). */
-#define STORE_USERNAME_MIN 3
-#define STORE_USERNAME_MAX 32     /* [A-Za-z0-9_.-], starts with a letter or digit; unique case-insensitively */
-#define STORE_PASSWORD_MIN 8
-#define STORE_PASSWORD_MAX 128    /* longer is refused before hashing */
-#define STORE_SMS_BODY_MAX 65536  /* bytes of UTF-8 */
-#define STORE_MMS_MAX (16 << 20)  /* bytes of all parts */
-#define STORE_PEER_MAX 64
-#define STORE_TEXT_FIELD_MAX 256  /* names, subjects, content types, file names */
+/* The limits the store enforces (usernames, passwords, item sizes, pages,
+ * searches, batches) are the LIMIT_* numbers of common/limit.h. */
 
 /* ---- configuration ([database] and [quota] of smsvault.conf) ---- */
 
@@ -103,6 +97,9 @@ enum store_result store_migrate(struct store *s);
 /* Schema version applied (0 = none). */
 enum store_result store_schema_version(struct store *s, int *out);
 
+/* Nesting store_tx_begin, or committing, releasing or rolling back to what
+ * was never opened, is a programmer error: it asserts. store_tx_rollback
+ * is safe to call after a failed begin or commit (nothing is open then). */
 enum store_result store_tx_begin(struct store *s);
 enum store_result store_tx_commit(struct store *s);   /* STORE_RETRY: nothing was committed */
 void store_tx_rollback(struct store *s);
@@ -113,16 +110,31 @@ void store_tx_rollback_to(struct store *s);
 
 /* ---- users ---- */
 
+/* The account rules, owned here and checked by every store_user_* call;
+ * callers may check a form with them first (no database: store/rules.c).
+ * A username is LIMIT_USERNAME_MIN..LIMIT_USERNAME_MAX ASCII letters,
+ * digits, '_', '.' or '-', starting with a letter or digit (unique
+ * case-insensitively: that one needs the database). A password is
+ * LIMIT_PASSWORD_MIN..LIMIT_PASSWORD_MAX bytes, anything else its owner's
+ * choice; checked before any hashing, so a long password costs nothing.
+ * NULL is neither. */
+bool store_username_valid(const char *username);
+bool store_password_valid(const char *password);
+
 struct store_user {
     char id[STORE_ID_LEN];
     char *username;
     char lang[3];                /* "en" or "zh" */
+    bool lang_chosen;            /* the user chose lang (SMS LANG): every reply is in it,
+                                    whatever language a command is in; else lang is only
+                                    the language of input that has none (migration 004) */
     long long allocated_bytes, used_bytes;
     time_t created_at;
 };
 void store_user_cleanup(struct store_user *u);
 
-/* Create an account with the initial allocation. STORE_INVALID: username or
+/* Create an account with the initial allocation, in lang (not chosen: see
+ * lang_chosen). STORE_INVALID: username or
  * password breaks the rules above; STORE_CONFLICT: username taken;
  * STORE_NO_SPACE: server capacity cannot give the initial allocation.
  * Password hashed with argon2id (crypto_pwhash_str). */
@@ -138,6 +150,7 @@ enum store_result store_user_login(struct store *s, const char *username, const 
                                    char id_out[STORE_ID_LEN], int *retry_after);
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out);
 enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out);
+/* The user's choice (SMS LANG): lang, and lang_chosen from now on. */
 enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang);
 /* STORE_DENIED when old is wrong (counts as a failed login); ends the user's web sessions. */
 enum store_result store_user_set_password(struct store *s, const char *user_id,
@@ -148,6 +161,11 @@ void store_user_list_free(struct store_user *users, size_t count);
 
 /* ---- phones (MSISDN → user; a user may have several) ---- */
 
+/* A phone is matched by its number's key (common/msisdn.h): every written
+ * form of one number is one phone; msisdn keeps the form it was bound with,
+ * the address replies go to. A number msisdn_key refuses is STORE_INVALID
+ * (STORE_NOT_FOUND for a lookup). */
+
 /* Bind msisdn to user_id; an MSISDN bound to another user moves (a phone
  * number changes hands, or a user logs in from a new phone). */
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id);
@@ -155,6 +173,14 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
  * when it is not bound to that user — another user's phone stays bound. */
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn);
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
+/* The account a phone is bound to and its language, in one query: what the
+ * SMS engine needs to answer an MO. STORE_NOT_FOUND: not bound (or no number). */
+struct store_phone_owner {
+    char user_id[STORE_ID_LEN];
+    char lang[3];
+    bool lang_chosen;            /* as struct store_user */
+};
+enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out);
 /* The user's MSISDNs, newest binding first; free with store_strings_free. */
 enum store_result store_phone_list(struct store *s, const char *user_id, char ***out, size_t *count);
 void store_strings_free(char **v, size_t count);
@@ -175,16 +201,16 @@ enum store_kind { STORE_SMS = 0, STORE_MMS = 1, STORE_CONTACT = 2 };
 /* Keyset paging, newest (highest n) first. */
 struct store_page {
     long long before_n;   /* 0: start at the newest; else only items with n < before_n */
-    int limit;            /* 1..1000 */
+    int limit;            /* 1..LIMIT_PAGE_MAX */
     const char *search;   /* NULL or words: every word must occur (case-insensitive) in
                              body / peer (SMS), subject / peer / text parts (MMS), name / number (contacts);
-                             at most STORE_SEARCH_WORDS_MAX words in STORE_TEXT_FIELD_MAX bytes of UTF-8,
+                             at most LIMIT_SEARCH_WORDS_MAX words in LIMIT_SEARCH_BYTES_MAX bytes of UTF-8,
                              else the list call returns STORE_INVALID */
 };
-#define STORE_SEARCH_WORDS_MAX 8
 
 /* Batch delete (one transaction): the items of ns[] that exist are deleted,
- * their space freed. Missing numbers are skipped, not errors. */
+ * their space freed. Missing numbers are skipped, not errors. At most
+ * LIMIT_DELETE_MAX numbers (else STORE_INVALID). */
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
@@ -199,7 +225,7 @@ enum store_result store_items_analyze(struct store *s, enum store_kind kind);
 
 struct store_sms_new {
     const char *peer;        /* original sender / recipient; NULL or "" if unknown */
-    const char *body;        /* UTF-8 (validated: STORE_INVALID if not, or empty, or > STORE_SMS_BODY_MAX) */
+    const char *body;        /* UTF-8 (validated: STORE_INVALID if not, or empty, or > LIMIT_SMS_BODY_MAX) */
     size_t body_len;
     time_t sent_at;          /* 0 = unknown */
     const char *source;      /* "sms", "web" or "import" */
@@ -239,8 +265,7 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
  * are not stored, the ones before it are. Returns STORE_OK when nothing was
  * refused for space, STORE_NO_SPACE when something was — results (and n_out)
  * are written in both cases; any other result stores nothing and writes
- * neither. count ≤ STORE_SMS_BATCH_MAX (else STORE_INVALID). */
-#define STORE_SMS_BATCH_MAX 1000
+ * neither. count ≤ LIMIT_SMS_BATCH_MAX (else STORE_INVALID). */
 enum store_result store_sms_add_many(struct store *s, const char *user_id, const struct store_sms_new *items,
                                      size_t count, enum store_result *results, long long *n_out);
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out);
@@ -264,7 +289,7 @@ struct store_mms_new {
     time_t sent_at;
     const char *source;
     const struct store_mms_part_new *parts;
-    size_t nparts;              /* 1..64 */
+    size_t nparts;              /* 1..LIMIT_MMS_PARTS_MAX */
     bool skip_duplicate;        /* same (peer, sent_at, subject, size) */
 };
 
@@ -310,8 +335,8 @@ void store_mms_parts_free(struct store_mms_part *parts, size_t count);
 /* ---- contacts (patent: a person's current number is the newest upload) ---- */
 
 struct store_contact_new {
-    const char *name;           /* 1..STORE_TEXT_FIELD_MAX bytes UTF-8 */
-    const char *number;         /* 1..STORE_PEER_MAX */
+    const char *name;           /* 1..LIMIT_TEXT_FIELD_MAX bytes UTF-8 */
+    const char *number;         /* msisdn_is_contact (common/msisdn.h), else STORE_INVALID */
     const char *vcard;          /* the vCard text as received or formatted by the caller */
     size_t vcard_len;
     const char *source;
@@ -349,6 +374,32 @@ void store_contact_cleanup(struct store_contact *c);
 void store_contact_list_cleanup(struct store_contact_list *l);
 
 /* ---- space ---- */
+
+/* Patent step 2 as arithmetic, with no database (store/rules.c): the
+ * [quota] rule and its decision for one upload. The store applies it under
+ * the user's row lock (space.c); the engine tests' fake store applies the
+ * same functions. */
+struct store_space_rule {
+    long long threshold;   /* grow when less than this would be left after the upload ... */
+    long long step;        /* ... by at least this much (more when the upload needs it) ... */
+    long long user_cap;    /* ... but an allocation never grows past this */
+};
+/* The growth the rule wants before size more bytes are stored in an
+ * allocation of `allocated` bytes with `used` used: 0 when at least
+ * threshold would still be left, or the allocation is at (or over) the cap;
+ * else max(step, what leaves threshold free after the upload), cut at the
+ * cap. The store takes server capacity only when this is above 0. */
+long long store_space_wanted(const struct store_space_rule *rule, long long allocated, long long used,
+                             long long size);
+/* The allocation granted for that upload when capacity_left bytes of the
+ * server's capacity are not yet allocated: allocated plus the growth wanted,
+ * as far as capacity_left goes — written to *allocation_out in every case.
+ * True when size then fits: store it, with the allocation grown to
+ * *allocation_out. False: it does not fit even so; a single item is
+ * refused (STORE_NO_SPACE, nothing grows), a batch stores the items before
+ * it that fit in *allocation_out. */
+bool store_space_grant(const struct store_space_rule *rule, long long allocated, long long used, long long size,
+                       long long capacity_left, long long *allocation_out);
 
 struct store_usage {
     long long allocated_bytes, used_bytes;

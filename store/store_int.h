@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "store.h"
 
 struct store {
@@ -60,11 +61,6 @@ bool st_valid_id(const char *id);
 bool st_valid_text(const char *s, size_t max, bool allow_empty);
 /* st_valid_text, and one line: no control characters (names, numbers, types). */
 bool st_valid_line(const char *s, size_t max, bool allow_empty);
-/* The key a phone number is matched by (migration 003): its digits, without
- * a leading international "00". False when msisdn is not a phone number —
- * characters other than digits, '+', spaces, '-', '.', '(' and ')', or no
- * digits at all (an alphanumeric sender). */
-bool st_msisdn_key(const char *msisdn, char key[STORE_PEER_MAX + 1]);
 /* "sms", "web" or "import". */
 bool st_valid_source(const char *src);
 
@@ -73,8 +69,7 @@ bool st_valid_source(const char *src);
  * SQL text. Elements are appended in order; st_array_get closes the literal
  * (once) and returns it. Text must hold no NUL (validated input only). */
 struct st_array {
-    char *data;
-    size_t len, cap;
+    struct buf text;
     bool closed;
 };
 void st_array_init(struct st_array *a);
@@ -114,11 +109,11 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
-/* Search: split words into at most ST_MAX_WORDS ILIKE patterns with %, _ and
- * \ escaped. Returns the count (0: no search), -1 for too many words. */
-#define ST_MAX_WORDS STORE_SEARCH_WORDS_MAX
-int st_search_words(const char *search, char *patterns[ST_MAX_WORDS]);
-void st_search_free(char *patterns[ST_MAX_WORDS], int n);
+/* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns
+ * with %, _ and \ escaped, *count of them (0: no search). STORE_INVALID for
+ * too many words (nothing to free then). */
+enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count);
+void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;
  * cols is a NULL-terminated list of column expressions; first_param is the
  * first $ number. */

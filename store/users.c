@@ -11,7 +11,6 @@
  */
 #include "store_int.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -48,30 +47,6 @@ static void dummy_verify(const char *password)
         log_debug("store: dummy-hash-matched");
 }
 
-static bool valid_username(const char *u)
-{
-    if (u == NULL)
-        return false;
-    size_t len = strnlen(u, STORE_USERNAME_MAX + 1);
-    if (len < STORE_USERNAME_MIN || len > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)u[i];
-        if (!(isalnum(c) || c == '_' || c == '.' || c == '-') || c >= 0x80)
-            return false;
-    }
-    return true;
-}
-
-/* Length rules only; checked before any hashing (a long password costs nothing). */
-static bool valid_password(const char *p)
-{
-    if (p == NULL)
-        return false;
-    size_t len = strnlen(p, STORE_PASSWORD_MAX + 1);
-    return len >= STORE_PASSWORD_MIN && len <= STORE_PASSWORD_MAX;
-}
-
 static bool valid_lang(const char *lang)
 {
     return lang && (strcmp(lang, "en") == 0 || strcmp(lang, "zh") == 0);
@@ -100,7 +75,7 @@ enum store_result store_user_create(struct store *s, const char *username, const
 {
     if (lang == NULL)
         lang = "en";
-    if (!valid_username(username) || !valid_password(password) || !valid_lang(lang))
+    if (!store_username_valid(username) || !store_password_valid(password) || !valid_lang(lang))
         return STORE_INVALID;
     char hash[crypto_pwhash_STRBYTES];
     enum store_result rc = hash_password(password, hash);
@@ -223,9 +198,9 @@ enum store_result store_user_login(struct store *s, const char *username, const 
                                    char id_out[STORE_ID_LEN], int *retry_after)
 {
     /* a password outside the rules can never match: refused before hashing */
-    if (password == NULL || strnlen(password, STORE_PASSWORD_MAX + 1) > STORE_PASSWORD_MAX)
+    if (password == NULL || strnlen(password, LIMIT_PASSWORD_MAX + 1) > LIMIT_PASSWORD_MAX)
         return STORE_DENIED;
-    if (!valid_username(username)) {
+    if (!store_username_valid(username)) {
         dummy_verify(password);
         return STORE_DENIED;
     }
@@ -257,9 +232,9 @@ enum store_result store_user_login(struct store *s, const char *username, const 
 enum store_result store_user_set_password(struct store *s, const char *user_id,
                                           const char *old_password, const char *new_password)
 {
-    if (!valid_password(new_password))
+    if (!store_password_valid(new_password))
         return STORE_INVALID;
-    if (old_password == NULL || strnlen(old_password, STORE_PASSWORD_MAX + 1) > STORE_PASSWORD_MAX)
+    if (old_password == NULL || strnlen(old_password, LIMIT_PASSWORD_MAX + 1) > LIMIT_PASSWORD_MAX)
         return STORE_DENIED;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
@@ -293,7 +268,8 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
     return rc;
 }
 
-#define USER_COLS "id, username, lang, allocated_bytes, used_bytes, extract(epoch FROM created_at)::bigint"
+#define USER_COLS "id, username, lang, allocated_bytes, used_bytes, extract(epoch FROM created_at)::bigint," \
+    " lang_chosen"
 
 static void user_from_row(const PGresult *r, int row, struct store_user *u)
 {
@@ -304,6 +280,7 @@ static void user_from_row(const PGresult *r, int row, struct store_user *u)
     u->allocated_bytes = st_getll(r, row, 3);
     u->used_bytes = st_getll(r, row, 4);
     u->created_at = st_gettime(r, row, 5);
+    u->lang_chosen = strcmp(PQgetvalue(r, row, 6), "t") == 0;
 }
 
 static enum store_result user_query(struct store *s, const char *name, const char *sql,
@@ -331,7 +308,7 @@ enum store_result store_user_get(struct store *s, const char *user_id, struct st
 
 enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out)
 {
-    if (!valid_username(username))
+    if (!store_username_valid(username))
         return STORE_NOT_FOUND;
     return user_query(s, "user-by-name",
                       "SELECT " USER_COLS " FROM users WHERE lower(username) = lower($1)", username, out);
@@ -344,7 +321,8 @@ enum store_result store_user_set_lang(struct store *s, const char *user_id, cons
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
     const char *p[] = { user_id, lang };
-    return st_exec_some(s, "user-set-lang", "UPDATE users SET lang = $2 WHERE id = $1", 2, p, NULL, NULL);
+    return st_exec_some(s, "user-set-lang", "UPDATE users SET lang = $2, lang_chosen = true WHERE id = $1",
+                        2, p, NULL, NULL);
 }
 
 enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count)

@@ -70,7 +70,7 @@ static int cmd_user_add(struct store *s, const char *name, const char *lang)
     if (rc == STORE_INVALID) {
         fprintf(stderr, "vaultctl: user add: username must be %d-%d of A-Z a-z 0-9 _ . - starting with a "
                         "letter or digit; password %d-%d bytes; language en or zh\n",
-                STORE_USERNAME_MIN, STORE_USERNAME_MAX, STORE_PASSWORD_MIN, STORE_PASSWORD_MAX);
+                LIMIT_USERNAME_MIN, LIMIT_USERNAME_MAX, LIMIT_PASSWORD_MIN, LIMIT_PASSWORD_MAX);
         return 1;
     }
     if (rc == STORE_CONFLICT) {
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     struct store_config cfg = { 0 };
     struct config_part part = { store_config_keys, store_config_nkeys, &cfg };
     char err[800];
-    if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultctl: %s\n", err);
         config_free(&part, 1);
         return 2;

@@ -11,7 +11,6 @@
  * answer. Passwords and codes are never logged. This file is not the CSRF
  * gate (server.c) and holds no SQL.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "items.h"
 #include "json.h"
 #include "log.h"
+#include "msisdn.h"
 #include "routes.h"
 #include "server.h"
 
@@ -42,30 +42,9 @@ static void clear_cookie(struct http_req *q, struct http_resp *r)
     free(c);
 }
 
-static bool username_ok(const char *u)
-{
-    size_t n = strlen(u);
-    if (n < STORE_USERNAME_MIN || n > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)u[i]) && u[i] != '_' && u[i] != '.' && u[i] != '-')
-            return false;
-    return true;
-}
-
-static bool msisdn_ok(const char *m)
-{
-    size_t n = strlen(m), i = m[0] == '+' ? 1 : 0;
-    if (n - i < 5 || n > 20)
-        return false;
-    for (; i < n; i++)
-        if (!isdigit((unsigned char)m[i]))
-            return false;
-    return true;
-}
-
-/* Start a fresh session for user_id, ending the one the request carried. */
-static enum store_result new_session(struct http_req *q, struct http_resp *r, const char *user_id)
+/* A fresh session (and cookie) for user_id in place of the one the request
+ * carried, which ends. */
+static enum store_result replace_session(struct http_req *q, struct http_resp *r, const char *user_id)
 {
     char token[STORE_TOKEN_LEN];
     if (q->token[0])
@@ -95,7 +74,7 @@ static json_t *me_json(struct http_req *q, const char *user_id, enum store_resul
     /* The page checks file sizes against upload_max before sending them. */
     j = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I}}", "username", u.username, "lang", u.lang, "usage", usage,
                   "phones", ph, "limits", "upload_max", (json_int_t)q->cfg->upload_body_max, "mms_max",
-                  (json_int_t)STORE_MMS_MAX);
+                  (json_int_t)LIMIT_MMS_MAX);
     usage = NULL;
 out:
     json_decref(usage);
@@ -109,7 +88,7 @@ out:
  * answers instead. */
 static void start_session(struct http_req *q, struct http_resp *r, const char *id, unsigned status)
 {
-    enum store_result res = new_session(q, r, id);
+    enum store_result res = replace_session(q, r, id);
     json_t *me = res == STORE_OK ? me_json(q, id, &res) : NULL;
     if (me == NULL)
         http_store_error(r, res);
@@ -124,30 +103,28 @@ void auth_register(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "username", true, 64, &user, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "lang", false, 2, &lang, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "username", true, 64, &user, NULL, err, sizeof err) ||
+        !json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) ||
+        !json_field_str(in, "lang", false, 2, &lang, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (!username_ok(user)) {
-        http_error(r, 400, "invalid",
-                   "A username is 3 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit.");
+    if (!store_username_valid(user)) {
+        http_errorf(r, 400, "invalid",
+                    "A username is %d to %d letters, digits, '_', '.' or '-', starting with a letter or digit.",
+                    LIMIT_USERNAME_MIN, LIMIT_USERNAME_MAX);
         goto out;
     }
-    if (strlen(pass) < STORE_PASSWORD_MIN || strlen(pass) > STORE_PASSWORD_MAX) {
-        http_error(r, 400, "invalid", "A password is 8 to 128 characters.");
+    if (!store_password_valid(pass)) {
+        http_errorf(r, 400, "invalid", "A password is %d to %d characters.", LIMIT_PASSWORD_MIN,
+                    LIMIT_PASSWORD_MAX);
         goto out;
     }
     if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0))
         lang = "en";
     enum store_result res = store_user_create(q->store, user, pass, lang, id);
-    if (res == STORE_CONFLICT) {
-        http_error(r, 409, "taken", "That username is taken; pick another.");
-        goto out;
-    }
     if (res != STORE_OK) {
-        http_store_error(r, res);
+        http_store_error_say(r, res, res == STORE_CONFLICT ? "That username is taken; pick another." : NULL, NULL);
         goto out;
     }
     log_info("web: registered user=%s", id);
@@ -164,21 +141,19 @@ void auth_login(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "username", true, 256, &user, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "username", true, 256, &user, NULL, err, sizeof err) ||
+        !json_field_str(in, "password", true, 1024, &pass, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
+    /* unknown user, malformed name and wrong password are one STORE_DENIED */
     enum store_result res = store_user_login(q->store, user, pass, id, &retry_after);
-    if (res == STORE_INVALID)   /* a malformed name is just a wrong login to the person */
-        res = STORE_DENIED;
     if (res == STORE_THROTTLED) {
         char ra[24];
         snprintf(ra, sizeof ra, "%d", retry_after > 0 ? retry_after : 1);
         http_header(r, "Retry-After", ra);
-        http_json(r, 429, json_pack("{s:s, s:s, s:i}", "error", "throttled", "message",
-                                    "Too many failed attempts for this account; wait and try again.",
-                                    "retry_after", retry_after));
+        http_store_error_say(r, res, "Too many failed attempts for this account; wait and try again.",
+                             json_pack("{s:i}", "retry_after", retry_after));
         log_info("web: login throttled retry_after=%d", retry_after);
         goto out;
     }
@@ -212,25 +187,24 @@ void auth_password(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "old", true, 1024, &old, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "new", true, 1024, &new, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "old", true, 1024, &old, NULL, err, sizeof err) ||
+        !json_field_str(in, "new", true, 1024, &new, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (strlen(new) < STORE_PASSWORD_MIN || strlen(new) > STORE_PASSWORD_MAX) {
-        http_error(r, 400, "invalid", "A password is 8 to 128 characters.");
+    if (!store_password_valid(new)) {
+        http_errorf(r, 400, "invalid", "A password is %d to %d characters.", LIMIT_PASSWORD_MIN,
+                    LIMIT_PASSWORD_MAX);
         goto out;
     }
     enum store_result res = store_user_set_password(q->store, q->user_id, old, new);
-    if (res == STORE_DENIED) {
-        http_error(r, 403, "denied", "The current password is wrong.");
+    if (res != STORE_OK) {
+        http_store_error_say(r, res, res == STORE_DENIED ? "The current password is wrong." : NULL, NULL);
         goto out;
     }
     /* The store ended every session of this user; this browser gets a new one. */
-    if (res == STORE_OK) {
-        q->token[0] = '\0';
-        res = new_session(q, r, q->user_id);
-    }
+    q->token[0] = '\0';
+    res = replace_session(q, r, q->user_id);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
@@ -251,18 +225,22 @@ void auth_me(struct http_req *q, struct http_resp *r)
         http_json(r, 200, me);
 }
 
-static int read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
+/* The "msisdn" field, a phone number (msisdn_is_phone); false after
+ * answering 400. */
+static bool read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
 {
     char err[160];
-    if (json_field_str(in, "msisdn", true, 32, msisdn, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "msisdn", true, LIMIT_PEER_MAX, msisdn, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
-        return -1;
+        return false;
     }
-    if (!msisdn_ok(*msisdn)) {
-        http_error(r, 400, "invalid", "A phone number is 5 to 20 digits, optionally starting with '+'.");
-        return -1;
+    if (!msisdn_is_phone(*msisdn)) {
+        http_errorf(r, 400, "invalid",
+                    "A phone number is %d to %d digits; '+', spaces, '-', '.' and brackets may go between them.",
+                    LIMIT_PHONE_DIGITS_MIN, LIMIT_PHONE_DIGITS_MAX);
+        return false;
     }
-    return 0;
+    return true;
 }
 
 void auth_phone_start(struct http_req *q, struct http_resp *r)
@@ -271,7 +249,7 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (read_msisdn(q, r, in, &msisdn) != 0)
+    if (!read_msisdn(q, r, in, &msisdn))
         goto out;
     enum store_result res = store_phone_code_start(q->store, q->user_id, msisdn, CODE_TEXT, (int)q->cfg->code_ttl_s);
     if (res != STORE_OK) {
@@ -291,19 +269,16 @@ void auth_phone_confirm(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (read_msisdn(q, r, in, &msisdn) != 0)
+    if (!read_msisdn(q, r, in, &msisdn))
         goto out;
-    if (json_field_str(in, "code", true, 16, &code, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "code", true, 16, &code, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
     enum store_result res = store_phone_code_confirm(q->store, q->user_id, msisdn, code);
-    if (res == STORE_DENIED) {
-        http_error(r, 403, "denied", "Wrong or expired code; ask for a new one.");
-        goto out;
-    }
     if (res != STORE_OK) {
-        http_store_error(r, res);
+        http_store_error_say(r, res, res == STORE_DENIED ? "Wrong or expired code; ask for a new one." : NULL,
+                             NULL);
         goto out;
     }
     log_info("web: phone bound user=%s", q->user_id);
@@ -318,7 +293,7 @@ void auth_phone_unbind(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (read_msisdn(q, r, in, &msisdn) != 0)
+    if (!read_msisdn(q, r, in, &msisdn))
         goto out;
     /* another user's phone answers 404 and stays bound */
     enum store_result res = store_phone_unbind(q->store, q->user_id, msisdn);

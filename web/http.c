@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,10 +58,28 @@ void http_error(struct http_resp *r, unsigned status, const char *code, const ch
     http_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", message));
 }
 
+void http_errorf(struct http_resp *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    http_error(r, status, code, m);
+    free(m);
+}
+
 void http_store_error(struct http_resp *r, enum store_result res)
 {
+    http_store_error_say(r, res, NULL, NULL);
+}
+
+void http_store_error_say(struct http_resp *r, enum store_result res, const char *message, json_t *extra)
+{
     const struct status_entry *e = status_from_store(res);
-    http_error(r, e->http, e->code, e->message);
+    json_t *j = extra ? extra : json_object();
+    json_object_set_new(j, "error", json_string(e->code));
+    json_object_set_new(j, "message", json_string(message ? message : e->message));
+    http_json(r, e->http, j);
 }
 
 const char *http_query(const struct http_req *q, const char *name)

@@ -51,8 +51,17 @@ void http_header(struct http_resp *r, const char *name, const char *value);
 /* Consumes json (may be NULL for an empty object). */
 void http_json(struct http_resp *r, unsigned status, json_t *json);
 void http_error(struct http_resp *r, unsigned status, const char *code, const char *message);
-/* Through the status table; STORE_OK gives 200 {} (rarely what you want). */
+/* http_error with the message formatted (limits are printed from common/limit.h). */
+void http_errorf(struct http_resp *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A store result as an HTTP answer, through the status table (status.c, the
+ * only place a store result becomes an HTTP status): the table's status and
+ * {"error": code, "message": sentence}. http_store_error_say keeps the
+ * table's status and code and says more about this request: message (NULL:
+ * the table's sentence) and extra, further fields of the answer (consumed;
+ * may be NULL). STORE_OK gives 200 (rarely what you want). */
 void http_store_error(struct http_resp *r, enum store_result res);
+void http_store_error_say(struct http_resp *r, enum store_result res, const char *message, json_t *extra);
 /* Consumes data (malloc'd). */
 void http_bytes(struct http_resp *r, unsigned status, const char *content_type, char *data, size_t len);
 

@@ -37,7 +37,7 @@ enum import_format import_format_parse(const char *name)
     return IMPORT_FORMAT_UNKNOWN;
 }
 
-long long import_parse_time(const char *text)
+bool import_parse_time(const char *text, long long *out)
 {
     while (isspace((unsigned char)*text))
         text++;
@@ -45,7 +45,7 @@ long long import_parse_time(const char *text)
     while (n && isspace((unsigned char)text[n - 1]))
         n--;
     if (n == 0)
-        return -1;
+        return false;
     size_t digits = 0;
     while (digits < n && isdigit((unsigned char)text[digits]))
         digits++;
@@ -53,36 +53,38 @@ long long import_parse_time(const char *text)
         long long v = 0;
         for (size_t i = 0; i < n; i++)
             v = v * 10 + (text[i] - '0');
-        return v > 100000000000LL ? v / 1000 : v;
+        *out = v > 100000000000LL ? v / 1000 : v;
+        return true;
     }
     struct tm tm = { 0 };
     int y, mo, d, h = 0, mi = 0, s = 0, used = 0;
     char sep;
     if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
-        return -1;
+        return false;
     if ((size_t)used < n) {
         int used2 = 0;
         if (sscanf(text + used, "%c%2d:%2d%n", &sep, &h, &mi, &used2) != 3 || (sep != 'T' && sep != ' '))
-            return -1;
+            return false;
         used += used2;
         if (text[used] == ':') {
             int used3 = 0;
             if (sscanf(text + used, ":%2d%n", &s, &used3) != 1)
-                return -1;
+                return false;
             used += used3;
         }
         if (text[used] == 'Z')
             used++;
         if ((size_t)used != n)
-            return -1;
+            return false;
     }
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-        return -1;
+        return false;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
     tm.tm_mday = d;
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = s;
-    return (long long)timegm(&tm);
+    *out = (long long)timegm(&tm);
+    return true;
 }

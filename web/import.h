@@ -9,16 +9,20 @@
 #ifndef SMSVAULT_WEB_IMPORT_H
 #define SMSVAULT_WEB_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store.h"
 
-/* Each callback returns 0 to go on, non-zero to stop the import. NULL
- * callbacks make the parser skip that kind silently. */
+/* What a sink callback answers for each item: go on with the file, or stop
+ * the import here. */
+enum import_next { IMPORT_GO_ON = 0, IMPORT_STOP };
+
+/* NULL callbacks make the parser skip that kind silently. */
 struct import_sink {
-    int (*sms)(void *ctx, const struct store_sms_new *m);
-    int (*mms)(void *ctx, const struct store_mms_new *m);
-    int (*contact)(void *ctx, const struct store_contact_new *c);
+    enum import_next (*sms)(void *ctx, const struct store_sms_new *m);
+    enum import_next (*mms)(void *ctx, const struct store_mms_new *m);
+    enum import_next (*contact)(void *ctx, const struct store_contact_new *c);
     void *ctx;
 };
 
@@ -43,7 +47,8 @@ enum import_format import_detect(const char *data, size_t len);
 enum import_format import_format_parse(const char *name);
 
 /* "2024-05-01T12:30:00Z", "2024-05-01 12:30[:00]", epoch seconds or epoch
- * milliseconds (values above 10^11) → time_t; -1 if none of those. */
-long long import_parse_time(const char *text);
+ * milliseconds (values above 10^11) → seconds since the epoch in *out;
+ * false (*out untouched) when text is none of those. */
+bool import_parse_time(const char *text, long long *out);
 
 #endif

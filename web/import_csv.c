@@ -12,11 +12,12 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "msisdn.h"
 #include "utf8.h"
 #include "vcard.h"
 
 #define MAX_FIELDS 64
-#define MAX_FIELD (STORE_SMS_BODY_MAX + 1)
+#define MAX_FIELD (LIMIT_SMS_BODY_MAX + 1)
 
 struct row {
     char *field[MAX_FIELDS];
@@ -31,16 +32,21 @@ static void row_clear(struct row *r)
     r->n = 0;
 }
 
-/* Read one record from data at *pos. Returns 1 with a row, 0 at the end, -1
- * on a malformed record (message in err). */
-static int read_row(const char *data, size_t len, size_t *pos, struct row *row, int *line, char *err, size_t errlen)
+enum csv_row {
+    ROW_READ,        /* *row holds the record */
+    ROW_END,         /* no more records */
+    ROW_MALFORMED,   /* message in err */
+};
+
+/* Read one record from data at *pos. */
+static enum csv_row read_row(const char *data, size_t len, size_t *pos, struct row *row, int *line, char *err, size_t errlen)
 {
     size_t p = *pos;
     struct buf f;
     buf_init(&f);
     row_clear(row);
     if (p >= len)
-        return 0;
+        return ROW_END;
     for (;;) {
         bool quoted = false;
         buf_init(&f);
@@ -51,7 +57,7 @@ static int read_row(const char *data, size_t len, size_t *pos, struct row *row, 
                 if (p >= len) {
                     snprintf(err, errlen, "line %d: a quoted field is not closed", *line);
                     buf_cleanup(&f);
-                    return -1;
+                    return ROW_MALFORMED;
                 }
                 if (data[p] == '"') {
                     if (p + 1 < len && data[p + 1] == '"') {
@@ -68,7 +74,7 @@ static int read_row(const char *data, size_t len, size_t *pos, struct row *row, 
                 if (f.len > MAX_FIELD) {
                     snprintf(err, errlen, "line %d: a field is too long", *line);
                     buf_cleanup(&f);
-                    return -1;
+                    return ROW_MALFORMED;
                 }
             }
         } else {
@@ -76,20 +82,20 @@ static int read_row(const char *data, size_t len, size_t *pos, struct row *row, 
                 if (data[p] == '"') {
                     snprintf(err, errlen, "line %d: a quote inside an unquoted field", *line);
                     buf_cleanup(&f);
-                    return -1;
+                    return ROW_MALFORMED;
                 }
                 buf_putc(&f, data[p++]);
                 if (f.len > MAX_FIELD) {
                     snprintf(err, errlen, "line %d: a field is too long", *line);
                     buf_cleanup(&f);
-                    return -1;
+                    return ROW_MALFORMED;
                 }
             }
         }
         if (row->n >= MAX_FIELDS) {
             snprintf(err, errlen, "line %d: more than %d columns", *line, MAX_FIELDS);
             buf_cleanup(&f);
-            return -1;
+            return ROW_MALFORMED;
         }
         row->len[row->n] = f.len;
         row->field[row->n++] = buf_steal(&f, NULL);
@@ -104,11 +110,11 @@ static int read_row(const char *data, size_t len, size_t *pos, struct row *row, 
         else if (p < len) {
             snprintf(err, errlen, "line %d: unexpected character after a %s field", *line,
                      quoted ? "quoted" : "plain");
-            return -1;
+            return ROW_MALFORMED;
         }
         (*line)++;
         *pos = p;
-        return 1;
+        return ROW_READ;
     }
 }
 
@@ -148,7 +154,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
         snprintf(rep->message, sizeof rep->message, "the CSV file is not UTF-8 text");
         return IMPORT_MALFORMED;
     }
-    if (read_row(data, len, &pos, &h, &line, rep->message, sizeof rep->message) != 1) {
+    if (read_row(data, len, &pos, &h, &line, rep->message, sizeof rep->message) != ROW_READ) {
         if (!rep->message[0])
             snprintf(rep->message, sizeof rep->message, "the CSV file is empty");
         goto out;
@@ -161,17 +167,19 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
                  "the first line must name the columns: body (for SMS) or name and number (for contacts)");
         goto out;
     }
-    int rc;
-    while ((rc = read_row(data, len, &pos, &r, &line, rep->message, sizeof rep->message)) == 1) {
+    enum csv_row rc;
+    while ((rc = read_row(data, len, &pos, &r, &line, rep->message, sizeof rep->message)) == ROW_READ) {
         if (blank_row(&r))
             continue;
-        int stop = 0;
+        enum import_next next = IMPORT_GO_ON;
         if (sms) {
             const char *body = c_body < r.n ? r.field[c_body] : "";
             const char *peer = c_peer >= 0 && c_peer < r.n ? r.field[c_peer] : "";
-            long long t = c_date >= 0 && c_date < r.n ? import_parse_time(r.field[c_date]) : 0;
+            long long t = 0;
+            if (c_date < 0 || c_date >= r.n || !import_parse_time(r.field[c_date], &t))
+                t = 0;   /* no date, or none that reads */
             size_t blen = strlen(body);
-            if (blen == 0 || blen > STORE_SMS_BODY_MAX || strlen(peer) > STORE_PEER_MAX) {
+            if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || strlen(peer) > LIMIT_PEER_MAX) {
                 rep->skipped++;
                 continue;
             }
@@ -180,11 +188,11 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
                                        .skip_duplicate = true };
             rep->items++;
             if (sink->sms)
-                stop = sink->sms(sink->ctx, &m);
+                next = sink->sms(sink->ctx, &m);
         } else {
             const char *name = c_name < r.n ? r.field[c_name] : "";
             const char *num = c_num < r.n ? r.field[c_num] : "";
-            if (!*name || !*num || strlen(name) > STORE_TEXT_FIELD_MAX || strlen(num) > STORE_PEER_MAX) {
+            if (!*name || strlen(name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(num)) {
                 rep->skipped++;
                 continue;
             }
@@ -193,15 +201,15 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
                                            .source = "import", .skip_duplicate = true };
             rep->items++;
             if (sink->contact)
-                stop = sink->contact(sink->ctx, &c);
+                next = sink->contact(sink->ctx, &c);
             free(card);
         }
-        if (stop) {
+        if (next == IMPORT_STOP) {
             res = IMPORT_STOPPED;
             goto out;
         }
     }
-    if (rc < 0)
+    if (rc == ROW_MALFORMED)
         goto out;
     res = IMPORT_OK;
 out:

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msisdn.h"
 #include "utf8.h"
 #include "vcard.h"
 
@@ -16,20 +17,18 @@ struct ctx {
     bool stopped;
 };
 
-static int add_one(struct ctx *c, const char *name, const char *number, const char *text, size_t text_len)
+/* One contact to the sink; a refusal stops the file (c->stopped). */
+static void add_one(struct ctx *c, const char *name, const char *number, const char *text, size_t text_len)
 {
-    if (!*number || strlen(number) > STORE_PEER_MAX) {
+    if (!msisdn_is_contact(number)) {
         c->rep->skipped++;
-        return 0;
+        return;
     }
     struct store_contact_new in = { .name = name, .number = number, .vcard = text, .vcard_len = text_len,
                                     .source = "import", .skip_duplicate = true };
     c->rep->items++;
-    if (c->sink->contact && c->sink->contact(c->sink->ctx, &in) != 0) {
+    if (c->sink->contact && c->sink->contact(c->sink->ctx, &in) == IMPORT_STOP)
         c->stopped = true;
-        return 1;
-    }
-    return 0;
 }
 
 /* vcard_fn: one card of the file; after a refusal (c->stopped) the rest are ignored. */
@@ -39,7 +38,7 @@ static void on_card(const char *name, const char *const *numbers, size_t nnumber
     struct ctx *c = arg;
     if (c->stopped)
         return;
-    if (!*name || strlen(name) > STORE_TEXT_FIELD_MAX || nnumbers == 0) {
+    if (!*name || strlen(name) > LIMIT_TEXT_FIELD_MAX || nnumbers == 0) {
         c->rep->skipped++;
         return;
     }
@@ -69,10 +68,10 @@ enum import_result import_vcard(const char *data, size_t len, const struct impor
         snprintf(rep->message, sizeof rep->message, "the vCard file is not UTF-8 text");
         return IMPORT_MALFORMED;
     }
-    int rc = vcard_parse(data, len, on_card, &c);
+    enum vcard_result rc = vcard_parse(data, len, on_card, &c, NULL);
     if (c.stopped)
         return IMPORT_STOPPED;
-    if (rc < 0) {
+    if (rc != VCARD_OK) {
         snprintf(rep->message, sizeof rep->message, "the vCard file is not well formed");
         return IMPORT_MALFORMED;
     }

@@ -20,7 +20,6 @@
 #include "utf8.h"
 
 #define MAX_DEPTH 8
-#define MAX_PARTS 64
 
 static bool contains(const char *data, size_t len, const char *needle)
 {
@@ -108,7 +107,7 @@ struct state {
     int mms_depth;
     char *mms_peer, *mms_subject;
     long long mms_date;
-    struct part parts[MAX_PARTS];
+    struct part parts[LIMIT_MMS_PARTS_MAX];
     size_t nparts;
     bool mms_bad;
     char err[200];
@@ -154,12 +153,12 @@ static long long attr_date(struct state *st, const char *name)
     return t;
 }
 
-static int do_sms(struct state *st)
+static enum import_next do_sms(struct state *st)
 {
     char *peer = attr(st, "address"), *body = attr(st, "body");
-    int rc = 0;
+    enum import_next rc = IMPORT_GO_ON;
     size_t blen = body ? strlen(body) : 0;
-    if (blen == 0 || blen > STORE_SMS_BODY_MAX || (peer && strlen(peer) > STORE_PEER_MAX)) {
+    if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || (peer && strlen(peer) > LIMIT_PEER_MAX)) {
         st->rep->skipped++;
         goto out;
     }
@@ -207,8 +206,8 @@ static void mms_part(struct state *st)
         name = attr(st, "name");
     if (ct == NULL || strcasecmp(ct, "application/smil") == 0)
         goto out;
-    if (st->nparts >= MAX_PARTS || strlen(ct) > STORE_TEXT_FIELD_MAX ||
-        (name && strlen(name) > STORE_TEXT_FIELD_MAX)) {
+    if (st->nparts >= LIMIT_MMS_PARTS_MAX || strlen(ct) > LIMIT_TEXT_FIELD_MAX ||
+        (name && strlen(name) > LIMIT_TEXT_FIELD_MAX)) {
         st->mms_bad = true;
         goto out;
     }
@@ -242,19 +241,19 @@ out:
     free(b64);
 }
 
-static int mms_end(struct state *st)
+static enum import_next mms_end(struct state *st)
 {
-    int rc = 0;
+    enum import_next rc = IMPORT_GO_ON;
     size_t total = 0;
     for (size_t i = 0; i < st->nparts; i++)
         total += st->parts[i].len;
-    if (st->mms_bad || st->nparts == 0 || total > STORE_MMS_MAX ||
-        (st->mms_peer && strlen(st->mms_peer) > STORE_PEER_MAX) ||
-        (st->mms_subject && strlen(st->mms_subject) > STORE_TEXT_FIELD_MAX)) {
+    if (st->mms_bad || st->nparts == 0 || total > LIMIT_MMS_MAX ||
+        (st->mms_peer && strlen(st->mms_peer) > LIMIT_PEER_MAX) ||
+        (st->mms_subject && strlen(st->mms_subject) > LIMIT_TEXT_FIELD_MAX)) {
         st->rep->skipped++;
         goto out;
     }
-    struct store_mms_part_new parts[MAX_PARTS];
+    struct store_mms_part_new parts[LIMIT_MMS_PARTS_MAX];
     for (size_t i = 0; i < st->nparts; i++)
         parts[i] = (struct store_mms_part_new){ .content_type = st->parts[i].ct, .name = st->parts[i].name,
                                                 .data = st->parts[i].data, .len = st->parts[i].len };
@@ -326,7 +325,7 @@ enum import_result import_xml(char *data, size_t len, const struct import_sink *
                 root_seen = true;
                 continue;
             }
-            int rc = 0;
+            enum import_next rc = IMPORT_GO_ON;
             if (depth == 1 && strcmp(name, "sms") == 0) {
                 rc = do_sms(&st);
             } else if (depth == 1 && strcmp(name, "mms") == 0) {
@@ -336,13 +335,13 @@ enum import_result import_xml(char *data, size_t len, const struct import_sink *
             } else if (st.in_mms && strcmp(name, "part") == 0) {
                 mms_part(&st);
             }
-            if (rc != 0) {
+            if (rc == IMPORT_STOP) {
                 res = IMPORT_STOPPED;
                 goto out;
             }
         } else if (type == XML_READER_TYPE_END_ELEMENT && st.in_mms && depth == st.mms_depth &&
                    strcmp(name, "mms") == 0) {
-            if (mms_end(&st) != 0) {
+            if (mms_end(&st) == IMPORT_STOP) {
                 res = IMPORT_STOPPED;
                 goto out;
             }

@@ -15,14 +15,10 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "msisdn.h"
 #include "routes.h"
 #include "utf8.h"
 #include "vcard.h"
-
-#define PAGE_DEFAULT 50
-#define PAGE_MAX 500
-#define DELETE_MAX 100000
-#define SEARCH_MAX 200
 
 json_t *items_usage_json(struct store *s, const char *user_id, enum store_result *res)
 {
@@ -78,37 +74,38 @@ const char *items_inline_type(const char *content_type)
 
 /* ---- paging ---- */
 
-static int read_page(struct http_req *q, struct http_resp *r, struct store_page *page)
+/* The page asked for by ?before, ?limit and ?q; false after answering 400. */
+static bool read_page(struct http_req *q, struct http_resp *r, struct store_page *page)
 {
     const char *before = http_query(q, "before"), *limit = http_query(q, "limit"), *search = http_query(q, "q");
     memset(page, 0, sizeof *page);
-    page->limit = PAGE_DEFAULT;
+    page->limit = LIMIT_WEB_PAGE_DEFAULT;
     if (before) {
         char *end;
         long long b = strtoll(before, &end, 10);
         if (*end || b < 0) {
             http_error(r, 400, "invalid", "'before' must be an item number.");
-            return -1;
+            return false;
         }
         page->before_n = b;
     }
     if (limit) {
         char *end;
         long l = strtol(limit, &end, 10);
-        if (*end || l < 1 || l > PAGE_MAX) {
-            http_error(r, 400, "invalid", "'limit' must be between 1 and 500.");
-            return -1;
+        if (*end || l < 1 || l > LIMIT_WEB_PAGE_MAX) {
+            http_errorf(r, 400, "invalid", "'limit' must be between 1 and %d.", LIMIT_WEB_PAGE_MAX);
+            return false;
         }
         page->limit = (int)l;
     }
     if (search) {
-        if (strlen(search) > SEARCH_MAX || !utf8_valid(search, strlen(search))) {
-            http_error(r, 400, "invalid", "The search text is too long or not valid text.");
-            return -1;
+        if (strlen(search) > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, strlen(search))) {
+            http_errorf(r, 400, "invalid", "Search for at most %d bytes of UTF-8 text.", LIMIT_SEARCH_BYTES_MAX);
+            return false;
         }
         page->search = search;
     }
-    return 0;
+    return true;
 }
 
 static void reply_page(struct http_resp *r, json_t *items, bool more, long long last_n)
@@ -123,7 +120,7 @@ void items_sms_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_sms_list l = { 0 };
-    if (read_page(q, r, &page) != 0)
+    if (!read_page(q, r, &page))
         return;
     enum store_result res = store_sms_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
@@ -141,7 +138,7 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_mms_list l = { 0 };
-    if (read_page(q, r, &page) != 0)
+    if (!read_page(q, r, &page))
         return;
     enum store_result res = store_mms_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
@@ -159,7 +156,7 @@ void items_contact_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_contact_list l = { 0 };
-    if (read_page(q, r, &page) != 0)
+    if (!read_page(q, r, &page))
         return;
     enum store_result res = store_contact_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
@@ -223,9 +220,11 @@ out:
 void items_mms_part(struct http_req *q, struct http_resp *r)
 {
     struct store_mms_part p = { 0 };
-    enum store_result res = store_mms_part_get(q->store, q->user_id, q->path_n[0], (int)(q->path_n[1] - 1), &p);
-    if (res != STORE_OK || q->path_n[1] > 1000) {
-        http_store_error(r, res != STORE_OK ? res : STORE_NOT_FOUND);
+    enum store_result res = q->path_n[1] > LIMIT_MMS_PARTS_MAX
+                                ? STORE_NOT_FOUND
+                                : store_mms_part_get(q->store, q->user_id, q->path_n[0], (int)(q->path_n[1] - 1), &p);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
         goto out;
     }
     const char *it = items_inline_type(p.content_type);
@@ -282,9 +281,9 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "body", true, STORE_SMS_BODY_MAX, &body, &body_len, err, sizeof err) != 0 ||
-        json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err) != 0) {
+    if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
+        !json_field_str(in, "body", true, LIMIT_SMS_BODY_MAX, &body, &body_len, err, sizeof err) ||
+        !json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -313,13 +312,15 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "name", true, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "number", true, STORE_PEER_MAX, &number, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "name", true, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) ||
+        !json_field_str(in, "number", true, LIMIT_PEER_MAX, &number, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (!*name || !*number) {
-        http_error(r, 400, "invalid", "A contact needs a name and a number.");
+    if (!*name || !msisdn_is_contact(number)) {
+        http_errorf(r, 400, "invalid",
+                    "A contact needs a name and a phone number of at least %d digits ('+', spaces, '-', '.' "
+                    "and brackets may go between them).", LIMIT_CONTACT_DIGITS_MIN);
         goto out;
     }
     card = vcard_format(name, number);
@@ -341,21 +342,21 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *peer, *subject;
-    struct store_mms_part_new parts[64];
-    unsigned char *data[64] = { 0 };
+    struct store_mms_part_new parts[LIMIT_MMS_PARTS_MAX];
+    unsigned char *data[LIMIT_MMS_PARTS_MAX] = { 0 };
     size_t np = 0;
     long long n;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "peer", false, STORE_PEER_MAX, &peer, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "subject", false, STORE_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
+        !json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
     json_t *a = json_object_get(in, "parts");
-    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 64) {
-        http_error(r, 400, "invalid", "An MMS needs 1 to 64 parts.");
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > LIMIT_MMS_PARTS_MAX) {
+        http_errorf(r, 400, "invalid", "An MMS needs 1 to %d parts.", LIMIT_MMS_PARTS_MAX);
         goto out;
     }
     for (; np < json_array_size(a); np++) {
@@ -363,9 +364,9 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
         const char *ct, *name, *b64;
         size_t b64len, len = 0;
         if (!json_is_object(p) ||
-            json_field_str(p, "content_type", true, STORE_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) != 0 ||
-            json_field_str(p, "name", false, STORE_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) != 0 ||
-            json_field_str(p, "data", true, (STORE_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err) != 0) {
+            !json_field_str(p, "content_type", true, LIMIT_TEXT_FIELD_MAX, &ct, NULL, err, sizeof err) ||
+            !json_field_str(p, "name", false, LIMIT_TEXT_FIELD_MAX, &name, NULL, err, sizeof err) ||
+            !json_field_str(p, "data", true, (LIMIT_MMS_MAX / 3 + 1) * 4, &b64, &b64len, err, sizeof err)) {
             http_error(r, 400, "invalid", json_is_object(p) ? err : "Each part must be an object.");
             goto out;
         }
@@ -386,7 +387,7 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
     }
     reply_added(q, r, n);
 out:
-    for (size_t i = 0; i < 64; i++)
+    for (size_t i = 0; i < LIMIT_MMS_PARTS_MAX; i++)
         free(data[i]);
     json_decref(in);
 }
@@ -401,7 +402,7 @@ static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_ns(in, "ns", DELETE_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }

@@ -14,15 +14,18 @@
 /* Parse body as a JSON object. Returns NULL and writes a message into err. */
 json_t *json_body_object(const char *body, size_t len, char *err, size_t errlen);
 
-/* String field of at most max bytes. Missing/null: *out = NULL and ok unless
- * required. Returns 0 or -1 with err filled. *out is borrowed from obj. */
-int json_field_str(json_t *obj, const char *key, bool required, size_t max,
-                   const char **out, size_t *len_out, char *err, size_t errlen);
+/* Each json_field_* returns true when the field was read, false with the
+ * reason (naming the field) in err. */
+
+/* String field of at most max bytes. Missing/null: *out = NULL and read
+ * unless required. *out is borrowed from obj. */
+bool json_field_str(json_t *obj, const char *key, bool required, size_t max,
+                    const char **out, size_t *len_out, char *err, size_t errlen);
 /* Integer field within [min, max]; missing → def unless required. */
-int json_field_int(json_t *obj, const char *key, bool required, long long min, long long max,
-                   long long def, long long *out, char *err, size_t errlen);
+bool json_field_int(json_t *obj, const char *key, bool required, long long min, long long max,
+                    long long def, long long *out, char *err, size_t errlen);
 /* Array of item numbers (positive integers), at most max; malloc'd *out. */
-int json_field_ns(json_t *obj, const char *key, size_t max, long long **out, size_t *count,
-                  char *err, size_t errlen);
+bool json_field_ns(json_t *obj, const char *key, size_t max, long long **out, size_t *count,
+                   char *err, size_t errlen);
 
 #endif

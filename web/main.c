@@ -77,7 +77,7 @@ static void service_reload(void *ctx)
         { store_config_keys, store_config_nkeys, &sc },
     };
     char err[512];
-    if (config_load(sv->config_path, parts, 2, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load(sv->config_path, parts, 2, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         log_error("web: reload-refused error=\"%s\"", err);   /* keep running as configured */
     } else if (apply_logging(&web, sv->config_path)) {
         log_info("web: reloaded file=%s log_level=%s log_file=%s (other keys take effect at restart)",
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &sc },
     };
     char err[800];
-    if (config_load(path, parts, 2, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load(path, parts, 2, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultweb: %s\n", err);
         return 1;
     }

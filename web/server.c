@@ -123,8 +123,8 @@ static void media_type(const char *ct, char *out, size_t outlen)
     out[i] = '\0';
 }
 
-/* 0 when the content type suits the route, else writes 415 into r. */
-static int check_content_type(const struct route *rt, const char *ct, struct http_resp *r)
+/* True when the content type suits the route, else writes 415 into r. */
+static bool check_content_type(const struct route *rt, const char *ct, struct http_resp *r)
 {
     char mt[64];
     media_type(ct, mt, sizeof mt);
@@ -132,18 +132,18 @@ static int check_content_type(const struct route *rt, const char *ct, struct htt
     if (strcmp(mt, "application/x-www-form-urlencoded") == 0 || strcmp(mt, "multipart/form-data") == 0 ||
         strcmp(mt, "text/plain") == 0 || mt[0] == '\0') {
         http_error(r, 415, "content_type", "This content type is not accepted here.");
-        return -1;
+        return false;
     }
     if (rt->body == ROUTE_BODY_JSON && strcmp(mt, "application/json") != 0) {
         http_error(r, 415, "content_type", "Send application/json.");
-        return -1;
+        return false;
     }
     if (rt->body == ROUTE_BODY_UPLOAD && strcmp(mt, "application/octet-stream") != 0 &&
         strcmp(mt, "application/json") != 0) {
         http_error(r, 415, "content_type", "Send the file as application/octet-stream.");
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }
 
 /* Origin must name this host: scheme://Host. */
@@ -161,7 +161,8 @@ static bool origin_ok(const char *origin, const char *host)
     return p && strcasecmp(p, host) == 0;
 }
 
-static int check_csrf(struct MHD_Connection *conn, struct http_resp *r)
+/* True when the request passes the CSRF checks, else writes 403 into r. */
+static bool check_csrf(struct MHD_Connection *conn, struct http_resp *r)
 {
     const char *token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Smsvault-Csrf");
     const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
@@ -169,9 +170,9 @@ static int check_csrf(struct MHD_Connection *conn, struct http_resp *r)
     const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     if (!header_is(token, "1") || !origin_ok(origin, host) || (site && !header_is(site, "same-origin"))) {
         http_error(r, 403, "csrf", "The request was refused (cross-site request check).");
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }
 
 /* True when the request carries a live session. Used before an upload's
@@ -207,7 +208,7 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     q.content_type = ct ? ct : "";
     if (strcmp(method, "GET") != 0) {
-        if (check_content_type(rt, ct, r) != 0 || check_csrf(conn, r) != 0)
+        if (!check_content_type(rt, ct, r) || !check_csrf(conn, r))
             return;
     }
     buf_cstr(&cs->body);

@@ -1,7 +1,10 @@
 /*
  * status — store result → HTTP status (see status.h). STORE_NOT_FOUND is
  * 404 for another user's item too: the store does not tell them apart, and
- * neither do we.
+ * neither do we. STORE_DENIED (a password or a code that was checked and is
+ * wrong: login, password change, phone code) is 403: 401 belongs to the
+ * session gate alone (server.c, {"error": "unauthenticated"}: log in), so
+ * that a wrong current password never reads as "your session ended".
  */
 #include "status.h"
 
@@ -14,7 +17,7 @@ static const struct status_entry table[] = {
     { STORE_CONFLICT,  409, "conflict",  "That already exists." },
     { STORE_RETRY,     503, "retry",     "The server is busy; please try again." },
     { STORE_INVALID,   400, "invalid",   "The input was refused; check the fields and try again." },
-    { STORE_DENIED,    401, "denied",    "Wrong username, password or code." },
+    { STORE_DENIED,    403, "denied",    "Wrong username, password or code." },
     { STORE_THROTTLED, 429, "throttled", "Too many failed attempts; please wait before trying again." },
     { STORE_ERR,       500, "error",     "Something went wrong on the server." },
 };

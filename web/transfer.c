@@ -32,13 +32,10 @@
 #include "json.h"
 #include "log.h"
 #include "routes.h"
-#include "status.h"
 #include "vcard.h"
 
 #define IMPORT_BATCH 500
 #define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
-#define EXPORT_MAX 200000
-#define SEND_MAX 50
 
 /* ---- import ---- */
 
@@ -48,7 +45,7 @@ struct import_ctx {
     long long added, duplicates, refused_items;
     long long in_batch;
     long long added_kind[3];  /* by enum store_kind: which tables grew */
-    enum store_result stop;   /* STORE_OK while going on */
+    enum store_result stopped_by;   /* what stopped the import; STORE_OK while it goes on */
     /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
     struct store_sms_new sms[IMPORT_BATCH];
     size_t nsms;
@@ -60,7 +57,7 @@ static void count_one(struct import_ctx *c, enum store_kind k, enum store_result
     case STORE_OK: c->added++; c->added_kind[k]++; break;
     case STORE_CONFLICT: c->duplicates++; break;
     case STORE_INVALID: c->refused_items++; break;
-    default: c->stop = r; return;
+    default: c->stopped_by = r; return;
     }
     c->in_batch++;
 }
@@ -74,51 +71,55 @@ static void drop_pending(struct import_ctx *c)
     c->nsms = 0;
 }
 
-/* Store the waiting SMS in one call; 0 to go on, 1 when the import stops. */
-static int flush_sms(struct import_ctx *c)
+/* The import's next step: on while nothing stopped it (c->stopped_by). */
+static enum import_next next_step(const struct import_ctx *c)
+{
+    return c->stopped_by == STORE_OK ? IMPORT_GO_ON : IMPORT_STOP;
+}
+
+/* Store the waiting SMS in one call. */
+static enum import_next flush_sms(struct import_ctx *c)
 {
     if (c->nsms == 0)
-        return c->stop != STORE_OK;
+        return next_step(c);
     enum store_result results[IMPORT_BATCH];
     enum store_result r = store_sms_add_many(c->store, c->user_id, c->sms, c->nsms, results, NULL);
     if (r == STORE_OK || r == STORE_NO_SPACE) {
         /* in order, up to the first refusal: it stops the import */
-        for (size_t i = 0; i < c->nsms && c->stop == STORE_OK; i++)
+        for (size_t i = 0; i < c->nsms && c->stopped_by == STORE_OK; i++)
             count_one(c, STORE_SMS, results[i]);
     } else {
-        c->stop = r;
+        c->stopped_by = r;
     }
     drop_pending(c);
-    return c->stop != STORE_OK;
+    return next_step(c);
 }
 
 /* Commit every IMPORT_BATCH items: what was stored before a refusal stays. */
-static int maybe_commit(struct import_ctx *c)
+static enum import_next maybe_commit(struct import_ctx *c)
 {
-    if (c->stop != STORE_OK)
-        return 1;
-    if (c->in_batch < IMPORT_BATCH)
-        return 0;
+    if (c->stopped_by != STORE_OK || c->in_batch < IMPORT_BATCH)
+        return next_step(c);
     enum store_result cr = store_tx_commit(c->store);
     if (cr == STORE_OK)
         cr = store_tx_begin(c->store);
-    if (cr != STORE_OK) {
-        c->stop = cr;
-        return 1;
-    }
-    c->in_batch = 0;
-    return 0;
+    if (cr != STORE_OK)
+        c->stopped_by = cr;
+    else
+        c->in_batch = 0;
+    return next_step(c);
 }
 
-/* One item stored on its own (MMS, contacts): the SMS before it first, so
+/* One item stored on its own (MMS, contacts) is counted, and the batch
+ * committed when it is full. The sinks store the SMS before it first, so
  * that numbers and space follow the file's order. */
-static int count_result(struct import_ctx *c, enum store_kind k, enum store_result r)
+static enum import_next count_and_maybe_commit(struct import_ctx *c, enum store_kind k, enum store_result r)
 {
     count_one(c, k, r);
     return maybe_commit(c);
 }
 
-static int sink_sms(void *arg, const struct store_sms_new *m)
+static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
 {
     struct import_ctx *c = arg;
     struct store_sms_new *p = &c->sms[c->nsms++];
@@ -127,28 +128,28 @@ static int sink_sms(void *arg, const struct store_sms_new *m)
     p->body = xmemdup0(m->body, m->body_len);
     /* a full batch, or one that reaches the commit point, goes now */
     if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
-        return 0;
-    if (flush_sms(c) != 0)
-        return 1;
+        return IMPORT_GO_ON;
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
     return maybe_commit(c);
 }
 
-static int sink_mms(void *arg, const struct store_mms_new *m)
+static enum import_next sink_mms(void *arg, const struct store_mms_new *m)
 {
     struct import_ctx *c = arg;
     long long n;
-    if (flush_sms(c) != 0)
-        return 1;
-    return count_result(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
+    return count_and_maybe_commit(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
 }
 
-static int sink_contact(void *arg, const struct store_contact_new *in)
+static enum import_next sink_contact(void *arg, const struct store_contact_new *in)
 {
     struct import_ctx *c = arg;
     long long n;
-    if (flush_sms(c) != 0)
-        return 1;
-    return count_result(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
+    return count_and_maybe_commit(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
 }
 
 static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
@@ -179,7 +180,7 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     c = xcalloc(1, sizeof *c);   /* holds a batch of SMS: not on the stack */
     c->store = q->store;
     c->user_id = q->user_id;
-    c->stop = STORE_OK;
+    c->stopped_by = STORE_OK;
     struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, c };
     /* Both passes read the request body itself, rewritten once: no copy of
      * the file is made (the rewrite is idempotent, see import_xml.h). */
@@ -201,10 +202,10 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     if (ir == IMPORT_OK)
         (void)flush_sms(c);   /* the last SMS of the file */
     drop_pending(c);
-    if (c->stop == STORE_OK || c->stop == STORE_NO_SPACE) {
+    if (c->stopped_by == STORE_OK || c->stopped_by == STORE_NO_SPACE) {
         res = store_tx_commit(q->store);
         if (res != STORE_OK)
-            c->stop = res;
+            c->stopped_by = res;
     } else {
         store_tx_rollback(q->store);
         c->added -= c->in_batch;   /* the open batch is undone */
@@ -216,20 +217,16 @@ void transfer_import(struct http_req *q, struct http_resp *r)
             store_items_analyze(q->store, (enum store_kind)k) != STORE_OK)
             log_warn("web: import-analyze failed kind=%d", k);
     log_info("web: import user=%s format=%d added=%lld duplicates=%lld skipped=%lld stop=%s", q->user_id, (int)f,
-             c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stop));
+             c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stopped_by));
     enum store_result ur;
     json_t *usage = items_usage_json(q->store, q->user_id, &ur);
     json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "duplicates",
                           (json_int_t)c->duplicates, "skipped", (json_int_t)(skipped + c->refused_items), "usage",
                           usage ? usage : json_null());
-    if (ir == IMPORT_OK && c->stop == STORE_OK) {
+    if (ir == IMPORT_OK && c->stopped_by == STORE_OK)
         http_json(r, 200, j);
-    } else {
-        const struct status_entry *e = status_from_store(c->stop == STORE_OK ? STORE_ERR : c->stop);
-        json_object_set_new(j, "error", json_string(e->code));
-        json_object_set_new(j, "message", json_string(e->message));
-        http_json(r, e->http, j);
-    }
+    else   /* what was stored before the refusal stays, and the answer counts it */
+        http_store_error_say(r, c->stopped_by == STORE_OK ? STORE_ERR : c->stopped_by, NULL, j);
 out:
     free(c);
 }
@@ -238,7 +235,8 @@ out:
 
 enum kind_format { KF_SMS_XML, KF_SMS_CSV, KF_MMS_XML, KF_CONTACT_VCARD, KF_CONTACT_CSV };
 
-static int pick(const char *kind, const char *format, enum kind_format *out, enum store_kind *sk)
+/* The export a kind and a format name; false for a pair there is none of. */
+static bool export_choice(const char *kind, const char *format, enum kind_format *out, enum store_kind *sk)
 {
     static const struct {
         const char *kind, *format;
@@ -255,9 +253,9 @@ static int pick(const char *kind, const char *format, enum kind_format *out, enu
         if (strcmp(kind, table[i].kind) == 0 && strcmp(format, table[i].format) == 0) {
             *out = table[i].kf;
             *sk = table[i].sk;
-            return 0;
+            return true;
         }
-    return -1;
+    return false;
 }
 
 static enum store_result put_sms(struct buf *b, enum kind_format kf, const struct store_sms *m)
@@ -326,7 +324,7 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
     struct store_page page = { .before_n = 0, .limit = 500 };
     enum store_result res = STORE_OK;
     bool more = true;
-    while (more && res == STORE_OK && *written < EXPORT_MAX) {
+    while (more && res == STORE_OK && *written < LIMIT_EXPORT_MAX) {
         if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
             struct store_sms_list l = { 0 };
             if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
@@ -379,17 +377,17 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
-        json_field_str(in, "format", true, 16, &format, NULL, err, sizeof err) != 0) {
+    if (!json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) ||
+        !json_field_str(in, "format", true, 16, &format, NULL, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (pick(kind, format, &kf, &sk) != 0) {
+    if (!export_choice(kind, format, &kf, &sk)) {
         http_error(r, 400, "invalid", "Export SMS as xml or csv, MMS as xml, contacts as vcard or csv.");
         goto out;
     }
     bool all = json_object_get(in, "ns") == NULL || json_is_null(json_object_get(in, "ns"));
-    if (!all && json_field_ns(in, "ns", EXPORT_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!all && !json_field_ns(in, "ns", LIMIT_EXPORT_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -437,7 +435,10 @@ out:
 
 /* ---- send to my phone ---- */
 
-static char *send_text(struct store *s, const char *uid, enum store_kind k, long long n, enum store_result *res)
+/* The text item n is sent to a phone as (built here, queued by the caller):
+ * an SMS's body, an MMS's subject and text, a contact's vCard. NULL with
+ * the store's result in *res. */
+static char *item_as_text(struct store *s, const char *uid, enum store_kind k, long long n, enum store_result *res)
 {
     char *text = NULL;
     if (k == STORE_SMS) {
@@ -471,8 +472,8 @@ void transfer_send(struct http_req *q, struct http_resp *r)
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) != 0 ||
-        json_field_ns(in, "ns", SEND_MAX, &ns, &count, err, sizeof err) != 0) {
+    if (!json_field_str(in, "kind", true, 16, &kind, NULL, err, sizeof err) ||
+        !json_field_ns(in, "ns", LIMIT_SEND_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -495,7 +496,7 @@ void transfer_send(struct http_req *q, struct http_resp *r)
     if (res == STORE_OK && (res = store_tx_begin(q->store)) == STORE_OK)
         in_tx = true;
     for (size_t i = 0; i < count && res == STORE_OK; i++) {
-        char *text = send_text(q->store, q->user_id, k, ns[i], &res);
+        char *text = item_as_text(q->store, q->user_id, k, ns[i], &res);
         for (size_t p = 0; text && res == STORE_OK && p < nphones; p++) {
             struct store_outbox_new o = { .user_id = q->user_id, .msisdn = phones[p], .text = text,
                                           .text_len = strlen(text) };

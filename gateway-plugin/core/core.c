@@ -8,11 +8,14 @@
  * text scanning and the command table. The commands themselves are in
  * core_account.c, core_items.c, core_list.c and core_contact.c.
  *
- * Which language a reply is in: an English command word is answered in
- * English, a Chinese alias in Chinese (REG vs 注册). Input with no language
- * of its own ("?", a vCard, unknown text) is answered in the user's stored
- * language, which REG/注册 sets and LANG EN|ZH changes; for a phone without
- * an account, Chinese if the text holds Chinese characters, else English.
+ * Which language a reply is in (issue 15): a user who sent LANG EN|ZH gets
+ * every reply in that language, whatever language a command is written in —
+ * they asked for it. Until then an English command word is answered in
+ * English and a Chinese alias in Chinese (REG vs 注册), and input with no
+ * language of its own ("?", a vCard, unknown text) in the account's language
+ * (the one REG/注册 was sent in); for a phone without an account, Chinese if
+ * the text holds Chinese characters, else English. REG answers in its own
+ * language (the account is new); LOGIN in the account's chosen one, if any.
  *
  * Not here: what a command does (the files above), item numbering, space
  * accounting and password checks (store/), Kannel message fields and
@@ -20,7 +23,6 @@
  */
 #include "core_int.h"
 
-#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@
 #include "alloc.h"
 #include "core_text.h"
 #include "log.h"
+#include "msisdn.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -148,7 +151,7 @@ enum core_result core_from_store(struct core_ctx *x, const char *op, enum store_
 }
 
 /* Queue text[0..len) for the phone, in the caller's transaction. */
-enum core_result core_send_text(struct core_ctx *x, const char *text, size_t len)
+enum core_result core_queue_text(struct core_ctx *x, const char *text, size_t len)
 {
     struct store_outbox_new m = {
         .user_id = x->bound ? x->user_id : NULL,
@@ -167,9 +170,9 @@ enum core_result core_send_text(struct core_ctx *x, const char *text, size_t len
 }
 
 /* Queue an owned, NUL-terminated reply and free it. */
-enum core_result core_send_owned(struct core_ctx *x, char *text)
+enum core_result core_queue_owned(struct core_ctx *x, char *text)
 {
-    enum core_result r = core_send_text(x, text, strlen(text));
+    enum core_result r = core_queue_text(x, text, strlen(text));
     free(text);
     return r;
 }
@@ -181,7 +184,7 @@ enum core_result core_say(struct core_ctx *x, enum core_text_id id, ...)
     va_start(ap, id);
     char *t = core_text_vreply(id, x->lang, ap);
     va_end(ap);
-    return core_send_owned(x, t);
+    return core_queue_owned(x, t);
 }
 
 /* ---- text scanning ---- */
@@ -262,29 +265,35 @@ static bool is_vcard(const char *t, size_t len)
 
 /* ---- the command table ---- */
 
+/* Who the phone is: bound to an account (needs it), or may be (the reply
+ * follows the account's chosen language), or is about to be (REG and LOGIN
+ * bind it: its present owner does not matter). */
+enum core_phone { PHONE_NEEDS_USER, PHONE_MAY_BE_USER, PHONE_BINDS };
+
 static const struct core_command {
     const char *name;        /* matched case-insensitively, as a whole word */
     const char *alias_en;    /* a second English spelling, or NULL */
     const char *alias_zh;    /* Chinese alias, UTF-8; matched as a prefix ("保存你好" works) */
     int min_args, max_args;  /* max -1: the rest of the text is one argument */
-    bool needs_user;         /* the phone must be bound to an account */
+    enum core_phone phone;
     const char *usage_en, *usage_zh;
     core_cmd_fn *run;
 } commands[] = {
-    { "HELP", "?", "帮助", 0, -1, false, "HELP", "帮助", core_cmd_help },
-    { "REG", "REGISTER", "注册", 2, 2, false, "REG <user> <password>", "注册 用户名 密码", core_cmd_reg },
-    { "LOGIN", NULL, "登录", 2, 2, false, "LOGIN <user> <password>", "登录 用户名 密码", core_cmd_login },
-    { "SAVE", NULL, "保存", 1, -1, true, "SAVE <text>", "保存 内容", core_cmd_save },
-    { "LIST", NULL, "列表", 0, 2, true, "LIST [MMS|C] [page]", "列表 [彩信|联系人] [页]", core_cmd_list },
-    { "GET", NULL, "下载", 1, -1, true, "GET 3 | GET 3,5 | GET 3-7 | GET M2 | GET C4",
+    { "HELP", "?", "帮助", 0, -1, PHONE_MAY_BE_USER, "HELP", "帮助", core_cmd_help },
+    { "REG", "REGISTER", "注册", 2, 2, PHONE_BINDS, "REG <user> <password>", "注册 用户名 密码", core_cmd_reg },
+    { "LOGIN", NULL, "登录", 2, 2, PHONE_BINDS, "LOGIN <user> <password>", "登录 用户名 密码", core_cmd_login },
+    { "SAVE", NULL, "保存", 1, -1, PHONE_NEEDS_USER, "SAVE <text>", "保存 内容", core_cmd_save },
+    { "LIST", NULL, "列表", 0, 2, PHONE_NEEDS_USER, "LIST [MMS|C] [page]", "列表 [彩信|联系人] [页]", core_cmd_list },
+    { "GET", NULL, "下载", 1, -1, PHONE_NEEDS_USER, "GET 3 | GET 3,5 | GET 3-7 | GET M2 | GET C4",
       "下载 3|下载 3,5|下载 3-7|下载 M2|下载 C4", core_cmd_get },
-    { "DEL", "DELETE", "删除", 1, -1, true, "DEL 3 | DEL 3,5 | DEL 3-7 | DEL M2 | DEL C4",
+    { "DEL", "DELETE", "删除", 1, -1, PHONE_NEEDS_USER, "DEL 3 | DEL 3,5 | DEL 3-7 | DEL M2 | DEL C4",
       "删除 3|删除 3,5|删除 3-7|删除 M2|删除 C4", core_cmd_del },
-    { "FIND", NULL, "查找", 1, -1, true, "FIND <words>", "查找 词语", core_cmd_find },
-    { "SPACE", NULL, "空间", 0, 0, true, "SPACE", "空间", core_cmd_space },
-    { "CONTACT", NULL, "联系人", 2, -1, true, "CONTACT <name> <number>", "联系人 姓名 号码", core_cmd_contact },
-    { "PASS", NULL, "密码", 2, 2, true, "PASS <old> <new>", "密码 旧密码 新密码", core_cmd_pass },
-    { "LANG", NULL, "语言", 1, 1, true, "LANG EN|ZH", "语言 EN|ZH", core_cmd_lang },
+    { "FIND", NULL, "查找", 1, -1, PHONE_NEEDS_USER, "FIND <words>", "查找 词语", core_cmd_find },
+    { "SPACE", NULL, "空间", 0, 0, PHONE_NEEDS_USER, "SPACE", "空间", core_cmd_space },
+    { "CONTACT", NULL, "联系人", 2, -1, PHONE_NEEDS_USER, "CONTACT <name> <number>", "联系人 姓名 号码",
+      core_cmd_contact },
+    { "PASS", NULL, "密码", 2, 2, PHONE_NEEDS_USER, "PASS <old> <new>", "密码 旧密码 新密码", core_cmd_pass },
+    { "LANG", NULL, "语言", 1, 1, PHONE_NEEDS_USER, "LANG EN|ZH", "语言 EN|ZH", core_cmd_lang },
 };
 
 /* Find the command at the start of t; writes where its arguments start and
@@ -329,47 +338,37 @@ enum core_result core_usage(struct core_ctx *x)
 
 /* ---- dispatch ---- */
 
-/* True when the sender is no phone number we could answer: empty, letters,
- * or longer than the store keeps (STORE_PEER_MAX) — every store call for
- * it would be refused, and the MO retried until given up. */
-static bool alphanumeric(const char *msisdn)
+enum core_lang core_lang_of(const char *lang)
 {
-    if (msisdn == NULL || msisdn[0] == '\0' || strlen(msisdn) > STORE_PEER_MAX)
-        return true;
-    for (const char *p = msisdn + (msisdn[0] == '+'); *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return true;
-    return false;
+    return lang && strcmp(lang, "zh") == 0 ? CORE_ZH : CORE_EN;
 }
 
-/* Look the phone up; STORE_NOT_FOUND leaves x->bound false. */
+/* Look the phone up, with its account's language; STORE_NOT_FOUND leaves
+ * x->bound false. */
 static enum core_result find_user(struct core_ctx *x)
 {
-    enum store_result r = store_phone_lookup(x->s, x->mo->msisdn, x->user_id);
-    if (r == STORE_OK)
-        x->bound = true;
-    else if (r != STORE_NOT_FOUND)
-        return core_from_store(x, "phone_lookup", r);
+    struct store_phone_owner o;
+    enum store_result r = store_phone_owner(x->s, x->mo->msisdn, &o);
+    if (r == STORE_NOT_FOUND)
+        return CORE_OK;
+    if (r != STORE_OK)
+        return core_from_store(x, "phone_owner", r);
+    x->bound = true;
+    memcpy(x->user_id, o.user_id, STORE_ID_LEN);
+    x->account_lang = core_lang_of(o.lang);
+    x->lang_chosen = o.lang_chosen;
     return CORE_OK;
 }
 
-/* For input without a language of its own: the user's stored language. */
-static enum core_result user_lang(struct core_ctx *x, const char *t, size_t len)
+/* For input without a language of its own: the account's language, or for
+ * a phone without one the text's. */
+static void use_input_lang(struct core_ctx *x, const char *t, size_t len)
 {
-    x->lang = has_cjk(t, len) ? CORE_ZH : CORE_EN;
-    if (!x->bound)
-        return CORE_OK;
-    struct store_user u = { 0 };
-    enum store_result r = store_user_get(x->s, x->user_id, &u);
-    if (r != STORE_OK)
-        return core_from_store(x, "user_get", r);
-    x->lang = strcmp(u.lang, "zh") == 0 ? CORE_ZH : CORE_EN;
-    store_user_cleanup(&u);
-    return CORE_OK;
+    x->lang = x->bound ? x->account_lang : has_cjk(t, len) ? CORE_ZH : CORE_EN;
 }
 
 /* Unknown text and unbound phones: answered, but not forever. */
-static enum core_result hint(struct core_ctx *x, enum core_text_id id, const char *t, size_t len)
+static enum core_result say_unless_repeated(struct core_ctx *x, enum core_text_id id, const char *t, size_t len)
 {
     if (!repeat_allow(x->c, x->mo->msisdn, t, len, x->now)) {
         log_info("core: repeat_muted msisdn=%s", x->mo->msisdn);
@@ -401,15 +400,18 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
 
     x.now = mo->at ? mo->at : time(NULL);
     snprintf(out->cmd, sizeof out->cmd, "none");
-    /* nothing is sent to alphanumeric senders (operators, banks, spam) */
-    if (alphanumeric(mo->msisdn))
+    /* nothing is sent to a sender we cannot answer: alphanumeric senders
+     * (operators, banks, spam), and anything the store could not keep as a
+     * phone — every store call for it would be refused and the MO retried
+     * until given up */
+    if (!msisdn_answerable(mo->msisdn))
         return CORE_IGNORED;
     /* binary data and lone concatenation parts are never commands */
     if (mo->flags & (CORE_MO_BINARY | CORE_MO_FRAGMENT))
         return CORE_IGNORED;
     if ((mo->flags & CORE_MO_BAD_TEXT) || !utf8_valid(mo->text, mo->len)) {
         snprintf(out->cmd, sizeof out->cmd, "badtext");
-        return hint(&x, T_BAD_TEXT, "\x01", 1);
+        return say_unless_repeated(&x, T_BAD_TEXT, "\x01", 1);
     }
     at = core_skip_ws(mo->text, mo->len);
     const char *t = mo->text + at;
@@ -417,26 +419,30 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
 
     if (is_vcard(t, len)) {
         snprintf(out->cmd, sizeof out->cmd, "vcard");
-        if ((cr = find_user(&x)) != CORE_OK || (cr = user_lang(&x, t, len)) != CORE_OK)
+        if ((cr = find_user(&x)) != CORE_OK)
             return cr;
-        return x.bound ? core_run_vcard(&x, t, len) : hint(&x, T_UNBOUND, t, len);
+        use_input_lang(&x, t, len);
+        return x.bound ? core_run_vcard(&x, t, len) : say_unless_repeated(&x, T_UNBOUND, t, len);
     }
     cmd = match_command(t, len, &args_at, &x.lang, &neutral);
     if (cmd == NULL) {
         snprintf(out->cmd, sizeof out->cmd, "unknown");
-        if ((cr = find_user(&x)) != CORE_OK || (cr = user_lang(&x, t, len)) != CORE_OK)
+        if ((cr = find_user(&x)) != CORE_OK)
             return cr;
-        return hint(&x, x.bound ? T_UNKNOWN : T_UNBOUND, t, len);
+        use_input_lang(&x, t, len);
+        return say_unless_repeated(&x, x.bound ? T_UNKNOWN : T_UNBOUND, t, len);
     }
     snprintf(out->cmd, sizeof out->cmd, "%s", cmd->name);
     x.cmd = cmd;
-    if (cmd->needs_user || neutral) {
+    if (cmd->phone != PHONE_BINDS) {
         if ((cr = find_user(&x)) != CORE_OK)
             return cr;
-        if (neutral && (cr = user_lang(&x, t, len)) != CORE_OK)
-            return cr;
-        if (cmd->needs_user && !x.bound)
-            return hint(&x, T_UNBOUND, t, len);
+        if (neutral)
+            use_input_lang(&x, t, len);
+        else if (x.bound && x.lang_chosen)
+            x.lang = x.account_lang;   /* LANG was sent: it wins over the command's language */
+        if (cmd->phone == PHONE_NEEDS_USER && !x.bound)
+            return say_unless_repeated(&x, T_UNBOUND, t, len);
     }
     x.args = t + args_at + core_skip_ws(t + args_at, len - args_at);
     x.args_len = (size_t)(t + len - x.args);

@@ -45,8 +45,9 @@ extern const size_t core_config_nkeys;
 
 enum core_result {
     CORE_OK = 0,      /* done: replies (possibly none) queued; commit and ack */
-    CORE_IGNORED,     /* not a command (binary, lone fragment, alphanumeric sender, muted
-                         repeat): nothing written; commit and ack */
+    CORE_IGNORED,     /* not a command (binary, lone fragment, a sender that cannot be
+                         answered — msisdn_answerable —, muted repeat): nothing written;
+                         commit and ack */
     CORE_RETRY,       /* the store asked for a retry (lost connection, serialization):
                          roll back and run the MO again later */
     CORE_ERR,         /* the store failed otherwise: roll back, retry later */

@@ -37,7 +37,9 @@ enum core_result core_cmd_reg(struct core_ctx *x)
                                             x->lang == CORE_ZH ? "zh" : "en", id);
     switch (r) {
     case STORE_OK: break;
-    case STORE_INVALID: return core_say(x, T_REG_INVALID);
+    case STORE_INVALID:
+        return core_say(x, T_REG_INVALID, LIMIT_USERNAME_MIN, LIMIT_USERNAME_MAX, LIMIT_PASSWORD_MIN,
+                        LIMIT_PASSWORD_MAX);
     case STORE_CONFLICT: return core_say(x, T_REG_TAKEN, x->argv[0]);
     case STORE_NO_SPACE: return core_say(x, T_REG_FULL);
     default: return core_from_store(x, "user_create", r);
@@ -58,13 +60,21 @@ enum core_result core_cmd_login(struct core_ctx *x)
     int wait_s = 0;
     enum store_result r = store_user_login(x->s, x->argv[0], x->argv[1], id, &wait_s);
     switch (r) {
-    case STORE_OK: return bind_and_greet(x, id, T_LOGIN_OK, x->argv[0], NULL);
+    case STORE_OK: break;
     case STORE_DENIED:
     case STORE_INVALID:
     case STORE_NOT_FOUND: return core_say(x, T_LOGIN_DENIED);
     case STORE_THROTTLED: return core_say(x, T_LOGIN_THROTTLED, wait_s <= 60 ? 1 : (wait_s + 59) / 60);
     default: return core_from_store(x, "user_login", r);
     }
+    /* the account's chosen language follows it to the new phone */
+    struct store_user u = { 0 };
+    if ((r = store_user_get(x->s, id, &u)) != STORE_OK)
+        return core_from_store(x, "user_get", r);
+    if (u.lang_chosen)
+        x->lang = core_lang_of(u.lang);
+    store_user_cleanup(&u);
+    return bind_and_greet(x, id, T_LOGIN_OK, x->argv[0], NULL);
 }
 
 enum core_result core_cmd_pass(struct core_ctx *x)
@@ -73,7 +83,7 @@ enum core_result core_cmd_pass(struct core_ctx *x)
     switch (r) {
     case STORE_OK: return core_say(x, T_PASS_OK);
     case STORE_DENIED: return core_say(x, T_PASS_DENIED);
-    case STORE_INVALID: return core_say(x, T_PASS_INVALID);
+    case STORE_INVALID: return core_say(x, T_PASS_INVALID, LIMIT_PASSWORD_MIN, LIMIT_PASSWORD_MAX);
     case STORE_THROTTLED: return core_say(x, T_LOGIN_THROTTLED, 1);
     default: return core_from_store(x, "user_set_password", r);
     }

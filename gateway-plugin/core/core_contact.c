@@ -9,27 +9,12 @@
  */
 #include "core_int.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 #include "vcard.h"
-
-static bool valid_number(const char *s)
-{
-    int digits = 0;
-    size_t len = strlen(s);
-    if (len == 0 || len > STORE_PEER_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if (isdigit((unsigned char)s[i]))
-            digits++;
-        else if (!(s[i] == '+' && i == 0) && s[i] != '-')
-            return false;
-    }
-    return digits >= 3;
-}
 
 static enum core_result add_contact(struct core_ctx *x, const char *name, const char *number,
                                     const char *vcard, size_t vcard_len)
@@ -63,7 +48,7 @@ enum core_result core_cmd_contact(struct core_ctx *x)
     size_t nl = name_end;
     char *name = xstrndup(a, nl);
     enum core_result cr;
-    if (name[0] == '\0' || strlen(name) > STORE_TEXT_FIELD_MAX || !valid_number(number)) {
+    if (name[0] == '\0' || strlen(name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(number)) {
         cr = core_say(x, T_CONTACT_INVALID);
     } else {
         char *v = vcard_format(name, number);
@@ -85,10 +70,13 @@ static void on_vcard(const char *name, const char *const *numbers, size_t nnumbe
                      size_t raw_len, void *p)
 {
     struct vcard_run *v = p;
-    if (v->cr != CORE_OK || name[0] == '\0' || nnumbers == 0)
-        return;
-    /* the first number is the one kept; the card is archived as received */
-    v->cr = add_contact(v->x, name, numbers[0], raw, raw_len);
+    size_t i = 0;
+    while (i < nnumbers && !msisdn_is_contact(numbers[i]))
+        i++;
+    if (v->cr != CORE_OK || name[0] == '\0' || i == nnumbers)
+        return;   /* no name, or no number that is a phone number */
+    /* the first phone number is the one kept; the card is archived as received */
+    v->cr = add_contact(v->x, name, numbers[i], raw, raw_len);
     v->saved++;
 }
 
@@ -96,7 +84,7 @@ static void on_vcard(const char *name, const char *const *numbers, size_t nnumbe
 enum core_result core_run_vcard(struct core_ctx *x, const char *text, size_t len)
 {
     struct vcard_run v = { .x = x, .cr = CORE_OK };
-    if (vcard_parse(text, len, on_vcard, &v) < 0)
+    if (vcard_parse(text, len, on_vcard, &v, NULL) != VCARD_OK)
         return core_say(x, T_VCARD_BAD);
     if (v.cr == CORE_OK && v.saved == 0)
         return core_say(x, T_VCARD_BAD);

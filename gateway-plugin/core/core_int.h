@@ -35,8 +35,10 @@ struct core_ctx {
     struct core_replies *out;
     time_t now;
     enum core_lang lang;          /* the language replies are in */
-    bool bound;
-    char user_id[STORE_ID_LEN];
+    bool bound;                   /* the phone is bound to an account: */
+    char user_id[STORE_ID_LEN];   /* ... this one, */
+    enum core_lang account_lang;  /* ... in this language, */
+    bool lang_chosen;             /* ... chosen with LANG (then it is every reply's) */
     const char *args;             /* the text after the command word and its whitespace */
     size_t args_len;
     char *argv[4];                /* whitespace-separated words of args (fixed-arity commands) */
@@ -44,16 +46,19 @@ struct core_ctx {
     const struct core_command *cmd;   /* the command being run */
 };
 
+/* "zh" → CORE_ZH, anything else CORE_EN (core.c). */
+enum core_lang core_lang_of(const char *lang);
+
 /* ---- replies (core.c): each queues in the caller's transaction ---- */
 
 /* A store failure: logged, and CORE_RETRY or CORE_ERR for the caller. */
 enum core_result core_from_store(struct core_ctx *x, const char *op, enum store_result r);
 
 /* Queue text[0..len) for the phone. */
-enum core_result core_send_text(struct core_ctx *x, const char *text, size_t len);
+enum core_result core_queue_text(struct core_ctx *x, const char *text, size_t len);
 
 /* Queue a NUL-terminated reply; consumes text (freed on every path). */
-enum core_result core_send_owned(struct core_ctx *x, char *text);
+enum core_result core_queue_owned(struct core_ctx *x, char *text);
 
 /* One-segment reply from the table (core_text.c), in x->lang. */
 enum core_result core_say(struct core_ctx *x, enum core_text_id id, ...);

@@ -80,8 +80,9 @@ static size_t sep_at(const char *s, size_t len)
     return core_ws_at(s, len);
 }
 
-static int parse_one(const char *s, size_t len, size_t *i, enum store_kind *kind, bool kind_set,
-                     long long *n)
+/* One item number at s[*i]: [M|C]digits; false when there is none. */
+static bool parse_one(const char *s, size_t len, size_t *i, enum store_kind *kind, bool kind_set,
+                      long long *n)
 {
     enum store_kind k = STORE_SMS;
     if (*i < len && (s[*i] == 'M' || s[*i] == 'm')) {
@@ -94,29 +95,34 @@ static int parse_one(const char *s, size_t len, size_t *i, enum store_kind *kind
         k = *kind;   /* "M3-5": the kind carries over to the end of the range */
     }
     if (kind_set && k != *kind)
-        return -1;
+        return false;
     *kind = k;
     if (*i >= len || !isdigit((unsigned char)s[*i]))
-        return -1;
+        return false;
     long long v = 0;
     while (*i < len && isdigit((unsigned char)s[*i])) {
         v = v * 10 + (s[*i] - '0');
         if (v > ITEM_N_MAX)
-            return -1;
+            return false;
         (*i)++;
     }
     if (v < 1)
-        return -1;
+        return false;
     *n = v;
-    return 0;
+    return true;
 }
 
-/* Returns 0, -1 (cannot read it) or -2 (more than cap items). */
-static int parse_items(const char *s, size_t len, size_t cap, struct item **out, size_t *count)
+enum item_list {
+    ITEMS_READ,         /* *out holds *count items */
+    ITEMS_UNREADABLE,   /* not a list of numbers: T_BAD_NUMBERS */
+    ITEMS_TOO_MANY,     /* more than cap items: T_TOO_MANY */
+};
+
+static enum item_list parse_items(const char *s, size_t len, size_t cap, struct item **out, size_t *count)
 {
     struct item *v = NULL;
     size_t n = 0, i = 0, sl;
-    int rc = 0;
+    enum item_list rc = ITEMS_READ;
 
     while (i < len) {
         if ((sl = sep_at(s + i, len - i)) > 0) {
@@ -125,25 +131,25 @@ static int parse_items(const char *s, size_t len, size_t cap, struct item **out,
         }
         enum store_kind k;
         long long a, b;
-        if (parse_one(s, len, &i, &k, false, &a) != 0) {
-            rc = -1;
+        if (!parse_one(s, len, &i, &k, false, &a)) {
+            rc = ITEMS_UNREADABLE;
             goto out;
         }
         b = a;
         if (i < len && (s[i] == '-' || s[i] == '~' || (len - i >= 3 && memcmp(s + i, "\xEF\xBD\x9E", 3) == 0))) {
             i += s[i] == '-' || s[i] == '~' ? 1 : 3;
-            if (parse_one(s, len, &i, &k, true, &b) != 0) {
-                rc = -1;
+            if (!parse_one(s, len, &i, &k, true, &b)) {
+                rc = ITEMS_UNREADABLE;
                 goto out;
             }
         }
         if (i < len && sep_at(s + i, len - i) == 0) {
-            rc = -1;
+            rc = ITEMS_UNREADABLE;
             goto out;
         }
         long long lo = a < b ? a : b, hi = a < b ? b : a;
         if ((unsigned long long)(hi - lo) + 1 > cap - n) {
-            rc = -2;
+            rc = ITEMS_TOO_MANY;
             goto out;
         }
         v = xrealloc(v, (n + (size_t)(hi - lo) + 1) * sizeof *v);
@@ -151,9 +157,9 @@ static int parse_items(const char *s, size_t len, size_t cap, struct item **out,
             v[n++] = (struct item){ k, j };
     }
     if (n == 0)
-        rc = -1;
+        rc = ITEMS_UNREADABLE;
 out:
-    if (rc == 0) {
+    if (rc == ITEMS_READ) {
         *out = v;
         *count = n;
     } else {
@@ -169,19 +175,19 @@ static void name_item(const struct item *it, char *buf, size_t cap)
 
 /* Re-deliver text[0..len): very long texts go as several MT so that none
  * exceeds what bearerbox can concatenate (255 parts) nor what the outbox
- * keeps (STORE_SMS_BODY_MAX bytes: 250 segments of two-byte characters
+ * keeps (LIMIT_SMS_BODY_MAX bytes: 250 segments of two-byte characters
  * such as é are more). */
 #define MT_MAX_SEGMENTS 250
 
-static enum core_result send_long(struct core_ctx *x, const char *text, size_t len)
+static enum core_result queue_long(struct core_ctx *x, const char *text, size_t len)
 {
     enum core_result cr = CORE_OK;
     while (len > 0 && cr == CORE_OK) {
         size_t cut = core_text_fit(text, len, MT_MAX_SEGMENTS);
         if (cut == 0)
             cut = len;
-        cut = utf8_truncate(text, cut, STORE_SMS_BODY_MAX);
-        cr = core_send_text(x, text, cut);
+        cut = utf8_truncate(text, cut, LIMIT_SMS_BODY_MAX);
+        cr = core_queue_text(x, text, cut);
         text += cut;
         len -= cut;
     }
@@ -199,10 +205,10 @@ static enum core_result get_one(struct core_ctx *x, const struct item *it, bool 
         if (r == STORE_OK) {
             if (x->cfg->get_header) {
                 char *t = xasprintf("#%lld %s", it->n, m.body);
-                cr = send_long(x, t, strlen(t));
+                cr = queue_long(x, t, strlen(t));
                 free(t);
             } else {
-                cr = send_long(x, m.body, m.body_len);   /* byte-exact */
+                cr = queue_long(x, m.body, m.body_len);   /* byte-exact */
             }
             store_sms_cleanup(&m);
         }
@@ -214,7 +220,7 @@ static enum core_result get_one(struct core_ctx *x, const struct item *it, bool 
             char *t = x->cfg->web_url[0]
                           ? core_text_full(T_MMS, x->lang, it->n, body, x->cfg->web_url)
                           : core_text_full(T_MMS_NO_URL, x->lang, it->n, body);
-            cr = send_long(x, t, strlen(t));
+            cr = queue_long(x, t, strlen(t));
             free(t);
             free(body);
             store_mms_cleanup(&m);
@@ -223,7 +229,7 @@ static enum core_result get_one(struct core_ctx *x, const struct item *it, bool 
         struct store_contact c = { 0 };
         r = store_contact_get(x->s, x->user_id, it->n, &c);
         if (r == STORE_OK) {
-            cr = send_long(x, c.vcard, c.vcard_len);
+            cr = queue_long(x, c.vcard, c.vcard_len);
             store_contact_cleanup(&c);
         }
     }
@@ -241,11 +247,11 @@ enum core_result core_cmd_get(struct core_ctx *x)
 {
     struct item *items = NULL;
     size_t n = 0;
-    int rc = parse_items(x->args, x->args_len, (size_t)x->cfg->get_max, &items, &n);
-    if (rc == -1)
-        return core_say(x, T_BAD_NUMBERS);
-    if (rc == -2)
-        return core_say(x, T_TOO_MANY, (int)x->cfg->get_max);
+    switch (parse_items(x->args, x->args_len, (size_t)x->cfg->get_max, &items, &n)) {
+    case ITEMS_READ: break;
+    case ITEMS_UNREADABLE: return core_say(x, T_BAD_NUMBERS);
+    case ITEMS_TOO_MANY: return core_say(x, T_TOO_MANY, (int)x->cfg->get_max);
+    }
 
     char missing[160] = "";
     size_t ml = 0;
@@ -270,11 +276,11 @@ enum core_result core_cmd_del(struct core_ctx *x)
 {
     struct item *items = NULL;
     size_t n = 0;
-    int rc = parse_items(x->args, x->args_len, (size_t)x->cfg->del_max, &items, &n);
-    if (rc == -1)
-        return core_say(x, T_BAD_NUMBERS);
-    if (rc == -2)
-        return core_say(x, T_TOO_MANY, (int)x->cfg->del_max);
+    switch (parse_items(x->args, x->args_len, (size_t)x->cfg->del_max, &items, &n)) {
+    case ITEMS_READ: break;
+    case ITEMS_UNREADABLE: return core_say(x, T_BAD_NUMBERS);
+    case ITEMS_TOO_MANY: return core_say(x, T_TOO_MANY, (int)x->cfg->del_max);
+    }
 
     long long *ns = xcalloc(n, sizeof *ns), deleted = 0, freed = 0;
     enum core_result cr = CORE_OK;

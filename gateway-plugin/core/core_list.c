@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "utf8.h"
 
 struct lines {
@@ -70,7 +71,7 @@ static char *preview(const char *s, size_t len, size_t chars)
     return p;
 }
 
-static void day(time_t t, char buf[8])
+static void format_day(time_t t, char buf[8])
 {
     struct tm tm;
     localtime_r(&t, &tm);
@@ -104,7 +105,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
         for (size_t i = 0; i < l.count; i++) {
             struct store_sms *m = &l.items[i];
             char *pv = preview(m->body, m->body_len, PREVIEW_CHARS);
-            day(m->sent_at ? m->sent_at : m->saved_at, d);
+            format_day(m->sent_at ? m->sent_at : m->saved_at, d);
             lines_add(out, m->n, xasprintf("%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
             free(pv);
         }
@@ -118,7 +119,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
             struct store_mms *m = &l.items[i];
             const char *t = m->subject[0] ? m->subject : m->text;
             char *pv = preview(t, strlen(t), PREVIEW_CHARS);
-            day(m->sent_at ? m->sent_at : m->saved_at, d);
+            format_day(m->sent_at ? m->sent_at : m->saved_at, d);
             lines_add(out, m->n, xasprintf("M%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
             free(pv);
         }
@@ -133,7 +134,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
             char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
             /* patent: the newest upload of a name is the current number */
             lines_add(out, c->n, xasprintf("C%lld %s %s%s", c->n, pv, c->number,
-                                           c->current ? "" : x->lang == CORE_ZH ? " (旧)" : " (old)"));
+                                           c->current ? "" : x->lang == CORE_ZH ? "（旧）" : " (old)"));
             free(pv);
         }
         out->more |= l.more;
@@ -142,14 +143,12 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
     return CORE_OK;
 }
 
-static void append(char **acc, size_t *len, const char *s)
+/* A line of a page: after a newline unless it is the first. */
+static void append_line(struct buf *b, const char *s)
 {
-    size_t n = strlen(s);
-    *acc = xrealloc(*acc, *len + n + 2);
-    if (*len)
-        (*acc)[(*len)++] = '\n';
-    memcpy(*acc + *len, s, n + 1);
-    *len += n;
+    if (b->len)
+        buf_putc(b, '\n');
+    buf_puts(b, s);
 }
 
 /* As many lines as fit in list_segments together with the trailer (when
@@ -157,50 +156,46 @@ static void append(char **acc, size_t *len, const char *s)
 static char *build_page(struct core_ctx *x, const struct lines *l, const char *trailer, size_t *used)
 {
     int segs = (int)x->cfg->list_segments;
-    char *acc = xstrdup("");
-    size_t len = 0, i;
+    struct buf page = { 0 }, cand = { 0 }, probe = { 0 };
+    size_t i;
 
     for (i = 0; i < l->count; i++) {
         bool last = i + 1 == l->count && !l->more;
-        char *cand = xstrdup(acc);
-        size_t clen = len;
-        append(&cand, &clen, l->v[i]);
-        size_t need_len = clen;
-        char *need = xstrdup(cand);
+        buf_clear(&cand);
+        buf_append(&cand, page.data, page.len);
+        append_line(&cand, l->v[i]);
+        size_t with_line = cand.len;
         if (!last)
-            append(&need, &need_len, trailer);
-        bool fits = core_text_fits(need, need_len, segs);
-        free(need);
-        if (!fits && i > 0) {
-            free(cand);
+            append_line(&cand, trailer);
+        bool fits = core_text_fits(buf_cstr(&cand), cand.len, segs);
+        cand.len = with_line;   /* the trailer goes on once, at the end */
+        if (!fits && i > 0)
             break;
-        }
         if (!fits) {
             /* a single line longer than the page: cut it, leaving room for
              * the trailer when one follows (the page must stay within
              * list_segments) */
-            size_t room = core_text_fit(cand, clen, segs);
+            size_t room = core_text_fit(cand.data, cand.len, segs);
             while (room > 0 && !last) {
-                char *t = xmemdup0(cand, room);
-                size_t tl = room;
-                append(&t, &tl, trailer);
-                bool ok = core_text_fits(t, tl, segs);
-                free(t);
-                if (ok)
+                buf_clear(&probe);
+                buf_append(&probe, cand.data, room);
+                append_line(&probe, trailer);
+                if (core_text_fits(probe.data, probe.len, segs))
                     break;
-                room = utf8_truncate(cand, clen, room - 1);
+                room = utf8_truncate(cand.data, cand.len, room - 1);
             }
-            cand[room] = '\0';
-            clen = room;
+            cand.len = room;
         }
-        free(acc);
-        acc = cand;
-        len = clen;
+        struct buf t = page;   /* the candidate is the page now */
+        page = cand;
+        cand = t;
     }
     *used = i;
     if (i < l->count || l->more)
-        append(&acc, &len, trailer);
-    return acc;
+        append_line(&page, trailer);
+    buf_cleanup(&cand);
+    buf_cleanup(&probe);
+    return buf_steal(&page, NULL);
 }
 
 static const char *kind_word(enum store_kind k, enum core_lang lang)
@@ -212,7 +207,8 @@ static const char *kind_word(enum store_kind k, enum core_lang lang)
     return "";
 }
 
-static int parse_kind(const char *w, enum store_kind *k)
+/* The kind word of LIST (MMS, C, SMS and their aliases); false for another word. */
+static bool parse_kind(const char *w, enum store_kind *k)
 {
     if (strcasecmp(w, "MMS") == 0 || strcasecmp(w, "M") == 0 || strcmp(w, "彩信") == 0)
         *k = STORE_MMS;
@@ -222,20 +218,21 @@ static int parse_kind(const char *w, enum store_kind *k)
     else if (strcasecmp(w, "SMS") == 0 || strcmp(w, "短信") == 0)
         *k = STORE_SMS;
     else
-        return -1;
-    return 0;
+        return false;
+    return true;
 }
 
-static int parse_number(const char *w, long long max, long long *out)
+/* A page number 1..max; false for anything else. */
+static bool parse_number(const char *w, long long max, long long *out)
 {
     char *end;
     if (!isdigit((unsigned char)w[0]))
-        return -1;
+        return false;
     long long v = strtoll(w, &end, 10);
     if (*end || v < 1 || v > max)
-        return -1;
+        return false;
     *out = v;
-    return 0;
+    return true;
 }
 
 /* LIST [MMS|C] [page]: newest first, each page within list_segments. */
@@ -244,9 +241,9 @@ enum core_result core_cmd_list(struct core_ctx *x)
     enum store_kind kind = STORE_SMS;
     long long page = 1, before = 0;
     int a = 0;
-    if (a < x->argc && parse_kind(x->argv[a], &kind) == 0)
+    if (a < x->argc && parse_kind(x->argv[a], &kind))
         a++;
-    if (a < x->argc && parse_number(x->argv[a], 1000, &page) == 0)
+    if (a < x->argc && parse_number(x->argv[a], LIMIT_LIST_PAGE_MAX, &page))
         a++;
     if (a != x->argc)
         return core_usage(x);
@@ -272,7 +269,7 @@ enum core_result core_cmd_list(struct core_ctx *x)
         free(trailer);
         if (p == page) {
             lines_cleanup(&l);
-            return core_send_owned(x, text);
+            return core_queue_owned(x, text);
         }
         free(text);
         bool more = used < l.count || l.more;
@@ -296,13 +293,13 @@ enum core_result core_cmd_find(struct core_ctx *x)
         cr = fetch_lines(x, kinds[k], words, 0, limit, &l);
     if (cr == CORE_OK) {
         if (l.invalid) {
-            cr = core_say(x, T_FIND_INVALID);
+            cr = core_say(x, T_FIND_INVALID, LIMIT_SEARCH_WORDS_MAX, LIMIT_SEARCH_BYTES_MAX);
         } else if (l.count == 0) {
             cr = core_say(x, T_FIND_NONE);
         } else {
             char *trailer = core_text_full(T_FIND_MORE, x->lang);
             size_t used;
-            cr = core_send_owned(x, build_page(x, &l, trailer, &used));
+            cr = core_queue_owned(x, build_page(x, &l, trailer, &used));
             free(trailer);
         }
     }

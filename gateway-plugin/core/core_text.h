@@ -22,7 +22,7 @@ enum core_text_id {
     T_USAGE,           /* %s: the command's syntax */
     T_REG_OK,          /* %s user, %s space */
     T_REG_TAKEN,       /* %s user */
-    T_REG_INVALID,     /* username / password rules */
+    T_REG_INVALID,     /* %d-%d username length, %d-%d password length (common/limit.h) */
     T_REG_FULL,        /* the server has no space for a new account */
     T_LOGIN_OK,        /* %s user */
     T_LOGIN_DENIED,
@@ -43,14 +43,14 @@ enum core_text_id {
     T_DEL_NONE,
     T_FIND_NONE,
     T_FIND_MORE,       /* more matches than one reply shows */
-    T_FIND_INVALID,    /* the search has too many words or is too long */
+    T_FIND_INVALID,    /* %d words, %d bytes: the search has too many words or is too long */
     T_SPACE,           /* %s used, %s allocated, %lld sms, %lld mms, %lld contacts */
     T_CONTACT_OK,      /* %lld n, %s name */
     T_CONTACT_INVALID,
     T_VCARD_BAD,
     T_PASS_OK,
     T_PASS_DENIED,
-    T_PASS_INVALID,
+    T_PASS_INVALID,    /* %d-%d password length */
     T_LANG_OK,
     T_COUNT
 };

@@ -1,25 +1,39 @@
 # scripts/svc/bearerbox.sh — start/stop Kannel's bearerbox with a copy of
-# conf/kannel.conf whose marked values are substituted (see the header of
-# conf/kannel.conf). Source it, then svc_bearerbox_start <vardir> /
-# svc_bearerbox_stop <vardir>. Reads SV_BB_ADMIN_PORT, SV_BB_BOX_PORT,
-# SV_SMSC_PORT; optional SV_KANNEL_CONF (template, default conf/kannel.conf),
-# SV_BEARERBOX (binary, default bearerbox on PATH or /usr/sbin/bearerbox).
+# conf/kannel.conf in which only the lines its header marks are substituted
+# (ports, short code, spool and log paths; comments are left alone). Source
+# it, then svc_bearerbox_start <vardir> / svc_bearerbox_stop <vardir>. Reads
+# SV_BB_ADMIN_PORT, SV_BB_BOX_PORT, SV_SMSC_PORT; optional SV_SHORTCODE,
+# SV_KANNEL_CONF (template, default conf/kannel.conf), SV_BEARERBOX (binary,
+# default bearerbox on PATH or /usr/sbin/bearerbox).
 # Ready = the smsbox port accepts connections AND the SMPP link is bound
-# (bearerbox's admin status page says "online"), within a deadline.
+# (bearerbox's admin status page says "online"), within a deadline; a
+# bearerbox that is not ready by then is stopped again. Kannel writes its
+# own log (<vardir>/log/bearerbox.log, from the file); its stdout and stderr
+# go to <vardir>/log/bearerbox.stdout.
 
 _svc_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$_svc_root/scripts/lib.sh"
 
 # svc_bearerbox_conf <vardir>: write <vardir>/kannel.conf, print its path.
+# Each marked setting must be in the template exactly once: a file edited
+# past its markers fails here, naming the line, instead of running the stack
+# on the file's own ports.
 svc_bearerbox_conf() {
-    local vardir=$1 tpl=${SV_KANNEL_CONF:-$_svc_root/conf/kannel.conf}
+    local vardir=$1 tpl=${SV_KANNEL_CONF:-$_svc_root/conf/kannel.conf} re
+    for re in '^admin-port = ' '^smsbox-port = ' '^port = 2775$' '^shortcode = ".*"$'; do
+        if [[ $(grep -c -- "$re" "$tpl") != 1 ]]; then
+            echo "svc: $tpl: want exactly one line matching /$re/ (see the file's header)" >&2
+            return 1
+        fi
+    done
     mkdir -p "$vardir/spool/store" "$vardir/spool/dlr" "$vardir/log"
-    sed -e "s|^admin-port = 13000\$|admin-port = $SV_BB_ADMIN_PORT|" \
-        -e "s|^smsbox-port = 13001\$|smsbox-port = $SV_BB_BOX_PORT|" \
+    sed -e "s|^admin-port = .*|admin-port = $SV_BB_ADMIN_PORT|" \
+        -e "s|^smsbox-port = .*|smsbox-port = $SV_BB_BOX_PORT|" \
         -e "s|^port = 2775\$|port = $SV_SMSC_PORT|" \
-        -e "s|/var/spool/kannel|$vardir/spool|g" \
-        -e "s|/var/log/kannel|$vardir/log|g" \
+        -e "${SV_SHORTCODE:+s|^shortcode = \".*\"\$|shortcode = \"$SV_SHORTCODE\"|}" \
+        -e "/^#/!s|/var/spool/kannel|$vardir/spool|g" \
+        -e "/^#/!s|/var/log/kannel|$vardir/log|g" \
         "$tpl" >"$vardir/kannel.conf"
     echo "$vardir/kannel.conf"
 }
@@ -39,20 +53,20 @@ _svc_bb_online() {
 }
 
 svc_bearerbox_start() {
-    local vardir=$1 conf pid bin=${SV_BEARERBOX:-$(command -v bearerbox || echo /usr/sbin/bearerbox)}
+    local vardir=$1 conf bin=${SV_BEARERBOX:-$(command -v bearerbox || echo /usr/sbin/bearerbox)}
     : "${SV_BB_ADMIN_PORT:?}" "${SV_BB_BOX_PORT:?}" "${SV_SMSC_PORT:?}"
-    mkdir -p "$vardir/run"
-    conf=$(svc_bearerbox_conf "$vardir")
+    conf=$(svc_bearerbox_conf "$vardir") || return 1
     # -v 2: warnings and worse on stderr. Without it bearerbox writes every PDU
     # dump (debug) to stderr: ~100 MB per 10k round trips, and slower.
-    "$bin" -v 2 "$conf" >>"$vardir/log/bearerbox.stdout" 2>&1 &
-    pid=$!
-    echo "$pid" >"$vardir/run/bearerbox.pid"
-    if ! sv_wait_tcp "$SV_BB_BOX_PORT" 20 "$pid" || ! _svc_bb_online 20; then
+    sv_start_bg --log "$vardir/log/bearerbox.stdout" bearerbox "$vardir" "$bin" -v 2 "$conf" || return 1
+    if ! sv_wait_tcp "$SV_BB_BOX_PORT" 20 "$(sv_pid bearerbox "$vardir")" || ! _svc_bb_online 20; then
         echo "svc: bearerbox not ready (log: $vardir/log/bearerbox.log)" >&2
+        svc_bearerbox_stop "$vardir"
         return 1
     fi
 }
+
+svc_bearerbox_ports() { echo "$SV_BB_ADMIN_PORT $SV_BB_BOX_PORT"; }
 
 svc_bearerbox_stop() {
     sv_stop_pidfile "$1/run/bearerbox.pid" bearerbox

@@ -5,35 +5,17 @@
 # Chinese, emoji, 400-char GSM = 3 parts, 200-char Chinese = 3 UCS-2 parts),
 # that delivery receipts arrive, and that bearerbox re-binds after smscsim
 # drops the connection without losing a message, and that a throttled MT is
-# resent. Starts everything on free
-# loopback ports in a temp dir, kills only the PIDs it started, prints the
-# logs on failure, fails on ERROR/PANIC in our own logs.
+# resent. Starts everything on free loopback ports in a temp dir; the
+# teardown of tests/e2e/lib.sh stops what it started, prints the logs on
+# failure and fails on ERROR/PANIC in our own logs.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: gateway_echo_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VAR=$(mktemp -d /tmp/sv-e2e.XXXXXX)
-ok=0
-echobox_pid=
 
 source "$ROOT/tests/e2e/lib.sh"
+e2e_begin gateway-echo
 e2e_ports
-
-cleanup() {
-    if [[ -n $echobox_pid ]] && kill -0 "$echobox_pid" 2>/dev/null; then
-        kill -TERM "$echobox_pid"
-        wait "$echobox_pid" 2>/dev/null || true
-    fi
-    svc_bearerbox_stop "$VAR"
-    svc_smscsim_stop "$VAR"
-    if ((ok)); then
-        rm -rf "$VAR"
-    else
-        e2e_logs "$VAR"/log/smscsim.log "$VAR"/log/echobox.log "$VAR"/log/bearerbox.log
-        echo "e2e: FAILED; state kept in $VAR"
-    fi
-}
-trap cleanup EXIT
 
 fail() { e2e_fail "$@"; }
 
@@ -55,11 +37,12 @@ check_echo() { # check_echo <name> <text>
     echo "e2e: ok $1 (${#2} chars)"
 }
 
-svc_smscsim_start "$VAR" || fail "smscsim did not start"
-svc_bearerbox_start "$VAR" || fail "bearerbox did not start"
+e2e_start smscsim
+e2e_start bearerbox
 "$BUILD/bench/echobox" --port "$SV_BB_BOX_PORT" --box-id vaultbox --dlr-mask 3 \
     >>"$VAR/log/echobox.log" 2>&1 &
 echobox_pid=$!
+e2e_bg $echobox_pid
 deadline=$((SECONDS + 20))
 until grep -q "echobox: identified" "$VAR/log/echobox.log"; do
     ((SECONDS < deadline)) || fail "echobox did not identify"
@@ -116,8 +99,4 @@ wait "$throttle_pid" || fail "throttle: MT lost after ESME_RTHROTTLED"
 [[ $(<"$VAR/throttle.out") == "$(hex_of throttled)" ]] || fail "throttle: reply differs"
 echo "e2e: ok throttled submit resent ($(stat_of throttled) throttled)"
 
-if grep -E 'ERROR|PANIC' "$VAR/log/smscsim.log" "$VAR/log/echobox.log"; then
-    fail "ERROR/PANIC in our logs"
-fi
-ok=1
-echo "e2e: PASS"
+e2e_pass

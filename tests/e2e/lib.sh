@@ -1,7 +1,8 @@
-# tests/e2e/lib.sh — what the end-to-end suites share: the operator network
-# (smscsim + bearerbox) on free loopback ports, the simulated phone, the
-# smscsim control port, failing with the logs. Sourced by the suites after
-# they set BUILD (the build directory) and VAR (their temp dir).
+# tests/e2e/lib.sh — what the end-to-end suites share: one set-up and one
+# teardown (e2e_begin), the operator network (smscsim + bearerbox) on free
+# loopback ports, the suite's database and smsvault.conf, the simulated phone
+# and the smscsim control port. Sourced by the suites after they set BUILD
+# (the build directory); e2e_begin sets VAR (their temp dir).
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/svc/smscsim.sh
@@ -10,6 +11,126 @@ source "$E2E_ROOT/scripts/svc/smscsim.sh"     # and scripts/lib.sh
 source "$E2E_ROOT/scripts/svc/bearerbox.sh"
 # shellcheck source=scripts/svc/vaultbox.sh
 source "$E2E_ROOT/scripts/svc/vaultbox.sh"
+# shellcheck source=scripts/svc/vaultweb.sh
+source "$E2E_ROOT/scripts/svc/vaultweb.sh"
+
+# ---- one set-up and one teardown for every suite -------------------------
+# e2e_begin <tag> makes VAR (the suite's temp dir) and sets e2e_teardown on
+# EXIT. The suite starts what it needs through e2e_start (a service of
+# scripts/svc/), e2e_bg (any other background PID) and e2e_db (its
+# database), so that the teardown knows all of it. The teardown:
+#   * runs the suite's own e2e_defer commands (last given first);
+#   * stops the e2e_bg PIDs, then the services in reverse start order, each
+#     by the PID it was started with, whatever made the suite end;
+#   * drops the suite's database;
+#   * fails the suite when ERROR or PANIC appears in one of our own logs
+#     (every *.log under VAR except Kannel's bearerbox.log and access.log),
+#     read after everything stopped, so errors logged at shutdown count too
+#     (but for the lines the suite expects: e2e_allow_log), and when the
+#     suite ended without reaching e2e_pass;
+#   * on failure prints the tail of every log and keeps VAR; else removes it.
+E2E_OK=0
+E2E_SVCS=()     # "<service> <vardir>", in start order
+E2E_PIDS=()
+E2E_DEFER=()
+E2E_DB=
+E2E_LOG_ALLOW=  # ERE: ERROR lines of our logs the suite causes on purpose
+
+e2e_begin() {
+    VAR=$(mktemp -d "/tmp/sv-$1.XXXXXX")
+    E2E_T0=$SECONDS
+    trap e2e_teardown EXIT
+}
+
+# e2e_start <service> [vardir] — svc_<service>_start (vardir: VAR), or fail.
+e2e_start() {
+    local vardir=${2:-$VAR}
+    E2E_SVCS+=("$1 $vardir")
+    "svc_$1_start" "$vardir" || e2e_fail "$1 did not start (logs in $vardir/log)"
+}
+
+# e2e_bg <pid> — a background process of the suite, stopped at teardown.
+e2e_bg() { E2E_PIDS+=("$1"); }
+
+# e2e_defer <command> — run (eval) first thing at teardown.
+e2e_defer() { E2E_DEFER+=("$1"); }
+
+# e2e_db <tag> — a fresh database in the test cluster of ./smsvault test,
+# exported as SMSVAULT_PGURI and dropped at teardown.
+e2e_db() {
+    : "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
+    E2E_DB=sv_$1_$$
+    export SMSVAULT_PGURI
+    SMSVAULT_PGURI=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$E2E_DB") || e2e_fail "cannot create database $E2E_DB"
+}
+
+# e2e_allow_log <ERE> — ERROR lines in our logs that the suite causes on
+# purpose (an error it injects, Kannel's own lines while it takes bearerbox
+# away) do not fail it. Say in the suite why each is expected.
+e2e_allow_log() { E2E_LOG_ALLOW=${E2E_LOG_ALLOW:+$E2E_LOG_ALLOW|}$1; }
+
+# _e2e_log_errors <file> — its ERROR/PANIC lines that were not allowed.
+_e2e_log_errors() {
+    if [[ -n $E2E_LOG_ALLOW ]]; then
+        grep -HE 'ERROR|PANIC' "$1" | grep -vE -- "$E2E_LOG_ALLOW"
+    else
+        grep -HE 'ERROR|PANIC' "$1"
+    fi
+}
+
+# e2e_pass — the suite reached its end; the teardown says whether it passed.
+e2e_pass() { E2E_OK=1; }
+
+# _e2e_stop_pid <pid> — TERM, up to 10 s, then KILL; reaped when our child.
+_e2e_stop_pid() {
+    local i
+    kill -TERM "$1" 2>/dev/null || return 0
+    for ((i = 0; i < 200; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+e2e_teardown() {
+    local rc=$? i p svc vardir f
+    local -a logs
+    trap - EXIT
+    for ((i = ${#E2E_DEFER[@]} - 1; i >= 0; i--)); do
+        eval "${E2E_DEFER[$i]}" || true
+    done
+    for p in "${E2E_PIDS[@]}"; do
+        _e2e_stop_pid "$p"
+    done
+    for ((i = ${#E2E_SVCS[@]} - 1; i >= 0; i--)); do
+        read -r svc vardir <<<"${E2E_SVCS[$i]}"
+        "svc_${svc}_stop" "$vardir" || true
+    done
+    [[ -z $E2E_DB ]] || sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$E2E_DB"
+    mapfile -t logs < <(find "$VAR" -name '*.log' | sort)
+    if ((rc == 0 && !E2E_OK)); then
+        echo "e2e: FAIL: the suite ended before its last check"
+        rc=1
+    fi
+    if ((rc == 0)); then
+        for f in "${logs[@]}"; do
+            case ${f##*/} in bearerbox.log | access.log) continue ;; esac
+            if _e2e_log_errors "$f"; then
+                rc=1
+            fi
+        done
+        ((rc == 0)) || echo "e2e: FAIL: ERROR/PANIC in our logs (above)"
+    fi
+    if ((rc == 0)); then
+        rm -rf "$VAR"
+        echo "e2e: PASS in $((SECONDS - E2E_T0)) s"
+    else
+        e2e_logs "${logs[@]}"
+        echo "e2e: FAILED; state kept in $VAR"
+    fi
+    exit "$rc"
+}
 
 # e2e_ports — four free loopback ports for smscsim (SMPP, control) and
 # bearerbox (admin, smsbox), exported with the build directory.
@@ -20,6 +141,14 @@ e2e_ports() {
     SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
     export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     export SV_SHORTCODE=${SV_SHORTCODE:-10659}
+}
+
+# e2e_conf [INI lines] — the suite's smsvault.conf: sv_conf_write (the shipped
+# conf/smsvault.conf, this stack's database and ports, then the lines given),
+# written to $VAR/smsvault.conf and exported as SV_CONF for the svc scripts.
+e2e_conf() {
+    export SV_CONF=$VAR/smsvault.conf
+    SV_CONF_EXTRA=${1:-} sv_conf_write "$SV_CONF"
 }
 
 e2e_fail() {
@@ -70,6 +199,30 @@ e2e_expect() {
     got=$(e2e_phone --from "$1" --timeout 20000 "$2") || e2e_fail "'$2' from $1: no reply"
     grep -qF -- "$3" <<<"$got" || e2e_fail "'$2' from $1: expected '$3', got: $got"
     echo "e2e: ok $1 '${2:0:40}' -> '${3}'"
+}
+
+# e2e_saves <msisdn> <tag> <first> <last> [dupfile] — "SAVE <tag> <msisdn>
+# <k>" for k = first..last, each sent once the reply "Saved as k." to the one
+# before came. A reply sent again (at least once: an MT in flight when a
+# process died or a link dropped) may arrive before the awaited one: it is
+# read past, and its number appended to dupfile (else said on stderr).
+# Returns 1, saying why on stderr, when a reply is missing or wrong.
+e2e_saves() {
+    local ph=$1 tag=$2 k out j
+    for ((k = $3; k <= $4; k++)); do
+        out=$(e2e_phone --from "$ph" --timeout 60000 "SAVE $tag $ph $k") ||
+            { echo "phone $ph SAVE $k: no reply" >&2; return 1; }
+        while ! grep -q "^Saved as $k\." <<<"$out"; do
+            j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
+            [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; return 1; }
+            if [[ -n ${5:-} ]]; then
+                echo "$j" >>"$5"
+            else
+                echo "e2e: phone $ph: duplicate reply 'Saved as $j'" >&2
+            fi
+            out=$(e2e_wait_mt "$ph" 60000) || { echo "phone $ph SAVE $k: no reply" >&2; return 1; }
+        done
+    done
 }
 
 # e2e_expect_exact <msisdn> <command> <text>: the one reply is text, byte-exact

@@ -8,70 +8,53 @@
 # daemon keeps running, STOPPING=1 and a clean exit on SIGTERM.
 #
 # Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN). Free
-# loopback ports, a temp dir; kills only the PIDs it started.
+# loopback ports, a temp dir; the teardown of tests/e2e/lib.sh stops what it
+# started and fails on ERROR/PANIC in our logs but for the lines allowed below.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: service_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-: "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
-VAR=$(mktemp -d /tmp/sv-service-e2e.XXXXXX)
-ok=0
-pids=()
 
 source "$ROOT/tests/e2e/lib.sh"
+e2e_begin service-e2e
 e2e_ports
-DB=sv_service_e2e_$$
-export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_test_db "$DB")
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    svc_vaultbox_stop "$VAR"
-    svc_bearerbox_stop "$VAR"
-    svc_smscsim_stop "$VAR"
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    if ((ok)); then
-        rm -rf "$VAR"
-    else
-        e2e_logs "$VAR"/log/*.log "$VAR"/notify-*.txt
-        echo "e2e: FAILED; state kept in $VAR"
-    fi
-}
-trap cleanup EXIT
+e2e_db service_e2e
+# the reload refused on purpose below, and Kannel's own connection lines
+# (in vaultbox's log) while vaultbox waits for a bearerbox not yet started
+e2e_allow_log 'vaultbox: reload-refused'
+e2e_allow_log 'ERROR: (System error 111: Connection refused|connect to <127\.0\.0\.1> failed|error connecting to server `127\.0\.0\.1'"'"' at port `[0-9]+'"'"')$'
 fail() { e2e_fail "$@"; }
 
 # listen <name>: a socket in systemd's place; its datagrams in $VAR/notify-<name>.txt
 listen() {
     "$BUILD/packaging/notify_listen" "$VAR/notify-$1.sock" "$VAR/notify-$1.txt" &
-    pids+=($!)
+    e2e_bg $!
     sv_wait_for "notify socket $1" 10 test -S "$VAR/notify-$1.sock" || fail "notify_listen $1 did not start"
 }
 # seen <name> <regex>: a datagram matching regex arrived (polled, 30 s)
 seen() { sv_wait_for "$1: $2" 30 grep -qE -- "$2" "$VAR/notify-$1.txt"; }
 # in_file <file> <regex>: the file has a matching line (polled, 30 s)
 in_file() { sv_wait_for "$2 in $1" 30 grep -qE -- "$2" "$1"; }
+# on failure, the datagrams too
+e2e_defer '((E2E_OK)) || e2e_logs "$VAR"/notify-*.txt'
 
-mkdir -p "$VAR/log" "$VAR/run"
-svc_smscsim_start "$VAR" || fail "smscsim did not start"
+mkdir -p "$VAR/log"
+e2e_start smscsim
 
 # ---- vaultbox: READY only once bearerbox is there
 listen box
 log=$VAR/log/vaultbox-file.log
-export SV_VAULTBOX_EXTRA="[box]
+e2e_conf "[box]
 log_file = $log"
-conf=$(svc_vaultbox_conf "$VAR")
+conf=$SV_CONF
 env NOTIFY_SOCKET="$VAR/notify-box.sock" WATCHDOG_USEC=2000000 \
     "$BUILD/gateway-plugin/vaultbox" --config "$conf" >>"$VAR/log/vaultbox.log" 2>&1 &
 box=$!
-echo "$box" >"$VAR/run/vaultbox.pid"
+e2e_bg "$box"
 seen box '^WATCHDOG=1$' || fail "vaultbox: no watchdog ping while waiting for bearerbox"
 if grep -q 'READY=1' "$VAR/notify-box.txt"; then fail "vaultbox said READY=1 without bearerbox"; fi
 echo "e2e: ok vaultbox waits for bearerbox without READY=1, pinging the watchdog"
-svc_bearerbox_start "$VAR" || fail "bearerbox did not start"
+e2e_start bearerbox
 seen box '^READY=1\|STATUS=connected to bearerbox 127\.0\.0\.1:'"$SV_BB_BOX_PORT"' as box vaultbox$' \
     || fail "vaultbox: no READY=1 after bearerbox came"
 echo "e2e: ok vaultbox READY=1 once connected"
@@ -105,25 +88,18 @@ status=0
 wait "$box" || status=$?
 [[ $status == 0 ]] || fail "vaultbox exited $status on SIGTERM"
 grep -q '^STOPPING=1$' "$VAR/notify-box.txt" || fail "vaultbox: no STOPPING=1"
-rm -f "$VAR/run/vaultbox.pid"
 echo "e2e: ok vaultbox STOPPING=1, exit 0"
 
 # ---- vaultweb
 listen web
 port=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
 wlog=$VAR/log/vaultweb-file.log
-cat >"$VAR/web.conf" <<EOF
-[database]
-conninfo = $SMSVAULT_PGURI
-[web]
-port = $port
-static_dir = $ROOT/web/static
-log_file = $wlog
-EOF
+SV_WEB_PORT=$port SV_CONF_EXTRA="[web]
+log_file = $wlog" sv_conf_write "$VAR/web.conf"
 env NOTIFY_SOCKET="$VAR/notify-web.sock" WATCHDOG_USEC=2000000 \
     "$BUILD/web/vaultweb" -c "$VAR/web.conf" >>"$VAR/log/vaultweb.log" 2>&1 &
 web=$!
-pids+=("$web")
+e2e_bg "$web"
 seen web "^READY=1\|STATUS=listening on http://127\.0\.0\.1:$port/\$" || fail "vaultweb: no READY=1"
 curl -fsS -o /dev/null "http://127.0.0.1:$port/" || fail "vaultweb: READY=1 but the page is not served"
 seen web '^WATCHDOG=1$' || fail "vaultweb: no watchdog ping while it answers"
@@ -131,7 +107,7 @@ echo "e2e: ok vaultweb READY=1 with the page up, watchdog pings"
 in_file "$wlog" 'INFO: web: listening' || fail "vaultweb: nothing in its log_file"
 
 mv "$wlog" "$wlog.1"
-sed -i 's/^\[web\]$/[web]\nlog_level = debug/' "$VAR/web.conf"
+printf '[web]\nlog_level = debug\n' >>"$VAR/web.conf"
 kill -HUP "$web"
 in_file "$wlog" 'web: reloaded .*log_level=debug' || fail "vaultweb: log file not reopened on SIGHUP"
 grep -q '^RELOADING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no RELOADING=1"
@@ -144,9 +120,4 @@ wait "$web" || status=$?
 grep -q '^STOPPING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no STOPPING=1"
 echo "e2e: ok vaultweb STOPPING=1, exit 0"
 
-# errors in our logs, but for the reload refused on purpose
-if grep -hE 'PANIC|ERROR' "$log" "$wlog" "$VAR/log/vaultweb.log" | grep -v 'reload-refused'; then
-    fail "errors in our logs"
-fi
-ok=1
-echo "e2e: service_test passed"
+e2e_pass

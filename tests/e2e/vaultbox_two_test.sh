@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vaultbox_two_test.sh <build-dir> — two vaultbox processes with the same box
-# id on one bearerbox (DESIGN.md "Scaling out"), sharing the load and the
+# id on one bearerbox (docs/DESIGN.md "Scaling out"), sharing the load and the
 # outbox: 40 phones send 20 SAVEs each; one vaultbox is killed -9 in the
 # middle and started again. Asserts that every SAVE is stored exactly once,
 # that every phone got every reply, that both processes took MOs, and that
@@ -13,49 +13,25 @@
 #
 # Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN); creates
 # and drops a database of its own there. Free loopback ports, a temp dir;
-# kills only the PIDs it started; prints logs on failure; fails on
-# ERROR/PANIC in our own logs.
+# the teardown of tests/e2e/lib.sh stops what it started, prints logs on
+# failure and fails on ERROR/PANIC in our own logs.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: vaultbox_two_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-: "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
-VAR=$(mktemp -d /tmp/sv-vb2-e2e.XXXXXX)
-VA=$VAR/a VB=$VAR/b  # each vaultbox: its own conf, log and pid file
-ok=0
 loop_pids=()
 PHONES=40 SAVES=20
 
 source "$ROOT/tests/e2e/lib.sh"
+e2e_begin vb2-e2e
+VA=$VAR/a VB=$VAR/b  # each vaultbox: its own log, pid and ready file
 e2e_ports
-
-DB=sv_vb2_e2e_$$
-export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_test_db "$DB")
+e2e_db vb2_e2e
 # a short grace so the killed process's replies go out again within seconds;
 # debug logs name the MOs and delivery reports each process handled
-export SV_VAULTBOX_EXTRA="[box]
+e2e_conf "[box]
 instance_grace = 4
 log_level = debug"
-
-cleanup() {
-    local p
-    for p in "${loop_pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null || true
-    done
-    svc_vaultbox_stop "$VA"
-    svc_vaultbox_stop "$VB"
-    svc_bearerbox_stop "$VAR"
-    svc_smscsim_stop "$VAR"
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-    if ((ok)); then
-        rm -rf "$VAR"
-    else
-        e2e_logs "$VA"/log/vaultbox.log "$VB"/log/vaultbox.log "$VAR"/log/smscsim.log "$VAR"/log/bearerbox.log
-        echo "e2e: FAILED; state kept in $VAR"
-    fi
-}
-trap cleanup EXIT
 
 fail() { e2e_fail "$@"; }
 
@@ -70,10 +46,10 @@ wait_mt() { e2e_wait_mt "$@"; }
 # dead <pid>: the process is gone (not even a zombie)
 dead() { ! ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
 
-svc_smscsim_start "$VAR" || fail "smscsim did not start"
-svc_bearerbox_start "$VAR" || fail "bearerbox did not start"
-svc_vaultbox_start "$VA" || fail "vaultbox a did not start"
-svc_vaultbox_start "$VB" || fail "vaultbox b did not start"
+e2e_start smscsim
+e2e_start bearerbox
+e2e_start vaultbox "$VA"
+e2e_start vaultbox "$VB"
 IA_OLD=$(instance_of "$VA")
 IB=$(instance_of "$VB")
 [[ -n $IA_OLD && -n $IB && $IA_OLD != "$IB" ]] || fail "instance ids: a='$IA_OLD' b='$IB'"
@@ -91,19 +67,9 @@ echo "e2e: ok $PHONES phones registered"
 # it is written to dups/<phone> and the phone reads on.
 mkdir -p "$VAR/dups"
 for i in $(seq 1 $PHONES); do
-    (
-        ph=$(ph_of "$i")
-        for k in $(seq 1 $SAVES); do
-            out=$(phone --from "$ph" --timeout 60000 "SAVE two $ph $k") || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
-            while ! grep -q "^Saved as $k\." <<<"$out"; do
-                j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
-                [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: $out" >&2; exit 1; }
-                echo "$j" >>"$VAR/dups/$ph"
-                out=$(wait_mt "$ph" 60000) || { echo "phone $ph SAVE $k: no reply" >&2; exit 1; }
-            done
-        done
-    ) &
+    e2e_saves "$(ph_of "$i")" two 1 "$SAVES" "$VAR/dups/$(ph_of "$i")" &
     loop_pids+=($!)
+    e2e_bg $!
 done
 total=$((PHONES * SAVES))
 deadline=$((SECONDS + 60))
@@ -125,7 +91,7 @@ rm -f "$VA/run/vaultbox.pid"
 sql "SELECT id FROM outbox WHERE state = 1 AND claimed_by = '$IA_OLD' ORDER BY id" >"$VAR/inflight_a"
 inflight=$(wc -l <"$VAR/inflight_a")
 echo "e2e: vaultbox a killed -9 at $(sql "SELECT count(*) FROM sms WHERE body LIKE 'two %'") of $total SAVEs, $inflight replies in flight"
-svc_vaultbox_start "$VA" || fail "vaultbox a did not restart after kill -9"
+e2e_start vaultbox "$VA"
 IA_NEW=$(instance_of "$VA")
 [[ -n $IA_NEW && $IA_NEW != "$IA_OLD" && $IA_NEW != "$IB" ]] || fail "restarted a has instance '$IA_NEW'"
 
@@ -155,6 +121,7 @@ for i in $(seq 1 $PHONES); do
         done
     ) &
     loop_pids+=($!)
+    e2e_bg $!
 done
 for p in "${loop_pids[@]}"; do
     wait "$p" || true
@@ -208,8 +175,4 @@ cross_a=$(($(cross "$VAR/a_old.log" "$IA_OLD") + $(cross "$VAR/a_new.log" "$IA_N
 ((cross_b > 0 && cross_a > 0)) || fail "no delivery report crossed between the processes: a=$cross_a b=$cross_b"
 echo "e2e: ok MOs a=$mo_a b=$mo_b; reports applied for rows the other claimed: a=$cross_a b=$cross_b; all $(sql "SELECT count(*) FROM outbox") replies delivered"
 
-if grep -E 'ERROR|PANIC' "$VA/log/vaultbox.log" "$VB/log/vaultbox.log" "$VAR/log/smscsim.log"; then
-    fail "ERROR/PANIC in our logs"
-fi
-ok=1
-echo "e2e: PASS"
+e2e_pass

@@ -21,30 +21,30 @@ static void text_ok(const char *s, size_t max)
         abort();
 }
 
-static int on_sms(void *ctx, const struct store_sms_new *m)
+static enum import_next on_sms(void *ctx, const struct store_sms_new *m)
 {
-    if (m->body_len == 0 || m->body_len > STORE_SMS_BODY_MAX || !utf8_valid(m->body, m->body_len))
+    if (m->body_len == 0 || m->body_len > LIMIT_SMS_BODY_MAX || !utf8_valid(m->body, m->body_len))
         abort();
-    text_ok(m->peer, STORE_PEER_MAX);
-    return 0;
+    text_ok(m->peer, LIMIT_PEER_MAX);
+    return IMPORT_GO_ON;
 }
 
-static int on_mms(void *ctx, const struct store_mms_new *m)
+static enum import_next on_mms(void *ctx, const struct store_mms_new *m)
 {
-    text_ok(m->peer, STORE_PEER_MAX);
-    text_ok(m->subject, STORE_TEXT_FIELD_MAX);
-    return 0;
+    text_ok(m->peer, LIMIT_PEER_MAX);
+    text_ok(m->subject, LIMIT_TEXT_FIELD_MAX);
+    return IMPORT_GO_ON;
 }
 
-static int on_contact(void *ctx, const struct store_contact_new *c)
+static enum import_next on_contact(void *ctx, const struct store_contact_new *c)
 {
     if (c->name == NULL || c->number == NULL || !c->name[0] || !c->number[0])
         abort();
-    text_ok(c->name, STORE_TEXT_FIELD_MAX);
-    text_ok(c->number, STORE_PEER_MAX);
+    text_ok(c->name, LIMIT_TEXT_FIELD_MAX);
+    text_ok(c->number, LIMIT_PEER_MAX);
     if (!utf8_valid(c->vcard, c->vcard_len))
         abort();
-    return 0;
+    return IMPORT_GO_ON;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

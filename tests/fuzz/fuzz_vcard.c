@@ -42,9 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size ? size : 1);
     memcpy(text, data, size);
     struct span s = { .base = text, .len = size };
-    int r = vcard_parse(text, size, on_card, &s);
-    if (r < 0 && s.cards != 0)
-        abort();   /* -1 means the callback was never called */
+    enum vcard_result r = vcard_parse(text, size, on_card, &s, NULL);
+    if (r != VCARD_OK && s.cards != 0)
+        abort();   /* malformed means the callback was never called */
     free(s.name);
     free(s.number);
 
@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *card = vcard_format(name, number);
         if (card) {
             struct span b = { .base = card, .len = strlen(card) };
-            if (vcard_parse(card, strlen(card), on_card, &b) != 1)
+            size_t n = 0;
+            if (vcard_parse(card, strlen(card), on_card, &b, &n) != VCARD_OK || n != 1)
                 abort();
             free(b.name);
             free(b.number);

@@ -19,11 +19,11 @@
 # throwaway machine) or SMSVAULT_TEST_INSTALL=1, and never where smsvault is
 # already installed; otherwise it is skipped (exit 77). It removes what it
 # added: the packages (purged), the smsvault user if it created it, its
-# credential file, its database. Needs the test cluster of ./smsvault test.
+# credential file, its databases (the teardown of tests/e2e/lib.sh, which
+# also stops the vaultweb it runs). Needs the test cluster of ./smsvault test.
 set -uo pipefail
 BUILD=$(cd "${1:?usage: install_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PKG=$BUILD/pkg
 
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root: the install test needs apt-get and dpkg"
@@ -33,29 +33,19 @@ fi
 if dpkg-query -W -f='${Status}' smsvault smsvault-simulators 2>/dev/null | grep -q 'installed'; then
     skip "smsvault is installed here already; the test would replace and purge it"
 fi
-: "${SMSVAULT_TEST_PGADMIN:?SMSVAULT_TEST_PGADMIN is not set: run through ./smsvault test}"
-shopt -s nullglob
-debs=("$PKG"/smsvault_*_amd64.deb)
-sims=("$PKG"/smsvault-simulators_*_amd64.deb)
-[ ${#debs[@]} -eq 1 ] && [ ${#sims[@]} -eq 1 ] || { echo "FAIL: no packages in $PKG (package_build)"; exit 1; }
-
-# shellcheck source=scripts/lib.sh
-source "$ROOT/scripts/lib.sh"
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-quiet() { "$@" >/dev/null 2>&1; }
-
-tmp=$(mktemp -d)
-DB=sv_install_$$
+source "$ROOT/tests/packaging/lib.sh"
+e2e_begin package-install
+tmp=$VAR
+pkg_debs
+e2e_db install
+uri=$SMSVAULT_PGURI
+web_db=sv_install_web_$$
 user_existed=0
 getent passwd smsvault >/dev/null && user_existed=1
 credstore_existed=0
 [ -d /etc/credstore ] && credstore_existed=1
-web_pid=
-cleanup() {
-    [ -n "$web_pid" ] && kill -TERM "$web_pid" 2>/dev/null
+# what the suite did to the machine, undone first thing at teardown
+undo_install() {
     DEBIAN_FRONTEND=noninteractive dpkg --purge smsvault smsvault-simulators >/dev/null 2>&1
     rm -f /etc/credstore/smsvault.conninfo
     ((credstore_existed)) || rmdir /etc/credstore 2>/dev/null
@@ -63,22 +53,20 @@ cleanup() {
         deluser --system --quiet smsvault >/dev/null 2>&1
         getent group smsvault >/dev/null && delgroup --system --quiet smsvault >/dev/null 2>&1
     fi
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-    psql -q -X "$SMSVAULT_TEST_PGADMIN" -c "DROP DATABASE IF EXISTS ${DB}_web WITH (FORCE)" >/dev/null 2>&1
-    rm -rf "$tmp"
+    sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$web_db"
 }
-trap cleanup EXIT
-uri=$(sv_test_db "$DB")
+e2e_defer undo_install
 sql() { psql -X -tA "$uri" -c "$1" 2>/dev/null; }
 
+# apt's and cpack's output go to *.out: the teardown reads *.log for our errors
 apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=120 \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$tmp/apt.log" 2>&1 \
-        || { tail -n 30 "$tmp/apt.log"; return 1; }
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$tmp/apt.out" 2>&1 \
+        || { tail -n 30 "$tmp/apt.out"; return 1; }
 }
 
 # ---- install
-check "apt-get install ./$(basename "${debs[0]}")" apt_install "${debs[0]}" "${sims[0]}"
+check "apt-get install ./$(basename "$deb")" apt_install "$deb" "$sim"
 check "user smsvault exists" quiet getent passwd smsvault
 for f in /usr/sbin/vaultbox /usr/sbin/vaultweb /usr/bin/vaultctl /usr/bin/smscsim /usr/share/smsvault/static/index.html; do
     check "$f installed" test -e "$f"
@@ -107,11 +95,13 @@ fi
 # static_dir in its configuration: the page comes from /usr/share/smsvault
 # (a database of its own: vaultweb migrates at start)
 port=$(sv_free_port)
-printf '[database]\nconninfo = %s\n[web]\nport = %s\n' "$(sv_test_db "${DB}_web")" "$port" >"$tmp/web.conf"
+web_uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$web_db") || bad "cannot create database $web_db"
+printf '[database]\nconninfo = %s\n[web]\nport = %s\n' "$web_uri" "$port" >"$tmp/web.conf"
 chmod 0644 "$tmp/web.conf"
 chmod 0755 "$tmp"
 runuser -u smsvault -- /usr/sbin/vaultweb -c "$tmp/web.conf" >"$tmp/vaultweb.log" 2>&1 &
 web_pid=$!
+e2e_bg "$web_pid"
 if sv_wait_tcp "$port" 30 "$web_pid"; then
     page=$(curl -fsS "http://127.0.0.1:$port/" 2>&1)
     check "installed vaultweb serves the page from /usr/share/smsvault" grep -q '<title>smsvault' <<<"$page"
@@ -120,7 +110,6 @@ else
 fi
 kill -TERM "$web_pid" 2>/dev/null
 wait "$web_pid" 2>/dev/null
-web_pid=
 
 # ---- the operator edits /etc (MIGRATE stays no), then upgrades
 sed -i 's|^conninfo = .*|conninfo = @smsvault.conninfo|; s|^password_checks = 1$|password_checks = 2|' \
@@ -128,14 +117,14 @@ sed -i 's|^conninfo = .*|conninfo = @smsvault.conninfo|; s|^password_checks = 1$
 install -d -m 0700 /etc/credstore
 printf '%s\n' "$uri" >/etc/credstore/smsvault.conninfo
 chmod 0600 /etc/credstore/smsvault.conninfo
-version=$(dpkg-deb -f "${debs[0]}" Version)
+version=$(dpkg-deb -f "$deb" Version)
 newer=$version+test1
 new_deb=$PKG/upgrade/smsvault_${newer}_amd64.deb
 rm -rf "$PKG/upgrade"
-if (cd "$PKG" && cpack -G DEB -D CPACK_PACKAGE_VERSION="$newer" -B "$PKG/upgrade") >"$tmp/cpack.log" 2>&1; then
+if (cd "$PKG" && cpack -G DEB -D CPACK_PACKAGE_VERSION="$newer" -B "$PKG/upgrade") >"$tmp/cpack.out" 2>&1; then
     check "apt-get install the newer smsvault_$newer" apt_install "$new_deb"
 else
-    bad "cpack of version $newer: $(tail -n 5 "$tmp/cpack.log")"
+    bad "cpack of version $newer: $(tail -n 5 "$tmp/cpack.out")"
 fi
 check "version $newer installed" test "$(dpkg-query -W -f='${Version}' smsvault)" = "$newer"
 check "the edited smsvault.conf survived the upgrade" \
@@ -163,5 +152,4 @@ check "/etc/default/smsvault gone" test ! -e /etc/default/smsvault
 check "no stat override left" bash -c '! dpkg-statoverride --list | grep -q /etc/smsvault/'
 check "the database is never touched by purge" test "$(sql "SELECT count(*) FROM schema_version")" -gt 0
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+pkg_end

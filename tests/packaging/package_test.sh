@@ -12,25 +12,12 @@
 set -uo pipefail
 BUILD=$(cd "${1:?usage: package_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PKG=$BUILD/pkg
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-quiet() { "$@" >/dev/null 2>&1; }
-
-shopt -s nullglob
-debs=("$PKG"/smsvault_*_amd64.deb)
-sims=("$PKG"/smsvault-simulators_*_amd64.deb)
-if [ ${#debs[@]} -ne 1 ] || [ ${#sims[@]} -ne 1 ]; then
-    echo "FAIL: expected one smsvault_<version>_amd64.deb and one smsvault-simulators_<version>_amd64.deb in $PKG"
-    exit 1
-fi
-deb=${debs[0]} sim=${sims[0]}
+source "$ROOT/tests/packaging/lib.sh"
+e2e_begin package-contents
+tmp=$VAR
+pkg_debs
 version=$(dpkg-deb -f "$deb" Version)
 check "file name is smsvault_<version>_amd64.deb" test "$(basename "$deb")" = "smsvault_${version}_amd64.deb"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # ---- contents
 dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' | sed 's|\./|/|' >"$tmp/list"
@@ -135,5 +122,4 @@ else
     echo "SKIP: systemd-analyze is not installed; units not verified"
 fi
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+pkg_end

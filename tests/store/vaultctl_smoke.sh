@@ -1,9 +1,9 @@
 #!/bin/bash
-# vaultctl_smoke — runs the real vaultctl against a fresh database made from
-# SMSVAULT_TEST_PGURI: migrate (twice), user add (good, taken, bad password),
-# user list, stats, fsck finding and repairing a planted drift, config
-# errors naming file:line, and a conninfo read from a systemd credential.
-# Usage: vaultctl_smoke.sh /path/to/vaultctl
+# vaultctl_smoke — runs the real vaultctl against a fresh database in the test
+# cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN): migrate (twice), user
+# add (good, taken, bad password), user list, stats, fsck finding and
+# repairing a planted drift, config errors naming file:line, and a conninfo
+# read from a systemd credential. Usage: vaultctl_smoke.sh /path/to/vaultctl
 set -u
 VAULTCTL=$1
 fails=0
@@ -13,23 +13,15 @@ check() {   # check "what" expected_status actual_status
 contains() {   # contains "what" "haystack" "needle"
     if grep -qF -- "$3" <<<"$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in: $2"; fails=$((fails + 1)); fi
 }
-if [ -z "${SMSVAULT_TEST_PGURI:-}" ]; then
-    echo "FAIL: SMSVAULT_TEST_PGURI is not set (this test needs PostgreSQL)"
+if [ -z "${SMSVAULT_TEST_PGADMIN:-}" ]; then
+    echo "FAIL: SMSVAULT_TEST_PGADMIN is not set (this test needs PostgreSQL: run through ./smsvault test)"
     exit 1
 fi
+. "$(dirname "$0")/../../scripts/lib.sh"
 db="smsvault_t_vaultctl_$$"
-case "$SMSVAULT_TEST_PGURI" in
-    postgres://*|postgresql://*)
-        base=${SMSVAULT_TEST_PGURI%%\?*}; query=${SMSVAULT_TEST_PGURI#"$base"}
-        rest=${base#*://}; case "$rest" in */*) rest=${rest%%/*};; esac
-        uri="${base%%://*}://$rest/$db$query" ;;
-    *) uri="$SMSVAULT_TEST_PGURI dbname=$db" ;;
-esac
-psql -q "$SMSVAULT_TEST_PGURI" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-psql -q "$SMSVAULT_TEST_PGURI" -c "CREATE DATABASE $db" >/dev/null || { echo "FAIL: cannot create $db"; exit 1; }
-trap 'psql -q "$SMSVAULT_TEST_PGURI" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
+uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$db") || { echo "FAIL: cannot create $db"; exit 1; }
 export SMSVAULT_PGURI="$uri"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"; psql -q "$SMSVAULT_TEST_PGURI" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"; sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$db"' EXIT
 
 # the version is the number of the newest file in store/migrations
 latest=$(ls "$(dirname "$0")/../../store/migrations" | sed -n 's/^\([0-9][0-9][0-9]\)_.*\.sql$/\1/p' | sort | tail -n 1)

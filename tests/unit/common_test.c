@@ -1,6 +1,8 @@
 /*
  * common_test — CUnit suite for common/: configuration loading (defaults,
- * ranges, unknown keys with file:line), strict UTF-8 and growable buffers.
+ * ranges, unknown keys with file:line), strict UTF-8, the growable buffer and
+ * what a phone number is (every form the SMS engine, the store and the web
+ * page took before they shared common/msisdn, and the cases that changed).
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>
@@ -10,7 +12,9 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "config.h"
+#include "msisdn.h"
 #include "utf8.h"
 
 struct demo {
@@ -39,14 +43,14 @@ static char *write_tmp(const char *text)
     return path;
 }
 
-static int load_text(const char *text, struct demo *d, char *err, size_t errlen)
+static enum config_result load_text(const char *text, struct demo *d, char *err, size_t errlen)
 {
     static const char *const others[] = { "web", NULL };
     char *path = write_tmp(text);
     memset(d, 0, sizeof *d);
     struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], d };
-    int rc = config_load(path, &part, 1, others, err, errlen);
-    if (rc != 0)
+    enum config_result rc = config_load(path, &part, 1, others, err, errlen);
+    if (rc != CONFIG_OK)
         config_free(&part, 1);
     unlink(path);
     free(path);
@@ -63,9 +67,9 @@ static void test_config_values_and_defaults(void)
 {
     struct demo d;
     char err[256];
-    int rc = load_text("[database]\nconninfo = \"host=/tmp port=5\"\n[web]\nanything = 1\n"
-                       "[quota]\nstep = 20MiB\n[box]\nverbose = yes\n", &d, err, sizeof err);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    enum config_result rc = load_text("[database]\nconninfo = \"host=/tmp port=5\"\n[web]\nanything = 1\n"
+                                      "[quota]\nstep = 20MiB\n[box]\nverbose = yes\n", &d, err, sizeof err);
+    CU_ASSERT_EQUAL_FATAL(rc, CONFIG_OK);
     CU_ASSERT_STRING_EQUAL(d.conninfo, "host=/tmp port=5");
     CU_ASSERT_EQUAL(d.workers, 4);
     CU_ASSERT_EQUAL(d.quota, 20LL << 20);
@@ -77,15 +81,15 @@ static void test_config_errors_name_line(void)
 {
     struct demo d;
     char err[256];
-    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkerz = 3\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkerz = 3\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [box] unknown key \"workerz\""));
-    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkers = 65\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[box]\nworkers = 65\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [box] workers: 65 is outside 1..64"));
-    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[nope]\na = 1\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[nope]\na = 1\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: unknown section [nope]"));
-    CU_ASSERT_EQUAL(load_text("[quota]\nstep = 10Q\n[database]\nconninfo=x\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[quota]\nstep = 10Q\n[database]\nconninfo=x\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: [quota] step"));
-    CU_ASSERT_EQUAL(load_text("[box]\nworkers = 2\n", &d, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(load_text("[box]\nworkers = 2\n", &d, err, sizeof err), CONFIG_INVALID);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "conninfo is required"));
 }
 
@@ -94,7 +98,7 @@ static void test_config_print_hides_secrets(void)
     struct demo d;
     char err[256];
     CU_ASSERT_EQUAL_FATAL(load_text("[database]\nconninfo = host=db password=hunter2 user=x\n"
-                                    "password = s3cret\n", &d, err, sizeof err), 0);
+                                    "password = s3cret\n", &d, err, sizeof err), CONFIG_OK);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -141,6 +145,166 @@ static void test_xgrow(void)
     free(p);
 }
 
+static void test_buf(void)
+{
+    struct buf b = { 0 };
+    CU_ASSERT_STRING_EQUAL(buf_cstr(&b), "");   /* a zeroed buffer is empty text */
+    buf_puts(&b, "ab");
+    buf_append(&b, "\0c", 2);                   /* NUL bytes are content */
+    buf_printf(&b, "%d-%s", 42, "x");
+    CU_ASSERT_EQUAL(b.len, 8);
+    CU_ASSERT_EQUAL(memcmp(b.data, "ab\0c42-x", 8), 0);
+    buf_consume(&b, 3);                         /* a queue drops what it sent */
+    CU_ASSERT_STRING_EQUAL(buf_cstr(&b), "c42-x");
+    buf_consume(&b, 99);
+    CU_ASSERT_EQUAL(b.len, 0);
+    for (int i = 0; i < 10000; i++)             /* grows by doubling, keeps every byte */
+        buf_putc(&b, (char)('a' + i % 26));
+    CU_ASSERT_EQUAL(b.len, 10000);
+    CU_ASSERT_TRUE(b.cap >= 10001 && b.cap < 20002 * 2);
+    CU_ASSERT_EQUAL(b.data[9999], (char)('a' + 9999 % 26));
+    size_t cap = b.cap;
+    buf_clear(&b);                              /* reused: the storage stays */
+    CU_ASSERT_EQUAL(b.len, 0);
+    CU_ASSERT_EQUAL(b.cap, cap);
+    buf_puts(&b, "end");
+    size_t len = 0;
+    char *s = buf_steal(&b, &len);
+    CU_ASSERT_STRING_EQUAL(s, "end");
+    CU_ASSERT_EQUAL(len, 3);
+    CU_ASSERT_PTR_NULL(b.data);                 /* handed over: b is empty again */
+    CU_ASSERT_EQUAL(b.len, 0);
+    free(s);
+    buf_reserve(&b, 100);                       /* exactly, for a known size */
+    CU_ASSERT_EQUAL(b.cap, 101);
+    buf_cleanup(&b);
+}
+
+/* One phone however it is written: the key is the digits without one
+ * leading "00" (migration 003's SQL; store_items_test checks the two agree). */
+static void test_msisdn_key(void)
+{
+    static const struct { const char *written, *key; } same[] = {
+        { "+8613800000001", "8613800000001" },      /* as bearerbox hands it */
+        { "8613800000001", "8613800000001" },       /* typed without '+' */
+        { "+86 138-0000-0001", "8613800000001" },
+        { "008613800000001", "8613800000001" },     /* international prefix */
+        { "0086 138 0000 0001", "8613800000001" },
+        { "(86) 138.0000.0001", "8613800000001" },
+        { "(+86) 138 0000 0001", "8613800000001" },  /* '+' anywhere, as the store took it */
+        { "+008613800000001", "8613800000001" },
+        { "000123", "0123" },                        /* only one "00" goes */
+        { "0123", "0123" },                          /* a single 0 stays (a national prefix) */
+        { "7", "7" },
+    };
+    char key[MSISDN_KEY_SIZE];
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        memset(key, 'x', sizeof key);
+        CU_ASSERT_TRUE(msisdn_key(same[i].written, key));
+        CU_ASSERT_STRING_EQUAL(key, same[i].key);
+    }
+    char max[LIMIT_PEER_MAX + 2];
+    memset(max, '1', LIMIT_PEER_MAX);
+    max[LIMIT_PEER_MAX] = '\0';
+    CU_ASSERT_TRUE(msisdn_key(max, key));           /* LIMIT_PEER_MAX digits: the longest */
+    CU_ASSERT_EQUAL(strlen(key), LIMIT_PEER_MAX);
+    CU_ASSERT_EQUAL(msisdn_digits(max), LIMIT_PEER_MAX);
+    max[LIMIT_PEER_MAX] = '1';
+    max[LIMIT_PEER_MAX + 1] = '\0';
+
+    static const char *const none[] = {
+        "", "00", "+", "+00", "0 0", "-", "( )", "CHINAMOBILE", "10086abc", "*100#", "#31#",
+        "138\t0000", "138\n0000", "138\x7f", "\xEF\xBC\x91\xEF\xBC\x93\xEF\xBC\x98" /* full-width digits */,
+        "1,2", "1/2", "1;ext=2",
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        strcpy(key, "untouched");
+        CU_ASSERT_FALSE(msisdn_key(none[i], key));
+        CU_ASSERT_EQUAL(msisdn_digits(none[i]), 0);
+        CU_ASSERT_STRING_EQUAL(key, "untouched");   /* written only on success */
+    }
+    CU_ASSERT_FALSE(msisdn_key(max, key));           /* one byte too long */
+    CU_ASSERT_FALSE(msisdn_key(NULL, key));
+    CU_ASSERT_EQUAL(msisdn_digits("+86 (138) 0000-0001"), 13);
+    CU_ASSERT_EQUAL(msisdn_digits("008613800000001"), 15);   /* written digits, "00" included */
+}
+
+/* rule(numbers[i]) is expected for every one of them (the failing one named). */
+static void expect_rule(bool (*rule)(const char *), const char *name, const char *const *numbers, size_t n,
+                        bool expected)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool got = rule(numbers[i]);
+        if (got != expected)
+            fprintf(stderr, "\n  %s(\"%s\") is %s\n", name, numbers[i] ? numbers[i] : "(null)", got ? "true" : "false");
+        CU_ASSERT_EQUAL(got, expected);
+    }
+}
+#define EXPECT_RULE(rule, numbers, expected) \
+    expect_rule(rule, #rule, numbers, sizeof numbers / sizeof numbers[0], expected)
+
+/* Who is answered: what bearerbox hands over from a phone, never an
+ * alphanumeric sender. Before common/msisdn, "+" alone and "00" were taken
+ * for phones: answered with the registration hint, to an address no SMSC
+ * delivers to; now they are not answered either. */
+static void test_msisdn_answerable(void)
+{
+    static const char *const yes[] = { "8613800000001", "+8613800000001", "10086", "1", "0123" };
+    EXPECT_RULE(msisdn_answerable, yes, true);
+    static const char *const no[] = {
+        NULL, "", "CHINAMOBILE", "BANK", "+", "00", "+00", "++86138", "86+138", "+86 138 0000 0001",
+        "86-138-0000", "(86)138", "138.0000",
+    };
+    EXPECT_RULE(msisdn_answerable, no, false);
+    char digits[LIMIT_PEER_MAX + 2];
+    memset(digits, '8', sizeof digits);
+    digits[LIMIT_PEER_MAX] = '\0';
+    CU_ASSERT_TRUE(msisdn_answerable(digits));
+    digits[LIMIT_PEER_MAX] = '8';
+    digits[LIMIT_PEER_MAX + 1] = '\0';
+    CU_ASSERT_FALSE(msisdn_answerable(digits));
+}
+
+/* A phone linked on the web page: LIMIT_PHONE_DIGITS_MIN..MAX digits. The
+ * page used to take only "+" and digits, at most 20 characters; it now takes
+ * the written forms the store always matched ("+86 138 0000 0001"), and 20
+ * digits after a '+'. */
+static void test_msisdn_is_phone(void)
+{
+    static const char *const yes[] = {
+        "12345", "+8613800000001", "8613800000001", "008613800000001", "12345678901234567890",
+        "+86 138 0000 0001", "(86) 138-0000-0001", "+12345678901234567890",
+    };
+    EXPECT_RULE(msisdn_is_phone, yes, true);
+    static const char *const no[] = {
+        "", "1234", "+1234", "123456789012345678901", "abcde", "+86 138 0000 000x", "00", "12 34",
+    };
+    EXPECT_RULE(msisdn_is_phone, no, false);
+    CU_ASSERT_EQUAL(LIMIT_PHONE_DIGITS_MIN, 5);
+    CU_ASSERT_EQUAL(LIMIT_PHONE_DIGITS_MAX, 20);
+}
+
+/* A contact's number, for CONTACT, vCards and imports alike. CONTACT took
+ * "+" only in front and '-' between digits; it takes the other separators
+ * too now ("(010)12345678"). vCards and CSV files took any line of text;
+ * a number that is not a phone number ("*100#", "ext. 12") is refused now. */
+static void test_msisdn_is_contact(void)
+{
+    static const char *const yes[] = {
+        "110", "13800138000", "+8613900000000", "+86-138-0000", "010-1234", "001", "(010)12345678",
+        "138.0013.8000", "+86 (10) 1234 5678",
+    };
+    EXPECT_RULE(msisdn_is_contact, yes, true);
+    static const char *const no[] = {
+        "", "12", "1-2", "abc", "*100#", "555-1234 ext. 12", "13800138000;x", "00",
+    };
+    EXPECT_RULE(msisdn_is_contact, no, false);
+    char long_number[LIMIT_PEER_MAX + 2];
+    memset(long_number, '1', sizeof long_number);
+    long_number[LIMIT_PEER_MAX + 1] = '\0';
+    CU_ASSERT_FALSE(msisdn_is_contact(long_number));
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -151,6 +315,11 @@ int main(void)
     CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
     CU_add_test(s, "xgrow doubles and keeps the contents", test_xgrow);
+    CU_add_test(s, "buf: append, printf, consume, clear, steal", test_buf);
+    CU_add_test(s, "msisdn: one key for every written form", test_msisdn_key);
+    CU_add_test(s, "msisdn: senders that are answered", test_msisdn_answerable);
+    CU_add_test(s, "msisdn: a phone typed on the web", test_msisdn_is_phone);
+    CU_add_test(s, "msisdn: a contact's number", test_msisdn_is_contact);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -5,10 +5,12 @@
  * asserted is what the phone receives (the outbox rows).
  */
 #include <CUnit/Basic.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "core.h"
 #include "core_text.h"
 #include "fake_store.h"
@@ -17,6 +19,7 @@
 
 #define PHONE1 "8613800000001"
 #define PHONE2 "8613800000002"
+#define PHONE3 "8613800000003"
 
 static struct store *S;
 static struct core *C;
@@ -85,7 +88,7 @@ static void test_help_and_aliases(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "help"), "SAVE text"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "  hElP  "), "SAVE text"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "帮助"), "保存 内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "帮助"), "保存内容"));
     /* full-width question mark from a Chinese phone with no account yet */
     CU_ASSERT_TRUE(has(say1(PHONE1, "？"), "SAVE"));
     /* the replies went to the outbox, addressed to the phone */
@@ -281,7 +284,7 @@ static void test_list_pages_within_segments(void)
     /* Chinese: the page and the trailer in Chinese, within the segments (UCS-2) */
     mo(PHONE1, "列表");
     CU_ASSERT_TRUE(core_text_fits(R.texts[0], strlen(R.texts[0]), 2));
-    CU_ASSERT_TRUE(has(R.texts[0], "更多:列表 2"));
+    CU_ASSERT_TRUE(has(R.texts[0], "更多：列表 2"));
 }
 
 static void test_list_preview_chinese_and_one_segment_config(void)
@@ -343,8 +346,8 @@ static void test_get_mms_and_contact(void)
 {
     setup();
     reg_alice();
-    char uid[STORE_ID_LEN];
-    CU_ASSERT_EQUAL(store_phone_lookup(S, PHONE1, uid), STORE_OK);
+    const char *uid = fake_store_user_of(S, PHONE1);
+    CU_ASSERT_STRING_NOT_EQUAL(uid, "");
     CU_ASSERT_EQUAL(fake_store_add_mms(S, uid, "8613900000009", "Trip", "photos from the beach"), 1);
     mo(PHONE1, "GET M1");
     CU_ASSERT_EQUAL_FATAL(R.count, 1);
@@ -360,7 +363,7 @@ static void test_get_mms_and_contact(void)
     CU_ASSERT_TRUE(has(R.texts[0], "BEGIN:VCARD"));
     CU_ASSERT_TRUE(has(R.texts[0], "FN:Zhang San"));
     CU_ASSERT_TRUE(has(R.texts[0], "TEL;TYPE=CELL:13800138000"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "联系人 张三 +8613900000000"), "联系人已保存为 C2:张三"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "联系人 张三 +8613900000000"), "联系人已保存为 C2：张三"));
     /* a newer upload of the same name is the current number (patent) */
     say1(PHONE1, "CONTACT Zhang San 13700000000");
     mo(PHONE1, "LIST C");
@@ -368,6 +371,10 @@ static void test_get_mms_and_contact(void)
     CU_ASSERT_TRUE(has(R.texts[0], "C1 Zhang San 13800138000 (old)"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang"), "Usage: CONTACT"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang abc"), "Usage: CONTACT"));
+    /* a phone is one phone however the network writes it: the '+' form finds the account */
+    CU_ASSERT_EQUAL(mo("+" PHONE1, "LIST C"), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "C3 Zhang San"));
 }
 
 static void test_vcard_message_is_saved_as_contact(void)
@@ -378,7 +385,14 @@ static void test_vcard_message_is_saved_as_contact(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, card), "Contact saved as C1: Lei Li"));
     mo(PHONE1, "GET C1");
     CU_ASSERT_STRING_EQUAL(R.texts[0], card);   /* stored as received */
-    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"), "no name or number"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"), "no name or phone number"));
+    /* the first TEL that is a phone number is the one kept; a card with none is not saved */
+    const char *service = "BEGIN:VCARD\r\nFN:Operator\r\nTEL:*100#\r\nTEL:10086\r\nEND:VCARD\r\n";
+    CU_ASSERT_TRUE(has(say1(PHONE1, service), "Contact saved as C2: Operator"));
+    mo(PHONE1, "LIST C");
+    CU_ASSERT_TRUE(has(R.texts[0], "C2 Operator 10086"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\r\nFN:Balance\r\nTEL:*100#\r\nEND:VCARD\r\n"),
+                       "no name or phone number"));
     /* from a phone without an account: the registration hint */
     CU_ASSERT_TRUE(has(say1(PHONE2, card), "REG <user>"));
 }
@@ -396,8 +410,7 @@ static void test_delete_and_numbers_never_reused(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE four"), "Saved as 4."));
     CU_ASSERT_TRUE(has(say1(PHONE1, "删除 3-4"), "已删除 2 条"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "DEL 1-100000"), "at most 500"));
-    char uid[STORE_ID_LEN];
-    store_phone_lookup(S, PHONE1, uid);
+    const char *uid = fake_store_user_of(S, PHONE1);
     CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), 0);
 }
 
@@ -417,9 +430,16 @@ static void test_space_and_growth(void)
     /* under 1 KB would be left: the space grows by the step (patent step 2) */
     CU_ASSERT_TRUE(has(say1(PHONE1, t), "Your space grew to 6 KB"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "空间"), "已用 1.5 KB / 6 KB。短信 3"));
-    for (int i = 0; i < 20; i++)
+    /* near the cap (8 KB) the space grows up to the cap, not by the whole
+     * step (the store's rule, store_space_grant), then fills and refuses */
+    bool grew_to_cap = false;
+    for (int i = 0; i < 20; i++) {
         mo(PHONE1, t);
+        grew_to_cap |= R.count == 1 && has(R.texts[0], "Your space grew to 8 KB");
+    }
+    CU_ASSERT_TRUE(grew_to_cap);
     CU_ASSERT_TRUE(has(R.texts[0], "no space left"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "Used 7.8 KB of 8 KB"));
     memcpy(t, "保存 ", 7);   /* same length in bytes as "SAVE " + 2 */
     CU_ASSERT_TRUE(has(say1(PHONE1, t), "空间不足"));
 }
@@ -450,16 +470,48 @@ static void test_pass_and_lang(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "PASS pass1234 newpass99"), "Password changed"));
     CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice newpass99"), "Logged in"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "密码 newpass99 newpass100"), "密码已修改"));
-    /* language: "?" and unknown text follow the stored language */
-    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "Unknown command"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "LANG ZH"), "以后用中文回复"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "保存 内容"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "blah blah"), "无法识别"));
-    /* an English command word is still answered in English */
-    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "Used"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "语言 英文"), "English"));
-    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "LANG FR"), "Usage: LANG EN|ZH"));
+}
+
+/* Which language a reply is in (issue 15). A user who never sent LANG gets
+ * each command's own language, and the registration's language for input
+ * that has none; a user who sent LANG gets that language for everything,
+ * English commands too, from any of the account's phones. */
+static void test_lang_preference(void)
+{
+    setup();
+    reg_alice();   /* REG: English, not chosen */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "列表"), "还没有存储内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "Nothing stored yet"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "?"), "SAVE text"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "Unknown command"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "注册 bob mima12345"), "欢迎 bob"));   /* 注册: Chinese, not chosen */
+    CU_ASSERT_TRUE(has(say1(PHONE2, "SPACE"), "Used 0 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "空间"), "已用 0 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "?"), "保存内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE2, "blah"), "无法识别"));
+
+    /* LANG ZH, written in English: from now on Chinese, even for LIST */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LANG ZH"), "以后所有回复都用中文"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "还没有存储内容"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SPACE"), "已用 0 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "HELP"), "语言EN|ZH"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "SAVE hello"), "已保存为 1"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "GET x"), "请写编号"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "LIST foo"), "用法"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "blah"), "无法识别"));
+    /* the choice belongs to the account: a new phone logs in and gets it */
+    CU_ASSERT_TRUE(has(say1(PHONE3, "LOGIN alice pass1234"), "已登录 alice"));
+    CU_ASSERT_TRUE(has(say1(PHONE3, "SPACE"), "已用"));
+    /* REG answers in its own language: the new account has chosen nothing */
+    CU_ASSERT_TRUE(has(say1(PHONE3, "REG carol pass1234"), "Welcome carol"));
+    CU_ASSERT_TRUE(has(say1(PHONE3, "SPACE"), "Used"));
+    /* and back: LANG EN in Chinese, then Chinese commands get English */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "语言 英文"), "Replies are now in English"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "列表"), "1 "));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "空间"), "Used 5 B"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "保存 你好"), "Saved as 2."));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "这是什么"), "Unknown command"));
 }
 
 static void test_find(void)
@@ -482,10 +534,13 @@ static void test_not_commands(void)
 {
     setup();
     reg_alice();
-    /* nothing is sent to alphanumeric senders */
-    CU_ASSERT_EQUAL(mo("CHINAMOBILE", "HELP"), CORE_IGNORED);
-    CU_ASSERT_EQUAL(mo("", "HELP"), CORE_IGNORED);
-    CU_ASSERT_EQUAL(R.count, 0);
+    /* nothing is sent to alphanumeric senders, nor to senders that are no
+     * phone ("+" and "00" were answered before common/msisdn) */
+    static const char *const senders[] = { "CHINAMOBILE", "", "+", "00", "+00", "86 138", "1380000000x" };
+    for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+        CU_ASSERT_EQUAL(mo(senders[i], "HELP"), CORE_IGNORED);
+        CU_ASSERT_EQUAL(R.count, 0);
+    }
     /* binary and lone fragments never run */
     CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE x", 6, CORE_MO_BINARY), CORE_IGNORED);
     CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE x", 6, CORE_MO_FRAGMENT), CORE_IGNORED);
@@ -495,8 +550,7 @@ static void test_not_commands(void)
     CU_ASSERT_TRUE(has(R.texts[0], "could not be read"));
     CU_ASSERT_EQUAL(mo_flags(PHONE1, "SAVE \xC0\xAF", 7, 0), CORE_OK);
     CU_ASSERT_TRUE(has(R.texts[0], "could not be read"));
-    char uid[STORE_ID_LEN];
-    store_phone_lookup(S, PHONE1, uid);
+    const char *uid = fake_store_user_of(S, PHONE1);
     CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_SMS), 0);
     /* empty text: the short help */
     CU_ASSERT_TRUE(has(say1(PHONE1, "   "), "Unknown command"));
@@ -548,21 +602,18 @@ static void test_store_retry_propagates(void)
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE x"), CORE_RETRY);
     fake_store_fail(S, "store_outbox_enqueue", STORE_ERR);
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE y"), CORE_ERR);
-    fake_store_fail(S, "store_phone_lookup", STORE_RETRY);
+    fake_store_fail(S, "store_phone_owner", STORE_RETRY);
     CU_ASSERT_EQUAL(mo(PHONE1, "LIST"), CORE_RETRY);
     fake_store_fail(S, "store_user_create", STORE_RETRY);
     CU_ASSERT_EQUAL(mo(PHONE2, "REG bob pass1234"), CORE_RETRY);
 }
 
-static char *logged;
+static struct buf logged;
 
 static void capture(enum log_level level, const char *line, void *ctx)
 {
-    size_t a = logged ? strlen(logged) : 0, b = strlen(line);
-    logged = realloc(logged, a + b + 2);
-    memcpy(logged + a, line, b);
-    logged[a + b] = '\n';
-    logged[a + b + 1] = '\0';
+    buf_puts(&logged, line);
+    buf_putc(&logged, '\n');
 }
 
 static void test_passwords_never_logged(void)
@@ -578,12 +629,11 @@ static void test_passwords_never_logged(void)
     mo(PHONE1, "PASS Secr3tPassA Secr3tPassD");
     log_set_sink(NULL, NULL);
     log_set_level(LOG_INFO);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(logged);   /* the failures were logged ... */
-    CU_ASSERT_PTR_NULL(strstr(logged, "Secr3t"));   /* ... without the passwords */
+    CU_ASSERT_FATAL(logged.len > 0);   /* the failures were logged ... */
+    CU_ASSERT_PTR_NULL(strstr(buf_cstr(&logged), "Secr3t"));   /* ... without the passwords */
     for (size_t i = 0; i < fake_store_outbox_count(S); i++)
         CU_ASSERT_PTR_NULL(strstr(fake_store_outbox_text(S, i, NULL), "Secr3t"));
-    free(logged);
-    logged = NULL;
+    buf_cleanup(&logged);
 }
 
 static void test_every_fixed_reply_fits_one_segment(void)
@@ -598,6 +648,31 @@ static void test_every_fixed_reply_fits_one_segment(void)
                 CU_ASSERT_TRUE(m.gsm);   /* English costs 7 bits a character */
         }
     }
+}
+
+/* Chinese replies use full-width punctuation (，；：（）！); an ASCII one is
+ * only allowed between ASCII letters or digits, as in a command example
+ * ("3,5"). */
+static void test_chinese_replies_use_full_width_punctuation(void)
+{
+    for (int id = 0; id < T_COUNT; id++) {
+        const char *f = core_text_format((enum core_text_id)id, CORE_ZH);
+        for (size_t i = 0; f[i]; i++) {
+            if (!strchr(",;:()!", f[i]))
+                continue;
+            bool between_ascii = i > 0 && isalnum((unsigned char)f[i - 1]) && isalnum((unsigned char)f[i + 1]);
+            if (!between_ascii)
+                fprintf(stderr, "\n  ASCII '%c' in Chinese text %d: %s\n", f[i], id, f);
+            CU_ASSERT_TRUE(between_ascii);
+        }
+    }
+    /* the contact list marks an older number in Chinese punctuation too */
+    setup();
+    CU_ASSERT_TRUE(has(say1(PHONE1, "注册 alice pass1234"), "欢迎 alice！"));
+    say1(PHONE1, "联系人 张三 13800000001");
+    say1(PHONE1, "联系人 张三 13800000002");
+    mo(PHONE1, "列表 联系人");
+    CU_ASSERT_TRUE(has(R.texts[0], "C1 张三 13800000001（旧）"));
 }
 
 static void test_fit_edges(void)
@@ -664,6 +739,7 @@ int main(void)
     CU_add_test(s, "space and growth", test_space_and_growth);
     CU_add_test(s, "login from second phone, throttle", test_login_from_second_phone_and_throttle);
     CU_add_test(s, "pass and lang", test_pass_and_lang);
+    CU_add_test(s, "lang: a chosen language wins, else the command's", test_lang_preference);
     CU_add_test(s, "find", test_find);
     CU_add_test(s, "not commands", test_not_commands);
     CU_add_test(s, "repeated unknown text goes quiet", test_repeated_unknown_text_goes_quiet);
@@ -671,6 +747,7 @@ int main(void)
     CU_add_test(s, "password commands are flagged", test_password_commands_are_flagged);
     CU_add_test(s, "passwords never logged", test_passwords_never_logged);
     CU_add_test(s, "every fixed reply fits one segment", test_every_fixed_reply_fits_one_segment);
+    CU_add_test(s, "Chinese replies use full-width punctuation", test_chinese_replies_use_full_width_punctuation);
     CU_add_test(s, "fit edges", test_fit_edges);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

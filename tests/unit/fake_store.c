@@ -5,7 +5,7 @@
 #define _GNU_SOURCE
 #include "fake_store.h"
 
-#include <ctype.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +14,14 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 #include "utf8.h"
 
 struct f_user {
     char id[STORE_ID_LEN];
     char *name, *pass;
     char lang[3];
+    bool lang_chosen;
     long long allocated, used, next[3];
     int failures;
 };
@@ -28,13 +30,32 @@ struct f_item {
     char user[STORE_ID_LEN];
     enum store_kind kind;
     long long n, size;
-    char *a, *b, *c;        /* sms: peer, body; mms: peer, subject, text; contact: name, number, vcard */
-    size_t c_len, b_len;
     time_t at;
+    union {   /* by kind */
+        struct { char *peer, *body; size_t body_len; } sms;
+        struct { char *peer, *subject, *text; } mms;
+        struct { char *name, *number, *vcard; size_t vcard_len; } contact;
+    };
 };
 
+static void item_free_fields(struct f_item *it)
+{
+    if (it->kind == STORE_SMS) {
+        free(it->sms.peer);
+        free(it->sms.body);
+    } else if (it->kind == STORE_MMS) {
+        free(it->mms.peer);
+        free(it->mms.subject);
+        free(it->mms.text);
+    } else {
+        free(it->contact.name);
+        free(it->contact.number);
+        free(it->contact.vcard);
+    }
+}
+
 struct f_phone {
-    char msisdn[STORE_PEER_MAX + 1];
+    char key[MSISDN_KEY_SIZE];   /* matched by key, as store/phones.c does */
     char user[STORE_ID_LEN];
 };
 
@@ -84,9 +105,7 @@ void fake_store_free(struct store *s)
         free(s->users[i].pass);
     }
     for (size_t i = 0; i < s->nitems; i++) {
-        free(s->items[i].a);
-        free(s->items[i].b);
-        free(s->items[i].c);
+        item_free_fields(&s->items[i]);
     }
     for (size_t i = 0; i < s->nout; i++) {
         free(s->out[i].msisdn);
@@ -158,8 +177,8 @@ size_t fake_store_count(struct store *s, const char *user_id, enum store_kind ki
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     FAIL_POINT(s, "store_outbox_enqueue");
-    if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > STORE_PEER_MAX || in->text_len == 0 ||
-        in->text_len > STORE_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
+    if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > LIMIT_PEER_MAX || in->text_len == 0 ||
+        in->text_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
         return STORE_INVALID;   /* the real store's checks (store/outbox.c) */
     s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
     s->out[s->nout].msisdn = xstrdup(in->msisdn);
@@ -169,28 +188,11 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
     return STORE_OK;
 }
 
-static bool valid_username(const char *u)
-{
-    size_t n = strlen(u);
-    if (n < STORE_USERNAME_MIN || n > STORE_USERNAME_MAX || !isalnum((unsigned char)u[0]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)u[i]) && !strchr("_.-", u[i]))
-            return false;
-    return true;
-}
-
-static bool valid_password(const char *p)
-{
-    size_t n = strlen(p);
-    return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
-}
-
 enum store_result store_user_create(struct store *s, const char *username, const char *password,
                                     const char *lang, char id_out[STORE_ID_LEN])
 {
     FAIL_POINT(s, "store_user_create");
-    if (!valid_username(username) || !valid_password(password))
+    if (!store_username_valid(username) || !store_password_valid(password))
         return STORE_INVALID;
     if (user_by_name(s, username))
         return STORE_CONFLICT;
@@ -239,6 +241,7 @@ enum store_result store_user_get(struct store *s, const char *user_id, struct st
     memcpy(out->id, u->id, STORE_ID_LEN);
     out->username = xstrdup(u->name);
     memcpy(out->lang, u->lang, 3);
+    out->lang_chosen = u->lang_chosen;
     out->allocated_bytes = u->allocated;
     out->used_bytes = u->used;
     return STORE_OK;
@@ -257,6 +260,7 @@ enum store_result store_user_set_lang(struct store *s, const char *user_id, cons
     if (u == NULL)
         return STORE_NOT_FOUND;
     snprintf(u->lang, sizeof u->lang, "%s", lang);
+    u->lang_chosen = true;
     return STORE_OK;
 }
 
@@ -267,7 +271,7 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (!valid_password(new_password))
+    if (!store_password_valid(new_password))
         return STORE_INVALID;
     if (strcmp(u->pass, old_password) != 0) {
         u->failures++;
@@ -281,47 +285,62 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
 enum store_result store_phone_bind(struct store *s, const char *msisdn, const char *user_id)
 {
     FAIL_POINT(s, "store_phone_bind");
-    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
     for (size_t i = 0; i < s->nphones; i++) {
-        if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
+        if (strcmp(s->phones[i].key, key) == 0) {
             memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
             return STORE_OK;
         }
     }
     if (s->nphones == sizeof s->phones / sizeof s->phones[0])
         return STORE_ERR;
-    snprintf(s->phones[s->nphones].msisdn, sizeof s->phones[0].msisdn, "%s", msisdn);
+    memcpy(s->phones[s->nphones].key, key, sizeof key);
     memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
     return STORE_OK;
 }
 
-enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN])
+/* The user a phone (any written form) is bound to, or NULL. */
+static struct f_user *owner_of(struct store *s, const char *msisdn)
 {
-    FAIL_POINT(s, "store_phone_lookup");
-    if (strlen(msisdn) == 0 || strlen(msisdn) > STORE_PEER_MAX)
-        return STORE_NOT_FOUND;   /* as store/phones.c */
-    for (size_t i = 0; i < s->nphones; i++) {
-        if (strcmp(s->phones[i].msisdn, msisdn) == 0) {
-            memcpy(user_id_out, s->phones[i].user, STORE_ID_LEN);
-            return STORE_OK;
-        }
-    }
-    return STORE_NOT_FOUND;
+    char key[MSISDN_KEY_SIZE];
+    if (!msisdn_key(msisdn, key))
+        return NULL;   /* as store/phones.c: no number, no phone */
+    for (size_t i = 0; i < s->nphones; i++)
+        if (strcmp(s->phones[i].key, key) == 0)
+            return user_by_id(s, s->phones[i].user);
+    return NULL;
 }
 
-/* Charge size to u, growing the allocation the way the store does. */
+enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out)
+{
+    FAIL_POINT(s, "store_phone_owner");
+    const struct f_user *u = owner_of(s, msisdn);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    memset(out, 0, sizeof *out);
+    memcpy(out->user_id, u->id, STORE_ID_LEN);
+    memcpy(out->lang, u->lang, 3);
+    out->lang_chosen = u->lang_chosen;
+    return STORE_OK;
+}
+
+const char *fake_store_user_of(struct store *s, const char *msisdn)
+{
+    const struct f_user *u = owner_of(s, msisdn);
+    return u ? u->id : "";
+}
+
+/* Charge size to u, growing the allocation by the store's own rule
+ * (store_space_grant); the fake's server has no capacity limit. */
 static enum store_result charge(struct store *s, struct f_user *u, long long size)
 {
-    if (u->allocated - u->used - size < s->threshold) {
-        long long grow = s->step;
-        if (u->used + size + s->threshold > u->allocated + grow)
-            grow = u->used + size + s->threshold - u->allocated;
-        if (u->allocated + grow <= s->cap)
-            u->allocated += grow;
-    }
-    if (u->used + size > u->allocated)
+    const struct store_space_rule rule = { s->threshold, s->step, s->cap };
+    long long allocation;
+    if (!store_space_grant(&rule, u->allocated, u->used, size, LLONG_MAX, &allocation))
         return STORE_NO_SPACE;
+    u->allocated = allocation;
     u->used += size;
     return STORE_OK;
 }
@@ -349,14 +368,14 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (in->body_len == 0 || in->body_len > STORE_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
+    if (in->body_len == 0 || in->body_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
         return STORE_INVALID;
     struct f_item *it = new_item(s, u, STORE_SMS, (long long)in->body_len);
     if (it == NULL)
         return STORE_NO_SPACE;
-    it->a = xstrdup(in->peer ? in->peer : "");
-    it->b = xmemdup0(in->body, in->body_len);
-    it->b_len = in->body_len;
+    it->sms.peer = xstrdup(in->peer ? in->peer : "");
+    it->sms.body = xmemdup0(in->body, in->body_len);
+    it->sms.body_len = in->body_len;
     *n_out = it->n;
     return STORE_OK;
 }
@@ -377,9 +396,9 @@ enum store_result store_sms_get(struct store *s, const char *user_id, long long 
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->peer = xstrdup(it->a);
-    out->body = xmemdup0(it->b, it->b_len);
-    out->body_len = it->b_len;
+    out->peer = xstrdup(it->sms.peer);
+    out->body = xmemdup0(it->sms.body, it->sms.body_len);
+    out->body_len = it->sms.body_len;
     out->saved_at = it->at;
     out->size_bytes = it->size;
     snprintf(out->source, sizeof out->source, "sms");
@@ -420,13 +439,13 @@ static bool search_ok(const char *search)
     if (search == NULL)
         return true;
     size_t len = strlen(search);
-    if (len > STORE_TEXT_FIELD_MAX || !utf8_valid(search, len))
+    if (len > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, len))
         return false;
     int words = 0;
     for (size_t i = 0; i < len; i++)
         if (!strchr(" \t\r\n", search[i]) && (i == 0 || strchr(" \t\r\n", search[i - 1])))
             words++;
-    return words <= STORE_SEARCH_WORDS_MAX;
+    return words <= LIMIT_SEARCH_WORDS_MAX;
 }
 
 /* One page of the user's items of kind, newest first, each as its store_*_get
@@ -448,7 +467,11 @@ static void *list_page(struct store *s, const char *user_id, enum store_kind kin
             continue;
         if (pg->before_n && it->n >= pg->before_n)
             continue;
-        if (!matches(pg->search, it->a, it->b, kind == STORE_SMS ? NULL : it->c))
+        /* the real store's columns (struct store_page) */
+        bool match = kind == STORE_SMS   ? matches(pg->search, it->sms.body, it->sms.peer, NULL)
+                     : kind == STORE_MMS ? matches(pg->search, it->mms.subject, it->mms.peer, it->mms.text)
+                                         : matches(pg->search, it->contact.name, it->contact.number, NULL);
+        if (!match)
             continue;
         if (n == (size_t)pg->limit) {
             *more = true;
@@ -486,9 +509,9 @@ long long fake_store_add_mms(struct store *s, const char *user_id, const char *p
     struct f_item *it = u ? new_item(s, u, STORE_MMS, (long long)(strlen(text) + strlen(subject))) : NULL;
     if (it == NULL)
         return 0;
-    it->a = xstrdup(peer);
-    it->b = xstrdup(subject);
-    it->c = xstrdup(text);
+    it->mms.peer = xstrdup(peer);
+    it->mms.subject = xstrdup(subject);
+    it->mms.text = xstrdup(text);
     return it->n;
 }
 
@@ -500,9 +523,9 @@ enum store_result store_mms_get(struct store *s, const char *user_id, long long 
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->peer = xstrdup(it->a);
-    out->subject = xstrdup(it->b);
-    out->text = xstrdup(it->c);
+    out->peer = xstrdup(it->mms.peer);
+    out->subject = xstrdup(it->mms.subject);
+    out->text = xstrdup(it->mms.text);
     out->saved_at = it->at;
     out->size_bytes = it->size;
     out->nparts = 1;
@@ -545,16 +568,15 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
-    if (!in->name[0] || strlen(in->name) > STORE_TEXT_FIELD_MAX || !in->number[0] ||
-        strlen(in->number) > STORE_PEER_MAX)
+    if (!in->name[0] || strlen(in->name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(in->number))
         return STORE_INVALID;
     struct f_item *it = new_item(s, u, STORE_CONTACT, (long long)in->vcard_len);
     if (it == NULL)
         return STORE_NO_SPACE;
-    it->a = xstrdup(in->name);
-    it->b = xstrdup(in->number);
-    it->c = xmemdup0(in->vcard, in->vcard_len);
-    it->c_len = in->vcard_len;
+    it->contact.name = xstrdup(in->name);
+    it->contact.number = xstrdup(in->number);
+    it->contact.vcard = xmemdup0(in->vcard, in->vcard_len);
+    it->contact.vcard_len = in->vcard_len;
     *n_out = it->n;
     return STORE_OK;
 }
@@ -568,17 +590,17 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     out->n = n;
-    out->name = xstrdup(it->a);
-    out->number = xstrdup(it->b);
-    out->vcard = xmemdup0(it->c, it->c_len);
-    out->vcard_len = it->c_len;
+    out->name = xstrdup(it->contact.name);
+    out->number = xstrdup(it->contact.number);
+    out->vcard = xmemdup0(it->contact.vcard, it->contact.vcard_len);
+    out->vcard_len = it->contact.vcard_len;
     out->uploaded_at = it->at;
     out->size_bytes = it->size;
     out->current = true;
     for (size_t i = 0; i < s->nitems; i++) {   /* a newer upload of the same name wins */
         struct f_item *o = &s->items[i];
         if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 &&
-            strcasecmp(o->a, it->a) == 0)
+            strcasecmp(o->contact.name, it->contact.name) == 0)
             out->current = false;
     }
     return STORE_OK;
@@ -629,9 +651,7 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
         d++;
         f += it->size;
         u->used -= it->size;
-        free(it->a);
-        free(it->b);
-        free(it->c);
+        item_free_fields(it);
         size_t at = (size_t)(it - s->items);   /* keep upload order for paging */
         memmove(it, it + 1, (s->nitems - at - 1) * sizeof *it);
         s->nitems--;
@@ -650,9 +670,10 @@ bool fake_store_consistent(struct store *s)
             if (strcmp(it->user, s->users[u].id) != 0)
                 continue;
             sum += it->size;
-            if (it->kind == STORE_SMS && (it->b_len == 0 || !utf8_valid(it->b, it->b_len)))
+            if (it->kind == STORE_SMS && (it->sms.body_len == 0 || !utf8_valid(it->sms.body, it->sms.body_len)))
                 return false;
-            if (it->kind == STORE_CONTACT && (!utf8_valid(it->a, strlen(it->a)) || !utf8_valid(it->c, it->c_len)))
+            if (it->kind == STORE_CONTACT && (!utf8_valid(it->contact.name, strlen(it->contact.name)) ||
+                                              !utf8_valid(it->contact.vcard, it->contact.vcard_len)))
                 return false;
         }
         if (sum != s->users[u].used || s->users[u].used > s->users[u].allocated)

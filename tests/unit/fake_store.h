@@ -2,10 +2,11 @@
  * fake_store — an in-memory implementation of the parts of store.h that the
  * SMS command engine calls, for the engine's unit tests only (STYLE.md:
  * core tests may use a fake of the store interface). It keeps the store's
- * observable rules that replies depend on — username/password limits,
- * per-kind numbering that is never reused, space that grows by `step` when
- * less than `threshold` would be left, login throttling after N failures —
- * and nothing else: no transactions, no SQL, no concurrency.
+ * observable rules that replies depend on — the store's own username,
+ * password, phone-number and space-growth rules (store/rules.c,
+ * common/msisdn.c), per-kind numbering that is never reused, login
+ * throttling after N failures — and nothing else: no transactions, no SQL,
+ * no concurrency, no server capacity.
  */
 #ifndef SMSVAULT_FAKE_STORE_H
 #define SMSVAULT_FAKE_STORE_H
@@ -29,6 +30,9 @@ long long fake_store_add_mms(struct store *s, const char *user_id, const char *p
 size_t fake_store_outbox_count(struct store *s);
 const char *fake_store_outbox_text(struct store *s, size_t i, size_t *len);
 const char *fake_store_outbox_msisdn(struct store *s, size_t i);
+
+/* The id of the user msisdn is bound to ("" when none). */
+const char *fake_store_user_of(struct store *s, const char *msisdn);
 
 /* Items of a kind stored for a user. */
 size_t fake_store_count(struct store *s, const char *user_id, enum store_kind kind);

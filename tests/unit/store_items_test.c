@@ -4,9 +4,13 @@
  * explicit transactions with savepoints and MO de-duplication, against a real
  * PostgreSQL (NEEDS_DB).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "msisdn.h"
 #include "store_test_main.h"
 
 static struct store *s;
@@ -71,13 +75,13 @@ static void test_sms_add_get(void)
     bad.body = "a\0b";
     bad.body_len = 3;
     CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
-    char *big = malloc(STORE_SMS_BODY_MAX + 1);
-    memset(big, 'a', STORE_SMS_BODY_MAX + 1);
+    char *big = malloc(LIMIT_SMS_BODY_MAX + 1);
+    memset(big, 'a', LIMIT_SMS_BODY_MAX + 1);
     bad = in;
     bad.body = big;
-    bad.body_len = STORE_SMS_BODY_MAX + 1;
+    bad.body_len = LIMIT_SMS_BODY_MAX + 1;
     CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_INVALID);
-    bad.body_len = STORE_SMS_BODY_MAX;
+    bad.body_len = LIMIT_SMS_BODY_MAX;
     CU_ASSERT_EQUAL(store_sms_add(s, id, &bad, &n), STORE_OK);
     free(big);
     CU_ASSERT_EQUAL(store_sms_add(s, "00000000-0000-0000-0000-000000000000", &in, &n), STORE_NOT_FOUND);
@@ -191,7 +195,7 @@ static void test_sms_add_many(void)
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in[4], &n1), STORE_CONFLICT);
     /* bad calls */
     CU_ASSERT_EQUAL(store_sms_add_many(s, id, in, 0, res, NULL), STORE_OK);
-    CU_ASSERT_EQUAL(store_sms_add_many(s, id, in, STORE_SMS_BATCH_MAX + 1, res, NULL), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_sms_add_many(s, id, in, LIMIT_SMS_BATCH_MAX + 1, res, NULL), STORE_INVALID);
     CU_ASSERT_EQUAL(store_sms_add_many(s, "junk", in, N, res, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_sms_add_many(s, "00000000-0000-0000-0000-000000000000", in, N, res, NULL),
                     STORE_NOT_FOUND);
@@ -399,6 +403,25 @@ static void test_phones(void)
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+8613800000001", got), STORE_NOT_FOUND);
 }
 
+/* common/msisdn's key and migration 003's SQL key must not drift apart:
+ * rows keyed by the migration are found by keys computed in C. */
+static void test_msisdn_key_matches_migration(void)
+{
+    static const char *const forms[] = {
+        "+8613800000001", "8613800000001", "+86 138-0000-0001", "008613800000001", "0086 138 0000 0001",
+        "(86) 138.0000.0001", "(+86) 138 0000 0001", "+008613800000001", "000123", "0123", "7",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char key[MSISDN_KEY_SIZE], sql[256];
+        CU_ASSERT_FATAL(msisdn_key(forms[i], key));
+        /* test inspection with fixed literals (no quotes in forms[]), never data */
+        snprintf(sql, sizeof sql,
+                 "SELECT (regexp_replace(regexp_replace('%s', '[^0-9]', '', 'g'), '^00', '') = '%s')::int",
+                 forms[i], key);
+        CU_ASSERT_EQUAL(testdb_scalar(sql), 1);
+    }
+}
+
 static void test_mo_seen(void)
 {
     CU_ASSERT_EQUAL(store_mo_seen(s, "0b7e6a3c-1111-2222-3333-444455556666"), STORE_OK);
@@ -417,12 +440,34 @@ static void test_mo_seen(void)
     CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
 }
 
+/* Runs fn in a child process: true when it dies of an assertion (SIGABRT).
+ * The child only checks the store's own state and never talks to the
+ * database on the connection it shares with the parent. */
+static bool asserts_in_child(void (*fn)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return false;
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void begin_again(void) { (void)store_tx_begin(s); }
+static void commit_unopened(void) { (void)store_tx_commit(s); }
+static void release_unopened(void) { (void)store_tx_release(s); }
+
 static void test_tx_savepoints(void)
 {
     char id[STORE_ID_LEN], id2[STORE_ID_LEN];
     new_user("batcher", id);
     CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
-    CU_ASSERT_EQUAL(store_tx_begin(s), STORE_ERR);   /* no nesting */
+    CU_ASSERT_TRUE(asserts_in_child(begin_again));       /* no nesting: a programmer error */
+    CU_ASSERT_TRUE(asserts_in_child(release_unopened));  /* no savepoint of the caller's open */
     long long n1 = add_sms(id, "", "first of batch");
     /* a failing function (conflict) inside the batch undoes only itself */
     CU_ASSERT_EQUAL(store_user_create(s, "batcher", "password1", "en", id2), STORE_CONFLICT);
@@ -454,7 +499,7 @@ static void test_tx_savepoints(void)
     struct store_usage u;
     CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
     CU_ASSERT_EQUAL(u.used_bytes, (long long)(strlen("first of batch") + strlen("kept by caller")));
-    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_ERR);   /* none open */
+    CU_ASSERT_TRUE(asserts_in_child(commit_unopened));   /* none open */
     /* a rolled-back batch leaves nothing */
     CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
     long long n4 = add_sms(id, "", "gone");
@@ -526,32 +571,32 @@ static void test_field_limits(void)
     long long n;
 
     /* user names: 3..32 ASCII letters/digits/_.-; passwords 8..128 bytes */
-    char *name = rep('u', STORE_USERNAME_MAX + 1);
+    char *name = rep('u', LIMIT_USERNAME_MAX + 1);
     CU_ASSERT_EQUAL(store_user_create(s, name, "password1", "en", other), STORE_INVALID);
-    name[STORE_USERNAME_MAX] = '\0';
+    name[LIMIT_USERNAME_MAX] = '\0';
     CU_ASSERT_EQUAL(store_user_create(s, name, "password1", "en", id), STORE_OK);
     free(name);
     static const char *const bad_names[] = { "ab", "_abc", "al ice", ("al\xC3\xA9" "ce"), "abc\xE2\x80\x8B", "a;DROP" };
     for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++)
         CU_ASSERT_EQUAL(store_user_create(s, bad_names[i], "password1", "en", other), STORE_INVALID);
-    char *pw = rep('p', STORE_PASSWORD_MAX + 1);
+    char *pw = rep('p', LIMIT_PASSWORD_MAX + 1);
     CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_INVALID);
-    pw[STORE_PASSWORD_MAX] = '\0';
+    pw[LIMIT_PASSWORD_MAX] = '\0';
     CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_OK);
     CU_ASSERT_EQUAL(store_user_set_password(s, other, pw, "short"), STORE_INVALID);
     free(pw);
     CU_ASSERT_EQUAL(store_usage_get(s, id, &u0), STORE_OK);
 
-    /* SMS body: 1..STORE_SMS_BODY_MAX bytes of UTF-8 without NUL; peer up to STORE_PEER_MAX */
-    char *body = rep('b', STORE_SMS_BODY_MAX + 1);
-    struct store_sms_new in = { .body = body, .body_len = STORE_SMS_BODY_MAX + 1, .source = "sms" };
+    /* SMS body: 1..LIMIT_SMS_BODY_MAX bytes of UTF-8 without NUL; peer up to LIMIT_PEER_MAX */
+    char *body = rep('b', LIMIT_SMS_BODY_MAX + 1);
+    struct store_sms_new in = { .body = body, .body_len = LIMIT_SMS_BODY_MAX + 1, .source = "sms" };
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
-    in.body_len = STORE_SMS_BODY_MAX;
+    in.body_len = LIMIT_SMS_BODY_MAX;
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
     struct store_sms got = { 0 };
     CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &got), STORE_OK);
-    CU_ASSERT_EQUAL(got.body_len, STORE_SMS_BODY_MAX);
-    CU_ASSERT_EQUAL(got.size_bytes, STORE_SMS_BODY_MAX);
+    CU_ASSERT_EQUAL(got.body_len, LIMIT_SMS_BODY_MAX);
+    CU_ASSERT_EQUAL(got.size_bytes, LIMIT_SMS_BODY_MAX);
     store_sms_cleanup(&got);
     in = (struct store_sms_new){ .body = "a\0b", .body_len = 3, .source = "sms" };   /* NUL inside the length */
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
@@ -563,10 +608,10 @@ static void test_field_limits(void)
         in = (struct store_sms_new){ .body = "ok", .body_len = 2, .peer = bad_utf8[i], .source = "sms" };
         CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
     }
-    char *peer = rep('1', STORE_PEER_MAX + 1);
+    char *peer = rep('1', LIMIT_PEER_MAX + 1);
     in = (struct store_sms_new){ .body = "ok", .body_len = 2, .peer = peer, .source = "sms" };
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
-    peer[STORE_PEER_MAX] = '\0';
+    peer[LIMIT_PEER_MAX] = '\0';
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
     in.source = "evil";
     CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
@@ -574,7 +619,7 @@ static void test_field_limits(void)
     struct store_sms_new many[3] = {
         { .body = "good", .body_len = 4, .source = "import" },
         { .body = "x\0y", .body_len = 3, .source = "import" },
-        { .body = body, .body_len = STORE_SMS_BODY_MAX + 1, .source = "import" },
+        { .body = body, .body_len = LIMIT_SMS_BODY_MAX + 1, .source = "import" },
     };
     enum store_result res[3];
     CU_ASSERT_EQUAL(store_sms_add_many(s, id, many, 3, res, NULL), STORE_OK);
@@ -583,16 +628,25 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(res[2], STORE_INVALID);
     free(body);
 
-    /* contacts: name 1..STORE_TEXT_FIELD_MAX, number 1..STORE_PEER_MAX, vCard UTF-8 */
-    char *cname = rep('n', STORE_TEXT_FIELD_MAX + 1);
+    /* contacts: name 1..LIMIT_TEXT_FIELD_MAX, number a phone number up to LIMIT_PEER_MAX, vCard UTF-8 */
+    char *cname = rep('n', LIMIT_TEXT_FIELD_MAX + 1);
     struct store_contact_new c = { .name = cname, .number = "123", .vcard = "V", .vcard_len = 1, .source = "web" };
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
-    cname[STORE_TEXT_FIELD_MAX] = '\0';
+    cname[LIMIT_TEXT_FIELD_MAX] = '\0';
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
-    c.number = peer;                  /* STORE_PEER_MAX: fits */
+    c.number = peer;                  /* LIMIT_PEER_MAX: fits */
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
-    peer[STORE_PEER_MAX] = '1';       /* one more */
+    peer[LIMIT_PEER_MAX] = '1';       /* one more */
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    /* the number is a phone number as written (common/msisdn.h): service
+     * codes, words and two-digit numbers are refused */
+    static const char *const not_numbers[] = { "*100#", "ext 12", "12", "call me" };
+    for (size_t i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++) {
+        c.number = not_numbers[i];
+        CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
+    }
+    c.number = "(010) 1234-5678";
+    CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_OK);
     c.number = "123";
     c.vcard = "V\0W";
     c.vcard_len = 3;
@@ -607,17 +661,17 @@ static void test_field_limits(void)
     c = (struct store_contact_new){ .name = "", .number = "123", .vcard = "V", .vcard_len = 1, .source = "web" };
     CU_ASSERT_EQUAL(store_contact_add(s, id, &c, &n), STORE_INVALID);
 
-    /* MMS: subject and part names / types up to STORE_TEXT_FIELD_MAX, 1..64 parts; bytes with NULs kept */
+    /* MMS: subject and part names / types up to LIMIT_TEXT_FIELD_MAX, 1..64 parts; bytes with NULs kept */
     static const unsigned char bin[] = { 0, 1, 0, 0xFF, 0 };
     struct store_mms_part_new part = { .content_type = "image/png", .name = "a.png", .data = bin, .len = sizeof bin };
     struct store_mms_new m = { .peer = "123", .subject = cname, .source = "web", .parts = &part, .nparts = 1 };
-    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_OK);   /* subject of STORE_TEXT_FIELD_MAX */
+    CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_OK);   /* subject of LIMIT_TEXT_FIELD_MAX */
     struct store_mms_part pg = { 0 };
     CU_ASSERT_EQUAL_FATAL(store_mms_part_get(s, id, n, 0, &pg), STORE_OK);
     CU_ASSERT_EQUAL(pg.len, sizeof bin);
     CU_ASSERT_EQUAL(memcmp(pg.data, bin, sizeof bin), 0);
     store_mms_part_cleanup(&pg);
-    cname[STORE_TEXT_FIELD_MAX] = 'n';
+    cname[LIMIT_TEXT_FIELD_MAX] = 'n';
     CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
     m.subject = "s";
     part.name = cname;
@@ -644,13 +698,13 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(store_mms_add(s, id, &m, &n), STORE_INVALID);
     free(cname);
 
-    /* phones and the outbox: msisdn up to STORE_PEER_MAX, MT text like an SMS body */
+    /* phones and the outbox: msisdn up to LIMIT_PEER_MAX, MT text like an SMS body */
     CU_ASSERT_EQUAL(store_phone_bind(s, peer, id), STORE_INVALID);
     char uid_out[STORE_ID_LEN];
     CU_ASSERT_EQUAL(store_phone_lookup(s, peer, uid_out), STORE_NOT_FOUND);   /* no such phone */
     struct store_outbox_new o = { .user_id = id, .msisdn = peer, .text = "hi", .text_len = 2 };
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &o, &n), STORE_INVALID);
-    peer[STORE_PEER_MAX] = '\0';
+    peer[LIMIT_PEER_MAX] = '\0';
     CU_ASSERT_EQUAL(store_phone_bind(s, peer, id), STORE_OK);
     o.msisdn = peer;
     o.text = "h\0i";
@@ -664,9 +718,9 @@ static void test_field_limits(void)
     /* what was refused charged nothing: the space used is what the stored items take */
     CU_ASSERT_EQUAL(store_usage_get(s, id, &u1), STORE_OK);
     CU_ASSERT_EQUAL(u1.sms_count, 3);        /* the 64 KiB body, the long peer, the good one of the batch */
-    CU_ASSERT_EQUAL(u1.contact_count, 2);
+    CU_ASSERT_EQUAL(u1.contact_count, 3);   /* and the bracketed number */
     CU_ASSERT_EQUAL(u1.mms_count, 1);
-    CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, STORE_SMS_BODY_MAX + 2 + 4 + 1 + 1 + (long long)sizeof bin);
+    CU_ASSERT_EQUAL(u1.used_bytes - u0.used_bytes, LIMIT_SMS_BODY_MAX + 2 + 4 + 1 + 1 + 1 + (long long)sizeof bin);
 }
 
 /* One-line fields (numbers, names, types) refuse control characters: a
@@ -710,6 +764,7 @@ static const struct test_entry tests[] = {
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },
     { "search: Chinese, case, peer, per user", test_search_chinese_and_peer },
     { "phones bind/move/unbind/list", test_phones },
+    { "msisdn key = migration 003's SQL key", test_msisdn_key_matches_migration },
     { "mo_seen", test_mo_seen },
     { "explicit tx with savepoints", test_tx_savepoints },
     { "ping, result names, failed open", test_ping_and_names },

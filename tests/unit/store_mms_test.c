@@ -72,7 +72,7 @@ static void test_mms(void)
     struct store_mms_part_new badct = { "", NULL, bin, 1 };
     in.parts = &badct;
     CU_ASSERT_EQUAL(store_mms_add(s, id, &in, &n), STORE_INVALID);
-    struct store_mms_part_new huge = { "image/png", NULL, bin, STORE_MMS_MAX + 1 };
+    struct store_mms_part_new huge = { "image/png", NULL, bin, LIMIT_MMS_MAX + 1 };
     in.parts = &huge;
     CU_ASSERT_EQUAL(store_mms_add(s, id, &in, &n), STORE_INVALID);
     /* search over subject, peer and text; list; delete with parts */

@@ -10,27 +10,22 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "buf.h"
 
 static char dbname[64];
 static char *conninfo;
 static struct store_config cfg;
 
 /* key='value' with ' and \ escaped, as libpq's conninfo syntax wants */
-static void append_kv(char **buf, size_t *len, size_t *cap, const char *k, const char *v)
+static void append_kv(struct buf *b, const char *k, const char *v)
 {
-    size_t need = strlen(k) + 2 * strlen(v) + 8;
-    if (*len + need >= *cap) {
-        *cap = (*len + need) * 2;
-        *buf = xrealloc(*buf, *cap);
-    }
-    *len += (size_t)sprintf(*buf + *len, "%s%s='", *len ? " " : "", k);
+    buf_printf(b, "%s%s='", b->len ? " " : "", k);
     for (const char *p = v; *p; p++) {
         if (*p == '\'' || *p == '\\')
-            (*buf)[(*len)++] = '\\';
-        (*buf)[(*len)++] = *p;
+            buf_putc(b, '\\');
+        buf_putc(b, *p);
     }
-    (*buf)[(*len)++] = '\'';
-    (*buf)[*len] = '\0';
+    buf_putc(b, '\'');
 }
 
 static char *conninfo_with_db(const char *uri, const char *db)
@@ -42,15 +37,13 @@ static char *conninfo_with_db(const char *uri, const char *db)
         PQfreemem(err);
         return NULL;
     }
-    char *buf = xmalloc(64);
-    size_t len = 0, cap = 64;
-    buf[0] = '\0';
+    struct buf b = { 0 };
     for (PQconninfoOption *o = opts; o->keyword; o++)
         if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
-            append_kv(&buf, &len, &cap, o->keyword, o->val);
-    append_kv(&buf, &len, &cap, "dbname", db);
+            append_kv(&b, o->keyword, o->val);
+    append_kv(&b, "dbname", db);
     PQconninfoFree(opts);
-    return buf;
+    return buf_steal(&b, NULL);
 }
 
 static void quiet(void *arg, const char *message)

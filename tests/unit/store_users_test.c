@@ -46,6 +46,7 @@ static void test_create_rules(void)
     CU_ASSERT_EQUAL_FATAL(store_user_get(s, id, &u), STORE_OK);
     CU_ASSERT_STRING_EQUAL(u.username, "Alice.B-1_");
     CU_ASSERT_STRING_EQUAL(u.lang, "zh");
+    CU_ASSERT_FALSE(u.lang_chosen);   /* registration's language is no choice of a reply language */
     CU_ASSERT_EQUAL(u.allocated_bytes, 10LL << 20);
     CU_ASSERT_EQUAL(u.used_bytes, 0);
     CU_ASSERT(u.created_at > 0);
@@ -61,7 +62,54 @@ static void test_create_rules(void)
     CU_ASSERT_EQUAL(store_user_set_lang(s, "00000000-0000-0000-0000-000000000000", "en"), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL_FATAL(store_user_get(s, id, &u), STORE_OK);
     CU_ASSERT_STRING_EQUAL(u.lang, "en");
+    CU_ASSERT_TRUE(u.lang_chosen);    /* LANG: chosen from now on */
     store_user_cleanup(&u);
+    /* the phone's owner comes with the language, in any written form of the number */
+    struct store_phone_owner o;
+    CU_ASSERT_EQUAL(store_phone_owner(s, "+8613800000099", &o), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_phone_bind(s, "+8613800000099", id), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_phone_owner(s, "0086 138 0000 0099", &o), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(o.user_id, id);
+    CU_ASSERT_STRING_EQUAL(o.lang, "en");
+    CU_ASSERT_TRUE(o.lang_chosen);
+    CU_ASSERT_EQUAL(store_phone_owner(s, "CHINAMOBILE", &o), STORE_NOT_FOUND);
+    store_free(s);
+}
+
+/* The account rules the web page checks a form with before it asks the
+ * store: the same function the store applies (store/rules.c). */
+static void test_account_rules(void)
+{
+    static const char *const names_ok[] = { "abc", "a.b", "a-b_c", "0abc", "Alice.Smith-2",
+                                            "abcdefghijabcdefghijabcdefghij12" /* 32 */ };
+    for (size_t i = 0; i < sizeof names_ok / sizeof names_ok[0]; i++)
+        CU_ASSERT_TRUE(store_username_valid(names_ok[i]));
+    static const char *const names_bad[] = { "", "ab", "_abc", ".abc", "-abc", "abc def", "abc\n", "ab@c",
+                                             "abcdefghijabcdefghijabcdefghij123" /* 33 */, "\xC3\xA9t\xC3\xA9",
+                                             "ab\xC3\xA9" };
+    for (size_t i = 0; i < sizeof names_bad / sizeof names_bad[0]; i++)
+        CU_ASSERT_FALSE(store_username_valid(names_bad[i]));
+    CU_ASSERT_FALSE(store_username_valid(NULL));
+    char pw[LIMIT_PASSWORD_MAX + 2];
+    memset(pw, 'p', sizeof pw);
+    pw[LIMIT_PASSWORD_MIN - 1] = '\0';
+    CU_ASSERT_FALSE(store_password_valid(pw));   /* 7 */
+    pw[LIMIT_PASSWORD_MIN - 1] = 'p';
+    pw[LIMIT_PASSWORD_MIN] = '\0';
+    CU_ASSERT_TRUE(store_password_valid(pw));    /* 8 */
+    pw[LIMIT_PASSWORD_MIN] = 'p';
+    pw[LIMIT_PASSWORD_MAX] = '\0';
+    CU_ASSERT_TRUE(store_password_valid(pw));    /* 128 */
+    pw[LIMIT_PASSWORD_MAX] = 'p';
+    pw[LIMIT_PASSWORD_MAX + 1] = '\0';
+    CU_ASSERT_FALSE(store_password_valid(pw));   /* 129 */
+    CU_ASSERT_TRUE(store_password_valid("pass word \xE5\xAF\x86"));   /* spaces, UTF-8: the owner's choice */
+    CU_ASSERT_FALSE(store_password_valid(NULL));
+    /* the store refuses what the rules refuse */
+    struct store *s = testdb_open();
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL(store_user_create(s, "ab@c", "password1", "en", id), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_create(s, "ab\xC3\xA9", "password1", "en", id), STORE_INVALID);
     store_free(s);
 }
 
@@ -190,6 +238,7 @@ static void test_capacity_at_registration(void)
 static const struct test_entry tests[] = {
     { "migrate is idempotent", test_migrate_idempotent },
     { "create: rules, conflict, get, by name, lang", test_create_rules },
+    { "account rules: usernames and passwords", test_account_rules },
     { "2000-byte password refused before hashing", test_long_password_refused_fast },
     { "login, unknown = wrong, throttling and reset", test_login_and_throttle },
     { "set password: old checked, sessions ended", test_set_password },

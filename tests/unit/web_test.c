@@ -36,7 +36,7 @@ struct got {
     int stop_after;   /* 0: never */
 };
 
-static int got_sms(void *arg, const struct store_sms_new *m)
+static enum import_next got_sms(void *arg, const struct store_sms_new *m)
 {
     struct got *g = arg;
     if (g->nsms < 16) {
@@ -46,10 +46,10 @@ static int got_sms(void *arg, const struct store_sms_new *m)
     }
     g->nsms++;
     CU_ASSERT(m->skip_duplicate);
-    return g->stop_after && g->nsms >= g->stop_after;
+    return g->stop_after && g->nsms >= g->stop_after ? IMPORT_STOP : IMPORT_GO_ON;
 }
 
-static int got_mms(void *arg, const struct store_mms_new *m)
+static enum import_next got_mms(void *arg, const struct store_mms_new *m)
 {
     struct got *g = arg;
     g->nmms++;
@@ -62,10 +62,10 @@ static int got_mms(void *arg, const struct store_mms_new *m)
         g->mms_len[i] = m->parts[i].len;
         g->mms_first_byte[i] = m->parts[i].len ? m->parts[i].data[0] : 0;
     }
-    return 0;
+    return IMPORT_GO_ON;
 }
 
-static int got_contact(void *arg, const struct store_contact_new *c)
+static enum import_next got_contact(void *arg, const struct store_contact_new *c)
 {
     struct got *g = arg;
     if (g->ncontacts < 16) {
@@ -74,7 +74,7 @@ static int got_contact(void *arg, const struct store_contact_new *c)
         g->cvcard[g->ncontacts] = xmemdup0(c->vcard, c->vcard_len);
     }
     g->ncontacts++;
-    return 0;
+    return IMPORT_GO_ON;
 }
 
 static void got_free(struct got *g)
@@ -256,7 +256,10 @@ static const char VCARDS[] =
     "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Zhang;San\r\nFN:张三\r\nTEL;CELL:+8613800000001\r\nEND:VCARD\r\n"
     "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Li Si\r\nTEL;TYPE=CELL:+8613800000002\r\nTEL;TYPE=HOME:010-1234\r\n"
     "END:VCARD\r\n"
-    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Number\r\nEND:VCARD\r\n";
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Number\r\nEND:VCARD\r\n"
+    /* numbers that are no phone numbers (common/msisdn.h): skipped, the card's phone number kept */
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Operator\r\nTEL:*100#\r\nTEL:10086\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Balance\r\nTEL:*100#\r\nEND:VCARD\r\n";
 
 static void test_vcard(void)
 {
@@ -265,8 +268,10 @@ static void test_vcard(void)
     struct import_sink sink = { got_sms, got_mms, got_contact, &g };
     CU_ASSERT_EQUAL(import_detect(VCARDS, strlen(VCARDS)), IMPORT_FORMAT_VCARD);
     CU_ASSERT_EQUAL(import_vcard(VCARDS, strlen(VCARDS), &sink, &rep), IMPORT_OK);
-    CU_ASSERT_EQUAL(g.ncontacts, 3);
-    CU_ASSERT_EQUAL(rep.skipped, 1);
+    CU_ASSERT_EQUAL(g.ncontacts, 4);
+    CU_ASSERT_EQUAL(rep.skipped, 3);   /* No Number, Operator's *100#, Balance */
+    CU_ASSERT_STRING_EQUAL(g.cname[3], "Operator");
+    CU_ASSERT_STRING_EQUAL(g.cnum[3], "10086");
     CU_ASSERT_STRING_EQUAL(g.cname[0], "张三");
     CU_ASSERT_STRING_EQUAL(g.cnum[0], "+8613800000001");
     CU_ASSERT(strstr(g.cvcard[0], "VERSION:2.1") != NULL);   /* a one-number card keeps its own text */
@@ -301,9 +306,10 @@ static void test_csv(void)
     CU_ASSERT_EQUAL(g.sent[1], 1400000000);
     got_free(&g);
 
-    const char *contacts = "Name,Phone\n王五,+8613700000000\n\"Smith, J\",555\n";
+    const char *contacts = "Name,Phone\n王五,+8613700000000\n\"Smith, J\",555\nBalance,*100#\nNobody,\n";
     CU_ASSERT_EQUAL(import_csv(contacts, strlen(contacts), &sink, &rep), IMPORT_OK);
     CU_ASSERT_EQUAL(g.ncontacts, 2);
+    CU_ASSERT_EQUAL(rep.skipped, 2);   /* *100# is no phone number; no number at all */
     CU_ASSERT_STRING_EQUAL(g.cname[1], "Smith, J");
     CU_ASSERT(strstr(g.cvcard[0], "+8613700000000") != NULL);
     got_free(&g);
@@ -319,14 +325,21 @@ static void test_csv(void)
 
 static void test_parse_time(void)
 {
-    CU_ASSERT_EQUAL(import_parse_time("0"), 0);
-    CU_ASSERT_EQUAL(import_parse_time("1400000000"), 1400000000);
-    CU_ASSERT_EQUAL(import_parse_time("1400000000999"), 1400000000);
-    CU_ASSERT_EQUAL(import_parse_time("1970-01-02"), 86400);
-    CU_ASSERT_EQUAL(import_parse_time("1970-01-01 00:01"), 60);
-    CU_ASSERT_EQUAL(import_parse_time("yesterday"), -1);
-    CU_ASSERT_EQUAL(import_parse_time("2024-13-01"), -1);
-    CU_ASSERT_EQUAL(import_parse_time(""), -1);
+    static const struct { const char *text; long long t; } times[] = {
+        { "0", 0 }, { "1400000000", 1400000000 }, { "1400000000999", 1400000000 },
+        { "1970-01-02", 86400 }, { "1970-01-01 00:01", 60 },
+    };
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        long long t = -7;
+        CU_ASSERT_TRUE(import_parse_time(times[i].text, &t));
+        CU_ASSERT_EQUAL(t, times[i].t);
+    }
+    static const char *const not_times[] = { "yesterday", "2024-13-01", "", "-1" };
+    for (size_t i = 0; i < sizeof not_times / sizeof not_times[0]; i++) {
+        long long t = -7;
+        CU_ASSERT_FALSE(import_parse_time(not_times[i], &t));
+        CU_ASSERT_EQUAL(t, -7);   /* untouched */
+    }
 }
 
 /* ---- exports read back ---- */
@@ -411,26 +424,26 @@ static void test_json(void)
     const char *text = "{\"s\":\"你好\",\"i\":5,\"ns\":[1,2,3],\"bad\":[1,-2],\"f\":1.5}";
     json_t *j = json_body_object(text, strlen(text), err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
-    CU_ASSERT_EQUAL(json_field_str(j, "s", true, 10, &s, NULL, err, sizeof err), 0);
+    CU_ASSERT_TRUE(json_field_str(j, "s", true, 10, &s, NULL, err, sizeof err));
     CU_ASSERT_STRING_EQUAL(s, "你好");
-    CU_ASSERT_EQUAL(json_field_str(j, "s", true, 3, &s, NULL, err, sizeof err), -1);   /* 6 bytes > 3 */
-    CU_ASSERT_EQUAL(json_field_str(j, "i", true, 10, &s, NULL, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(json_field_str(j, "missing", true, 10, &s, NULL, err, sizeof err), -1);
+    CU_ASSERT_FALSE(json_field_str(j, "s", true, 3, &s, NULL, err, sizeof err));   /* 6 bytes > 3 */
+    CU_ASSERT_FALSE(json_field_str(j, "i", true, 10, &s, NULL, err, sizeof err));
+    CU_ASSERT_FALSE(json_field_str(j, "missing", true, 10, &s, NULL, err, sizeof err));
     CU_ASSERT(strstr(err, "missing") != NULL);
-    CU_ASSERT_EQUAL(json_field_str(j, "missing", false, 10, &s, NULL, err, sizeof err), 0);
+    CU_ASSERT_TRUE(json_field_str(j, "missing", false, 10, &s, NULL, err, sizeof err));
     CU_ASSERT_PTR_NULL(s);
-    CU_ASSERT_EQUAL(json_field_int(j, "i", true, 0, 10, 0, &v, err, sizeof err), 0);
+    CU_ASSERT_TRUE(json_field_int(j, "i", true, 0, 10, 0, &v, err, sizeof err));
     CU_ASSERT_EQUAL(v, 5);
-    CU_ASSERT_EQUAL(json_field_int(j, "i", true, 6, 10, 0, &v, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(json_field_int(j, "f", true, 0, 10, 0, &v, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(json_field_int(j, "s", true, 0, 10, 0, &v, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(json_field_ns(j, "ns", 10, &ns, &n, err, sizeof err), 0);
+    CU_ASSERT_FALSE(json_field_int(j, "i", true, 6, 10, 0, &v, err, sizeof err));
+    CU_ASSERT_FALSE(json_field_int(j, "f", true, 0, 10, 0, &v, err, sizeof err));
+    CU_ASSERT_FALSE(json_field_int(j, "s", true, 0, 10, 0, &v, err, sizeof err));
+    CU_ASSERT_TRUE(json_field_ns(j, "ns", 10, &ns, &n, err, sizeof err));
     CU_ASSERT_EQUAL(n, 3);
     CU_ASSERT_EQUAL(ns[2], 3);
     free(ns);
-    CU_ASSERT_EQUAL(json_field_ns(j, "ns", 2, &ns, &n, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(json_field_ns(j, "bad", 10, &ns, &n, err, sizeof err), -1);
-    CU_ASSERT_EQUAL(json_field_ns(j, "s", 10, &ns, &n, err, sizeof err), -1);
+    CU_ASSERT_FALSE(json_field_ns(j, "ns", 2, &ns, &n, err, sizeof err));
+    CU_ASSERT_FALSE(json_field_ns(j, "bad", 10, &ns, &n, err, sizeof err));
+    CU_ASSERT_FALSE(json_field_ns(j, "s", 10, &ns, &n, err, sizeof err));
     json_decref(j);
     /* A huge integer is refused by jansson rather than wrapped. */
     CU_ASSERT_PTR_NULL(json_body_object("{\"i\":99999999999999999999}", 26, err, sizeof err));
@@ -492,6 +505,9 @@ static void test_status_table(void)
     CU_ASSERT_EQUAL(status_from_store(STORE_NO_SPACE)->http, 507);
     CU_ASSERT_EQUAL(status_from_store(STORE_CONFLICT)->http, 409);
     CU_ASSERT_EQUAL(status_from_store(STORE_THROTTLED)->http, 429);
+    /* a checked, wrong password or code: 403; 401 is the session gate's "log in" */
+    CU_ASSERT_EQUAL(status_from_store(STORE_DENIED)->http, 403);
+    CU_ASSERT_STRING_EQUAL(status_from_store(STORE_DENIED)->code, "denied");
     CU_ASSERT_EQUAL(status_from_store(STORE_INVALID)->http, 400);
     CU_ASSERT_EQUAL(status_from_store(STORE_ERR)->http, 500);
     CU_ASSERT_EQUAL(status_from_store((enum store_result)999)->http, 500);

@@ -192,10 +192,15 @@ test('failed logins: same answer for unknown user and wrong password; then throt
     assert.equal(unknown.status, wrong.status);
     assert.deepEqual(unknown.data, wrong.data);
   }
+  /* a checked and wrong password is a refusal (403), never "log in" (401) */
+  assert.equal(wrong.status, 403);
+  assert.equal(wrong.data.error, 'denied');
   assert.ok(Math.max(a, b) / Math.min(a, b) < 4, `fastest timings ${a.toFixed(1)} ms vs ${b.toFixed(1)} ms`);
   let r;
   for (let i = 0; i < 4; i++) r = await c.post('/api/login', { username: name, password: 'whatever12' });
   assert.equal(r.status, 429);
+  assert.equal(r.data.error, 'throttled');
+  assert.ok(r.data.retry_after >= 1, 'retry_after in the answer');
   assert.ok(Number(r.headers.get('retry-after')) >= 1);
   // Even the right password waits now.
   assert.equal((await c.post('/api/login', { username: name, password: 'password123' })).status, 429);
@@ -208,7 +213,10 @@ test('register refuses bad names, short passwords and taken names', async () => 
   assert.equal((await c.post('/api/register', { username: uniq('u'), password: 'short' })).status, 400);
   const n = uniq('dup');
   await c.register(n);
-  assert.equal((await new Client().post('/api/register', { username: n.toUpperCase(), password: 'password123' })).status, 409);
+  const taken = await new Client().post('/api/register', { username: n.toUpperCase(), password: 'password123' });
+  assert.equal(taken.status, 409);
+  assert.equal(taken.data.error, 'conflict');   /* the status table's code for STORE_CONFLICT */
+  assert.match(taken.data.message, /taken/);
 });
 
 test('MMS parts: allowed images inline, anything else as an attachment', async () => {
@@ -287,6 +295,9 @@ test('send to my phone needs a bound phone; binding starts with a texted code', 
   assert.equal(s.status, 409);
   assert.equal(s.data.error, 'no_phone');
   assert.equal((await c.post('/api/phone/start', { msisdn: 'abc' })).status, 400);
+  assert.equal((await c.post('/api/phone/start', { msisdn: '+1 234' })).status, 400, 'too few digits');
+  /* written with separators: one phone for the store (common/msisdn.h) */
+  assert.equal((await c.post('/api/phone/start', { msisdn: '+86 138-0000-0078' })).status, 202);
   assert.equal((await c.post('/api/phone/start', { msisdn: '+8613800000077' })).status, 202);
   assert.equal((await c.post('/api/phone/confirm', { msisdn: '+8613800000077', code: '000000' })).status, 403);
 });
@@ -360,6 +371,7 @@ test('hostile JSON bodies are 400 and store nothing', async () => {
   assert.equal((await c.post('/api/sms', { body: 'x'.repeat(65537) })).status, 413);   // over the JSON cap
   assert.equal((await c.post('/api/contacts', { name: 'n'.repeat(257), number: '123' })).status, 400);
   assert.equal((await c.post('/api/contacts', { name: 'n', number: '1'.repeat(65) })).status, 400);
+  assert.equal((await c.post('/api/contacts', { name: 'n', number: '*100#' })).status, 400, 'no phone number');
   assert.equal((await c.post('/api/sms', { body: 'x', peer: '1'.repeat(65) })).status, 400);
   assert.equal((await c.post('/api/sms/delete', { ns: [1e300] })).status, 400);
   assert.equal((await c.post('/api/sms/delete', { ns: [1.5] })).status, 400);

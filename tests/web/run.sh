@@ -18,14 +18,13 @@ fi
 
 mkdir -p "$work/screenshots"
 port=$(sv_free_port)
-db=$(sv_test_db "web_$(basename "$1" .test.mjs)")
+[ -n "${SMSVAULT_TEST_PGADMIN:-}" ] || sv_die "SMSVAULT_TEST_PGADMIN is not set (run through ./smsvault test)"
+dbname=web_$(basename "$1" .test.mjs)
+db=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$dbname") || exit 1
 conf=$work/vaultweb.conf
 log=$work/vaultweb.log
 : >"$log"
-cat >"$conf" <<CONF
-[database]
-conninfo = $db
-[quota]
+SMSVAULT_PGURI=$db SV_WEB_PORT=$port SV_CONF_EXTRA="[quota]
 initial = 256K
 threshold = 64K
 step = 256K
@@ -33,11 +32,8 @@ user_cap = 2M
 [login]
 free_failures = 3
 [web]
-port = $port
 threads = 4
-upload_body_max = 4M
-static_dir = $SV_ROOT/web/static
-CONF
+upload_body_max = 4M" sv_conf_write "$conf"
 "$bin" -c "$conf" --check-config >/dev/null
 
 "$bin" -c "$conf" >>"$log" 2>&1 </dev/null &
@@ -49,6 +45,7 @@ cleanup() {
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   fi
   wait "$pid" 2>/dev/null || true
+  sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$dbname"
 }
 trap cleanup EXIT
 ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && kill -0 "$pid"; }

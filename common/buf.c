@@ -60,6 +60,18 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void buf_clear(struct buf *b) { b->len = 0; }
+
+void buf_consume(struct buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+        return;
+    }
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+}
+
 const char *buf_cstr(struct buf *b)
 {
     reserve(b, 0);

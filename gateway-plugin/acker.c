@@ -1,0 +1,174 @@
+/*
+ * acker — vaultbox's receipt path: bearerbox's acks of our MT (submitted,
+ * refused, refused for now: retry later) and the delivery reports of the
+ * SMSC (delivered, failed) are applied to the outbox rows in batched
+ * transactions by one thread, and a report is acked to bearerbox after the
+ * commit. Reports are keyed by the outbox id alone (it rides in dlr_url):
+ * bearerbox hands a report to any connection of our box id, often not the
+ * process that sent the MT.
+ *
+ * It does not read from bearerbox (bb_conn.c queues the events here) nor
+ * know which MT are in flight (sender.c does).
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "vaultbox_int.h"
+
+#include "gw/dlr.h"
+
+#include "alloc.h"
+#include "log.h"
+
+enum ack_kind { EV_MT_ACK, EV_DLR };
+
+struct ack_event {
+    enum ack_kind kind;
+    long long outbox_id;          /* -1: a report that is not for one of our MT */
+    int mt_status;                /* EV_MT_ACK: ack_success, ack_buffered, ack_failed, ack_failed_tmp */
+    char mt_uuid[UUID_STR_LEN + 1]; /* EV_MT_ACK: the MT's Kannel uuid */
+    Msg *dlr;                     /* EV_DLR: the report (owned), acked after commit */
+    unsigned conn_gen;            /* EV_DLR: the connection it came on */
+    bool dropped;                 /* the store refused it: not applied, not tried again */
+};
+
+#define ACK_BATCH_MAX 500   /* events in one transaction, at most */
+
+static List *ack_queue;
+static atomic_size_t reports_unacked;   /* EV_DLR queued or in a batch */
+static long acker_thread;
+
+static enum store_result apply_event(struct store *s, struct ack_event *e)
+{
+    if (e->kind == EV_MT_ACK) {
+        switch (e->mt_status) {
+        case ack_success:
+        case ack_buffered: return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid);
+        case ack_failed: return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox");
+        default: return store_outbox_retry(s, e->outbox_id, (int)settings.box.retry_delay_s);
+        }
+    }
+    long long id = e->outbox_id;
+    if (id < 0)
+        return STORE_OK;   /* not one of ours */
+    long mask = e->dlr->sms.dlr_mask;
+    /* keyed by the outbox id alone: bearerbox hands a report to any
+     * connection of our box id, often not the instance that sent the MT */
+    log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", id, mask);
+    if (mask & DLR_SUCCESS)
+        return store_outbox_mark_delivered(s, id);
+    if (mask & (DLR_FAIL | DLR_SMSC_FAIL)) {
+        char why[48];
+        snprintf(why, sizeof why, "delivery report mask=%ld", mask);
+        return store_outbox_mark_failed(s, id, why);
+    }
+    return STORE_OK;   /* buffered / accepted by the SMSC: nothing final yet */
+}
+
+struct ack_batch {
+    struct ack_event **events;
+    size_t n;
+};
+
+/*
+ * Every event of the batch not dropped. A statement that fails ends the
+ * PostgreSQL transaction (what follows would fail too, and COMMIT would roll
+ * back): the event the store refused is dropped, logged, and the others run
+ * again without it, at once. Acked after the commit like the rest, a dropped
+ * report is not sent again by bearerbox; a dropped MT ack leaves its row
+ * SENDING, sent again once this connection or process ends, like any row
+ * whose ack was lost.
+ */
+static enum tx_step batch_attempt(struct store *s, void *ctx)
+{
+    struct ack_batch *b = ctx;
+    for (size_t i = 0; i < b->n; i++) {
+        struct ack_event *e = b->events[i];
+        if (e->dropped)
+            continue;
+        enum store_result r = apply_event(s, e);
+        switch (r) {
+        case STORE_OK:
+        case STORE_NOT_FOUND:   /* the row is gone (its user deleted) */
+        case STORE_INVALID:     /* refused before any statement ran */
+            break;
+        case STORE_RETRY: return TX_RETRY;
+        default:
+            e->dropped = true;
+            log_error("vaultbox: ack-dropped outbox_id=%lld event=%s result=%s", e->outbox_id,
+                      e->kind == EV_DLR ? "report" : "mt-ack", store_result_name(r));
+            return TX_REDO;
+        }
+    }
+    return TX_COMMIT;
+}
+
+static void acker_main(void *arg)
+{
+    struct store *s = box_store_open("acker");
+    struct ack_event *events[ACK_BATCH_MAX];
+    struct ack_batch b = { events, 0 };
+    struct ack_event *first;
+
+    while ((first = gwlist_consume(ack_queue)) != NULL) {
+        struct ack_event *more;
+        b.n = 0;
+        events[b.n++] = first;
+        while (b.n < ACK_BATCH_MAX && (more = gwlist_extract_first(ack_queue)) != NULL)
+            events[b.n++] = more;
+        bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
+        for (size_t i = 0; i < b.n; i++) {
+            if (events[i]->dlr) {
+                if (committed)
+                    bb_ack(events[i]->dlr, ack_success, events[i]->conn_gen);   /* after commit */
+                msg_destroy(events[i]->dlr);
+                atomic_fetch_sub(&reports_unacked, 1);
+            }
+            free(events[i]);
+        }
+    }
+    store_free(s);
+}
+
+void acker_start(void)
+{
+    ack_queue = gwlist_create();
+    gwlist_add_producer(ack_queue);
+    acker_thread = gwthread_create(acker_main, NULL);
+}
+
+void acker_mt_ack(long long outbox_id, int status, const char *uuid)
+{
+    struct ack_event *e = xcalloc(1, sizeof *e);
+    e->kind = EV_MT_ACK;
+    e->outbox_id = outbox_id;
+    e->mt_status = status;
+    snprintf(e->mt_uuid, sizeof e->mt_uuid, "%s", uuid);
+    gwlist_produce(ack_queue, e);
+}
+
+void acker_dlr(Msg *msg, unsigned conn_gen)
+{
+    struct ack_event *e = xcalloc(1, sizeof *e);
+    atomic_fetch_add(&reports_unacked, 1);
+    e->kind = EV_DLR;
+    e->dlr = msg;
+    e->conn_gen = conn_gen;
+    /* our outbox id rides in dlr_url (sender.c) */
+    if (msg->sms.dlr_url == NULL ||
+        sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
+        e->outbox_id = -1;
+    gwlist_produce(ack_queue, e);
+}
+
+size_t acker_unacked(void)
+{
+    return atomic_load(&reports_unacked);
+}
+
+void acker_stop(void)
+{
+    gwlist_remove_producer(ack_queue);
+    gwthread_join(acker_thread);
+    gwlist_destroy(ack_queue, NULL);
+}
