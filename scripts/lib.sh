@@ -50,6 +50,35 @@ sv_deps() {
   # alone.
 }
 
+# sv_promtool — the path of promtool, Prometheus's own checker of the text
+# exposition format (`promtool check metrics`: its parser and its lint of
+# names, HELP and units), which the metrics tests run on what our daemons
+# serve. It comes from Debian's `prometheus` package, but that package is
+# never installed: its postinst would start a Prometheus server listening on
+# every interface. apt-get download fetches the .deb once and only promtool
+# (a static binary) is taken out of it, into SV_TOOLS
+# (/var/tmp/smsvault-tools-<uid>). Prints the path, or fails saying why.
+sv_promtool() {
+  local dir=${SV_TOOLS:-/var/tmp/smsvault-tools-$(id -u)} deb
+  if [ -x "$dir/promtool" ]; then
+    echo "$dir/promtool"
+    return 0
+  fi
+  mkdir -p "$dir/deb" || return 1
+  if ! (cd "$dir/deb" && apt-get download -q prometheus >/dev/null 2>&1); then
+    [ "$(id -u)" -ne 0 ] || apt-get update -qq >/dev/null 2>&1
+    (cd "$dir/deb" && apt-get download -q prometheus >/dev/null 2>&1) ||
+      { sv_say "sv_promtool: apt-get download prometheus failed"; return 1; }
+  fi
+  deb=$(ls "$dir"/deb/prometheus_*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || { sv_say "sv_promtool: no prometheus .deb in $dir/deb"; return 1; }
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/bin/promtool >"$dir/promtool.new" &&
+    chmod 0755 "$dir/promtool.new" && mv "$dir/promtool.new" "$dir/promtool" ||
+    { sv_say "sv_promtool: promtool not found in $deb"; rm -f "$dir/promtool.new"; return 1; }
+  rm -rf "$dir/deb"
+  echo "$dir/promtool"
+}
+
 # sv_build <dir> <cmake args...> — configure (cheap when nothing changed),
 # then build with every core; the output goes to <dir>.build.log.
 sv_build() {
