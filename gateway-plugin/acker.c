@@ -30,6 +30,8 @@ struct ack_event {
     Msg *dlr;                     /* EV_DLR: the report (owned), acked after commit */
     unsigned conn_gen;            /* EV_DLR: the connection it came on */
     bool dropped;                 /* the store refused it: not applied, not tried again */
+    struct store_outbox_mark mark; /* what the last attempt did to the row */
+    enum box_mt_stage stage;      /* ... and what that counts as, once committed */
 };
 
 #define ACK_BATCH_MAX 500   /* events in one transaction, at most */
@@ -40,11 +42,16 @@ static long acker_thread;
 
 static enum store_result apply_event(struct store *s, struct ack_event *e)
 {
+    e->mark.moved = false;
     if (e->kind == EV_MT_ACK) {
         switch (e->mt_status) {
         case ack_success:
-        case ack_buffered: return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid);
-        case ack_failed: return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox");
+        case ack_buffered:
+            e->stage = BOX_MT_SUBMITTED;
+            return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid, &e->mark);
+        case ack_failed:
+            e->stage = BOX_MT_FAILED;
+            return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox", &e->mark);
         default: return store_outbox_retry(s, e->outbox_id, (int)settings.box.retry_delay_s);
         }
     }
@@ -55,12 +62,15 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
     /* keyed by the outbox id alone: bearerbox hands a report to any
      * connection of our box id, often not the instance that sent the MT */
     log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", id, mask);
-    if (mask & DLR_SUCCESS)
-        return store_outbox_mark_delivered(s, id);
+    if (mask & DLR_SUCCESS) {
+        e->stage = BOX_MT_DELIVERED;
+        return store_outbox_mark_delivered(s, id, &e->mark);
+    }
     if (mask & (DLR_FAIL | DLR_SMSC_FAIL)) {
         char why[48];
         snprintf(why, sizeof why, "delivery report mask=%ld", mask);
-        return store_outbox_mark_failed(s, id, why);
+        e->stage = BOX_MT_FAILED;
+        return store_outbox_mark_failed(s, id, why, &e->mark);
     }
     return STORE_OK;   /* buffered / accepted by the SMSC: nothing final yet */
 }
@@ -118,6 +128,10 @@ static void acker_main(void *arg)
             events[b.n++] = more;
         bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
         for (size_t i = 0; i < b.n; i++) {
+            /* a row moved by the committed attempt: counted once, whatever
+             * repeated reports come later */
+            if (committed && !events[i]->dropped && events[i]->mark.moved)
+                box_count_mt(events[i]->stage, events[i]->mark.kind, 1);
             if (events[i]->dlr) {
                 if (committed)
                     bb_ack(events[i]->dlr, ack_success, events[i]->conn_gen);   /* after commit */

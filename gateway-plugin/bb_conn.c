@@ -122,6 +122,7 @@ static enum bb_news dispatch(Msg *msg, unsigned conn_gen)
 {
     enum bb_news news = BB_CARRY_ON;
     if (msg_type(msg) == sms && msg->sms.sms_type == mo) {
+        box_count_mo_received();
         workers_submit(msg, conn_gen);
         return news;
     }
@@ -157,6 +158,7 @@ static void close_conn(void)
     conn_destroy(bb_conn);
     bb_conn = NULL;
     mutex_unlock(bb_lock);
+    box_count_bearerbox(false);
 }
 
 /*
@@ -190,6 +192,7 @@ void bb_run(void)
             atomic_store(&mt_open, true);
             mutex_unlock(bb_lock);
             backoff_reset(&b);
+            box_count_bearerbox(true);
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", settings.box.box_id,
                      settings.box.bearerbox_host, settings.box.bearerbox_port);
             notify_sendf("READY=1\nSTATUS=connected to bearerbox %s:%lld as box %s",

@@ -64,6 +64,12 @@ static const struct config_key box_keys[] = {
     { "box", "log_file", CONFIG_STRING, "", 0, 0, offsetof(struct box_config, log_file),
       "write the log to this file too (reopened on SIGHUP; stderr then gets errors only); "
       "empty: stderr only, the journal under systemd" },
+    { "box", "metrics_port", CONFIG_INT, "0", 0, 65535, offsetof(struct box_config, metrics_port),
+      "serve GET /metrics (Prometheus) on 127.0.0.1 at this port; 0: off" },
+    { "box", "metrics_db_interval", CONFIG_INT, "15", 0, 86400,
+      offsetof(struct box_config, metrics_db_interval_s),
+      "seconds between reads of the database gauges (users, space, outbox) for /metrics; 0: none "
+      "(with several vaultbox on one database, one reading them is enough)" },
 };
 static const char *config_path;   /* NULL: defaults */
 
@@ -209,6 +215,13 @@ int main(int argc, char **argv)
         }
         store_free(s);
     }
+    box_metrics_init();
+    if (!box_metrics_start(err, sizeof err)) {
+        log_error("vaultbox: %s", err);
+        box_metrics_stop();
+        rc = 1;
+        goto out_gw;
+    }
     bb_init();
     workers_start();
     acker_start();
@@ -225,6 +238,7 @@ int main(int argc, char **argv)
     acker_stop();
     sender_stop();
     gwthread_join(service);
+    box_metrics_stop();
     bb_cleanup();
     if (settings.ready_file)
         unlink(settings.ready_file);

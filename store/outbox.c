@@ -24,6 +24,8 @@
 #include "log.h"
 #include "utf8.h"
 
+const char *const store_mt_kind_names[] = { "reply", "code", "item", NULL };
+
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     if (in == NULL || !st_valid_line(in->msisdn, LIMIT_PEER_MAX, false) || in->text == NULL ||
@@ -31,12 +33,17 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
         return STORE_INVALID;
     if (in->user_id && !st_valid_id(in->user_id))
         return STORE_NOT_FOUND;
+    if ((unsigned)in->kind >= STORE_MT_KINDS)
+        return STORE_INVALID;
     char *text = xmemdup0(in->text, in->text_len);
-    const char *p[] = { in->user_id, in->msisdn, text };
+    char kind[24];
+    st_lld(kind, in->kind);
+    const char *p[] = { in->user_id, in->msisdn, text, kind };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "outbox-insert",
-                                   "INSERT INTO outbox (user_id, msisdn, text) VALUES ($1, $2, $3) RETURNING id",
-                                   3, p, &r);
+                                   "INSERT INTO outbox (user_id, msisdn, text, kind) VALUES ($1, $2, $3, $4)"
+                                   " RETURNING id",
+                                   4, p, &r);
     free(text);
     if (rc != STORE_OK)
         return rc;
@@ -168,8 +175,8 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, int 
         " c AS (SELECT id FROM outbox WHERE state = 0 AND not_before <= now() AND EXISTS (SELECT 1 FROM me)"
         "   ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
         " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
-        "   FROM c WHERE o.id = c.id RETURNING o.id, o.msisdn, o.text, o.attempts)"
-        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts"
+        "   FROM c WHERE o.id = c.id RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind)"
+        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind"
         " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok) m LEFT JOIN u ON true ORDER BY u.id", 2, p, &r);
     if (rc != STORE_OK)
         return rc;
@@ -185,6 +192,7 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, int 
         v[i].text_len = (size_t)PQgetlength(r, (int)i, 3);
         v[i].text = xmemdup0(PQgetvalue(r, (int)i, 3), v[i].text_len);
         v[i].attempts = (int)st_getll(r, (int)i, 4);
+        v[i].kind = (enum store_mt_kind)st_getll(r, (int)i, 5);
     }
     PQclear(r);
     *out = v;
@@ -201,27 +209,35 @@ void store_outbox_rows_free(struct store_outbox_row *rows, size_t count)
     free(rows);
 }
 
-/* Run an UPDATE of one row by id; 0 rows: STORE_NOT_FOUND when the row does
- * not exist, else STORE_OK (a no-op: the state rules refused the change). */
+/* Run an UPDATE of one row by id that RETURNING kind; 0 rows:
+ * STORE_NOT_FOUND when the row does not exist, else STORE_OK (a no-op: the
+ * state rules refused the change). *out (may be NULL) says which. */
 static enum store_result update_one(struct store *s, const char *name, const char *sql,
-                                    int n, const char *const *p)
+                                    int n, const char *const *p, struct store_outbox_mark *out)
 {
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, name, sql, n, p, &r);
     if (rc != STORE_OK)
         return rc;
-    bool none = strcmp(PQcmdTuples(r), "0") == 0;
+    struct store_outbox_mark m = { false, STORE_MT_REPLY };
+    if (PQntuples(r) > 0) {
+        m.moved = true;
+        m.kind = (enum store_mt_kind)st_getll(r, 0, 0);
+    }
     PQclear(r);
-    if (!none)
-        return STORE_OK;
-    rc = st_exec(s, "outbox-exists", "SELECT 1 FROM outbox WHERE id = $1", 1, p, &r);
-    if (rc == STORE_OK && PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
+    if (!m.moved) {
+        rc = st_exec(s, "outbox-exists", "SELECT 1 FROM outbox WHERE id = $1", 1, p, &r);
+        if (rc == STORE_OK && PQntuples(r) == 0)
+            rc = STORE_NOT_FOUND;
+        PQclear(r);
+    }
+    if (rc == STORE_OK && out)
+        *out = m;
     return rc;
 }
 
-enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid)
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
+                                              struct store_outbox_mark *out)
 {
     if (kannel_uuid && !st_valid_text(kannel_uuid, LIMIT_PEER_MAX, true))
         return STORE_INVALID;
@@ -230,21 +246,23 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
     const char *p[] = { ib, kannel_uuid };
     return update_one(s, "outbox-submitted",
                       "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now()"
-                      " WHERE id = $1 AND state IN (0, 1)", 2, p);
+                      " WHERE id = $1 AND state IN (0, 1) RETURNING kind", 2, p, out);
 }
 
-enum store_result store_outbox_mark_delivered(struct store *s, long long id)
+enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_mark *out)
 {
     char ib[24];
     st_lld(ib, id);
     const char *p[] = { ib };
     /* final states (delivered, failed) are never changed */
     return update_one(s, "outbox-delivered",
-                      "UPDATE outbox SET state = 3, updated_at = now() WHERE id = $1 AND state IN (0, 1, 2)",
-                      1, p);
+                      "UPDATE outbox SET state = 3, updated_at = now() WHERE id = $1 AND state IN (0, 1, 2)"
+                      " RETURNING kind",
+                      1, p, out);
 }
 
-enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason)
+enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason,
+                                           struct store_outbox_mark *out)
 {
     char ib[24];
     st_lld(ib, id);
@@ -254,7 +272,7 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
     const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
     enum store_result rc = update_one(s, "outbox-failed",
                       "UPDATE outbox SET state = 4, reason = $2, updated_at = now()"
-                      " WHERE id = $1 AND state IN (0, 1, 2)", 2, p);
+                      " WHERE id = $1 AND state IN (0, 1, 2) RETURNING kind", 2, p, out);
     free(why);
     return rc;
 }
@@ -270,7 +288,7 @@ enum store_result store_outbox_retry(struct store *s, long long id, int delay_s)
     return update_one(s, "outbox-retry",
                       "UPDATE outbox SET state = 0, attempts = attempts + 1,"
                       " not_before = now() + $2::int * interval '1 second', updated_at = now()"
-                      " WHERE id = $1 AND state IN (0, 1)", 2, p);
+                      " WHERE id = $1 AND state IN (0, 1) RETURNING kind", 2, p, NULL);
 }
 
 enum store_result store_outbox_requeue_sending(struct store *s, const char *instance,

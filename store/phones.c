@@ -181,7 +181,7 @@ enum store_result store_phone_code_start(struct store *s, const char *user_id, c
                      "  expires_at = EXCLUDED.expires_at, tries = 0",
                      5, p, len, fmt);
     if (rc == STORE_OK) {
-        struct store_outbox_new mt = { user_id, msisdn, text, strlen(text) };
+        struct store_outbox_new mt = { user_id, msisdn, text, strlen(text), STORE_MT_CODE };
         long long id;
         rc = st_outbox_insert(s, &mt, &id);
     }

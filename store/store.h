@@ -435,11 +435,22 @@ enum store_outbox_state {
     OUTBOX_FAILED,         /* permanent failure */
 };
 
+/* What an MT is (migration 005), for the metrics by kind. */
+enum store_mt_kind {
+    STORE_MT_REPLY = 0,   /* a reply to a command */
+    STORE_MT_CODE,        /* a phone-binding code */
+    STORE_MT_ITEM,        /* an item sent on request (GET, the page's "send to my phone") */
+    STORE_MT_KINDS
+};
+/* "reply", "code", "item" (the metrics' label values, in enum order, NULL-terminated). */
+extern const char *const store_mt_kind_names[];
+
 struct store_outbox_new {
     const char *user_id;   /* may be NULL (e.g. a code to a phone not yet bound) */
     const char *msisdn;
     const char *text;      /* UTF-8; vaultbox picks GSM-7 or UCS-2 */
     size_t text_len;
+    enum store_mt_kind kind;   /* 0: a reply */
 };
 
 struct store_outbox_row {
@@ -448,6 +459,15 @@ struct store_outbox_row {
     char *text;
     size_t text_len;
     int attempts;
+    enum store_mt_kind kind;
+};
+
+/* What a store_outbox_mark_* call did to its row: moved is true when the
+ * row changed state (a repeated report, or one that would downgrade a final
+ * state, is a no-op: false), with the row's kind. For counting each MT once. */
+struct store_outbox_mark {
+    bool moved;
+    enum store_mt_kind kind;
 };
 
 /* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
@@ -494,13 +514,16 @@ enum store_result store_outbox_release(struct store *s, const char *instance);
 enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
                                      struct store_outbox_row **out, size_t *count);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
-enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
+/* The marks below write *out (may be NULL) on STORE_OK. */
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
+                                              struct store_outbox_mark *out);
 /* Delivery reports: final states are never downgraded; a repeated report is a
  * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a
  * report to any connection of the box id, so the instance that applies it is
  * often not the one that claimed the row. */
-enum store_result store_outbox_mark_delivered(struct store *s, long long id);
-enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
+enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_mark *out);
+enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason,
+                                           struct store_outbox_mark *out);
 /* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
 enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
 /* This instance's rows left SENDING (written on a bearerbox connection that
@@ -551,5 +574,34 @@ struct store_stats {
     long long outbox_queued, outbox_sending, outbox_submitted, outbox_delivered, outbox_failed;
 };
 enum store_result store_stats_get(struct store *s, struct store_stats *out);
+
+/*
+ * What the metrics poller reads (vaultbox, every [box] metrics_db_interval
+ * seconds; vaultctl status): cheaper than store_stats_get, which counts
+ * every item. One scan of users (count and the two sums) and index-only
+ * counts of the outbox rows still on their way (partial indexes on queued,
+ * sending, submitted); delivered and failed rows are history the counters
+ * cover. One statement; not inside store_tx_begin.
+ */
+struct store_gauges {
+    long long users;
+    long long allocated_bytes, used_bytes, capacity_bytes;
+    long long outbox_queued, outbox_sending, outbox_submitted;
+    double oldest_queued_age_s;   /* of the oldest queued row; 0 when none */
+};
+enum store_result store_gauges_get(struct store *s, struct store_gauges *out);
+
+/* ---- metrics (issue 13) ----
+ * What only the store sees, counted into reg (NULL: nothing) from now on,
+ * by every connection of the process: database connections lost
+ * (smsvault_db_reconnects_total: each is made again, by store_ping or by
+ * the caller's next store_open), connection attempts refused
+ * (smsvault_db_connect_failures_total), and allocations grown (the
+ * patent's self-growing space: smsvault_space_grants_total and
+ * smsvault_space_granted_bytes_total), counted when the transaction that
+ * grew commits — a rolled-back one (or savepoint) grew nothing. Call once,
+ * before the threads that open stores. */
+struct metrics;
+void store_metrics_declare(struct metrics *reg);
 
 #endif

@@ -11,6 +11,10 @@
 #include "buf.h"
 #include "store.h"
 
+/* savepoints open at once inside one transaction, at most (a worker's per
+ * MO, an exported function's own inside it, and room to spare) */
+#define ST_SAVEPOINTS_MAX 8
+
 struct store {
     PGconn *conn;
     struct store_config cfg;   /* copy; conninfo owned */
@@ -19,6 +23,11 @@ struct store {
     int depth;                 /* savepoints open inside the explicit transaction */
     int clock_offset_s;        /* test-only: added to now() where expiry is checked */
     bool listening;
+    bool lost;                 /* the connection was found lost and not yet made again (counted once) */
+    /* space grown in the open transaction, counted (st_metrics) when it
+     * commits; at[k]: what was pending when savepoint k opened, so that a
+     * rollback to it forgets what grew after */
+    struct st_grown { long long grants, bytes; } grown, grown_at[ST_SAVEPOINTS_MAX + 1];
 };
 
 /* Run sql with text parameters (values may be NULL = SQL NULL). name is the
@@ -107,6 +116,9 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
                                        size_t *fit_out, long long *first_n_out);
 
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
+/* The allocation grew by bytes in the open transaction (space.c). */
+void st_space_grown(struct store *s, long long bytes);
+
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
 /* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns

@@ -23,6 +23,7 @@
 #include "msisdn.h"
 #include "routes.h"
 #include "server.h"
+#include "web_metrics.h"
 
 #define CODE_TEXT "smsvault code: %s (valid for a few minutes). Type it on the web page to link this phone."
 
@@ -155,11 +156,14 @@ void auth_login(struct http_req *q, struct http_resp *r)
         http_store_error_say(r, res, "Too many failed attempts for this account; wait and try again.",
                              json_pack("{s:i}", "retry_after", retry_after));
         log_info("web: login throttled retry_after=%d", retry_after);
+        web_count_login_failure(true);
         goto out;
     }
     if (res != STORE_OK) {
-        if (res == STORE_DENIED)
+        if (res == STORE_DENIED) {
             log_info("web: login denied");
+            web_count_login_failure(false);
+        }
         http_store_error(r, res);
         goto out;
     }
@@ -257,6 +261,7 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
         goto out;
     }
     log_info("web: phone code sent user=%s", q->user_id);
+    web_count_mt(STORE_MT_CODE, 1);
     http_json(r, 202, json_pack("{s:b, s:I}", "ok", 1, "ttl", (json_int_t)q->cfg->code_ttl_s));
 out:
     json_decref(in);

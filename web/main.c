@@ -24,10 +24,12 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "probe.h"
 #include "server.h"
 #include "store.h"
+#include "web_metrics.h"
 #include "webconf.h"
 
 static void usage(void)
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
     struct web_config web = { 0 };
     struct store_config sc = { 0 };
     struct server *srv = NULL;
+    struct metrics *reg = NULL;
+    struct metrics_http *metrics = NULL;
     struct service sv = { 0 };
     pthread_t service_thread;
     bool service_started = false;
@@ -136,6 +140,12 @@ int main(int argc, char **argv)
         goto out;
     }
     log_set_level(level);
+    if (web.metrics_port != 0 && web.metrics_port == web.port) {
+        /* the figures are for the operator, never on the public port */
+        fprintf(stderr, "vaultweb: %s: [web] metrics_port must not be the page's port %lld\n", path ? path : "-",
+                web.port);
+        goto out;
+    }
     if (check) {
         config_print(parts, 2);
         rc = 0;
@@ -168,9 +178,18 @@ int main(int argc, char **argv)
         log_error("web: database not ready result=%s", store_result_name(res));
         goto out;
     }
+    reg = web_metrics_init();
     srv = server_start(&web, &sc);
     if (srv == NULL)
         goto out;
+    if (web.metrics_port > 0) {
+        metrics = metrics_http_start(reg, (unsigned)web.metrics_port, err, sizeof err);
+        if (metrics == NULL) {
+            log_error("web: %s", err);
+            goto out;
+        }
+        log_info("web: metrics http://127.0.0.1:%lld/metrics", web.metrics_port);
+    }
     printf("vaultweb: listening on http://%s:%u/\n", web.listen, server_port(srv));
     fflush(stdout);
     notify_sendf("READY=1\nSTATUS=listening on http://%s:%u/", web.listen, server_port(srv));
@@ -194,7 +213,9 @@ out:
         atomic_store(&sv.stop, true);   /* it looks at least once a second */
         pthread_join(service_thread, NULL);
     }
+    metrics_http_stop(metrics);
     server_stop(srv);
+    web_metrics_free(reg);
     config_free(parts, 2);
     return rc;
 }

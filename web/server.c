@@ -29,6 +29,7 @@
 #include "log.h"
 #include "routes.h"
 #include "static.h"
+#include "web_metrics.h"
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -237,6 +238,14 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     rt->fn(&q, r);
 }
 
+/* Seconds since the request's headers came. */
+static double elapsed_s(const struct conn_state *cs)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - cs->started.tv_sec) + (double)(now.tv_nsec - cs->started.tv_nsec) / 1e9;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -270,6 +279,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         http_error(&r, 413, "too_large", "The request body is too large.");
         cs->answered = true;
         log_info("web: refused reason=body_too_large path=%s", url);
+        web_count_refused(WEB_REFUSED_TOO_LARGE);
+        web_count_request(cs->route, api, method, 413, elapsed_s(cs));
         enum MHD_Result ok = send_resp(conn, &r);
         http_resp_cleanup(&r);
         *upload_data_size = 0;
@@ -298,11 +309,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     else
         http_error(&r, 405, "method", "Method not allowed.");
     cs->answered = true;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long ms = (long)((now.tv_sec - cs->started.tv_sec) * 1000 + (now.tv_nsec - cs->started.tv_nsec) / 1000000);
+    double seconds = elapsed_s(cs);
     if (api || r.status >= 400)
-        log_info("web: request method=%s path=%s status=%u ms=%ld", method, url, r.status, ms);
+        log_info("web: request method=%s path=%s status=%u ms=%ld", method, url, r.status, (long)(seconds * 1000));
+    web_count_request(cs->route, api, method, r.status ? r.status : 500, seconds);
     enum MHD_Result ok = send_resp(conn, &r);
     http_resp_cleanup(&r);
     return ok;
@@ -314,6 +324,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = *con_cls;
     if (cs == NULL)
         return;
+    /* a client that stopped sending before its request was complete */
+    if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && !cs->answered)
+        web_count_refused(WEB_REFUSED_TIMEOUT);
     buf_cleanup(&cs->body);
     free(cs);
     *con_cls = NULL;

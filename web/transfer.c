@@ -33,6 +33,7 @@
 #include "log.h"
 #include "routes.h"
 #include "vcard.h"
+#include "web_metrics.h"
 
 #define IMPORT_BATCH 500
 #define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
@@ -499,7 +500,7 @@ void transfer_send(struct http_req *q, struct http_resp *r)
         char *text = item_as_text(q->store, q->user_id, k, ns[i], &res);
         for (size_t p = 0; text && res == STORE_OK && p < nphones; p++) {
             struct store_outbox_new o = { .user_id = q->user_id, .msisdn = phones[p], .text = text,
-                                          .text_len = strlen(text) };
+                                          .text_len = strlen(text), .kind = STORE_MT_ITEM };
             long long id;
             if ((res = store_outbox_enqueue(q->store, &o, &id)) == STORE_OK)
                 queued++;
@@ -517,6 +518,7 @@ void transfer_send(struct http_req *q, struct http_resp *r)
         goto out;
     }
     log_info("web: send to phone user=%s kind=%s queued=%lld", q->user_id, kind, queued);
+    web_count_mt(STORE_MT_ITEM, queued);
     json_t *ph = json_array();
     for (size_t p = 0; p < nphones; p++)
         json_array_append_new(ph, json_string(phones[p]));

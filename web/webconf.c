@@ -29,6 +29,8 @@ const struct config_key webconf_keys[] = {
     K("log_file", CONFIG_STRING, "", 0, 0, log_file,
       "append the log to this file (reopened on SIGHUP); empty: stderr, the journal under systemd"),
     K("code_ttl", CONFIG_INT, "600", 60, 3600, code_ttl_s, "seconds a phone binding code stays valid"),
+    K("metrics_port", CONFIG_INT, "0", 0, 65535, metrics_port,
+      "serve GET /metrics (Prometheus) on 127.0.0.1 at this port, never the page's; 0: off"),
 };
 
 const size_t webconf_nkeys = sizeof webconf_keys / sizeof webconf_keys[0];

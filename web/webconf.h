@@ -30,6 +30,7 @@ struct web_config {
     char *log_level;
     char *log_file;               /* empty: stderr (the journal under systemd) */
     long long code_ttl_s;         /* phone binding code lifetime */
+    long long metrics_port;       /* GET /metrics on 127.0.0.1 (not the page's port); 0: off */
 };
 
 extern const struct config_key webconf_keys[];

@@ -54,8 +54,9 @@ enum core_lang core_lang_of(const char *lang);
 /* A store failure: logged, and CORE_RETRY or CORE_ERR for the caller. */
 enum core_result core_from_store(struct core_ctx *x, const char *op, enum store_result r);
 
-/* Queue text[0..len) for the phone. */
+/* Queue text[0..len) for the phone (a reply), or an item it asked for. */
 enum core_result core_queue_text(struct core_ctx *x, const char *text, size_t len);
+enum core_result core_queue_item(struct core_ctx *x, const char *text, size_t len);
 
 /* Queue a NUL-terminated reply; consumes text (freed on every path). */
 enum core_result core_queue_owned(struct core_ctx *x, char *text);

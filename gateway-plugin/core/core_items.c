@@ -187,7 +187,7 @@ static enum core_result queue_long(struct core_ctx *x, const char *text, size_t 
         if (cut == 0)
             cut = len;
         cut = utf8_truncate(text, cut, LIMIT_SMS_BODY_MAX);
-        cr = core_queue_text(x, text, cut);
+        cr = core_queue_item(x, text, cut);
         text += cut;
         len -= cut;
     }

@@ -42,7 +42,7 @@ static const char *me(void)
 
 static long long enqueue(struct store *s, const char *uid, const char *msisdn, const char *text)
 {
-    struct store_outbox_new in = { uid, msisdn, text, strlen(text) };
+    struct store_outbox_new in = { uid, msisdn, text, strlen(text), STORE_MT_REPLY };
     long long id = 0;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     return id;
@@ -55,7 +55,7 @@ static void drain(struct store *s)
     do {
         CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 100, &rows, &n), STORE_OK);
         for (size_t i = 0; i < n; i++)
-            CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
+            CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL, NULL), STORE_OK);
         store_outbox_rows_free(rows, n);
     } while (n > 0);
 }
@@ -68,10 +68,10 @@ static void test_outbox_states(void)
     long long a = enqueue(s, NULL, "+8613900000001", text);
     long long b = enqueue(s, NULL, "+8613900000002", "second");
     CU_ASSERT(b > a);
-    struct store_outbox_new bad = { NULL, "", "x", 1 };
+    struct store_outbox_new bad = { NULL, "", "x", 1, STORE_MT_REPLY };
     long long id;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
-    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1 };
+    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1, STORE_MT_REPLY };
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
@@ -101,20 +101,20 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(rows[0].attempts, 2);
     store_outbox_rows_free(rows, n);
     /* submitted, delivered; final states stay final */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "kannel-uuid-1"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "kannel-uuid-1", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a), STORE_OK);   /* repeated report */
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, a, "late"), STORE_OK);   /* no downgrade */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "x"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, NULL), STORE_OK);   /* repeated report */
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, a, "late", NULL), STORE_OK);   /* no downgrade */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "x", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_DELIVERED);
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b, "rejected by SMSC"), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b, "rejected by SMSC", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b, NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, b, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_claim(s, me(), 0, &rows, &n), STORE_INVALID);
@@ -385,12 +385,12 @@ static void test_instances_own_rows(void)
     /* a delivery report for a row a claimed reaches b (bearerbox routes
      * reports to any connection of the box id): keyed by outbox id, it
      * updates the row all the same */
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(b.s, ra[0]), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(b.s, ra[0], NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(b.s, ra[0]), OUTBOX_DELIVERED);
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(b.s, ra[1], "delivery report mask=2"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(b.s, ra[1], "delivery report mask=2", NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(a.s, ra[1]), OUTBOX_FAILED);
     /* and a's late ack does not undo it */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, ra[0], "kannel-uuid"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, ra[0], "kannel-uuid", NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(a.s, ra[0]), OUTBOX_DELIVERED);
     /* a lost bearerbox and reconnects: only its own in-flight row goes back */
     long long n = -1;
@@ -433,10 +433,10 @@ static void test_instances_own_rows(void)
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_OK);
     CU_ASSERT_EQUAL(cnt, 1);
     if (cnt == 1)
-        CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL), STORE_OK);
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL, NULL), STORE_OK);
     store_outbox_rows_free(rows, cnt);
     for (int i = 0; i < 4; i++)
-        CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, again[i], NULL), STORE_OK);
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, again[i], NULL, NULL), STORE_OK);
     CU_ASSERT_EQUAL(sending_of(a.id) + sending_of(b.id), 0);
     CU_ASSERT_EQUAL(store_outbox_release(a.s, a.id), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
@@ -530,6 +530,68 @@ static void test_instances_gone(void)
     store_free(s);
 }
 
+/* Each row keeps its kind; a mark says whether it moved the row (so each MT
+ * is counted once) and of which kind; the gauges count what is on its way. */
+static void test_kinds_marks_gauges(void)
+{
+    struct store *s = testdb_open();
+    struct store_gauges g0, g1;
+    drain(s);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g0), STORE_OK);
+    CU_ASSERT_EQUAL(g0.outbox_queued, 0);
+    CU_ASSERT_EQUAL(g0.users, testdb_scalar("SELECT count(*) FROM users"));
+    CU_ASSERT_EQUAL(g0.used_bytes, testdb_scalar("SELECT coalesce(sum(used_bytes), 0) FROM users"));
+    CU_ASSERT_EQUAL(g0.allocated_bytes, testdb_scalar("SELECT coalesce(sum(allocated_bytes), 0) FROM users"));
+    CU_ASSERT_EQUAL(g0.outbox_submitted, testdb_scalar("SELECT count(*) FROM outbox WHERE state = 2"));
+    CU_ASSERT_EQUAL(g0.oldest_queued_age_s, 0);
+    const enum store_mt_kind kinds[] = { STORE_MT_REPLY, STORE_MT_CODE, STORE_MT_ITEM };
+    long long ids[3];
+    for (int i = 0; i < 3; i++) {
+        struct store_outbox_new in = { NULL, "+8613900000007", "kind", 4, kinds[i] };
+        CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &ids[i]), STORE_OK);
+    }
+    struct store_outbox_new bad = { NULL, "+8613900000007", "kind", 4, STORE_MT_KINDS };
+    long long id;
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
+    char sql[120];
+    snprintf(sql, sizeof sql, "UPDATE outbox SET created_at = now() - interval '30 seconds' WHERE id = %lld"
+             " RETURNING 1", ids[0]);
+    CU_ASSERT_EQUAL(testdb_scalar(sql), 1);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_queued, 3);
+    CU_ASSERT(g1.oldest_queued_age_s >= 30);   /* the oldest queued row's age */
+    CU_ASSERT(g1.oldest_queued_age_s < 3600);
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    for (size_t i = 0; i < n; i++)
+        CU_ASSERT_EQUAL(rows[i].kind, kinds[i]);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_queued, 0);
+    CU_ASSERT_EQUAL(g1.outbox_sending, g0.outbox_sending + 3);
+    struct store_outbox_mark m = { true, STORE_MT_REPLY };
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ids[2], "u-2", &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.kind, STORE_MT_ITEM);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, ids[2], &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, ids[2], &m), STORE_OK);   /* the same report again */
+    CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, ids[1], "refused", &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.kind, STORE_MT_CODE);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, ids[2], "late", &m), STORE_OK);   /* no downgrade */
+    CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ids[0], NULL, &m), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_sending, g0.outbox_sending);
+    CU_ASSERT_EQUAL(g1.outbox_submitted, g0.outbox_submitted + 1);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999, &m), STORE_NOT_FOUND);
+    store_free(s);
+}
+
 static void test_cleanup(void)
 {
     CU_ASSERT_EQUAL(store_outbox_release(main_sender.s, main_sender.id), STORE_OK);
@@ -545,6 +607,7 @@ static const struct test_entry tests[] = {
     { "phone binding by texted code", test_phone_codes },
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "kinds, marks that say whether they moved a row, gauges", test_kinds_marks_gauges },
     { "release the suite's instance", test_cleanup },
 };
 
