@@ -260,13 +260,14 @@ sv_conf_store() {
   sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
 }
 
-# vaultbox: the stack's bearerbox, short code and web page.
+# vaultbox: the stack's bearerbox, short code, web page and metrics port.
 sv_conf_vaultbox() {
   echo "[box]"
   sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
   sv_conf_key bearerbox_port "${SV_BB_BOX_PORT:-}"
   sv_conf_key sender "${SV_SHORTCODE:-}"
   sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
+  sv_conf_key metrics_port "${SV_BOX_METRICS_PORT:-}"
 }
 
 # vaultweb: the stack's port, and the page's files by absolute path (the
@@ -276,6 +277,7 @@ sv_conf_vaultweb() {
   sv_conf_key listen "${SV_WEB_PORT:+127.0.0.1}"
   sv_conf_key port "${SV_WEB_PORT:-}"
   sv_conf_key static_dir "$SV_ROOT/web/static"
+  sv_conf_key metrics_port "${SV_WEB_METRICS_PORT:-}"
 }
 
 # sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs

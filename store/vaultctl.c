@@ -23,6 +23,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "vaultctl_status.h"
 
 static void usage(void)
 {
@@ -33,6 +34,9 @@ static void usage(void)
             "  user list               list the accounts\n"
             "  fsck [--repair]         compare each user's used bytes with its items\n"
             "  stats                   counts, space and outbox states\n"
+            "  status [--metrics HOST:PORT]...\n"
+            "                          users, space and the outbox at a glance, and each\n"
+            "                          daemon's /metrics (its [box]/[web] metrics_port)\n"
             "  --check-config          print the configuration and exit\n"
             "SMSVAULT_PGURI in the environment overrides [database] conninfo; a conninfo\n"
             "@NAME is read from $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=).\n");
@@ -134,6 +138,26 @@ static int cmd_stats(struct store *s)
     return 0;
 }
 
+/* status's arguments: pairs of --metrics HOST:PORT (cmd is argv[-1]). */
+static bool status_args_ok(int n, char **args)
+{
+    if (strcmp(args[-1], "status") != 0 || n % 2 != 0)
+        return false;
+    for (int k = 0; k < n; k += 2)
+        if (strcmp(args[k], "--metrics") != 0 || strchr(args[k + 1], ':') == NULL)
+            return false;
+    return true;
+}
+
+static int cmd_status(struct store *s, int n, char **args)
+{
+    const char *endpoints[32];
+    size_t count = 0;
+    for (int k = 1; k < n && count < sizeof endpoints / sizeof endpoints[0]; k += 2)
+        endpoints[count++] = args[k];
+    return vaultctl_status(s, endpoints, count);
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = NULL;
@@ -177,7 +201,7 @@ int main(int argc, char **argv)
                    (strcmp(argv[i + 1], "list") == 0 && argc == i + 2))) ||
                  (strcmp(cmd, "fsck") == 0 && (argc == i + 1 ||
                   (argc == i + 2 && strcmp(argv[i + 1], "--repair") == 0))) ||
-                 (strcmp(cmd, "stats") == 0 && argc == i + 1);
+                 (strcmp(cmd, "stats") == 0 && argc == i + 1) || status_args_ok(argc - i - 1, argv + i + 1);
     if (!known) {
         usage();
         goto out;
@@ -195,8 +219,10 @@ int main(int argc, char **argv)
         status = cmd_user_list(s);
     else if (strcmp(cmd, "fsck") == 0)
         status = cmd_fsck(s, argc == i + 2);
-    else
+    else if (strcmp(cmd, "stats") == 0)
         status = cmd_stats(s);
+    else
+        status = cmd_status(s, argc - i - 1, argv + i + 1);
 out:
     store_free(s);
     config_free(&part, 1);

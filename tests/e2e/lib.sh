@@ -187,6 +187,20 @@ e2e_wait_mt() {
     printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
 }
 
+# e2e_web <jar> <METHOD> <path> [json] — one call to vaultweb's API at $WEB
+# as a browser with cookie jar $VAR/<jar>.jar would make it (a POST with
+# JSON and the CSRF header); the status in WS, the body in WB (and
+# $VAR/resp).
+e2e_web() {
+    local jar=$VAR/$1.jar method=$2 path=$3
+    local args=(-sS -o "$VAR/resp" -w '%{http_code}' -b "$jar" -c "$jar" -X "$method" --max-time 30)
+    if [[ $method == POST ]]; then
+        args+=(-H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/json' --data-binary "${4-}")
+    fi
+    WS=$(curl "${args[@]}" "$WEB$path") || e2e_fail "$method $path: curl failed"
+    WB=$(<"$VAR/resp")
+}
+
 # e2e_phone <phonesim args...> — a simulated phone texting the short code.
 e2e_phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" "$@"; }
 
