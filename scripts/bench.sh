@@ -123,7 +123,7 @@ ${BENCH_VAULTBOX_CONF:-}" sv_conf_write "$SV_CONF"
         box_pid=$(<"$VAR/run/vaultbox.pid")
         # every load phone has an account (16 registrations at a time)
         seq 0 $((PHONES - 1)) | xargs -P 16 -I{} sh -c '"$1/smsc/phonesim" --control "127.0.0.1:$2" \
-            --from $((8613900000000 + {})) --to "$3" --timeout 300000 "REG bench{} pass1234" >/dev/null' \
+            --from $((8613900000000 + {})) --to "$3" --expect 1 --timeout 300000 "REG bench{} pass1234" >/dev/null' \
             sh "$SV_BUILD" "$SV_SMSC_CTL_PORT" "$SV_SHORTCODE" || { echo "bench: registration failed" >&2; return 1; }
         # registration hashes passwords (argon2id: 12 MiB each): report that
         # peak apart and measure the SAVE load from here (5 = reset VmHWM)
@@ -137,7 +137,7 @@ ${BENCH_VAULTBOX_CONF:-}" sv_conf_write "$SV_CONF"
     # ready = one round trip completes (the box identified and is routed to)
     deadline=$((SECONDS + 30))
     until "$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --from 8613700000000 \
-        --to "$SV_SHORTCODE" --timeout 1000 "warm up" >/dev/null 2>&1; do
+        --to "$SV_SHORTCODE" --expect 1 --timeout 1000 "warm up" >/dev/null 2>&1; do
         ((SECONDS < deadline)) || { echo "bench: $name not ready (logs in $VAR/log)" >&2; return 1; }
     done
     load=$("$SV_BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --load --to "$SV_SHORTCODE" \

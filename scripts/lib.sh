@@ -18,6 +18,7 @@ SV_PACKAGES=(
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
+  tshark libgmime-3.0-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
   lintian logrotate file dpkg-dev
@@ -249,7 +250,7 @@ sv_stop_pidfile() {
 # sections, say) adds its function and its name to that list, nothing else.
 # A key is written only when its value is known (sv_conf_key), so a stack
 # that does not run a daemon leaves that daemon's sections as shipped.
-SV_CONF_PROGRAMS=(store vaultbox vaultweb)
+SV_CONF_PROGRAMS=(store vaultbox vaultweb vaultmms)
 
 # sv_conf_key <key> <value> — "key = value", or nothing when value is empty.
 sv_conf_key() { [ -z "$2" ] || printf '%s = %s\n' "$1" "$2"; }
@@ -280,8 +281,17 @@ sv_conf_vaultweb() {
   sv_conf_key metrics_port "${SV_WEB_METRICS_PORT:-}"
 }
 
+# vaultmms: the stack's MM7 endpoint port and metrics port.
+sv_conf_vaultmms() {
+  echo "[mms]"
+  sv_conf_key listen "${SV_MMS_PORT:+127.0.0.1}"
+  sv_conf_key port "${SV_MMS_PORT:-}"
+  sv_conf_key metrics_port "${SV_MMS_METRICS_PORT:-}"
+}
+
 # sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
-# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT when set.
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT, SV_MMS_PORT
+# when set.
 sv_conf_write() {
   local out=$1 p
   [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }

@@ -6,7 +6,17 @@
  *
  *   PING                              -> PONG
  *   MO <from> <to> <hex utf-8>        -> OK <id>     (text MO, GSM or UCS-2, split if long)
- *   MOBIN <from> <to> <hex udh|-> <hex data> -> OK <id>   (8-bit MO)
+ *   MOBIN <from> <to> <hex udh|-> <hex data> [ref16]
+ *                                     -> OK <id>     (8-bit MO, esm_class UDHI when a
+ *                                                     UDH is given; split if long, every
+ *                                                     part with the UDH's IEs and an 8-bit
+ *                                                     or 16-bit concatenation reference)
+ *   MOUCS2 <from> <to> <hex octets>   -> OK <id>     (data_coding 8 with these octets as
+ *                                                     they are: lone surrogates, odd length)
+ *   MTBIN <src> <dst> <hex udh|-> <hex data>
+ *                                     -> OK          (an 8-bit MT put straight into dst's
+ *                                                     inbox, as if from another SMSC link:
+ *                                                     the MMSC simulator's WAP push)
  *   WAIT <msisdn> <timeout_ms>        -> MT <src> <dst> TEXT <hex utf-8>
  *                                      | MT <src> <dst> BIN <dc> <hex udh|-> <hex data>
  *                                      | TIMEOUT
@@ -31,6 +41,7 @@
 #include "reassembly.h"
 #include "simcodec.h"
 #include "smscsim.h"
+#include "smsudh.h"
 
 /* ---- handsets ------------------------------------------------------------ */
 
@@ -58,7 +69,7 @@ struct phone {
 struct control {
     struct phone *phones[PHONE_BUCKETS];
     unsigned long long next_mo_id; /* the id in "OK <id>" */
-    unsigned mo_ref;               /* concatenation reference of the last MO */
+    unsigned mo_ref;               /* concatenation reference of the last MO (16 bits) */
 };
 
 struct control *control_new(void)
@@ -219,13 +230,21 @@ static bool valid_addr(const char *s)
     return n > 0 && n < 21;
 }
 
-static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, bool binary)
+enum mo_kind { MO_TEXT, MO_BIN, MO_UCS2 };
+
+static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, enum mo_kind kind)
 {
     struct control *ctl = sim->control;
     unsigned char *text = NULL, *udh = NULL;
     size_t tlen = 0, ulen = 0, n = 0;
     struct simcodec_part *parts = NULL;
+    bool binary = kind == MO_BIN, ref16 = false;
+    int rc;
 
+    if (binary && argc == 6 && strcmp(argv[5], "ref16") == 0) {
+        ref16 = true;
+        argc--;
+    }
     if (argc != (binary ? 5 : 4) || !valid_addr(argv[1]) || !valid_addr(argv[2])) {
         ctl_printf(c, "ERR usage\n");
         goto out;
@@ -236,9 +255,16 @@ static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, b
         ctl_printf(c, "ERR hex\n");
         goto out;
     }
-    ctl->mo_ref = (ctl->mo_ref + 1) & 0xff;
-    if ((binary ? simcodec_mo_encode_binary(udh, ulen, text, tlen, ctl->mo_ref, &parts, &n)
-                : simcodec_mo_encode((char *)text, tlen, ctl->mo_ref, &parts, &n)) != 0) {
+    /* one counter: a 16-bit reference uses all of it, an 8-bit one its low octet */
+    ctl->mo_ref = (ctl->mo_ref + 1) & 0xffff;
+    if (kind == MO_BIN)
+        rc = simcodec_mo_encode_binary(udh, ulen, text, tlen, ref16,
+                                       ref16 ? ctl->mo_ref : ctl->mo_ref & 0xff, &parts, &n);
+    else if (kind == MO_UCS2)
+        rc = simcodec_mo_encode_ucs2(text, tlen, ctl->mo_ref & 0xff, &parts, &n);
+    else
+        rc = simcodec_mo_encode((char *)text, tlen, ctl->mo_ref & 0xff, &parts, &n);
+    if (rc != 0) {
         ctl_printf(c, "ERR encoding\n");
         goto out;
     }
@@ -249,6 +275,35 @@ out:
     free(text);
     free(udh);
     free(parts);
+}
+
+/* MTBIN: a binary MT delivered to the handset without SMPP, as the
+ * operator's MMSC would send its WAP push over its own SMSC link. */
+static void ctl_mtbin(struct smscsim *sim, struct conn *c, char **argv, int argc)
+{
+    unsigned char *data = NULL, *udh = NULL;
+    size_t dlen = 0, ulen = 0;
+    struct smsudh u;
+
+    if (argc != 5 || !valid_addr(argv[1]) || !valid_addr(argv[2])) {
+        ctl_printf(c, "ERR usage\n");
+        goto out;
+    }
+    if (simcodec_unhex(argv[4], strlen(argv[4]), &data, &dlen) != 0 ||
+        (strcmp(argv[3], "-") != 0 && simcodec_unhex(argv[3], strlen(argv[3]), &udh, &ulen) != 0)) {
+        ctl_printf(c, "ERR hex\n");
+        goto out;
+    }
+    if (ulen > 0 && smsudh_parse(udh, ulen, &u) != 0) {
+        ctl_printf(c, "ERR udh\n");
+        goto out;
+    }
+    sim->stats.mt_injected++;
+    control_mt(sim, argv[1], argv[2], 4, udh, ulen, data, dlen);
+    ctl_printf(c, "OK\n");
+out:
+    free(data);
+    free(udh);
 }
 
 static void ctl_wait(struct smscsim *sim, struct conn *c, char **argv, int argc)
@@ -350,14 +405,14 @@ static void ctl_stats(struct smscsim *sim, struct conn *c)
                "mo_accepted=%llu mo_parts_acked=%llu mo_retries=%llu mo_rejected=%llu "
                "resp_timeouts=%llu temp_errors=%llu "
                "receipts_sent=%llu receipts_acked=%llu receipts_failed=%llu drops=%llu "
-               "ready=%zu inflight=%zu\n",
+               "mt_injected=%llu ready=%zu inflight=%zu\n",
                bound, sim->stats.binds, sim->stats.bind_fail, sim->stats.submits,
                sim->stats.throttled, sim->stats.mt_done, reassembly_pending(sim->reasm),
                sim->stats.mt_expired, sim->stats.mt_undelivered, sim->stats.mo_accepted,
                sim->stats.mo_parts_acked, sim->stats.mo_retries, sim->stats.mo_rejected,
                sim->stats.resp_timeouts, sim->stats.temp_errors, sim->stats.receipts_sent,
-               sim->stats.receipts_acked, sim->stats.receipts_failed, sim->stats.drops, ready,
-               inflight);
+               sim->stats.receipts_acked, sim->stats.receipts_failed, sim->stats.drops,
+               sim->stats.mt_injected, ready, inflight);
 }
 
 static void ctl_line(struct smscsim *sim, struct conn *c, char *line)
@@ -372,9 +427,13 @@ static void ctl_line(struct smscsim *sim, struct conn *c, char *line)
     if (strcmp(argv[0], "PING") == 0)
         ctl_printf(c, "PONG\n");
     else if (strcmp(argv[0], "MO") == 0)
-        ctl_mo(sim, c, argv, argc, false);
+        ctl_mo(sim, c, argv, argc, MO_TEXT);
     else if (strcmp(argv[0], "MOBIN") == 0)
-        ctl_mo(sim, c, argv, argc, true);
+        ctl_mo(sim, c, argv, argc, MO_BIN);
+    else if (strcmp(argv[0], "MOUCS2") == 0)
+        ctl_mo(sim, c, argv, argc, MO_UCS2);
+    else if (strcmp(argv[0], "MTBIN") == 0)
+        ctl_mtbin(sim, c, argv, argc);
     else if (strcmp(argv[0], "WAIT") == 0)
         ctl_wait(sim, c, argv, argc);
     else if (strcmp(argv[0], "STATS") == 0)

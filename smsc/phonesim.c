@@ -1,222 +1,178 @@
 /*
- * phonesim — a handset on smscsim's control port, and a load generator.
+ * phonesim — a handset on smscsim's control port (and an MMS user agent on
+ * an MMSC's MM1 URL), and a load generator.
  *
- * One-shot: send one MO (text, or 8-bit with --bin-udh/--bin-data) and print
- * each reply that comes back to the sending number, whole (smscsim has
- * re-assembled concatenated MT), one per line; --hex prints the UTF-8 bytes
- * in hex instead (byte-exact comparisons in tests). Exits 1 when fewer than
- * --expect replies arrived within --timeout.
+ * One call is one exchange, as a person has with the service:
+ *   1. What reached the phone before this call is taken off the network
+ *      first: MMS notifications (WAP push, port 2948) are fetched and
+ *      printed like any MMS that comes back; texts and cards are earlier
+ *      commands' replies and go to stderr as "earlier:", never to stdout.
+ *   2. The message is sent: a text MO, a binary MO (--bin-data), a business
+ *      card (--vcard FILE: port 9204 Smart Messaging), raw UCS-2 octets
+ *      (--ucs2-hex), or an MMS (--mms FILE...: m-send-req to --mmsc).
+ *   3. Replies are printed as they arrive, each once, until they stop: the
+ *      first may take --timeout ms, each later one must follow the one
+ *      before within --quiet ms, and the whole wait ends at --deadline ms;
+ *      or, with --expect N, once N arrived (exit 1 when fewer did).
+ * Replies cannot be matched to the MO that caused them (an SMS reply names
+ * no MO), so what is "this command's" is what came after it was sent and
+ * before the replies stopped; draining first keeps an earlier command's
+ * late replies out of it.
  *
- * Load: --load runs --inflight handsets in parallel (threads, one control
- * connection each, one MO in flight per handset) over --phones numbers for
- * --duration seconds, optionally paced to --rate MO/s, and prints one line:
- *   load: sent=.. completed=.. timeouts=.. errors=.. seconds=.. rt_per_s=..
- *         p50_ms=.. p90_ms=.. p99_ms=.. max_ms=..
- * (latency = MO sent to the last expected reply received). It is not a
- * conformance tester: it trusts smscsim's answers.
+ * Text replies print whole (smscsim re-assembles concatenated MT), one per
+ * line, --hex as UTF-8 hex for byte-exact comparisons; a port-9204 reply as
+ * its vCard (phone_vcard.c); an MMS as its parts (phone_mms.c).
+ * --load is the load generator (phone_load.c).
  */
-#include <arpa/inet.h>
-#include <errno.h>
+#include <curl/curl.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
-#include "buf.h"
+#include "phonesim.h"
 #include "simcodec.h"
+#include "smsudh.h"
 
-struct opts {
-    char host[64];
-    int port;
-    const char *from, *to, *text, *template_text, *bin_udh, *bin_data;
-    int expect;
-    long timeout_ms;
-    bool hex, load;
-    int phones, inflight;
-    double rate, duration;
-    unsigned long long from_base;
-};
+struct opts o;
 
-static struct opts o;
-
-/* ---- a control connection ----------------------------------------------- */
-
-struct ctl {
-    int fd;
-    char buf[1 << 16];
-    size_t len;
-    char *big;  /* a line longer than buf */
-};
-
-static int64_t now_us(void)
+int64_t phone_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int ctl_open(struct ctl *c)
-{
-    struct sockaddr_in a;
-    int on = 1;
+/* ---- one MT -------------------------------------------------------------- */
 
-    memset(c, 0, sizeof *c);
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
-        return -1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)o.port);
-    if (inet_pton(AF_INET, o.host, &a.sin_addr) != 1 ||
-        connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(c->fd);
-        c->fd = -1;
-        return -1;
-    }
-    return 0;
-}
-
-static int ctl_write(struct ctl *c, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(c->fd, s, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Read one line; returns malloc'd text without the newline, or NULL on EOF. */
-static char *ctl_read_line(struct ctl *c)
-{
-    struct buf line = { 0 };
-
-    for (;;) {
-        char *nl = memchr(c->buf, '\n', c->len);
-        if (nl) {
-            size_t k = (size_t)(nl - c->buf);
-            buf_append(&line, c->buf, k);
-            memmove(c->buf, nl + 1, c->len - k - 1);
-            c->len -= k + 1;
-            return buf_steal(&line, NULL);
-        }
-        if (c->len == sizeof c->buf) { /* long line: move what we have aside */
-            buf_append(&line, c->buf, c->len);
-            c->len = 0;
-        }
-        ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            buf_cleanup(&line);
-            return NULL;
-        }
-        c->len += (size_t)r;
-    }
-}
-
-/* Send an MO; 0 when smscsim accepted it. */
-static int send_mo(struct ctl *c, const char *from, const char *to, const char *text)
-{
-    size_t tl = strlen(text);
-    char *hex = xmalloc(tl * 2 + 1), *cmd, *ans;
-    int rc = -1;
-
-    simcodec_hex((const unsigned char *)text, tl, hex);
-    cmd = xasprintf("MO %s %s %s\n", from, to, hex);
-    if (ctl_write(c, cmd, strlen(cmd)) == 0 && (ans = ctl_read_line(c)) != NULL) {
-        rc = strncmp(ans, "OK ", 3) == 0 ? 0 : -1;
-        if (rc != 0)
-            fprintf(stderr, "phonesim: smscsim refused the MO: %s\n", ans);
-        free(ans);
-    }
-    free(hex);
-    free(cmd);
-    return rc;
-}
-
-/* WAIT for the next MT to msisdn; returns the MT line, "TIMEOUT", or NULL. */
-static char *wait_mt(struct ctl *c, const char *msisdn, long timeout_ms)
-{
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "WAIT %s %ld\n", msisdn, timeout_ms < 0 ? 0 : timeout_ms);
-    if (ctl_write(c, cmd, strlen(cmd)) != 0)
-        return NULL;
-    return ctl_read_line(c);
-}
-
-/* ---- one-shot ------------------------------------------------------------ */
-
-static void print_mt(char *line)
+/* Handle one "MT src dst TEXT hex" / "MT src dst BIN dc udh data" line.
+ * earlier: it reached the phone before this call sent anything. Returns
+ * -1 when an MMS could not be fetched. */
+static int handle_mt(char *line, bool earlier)
 {
     char *argv[8], *save = NULL, *tok;
-    int argc = 0;
+    int argc = 0, rc = 0;
+    unsigned char *data = NULL, *udh = NULL;
+    size_t n = 0, ul = 0;
+    FILE *out = earlier ? stderr : stdout;
+    const char *tag = earlier ? "phonesim: earlier: " : "";
 
     for (tok = strtok_r(line, " ", &save); tok && argc < 8; tok = strtok_r(NULL, " ", &save))
         argv[argc++] = tok;
     if (argc == 5 && strcmp(argv[3], "TEXT") == 0) {
-        unsigned char *text = NULL;
-        size_t n = 0;
-        if (o.hex) {
-            printf("%s\n", argv[4]);
-        } else if (simcodec_unhex(argv[4], strlen(argv[4]), &text, &n) == 0) {
-            fwrite(text, 1, n, stdout);
-            putchar('\n');
+        if (o.hex)
+            fprintf(out, "%s%s\n", tag, argv[4]);
+        else if (simcodec_unhex(argv[4], strlen(argv[4]), &data, &n) == 0) {
+            fputs(tag, out);
+            fwrite(data, 1, n, out);
+            fputc('\n', out);
         }
-        free(text);
     } else if (argc == 7 && strcmp(argv[3], "BIN") == 0) {
-        printf("BIN dc=%s udh=%s data=%s\n", argv[4], argv[5], argv[6]);
+        struct smsudh u;
+        memset(&u, 0, sizeof u);
+        if (simcodec_unhex(argv[6], strlen(argv[6]), &data, &n) != 0 ||
+            (strcmp(argv[5], "-") != 0 &&
+             (simcodec_unhex(argv[5], strlen(argv[5]), &udh, &ul) != 0 ||
+              smsudh_parse(udh, ul, &u) != 0))) {
+            fprintf(out, "%sBIN undecodable\n", tag);
+        } else if (u.ports && u.dst_port == SMSUDH_PORT_WAP_PUSH) {
+            /* an MMS notification: printed whenever it arrived */
+            rc = phone_mms_push(argv[1], data, n);
+        } else if (u.ports && u.dst_port == SMSUDH_PORT_VCARD) {
+            if (earlier)
+                fputs(tag, out);
+            phone_vcard_print(out, argv[1], data, n);
+        } else {
+            fprintf(out, "%sBIN dc=%s udh=%s data=%s\n", tag, argv[4], argv[5], argv[6]);
+        }
     } else {
-        printf("?\n");
+        fprintf(out, "%s?\n", tag);
     }
-    fflush(stdout);
+    fflush(out);
+    free(data);
+    free(udh);
+    return rc;
+}
+
+/* ---- one exchange ---------------------------------------------------------- */
+
+static bool sends_something(void)
+{
+    return o.text || o.bin_data || o.vcard_file || o.ucs2_hex || o.mms;
+}
+
+static int send_it(struct ctl *c)
+{
+    char *cmd = NULL, *ans = NULL;
+    int rc = -1;
+
+    if (o.mms)
+        return phone_mms_send();
+    if (o.vcard_file)
+        return phone_vcard_send(c);
+    if (o.text)
+        return ctl_send_mo(c, o.from, o.to, o.text);
+    if (o.ucs2_hex)
+        cmd = xasprintf("MOUCS2 %s %s %s\n", o.from, o.to, o.ucs2_hex);
+    else
+        cmd = xasprintf("MOBIN %s %s %s %s\n", o.from, o.to, o.bin_udh ? o.bin_udh : "-",
+                        o.bin_data);
+    ans = ctl_request(c, cmd);
+    if (ans && strncmp(ans, "OK ", 3) == 0)
+        rc = 0;
+    else
+        fprintf(stderr, "phonesim: smscsim refused the MO: %s\n", ans ? ans : "connection lost");
+    free(cmd);
+    free(ans);
+    return rc;
 }
 
 static int run_once(void)
 {
     struct ctl c;
-    int got = 0, rc = 1;
-    int64_t deadline = now_us() + o.timeout_ms * 1000;
+    int got = 0, rc = 1, failed = 0;
+    int64_t start, deadline, last = 0;
+    char *line;
 
     if (ctl_open(&c) != 0) {
-        fprintf(stderr, "phonesim: cannot connect to smscsim control %s:%d: %s\n", o.host, o.port,
-                strerror(errno));
+        fprintf(stderr, "phonesim: cannot connect to smscsim control %s:%d\n", o.host, o.port);
         return 2;
     }
-    if (o.bin_data) {
-        char *cmd = xasprintf("MOBIN %s %s %s %s\n", o.from, o.to, o.bin_udh ? o.bin_udh : "-",
-                              o.bin_data), *ans;
-        int ok = ctl_write(&c, cmd, strlen(cmd)) == 0 && (ans = ctl_read_line(&c)) != NULL &&
-                 strncmp(ans, "OK ", 3) == 0;
-        free(cmd);
-        if (!ok) {
-            fprintf(stderr, "phonesim: smscsim refused the binary MO\n");
-            goto out;
-        }
-    } else if (o.text && send_mo(&c, o.from, o.to, o.text) != 0) {
+    /* 1. what came before this call (a call that sends nothing is there to
+     * show just that: then it is not "earlier") */
+    while ((line = ctl_wait_mt(&c, o.from, 0)) != NULL && strcmp(line, "TIMEOUT") != 0) {
+        failed |= handle_mt(line, sends_something()) != 0;
+        free(line);
+    }
+    if (!line) {
+        fprintf(stderr, "phonesim: control connection lost\n");
         goto out;
     }
-    while (got < o.expect) {
-        long left = (long)((deadline - now_us()) / 1000);
-        char *line;
-        if (left <= 0)
+    free(line);
+    /* 2. this call's message */
+    if (sends_something() && send_it(&c) != 0)
+        goto out;
+    /* 3. its replies, until they stop */
+    start = phone_now_us();
+    deadline = start + o.deadline_ms * 1000;
+    for (;;) {
+        int64_t now = phone_now_us(), until;
+        if (o.expect > 0 && got >= o.expect)
             break;
-        line = wait_mt(&c, o.from, left);
+        /* an MMS was answered by its m-send-conf: what follows is not awaited */
+        if (o.expect > 0 || (got == 0 && sends_something() && !o.mms))
+            until = start + o.timeout_ms * 1000;
+        else
+            until = (got == 0 ? start : last) + o.quiet_ms * 1000;
+        if (until > deadline)
+            until = deadline;
+        if (until <= now)
+            break;
+        line = ctl_wait_mt(&c, o.from, (long)((until - now + 999) / 1000));
         if (!line) {
             fprintf(stderr, "phonesim: control connection lost\n");
             goto out;
@@ -225,190 +181,45 @@ static int run_once(void)
             free(line);
             break;
         }
-        print_mt(line);
+        failed |= handle_mt(line, false) != 0;
         free(line);
         got++;
+        last = phone_now_us();
     }
-    if (got < o.expect) {
+    if (o.expect > 0 && got < o.expect) {
         fprintf(stderr, "phonesim: timeout: %d of %d replies to %s within %ld ms\n", got, o.expect,
                 o.from, o.timeout_ms);
         goto out;
     }
-    rc = 0;
+    /* a text (or card) sent and nothing back: the service did not answer.
+     * An MMS is answered by its m-send-conf; what follows is a bonus. */
+    if (o.expect == 0 && got == 0 && sends_something() && !o.mms) {
+        fprintf(stderr, "phonesim: no reply to %s within %ld ms\n", o.from, o.timeout_ms);
+        goto out;
+    }
+    rc = failed ? 1 : 0;
 out:
     close(c.fd);
     return rc;
 }
 
-/* ---- load ---------------------------------------------------------------- */
-
-static atomic_ullong seq_no, ticket, sent, completed, timeouts, errors;
-static int64_t load_start, load_end;
-
-struct worker {
-    pthread_t th;
-    int index;
-    uint32_t *lat_us; /* completed round trips */
-    size_t nlat, cap; /* cap: bytes of lat_us (xgrow) */
-};
-
-/* Template: %n = sequence number, %p = the handset's number, %% = '%'. */
-static char *expand(const char *tpl, unsigned long long n, const char *phone)
-{
-    struct buf out = { 0 };
-    for (; *tpl; tpl++) {
-        if (*tpl == '%' && tpl[1] == 'n') {
-            buf_printf(&out, "%llu", n);
-            tpl++;
-        } else if (*tpl == '%' && tpl[1] == 'p') {
-            buf_puts(&out, phone);
-            tpl++;
-        } else if (*tpl == '%' && tpl[1] == '%') {
-            buf_putc(&out, '%');
-            tpl++;
-        } else {
-            buf_putc(&out, *tpl);
-        }
-    }
-    return buf_steal(&out, NULL);
-}
-
-static void *worker_main(void *arg)
-{
-    struct worker *w = arg;
-    struct ctl c;
-    int slot = 0;
-
-    if (ctl_open(&c) != 0) {
-        atomic_fetch_add(&errors, 1);
-        return NULL;
-    }
-    for (;;) {
-        int64_t t0 = now_us();
-        char phone[32], *text, *line;
-        int got = 0;
-        bool ok = true;
-        if (t0 >= load_end)
-            break;
-        if (o.rate > 0) { /* pacing: the k-th MO of the run is due at start + k/rate */
-            unsigned long long k = atomic_fetch_add(&ticket, 1);
-            int64_t due = load_start + (int64_t)((double)k * 1e6 / o.rate);
-            if (due >= load_end)
-                break;
-            if (due > t0) {
-                struct timespec ts = { (time_t)((due - t0) / 1000000), (long)((due - t0) % 1000000) * 1000 };
-                nanosleep(&ts, NULL);
-            }
-            t0 = now_us();
-        }
-        /* this worker owns handsets index, index+inflight, ... : one MO in flight each */
-        int ph = w->index + slot * o.inflight;
-        if (ph >= o.phones) {
-            slot = 0;
-            ph = w->index;
-        }
-        slot++;
-        snprintf(phone, sizeof phone, "%llu", o.from_base + (unsigned long long)ph);
-        text = expand(o.template_text, atomic_fetch_add(&seq_no, 1) + 1, phone);
-        if (send_mo(&c, phone, o.to, text) != 0) {
-            free(text);
-            atomic_fetch_add(&errors, 1);
-            break;
-        }
-        free(text);
-        atomic_fetch_add(&sent, 1);
-        while (got < o.expect) {
-            line = wait_mt(&c, phone, o.timeout_ms);
-            if (!line) {
-                ok = false;
-                atomic_fetch_add(&errors, 1);
-                break;
-            }
-            if (strcmp(line, "TIMEOUT") == 0) {
-                free(line);
-                ok = false;
-                atomic_fetch_add(&timeouts, 1);
-                break;
-            }
-            free(line);
-            got++;
-        }
-        if (!ok) {
-            if (got == 0 && now_us() >= load_end)
-                break;
-            continue;
-        }
-        atomic_fetch_add(&completed, 1);
-        w->lat_us = xgrow(w->lat_us, &w->cap, (w->nlat + 1) * sizeof *w->lat_us);
-        int64_t us = now_us() - t0;
-        w->lat_us[w->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-    }
-    close(c.fd);
-    return NULL;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(const uint32_t *v, size_t n, double p)
-{
-    size_t i;
-    if (n == 0)
-        return 0;
-    i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i] / 1000.0;
-}
-
-static int run_load(void)
-{
-    struct worker *ws = xcalloc((size_t)o.inflight, sizeof *ws);
-    uint32_t *all = NULL;
-    size_t n = 0, k;
-    int i;
-    double secs;
-
-    load_start = now_us();
-    load_end = load_start + (int64_t)(o.duration * 1e6);
-    for (i = 0; i < o.inflight; i++) {
-        ws[i].index = i;
-        if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]) != 0) {
-            fprintf(stderr, "phonesim: cannot start thread %d\n", i);
-            return 2;
-        }
-    }
-    for (i = 0; i < o.inflight; i++) {
-        pthread_join(ws[i].th, NULL);
-        n += ws[i].nlat;
-    }
-    secs = (double)(now_us() - load_start) / 1e6;
-    all = xmalloc((n ? n : 1) * sizeof *all);
-    n = 0;
-    for (i = 0; i < o.inflight; i++) {
-        for (k = 0; k < ws[i].nlat; k++)
-            all[n++] = ws[i].lat_us[k];
-        free(ws[i].lat_us);
-    }
-    qsort(all, n, sizeof *all, cmp_u32);
-    printf("load: sent=%llu completed=%llu timeouts=%llu errors=%llu seconds=%.2f rt_per_s=%.1f "
-           "p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
-           (unsigned long long)sent, (unsigned long long)completed, (unsigned long long)timeouts,
-           (unsigned long long)errors, secs, secs > 0 ? (double)completed / secs : 0.0,
-           pct(all, n, 0.50), pct(all, n, 0.90), pct(all, n, 0.99), n ? all[n - 1] / 1000.0 : 0.0);
-    fflush(stdout);
-    free(all);
-    free(ws);
-    return (completed > 0 && errors == 0) ? 0 : 1;
-}
+/* ---- options ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: phonesim --control HOST:PORT --from MSISDN --to SHORTCODE [--expect N]\n"
-            "                [--timeout MS] [--hex] TEXT\n"
-            "       phonesim --control HOST:PORT --from MSISDN --to CODE --bin-data HEX [--bin-udh HEX]\n"
+            "usage: phonesim --control HOST:PORT --from MSISDN --to SHORTCODE [reply options] TEXT\n"
+            "       phonesim ... --bin-data HEX [--bin-udh HEX]     8-bit MO\n"
+            "       phonesim ... --vcard FILE.vcf [--vcard-ref16]   business card to port 9204\n"
+            "       phonesim ... --ucs2-hex HEX                     raw UCS-2 octets (D83D0041)\n"
+            "       phonesim ... --mmsc URL --mms FILE... [--subject S]   MMS (m-send-req)\n"
+            "       phonesim ... (nothing to send)                  print what reached the phone\n"
+            "  reply options: [--expect N | --quiet MS] [--timeout MS] [--deadline MS] [--hex]\n"
+            "                 [--mmsc URL] [--save-dir DIR]\n"
+            "    without --expect: wait up to --timeout (10000) for the first reply, then\n"
+            "    until none came for --quiet (2000) ms, at most --deadline (60000) ms.\n"
+            "    MMS notifications (WAP push) are fetched and printed; parts saved under\n"
+            "    --save-dir; m-notifyresp-ind goes to --mmsc when the MMS is on that host.\n"
             "       phonesim --control HOST:PORT --load --to CODE [--phones N] [--inflight M]\n"
             "                [--rate MO_PER_S] [--duration S] [--template 'SAVE load %%n']\n"
             "                [--from-base MSISDN] [--expect N] [--timeout MS]\n");
@@ -424,21 +235,28 @@ int main(int argc, char **argv)
         { "inflight", required_argument, NULL, 'I' }, { "rate", required_argument, NULL, 'r' },
         { "duration", required_argument, NULL, 'd' }, { "template", required_argument, NULL, 'm' },
         { "from-base", required_argument, NULL, 'b' }, { "bin-udh", required_argument, NULL, 'u' },
-        { "bin-data", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "bin-data", required_argument, NULL, 'D' }, { "quiet", required_argument, NULL, 'q' },
+        { "deadline", required_argument, NULL, 'Z' }, { "vcard", required_argument, NULL, 'V' },
+        { "vcard-ref16", no_argument, NULL, 'R' },    { "ucs2-hex", required_argument, NULL, 'U' },
+        { "mms", no_argument, NULL, 'M' },            { "mmsc", required_argument, NULL, 'C' },
+        { "subject", required_argument, NULL, 'S' },  { "save-dir", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
     };
     const char *control = NULL;
     char *colon;
-    int opt;
+    int opt, rc, given = 0;
 
-    o.expect = 1;
+    o.expect = -1;
     o.timeout_ms = 10000;
+    o.quiet_ms = 2000;
+    o.deadline_ms = 60000;
     o.phones = 100;
     o.inflight = 50;
     o.duration = 10;
     o.template_text = "SAVE load %n";
     o.from_base = 8613900000000ULL;
-    while ((opt = getopt_long(argc, argv, "c:f:t:e:T:xLP:I:r:d:m:b:u:D:h", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:f:t:e:T:xLP:I:r:d:m:b:u:D:q:Z:V:RU:MC:S:s:h", lo,
+                              NULL)) != -1) {
         switch (opt) {
         case 'c': control = optarg; break;
         case 'f': o.from = optarg; break;
@@ -454,31 +272,59 @@ int main(int argc, char **argv)
         case 'm': o.template_text = optarg; break;
         case 'b': o.from_base = strtoull(optarg, NULL, 10); break;
         case 'u': o.bin_udh = optarg; break;
-        case 'D': o.bin_data = optarg; break;
+        case 'D': o.bin_data = optarg; given++; break;
+        case 'q': o.quiet_ms = atol(optarg); break;
+        case 'Z': o.deadline_ms = atol(optarg); break;
+        case 'V': o.vcard_file = optarg; given++; break;
+        case 'R': o.vcard_ref16 = true; break;
+        case 'U': o.ucs2_hex = optarg; given++; break;
+        case 'M': o.mms = true; given++; break;
+        case 'C': o.mmsc = optarg; break;
+        case 'S': o.subject = optarg; break;
+        case 's': o.save_dir = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     if (!control || !(colon = strrchr(control, ':')) || (size_t)(colon - control) >= sizeof o.host ||
-        !o.to || o.expect < 0) {
+        !o.to || o.expect < -1 || o.timeout_ms < 0 || o.quiet_ms < 0 || o.deadline_ms < 0) {
         usage(stderr);
         return 2;
     }
     memcpy(o.host, control, (size_t)(colon - control));
     o.port = atoi(colon + 1);
     if (o.load) {
+        if (o.expect < 0)
+            o.expect = 1;
         if (o.phones < 1 || o.inflight < 1 || o.duration <= 0) {
             usage(stderr);
             return 2;
         }
         if (o.inflight > o.phones)
             o.inflight = o.phones; /* one MO in flight per handset */
-        return run_load();
+        return phone_load();
     }
-    if (!o.from || (optind < argc) == (o.bin_data != NULL)) {
+    if (o.expect < 0)
+        o.expect = 0; /* until the replies stop */
+    if (o.deadline_ms < o.timeout_ms)
+        o.deadline_ms = o.timeout_ms;
+    /* one thing to send at most: a text, or one of the options */
+    if (!o.from || given > 1 || (given == 1 && !o.mms && optind < argc) ||
+        (!o.mms && argc - optind > 1) || (o.mms && (optind >= argc || !o.mmsc))) {
         usage(stderr);
         return 2;
     }
-    o.text = optind < argc ? argv[optind] : NULL;
-    return run_once();
+    if (o.mms) {
+        o.mms_files = (const char *const *)argv + optind;
+        o.nmms = argc - optind;
+    } else if (optind < argc) {
+        o.text = argv[optind];
+    }
+    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "phonesim: libsodium or libcurl did not initialise\n");
+        return 2;
+    }
+    rc = run_once();
+    curl_global_cleanup();
+    return rc;
 }

@@ -11,79 +11,36 @@
 
 #include "alloc.h"
 #include "smstext.h"
+#include "smsudh.h"
 #include "utf8.h"
 
-int simcodec_udh_parse(const unsigned char *udh, size_t len, struct simcodec_udh *out)
-{
-    struct simcodec_udh u;
-    size_t i;
-
-    memset(&u, 0, sizeof u);
-    if (len < 1 || (size_t)udh[0] + 1 != len)
-        return -1;
-    i = 1;
-    while (i < len) {
-        unsigned iei, iel;
-        const unsigned char *v;
-        if (i + 2 > len)
-            return -1;
-        iei = udh[i];
-        iel = udh[i + 1];
-        v = udh + i + 2;
-        if (i + 2 + iel > len)
-            return -1;
-        if (iei == 0x00 && iel == 3) {          /* concatenation, 8-bit reference */
-            u.concat = true;
-            u.ref = v[0];
-            u.total = v[1];
-            u.seq = v[2];
-        } else if (iei == 0x08 && iel == 4) {   /* concatenation, 16-bit reference */
-            u.concat = true;
-            u.ref = (unsigned)v[0] << 8 | v[1];
-            u.total = v[2];
-            u.seq = v[3];
-        } else if (iei == 0x04 && iel == 2) {   /* application ports, 8-bit */
-            u.ports = true;
-            u.dst_port = v[0];
-            u.src_port = v[1];
-        } else if (iei == 0x05 && iel == 4) {   /* application ports, 16-bit */
-            u.ports = true;
-            u.dst_port = v[0] << 8 | v[1];
-            u.src_port = v[2] << 8 | v[3];
-        }
-        i += 2 + iel;
-    }
-    *out = u;
-    return 0;
-}
-
-/* Append part k of total with payload p[0..n) (+ optional leading udh). */
+/* Fill part: optional UDH (with its UDHL octet) + payload p[0..n). */
 static void set_part(struct simcodec_part *part, unsigned char dc, const unsigned char *udh,
-                     size_t udhlen, unsigned ref, int total, int seq,
-                     const unsigned char *p, size_t n)
+                     size_t udhlen, const unsigned char *p, size_t n)
 {
-    size_t o = 0;
-
     memset(part, 0, sizeof *part);
     part->data_coding = dc;
-    if (total > 1 || udhlen > 0) {
-        size_t body = (udhlen ? udhlen - 1 : 0) + (total > 1 ? 5 : 0);
+    if (udhlen > 0) {
         part->esm_class = 0x40;
-        part->sm[o++] = (unsigned char)body;
-        if (udhlen > 1) {
-            memcpy(part->sm + o, udh + 1, udhlen - 1);
-            o += udhlen - 1;
-        }
-        if (total > 1) {
-            part->sm[o++] = 0x00;
-            part->sm[o++] = 0x03;
-            part->sm[o++] = (unsigned char)ref;
-            part->sm[o++] = (unsigned char)total;
-            part->sm[o++] = (unsigned char)seq;
-        }
+        memcpy(part->sm, udh, udhlen);
     }
-    memcpy(part->sm + o, p, n);
-    part->sm_len = o + n;
+    if (n)
+        memcpy(part->sm + udhlen, p, n);
+    part->sm_len = udhlen + n;
+}
+
+/* Part seq of total of a text MO: the concatenation UDH when total > 1. */
+static void set_text_part(struct simcodec_part *part, unsigned char dc, unsigned ref, int total,
+                          int seq, const unsigned char *p, size_t n)
+{
+    unsigned char udh[SMSUDH_MAX];
+    size_t ul = 0;
+
+    if (total > 1) {
+        struct smsudh u = { .concat = true, .ref = ref & 0xFF, .total = total, .seq = seq };
+        ul = smsudh_build(&u, udh, sizeof udh);
+    }
+    set_part(part, dc, udh, ul, p, n);
 }
 
 int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
@@ -101,7 +58,7 @@ int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
         goto out;
     out = xcalloc(m.segments ? (size_t)m.segments : 1, sizeof *out);
     if (len == 0) {
-        set_part(&out[0], 0, NULL, 0, 0, 1, 1, NULL, 0);
+        set_part(&out[0], 0, NULL, 0, NULL, 0);
         k = 1;
     }
     while (i < len) {
@@ -115,13 +72,13 @@ int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
             size_t sl = 0;
             if (smstext_utf8_to_gsm(utf8 + i, n, buf, sizeof buf, &sl) != 0)
                 goto out;
-            set_part(&out[k], 0, NULL, 0, ref, m.segments, (int)k + 1, buf, sl);
+            set_text_part(&out[k], 0, ref, m.segments, (int)k + 1, buf, sl);
         } else {
             unsigned char *be = NULL;
             size_t bl = 0;
             if (smstext_utf8_to_ucs2(utf8 + i, n, &be, &bl) != 0)
                 goto out;
-            set_part(&out[k], 8, NULL, 0, ref, m.segments, (int)k + 1, be, bl);
+            set_text_part(&out[k], 8, ref, m.segments, (int)k + 1, be, bl);
             free(be);
         }
         k++;
@@ -137,36 +94,49 @@ out:
 }
 
 int simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
-                              const unsigned char *data, size_t len, unsigned ref,
+                              const unsigned char *data, size_t len, bool ref16, unsigned ref,
                               struct simcodec_part **parts, size_t *nparts)
 {
     struct simcodec_part *out = NULL;
-    size_t room, total, k;
+    struct smsudh_segment *segs = NULL;
+    size_t n = 0, k;
     int rc = -1;
 
-    if (udhlen > 0 && (udh == NULL || (size_t)udh[0] + 1 != udhlen || udhlen > 100))
+    if (udhlen > 0 && (udh == NULL || (size_t)udh[0] + 1 != udhlen))
         goto out;
-    room = 140 - udhlen;
-    if (len <= room) {
-        total = 1;
-    } else {
-        room = 140 - (udhlen ? udhlen : 1) - 5;
-        total = (len + room - 1) / room;
-    }
-    if (total > 255)
+    /* the given UDH's IEs ride on every segment, concatenation added */
+    if (smsudh_split(udhlen ? udh + 1 : NULL, udhlen ? udhlen - 1 : 0, ref16, ref, data, len,
+                     &segs, &n) != 0)
         goto out;
-    out = xcalloc(total, sizeof *out);
-    for (k = 0; k < total; k++) {
-        size_t off = k * room, n = len - off < room ? len - off : room;
-        set_part(&out[k], 4, udh, udhlen, ref, (int)total, (int)k + 1, data + off, n);
-    }
+    out = xcalloc(n, sizeof *out);
+    for (k = 0; k < n; k++)
+        set_part(&out[k], 4, segs[k].udh, segs[k].udhlen, segs[k].data, segs[k].len);
     *parts = out;
-    *nparts = total;
+    *nparts = n;
     out = NULL;
     rc = 0;
 out:
+    free(segs);
     free(out);
     return rc;
+}
+
+int simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
+                            struct simcodec_part **parts, size_t *nparts)
+{
+    size_t total = len <= 140 ? 1 : (len + 133) / 134, k;
+    struct simcodec_part *out;
+
+    if (total > 255)
+        return -1;
+    out = xcalloc(total, sizeof *out);
+    for (k = 0; k < total; k++) {
+        size_t off = k * 134, n = total == 1 ? len : (len - off < 134 ? len - off : 134);
+        set_text_part(&out[k], 8, ref, (int)total, (int)k + 1, octets + off, n);
+    }
+    *parts = out;
+    *nparts = total;
+    return 0;
 }
 
 int simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,

@@ -1,9 +1,9 @@
 /*
- * simcodec — the SMSC simulator's pure message codecs: user data headers
- * (8- and 16-bit concatenation, application ports), short_message decoding
- * by data_coding, MO encoding into deliver_sm parts (GSM unpacked when the
- * text fits the alphabet, else UCS-2, concatenation UDH when long), SMPP 3.4
- * Appendix B receipt text, and hex. No sockets, no libsmpp34, no state, so
+ * simcodec — the SMSC simulator's pure message codecs: short_message
+ * decoding by data_coding, MO encoding into deliver_sm parts (GSM unpacked
+ * when the text fits the alphabet, else UCS-2, concatenation UDH when long;
+ * 8-bit binary with any UDH; raw UCS-2 octets), SMPP 3.4 Appendix B receipt
+ * text, and hex. User data headers are read and written by common/smsudh. No sockets, no libsmpp34, no state, so
  * tests/unit/simcodec_test.c covers all of it.
  */
 #ifndef SMSVAULT_SIMCODEC_H
@@ -12,19 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
-
-/* What a UDH says (udh[0] is the UDH length octet). */
-struct simcodec_udh {
-    bool concat;
-    unsigned ref;        /* 8- or 16-bit reference */
-    int total, seq;      /* 1-based */
-    bool ports;          /* application port addressing (IEI 0x04 / 0x05) */
-    int dst_port, src_port;
-};
-
-/* Parse a UDH of len octets (len includes the length octet). Returns 0, or
- * -1 if the length octet or an IE overruns. Unknown IEs are skipped. */
-int simcodec_udh_parse(const unsigned char *udh, size_t len, struct simcodec_udh *out);
 
 /* One deliver_sm short_message. */
 struct simcodec_part {
@@ -42,10 +29,18 @@ int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
                        struct simcodec_part **parts, size_t *nparts);
 
 /* Encode a binary MO (8-bit, data_coding 4): udh (with length octet, may be
- * NULL) + data, split with an 8-bit concatenation IE when it exceeds 140. */
+ * NULL) + data; when it exceeds 140 octets every part carries udh's IEs and
+ * a concatenation IE with an 8-bit reference (16-bit when ref16). */
 int simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
-                              const unsigned char *data, size_t len, unsigned ref,
+                              const unsigned char *data, size_t len, bool ref16, unsigned ref,
                               struct simcodec_part **parts, size_t *nparts);
+
+/* Encode raw UCS-2 octets as they are (data_coding 8), whatever they hold
+ * (a lone surrogate, an odd length): one part up to 140 octets, else parts
+ * of 134 with an 8-bit concatenation UDH. For testing what a box does with
+ * broken UTF-16. */
+int simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
+                            struct simcodec_part **parts, size_t *nparts);
 
 enum simcodec_kind { SIMCODEC_TEXT = 0, SIMCODEC_BINARY = 1 };
 

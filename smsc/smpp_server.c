@@ -29,6 +29,7 @@
 #include "reassembly.h"
 #include "simcodec.h"
 #include "smscsim.h"
+#include "smsudh.h"
 
 /* ---- deliveries (deliver_sm to the ESME: MO parts and receipts) ---------- */
 
@@ -418,7 +419,7 @@ static void handle_submit(struct smscsim *sim, struct conn *c, const unsigned ch
     unsigned char *bytes = NULL, *udh = NULL, *data;
     size_t n = 0, dlen, udhlen = 0;
     char msgid[24];
-    struct simcodec_udh u;
+    struct smsudh u;
     tlv_t *t;
     unsigned ref = 0, rd;
     int total = 1, part = 1;
@@ -458,7 +459,7 @@ static void handle_submit(struct smscsim *sim, struct conn *c, const unsigned ch
     if ((req->esm_class & 0x40) && dlen > 0 && (size_t)data[0] + 1 <= dlen) {
         udhlen = (size_t)data[0] + 1;
         udh = data;
-        if (simcodec_udh_parse(udh, udhlen, &u) == 0 && u.concat) {
+        if (smsudh_parse(udh, udhlen, &u) == 0 && u.concat) {
             ref = u.ref;
             total = u.total;
             part = u.seq;

@@ -104,7 +104,7 @@ struct smscsim {
     struct {
         unsigned long long binds, bind_fail, submits, throttled, mt_done, mt_expired,
             mt_undelivered, mo_accepted, mo_parts_acked, mo_retries, mo_rejected, resp_timeouts,
-            temp_errors, receipts_sent, receipts_acked, receipts_failed, drops;
+            temp_errors, receipts_sent, receipts_acked, receipts_failed, drops, mt_injected;
     } stats;
 
     /* connections by fd; loops over them stop at max_fd (highest fd + 1) */

@@ -71,8 +71,8 @@ enum store_result store_phone_owner(struct store *s, const char *msisdn, struct 
     const char *p[] = { key };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "phone-owner",
-                                   "SELECT u.id, u.lang, u.lang_chosen FROM phones p JOIN users u ON u.id = p.user_id"
-                                   " WHERE p.msisdn_key = $1", 1, p, &r);
+                                   "SELECT u.id, u.lang, u.lang_chosen, p.msisdn FROM phones p"
+                                   " JOIN users u ON u.id = p.user_id WHERE p.msisdn_key = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0) {
@@ -82,6 +82,7 @@ enum store_result store_phone_owner(struct store *s, const char *msisdn, struct 
         snprintf(out->user_id, sizeof out->user_id, "%s", PQgetvalue(r, 0, 0));
         snprintf(out->lang, sizeof out->lang, "%s", PQgetvalue(r, 0, 1));
         out->lang_chosen = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+        snprintf(out->msisdn, sizeof out->msisdn, "%s", PQgetvalue(r, 0, 3));
     }
     PQclear(r);
     return rc;

@@ -485,7 +485,8 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty)
 
 bool st_valid_source(const char *src)
 {
-    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);
+    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0 ||
+                   strcmp(src, "mm7") == 0);
 }
 
 bool st_valid_page(const struct store_page *p)

@@ -173,12 +173,16 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
  * when it is not bound to that user — another user's phone stays bound. */
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn);
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
-/* The account a phone is bound to and its language, in one query: what the
- * SMS engine needs to answer an MO. STORE_NOT_FOUND: not bound (or no number). */
+/* The account a phone is bound to, its language, and the number in the form
+ * it was bound with — the address SMS replies go to (vaultmms: an MMSC
+ * writes "8613800000001/TYPE=PLMN" for the phone bearerbox calls
+ * "+8613800000001") — in one query: what the SMS engine and vaultmms need to
+ * answer a phone. STORE_NOT_FOUND: not bound (or no number). */
 struct store_phone_owner {
     char user_id[STORE_ID_LEN];
     char lang[3];
     bool lang_chosen;            /* as struct store_user */
+    char msisdn[LIMIT_PEER_MAX + 1];
 };
 enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out);
 /* The user's MSISDNs, newest binding first; free with store_strings_free. */
@@ -281,13 +285,14 @@ struct store_mms_part_new {
     const char *name;           /* file name; may be NULL */
     const unsigned char *data;
     size_t len;
+    const char *content_id;     /* Content-ID without <> (what SMIL's cid: names); may be NULL */
 };
 
 struct store_mms_new {
     const char *peer;
     const char *subject;        /* may be NULL */
     time_t sent_at;
-    const char *source;
+    const char *source;         /* "sms", "web", "import", or "mm7" (from the operator's MMSC) */
     const struct store_mms_part_new *parts;
     size_t nparts;              /* 1..LIMIT_MMS_PARTS_MAX */
     bool skip_duplicate;        /* same (peer, sent_at, subject, size) */
@@ -309,6 +314,7 @@ struct store_mms_part {
     char *name;                 /* "" if none */
     unsigned char *data;
     size_t len;
+    char *content_id;           /* "" if none */
 };
 
 struct store_mms_list {
@@ -425,6 +431,54 @@ enum store_result store_usage_history(struct store *s, const char *user_id,
  * transaction so the record commits with the command. */
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
 
+/* ---- MM7 (vaultmms): DeliverReq de-duplication, SubmitReq delivery reports ---- */
+
+struct store_mm7_seen {
+    int status;                  /* the MM7 status code answered the first time */
+    long long mms_n;             /* the MMS stored then; 0: none */
+    bool same_content;           /* its digest equals this request's */
+};
+
+/*
+ * Claim (mmsc, transaction_id) for a DeliverReq before anything of it is
+ * stored, inside the caller's transaction (store_tx_begin; without one it
+ * asserts): STORE_OK — the first time: store the MMS (or decide not
+ * to), record the answer with store_mm7_seen_finish and commit, all in that
+ * transaction, then answer. STORE_CONFLICT — answered before: *prev says
+ * what (a duplicate arriving while the first is in flight waits here until
+ * that one commits or rolls back). digest: the hex SHA-256 the caller
+ * computed over the request's content, compared into prev->same_content.
+ */
+enum store_result store_mm7_seen_claim(struct store *s, const char *mmsc, const char *transaction_id,
+                                       const char *digest, struct store_mm7_seen *prev);
+/* Record the answer of a claimed DeliverReq: status, and the user and MMS
+ * number it was stored as (user_id NULL / mms_n 0: not stored), and the
+ * MMSC's LinkedID (may be NULL). STORE_NOT_FOUND: not claimed. */
+enum store_result store_mm7_seen_finish(struct store *s, const char *mmsc, const char *transaction_id,
+                                        int status, const char *user_id, long long mms_n,
+                                        const char *linked_id);
+
+/* The MMSC accepted outbox row outbox_id (a SubmitReq) as message_id:
+ * record it for the delivery report and mark the row submitted, in one
+ * transaction. STORE_NOT_FOUND: no such row; STORE_CONFLICT: the MMSC gave
+ * this MessageID to another row already. */
+enum store_result store_mm7_submitted(struct store *s, long long outbox_id, const char *mmsc,
+                                      const char *message_id);
+
+enum store_mm7_outcome {
+    STORE_MM7_DELIVERED,         /* the phone has it (MMStatus Retrieved, Forwarded) */
+    STORE_MM7_FAILED,            /* it will not get there (Rejected, Expired, ...) */
+    STORE_MM7_PENDING,           /* not final (Deferred, Indeterminate): only recorded */
+};
+/* A DeliveryReportReq of mmsc for message_id: records mm_status (the
+ * MMStatus as the MMSC wrote it) and moves the outbox row to delivered or
+ * failed (reason: mm_status); final states are never downgraded and a
+ * repeated report is a no-op. *outbox_id_out (may be NULL): the row.
+ * STORE_NOT_FOUND: no submission with that MessageID from that MMSC. */
+enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
+                                   enum store_mm7_outcome outcome, const char *mm_status,
+                                   long long *outbox_id_out);
+
 /* ---- outbox (MT messages to send) ---- */
 
 enum store_outbox_state {
@@ -435,7 +489,7 @@ enum store_outbox_state {
     OUTBOX_FAILED,         /* permanent failure */
 };
 
-/* What an MT is (migration 005), for the metrics by kind. */
+/* What an MT is (migration 006), for the metrics by kind. */
 enum store_mt_kind {
     STORE_MT_REPLY = 0,   /* a reply to a command */
     STORE_MT_CODE,        /* a phone-binding code */

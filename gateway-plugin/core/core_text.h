@@ -52,6 +52,9 @@ enum core_text_id {
     T_PASS_DENIED,
     T_PASS_INVALID,    /* %d-%d password length */
     T_LANG_OK,
+    T_MMS_SAVE_OK,     /* an MMS from the phone (vaultmms): %lld n, %s used, %s allocated */
+    T_MMS_SAVE_GREW,   /* %lld n, %s new allocation */
+    T_MMS_NO_SPACE,    /* %s: the MMS's size */
     T_COUNT
 };
 
@@ -71,6 +74,10 @@ size_t core_text_fit(const char *s, size_t len, int max_segments);
 
 /* True if s fits in max_segments segments. */
 bool core_text_fits(const char *s, size_t len, int max_segments);
+
+/* The language of a reply to text that is no command (an unknown SMS, an
+ * MMS's subject and text): Chinese when it holds CJK characters, else English. */
+enum core_lang core_text_lang_of(const char *s, size_t len);
 
 /* "812 B", "1.2 KB", "10 MB", "1.5 GB" into buf. */
 void core_text_bytes(long long bytes, char *buf, size_t cap);

@@ -13,6 +13,8 @@ source "$E2E_ROOT/scripts/svc/bearerbox.sh"
 source "$E2E_ROOT/scripts/svc/vaultbox.sh"
 # shellcheck source=scripts/svc/vaultweb.sh
 source "$E2E_ROOT/scripts/svc/vaultweb.sh"
+# shellcheck source=scripts/svc/vaultmms.sh
+source "$E2E_ROOT/scripts/svc/vaultmms.sh"
 
 # ---- one set-up and one teardown for every suite -------------------------
 # e2e_begin <tag> makes VAR (the suite's temp dir) and sets e2e_teardown on
@@ -202,7 +204,12 @@ e2e_web() {
 }
 
 # e2e_phone <phonesim args...> — a simulated phone texting the short code.
-e2e_phone() { "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" "$@"; }
+# It prints every reply until none came for --quiet ms (the box answers
+# within milliseconds; 700 keeps the suites from waiting phonesim's 2 s).
+e2e_phone() {
+    "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" \
+        --quiet "${E2E_QUIET_MS:-700}" "$@"
+}
 
 e2e_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 

@@ -7,7 +7,9 @@
  *
  * PDUs are packed with libsmpp34 where it can (submit_sm, TLVs, unpacking
  * deliver_sm) and by hand where it cannot (a bind with interface_version
- * 0x50, an unknown command id). It is not a load test: see bench/.
+ * 0x50, an unknown command id). Some tests run phonesim against the same
+ * smscsim, the test playing bearerbox and the box (how replies are
+ * collected, business cards, raw UCS-2). It is not a load test: see bench/.
  */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -31,9 +33,13 @@
 #include <smpp34_params.h>
 
 #include "simcodec.h"
+#include "smsudh.h"
 
 #ifndef SMSCSIM_PATH
 #error "SMSCSIM_PATH (the smscsim binary) must be defined by the build"
+#endif
+#ifndef PHONESIM_PATH
+#error "PHONESIM_PATH (the phonesim binary) must be defined by the build"
 #endif
 
 #define SYSID "smsvault"
@@ -500,7 +506,9 @@ static void text_submit(struct submit *m, const char *src, const char *dst, cons
 /* A received deliver_sm, unpacked. */
 struct dlv {
     uint32_t seq;
-    unsigned esm_class;
+    unsigned esm_class, dc;
+    unsigned char sm[256];
+    size_t smlen;
     char src[21], dst[21];
     char text[256];
     char receipted_id[66];
@@ -518,6 +526,9 @@ static void unpack_deliver(const unsigned char *buf, int n, struct dlv *out)
     CU_ASSERT_EQUAL_FATAL(smpp34_unpack(DELIVER_SM, &d, buf, n), 0);
     out->seq = d.sequence_number;
     out->esm_class = d.esm_class;
+    out->dc = d.data_coding;
+    memcpy(out->sm, d.short_message, d.sm_length);
+    out->smlen = d.sm_length;
     snprintf(out->src, sizeof out->src, "%s", (char *)d.source_addr);
     snprintf(out->dst, sizeof out->dst, "%s", (char *)d.destination_addr);
     memcpy(out->text, d.short_message, d.sm_length);
@@ -714,6 +725,342 @@ static void test_port_binary(void)
     CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
     wait_mt(ans, sizeof ans, "4400003", 5000);
     CU_ASSERT_STRING_EQUAL(ans, "MT 10659 4400003 BIN 4 0605040b8423f0 00ff0180");
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* A long binary MO: every deliver_sm is 8-bit with UDHI, carries the port
+ * IEs and a concatenation IE (8- or 16-bit reference), and the parts join
+ * to the bytes sent. */
+static void binary_mo_parts(bool ref16)
+{
+    struct cli c;
+    struct dlv d;
+    char ans[2048], cmd[1400], hex[700];
+    unsigned char data[300], joined[300];
+    size_t o = 0, k, i;
+    unsigned ref = 0;
+
+    for (i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 11);
+    simcodec_hex(data, sizeof data, hex);
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    snprintf(cmd, sizeof cmd, "MOBIN 4400010 10659 06050423f40000 %s%s", hex, ref16 ? " ref16" : "");
+    ctl(ans, sizeof ans, "%s", cmd);
+    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+    for (k = 0; k < 3; k++) {
+        struct smsudh u;
+        size_t ul;
+        CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+        CU_ASSERT_EQUAL(d.esm_class & 0x40, 0x40);
+        CU_ASSERT_EQUAL(d.dc, 4);
+        CU_ASSERT_STRING_EQUAL(d.src, "4400010");
+        ul = (size_t)d.sm[0] + 1;
+        CU_ASSERT_EQUAL_FATAL(ul, ref16 ? 13u : 12u);
+        CU_ASSERT_EQUAL_FATAL(smsudh_parse(d.sm, ul, &u), 0);
+        CU_ASSERT(u.ports && u.dst_port == SMSUDH_PORT_VCARD && u.src_port == 0);
+        CU_ASSERT(u.concat && u.ref16 == ref16 && u.total == 3 && u.seq == (int)k + 1);
+        if (k == 0)
+            ref = u.ref;
+        CU_ASSERT_EQUAL(u.ref, ref);
+        CU_ASSERT(d.smlen <= 140);
+        memcpy(joined + o, d.sm + ul, d.smlen - ul);
+        o += d.smlen - ul;
+    }
+    CU_ASSERT_EQUAL(o, sizeof data);
+    CU_ASSERT_EQUAL(memcmp(joined, data, sizeof data), 0);
+    cli_close(&c);
+    SIM_STOP();
+}
+
+static void test_binary_mo(void)
+{
+    binary_mo_parts(false);
+    binary_mo_parts(true);
+}
+
+/* Raw UCS-2 octets reach the ESME as they are: a lone high surrogate. */
+static void test_ucs2_raw_mo(void)
+{
+    struct cli c;
+    struct dlv d;
+    char ans[256];
+
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    ctl(ans, sizeof ans, "MOUCS2 4400011 10659 D83D0041");
+    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+    CU_ASSERT_EQUAL(d.dc, 8);
+    CU_ASSERT_EQUAL(d.esm_class & 0x40, 0);
+    CU_ASSERT_EQUAL_FATAL(d.smlen, 4);
+    CU_ASSERT_EQUAL(memcmp(d.sm, "\xD8\x3D\x00\x41", 4), 0);
+    /* the text MO of the same thing is refused: it is not UTF-8 */
+    ctl(ans, sizeof ans, "MO 4400011 10659 eda0bd41");
+    CU_ASSERT_STRING_EQUAL(ans, "ERR encoding");
+    ctl(ans, sizeof ans, "MOUCS2 4400011 10659 zz");
+    CU_ASSERT_STRING_EQUAL(ans, "ERR hex");
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* MTBIN puts a binary MT in the handset's inbox without SMPP; a
+ * concatenated port-addressed MT by SMPP reaches the handset joined, with
+ * part 1's UDH. */
+static void test_binary_mt(void)
+{
+    struct cli c;
+    struct submit m;
+    char ans[512];
+    static const unsigned char p1[] = { 0x0B, 0x05, 0x04, 0x23, 0xF4, 0x00, 0x00,
+                                        0x00, 0x03, 0x77, 0x02, 0x01, 'B', 'E', 'G' };
+    static const unsigned char p2[] = { 0x0B, 0x05, 0x04, 0x23, 0xF4, 0x00, 0x00,
+                                        0x00, 0x03, 0x77, 0x02, 0x02, 'I', 'N' };
+
+    SIM_START(NULL);
+    ctl(ans, sizeof ans, "MTBIN 10659 4400012 0605040b8423f0 0106aabb");
+    CU_ASSERT_STRING_EQUAL(ans, "OK");
+    wait_mt(ans, sizeof ans, "4400012", 5000);
+    CU_ASSERT_STRING_EQUAL(ans, "MT 10659 4400012 BIN 4 0605040b8423f0 0106aabb");
+    ctl(ans, sizeof ans, "MTBIN 10659 4400012 0705 00");
+    CU_ASSERT_STRING_EQUAL(ans, "ERR udh");
+    CU_ASSERT_EQUAL(stat_of("mt_injected"), 1);
+
+    cli_open(&c);
+    cli_bind_ok(&c);
+    memset(&m, 0, sizeof m);
+    m.src = "10659", m.dst = "4400013", m.esm_class = 0x40, m.dc = 4;
+    m.sm = p2, m.smlen = sizeof p2; /* second part first */
+    CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
+    m.sm = p1, m.smlen = sizeof p1;
+    CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
+    wait_mt(ans, sizeof ans, "4400013", 5000);
+    CU_ASSERT_STRING_EQUAL(ans, "MT 10659 4400013 BIN 4 0b050423f400000003770201 424547494e");
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* ---- phonesim against this smscsim (the test plays bearerbox + box) ------- */
+
+struct phone_run {
+    pid_t pid;
+    char out[128], err[128];
+};
+
+/* Start phonesim with these arguments (NULL-terminated) after the control
+ * port; its stdout and stderr go to files in the test's directory. */
+static void phone_start(struct phone_run *r, const char *const *args)
+{
+    static int n;
+    char port[16];
+    const char *argv[24];
+    int i = 0, k;
+
+    snprintf(r->out, sizeof r->out, "%s/phone-%d.out", sim.dir, n);
+    snprintf(r->err, sizeof r->err, "%s/phone-%d.err", sim.dir, n++);
+    snprintf(port, sizeof port, "127.0.0.1:%d", sim.ctl_port);
+    argv[i++] = "phonesim";
+    argv[i++] = "--control";
+    argv[i++] = port;
+    for (k = 0; args[k] && i < 23; k++)
+        argv[i++] = args[k];
+    argv[i] = NULL;
+    r->pid = fork();
+    CU_ASSERT_FATAL(r->pid >= 0);
+    if (r->pid == 0) {
+        if (!freopen(r->out, "w", stdout) || !freopen(r->err, "w", stderr))
+            _exit(126);
+        execv(PHONESIM_PATH, (char *const *)argv);
+        _exit(127);
+    }
+}
+
+/* Wait for phonesim; its exit status, and what it printed (malloc'd). */
+static int phone_wait(struct phone_run *r, char **out, char **err)
+{
+    int st = 0, i;
+    FILE *f;
+    long n;
+    char **bufs[2] = { out, err };
+    const char *paths[2] = { r->out, r->err };
+
+    for (i = 0; i < 3000 && waitpid(r->pid, &st, WNOHANG) == 0; i++)
+        usleep(10000);
+    if (i == 3000) {
+        kill(r->pid, SIGKILL);
+        waitpid(r->pid, &st, 0);
+    }
+    for (i = 0; i < 2; i++) {
+        *bufs[i] = calloc(1, 65536);
+        if ((f = fopen(paths[i], "r")) != NULL) {
+            n = (long)fread(*bufs[i], 1, 65535, f);
+            (*bufs[i])[n < 0 ? 0 : n] = '\0';
+            fclose(f);
+        }
+        unlink(paths[i]);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void submit_text(struct cli *c, const char *dst, const char *text)
+{
+    struct submit m;
+    text_submit(&m, "10659", dst, text, 0);
+    CU_ASSERT_EQUAL(cli_submit(c, &m, NULL, 0), ESME_ROK);
+}
+
+/* Issue 8: a multi-reply command prints every reply once and nothing of
+ * another command's; --expect N stops at N and leaves the rest for later. */
+static void test_phonesim_replies(void)
+{
+    static const char *const get[] = { "--from", "4400020", "--to", "10659", "--quiet", "800",
+                                       "--timeout", "5000", "GET 1-3", NULL };
+    static const char *const help[] = { "--from", "4400020", "--to", "10659", "--expect", "1",
+                                        "--timeout", "5000", "HELP", NULL };
+    static const char *const look[] = { "--from", "4400020", "--to", "10659", "--quiet", "300",
+                                        NULL };
+    struct cli c;
+    struct dlv d;
+    struct phone_run r;
+    char *out, *err;
+    int i;
+
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    submit_text(&c, "4400020", "stale reply"); /* left over from an earlier command */
+    phone_start(&r, get);
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+    CU_ASSERT_STRING_EQUAL(d.text, "GET 1-3");
+    for (i = 1; i <= 3; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "reply %d", i);
+        usleep(150000); /* well inside the quiet period */
+        submit_text(&c, "4400020", t);
+    }
+    CU_ASSERT_EQUAL(phone_wait(&r, &out, &err), 0);
+    CU_ASSERT_STRING_EQUAL(out, "reply 1\nreply 2\nreply 3\n");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "earlier: stale reply"));
+    free(out);
+    free(err);
+
+    phone_start(&r, help);
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+    CU_ASSERT_STRING_EQUAL(d.text, "HELP");
+    submit_text(&c, "4400020", "help 1");
+    CU_ASSERT_EQUAL(phone_wait(&r, &out, &err), 0);
+    CU_ASSERT_STRING_EQUAL(out, "help 1\n");
+    free(out);
+    free(err);
+    submit_text(&c, "4400020", "help 2"); /* the rest of that command's answer */
+    phone_start(&r, look); /* sends nothing: shows what is there */
+    CU_ASSERT_EQUAL(phone_wait(&r, &out, &err), 0);
+    CU_ASSERT_STRING_EQUAL(out, "help 2\n");
+    free(out);
+    free(err);
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* A business card from a .vcf file: 8-bit MO to port 9204 in 16-bit
+ * concatenated parts; a port-9204 MT (two parts) printed as the card. */
+static void test_phonesim_vcard(void)
+{
+    static const char card[] =
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8:张;伟\r\nFN;CHARSET=UTF-8:张伟\r\n"
+        "TEL;CELL:+8613800000009\r\nTEL;HOME:+862088888888\r\nTEL;WORK:+862066666666\r\n"
+        "EMAIL:zhang.wei@example.org\r\nADR;HOME:;;1 Road;Guangzhou;;510000;China\r\n"
+        "NOTE:a card long enough for three parts of a Smart Messaging MO, whatever the phone\r\n"
+        "END:VCARD\r\n";
+    char path[128], *out, *err;
+    const char *args[] = { "--from", "4400021", "--to", "10659", "--quiet", "500", "--vcard",
+                           path, "--vcard-ref16", NULL };
+    unsigned char joined[1024], mt[200];
+    size_t o = 0, k, ml;
+    struct cli c;
+    struct dlv d;
+    struct submit m;
+    struct phone_run r;
+    FILE *f;
+
+    SIM_START(NULL);
+    snprintf(path, sizeof path, "%s/card.vcf", sim.dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "wb"));
+    fwrite(card, 1, sizeof card - 1, f);
+    fclose(f);
+    CU_ASSERT_FATAL(sizeof card - 1 > 2 * 127 && sizeof card - 1 <= 3 * 127);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    phone_start(&r, args);
+    for (k = 0; k < 3; k++) {
+        struct smsudh u;
+        size_t ul;
+        CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+        CU_ASSERT_EQUAL(d.dc, 4);
+        CU_ASSERT_EQUAL(d.esm_class & 0x40, 0x40);
+        ul = (size_t)d.sm[0] + 1;
+        CU_ASSERT_EQUAL_FATAL(smsudh_parse(d.sm, ul, &u), 0);
+        CU_ASSERT(u.ports && u.dst_port == 9204 && u.concat && u.ref16 && u.total == 3);
+        CU_ASSERT_EQUAL(memcmp(d.sm, "\x0c\x05\x04\x23\xf4\x00\x00\x08\x04", 9), 0);
+        memcpy(joined + o, d.sm + ul, d.smlen - ul);
+        o += d.smlen - ul;
+    }
+    CU_ASSERT_EQUAL(o, sizeof card - 1);
+    CU_ASSERT_EQUAL(memcmp(joined, card, sizeof card - 1), 0);
+    /* the service answers with a card, in two parts (8-bit reference) */
+    static const char back[] = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:李娜\r\nTEL:+8613900000001\r\nEND:VCARD\r\n";
+    size_t half = (sizeof back - 1) / 2;
+    for (k = 0; k < 2; k++) {
+        static const unsigned char udh[] = { 0x0B, 0x05, 0x04, 0x23, 0xF4, 0x00, 0x00,
+                                             0x00, 0x03, 0x5A, 0x02 };
+        memcpy(mt, udh, sizeof udh);
+        mt[sizeof udh] = (unsigned char)(k + 1);
+        ml = sizeof udh + 1;
+        memcpy(mt + ml, back + k * half, k ? sizeof back - 1 - half : half);
+        ml += k ? sizeof back - 1 - half : half;
+        memset(&m, 0, sizeof m);
+        m.src = "10659", m.dst = "4400021", m.esm_class = 0x40, m.dc = 4;
+        m.sm = mt, m.smlen = ml;
+        CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_ROK);
+    }
+    CU_ASSERT_EQUAL(phone_wait(&r, &out, &err), 0);
+    char want[128];
+    snprintf(want, sizeof want, "VCARD from=10659 bytes=%zu name=李娜 tel=+8613900000001\n",
+             sizeof back - 1);
+    CU_ASSERT_STRING_EQUAL(out, want);
+    free(out);
+    free(err);
+    unlink(path);
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* --ucs2-hex: the octets as they are, a lone high surrogate included. */
+static void test_phonesim_ucs2(void)
+{
+    static const char *const args[] = { "--from", "4400022", "--to", "10659", "--quiet", "300",
+                                        "--ucs2-hex", "D83D0041", NULL };
+    struct cli c;
+    struct dlv d;
+    struct phone_run r;
+    char *out, *err;
+
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    phone_start(&r, args);
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, true, ESME_ROK), 0);
+    CU_ASSERT_EQUAL(d.dc, 8);
+    CU_ASSERT_EQUAL_FATAL(d.smlen, 4);
+    CU_ASSERT_EQUAL(memcmp(d.sm, "\xD8\x3D\x00\x41", 4), 0);
+    submit_text(&c, "4400022", "Unreadable text");
+    CU_ASSERT_EQUAL(phone_wait(&r, &out, &err), 0);
+    CU_ASSERT_STRING_EQUAL(out, "Unreadable text\n");
+    free(out);
+    free(err);
     cli_close(&c);
     SIM_STOP();
 }
@@ -944,6 +1291,12 @@ int main(void)
     CU_add_test(s, "submit_sm and its DELIVRD receipt", test_submit_receipt);
     CU_add_test(s, "concatenated MT by SAR TLVs and 16-bit UDH", test_concat);
     CU_add_test(s, "port-addressed 8-bit MT stays binary", test_port_binary);
+    CU_add_test(s, "binary MO to port 9204: UDHI, 8-bit, 8/16-bit concatenation", test_binary_mo);
+    CU_add_test(s, "raw UCS-2 MO with a lone surrogate", test_ucs2_raw_mo);
+    CU_add_test(s, "binary MT: MTBIN, concatenated port 9204 joined", test_binary_mt);
+    CU_add_test(s, "phonesim: every reply once, none of another command's", test_phonesim_replies);
+    CU_add_test(s, "phonesim: business card to port 9204 and back", test_phonesim_vcard);
+    CU_add_test(s, "phonesim: raw UCS-2 octets", test_phonesim_ucs2);
     CU_add_test(s, "faults: throttle, delay, drop", test_faults);
     CU_add_test(s, "MO deliver_sm retried after timeout and 0x64", test_mo_retry);
     CU_add_test(s, "incomplete concatenated MT expires", test_reassembly_expiry);

@@ -57,6 +57,7 @@ static void item_free_fields(struct f_item *it)
 struct f_phone {
     char key[MSISDN_KEY_SIZE];   /* matched by key, as store/phones.c does */
     char user[STORE_ID_LEN];
+    char msisdn[LIMIT_PEER_MAX + 1];   /* as it was bound */
 };
 
 struct f_out {
@@ -288,47 +289,50 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
     char key[MSISDN_KEY_SIZE];
     if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
-    for (size_t i = 0; i < s->nphones; i++) {
-        if (strcmp(s->phones[i].key, key) == 0) {
-            memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
-            return STORE_OK;
-        }
-    }
-    if (s->nphones == sizeof s->phones / sizeof s->phones[0])
+    size_t i = 0;
+    while (i < s->nphones && strcmp(s->phones[i].key, key) != 0)
+        i++;
+    if (i == sizeof s->phones / sizeof s->phones[0])
         return STORE_ERR;
-    memcpy(s->phones[s->nphones].key, key, sizeof key);
-    memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
+    if (i == s->nphones)
+        s->nphones++;
+    memcpy(s->phones[i].key, key, sizeof key);
+    memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
+    snprintf(s->phones[i].msisdn, sizeof s->phones[i].msisdn, "%s", msisdn);
     return STORE_OK;
 }
 
-/* The user a phone (any written form) is bound to, or NULL. */
-static struct f_user *owner_of(struct store *s, const char *msisdn)
+/* The phone (any written form of its number), or NULL. */
+static const struct f_phone *phone_of(struct store *s, const char *msisdn)
 {
     char key[MSISDN_KEY_SIZE];
     if (!msisdn_key(msisdn, key))
         return NULL;   /* as store/phones.c: no number, no phone */
     for (size_t i = 0; i < s->nphones; i++)
         if (strcmp(s->phones[i].key, key) == 0)
-            return user_by_id(s, s->phones[i].user);
+            return &s->phones[i];
     return NULL;
 }
 
 enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out)
 {
     FAIL_POINT(s, "store_phone_owner");
-    const struct f_user *u = owner_of(s, msisdn);
+    const struct f_phone *p = phone_of(s, msisdn);
+    const struct f_user *u = p ? user_by_id(s, p->user) : NULL;
     if (u == NULL)
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     memcpy(out->user_id, u->id, STORE_ID_LEN);
     memcpy(out->lang, u->lang, 3);
     out->lang_chosen = u->lang_chosen;
+    memcpy(out->msisdn, p->msisdn, sizeof out->msisdn);
     return STORE_OK;
 }
 
 const char *fake_store_user_of(struct store *s, const char *msisdn)
 {
-    const struct f_user *u = owner_of(s, msisdn);
+    const struct f_phone *p = phone_of(s, msisdn);
+    const struct f_user *u = p ? user_by_id(s, p->user) : NULL;
     return u ? u->id : "";
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "simcodec.h"
+#include "smsudh.h"
 
 static void test_udh_concat(void)
 {
@@ -15,24 +16,24 @@ static void test_udh_concat(void)
     static const unsigned char u16[] = { 0x06, 0x08, 0x04, 0x12, 0x34, 0x04, 0x04 };
     static const unsigned char ports[] = { 0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0 };
     static const unsigned char bad[] = { 0x05, 0x00, 0x07, 0x01 };
-    struct simcodec_udh u;
+    struct smsudh u;
 
-    CU_ASSERT_EQUAL_FATAL(simcodec_udh_parse(u8, sizeof u8, &u), 0);
+    CU_ASSERT_EQUAL_FATAL(smsudh_parse(u8, sizeof u8, &u), 0);
     CU_ASSERT_TRUE(u.concat);
     CU_ASSERT_EQUAL(u.ref, 0x2A);
     CU_ASSERT_EQUAL(u.total, 3);
     CU_ASSERT_EQUAL(u.seq, 2);
-    CU_ASSERT_EQUAL_FATAL(simcodec_udh_parse(u16, sizeof u16, &u), 0);
+    CU_ASSERT_EQUAL_FATAL(smsudh_parse(u16, sizeof u16, &u), 0);
     CU_ASSERT_TRUE(u.concat);
     CU_ASSERT_EQUAL(u.ref, 0x1234);
     CU_ASSERT_EQUAL(u.total, 4);
     CU_ASSERT_EQUAL(u.seq, 4);
-    CU_ASSERT_EQUAL_FATAL(simcodec_udh_parse(ports, sizeof ports, &u), 0);
+    CU_ASSERT_EQUAL_FATAL(smsudh_parse(ports, sizeof ports, &u), 0);
     CU_ASSERT_FALSE(u.concat);
     CU_ASSERT_TRUE(u.ports);
     CU_ASSERT_EQUAL(u.dst_port, 2948);
     CU_ASSERT_EQUAL(u.src_port, 9200);
-    CU_ASSERT_EQUAL(simcodec_udh_parse(bad, sizeof bad, &u), -1);
+    CU_ASSERT_EQUAL(smsudh_parse(bad, sizeof bad, &u), -1);
 }
 
 static void test_mo_gsm_single(void)
@@ -65,10 +66,10 @@ static void test_mo_long_gsm_parts(void)
     CU_ASSERT_EQUAL_FATAL(simcodec_mo_encode(text, 400, 0x11, &p, &n), 0);
     CU_ASSERT_EQUAL_FATAL(n, 3);
     for (i = 0; i < n; i++) {
-        struct simcodec_udh u;
+        struct smsudh u;
         CU_ASSERT_EQUAL(p[i].esm_class, 0x40);
         CU_ASSERT_EQUAL(p[i].data_coding, 0);
-        CU_ASSERT_EQUAL_FATAL(simcodec_udh_parse(p[i].sm, 6, &u), 0);
+        CU_ASSERT_EQUAL_FATAL(smsudh_parse(p[i].sm, 6, &u), 0);
         CU_ASSERT_EQUAL(u.ref, 0x11);
         CU_ASSERT_EQUAL(u.total, 3);
         CU_ASSERT_EQUAL(u.seq, (int)i + 1);
@@ -129,13 +130,13 @@ static void test_binary(void)
     size_t sl = 0;
 
     memset(data, 0xAB, sizeof data);
-    CU_ASSERT_EQUAL_FATAL(simcodec_mo_encode_binary(udh, sizeof udh, data, 100, 2, &p, &n), 0);
+    CU_ASSERT_EQUAL_FATAL(simcodec_mo_encode_binary(udh, sizeof udh, data, 100, false, 2, &p, &n), 0);
     CU_ASSERT_EQUAL(n, 1);
     CU_ASSERT_EQUAL(p[0].data_coding, 4);
     CU_ASSERT_EQUAL(p[0].esm_class, 0x40);
     CU_ASSERT_EQUAL(p[0].sm_len, 107);
     free(p);
-    CU_ASSERT_EQUAL_FATAL(simcodec_mo_encode_binary(udh, sizeof udh, data, 300, 2, &p, &n), 0);
+    CU_ASSERT_EQUAL_FATAL(simcodec_mo_encode_binary(udh, sizeof udh, data, 300, false, 2, &p, &n), 0);
     CU_ASSERT_EQUAL(n, 3); /* 128 per part: 140 - 7 - 5 */
     CU_ASSERT_EQUAL(p[0].sm[0], 11);
     free(p);

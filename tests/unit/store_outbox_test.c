@@ -6,7 +6,6 @@
  * instance), web sessions with expiry, and binding a phone by texted code
  * (NEEDS_DB).
  */
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,21 +335,10 @@ static enum store_outbox_state state_of(struct store *s, long long id)
     return st;
 }
 
-static long long sql_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long sql_count(const char *fmt, ...)
-{
-    char sql[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return testdb_scalar(sql);
-}
-
 /* Rows still claimed (SENDING) by instance id. */
 static long long sending_of(const char *id)
 {
-    return sql_count("SELECT count(*) FROM outbox WHERE state = 1 AND claimed_by = '%s'", id);
+    return testdb_scalarf("SELECT count(*) FROM outbox WHERE state = 1 AND claimed_by = '%s'", id);
 }
 
 /* Wait (deadline 10 s) until PostgreSQL has ended the session that held
@@ -358,7 +346,7 @@ static long long sending_of(const char *id)
 static void wait_lock_gone(const char *id)
 {
     for (int i = 0; i < 1000; i++) {
-        if (sql_count("SELECT count(*) FROM pg_locks l JOIN outbox_instances i ON l.objid = i.lock_key::oid"
+        if (testdb_scalarf("SELECT count(*) FROM pg_locks l JOIN outbox_instances i ON l.objid = i.lock_key::oid"
                       " WHERE i.id = '%s' AND l.locktype = 'advisory' AND l.classid = 1936291425::oid"
                       " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                       id) == 0)
@@ -374,7 +362,7 @@ static void test_instances_own_rows(void)
     struct sender a = sender_open(), b = sender_open();
     drain(a.s);
     CU_ASSERT(strcmp(a.id, b.id) != 0);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id IN ('%s')", a.id), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id IN ('%s')", a.id), 1);
     for (int i = 0; i < 6; i++)
         enqueue(a.s, NULL, "+8613700000001", "reply");
     long long ra[3], rb[3];
@@ -427,7 +415,7 @@ static void test_instances_own_rows(void)
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 0, &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
     /* holding again after a release registers anew */
     CU_ASSERT_EQUAL(store_outbox_hold(b.s, b.id), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_OK);
@@ -473,8 +461,8 @@ static void test_instances_gone(void)
         CU_ASSERT_EQUAL(state_of(s, rd[i]), OUTBOX_QUEUED);
     for (int i = 0; i < 2; i++)
         CU_ASSERT_EQUAL(state_of(s, rl[i]), OUTBOX_SENDING);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", dead.id), 0);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", live.id), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", dead.id), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", live.id), 1);
     /* a live instance is never taken, however long ago it renewed */
     store_test_clock_offset(s, 30 * 86400);
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);

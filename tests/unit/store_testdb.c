@@ -4,6 +4,7 @@
 #include "store_testdb.h"
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,18 @@ long long testdb_scalar(const char *sql)
     PQclear(r);
     PQfinish(c);
     return v;
+}
+
+long long testdb_scalarf(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        abort();   /* a test's statement too long: the test is wrong */
+    return testdb_scalar(sql);
 }
 
 void testdb_drop(void)

@@ -21,5 +21,7 @@ void testdb_drop(void);
 /* Run one SQL statement on the suite's database outside the store (test
  * inspection); returns the first column of the first row as a number, or -1. */
 long long testdb_scalar(const char *sql);
+/* testdb_scalar on printf(fmt, ...) ('%' in the SQL itself written "%%"). */
+long long testdb_scalarf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
