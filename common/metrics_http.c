@@ -35,6 +35,11 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
     return ok;
 }
 
+static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+    return answer(conn, status, "text/plain; charset=utf-8", xstrdup(text), strlen(text));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -49,11 +54,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (strcmp(url, "/metrics") != 0)
-        return answer(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", xstrdup("not found: GET /metrics\n"),
-                      24);
+        return answer_text(conn, MHD_HTTP_NOT_FOUND, "not found: GET /metrics\n");
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                      xstrdup("method not allowed\n"), 19);
+        return answer_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     struct buf b = { 0 };
     metrics_write(h->reg, &b);
     size_t len = 0;

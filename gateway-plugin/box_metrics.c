@@ -214,4 +214,5 @@ void box_metrics_stop(void)
     store_metrics_declare(NULL);
     metrics_free(reg);
     reg = NULL;
+    memset(&m, 0, sizeof m);   /* counting from now on counts into nothing */
 }

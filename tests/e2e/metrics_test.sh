@@ -44,26 +44,10 @@ metrics_port = $WEB_M"
 
 fail() { e2e_fail "$@"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-promtool=$(sv_promtool) || fail "no promtool (sv_promtool in scripts/lib.sh)"
-
-# scrape <port> <file>: GET /metrics, and promtool accepts it
-scrape() {
-    curl -fsS --max-time 5 -D "$2.headers" "http://127.0.0.1:$1/metrics" >"$2" || fail "GET /metrics on $1"
-    grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$2.headers" ||
-        fail "/metrics on $1: content type $(grep -i '^Content-Type' "$2.headers")"
-    "$promtool" check metrics <"$2" >"$2.promtool" 2>&1 || fail "promtool on $1's /metrics: $(cat "$2.promtool")"
-}
-# value <file> <series>: the series' value (a series not written is 0)
-value() { awk -v k="$2" '$1 == k { v = $2; found = 1 } END { print found ? v : 0 }' "$1"; }
-# moved <before> <after> <series> <n>: the series grew by exactly n
-moved() {
-    local a b
-    a=$(value "$1" "$3")
-    b=$(value "$2" "$3")
-    awk -v a="$a" -v b="$b" -v n="$4" 'BEGIN { exit !(b - a == n) }' ||
-        fail "$3: moved by $(awk -v a="$a" -v b="$b" 'BEGIN { print b - a }') (want $4; $a -> $b)"
-    echo "e2e: ok $3 +$4"
-}
+sv_promtool >/dev/null || fail "no promtool (sv_promtool in scripts/lib.sh)"
+scrape() { e2e_scrape "$@"; }   # <port> <file>
+value() { e2e_metric "$@"; }    # <file> <series>
+moved() { e2e_moved "$@"; }     # <before> <after> <series> <n>
 # until_value <port> <series> <want> <what>: poll the endpoint (30 s at most)
 until_value() {
     local deadline=$((SECONDS + 30)) f=$VAR/poll.txt
@@ -74,13 +58,7 @@ until_value() {
         sleep 0.2
     done
 }
-until_sql() {
-    local deadline=$((SECONDS + 30))
-    until [[ $(sql "$1") == "$2" ]]; do
-        ((SECONDS < deadline)) || fail "$3: $(sql "$1") (want $2)"
-        sleep 0.1
-    done
-}
+until_sql() { e2e_until_sql "$@"; }   # <query> <want> <what>
 
 e2e_start smscsim
 e2e_start bearerbox

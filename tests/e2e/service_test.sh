@@ -35,6 +35,16 @@ listen() {
 seen() { sv_wait_for "$1: $2" 30 grep -qE -- "$2" "$VAR/notify-$1.txt"; }
 # in_file <file> <regex>: the file has a matching line (polled, 30 s)
 in_file() { sv_wait_for "$2 in $1" 30 grep -qE -- "$2" "$1"; }
+# stops_cleanly <program> <pid> <name>: SIGTERM ends it with status 0 after
+# it said STOPPING=1 on socket <name>
+stops_cleanly() {
+    local status=0
+    kill -TERM "$2"
+    wait "$2" || status=$?
+    [[ $status == 0 ]] || fail "$1 exited $status on SIGTERM"
+    grep -q '^STOPPING=1$' "$VAR/notify-$3.txt" || fail "$1: no STOPPING=1"
+    echo "e2e: ok $1 STOPPING=1, exit 0"
+}
 # on failure, the datagrams too
 e2e_defer '((E2E_OK)) || e2e_logs "$VAR"/notify-*.txt'
 
@@ -83,12 +93,7 @@ e2e_expect 8613800000001 "SAVE still here" "Saved as 2."
 echo "e2e: ok vaultbox keeps running on a broken reload"
 
 : >"$VAR/notify-box.txt"
-kill -TERM "$box"
-status=0
-wait "$box" || status=$?
-[[ $status == 0 ]] || fail "vaultbox exited $status on SIGTERM"
-grep -q '^STOPPING=1$' "$VAR/notify-box.txt" || fail "vaultbox: no STOPPING=1"
-echo "e2e: ok vaultbox STOPPING=1, exit 0"
+stops_cleanly vaultbox "$box" box
 
 # ---- vaultweb
 listen web
@@ -113,11 +118,6 @@ in_file "$wlog" 'web: reloaded .*log_level=debug' || fail "vaultweb: log file no
 grep -q '^RELOADING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no RELOADING=1"
 echo "e2e: ok vaultweb SIGHUP: new log file, log_level applied"
 
-kill -TERM "$web"
-status=0
-wait "$web" || status=$?
-[[ $status == 0 ]] || fail "vaultweb exited $status on SIGTERM"
-grep -q '^STOPPING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no STOPPING=1"
-echo "e2e: ok vaultweb STOPPING=1, exit 0"
+stops_cleanly vaultweb "$web" web
 
 e2e_pass

@@ -95,16 +95,9 @@ printf '%s' '<smil><body><par dur="5000ms"><img src="cid:img1"/><text src="cid:t
 printf '%s' '海边的问候 🌊' >"$VAR/text.txt"
 size=$(($(stat -c %s "$VAR/beach.jpg") + $(stat -c %s "$VAR/smil.xml") + $(stat -c %s "$VAR/text.txt")))
 
-# metrics <file>: vaultmms's /metrics, which promtool accepts; value <file> <series>
-metrics() {
-    curl -fsS --max-time 5 "http://127.0.0.1:$MMS_M/metrics" >"$1" || fail "GET /metrics of vaultmms"
-    "$(sv_promtool)" check metrics <"$1" >"$1.lint" 2>&1 || fail "promtool: $(cat "$1.lint")"
-}
-value() { awk -v k="$2" '$1 == k { v = $2; found = 1 } END { print found ? v : 0 }' "$1"; }
-moved() {
-    local d=$(($(value "$2" "$3") - $(value "$1" "$3")))
-    ((d == $4)) || fail "$3 moved by $d (want $4)"
-}
+# metrics <file>: vaultmms's /metrics (promtool accepts it); moved <before> <after> <series> <n>
+metrics() { e2e_scrape "$MMS_M" "$1"; }
+moved() { e2e_moved "$@"; }
 
 e2e_start vaultmms
 metrics "$VAR/m0.txt"
