@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "refusals.h"
 
 static struct metrics *reg;
 static struct metrics_http *http;
@@ -87,6 +88,7 @@ void box_metrics_init(void)
     m.bb_reconnects = metrics_counter(reg, "smsvault_bearerbox_reconnects_total",
                                       "Connections to bearerbox made again after one was lost or closed.", NULL, 0, 0);
     store_metrics_declare(reg);
+    refusals_declare_metrics(reg);   /* SMS LOGIN / PASS of a throttled name */
     if (settings.box.metrics_port > 0 && settings.box.metrics_db_interval_s > 0) {
         m.users = metrics_gauge(reg, "smsvault_users", "Accounts in the database.", NULL, 0, 0);
         m.allocated = metrics_gauge(reg, "smsvault_space_allocated_bytes",
@@ -212,6 +214,7 @@ void box_metrics_stop(void)
     metrics_http_stop(http);
     http = NULL;
     store_metrics_declare(NULL);
+    refusals_declare_metrics(NULL);
     metrics_free(reg);
     reg = NULL;
     memset(&m, 0, sizeof m);   /* counting from now on counts into nothing */

@@ -16,12 +16,13 @@ SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   postgresql postgresql-contrib libpq-dev
   kannel kannel-dev libsmpp34-dev
-  uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
+  uuid-dev libcunit1-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
   tshark libgmime-3.0-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
   lintian logrotate file dpkg-dev
+  openssl libnss3-tools nginx
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
 # are installed from Debian only when the commands are missing.
@@ -43,9 +44,17 @@ sv_deps() {
   fi
   sv_say "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # nginx is for the test of conf/nginx-smsvault.conf only: its package must
+  # not start a system nginx on port 80, so services stay down during the
+  # install (policy-rc.d, the Debian way) unless the machine already says.
+  local policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get update -qq >/dev/null || sv_die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || sv_die "apt-get install failed: ${missing[*]}"
+    || { if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; sv_die "apt-get install failed: ${missing[*]}"; }
+  if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
   # Debian's kannel package may start its own bearerbox from its init script;
   # ours runs a copy of conf/kannel.conf on other ports, so that one is left
   # alone.

@@ -105,7 +105,7 @@ enum store_result store_gauges_get(struct store *s, struct store_gauges *out)
 {
     PGresult *r = NULL;
     /* each count of the outbox is answered by its partial index (001, 002,
-     * 006); the oldest queued row is the first of outbox_queued */
+     * 007); the oldest queued row is the first of outbox_queued */
     enum store_result rc = st_exec(s, "gauges",
         "SELECT u.n, u.allocated, u.used,"
         " (SELECT count(*) FROM outbox WHERE state = 0),"

@@ -38,12 +38,11 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
     char *text = xmemdup0(in->text, in->text_len);
     char kind[24];
     st_lld(kind, in->kind);
-    const char *p[] = { in->user_id, in->msisdn, text, kind };
+    const char *p[] = { in->user_id, in->msisdn, text, in->secret ? "t" : "f", kind };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "outbox-insert",
-                                   "INSERT INTO outbox (user_id, msisdn, text, kind) VALUES ($1, $2, $3, $4)"
-                                   " RETURNING id",
-                                   4, p, &r);
+                                   "INSERT INTO outbox (user_id, msisdn, text, secret, kind) VALUES ($1, $2, $3, $4, $5)"
+                                   " RETURNING id", 5, p, &r);
     free(text);
     if (rc != STORE_OK)
         return rc;
@@ -236,6 +235,11 @@ static enum store_result update_one(struct store *s, const char *name, const cha
     return rc;
 }
 
+/* A one-time code is kept in clear only while it may still be sent (issue
+ * 11, point 2): phone_codes holds its hash, and once the row has left the
+ * queue for good nothing needs the text. */
+#define CLEAR_SECRET "text = CASE WHEN secret THEN '' ELSE text END"
+
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
                                               struct store_outbox_mark *out)
 {
@@ -245,8 +249,8 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
     st_lld(ib, id);
     const char *p[] = { ib, kannel_uuid };
     return update_one(s, "outbox-submitted",
-                      "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now()"
-                      " WHERE id = $1 AND state IN (0, 1) RETURNING kind", 2, p, out);
+                      "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now(), "
+                      CLEAR_SECRET " WHERE id = $1 AND state IN (0, 1) RETURNING kind", 2, p, out);
 }
 
 enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_mark *out)
@@ -256,8 +260,8 @@ enum store_result store_outbox_mark_delivered(struct store *s, long long id, str
     const char *p[] = { ib };
     /* final states (delivered, failed) are never changed */
     return update_one(s, "outbox-delivered",
-                      "UPDATE outbox SET state = 3, updated_at = now() WHERE id = $1 AND state IN (0, 1, 2)"
-                      " RETURNING kind",
+                      "UPDATE outbox SET state = 3, updated_at = now(), " CLEAR_SECRET
+                      " WHERE id = $1 AND state IN (0, 1, 2) RETURNING kind",
                       1, p, out);
 }
 
@@ -271,7 +275,7 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
         why = xstrndup(reason, utf8_truncate(reason, strlen(reason), LIMIT_TEXT_FIELD_MAX));
     const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
     enum store_result rc = update_one(s, "outbox-failed",
-                      "UPDATE outbox SET state = 4, reason = $2, updated_at = now()"
+                      "UPDATE outbox SET state = 4, reason = $2, updated_at = now(), " CLEAR_SECRET
                       " WHERE id = $1 AND state IN (0, 1, 2) RETURNING kind", 2, p, out);
     free(why);
     return rc;

@@ -37,7 +37,7 @@ const struct config_key store_config_keys[] = {
       offsetof(struct store_config, capacity_bytes), "the sum of all allocations never exceeds this" },
     { "login", "free_failures", CONFIG_INT, "5", 1, 1000,
       offsetof(struct store_config, login_free_failures),
-      "failed logins of an account before it is slowed down" },
+      "failed logins of one name (account or not) before it is slowed down" },
 };
 const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
 

@@ -44,7 +44,7 @@ enum store_result {
     STORE_RETRY,       /* serialization failure, deadlock, connection lost: try the whole thing again */
     STORE_INVALID,     /* input refused before touching the database (rules named in each function) */
     STORE_DENIED,      /* wrong password / code (unknown user gives the same) */
-    STORE_THROTTLED,   /* too many failed logins for this account: wait */
+    STORE_THROTTLED,   /* too many failed logins of this name, or too many codes asked for: wait */
     STORE_ERR,         /* anything else; logged with the statement name, never the data */
 };
 
@@ -66,7 +66,7 @@ struct store_config {
     long long step_bytes;        /* grow by at least this much (default 10M) */
     long long user_cap_bytes;    /* a user's allocation never exceeds this (default 1G) */
     long long capacity_bytes;    /* the sum of all allocations never exceeds this (default 1T) */
-    long long login_free_failures;  /* failed logins before slowing down (default 5) */
+    long long login_free_failures;  /* failed logins of a name before slowing down (default 5) */
 };
 
 extern const struct config_key store_config_keys[];
@@ -120,6 +120,11 @@ void store_tx_rollback_to(struct store *s);
  * NULL is neither. */
 bool store_username_valid(const char *username);
 bool store_password_valid(const char *password);
+/* The form in which two names are one: ASCII letters lowered, every other
+ * byte kept — lower(username) of the unique index for every name the rules
+ * allow, and defined for any string at all (the login throttle folds the
+ * names it counts, accounts or not). malloc'd. */
+char *store_username_fold(const char *name);
 
 struct store_user {
     char id[STORE_ID_LEN];
@@ -141,20 +146,26 @@ void store_user_cleanup(struct store_user *u);
 enum store_result store_user_create(struct store *s, const char *username, const char *password,
                                     const char *lang, char id_out[STORE_ID_LEN]);
 /* Check a password. Unknown user and wrong password both give STORE_DENIED in
- * about the same time (a dummy hash is verified). After login_free_failures
- * consecutive failures the account is throttled: STORE_THROTTLED, with the
- * seconds to wait in *retry_after (may be NULL), without checking the
- * password; the wait doubles with each further failure (cap 15 min).
- * Success resets the counter. Shared by SMS LOGIN and the web page. */
+ * about the same time (a dummy hash is verified). Failures are counted per
+ * name tried (folded: store_username_fold), whether or not it is an account
+ * and whether or not it keeps the rules (issue 11: no account oracle):
+ * after login_free_failures of them the name is throttled — STORE_THROTTLED,
+ * with the seconds to wait in *retry_after (may be NULL), without looking at
+ * the account or the password, in the same time for any name; the wait
+ * doubles with each further failure (1 s up to 15 min). A name's failures
+ * are forgotten an hour after its last wait ends; success clears them.
+ * Shared by SMS LOGIN and the web page (migration 006). */
 enum store_result store_user_login(struct store *s, const char *username, const char *password,
                                    char id_out[STORE_ID_LEN], int *retry_after);
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out);
 enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out);
 /* The user's choice (SMS LANG): lang, and lang_chosen from now on. */
 enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang);
-/* STORE_DENIED when old is wrong (counts as a failed login); ends the user's web sessions. */
-enum store_result store_user_set_password(struct store *s, const char *user_id,
-                                          const char *old_password, const char *new_password);
+/* STORE_DENIED when old is wrong (a failed login of the account's name);
+ * STORE_THROTTLED, with *retry_after (may be NULL) as for a login, when that
+ * name is throttled. Ends the user's web sessions. */
+enum store_result store_user_set_password(struct store *s, const char *user_id, const char *old_password,
+                                          const char *new_password, int *retry_after);
 /* All users, by username (vaultctl). */
 enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count);
 void store_user_list_free(struct store_user *users, size_t count);
@@ -191,12 +202,50 @@ void store_strings_free(char **v, size_t count);
 
 /* Binding a phone from the web: a 6-digit code (CSPRNG), stored hashed with an
  * expiry of ttl_s seconds, texted to msisdn through the outbox in the same
- * transaction. text_template holds one "%s" for the code. */
-enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
-                                         const char *text_template, int ttl_s);
-/* STORE_OK binds the phone; STORE_DENIED: wrong, expired, or more than 5 tries. */
+ * transaction (an outbox row marked secret: its text is emptied once it is
+ * sent). text_template holds one "%s" for the code.
+ *
+ * Every code is an SMS someone pays for and a stranger's phone may receive
+ * (issue 11, point 2: no SMS pumping), so codes are limited per hour: per
+ * account, per number (its key, from any account), per client address and
+ * in all; and five wrong tries of an (account, number) pair lock the pair,
+ * whatever code they were made against, until an hour after the last of
+ * them — a new code does not give five more. Which numbers may be texted at
+ * all (the prefixes) is the caller's rule (web/auth.c). Sends are kept an
+ * hour (migration 006). */
+struct store_code_limits {
+    int per_account;             /* codes one account may ask for in an hour, >= 1 */
+    int per_number;              /* codes texted to one number in an hour, >= 1 */
+    int per_address;             /* codes asked for from one client address in an hour, >= 1 */
+    int budget;                  /* codes texted in all in an hour, >= 1 */
+};
+struct store_code_request {
+    const char *user_id;
+    const char *msisdn;          /* a number (msisdn_key), else STORE_INVALID */
+    const char *client;          /* the asking client's address ("" when unknown: one address) */
+    const char *text_template;
+    int ttl_s;                   /* 1..86400 */
+    struct store_code_limits limits;
+};
+/* Which limit refused a code; the first that applies, in this order. */
+enum store_code_limit {
+    STORE_CODE_PAIR_LOCKED = 0,  /* five wrong tries of this (account, number) */
+    STORE_CODE_PER_ACCOUNT,
+    STORE_CODE_PER_NUMBER,
+    STORE_CODE_PER_ADDRESS,
+    STORE_CODE_BUDGET,
+};
+/* STORE_OK: texted. STORE_THROTTLED: nothing texted; *hit (may be NULL) is
+ * the limit, *retry_after (may be NULL) the seconds until every limit that
+ * applies lets a code through again. STORE_INVALID: a bad request or
+ * limits; STORE_NOT_FOUND: no such user. */
+enum store_result store_phone_code_start(struct store *s, const struct store_code_request *rq,
+                                         enum store_code_limit *hit, int *retry_after);
+/* STORE_OK binds the phone; STORE_DENIED: wrong or expired code (one wrong
+ * try of the pair); STORE_THROTTLED: the pair is locked (above), the code is
+ * not even compared; *retry_after (may be NULL): seconds until it opens. */
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
-                                           const char *code);
+                                           const char *code, int *retry_after);
 
 /* ---- items: common paging ---- */
 
@@ -489,7 +538,7 @@ enum store_outbox_state {
     OUTBOX_FAILED,         /* permanent failure */
 };
 
-/* What an MT is (migration 006), for the metrics by kind. */
+/* What an MT is (migration 007), for the metrics by kind. */
 enum store_mt_kind {
     STORE_MT_REPLY = 0,   /* a reply to a command */
     STORE_MT_CODE,        /* a phone-binding code */
@@ -504,7 +553,9 @@ struct store_outbox_new {
     const char *msisdn;
     const char *text;      /* UTF-8; vaultbox picks GSM-7 or UCS-2 */
     size_t text_len;
-    enum store_mt_kind kind;   /* 0: a reply */
+    bool secret;           /* a one-time code: the text is emptied once the row leaves the
+                              queue for good (submitted, delivered or failed; migration 006) */
+    enum store_mt_kind kind;   /* 0: a reply (migration 007) */
 };
 
 struct store_outbox_row {
@@ -568,7 +619,9 @@ enum store_result store_outbox_release(struct store *s, const char *instance);
 enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
                                      struct store_outbox_row **out, size_t *count);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
-/* The marks below write *out (may be NULL) on STORE_OK. */
+/* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
+ * the two below leave the queue for good: a secret row's text is emptied.
+ * The marks write *out (may be NULL) on STORE_OK. */
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
                                               struct store_outbox_mark *out);
 /* Delivery reports: final states are never downgraded; a repeated report is a

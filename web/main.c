@@ -4,15 +4,18 @@
  *   vaultweb [-c smsvault.conf] [--check-config]
  *
  * Reads the [web] section and the store's [database]/[quota] keys, applies
- * pending migrations, serves until SIGINT/SIGTERM. It is not a TLS
- * terminator: put it behind one and set secure_cookie = yes.
+ * pending migrations, serves until SIGINT/SIGTERM. It serves HTTPS itself
+ * when [web] tls_cert and tls_key are set, or plain HTTP on loopback behind
+ * a TLS proxy such as conf/nginx-smsvault.conf (set trusted_proxies to its
+ * address).
  *
  * Under systemd (Type=notify, issue 13) it says READY=1 once the listener
  * is up and STOPPING=1 on the way out. A service thread reloads on SIGHUP
- * (log_level and log_file: the log file is reopened after logrotate; other
- * keys take effect at the next start) and, with WatchdogSec=, pings the
- * watchdog while vaultweb is healthy: while a HEAD / to its own listener is
- * answered (probe.h).
+ * (log_level and log_file: the log file is reopened after logrotate; the
+ * TLS certificate and key are reread; other keys take effect at the next
+ * start) and, with WatchdogSec=, pings the watchdog while vaultweb is
+ * healthy: while a HEAD / to its own listener is answered (probe.h).
+ * [web] metrics_port serves GET /metrics on 127.0.0.1 (web_metrics.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,8 +28,10 @@
 #include "config.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "msisdn.h"
 #include "notify.h"
 #include "probe.h"
+#include "proxy.h"
 #include "server.h"
 #include "store.h"
 #include "web_metrics.h"
@@ -39,6 +44,7 @@ static void usage(void)
 
 /* What the service thread needs: where we listen, what to reload from. */
 struct service {
+    struct server *srv;
     const char *config_path;
     const char *listen;
     unsigned port;
@@ -86,6 +92,7 @@ static void service_reload(void *ctx)
                  sv->config_path ? sv->config_path : "-", web.log_level, web.log_file[0] ? web.log_file : "-");
     }
     config_free(parts, 2);
+    server_reload(sv->srv);   /* the TLS certificate and key, from the files the server was started with */
 }
 
 static bool service_stopping(void *ctx)
@@ -146,6 +153,21 @@ int main(int argc, char **argv)
                 web.port);
         goto out;
     }
+    struct proxy_list *pl = NULL;
+    if (proxy_list_parse(web.trusted_proxies, &pl, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultweb: %s: [web] %s\n", path ? path : "-", err);
+        goto out;
+    }
+    proxy_list_free(pl);
+    if (!msisdn_prefixes_valid(web.phone_prefixes)) {
+        fprintf(stderr, "vaultweb: %s: [web] phone_prefixes must be digits separated by commas or spaces, "
+                "at least one (e.g. 86)\n", path ? path : "-");
+        goto out;
+    }
+    if ((web.tls_cert[0] == '\0') != (web.tls_key[0] == '\0')) {
+        fprintf(stderr, "vaultweb: %s: [web] tls_cert and tls_key go together\n", path ? path : "-");
+        goto out;
+    }
     if (check) {
         config_print(parts, 2);
         rc = 0;
@@ -190,10 +212,12 @@ int main(int argc, char **argv)
         }
         log_info("web: metrics http://127.0.0.1:%lld/metrics", web.metrics_port);
     }
-    printf("vaultweb: listening on http://%s:%u/\n", web.listen, server_port(srv));
+    const char *scheme = server_tls(srv) ? "https" : "http";
+    printf("vaultweb: listening on %s://%s:%u/\n", scheme, web.listen, server_port(srv));
     fflush(stdout);
-    notify_sendf("READY=1\nSTATUS=listening on http://%s:%u/", web.listen, server_port(srv));
+    notify_sendf("READY=1\nSTATUS=listening on %s://%s:%u/", scheme, web.listen, server_port(srv));
 
+    sv.srv = srv;
     sv.config_path = path;
     sv.listen = web.listen;
     sv.port = server_port(srv);

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "metrics.h"
+#include "refusals.h"
 #include "routes.h"
 
 static struct {
@@ -23,7 +24,9 @@ static const char *const methods[] = { "GET", "HEAD", "POST", "other", NULL };
 static const char *const codes[] = { "200", "201", "202", "204", "206", "301", "302", "304", "400", "401",
                                      "403", "404", "405", "409", "413", "415", "416", "429", "500", "503",
                                      "507", "other", NULL };
-static const char *const refusals[] = { "body_too_large", "timeout", NULL };
+/* in enum web_refusal's order; conns.c's cut reasons are the last three */
+static const char *const refusals[] = { "body_too_large", "framing", "timeout", "header_timeout", "body_too_slow",
+                                        "per_address_limit", NULL };
 static const char *const login_reasons[] = { "denied", "throttled", NULL };
 static const char *const channels[] = { "web", NULL };
 
@@ -62,20 +65,23 @@ struct metrics *web_metrics_init(void)
                                    "Time from a request's headers to its answer, by route and method.", dur, 2,
                                    metrics_latency_buckets, metrics_latency_nbuckets, METRIC_SPARSE);
     m.refused = metrics_counter(reg, "smsvault_http_refused_total",
-                                "Requests cut off before a handler ran: a body over its cap (413), or a client "
-                                "too slow to send it (connection timeout).",
+                                "Requests refused before a handler ran (a body over its cap, bad framing) and "
+                                "connections cut (too slow: connection timeout, header timeout, body under its "
+                                "minimum rate; the per-address limit).",
                                 refused, 1, 0);
     m.login_failures = metrics_counter(reg, "smsvault_login_failures_total",
                                        "Logins refused: a wrong user name or password, or throttled.", login, 2, 0);
     m.mt_queued = metrics_counter(reg, "smsvault_mt_queued_total", "MT queued in the outbox (committed), by kind.",
                                   kind, 1, 0);
     store_metrics_declare(reg);
+    refusals_declare_metrics(reg);
     return reg;
 }
 
 void web_metrics_free(struct metrics *reg)
 {
     store_metrics_declare(NULL);
+    refusals_declare_metrics(NULL);
     metrics_free(reg);
     for (size_t i = 0; route_names && i < nroutes + 2; i++)
         free(route_names[i]);
@@ -108,6 +114,13 @@ void web_count_request(const struct route *route, bool api, const char *method, 
 void web_count_refused(enum web_refusal why)
 {
     metric_inc(m.refused, (size_t)why);
+}
+
+void web_count_cut(const char *reason)
+{
+    for (size_t i = WEB_REFUSED_HEADER_TIMEOUT; refusals[i]; i++)
+        if (strcmp(refusals[i], reason) == 0)
+            metric_inc(m.refused, i);
 }
 
 void web_count_login_failure(bool throttled)

@@ -201,11 +201,11 @@ static enum core_outcome outcome_of(enum core_text_id id)
     case T_USAGE: case T_CONTACT_INVALID: return CORE_OUT_USAGE;
     case T_UNBOUND: return CORE_OUT_UNBOUND;
     case T_LOGIN_DENIED: case T_PASS_DENIED: return CORE_OUT_DENIED;
-    case T_LOGIN_THROTTLED: return CORE_OUT_THROTTLED;
+    case T_LOGIN_THROTTLED_S: case T_LOGIN_THROTTLED_MIN: return CORE_OUT_THROTTLED;
     case T_BAD_TEXT: case T_REG_INVALID: case T_SAVE_INVALID: case T_BAD_NUMBERS: case T_TOO_MANY:
     case T_FIND_INVALID: case T_VCARD_BAD: case T_PASS_INVALID: case T_LIST_NO_PAGE:
         return CORE_OUT_INVALID;
-    case T_SAVE_NO_SPACE: case T_REG_FULL: return CORE_OUT_NO_SPACE;
+    case T_SAVE_NO_SPACE: case T_REG_FULL: case T_MMS_NO_SPACE: return CORE_OUT_NO_SPACE;
     case T_REG_TAKEN: return CORE_OUT_TAKEN;
     case T_NOT_FOUND: case T_DEL_NONE: return CORE_OUT_NOT_FOUND;
     default: return CORE_OUT_OK;

@@ -26,7 +26,8 @@ enum core_text_id {
     T_REG_FULL,        /* the server has no space for a new account */
     T_LOGIN_OK,        /* %s user */
     T_LOGIN_DENIED,
-    T_LOGIN_THROTTLED, /* %d minutes */
+    T_LOGIN_THROTTLED_S,   /* %d seconds to wait, under a minute */
+    T_LOGIN_THROTTLED_MIN, /* %d minutes to wait (rounded up), from a minute on */
     T_SAVE_OK,         /* %lld n, %s used, %s allocated */
     T_SAVE_GREW,       /* %lld n, %s new allocation */
     T_SAVE_NO_SPACE,

@@ -2,7 +2,8 @@
  * common_test — CUnit suite for common/: configuration loading (defaults,
  * ranges, unknown keys with file:line), strict UTF-8, the growable buffer and
  * what a phone number is (every form the SMS engine, the store and the web
- * page took before they shared common/msisdn, and the cases that changed).
+ * page took before they shared common/msisdn, and the cases that changed),
+ * which numbers phone-linking codes may go to, and the refusal counters.
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "msisdn.h"
+#include "refusals.h"
 #include "utf8.h"
 
 struct demo {
@@ -429,11 +431,49 @@ static void test_msisdn_is_contact(void)
     CU_ASSERT_FALSE(msisdn_is_contact(long_number));
 }
 
+/* [web] phone_prefixes (issue 11, point 2): the numbers a code may be
+ * texted to, in any written form of the international number; a national
+ * form has no country code and is not one of them. */
+static void test_msisdn_prefixes(void)
+{
+    CU_ASSERT_TRUE(msisdn_prefixes_valid("86"));
+    CU_ASSERT_TRUE(msisdn_prefixes_valid("86, 852 853"));
+    CU_ASSERT_TRUE(msisdn_prefixes_valid(" 1,44 ,"));
+    static const char *const bad[] = { "", " , ", "+86", "86;852", "8a", "123456789012345678901", NULL };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_FALSE(msisdn_prefixes_valid(bad[i]));
+    static const char *const yes[] = { "+8613800000001", "8613800000001", "008613800000001", "+86 138-0000-0001" };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CU_ASSERT_TRUE(msisdn_has_prefix(yes[i], "86"));
+    CU_ASSERT_TRUE(msisdn_has_prefix("+85291234567", "86, 852"));
+    static const char *const no[] = { "13800000001", "+447700900123", "+12025550123", "0012025550123", "abc", NULL };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CU_ASSERT_FALSE(msisdn_has_prefix(no[i], "86, 852"));
+    CU_ASSERT_FALSE(msisdn_has_prefix("+8613800000001", "86;"));   /* an invalid list matches nothing */
+}
+
+static void test_refusals(void)
+{
+    unsigned long long before = refusals_get(REFUSAL_CODE_BUDGET), other = refusals_get(REFUSAL_LOGIN_THROTTLED);
+    refusals_count(REFUSAL_CODE_BUDGET);
+    refusals_count(REFUSAL_CODE_BUDGET);
+    CU_ASSERT_EQUAL(refusals_get(REFUSAL_CODE_BUDGET), before + 2);
+    CU_ASSERT_EQUAL(refusals_get(REFUSAL_LOGIN_THROTTLED), other);
+    refusals_count(REFUSAL_COUNT);   /* out of range: ignored */
+    CU_ASSERT_EQUAL(refusals_get(REFUSAL_COUNT), 0);
+    CU_ASSERT_STRING_EQUAL(refusals_name(REFUSAL_CODE_PER_ADDRESS), "code_per_address");
+    for (int r = 0; r < REFUSAL_COUNT; r++)
+        CU_ASSERT_STRING_NOT_EQUAL(refusals_name((enum refusal)r), "?");
+    CU_ASSERT_STRING_EQUAL(refusals_name(REFUSAL_COUNT), "?");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     CU_pSuite s = CU_add_suite("common", NULL, NULL);
+    CU_add_test(s, "msisdn: the prefixes codes may be texted to", test_msisdn_prefixes);
+    CU_add_test(s, "refusals: counted per kind, named", test_refusals);
     CU_add_test(s, "config values and defaults", test_config_values_and_defaults);
     CU_add_test(s, "config errors name file:line", test_config_errors_name_line);
     CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);

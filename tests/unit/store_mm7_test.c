@@ -166,7 +166,7 @@ static void test_seen_duplicate_in_flight_waits(void)
 
 static long long outbox_row(const char *text)
 {
-    struct store_outbox_new in = { uid, "+8613800000001", text, strlen(text), STORE_MT_REPLY };
+    struct store_outbox_new in = { .user_id = uid, .msisdn = "+8613800000001", .text = text, .text_len = strlen(text) };
     long long id = 0;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     return id;

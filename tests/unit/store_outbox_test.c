@@ -41,7 +41,7 @@ static const char *me(void)
 
 static long long enqueue(struct store *s, const char *uid, const char *msisdn, const char *text)
 {
-    struct store_outbox_new in = { uid, msisdn, text, strlen(text), STORE_MT_REPLY };
+    struct store_outbox_new in = { .user_id = uid, .msisdn = msisdn, .text = text, .text_len = strlen(text) };
     long long id = 0;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     return id;
@@ -67,10 +67,10 @@ static void test_outbox_states(void)
     long long a = enqueue(s, NULL, "+8613900000001", text);
     long long b = enqueue(s, NULL, "+8613900000002", "second");
     CU_ASSERT(b > a);
-    struct store_outbox_new bad = { NULL, "", "x", 1, STORE_MT_REPLY };
+    struct store_outbox_new bad = { .user_id = NULL, .msisdn = "", .text = "x", .text_len = 1 };
     long long id;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
-    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1, STORE_MT_REPLY };
+    bad = (struct store_outbox_new){ .msisdn = "+1", .text = "\xc3", .text_len = 1 };
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
@@ -269,6 +269,14 @@ static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE
     store_outbox_rows_free(rows, n);
 }
 
+/* A code asked for with limits that never stop it (store_codes_test tests them). */
+static enum store_result code_start(struct store *s, const char *user_id, const char *msisdn, const char *tpl,
+                                    int ttl_s)
+{
+    const struct store_code_request rq = { user_id, msisdn, "192.0.2.1", tpl, ttl_s, { 1000, 1000, 1000, 1000 } };
+    return store_phone_code_start(s, &rq, NULL, NULL);
+}
+
 static void test_phone_codes(void)
 {
     struct store *s = testdb_open();
@@ -277,39 +285,39 @@ static void test_phone_codes(void)
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "binder", "password1", "en", id), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "binder2", "password1", "en", other), STORE_OK);
     const char *tpl = "Your code %s %d";
-    CU_ASSERT_EQUAL(store_phone_code_start(s, id, "+100200", "no placeholder", 300), STORE_INVALID);
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100200", tpl, 300), STORE_OK);
+    CU_ASSERT_EQUAL(code_start(s, id, "+100200", "no placeholder", 300), STORE_INVALID);
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "+100200", tpl, 300), STORE_OK);
     claim_code(s, "+100200", code);
     char wrong[16];
     snprintf(wrong, sizeof wrong, "%06u", (unsigned)(atoi(code) + 1) % 1000000u);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", wrong), STORE_DENIED);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, other, "+100200", code), STORE_DENIED);   /* not theirs */
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", wrong, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, other, "+100200", code, NULL), STORE_DENIED);   /* not theirs */
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+100200", got), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+100200", got), STORE_OK);
     CU_ASSERT_STRING_EQUAL(got, id);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code), STORE_DENIED);   /* used */
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code, NULL), STORE_DENIED);   /* used */
     /* expired */
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100201", tpl, 60), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "+100201", tpl, 60), STORE_OK);
     claim_code(s, "+100201", code);
     store_test_clock_offset(s, 61);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100201", code), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100201", code, NULL), STORE_DENIED);
     store_test_clock_offset(s, 0);
-    /* more than 5 tries: even the right code is refused */
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100202", tpl, 300), STORE_OK);
+    /* more than 5 tries: even the right code is refused (the pair is locked) */
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "+100202", tpl, 300), STORE_OK);
     claim_code(s, "+100202", code);
     snprintf(wrong, sizeof wrong, "%06u", (unsigned)(atoi(code) + 1) % 1000000u);
     for (int i = 0; i < 5; i++)
-        CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", wrong), STORE_DENIED);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", code), STORE_DENIED);
+        CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", wrong, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", code, NULL), STORE_THROTTLED);
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+100202", got), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_phone_code_start(s, "00000000-0000-0000-0000-000000000000", "+1", tpl, 60),
+    CU_ASSERT_EQUAL(code_start(s, "00000000-0000-0000-0000-000000000000", "+1", tpl, 60),
                     STORE_NOT_FOUND);
     /* asked for as typed on the page, confirmed written otherwise: one phone,
      * texted at the number as typed, found in the form bearerbox uses */
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "86 139 0000 0009", tpl, 300), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "86 139 0000 0009", tpl, 300), STORE_OK);
     claim_code(s, "86 139 0000 0009", code);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "8613900000009", code), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "8613900000009", code, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+8613900000009", got), STORE_OK);
     CU_ASSERT_STRING_EQUAL(got, id);
     store_free(s);
@@ -535,10 +543,10 @@ static void test_kinds_marks_gauges(void)
     const enum store_mt_kind kinds[] = { STORE_MT_REPLY, STORE_MT_CODE, STORE_MT_ITEM };
     long long ids[3];
     for (int i = 0; i < 3; i++) {
-        struct store_outbox_new in = { NULL, "+8613900000007", "kind", 4, kinds[i] };
+        struct store_outbox_new in = { .msisdn = "+8613900000007", .text = "kind", .text_len = 4, .kind = kinds[i] };
         CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &ids[i]), STORE_OK);
     }
-    struct store_outbox_new bad = { NULL, "+8613900000007", "kind", 4, STORE_MT_KINDS };
+    struct store_outbox_new bad = { .msisdn = "+8613900000007", .text = "kind", .text_len = 4, .kind = STORE_MT_KINDS };
     long long id;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
     char sql[120];

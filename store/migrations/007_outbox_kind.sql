@@ -1,4 +1,4 @@
--- 006_outbox_kind — what an outbox row is (issue 13, metrics by kind): a
+-- 007_outbox_kind — what an outbox row is (issue 13, metrics by kind): a
 -- reply to a command (0), a phone-binding code (1), or an item sent to the
 -- phone on request (2: GET, the web page's "send to my phone"). vaultbox
 -- counts the MT it submits and the reports it applies by this kind. Rows
