@@ -312,6 +312,10 @@ static void format_double(char t[40], double v)
         snprintf(t, 40, "%s", v > 0 ? "+Inf" : "-Inf");
         return;
     }
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {   /* a count, bytes, Unix seconds */
+        snprintf(t, 40, "%lld", (long long)v);
+        return;
+    }
     for (int prec = 6; prec <= 17; prec++) {
         snprintf(t, 40, "%.*g", prec, v);
         if (strtod(t, NULL) == v)
@@ -326,29 +330,16 @@ static void put_double(struct buf *out, double v)
     buf_puts(out, t);
 }
 
-/* HELP text: \ and newline escaped. */
-static void put_help(struct buf *out, const char *s)
+/* HELP text (\ and newline escaped) or, with quote, a label value (" too). */
+static void put_escaped(struct buf *out, const char *s, bool quote)
 {
     for (; *s; s++) {
         if (*s == '\\')
             buf_puts(out, "\\\\");
         else if (*s == '\n')
             buf_puts(out, "\\n");
-        else
-            buf_putc(out, *s);
-    }
-}
-
-/* A label value: \, " and newline escaped. */
-static void put_label_value(struct buf *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\\')
-            buf_puts(out, "\\\\");
-        else if (*s == '"')
+        else if (quote && *s == '"')
             buf_puts(out, "\\\"");
-        else if (*s == '\n')
-            buf_puts(out, "\\n");
         else
             buf_putc(out, *s);
     }
@@ -374,7 +365,7 @@ static void put_series_name(struct buf *out, const struct metric *m, const char 
         if (i)
             buf_putc(out, ',');
         buf_printf(out, "%s=\"", m->labels[i].name);
-        put_label_value(out, m->labels[i].values[v[i]]);
+        put_escaped(out, m->labels[i].values[v[i]], true);
         buf_putc(out, '"');
     }
     if (le)
@@ -419,7 +410,7 @@ void metrics_write(const struct metrics *reg, struct buf *out)
         return;
     for (const struct metric *m = reg->first; m; m = m->next) {
         buf_printf(out, "# HELP %s ", m->name);
-        put_help(out, m->help);
+        put_escaped(out, m->help, false);
         buf_printf(out, "\n# TYPE %s %s\n", m->name, type_names[m->type]);
         for (size_t series = 0; series < m->nseries; series++) {
             if ((m->flags & METRIC_SPARSE) && !touched(m, series))

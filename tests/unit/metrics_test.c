@@ -110,6 +110,7 @@ static void test_gauge_values(void)
     struct buf b = { 0 };
     const struct { double v; const char *text; } cases[] = {
         { 0.1, "0.1" }, { 1e21, "1e+21" }, { -3, "-3" }, { 1.0 / 3, "0.3333333333333333" },
+        { 10485760, "10485760" }, { 1796141200, "1796141200" }, { -0.25, "-0.25" },
         { NAN, "NaN" }, { INFINITY, "+Inf" }, { -INFINITY, "-Inf" }, { 1234567, "1234567" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
