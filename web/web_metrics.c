@@ -21,9 +21,10 @@ static char **route_names;
 static size_t nroutes;
 
 static const char *const methods[] = { "GET", "HEAD", "POST", "other", NULL };
+/* what the handlers, status.c's table and framing.h answer */
 static const char *const codes[] = { "200", "201", "202", "204", "206", "301", "302", "304", "400", "401",
-                                     "403", "404", "405", "409", "413", "415", "416", "429", "500", "503",
-                                     "507", "other", NULL };
+                                     "403", "404", "405", "409", "411", "413", "415", "416", "429", "500",
+                                     "501", "503", "507", "other", NULL };
 /* in enum web_refusal's order; conns.c's cut reasons are the last three */
 static const char *const refusals[] = { "body_too_large", "framing", "timeout", "header_timeout", "body_too_slow",
                                         "per_address_limit", NULL };
