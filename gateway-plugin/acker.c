@@ -131,7 +131,7 @@ static void acker_main(void *arg)
             /* a row moved by the committed attempt: counted once, whatever
              * repeated reports come later */
             if (committed && !events[i]->dropped && events[i]->mark.moved)
-                box_count_mt(events[i]->stage, events[i]->mark.kind, 1);
+                box_count_mt(events[i]->stage, events[i]->mark.purpose, 1);
             if (events[i]->dlr) {
                 if (committed)
                     bb_ack(events[i]->dlr, ack_success, events[i]->conn_gen);   /* after commit */

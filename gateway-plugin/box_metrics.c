@@ -48,7 +48,7 @@ static const char *const channels[] = { "sms", NULL };
 
 void box_metrics_init(void)
 {
-    static const struct metric_label kind[] = { { "kind", store_mt_kind_names } };
+    static const struct metric_label kind[] = { { "kind", store_mt_purpose_names } };
     static const struct metric_label command[] = { { "command", core_command_names },
                                                    { "result", core_outcome_names } };
     static const struct metric_label role[] = { { "role", roles } };
@@ -133,9 +133,9 @@ void box_count_command(const char *cmd, enum core_outcome outcome)
     }
 }
 
-void box_count_mt(enum box_mt_stage stage, enum store_mt_kind kind, size_t n)
+void box_count_mt(enum box_mt_stage stage, enum store_mt_purpose kind, size_t n)
 {
-    if (n > 0 && (unsigned)kind < STORE_MT_KINDS)
+    if (n > 0 && (unsigned)kind < STORE_MT_PURPOSES)
         metric_add(m.mt[stage], (size_t)kind, n);
 }
 

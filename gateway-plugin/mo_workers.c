@@ -52,7 +52,7 @@ struct mo_item {
     enum box_mo_end end;
     char cmd[sizeof ((struct core_replies *)0)->cmd];
     enum core_outcome outcome;
-    size_t replies, items;   /* MT queued: replies, items */
+    size_t replies, items;   /* MT queued: replies; items: delivery requests (GET) */
     bool checks_password; /* REG / LOGIN / PASS (argon2id): runs alone, holding a password slot */
 };
 
@@ -117,12 +117,12 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it)
     }
     core_replies_init(&rep);
     cr = core_handle(core, s, &it->mo, &rep);
-    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, it->mo.msisdn, rep.cmd,
-              core_result_name(cr), rep.count);
+    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu requests=%zu", uuid, it->mo.msisdn,
+              rep.cmd, core_result_name(cr), rep.count, rep.requests);
     memcpy(it->cmd, rep.cmd, sizeof it->cmd);
     it->outcome = rep.outcome;
-    it->items = rep.items;
-    it->replies = rep.count - rep.items;
+    it->items = rep.requests;
+    it->replies = rep.count;
     core_replies_cleanup(&rep);
     if (cr == CORE_OK || cr == CORE_IGNORED) {
         it->state = MO_RAN;

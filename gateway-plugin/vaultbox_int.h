@@ -194,7 +194,7 @@ void box_count_mo_end(enum box_mo_end end);
 /* One committed command: its name (core_replies.cmd) and outcome. */
 void box_count_command(const char *cmd, enum core_outcome outcome);
 enum box_mt_stage { BOX_MT_QUEUED, BOX_MT_SUBMITTED, BOX_MT_DELIVERED, BOX_MT_FAILED, BOX_MT_STAGES };
-void box_count_mt(enum box_mt_stage stage, enum store_mt_kind kind, size_t n);
+void box_count_mt(enum box_mt_stage stage, enum store_mt_purpose kind, size_t n);
 /* box_tx_run rolled back to run again; role: "worker", "acker". */
 void box_count_tx_retry(const char *role);
 /* The reader connected to bearerbox (a reconnect after the first) or lost it. */

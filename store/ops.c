@@ -104,8 +104,9 @@ enum store_result store_stats_get(struct store *s, struct store_stats *out)
 enum store_result store_gauges_get(struct store *s, struct store_gauges *out)
 {
     PGresult *r = NULL;
-    /* each count of the outbox is answered by its partial index (001, 002,
-     * 007); the oldest queued row is the first of outbox_queued */
+    /* each count of the outbox is answered by a partial index (outbox_waiting,
+     * outbox_sending, outbox_submitted: migrations 002 and 009); the oldest
+     * queued row is the first of outbox_waiting */
     enum store_result rc = st_exec(s, "gauges",
         "SELECT u.n, u.allocated, u.used,"
         " (SELECT count(*) FROM outbox WHERE state = 0),"

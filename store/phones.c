@@ -280,8 +280,7 @@ enum store_result store_phone_code_start(struct store *s, const struct store_cod
                      4, p, NULL);
     }
     if (rc == STORE_OK) {
-        struct store_outbox_new mt = { .user_id = rq->user_id, .msisdn = rq->msisdn, .text = text, .text_len = strlen(text), .secret = true,
-                                       .kind = STORE_MT_CODE };
+        struct store_outbox_new mt = { .user_id = rq->user_id, .msisdn = rq->msisdn, .text = text, .text_len = strlen(text), .secret = true };
         long long id;
         rc = st_outbox_insert(s, &mt, &id);
     }

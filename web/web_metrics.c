@@ -56,7 +56,7 @@ struct metrics *web_metrics_init(void)
     dur[1] = req[1];
     static const struct metric_label refused[] = { { "reason", refusals } };
     static const struct metric_label login[] = { { "channel", channels }, { "reason", login_reasons } };
-    static const struct metric_label kind[] = { { "kind", store_mt_kind_names } };
+    static const struct metric_label kind[] = { { "kind", store_mt_purpose_names } };
 
     struct metrics *reg = metrics_new();
     metrics_declare_process(reg, "vaultweb", SMSVAULT_VERSION);
@@ -130,8 +130,8 @@ void web_count_login_failure(bool throttled)
     metric_inc(m.login_failures, metric_series(m.login_failures, v));
 }
 
-void web_count_mt(enum store_mt_kind kind, long long n)
+void web_count_mt(enum store_mt_purpose kind, long long n)
 {
-    if (n > 0 && (unsigned)kind < STORE_MT_KINDS)
+    if (n > 0 && (unsigned)kind < STORE_MT_PURPOSES)
         metric_add(m.mt_queued, (size_t)kind, (uint64_t)n);
 }

@@ -45,6 +45,6 @@ void web_count_refused(enum web_refusal why);
 /* A connection conns.c cut, by its reason ("header_timeout", ...). */
 void web_count_cut(const char *reason);
 void web_count_login_failure(bool throttled);
-void web_count_mt(enum store_mt_kind kind, long long n);
+void web_count_mt(enum store_mt_purpose kind, long long n);
 
 #endif

@@ -103,8 +103,7 @@ struct deliver {
 
 static void queue_sms(struct deliver *d, const char *user_id, char *text, enum store_result *rc)
 {
-    struct store_outbox_new o = { .user_id = user_id, .msisdn = d->reply_to, .text = text, .text_len = strlen(text),
-                                  .kind = STORE_MT_REPLY };
+    struct store_outbox_new o = { .user_id = user_id, .msisdn = d->reply_to, .text = text, .text_len = strlen(text) };
     long long id;
     if (*rc == STORE_OK)
         *rc = store_outbox_enqueue(d->s, &o, &id);

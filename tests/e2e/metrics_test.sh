@@ -101,7 +101,7 @@ e2e_web intruder GET /api/no-such-thing
 [[ $WS == 404 ]] || fail "unknown API path: HTTP $WS"
 e2e_web webby POST /api/phone/start "{\"msisdn\":\"$UNDELIVERABLE\"}"
 [[ $WS == 202 ]] || fail "phone code: HTTP $WS: $WB"
-until_sql "SELECT count(*) FROM outbox WHERE state NOT IN (3, 4)" 0 "MT not final"
+until_sql "SELECT count(*) FROM outbox WHERE state NOT IN (3, 4, 5)" 0 "MT not final (5: a request rendered)"
 until_value "$BOX_M" 'smsvault_mt_failed_total{kind="code"}' 1 "the code's failure report"
 until_value "$BOX_M" 'smsvault_mt_delivered_total{kind="item"}' 1 "the item's report"
 until_value "$BOX_M" 'smsvault_mt_delivered_total{kind="reply"}' 5 "the replies' reports"

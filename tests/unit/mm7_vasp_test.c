@@ -315,8 +315,7 @@ static void test_reports(void)
 {
     char uid[STORE_ID_LEN];
     CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+8613800000001", uid), STORE_OK);
-    struct store_outbox_new o = { .user_id = uid, .msisdn = "+8613800000001", .text = "mms M1", .text_len = 6,
-                                  .kind = STORE_MT_ITEM };
+    struct store_outbox_new o = { .user_id = uid, .msisdn = "+8613800000001", .text = "mms M1", .text_len = 6 };
     long long id;
     CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &o, &id), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_mm7_submitted(s, id, "sim", "msg-42"), STORE_OK);
