@@ -1,13 +1,16 @@
 /*
  * vaultctl — the operator's command line for the store: apply migrations,
- * create and list users, check space accounting (fsck) and print stats. It
- * is a thin shell over store.h; it never speaks SQL itself.
+ * create and list users, check space accounting (fsck), print stats, and
+ * export or import a user's whole archive (archive/, the page's own code).
+ * It is a thin shell over store.h; it never speaks SQL itself.
  *
  *   vaultctl [--config FILE] migrate
  *   vaultctl [--config FILE] user add <name> [en|zh]   (password: first line of stdin)
  *   vaultctl [--config FILE] user list
  *   vaultctl [--config FILE] fsck [--repair]
  *   vaultctl [--config FILE] stats
+ *   vaultctl [--config FILE] export <user> <file>   (and <file>.vcf)
+ *   vaultctl [--config FILE] import <user> <file>   (and <file>.vcf, if there)
  *   vaultctl [--config FILE] --check-config
  *
  * The environment variable SMSVAULT_PGURI, when set, replaces [database]
@@ -23,6 +26,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "vaultctl_archive.h"
 #include "vaultctl_status.h"
 
 static void usage(void)
@@ -34,6 +38,10 @@ static void usage(void)
             "  user list               list the accounts\n"
             "  fsck [--repair]         compare each user's used bytes with its items\n"
             "  stats                   counts, space and outbox states\n"
+            "  export USER FILE        USER's SMS and MMS to FILE (SMS Backup & Restore XML)\n"
+            "                          and contacts to FILE.vcf (vCard), as the page exports\n"
+            "  import USER FILE        FILE (and FILE.vcf, if there) into USER's archive;\n"
+            "                          what is there already is not added again\n"
             "  status [--metrics HOST:PORT]...\n"
             "                          users, space and the outbox at a glance, and each\n"
             "                          daemon's /metrics (its [box]/[web] metrics_port)\n"
@@ -201,7 +209,9 @@ int main(int argc, char **argv)
                    (strcmp(argv[i + 1], "list") == 0 && argc == i + 2))) ||
                  (strcmp(cmd, "fsck") == 0 && (argc == i + 1 ||
                   (argc == i + 2 && strcmp(argv[i + 1], "--repair") == 0))) ||
-                 (strcmp(cmd, "stats") == 0 && argc == i + 1) || status_args_ok(argc - i - 1, argv + i + 1);
+                 (strcmp(cmd, "stats") == 0 && argc == i + 1) ||
+                 ((strcmp(cmd, "export") == 0 || strcmp(cmd, "import") == 0) && argc == i + 3) ||
+                 status_args_ok(argc - i - 1, argv + i + 1);
     if (!known) {
         usage();
         goto out;
@@ -221,6 +231,10 @@ int main(int argc, char **argv)
         status = cmd_fsck(s, argc == i + 2);
     else if (strcmp(cmd, "stats") == 0)
         status = cmd_stats(s);
+    else if (strcmp(cmd, "export") == 0)
+        status = vaultctl_export(s, argv[i + 1], argv[i + 2]);
+    else if (strcmp(cmd, "import") == 0)
+        status = vaultctl_import(s, argv[i + 1], argv[i + 2]);
     else
         status = cmd_status(s, argc - i - 1, argv + i + 1);
 out:
