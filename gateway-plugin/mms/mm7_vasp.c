@@ -286,6 +286,12 @@ static void delivery_report(const struct mmsc_config *mmsc, struct store *s, con
                                             e->mm_status, &id);
     log_info("mm7: report mmsc=%s message=%s mm_status=%s outbox=%lld store=%s", mmsc->name, e->message_id,
              e->mm_status ? e->mm_status : "", id, store_result_name(rc));
+    static const char *const results[] = {
+        [STORE_MM7_DELIVERED] = "delivered", [STORE_MM7_FAILED] = "failed", [STORE_MM7_PENDING] = "pending" };
+    if (rc == STORE_OK)
+        snprintf(r->out->outcome, sizeof r->out->outcome, "%s", results[report_outcome(e->mm_status)]);
+    else if (rc == STORE_NOT_FOUND)
+        snprintf(r->out->outcome, sizeof r->out->outcome, "unknown");
     if (rc == STORE_OK)
         answer_ok(r, MM7_OP_DELIVERY_REPORT_RSP);
     else if (rc == STORE_NOT_FOUND)

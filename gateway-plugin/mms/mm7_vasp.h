@@ -50,8 +50,10 @@ struct mm7_answer {
     size_t len;
     int status;            /* the MM7 status in it */
     char what[24];         /* the operation answered, for the access log */
-    /* a DeliverReq committed: what became of the MMS ("stored", "again",
-     * "unbound", "no-space"), for the metrics; "" otherwise */
+    /* for the metrics, "" otherwise: a DeliverReq committed, what became of
+     * the MMS ("stored", "again", "unbound", "no-space"); a
+     * DeliveryReportReq, what it said of an MMS we sent ("delivered",
+     * "failed", "pending"; "unknown": no submission of that MessageID) */
     char outcome[12];
 };
 #define MM7_ANSWER_CONTENT_TYPE "text/xml; charset=\"utf-8\""

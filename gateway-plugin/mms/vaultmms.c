@@ -61,13 +61,19 @@ static struct mm7_vasp vasp;
 static struct mms_retrieve retrieval;
 
 /* ---- metrics (issue 13): GET /metrics on 127.0.0.1:[mms] metrics_port ----
- * Every answer by operation and MM7 status class, and what became of each
- * DeliverReq committed (MMS in). MMS out (SubmitReq) is to be counted where
- * the delivery of MMS to phones is wired: smsvault_mms_submitted_total{result}
- * by the MM7 status of the SubmitRsp, next to these. */
+ * Every answer by operation and MM7 status class, what became of each
+ * DeliverReq committed (MMS in), and what is known of the MMS we sent
+ * (MMS out): on the direct path each fetch of the retrieval URL and the
+ * handset's answer, on the MM7 path each DeliveryReportReq. The sending
+ * itself (SubmitReq, the direct path's notification SMS) is not wired on
+ * main yet — store_outbox_channel_for sends every item by SMS — and is to
+ * be counted next to these where it is (smsvault_mms_sent_total). */
 
 static struct metrics *reg;
-static struct metric *m_requests, *m_received;
+static struct metric *m_requests, *m_received, *m_results;
+static const char *const paths[] = { "direct", "mm7", NULL };
+static const char *const results[] = { "fetched", "delivered", "rejected", "deferred", "failed", "pending",
+                                       "unknown", "unavailable", "not-an-answer", NULL };
 static const char *const operations[] = { "DeliverReq", "DeliveryReportReq", "ReadReplyReq", "refused", "other",
                                           NULL };
 static const char *const status_classes[] = { "1xxx", "2xxx", "3xxx", "4xxx", "other", NULL };
@@ -87,7 +93,28 @@ static void metrics_declare(void)
                                  "DeliverReq committed, by what became of the MMS: stored, again (an MMSC's "
                                  "retry, answered as the first time), unbound phone, no space.",
                                  out, 1, 0);
+    static const struct metric_label res[] = { { "path", paths }, { "result", results } };
+    m_results = metrics_counter(reg, "smsvault_mms_sent_results_total",
+                                "What is known of the MMS sent to phones, by path: direct, the retrieval URL "
+                                "(fetched; the handset's answer: delivered, rejected, deferred; unknown: no such "
+                                "delivery, used or expired; unavailable: the archive could not be read; "
+                                "not-an-answer), mm7, each DeliveryReportReq (delivered, failed, pending; "
+                                "unknown: no such submission).",
+                                res, 2, METRIC_SPARSE);
     store_metrics_declare(reg);
+}
+
+static void count_result(size_t path, size_t result)
+{
+    size_t v[] = { path, result };
+    metric_inc(m_results, metric_series(m_results, v));
+}
+
+static void count_retrieval(const struct mms_retrieve_answer *a)
+{
+    long o = a->outcome ? metric_value_index(m_results, 1, a->outcome) : -1;
+    if (o >= 0)
+        count_result(0, (size_t)o);
 }
 
 static void count_answer(const struct mm7_answer *a)
@@ -96,8 +123,11 @@ static void count_answer(const struct mm7_answer *a)
     size_t cls = a->status >= 1000 && a->status < 5000 ? (size_t)(a->status / 1000 - 1) : 4;
     size_t v[] = { op >= 0 ? (size_t)op : 4, cls };
     metric_inc(m_requests, metric_series(m_requests, v));
-    long o = a->outcome[0] ? metric_value_index(m_received, 0, a->outcome) : -1;
-    if (o >= 0)
+    bool report = strcmp(a->what, "DeliveryReportReq") == 0;
+    long o = a->outcome[0] ? metric_value_index(report ? m_results : m_received, report ? 1 : 0, a->outcome) : -1;
+    if (o >= 0 && report)
+        count_result(1, (size_t)o);
+    else if (o >= 0)
         metric_inc(m_received, (size_t)o);
 }
 
@@ -305,6 +335,7 @@ static enum MHD_Result send_retrieval(struct MHD_Connection *conn, const char *m
     char peer[64];
     peer_text(conn, peer, sizeof peer);
     log_info("vaultmms: retrieve peer=%s method=%s http=%d %s", peer, method, a->http_status, a->what);
+    count_retrieval(a);
     struct MHD_Response *r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
     a->body = NULL;
     if (a->content_type)

@@ -203,6 +203,32 @@ e2e_start vaultmms
 "$VAULTCTL" fsck >/dev/null || fail "vaultctl fsck after the kill"
 echo "e2e: ok killed -9 between commit and answer: the retry answered 1000, stored once"
 
+# --- MMS out on the MM7 path: DeliveryReportReq for an MMS we submitted
+# (an outbox row and its submission made as the store makes them) and for a
+# MessageID we never submitted, counted by what they said
+metrics "$VAR/r0.txt"
+oid=$(sql "INSERT INTO outbox (user_id, msisdn, text, channel) SELECT id, '$A', 'mms M1', 'mms' FROM users
+           WHERE username = 'alice' RETURNING id")
+oid=${oid%%$'\n'*}
+sql "INSERT INTO mm7_submissions (outbox_id, mmsc, message_id) VALUES ($oid, 'sim', 'msg-e2e-1')" >/dev/null
+report() {   # report <tid> <MessageID> <MMStatus>: prints "HTTP-status MM7-status"
+    printf '%s' "<E:Envelope xmlns:E=\"http://schemas.xmlsoap.org/soap/envelope/\"><E:Header>" \
+        "<m:TransactionID xmlns:m=\"$NS\">$1</m:TransactionID></E:Header><E:Body>" \
+        "<m:DeliveryReportReq xmlns:m=\"$NS\"><m:MM7Version>6.8.0</m:MM7Version><m:MessageID>$2</m:MessageID>" \
+        "<m:Recipient><m:Number>$A</m:Number></m:Recipient><m:MMStatus>$3</m:MMStatus>" \
+        "</m:DeliveryReportReq></E:Body></E:Envelope>" >"$VAR/report.xml"
+    CT='text/xml; charset="utf-8"' post "$VAR/report.xml"
+}
+[[ $(report dr-e2e-1 msg-e2e-1 Retrieved) == "200 1000" ]] || fail "DeliveryReportReq Retrieved not answered 1000"
+[[ $(sql "SELECT state FROM outbox WHERE id = $oid") == 3 ]] || fail "the report did not deliver the outbox row"
+got=$(report dr-e2e-2 msg-never Retrieved)
+[[ $got == *" 2005" ]] || fail "a report of an unknown MessageID: $got"
+metrics "$VAR/r1.txt"
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="delivered"}' 1
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="unknown"}' 1
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mm7_requests_total{operation="DeliveryReportReq",status_class="1xxx"}' 1
+echo "e2e: ok DeliveryReportReq: the submitted MMS delivered and counted, an unknown MessageID counted apart"
+
 # --- the direct path's retrieval URL. A delivery of M1 made as the store
 # makes one: 16 random bytes, their SHA-256 stored, the token base64url.
 head -c 16 /dev/urandom >"$VAR/raw"
@@ -238,6 +264,11 @@ head -c 5000 /dev/zero >"$VAR/big-answer"
 [[ $(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$VAR/big-answer" "$RURL/$token") == 413 ]] ||
     fail "an oversize answer was read"
 ! grep -qF "$token" "$VAR/log/vaultmms.log" || fail "the token is in the log"
-echo "e2e: ok retrieval URL: served once, then the unknown token's 404; notifyresp marks it delivered; 404/405/413"
+metrics "$VAR/r2.txt"
+moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="fetched"}' 1
+moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="delivered"}' 1
+# the used token's GET, the never-made token's GET, the second notifyresp
+moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="unknown"}' 3
+echo "e2e: ok retrieval URL: served once, then the unknown token's 404; notifyresp marks it delivered; 404/405/413; counted"
 
 e2e_pass
