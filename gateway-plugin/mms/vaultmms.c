@@ -21,6 +21,12 @@
  * Retrieval: a path that is not /mms/r/TOKEN is 404, a method not GET or
  * POST 405, a POST body over MMS_RETRIEVE_POST_MAX 413.
  *
+ * Under systemd (Type=notify, packaging/systemd/vaultmms.service.in):
+ * READY=1 once its listeners listen, STOPPING=1 on SIGTERM, WATCHDOG=1
+ * while its service thread turns (it does not probe its listeners), and
+ * SIGHUP re-reads [mms] log_level; every other setting needs a restart. A
+ * conninfo "@NAME" is read from the credential NAME (LoadCredential=).
+ *
  * Test hook: SMSVAULT_TEST_DIE_AFTER_COMMIT=n kills the process (SIGKILL,
  * as kill -9 would) right after the n-th DeliverReq commit, before its
  * answer is sent — the window in which an MMSC sends a DeliverReq again
@@ -51,6 +57,7 @@
 #include "mm7_request.h"
 #include "mm7_vasp.h"
 #include "mms_retrieve.h"
+#include "notify.h"
 #include "store.h"
 
 static struct mms_config cfg;
@@ -422,6 +429,54 @@ static void usage(FILE *f)
                "  --ready-file is created once the endpoint listens.\n");
 }
 
+/* ---- the service thread: SIGHUP and the watchdog (common/notify.h) ---- */
+
+static const char *config_path;
+static atomic_bool stopping;
+
+/* SIGHUP: [mms] log_level from the file again. */
+static void service_reload(void *ctx)
+{
+    (void)ctx;
+    struct mms_config c = { 0 };
+    struct store_config sc = { 0 };
+    static struct mmsc_config m[MM7_MMSC_MAX];   /* only the service thread reloads */
+    memset(m, 0, sizeof m);
+    struct config_part parts[] = { { mms_config_keys, mms_config_nkeys, &c },
+                                   { store_config_keys, store_config_nkeys, &sc } };
+    struct config_named named = { "mmsc", mmsc_config_keys, mmsc_config_nkeys, m, sizeof m[0], MM7_MMSC_MAX,
+                                  offsetof(struct mmsc_config, name), 0 };
+    char err[600];
+    enum log_level lvl;
+    if (config_load_named(config_path, parts, 2, &named, 1, config_smsvault_sections, err, sizeof err) !=
+        CONFIG_OK)
+        log_error("vaultmms: reload-refused error=\"%s\"", err);   /* keep running as configured */
+    else if (log_level_parse(c.log_level, &lvl) != 0)
+        log_error("vaultmms: reload-refused error=\"[mms] log_level: %s\"", c.log_level);
+    else {
+        log_set_level(lvl);
+        log_info("vaultmms: reloaded file=%s log_level=%s (other keys take effect at restart)",
+                 config_path ? config_path : "-", c.log_level);
+    }
+    config_free(parts, 2);
+    config_free_named(&named, 1);
+}
+
+static bool service_stopping(void *ctx)
+{
+    (void)ctx;
+    return atomic_load(&stopping);
+}
+
+static void *service_main(void *arg)
+{
+    (void)arg;
+    struct notify_loop loop = { NULL, service_reload, service_stopping, NULL, 0, 0, false };
+    notify_loop_init(&loop);
+    notify_loop_run(&loop);
+    return NULL;
+}
+
 static int wait_for_signal(void)
 {
     sigset_t set;
@@ -493,6 +548,12 @@ int main(int argc, char **argv)
         goto out_config;
     }
     log_set_level(lvl);
+    config_path = path;
+    if (store_config_resolve(&store_cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultmms: %s\n", err);
+        rc = 2;
+        goto out_config;
+    }
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
 
@@ -520,6 +581,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    notify_block_sighup();   /* for the service thread's sigtimedwait */
     signal(SIGPIPE, SIG_IGN);
     metrics_declare();
     struct metrics_http *metrics = NULL;
@@ -554,8 +616,18 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
     }
+    pthread_t service_thread;
+    bool service_started = pthread_create(&service_thread, NULL, service_main, NULL) == 0;
+    if (!service_started)
+        log_warn("vaultmms: no service thread: SIGHUP and the watchdog are not answered");
+    notify_sendf("READY=1\nSTATUS=MM7 on %s:%lld, %zu MMSC(s)%s", cfg.listen, cfg.port, nmmscs,
+                 rd ? ", retrieval URL" : "");
     int sig = wait_for_signal();
     log_info("vaultmms: stopping (signal %d)", sig);
+    notify_send("STOPPING=1");
+    atomic_store(&stopping, true);
+    if (service_started)
+        pthread_join(service_thread, NULL);
     if (rd)
         MHD_stop_daemon(rd);
     MHD_stop_daemon(d);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# service_test.sh <build-dir> — vaultbox and vaultweb as systemd runs them
+# service_test.sh <build-dir> — vaultbox, vaultweb and vaultmms as systemd runs them
 # (Type=notify, WatchdogSec=, ExecReload=kill -HUP), with notify_listen in
 # systemd's place on $NOTIFY_SOCKET: READY=1 only once vaultbox is connected
-# to bearerbox / vaultweb listens, WATCHDOG=1 pings while healthy, SIGHUP
+# to bearerbox / vaultweb and vaultmms listen, WATCHDOG=1 pings while healthy, SIGHUP
 # reopens a log file that logrotate moved and applies a new log_level
 # (debug lines appear), a configuration broken meanwhile is refused and the
 # daemon keeps running, STOPPING=1 and a clean exit on SIGTERM.
@@ -22,6 +22,7 @@ e2e_db service_e2e
 # the reload refused on purpose below, and Kannel's own connection lines
 # (in vaultbox's log) while vaultbox waits for a bearerbox not yet started
 e2e_allow_log 'vaultbox: reload-refused'
+e2e_allow_log 'vaultmms: reload-refused'
 e2e_allow_log 'ERROR: (System error 111: Connection refused|connect to <127\.0\.0\.1> failed|error connecting to server `127\.0\.0\.1'"'"' at port `[0-9]+'"'"')$'
 fail() { e2e_fail "$@"; }
 
@@ -119,5 +120,37 @@ grep -q '^RELOADING=1$' "$VAR/notify-web.txt" || fail "vaultweb: no RELOADING=1"
 echo "e2e: ok vaultweb SIGHUP: new log file, log_level applied"
 
 stops_cleanly vaultweb "$web" web
+
+# ---- vaultmms (its log is stderr: the journal's, under systemd)
+listen mms
+mport=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT" "$port")
+SV_MMS_PORT=$mport SV_CONF_EXTRA="[mms]
+threads = 2
+[mmsc.sim]
+incoming_username = mmsc
+incoming_password = s3cret-mm7" sv_conf_write "$VAR/mms.conf"
+mlog=$VAR/log/vaultmms.log
+env NOTIFY_SOCKET="$VAR/notify-mms.sock" WATCHDOG_USEC=2000000 \
+    "$BUILD/gateway-plugin/mms/vaultmms" --config "$VAR/mms.conf" >>"$mlog" 2>&1 &
+mms=$!
+e2e_bg "$mms"
+seen mms "^READY=1\|STATUS=MM7 on 127\.0\.0\.1:$mport, [0-9]+ MMSC\(s\)\$" || fail "vaultmms: no READY=1"
+got=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$mport/mm7/sim")
+[[ $got == 401 ]] || fail "vaultmms: READY=1 but its MM7 endpoint answered $got (want 401 without credentials)"
+seen mms '^WATCHDOG=1$' || fail "vaultmms: no watchdog ping"
+echo "e2e: ok vaultmms READY=1 with its MM7 endpoint up, watchdog pings"
+if grep -q ' DEBUG: ' "$mlog"; then fail "vaultmms: debug lines at log_level info"; fi
+printf '[mms]\nlog_level = debug\n' >>"$VAR/mms.conf"
+kill -HUP "$mms"
+in_file "$mlog" 'vaultmms: reloaded .*log_level=debug' || fail "vaultmms: no reload on SIGHUP"
+grep -q '^RELOADING=1$' "$VAR/notify-mms.txt" || fail "vaultmms: no RELOADING=1"
+printf '[mms]\nthreads = many\n' >>"$VAR/mms.conf"
+kill -HUP "$mms"
+in_file "$mlog" 'vaultmms: reload-refused' || fail "vaultmms: broken config not reported"
+got=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$mport/mm7/sim")
+[[ $got == 401 ]] || fail "vaultmms: not answering after a broken reload ($got)"
+echo "e2e: ok vaultmms SIGHUP: log_level applied, a broken file refused and it keeps running"
+: >"$VAR/notify-mms.txt"
+stops_cleanly vaultmms "$mms" mms
 
 e2e_pass

@@ -68,7 +68,7 @@ apt_install() {
 # ---- install
 check "apt-get install ./$(basename "$deb")" apt_install "$deb" "$sim"
 check "user smsvault exists" quiet getent passwd smsvault
-for f in /usr/sbin/vaultbox /usr/sbin/vaultweb /usr/bin/vaultctl /usr/bin/smscsim /usr/share/smsvault/static/index.html; do
+for f in /usr/sbin/vaultbox /usr/sbin/vaultweb /usr/sbin/vaultmms /usr/bin/vaultctl /usr/bin/smscsim /usr/share/smsvault/static/index.html; do
     check "$f installed" test -e "$f"
 done
 check "smsvault.conf is root:smsvault 0640" test "$(stat -c '%U:%G %a' /etc/smsvault/smsvault.conf)" = "root:smsvault 640"
@@ -77,13 +77,14 @@ check "/var/log/smsvault belongs to smsvault" test "$(stat -c '%U %a' /var/log/s
 check "Kannel's spool belongs to kannel" test "$(stat -c '%U' /var/spool/kannel/store)" = "kannel"
 check "conffiles registered" test "$(dpkg-query -W -f='${Conffiles}\n' smsvault | awk 'NF {print $1}' | sort | tr '\n' ' ')" \
     = "/etc/default/smsvault /etc/logrotate.d/smsvault /etc/smsvault/kannel.conf /etc/smsvault/smsvault.conf "
-check "no unit enabled on a first install" bash -c '! ls /etc/systemd/system/*.wants/ 2>/dev/null | grep -qE "vaultbox|vaultweb|smsvault-bearerbox"'
+check "no unit enabled on a first install" bash -c '! ls /etc/systemd/system/*.wants/ 2>/dev/null | grep -qE "vaultbox|vaultweb|vaultmms|smsvault-bearerbox"'
 check "installed vaultctl runs" quiet vaultctl --config /etc/smsvault/smsvault.conf --check-config
 check "installed vaultbox runs" quiet vaultbox --config /etc/smsvault/smsvault.conf --check-config
+check "installed vaultmms runs" quiet vaultmms --config /etc/smsvault/smsvault.conf --check-config
 check "installed smscsim runs" quiet smscsim --check-config
 check "logrotate accepts /etc/logrotate.d/smsvault" quiet logrotate -d /etc/logrotate.d/smsvault
 if command -v systemd-analyze >/dev/null; then
-    for u in vaultbox vaultweb smsvault-bearerbox; do
+    for u in vaultbox vaultweb vaultmms smsvault-bearerbox; do
         out=$(systemd-analyze verify "/lib/systemd/system/$u.service" 2>&1)
         check "installed $u.service verifies${out:+: $out}" test -z "$out"
     done

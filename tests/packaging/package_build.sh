@@ -15,7 +15,7 @@ mkdir -p "$PKG"
 log=$PKG/package_build.log
 if ! { cmake -S "$ROOT" -B "$PKG" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMSVAULT_SANITIZE=OFF \
         -DSMSVAULT_FUZZ=OFF -DSMSVAULT_WERROR=$werror &&
-    cmake --build "$PKG" -j"$(nproc)" --target vaultbox vaultweb vaultctl smscsim phonesim package_files &&
+    cmake --build "$PKG" -j"$(nproc)" --target vaultbox vaultweb vaultmms vaultctl smscsim phonesim package_files &&
     rm -f "$PKG"/*.deb &&
     (cd "$PKG" && cpack -G DEB); } >"$log" 2>&1; then
     tail -n 40 "$log"

@@ -8,7 +8,7 @@
 # hardened binaries, lintian with no finding that is neither fixed nor
 # explained in packaging/lintian-notes.md, the logrotate file, and the
 # units: `systemd-analyze verify` and `security` (exposure at most 2.0) on
-# the shipped files and on the vaultmms template. Needs no database.
+# the shipped files (vaultmms's among them). Needs no database.
 set -uo pipefail
 BUILD=$(cd "${1:?usage: package_test.sh <build-dir>}" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,14 +22,15 @@ check "file name is smsvault_<version>_amd64.deb" test "$(basename "$deb")" = "s
 # ---- contents
 dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' | sed 's|\./|/|' >"$tmp/list"
 has() { grep -qE "^$1 root/root $2\$" "$tmp/list"; }
-for f in /usr/sbin/vaultbox /usr/sbin/vaultweb /usr/bin/vaultctl; do
+for f in /usr/sbin/vaultbox /usr/sbin/vaultweb /usr/sbin/vaultmms /usr/bin/vaultctl; do
     check "$f is an executable" has '-rwxr-xr-x' "$f"
 done
 for f in /usr/share/smsvault/static/index.html /usr/share/smsvault/static/app.css \
     /usr/share/smsvault/static/js/app.js /etc/smsvault/smsvault.conf /etc/smsvault/kannel.conf \
     /etc/default/smsvault /etc/logrotate.d/smsvault /lib/systemd/system/vaultbox.service \
-    /lib/systemd/system/vaultweb.service /lib/systemd/system/smsvault-bearerbox.service \
-    /usr/lib/tmpfiles.d/smsvault.conf /usr/share/man/man8/vaultbox.8.gz /usr/share/man/man8/vaultweb.8.gz \
+    /lib/systemd/system/vaultweb.service /lib/systemd/system/vaultmms.service \
+    /lib/systemd/system/smsvault-bearerbox.service /usr/lib/tmpfiles.d/smsvault.conf \
+    /usr/share/man/man8/vaultbox.8.gz /usr/share/man/man8/vaultweb.8.gz /usr/share/man/man8/vaultmms.8.gz \
     /usr/share/man/man1/vaultctl.1.gz /usr/share/doc/smsvault/copyright /usr/share/doc/smsvault/changelog.gz; do
     check "$f" has '-rw-r--r--' "$f"
 done
@@ -60,7 +61,7 @@ echo "  Depends: $depends"
 
 # ---- binaries
 dpkg-deb -x "$deb" "$tmp/root"
-for b in usr/sbin/vaultbox usr/sbin/vaultweb usr/bin/vaultctl; do
+for b in usr/sbin/vaultbox usr/sbin/vaultweb usr/sbin/vaultmms usr/bin/vaultctl; do
     check "$b stripped" bash -c "! readelf -S '$tmp/root/$b' | grep -qE '\\.symtab|\\.comment'"
     check "$b linked with bind-now" bash -c "readelf -d '$tmp/root/$b' | grep -q BIND_NOW"
 done
@@ -71,6 +72,8 @@ out=$("$tmp/root/usr/sbin/vaultbox" --config "$tmp/root/etc/smsvault/smsvault.co
 check "vaultbox accepts the shipped smsvault.conf" grep -q '^\[box\] box_id = vaultbox ' <<<"$out"
 out=$("$tmp/root/usr/sbin/vaultweb" -c "$tmp/root/etc/smsvault/smsvault.conf" --check-config 2>&1)
 check "vaultweb accepts the shipped smsvault.conf" grep -q '^\[database\] conninfo = host=/var/run/postgresql ' <<<"$out"
+out=$("$tmp/root/usr/sbin/vaultmms" --config "$tmp/root/etc/smsvault/smsvault.conf" --check-config 2>&1)
+check "vaultmms accepts the shipped smsvault.conf" grep -q '^\[mms\] port = ' <<<"$out"
 
 # ---- lintian: nothing but overrides, each one explained
 if command -v lintian >/dev/null; then
@@ -104,10 +107,6 @@ if command -v systemd-analyze >/dev/null; then
     for u in "$tmp"/root/lib/systemd/system/*.service; do
         sed "s|^ExecStart=/usr/sbin/vault|ExecStart=$tmp/root/usr/sbin/vault|" "$u" >"$tmp/units/$(basename "$u")"
     done
-    # the vaultmms template, as packaging/CMakeLists.txt will fill it in
-    cp /bin/true "$tmp/root/usr/sbin/vaultmms"
-    sed "s|@SBINDIR@|$tmp/root/usr/sbin|; s|^Documentation=man:vaultmms(8)|Documentation=man:vaultbox(8)|" \
-        "$ROOT/packaging/systemd/vaultmms.service.in" >"$tmp/units/vaultmms.service"
     for u in "$tmp"/units/*.service; do
         name=$(basename "$u")
         out=$(MANPATH="$tmp/root/usr/share/man:/usr/share/man" systemd-analyze verify "$u" 2>&1)
