@@ -15,24 +15,8 @@
 # Usage: archive_test.sh /path/to/vaultctl
 set -u
 VAULTCTL=$1
-fails=0
-check() {   # check "what" expected_status actual_status
-    if [ "$2" != "$3" ]; then echo "FAIL: $1 (exit $3, expected $2)"; fails=$((fails + 1)); else echo "ok: $1"; fi
-}
-contains() {   # contains "what" "haystack" "needle"
-    if grep -qF -- "$3" <<<"$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in: $2"; fails=$((fails + 1)); fi
-}
-if [ -z "${SMSVAULT_TEST_PGADMIN:-}" ]; then
-    echo "FAIL: SMSVAULT_TEST_PGADMIN is not set (this test needs PostgreSQL: run through ./smsvault test)"
-    exit 1
-fi
-here=$(dirname "$0")
-. "$here/../../scripts/lib.sh"
-. "$here/archive_lib.sh"
-db="smsvault_t_archive_$$"
-uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$db") || { echo "FAIL: cannot create $db"; exit 1; }
-export SMSVAULT_PGURI="$uri"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"; sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$db"' EXIT
+. "$(dirname "$0")/lib.sh"
+store_suite_db archive
 
 "$VAULTCTL" migrate >/dev/null || { echo "FAIL: migrate"; exit 1; }
 for u in alice bob; do
@@ -95,5 +79,4 @@ out=$("$VAULTCTL" import bob "$tmp/none.xml" 2>&1); check "a missing file" 1 $?
 out=$("$VAULTCTL" export bob 2>&1); check "export without a file" 2 $?
 out=$("$VAULTCTL" fsck 2>&1); check "fsck clean after the imports" 0 $?
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+store_suite_end

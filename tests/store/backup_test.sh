@@ -3,7 +3,7 @@
 # it (issue 13): pg_dump -Fc of a database with a user's SMS, an MMS with a
 # binary part, contacts, a bound phone and outbox rows; the database
 # dropped; created again and pg_restore'd; then vaultctl fsck is clean,
-# every item is there byte for byte (the digest of archive_lib.sh), the
+# every item is there byte for byte (the digest of tests/store/lib.sh), the
 # counts and the space of vaultctl stats are the same, and migrate finds
 # nothing to do (the schema's version came back with the data).
 # pg_basebackup and WAL archiving are documented, not run here: they need a
@@ -11,21 +11,8 @@
 # Usage: backup_test.sh /path/to/vaultctl
 set -u
 VAULTCTL=$1
-fails=0
-check() {   # check "what" expected_status actual_status
-    if [ "$2" != "$3" ]; then echo "FAIL: $1 (exit $3, expected $2)"; fails=$((fails + 1)); else echo "ok: $1"; fi
-}
-if [ -z "${SMSVAULT_TEST_PGADMIN:-}" ]; then
-    echo "FAIL: SMSVAULT_TEST_PGADMIN is not set (this test needs PostgreSQL: run through ./smsvault test)"
-    exit 1
-fi
-here=$(dirname "$0")
-. "$here/../../scripts/lib.sh"
-. "$here/archive_lib.sh"
-db="smsvault_t_backup_$$"
-uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$db") || { echo "FAIL: cannot create $db"; exit 1; }
-export SMSVAULT_PGURI="$uri"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"; sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$db"' EXIT
+. "$(dirname "$0")/lib.sh"
+store_suite_db backup
 
 "$VAULTCTL" migrate >/dev/null || { echo "FAIL: migrate"; exit 1; }
 echo "correct horse alice" | "$VAULTCTL" user add alice >/dev/null || { echo "FAIL: user add"; exit 1; }
@@ -68,5 +55,4 @@ diff "$tmp/rows.before" "$tmp/rows.after" >/dev/null && echo "ok: the phone and 
 out=$("$VAULTCTL" export alice "$tmp/after.xml" 2>&1); check "export after the restore" 0 $?
 grep -q "sms 3, mms 1" <<<"$out" && echo "ok: $out" || { echo "FAIL: export: $out"; fails=$((fails + 1)); }
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+store_suite_end

@@ -6,22 +6,8 @@
 # read from a systemd credential. Usage: vaultctl_smoke.sh /path/to/vaultctl
 set -u
 VAULTCTL=$1
-fails=0
-check() {   # check "what" expected_status actual_status
-    if [ "$2" != "$3" ]; then echo "FAIL: $1 (exit $3, expected $2)"; fails=$((fails + 1)); else echo "ok: $1"; fi
-}
-contains() {   # contains "what" "haystack" "needle"
-    if grep -qF -- "$3" <<<"$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in: $2"; fails=$((fails + 1)); fi
-}
-if [ -z "${SMSVAULT_TEST_PGADMIN:-}" ]; then
-    echo "FAIL: SMSVAULT_TEST_PGADMIN is not set (this test needs PostgreSQL: run through ./smsvault test)"
-    exit 1
-fi
-. "$(dirname "$0")/../../scripts/lib.sh"
-db="smsvault_t_vaultctl_$$"
-uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$db") || { echo "FAIL: cannot create $db"; exit 1; }
-export SMSVAULT_PGURI="$uri"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"; sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$db"' EXIT
+. "$(dirname "$0")/lib.sh"
+store_suite_db vaultctl
 
 # the version is the number of the newest file in store/migrations
 latest=$(ls "$(dirname "$0")/../../store/migrations" | sed -n 's/^\([0-9][0-9][0-9]\)_.*\.sql$/\1/p' | sort | tail -n 1)
@@ -75,5 +61,4 @@ out=$(env -u SMSVAULT_PGURI CREDENTIALS_DIRECTORY="$tmp" "$VAULTCTL" --config "$
 check "missing credential refused" 2 $?
 contains "names the file looked for" "$out" "$tmp/smsvault.conninfo"
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+store_suite_end

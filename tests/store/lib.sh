@@ -1,6 +1,37 @@
-# archive_lib — what the archive and backup suites share (sourced): a fixture
+# lib — what the vaultctl suites of tests/store share (sourced): their
+# check lines and failure count, a fresh database of their own, a fixture
 # archive in the page's own files, and a digest of a user's items that two
 # archives must agree on.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+
+fails=0
+check() {   # check "what" expected_status actual_status
+    if [ "$2" != "$3" ]; then echo "FAIL: $1 (exit $3, expected $2)"; fails=$((fails + 1)); else echo "ok: $1"; fi
+}
+contains() {   # contains "what" "haystack" "needle"
+    if grep -qF -- "$3" <<<"$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in: $2"; fails=$((fails + 1)); fi
+}
+# store_suite_end — the last lines of a suite: the count, and its status
+store_suite_end() {
+    echo "$fails failure(s)"
+    [ $fails -eq 0 ]
+}
+
+# store_suite_db <name> — a fresh database smsvault_t_<name>_PID in the test
+# cluster of ./smsvault test: sets db, uri and SMSVAULT_PGURI, and tmp (a
+# temporary directory); both go at exit.
+store_suite_db() {
+    if [ -z "${SMSVAULT_TEST_PGADMIN:-}" ]; then
+        echo "FAIL: SMSVAULT_TEST_PGADMIN is not set (this test needs PostgreSQL: run through ./smsvault test)"
+        exit 1
+    fi
+    db="smsvault_t_$1_$$"
+    uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$db") || { echo "FAIL: cannot create $db"; exit 1; }
+    export SMSVAULT_PGURI="$uri"
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"; sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$db"' EXIT
+}
 
 # archive_fixture DIR — DIR/in.xml (SMS Backup & Restore: three SMS, one of
 # them Chinese with an emoji and markup, one of two lines; an MMS of a
