@@ -71,7 +71,7 @@ static enum store_result fail(struct store *s, const struct store_outbox_request
     enum store_result rc = store_tx_begin(s);
     if (rc != STORE_OK)
         return rc;
-    rc = store_outbox_mark_failed(s, rq->id, reason);
+    rc = store_outbox_mark_failed(s, rq->id, reason, NULL);
     if (rc == STORE_OK && rq->user_id[0]) {
         char name[32];
         snprintf(name, sizeof name, "M%lld", rq->n);
@@ -136,7 +136,7 @@ static enum store_result submit_mm7(struct store *s, const struct store_outbox_r
     int attempt = rq->attempts + 1;
     if (res.outcome == MM7_DONE) {
         rc = res.message_id ? store_mm7_submitted(s, rq->id, mmsc->name, res.message_id)
-                            : store_outbox_mark_submitted(s, rq->id, NULL);
+                            : store_outbox_mark_submitted(s, rq->id, NULL, NULL);
         log_info("mms: deliver outbox_id=%lld n=%lld path=mm7 mmsc=%s submitted attempt=%d store=%s", rq->id, rq->n,
                  mmsc->name, attempt, store_result_name(rc));
     } else if (res.outcome == MM7_RETRY && attempt < c->submit_attempts) {
