@@ -13,19 +13,22 @@
  * message, and re-sends it anyway.
  *
  * It runs nothing it reads (the workers, the acker and the sender do) and
- * keeps no message: bb_write consumes its Msg on every path.
+ * keeps no message: bb_write consumes its Msg on every path. The wire
+ * itself (connect and identify, socket options, one read, the ack Msg) is
+ * bb_link's, which bench/echobox uses too.
  */
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "vaultbox_int.h"
 
+#include "bb_link.h"
+
 #include "gw/sms.h"
 
+#include "box_service.h"
 #include "log.h"
+#include "notify.h"
 
 static Mutex *bb_lock;
 static Connection *bb_conn;
@@ -74,40 +77,7 @@ bool bb_write(Msg *msg, unsigned conn_gen)
 
 void bb_ack(const Msg *sms, int status, unsigned conn_gen)
 {
-    Msg *ack_msg = msg_create(ack);
-    ack_msg->ack.nack = status;
-    ack_msg->ack.time = sms->sms.time;
-    uuid_copy(ack_msg->ack.id, sms->sms.id);
-    bb_write(ack_msg, conn_gen);
-}
-
-/* TCP_NODELAY: without it each box write waits ~40 ms for a delayed ACK.
- * TCP_QUICKACK is re-armed after each read (Linux drops it by itself). */
-static void tune_socket(Connection *conn, bool nodelay)
-{
-    int fd = conn_get_id(conn), on = 1;
-    if (nodelay)
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-}
-
-static Connection *connect_and_identify(void)
-{
-    Octstr *host = octstr_create(settings.box.bearerbox_host);
-    Connection *conn = connect_to_bearerbox_real(host, (int)settings.box.bearerbox_port, 0, NULL);
-    octstr_destroy(host);
-    if (conn == NULL)
-        return NULL;
-    tune_socket(conn, true);
-    Msg *id = msg_create(admin);
-    id->admin.command = cmd_identify;
-    id->admin.boxc_id = octstr_create(settings.box.box_id);
-    write_to_bearerbox_real(conn, id);   /* always consumes id */
-    if (conn_flush(conn) == -1) {
-        conn_destroy(conn);
-        return NULL;
-    }
-    return conn;
+    bb_write(bb_link_ack(sms, status), conn_gen);
 }
 
 /* What a message from bearerbox means for the connection. */
@@ -120,6 +90,7 @@ static enum bb_news dispatch(Msg *msg, unsigned conn_gen)
 {
     enum bb_news news = BB_CARRY_ON;
     if (msg_type(msg) == sms && msg->sms.sms_type == mo) {
+        box_count_mo_received();
         workers_submit(msg, conn_gen);
         return news;
     }
@@ -155,6 +126,7 @@ static void close_conn(void)
     conn_destroy(bb_conn);
     bb_conn = NULL;
     mutex_unlock(bb_lock);
+    box_count_bearerbox(false);
 }
 
 /*
@@ -173,8 +145,10 @@ void bb_run(void)
     double handover_until = -1;   /* >= 0: bearerbox is going away; close by then */
     backoff_init(&b, 0.2);
     while (!box_stopping()) {
+        box_service_beat(bb_conn == NULL);
         if (bb_conn == NULL) {
-            Connection *conn = connect_and_identify();
+            Connection *conn = bb_link_open(settings.box.bearerbox_host,
+                                            (long)settings.box.bearerbox_port, settings.box.box_id);
             if (conn == NULL) {
                 log_warn("vaultbox: bearerbox unavailable host=%s port=%lld retry_s=%.1f",
                          settings.box.bearerbox_host, settings.box.bearerbox_port, b.delay_s);
@@ -187,8 +161,11 @@ void bb_run(void)
             atomic_store(&mt_open, true);
             mutex_unlock(bb_lock);
             backoff_reset(&b);
+            box_count_bearerbox(true);
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", settings.box.box_id,
                      settings.box.bearerbox_host, settings.box.bearerbox_port);
+            notify_sendf("READY=1\nSTATUS=connected to bearerbox %s:%lld as box %s",
+                         settings.box.bearerbox_host, settings.box.bearerbox_port, settings.box.box_id);
             if (settings.ready_file) {
                 FILE *f = fopen(settings.ready_file, "w");
                 if (f)
@@ -199,6 +176,7 @@ void bb_run(void)
             size_t unacked = workers_unacked() + acker_unacked();
             if (unacked == 0 || box_monotonic_s() >= handover_until) {
                 log_info("vaultbox: bearerbox connection closed for its shutdown unacked=%zu", unacked);
+                notify_send("STATUS=bearerbox shut down, connecting again once it is back");
                 close_conn();
                 handover_until = -1;
                 /* not at once: the bearerbox going away may still take a connection */
@@ -207,20 +185,20 @@ void bb_run(void)
             }
         }
         Msg *msg = NULL;
-        int ret = read_from_bearerbox_real(bb_conn, &msg, handover_until >= 0 ? 0.1 : 1.0);
-        if (ret == -1) {
+        enum bb_link_read got = bb_link_read(bb_conn, &msg, handover_until >= 0 ? 0.1 : 1.0);
+        if (got == BB_LINK_LOST) {
             if (box_stopping())
                 break;
             if (handover_until < 0)
                 log_warn("vaultbox: bearerbox connection lost, reconnecting");
             else
                 log_info("vaultbox: bearerbox closed the connection for its shutdown");
+            notify_send("STATUS=bearerbox connection lost, reconnecting");
             close_conn();
             handover_until = -1;
             continue;
         }
-        if (ret == 0 && msg != NULL) {
-            tune_socket(bb_conn, false);
+        if (got == BB_LINK_MSG) {
             if (dispatch(msg, atomic_load(&latest_gen)) == BB_GOING_AWAY && handover_until < 0) {
                 atomic_store(&mt_open, false);
                 handover_until = box_monotonic_s() + HANDOVER_MAX_S;

@@ -1,6 +1,6 @@
 /*
  * fields — the names of the fields of an SMS Backup & Restore file that the
- * store keeps as written (store.h, migration 009 names the source). A name
+ * store keeps as written (store.h, migration 011 names the source). A name
  * is the XML attribute and the column. They need no database, so that the
  * importers and exporters (web/) read and write them without libpq; the
  * SQL that uses them is in sms.c and mms.c.

@@ -4,7 +4,7 @@
  * Restore <mms> kept as written), its parts in order — the SMIL layout is one
  * — with their bytes stored byte for byte as bytea (binary parameters and
  * results: NUL bytes survive), names, content id and location, and its
- * addresses (from, to, cc, bcc) in order (migration 009). Space is charged
+ * addresses (from, to, cc, bcc) in order (migration 011). Space is charged
  * like every item kind (space.c): the sum of the parts' bytes. It does not
  * decode MMS PDUs; callers hand over parts already split.
  */
@@ -30,7 +30,7 @@ struct mms_dup {
 };
 
 /* The same MMS: same peer, a date in the same second (MMS stored before
- * migration 009 kept only seconds, and their size without the SMIL part:
+ * migration 011 kept only seconds, and their size without the SMIL part:
  * the text compares, the size would not), the same box or none known on one
  * side, the same subject and text. One stored without a date is exported
  * with the date it was stored on: that date finds it. */
@@ -232,16 +232,22 @@ static enum store_result insert_mms(struct store *s, const char *user_id, const 
     return rc;
 }
 
+/* What store_mms_add accepts; writes the size and the preview (free()). */
+static bool mms_valid(const struct store_mms_new *in, long long *size, char **text)
+{
+    return in && st_valid_line(in->peer, LIMIT_PEER_MAX, true) &&
+           st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) && st_valid_source(in->source) &&
+           in->sent_at >= 0 && in->sent_ms >= 0 && in->sent_ms <= 999 && in->msg_box >= 0 &&
+           in->msg_box <= STORE_TYPE_MAX && in->date_sent_ms >= 0 && st_valid_fields(in->fields, STORE_MMS_NFIELDS) &&
+           st_valid_attrs(in->extra, in->nextra) && check_addrs(in) && check_parts(in, size, text);
+}
+
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out)
 {
     long long size = 0;
     char *text = NULL;
-    if (in == NULL || !st_valid_line(in->peer, LIMIT_PEER_MAX, true) ||
-        !st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
-        in->sent_at < 0 || in->sent_ms < 0 || in->sent_ms > 999 || in->msg_box < 0 ||
-        in->msg_box > STORE_TYPE_MAX || in->date_sent_ms < 0 || !st_valid_fields(in->fields, STORE_MMS_NFIELDS) ||
-        !st_valid_attrs(in->extra, in->nextra) || !check_addrs(in) || !check_parts(in, &size, &text))
+    if (!mms_valid(in, &size, &text))
         return STORE_INVALID;
     if (!st_valid_id(user_id)) {
         free(text);
@@ -286,8 +292,141 @@ static char *mms_cols(void)
 }
 #define MMS_COL_FIELD0 13
 
-static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
+/* ---- many at once (imports) ---- */
+
+struct mms_batch {
+    const char *user_id;
+    const struct store_mms_new *items;
+    const size_t *idx;   /* the valid items: their places in items[] */
+    const long long *sizes;
+    char *const *texts;  /* their previews */
+    size_t count;
+    bool *skip;          /* per valid item: a duplicate, not to be stored */
+};
+
+/* One query for the whole batch (st_dup_fn): an item that asks for it is a
+ * duplicate when the same MMS (as mms_dup_check has it: peer, a date in
+ * the same second or the stored date of one without, box, subject and
+ * text) is stored already or comes earlier in the batch. */
+static enum store_result mms_batch_dups(struct store *s, void *ctx)
 {
+    struct mms_batch *b = ctx;
+    struct st_array peers, secs, subjects, texts, boxes, checks;
+    st_array_init(&peers);
+    st_array_init(&secs);
+    st_array_init(&subjects);
+    st_array_init(&texts);
+    st_array_init(&boxes);
+    st_array_init(&checks);
+    bool any = false;
+    for (size_t i = 0; i < b->count; i++) {
+        const struct store_mms_new *in = &b->items[b->idx[i]];
+        const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
+        st_array_text(&peers, peer, strlen(peer));
+        if (in->sent_at)
+            st_array_ll(&secs, (long long)in->sent_at);
+        else
+            st_array_null(&secs);
+        st_array_text(&subjects, subject, strlen(subject));
+        st_array_text(&texts, b->texts[i], strlen(b->texts[i]));
+        if (in->msg_box)
+            st_array_ll(&boxes, in->msg_box);
+        else
+            st_array_null(&boxes);
+        st_array_ll(&checks, in->skip_duplicate ? 1 : 0);
+        any = any || in->skip_duplicate;
+    }
+    enum store_result rc = STORE_OK;
+    if (!any)
+        goto out;
+    const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&secs), st_array_get(&subjects),
+                        st_array_get(&texts), st_array_get(&boxes), st_array_get(&checks) };
+    rc = st_batch_skip(s, "mms-dup-many",
+        "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sec, subject, text, box ORDER BY i) AS k"
+        "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::smallint[], $7::bigint[])"
+        "  WITH ORDINALITY AS t(peer, sec, subject, text, box, chk, i))"
+        " SELECT i FROM t WHERE chk = 1 AND (k > 1"
+        "  OR EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.peer = t.peer"
+        "   AND ((m.sent_at IS NULL AND (t.sec IS NULL OR (m.saved_at >= to_timestamp(t.sec)"
+        "         AND m.saved_at < to_timestamp(t.sec + 1))))"
+        "        OR (m.sent_at >= to_timestamp(t.sec) AND m.sent_at < to_timestamp(t.sec + 1)))"
+        "   AND m.subject = t.subject AND m.text = t.text"
+        "   AND (m.msg_box IS NULL OR t.box IS NULL OR m.msg_box = t.box)))",
+        7, p, b->skip, b->count);
+out:
+    st_array_cleanup(&peers);
+    st_array_cleanup(&secs);
+    st_array_cleanup(&subjects);
+    st_array_cleanup(&texts);
+    st_array_cleanup(&boxes);
+    st_array_cleanup(&checks);
+    return rc;
+}
+
+/* st_batch_insert_fn: each message with every field of migration 011, its
+ * parts and its addresses (insert_mms, insert_parts, insert_addrs: the
+ * statements of a single add), numbered from first_n. */
+static enum store_result mms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
+{
+    const struct mms_batch *b = ctx;
+    enum store_result rc = STORE_OK;
+    long long n = first_n;
+    for (size_t i = 0; rc == STORE_OK && i < fit; i++) {
+        if (b->skip[i])
+            continue;
+        const struct store_mms_new *in = &b->items[b->idx[i]];
+        char nb[24], sz[24];
+        st_lld(nb, n++);
+        st_lld(sz, b->sizes[i]);
+        rc = insert_mms(s, b->user_id, nb, in, b->texts[i], sz);
+        if (rc == STORE_OK)
+            rc = insert_parts(s, b->user_id, nb, in);
+        if (rc == STORE_OK)
+            rc = insert_addrs(s, b->user_id, nb, in);
+    }
+    return rc;
+}
+
+enum store_result store_mms_add_many(struct store *s, const char *user_id, const struct store_mms_new *items,
+                                     size_t count, enum store_result *results, long long *n_out)
+{
+    if (count > LIMIT_MMS_BATCH_MAX || (count > 0 && (items == NULL || results == NULL)))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    size_t *idx = xcalloc(count ? count : 1, sizeof *idx);
+    bool *skip = xcalloc(count ? count : 1, sizeof *skip);
+    long long *sizes = xcalloc(count ? count : 1, sizeof *sizes);
+    char **texts = xcalloc(count ? count : 1, sizeof *texts);
+    size_t nvalid = 0, fit = 0;
+    long long first_n = 0, total = 0;
+    for (size_t i = 0; i < count; i++)
+        if (mms_valid(&items[i], &sizes[nvalid], &texts[nvalid])) {
+            total += sizes[nvalid];
+            idx[nvalid++] = i;
+        }
+    enum store_result rc = STORE_INVALID;
+    if (total > LIMIT_MMS_BATCH_BYTES)
+        goto out;
+    struct mms_batch b = { user_id, items, idx, sizes, texts, nvalid, skip };
+    rc = st_batch_add(s, user_id, STORE_MMS, sizes, NULL, skip, nvalid, mms_batch_dups, mms_batch_insert, &b,
+                      &fit, &first_n);
+    if (rc == STORE_OK || rc == STORE_NO_SPACE)
+        st_batch_results(count, idx, nvalid, fit, skip, NULL, first_n, results, n_out);
+out:
+    for (size_t i = 0; i < nvalid; i++)
+        free(texts[i]);
+    free(texts);
+    free(idx);
+    free(skip);
+    free(sizes);
+    return rc;
+}
+
+
+static void mms_from_row(const PGresult *r, int row, void *dst)
+{
+    struct store_mms *m = dst;
     memset(m, 0, sizeof *m);
     m->n = st_getll(r, row, 0);
     m->peer = st_getdup(r, row, 1);
@@ -307,44 +446,30 @@ static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
 
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
 {
-    PGresult *r = NULL;
     char *cols = mms_cols();
     char *sql = xasprintf("SELECT %s FROM mms WHERE user_id = $1 AND n = $2", cols);
-    enum store_result rc = st_item_query(s, "mms-get", sql, user_id, n, &r);
+    enum store_result rc = st_item_get(s, "mms-get", sql, user_id, n, mms_from_row, out);
     free(sql);
     free(cols);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        mms_from_row(r, 0, out);
-    PQclear(r);
     return rc;
 }
 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out)
 {
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
+    struct store_mms_list l = { 0 };
+    void *items = NULL;
     char *c = mms_cols();
     char *base = xasprintf("SELECT %s FROM mms c WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
-    enum store_result rc = st_page_query(s, "mms-list", base, st_search_cols[STORE_MMS], user_id, page, &r, &n,
-                                         &more);
+    enum store_result rc = st_page_items(s, "mms-list", base, st_search_cols[STORE_MMS], st_search_keys[STORE_MMS],
+                                         user_id, page, mms_from_row, sizeof *l.items, &items, &l.count, &l.more);
     free(base);
     free(c);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        mms_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-    PQclear(r);
-    return STORE_OK;
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 /* Binary results: text columns arrive as their bytes, data as raw bytes. */

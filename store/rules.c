@@ -225,12 +225,10 @@ char *store_person_card(const struct store_person *p, size_t *len_out)
     return vcard_with_tels(p->vcard, p->vcard_len, tels, n, len_out);
 }
 
-/* The switch of who delivers an item (issue 8): vaultbox renders every kind
- * today, an MMS as its text and the page's link. Once vaultmms claims
- * STORE_CHANNEL_MMS rows, MMS go there when [mms] delivery names an MMS
- * path — this function is where that is decided, for GET and the web alike. */
+/* The switch of who delivers an item (issues 8 and 9), for GET and the web
+ * alike: an MMS goes to vaultmms, which delivers it as an MMS ([mms]
+ * delivery says by which path); everything else to vaultbox. */
 const char *store_outbox_channel_for(enum store_kind kind)
 {
-    (void)kind;
-    return STORE_CHANNEL_SMS;
+    return kind == STORE_MMS ? STORE_CHANNEL_MMS : STORE_CHANNEL_SMS;
 }

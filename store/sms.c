@@ -1,11 +1,12 @@
 /*
  * sms — archived text messages: add (space charged under the user's row lock,
  * per-user number never reused), add many at once for imports (one row lock,
- * one duplicate query, one insert per batch; a single add is a batch of one),
- * get, keyset-paged list newest first with word search. Deleting is
+ * one duplicate query, one insert per batch), SAVE in one statement when it
+ * can (else the batch's duplicate query and insert for one item), get,
+ * keyset-paged list newest first with word search. Deleting is
  * store_items_delete() in space.c. Bodies are UTF-8 text stored byte for
  * byte, and so is every field of an SMS Backup & Restore <sms> (migration
- * 009): the direction, both dates to the millisecond, the fields kept as
+ * 011): the direction, both dates to the millisecond, the fields kept as
  * written and a device's own attributes. Nothing here interprets them.
  */
 #include "store_int.h"
@@ -28,7 +29,7 @@ static bool sms_valid(const struct store_sms_new *in)
            st_valid_attrs(in->extra, in->nextra);
 }
 
-/* ---- many at once (imports; a single add is one of these) ---- */
+/* ---- many at once (imports; SAVE's full path is one of these) ---- */
 
 struct sms_batch {
     const char *user_id;
@@ -40,7 +41,7 @@ struct sms_batch {
 
 /* One query for the whole batch: an item that asks for it is a duplicate when
  * the same SMS is stored already or comes earlier in the batch — same peer
- * and body, a date in the same second (SMS stored before migration 009 kept
+ * and body, a date in the same second (SMS stored before migration 011 kept
  * only seconds), the same type or no type known on one side. One stored
  * without a date (SAVE, the page) is exported with the date it was stored
  * on, so that date finds it again. Dates are compared as a range of one
@@ -72,13 +73,12 @@ static enum store_result sms_batch_dups(struct store *s, void *ctx)
             st_array_null(&types);
         any = any || in->skip_duplicate;
     }
-    PGresult *r = NULL;
     enum store_result rc = STORE_OK;
     if (!any)
         goto out;
     const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&secs), st_array_get(&bodies),
                         st_array_get(&checks), st_array_get(&types) };
-    rc = st_exec(s, "sms-dup-many",
+    rc = st_batch_skip(s, "sms-dup-many",
         "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sec, body, type ORDER BY i) AS k"
         "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::smallint[])"
         "  WITH ORDINALITY AS t(peer, sec, body, chk, type, i))"
@@ -91,15 +91,7 @@ static enum store_result sms_batch_dups(struct store *s, void *ctx)
         "             AND (s.type IS NULL OR t.type IS NULL OR s.type = t.type)"
         "             AND (t.sec IS NULL OR (s.saved_at >= to_timestamp(t.sec)"
         "                                    AND s.saved_at < to_timestamp(t.sec + 1)))))",
-        6, p, &r);
-    if (rc != STORE_OK)
-        goto out;
-    for (int row = 0; row < PQntuples(r); row++) {
-        long long i = st_getll(r, row, 0);
-        if (i >= 1 && (size_t)i <= b->count)
-            b->skip[i - 1] = true;
-    }
-    PQclear(r);
+        6, p, b->skip, b->count);
 out:
     st_array_cleanup(&peers);
     st_array_cleanup(&secs);
@@ -113,10 +105,11 @@ out:
 enum { C_PEER, C_BODY, C_SENT, C_SIZE, C_SOURCE, C_TYPE, C_DSENT, C_PHONE, C_XN, C_XV, C_FIELD0 };
 #define SMS_NCOLS (C_FIELD0 + STORE_SMS_NFIELDS)
 
-/* Insert the valid items before fit that are not skipped, numbered from first_n. */
-static enum store_result sms_batch_insert(struct store *s, const struct sms_batch *b, size_t fit,
-                                          long long first_n)
+/* st_batch_insert_fn: the valid items before fit that are not skipped,
+ * numbered from first_n, with every column of migration 011. */
+static enum store_result sms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
 {
+    const struct sms_batch *b = ctx;
     struct st_array col[SMS_NCOLS];
     for (int c = 0; c < SMS_NCOLS; c++)
         st_array_init(&col[c]);
@@ -201,47 +194,13 @@ enum store_result store_sms_add_many(struct store *s, const char *user_id, const
             idx[nvalid++] = i;
         }
     struct sms_batch b = { user_id, items, idx, nvalid, skip };
-
-    enum store_result rc = st_tx_start(s);
-    if (rc != STORE_OK)
-        goto out;
-    rc = st_space_charge_many(s, user_id, STORE_SMS, sizes, skip, nvalid, sms_batch_dups, &b, &fit, &first_n);
-    bool stored_any = false;
-    for (size_t i = 0; rc == STORE_OK && i < fit; i++)
-        stored_any = stored_any || !skip[i];
-    if (rc == STORE_OK && stored_any)
-        rc = sms_batch_insert(s, &b, fit, first_n);
-    enum store_result space = rc;   /* STORE_NO_SPACE: nothing charged, rolled back below */
-    rc = st_tx_finish(s, rc);
-    if (space == STORE_NO_SPACE)
-        rc = STORE_NO_SPACE;
+    enum store_result rc = st_batch_add(s, user_id, STORE_SMS, sizes, NULL, skip, nvalid, sms_batch_dups,
+                                        sms_batch_insert, &b, &fit, &first_n);
     if (rc != STORE_OK && rc != STORE_NO_SPACE)
         goto out;
-    if (rc == STORE_OK && fit < nvalid)
-        rc = STORE_NO_SPACE;
     /* results in items' order: invalid ones wherever they are, the valid in
      * their order with the refusal point at valid item fit */
-    size_t v = 0, n = 0;
-    bool refused = false;
-    for (size_t i = 0; i < count; i++) {
-        if (v < nvalid && idx[v] == i) {
-            if (v >= fit)
-                refused = true;
-            if (refused)
-                results[i] = STORE_NO_SPACE;
-            else if (skip[v])
-                results[i] = STORE_CONFLICT;
-            else {
-                results[i] = STORE_OK;
-                if (n_out)
-                    n_out[i] = first_n + (long long)n;
-                n++;
-            }
-            v++;
-        } else {
-            results[i] = refused ? STORE_NO_SPACE : STORE_INVALID;
-        }
-    }
+    st_batch_results(count, idx, nvalid, fit, skip, NULL, first_n, results, n_out);
 out:
     free(idx);
     free(skip);
@@ -249,18 +208,106 @@ out:
     return rc;
 }
 
-enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
-                                long long *n_out)
+/* One SMS as the batch sees it: the batch's duplicate query on a batch of
+ * one, STORE_CONFLICT when it finds the item (st_dup_fn). */
+static enum store_result sms_one_dup(struct store *s, void *ctx)
+{
+    struct sms_batch *b = ctx;
+    enum store_result rc = sms_batch_dups(s, b);
+    return rc == STORE_OK && b->skip[0] ? STORE_CONFLICT : rc;
+}
+
+/* Whether the one-statement path can store in: it writes the columns SAVE
+ * and the forward short code give (peer, body, seconds, source, type and
+ * the phone); any other field of migration 011 takes the full path. */
+static bool sms_fast_ok(const struct store_sms_new *in)
+{
+    if (in->skip_duplicate || in->sent_ms != 0 || in->date_sent_ms != 0 || in->nextra != 0)
+        return false;
+    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
+        if (in->fields[f] != NULL)
+            return false;
+    return true;
+}
+
+/*
+ * The common case in one statement: an upload that leaves at least the
+ * threshold free needs no growth (store_space_wanted is 0), so the charge is
+ * a conditional UPDATE of the user's row (its row lock, FOR NO KEY UPDATE,
+ * is the UPDATE's own) and the insert rides on it. No row: the user is
+ * unknown or the space must grow; the caller takes the locking path.
+ */
+static enum store_result sms_save_fast(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                       struct store_saved *out)
+{
+    char th[24], size[24], sent[24], type[24];
+    st_lld(th, s->cfg.threshold_bytes);
+    st_lld(size, (long long)in->body_len);
+    st_lld(sent, (long long)in->sent_at);
+    st_lld(type, in->type);
+    char *body = xmemdup0(in->body, in->body_len);
+    const char *p[] = { user_id, size, th, in->peer ? in->peer : "", body, in->sent_at ? sent : NULL,
+                        in->source, in->type ? type : NULL, in->phone ? in->phone : "" };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "sms-save",
+        "WITH u AS (UPDATE users SET used_bytes = used_bytes + $2::bigint, next_sms = next_sms + 1"
+        "   WHERE id = $1 AND allocated_bytes - used_bytes - $2::bigint >= $3::bigint"
+        "   RETURNING id, next_sms - 1 AS n, used_bytes, allocated_bytes),"
+        " i AS (INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source, type, phone)"
+        "   SELECT u.id, u.n, $4, $5, to_timestamp($6::bigint), $2::bigint, $7, $8::smallint, $9 FROM u)"
+        " SELECT n, used_bytes, allocated_bytes FROM u", 9, p, &r);
+    free(body);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        out->n = st_getll(r, 0, 0);
+        out->used_bytes = st_getll(r, 0, 1);
+        out->allocated_bytes = st_getll(r, 0, 2);
+        out->grew = false;
+    }
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out)
 {
     if (in == NULL || !sms_valid(in))
         return STORE_INVALID;
-    enum store_result one = STORE_ERR;
-    long long n = 0;
-    enum store_result rc = store_sms_add_many(s, user_id, in, 1, &one, &n);
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    size_t zero = 0;
+    bool skip = false;
+    struct sms_batch one = { user_id, in, &zero, 1, &skip };
+    struct store_saved saved = { 0 };
+
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = sms_fast_ok(in) ? sms_save_fast(s, user_id, in, &saved) : STORE_NOT_FOUND;
+    if (rc == STORE_NOT_FOUND) {
+        /* locked, growing, duplicate-checked or with the archive's fields:
+         * the charge as space.c does it, the insert as the batch's */
+        rc = st_space_charge_ex(s, user_id, STORE_SMS, (long long)in->body_len,
+                                in->skip_duplicate ? sms_one_dup : NULL, &one, &saved.n, &saved);
+        if (rc == STORE_OK)
+            rc = sms_batch_insert(s, &one, 1, saved.n);
+    }
+    rc = st_tx_finish(s, rc);
     if (rc == STORE_OK)
-        rc = one;   /* STORE_OK or STORE_CONFLICT: the item was checked valid above */
+        *out = saved;
+    return rc;
+}
+
+enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                long long *n_out)
+{
+    struct store_saved saved;
+    enum store_result rc = store_sms_save(s, user_id, in, &saved);
     if (rc == STORE_OK)
-        *n_out = n;
+        *n_out = saved.n;
     return rc;
 }
 
@@ -276,8 +323,9 @@ static char *sms_cols(void)
 }
 #define SMS_COL_FIELD0 12
 
-static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
+static void sms_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_sms *m = dst;
     memset(m, 0, sizeof *m);
     m->n = st_getll(r, row, 0);
     m->peer = st_getdup(r, row, 1);
@@ -297,44 +345,30 @@ static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
 
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out)
 {
-    PGresult *r = NULL;
     char *cols = sms_cols();
     char *sql = xasprintf("SELECT %s FROM sms WHERE user_id = $1 AND n = $2", cols);
-    enum store_result rc = st_item_query(s, "sms-get", sql, user_id, n, &r);
+    enum store_result rc = st_item_get(s, "sms-get", sql, user_id, n, sms_from_row, out);
     free(sql);
     free(cols);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        sms_from_row(r, 0, out);
-    PQclear(r);
     return rc;
 }
 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
+    struct store_sms_list l = { 0 };
+    void *items = NULL;
     char *c = sms_cols();
     char *base = xasprintf("SELECT %s FROM sms c WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
-    enum store_result rc = st_page_query(s, "sms-list", base, st_search_cols[STORE_SMS], user_id, page, &r, &n,
-                                         &more);
+    enum store_result rc = st_page_items(s, "sms-list", base, st_search_cols[STORE_SMS], st_search_keys[STORE_SMS],
+                                         user_id, page, sms_from_row, sizeof *l.items, &items, &l.count, &l.more);
     free(base);
     free(c);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        sms_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-    PQclear(r);
-    return STORE_OK;
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 void store_sms_cleanup(struct store_sms *m)

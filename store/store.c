@@ -1,7 +1,8 @@
 /*
- * store — the connection, the result checker, the transaction frame and the
- * small helpers every other store file uses (see store.h, store_int.h). It
- * holds no SQL of any item kind; each verb lives in its own file.
+ * store — the connection (its statements prepared once per session), the
+ * result checker, the transaction frame (real or optimistic savepoints) and
+ * the small helpers every other store file uses (see store.h, store_int.h).
+ * It holds no SQL of any item kind; each verb lives in its own file.
  */
 #include "store_int.h"
 
@@ -16,13 +17,16 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "credential.h"
 #include "log.h"
+#include "metrics.h"
 #include "utf8.h"
 
 const struct config_key store_config_keys[] = {
     { "database", "conninfo", CONFIG_STRING, "dbname=smsvault", 0, 0,
       offsetof(struct store_config, conninfo),
-      "libpq connection string (env SMSVAULT_PGURI overrides it in vaultctl)" },
+      "libpq connection string, or @NAME: the systemd credential NAME holds it "
+      "(env SMSVAULT_PGURI overrides it in vaultctl)" },
     { "quota", "initial", CONFIG_BYTES, "10M", 0, 1LL << 50,
       offsetof(struct store_config, initial_bytes), "allocation given at registration" },
     { "quota", "threshold", CONFIG_BYTES, "1M", 0, 1LL << 50,
@@ -39,6 +43,11 @@ const struct config_key store_config_keys[] = {
 };
 const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
 
+int store_config_resolve(struct store_config *cfg, char *err, size_t errlen)
+{
+    return credential_resolve(&cfg->conninfo, "[database] conninfo", err, errlen);
+}
+
 const char *store_result_name(enum store_result r)
 {
     static const char *const names[] = {
@@ -49,6 +58,53 @@ const char *store_result_name(enum store_result r)
     if ((unsigned)r < sizeof names / sizeof names[0] && names[r])
         return names[r];
     return "unknown";
+}
+
+/* ---- metrics (store_metrics_declare): NULL until declared, then shared by
+ * every connection of the process (atomics) ---- */
+
+static struct {
+    struct metric *reconnects, *connect_failures, *grants, *granted_bytes;
+} st_metrics;
+
+void store_metrics_declare(struct metrics *reg)
+{
+    st_metrics.reconnects = metrics_counter(
+        reg, "smsvault_db_reconnects_total",
+        "Database connections found lost (server restart, network); each is made again.", NULL, 0, 0);
+    st_metrics.connect_failures = metrics_counter(
+        reg, "smsvault_db_connect_failures_total", "Attempts to connect to the database that failed.", NULL, 0, 0);
+    st_metrics.grants = metrics_counter(
+        reg, "smsvault_space_grants_total",
+        "Times a user's allocation grew by itself (the self-growing space), in committed transactions.", NULL, 0,
+        0);
+    st_metrics.granted_bytes = metrics_counter(
+        reg, "smsvault_space_granted_bytes_total", "Bytes those growths added to the users' allocations.", NULL,
+        0, 0);
+}
+
+/* The connection was found lost: counted once until it is made again. */
+static void mark_lost(struct store *s)
+{
+    if (!s->lost)
+        metric_inc(st_metrics.reconnects, 0);
+    s->lost = true;
+}
+
+void st_space_grown(struct store *s, long long bytes)
+{
+    s->grown.grants++;
+    s->grown.bytes += bytes;
+}
+
+/* The transaction committed (grown counted) or rolled back (forgotten). */
+static void grown_settle(struct store *s, bool committed)
+{
+    if (committed && s->grown.grants > 0) {
+        metric_add(st_metrics.grants, 0, (uint64_t)s->grown.grants);
+        metric_add(st_metrics.granted_bytes, 0, (uint64_t)s->grown.bytes);
+    }
+    s->grown = (struct st_grown){ 0, 0 };
 }
 
 /* ---- connection ---- */
@@ -63,6 +119,7 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
         /* the libpq message names host and port, never a password */
         const char *msg = PQerrorMessage(s->conn);
         log_error("store: connect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
+        metric_inc(st_metrics.connect_failures, 0);
         store_free(s);
         return STORE_RETRY;
     }
@@ -77,10 +134,21 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
     return STORE_OK;
 }
 
+/* The connection is new (or reset): nothing is prepared on it, and no lock
+ * of an earlier session is held. */
+static void forget_session(struct store *s)
+{
+    for (int i = 0; i < s->nprepared; i++)
+        free(s->prepared[i].sql);
+    s->nprepared = 0;
+    s->lease_backend = 0;
+}
+
 void store_free(struct store *s)
 {
     if (s == NULL)
         return;
+    forget_session(s);
     if (s->conn)
         PQfinish(s->conn);
     free(s->cfg.conninfo);
@@ -97,16 +165,24 @@ bool store_ping(struct store *s)
             return true;
     }
     log_warn("store: reconnect");
+    mark_lost(s);
     PQreset(s->conn);
+    forget_session(s);
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->own_tx = false;
     s->depth = 0;
     s->listening = false;
-    if (PQstatus(s->conn) != CONNECTION_OK)
+    grown_settle(s, false);   /* the transaction went with the connection */
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        metric_inc(st_metrics.connect_failures, 0);
         return false;
+    }
     PGresult *r = PQexec(s->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
+    if (ok)
+        s->lost = false;
     return ok;
 }
 
@@ -122,6 +198,8 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return STORE_OK;
+    if (s->explicit_tx && s->optimistic)
+        s->spoilt = true;   /* the server aborted the transaction: no savepoint to go back to */
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state == NULL)
         state = "";
@@ -131,6 +209,8 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     }
     bool lost = PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
                 strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+    if (lost)
+        mark_lost(s);
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || lost) {
         log_warn("store: retry stmt=%s sqlstate=%s%s", name, state, lost ? " connection=lost" : "");
         return STORE_RETRY;
@@ -149,12 +229,73 @@ static void revive(struct store *s)
         (void)store_ping(s);
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+        h = (h ^ *c) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The server-side name of sql prepared on this connection, preparing it the
+ * first time (one round trip more, once per connection); false when it is
+ * not (the table is full, or the server refused: running it unprepared then
+ * gives the caller the server's own answer). */
+static bool prepared_name(struct store *s, const char *sql, int n, char name[16])
+{
+    uint64_t h = sql_hash(sql);
+    for (int i = 0; i < s->nprepared; i++) {
+        if (s->prepared[i].hash == h && strcmp(s->prepared[i].sql, sql) == 0) {
+            snprintf(name, 16, "sv%d", i);
+            return true;
+        }
+    }
+    if (s->nprepared == ST_PREPARED_MAX || PQstatus(s->conn) != CONNECTION_OK ||
+        PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+        return false;
+    snprintf(name, 16, "sv%d", s->nprepared);
+    PGresult *r = PQprepare(s->conn, name, sql, n, NULL);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok)
+        return false;
+    s->prepared[s->nprepared].hash = h;
+    s->prepared[s->nprepared].sql = xstrdup(sql);
+    s->nprepared++;
+    return true;
+}
+
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out)
 {
+    if (s->explicit_tx && s->spoilt) {
+        /* the server has aborted this transaction: nothing more can run in
+         * it, and the caller runs it all again (store_tx_optimistic) */
+        log_debug("store: skipped stmt=%s reason=spoilt", name);
+        return STORE_ERR;
+    }
     revive(s);
-    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    /* prepared: the server parses and plans each statement once per session */
+    char pname[16];
+    PGresult *r = prepared_name(s, sql, n, pname)
+                      ? PQexecPrepared(s->conn, pname, n, values, lengths, formats, 0)
+                      : PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    enum store_result rc = st_check(s, r, name);
+    if (rc == STORE_OK && out)
+        *out = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
+enum store_result st_exec_custom(struct store *s, const char *name, const char *sql, int n,
+                                 const char *const *values, PGresult **out)
+{
+    if (s->explicit_tx && s->spoilt)
+        return STORE_ERR;
+    revive(s);
+    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, NULL, NULL, 0);
     enum store_result rc = st_check(s, r, name);
     if (rc == STORE_OK && out)
         *out = r;
@@ -202,6 +343,7 @@ static enum store_result commit_now(struct store *s)
     if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
         PQtransactionStatus(s->conn) != PQTRANS_IDLE)
         (void)exec_plain(s, "rollback", "ROLLBACK");
+    grown_settle(s, rc == STORE_OK);
     /* a deferred unique violation at commit is not the caller's conflict */
     return rc == STORE_CONFLICT ? STORE_ERR : rc;
 }
@@ -216,7 +358,9 @@ enum store_result store_tx_begin(struct store *s)
     enum store_result rc = exec_plain(s, "begin", "BEGIN");
     if (rc == STORE_OK) {
         s->explicit_tx = true;
+        s->optimistic = s->spoilt = false;
         s->depth = 0;
+        grown_settle(s, false);
     }
     return rc;
 }
@@ -224,15 +368,35 @@ enum store_result store_tx_begin(struct store *s)
 enum store_result store_tx_commit(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_commit: no store_tx_begin");
+    bool spoilt = s->spoilt;
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->depth = 0;
+    if (spoilt) {
+        log_error("store: commit-refused reason=spoilt-optimistic-transaction");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
+        return STORE_ERR;
+    }
     return commit_now(s);
+}
+
+void store_tx_optimistic(struct store *s)
+{
+    assert(s->explicit_tx && "store_tx_optimistic: no store_tx_begin");
+    s->optimistic = true;
+}
+
+bool store_tx_spoilt(const struct store *s)
+{
+    return s->spoilt;
 }
 
 void store_tx_rollback(struct store *s)
 {
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->depth = 0;
+    grown_settle(s, false);
     if (PQstatus(s->conn) == CONNECTION_OK)
         (void)exec_plain(s, "rollback", "ROLLBACK");
 }
@@ -247,16 +411,19 @@ static enum store_result savepoint_cmd(struct store *s, const char *verb, int de
 enum store_result store_tx_savepoint(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_savepoint: no store_tx_begin");
-    enum store_result rc = savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
-    if (rc == STORE_OK)
+    assert(s->depth < ST_SAVEPOINTS_MAX && "store_tx_savepoint: too many savepoints at once");
+    enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
+    if (rc == STORE_OK) {
         s->depth++;
+        s->grown_at[s->depth] = s->grown;
+    }
     return rc;
 }
 
 enum store_result store_tx_release(struct store *s)
 {
     assert(s->explicit_tx && s->depth > 0 && "store_tx_release: no savepoint open");
-    enum store_result rc = savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
     return rc;
 }
@@ -264,8 +431,13 @@ enum store_result store_tx_release(struct store *s)
 void store_tx_rollback_to(struct store *s)
 {
     assert(s->explicit_tx && s->depth > 0 && "store_tx_rollback_to: no savepoint open");
-    (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
-    (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    if (s->optimistic) {
+        s->spoilt = true;   /* there is no savepoint: all of it is undone by the caller */
+    } else {
+        (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
+        (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    }
+    s->grown = s->grown_at[s->depth];   /* what grew after the savepoint did not happen */
     s->depth--;
 }
 
@@ -276,6 +448,8 @@ enum store_result st_tx_start(struct store *s)
     revive(s);
     enum store_result rc = exec_plain(s, "begin", "BEGIN");
     s->own_tx = rc == STORE_OK;
+    if (rc == STORE_OK)
+        grown_settle(s, false);
     return rc;
 }
 
@@ -291,6 +465,7 @@ enum store_result st_tx_end(struct store *s, bool commit)
     if (!commit) {
         if (PQstatus(s->conn) == CONNECTION_OK)
             (void)exec_plain(s, "rollback", "ROLLBACK");
+        grown_settle(s, false);
         return STORE_OK;
     }
     return commit_now(s);
@@ -590,6 +765,11 @@ static const char *const contact_search[] = { "c.name", "c.number", NULL };
 const char *const *const st_search_cols[3] = {
     [STORE_SMS] = sms_search, [STORE_MMS] = mms_search, [STORE_CONTACT] = contact_search,
 };
+/* the trigram index's expression over the same columns (migration 009):
+ * SMS only */
+const char *const st_search_keys[3] = {
+    [STORE_SMS] = "sv_search_key(c.body || ' ' || c.peer)", [STORE_MMS] = NULL, [STORE_CONTACT] = NULL,
+};
 
 enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count)
 {
@@ -631,8 +811,8 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
 }
 
 enum store_result st_page_query_tail(struct store *s, const char *name, const char *base,
-                                     const char *const *cols, const char *tail, const char *user_id,
-                                     const struct store_page *page, PGresult **out)
+                                     const char *const *cols, const char *key, const char *tail,
+                                     const char *user_id, const struct store_page *page, PGresult **out)
 {
     if (!st_valid_page(page))
         return STORE_INVALID;
@@ -642,25 +822,28 @@ enum store_result st_page_query_tail(struct store *s, const char *name, const ch
     int nw = 0;
     if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
-    char *sql = st_search_sql(base, cols, nw, 4, tail);
+    char *sql = st_search_sql_words(base, cols, key, words, nw, 4, tail);
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
     const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
-    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, out);
+    /* a search is planned with its words: whether the index or the newest
+     * first scan is cheaper depends on how common they are (a prepared,
+     * generic plan cannot know) */
+    enum store_result rc = nw > 0 ? st_exec_custom(s, name, sql, 3 + nw, p, out) : st_exec(s, name, sql, 3 + nw, p, out);
     free(sql);
     st_search_free(words, nw);
     return rc;
 }
 
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *user_id,
+                                const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more)
 {
     PGresult *r = NULL;
-    enum store_result rc = st_page_query_tail(s, name, base, cols, "ORDER BY n DESC LIMIT $3", user_id, page, &r);
+    enum store_result rc = st_page_query_tail(s, name, base, cols, key, "ORDER BY n DESC LIMIT $3", user_id, page, &r);
     if (rc != STORE_OK)
         return rc;
     size_t n = (size_t)PQntuples(r);
@@ -670,8 +853,91 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     return STORE_OK;
 }
 
-char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
-                    const char *tail)
+bool st_search_has_trigrams(const char *pattern)
+{
+    /* pg_trgm's trigrams come from runs of letters and digits; the key
+     * (migration 009) writes each non-ASCII character three times, so one
+     * letter of another script is enough, while an ASCII run needs three.
+     * Letters here: Latin-1 on to the end of Greek and Cyrillic ... up to
+     * U+1FFF, the CJK, kana and Hangul blocks, full-width forms. Emoji,
+     * symbols and punctuation give none (they are no letters to pg_trgm). */
+    size_t len = strlen(pattern), run = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)pattern[i];
+        if (c < 0x80) {
+            run = isalnum(c) ? run + 1 : 0;
+            if (run >= 3)
+                return true;
+            i++;
+            continue;
+        }
+        run = 0;
+        uint32_t cp = 0;
+        size_t k = utf8_decode(pattern + i, len - i, &cp);
+        if (k == 0)
+            return false;
+        if ((cp >= 0xC0 && cp <= 0x1FFF && cp != 0xD7 && cp != 0xF7) || (cp >= 0x2E80 && cp <= 0x9FFF) ||
+            (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF10 && cp <= 0xFF5A))
+            return true;
+        i += k;
+    }
+    return false;
+}
+
+void *st_rows_decode(const PGresult *r, size_t rows, size_t item_size, st_row_fn *from_row)
+{
+    char *items = xcalloc(rows ? rows : 1, item_size);
+    for (size_t i = 0; i < rows; i++)
+        from_row(r, (int)i, items + i * item_size);
+    return items;
+}
+
+enum store_result st_page_items(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *key, const char *user_id,
+                                const struct store_page *page, st_row_fn *from_row, size_t item_size,
+                                void **items, size_t *count, bool *more)
+{
+    PGresult *r = NULL;
+    size_t n = 0;
+    bool m = false;
+    enum store_result rc = st_page_query(s, name, base, cols, key, user_id, page, &r, &n, &m);
+    if (rc != STORE_OK)
+        return rc;
+    *items = st_rows_decode(r, n, item_size, from_row);
+    *count = n;
+    *more = m;
+    PQclear(r);
+    return STORE_OK;
+}
+
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, nparams, params, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    else
+        from_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
+                              long long n, st_row_fn *from_row, void *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    return st_row_get(s, name, sql, 2, p, from_row, out);
+}
+
+char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
+                    int first_param, const char *tail)
 {
     /* only fixed column names and parameter numbers go into the text */
     struct buf sql = { 0 };
@@ -681,7 +947,19 @@ char *st_search_sql(const char *base, const char *const *cols, int nwords, int f
         for (int c = 0; cols[c]; c++)
             buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
         buf_putc(&sql, ')');
+        /* implied by the line above (migration 009): what the index finds */
+        if (key && keyed && keyed[w])
+            buf_printf(&sql, " AND %s LIKE sv_search_key($%d)", key, first_param + w);
     }
     buf_printf(&sql, " %s", tail);
     return buf_steal(&sql, NULL);
+}
+
+char *st_search_sql_words(const char *base, const char *const *cols, const char *key, char *const *words,
+                          int nwords, int first_param, const char *tail)
+{
+    bool keyed[LIMIT_SEARCH_WORDS_MAX] = { false };
+    for (int i = 0; i < nwords && i < LIMIT_SEARCH_WORDS_MAX; i++)
+        keyed[i] = key != NULL && st_search_has_trigrams(words[i]);
+    return st_search_sql(base, cols, key, keyed, nwords, first_param, tail);
 }

@@ -2,22 +2,14 @@
  * transfer — the Upload (import a file), Download (export to the PC) and
  * "send to my phone" handlers (issue 5).
  *
- * Import reads the file twice: first to check it is well formed (a broken
- * file stores nothing and says where it broke), then to store it in
- * transactions of IMPORT_BATCH items with skip_duplicate, so importing the
- * same file again adds nothing. SMS go to the store a batch at a time
- * (store_sms_add_many: one row lock, one duplicate query, one insert), MMS
- * and contacts one by one after the SMS before them. The file is not copied:
- * both passes read the request body (rewritten once, see import_xml.h). A
- * refusal for space stops the import; what was stored before it stays and
- * the answer says so. A vCard is archived whole, the way a card sent from a
- * phone is (store_contact_add_card). Export pages through the store with
- * the keyset API; contacts go out as people (issue 10): one card per person
- * with every number, PREF on the current one, or a person's CSV lines in
- * upload order, so that a file read again keeps the same current numbers.
- * Sending queues a delivery request per item to every phone bound to the
- * user, in one transaction: what the phone receives is rendered when it is
- * sent, by the sender (core_render in vaultbox), not here.
+ * Import and export are archive's (archive/archive.h: the same code as
+ * vaultctl export and import); these handlers read the request, call it and
+ * answer. A broken file stores nothing and the answer says where it broke;
+ * a refusal for space stops the import, what was stored before it stays
+ * and the answer counts it. Sending queues
+ * a delivery request per item to every phone bound to the user, in one
+ * transaction: what the phone receives is rendered when it is sent, by the
+ * sender (core_render in vaultbox), not here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,197 +18,23 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "archive.h"
 #include "buf.h"
 #include "export.h"
 #include "http.h"
 #include "import.h"
-#include "import_csv.h"
-#include "import_vcard.h"
-#include "import_xml.h"
 #include "items.h"
 #include "json.h"
+#include "limit.h"
 #include "log.h"
 #include "routes.h"
-#include "vcard.h"
-
-#define IMPORT_BATCH 500
-#define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
-
-/* ---- import ---- */
-
-struct import_ctx {
-    struct store *store;
-    const char *user_id;
-    long long added, duplicates, refused_items;
-    long long in_batch;
-    long long added_kind[3];  /* by enum store_kind: which tables grew */
-    long long batch_kind[3];  /* ... of those, in the batch not yet committed */
-    enum store_result stopped_by;   /* what stopped the import; STORE_OK while it goes on */
-    /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
-    struct store_sms_new sms[IMPORT_BATCH];
-    size_t nsms;
-};
-
-static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
-{
-    switch (r) {
-    case STORE_OK: c->added++; c->added_kind[k]++; c->batch_kind[k]++; break;
-    case STORE_CONFLICT: c->duplicates++; break;
-    case STORE_INVALID: c->refused_items++; break;
-    default: c->stopped_by = r; return;
-    }
-    c->in_batch++;
-}
-
-/* A waiting SMS owns its strings: the parser's are gone by the time the
- * batch is stored. */
-static void sms_keep(struct store_sms_new *p, const struct store_sms_new *m)
-{
-    *p = *m;
-    p->peer = m->peer ? xstrdup(m->peer) : NULL;
-    p->body = xmemdup0(m->body, m->body_len);
-    p->phone = m->phone ? xstrdup(m->phone) : NULL;
-    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
-        p->fields[f] = m->fields[f] ? xstrdup(m->fields[f]) : NULL;
-    struct store_attr_new *x = m->nextra ? xcalloc(m->nextra, sizeof *x) : NULL;
-    for (size_t i = 0; i < m->nextra; i++)
-        x[i] = (struct store_attr_new){ xstrdup(m->extra[i].name), xstrdup(m->extra[i].value) };
-    p->extra = x;
-}
-
-static void sms_drop(struct store_sms_new *p)
-{
-    free((char *)p->peer);
-    free((char *)p->body);
-    free((char *)p->phone);
-    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
-        free((char *)p->fields[f]);
-    for (size_t i = 0; i < p->nextra; i++) {
-        free((char *)p->extra[i].name);
-        free((char *)p->extra[i].value);
-    }
-    free((struct store_attr_new *)p->extra);
-}
-
-static void drop_pending(struct import_ctx *c)
-{
-    for (size_t i = 0; i < c->nsms; i++)
-        sms_drop(&c->sms[i]);
-    c->nsms = 0;
-}
-
-/* The import's next step: on while nothing stopped it (c->stopped_by). */
-static enum import_next next_step(const struct import_ctx *c)
-{
-    return c->stopped_by == STORE_OK ? IMPORT_GO_ON : IMPORT_STOP;
-}
-
-/* Store the waiting SMS in one call. */
-static enum import_next flush_sms(struct import_ctx *c)
-{
-    if (c->nsms == 0)
-        return next_step(c);
-    enum store_result results[IMPORT_BATCH];
-    enum store_result r = store_sms_add_many(c->store, c->user_id, c->sms, c->nsms, results, NULL);
-    if (r == STORE_OK || r == STORE_NO_SPACE) {
-        /* in order, up to the first refusal: it stops the import */
-        for (size_t i = 0; i < c->nsms && c->stopped_by == STORE_OK; i++)
-            count_one(c, STORE_SMS, results[i]);
-    } else {
-        c->stopped_by = r;
-    }
-    drop_pending(c);
-    return next_step(c);
-}
-
-/* Commit every IMPORT_BATCH items: what was stored before a refusal stays. */
-static enum import_next maybe_commit(struct import_ctx *c)
-{
-    if (c->stopped_by != STORE_OK || c->in_batch < IMPORT_BATCH)
-        return next_step(c);
-    enum store_result cr = store_tx_commit(c->store);
-    if (cr == STORE_OK)
-        cr = store_tx_begin(c->store);
-    if (cr != STORE_OK) {
-        c->stopped_by = cr;
-    } else {
-        c->in_batch = 0;
-        memset(c->batch_kind, 0, sizeof c->batch_kind);
-    }
-    return next_step(c);
-}
-
-/* One item stored on its own (MMS, contacts) is counted, and the batch
- * committed when it is full. The sinks store the SMS before it first, so
- * that numbers and space follow the file's order. */
-static enum import_next count_and_maybe_commit(struct import_ctx *c, enum store_kind k, enum store_result r)
-{
-    count_one(c, k, r);
-    return maybe_commit(c);
-}
-
-static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
-{
-    struct import_ctx *c = arg;
-    sms_keep(&c->sms[c->nsms++], m);
-    /* a full batch, or one that reaches the commit point, goes now */
-    if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
-        return IMPORT_GO_ON;
-    if (flush_sms(c) == IMPORT_STOP)
-        return IMPORT_STOP;
-    return maybe_commit(c);
-}
-
-static enum import_next sink_mms(void *arg, const struct store_mms_new *m)
-{
-    struct import_ctx *c = arg;
-    long long n;
-    if (flush_sms(c) == IMPORT_STOP)
-        return IMPORT_STOP;
-    return count_and_maybe_commit(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
-}
-
-static enum import_next sink_contact(void *arg, const struct store_contact_new *in)
-{
-    struct import_ctx *c = arg;
-    long long n;
-    if (flush_sms(c) == IMPORT_STOP)
-        return IMPORT_STOP;
-    return count_and_maybe_commit(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
-}
-
-/* A card: one item imported (one person's card, issue 10), however many
- * numbers — rows — it stored; the rows count towards the batch. */
-static enum import_next sink_card(void *arg, const struct vcard_card *card)
-{
-    struct import_ctx *c = arg;
-    struct store_card_added a;
-    if (flush_sms(c) == IMPORT_STOP)
-        return IMPORT_STOP;
-    enum store_result r = store_contact_add_card(c->store, c->user_id, card, "import", true, &a);
-    count_one(c, STORE_CONTACT, r);
-    if (r == STORE_OK && a.count > 1)   /* the other rows of the card */
-        c->in_batch += (long long)a.count - 1;
-    return maybe_commit(c);
-}
-
-static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
-                                     struct import_report *rep)
-{
-    switch (f) {
-    case IMPORT_FORMAT_XML: return import_xml(data, len, sink, rep);
-    case IMPORT_FORMAT_VCARD: return import_vcard(data, len, sink, rep);
-    default: return import_csv(data, len, sink, rep);
-    }
-}
+#include "web_metrics.h"
 
 void transfer_import(struct http_req *q, struct http_resp *r)
 {
     const char *fmt = http_query(q, "format");
     enum import_format f = fmt ? import_format_parse(fmt) : import_detect(q->body, q->body_len);
-    struct import_report rep;
-    struct import_sink check = { 0 };
-    struct import_ctx *c = NULL;
+    struct archive_import_report rep;
     if (f == IMPORT_FORMAT_UNKNOWN) {
         http_error(r, 400, "invalid", "Unknown format: use xml, vcard or csv.");
         return;
@@ -225,241 +43,34 @@ void transfer_import(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", "The file is empty.");
         return;
     }
-    c = xcalloc(1, sizeof *c);   /* holds a batch of SMS: not on the stack */
-    c->store = q->store;
-    c->user_id = q->user_id;
-    c->stopped_by = STORE_OK;
-    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, sink_card, c };
-    /* Both passes read the request body itself, rewritten once: no copy of
-     * the file is made (the rewrite is idempotent, see import_xml.h). */
-    size_t len = q->body_len;
-    if (f == IMPORT_FORMAT_XML)
-        len = import_xml_fix_surrogates(q->body, len);
-    if (run_import(f, q->body, len, &check, &rep) != IMPORT_OK) {
+    /* The file is the request body itself, rewritten once: no copy is made. */
+    enum store_result res = archive_import(q->store, q->user_id, f, q->body, q->body_len, &rep);
+    if (rep.malformed) {
         json_t *j = json_pack("{s:s, s:s}", "error", "malformed", "message", rep.message);
         http_json(r, 400, j);
-        goto out;
+        return;
     }
-    long long skipped = rep.skipped;
-    enum store_result res = store_tx_begin(q->store);
-    if (res != STORE_OK) {
+    if (!rep.begun) {
         http_store_error(r, res);
-        goto out;
+        return;
     }
-    enum import_result ir = run_import(f, q->body, len, &store_sink, &rep);
-    if (ir == IMPORT_OK)
-        (void)flush_sms(c);   /* the last SMS of the file */
-    drop_pending(c);
-    if (c->stopped_by == STORE_OK || c->stopped_by == STORE_NO_SPACE) {
-        res = store_tx_commit(q->store);
-        if (res != STORE_OK)
-            c->stopped_by = res;
-    } else {
-        store_tx_rollback(q->store);
-        for (int k = STORE_SMS; k <= STORE_CONTACT; k++) {   /* the open batch is undone */
-            c->added -= c->batch_kind[k];
-            c->added_kind[k] -= c->batch_kind[k];
-        }
-    }
-    /* a fresh bulk load is planned with stale statistics until autovacuum
-     * comes by: a search of the archive just imported would read all of it */
-    for (int k = STORE_SMS; k <= STORE_CONTACT; k++)
-        if (c->added_kind[k] >= IMPORT_ANALYZE_MIN &&
-            store_items_analyze(q->store, (enum store_kind)k) != STORE_OK)
-            log_warn("web: import-analyze failed kind=%d", k);
     log_info("web: import user=%s format=%d added=%lld duplicates=%lld skipped=%lld stop=%s", q->user_id, (int)f,
-             c->added, c->duplicates, skipped + c->refused_items, store_result_name(c->stopped_by));
+             rep.added, rep.duplicates, rep.skipped, store_result_name(res));
     enum store_result ur;
     json_t *usage = items_usage_json(q->store, q->user_id, &ur);
     /* by_kind: what was added of each kind (the page says "120 SMS, 6 MMS") */
-    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:o}", "imported", (json_int_t)c->added, "by_kind", "sms",
-                          (json_int_t)c->added_kind[STORE_SMS], "mms", (json_int_t)c->added_kind[STORE_MMS],
-                          "contacts", (json_int_t)c->added_kind[STORE_CONTACT], "duplicates",
-                          (json_int_t)c->duplicates, "skipped", (json_int_t)(skipped + c->refused_items), "usage",
+    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:o}", "imported", (json_int_t)rep.added, "by_kind", "sms",
+                          (json_int_t)rep.added_kind[STORE_SMS], "mms", (json_int_t)rep.added_kind[STORE_MMS],
+                          "contacts", (json_int_t)rep.added_kind[STORE_CONTACT], "duplicates",
+                          (json_int_t)rep.duplicates, "skipped", (json_int_t)rep.skipped, "usage",
                           usage ? usage : json_null());
-    if (ir == IMPORT_OK && c->stopped_by == STORE_OK)
+    if (res == STORE_OK)
         http_json(r, 200, j);
     else   /* what was stored before the refusal stays, and the answer counts it */
-        http_store_error_say(r, c->stopped_by == STORE_OK ? STORE_ERR : c->stopped_by, NULL, j);
-out:
-    free(c);
+        http_store_error_say(r, res, NULL, j);
 }
 
 /* ---- export ---- */
-
-enum kind_format { KF_SMS_XML, KF_SMS_CSV, KF_MMS_XML, KF_CONTACT_VCARD, KF_CONTACT_CSV };
-
-/* The export a kind and a format name; false for a pair there is none of. */
-static bool export_choice(const char *kind, const char *format, enum kind_format *out, enum store_kind *sk)
-{
-    static const struct {
-        const char *kind, *format;
-        enum kind_format kf;
-        enum store_kind sk;
-    } table[] = {
-        { "sms", "xml", KF_SMS_XML, STORE_SMS },
-        { "sms", "csv", KF_SMS_CSV, STORE_SMS },
-        { "mms", "xml", KF_MMS_XML, STORE_MMS },
-        { "contacts", "vcard", KF_CONTACT_VCARD, STORE_CONTACT },
-        { "contacts", "csv", KF_CONTACT_CSV, STORE_CONTACT },
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(kind, table[i].kind) == 0 && strcmp(format, table[i].format) == 0) {
-            *out = table[i].kf;
-            *sk = table[i].sk;
-            return true;
-        }
-    return false;
-}
-
-static enum store_result put_sms(struct buf *b, enum kind_format kf, const struct store_sms *m)
-{
-    if (kf == KF_SMS_XML)
-        export_xml_sms(b, m);
-    else
-        export_csv_sms(b, m);
-    return STORE_OK;
-}
-
-static enum store_result put_mms(struct store *s, const char *uid, struct buf *b, const struct store_mms *m)
-{
-    struct store_mms_part *parts = NULL;
-    struct store_mms_addr *addrs = NULL;
-    size_t n = 0, na = 0;
-    enum store_result res = store_mms_parts(s, uid, m->n, &parts, &n);
-    if (res == STORE_OK)
-        res = store_mms_addrs(s, uid, m->n, &addrs, &na);
-    if (res == STORE_OK)
-        export_xml_mms(b, m, parts, n, addrs, na);
-    store_mms_parts_free(parts, n);
-    store_mms_addrs_free(addrs, na);
-    return res;
-}
-
-/* A person (issue 10): its card with every number, or its CSV lines. */
-static void put_person(struct buf *b, enum kind_format kf, const struct store_person *p)
-{
-    if (kf == KF_CONTACT_VCARD)
-        export_vcard_person(b, p);
-    else
-        export_csv_person(b, p);
-}
-
-/* Whether person n is among the first count of done[] (a person named twice
- * by a selection is written once). */
-static bool person_done(const long long *done, size_t count, long long n)
-{
-    for (size_t i = 0; i < count; i++)
-        if (done[i] == n)
-            return true;
-    return false;
-}
-
-/* Selected items one by one; missing numbers are skipped. */
-static enum store_result export_some(struct store *s, const char *uid, enum kind_format kf, const long long *ns,
-                                     size_t count, struct buf *b, long long *written)
-{
-    enum store_result res = STORE_OK;
-    long long *done = xcalloc(count ? count : 1, sizeof *done);
-    size_t ndone = 0;
-    for (size_t i = 0; i < count && res == STORE_OK; i++) {
-        if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
-            struct store_sms m = { 0 };
-            if ((res = store_sms_get(s, uid, ns[i], &m)) == STORE_OK)
-                res = put_sms(b, kf, &m);
-            store_sms_cleanup(&m);
-        } else if (kf == KF_MMS_XML) {
-            struct store_mms m = { 0 };
-            if ((res = store_mms_get(s, uid, ns[i], &m)) == STORE_OK)
-                res = put_mms(s, uid, b, &m);
-            store_mms_cleanup(&m);
-        } else {
-            /* a contact's number names its person: one card (or its lines) each */
-            struct store_person p = { 0 };
-            if ((res = store_contact_person(s, uid, ns[i], &p)) == STORE_OK) {
-                if (person_done(done, ndone, p.n)) {
-                    res = STORE_NOT_FOUND;   /* written already: not counted again */
-                } else {
-                    put_person(b, kf, &p);
-                    done[ndone++] = p.n;
-                }
-            }
-            store_person_cleanup(&p);
-        }
-        if (res == STORE_OK)
-            (*written)++;
-        else if (res == STORE_NOT_FOUND)
-            res = STORE_OK;
-    }
-    free(done);
-    return res;
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-    long long x = *(const long long *)a, y = *(const long long *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Not one of the numbers unticked (sorted). */
-static bool wanted(const struct store_match *m, long long n)
-{
-    return m->nexcept == 0 || bsearch(&n, m->except, m->nexcept, sizeof n, cmp_ll) == NULL;
-}
-
-/* Everything that matches m, newest first, a page of 500 at a time
- * (m->except sorted). */
-static enum store_result export_all(struct store *s, const char *uid, enum kind_format kf,
-                                    const struct store_match *m, struct buf *b, long long *written)
-{
-    struct store_page page = { .before_n = m->upto ? m->upto + 1 : 0, .limit = 500, .search = m->search };
-    enum store_result res = STORE_OK;
-    bool more = true;
-    while (more && res == STORE_OK && *written < LIMIT_EXPORT_MAX) {
-        if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
-            struct store_sms_list l = { 0 };
-            if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
-                for (size_t i = 0; i < l.count; i++)
-                    if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
-                        put_sms(b, kf, &l.items[i]);
-                        (*written)++;
-                    }
-                more = l.more && l.count;
-                if (l.count)
-                    page.before_n = l.items[l.count - 1].n;
-            }
-            store_sms_list_cleanup(&l);
-        } else if (kf == KF_MMS_XML) {
-            struct store_mms_list l = { 0 };
-            if ((res = store_mms_list(s, uid, &page, &l)) == STORE_OK) {
-                for (size_t i = 0; i < l.count && res == STORE_OK; i++)
-                    if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
-                        res = put_mms(s, uid, b, &l.items[i]);
-                        (*written)++;
-                    }
-                more = l.more && l.count;
-                if (l.count)
-                    page.before_n = l.items[l.count - 1].n;
-            }
-            store_mms_list_cleanup(&l);
-        } else {
-            /* people, newest first; upto and except[] name them by their current number */
-            struct store_person_list l = { 0 };
-            if ((res = store_person_list(s, uid, &page, &l)) == STORE_OK) {
-                for (size_t i = 0; i < l.count; i++)
-                    if (wanted(m, l.items[i].n) && *written < LIMIT_EXPORT_MAX) {
-                        put_person(b, kf, &l.items[i]);
-                        (*written)++;
-                    }
-                more = l.more && l.count;
-                if (l.count)
-                    page.before_n = l.items[l.count - 1].n;
-            }
-            store_person_list_cleanup(&l);
-        }
-    }
-    return res;
-}
 
 void transfer_export(struct http_req *q, struct http_resp *r)
 {
@@ -467,7 +78,7 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     const char *kind, *format;
     long long *ns = NULL, *except = NULL, written = 0;
     size_t count = 0;
-    enum kind_format kf;
+    enum archive_format kf;
     enum store_kind sk;
     struct buf items, doc;
     buf_init(&items);
@@ -480,7 +91,7 @@ void transfer_export(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (!export_choice(kind, format, &kf, &sk)) {
+    if (!archive_export_choice(kind, format, &kf, &sk)) {
         http_error(r, 400, "invalid", "Export SMS as xml or csv, MMS as xml, contacts as vcard or csv.");
         goto out;
     }
@@ -492,30 +103,27 @@ void transfer_export(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    if (all && match) {
-        if (!items_read_match(match, r, &m, &except))
-            goto out;
-        if (m.nexcept)
-            qsort(except, m.nexcept, sizeof *except, cmp_ll);
-    }
-    if (kf == KF_SMS_CSV)
+    if (all && match && !items_read_match(match, r, &m, &except))
+        goto out;
+    if (kf == ARCHIVE_SMS_CSV)
         export_csv_sms_header(&items);
-    else if (kf == KF_CONTACT_CSV)
+    else if (kf == ARCHIVE_CONTACT_CSV)
         export_csv_contact_header(&items);
-    enum store_result res = all ? export_all(q->store, q->user_id, kf, &m, &items, &written)
-                                : export_some(q->store, q->user_id, kf, ns, count, &items, &written);
+    /* ns: those; else all that match m (everything when no match was given) */
+    enum store_result res = archive_export_items(q->store, q->user_id, kf, all ? NULL : ns, count, all ? &m : NULL,
+                                                 LIMIT_EXPORT_MAX, &items, &written);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
     const char *ext = "csv", *type = "text/csv; charset=utf-8";
-    if (kf == KF_SMS_XML || kf == KF_MMS_XML) {
+    if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_MMS_XML) {
         export_xml_document(&doc, &items, written);
         ext = "xml";
         type = "application/xml; charset=utf-8";
     } else {
         buf_append(&doc, items.data, items.len);
-        if (kf == KF_CONTACT_VCARD) {
+        if (kf == ARCHIVE_CONTACT_VCARD) {
             ext = "vcf";
             type = "text/vcard; charset=utf-8";
         }
@@ -598,6 +206,7 @@ void transfer_send(struct http_req *q, struct http_resp *r)
         goto out;
     }
     log_info("web: send to phone user=%s kind=%s queued=%lld", q->user_id, kind, queued);
+    web_count_mt(STORE_MT_ITEM, queued);
     json_t *ph = json_array();
     for (size_t p = 0; p < nphones; p++)
         json_array_append_new(ph, json_string(phones[p]));

@@ -387,10 +387,20 @@ static void test_get_mms_and_contact(void)
     const char *uid = fake_store_user_of(S, PHONE1);
     CU_ASSERT_STRING_NOT_EQUAL(uid, "");
     CU_ASSERT_EQUAL(fake_store_add_mms(S, uid, "8613900000009", "Trip", "photos from the beach"), 1);
+    /* GET M1: no SMS from vaultbox's renderer; a request on the MMS channel,
+     * which vaultmms delivers as an MMS (tests/e2e/mms_stack_test.sh) */
+    size_t before = fake_store_outbox_count(S);
     mo(PHONE1, "GET M1");
-    CU_ASSERT_EQUAL_FATAL(R.count, 1);
-    CU_ASSERT_TRUE(has(R.texts[0], "MMS M1: Trip photos from the beach"));
-    CU_ASSERT_TRUE(has(R.texts[0], "http://vault.example/"));
+    CU_ASSERT_EQUAL(R.count, 0);
+    CU_ASSERT_EQUAL_FATAL(fake_store_outbox_count(S), before + 1);
+    struct fake_outbox_row row;
+    CU_ASSERT_TRUE_FATAL(fake_store_outbox_row(S, before, &row));
+    CU_ASSERT_EQUAL(row.kind, OUTBOX_REQUEST);
+    CU_ASSERT_EQUAL(row.item_kind, STORE_MMS);
+    CU_ASSERT_EQUAL(row.item_n, 1);
+    CU_ASSERT_EQUAL(row.state, 0);
+    CU_ASSERT_STRING_EQUAL(row.msisdn, PHONE1);
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(row.item_kind), STORE_CHANNEL_MMS);
     mo(PHONE1, "LIST MMS");
     CU_ASSERT_TRUE(has(R.texts[0], "M1 "));
     CU_ASSERT_TRUE(has(R.texts[0], "Trip"));
@@ -540,6 +550,64 @@ static void test_login_from_second_phone_and_throttle(void)
     CU_ASSERT_STRING_EQUAL(say1(PHONE1, "PASS pass1234 newpass99"), "Too many wrong tries. Wait 15 min and try again.");
 }
 
+/* What vaultbox counts per MO: the command's name (one of core_command_names),
+ * what it came to (core_outcome_names) and how many delivery requests it wrote. */
+static bool known_command(const char *cmd)
+{
+    for (size_t i = 0; core_command_names[i]; i++)
+        if (strcmp(core_command_names[i], cmd) == 0)
+            return true;
+    return false;
+}
+
+static void expect_outcome(const char *msisdn, const char *text, const char *cmd, enum core_outcome want)
+{
+    mo(msisdn, text);
+    CU_ASSERT_STRING_EQUAL(R.cmd, cmd);
+    CU_ASSERT_TRUE(known_command(R.cmd));
+    if (R.outcome != want)
+        fprintf(stderr, "'%s': outcome %s, want %s\n", text, core_outcome_names[R.outcome], core_outcome_names[want]);
+    CU_ASSERT_EQUAL(R.outcome, want);
+}
+
+static void test_outcomes_for_metrics(void)
+{
+    setup();
+    expect_outcome(PHONE1, "SAVE before an account", "SAVE", CORE_OUT_UNBOUND);
+    expect_outcome(PHONE1, "REG alice pass1234", "REG", CORE_OUT_OK);
+    expect_outcome(PHONE2, "REG alice pass1234", "REG", CORE_OUT_TAKEN);
+    expect_outcome(PHONE2, "REG a! pass1234", "REG", CORE_OUT_INVALID);
+    expect_outcome(PHONE2, "LOGIN alice wrong", "LOGIN", CORE_OUT_DENIED);
+    expect_outcome(PHONE1, "SAVE one", "SAVE", CORE_OUT_OK);
+    CU_ASSERT_EQUAL(R.requests, 0);
+    expect_outcome(PHONE1, "GET 1", "GET", CORE_OUT_OK);
+    CU_ASSERT_EQUAL(R.queued, 1);
+    CU_ASSERT_EQUAL(R.requests, 1);   /* the item itself, not a reply */
+    expect_outcome(PHONE1, "GET 1,9", "GET", CORE_OUT_NOT_FOUND);
+    CU_ASSERT_EQUAL(R.requests, 1);
+    CU_ASSERT_EQUAL(R.queued, 2);   /* the item's request, and "Not found: 9" */
+    expect_outcome(PHONE1, "GET", "GET", CORE_OUT_USAGE);
+    expect_outcome(PHONE1, "LIST", "LIST", CORE_OUT_OK);
+    expect_outcome(PHONE1, "what is this", "unknown", CORE_OUT_OK);
+    CU_ASSERT_EQUAL(mo_flags(PHONE1, "\x01\x02", 2, CORE_MO_BINARY), CORE_IGNORED);
+    CU_ASSERT_STRING_EQUAL(R.cmd, "none");
+    CU_ASSERT_EQUAL(R.outcome, CORE_OUT_IGNORED);
+    for (int i = 0; i < 6; i++)
+        mo(PHONE2, "LOGIN alice bad");
+    CU_ASSERT_EQUAL(R.outcome, CORE_OUT_THROTTLED);
+    /* the names a metric label is declared with */
+    size_t nout = 0;
+    while (core_outcome_names[nout])
+        nout++;
+    CU_ASSERT_EQUAL(nout, CORE_OUT_COUNT);
+    const char *every[] = { "HELP", "?", "REG a b", "LOGIN a b", "SAVE x", "LIST", "GET 1", "DEL 1", "FIND x",
+                            "SPACE", "CONTACT a 1", "PASS a b", "LANG EN" };
+    for (size_t i = 0; i < sizeof every / sizeof every[0]; i++) {
+        mo(PHONE1, every[i]);
+        CU_ASSERT_TRUE(known_command(R.cmd));
+    }
+}
+
 static void test_pass_and_lang(void)
 {
     setup();
@@ -677,7 +745,7 @@ static void test_store_retry_propagates(void)
 {
     setup();
     reg_alice();
-    fake_store_fail(S, "store_sms_add", STORE_RETRY);
+    fake_store_fail(S, "store_sms_save", STORE_RETRY);
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE x"), CORE_RETRY);
     fake_store_fail(S, "store_outbox_enqueue", STORE_ERR);
     CU_ASSERT_EQUAL(mo(PHONE1, "SAVE y"), CORE_ERR);
@@ -1104,6 +1172,7 @@ int main(void)
     CU_add_test(s, "delete; numbers never reused", test_delete_and_numbers_never_reused);
     CU_add_test(s, "space and growth", test_space_and_growth);
     CU_add_test(s, "login from second phone, throttle", test_login_from_second_phone_and_throttle);
+    CU_add_test(s, "outcomes and kinds for the metrics", test_outcomes_for_metrics);
     CU_add_test(s, "pass and lang", test_pass_and_lang);
     CU_add_test(s, "lang: a chosen language wins, else the command's", test_lang_preference);
     CU_add_test(s, "find", test_find);

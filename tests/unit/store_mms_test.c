@@ -110,7 +110,7 @@ static void test_mms(void)
  * the direction, both dates to the millisecond, the fields kept as written,
  * a device's own attributes, each part's names, content id and location and
  * its own fields, and the addresses with their types, in order
- * (issue 10, migration 009). */
+ * (issue 10, migration 011). */
 static void test_mms_every_field(void)
 {
     char id[STORE_ID_LEN];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_test_main.h"
 
@@ -55,7 +56,7 @@ static void drain(struct store *s)
     do {
         CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 100, &rows, &n, NULL), STORE_OK);
         for (size_t i = 0; i < n; i++)
-            CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
+            CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL, NULL), STORE_OK);
         store_outbox_rows_free(rows, n);
     } while (n > 0);
 }
@@ -71,7 +72,7 @@ static void test_outbox_states(void)
     struct store_outbox_new bad = { .user_id = NULL, .msisdn = "", .text = "x", .text_len = 1 };
     long long id;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
-    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1, false };
+    bad = (struct store_outbox_new){ .msisdn = "+1", .text = "\xc3", .text_len = 1 };
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
@@ -101,20 +102,20 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(rows[0].attempts, 2);
     store_outbox_rows_free(rows, n);
     /* submitted, delivered; final states stay final */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "kannel-uuid-1"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "kannel-uuid-1", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a), STORE_OK);   /* repeated report */
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, a, "late"), STORE_OK);   /* no downgrade */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "x"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, NULL), STORE_OK);   /* repeated report */
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, a, "late", NULL), STORE_OK);   /* no downgrade */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a, "x", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_DELIVERED);
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b, "rejected by SMSC"), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b, "rejected by SMSC", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b, NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, b, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 0, &rows, &n, NULL), STORE_INVALID);
@@ -380,12 +381,12 @@ static void test_instances_own_rows(void)
     /* a delivery report for a row a claimed reaches b (bearerbox routes
      * reports to any connection of the box id): keyed by outbox id, it
      * updates the row all the same */
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(b.s, ra[0]), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(b.s, ra[0], NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(b.s, ra[0]), OUTBOX_DELIVERED);
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(b.s, ra[1], "delivery report mask=2"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(b.s, ra[1], "delivery report mask=2", NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(a.s, ra[1]), OUTBOX_FAILED);
     /* and a's late ack does not undo it */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, ra[0], "kannel-uuid"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, ra[0], "kannel-uuid", NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(a.s, ra[0]), OUTBOX_DELIVERED);
     /* a lost bearerbox and reconnects: only its own in-flight row goes back */
     long long n = -1;
@@ -428,10 +429,10 @@ static void test_instances_own_rows(void)
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_OK);
     CU_ASSERT_EQUAL(cnt, 1);
     if (cnt == 1)
-        CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL), STORE_OK);
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL, NULL), STORE_OK);
     store_outbox_rows_free(rows, cnt);
     for (int i = 0; i < 4; i++)
-        CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, again[i], NULL), STORE_OK);
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(a.s, again[i], NULL, NULL), STORE_OK);
     CU_ASSERT_EQUAL(sending_of(a.id) + sending_of(b.id), 0);
     CU_ASSERT_EQUAL(store_outbox_release(a.s, a.id), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
@@ -522,6 +523,169 @@ static void test_instances_gone(void)
     CU_ASSERT_EQUAL(state_of(s, rs[0]), OUTBOX_QUEUED);
     drain(s);
     store_free(live.s);
+    store_free(s);
+}
+
+/* Many marks in one statement follow the single marks' rules: submitted
+ * from queued or sending, a final state from anything not final, never a
+ * final state changed; a row that is gone is left alone. */
+static void test_mark_many(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    long long id[5];
+    for (int i = 0; i < 5; i++)
+        id[i] = enqueue(s, NULL, "+8613900000009", "many");
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[3], NULL), STORE_OK);   /* final before the batch */
+    struct store_outbox_mark m[] = {
+        { .id = id[4], .state = OUTBOX_SUBMITTED, .kannel_uuid = "uuid-4", .reason = NULL },
+        { .id = id[0], .state = OUTBOX_SUBMITTED, .kannel_uuid = "uuid-0", .reason = NULL },
+        { .id = id[1], .state = OUTBOX_DELIVERED, .kannel_uuid = "uuid-1", .reason = NULL },   /* an ack and a report folded */
+        { .id = id[2], .state = OUTBOX_FAILED, .kannel_uuid = NULL, .reason = "delivery report mask=2" },
+        { .id = id[3], .state = OUTBOX_FAILED, .kannel_uuid = NULL, .reason = "late" },         /* no downgrade of a final state */
+        { .id = 999999999, .state = OUTBOX_DELIVERED, .kannel_uuid = NULL, .reason = NULL },    /* no such row */
+    };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, m, 6), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[2]), OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(state_of(s, id[3]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_SUBMITTED);
+    /* each mark says whether it moved its row (for counting each MT once) */
+    for (int i = 0; i < 6; i++)
+        CU_ASSERT_EQUAL(m[i].done.moved, i < 4);
+    CU_ASSERT_EQUAL(m[0].done.purpose, STORE_MT_REPLY);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-1'", id[1]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason LIKE 'delivery%%'", id[2]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason IS NULL", id[3]), 1);
+    /* a report after the submitted mark, then a submitted mark after the report */
+    struct store_outbox_mark later[] = { { .id = id[0], .state = OUTBOX_DELIVERED, .kannel_uuid = NULL, .reason = NULL },
+                                         { .id = id[4], .state = OUTBOX_FAILED, .kannel_uuid = NULL, .reason = "x" } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, later, 2), STORE_OK);
+    struct store_outbox_mark again[] = { { .id = id[0], .state = OUTBOX_SUBMITTED, .kannel_uuid = "other", .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, again, 1), STORE_OK);
+    CU_ASSERT_FALSE(again[0].done.moved);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-0'", id[0]), 1);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_FAILED);
+    /* refused before anything runs */
+    struct store_outbox_mark bad[] = { { .id = id[0], .state = OUTBOX_QUEUED, .kannel_uuid = NULL, .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad, 1), STORE_INVALID);
+    struct store_outbox_mark bad_uuid[] = { { .id = id[0], .state = OUTBOX_SUBMITTED, .kannel_uuid = "a\nb", .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad_uuid, 1), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, NULL, 0), STORE_OK);
+    /* a one-time code leaves the queue emptied, as with the single marks
+     * (the acker marks through this one); an ordinary row keeps its text */
+    struct store_outbox_new code = { .msisdn = "+8613900000009", .text = "code 123456", .text_len = 11,
+                                     .secret = true };
+    long long sec[3];
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &code, &sec[i]), STORE_OK);
+    long long plain = enqueue(s, NULL, "+8613900000009", "plain");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 4);
+    store_outbox_rows_free(rows, n);
+    struct store_outbox_mark ends[] = { { .id = sec[0], .state = OUTBOX_SUBMITTED, .kannel_uuid = "u-s0", .reason = NULL },
+                                        { .id = sec[1], .state = OUTBOX_DELIVERED, .kannel_uuid = NULL, .reason = NULL },
+                                        { .id = sec[2], .state = OUTBOX_FAILED, .kannel_uuid = NULL, .reason = "refused" },
+                                        { .id = plain, .state = OUTBOX_SUBMITTED, .kannel_uuid = "u-p", .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, ends, 4), STORE_OK);
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_TRUE(ends[i].done.moved);
+        CU_ASSERT_EQUAL(ends[i].done.purpose, i < 3 ? STORE_MT_CODE : STORE_MT_REPLY);
+    }
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", sec[i]), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", plain), 5);
+    store_free(s);
+}
+
+/* What each row is for is derived from the columns it has (a code's secret,
+ * a request's children); a mark says whether it moved the row (so each MT
+ * is counted once) and what the row was for; the gauges count what is on
+ * its way. */
+static void test_purposes_marks_gauges(void)
+{
+    struct store *s = testdb_open();
+    struct store_gauges g0, g1;
+    drain(s);
+    char uid[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "gaugeuser", "password1", "en", uid), STORE_OK);
+    struct store_sms_new sms = { .body = "hello", .body_len = 5, .source = "sms" };
+    long long sn;
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, uid, &sms, &sn), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g0), STORE_OK);
+    CU_ASSERT_EQUAL(g0.outbox_queued, 0);
+    CU_ASSERT_EQUAL(g0.users, testdb_scalar("SELECT count(*) FROM users"));
+    CU_ASSERT_EQUAL(g0.used_bytes, testdb_scalar("SELECT coalesce(sum(used_bytes), 0) FROM users"));
+    CU_ASSERT_EQUAL(g0.allocated_bytes, testdb_scalar("SELECT coalesce(sum(allocated_bytes), 0) FROM users"));
+    CU_ASSERT_EQUAL(g0.outbox_submitted, testdb_scalar("SELECT count(*) FROM outbox WHERE state = 2"));
+    CU_ASSERT_EQUAL(g0.oldest_queued_age_s, 0);
+    /* a reply, a code, and a request rendered into one text (its child) */
+    long long ids[3], req;
+    struct store_outbox_new reply = { .msisdn = "+8613900000007", .text = "reply", .text_len = 5 };
+    struct store_outbox_new code = { .msisdn = "+8613900000007", .text = "code", .text_len = 4, .secret = true };
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &reply, &ids[0]), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &code, &ids[1]), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000007", STORE_SMS, sn, &req), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalarf("UPDATE outbox SET created_at = now() - interval '30 seconds' WHERE id = %lld"
+                                   " RETURNING 1", ids[0]), 1);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_queued, 3);   /* the request is on its way too */
+    CU_ASSERT(g1.oldest_queued_age_s >= 30);   /* the oldest queued row's age */
+    CU_ASSERT(g1.oldest_queued_age_s < 3600);
+    struct store_outbox_request *reqs;
+    size_t nr;
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_take_requests(s, STORE_CHANNEL_SMS, 10, &reqs, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 1);
+    store_outbox_requests_free(reqs, nr);
+    struct store_outbox_mt text = { .kind = OUTBOX_TEXT, .text = "hello", .text_len = 5 };
+    CU_ASSERT_EQUAL(store_outbox_expand(s, req, &text, 1, NULL), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_tx_commit(s), STORE_OK);
+    ids[2] = testdb_scalarf("SELECT id FROM outbox WHERE parent_id = %lld", req);
+    const enum store_mt_purpose purposes[] = { STORE_MT_REPLY, STORE_MT_CODE, STORE_MT_ITEM };
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(rows[i].id, ids[i]);
+        CU_ASSERT_EQUAL(rows[i].purpose, purposes[i]);
+    }
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_queued, 0);
+    CU_ASSERT_EQUAL(g1.outbox_sending, g0.outbox_sending + 3);
+    struct store_outbox_moved m = { true, STORE_MT_REPLY };
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ids[2], "u-2", &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.purpose, STORE_MT_ITEM);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, ids[2], &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.purpose, STORE_MT_ITEM);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, ids[2], &m), STORE_OK);   /* the same report again */
+    CU_ASSERT(!m.moved);
+    /* a code is still a code once its text is emptied */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ids[1], NULL, &m), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND text = ''", ids[1]), 1);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, ids[1], "refused", &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.purpose, STORE_MT_CODE);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, ids[2], "late", &m), STORE_OK);   /* no downgrade */
+    CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ids[0], NULL, &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.purpose, STORE_MT_REPLY);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_sending, g0.outbox_sending);
+    CU_ASSERT_EQUAL(g1.outbox_submitted, g0.outbox_submitted + 1);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999, &m), STORE_NOT_FOUND);
     store_free(s);
 }
 
@@ -638,19 +802,19 @@ static void test_delivery_requests(void)
     /* the request's state is its children's: the least advanced, failed if one failed */
     CU_ASSERT_EQUAL(store_outbox_state(s, ra, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a_child, "u1"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a_child, "u1", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, ra, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a_child), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a_child, NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, ra, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_DELIVERED);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b1), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b1, NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);   /* b2 is still in flight */
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b2, "refused"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b2, "refused", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, t, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, t, NULL, NULL), STORE_OK);
     /* deleted before it was sent: the request fails with its reason, the notice goes */
     CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_outbox_take_requests(s, STORE_CHANNEL_SMS, 10, &reqs, &nr), STORE_OK);
@@ -675,12 +839,136 @@ static void test_delivery_requests(void)
     CU_ASSERT_EQUAL(n, 0);
     store_outbox_rows_free(rows, n);
     CU_ASSERT_EQUAL(store_outbox_claim(s, me(), "fax", 10, &rows, &n, NULL), STORE_INVALID);
-    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_MMS), STORE_CHANNEL_SMS);   /* until vaultmms claims */
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_MMS), STORE_CHANNEL_MMS);   /* vaultmms delivers MMS */
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_SMS), STORE_CHANNEL_SMS);
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_CONTACT), STORE_CHANNEL_SMS);
     /* the migration's rules hold in SQL too: a request with a text, a binary row without data */
     CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, text, item_kind, item_n)"
                                   " VALUES ('1', 1, 'x', 0, 1) RETURNING 1) SELECT count(*) FROM i"), -1);
     CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, coding)"
                                   " VALUES ('1', 2, 1) RETURNING 1) SELECT count(*) FROM i"), -1);
+    drain(s);
+    store_free(s);
+}
+
+/* vaultmms's requests: claimed as rows are (lease, requeue), retried,
+ * handed to vaultbox as binary children, and what the web page shows */
+static void test_mms_requests(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    char uid[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsreq", "password1", "en", uid), STORE_OK);
+    static const unsigned char jpeg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00 };
+    struct store_mms_part_new part = { .content_type = "image/jpeg", .name = "a.jpg", .data = jpeg, .len = sizeof jpeg };
+    struct store_mms_new m = { .subject = "s", .source = "mm7", .parts = &part, .nparts = 1 };
+    long long n = 0, ra = 0, rb = 0;
+    CU_ASSERT_EQUAL_FATAL(store_mms_add(s, uid, &m, &n), STORE_OK);
+    struct store_outbox_delivery d = { 0 };
+    CU_ASSERT_EQUAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_NOT_FOUND);   /* never asked */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000007", STORE_MMS, n, &ra), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000007", STORE_MMS, n, &rb), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND channel = 'mms'", ra), 1);
+    /* vaultbox's claim takes none of them and is not told of requests to render */
+    struct store_outbox_row *rows;
+    size_t nrows;
+    bool waiting = true;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &nrows, &waiting), STORE_OK);
+    CU_ASSERT_EQUAL(nrows, 0);
+    CU_ASSERT_FALSE(waiting);
+    store_outbox_rows_free(rows, nrows);
+    /* no lease, no claim */
+    struct store_outbox_request *rq = NULL;
+    size_t nr = 0;
+    char nobody[STORE_ID_LEN];
+    store_outbox_instance_new(nobody);
+    CU_ASSERT_EQUAL(store_outbox_claim_requests(s, nobody, STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim_requests(s, me(), "fax", 10, &rq, &nr), STORE_INVALID);
+    /* a second vaultmms claims; both requests, oldest first, once */
+    struct sender mms = sender_open();
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, mms.id, STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 2);
+    CU_ASSERT_EQUAL(rq[0].id, ra);
+    CU_ASSERT_EQUAL(rq[1].id, rb);
+    CU_ASSERT_STRING_EQUAL(rq[0].user_id, uid);
+    CU_ASSERT_EQUAL(rq[0].kind, STORE_MMS);
+    CU_ASSERT_EQUAL(rq[0].n, n);
+    CU_ASSERT_EQUAL(rq[0].attempts, 0);
+    CU_ASSERT_STRING_EQUAL(rq[0].msisdn, "+8613900000007");
+    store_outbox_requests_free(rq, nr);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL(nr, 0);
+    store_outbox_requests_free(rq, nr);
+    /* a delivery report for a MessageID not recorded yet, while submissions
+     * are in flight: the MMSC is asked again (it may be theirs) */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL), STORE_RETRY);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
+    CU_ASSERT_EQUAL(d.id, rb);   /* the newest */
+    CU_ASSERT_EQUAL(d.state, OUTBOX_SENDING);
+    CU_ASSERT_STRING_EQUAL(store_outbox_state_name(d.state), "sending");
+    store_outbox_delivery_cleanup(&d);
+    /* that vaultmms dies (its lock goes with its session): the sweep requeues both */
+    store_free(mms.s);
+    long long requeued = 0, swept = 0;
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 1, &requeued), STORE_OK);
+    store_test_clock_offset(s, 5);
+    /* the server ends the closed session's backend (and its lock) a moment
+     * after the client has gone: sweep until it has, for 20 s at most */
+    for (int i = 0; i < 200 && swept < 2; i++) {
+        if (i > 0)
+            usleep(100 * 1000);
+        CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 1, &requeued), STORE_OK);
+        swept += requeued;
+    }
+    store_test_clock_offset(s, 0);
+    CU_ASSERT(swept >= 2);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id IN (%lld, %lld) AND state = 0", ra, rb), 2);
+    drain(s);   /* the sweep requeued earlier tests' SMS rows too */
+    /* an MMSC that is down: a retry waits, counting the attempt */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 1, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 1);
+    CU_ASSERT_EQUAL(rq[0].id, ra);
+    store_outbox_requests_free(rq, nr);
+    CU_ASSERT_EQUAL(store_outbox_retry(s, ra, 3600), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ra, NULL, NULL), STORE_OK);   /* queued again: may be settled */
+    /* the direct path: rb handed to vaultbox as binary children, submitted */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 1);
+    CU_ASSERT_EQUAL(rq[0].id, rb);
+    store_outbox_requests_free(rq, nr);
+    static const unsigned char udh[] = { 6, 5, 4, 0x0B, 0x84, 0x23, 0xF0 }, push[] = { 1, 6, 0x22 };
+    struct store_outbox_mt mt = { .kind = OUTBOX_BINARY, .udh = udh, .udh_len = sizeof udh, .data = push,
+                                  .data_len = sizeof push, .coding = STORE_CODING_8BIT };
+    struct store_outbox_mt bad = mt;
+    bad.udh_len = 3;   /* a UDH starts with its own length */
+    CU_ASSERT_EQUAL(store_outbox_handoff(s, rb, STORE_CHANNEL_SMS, &bad, 1), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_handoff(s, rb, STORE_CHANNEL_SMS, &mt, 1), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_handoff(s, rb, STORE_CHANNEL_SMS, &mt, 1), STORE_NOT_FOUND);   /* not claimed now */
+    enum store_outbox_state st;
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &nrows, NULL), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nrows, 1);
+    CU_ASSERT_EQUAL(rows[0].kind, OUTBOX_BINARY);
+    CU_ASSERT_EQUAL(rows[0].udh_len, sizeof udh);
+    CU_ASSERT_EQUAL(memcmp(rows[0].data, push, sizeof push), 0);
+    CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000007");
+    long long child = rows[0].id;
+    store_outbox_rows_free(rows, nrows);
+    /* the push could not be sent: the delivery failed */
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, child, "refused", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
+    CU_ASSERT_EQUAL(d.state, OUTBOX_FAILED);
+    store_outbox_delivery_cleanup(&d);
+    /* nothing in flight: an unknown MessageID is unknown */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL),
+                    STORE_NOT_FOUND);
+    /* another user sees nothing of it */
+    char other[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsreq2", "password1", "en", other), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_item_delivery(s, other, STORE_MMS, n, &d), STORE_NOT_FOUND);
     drain(s);
     store_free(s);
 }
@@ -700,7 +988,10 @@ static const struct test_entry tests[] = {
     { "phone binding by texted code", test_phone_codes },
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "many marks in one statement, the single marks' rules", test_mark_many },
+    { "purposes derived, marks that say whether they moved a row, gauges", test_purposes_marks_gauges },
     { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
+    { "MMS requests: claimed with a lease, requeued, retried, handed off, the item's delivery", test_mms_requests },
     { "release the suite's instance", test_cleanup },
 };
 

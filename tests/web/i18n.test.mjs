@@ -19,7 +19,7 @@ const { DICTS } = await import(path.join(STATIC, 'js/i18n.js'));
 const P = { n: 2, noun: 'x', q: 'q', name: 'f', date: 'd', peer: 'p', phone: 'p', sms: 1, mms: 1, contacts: 1,
   used: '1 KB', alloc: '2 KB', pct: 5, s: 3, max: 5, min: 5, why: 'w', size: '1 KB', bytes: '1 KB', phones: 'p',
   detail: 'd', wait: '3 s', prefixes: '86', username_min: 3, username_max: 32, password_min: 8, password_max: 128, phone_digits_min: 5,
-  phone_digits_max: 20, contact_digits_min: 3, all: true, capped: false };
+  phone_digits_max: 20, contact_digits_min: 3, all: true, capped: false, state: 'queued', reason: 'r' };
 const text = (v) => (typeof v === 'function' ? v(P) : v);
 
 test('both dictionaries hold the same texts, and the page names only those', () => {

@@ -338,6 +338,13 @@ export class Lists {
         el('li', {}, el('span', { class: 'muted', text: `${addrWord(a.type)}: ` }),
           el('span', { text: a.address })))));
     }
+    if (it.delivery) {
+      /* queued → submitted → delivered | failed: where "send to my phone" got */
+      const d = it.delivery;
+      out.push(el('div', { class: 'meta', id: 'preview-delivery',
+        text: t('delivery', { phone: d.phone, state: t(`delivery_${d.state}`), reason: d.reason,
+          date: fmtDate(d.updated_at) }) }));
+    }
     for (const p of it.parts) {
       const url = `/api/mms/${it.n}/parts/${p.seq + 1}`;
       const name = p.name || p.content_location || p.content_type;

@@ -1,4 +1,4 @@
--- 009_archive — the archive keeps everything it is given (issue 10): every
+-- 011_archive — the archive keeps everything it is given (issue 10): every
 -- field an SMS Backup & Restore XML file carries for an SMS and an MMS, every
 -- MMS part (the SMIL layout too) with its names, content id and content
 -- location, and the MMS's address list, so that a file exported comes back

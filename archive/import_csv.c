@@ -120,13 +120,32 @@ static enum csv_row read_row(const char *data, size_t len, size_t *pos, struct r
     }
 }
 
+/* find_col's answer when no header field bears any of the names */
+enum { COL_NONE = -1 };
+
+/* The index of the first header field that bears one of names, or COL_NONE. */
 static int find_col(const struct row *h, const char *const *names)
 {
     for (int i = 0; i < h->n; i++)
         for (const char *const *n = names; *n; n++)
             if (strcasecmp(h->field[i], *n) == 0)
                 return i;
-    return -1;
+    return COL_NONE;
+}
+
+/* Row r's field in column col, or NULL when the header has no such column
+ * (COL_NONE) or the row is shorter. */
+static const char *cell(const struct row *r, int col)
+{
+    return col != COL_NONE && col < r->n ? r->field[col] : NULL;
+}
+
+/* Row r's field in column col, or "" when the header has no such column
+ * (COL_NONE) or the row is shorter. */
+static const char *field_of(const struct row *r, int col)
+{
+    const char *v = cell(r, col);
+    return v ? v : "";
 }
 
 /* A direction as a spreadsheet writes it: a word (the export's, English or
@@ -152,10 +171,6 @@ static int read_type(const char *v)
     return *v && !*end && t >= 1 && t <= STORE_TYPE_MAX ? (int)t : 0;
 }
 
-static const char *cell(const struct row *r, int c)
-{
-    return c >= 0 && c < r->n ? r->field[c] : NULL;
-}
 
 static bool blank_row(const struct row *r)
 {
@@ -203,8 +218,8 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
         const char *const one[] = { store_sms_fields[f], NULL };
         c_field[f] = find_col(&h, one);
     }
-    bool sms = c_body >= 0;
-    if (!sms && (c_name < 0 || c_num < 0)) {
+    bool sms = c_body != COL_NONE;
+    if (!sms && (c_name == COL_NONE || c_num == COL_NONE)) {
         snprintf(rep->message, sizeof rep->message,
                  "the first line must name the columns: body (for SMS) or name and number (for contacts)");
         goto out;
@@ -215,11 +230,10 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
             continue;
         enum import_next next = IMPORT_GO_ON;
         if (sms) {
-            const char *body = c_body < r.n ? r.field[c_body] : "";
-            const char *peer = c_peer >= 0 && c_peer < r.n ? r.field[c_peer] : "";
+            const char *body = field_of(&r, c_body), *peer = field_of(&r, c_peer);
             const char *from = cell(&r, c_from), *type = cell(&r, c_type), *dsent = cell(&r, c_dsent);
             long long t = 0, ds = 0;
-            if (c_date < 0 || c_date >= r.n || !import_parse_time_ms(r.field[c_date], &t))
+            if (!import_parse_time_ms(field_of(&r, c_date), &t))
                 t = 0;   /* no date, or none that reads */
             if (!dsent || !import_parse_time_ms(dsent, &ds))
                 ds = 0;
@@ -243,8 +257,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
             if (sink->sms)
                 next = sink->sms(sink->ctx, &m);
         } else {
-            const char *name = c_name < r.n ? r.field[c_name] : "";
-            const char *num = c_num < r.n ? r.field[c_num] : "";
+            const char *name = field_of(&r, c_name), *num = field_of(&r, c_num);
             if (!*name || strlen(name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(num)) {
                 rep->skipped++;
                 continue;
