@@ -280,16 +280,10 @@ out:
     return rc;
 }
 
-/* The columns an MMS is read with; mms_from_row knows their places. */
-static char *mms_cols(void)
-{
-    struct buf b;
-    buf_init(&b);
-    buf_puts(&b, "n, peer, subject, text, " ST_TS_TO_MS("sent_at") ", floor(extract(epoch FROM saved_at))::bigint,"
-                 " size_bytes, nparts, msg_box, " ST_TS_TO_MS("date_sent") ", source, extra_names, extra_values");
-    st_cols(&b, "", store_mms_fields, STORE_MMS_NFIELDS);
-    return buf_steal(&b, NULL);
-}
+/* The columns an MMS is read with, before the fields kept as written;
+ * mms_from_row knows their places. */
+#define MMS_HEAD "n, peer, subject, text, " ST_TS_TO_MS("sent_at") ", floor(extract(epoch FROM saved_at))::bigint," \
+                 " size_bytes, nparts, msg_box, " ST_TS_TO_MS("date_sent") ", source, extra_names, extra_values"
 #define MMS_COL_FIELD0 13
 
 /* ---- many at once (imports) ---- */
@@ -444,14 +438,12 @@ static void mms_from_row(const PGresult *r, int row, void *dst)
         m->fields[f] = st_getdup_null(r, row, MMS_COL_FIELD0 + f);
 }
 
+static const struct st_read mms_read = { STORE_MMS, "mms", MMS_HEAD, store_mms_fields, STORE_MMS_NFIELDS,
+                                         mms_from_row };
+
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
 {
-    char *cols = mms_cols();
-    char *sql = xasprintf("SELECT %s FROM mms WHERE user_id = $1 AND n = $2", cols);
-    enum store_result rc = st_item_get(s, "mms-get", sql, user_id, n, mms_from_row, out);
-    free(sql);
-    free(cols);
-    return rc;
+    return st_read_get(s, "mms-get", &mms_read, user_id, n, out);
 }
 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
@@ -459,12 +451,8 @@ enum store_result store_mms_list(struct store *s, const char *user_id, const str
 {
     struct store_mms_list l = { 0 };
     void *items = NULL;
-    char *c = mms_cols();
-    char *base = xasprintf("SELECT %s FROM mms c WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
-    enum store_result rc = st_page_items(s, "mms-list", base, st_search_cols[STORE_MMS], st_search_keys[STORE_MMS],
-                                         user_id, page, mms_from_row, sizeof *l.items, &items, &l.count, &l.more);
-    free(base);
-    free(c);
+    enum store_result rc = st_read_page(s, "mms-list", &mms_read, user_id, page, sizeof *l.items, &items, &l.count,
+                                        &l.more);
     if (rc == STORE_OK) {
         l.items = items;
         *out = l;

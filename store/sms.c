@@ -311,16 +311,10 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     return rc;
 }
 
-/* The columns an SMS is read with; sms_from_row knows their places. */
-static char *sms_cols(void)
-{
-    struct buf b;
-    buf_init(&b);
-    buf_puts(&b, "n, peer, body, " ST_TS_TO_MS("sent_at") ", floor(extract(epoch FROM saved_at))::bigint, size_bytes,"
-                 " source, type, " ST_TS_TO_MS("date_sent") ", phone, extra_names, extra_values");
-    st_cols(&b, "", store_sms_fields, STORE_SMS_NFIELDS);
-    return buf_steal(&b, NULL);
-}
+/* The columns an SMS is read with, before the fields kept as written;
+ * sms_from_row knows their places. */
+#define SMS_HEAD "n, peer, body, " ST_TS_TO_MS("sent_at") ", floor(extract(epoch FROM saved_at))::bigint, size_bytes," \
+                 " source, type, " ST_TS_TO_MS("date_sent") ", phone, extra_names, extra_values"
 #define SMS_COL_FIELD0 12
 
 static void sms_from_row(const PGresult *r, int row, void *dst)
@@ -343,14 +337,12 @@ static void sms_from_row(const PGresult *r, int row, void *dst)
         m->fields[f] = st_getdup_null(r, row, SMS_COL_FIELD0 + f);
 }
 
+static const struct st_read sms_read = { STORE_SMS, "sms", SMS_HEAD, store_sms_fields, STORE_SMS_NFIELDS,
+                                         sms_from_row };
+
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out)
 {
-    char *cols = sms_cols();
-    char *sql = xasprintf("SELECT %s FROM sms WHERE user_id = $1 AND n = $2", cols);
-    enum store_result rc = st_item_get(s, "sms-get", sql, user_id, n, sms_from_row, out);
-    free(sql);
-    free(cols);
-    return rc;
+    return st_read_get(s, "sms-get", &sms_read, user_id, n, out);
 }
 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
@@ -358,12 +350,8 @@ enum store_result store_sms_list(struct store *s, const char *user_id, const str
 {
     struct store_sms_list l = { 0 };
     void *items = NULL;
-    char *c = sms_cols();
-    char *base = xasprintf("SELECT %s FROM sms c WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)", c);
-    enum store_result rc = st_page_items(s, "sms-list", base, st_search_cols[STORE_SMS], st_search_keys[STORE_SMS],
-                                         user_id, page, sms_from_row, sizeof *l.items, &items, &l.count, &l.more);
-    free(base);
-    free(c);
+    enum store_result rc = st_read_page(s, "sms-list", &sms_read, user_id, page, sizeof *l.items, &items, &l.count,
+                                        &l.more);
     if (rc == STORE_OK) {
         l.items = items;
         *out = l;

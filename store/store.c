@@ -936,6 +936,37 @@ enum store_result st_item_get(struct store *s, const char *name, const char *sql
     return st_row_get(s, name, sql, 2, p, from_row, out);
 }
 
+/* "SELECT <head>, <fields> FROM <table> c WHERE user_id = $1 AND <cond>" */
+static char *read_sql(const struct st_read *rd, const char *cond)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_printf(&b, "SELECT %s", rd->head);
+    st_cols(&b, "", rd->fields, rd->nfields);
+    buf_printf(&b, " FROM %s c WHERE user_id = $1 AND %s", rd->table, cond);
+    return buf_steal(&b, NULL);
+}
+
+enum store_result st_read_get(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                              long long n, void *out)
+{
+    char *sql = read_sql(rd, "n = $2");
+    enum store_result rc = st_item_get(s, name, sql, user_id, n, rd->from_row, out);
+    free(sql);
+    return rc;
+}
+
+enum store_result st_read_page(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                               const struct store_page *page, size_t item_size, void **items, size_t *count,
+                               bool *more)
+{
+    char *base = read_sql(rd, "($2::bigint = 0 OR n < $2::bigint)");
+    enum store_result rc = st_page_items(s, name, base, st_search_cols[rd->kind], st_search_keys[rd->kind], user_id,
+                                         page, rd->from_row, item_size, items, count, more);
+    free(base);
+    return rc;
+}
+
 char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
                     int first_param, const char *tail)
 {

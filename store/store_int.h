@@ -272,4 +272,23 @@ enum store_result st_row_get(struct store *s, const char *name, const char *sql,
 enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
                               long long n, st_row_fn *from_row, void *out);
 
+/* How the items of one table are read: the columns before the fields kept
+ * as written (head), those fields (store.h's store_*_fields, st_cols) and
+ * the decoder that knows their places; kind names the search's columns. */
+struct st_read {
+    enum store_kind kind;
+    const char *table;
+    const char *head;
+    const char *const *fields;
+    size_t nfields;
+    st_row_fn *from_row;
+};
+/* One item by number (st_item_get) and one keyset page (st_page_items,
+ * with the kind's search columns and key) read as rd says. */
+enum store_result st_read_get(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                              long long n, void *out);
+enum store_result st_read_page(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                               const struct store_page *page, size_t item_size, void **items, size_t *count,
+                               bool *more);
+
 #endif

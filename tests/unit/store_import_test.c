@@ -42,6 +42,12 @@ static void assert_charged(const char *uid)
     CU_ASSERT_EQUAL(used, sum);
 }
 
+/* A part and an MMS of an import (the archive's other fields not given). */
+#define PART(ct, nm, d, l, cid) { .content_type = (ct), .name = (nm), .data = (d), .len = (l), .content_id = (cid) }
+#define MMS(pr, sub, t, p, np, skip) \
+    { .peer = (pr), .subject = (sub), .sent_at = (t), .source = "import", .parts = (p), .nparts = (np), \
+      .skip_duplicate = (skip) }
+
 static void test_mms_many(void)
 {
     struct store *s = testdb_open();
@@ -52,21 +58,21 @@ static void test_mms_many(void)
         bin[i] = (unsigned char)(i * 13);   /* NUL bytes and high bytes */
     const char *hello = "你好 🎂", *other = "second";
     struct store_mms_part_new p0[] = {
-        { .content_type = "text/plain", .name = NULL, .data = (const unsigned char *)hello, .len = strlen(hello), .content_id = NULL },
-        { .content_type = "image/png", .name = "a'b\".png", .data = bin, .len = sizeof bin, .content_id = "img1" },
+        PART("text/plain", NULL, (const unsigned char *)hello, strlen(hello), NULL),
+        PART("image/png", "a'b\".png", bin, sizeof bin, "img1"),
     };
     struct store_mms_part_new p3[] = {
-        { .content_type = "application/octet-stream", .name = "empty", .data = NULL, .len = 0, .content_id = NULL },
-        { .content_type = "text/plain", .name = "t.txt", .data = (const unsigned char *)other, .len = strlen(other), .content_id = NULL },
+        PART("application/octet-stream", "empty", NULL, 0, NULL),
+        PART("text/plain", "t.txt", (const unsigned char *)other, strlen(other), NULL),
     };
-    struct store_mms_part_new p5[] = { { .content_type = "image/png", .name = NULL, .data = bin + 1, .len = 99, .content_id = NULL } };
+    struct store_mms_part_new p5[] = { PART("image/png", NULL, bin + 1, 99, NULL) };
     struct store_mms_new in[] = {
-        { .peer = "+8613700000001", .subject = "主题", .sent_at = 1700000000, .source = "import", .parts = p0, .nparts = 2, .skip_duplicate = true },
-        { .peer = "+8613700000001", .subject = "no parts", .sent_at = 1700000001, .source = "import", .parts = p0, .nparts = 0, .skip_duplicate = true },   /* invalid */
-        { .peer = "+8613700000001", .subject = "主题", .sent_at = 1700000000, .source = "import", .parts = p0, .nparts = 2, .skip_duplicate = true },       /* as the first */
-        { .peer = "+8613700000002", .subject = NULL, .sent_at = 0, .source = "import", .parts = p3, .nparts = 2, .skip_duplicate = true },                  /* no date */
-        { .peer = "+8613700000002", .subject = NULL, .sent_at = 0, .source = "import", .parts = p3, .nparts = 2, .skip_duplicate = false },                 /* asks for no check */
-        { .peer = "+8613700000003", .subject = "x", .sent_at = 1700000005, .source = "import", .parts = p5, .nparts = 1, .skip_duplicate = true },
+        MMS("+8613700000001", "主题", 1700000000, p0, 2, true),
+        MMS("+8613700000001", "no parts", 1700000001, p0, 0, true),   /* invalid */
+        MMS("+8613700000001", "主题", 1700000000, p0, 2, true),       /* as the first */
+        MMS("+8613700000002", NULL, 0, p3, 2, true),                  /* no date */
+        MMS("+8613700000002", NULL, 0, p3, 2, false),                 /* asks for no check */
+        MMS("+8613700000003", "x", 1700000005, p5, 1, true),
     };
     enum store_result res[6];
     long long ns[6] = { 0 };
@@ -123,10 +129,10 @@ static void test_mms_many(void)
     CU_ASSERT_EQUAL(store_mms_add_many(s, "junk", in, 1, res, ns), STORE_NOT_FOUND);
     size_t big = 11u << 20;   /* three of them are more than LIMIT_MMS_BATCH_BYTES */
     unsigned char *blob = xcalloc(big, 1);
-    struct store_mms_part_new bp[] = { { .content_type = "image/png", .name = NULL, .data = blob, .len = big, .content_id = NULL } };
+    struct store_mms_part_new bp[] = { PART("image/png", NULL, blob, big, NULL) };
     struct store_mms_new bigs[3];
     for (int i = 0; i < 3; i++)
-        bigs[i] = (struct store_mms_new){ .peer = "+861", .subject = "big", .sent_at = 1700000100 + i, .source = "import", .parts = bp, .nparts = 1, .skip_duplicate = true };
+        bigs[i] = (struct store_mms_new)MMS("+861", "big", 1700000100 + i, bp, 1, true);
     CU_ASSERT_EQUAL(store_mms_add_many(s, id, bigs, 3, res, ns), STORE_INVALID);
     free(blob);
     CU_ASSERT_EQUAL(user_scalar(id, "SELECT count(*) FROM mms"), 4);
@@ -143,11 +149,11 @@ static void test_mms_many_space(void)
     char id[STORE_ID_LEN];
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsspace", "password1", "en", id), STORE_OK);
     unsigned char *a = xcalloc(20000, 1), *b = xcalloc(10000, 1);
-    struct store_mms_part_new parts[] = { { .content_type = "image/png", .name = NULL, .data = a, .len = 20000, .content_id = NULL },
-                                          { .content_type = "audio/amr", .name = NULL, .data = b, .len = 10000, .content_id = NULL } };
+    struct store_mms_part_new parts[] = { PART("image/png", NULL, a, 20000, NULL),
+                                          PART("audio/amr", NULL, b, 10000, NULL) };
     struct store_mms_new in[5];
     for (int i = 0; i < 5; i++)
-        in[i] = (struct store_mms_new){ .peer = "+8613700000009", .subject = "s", .sent_at = 1700000000 + i, .source = "import", .parts = parts, .nparts = 2, .skip_duplicate = true };
+        in[i] = (struct store_mms_new)MMS("+8613700000009", "s", 1700000000 + i, parts, 2, true);
     enum store_result res[5];
     long long ns[5];
     CU_ASSERT_EQUAL(store_mms_add_many(s, id, in, 5, res, ns), STORE_NO_SPACE);
