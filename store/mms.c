@@ -25,33 +25,6 @@ static const char *const part_cols[STORE_PART_NFIELDS] = {
     [STORE_PART_CTT_S] = "ctt_s", [STORE_PART_CTT_T] = "ctt_t",
 };
 
-struct mms_dup {
-    const char *user_id, *peer, *sec, *subject, *text, *box;
-};
-
-/* The same MMS: same peer, a date in the same second (MMS stored before
- * migration 011 kept only seconds, and their size without the SMIL part:
- * the text compares, the size would not), the same box or none known on one
- * side, the same subject and text. One stored without a date is exported
- * with the date it was stored on: that date finds it. */
-static enum store_result mms_dup_check(struct store *s, void *ctx)
-{
-    const struct mms_dup *d = ctx;
-    const char *p[] = { d->user_id, d->peer, d->sec, d->subject, d->text, d->box };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-dup",
-        "SELECT 1 FROM mms WHERE user_id = $1 AND peer = $2"
-        " AND ((sent_at IS NULL AND ($3::bigint IS NULL OR (saved_at >= to_timestamp($3::bigint)"
-        "      AND saved_at < to_timestamp($3::bigint + 1))))"
-        "      OR (sent_at >= to_timestamp($3::bigint) AND sent_at < to_timestamp($3::bigint + 1)))"
-        " AND subject = $4 AND text = $5 AND (msg_box IS NULL OR $6::smallint IS NULL OR msg_box = $6::smallint)"
-        " LIMIT 1", 6, p, &r);
-    if (rc == STORE_OK && PQntuples(r) > 0)
-        rc = STORE_CONFLICT;
-    PQclear(r);
-    return rc;
-}
-
 static bool is_text_plain(const char *ct)
 {
     return strncasecmp(ct, "text/plain", 10) == 0 && (ct[10] == '\0' || ct[10] == ';' || ct[10] == ' ');
@@ -242,39 +215,22 @@ static bool mms_valid(const struct store_mms_new *in, long long *size, char **te
            st_valid_attrs(in->extra, in->nextra) && check_addrs(in) && check_parts(in, size, text);
 }
 
+/* One MMS: a batch of one (store_mms_add_many), so that one add and an
+ * import find duplicates and write the same way. */
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out)
 {
     long long size = 0;
     char *text = NULL;
-    if (!mms_valid(in, &size, &text))
-        return STORE_INVALID;
-    if (!st_valid_id(user_id)) {
-        free(text);
-        return STORE_NOT_FOUND;
-    }
-    char sec[24], sz[24], nb[24], box[24];
-    st_lld(sec, (long long)in->sent_at);
-    st_lld(sz, size);
-    st_lld(box, in->msg_box);
-    struct mms_dup dup = { user_id, in->peer ? in->peer : "", in->sent_at ? sec : NULL,
-                           in->subject ? in->subject : "", text, in->msg_box ? box : NULL };
-    long long n = 0;
-    enum store_result rc = st_tx_start(s);
-    if (rc != STORE_OK)
-        goto out;
-    rc = st_space_charge(s, user_id, STORE_MMS, size, in->skip_duplicate ? mms_dup_check : NULL, &dup, &n);
-    if (rc == STORE_OK) {
-        st_lld(nb, n);
-        rc = insert_mms(s, user_id, nb, in, text, sz);
-    }
-    if (rc == STORE_OK)
-        rc = insert_parts(s, user_id, nb, in);
-    if (rc == STORE_OK)
-        rc = insert_addrs(s, user_id, nb, in);
-    rc = st_tx_finish(s, rc);
-out:
+    bool valid = mms_valid(in, &size, &text);
     free(text);
+    if (!valid)
+        return STORE_INVALID;
+    enum store_result one = STORE_ERR;
+    long long n = 0;
+    enum store_result rc = store_mms_add_many(s, user_id, in, 1, &one, &n);
+    if (rc == STORE_OK)
+        rc = one;   /* STORE_OK or STORE_CONFLICT: the item was checked valid above */
     if (rc == STORE_OK)
         *n_out = n;
     return rc;
@@ -299,9 +255,12 @@ struct mms_batch {
 };
 
 /* One query for the whole batch (st_dup_fn): an item that asks for it is a
- * duplicate when the same MMS (as mms_dup_check has it: peer, a date in
- * the same second or the stored date of one without, box, subject and
- * text) is stored already or comes earlier in the batch. */
+ * duplicate when the same MMS is stored already or comes earlier in the
+ * batch: same peer, a date in the same second (MMS stored before migration
+ * 011 kept only seconds, and their size without the SMIL part: the text
+ * compares, the size would not), the same box or none known on one side,
+ * the same subject and text. One stored without a date is exported with
+ * the date it was stored on: that date finds it. */
 static enum store_result mms_batch_dups(struct store *s, void *ctx)
 {
     struct mms_batch *b = ctx;
