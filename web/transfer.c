@@ -59,8 +59,8 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     enum store_result ur;
     json_t *usage = items_usage_json(q->store, q->user_id, &ur);
     /* by_kind: what was added of each kind (the page says "120 SMS, 6 MMS") */
-    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:o}", "imported", (json_int_t)rep.added, "by_kind", "sms",
-                          (json_int_t)rep.added_kind[STORE_SMS], "mms", (json_int_t)rep.added_kind[STORE_MMS],
+    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:o}", "imported", (json_int_t)rep.added, "by_kind",
+                          "sms", (json_int_t)rep.added_kind[STORE_SMS], "mms", (json_int_t)rep.added_kind[STORE_MMS],
                           "contacts", (json_int_t)rep.added_kind[STORE_CONTACT], "duplicates",
                           (json_int_t)rep.duplicates, "skipped", (json_int_t)rep.skipped, "usage",
                           usage ? usage : json_null());
