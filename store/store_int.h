@@ -19,6 +19,7 @@ struct store {
     int depth;                 /* savepoints open inside the explicit transaction */
     int clock_offset_s;        /* test-only: added to now() where expiry is checked */
     bool listening;
+    bool reset_needed;         /* the session cannot write (a standby): connect again before the next use */
 };
 
 /* Run sql with text parameters (values may be NULL = SQL NULL). name is the

@@ -153,10 +153,10 @@ static enum store_result lock_account(struct store *s, const char *by, const cha
     const char *sql = strcmp(by, "name") == 0
         ? "SELECT id, password_hash, ceil(extract(epoch FROM throttled_until"
           " - (now() + $2::int * interval '1 second')))::bigint"
-          " FROM users WHERE lower(username) = lower($1) FOR UPDATE"
+          " FROM users WHERE lower(username) = lower($1) FOR NO KEY UPDATE"
         : "SELECT id, password_hash, ceil(extract(epoch FROM throttled_until"
           " - (now() + $2::int * interval '1 second')))::bigint"
-          " FROM users WHERE id = $1 FOR UPDATE";
+          " FROM users WHERE id = $1 FOR NO KEY UPDATE";
     enum store_result rc = st_exec(s, "login-lock", sql, 2, p, &r);
     if (rc != STORE_OK)
         return rc;
