@@ -145,8 +145,11 @@ sv_pidfile_ours() {
   got=$(sv_proc_start "$pid") || return 1
   if [ -f "${1%.pid}.start" ]; then
     want=$(cat "${1%.pid}.start")
+    # not a bare `return`: in the teardown's EXIT trap that would return the
+    # status from before the trap, and a failed suite would leave its
+    # processes running
     [ "$got" = "$want" ]
-    return
+    return $?
   fi
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
   name=${1##*/}
