@@ -31,6 +31,9 @@
 #include "smscsim.h"
 #include "smsudh.h"
 
+/* An ESME that unbound and keeps its connection open past this is closed. */
+#define UNBOUND_CLOSE_MS 10000
+
 /* ---- deliveries (deliver_sm to the ESME: MO parts and receipts) ---------- */
 
 struct dlv {
@@ -363,6 +366,8 @@ static void handle_bind(struct smscsim *sim, struct conn *c, uint32_t cmd,
         /* smpp34_strerror dumps every field, the password too: not logged */
         log_warn("smscsim: bind malformed fd=%d", c->fd);
         status = ESME_RBINDFAIL;
+    } else if (c->unbound) {
+        status = ESME_RINVBNDSTS;   /* this session ended with its unbind */
     } else if (c->bound_tx || c->bound_rx) {
         status = ESME_RALYBND;
     } else if (strcmp((char *)req.system_id, sim->cfg.system_id) != 0) {
@@ -589,10 +594,19 @@ static void smpp_pdu(struct smscsim *sim, struct conn *c, const unsigned char *p
     case GENERIC_NACK:
         break;
     case UNBIND:
+        /* SMPP 3.4 §2.2 and §4.2: the ESME that unbinds closes the
+         * connection once it has our unbind_resp. Until it does, what it
+         * still sends is read: above all the deliver_sm_resp it owes for
+         * deliver_sm it took before its unbind (bearerbox answers them
+         * after it) — closing at once lost those and delivered the MO a
+         * second time on the next bind. Nothing more is delivered on it
+         * (not bound), nor submitted; a bind is refused. */
         send_header_pdu(c, UNBIND_RESP, ESME_ROK, seq);
-        log_info("smscsim: unbind fd=%d", c->fd);
+        log_info("smscsim: unbind fd=%d outstanding=%lld", c->fd, c->outstanding);
         c->bound_rx = c->bound_tx = false;
-        c->closing = true;
+        c->unbound = true;
+        smscsim_timer_add(sim, (struct timer){ .due = smscsim_now_ms() + UNBOUND_CLOSE_MS,
+                                               .type = T_UNBOUND_CLOSE, .fd = c->fd, .conn_id = c->id });
         break;
     case UNBIND_RESP:
         c->closing = true;
