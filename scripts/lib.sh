@@ -14,6 +14,7 @@ SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
 SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   postgresql postgresql-contrib libpq-dev
+  postgresql-15-auto-failover pg-auto-failover-cli
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev

@@ -102,11 +102,13 @@ sv_ha_states() {
                            FROM pgautofailover.node ORDER BY nodename"
 }
 
-# sv_ha_primary <name> — the data node that is primary now (reported and
-# goal), or nothing.
+# sv_ha_primary <name> — the data node that takes writes now, or nothing:
+# primary, or wait_primary — a promoted standby before another standby has
+# caught up; it takes writes then without a synchronous standby (pg_auto_
+# failover's choice for availability; docs/HA.md).
 sv_ha_primary() {
   sv_ha_monitor_sql "$1" "SELECT nodename FROM pgautofailover.node
-                           WHERE reportedstate = 'primary' AND goalstate = 'primary'"
+                           WHERE reportedstate IN ('primary', 'wait_primary') AND goalstate = reportedstate"
 }
 
 # sv_ha_settled <name> — one primary and every other data node secondary.

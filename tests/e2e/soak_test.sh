@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# soak_test.sh <build-dir> [--mo N] [--minutes M] [--short] — the fault
+# matrix as one run (`./smsvault soak`; the short form is in ./smsvault
+# test). The whole stack on this machine: the database as a pg_auto_failover
+# cluster (scripts/pgha.sh), smscsim, bearerbox, one vaultbox, vaultweb.
+# PHONES phones send N tagged SAVEs between them, each once the reply to
+# the one before came (or 90 s passed: that reply is missing); two web users
+# upload one-SMS backups meanwhile, each retried until answered 200. As the
+# load goes, the faults come one by one, each when its share of the SAVEs is
+# stored (and each put right before the next):
+#   full:  vaultbox -9 x3 and dying between a commit and its ack x2
+#          (SMSVAULT_TEST_DIE_AFTER_COMMIT: the process ends right after its
+#          k-th commit, before the acks; bearerbox re-sends those MOs and
+#          store_mo_seen must catch them), PostgreSQL's primary stopped
+#          -m immediate x2 (its keeper starts it again), the primary's machine
+#          lost x1 (failover; the old node comes back as a standby), bearerbox
+#          restarted gracefully and killed -9, the SMSC dropping its links
+#          and throttling submits, vaultweb -9 under uploads;
+#   short: vaultbox between commit and ack, vaultweb -9, bearerbox
+#          graceful restart, SMSC drop, failover.
+# Then it waits until everything is answered and prints one line: SAVEs
+# sent, stored once, lost, duplicated; replies missing and duplicated;
+# uploads acknowledged, lost, duplicated; fsck; drain time (from the last
+# fault put right to everything answered and no reply left to send); and
+# what was injected. Fails when anything acknowledged is lost or doubled,
+# a reply is missing, or fsck differs; replies sent twice are allowed (at
+# least once) and counted. --minutes M (default 30) bounds the run.
+#
+# Skips (exit 77) when pg_auto_failover cannot be installed. Free loopback
+# ports, a temp dir; the teardown of tests/e2e/lib.sh stops what it started
+# and fails on ERROR/PANIC in our logs but for the lines the faults cause
+# (e2e_allow_log below).
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: soak_test.sh <build-dir> [--mo N] [--minutes M] [--short]}" && pwd)
+shift
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MO=10000 MINUTES=30 SHORT=
+while (($#)); do
+    case $1 in
+        --mo) MO=${2:?--mo N}; shift 2 ;;
+        --minutes) MINUTES=${2:?--minutes M}; shift 2 ;;
+        --short) SHORT=1; MO=${MO_SHORT:-600}; shift ;;
+        *) echo "soak: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+PHONES=$((MO >= 2000 ? 50 : 20))
+PER=$(((MO + PHONES - 1) / PHONES))
+MO=$((PER * PHONES))
+
+source "$ROOT/tests/e2e/lib.sh"
+source "$ROOT/scripts/pgha.sh"
+if ! sv_ha_install; then
+    echo "e2e: SKIP: pg_auto_failover is not installed and cannot be (postgresql-15-auto-failover, pg-auto-failover-cli)"
+    exit 77
+fi
+e2e_begin soak
+HA=soak-$$
+e2e_defer "sv_ha_destroy $HA"
+e2e_ports
+SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+export SV_WEB_PORT
+ports=()
+for i in 1 2 3 4; do
+    ports+=("$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT" "$SV_WEB_PORT" "${ports[@]}")")
+done
+# short health checks: every primary loss here is certain (conf/pgaf-monitor.conf)
+sv_ha_create "$HA" "${ports[@]}" "pgautofailover.health_check_period = 1000
+pgautofailover.health_check_timeout = 1000
+pgautofailover.health_check_max_retries = 1
+pgautofailover.health_check_retry_delay = 500
+pgautofailover.node_considered_unhealthy_timeout = 2000
+pgautofailover.primary_demote_timeout = 2000" || e2e_fail "the pg_auto_failover cluster did not come up"
+HADIR=$(sv_ha_dir "$HA")
+export SMSVAULT_PGURI
+SMSVAULT_PGURI=$(sv_ha_uri "$HA")
+e2e_conf "[box]
+instance_grace = 4"
+# what the faults make our programs log: a database that does not answer
+# (stopped, failing over), and Kannel's connection code while bearerbox or
+# the SMSC link is away
+e2e_allow_log 'store: connect-failed '
+e2e_allow_bearerbox_away
+
+fail() { e2e_fail "$@"; }
+sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
+WEB=http://127.0.0.1:$SV_WEB_PORT
+T0=$SECONDS
+DEADLINE=$((SECONDS + MINUTES * 60))
+e2e_start smscsim
+e2e_start bearerbox
+e2e_start vaultbox
+e2e_start vaultweb
+
+ph_of() { echo $((8613300000000 + $1)); }
+reg_pids=()
+for i in $(seq 1 "$PHONES"); do
+    e2e_expect "$(ph_of "$i")" "REG soak$i pass1234" "Welcome soak$i!" >/dev/null &
+    reg_pids+=($!)
+done
+for p in "${reg_pids[@]}"; do wait "$p" || fail "a phone did not register"; done
+for u in 1 2; do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$VAR/web$u.jar" --max-time 30 -H 'X-Smsvault-Csrf: 1' \
+        -H 'Content-Type: application/json' --data-binary "{\"username\":\"soakweb$u\",\"password\":\"pass1234\"}" \
+        "$WEB/api/register") || fail "web register: curl"
+    [[ $code == 201 || $code == 200 ]] || fail "web register soakweb$u: HTTP $code"
+done
+echo "e2e: soak: $PHONES phones x $PER SAVEs, 2 web users; cluster $(sv_ha_states "$HA" | paste -sd, -)"
+
+# phone <i>: SAVE 1..PER; every reply it gets ("Saved as j") appended to
+# replies.<i>, "MISS k" when none came for SAVE k within 90 s
+phone() {
+    local i=$1 ph k out j deadline
+    ph=$(ph_of "$i")
+    for ((k = 1; k <= PER; k++)); do
+        out=$("$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" --from "$ph" \
+            --expect 1 --timeout 90000 "SAVE soak $ph $k" 2>/dev/null) || out=
+        deadline=$((SECONDS + 90))
+        while :; do
+            j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
+            [[ -n $j ]] && echo "$j" >>"$VAR/replies.$i"
+            [[ $j == "$k" ]] && break
+            if ((SECONDS >= deadline)); then
+                echo "MISS $k" >>"$VAR/replies.$i"
+                break
+            fi
+            out=$(e2e_wait_mt "$ph" 10000) || out=
+        done
+    done
+}
+# uploader <u>: one backup file after another until $VAR/stop exists; each
+# sent again (the same file) until answered 200; the count of 200s in
+# acked.<u>, uploads never answered in 120 s in unacked.<u>
+uploader() {
+    local u=$1 k=0 code deadline acked=0 unacked=0
+    until [[ -e $VAR/stop ]]; do
+        k=$((k + 1))
+        printf '%s\n' "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>" \
+            "<smses count=\"1\"><sms protocol=\"0\" address=\"+8613311110000\" date=\"$((1700000000000 + k * 1000))\"" \
+            " type=\"1\" body=\"soak web$u $k\" read=\"1\" status=\"-1\" /></smses>" >"$VAR/up$u.xml"
+        deadline=$((SECONDS + 120))
+        while :; do
+            code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$VAR/web$u.jar" --max-time 20 \
+                -H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/octet-stream' \
+                --data-binary "@$VAR/up$u.xml" "$WEB/api/import?format=xml" 2>/dev/null) || code=000
+            [[ $code == 200 ]] && { acked=$((acked + 1)); break; }
+            ((SECONDS < deadline)) || { unacked=$((unacked + 1)); break; }
+            sleep 0.3
+        done
+        sleep 0.3
+    done
+    echo "$acked" >"$VAR/acked.$u"
+    echo "$unacked" >"$VAR/unacked.$u"
+}
+
+load_pids=()
+for i in $(seq 1 "$PHONES"); do
+    phone "$i" &
+    load_pids+=($!)
+    e2e_bg $!
+done
+web_pids=()
+for u in 1 2; do
+    uploader "$u" &
+    web_pids+=($!)
+    e2e_bg $!
+done
+
+stored() { sql "SELECT count(*) FROM sms WHERE body LIKE 'soak 86%'" 2>/dev/null || echo 0; }
+phones_done() {
+    local p
+    for p in "${load_pids[@]}"; do kill -0 "$p" 2>/dev/null && return 1; done
+    return 0
+}
+# at <fraction %>: wait until that share of the SAVEs is stored
+at() {
+    until (($(stored) * 100 >= MO * $1)) || phones_done; do
+        ((SECONDS < DEADLINE)) || fail "--minutes $MINUTES passed at $(stored) of $MO SAVEs"
+        sleep 0.2
+    done
+}
+say() { echo "e2e: soak +$((SECONDS - T0))s at $(stored)/$MO: $*"; }
+declare -A done_faults
+count() { done_faults[$1]=$((${done_faults[$1]:-0} + 1)); }
+
+vb_pid() { cat "$VAR/run/vaultbox.pid"; }
+wait_gone() {  # wait_gone <pid> <seconds>
+    local deadline=$((SECONDS + $2))
+    while kill -0 "$1" 2>/dev/null; do
+        ((SECONDS < deadline)) || return 1
+        wait "$1" 2>/dev/null || true
+        sleep 0.05
+    done
+}
+f_vaultbox_kill() {
+    local p
+    p=$(vb_pid)
+    kill -KILL "$p"
+    wait_gone "$p" 10 || fail "vaultbox did not die"
+    rm -f "$VAR/run/vaultbox.pid"
+    e2e_start vaultbox
+    count vaultbox-9
+    say "vaultbox killed -9 and started again"
+}
+f_commit_ack() {
+    local p k=$((20 + RANDOM % 20))
+    svc_vaultbox_stop "$VAR"
+    SV_VAULTBOX_ENV="SMSVAULT_TEST_DIE_AFTER_COMMIT=$k" e2e_start vaultbox
+    p=$(vb_pid)
+    wait_gone "$p" 60 || fail "vaultbox did not end after its commit $k"
+    rm -f "$VAR/run/vaultbox.pid"
+    e2e_start vaultbox
+    count commit-ack
+    say "vaultbox ended between commit $k and its acks; started again"
+}
+f_pg_immediate() {
+    local p
+    pg_settled
+    p=$(sv_ha_primary "$HA")
+    [[ -n $p ]] || fail "no primary to stop"
+    sv_ha_as "$HADIR" "$SV_PGBIN/pg_ctl" -D "$HADIR/$p" -m immediate stop >/dev/null 2>&1 ||
+        fail "pg_ctl stop -m immediate on $p"
+    count pg-immediate
+    say "PostgreSQL $p stopped -m immediate (its keeper starts it again)"
+    sv_ha_wait "$HA" 60 "a primary again" test_primary || fail "no primary after the immediate stop"
+}
+test_primary() { sv_ha_settled "$HA" && psql -X -q "$SMSVAULT_PGURI" -c "SELECT 1" >/dev/null 2>&1; }
+f_failover() {
+    local p q
+    pg_settled
+    p=$(sv_ha_primary "$HA")
+    sv_ha_kill "$HA" "$p"
+    count failover
+    sv_ha_wait "$HA" 60 "a new primary" test_new_primary "$p" || fail "no new primary after losing $p"
+    q=$(sv_ha_primary "$HA")
+    say "primary $p lost (killed -9 with its keeper): $q promoted; $p comes back as a standby"
+    # it rejoins (pg_rewind, catching up) while the load goes on; the next
+    # database fault waits for it (pg_settled)
+    sv_ha_node_start "$HA" "$p" || fail "$p did not start again"
+}
+pg_settled() { sv_ha_wait "$HA" 120 "the cluster to settle" sv_ha_settled "$HA" || fail "the cluster did not settle"; }
+test_new_primary() { local q; q=$(sv_ha_primary "$HA"); [[ -n $q && $q != "$1" ]]; }
+bb_pid() { cat "$VAR/run/bearerbox.pid"; }
+f_bb_restart() {
+    local p
+    p=$(bb_pid)
+    kill -TERM "$p"
+    wait_gone "$p" 30 || fail "bearerbox did not exit after SIGTERM"
+    rm -f "$VAR/run/bearerbox.pid" "$VAR/run/bearerbox.start"
+    svc_bearerbox_start "$VAR" || fail "bearerbox did not start again"
+    count bb-restart
+    say "bearerbox restarted gracefully"
+}
+f_bb_kill() {
+    local p
+    p=$(bb_pid)
+    kill -KILL "$p"
+    wait_gone "$p" 10 || fail "bearerbox did not die"
+    rm -f "$VAR/run/bearerbox.pid" "$VAR/run/bearerbox.start"
+    sleep 1
+    svc_bearerbox_start "$VAR" || fail "bearerbox did not start again"
+    count bb-9
+    say "bearerbox killed -9 and started again"
+}
+f_smsc_drop() {
+    [[ $(e2e_ctl FAULT drop=1) == OK* ]] || fail "smscsim FAULT drop"
+    count smsc-drop
+    say "SMSC dropped its SMPP links (bearerbox binds again)"
+}
+f_smsc_throttle() {
+    [[ $(e2e_ctl FAULT throttle=0.3) == OK* ]] || fail "smscsim FAULT throttle"
+    sleep 3
+    [[ $(e2e_ctl FAULT throttle=0) == OK* ]] || fail "smscsim FAULT throttle=0"
+    count smsc-throttle
+    say "SMSC throttled 30% of submits for 3 s"
+}
+f_web_kill() {
+    local p
+    p=$(cat "$VAR/run/vaultweb.pid")
+    kill -KILL "$p"
+    wait_gone "$p" 10 || fail "vaultweb did not die"
+    rm -f "$VAR/run/vaultweb.pid"
+    e2e_start vaultweb >/dev/null
+    count web-9
+    say "vaultweb killed -9 under uploads and started again"
+}
+
+if [[ -n $SHORT ]]; then
+    faults=(f_commit_ack f_web_kill f_bb_restart f_smsc_drop f_failover)
+else
+    faults=(f_vaultbox_kill f_bb_restart f_pg_immediate f_commit_ack f_smsc_drop f_web_kill f_vaultbox_kill
+        f_failover f_smsc_throttle f_commit_ack f_bb_kill f_pg_immediate f_vaultbox_kill)
+fi
+nf=${#faults[@]}
+for ((f = 0; f < nf; f++)); do
+    at $(((f + 1) * 90 / (nf + 1)))
+    phones_done && { say "the load ended before ${faults[$f]}"; break; }
+    "${faults[$f]}"
+done
+t_last=$(date +%s.%N)
+
+# --- drain: every phone done, no reply left to send
+for p in "${load_pids[@]}"; do
+    while kill -0 "$p" 2>/dev/null; do
+        ((SECONDS < DEADLINE)) || fail "--minutes $MINUTES passed while the phones waited for replies"
+        sleep 0.2
+    done
+    wait "$p" || true
+done
+touch "$VAR/stop"
+for p in "${web_pids[@]}"; do wait "$p" || true; done
+until [[ $(sql "SELECT count(*) FROM outbox WHERE state IN (0, 1)") == 0 ]]; do
+    ((SECONDS < DEADLINE)) || fail "replies still queued at the deadline"
+    sleep 0.2
+done
+t_drained=$(date +%s.%N)
+# replies sent again may still be on their way: read them too
+for i in $(seq 1 "$PHONES"); do
+    (
+        ph=$(ph_of "$i")
+        while out=$(e2e_wait_mt "$ph" 2000); do
+            sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1 >>"$VAR/replies.$i"
+        done
+    ) &
+    load_pids+=($!)
+done
+for p in "${load_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+
+# --- the line
+n=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'soak 86%'")
+d=$(sql "SELECT count(DISTINCT body) FROM sms WHERE body LIKE 'soak 86%'")
+once=$(sql "SELECT count(*) FROM (SELECT body FROM sms WHERE body LIKE 'soak 86%' GROUP BY body HAVING count(*) = 1) x")
+lost=$((MO - d)) dup=$((n - d))
+missing=0 rdup=0
+for i in $(seq 1 "$PHONES"); do
+    f=$VAR/replies.$i
+    [[ -f $f ]] || { missing=$((missing + PER)); continue; }
+    got=$(grep -cv '^$' "$f" | head -n 1)
+    got=$((got - $(grep -c '^MISS' "$f" || true)))
+    distinct=$(grep -v '^MISS' "$f" | grep -v '^$' | sort -un | awk -v p="$PER" '$1 >= 1 && $1 <= p' | wc -l)
+    missing=$((missing + PER - distinct))
+    rdup=$((rdup + got - distinct))
+done
+acked=$(($(cat "$VAR/acked.1") + $(cat "$VAR/acked.2")))
+unacked=$(($(cat "$VAR/unacked.1") + $(cat "$VAR/unacked.2")))
+wn=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'soak web%'")
+wd=$(sql "SELECT count(DISTINCT body) FROM sms WHERE body LIKE 'soak web%'")
+if fsck_out=$("$BUILD/store/vaultctl" fsck 2>&1) && grep -q "all consistent" <<<"$fsck_out"; then fsck=clean; else fsck=DIFFERS; fi
+landed=$(grep -c "vaultbox: mo-duplicate" "$VAR/log/vaultbox.log" || true)
+drain=$(awk -v a="$t_last" -v b="$t_drained" 'BEGIN { printf "%.1f", b - a }')
+injected=
+for k in vaultbox-9 commit-ack pg-immediate failover bb-restart bb-9 smsc-drop smsc-throttle web-9; do
+    [[ -n ${done_faults[$k]:-} ]] && injected+="${injected:+ }$k x${done_faults[$k]}"
+done
+echo "soak: sent $MO stored-once $once lost $lost duplicated $dup; replies missing $missing duplicated $rdup;" \
+    "uploads acked $acked stored-once $wd lost $((acked - wd > 0 ? acked - wd : 0)) duplicated $((wn - wd)) unanswered $unacked;" \
+    "fsck $fsck; drain ${drain}s; faults: $injected (MOs re-sent after commit, caught: $landed); $((SECONDS - T0)) s"
+((lost == 0)) || fail "$lost SAVE(s) lost"
+((dup == 0)) || fail "$dup SAVE(s) stored twice"
+((missing == 0)) || fail "$missing reply/replies missing"
+((wd >= acked && wn == wd)) || fail "uploads: $acked acknowledged, $wd stored, $((wn - wd)) twice"
+((unacked == 0)) || fail "$unacked upload(s) never answered"
+[[ $fsck == clean ]] || fail "fsck: $fsck_out"
+((${done_faults[commit-ack]:-0} == 0 || landed > 0)) || fail "no MO was re-sent after a commit: the commit-ack kills did not land"
+e2e_pass
