@@ -2,7 +2,9 @@
 # tests/fuzz/run.sh [seconds] [fuzzer...] — build the libFuzzer harnesses
 # with clang-14 (ASan + UBSan) in build-fuzz/ and run each for `seconds`
 # (default 60). Seeds come from tests/fuzz/corpus/<fuzzer>/; the growing
-# corpus and any crash files stay in build-fuzz/. Not part of ctest.
+# corpus and any crash files stay in build-fuzz/. Not part of ctest; the
+# seeds alone are (<harness>_corpus_replay, tests/fuzz/replay.c): keep a
+# crash found here as a seed in tests/fuzz/corpus/<harness>/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-60}
