@@ -29,33 +29,12 @@ PHONES=${2:-8} SAVES=${3:-25} UPLOADS=${4:-40}
 loop_pids=()
 
 source "$ROOT/tests/e2e/lib.sh"
-source "$ROOT/scripts/pgha.sh"
-if ! sv_ha_install; then
-    echo "e2e: SKIP: pg_auto_failover is not installed and cannot be (postgresql-15-auto-failover, pg-auto-failover-cli)"
-    exit 77
-fi
+e2e_ha_or_skip
 e2e_begin failover-e2e
-HA=fo-$$
-e2e_defer "sv_ha_destroy $HA"
 e2e_ports
-SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-export SV_WEB_PORT
-ports=()
-for i in 1 2 3 4; do
-    ports+=("$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT" "$SV_WEB_PORT" "${ports[@]}")")
-done
 t=$SECONDS
-# the monitor's health checks shortened: here a dead primary is certain (see
-# conf/pgaf-monitor.conf for why an operator keeps the defaults)
-sv_ha_create "$HA" "${ports[@]}" "pgautofailover.health_check_period = 1000
-pgautofailover.health_check_timeout = 1000
-pgautofailover.health_check_max_retries = 1
-pgautofailover.health_check_retry_delay = 500
-pgautofailover.node_considered_unhealthy_timeout = 2000
-pgautofailover.primary_demote_timeout = 2000" || e2e_fail "the pg_auto_failover cluster did not come up"
+e2e_ha_stack fo
 echo "e2e: cluster up in $((SECONDS - t)) s: $(sv_ha_states "$HA" | paste -sd, -)"
-export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_ha_uri "$HA")
 e2e_conf "[box]
 log_level = info"
 # each connection attempt while no node takes writes (the outage itself)
@@ -63,7 +42,6 @@ e2e_allow_log 'store: connect-failed '
 
 fail() { e2e_fail "$@"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-WEB=http://127.0.0.1:$SV_WEB_PORT
 
 first=$(sv_ha_primary "$HA")
 [[ -n $first ]] || fail "no primary"
@@ -77,39 +55,21 @@ ph_of() { echo $((8613500000000 + $1)); }
 for i in $(seq 1 "$PHONES"); do
     e2e_expect "$(ph_of "$i")" "REG fo$i pass1234" "Welcome fo$i!" >/dev/null
 done
-# web users: register (a session cookie each)
-for u in 1 2; do
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$VAR/web$u.jar" --max-time 30 -H 'X-Smsvault-Csrf: 1' \
-        -H 'Content-Type: application/json' --data-binary "{\"username\":\"foweb$u\",\"password\":\"pass1234\"}" \
-        "$WEB/api/register") || fail "web register foweb$u: curl"
-    [[ $code == 201 || $code == 200 ]] || fail "web register foweb$u: HTTP $code"
-done
+for u in 1 2; do e2e_web_register "$VAR/web$u.jar" "foweb$u"; done
 echo "e2e: $PHONES phones and 2 web users registered on $first"
 
-# uploads <u>: UPLOADS backup files of one SMS each, in order; each one sent
-# again (the same file) until answered 200 — an import skips what it holds
-# already, so a retried upload whose first try was committed adds nothing.
-# Writes the number of 200s to $VAR/acked.<u>, the tries to $VAR/tries.<u>.
+# uploads <u>: UPLOADS backup files of one SMS each, in order, each sent
+# until answered 200 (e2e_web_upload). Writes the number of 200s to
+# $VAR/acked.<u>, the tries to $VAR/tries.<u>.
 uploads() {
-    local u=$1 k code tries=0 acked=0 deadline
+    local u=$1 k n tries=0
     for ((k = 1; k <= UPLOADS; k++)); do
-        printf '%s\n' "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>" \
-            "<smses count=\"1\"><sms protocol=\"0\" address=\"+8613511110000\" date=\"$((1700000000000 + k * 1000))\"" \
-            " type=\"1\" body=\"fo web$u $k\" read=\"1\" status=\"-1\" /></smses>" >"$VAR/up$u.xml"
-        deadline=$((SECONDS + 60))
-        while :; do
-            tries=$((tries + 1))
-            code=$(curl -sS -o "$VAR/up$u.resp" -w '%{http_code}' -b "$VAR/web$u.jar" --max-time 20 \
-                -H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/octet-stream' \
-                --data-binary "@$VAR/up$u.xml" "$WEB/api/import?format=xml" 2>/dev/null) || code=000
-            [[ $code == 200 ]] && break
-            ((SECONDS < deadline)) || { echo "web $u upload $k: HTTP $code for 60 s" >&2; return 1; }
-            sleep 0.2
-        done
-        acked=$((acked + 1))
+        e2e_backup_sms "$VAR/up$u.xml" "fo web$u $k" $((1700000000000 + k * 1000))
+        n=$(e2e_web_upload "$VAR/web$u.jar" "$VAR/up$u.xml" 60) || { echo "web $u upload $k: no 200 in 60 s" >&2; return 1; }
+        tries=$((tries + n))
         sleep 0.2   # a web user's pace: the uploads last as long as the SAVEs
     done
-    echo "$acked" >"$VAR/acked.$u"
+    echo "$UPLOADS" >"$VAR/acked.$u"
     echo "$tries" >"$VAR/tries.$u"
 }
 

@@ -13,6 +13,8 @@ source "$E2E_ROOT/scripts/svc/bearerbox.sh"
 source "$E2E_ROOT/scripts/svc/vaultbox.sh"
 # shellcheck source=scripts/svc/vaultweb.sh
 source "$E2E_ROOT/scripts/svc/vaultweb.sh"
+# shellcheck source=scripts/pgha.sh
+source "$E2E_ROOT/scripts/pgha.sh"
 
 # ---- one set-up and one teardown for every suite -------------------------
 # e2e_begin <tag> makes VAR (the suite's temp dir) and sets e2e_teardown on
@@ -148,6 +150,79 @@ e2e_ports() {
     SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
     export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     export SV_SHORTCODE=${SV_SHORTCODE:-10659}
+}
+
+# ---- the database as a pg_auto_failover cluster (scripts/pgha.sh) ---------
+
+# e2e_ha_or_skip — before e2e_begin: exit 77 (ctest's skip) when
+# pg_auto_failover is not installed and cannot be.
+e2e_ha_or_skip() {
+    sv_ha_install && return 0
+    echo "e2e: SKIP: pg_auto_failover is not installed and cannot be (postgresql-15-auto-failover, pg-auto-failover-cli)"
+    exit 77
+}
+
+# e2e_ha_stack <tag> — after e2e_ports: a free SV_WEB_PORT, and a cluster
+# of the suite (HA, its directory HADIR; destroyed at teardown) on four more
+# free ports, exported as SMSVAULT_PGURI. The monitor's health checks are
+# short: here every primary loss is certain (conf/pgaf-monitor.conf says
+# why an operator keeps the defaults).
+e2e_ha_stack() {
+    local i ports=()
+    SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+    export SV_WEB_PORT
+    for i in 1 2 3 4; do
+        ports+=("$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT" \
+            "$SV_WEB_PORT" "${ports[@]}")")
+    done
+    HA=$1-$$
+    HADIR=$(sv_ha_dir "$HA")
+    e2e_defer "sv_ha_destroy $HA"
+    sv_ha_create "$HA" "${ports[@]}" "pgautofailover.health_check_period = 1000
+pgautofailover.health_check_timeout = 1000
+pgautofailover.health_check_max_retries = 1
+pgautofailover.health_check_retry_delay = 500
+pgautofailover.node_considered_unhealthy_timeout = 2000
+pgautofailover.primary_demote_timeout = 2000" || e2e_fail "the pg_auto_failover cluster did not come up"
+    export SMSVAULT_PGURI
+    SMSVAULT_PGURI=$(sv_ha_uri "$HA")
+}
+
+# ---- the web page through curl --------------------------------------------
+
+# e2e_web_register <jar> <username> — an account made on vaultweb
+# (SV_WEB_PORT), its session cookie in <jar>; fails the suite otherwise.
+e2e_web_register() {
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$1" --max-time 30 -H 'X-Smsvault-Csrf: 1' \
+        -H 'Content-Type: application/json' --data-binary "{\"username\":\"$2\",\"password\":\"pass1234\"}" \
+        "http://127.0.0.1:$SV_WEB_PORT/api/register") || e2e_fail "web register $2: curl"
+    [[ $code == 201 || $code == 200 ]] || e2e_fail "web register $2: HTTP $code"
+}
+
+# e2e_web_upload <jar> <file> <seconds> — POST /api/import?format=xml with
+# that session until answered 200 (an import skips what it holds already, so
+# a retried upload whose first try was committed adds nothing), trying again
+# every 0.3 s for at most <seconds>. Prints the tries; returns 1 when no try
+# was answered 200.
+e2e_web_upload() {
+    local code tries=0 deadline=$((SECONDS + $3))
+    while :; do
+        tries=$((tries + 1))
+        code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$1" --max-time 20 \
+            -H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/octet-stream' \
+            --data-binary "@$2" "http://127.0.0.1:$SV_WEB_PORT/api/import?format=xml" 2>/dev/null) || code=000
+        [[ $code == 200 ]] && { echo "$tries"; return 0; }
+        ((SECONDS < deadline)) || { echo "$tries"; return 1; }
+        sleep 0.3
+    done
+}
+
+# e2e_backup_sms <file> <body> <date_ms> — an SMS Backup & Restore file of one SMS.
+e2e_backup_sms() {
+    printf '%s\n' "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>" \
+        "<smses count=\"1\"><sms protocol=\"0\" address=\"+8613311110000\" date=\"$3\"" \
+        " type=\"1\" body=\"$2\" read=\"1\" status=\"-1\" /></smses>" >"$1"
 }
 
 # e2e_conf [INI lines] — the suite's smsvault.conf: sv_conf_write (the shipped

@@ -49,31 +49,10 @@ PER=$(((MO + PHONES - 1) / PHONES))
 MO=$((PER * PHONES))
 
 source "$ROOT/tests/e2e/lib.sh"
-source "$ROOT/scripts/pgha.sh"
-if ! sv_ha_install; then
-    echo "e2e: SKIP: pg_auto_failover is not installed and cannot be (postgresql-15-auto-failover, pg-auto-failover-cli)"
-    exit 77
-fi
+e2e_ha_or_skip
 e2e_begin soak
-HA=soak-$$
-e2e_defer "sv_ha_destroy $HA"
 e2e_ports
-SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-export SV_WEB_PORT
-ports=()
-for i in 1 2 3 4; do
-    ports+=("$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT" "$SV_WEB_PORT" "${ports[@]}")")
-done
-# short health checks: every primary loss here is certain (conf/pgaf-monitor.conf)
-sv_ha_create "$HA" "${ports[@]}" "pgautofailover.health_check_period = 1000
-pgautofailover.health_check_timeout = 1000
-pgautofailover.health_check_max_retries = 1
-pgautofailover.health_check_retry_delay = 500
-pgautofailover.node_considered_unhealthy_timeout = 2000
-pgautofailover.primary_demote_timeout = 2000" || e2e_fail "the pg_auto_failover cluster did not come up"
-HADIR=$(sv_ha_dir "$HA")
-export SMSVAULT_PGURI
-SMSVAULT_PGURI=$(sv_ha_uri "$HA")
+e2e_ha_stack soak
 e2e_conf "[box]
 instance_grace = 4"
 # what the faults make our programs log: a database that does not answer
@@ -84,7 +63,6 @@ e2e_allow_bearerbox_away
 
 fail() { e2e_fail "$@"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
-WEB=http://127.0.0.1:$SV_WEB_PORT
 T0=$SECONDS
 DEADLINE=$((SECONDS + MINUTES * 60))
 e2e_start smscsim
@@ -99,12 +77,7 @@ for i in $(seq 1 "$PHONES"); do
     reg_pids+=($!)
 done
 for p in "${reg_pids[@]}"; do wait "$p" || fail "a phone did not register"; done
-for u in 1 2; do
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$VAR/web$u.jar" --max-time 30 -H 'X-Smsvault-Csrf: 1' \
-        -H 'Content-Type: application/json' --data-binary "{\"username\":\"soakweb$u\",\"password\":\"pass1234\"}" \
-        "$WEB/api/register") || fail "web register: curl"
-    [[ $code == 201 || $code == 200 ]] || fail "web register soakweb$u: HTTP $code"
-done
+for u in 1 2; do e2e_web_register "$VAR/web$u.jar" "soakweb$u"; done
 echo "e2e: soak: $PHONES phones x $PER SAVEs, 2 web users; cluster $(sv_ha_states "$HA" | paste -sd, -)"
 
 # phone <i>: SAVE 1..PER; every reply it gets ("Saved as j") appended to
@@ -132,21 +105,15 @@ phone() {
 # sent again (the same file) until answered 200; the count of 200s in
 # acked.<u>, uploads never answered in 120 s in unacked.<u>
 uploader() {
-    local u=$1 k=0 code deadline acked=0 unacked=0
+    local u=$1 k=0 acked=0 unacked=0
     until [[ -e $VAR/stop ]]; do
         k=$((k + 1))
-        printf '%s\n' "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>" \
-            "<smses count=\"1\"><sms protocol=\"0\" address=\"+8613311110000\" date=\"$((1700000000000 + k * 1000))\"" \
-            " type=\"1\" body=\"soak web$u $k\" read=\"1\" status=\"-1\" /></smses>" >"$VAR/up$u.xml"
-        deadline=$((SECONDS + 120))
-        while :; do
-            code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$VAR/web$u.jar" --max-time 20 \
-                -H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/octet-stream' \
-                --data-binary "@$VAR/up$u.xml" "$WEB/api/import?format=xml" 2>/dev/null) || code=000
-            [[ $code == 200 ]] && { acked=$((acked + 1)); break; }
-            ((SECONDS < deadline)) || { unacked=$((unacked + 1)); break; }
-            sleep 0.3
-        done
+        e2e_backup_sms "$VAR/up$u.xml" "soak web$u $k" $((1700000000000 + k * 1000))
+        if e2e_web_upload "$VAR/web$u.jar" "$VAR/up$u.xml" 120 >/dev/null; then
+            acked=$((acked + 1))
+        else
+            unacked=$((unacked + 1))
+        fi
         sleep 0.3
     done
     echo "$acked" >"$VAR/acked.$u"
