@@ -7,6 +7,12 @@
  * other unknown section or key, a bad value or a missing required key is an
  * error that names file:line. It is not a general INI library: there are no includes,
  * no environment expansion and no reloading.
+ *
+ * Repeated named sections: a program that reads one block of settings per
+ * peer (vaultmms: one [mmsc.NAME] per operator MMSC) describes them with a
+ * struct config_named — the keys once, under the section name "mmsc", and an
+ * array the loader fills, one element per NAME in the order of first
+ * appearance. A NAME given twice is one element (the later keys override).
  */
 #ifndef SMSVAULT_CONFIG_H
 #define SMSVAULT_CONFIG_H
@@ -41,7 +47,8 @@ struct config_part {
 
 /* Every section of smsvault.conf. A program passes this as other_sections:
  * the sections it has keys for are still checked key by key; the rest are
- * left to the programs that own them. */
+ * left to the programs that own them. An entry "name.*" (in any
+ * other_sections list) stands for every [name.X]. */
 extern const char *const config_smsvault_sections[];
 
 /* The result of loading or parsing: CONFIG_OK is 0 (so that a caller's
@@ -51,6 +58,21 @@ enum config_result {
     CONFIG_INVALID,   /* a bad value, unknown key or section, unreadable file: the message says which */
 };
 
+/* One kind of repeated named section, [prefix.NAME] (see above). NAME is
+ * 1..32 of [A-Za-z0-9_-]. items is an array of max zeroed structs of
+ * item_size bytes; each element gets its defaults, its keys, and at
+ * name_offset a malloc'd copy of NAME. count is written by the loader. */
+struct config_named {
+    const char *prefix;             /* "mmsc": sections [mmsc.NAME]; the keys' section is "mmsc" */
+    const struct config_key *keys;
+    size_t nkeys;
+    void *items;
+    size_t item_size, max;
+    size_t name_offset;             /* offsetof() of the char * NAME in an element */
+    size_t count;                   /* elements read */
+};
+#define CONFIG_NAME_MAX 32
+
 /*
  * Apply defaults, then read path (NULL: defaults only). other_sections is a
  * NULL-terminated list of sections that other programs own (may be NULL).
@@ -58,14 +80,24 @@ enum config_result {
  */
 enum config_result config_load(const char *path, const struct config_part *parts, size_t nparts,
                                const char *const *other_sections, char *err, size_t errlen);
+/* config_load with repeated named sections too (named may be NULL when
+ * nnamed is 0). A required key missing from one element is an error naming
+ * its section ("[mmsc.main] url is required"). */
+enum config_result config_load_named(const char *path, const struct config_part *parts, size_t nparts,
+                                     struct config_named *named, size_t nnamed,
+                                     const char *const *other_sections, char *err, size_t errlen);
 
 /* Free the strings config_load stored. */
 void config_free(const struct config_part *parts, size_t nparts);
+/* Free the strings of every element of named (and their NAMEs); count = 0. */
+void config_free_named(struct config_named *named, size_t nnamed);
 
 /* Print every key with its value (strings whose key name contains "password"
  * or "secret" are masked) — the body of each program's --check-config. */
 void config_print(const struct config_part *parts, size_t nparts);
 void config_fprint(FILE *out, const struct config_part *parts, size_t nparts);
+/* The same for each element of named, as "[prefix.NAME] key = value". */
+void config_fprint_named(FILE *out, const struct config_named *named, size_t nnamed);
 
 /* Parse one value the way the loader does (exposed for tests). */
 enum config_result config_parse_bytes(const char *text, long long *out);

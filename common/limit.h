@@ -44,4 +44,8 @@
 #define LIMIT_SEND_MAX 50          /* items sent to the phone by one web request */
 #define LIMIT_EXPORT_MAX 200000    /* items in one downloaded file */
 
+/* ---- MM7, the operator's MMSC (store/mm7.c, gateway-plugin/mms/) ---- */
+#define LIMIT_MM7_ID_MAX 256       /* bytes of a TransactionID, MessageID, LinkedID, MMSC name, or any
+                                      one-line value of a request vaultmms stores, echoes or logs */
+
 #endif

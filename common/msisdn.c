@@ -51,6 +51,44 @@ bool msisdn_is_phone(const char *number)
     return d >= LIMIT_PHONE_DIGITS_MIN && d <= LIMIT_PHONE_DIGITS_MAX;
 }
 
+static bool is_list_separator(char c) { return c == ',' || c == ' '; }
+
+/* Walk prefixes; with key, true at the first entry key starts with; without
+ * (NULL), true when the whole list is valid. */
+static bool walk_prefixes(const char *prefixes, const char *key)
+{
+    if (prefixes == NULL)
+        return false;
+    size_t entries = 0;
+    for (const char *c = prefixes; *c;) {
+        if (is_list_separator(*c)) {
+            c++;
+            continue;
+        }
+        size_t n = 0;
+        while (is_digit(c[n]))
+            n++;
+        if (n == 0 || n > LIMIT_PHONE_DIGITS_MAX || (c[n] != '\0' && !is_list_separator(c[n])))
+            return false;
+        if (key && strncmp(key, c, n) == 0)
+            return true;
+        entries++;
+        c += n;
+    }
+    return key == NULL && entries > 0;
+}
+
+bool msisdn_prefixes_valid(const char *prefixes)
+{
+    return walk_prefixes(prefixes, NULL);
+}
+
+bool msisdn_has_prefix(const char *number, const char *prefixes)
+{
+    char key[MSISDN_KEY_SIZE];
+    return msisdn_key(number, key) && msisdn_prefixes_valid(prefixes) && walk_prefixes(prefixes, key);
+}
+
 bool msisdn_is_contact(const char *number)
 {
     return msisdn_digits(number) >= LIMIT_CONTACT_DIGITS_MIN;

@@ -41,6 +41,16 @@ bool msisdn_key(const char *number, char key[MSISDN_KEY_SIZE]);
  * with LIMIT_PHONE_DIGITS_MIN..LIMIT_PHONE_DIGITS_MAX digits. */
 bool msisdn_is_phone(const char *number);
 
+/* Prefix lists ([web] phone_prefixes: the numbers the page may text a code
+ * to): country or area codes as digits, separated by commas and/or spaces
+ * ("86", "86, 852 853"). Valid: at least one, each 1..LIMIT_PHONE_DIGITS_MAX
+ * digits, nothing else. */
+bool msisdn_prefixes_valid(const char *prefixes);
+/* True when number's key starts with one of prefixes: "+86 138...",
+ * "8613800000001" and "008613800000001" match "86"; a national form
+ * ("13800000001") does not. False for no number or an invalid list. */
+bool msisdn_has_prefix(const char *number, const char *prefixes);
+
 /* A contact's number (CONTACT, a vCard texted in or imported, a CSV row, the
  * web page's form): a number with at least LIMIT_CONTACT_DIGITS_MIN digits. */
 bool msisdn_is_contact(const char *number);

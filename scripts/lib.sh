@@ -16,11 +16,12 @@ SV_PACKAGES=(
   postgresql postgresql-contrib libpq-dev
   postgresql-15-auto-failover pg-auto-failover-cli
   kannel kannel-dev libsmpp34-dev
-  uuid-dev libcunit1-dev libmicrohttpd-dev libjansson-dev libsodium-dev
+  uuid-dev libcunit1-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
   tshark libgmime-3.0-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
+  openssl libnss3-tools nginx
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
 # are installed from Debian only when the commands are missing.
@@ -42,9 +43,17 @@ sv_deps() {
   fi
   sv_say "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # nginx is for the test of conf/nginx-smsvault.conf only: its package must
+  # not start a system nginx on port 80, so services stay down during the
+  # install (policy-rc.d, the Debian way) unless the machine already says.
+  local policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get update -qq >/dev/null || sv_die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || sv_die "apt-get install failed: ${missing[*]}"
+    || { if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; sv_die "apt-get install failed: ${missing[*]}"; }
+  if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
   # Debian's kannel package may start its own bearerbox from its init script;
   # ours runs a copy of conf/kannel.conf on other ports, so that one is left
   # alone.
@@ -223,7 +232,7 @@ sv_stop_pidfile() {
 # sections, say) adds its function and its name to that list, nothing else.
 # A key is written only when its value is known (sv_conf_key), so a stack
 # that does not run a daemon leaves that daemon's sections as shipped.
-SV_CONF_PROGRAMS=(store vaultbox vaultweb)
+SV_CONF_PROGRAMS=(store vaultbox vaultweb vaultmms)
 
 # sv_conf_key <key> <value> — "key = value", or nothing when value is empty.
 sv_conf_key() { [ -z "$2" ] || printf '%s = %s\n' "$1" "$2"; }
@@ -252,8 +261,16 @@ sv_conf_vaultweb() {
   sv_conf_key static_dir "$SV_ROOT/web/static"
 }
 
+# vaultmms: the stack's MM7 endpoint port.
+sv_conf_vaultmms() {
+  echo "[mms]"
+  sv_conf_key listen "${SV_MMS_PORT:+127.0.0.1}"
+  sv_conf_key port "${SV_MMS_PORT:-}"
+}
+
 # sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
-# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT when set.
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT, SV_MMS_PORT
+# when set.
 sv_conf_write() {
   local out=$1 p
   [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }

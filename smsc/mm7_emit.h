@@ -23,7 +23,7 @@
  *          Content-IDs like <s1.2.Ab.msg>, parts in binary.
  *
  * Pure: no sockets, no clock, no randomness (the caller passes the time and
- * a seed for boundaries and ids), so tests/unit/mm7_test.c compares the
+ * a seed for boundaries and ids), so tests/unit/mm7sim_test.c compares the
  * bytes with known-good files. Not here: parsing (mm7_parse.h), HTTP.
  */
 #ifndef SMSVAULT_MM7_EMIT_H
@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "mm7_status.h"   /* mm7_status_text: the standard texts of the codes */
 #include "mms_pdu.h"
 
 #define MM7_SOAP_NS "http://schemas.xmlsoap.org/soap/envelope/"
@@ -99,9 +100,5 @@ struct mm7_answer {
     const char *message_id;
 };
 void mm7_emit_answer(enum mm7_dialect d, const struct mm7_answer *a, struct mm7_http *out);
-
-/* The standard text of an MM7 status code ("Success", "Server Error", ...),
- * by class for codes the table lacks. */
-const char *mm7_status_text(int code);
 
 #endif

@@ -50,7 +50,8 @@ static bool check_parts(const struct store_mms_new *in, long long *total, char *
     for (size_t i = 0; i < in->nparts; i++) {
         const struct store_mms_part_new *p = &in->parts[i];
         if (!st_valid_line(p->content_type, LIMIT_TEXT_FIELD_MAX, false) ||
-            !st_valid_line(p->name, LIMIT_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
+            !st_valid_line(p->name, LIMIT_TEXT_FIELD_MAX, true) ||
+            !st_valid_line(p->content_id, LIMIT_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
             p->len > LIMIT_MMS_MAX)
             return false;
         sum += p->len;
@@ -87,12 +88,13 @@ static enum store_result insert_parts(struct store *s, const char *user_id, cons
         char seq[24];
         st_lld(seq, (long long)i);
         const char *p[] = { user_id, nb, seq, part->content_type, part->name ? part->name : "",
-                            part->len ? (const char *)part->data : (const char *)empty };
-        const int len[] = { 0, 0, 0, 0, 0, (int)part->len };
-        const int fmt[] = { 0, 0, 0, 0, 0, 1 };
+                            part->len ? (const char *)part->data : (const char *)empty,
+                            part->content_id ? part->content_id : "" };
+        const int len[] = { 0, 0, 0, 0, 0, (int)part->len, 0 };
+        const int fmt[] = { 0, 0, 0, 0, 0, 1, 0 };
         rc = st_exec_bin(s, "mms-part-insert",
-                         "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data)"
-                         " VALUES ($1, $2, $3, $4, $5, $6)", 6, p, len, fmt, NULL);
+                         "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, p, len, fmt, NULL);
     }
     return rc;
 }
@@ -207,7 +209,7 @@ static enum store_result parts_query(struct store *s, const char *user_id, long 
     st_lld(sb, seq);
     const char *p[] = { user_id, nb, sb };
     PGresult *r = PQexecParams(s->conn,
-        "SELECT seq::text, content_type, name, data FROM mms_parts"
+        "SELECT seq::text, content_type, name, data, content_id FROM mms_parts"
         " WHERE user_id = $1 AND n = $2 AND ($3::int < 0 OR seq = $3::int) ORDER BY seq",
         3, NULL, p, NULL, NULL, 1);
     enum store_result rc = st_check(s, r, "mms-parts");
@@ -223,6 +225,7 @@ static enum store_result parts_query(struct store *s, const char *user_id, long 
             v[i].name = xmemdup0(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2));
             v[i].len = (size_t)PQgetlength(r, row, 3);
             v[i].data = (unsigned char *)xmemdup0(PQgetvalue(r, row, 3), v[i].len);
+            v[i].content_id = xmemdup0(PQgetvalue(r, row, 4), (size_t)PQgetlength(r, row, 4));
         }
         *out = v;
         *count = k;
@@ -282,7 +285,8 @@ void store_mms_part_cleanup(struct store_mms_part *p)
     free(p->content_type);
     free(p->name);
     free(p->data);
-    p->content_type = p->name = NULL;
+    free(p->content_id);
+    p->content_type = p->name = p->content_id = NULL;
     p->data = NULL;
 }
 

@@ -32,11 +32,11 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
     if (in->user_id && !st_valid_id(in->user_id))
         return STORE_NOT_FOUND;
     char *text = xmemdup0(in->text, in->text_len);
-    const char *p[] = { in->user_id, in->msisdn, text };
+    const char *p[] = { in->user_id, in->msisdn, text, in->secret ? "t" : "f" };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "outbox-insert",
-                                   "INSERT INTO outbox (user_id, msisdn, text) VALUES ($1, $2, $3) RETURNING id",
-                                   3, p, &r);
+                                   "INSERT INTO outbox (user_id, msisdn, text, secret) VALUES ($1, $2, $3, $4)"
+                                   " RETURNING id", 4, p, &r);
     free(text);
     if (rc != STORE_OK)
         return rc;
@@ -221,6 +221,11 @@ static enum store_result update_one(struct store *s, const char *name, const cha
     return rc;
 }
 
+/* A one-time code is kept in clear only while it may still be sent (issue
+ * 11, point 2): phone_codes holds its hash, and once the row has left the
+ * queue for good nothing needs the text. */
+#define CLEAR_SECRET "text = CASE WHEN secret THEN '' ELSE text END"
+
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid)
 {
     if (kannel_uuid && !st_valid_text(kannel_uuid, LIMIT_PEER_MAX, true))
@@ -229,8 +234,8 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
     st_lld(ib, id);
     const char *p[] = { ib, kannel_uuid };
     return update_one(s, "outbox-submitted",
-                      "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now()"
-                      " WHERE id = $1 AND state IN (0, 1)", 2, p);
+                      "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now(), "
+                      CLEAR_SECRET " WHERE id = $1 AND state IN (0, 1)", 2, p);
 }
 
 enum store_result store_outbox_mark_delivered(struct store *s, long long id)
@@ -240,7 +245,8 @@ enum store_result store_outbox_mark_delivered(struct store *s, long long id)
     const char *p[] = { ib };
     /* final states (delivered, failed) are never changed */
     return update_one(s, "outbox-delivered",
-                      "UPDATE outbox SET state = 3, updated_at = now() WHERE id = $1 AND state IN (0, 1, 2)",
+                      "UPDATE outbox SET state = 3, updated_at = now(), " CLEAR_SECRET
+                      " WHERE id = $1 AND state IN (0, 1, 2)",
                       1, p);
 }
 
@@ -253,7 +259,7 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
         why = xstrndup(reason, utf8_truncate(reason, strlen(reason), LIMIT_TEXT_FIELD_MAX));
     const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
     enum store_result rc = update_one(s, "outbox-failed",
-                      "UPDATE outbox SET state = 4, reason = $2, updated_at = now()"
+                      "UPDATE outbox SET state = 4, reason = $2, updated_at = now(), " CLEAR_SECRET
                       " WHERE id = $1 AND state IN (0, 1, 2)", 2, p);
     free(why);
     return rc;

@@ -1,7 +1,7 @@
 /*
  * rules — the store's rules that need no database: what a username and a
- * password may be, and how much the space grows for an upload (see
- * store.h). They live apart from users.c and space.c so that the web page
+ * password may be, when two names are one (the fold), and how much the
+ * space grows for an upload (see store.h). They live apart from users.c and space.c so that the web page
  * can check a form before it asks the store, and the engine's tests' fake
  * store (tests/unit/fake_store.c) can apply the very same rules without
  * libpq. Not here: uniqueness of names and password hashing (users.c),
@@ -11,6 +11,8 @@
 #include "store.h"
 
 #include <string.h>
+
+#include "alloc.h"
 
 static bool ascii_alnum(char c)
 {
@@ -28,6 +30,15 @@ bool store_username_valid(const char *username)
         if (!ascii_alnum(username[i]) && username[i] != '_' && username[i] != '.' && username[i] != '-')
             return false;
     return true;
+}
+
+char *store_username_fold(const char *name)
+{
+    char *f = xstrdup(name);
+    for (char *c = f; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    return f;
 }
 
 bool store_password_valid(const char *password)

@@ -34,7 +34,7 @@ const struct config_key store_config_keys[] = {
       offsetof(struct store_config, capacity_bytes), "the sum of all allocations never exceeds this" },
     { "login", "free_failures", CONFIG_INT, "5", 1, 1000,
       offsetof(struct store_config, login_free_failures),
-      "failed logins of an account before it is slowed down" },
+      "failed logins of one name (account or not) before it is slowed down" },
 };
 const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
 
@@ -452,7 +452,8 @@ bool st_valid_line(const char *s, size_t max, bool allow_empty)
 
 bool st_valid_source(const char *src)
 {
-    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0);
+    return src && (strcmp(src, "sms") == 0 || strcmp(src, "web") == 0 || strcmp(src, "import") == 0 ||
+                   strcmp(src, "mm7") == 0);
 }
 
 bool st_valid_page(const struct store_page *p)

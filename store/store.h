@@ -44,7 +44,7 @@ enum store_result {
     STORE_RETRY,       /* serialization failure, deadlock, connection lost: try the whole thing again */
     STORE_INVALID,     /* input refused before touching the database (rules named in each function) */
     STORE_DENIED,      /* wrong password / code (unknown user gives the same) */
-    STORE_THROTTLED,   /* too many failed logins for this account: wait */
+    STORE_THROTTLED,   /* too many failed logins of this name, or too many codes asked for: wait */
     STORE_ERR,         /* anything else; logged with the statement name, never the data */
 };
 
@@ -66,7 +66,7 @@ struct store_config {
     long long step_bytes;        /* grow by at least this much (default 10M) */
     long long user_cap_bytes;    /* a user's allocation never exceeds this (default 1G) */
     long long capacity_bytes;    /* the sum of all allocations never exceeds this (default 1T) */
-    long long login_free_failures;  /* failed logins before slowing down (default 5) */
+    long long login_free_failures;  /* failed logins of a name before slowing down (default 5) */
 };
 
 extern const struct config_key store_config_keys[];
@@ -114,6 +114,11 @@ void store_tx_rollback_to(struct store *s);
  * NULL is neither. */
 bool store_username_valid(const char *username);
 bool store_password_valid(const char *password);
+/* The form in which two names are one: ASCII letters lowered, every other
+ * byte kept — lower(username) of the unique index for every name the rules
+ * allow, and defined for any string at all (the login throttle folds the
+ * names it counts, accounts or not). malloc'd. */
+char *store_username_fold(const char *name);
 
 struct store_user {
     char id[STORE_ID_LEN];
@@ -135,20 +140,26 @@ void store_user_cleanup(struct store_user *u);
 enum store_result store_user_create(struct store *s, const char *username, const char *password,
                                     const char *lang, char id_out[STORE_ID_LEN]);
 /* Check a password. Unknown user and wrong password both give STORE_DENIED in
- * about the same time (a dummy hash is verified). After login_free_failures
- * consecutive failures the account is throttled: STORE_THROTTLED, with the
- * seconds to wait in *retry_after (may be NULL), without checking the
- * password; the wait doubles with each further failure (cap 15 min).
- * Success resets the counter. Shared by SMS LOGIN and the web page. */
+ * about the same time (a dummy hash is verified). Failures are counted per
+ * name tried (folded: store_username_fold), whether or not it is an account
+ * and whether or not it keeps the rules (issue 11: no account oracle):
+ * after login_free_failures of them the name is throttled — STORE_THROTTLED,
+ * with the seconds to wait in *retry_after (may be NULL), without looking at
+ * the account or the password, in the same time for any name; the wait
+ * doubles with each further failure (1 s up to 15 min). A name's failures
+ * are forgotten an hour after its last wait ends; success clears them.
+ * Shared by SMS LOGIN and the web page (migration 006). */
 enum store_result store_user_login(struct store *s, const char *username, const char *password,
                                    char id_out[STORE_ID_LEN], int *retry_after);
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out);
 enum store_result store_user_by_name(struct store *s, const char *username, struct store_user *out);
 /* The user's choice (SMS LANG): lang, and lang_chosen from now on. */
 enum store_result store_user_set_lang(struct store *s, const char *user_id, const char *lang);
-/* STORE_DENIED when old is wrong (counts as a failed login); ends the user's web sessions. */
-enum store_result store_user_set_password(struct store *s, const char *user_id,
-                                          const char *old_password, const char *new_password);
+/* STORE_DENIED when old is wrong (a failed login of the account's name);
+ * STORE_THROTTLED, with *retry_after (may be NULL) as for a login, when that
+ * name is throttled. Ends the user's web sessions. */
+enum store_result store_user_set_password(struct store *s, const char *user_id, const char *old_password,
+                                          const char *new_password, int *retry_after);
 /* All users, by username (vaultctl). */
 enum store_result store_user_list(struct store *s, struct store_user **out, size_t *count);
 void store_user_list_free(struct store_user *users, size_t count);
@@ -167,12 +178,16 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
  * when it is not bound to that user — another user's phone stays bound. */
 enum store_result store_phone_unbind(struct store *s, const char *user_id, const char *msisdn);
 enum store_result store_phone_lookup(struct store *s, const char *msisdn, char user_id_out[STORE_ID_LEN]);
-/* The account a phone is bound to and its language, in one query: what the
- * SMS engine needs to answer an MO. STORE_NOT_FOUND: not bound (or no number). */
+/* The account a phone is bound to, its language, and the number in the form
+ * it was bound with — the address SMS replies go to (vaultmms: an MMSC
+ * writes "8613800000001/TYPE=PLMN" for the phone bearerbox calls
+ * "+8613800000001") — in one query: what the SMS engine and vaultmms need to
+ * answer a phone. STORE_NOT_FOUND: not bound (or no number). */
 struct store_phone_owner {
     char user_id[STORE_ID_LEN];
     char lang[3];
     bool lang_chosen;            /* as struct store_user */
+    char msisdn[LIMIT_PEER_MAX + 1];
 };
 enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out);
 /* The user's MSISDNs, newest binding first; free with store_strings_free. */
@@ -181,12 +196,50 @@ void store_strings_free(char **v, size_t count);
 
 /* Binding a phone from the web: a 6-digit code (CSPRNG), stored hashed with an
  * expiry of ttl_s seconds, texted to msisdn through the outbox in the same
- * transaction. text_template holds one "%s" for the code. */
-enum store_result store_phone_code_start(struct store *s, const char *user_id, const char *msisdn,
-                                         const char *text_template, int ttl_s);
-/* STORE_OK binds the phone; STORE_DENIED: wrong, expired, or more than 5 tries. */
+ * transaction (an outbox row marked secret: its text is emptied once it is
+ * sent). text_template holds one "%s" for the code.
+ *
+ * Every code is an SMS someone pays for and a stranger's phone may receive
+ * (issue 11, point 2: no SMS pumping), so codes are limited per hour: per
+ * account, per number (its key, from any account), per client address and
+ * in all; and five wrong tries of an (account, number) pair lock the pair,
+ * whatever code they were made against, until an hour after the last of
+ * them — a new code does not give five more. Which numbers may be texted at
+ * all (the prefixes) is the caller's rule (web/auth.c). Sends are kept an
+ * hour (migration 006). */
+struct store_code_limits {
+    int per_account;             /* codes one account may ask for in an hour, >= 1 */
+    int per_number;              /* codes texted to one number in an hour, >= 1 */
+    int per_address;             /* codes asked for from one client address in an hour, >= 1 */
+    int budget;                  /* codes texted in all in an hour, >= 1 */
+};
+struct store_code_request {
+    const char *user_id;
+    const char *msisdn;          /* a number (msisdn_key), else STORE_INVALID */
+    const char *client;          /* the asking client's address ("" when unknown: one address) */
+    const char *text_template;
+    int ttl_s;                   /* 1..86400 */
+    struct store_code_limits limits;
+};
+/* Which limit refused a code; the first that applies, in this order. */
+enum store_code_limit {
+    STORE_CODE_PAIR_LOCKED = 0,  /* five wrong tries of this (account, number) */
+    STORE_CODE_PER_ACCOUNT,
+    STORE_CODE_PER_NUMBER,
+    STORE_CODE_PER_ADDRESS,
+    STORE_CODE_BUDGET,
+};
+/* STORE_OK: texted. STORE_THROTTLED: nothing texted; *hit (may be NULL) is
+ * the limit, *retry_after (may be NULL) the seconds until every limit that
+ * applies lets a code through again. STORE_INVALID: a bad request or
+ * limits; STORE_NOT_FOUND: no such user. */
+enum store_result store_phone_code_start(struct store *s, const struct store_code_request *rq,
+                                         enum store_code_limit *hit, int *retry_after);
+/* STORE_OK binds the phone; STORE_DENIED: wrong or expired code (one wrong
+ * try of the pair); STORE_THROTTLED: the pair is locked (above), the code is
+ * not even compared; *retry_after (may be NULL): seconds until it opens. */
 enum store_result store_phone_code_confirm(struct store *s, const char *user_id, const char *msisdn,
-                                           const char *code);
+                                           const char *code, int *retry_after);
 
 /* ---- items: common paging ---- */
 
@@ -275,13 +328,14 @@ struct store_mms_part_new {
     const char *name;           /* file name; may be NULL */
     const unsigned char *data;
     size_t len;
+    const char *content_id;     /* Content-ID without <> (what SMIL's cid: names); may be NULL */
 };
 
 struct store_mms_new {
     const char *peer;
     const char *subject;        /* may be NULL */
     time_t sent_at;
-    const char *source;
+    const char *source;         /* "sms", "web", "import", or "mm7" (from the operator's MMSC) */
     const struct store_mms_part_new *parts;
     size_t nparts;              /* 1..LIMIT_MMS_PARTS_MAX */
     bool skip_duplicate;        /* same (peer, sent_at, subject, size) */
@@ -303,6 +357,7 @@ struct store_mms_part {
     char *name;                 /* "" if none */
     unsigned char *data;
     size_t len;
+    char *content_id;           /* "" if none */
 };
 
 struct store_mms_list {
@@ -419,6 +474,54 @@ enum store_result store_usage_history(struct store *s, const char *user_id,
  * transaction so the record commits with the command. */
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
 
+/* ---- MM7 (vaultmms): DeliverReq de-duplication, SubmitReq delivery reports ---- */
+
+struct store_mm7_seen {
+    int status;                  /* the MM7 status code answered the first time */
+    long long mms_n;             /* the MMS stored then; 0: none */
+    bool same_content;           /* its digest equals this request's */
+};
+
+/*
+ * Claim (mmsc, transaction_id) for a DeliverReq before anything of it is
+ * stored, inside the caller's transaction (store_tx_begin; without one it
+ * asserts): STORE_OK — the first time: store the MMS (or decide not
+ * to), record the answer with store_mm7_seen_finish and commit, all in that
+ * transaction, then answer. STORE_CONFLICT — answered before: *prev says
+ * what (a duplicate arriving while the first is in flight waits here until
+ * that one commits or rolls back). digest: the hex SHA-256 the caller
+ * computed over the request's content, compared into prev->same_content.
+ */
+enum store_result store_mm7_seen_claim(struct store *s, const char *mmsc, const char *transaction_id,
+                                       const char *digest, struct store_mm7_seen *prev);
+/* Record the answer of a claimed DeliverReq: status, and the user and MMS
+ * number it was stored as (user_id NULL / mms_n 0: not stored), and the
+ * MMSC's LinkedID (may be NULL). STORE_NOT_FOUND: not claimed. */
+enum store_result store_mm7_seen_finish(struct store *s, const char *mmsc, const char *transaction_id,
+                                        int status, const char *user_id, long long mms_n,
+                                        const char *linked_id);
+
+/* The MMSC accepted outbox row outbox_id (a SubmitReq) as message_id:
+ * record it for the delivery report and mark the row submitted, in one
+ * transaction. STORE_NOT_FOUND: no such row; STORE_CONFLICT: the MMSC gave
+ * this MessageID to another row already. */
+enum store_result store_mm7_submitted(struct store *s, long long outbox_id, const char *mmsc,
+                                      const char *message_id);
+
+enum store_mm7_outcome {
+    STORE_MM7_DELIVERED,         /* the phone has it (MMStatus Retrieved, Forwarded) */
+    STORE_MM7_FAILED,            /* it will not get there (Rejected, Expired, ...) */
+    STORE_MM7_PENDING,           /* not final (Deferred, Indeterminate): only recorded */
+};
+/* A DeliveryReportReq of mmsc for message_id: records mm_status (the
+ * MMStatus as the MMSC wrote it) and moves the outbox row to delivered or
+ * failed (reason: mm_status); final states are never downgraded and a
+ * repeated report is a no-op. *outbox_id_out (may be NULL): the row.
+ * STORE_NOT_FOUND: no submission with that MessageID from that MMSC. */
+enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
+                                   enum store_mm7_outcome outcome, const char *mm_status,
+                                   long long *outbox_id_out);
+
 /* ---- outbox (MT messages to send) ---- */
 
 enum store_outbox_state {
@@ -434,6 +537,8 @@ struct store_outbox_new {
     const char *msisdn;
     const char *text;      /* UTF-8; vaultbox picks GSM-7 or UCS-2 */
     size_t text_len;
+    bool secret;           /* a one-time code: the text is emptied once the row leaves the
+                              queue for good (submitted, delivered or failed; migration 006) */
 };
 
 struct store_outbox_row {
@@ -488,6 +593,8 @@ enum store_result store_outbox_release(struct store *s, const char *instance);
 enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
                                      struct store_outbox_row **out, size_t *count);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
+/* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
+ * the two below leave the queue for good: a secret row's text is emptied. */
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
 /* Delivery reports: final states are never downgraded; a repeated report is a
  * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a

@@ -62,7 +62,7 @@ bool st_valid_id(const char *id);
 bool st_valid_text(const char *s, size_t max, bool allow_empty);
 /* st_valid_text, and one line: no control characters (names, numbers, types). */
 bool st_valid_line(const char *s, size_t max, bool allow_empty);
-/* "sms", "web" or "import". */
+/* "sms", "web", "import" or "mm7". */
 bool st_valid_source(const char *src);
 
 /* A PostgreSQL array literal ({"a","b",NULL}) built for one $n parameter of

@@ -1,6 +1,7 @@
 /*
  * users — accounts: creation with the initial allocation, password login with
- * per-account throttling, language, password change, listing. Passwords are
+ * throttling per name tried (accounts and unknown names alike), language,
+ * password change, listing. Passwords are
  * hashed with argon2id (libsodium crypto_pwhash_str) with 12 MiB of memory
  * and 3 passes, one of the equivalent settings OWASP's Password Storage
  * Cheat Sheet lists for argon2id (m=12 MiB, t=3, p=1). libsodium's
@@ -13,6 +14,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uuid/uuid.h>
@@ -124,103 +126,195 @@ out:
     return rc;
 }
 
-/* Inside a transaction holding the user's row lock: record one failed login. */
-static enum store_result count_failure(struct store *s, const char *user_id)
+/*
+ * The login throttle (issue 11, point 1: no account oracle). Failures are
+ * counted per name tried — folded as names are compared, whether or not it
+ * is an account, whether or not it keeps the username rules — so that a
+ * name nobody has is throttled after the same tries, with the same wait, as
+ * a real one; SMS LOGIN and the web share it through store_user_login. An
+ * attempt holds a transaction advisory lock on its name (class NAME_LOCK,
+ * object the first bytes of the name's hash) while it checks, verifies and
+ * counts, so parallel attempts on one name are counted one after another,
+ * for accounts and unknown names alike. A throttled attempt reads only
+ * login_throttle — never users, never a hash — so it costs the same
+ * whatever the name. Rows: migration 006; each is forgotten THROTTLE_FORGET_S
+ * after its wait ends, and each failure deletes up to THROTTLE_PRUNE
+ * forgotten ones, so storage is the names tried in about the last hour.
+ */
+#define NAME_LOCK "1936291426"     /* advisory lock class; outbox.c uses 1936291425 */
+#define THROTTLE_FORGET_S 3600
+#define THROTTLE_PRUNE 16
+
+struct name_key {
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    char lock[24];                 /* int4 of the hash's first bytes, for the advisory lock */
+};
+
+static void name_key(const char *name, struct name_key *k)
 {
-    char nfree[24], off[24];
-    st_lld(nfree, s->cfg.login_free_failures);
-    st_lld(off, s->clock_offset_s);
-    const char *p[] = { user_id, nfree, off, "900" };
-    return st_exec(s, "login-failure",
-                   "UPDATE users SET failed_logins = failed_logins + 1,"
-                   " throttled_until = CASE WHEN failed_logins + 1 >= $2::int"
-                   "  THEN now() + $3::int * interval '1 second'"
-                   "   + least($4::int, power(2, least(failed_logins + 1 - $2::int, 20)))"
-                   "     * interval '1 second'"
-                   "  ELSE NULL END"
-                   " WHERE id = $1", 4, p, NULL);
+    char *folded = store_username_fold(name);
+    crypto_hash_sha256(k->hash, (const unsigned char *)folded, strlen(folded));
+    sodium_memzero(folded, strlen(folded));   /* it may be a password typed in the wrong field */
+    free(folded);
+    int32_t v = (int32_t)((uint32_t)k->hash[0] << 24 | (uint32_t)k->hash[1] << 16 |
+                          (uint32_t)k->hash[2] << 8 | k->hash[3]);
+    st_lld(k->lock, v);
 }
 
-/* Lock the account and check its throttle. On STORE_OK writes the id and
- * hash (caller frees); STORE_THROTTLED writes *retry_after. */
-static enum store_result lock_account(struct store *s, const char *by, const char *key,
-                                      char id_out[STORE_ID_LEN], char **hash_out, int *retry_after)
+/* Inside a transaction: take the name's lock, then STORE_OK when it may be
+ * tried, STORE_THROTTLED (the seconds left in *retry_after, if not NULL)
+ * when not. */
+static enum store_result throttle_check(struct store *s, const struct name_key *k, int *retry_after)
 {
-    char off[24];
-    st_lld(off, s->clock_offset_s);
-    const char *p[] = { key, off };
-    PGresult *r = NULL;
-    const char *sql = strcmp(by, "name") == 0
-        ? "SELECT id, password_hash, ceil(extract(epoch FROM throttled_until"
-          " - (now() + $2::int * interval '1 second')))::bigint"
-          " FROM users WHERE lower(username) = lower($1) FOR NO KEY UPDATE"
-        : "SELECT id, password_hash, ceil(extract(epoch FROM throttled_until"
-          " - (now() + $2::int * interval '1 second')))::bigint"
-          " FROM users WHERE id = $1 FOR NO KEY UPDATE";
-    enum store_result rc = st_exec(s, "login-lock", sql, 2, p, &r);
+    const char *pl[] = { k->lock };
+    enum store_result rc = st_exec(s, "login-name-lock", "SELECT pg_advisory_xact_lock(" NAME_LOCK ", $1::int)",
+                                   1, pl, NULL);
     if (rc != STORE_OK)
         return rc;
-    if (PQntuples(r) == 0) {
-        rc = STORE_NOT_FOUND;
-    } else if (st_getll(r, 0, 2) > 0) {
+    char off[24];
+    st_lld(off, s->clock_offset_s);
+    const char *p[] = { (const char *)k->hash, off };
+    const int len[] = { (int)sizeof k->hash, 0 };
+    const int fmt[] = { 1, 0 };
+    PGresult *r = NULL;
+    /* a new statement, so that its snapshot sees what the lock's last holder committed */
+    rc = st_exec_bin(s, "login-throttle-check",
+                     "SELECT ceil(extract(epoch FROM throttled_until - (now() + $2::int * interval '1 second')))::bigint"
+                     " FROM login_throttle WHERE name_hash = $1"
+                     "  AND throttled_until > now() + $2::int * interval '1 second'",
+                     2, p, len, fmt, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) > 0) {
         if (retry_after)
-            *retry_after = (int)st_getll(r, 0, 2);
+            *retry_after = (int)st_getll(r, 0, 0);
         rc = STORE_THROTTLED;
-    } else {
-        snprintf(id_out, STORE_ID_LEN, "%s", PQgetvalue(r, 0, 0));
-        *hash_out = xstrdup(PQgetvalue(r, 0, 1));
     }
     PQclear(r);
     return rc;
 }
 
-static enum store_result reset_failures(struct store *s, const char *user_id)
+/* Inside a transaction holding the name's lock: count one failure. From
+ * login_free_failures on, each failure sets a wait that doubles: 1 s, 2 s,
+ * 4 s, ... up to THROTTLE_CAP_S. A forgotten row counts from 1 again. Then
+ * a few forgotten rows of any name go. */
+static enum store_result throttle_fail(struct store *s, const struct name_key *k)
 {
-    const char *p[] = { user_id };
-    return st_exec(s, "login-reset",
-                   "UPDATE users SET failed_logins = 0, throttled_until = NULL"
-                   " WHERE id = $1 AND (failed_logins <> 0 OR throttled_until IS NOT NULL)",
-                   1, p, NULL);
+    char nfree[24], off[24], cap[24], forget[24], prune[24];
+    st_lld(nfree, s->cfg.login_free_failures);
+    st_lld(off, s->clock_offset_s);
+    st_lld(cap, THROTTLE_CAP_S);
+    st_lld(forget, THROTTLE_FORGET_S);
+    const char *p[] = { (const char *)k->hash, nfree, off, cap, forget };
+    const int len[] = { (int)sizeof k->hash, 0, 0, 0, 0 };
+    const int fmt[] = { 1, 0, 0, 0, 0 };
+    enum store_result rc = st_exec_bin(s, "login-throttle-fail",
+        "WITH n AS (SELECT coalesce((SELECT failures FROM login_throttle WHERE name_hash = $1"
+        "   AND forget_at > now() + $3::int * interval '1 second'), 0) + 1 AS f),"
+        " w AS (SELECT f, CASE WHEN f >= $2::int"
+        "   THEN least($4::int, power(2, least(f - $2::int, 20)))::int END AS wait FROM n)"
+        " INSERT INTO login_throttle AS t (name_hash, failures, throttled_until, forget_at)"
+        " SELECT $1, f, now() + ($3::int + wait) * interval '1 second',"
+        "  now() + ($3::int + coalesce(wait, 0) + $5::int) * interval '1 second' FROM w"
+        " ON CONFLICT (name_hash) DO UPDATE SET failures = EXCLUDED.failures,"
+        "  throttled_until = EXCLUDED.throttled_until, forget_at = EXCLUDED.forget_at",
+        5, p, len, fmt, NULL);
+    if (rc != STORE_OK)
+        return rc;
+    st_lld(prune, THROTTLE_PRUNE);
+    const char *pp[] = { off, prune };
+    return st_exec(s, "login-throttle-prune",
+                   "DELETE FROM login_throttle WHERE name_hash IN (SELECT name_hash FROM login_throttle"
+                   " WHERE forget_at <= now() + $1::int * interval '1 second'"
+                   " ORDER BY forget_at LIMIT $2::int FOR UPDATE SKIP LOCKED)", 2, pp, NULL);
 }
 
-/* Check password against the locked account: STORE_OK or STORE_DENIED (failure
- * counted). */
-static enum store_result check_password(struct store *s, const char *id, const char *hash,
+/* A success clears the name's failures. */
+static enum store_result throttle_clear(struct store *s, const struct name_key *k)
+{
+    const char *p[] = { (const char *)k->hash };
+    const int len[] = { (int)sizeof k->hash };
+    const int fmt[] = { 1 };
+    return st_exec_bin(s, "login-throttle-clear", "DELETE FROM login_throttle WHERE name_hash = $1",
+                       1, p, len, fmt, NULL);
+}
+
+/* Inside a transaction, the name's lock held: password against hash (or
+ * against the dummy when hash is NULL: no such account), and the outcome
+ * counted for the name. STORE_OK or STORE_DENIED. */
+static enum store_result check_password(struct store *s, const struct name_key *k, const char *hash,
                                         const char *password)
 {
-    if (crypto_pwhash_str_verify(hash, password, strlen(password)) == 0)
-        return reset_failures(s, id);
-    enum store_result rc = count_failure(s, id);
+    bool ok;
+    if (hash == NULL) {
+        dummy_verify(password);
+        ok = false;
+    } else {
+        ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    }
+    if (ok)
+        return throttle_clear(s, k);
+    enum store_result rc = throttle_fail(s, k);
     return rc == STORE_OK ? STORE_DENIED : rc;
+}
+
+/* The account's id, hash and (by id) name: by "name" (not locked: a login
+ * writes nothing of users) or by "id" (row locked: its password may
+ * change). STORE_NOT_FOUND when there is none. Caller frees the strings. */
+static enum store_result find_account(struct store *s, const char *by, const char *key,
+                                      char id_out[STORE_ID_LEN], char **hash_out, char **name_out)
+{
+    const char *p[] = { key };
+    PGresult *r = NULL;
+    const char *sql = strcmp(by, "name") == 0
+        ? "SELECT id, password_hash, username FROM users WHERE lower(username) = lower($1)"
+        : "SELECT id, password_hash, username FROM users WHERE id = $1 FOR NO KEY UPDATE";
+    enum store_result rc = st_exec(s, "login-find", sql, 1, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        snprintf(id_out, STORE_ID_LEN, "%s", PQgetvalue(r, 0, 0));
+        *hash_out = st_getdup(r, 0, 1);
+        if (name_out)
+            *name_out = st_getdup(r, 0, 2);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* The end of a login-like transaction: a failure and a throttle are
+ * committed too (the count must survive the refusal). */
+static enum store_result login_end(struct store *s, enum store_result rc)
+{
+    bool commit = rc == STORE_OK || rc == STORE_DENIED || rc == STORE_THROTTLED;
+    enum store_result end = st_tx_end(s, commit);
+    return commit && end != STORE_OK ? end : rc;
 }
 
 enum store_result store_user_login(struct store *s, const char *username, const char *password,
                                    char id_out[STORE_ID_LEN], int *retry_after)
 {
     /* a password outside the rules can never match: refused before hashing */
-    if (password == NULL || strnlen(password, LIMIT_PASSWORD_MAX + 1) > LIMIT_PASSWORD_MAX)
+    if (username == NULL || password == NULL || strnlen(password, LIMIT_PASSWORD_MAX + 1) > LIMIT_PASSWORD_MAX)
         return STORE_DENIED;
-    if (!store_username_valid(username)) {
-        dummy_verify(password);
-        return STORE_DENIED;
-    }
+    struct name_key k;
+    name_key(username, &k);
     char id[STORE_ID_LEN];
     char *hash = NULL;
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
         return rc;
-    rc = lock_account(s, "name", username, id, &hash, retry_after);
-    if (rc == STORE_NOT_FOUND) {
-        dummy_verify(password);
-        rc = STORE_DENIED;
-    } else if (rc == STORE_OK) {
-        rc = check_password(s, id, hash, password);
-    }
-    /* a failure is committed: the counter must survive the refusal */
-    bool commit = rc == STORE_OK || rc == STORE_DENIED || rc == STORE_THROTTLED;
-    enum store_result end = st_tx_end(s, commit);
-    if (commit && end != STORE_OK)
-        rc = end;
+    rc = throttle_check(s, &k, retry_after);
+    if (rc != STORE_OK)
+        goto out;
+    /* a name outside the rules is no account; it is tried all the same */
+    rc = store_username_valid(username) ? find_account(s, "name", username, id, &hash, NULL) : STORE_NOT_FOUND;
+    if (rc == STORE_OK || rc == STORE_NOT_FOUND)
+        rc = check_password(s, &k, rc == STORE_OK ? hash : NULL, password);
+out:
+    rc = login_end(s, rc);
     free(hash);
     if (rc == STORE_OK)
         memcpy(id_out, id, STORE_ID_LEN);
@@ -229,8 +323,8 @@ enum store_result store_user_login(struct store *s, const char *username, const 
     return rc;
 }
 
-enum store_result store_user_set_password(struct store *s, const char *user_id,
-                                          const char *old_password, const char *new_password)
+enum store_result store_user_set_password(struct store *s, const char *user_id, const char *old_password,
+                                          const char *new_password, int *retry_after)
 {
     if (!store_password_valid(new_password))
         return STORE_INVALID;
@@ -243,13 +337,19 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
     if (rc != STORE_OK)
         return rc;
     char id[STORE_ID_LEN];
-    char *hash = NULL;
+    char *hash = NULL, *name = NULL;
+    struct name_key k;
     rc = st_tx_start(s);
     if (rc != STORE_OK)
-        return rc;
-    rc = lock_account(s, "id", user_id, id, &hash, NULL);
+        goto out;
+    rc = find_account(s, "id", user_id, id, &hash, &name);
+    /* the account's name is throttled as a login of it would be */
+    if (rc == STORE_OK) {
+        name_key(name, &k);
+        rc = throttle_check(s, &k, retry_after);
+    }
     if (rc == STORE_OK)
-        rc = check_password(s, id, hash, old_password);
+        rc = check_password(s, &k, hash, old_password);
     if (rc == STORE_OK) {
         const char *p[] = { user_id, newhash };
         rc = st_exec(s, "user-set-password", "UPDATE users SET password_hash = $2 WHERE id = $1",
@@ -259,11 +359,10 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
         const char *p[] = { user_id };
         rc = st_exec(s, "user-end-sessions", "DELETE FROM sessions WHERE user_id = $1", 1, p, NULL);
     }
-    bool commit = rc == STORE_OK || rc == STORE_DENIED || rc == STORE_THROTTLED;
-    enum store_result end = st_tx_end(s, commit);
-    if (commit && end != STORE_OK)
-        rc = end;
+    rc = login_end(s, rc);
+out:
     free(hash);
+    free(name);
     sodium_memzero(newhash, sizeof newhash);
     return rc;
 }

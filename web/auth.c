@@ -5,11 +5,14 @@
  *
  * Sessions: the store makes 32 random bytes and keeps only their SHA-256;
  * the browser holds them in an HttpOnly, SameSite=Strict cookie (Secure when
- * the config says we are behind TLS). Every login issues a new id and ends
- * the one the browser came with. Failed logins slow down per account in the
- * store (shared with SMS LOGIN); unknown user and wrong password get the same
- * answer. Passwords and codes are never logged. This file is not the CSRF
- * gate (server.c) and holds no SQL.
+ * served over TLS, ours or a trusted proxy's, or when the config says so).
+ * Every login issues a new id and ends the one the browser came with.
+ * Failed logins slow down per name tried in the store, accounts and unknown
+ * names alike (shared with SMS LOGIN); unknown user and wrong password get
+ * the same answer. Codes go only to numbers under [web] phone_prefixes and
+ * within the store's hourly limits; each refusal is counted
+ * (common/refusals.h). Passwords and codes are never logged. This file is
+ * not the CSRF gate (server.c) and holds no SQL.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +24,19 @@
 #include "json.h"
 #include "log.h"
 #include "msisdn.h"
+#include "refusals.h"
 #include "routes.h"
 #include "server.h"
 
+/* migration 006 recognises codes queued before it by this text's start */
 #define CODE_TEXT "smsvault code: %s (valid for a few minutes). Type it on the web page to link this phone."
+#define THROTTLED_TEXT "Too many failed attempts with this name; wait and try again."
+#define LOCKED_TEXT "Too many wrong codes for this number; wait and try again."
 
 static void set_cookie(struct http_req *q, struct http_resp *r, const char *token)
 {
     char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", SERVER_COOKIE, token,
-                        q->cfg->session_absolute_s, q->cfg->secure_cookie ? "; Secure" : "");
+                        q->cfg->session_absolute_s, q->cfg->secure_cookie || q->secure ? "; Secure" : "");
     http_header(r, "Set-Cookie", c);
     free(c);
 }
@@ -37,9 +44,23 @@ static void set_cookie(struct http_req *q, struct http_resp *r, const char *toke
 static void clear_cookie(struct http_req *q, struct http_resp *r)
 {
     char *c = xasprintf("%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", SERVER_COOKIE,
-                        q->cfg->secure_cookie ? "; Secure" : "");
+                        q->cfg->secure_cookie || q->secure ? "; Secure" : "");
     http_header(r, "Set-Cookie", c);
     free(c);
+}
+
+/* A 429 for a refusal with a wait, counted as why (common/refusals.h):
+ * Retry-After, the table's code, message, and the seconds in
+ * "retry_after". */
+static void answer_wait(struct http_resp *r, enum refusal why, const char *message, int retry_after)
+{
+    refusals_count(why);
+    char ra[24];
+    if (retry_after < 1)
+        retry_after = 1;
+    snprintf(ra, sizeof ra, "%d", retry_after);
+    http_header(r, "Retry-After", ra);
+    http_store_error_say(r, STORE_THROTTLED, message, json_pack("{s:i}", "retry_after", retry_after));
 }
 
 /* A fresh session (and cookie) for user_id in place of the one the request
@@ -146,14 +167,11 @@ void auth_login(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    /* unknown user, malformed name and wrong password are one STORE_DENIED */
+    /* unknown user, malformed name and wrong password are one STORE_DENIED;
+     * any name is throttled alike, account or not (issue 11, point 1) */
     enum store_result res = store_user_login(q->store, user, pass, id, &retry_after);
     if (res == STORE_THROTTLED) {
-        char ra[24];
-        snprintf(ra, sizeof ra, "%d", retry_after > 0 ? retry_after : 1);
-        http_header(r, "Retry-After", ra);
-        http_store_error_say(r, res, "Too many failed attempts for this account; wait and try again.",
-                             json_pack("{s:i}", "retry_after", retry_after));
+        answer_wait(r, REFUSAL_LOGIN_THROTTLED, THROTTLED_TEXT, retry_after);
         log_info("web: login throttled retry_after=%d", retry_after);
         goto out;
     }
@@ -197,7 +215,12 @@ void auth_password(struct http_req *q, struct http_resp *r)
                     LIMIT_PASSWORD_MAX);
         goto out;
     }
-    enum store_result res = store_user_set_password(q->store, q->user_id, old, new);
+    int retry_after = 0;
+    enum store_result res = store_user_set_password(q->store, q->user_id, old, new, &retry_after);
+    if (res == STORE_THROTTLED) {
+        answer_wait(r, REFUSAL_LOGIN_THROTTLED, THROTTLED_TEXT, retry_after);
+        goto out;
+    }
     if (res != STORE_OK) {
         http_store_error_say(r, res, res == STORE_DENIED ? "The current password is wrong." : NULL, NULL);
         goto out;
@@ -243,6 +266,16 @@ static bool read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, con
     return true;
 }
 
+/* The refusal counted for each limit of store_phone_code_start. */
+static const enum refusal code_refusal[] = {
+    [STORE_CODE_PAIR_LOCKED] = REFUSAL_CODE_PAIR_LOCKED, [STORE_CODE_PER_ACCOUNT] = REFUSAL_CODE_PER_ACCOUNT,
+    [STORE_CODE_PER_NUMBER] = REFUSAL_CODE_PER_NUMBER,   [STORE_CODE_PER_ADDRESS] = REFUSAL_CODE_PER_ADDRESS,
+    [STORE_CODE_BUDGET] = REFUSAL_CODE_BUDGET,
+};
+
+/* Issue 11, point 2: every code is an SMS that costs and lands on a phone.
+ * Only numbers under [web] phone_prefixes, and within the store's hourly
+ * limits (per account, number, client address, in all). */
 void auth_phone_start(struct http_req *q, struct http_resp *r)
 {
     const char *msisdn;
@@ -251,7 +284,30 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
         return;
     if (!read_msisdn(q, r, in, &msisdn))
         goto out;
-    enum store_result res = store_phone_code_start(q->store, q->user_id, msisdn, CODE_TEXT, (int)q->cfg->code_ttl_s);
+    if (!msisdn_has_prefix(msisdn, q->cfg->phone_prefixes)) {
+        refusals_count(REFUSAL_CODE_PREFIX);
+        http_errorf(r, 400, "invalid",
+                    "Codes are texted only to numbers in international form starting with %s.",
+                    q->cfg->phone_prefixes);
+        log_info("web: phone code refused user=%s limit=%s", q->user_id, refusals_name(REFUSAL_CODE_PREFIX));
+        goto out;
+    }
+    const struct store_code_request rq = {
+        .user_id = q->user_id, .msisdn = msisdn, .client = q->client,
+        .text_template = CODE_TEXT, .ttl_s = (int)q->cfg->code_ttl_s,
+        .limits = { (int)q->cfg->codes_per_account, (int)q->cfg->codes_per_number,
+                    (int)q->cfg->codes_per_address, (int)q->cfg->codes_per_hour },
+    };
+    enum store_code_limit hit = STORE_CODE_BUDGET;
+    int retry_after = 0;
+    enum store_result res = store_phone_code_start(q->store, &rq, &hit, &retry_after);
+    if (res == STORE_THROTTLED) {
+        answer_wait(r, code_refusal[hit], hit == STORE_CODE_PAIR_LOCKED ? LOCKED_TEXT
+                    : "Too many codes were asked for; wait and try again.", retry_after);
+        log_info("web: phone code refused user=%s limit=%s retry_after=%d", q->user_id,
+                 refusals_name(code_refusal[hit]), retry_after);
+        goto out;
+    }
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
@@ -275,7 +331,12 @@ void auth_phone_confirm(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", err);
         goto out;
     }
-    enum store_result res = store_phone_code_confirm(q->store, q->user_id, msisdn, code);
+    int retry_after = 0;
+    enum store_result res = store_phone_code_confirm(q->store, q->user_id, msisdn, code, &retry_after);
+    if (res == STORE_THROTTLED) {
+        answer_wait(r, REFUSAL_CODE_CONFIRM_LOCKED, LOCKED_TEXT, retry_after);
+        goto out;
+    }
     if (res != STORE_OK) {
         http_store_error_say(r, res, res == STORE_DENIED ? "Wrong or expired code; ask for a new one." : NULL,
                              NULL);

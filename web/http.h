@@ -31,6 +31,8 @@ struct http_req {
     struct store *store;          /* this worker thread's connection */
     const struct web_config *cfg;
     bool authed;
+    bool secure;                  /* the browser spoke HTTPS (ours, or a trusted proxy's) */
+    char client[64];              /* client address (the real one behind a trusted proxy) */
     char user_id[STORE_ID_LEN];
     char token[STORE_TOKEN_LEN];  /* session token from the cookie ("" if none) */
 };
@@ -41,6 +43,7 @@ struct http_resp {
     size_t len;
     const char *content_type;     /* static string */
     bool api;                     /* Cache-Control: no-store */
+    bool close;                   /* Connection: close (a refused framing, a body left unread) */
     int nheaders;
     char *header_name[HTTP_MAX_HEADERS];
     char *header_value[HTTP_MAX_HEADERS];

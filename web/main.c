@@ -4,8 +4,10 @@
  *   vaultweb [-c smsvault.conf] [--check-config]
  *
  * Reads the [web] section and the store's [database]/[quota] keys, applies
- * pending migrations, serves until SIGINT/SIGTERM. It is not a TLS
- * terminator: put it behind one and set secure_cookie = yes.
+ * pending migrations, serves until SIGINT/SIGTERM; SIGHUP rereads the TLS
+ * certificate and key. It serves HTTPS itself when [web] tls_cert and
+ * tls_key are set, or plain HTTP on loopback behind a TLS proxy such as
+ * conf/nginx-smsvault.conf (set trusted_proxies to its address).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +17,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "msisdn.h"
+#include "proxy.h"
 #include "server.h"
 #include "store.h"
 #include "webconf.h"
@@ -57,6 +61,21 @@ int main(int argc, char **argv)
         goto out;
     }
     log_set_level(level);
+    struct proxy_list *pl = NULL;
+    if (proxy_list_parse(web.trusted_proxies, &pl, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultweb: %s: [web] %s\n", path ? path : "-", err);
+        goto out;
+    }
+    proxy_list_free(pl);
+    if (!msisdn_prefixes_valid(web.phone_prefixes)) {
+        fprintf(stderr, "vaultweb: %s: [web] phone_prefixes must be digits separated by commas or spaces, "
+                "at least one (e.g. 86)\n", path ? path : "-");
+        goto out;
+    }
+    if ((web.tls_cert[0] == '\0') != (web.tls_key[0] == '\0')) {
+        fprintf(stderr, "vaultweb: %s: [web] tls_cert and tls_key go together\n", path ? path : "-");
+        goto out;
+    }
     if (check) {
         config_print(parts, 2);
         rc = 0;
@@ -67,6 +86,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* worker threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
 
@@ -82,10 +102,11 @@ int main(int argc, char **argv)
     srv = server_start(&web, &sc);
     if (srv == NULL)
         goto out;
-    printf("vaultweb: listening on http://%s:%u/\n", web.listen, server_port(srv));
+    printf("vaultweb: listening on %s://%s:%u/\n", server_tls(srv) ? "https" : "http", web.listen, server_port(srv));
     fflush(stdout);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        server_reload(srv);
     log_info("web: stopping signal=%d", sig);
     rc = 0;
 out:

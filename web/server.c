@@ -1,6 +1,11 @@
 /*
  * server — libmicrohttpd daemon, request gate and dispatch (see server.h).
  *
+ * First, before anything else looks at a request, its framing (framing.h):
+ * ambiguous lengths are refused with 400/411/413/501 and the connection is
+ * closed, so no handler ever runs on a request two parsers could split
+ * differently (issue 11, point 3).
+ *
  * Order of checks for an API request: route known (404/405) → body within
  * its cap (413, answered as soon as Content-Length or the bytes received
  * exceed it) → for POST: content type allowed for the route (415; form,
@@ -25,6 +30,10 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "conns.h"
+#include "framing.h"
+#include "proxy.h"
+#include "tls.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -32,6 +41,9 @@
 
 struct server {
     struct MHD_Daemon *daemon;
+    struct conns *conns;
+    struct proxy_list *proxies;
+    bool tls;
     const struct web_config *web;
     const struct store_config *store;
     unsigned port;
@@ -43,7 +55,11 @@ struct conn_state {
     bool path_known;
     bool too_large;
     bool answered;
+    bool chunked;
+    bool secure;                  /* HTTPS: ours, or as a trusted proxy says */
+    char client[PROXY_ADDR_LEN];  /* the real client behind a trusted proxy */
     size_t cap;
+    size_t discarded;             /* chunked bytes past the cap, read only to answer 413 */
     struct buf body;
     struct timespec started;
 };
@@ -82,7 +98,7 @@ static struct store *thread_store(const struct store_config *cfg)
 
 /* ---- responses ---- */
 
-static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *r)
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *r, bool tls)
 {
     struct MHD_Response *mr =
         MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE
@@ -99,6 +115,10 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *
     MHD_add_response_header(mr, "Cache-Control", r->api ? "no-store" : "no-cache");
     if (r->content_type)
         MHD_add_response_header(mr, "Content-Type", r->content_type);
+    if (r->close)
+        MHD_add_response_header(mr, "Connection", "close");
+    if (tls)
+        MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000");
     for (int i = 0; i < r->nheaders; i++)
         MHD_add_response_header(mr, r->header_name[i], r->header_value[i]);
     enum MHD_Result ok = MHD_queue_response(conn, r->status ? r->status : 500, mr);
@@ -203,6 +223,8 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     q.method = method;
     q.path = url;
     q.cfg = srv->web;
+    memcpy(q.client, cs->client, sizeof q.client);
+    q.secure = cs->secure;
     q.path_n[0] = cs->path_n[0];
     q.path_n[1] = cs->path_n[1];
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
@@ -237,6 +259,90 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     rt->fn(&q, r);
 }
 
+/* The peer's printable IPv4 address ("?" if none). */
+static void peer_of(struct MHD_Connection *conn, char out[PROXY_ADDR_LEN])
+{
+    const union MHD_ConnectionInfo *ad = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, PROXY_ADDR_LEN, "?");
+    if (ad && ad->client_addr && ad->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ad->client_addr)->sin_addr, out, PROXY_ADDR_LEN);
+}
+
+static struct conn_slot *slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing_header(cls, key, value ? value : "");
+    return MHD_YES;
+}
+
+static enum MHD_Result answer(struct server *srv, struct MHD_Connection *conn, struct conn_state *cs,
+                              struct http_resp *r)
+{
+    cs->answered = true;
+    enum MHD_Result ok = send_resp(conn, r, srv->tls);
+    http_resp_cleanup(r);
+    return ok;
+}
+
+static enum MHD_Result answer_too_large(struct server *srv, struct MHD_Connection *conn, struct conn_state *cs,
+                                        const char *url)
+{
+    struct http_resp r = { 0 };
+    http_error(&r, 413, "too_large", "The request body is too large.");
+    r.close = true;
+    log_info("web: refused reason=body_too_large path=%s", url);
+    return answer(srv, conn, cs, &r);
+}
+
+/* The first call for a request: headers are complete, no body byte has been
+ * handed over yet. Refuse bad framing here; set up the body cap. */
+static enum MHD_Result on_headers(struct server *srv, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, struct conn_state *cs, bool api)
+{
+    struct framing fr;
+    framing_init(&fr);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &fr);
+    unsigned long long declared = 0;
+    const char *why = NULL;
+    enum framing_result fres = framing_check(&fr, method, version, &cs->chunked, &declared, &why);
+    if (fres == FRAMING_TOO_LARGE)
+        return answer_too_large(srv, conn, cs, url);
+    if (fres != FRAMING_OK) {
+        struct http_resp r = { 0 };
+        http_error(&r, framing_status(fres), "framing", why);
+        r.close = true;
+        log_info("web: refused reason=framing status=%u why=\"%s\"", framing_status(fres), why);
+        return answer(srv, conn, cs, &r);
+    }
+    char peer[PROXY_ADDR_LEN];
+    peer_of(conn, peer);
+    proxy_client(srv->proxies, peer, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP"), cs->client);
+    cs->secure = srv->tls || proxy_says_https(srv->proxies, peer,
+                                              MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto"));
+    cs->cap = (size_t)srv->web->json_body_max;
+    if (api) {
+        cs->route = routes_match(method, url, cs->path_n, &cs->path_known);
+        if (cs->route && cs->route->body == ROUTE_BODY_UPLOAD && session_live(srv, conn))
+            cs->cap = (size_t)srv->web->upload_body_max;
+    }
+    if (declared > cs->cap)
+        return answer_too_large(srv, conn, cs, url);   /* at once; libmicrohttpd then closes */
+    if (declared > 0)
+        buf_reserve(&cs->body, (size_t)declared);   /* one block, not doubling: a 12 MB upload takes 12 MB */
+    if (declared > 0 || cs->chunked)
+        conns_head_done(srv->conns, slot_of(conn));   /* the body's minimum rate applies from now */
+    else
+        conns_body_done(srv->conns, slot_of(conn));
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -249,46 +355,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &cs->started);
         buf_init(&cs->body);
         *con_cls = cs;
-        cs->cap = (size_t)srv->web->json_body_max;
-        if (api) {
-            cs->route = routes_match(method, url, cs->path_n, &cs->path_known);
-            if (cs->route && cs->route->body == ROUTE_BODY_UPLOAD && session_live(srv, conn))
-                cs->cap = (size_t)srv->web->upload_body_max;
-        }
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-        if (declared > cs->cap)
-            cs->too_large = true;
-        else if (declared > 0)
-            buf_reserve(&cs->body, (size_t)declared);   /* one block, not doubling: a 12 MB upload takes 12 MB */
-        if (!cs->too_large)
-            return MHD_YES;
-    }
-    if (cs->too_large && !cs->answered) {
-        /* Answer at once; libmicrohttpd closes the connection afterwards. */
-        struct http_resp r = { 0 };
-        http_error(&r, 413, "too_large", "The request body is too large.");
-        cs->answered = true;
-        log_info("web: refused reason=body_too_large path=%s", url);
-        enum MHD_Result ok = send_resp(conn, &r);
-        http_resp_cleanup(&r);
-        *upload_data_size = 0;
-        return ok;
+        return on_headers(srv, conn, url, method, version, cs, api);
     }
     if (*upload_data_size != 0) {
-        if (!cs->answered) {
-            if (cs->body.len + *upload_data_size > cs->cap)
-                cs->too_large = true;
-            else
-                buf_append(&cs->body, upload_data, *upload_data_size);
-        }
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (cs->too_large && !cs->answered)
-            return on_request(cls, conn, url, method, version, upload_data, upload_data_size, con_cls);
+        conns_body_bytes(srv->conns, slot_of(conn), n);
+        if (cs->answered)
+            return MHD_YES;
+        if (!cs->too_large && cs->body.len + n > cs->cap)
+            cs->too_large = true;   /* only a chunked body gets here: a declared length was checked */
+        if (!cs->too_large) {
+            buf_append(&cs->body, upload_data, n);
+            return MHD_YES;
+        }
+        /* libmicrohttpd 0.9.75 cannot answer in the middle of a body: read
+         * on to its end (as much again as the cap at most) to answer 413. */
+        cs->discarded += n;
+        if (cs->discarded > cs->cap) {
+            log_info("web: refused reason=body_too_large path=%s closed=1", url);
+            return MHD_NO;
+        }
         return MHD_YES;
     }
     if (cs->answered)
         return MHD_YES;
+    conns_body_done(srv->conns, slot_of(conn));
+    if (cs->too_large)
+        return answer_too_large(srv, conn, cs, url);
 
     struct http_resp r = { 0 };
     if (api)
@@ -297,26 +391,43 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         static_serve(srv->web->static_dir, url, &r);
     else
         http_error(&r, 405, "method", "Method not allowed.");
-    cs->answered = true;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long ms = (long)((now.tv_sec - cs->started.tv_sec) * 1000 + (now.tv_nsec - cs->started.tv_nsec) / 1000000);
     if (api || r.status >= 400)
-        log_info("web: request method=%s path=%s status=%u ms=%ld", method, url, r.status, ms);
-    enum MHD_Result ok = send_resp(conn, &r);
-    http_resp_cleanup(&r);
-    return ok;
+        log_info("web: request method=%s path=%s status=%u ms=%ld client=%s", method, url, r.status, ms,
+                 cs->client[0] ? cs->client : "-");
+    return answer(srv, conn, cs, &r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct server *srv = cls;
+    conns_answer_done(srv->conns, slot_of(conn));
     struct conn_state *cs = *con_cls;
     if (cs == NULL)
         return;
     buf_cleanup(&cs->body);
     free(cs);
     *con_cls = NULL;
+}
+
+/* A connection opens or closes: the deadline and fair-limit table. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conns_close(srv->conns, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char addr[PROXY_ADDR_LEN];
+    peer_of(conn, addr);
+    /* a trusted proxy carries many clients: it limits them itself */
+    *socket_context = conns_open(srv->conns, fd ? fd->connect_fd : -1, addr, proxy_trusted(srv->proxies, addr));
 }
 
 /* libmicrohttpd's own messages: fmt is its printf format. */
@@ -344,34 +455,76 @@ struct server *server_start(const struct web_config *web, const struct store_con
         free(srv);
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    char err[512];
+    if (proxy_list_parse(web->trusted_proxies, &srv->proxies, err, sizeof err) != 0) {
+        log_error("web: bad config reason=\"%s\"", err);
+        free(srv);
+        return NULL;
+    }
+    srv->tls = web->tls_cert[0] != '\0' || web->tls_key[0] != '\0';
+    if (srv->tls && (web->tls_cert[0] == '\0' || web->tls_key[0] == '\0' ||
+                     tls_init(web->tls_cert, web->tls_key, err, sizeof err) != 0)) {
+        log_error("web: tls not ready reason=\"%s\"", web->tls_cert[0] && web->tls_key[0] ? err
+                                                  : "tls_cert and tls_key go together");
+        proxy_list_free(srv->proxies);
+        free(srv);
+        return NULL;
+    }
+    struct conns_limits lim = { (int)web->header_timeout_s, web->body_min_rate, (int)web->per_ip_limit };
+    srv->conns = conns_new(&lim);
+    if (srv->conns == NULL) {
+        server_stop(srv);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (srv->tls ? MHD_USE_TLS : 0);
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)web->port, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)web->threads,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)web->per_ip_limit,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)web->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)web->conn_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        srv->tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_retrieve,
         MHD_OPTION_END);
     if (srv->daemon == NULL) {
         log_error("web: cannot listen address=%s port=%lld", web->listen, web->port);
-        free(srv);
+        server_stop(srv);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : (unsigned)web->port;
-    log_info("web: listening address=%s port=%u threads=%lld", web->listen, srv->port, web->threads);
+    log_info("web: listening address=%s port=%u threads=%lld tls=%d trusted_proxies=\"%s\"", web->listen, srv->port,
+             web->threads, srv->tls, web->trusted_proxies);
     return srv;
 }
 
 unsigned server_port(const struct server *s) { return s->port; }
+bool server_tls(const struct server *s) { return s->tls; }
+
+int server_reload(struct server *s)
+{
+    char err[512];
+    if (!s->tls)
+        return 0;
+    if (tls_reload(err, sizeof err) != 0) {
+        log_warn("web: tls reload failed, the old certificate stays reason=\"%s\"", err);
+        return -1;
+    }
+    log_info("web: tls reloaded cert=%s", s->web->tls_cert);
+    return 0;
+}
 
 void server_stop(struct server *s)
 {
     if (s == NULL)
         return;
-    MHD_stop_daemon(s->daemon);
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    conns_free(s->conns);
+    proxy_list_free(s->proxies);
+    if (s->tls)
+        tls_free();
     free(s);
 }

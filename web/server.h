@@ -3,7 +3,7 @@
  * and total connection limits, a connection timeout, capped request bodies,
  * security headers on every response, the CSRF and content-type gate before
  * any state-changing handler, session lookup, and one store connection per
- * worker thread. It is not where requests are answered (routes.c and the
+ * worker thread, HTTPS with a reloadable certificate, trusted proxies. It is not where requests are answered (routes.c and the
  * handlers do that) and it knows no SQL.
  */
 #ifndef SMSVAULT_WEB_SERVER_H
@@ -20,6 +20,11 @@ struct server *server_start(const struct web_config *web, const struct store_con
 /* The port actually bound (useful when the config said 0). */
 unsigned server_port(const struct server *s);
 void server_stop(struct server *s);   /* NULL is a no-op */
+/* Does it speak HTTPS itself ([web] tls_cert)? */
+bool server_tls(const struct server *s);
+/* SIGHUP: read the TLS certificate and key again (the next handshake uses
+ * them); 0 when done or nothing to do, -1 when the old pair stays (logged). */
+int server_reload(struct server *s);
 
 /* The name of the session cookie. */
 #define SERVER_COOKIE "sv_session"

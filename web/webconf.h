@@ -1,7 +1,8 @@
 /*
  * webconf — the [web] section of smsvault.conf: where vaultweb listens, how
  * many threads, per-IP and timeout limits, body caps, session lifetimes,
- * the secure-cookie flag and the static directory. The [database]/[quota]
+ * the secure-cookie flag, the static directory and the limits of
+ * phone-linking codes. The [database]/[quota]
  * keys belong to the store (store_config_keys); this module only lists them
  * next to ours for config_load. It does not start anything.
  */
@@ -20,14 +21,25 @@ struct web_config {
     long long per_ip_limit;       /* concurrent connections per client address */
     long long max_connections;
     long long conn_timeout_s;     /* idle connection timeout */
+    long long header_timeout_s;   /* a request head must be complete within this */
+    long long body_min_rate;      /* bytes/s a request body must average */
     long long json_body_max;      /* cap for JSON bodies */
     long long upload_body_max;    /* cap for imports and MMS */
     long long session_idle_s;
     long long session_absolute_s;
     bool secure_cookie;           /* add Secure (behind TLS) */
+    char *tls_cert;               /* PEM chain: vaultweb speaks HTTPS itself ("" = plain HTTP) */
+    char *tls_key;                /* PEM private key of tls_cert */
+    char *trusted_proxies;        /* peers whose X-Forwarded-For / -Proto are believed */
     char *static_dir;
     char *log_level;
     long long code_ttl_s;         /* phone binding code lifetime */
+    /* phone-linking codes (issue 11, point 2: no SMS pumping) */
+    char *phone_prefixes;         /* numbers a code may be texted to (msisdn_has_prefix) */
+    long long codes_per_account;  /* codes an hour: one account may ask for ... */
+    long long codes_per_number;   /* ... one number may receive, from any account ... */
+    long long codes_per_address;  /* ... one client address may ask for ... */
+    long long codes_per_hour;     /* ... and all together (the budget) */
 };
 
 extern const struct config_key webconf_keys[];

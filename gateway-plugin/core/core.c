@@ -242,21 +242,6 @@ static int split_args(struct core_ctx *x)
     return n;
 }
 
-static bool has_cjk(const char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
-        if (n == 0)
-            return false;
-        if (cp >= 0x2E80 && cp <= 0x9FFF)
-            return true;
-        i += n;
-    }
-    return false;
-}
-
 /* True when the text starts with BEGIN:VCARD (any case). */
 static bool is_vcard(const char *t, size_t len)
 {
@@ -364,7 +349,7 @@ static enum core_result find_user(struct core_ctx *x)
  * a phone without one the text's. */
 static void use_input_lang(struct core_ctx *x, const char *t, size_t len)
 {
-    x->lang = x->bound ? x->account_lang : has_cjk(t, len) ? CORE_ZH : CORE_EN;
+    x->lang = x->bound ? x->account_lang : core_text_lang_of(t, len);
 }
 
 /* Unknown text and unbound phones: answered, but not forever. */

@@ -3,7 +3,8 @@
  * LOGIN (which bind the sending phone to the account), PASS and LANG.
  * Called by the dispatcher in core.c with arity checked (core_int.h).
  *
- * Not here: password rules, hashing and login throttling (store/users.c);
+ * Not here: password rules, hashing and login throttling (store/users.c:
+ * per name tried, so that an unknown name is answered like an account);
  * which language a reply is in (core.c, see there).
  */
 #include "core_int.h"
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "refusals.h"
 
 enum core_result core_cmd_help(struct core_ctx *x)
 {
@@ -53,6 +56,20 @@ enum core_result core_cmd_reg(struct core_ctx *x)
     return cr;
 }
 
+/* The store's wait as the phone shows it (issue 11, point 5): the real
+ * wait rounded up — seconds under a minute, whole minutes from a minute on
+ * (the store's waits end at 15 minutes). The same for every name tried,
+ * account or not. */
+static enum core_result say_throttled(struct core_ctx *x, int wait_s)
+{
+    refusals_count(REFUSAL_LOGIN_THROTTLED);
+    if (wait_s < 1)
+        wait_s = 1;
+    if (wait_s < 60)
+        return core_say(x, T_LOGIN_THROTTLED_S, wait_s);
+    return core_say(x, T_LOGIN_THROTTLED_MIN, (wait_s + 59) / 60);
+}
+
 /* Patent step 1: the same name and password from a new (or lost) phone. */
 enum core_result core_cmd_login(struct core_ctx *x)
 {
@@ -64,7 +81,7 @@ enum core_result core_cmd_login(struct core_ctx *x)
     case STORE_DENIED:
     case STORE_INVALID:
     case STORE_NOT_FOUND: return core_say(x, T_LOGIN_DENIED);
-    case STORE_THROTTLED: return core_say(x, T_LOGIN_THROTTLED, wait_s <= 60 ? 1 : (wait_s + 59) / 60);
+    case STORE_THROTTLED: return say_throttled(x, wait_s);
     default: return core_from_store(x, "user_login", r);
     }
     /* the account's chosen language follows it to the new phone */
@@ -79,12 +96,13 @@ enum core_result core_cmd_login(struct core_ctx *x)
 
 enum core_result core_cmd_pass(struct core_ctx *x)
 {
-    enum store_result r = store_user_set_password(x->s, x->user_id, x->argv[0], x->argv[1]);
+    int wait_s = 0;
+    enum store_result r = store_user_set_password(x->s, x->user_id, x->argv[0], x->argv[1], &wait_s);
     switch (r) {
     case STORE_OK: return core_say(x, T_PASS_OK);
     case STORE_DENIED: return core_say(x, T_PASS_DENIED);
     case STORE_INVALID: return core_say(x, T_PASS_INVALID, LIMIT_PASSWORD_MIN, LIMIT_PASSWORD_MAX);
-    case STORE_THROTTLED: return core_say(x, T_LOGIN_THROTTLED, 1);
+    case STORE_THROTTLED: return say_throttled(x, wait_s);
     default: return core_from_store(x, "user_set_password", r);
     }
 }

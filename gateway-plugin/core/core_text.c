@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "smstext.h"
+#include "utf8.h"
 
 static const struct {
     enum core_text_id id;
@@ -45,7 +46,8 @@ static const struct {
     { T_REG_FULL, "Sorry, the service is full. Please try again later.", "服务空间已满，请稍后再试。" },
     { T_LOGIN_OK, "Logged in as %s. This phone now uses your archive.", "已登录 %s，本机已绑定您的空间。" },
     { T_LOGIN_DENIED, "Wrong user name or password.", "用户名或密码错误。" },
-    { T_LOGIN_THROTTLED, "Too many wrong tries. Wait %d min and try again.", "错误次数过多，请 %d 分钟后再试。" },
+    { T_LOGIN_THROTTLED_S, "Too many wrong tries. Wait %d s and try again.", "错误次数过多，请 %d 秒后再试。" },
+    { T_LOGIN_THROTTLED_MIN, "Too many wrong tries. Wait %d min and try again.", "错误次数过多，请 %d 分钟后再试。" },
     { T_SAVE_OK, "Saved as %lld. Used %s of %s.", "已保存为 %lld。已用 %s / %s。" },
     { T_SAVE_GREW, "Saved as %lld. Your space grew to %s.", "已保存为 %lld。空间已扩充到 %s。" },
     { T_SAVE_NO_SPACE, "Not saved: no space left. DEL some items first.", "未保存：空间不足，请先删除一些。" },
@@ -74,6 +76,10 @@ static const struct {
     { T_PASS_INVALID, "New password: %d-%d characters.", "新密码需%d-%d位。" },
     { T_LANG_OK, "Replies are now in English, whatever language a command is in.",
       "以后所有回复都用中文，不论命令用哪种语言。" },
+    { T_MMS_SAVE_OK, "Saved as M%lld. Used %s of %s.", "彩信已保存为 M%lld。已用 %s / %s。" },
+    { T_MMS_SAVE_GREW, "Saved as M%lld. Your space grew to %s.", "彩信已保存为 M%lld。空间已扩充到 %s。" },
+    { T_MMS_NO_SPACE, "MMS not saved (%s): no space left. DEL some items first.",
+      "彩信（%s）未保存：空间不足，请先删除一些。" },
 };
 
 const char *core_text_format(enum core_text_id id, enum core_lang lang)
@@ -83,6 +89,21 @@ const char *core_text_format(enum core_text_id id, enum core_lang lang)
             return lang == CORE_ZH ? texts[i].zh : texts[i].en;
     assert(!"core_text: id without a text");
     return "";
+}
+
+enum core_lang core_text_lang_of(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (s && i < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if (n == 0)
+            break;
+        if (cp >= 0x2E80 && cp <= 0x9FFF)
+            return CORE_ZH;
+        i += n;
+    }
+    return CORE_EN;
 }
 
 bool core_text_fits(const char *s, size_t len, int max_segments)

@@ -26,7 +26,8 @@ enum core_text_id {
     T_REG_FULL,        /* the server has no space for a new account */
     T_LOGIN_OK,        /* %s user */
     T_LOGIN_DENIED,
-    T_LOGIN_THROTTLED, /* %d minutes */
+    T_LOGIN_THROTTLED_S,   /* %d seconds to wait, under a minute */
+    T_LOGIN_THROTTLED_MIN, /* %d minutes to wait (rounded up), from a minute on */
     T_SAVE_OK,         /* %lld n, %s used, %s allocated */
     T_SAVE_GREW,       /* %lld n, %s new allocation */
     T_SAVE_NO_SPACE,
@@ -52,6 +53,9 @@ enum core_text_id {
     T_PASS_DENIED,
     T_PASS_INVALID,    /* %d-%d password length */
     T_LANG_OK,
+    T_MMS_SAVE_OK,     /* an MMS from the phone (vaultmms): %lld n, %s used, %s allocated */
+    T_MMS_SAVE_GREW,   /* %lld n, %s new allocation */
+    T_MMS_NO_SPACE,    /* %s: the MMS's size */
     T_COUNT
 };
 
@@ -71,6 +75,10 @@ size_t core_text_fit(const char *s, size_t len, int max_segments);
 
 /* True if s fits in max_segments segments. */
 bool core_text_fits(const char *s, size_t len, int max_segments);
+
+/* The language of a reply to text that is no command (an unknown SMS, an
+ * MMS's subject and text): Chinese when it holds CJK characters, else English. */
+enum core_lang core_text_lang_of(const char *s, size_t len);
 
 /* "812 B", "1.2 KB", "10 MB", "1.5 GB" into buf. */
 void core_text_bytes(long long bytes, char *buf, size_t cap);

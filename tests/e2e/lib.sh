@@ -13,6 +13,8 @@ source "$E2E_ROOT/scripts/svc/bearerbox.sh"
 source "$E2E_ROOT/scripts/svc/vaultbox.sh"
 # shellcheck source=scripts/svc/vaultweb.sh
 source "$E2E_ROOT/scripts/svc/vaultweb.sh"
+# shellcheck source=scripts/svc/vaultmms.sh
+source "$E2E_ROOT/scripts/svc/vaultmms.sh"
 # shellcheck source=scripts/pgha.sh
 source "$E2E_ROOT/scripts/pgha.sh"
 

@@ -26,13 +26,14 @@ unset SMSVAULT_PGURI SMSVAULT_CONF
 fail() { e2e_fail "$@"; }
 
 # Every program that reads smsvault.conf, and how it checks a file. A new
-# daemon (vaultmms) adds its name and its line here.
-PROGRAMS=(vaultctl vaultbox vaultweb)
+# daemon adds its name and its line here.
+PROGRAMS=(vaultctl vaultbox vaultweb vaultmms)
 check_config() { # check_config <program> <file>
     case $1 in
     vaultctl) "$BUILD/store/vaultctl" --config "$2" --check-config ;;
     vaultbox) "$BUILD/gateway-plugin/vaultbox" --config "$2" --check-config ;;
     vaultweb) "$BUILD/web/vaultweb" -c "$2" --check-config ;;
+    vaultmms) "$BUILD/gateway-plugin/mms/vaultmms" --config "$2" --check-config ;;
     *) fail "no --check-config known for $1" ;;
     esac
 }
@@ -58,8 +59,8 @@ awk '
 for p in "${PROGRAMS[@]}"; do
     check_config "$p" "$SMSVAULT_CONF_FILE" >"$VAR/$p.check" 2>&1 ||
         fail "$p --check-config refuses $SMSVAULT_CONF_FILE: $(cat "$VAR/$p.check")"
-    # its lines are "[section] key = value    ; help"
-    sed -n 's/^\(\[[a-z0-9_]*\] [a-z0-9_]* = .*\)    ; .*$/\1/p' "$VAR/$p.check" | sed 's/ $//' |
+    # its lines are "[section] key = value    ; help" (a named section: [mmsc.sim])
+    sed -n 's/^\(\[[A-Za-z0-9_.-]*\] [a-z0-9_]* = .*\)    ; .*$/\1/p' "$VAR/$p.check" | sed 's/ $//' |
         sort -u >"$VAR/$p.keys"
     [[ -s $VAR/$p.keys ]] || fail "$p --check-config printed no settings: $(cat "$VAR/$p.check")"
     echo "e2e: ok $p --check-config accepts conf/smsvault.conf ($(wc -l <"$VAR/$p.keys") settings)"

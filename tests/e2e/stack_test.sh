@@ -25,13 +25,13 @@ fail() { e2e_fail "$@"; }
 
 export SV_VAR=$VAR/var SV_BUILD=$BUILD SV_PG_CLUSTER=e2e-stack-$$
 PORTS=()
-for v in SV_PG_PORT SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT SV_WEB_PORT; do
+for v in SV_PG_PORT SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT SV_MMS_PORT SV_WEB_PORT; do
     p=$(sv_free_port "${PORTS[@]}")
     PORTS+=("$p")
     export "$v=$p"
 done
 PGDIR=$(sv_pg_dir "$SV_PG_CLUSTER")
-SERVICES=(smscsim bearerbox vaultbox vaultweb)
+SERVICES=(smscsim bearerbox vaultbox vaultmms vaultweb)
 
 # whatever happens: down, then the cluster's files
 e2e_defer '"$ROOT/smsvault" down >>"$VAR/cleanup.out" 2>&1; rm -rf "$PGDIR"'

@@ -2,7 +2,7 @@
 # vaultbox_test.sh <build-dir> — smsvault end to end on the real stack:
 # phonesim -> smscsim -SMPP-> bearerbox (conf/kannel.conf) -> vaultbox ->
 # PostgreSQL, and the replies back. Registration, SAVE / LIST / GET byte-exact
-# (Chinese, emoji, GSM extension), a 400-character message sent as 3 parts,
+# (Chinese, emoji, GSM extension), broken UTF-16 refused, a 400-character message sent as 3 parts,
 # DEL, SPACE and its growth (small quota), contacts (command and vCard),
 # LOGIN from a second phone, wrong password, unbound phone; the same MO UUID
 # delivered twice applied once (vaultbox dies between commit and ack); and
@@ -59,6 +59,16 @@ expect $A "LIST" "你好 🌏"
 expect_exact $A "GET 1" "你好 🌏"
 expect_exact $A "GET 2" '€[]{}~|^\@'
 expect_exact $A "下载 3" "短信保险箱 😀👍"
+
+# --- broken UTF-16 from the SMSC (issue 11): a lone high surrogate, a lone
+# low one and an odd octet count are answered "bad encoding", nothing stored
+n_before=$(sql "SELECT count(*) FROM sms")
+for bad in 0053004100560045D83D0041 00530041DC00 005300410056004500; do
+    got=$(phone --from $A --timeout 20000 --ucs2-hex "$bad") || fail "UCS-2 $bad: no reply"
+    grep -qF "could not be read (bad encoding)" <<<"$got" || fail "UCS-2 $bad: got: $got"
+done
+[[ $(sql "SELECT count(*) FROM sms") == "$n_before" ]] || fail "a message with broken UTF-16 was stored"
+echo "e2e: ok broken UTF-16 refused, nothing stored"
 
 # --- a 400-character message goes in as 3 parts and comes back whole
 long=$(printf 'Part%.0s' {1..99})1234

@@ -2,7 +2,8 @@
  * common_test — CUnit suite for common/: configuration loading (defaults,
  * ranges, unknown keys with file:line), strict UTF-8, the growable buffer and
  * what a phone number is (every form the SMS engine, the store and the web
- * page took before they shared common/msisdn, and the cases that changed).
+ * page took before they shared common/msisdn, and the cases that changed),
+ * which numbers phone-linking codes may go to, and the refusal counters.
  */
 #include <CUnit/Basic.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "msisdn.h"
+#include "refusals.h"
 #include "utf8.h"
 
 struct demo {
@@ -43,9 +45,10 @@ static char *write_tmp(const char *text)
     return path;
 }
 
-static enum config_result load_text(const char *text, struct demo *d, char *err, size_t errlen)
+/* Load text with the demo keys, the other programs' sections being others. */
+static enum config_result load_text_others(const char *text, const char *const *others, struct demo *d,
+                                           char *err, size_t errlen)
 {
-    static const char *const others[] = { "web", NULL };
     char *path = write_tmp(text);
     memset(d, 0, sizeof *d);
     struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], d };
@@ -55,6 +58,13 @@ static enum config_result load_text(const char *text, struct demo *d, char *err,
     unlink(path);
     free(path);
     return rc;
+}
+
+/* ... a program whose only other section is [web] */
+static enum config_result load_text(const char *text, struct demo *d, char *err, size_t errlen)
+{
+    static const char *const others[] = { "web", NULL };
+    return load_text_others(text, others, d, err, errlen);
 }
 
 static void free_demo(struct demo *d)
@@ -110,6 +120,122 @@ static void test_config_print_hides_secrets(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "conninfo = host=db password=******** user=x"));
     free(text);
     free_demo(&d);
+}
+
+/* Repeated named sections ([peer.NAME]), as vaultmms reads one per MMSC. */
+struct peer {
+    char *name;
+    char *url;
+    char *secret;
+    long long timeout;
+};
+
+static const struct config_key peer_keys[] = {
+    { "peer", "url", CONFIG_STRING, NULL, 0, 0, offsetof(struct peer, url), "where" },
+    { "peer", "secret", CONFIG_STRING, "", 0, 0, offsetof(struct peer, secret), "hidden" },
+    { "peer", "timeout", CONFIG_INT, "30", 1, 600, offsetof(struct peer, timeout), "seconds" },
+};
+
+static enum config_result load_named(const char *text, struct demo *d, struct peer *peers, size_t max, size_t *count,
+                      char *err, size_t errlen)
+{
+    char *path = write_tmp(text);
+    memset(d, 0, sizeof *d);
+    memset(peers, 0, max * sizeof *peers);
+    struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], d };
+    struct config_named nd = { "peer", peer_keys, sizeof peer_keys / sizeof peer_keys[0], peers,
+                               sizeof *peers, max, offsetof(struct peer, name), 0 };
+    enum config_result rc = config_load_named(path, &part, 1, &nd, 1, NULL, err, errlen);
+    *count = nd.count;
+    if (rc == CONFIG_OK) {
+        char *text_out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text_out, &len);
+        config_fprint_named(f, &nd, 1);
+        fclose(f);
+        /* printed per element, secrets masked */
+        CU_ASSERT_TRUE(nd.count == 0 || strstr(text_out, "[peer.") != NULL);
+        CU_ASSERT_PTR_NULL(strstr(text_out, "hunter2"));
+        free(text_out);
+    }
+    config_free_named(&nd, 1);
+    CU_ASSERT_EQUAL(nd.count, 0);
+    config_free(&part, 1);
+    unlink(path);
+    free(path);
+    return rc;
+}
+
+static void test_config_named_sections(void)
+{
+    struct demo d;
+    struct peer p[3];
+    size_t n = 0;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(load_named("[database]\nconninfo = x\n[peer.a]\nurl = http://a/\nsecret = hunter2\n"
+                                     "[peer.b-2]\nurl = http://b/\ntimeout = 5\n[peer.a]\ntimeout = 9\n",
+                                     &d, p, 3, &n, err, sizeof err), CONFIG_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    /* load_named checked printing and freeing; look at the values with a load of our own */
+    char *path = write_tmp("[peer.a]\nurl = http://a/\n[peer.b-2]\nurl = http://b/\ntimeout = 5\n"
+                           "[peer.a]\ntimeout = 9\n[database]\nconninfo = x\n");
+    struct config_part part = { demo_keys, sizeof demo_keys / sizeof demo_keys[0], &d };
+    memset(p, 0, sizeof p);
+    struct config_named nd = { "peer", peer_keys, 3, p, sizeof p[0], 3, offsetof(struct peer, name), 0 };
+    CU_ASSERT_EQUAL_FATAL(config_load_named(path, &part, 1, &nd, 1, NULL, err, sizeof err), CONFIG_OK);
+    CU_ASSERT_EQUAL_FATAL(nd.count, 2);
+    CU_ASSERT_STRING_EQUAL(p[0].name, "a");
+    CU_ASSERT_STRING_EQUAL(p[0].url, "http://a/");
+    CU_ASSERT_EQUAL(p[0].timeout, 9);          /* the second [peer.a] overrides */
+    CU_ASSERT_STRING_EQUAL(p[0].secret, "");   /* default */
+    CU_ASSERT_STRING_EQUAL(p[1].name, "b-2");
+    CU_ASSERT_EQUAL(p[1].timeout, 5);
+    config_free_named(&nd, 1);
+    config_free(&part, 1);
+    unlink(path);
+    free(path);
+
+    /* errors name file:line and the section as written */
+    CU_ASSERT_EQUAL(load_named("[database]\nconninfo = x\n[peer.a]\nurl = u\ntimeout = 0\n", &d, p, 3, &n,
+                               err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":5: [peer.a] timeout: 0 is outside 1..600"));
+    CU_ASSERT_EQUAL(load_named("[database]\nconninfo = x\n[peer.a]\nurl = u\nurll = v\n", &d, p, 3, &n,
+                               err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":5: [peer.a] unknown key \"urll\""));
+    CU_ASSERT_EQUAL(load_named("[database]\nconninfo = x\n[peer.a b]\nurl = u\n", &d, p, 3, &n,
+                               err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: [peer.a b]: the name"));
+    CU_ASSERT_EQUAL(load_named("[database]\nconninfo = x\n[peer.a]\nurl = u\n[peer.b]\nurl = u\n"
+                               "[peer.c]\nurl = u\n", &d, p, 2, &n, err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":8: [peer.c]: at most 2 [peer.*] sections"));
+    CU_ASSERT_EQUAL(load_named("[database]\nconninfo = x\n[peer.a]\ntimeout = 3\n", &d, p, 3, &n,
+                               err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "[peer.a] url is required"));
+    /* no [peer.*] at all: zero elements, not an error */
+    CU_ASSERT_EQUAL(load_named("[database]\nconninfo = x\n", &d, p, 3, &n, err, sizeof err), CONFIG_OK);
+    CU_ASSERT_EQUAL(n, 0);
+}
+
+/* A program that reads none of vaultmms's sections skips [mms] and every
+ * [mmsc.NAME]: it passes config_smsvault_sections, where they are as "mms"
+ * and "mmsc.*". */
+static void test_config_skips_other_programs_named_sections(void)
+{
+    struct demo d;
+    char err[256];
+    CU_ASSERT_EQUAL(load_text_others("[database]\nconninfo = x\n[mms]\nport = 1\n[mmsc.main]\nurl = u\n",
+                                     config_smsvault_sections, &d, err, sizeof err), CONFIG_OK);
+    free_demo(&d);
+    /* "mmsc.*" means [mmsc.X], not [mmsc] nor [mmscx] */
+    CU_ASSERT_EQUAL(load_text_others("[database]\nconninfo = x\n[mmscx]\nurl = u\n", config_smsvault_sections,
+                                     &d, err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":4: unknown section [mmscx]"));
+    CU_ASSERT_EQUAL(load_text_others("[database]\nconninfo = x\n[mmsc.]\nurl = u\n", config_smsvault_sections,
+                                     &d, err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown section [mmsc.]"));
+    /* a program that does not pass them is told */
+    CU_ASSERT_EQUAL(load_text("[database]\nconninfo = x\n[mms]\nport = 1\n", &d, err, sizeof err), CONFIG_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown section [mms]"));
 }
 
 static void test_utf8_strict(void)
@@ -305,14 +431,54 @@ static void test_msisdn_is_contact(void)
     CU_ASSERT_FALSE(msisdn_is_contact(long_number));
 }
 
+/* [web] phone_prefixes (issue 11, point 2): the numbers a code may be
+ * texted to, in any written form of the international number; a national
+ * form has no country code and is not one of them. */
+static void test_msisdn_prefixes(void)
+{
+    CU_ASSERT_TRUE(msisdn_prefixes_valid("86"));
+    CU_ASSERT_TRUE(msisdn_prefixes_valid("86, 852 853"));
+    CU_ASSERT_TRUE(msisdn_prefixes_valid(" 1,44 ,"));
+    static const char *const bad[] = { "", " , ", "+86", "86;852", "8a", "123456789012345678901", NULL };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_FALSE(msisdn_prefixes_valid(bad[i]));
+    static const char *const yes[] = { "+8613800000001", "8613800000001", "008613800000001", "+86 138-0000-0001" };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CU_ASSERT_TRUE(msisdn_has_prefix(yes[i], "86"));
+    CU_ASSERT_TRUE(msisdn_has_prefix("+85291234567", "86, 852"));
+    static const char *const no[] = { "13800000001", "+447700900123", "+12025550123", "0012025550123", "abc", NULL };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CU_ASSERT_FALSE(msisdn_has_prefix(no[i], "86, 852"));
+    CU_ASSERT_FALSE(msisdn_has_prefix("+8613800000001", "86;"));   /* an invalid list matches nothing */
+}
+
+static void test_refusals(void)
+{
+    unsigned long long before = refusals_get(REFUSAL_CODE_BUDGET), other = refusals_get(REFUSAL_LOGIN_THROTTLED);
+    refusals_count(REFUSAL_CODE_BUDGET);
+    refusals_count(REFUSAL_CODE_BUDGET);
+    CU_ASSERT_EQUAL(refusals_get(REFUSAL_CODE_BUDGET), before + 2);
+    CU_ASSERT_EQUAL(refusals_get(REFUSAL_LOGIN_THROTTLED), other);
+    refusals_count(REFUSAL_COUNT);   /* out of range: ignored */
+    CU_ASSERT_EQUAL(refusals_get(REFUSAL_COUNT), 0);
+    CU_ASSERT_STRING_EQUAL(refusals_name(REFUSAL_CODE_PER_ADDRESS), "code_per_address");
+    for (int r = 0; r < REFUSAL_COUNT; r++)
+        CU_ASSERT_STRING_NOT_EQUAL(refusals_name((enum refusal)r), "?");
+    CU_ASSERT_STRING_EQUAL(refusals_name(REFUSAL_COUNT), "?");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     CU_pSuite s = CU_add_suite("common", NULL, NULL);
+    CU_add_test(s, "msisdn: the prefixes codes may be texted to", test_msisdn_prefixes);
+    CU_add_test(s, "refusals: counted per kind, named", test_refusals);
     CU_add_test(s, "config values and defaults", test_config_values_and_defaults);
     CU_add_test(s, "config errors name file:line", test_config_errors_name_line);
     CU_add_test(s, "config print hides secrets", test_config_print_hides_secrets);
+    CU_add_test(s, "config repeated named sections", test_config_named_sections);
+    CU_add_test(s, "config skips other programs' named sections", test_config_skips_other_programs_named_sections);
     CU_add_test(s, "utf8 strict", test_utf8_strict);
     CU_add_test(s, "xgrow doubles and keeps the contents", test_xgrow);
     CU_add_test(s, "buf: append, printf, consume, clear, steal", test_buf);

@@ -454,11 +454,30 @@ static void test_login_from_second_phone_and_throttle(void)
     CU_ASSERT_TRUE(has(say1(PHONE2, "login alice pass1234"), "Logged in as alice"));
     mo(PHONE2, "GET 1");
     CU_ASSERT_STRING_EQUAL(R.texts[0], "from phone one");
-    /* failed logins slow down per account */
+    /* failed logins slow down per name; the reply says the real wait (issue 11, point 5) */
     for (int i = 0; i < 5; i++)
         CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice bad"), "Wrong"));
-    CU_ASSERT_TRUE(has(say1(PHONE2, "LOGIN alice pass1234"), "Too many wrong tries. Wait 1 min"));
-    CU_ASSERT_TRUE(has(say1(PHONE2, "登录 alice pass1234"), "分钟后再试"));
+    CU_ASSERT_STRING_EQUAL(say1(PHONE2, "LOGIN alice pass1234"), "Too many wrong tries. Wait 1 s and try again.");
+    CU_ASSERT_STRING_EQUAL(say1(PHONE2, "登录 alice pass1234"), "错误次数过多，请 1 秒后再试。");
+    /* a name nobody has gets the very same answers (issue 11, point 1: no account oracle) */
+    CU_ASSERT_TRUE(has(say1(PHONE3, "REG bert bert-pass1"), "Welcome bert"));
+    char real[6][200], ghost[6][200];
+    for (int i = 0; i < 6; i++)
+        snprintf(real[i], sizeof real[i], "%s", say1(PHONE2, "LOGIN bert bad"));
+    for (int i = 0; i < 6; i++)
+        snprintf(ghost[i], sizeof ghost[i], "%s", say1(PHONE2, i % 2 ? "LOGIN NOBODY2 bad" : "LOGIN nobody2 bad"));
+    for (int i = 0; i < 6; i++)
+        CU_ASSERT_STRING_EQUAL(ghost[i], real[i]);
+    CU_ASSERT_STRING_EQUAL(real[5], "Too many wrong tries. Wait 1 s and try again.");
+    /* longer waits: seconds under a minute, then minutes rounded up */
+    fake_store_set_failures(S, "alice", 5 + 5);
+    CU_ASSERT_STRING_EQUAL(say1(PHONE2, "LOGIN alice pass1234"), "Too many wrong tries. Wait 32 s and try again.");
+    fake_store_set_failures(S, "alice", 5 + 6);
+    CU_ASSERT_STRING_EQUAL(say1(PHONE2, "LOGIN alice pass1234"), "Too many wrong tries. Wait 2 min and try again.");
+    fake_store_set_failures(S, "alice", 5 + 12);
+    CU_ASSERT_STRING_EQUAL(say1(PHONE2, "登录 alice pass1234"), "错误次数过多，请 15 分钟后再试。");
+    /* PASS is a try of the account's name: throttled with it, with the wait */
+    CU_ASSERT_STRING_EQUAL(say1(PHONE1, "PASS pass1234 newpass99"), "Too many wrong tries. Wait 15 min and try again.");
 }
 
 static void test_pass_and_lang(void)

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "fake_store.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +24,15 @@ struct f_user {
     char lang[3];
     bool lang_chosen;
     long long allocated, used, next[3];
+};
+
+/* Failed logins of one name tried (folded), account or not: the store's
+ * throttle (store/users.c) with its numbers — free failures, then a wait
+ * of 1 s doubling per failure up to 15 min — but no clock: a throttled name
+ * stays throttled until a success clears it (the fake's time never passes). */
+#define F_FREE_FAILURES 5
+struct f_name {
+    char *folded;
     int failures;
 };
 
@@ -57,6 +67,7 @@ static void item_free_fields(struct f_item *it)
 struct f_phone {
     char key[MSISDN_KEY_SIZE];   /* matched by key, as store/phones.c does */
     char user[STORE_ID_LEN];
+    char msisdn[LIMIT_PEER_MAX + 1];   /* as it was bound */
 };
 
 struct f_out {
@@ -68,6 +79,8 @@ struct store {
     long long initial, threshold, step, cap;
     struct f_user users[64];
     size_t nusers;
+    struct f_name names[64];
+    size_t nnames;
     struct f_phone phones[64];
     size_t nphones;
     struct f_item *items;
@@ -104,6 +117,8 @@ void fake_store_free(struct store *s)
         free(s->users[i].name);
         free(s->users[i].pass);
     }
+    for (size_t i = 0; i < s->nnames; i++)
+        free(s->names[i].folded);
     for (size_t i = 0; i < s->nitems; i++) {
         item_free_fields(&s->items[i]);
     }
@@ -209,26 +224,63 @@ enum store_result store_user_create(struct store *s, const char *username, const
     return STORE_OK;
 }
 
+/* The throttle entry of a name tried (made on first use). */
+static struct f_name *name_of(struct store *s, const char *name)
+{
+    char *folded = store_username_fold(name);
+    for (size_t i = 0; i < s->nnames; i++)
+        if (strcmp(s->names[i].folded, folded) == 0) {
+            free(folded);
+            return &s->names[i];
+        }
+    assert(s->nnames < sizeof s->names / sizeof s->names[0]);
+    struct f_name *n = &s->names[s->nnames++];
+    n->folded = folded;
+    n->failures = 0;
+    return n;
+}
+
+/* STORE_THROTTLED (with the wait) when the name may not be tried now. */
+static enum store_result name_throttled(const struct f_name *n, int *retry_after)
+{
+    if (n->failures < F_FREE_FAILURES)
+        return STORE_OK;
+    int wait = 1;
+    for (int d = n->failures - F_FREE_FAILURES; d > 0 && wait < 900; d--)
+        wait *= 2;
+    if (retry_after)
+        *retry_after = wait < 900 ? wait : 900;
+    return STORE_THROTTLED;
+}
+
+/* A checked password: the name's failures cleared or counted. */
+static enum store_result name_tried(struct f_name *n, bool ok)
+{
+    if (ok) {
+        n->failures = 0;
+        return STORE_OK;
+    }
+    n->failures++;
+    return STORE_DENIED;
+}
+
+void fake_store_set_failures(struct store *s, const char *name, int failures)
+{
+    name_of(s, name)->failures = failures;
+}
+
 enum store_result store_user_login(struct store *s, const char *username, const char *password,
                                    char id_out[STORE_ID_LEN], int *retry_after)
 {
     FAIL_POINT(s, "store_user_login");
-    struct f_user *u = user_by_name(s, username);
-    if (u == NULL)
-        return STORE_DENIED;
-    if (u->failures >= 5) {
-        u->failures++;
-        if (retry_after)
-            *retry_after = 60 << (u->failures - 6 < 4 ? u->failures - 6 : 4);
+    struct f_name *n = name_of(s, username);
+    if (name_throttled(n, retry_after) == STORE_THROTTLED)
         return STORE_THROTTLED;
-    }
-    if (strcmp(u->pass, password) != 0) {
-        u->failures++;
-        return STORE_DENIED;
-    }
-    u->failures = 0;
-    memcpy(id_out, u->id, STORE_ID_LEN);
-    return STORE_OK;
+    struct f_user *u = user_by_name(s, username);
+    enum store_result r = name_tried(n, u && strcmp(u->pass, password) == 0);
+    if (r == STORE_OK)
+        memcpy(id_out, u->id, STORE_ID_LEN);
+    return r;
 }
 
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out)
@@ -264,8 +316,8 @@ enum store_result store_user_set_lang(struct store *s, const char *user_id, cons
     return STORE_OK;
 }
 
-enum store_result store_user_set_password(struct store *s, const char *user_id,
-                                          const char *old_password, const char *new_password)
+enum store_result store_user_set_password(struct store *s, const char *user_id, const char *old_password,
+                                          const char *new_password, int *retry_after)
 {
     FAIL_POINT(s, "store_user_set_password");
     struct f_user *u = user_by_id(s, user_id);
@@ -273,10 +325,11 @@ enum store_result store_user_set_password(struct store *s, const char *user_id,
         return STORE_NOT_FOUND;
     if (!store_password_valid(new_password))
         return STORE_INVALID;
-    if (strcmp(u->pass, old_password) != 0) {
-        u->failures++;
+    struct f_name *n = name_of(s, u->name);
+    if (name_throttled(n, retry_after) == STORE_THROTTLED)
+        return STORE_THROTTLED;
+    if (name_tried(n, strcmp(u->pass, old_password) == 0) != STORE_OK)
         return STORE_DENIED;
-    }
     free(u->pass);
     u->pass = xstrdup(new_password);
     return STORE_OK;
@@ -288,47 +341,50 @@ enum store_result store_phone_bind(struct store *s, const char *msisdn, const ch
     char key[MSISDN_KEY_SIZE];
     if (!msisdn_key(msisdn, key))
         return STORE_INVALID;
-    for (size_t i = 0; i < s->nphones; i++) {
-        if (strcmp(s->phones[i].key, key) == 0) {
-            memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
-            return STORE_OK;
-        }
-    }
-    if (s->nphones == sizeof s->phones / sizeof s->phones[0])
+    size_t i = 0;
+    while (i < s->nphones && strcmp(s->phones[i].key, key) != 0)
+        i++;
+    if (i == sizeof s->phones / sizeof s->phones[0])
         return STORE_ERR;
-    memcpy(s->phones[s->nphones].key, key, sizeof key);
-    memcpy(s->phones[s->nphones++].user, user_id, STORE_ID_LEN);
+    if (i == s->nphones)
+        s->nphones++;
+    memcpy(s->phones[i].key, key, sizeof key);
+    memcpy(s->phones[i].user, user_id, STORE_ID_LEN);
+    snprintf(s->phones[i].msisdn, sizeof s->phones[i].msisdn, "%s", msisdn);
     return STORE_OK;
 }
 
-/* The user a phone (any written form) is bound to, or NULL. */
-static struct f_user *owner_of(struct store *s, const char *msisdn)
+/* The phone (any written form of its number), or NULL. */
+static const struct f_phone *phone_of(struct store *s, const char *msisdn)
 {
     char key[MSISDN_KEY_SIZE];
     if (!msisdn_key(msisdn, key))
         return NULL;   /* as store/phones.c: no number, no phone */
     for (size_t i = 0; i < s->nphones; i++)
         if (strcmp(s->phones[i].key, key) == 0)
-            return user_by_id(s, s->phones[i].user);
+            return &s->phones[i];
     return NULL;
 }
 
 enum store_result store_phone_owner(struct store *s, const char *msisdn, struct store_phone_owner *out)
 {
     FAIL_POINT(s, "store_phone_owner");
-    const struct f_user *u = owner_of(s, msisdn);
+    const struct f_phone *p = phone_of(s, msisdn);
+    const struct f_user *u = p ? user_by_id(s, p->user) : NULL;
     if (u == NULL)
         return STORE_NOT_FOUND;
     memset(out, 0, sizeof *out);
     memcpy(out->user_id, u->id, STORE_ID_LEN);
     memcpy(out->lang, u->lang, 3);
     out->lang_chosen = u->lang_chosen;
+    memcpy(out->msisdn, p->msisdn, sizeof out->msisdn);
     return STORE_OK;
 }
 
 const char *fake_store_user_of(struct store *s, const char *msisdn)
 {
-    const struct f_user *u = owner_of(s, msisdn);
+    const struct f_phone *p = phone_of(s, msisdn);
+    const struct f_user *u = p ? user_by_id(s, p->user) : NULL;
     return u ? u->id : "";
 }
 

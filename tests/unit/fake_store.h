@@ -5,7 +5,8 @@
  * observable rules that replies depend on — the store's own username,
  * password, phone-number and space-growth rules (store/rules.c,
  * common/msisdn.c), per-kind numbering that is never reused, login
- * throttling after N failures — and nothing else: no transactions, no SQL,
+ * throttling per name tried (accounts or not) after N failures, with the
+ * store's waits — and nothing else: no transactions, no SQL,
  * no concurrency, no server capacity.
  */
 #ifndef SMSVAULT_FAKE_STORE_H
@@ -21,6 +22,11 @@ void fake_store_free(struct store *s);
 
 /* The next call of the named store function returns r (once). */
 void fake_store_fail(struct store *s, const char *fn, enum store_result r);
+
+/* Count failures failed logins for name (account or not): the fake has no
+ * clock, so a test reaches a longer wait this way (5 free, then 1 s, 2 s,
+ * ... 900 s). */
+void fake_store_set_failures(struct store *s, const char *name, int failures);
 
 /* Seed an MMS for a user (the SMS engine cannot receive MMS itself). */
 long long fake_store_add_mms(struct store *s, const char *user_id, const char *peer,

@@ -583,7 +583,7 @@ static void test_field_limits(void)
     CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_INVALID);
     pw[LIMIT_PASSWORD_MAX] = '\0';
     CU_ASSERT_EQUAL(store_user_create(s, "pwlong", pw, "en", other), STORE_OK);
-    CU_ASSERT_EQUAL(store_user_set_password(s, other, pw, "short"), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_user_set_password(s, other, pw, "short", NULL), STORE_INVALID);
     free(pw);
     CU_ASSERT_EQUAL(store_usage_get(s, id, &u0), STORE_OK);
 

@@ -20,9 +20,9 @@ static void test_mms(void)
     bin[10] = 0;
     const char *text = "生日快乐 🎂 100%";
     struct store_mms_part_new parts[] = {
-        { "text/plain; charset=utf-8", NULL, (const unsigned char *)text, strlen(text) },
-        { "image/jpeg", "cake'; DROP TABLE mms; --.jpg", bin, sizeof bin },
-        { "application/octet-stream", "empty", NULL, 0 },
+        { "text/plain; charset=utf-8", NULL, (const unsigned char *)text, strlen(text), NULL },
+        { "image/jpeg", "cake'; DROP TABLE mms; --.jpg", bin, sizeof bin, NULL },
+        { "application/octet-stream", "empty", NULL, 0, NULL },
     };
     struct store_mms_new in = { .peer = "+8613700000000", .subject = "祝福", .sent_at = 1690000000,
                                 .source = "sms", .parts = parts, .nparts = 3 };
@@ -69,14 +69,14 @@ static void test_mms(void)
     in.nparts = 65;
     CU_ASSERT_EQUAL(store_mms_add(s, id, &in, &n), STORE_INVALID);
     in.nparts = 1;
-    struct store_mms_part_new badct = { "", NULL, bin, 1 };
+    struct store_mms_part_new badct = { "", NULL, bin, 1, NULL };
     in.parts = &badct;
     CU_ASSERT_EQUAL(store_mms_add(s, id, &in, &n), STORE_INVALID);
-    struct store_mms_part_new huge = { "image/png", NULL, bin, LIMIT_MMS_MAX + 1 };
+    struct store_mms_part_new huge = { "image/png", NULL, bin, LIMIT_MMS_MAX + 1, NULL };
     in.parts = &huge;
     CU_ASSERT_EQUAL(store_mms_add(s, id, &in, &n), STORE_INVALID);
     /* search over subject, peer and text; list; delete with parts */
-    struct store_mms_part_new plain = { "text/plain", NULL, (const unsigned char *)"hello there", 11 };
+    struct store_mms_part_new plain = { "text/plain", NULL, (const unsigned char *)"hello there", 11, NULL };
     struct store_mms_new in2 = { .peer = "555", .source = "web", .parts = &plain, .nparts = 1 };
     CU_ASSERT_EQUAL(store_mms_add(s, id, &in2, &n), STORE_OK);
     CU_ASSERT_EQUAL(n, 2);

@@ -6,7 +6,6 @@
  * instance), web sessions with expiry, and binding a phone by texted code
  * (NEEDS_DB).
  */
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +41,7 @@ static const char *me(void)
 
 static long long enqueue(struct store *s, const char *uid, const char *msisdn, const char *text)
 {
-    struct store_outbox_new in = { uid, msisdn, text, strlen(text) };
+    struct store_outbox_new in = { .user_id = uid, .msisdn = msisdn, .text = text, .text_len = strlen(text) };
     long long id = 0;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     return id;
@@ -68,10 +67,10 @@ static void test_outbox_states(void)
     long long a = enqueue(s, NULL, "+8613900000001", text);
     long long b = enqueue(s, NULL, "+8613900000002", "second");
     CU_ASSERT(b > a);
-    struct store_outbox_new bad = { NULL, "", "x", 1 };
+    struct store_outbox_new bad = { .user_id = NULL, .msisdn = "", .text = "x", .text_len = 1 };
     long long id;
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
-    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1 };
+    bad = (struct store_outbox_new){ NULL, "+1", "\xc3", 1, false };
     CU_ASSERT_EQUAL(store_outbox_enqueue(s, &bad, &id), STORE_INVALID);
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, a, &st), STORE_OK);
@@ -270,6 +269,14 @@ static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE
     store_outbox_rows_free(rows, n);
 }
 
+/* A code asked for with limits that never stop it (store_codes_test tests them). */
+static enum store_result code_start(struct store *s, const char *user_id, const char *msisdn, const char *tpl,
+                                    int ttl_s)
+{
+    const struct store_code_request rq = { user_id, msisdn, "192.0.2.1", tpl, ttl_s, { 1000, 1000, 1000, 1000 } };
+    return store_phone_code_start(s, &rq, NULL, NULL);
+}
+
 static void test_phone_codes(void)
 {
     struct store *s = testdb_open();
@@ -278,39 +285,39 @@ static void test_phone_codes(void)
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "binder", "password1", "en", id), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "binder2", "password1", "en", other), STORE_OK);
     const char *tpl = "Your code %s %d";
-    CU_ASSERT_EQUAL(store_phone_code_start(s, id, "+100200", "no placeholder", 300), STORE_INVALID);
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100200", tpl, 300), STORE_OK);
+    CU_ASSERT_EQUAL(code_start(s, id, "+100200", "no placeholder", 300), STORE_INVALID);
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "+100200", tpl, 300), STORE_OK);
     claim_code(s, "+100200", code);
     char wrong[16];
     snprintf(wrong, sizeof wrong, "%06u", (unsigned)(atoi(code) + 1) % 1000000u);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", wrong), STORE_DENIED);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, other, "+100200", code), STORE_DENIED);   /* not theirs */
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", wrong, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, other, "+100200", code, NULL), STORE_DENIED);   /* not theirs */
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+100200", got), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+100200", got), STORE_OK);
     CU_ASSERT_STRING_EQUAL(got, id);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code), STORE_DENIED);   /* used */
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100200", code, NULL), STORE_DENIED);   /* used */
     /* expired */
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100201", tpl, 60), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "+100201", tpl, 60), STORE_OK);
     claim_code(s, "+100201", code);
     store_test_clock_offset(s, 61);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100201", code), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100201", code, NULL), STORE_DENIED);
     store_test_clock_offset(s, 0);
-    /* more than 5 tries: even the right code is refused */
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "+100202", tpl, 300), STORE_OK);
+    /* more than 5 tries: even the right code is refused (the pair is locked) */
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "+100202", tpl, 300), STORE_OK);
     claim_code(s, "+100202", code);
     snprintf(wrong, sizeof wrong, "%06u", (unsigned)(atoi(code) + 1) % 1000000u);
     for (int i = 0; i < 5; i++)
-        CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", wrong), STORE_DENIED);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", code), STORE_DENIED);
+        CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", wrong, NULL), STORE_DENIED);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "+100202", code, NULL), STORE_THROTTLED);
     CU_ASSERT_EQUAL(store_phone_lookup(s, "+100202", got), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_phone_code_start(s, "00000000-0000-0000-0000-000000000000", "+1", tpl, 60),
+    CU_ASSERT_EQUAL(code_start(s, "00000000-0000-0000-0000-000000000000", "+1", tpl, 60),
                     STORE_NOT_FOUND);
     /* asked for as typed on the page, confirmed written otherwise: one phone,
      * texted at the number as typed, found in the form bearerbox uses */
-    CU_ASSERT_EQUAL_FATAL(store_phone_code_start(s, id, "86 139 0000 0009", tpl, 300), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(code_start(s, id, "86 139 0000 0009", tpl, 300), STORE_OK);
     claim_code(s, "86 139 0000 0009", code);
-    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "8613900000009", code), STORE_OK);
+    CU_ASSERT_EQUAL(store_phone_code_confirm(s, id, "8613900000009", code, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_phone_lookup(s, "+8613900000009", got), STORE_OK);
     CU_ASSERT_STRING_EQUAL(got, id);
     store_free(s);
@@ -336,21 +343,10 @@ static enum store_outbox_state state_of(struct store *s, long long id)
     return st;
 }
 
-static long long sql_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long sql_count(const char *fmt, ...)
-{
-    char sql[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return testdb_scalar(sql);
-}
-
 /* Rows still claimed (SENDING) by instance id. */
 static long long sending_of(const char *id)
 {
-    return sql_count("SELECT count(*) FROM outbox WHERE state = 1 AND claimed_by = '%s'", id);
+    return testdb_scalarf("SELECT count(*) FROM outbox WHERE state = 1 AND claimed_by = '%s'", id);
 }
 
 /* Wait (deadline 10 s) until PostgreSQL has ended the session that held
@@ -358,7 +354,7 @@ static long long sending_of(const char *id)
 static void wait_lock_gone(const char *id)
 {
     for (int i = 0; i < 1000; i++) {
-        if (sql_count("SELECT count(*) FROM pg_locks l JOIN outbox_instances i ON l.objid = i.lock_key::oid"
+        if (testdb_scalarf("SELECT count(*) FROM pg_locks l JOIN outbox_instances i ON l.objid = i.lock_key::oid"
                       " WHERE i.id = '%s' AND l.locktype = 'advisory' AND l.classid = 1936291425::oid"
                       " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                       id) == 0)
@@ -374,7 +370,7 @@ static void test_instances_own_rows(void)
     struct sender a = sender_open(), b = sender_open();
     drain(a.s);
     CU_ASSERT(strcmp(a.id, b.id) != 0);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id IN ('%s')", a.id), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id IN ('%s')", a.id), 1);
     for (int i = 0; i < 6; i++)
         enqueue(a.s, NULL, "+8613700000001", "reply");
     long long ra[3], rb[3];
@@ -427,7 +423,7 @@ static void test_instances_own_rows(void)
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 0, &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
     /* holding again after a release registers anew */
     CU_ASSERT_EQUAL(store_outbox_hold(b.s, b.id), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_OK);
@@ -473,8 +469,8 @@ static void test_instances_gone(void)
         CU_ASSERT_EQUAL(state_of(s, rd[i]), OUTBOX_QUEUED);
     for (int i = 0; i < 2; i++)
         CU_ASSERT_EQUAL(state_of(s, rl[i]), OUTBOX_SENDING);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", dead.id), 0);
-    CU_ASSERT_EQUAL(sql_count("SELECT count(*) FROM outbox_instances WHERE id = '%s'", live.id), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", dead.id), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", live.id), 1);
     /* a live instance is never taken, however long ago it renewed */
     store_test_clock_offset(s, 30 * 86400);
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 30, &n), STORE_OK);

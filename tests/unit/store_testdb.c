@@ -4,6 +4,8 @@
 #include "store_testdb.h"
 
 #include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,52 @@ long long testdb_scalar(const char *sql)
     PQclear(r);
     PQfinish(c);
     return v;
+}
+
+long long testdb_scalarf(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        abort();   /* a test's statement too long: a programmer error */
+    return testdb_scalar(sql);
+}
+
+struct testdb_session {
+    PGconn *c;
+};
+
+static bool command_ok(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "testdb: %s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    return ok;
+}
+
+struct testdb_session *testdb_hold(const char *sql)
+{
+    struct testdb_session *t = xcalloc(1, sizeof *t);
+    t->c = PQconnectdb(conninfo);
+    if (PQstatus(t->c) != CONNECTION_OK || !command_ok(t->c, "BEGIN") || !command_ok(t->c, sql)) {
+        fprintf(stderr, "testdb: hold failed: %s", PQerrorMessage(t->c));
+        abort();
+    }
+    return t;
+}
+
+void testdb_release(struct testdb_session *t)
+{
+    if (t == NULL)
+        return;
+    (void)command_ok(t->c, "ROLLBACK");
+    PQfinish(t->c);
+    free(t);
 }
 
 void testdb_drop(void)

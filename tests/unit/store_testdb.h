@@ -21,5 +21,15 @@ void testdb_drop(void);
 /* Run one SQL statement on the suite's database outside the store (test
  * inspection); returns the first column of the first row as a number, or -1. */
 long long testdb_scalar(const char *sql);
+/* testdb_scalar of a statement formatted like printf (test data only: the
+ * values are the test's own, never input). */
+long long testdb_scalarf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Another session of the suite's database that runs sql inside an open
+ * transaction and keeps it open — its locks held — until testdb_release
+ * (which rolls back). Aborts when sql fails. */
+struct testdb_session;
+struct testdb_session *testdb_hold(const char *sql);
+void testdb_release(struct testdb_session *t);
 
 #endif

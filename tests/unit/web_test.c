@@ -14,6 +14,8 @@
 #include "alloc.h"
 #include "buf.h"
 #include "export.h"
+#include "framing.h"
+#include "proxy.h"
 #include "import.h"
 #include "import_csv.h"
 #include "import_vcard.h"
@@ -515,6 +517,94 @@ static void test_status_table(void)
         CU_ASSERT(status_from_store((enum store_result)r)->message[0] != '\0');
 }
 
+/* One request's verdict: headers as "Name", "value" pairs, NULL-ended. */
+static enum framing_result verdict(const char *method, const char *version, const char *const *h)
+{
+    struct framing f;
+    framing_init(&f);
+    for (; h[0]; h += 2)
+        framing_header(&f, h[0], h[1]);
+    bool chunked;
+    unsigned long long len;
+    const char *why = NULL;
+    enum framing_result r = framing_check(&f, method, version, &chunked, &len, &why);
+    CU_ASSERT(r == FRAMING_OK || why != NULL);
+    return r;
+}
+
+#define V(m, v, ...) verdict(m, v, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_framing(void)
+{
+    const char *H = "Host";
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "12"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "0"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.0", "Content-Length", "3"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a"), FRAMING_LENGTH_REQUIRED);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "1", "content-length", "1"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "007"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "+7"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "7 "), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", ""), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "1234567890123456789"), FRAMING_TOO_LARGE);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Content-Length", "3", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "Chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked "), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked, gzip"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked,chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip, chunked"), FRAMING_NOT_IMPLEMENTED);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "gzip,,chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.0", "Transfer-Encoding", "chunked"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encodingchunked", "", "Content-Length", "2"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("POST", "HTTP/1.1", H, "a", "Transfer-Encoding ", "chunked", "Content-Length", "2"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", "X-Note", "a\rb"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", "X-Note", "tab\tis fine"), FRAMING_OK);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", H, "a", H, "b"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.1", "X", "y"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(V("GET", "HTTP/1.2", H, "a"), FRAMING_BAD);
+    CU_ASSERT_EQUAL(framing_status(FRAMING_NOT_IMPLEMENTED), 501);
+}
+
+static void test_proxy(void)
+{
+    struct proxy_list *l = NULL;
+    char err[160], out[PROXY_ADDR_LEN];
+    CU_ASSERT_EQUAL(proxy_list_parse("127.0.0.1, 10.1.0.0/16", &l, err, sizeof err), 0);
+    CU_ASSERT(proxy_trusted(l, "127.0.0.1"));
+    CU_ASSERT(proxy_trusted(l, "10.1.200.3"));
+    CU_ASSERT(!proxy_trusted(l, "10.2.0.1"));
+    CU_ASSERT(!proxy_trusted(l, "127.0.0.2"));
+    /* not a proxy: what it writes is ignored */
+    proxy_client(l, "192.0.2.9", "6.6.6.6", "6.6.6.6", out);
+    CU_ASSERT_STRING_EQUAL(out, "192.0.2.9");
+    CU_ASSERT(!proxy_says_https(l, "192.0.2.9", "https"));
+    /* a proxy: the right-most address that is not one of ours */
+    proxy_client(l, "127.0.0.1", "6.6.6.6, 198.51.100.4", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "198.51.100.4");
+    proxy_client(l, "127.0.0.1", "6.6.6.6, 198.51.100.4, 10.1.0.7", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "198.51.100.4");
+    proxy_client(l, "127.0.0.1", NULL, " 203.0.113.5 ", out);
+    CU_ASSERT_STRING_EQUAL(out, "203.0.113.5");
+    proxy_client(l, "127.0.0.1", "not-an-address", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "127.0.0.1");
+    proxy_client(l, "127.0.0.1", "2001:db8::1", NULL, out);
+    CU_ASSERT_STRING_EQUAL(out, "2001:db8::1");
+    CU_ASSERT(proxy_says_https(l, "127.0.0.1", "https"));
+    CU_ASSERT(!proxy_says_https(l, "127.0.0.1", "http"));
+    proxy_list_free(l);
+    CU_ASSERT_EQUAL(proxy_list_parse("", &l, err, sizeof err), 0);
+    CU_ASSERT(!proxy_trusted(l, "127.0.0.1"));
+    proxy_list_free(l);
+    l = NULL;
+    CU_ASSERT_EQUAL(proxy_list_parse("127.0.0.1/33", &l, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(proxy_list_parse("localhost", &l, err, sizeof err), -1);
+    CU_ASSERT_PTR_NULL(l);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -531,6 +621,8 @@ int main(void)
     CU_add_test(s, "json", test_json);
     CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
+    CU_add_test(s, "framing", test_framing);
+    CU_add_test(s, "trusted proxies", test_proxy);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();

@@ -35,6 +35,16 @@ export class Client {
   }
 }
 
+// In the page: register `user` from the login view and wait for the home view.
+export async function pageRegister(page, user, password = 'password123') {
+  await page.waitForSelector('#view-auth:not([hidden])');
+  await page.click('[data-auth="register"]');
+  await page.fill('#auth-user', user);
+  await page.fill('#auth-pass', password);
+  await page.click('#auth-submit');
+  await page.waitForSelector('#view-home:not([hidden])');
+}
+
 function crc32(buf) {
   let c, crc = 0xffffffff;
   for (let n = 0; n < buf.length; n++) {
@@ -68,4 +78,50 @@ export function makePng(w, h, [r1, g1, b1] = [37, 99, 235], [r2, g2, b2] = [250,
   ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+// ---- raw sockets: what fetch will not send ----
+
+import net from 'node:net';
+import tls from 'node:tls';
+
+// One raw exchange: write `bytes` (a string is sent as latin1, "\n" kept as
+// is), then read until the server closes or `wait` ms pass with the socket
+// silent. Resolves with every status code the server sent (in order), the
+// raw answer, and whether the server closed the connection.
+// opts: { wait, localAddress, url, ca, chunks: [[delayMs, bytes]...] }
+export function rawExchange(bytes, { wait = 1500, localAddress, url = BASE, ca, chunks = [] } = {}) {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const s = u.protocol === 'https:'
+      ? tls.connect({ port, host: u.hostname, ca, servername: 'localhost', localAddress })
+      : net.connect({ port, host: u.hostname, localAddress });
+    let got = Buffer.alloc(0), done = false, closed = false, timer = null;
+    const timers = [];
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      timers.forEach(clearTimeout);
+      s.destroy();
+      const text = got.toString('latin1');
+      const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
+      resolve({ statuses, text, closed });
+    };
+    const arm = () => { clearTimeout(timer); timer = setTimeout(finish, wait); };
+    s.on('data', (d) => { got = Buffer.concat([got, d]); arm(); });
+    s.on('end', () => { closed = true; finish(); });
+    s.on('close', () => { closed = true; finish(); });
+    s.on('error', () => { closed = true; finish(); });
+    s.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+      s.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+      let at = 0;
+      for (const [delay, more] of chunks) {
+        at += delay;
+        timers.push(setTimeout(() => { if (!done) { s.write(typeof more === 'string' ? Buffer.from(more, 'latin1') : more); arm(); } }, at));
+      }
+      arm();
+    });
+  });
 }

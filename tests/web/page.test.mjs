@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE, uniq, makePng } from './helpers.mjs';
+import { BASE, uniq, makePng, pageRegister } from './helpers.mjs';
 
 const SHOTS = process.env.SV_WEB_SHOTS || path.join(os.tmpdir(), 'smsvault-shots');
 const WORK = process.env.SV_WEB_WORK || os.tmpdir();
@@ -83,12 +83,7 @@ async function tab(kind) {
 
 test('register, log out, log in', async () => {
   await page.goto(BASE + '/');
-  await page.waitForSelector('#view-auth:not([hidden])');
-  await page.click('[data-auth="register"]');
-  await page.fill('#auth-user', user);
-  await page.fill('#auth-pass', 'password123');
-  await page.click('#auth-submit');
-  await page.waitForSelector('#view-home:not([hidden])');
+  await pageRegister(page, user);
   assert.equal(await page.textContent('#who-name'), user);
   await page.click('#btn-logout');
   await page.waitForSelector('#view-auth:not([hidden])');
@@ -225,6 +220,24 @@ test('send to my phone without a linked phone says what to do', async () => {
   await page.waitForFunction(() => document.getElementById('dl-msg').textContent.length > 0);
   assert.match(await page.textContent('#dl-msg'), /Link a phone/);
   await page.click('#dlg-download button[value="close"]');
+});
+
+test('linking a phone: a number outside the prefixes, and too many codes, are said plainly', async () => {
+  await page.click('#btn-account');
+  await page.waitForSelector('#dlg-account[open]');
+  const ask = async (msisdn) => {
+    await page.fill('#acc-msisdn', msisdn);
+    await page.evaluate(() => { document.getElementById('acc-msg').textContent = ''; });
+    await page.click('#acc-send-code');
+    await page.waitForFunction(() => document.getElementById('acc-msg').textContent.length > 0);
+    return page.textContent('#acc-msg');
+  };
+  assert.match(await ask('+447700900123'), /only to numbers in international form starting with 86/);
+  // the shipped limit: three codes an hour per account (conf/smsvault.conf)
+  for (let i = 0; i < 3; i++) assert.match(await ask(`+86139000071${i}0`), /on its way/);
+  assert.equal(await ask('+8613900007140'), 'Too many codes were asked for. Try again in 60 min.');
+  await page.screenshot({ path: path.join(SHOTS, 'codes-refused.png') });
+  await page.keyboard.press('Escape');
 });
 
 test('no script errors on the page', () => {

@@ -34,6 +34,22 @@ free_failures = 3
 [web]
 threads = 4
 upload_body_max = 4M" sv_conf_write "$conf"
+# A suite that needs other [web] values (short deadlines, TLS...) ships them
+# beside it as <name>.conf, appended to the [web] section (@WORK@ is the work
+# dir); <name>.setup.sh, if there, runs first with the work dir (it makes the
+# suite's test CA and certificates). With tls_cert set the page is HTTPS and
+# the suite gets the CA as SV_WEB_CA.
+extra="${1%.test.mjs}.conf"
+setup="${1%.test.mjs}.setup.sh"
+[ -f "$setup" ] && bash "$setup" "$work"
+scheme=http curl_ca=()
+if [ -f "$extra" ]; then
+  sed "s|@WORK@|$work|g" "$extra" >>"$conf"
+  if grep -q '^tls_cert *= *[^ ]' "$extra"; then
+    scheme=https curl_ca=(--cacert "$work/ca.pem")
+    export SV_WEB_CA=$work/ca.pem NODE_EXTRA_CA_CERTS=$work/ca.pem
+  fi
+fi
 "$bin" -c "$conf" --check-config >/dev/null
 
 "$bin" -c "$conf" >>"$log" 2>&1 </dev/null &
@@ -48,14 +64,15 @@ cleanup() {
   sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$dbname"
 }
 trap cleanup EXIT
-ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && kill -0 "$pid"; }
+ready() { curl -fsS -o /dev/null --max-time 2 "${curl_ca[@]}" "$scheme://127.0.0.1:$port/" && kill -0 "$pid"; }
 if ! sv_wait_for "vaultweb" 30 ready; then
   cat "$log"
   exit 1
 fi
 
 rc=0
-SV_WEB_URL="http://127.0.0.1:$port" SV_WEB_SHOTS="$work/screenshots" SV_WEB_WORK="$work" \
+SV_WEB_URL="$scheme://127.0.0.1:$port" SV_WEB_SHOTS="$work/screenshots" SV_WEB_WORK="$work" \
+  SV_WEB_PID=$pid SV_WEB_LOG=$log SV_WEB_PORT=$port \
   node --test --test-concurrency=1 "$@" || rc=$?
 cleanup
 trap - EXIT

@@ -17,6 +17,14 @@ function show(view) {
 
 api.setUnauthenticatedHandler(() => { me = null; show('auth'); });
 
+// A refusal that asks to wait (429), with the wait as people say it:
+// seconds under a minute, then minutes rounded up (issue 11).
+function refusalText(err) {
+  const s = err.status === 429 && err.data && err.data.retry_after;
+  if (!s) return err.message;
+  return `${err.message.replace(/; wait and try again\.$/, '.')} Try again in ${s < 60 ? `${s} s` : `${Math.ceil(s / 60)} min`}.`;
+}
+
 /* ---- auth ---- */
 
 function setAuthMode(mode) {
@@ -39,8 +47,7 @@ $('auth-form').addEventListener('submit', async (e) => {
     $('auth-pass').value = '';
     enterHome();
   } catch (err) {
-    $('auth-msg').textContent = err.status === 429 && err.data.retry_after
-      ? `Too many failed attempts. Try again in ${err.data.retry_after} seconds.` : err.message;
+    $('auth-msg').textContent = refusalText(err);
   } finally {
     $('auth-submit').disabled = false;
   }
@@ -315,7 +322,7 @@ $('acc-send-code').addEventListener('click', async () => {
     const r = await api.post('/api/phone/start', { msisdn: $('acc-msisdn').value.trim() });
     $('acc-code-row').hidden = false;
     accMsg(`A code is on its way by SMS. Type it within ${Math.round(r.ttl / 60)} minutes.`, true);
-  } catch (e) { accMsg(e.message); }
+  } catch (e) { accMsg(refusalText(e)); }
 });
 
 $('acc-confirm').addEventListener('click', async () => {
@@ -325,7 +332,7 @@ $('acc-confirm').addEventListener('click', async () => {
     $('acc-code-row').hidden = true;
     renderPhones();
     accMsg('Phone linked.', true);
-  } catch (e) { accMsg(e.message); }
+  } catch (e) { accMsg(refusalText(e)); }
 });
 
 $('acc-pass').addEventListener('click', async () => {
@@ -334,7 +341,7 @@ $('acc-pass').addEventListener('click', async () => {
     $('acc-old').value = '';
     $('acc-new').value = '';
     accMsg('Password changed. Other sessions were logged out.', true);
-  } catch (e) { accMsg(e.message); }
+  } catch (e) { accMsg(refusalText(e)); }
 });
 
 /* ---- start ---- */

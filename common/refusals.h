@@ -1,0 +1,32 @@
+/*
+ * refusals — per-process counts of what smsvault refused in order to protect
+ * its users and others (issue 11): logins of a throttled name, and
+ * phone-linking codes not texted, by the rule that stopped them. One atomic
+ * counter each, bumped where the refusal is answered (web/auth.c;
+ * gateway-plugin/core/core_account.c for SMS LOGIN and PASS) and read
+ * without a lock by whoever reports them: the /metrics endpoint planned for
+ * vaultweb and vaultbox (docs/DESIGN.md, "Operating it") prints each count
+ * under refusals_name(). Counts start at 0 with the process and are not
+ * stored; the decisions themselves are the store's and the web's, not here.
+ */
+#ifndef SMSVAULT_REFUSALS_H
+#define SMSVAULT_REFUSALS_H
+
+enum refusal {
+    REFUSAL_LOGIN_THROTTLED = 0,  /* a login or password check of a throttled name */
+    REFUSAL_CODE_PREFIX,          /* a code asked for a number outside [web] phone_prefixes */
+    REFUSAL_CODE_PAIR_LOCKED,     /* a code asked for an (account, number) with five wrong tries */
+    REFUSAL_CODE_PER_ACCOUNT,     /* the account's codes of the hour were used up */
+    REFUSAL_CODE_PER_NUMBER,      /* the number's codes of the hour were used up */
+    REFUSAL_CODE_PER_ADDRESS,     /* the client address's codes of the hour were used up */
+    REFUSAL_CODE_BUDGET,          /* the hour's codes in all were used up */
+    REFUSAL_CODE_CONFIRM_LOCKED,  /* a code typed for a locked (account, number) */
+    REFUSAL_COUNT
+};
+
+void refusals_count(enum refusal r);
+unsigned long long refusals_get(enum refusal r);
+/* A metric label: "login_throttled", "code_prefix", ... ("?" out of range). */
+const char *refusals_name(enum refusal r);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * mm7_conf — vaultmms's part of smsvault.conf: [mms] (our endpoint, the caps
+ * on what an MMSC may post, the delivery path) and one [mmsc.NAME] per
+ * operator MMSC (where to send SubmitReq and with which credentials and
+ * identities, what it must present to post to us). Tables for common/config,
+ * the checks across keys, and the peer allow-list. No I/O but the checks'
+ * messages.
+ */
+#ifndef SMSVAULT_MM7_CONF_H
+#define SMSVAULT_MM7_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+struct mms_config {
+    char *listen;                  /* loopback by default */
+    long long port;
+    long long threads;             /* HTTP worker threads, one database connection each */
+    long long max_connections;
+    long long per_ip_limit;
+    long long connection_timeout_s;
+    long long body_max;            /* bytes of a request body: refused before it is read */
+    long long parts_max;           /* parts of one MMS */
+    long long depth_max;           /* multipart levels inside one MMS */
+    char *delivery;                /* how GET M<n> reaches the phone: "mm7" (SubmitReq) or "direct" (WAP push) */
+    bool migrate;
+    char *log_level;
+};
+
+#define MM7_MMSC_MAX 16
+
+struct mmsc_config {
+    char *name;                    /* NAME of [mmsc.NAME]: its endpoint is POST /mm7/NAME */
+    char *url;                     /* its MM7 URL for our SubmitReq ("": it only posts to us) */
+    char *username, *password;     /* our HTTP Basic credentials at that URL */
+    char *incoming_username, *incoming_password;   /* what it must present to us */
+    char *allow;                   /* addresses or CIDR ranges it posts from, comma-separated */
+    char *vaspid, *vasid, *service_code, *shortcode;
+    char *ns, *version;            /* MM7 namespace and MM7Version of our SubmitReq */
+    long long fault_http_status;   /* HTTP status of our Faults: 500 (SOAP 1.1) or 200 (Mbuni) */
+    long long timeout_s;           /* a SubmitReq that takes longer is retried */
+    bool delivery_report;          /* ask for DeliveryReportReq */
+};
+
+extern const struct config_key mms_config_keys[];
+extern const size_t mms_config_nkeys;
+extern const struct config_key mmsc_config_keys[];
+extern const size_t mmsc_config_nkeys;
+
+/* What config_load cannot check key by key: a known delivery path, every
+ * MMSC with Basic credentials or an allow-list (or both) that parses.
+ * Returns 0, or -1 with a message naming the section in err. */
+int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, size_t n, char *err,
+                   size_t errlen);
+
+/* True when the MMSC has no allow-list, or peer is in it. */
+bool mm7_conf_peer_allowed(const struct mmsc_config *m, const struct sockaddr *peer);
+
+/* True when the MMSC needs no credentials, or user/password are its own
+ * (compared in constant time). */
+bool mm7_conf_credentials_ok(const struct mmsc_config *m, const char *user, const char *password);
+
+#endif

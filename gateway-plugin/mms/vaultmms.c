@@ -1,0 +1,398 @@
+/*
+ * vaultmms — smsvault's second gateway plugin (issue 9): the MM7 VASP
+ * endpoint that an operator's MMSC posts to (3GPP TS 23.140, SOAP 1.1 with
+ * attachments over HTTP), on PostgreSQL through store/. It is its own
+ * program and does not use Kannel: replies to the phone are outbox rows
+ * that vaultbox sends.
+ *
+ * HTTP (libmicrohttpd, a pool of [mms] threads, one store connection each):
+ *   POST /mm7/NAME   a request of MMSC [mmsc.NAME]: DeliverReq,
+ *                    DeliveryReportReq, ReadReplyReq (mm7_vasp.c has the rules)
+ * Checked before the body is read, in this order: the route (404, 405),
+ * the peer against the MMSC's allow-list (403), its HTTP Basic credentials
+ * (401), Content-Length against [mms] body_max (413); bytes past body_max
+ * are not kept and the request is refused when it ends. Refusals carry a
+ * SOAP Fault (4001 not identified, 2004 content refused) like every answer.
+ *
+ * Test hook: SMSVAULT_TEST_DIE_AFTER_COMMIT=n kills the process (SIGKILL,
+ * as kill -9 would) right after the n-th DeliverReq commit, before its
+ * answer is sent — the window in which an MMSC sends a DeliverReq again
+ * that was already stored (tests/e2e/vaultmms_test.sh).
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "mm7_client.h"
+#include "mm7_conf.h"
+#include "mm7_mime.h"
+#include "mm7_request.h"
+#include "mm7_vasp.h"
+#include "store.h"
+
+static struct mms_config cfg;
+static struct mmsc_config mmscs[MM7_MMSC_MAX];
+static size_t nmmscs;
+static struct store_config store_cfg;
+static struct mm7_vasp vasp;
+
+/* ---- the test hook ---- */
+
+static long die_after_commit;
+static atomic_long commits;
+
+static void count_commit(void *ctx)
+{
+    if (atomic_fetch_add(&commits, 1) + 1 == die_after_commit) {
+        log_warn("vaultmms: test hook: killed after commit %ld, before the answer", die_after_commit);
+        raise(SIGKILL);
+    }
+}
+
+/* ---- one store connection per HTTP thread ---- */
+
+static pthread_key_t store_key;
+
+static void store_destroy(void *p) { store_free(p); }
+
+static struct store *thread_store(void)
+{
+    struct store *s = pthread_getspecific(store_key);
+    if (s && !store_ping(s)) {
+        store_free(s);
+        s = NULL;
+        pthread_setspecific(store_key, NULL);
+    }
+    if (s == NULL && store_open(&store_cfg, &s) == STORE_OK)
+        pthread_setspecific(store_key, s);
+    return s;
+}
+
+/* ---- HTTP ---- */
+
+struct request {
+    const struct mmsc_config *mmsc;
+    struct buf body;
+    bool too_large;
+    bool answered;     /* refused before the body: the rest of it is read and dropped */
+};
+
+static const struct mmsc_config *mmsc_by_path(const char *url)
+{
+    static const char prefix[] = "/mm7/";
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    const char *name = url + sizeof prefix - 1;
+    for (size_t i = 0; i < nmmscs; i++)
+        if (strcmp(mmscs[i].name, name) == 0)
+            return &mmscs[i];
+    return NULL;
+}
+
+static void peer_text(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "?");
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, int status, const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Send an answer (consumes its body) and log the exchange. */
+static enum MHD_Result send_answer(struct MHD_Connection *conn, const struct mmsc_config *mmsc,
+                                   struct mm7_answer *a, bool ask_auth)
+{
+    char peer[64];
+    peer_text(conn, peer, sizeof peer);
+    log_info("vaultmms: mmsc=%s peer=%s op=%s http=%d status=%d", mmsc->name, peer, a->what, a->http_status,
+             a->status);
+    struct MHD_Response *r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
+    a->body = NULL;
+    MHD_add_response_header(r, "Content-Type", MM7_ANSWER_CONTENT_TYPE);
+    enum MHD_Result ok = ask_auth ? MHD_queue_basic_auth_fail_response(conn, "vaultmms", r)
+                                  : MHD_queue_response(conn, (unsigned)a->http_status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *conn, const struct mmsc_config *mmsc, int http, int status,
+                              const char *detail)
+{
+    struct mm7_answer a;
+    mm7_vasp_refuse(mmsc, http, status, detail, &a);
+    return send_answer(conn, mmsc, &a, http == MHD_HTTP_UNAUTHORIZED);
+}
+
+/* Route, peer, credentials and announced size: before any body byte is read. */
+static enum MHD_Result check_headers(struct MHD_Connection *conn, const char *url, const char *method,
+                                     struct request *rq)
+{
+    const struct mmsc_config *mmsc = mmsc_by_path(url);
+    if (mmsc == NULL)
+        return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    if (strcmp(method, "POST") != 0)
+        return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "POST only\n");
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!mm7_conf_peer_allowed(mmsc, ci ? ci->client_addr : NULL))
+        return refuse(conn, mmsc, MHD_HTTP_FORBIDDEN, MM7_IMPROPER_IDENTIFICATION, "peer not allowed");
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(conn, &password);
+    bool ok = mm7_conf_credentials_ok(mmsc, user, password);
+    MHD_free(user);
+    MHD_free(password);
+    if (!ok)
+        return refuse(conn, mmsc, MHD_HTTP_UNAUTHORIZED, MM7_IMPROPER_IDENTIFICATION, "credentials");
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)cfg.body_max)
+        return refuse(conn, mmsc, MHD_HTTP_CONTENT_TOO_LARGE, MM7_CONTENT_REFUSED, "body over the cap");
+    rq->mmsc = mmsc;
+    rq->answered = false;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size,
+                                  void **con_cls)
+{
+    struct request *rq = *con_cls;
+    if (rq == NULL) {
+        rq = xcalloc(1, sizeof *rq);
+        rq->answered = true;   /* unless the checks let it through */
+        *con_cls = rq;
+        return check_headers(conn, url, method, rq);
+    }
+    if (rq->answered) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (rq->body.len + *upload_size > (size_t)cfg.body_max)
+            rq->too_large = true;   /* the rest is read and dropped; refused at the end */
+        else
+            buf_append(&rq->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    rq->answered = true;
+    if (rq->too_large)
+        return refuse(conn, rq->mmsc, MHD_HTTP_CONTENT_TOO_LARGE, MM7_CONTENT_REFUSED, "body over the cap");
+    struct store *s = thread_store();
+    struct mm7_answer a;
+    if (s == NULL) {
+        log_warn("vaultmms: database unavailable: answering 4006");
+        mm7_vasp_refuse(rq->mmsc, (int)rq->mmsc->fault_http_status, MM7_SERVICE_UNAVAILABLE, NULL, &a);
+    } else {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        mm7_vasp_handle(&vasp, rq->mmsc, s, ct, rq->body.data, rq->body.len, &a);
+    }
+    return send_answer(conn, rq->mmsc, &a, false);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct request *rq = *con_cls;
+    if (rq == NULL)
+        return;
+    buf_cleanup(&rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[256];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    log_warn("vaultmms: http: %s", line);
+}
+
+static struct MHD_Daemon *start_http(void)
+{
+    struct sockaddr_storage ss = { 0 };
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg.listen, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg.port);
+    } else if (inet_pton(AF_INET6, cfg.listen, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)cfg.port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        log_error("vaultmms: [mms] listen: \"%s\" is not an IP address", cfg.listen);
+        return NULL;
+    }
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg.per_ip_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.connection_timeout_s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_END);
+}
+
+/* ---- start ---- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: vaultmms [--config smsvault.conf] [--check-config] [--ready-file PATH]\n"
+               "  Reads [mms], every [mmsc.NAME], [database], [quota], [login] of smsvault.conf\n"
+               "  (default: $SMSVAULT_CONF, else ./smsvault.conf; without a file: defaults, and\n"
+               "  the database from $SMSVAULT_PGURI). Serves POST /mm7/NAME for [mmsc.NAME].\n"
+               "  --ready-file is created once the endpoint listens.\n");
+}
+
+static int wait_for_signal(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "config", required_argument, NULL, 'c' }, { "check-config", no_argument, NULL, 'C' },
+        { "ready-file", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *path = getenv("SMSVAULT_CONF"), *ready_file = NULL;
+    bool check = false;
+    int o, rc = 0;
+    while ((o = getopt_long(argc, argv, "c:Cr:h", lo, NULL)) != -1) {
+        switch (o) {
+        case 'c': path = optarg; break;
+        case 'C': check = true; break;
+        case 'r': ready_file = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (path == NULL && access("smsvault.conf", R_OK) == 0)
+        path = "smsvault.conf";
+    struct config_part parts[] = {
+        { mms_config_keys, mms_config_nkeys, &cfg },
+        { store_config_keys, store_config_nkeys, &store_cfg },
+    };
+    struct config_named named = { "mmsc", mmsc_config_keys, mmsc_config_nkeys, mmscs, sizeof mmscs[0],
+                                  MM7_MMSC_MAX, offsetof(struct mmsc_config, name), 0 };
+    char err[600];
+    if (config_load_named(path, parts, 2, &named, 1, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
+        fprintf(stderr, "vaultmms: %s\n", err);
+        config_free(parts, 2);
+        config_free_named(&named, 1);
+        return 2;
+    }
+    nmmscs = named.count;
+    if (path == NULL && getenv("SMSVAULT_PGURI")) {
+        free(store_cfg.conninfo);
+        store_cfg.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
+    }
+    enum log_level lvl;
+    if (log_level_parse(cfg.log_level, &lvl) != 0) {
+        snprintf(err, sizeof err, "[mms] log_level: expected debug, info, warn or error");
+        rc = 2;
+    } else if (mm7_conf_check(&cfg, mmscs, nmmscs, err, sizeof err) != 0) {
+        rc = 2;
+    } else if (nmmscs == 0) {
+        snprintf(err, sizeof err, "no [mmsc.NAME] section: no MMSC could post to vaultmms");
+        rc = 2;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "vaultmms: %s: %s\n", path ? path : "(defaults)", err);
+        goto out_config;
+    }
+    if (check) {
+        printf("# %s\n", path ? path : "(defaults)");
+        config_print(parts, 2);
+        config_fprint_named(stdout, &named, 1);
+        goto out_config;
+    }
+    log_set_level(lvl);
+    if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
+        die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
+
+    mm7_request_init();
+    mm7_client_init();   /* for SubmitReq, once the delivery of MMS to phones is wired */
+    vasp.lim = (struct mm7_limits){ .soap_max = 64 << 10, .part_max = (size_t)cfg.body_max,
+                                    .parts_max = (int)cfg.parts_max, .depth_max = (int)cfg.depth_max };
+    vasp.after_commit = die_after_commit > 0 ? count_commit : NULL;
+    pthread_key_create(&store_key, store_destroy);
+    if (cfg.migrate) {
+        struct store *s = NULL;
+        enum store_result mr = store_open(&store_cfg, &s);
+        if (mr == STORE_OK)
+            mr = store_migrate(s);
+        store_free(s);
+        if (mr != STORE_OK) {
+            log_error("vaultmms: migrations failed: %s", store_result_name(mr));
+            rc = 1;
+            goto out_config;
+        }
+    }
+    /* the HTTP threads inherit this mask: the signals come to sigwait */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct MHD_Daemon *d = start_http();
+    if (d == NULL) {
+        log_error("vaultmms: cannot listen on %s port %lld", cfg.listen, cfg.port);
+        rc = 1;
+        goto out_config;
+    }
+    log_info("vaultmms: listening on %s:%lld mmscs=%zu delivery=%s threads=%lld", cfg.listen, cfg.port, nmmscs,
+             cfg.delivery, cfg.threads);
+    if (ready_file) {
+        FILE *f = fopen(ready_file, "w");
+        if (f)
+            fclose(f);
+    }
+    int sig = wait_for_signal();
+    log_info("vaultmms: stopping (signal %d)", sig);
+    MHD_stop_daemon(d);
+    if (ready_file)
+        unlink(ready_file);
+    log_info("vaultmms: stopped");
+    xmlCleanupParser();
+out_config:
+    config_free(parts, 2);
+    config_free_named(&named, 1);
+    return rc;
+}
