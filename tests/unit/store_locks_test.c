@@ -49,7 +49,7 @@ static void make_users(void)
 /* A reply for user u, claimed by instance (SENDING), as the acker finds it. */
 static long long sending_row(struct store *s, const char *instance, int u)
 {
-    struct store_outbox_new in = { users[u], "+8613900000001", "Saved as 1.", 11 };
+    struct store_outbox_new in = { .user_id = users[u], .msisdn = "+8613900000001", .text = "Saved as 1.", .text_len = 11 };
     long long id = 0;
     CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     struct store_outbox_row *rows = NULL;
@@ -75,7 +75,7 @@ static enum store_result upload(struct store *s, int u)
     enum store_result r = store_sms_add(s, users[u], &in, &n);
     if (r != STORE_OK)
         return r;
-    struct store_outbox_new reply = { users[u], "+8613900000001", "Saved.", 6 };
+    struct store_outbox_new reply = { .user_id = users[u], .msisdn = "+8613900000001", .text = "Saved.", .text_len = 6 };
     return store_outbox_enqueue(s, &reply, &id);
 }
 
