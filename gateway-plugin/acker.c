@@ -3,9 +3,9 @@
  * refused, refused for now: retry later) and the delivery reports of the
  * SMSC (delivered, failed) are applied to the outbox rows in batched
  * transactions by one thread, in outbox-id order, and a report is acked to
- * bearerbox after the commit. Reports are keyed by the outbox id alone (it rides in dlr_url):
- * bearerbox hands a report to any connection of our box id, often not the
- * process that sent the MT.
+ * bearerbox after the commit. Reports are keyed by the outbox id alone (it
+ * rides in dlr_url): bearerbox hands a report to any connection of our box
+ * id, often not the process that sent the MT.
  *
  * It does not read from bearerbox (bb_conn.c queues the events here) nor
  * know which MT are in flight (sender.c does).
