@@ -142,6 +142,19 @@ void smpp_server_resp_timeout(struct smscsim *sim, uint32_t seq)
     if (!d)
         return;
     c = smscsim_conn_lookup(sim, d->fd, d->conn_id);
+    if (c && c->unbound) {
+        /* the ESME unbound and is answering what it holds before it closes
+         * (a busy bearerbox takes longer than resp_timeout_ms then): wait
+         * on; what is still unanswered when the link closes — by the ESME,
+         * or after UNBOUND_CLOSE_MS — goes back to the ready queue. Sent
+         * again now, an answer that comes late would make it twice. */
+        d->next = sim->smpp->inflight[seq % SEQ_BUCKETS];
+        sim->smpp->inflight[seq % SEQ_BUCKETS] = d;
+        sim->smpp->inflight_len++;
+        smscsim_timer_add(sim, (struct timer){ .due = smscsim_now_ms() + sim->cfg.resp_timeout_ms,
+                                               .type = T_RESP_TIMEOUT, .fd = -1, .n = seq });
+        return;
+    }
     if (c && c->outstanding > 0)
         c->outstanding--;
     log_info("smscsim: deliver_sm_resp timeout seq=%u attempts=%d", seq, d->attempts);

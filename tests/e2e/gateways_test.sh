@@ -8,8 +8,9 @@
 # sends SAVE 1..n, each once the reply to the one before came (through
 # either SMSC). Under that load one vaultbox is killed -9 and started again,
 # then one bearerbox is killed -9 and started again. Asserts: every phone
-# got every reply; every SAVE is stored exactly once, and in the order the
-# phone sent them (item numbers follow the phone's k); all four vaultbox
+# got every reply; no SAVE is lost; every SAVE is stored exactly once, in the
+# order the phone sent them, but for what the SMSC delivers again after the
+# bearerbox -9 (SMPP's at least once, counted and bounded below); all four vaultbox
 # processes took MOs; every reply was sent and accepted (its delivery report
 # may be lost with the killed bearerbox: counted). Prints the counts.
 #
@@ -74,10 +75,11 @@ own_ctl() { if (($1 % 2)); then echo "$G1_CTL"; else echo "$G2_CTL"; fi; }
 
 # phone_saves <i> <tag> <first> <last>: phone i texts through its own SMSC
 # and reads the replies from both (the other SMSC's MT reach it too);
-# a reply sent again (at least once) is read past and counted in dups.<i>.
+# a reply sent again (at least once: a number seen before) is read past and
+# counted in dups.<i>.
 # Fails, saying why, when a reply is wrong or missing for 90 s.
 phone_saves() {
-    local i=$1 tag=$2 k ph ans f text j deadline mine other
+    local i=$1 tag=$2 k ph ans f text j deadline mine other high=0
     ph=$(ph_of "$i") mine=$(own_ctl "$i")
     other=$G1_CTL
     [[ $mine == "$G1_CTL" ]] && other=$G2_CTL
@@ -96,9 +98,15 @@ phone_saves() {
                     echo "phone $ph REG: $text" >&2
                     return 1
                 fi
-                [[ $text == "Saved as $k."* ]] && continue 3
+                # the reply to this SAVE has a number above every one seen:
+                # an SMS the SMSC delivered again after the bearerbox -9
+                # took a number of its own, so numbers may run ahead of k
                 j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$text")
-                [[ -n $j && $j -lt $k ]] || { echo "phone $ph SAVE $k: '$text'" >&2; return 1; }
+                [[ -n $j ]] || { echo "phone $ph SAVE $k: '$text'" >&2; return 1; }
+                if ((j > high)); then
+                    high=$j
+                    continue 3
+                fi
                 echo "$j" >>"$VAR/dups.$i"
             done
         done
@@ -139,6 +147,7 @@ e2e_start vaultbox "$VAR/g1a"
 # --- one bearerbox killed -9, started again (its spool keeps what it took)
 until_stored $((total / 2))
 bb=$(cat "$VAR/g2/run/bearerbox.pid")
+t_bb=$(date +%s.%N)
 kill -KILL "$bb"
 echo "e2e: bearerbox g2 killed -9 at $(stored) of $total SAVEs"
 while kill -0 "$bb" 2>/dev/null; do sleep 0.05; done
@@ -155,9 +164,21 @@ loop_pids=()
 # --- counts
 n=$(stored)
 d=$(sql "SELECT count(DISTINCT body) FROM sms WHERE body LIKE 'two %'")
-# per phone, item k is the phone's k-th SAVE: numbers in the order sent
-# (REG took no number; SAVE k is SMS k)
-misordered=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'two %' AND split_part(body, ' ', 3)::bigint <> n")
+# per phone, the SAVEs' first copies numbered in the order the phone sent them
+misordered=$(sql "WITH f AS (SELECT user_id, split_part(body, ' ', 3)::int AS k, min(n) AS n FROM sms
+                             WHERE body LIKE 'two %' GROUP BY user_id, body)
+                  SELECT count(*) FROM (SELECT k, lag(k) OVER (PARTITION BY user_id ORDER BY n) AS pk FROM f) x
+                  WHERE k < pk")
+# A SAVE stored twice is allowed only as SMPP's at least once through the
+# killed bearerbox: it had taken the deliver_sm (in its spool, handed on)
+# but died before its deliver_sm_resp, so the SMSC delivered it again after
+# the restart under a new Kannel uuid — Kannel's own "some messages can
+# duplicate when the system is taken down violently". So: a phone of SMSC
+# 2, the first copy before the kill, the second after it. Any other twice
+# stored SAVE fails (an MO bearerbox re-sends keeps its uuid: mo_seen).
+resent=$(sql "SELECT count(*) FROM (SELECT body FROM sms WHERE body LIKE 'two %' GROUP BY body
+              HAVING count(*) = 2 AND split_part(body, ' ', 2)::bigint % 2 = 0
+                 AND min(saved_at) < to_timestamp($t_bb) AND max(saved_at) > to_timestamp($t_bb)) x")
 dups=$({ cat "$VAR"/dups.* 2>/dev/null || true; } | wc -l)
 # every reply sent and accepted by a bearerbox (submitted or delivered): none
 # left queued or in flight. A receipt the SMSC sent while the killed
@@ -176,10 +197,11 @@ for v in g1a g1b g2a g2b; do
 done
 via1=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'two %' AND split_part(body, ' ', 2)::bigint % 2 = 1")
 echo "e2e: gateways: SAVEs sent $total stored $n once $d lost $((total - d)) duplicated $((n - d))" \
+    "(SMSC re-sent after bearerbox -9: $resent)" \
     "misordered $misordered; via SMSC 1 $via1, via SMSC 2 $((d - via1)); MOs ${mos[*]}; replies sent again $dups," \
     "receipts lost with the killed bearerbox $receipts_lost"
 ((d == total)) || fail "$((total - d)) SAVE(s) lost"
-((n == total)) || fail "$((n - d)) SAVE(s) stored twice"
+((n - d == resent)) || fail "$((n - d - resent)) SAVE(s) stored twice other than re-sent by the SMSC after bearerbox -9"
 ((misordered == 0)) || fail "$misordered SAVE(s) out of the phone's order"
 for m in "${mos[@]}"; do
     ((${m#*=} > 0)) || fail "vaultbox ${m%=*} took no MO"

@@ -22,7 +22,8 @@
 # sent, stored once, lost, duplicated; replies missing and duplicated;
 # uploads acknowledged, lost, duplicated; fsck; drain time (from the last
 # fault put right to everything answered and no reply left to send); and
-# what was injected. Fails when anything acknowledged is lost or doubled,
+# what was injected. Fails when anything acknowledged is lost or doubled
+# (but for an SMS the SMSC delivers again after bearerbox -9: counted),
 # a reply is missing, or fsck differs; replies sent twice are allowed (at
 # least once) and counted. --minutes M (default 30) bounds the run.
 #
@@ -80,10 +81,13 @@ for p in "${reg_pids[@]}"; do wait "$p" || fail "a phone did not register"; done
 for u in 1 2; do e2e_web_register "$VAR/web$u.jar" "soakweb$u"; done
 echo "e2e: soak: $PHONES phones x $PER SAVEs, 2 web users; cluster $(sv_ha_states "$HA" | paste -sd, -)"
 
-# phone <i>: SAVE 1..PER; every reply it gets ("Saved as j") appended to
-# replies.<i>, "MISS k" when none came for SAVE k within 90 s
+# phone <i>: SAVE 1..PER, each once the reply to the one before came: a
+# "Saved as j" with j above every number this phone got so far (an SMS the
+# SMSC delivered again after a bearerbox -9 takes a number of its own, so
+# the numbers may run ahead of k). Every reply is appended to replies.<i>,
+# "MISS k" when none came for SAVE k within 90 s.
 phone() {
-    local i=$1 ph k out j deadline
+    local i=$1 ph k out j high=0 deadline
     ph=$(ph_of "$i")
     for ((k = 1; k <= PER; k++)); do
         out=$("$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" --from "$ph" \
@@ -92,7 +96,10 @@ phone() {
         while :; do
             j=$(sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1)
             [[ -n $j ]] && echo "$j" >>"$VAR/replies.$i"
-            [[ $j == "$k" ]] && break
+            if [[ -n $j ]] && ((j > high)); then
+                high=$j
+                break
+            fi
             if ((SECONDS >= deadline)); then
                 echo "MISS $k" >>"$VAR/replies.$i"
                 break
@@ -218,9 +225,11 @@ f_bb_restart() {
     count bb-restart
     say "bearerbox restarted gracefully"
 }
+T_BB_KILL=
 f_bb_kill() {
     local p
     p=$(bb_pid)
+    T_BB_KILL=$(date +%s.%N)
     kill -KILL "$p"
     wait_gone "$p" 10 || fail "bearerbox did not die"
     rm -f "$VAR/run/bearerbox.pid" "$VAR/run/bearerbox.start"
@@ -297,15 +306,26 @@ for p in "${load_pids[@]}"; do wait "$p" 2>/dev/null || true; done
 n=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'soak 86%'")
 d=$(sql "SELECT count(DISTINCT body) FROM sms WHERE body LIKE 'soak 86%'")
 once=$(sql "SELECT count(*) FROM (SELECT body FROM sms WHERE body LIKE 'soak 86%' GROUP BY body HAVING count(*) = 1) x")
-lost=$((MO - d)) dup=$((n - d))
+lost=$((MO - d)) dup=$((n - d)) resent=0
+# SMPP's at least once through a bearerbox killed -9 (it had the
+# deliver_sm, died before its resp: the SMSC delivers it again under a new
+# uuid — see gateways_test.sh): a SAVE stored twice, first before the kill,
+# second after. Allowed and counted; any other doubling fails.
+if [[ -n $T_BB_KILL ]]; then
+    resent=$(sql "SELECT count(*) FROM (SELECT body FROM sms WHERE body LIKE 'soak 86%' GROUP BY body
+                  HAVING count(*) = 2 AND min(saved_at) < to_timestamp($T_BB_KILL)
+                     AND max(saved_at) > to_timestamp($T_BB_KILL)) x")
+fi
+# replies: each phone's SMS (its SAVEs as stored, a re-sent one too) is one
+# number; missing = numbers that never reached the phone, duplicated =
+# numbers that reached it more than once
 missing=0 rdup=0
 for i in $(seq 1 "$PHONES"); do
     f=$VAR/replies.$i
-    [[ -f $f ]] || { missing=$((missing + PER)); continue; }
-    got=$(grep -cv '^$' "$f" | head -n 1)
-    got=$((got - $(grep -c '^MISS' "$f" || true)))
-    distinct=$(grep -v '^MISS' "$f" | grep -v '^$' | sort -un | awk -v p="$PER" '$1 >= 1 && $1 <= p' | wc -l)
-    missing=$((missing + PER - distinct))
+    rows=$(sql "SELECT count(*) FROM sms WHERE body LIKE 'soak $(ph_of "$i") %'")
+    got=$({ grep -E '^[0-9]+$' "$f" 2>/dev/null || true; } | wc -l)
+    distinct=$({ grep -E '^[0-9]+$' "$f" 2>/dev/null || true; } | sort -un | awk -v r="$rows" '$1 >= 1 && $1 <= r' | wc -l)
+    missing=$((missing + rows - distinct))
     rdup=$((rdup + got - distinct))
 done
 acked=$(($(cat "$VAR/acked.1") + $(cat "$VAR/acked.2")))
@@ -319,11 +339,12 @@ injected=
 for k in vaultbox-9 commit-ack pg-immediate failover bb-restart bb-9 smsc-drop smsc-throttle web-9; do
     [[ -n ${done_faults[$k]:-} ]] && injected+="${injected:+ }$k x${done_faults[$k]}"
 done
-echo "soak: sent $MO stored-once $once lost $lost duplicated $dup; replies missing $missing duplicated $rdup;" \
+echo "soak: sent $MO stored-once $once lost $lost duplicated $dup (SMSC re-sent after bearerbox -9: $resent);" \
+    "replies missing $missing duplicated $rdup;" \
     "uploads acked $acked stored-once $wd lost $((acked - wd > 0 ? acked - wd : 0)) duplicated $((wn - wd)) unanswered $unacked;" \
     "fsck $fsck; drain ${drain}s; faults: $injected (MOs re-sent after commit, caught: $landed); $((SECONDS - T0)) s"
 ((lost == 0)) || fail "$lost SAVE(s) lost"
-((dup == 0)) || fail "$dup SAVE(s) stored twice"
+((dup == resent)) || fail "$((dup - resent)) SAVE(s) stored twice other than re-sent by the SMSC after bearerbox -9"
 ((missing == 0)) || fail "$missing reply/replies missing"
 ((wd >= acked && wn == wd)) || fail "uploads: $acked acknowledged, $wd stored, $((wn - wd)) twice"
 ((unacked == 0)) || fail "$unacked upload(s) never answered"
