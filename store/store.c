@@ -128,16 +128,24 @@ bool store_ping(struct store *s)
             return true;
     }
     log_warn("store: reconnect");
-    /* PQreset connects with the same conninfo: after a failover, libpq
-     * tries the hosts in order and keeps the one that takes writes */
-    PQreset(s->conn);
+    /* a new connection with the same conninfo: after a failover libpq tries
+     * the hosts in order and keeps the one that takes writes. Not PQreset:
+     * after a reset that found no host taking writes (mid-failover),
+     * PQreset of that connection kept failing once a new primary was up
+     * (seen in failover_e2e: the sender never came back), while a new
+     * PQconnectdb found it at once. */
+    PQfinish(s->conn);
+    s->conn = PQconnectdb(s->cfg.conninfo);
     s->explicit_tx = false;
     s->own_tx = false;
     s->depth = 0;
     s->listening = false;
     s->reset_needed = false;
-    if (PQstatus(s->conn) != CONNECTION_OK)
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        const char *msg = PQerrorMessage(s->conn);
+        log_warn("store: reconnect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
         return false;
+    }
     if (session_setup(s, "reconnected") == STORE_OK)
         return true;
     s->reset_needed = true;   /* a standby: the next ping connects again */
