@@ -47,5 +47,6 @@
 /* ---- MM7, the operator's MMSC (store/mm7.c, gateway-plugin/mms/) ---- */
 #define LIMIT_MM7_ID_MAX 256       /* bytes of a TransactionID, MessageID, LinkedID, MMSC name, or any
                                       one-line value of a request vaultmms stores, echoes or logs */
+#define LIMIT_RETRIEVAL_TTL_MAX (30 * 86400)  /* seconds a direct-path retrieval URL may stay valid */
 
 #endif

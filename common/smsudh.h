@@ -5,8 +5,8 @@
  * concatenation (IE 0x00 8-bit reference, IE 0x08 16-bit reference), and the
  * split of a binary payload into 140-octet segments that carry both.
  *
- * The one UDH reader and writer of the project (smscsim, phonesim, mmscsim;
- * the box's core_mo.c only flags ports/concatenation and predates it). It
+ * The one UDH reader and writer of the project (smscsim, phonesim, mmscsim,
+ * and the box's MO decoding, gateway-plugin/core/core_mo.c). It
  * knows no alphabets (smstext) and no SMPP: a UDH here always starts with
  * its length octet (UDHL), as it sits at the front of the user data.
  */

@@ -2,9 +2,14 @@
  * vcard — vCard 2.1 / 3.0 reading and 3.0 writing (see vcard.h). Parsing is
  * two passes: every card is decoded first, and the callback runs only when
  * the whole input was valid, so a caller never archives half an import.
+ * Each property's value is decoded in this order: quoted-printable, then
+ * its charset to UTF-8 (iconv), then the vCard escapes — in that order
+ * because a Big5 or GBK character may end in the byte of '\\' (0x5C).
  */
 #include "vcard.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -105,12 +110,20 @@ char *vcard_format(const char *name, const char *number)
 
 /* ---- reading ---- */
 
+struct tel {
+    char *number, *types;
+    bool pref;
+};
+
 struct card {
-    char *fn, *n, *org;
-    char *tels[VCARD_MAX_TELS];
+    char *fn, *n, *org, *uid;
+    struct tel tels[VCARD_MAX_TELS];
     size_t ntels;
-    const char *raw;
+    const char *raw;        /* the BEGIN line in the text read */
     size_t raw_len;
+    struct buf conv;        /* the card written again, property by property, in UTF-8 */
+    char *text;             /* what is handed over: raw, or conv's storage */
+    size_t text_len;
 };
 
 static void card_free(struct card *c)
@@ -118,8 +131,14 @@ static void card_free(struct card *c)
     free(c->fn);
     free(c->n);
     free(c->org);
-    for (size_t i = 0; i < c->ntels; i++)
-        free(c->tels[i]);
+    free(c->uid);
+    for (size_t i = 0; i < c->ntels; i++) {
+        free(c->tels[i].number);
+        free(c->tels[i].types);
+    }
+    buf_cleanup(&c->conv);
+    if (c->text != c->raw)
+        free(c->text);
     memset(c, 0, sizeof *c);
 }
 
@@ -168,6 +187,29 @@ static bool qp_decode(char *s, size_t *len)
     *len = k;
     s[k] = '\0';
     return true;
+}
+
+/* Quoted-printable encode s[0..len) onto b, with soft line breaks so that
+ * no line passes 76 octets; col is the column the value starts in. */
+static void qp_encode(struct buf *b, const char *s, size_t len, size_t col)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = (c > 32 && c < 127 && c != '=') || (c == ' ' && i + 1 < len);
+        size_t w = plain ? 1 : 3;
+        if (col + w > 75) {
+            buf_puts(b, "=\r\n");
+            col = 0;
+        }
+        if (plain) {
+            buf_putc(b, (char)c);
+        } else {
+            char e[3] = { '=', hex[c >> 4], hex[c & 15] };
+            buf_append(b, e, 3);
+        }
+        col += w;
+    }
 }
 
 /* RFC 2426 text unescape of s[0..len) into a new string. */
@@ -248,15 +290,208 @@ static bool is_qp(const char *line, size_t len)
     return colon && has_param(line, (size_t)(colon - line), "QUOTED-PRINTABLE");
 }
 
-/* One logical line (unfolded, soft breaks joined) of a card. */
-static bool card_line(struct card *c, char *line, size_t len)
+/* The parameters of a property, one by one: params[0..plen) split at ';'. */
+struct param_iter {
+    const char *p, *lim;
+};
+
+static bool next_param(struct param_iter *it, const char **start, size_t *len)
 {
+    if (it->p >= it->lim)
+        return false;
+    const char *e = memchr(it->p, ';', (size_t)(it->lim - it->p));
+    if (e == NULL)
+        e = it->lim;
+    *start = it->p;
+    *len = (size_t)(e - it->p);
+    it->p = e + 1;
+    return true;
+}
+
+/* A parameter key=value whose key is `key` (case-insensitive): its value,
+ * without surrounding double quotes. */
+static bool param_value(const char *p, size_t len, const char *key, const char **v, size_t *vlen)
+{
+    size_t kl = strlen(key);
+    if (len <= kl || p[kl] != '=' || strncasecmp(p, key, kl) != 0)
+        return false;
+    *v = p + kl + 1;
+    *vlen = len - kl - 1;
+    if (*vlen >= 2 && (*v)[0] == '"' && (*v)[*vlen - 1] == '"') {
+        (*v)++;
+        *vlen -= 2;
+    }
+    return true;
+}
+
+/* What a charset name may look like before it goes to iconv_open: letters,
+ * digits and - _ . : + only (no '/', so no //TRANSLIT or //IGNORE). */
+#define CHARSET_NAME_MAX 40
+
+static bool charset_name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > CHARSET_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':' || c == '+'))
+            return false;
+    }
+    return true;
+}
+
+static bool is_utf8_name(const char *s)
+{
+    return strcasecmp(s, "UTF-8") == 0 || strcasecmp(s, "UTF8") == 0;
+}
+
+/* in[0..len) from charset to UTF-8 with iconv: a new string in *out (NUL
+ * terminated, *outlen bytes), or false when the charset is unknown or in is
+ * not valid in it (or holds U+0000). */
+static bool to_utf8(const char *charset, const char *in, size_t len, char **out, size_t *outlen)
+{
+    iconv_t cd = iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return false;
+    size_t cap = len * 4 + 16, used = 0;
+    char *buf = xmalloc(cap + 1);
+    char *src = (char *)in;
+    size_t left = len;
+    bool ok = true;
+    for (;;) {
+        char *dst = buf + used;
+        size_t room = cap - used;
+        size_t r = iconv(cd, left ? &src : NULL, left ? &left : NULL, &dst, &room);
+        used = (size_t)(dst - buf);
+        if (r != (size_t)-1) {
+            if (left == 0)
+                break;
+            continue;
+        }
+        if (errno != E2BIG) {
+            ok = false;   /* EILSEQ, or EINVAL: a sequence cut short at the end */
+            break;
+        }
+        cap *= 2;
+        buf = xrealloc(buf, cap + 1);
+    }
+    iconv_close(cd);
+    buf[used] = '\0';
+    if (!ok || !utf8_valid(buf, used)) {
+        free(buf);
+        return false;
+    }
+    *out = buf;
+    *outlen = used;
+    return true;
+}
+
+/* Add one type (upper-cased, once) to types; PREF sets *pref. */
+static void add_type(struct buf *types, const char *t, size_t len, bool *pref)
+{
+    while (len && (*t == ' ' || *t == '"'))
+        t++, len--;
+    while (len && (t[len - 1] == ' ' || t[len - 1] == '"'))
+        len--;
+#define TYPE_MAX 32   /* longer is no type name */
+    if (len == 0 || len > TYPE_MAX)
+        return;
+    char up[TYPE_MAX + 3] = ",";   /* ",TYPE," and its NUL */
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+            return;   /* not a type name */
+        up[1 + i] = c;
+    }
+    up[1 + len] = ',';
+    up[2 + len] = '\0';
+    if (strcmp(up, ",PREF,") == 0)
+        *pref = true;
+    /* types holds ",A,B," while it is built: look the type up whole */
+    if (types->len && strstr(buf_cstr(types), up))
+        return;
+    if (types->len == 0)
+        buf_putc(types, ',');
+    buf_append(types, up + 1, len + 1);
+}
+
+/* The types of a TEL from its parameters: 2.1 bare names (CELL;PREF), 3.0
+ * TYPE=cell,pref (possibly several TYPE=), 4.0 PREF=1. Encodings and
+ * charsets are not types. A new string without the surrounding commas. */
+static char *tel_types(const char *params, size_t plen, bool *pref)
+{
+    static const char *const not_types[] = { "QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B", NULL };
+    struct buf types = { 0 };
+    struct param_iter it = { params, params + plen };
+    const char *p, *v;
+    size_t len, vlen;
+    *pref = false;
+    while (next_param(&it, &p, &len)) {
+        if (param_value(p, len, "TYPE", &v, &vlen)) {
+            size_t s = 0;
+            for (size_t i = 0; i <= vlen; i++) {
+                if (i == vlen || v[i] == ',') {
+                    add_type(&types, v + s, i - s, pref);
+                    s = i + 1;
+                }
+            }
+        } else if (param_value(p, len, "PREF", &v, &vlen)) {
+            add_type(&types, "PREF", 4, pref);
+        } else if (memchr(p, '=', len) == NULL) {
+            bool skip = false;
+            for (size_t k = 0; not_types[k] && !skip; k++)
+                skip = strlen(not_types[k]) == len && strncasecmp(p, not_types[k], len) == 0;
+            if (!skip)
+                add_type(&types, p, len, pref);
+        }
+    }
+    char *out = types.len >= 2 ? xstrndup(types.data + 1, types.len - 2) : xstrdup("");
+    buf_cleanup(&types);
+    return out;
+}
+
+#define UID_MAX 256
+
+/* The property line again, for a card whose bytes are not UTF-8: its name
+ * and parameters but CHARSET, then CHARSET=UTF-8 and the value in UTF-8,
+ * quoted-printable again when it was. */
+static void rewrite_line(struct buf *b, const char *name, size_t nlen, const char *params, size_t plen,
+                         const char *value, size_t vlen, bool qp)
+{
+    struct param_iter it = { params, params + plen };
+    const char *p, *v;
+    size_t len, vl;
+    size_t start = b->len;
+    buf_append(b, name, nlen);
+    while (next_param(&it, &p, &len)) {
+        if (param_value(p, len, "CHARSET", &v, &vl))
+            continue;
+        buf_putc(b, ';');
+        buf_append(b, p, len);
+    }
+    buf_puts(b, ";CHARSET=UTF-8:");
+    if (qp)
+        qp_encode(b, value, vlen, b->len - start);
+    else
+        buf_append(b, value, vlen);
+    buf_puts(b, "\r\n");
+}
+
+/* One logical line (unfolded, soft breaks joined) of a card; phys[0..plen)
+ * is the line as it was in the text (its line breaks included). */
+static enum vcard_result card_line(struct card *c, char *line, size_t len, const char *phys, size_t physlen)
+{
+    if (memchr(line, '\0', len))
+        return VCARD_MALFORMED;
     char *colon = memchr(line, ':', len);
     if (colon == NULL)
-        return false;
+        return VCARD_MALFORMED;
     size_t nlen = (size_t)(colon - line);
     char *semi = memchr(line, ';', nlen);
-    size_t namelen = semi ? (size_t)(semi - line) : nlen;
+    size_t full_namelen = semi ? (size_t)(semi - line) : nlen, namelen = full_namelen;
     const char *params = semi ? semi + 1 : colon;
     size_t plen = semi ? (size_t)(colon - semi - 1) : 0;
     const char *name = line;
@@ -267,38 +502,91 @@ static bool card_line(struct card *c, char *line, size_t len)
     }
     char *value = colon + 1;
     size_t vlen = len - nlen - 1;
-    if (has_param(params, plen, "QUOTED-PRINTABLE") && !qp_decode(value, &vlen))
-        return false;
-    if (!utf8_valid(value, vlen))
-        return false;
+    bool qp = has_param(params, plen, "QUOTED-PRINTABLE");
+    if (qp && !qp_decode(value, &vlen))
+        return VCARD_MALFORMED;
+
+    /* the value in UTF-8: from the charset it names, else UTF-8 if it is, else GB18030 */
+    char cs[CHARSET_NAME_MAX + 1] = "";
+    struct param_iter it = { params, params + plen };
+    const char *p, *v;
+    size_t pl, vl;
+    while (next_param(&it, &p, &pl))
+        if (param_value(p, pl, "CHARSET", &v, &vl)) {
+            if (!charset_name_ok(v, vl))
+                return VCARD_CHARSET;
+            memcpy(cs, v, vl);
+            cs[vl] = '\0';
+        }
+    char *utf = NULL;
+    size_t ulen = 0;
+    bool named_utf8 = cs[0] && is_utf8_name(cs);
+    if ((cs[0] == '\0' || named_utf8) && utf8_valid(value, vlen)) {
+        utf = xmemdup0(value, vlen);
+        ulen = vlen;
+    } else if (named_utf8 || !to_utf8(cs[0] ? cs : "GB18030", value, vlen, &utf, &ulen)) {
+        return VCARD_CHARSET;
+    }
+
+    if (utf8_valid(phys, physlen))
+        buf_append(&c->conv, phys, physlen);
+    else
+        rewrite_line(&c->conv, line, full_namelen, params, plen, utf, ulen, qp);
+
     if (namelen == 2 && strncasecmp(name, "FN", 2) == 0 && !c->fn) {
-        c->fn = unescape(value, vlen);
+        c->fn = unescape(utf, ulen);
         trim(c->fn);
     } else if (namelen == 1 && strncasecmp(name, "N", 1) == 0 && !c->n) {
-        c->n = name_from_n(value, vlen, true);
+        c->n = name_from_n(utf, ulen, true);
     } else if (namelen == 3 && strncasecmp(name, "ORG", 3) == 0 && !c->org) {
-        c->org = name_from_n(value, vlen, false);   /* ORG is structured too: org;unit */
+        c->org = name_from_n(utf, ulen, false);   /* ORG is structured too: org;unit */
+    } else if (namelen == 3 && strncasecmp(name, "UID", 3) == 0 && !c->uid) {
+        c->uid = unescape(utf, ulen);
+        trim(c->uid);
+        if (strlen(c->uid) > UID_MAX)
+            c->uid[0] = '\0';   /* cut, two UIDs could become one */
     } else if (namelen == 3 && strncasecmp(name, "TEL", 3) == 0) {
-        char *t = unescape(value, vlen);
+        char *t = unescape(utf, ulen);
         trim(t);
-        if (*t && c->ntels < VCARD_MAX_TELS)
-            c->tels[c->ntels++] = t;
-        else
+        if (*t && c->ntels < VCARD_MAX_TELS) {
+            struct tel *tel = &c->tels[c->ntels++];
+            tel->number = t;
+            tel->types = tel_types(params, plen, &tel->pref);
+        } else {
             free(t);
+        }
     }
-    return true;
+    free(utf);
+    return VCARD_OK;
 }
 
-/* Parse the cards into *out (*count of them); false on a malformed card
- * (nothing is left to free then). */
-static bool parse_all(const char *text, size_t len, struct card **out, size_t *count)
+/* The card ends at p (after its END line): what it hands over is its bytes
+ * when they are UTF-8, else the card written again. */
+static enum vcard_result card_end(struct card *c, const char *p)
+{
+    c->raw_len = (size_t)(p - c->raw);
+    if (utf8_valid(c->raw, c->raw_len)) {
+        c->text = (char *)c->raw;
+        c->text_len = c->raw_len;
+        buf_cleanup(&c->conv);
+        return VCARD_OK;
+    }
+    if (!utf8_valid(c->conv.data ? c->conv.data : "", c->conv.len))
+        return VCARD_CHARSET;   /* a name or parameter in another charset */
+    c->text = buf_steal(&c->conv, &c->text_len);
+    return VCARD_OK;
+}
+
+/* Parse the cards into *out (*count of them); anything but VCARD_OK leaves
+ * nothing to free. */
+static enum vcard_result parse_all(const char *text, size_t len, struct card **out, size_t *count)
 {
     struct card *v = NULL;
     size_t nv = 0, cap = 0;
     const char *p = text, *lim = text + len;
     struct card *cur = NULL;
     struct buf line = { 0 };   /* the logical line being assembled, reused */
-    bool ok = false;
+    enum vcard_result rc = VCARD_MALFORMED;
 
     while (p < lim) {
         const char *line_start = p, *next;
@@ -328,28 +616,36 @@ static bool parse_all(const char *text, size_t len, struct card **out, size_t *c
         size_t llen = line.len;
         if (llen == 0)
             continue;
+        bool nul = memchr(logical, '\0', llen) != NULL;
+        enum vcard_result lr;
         if (strcasecmp(logical, "BEGIN:VCARD") == 0) {
-            if (cur)
+            if (cur || nul)
                 goto out;   /* nested */
             v = xgrow(v, &cap, (nv + 1) * sizeof *v);   /* cap in bytes */
             cur = &v[nv++];
             memset(cur, 0, sizeof *cur);
             cur->raw = line_start;
+            buf_append(&cur->conv, line_start, (size_t)(p - line_start));
         } else if (strcasecmp(logical, "END:VCARD") == 0) {
-            if (!cur)
+            if (!cur || nul)
                 goto out;
-            cur->raw_len = (size_t)(p - cur->raw);
+            buf_append(&cur->conv, line_start, (size_t)(p - line_start));
+            if ((lr = card_end(cur, p)) != VCARD_OK) {
+                rc = lr;
+                goto out;
+            }
             cur = NULL;
-        } else if (cur && !card_line(cur, logical, llen)) {
+        } else if (cur && (lr = card_line(cur, logical, llen, line_start, (size_t)(p - line_start))) != VCARD_OK) {
+            rc = lr;
             goto out;
         }
     }
     if (cur)
         goto out;   /* unterminated */
-    ok = true;
+    rc = VCARD_OK;
 out:
     buf_cleanup(&line);
-    if (!ok) {
+    if (rc != VCARD_OK) {
         for (size_t i = 0; i < nv; i++)
             card_free(&v[i]);
         free(v);
@@ -358,29 +654,94 @@ out:
     }
     *out = v;
     *count = nv;
-    return ok;
+    return rc;
+}
+
+/* A text that is UTF-16 as a whole: a byte order mark, or "BE" of BEGIN
+ * with NULs between. The iconv name to read it with, or NULL. */
+static const char *whole_utf16(const char *d, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)d;
+    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return "UTF-16";
+    if (len >= 4 && u[0] == 'B' && u[1] == 0 && u[2] == 'E' && u[3] == 0)
+        return "UTF-16LE";
+    if (len >= 4 && u[0] == 0 && u[1] == 'B' && u[2] == 0 && u[3] == 'E')
+        return "UTF-16BE";
+    return NULL;
+}
+
+enum vcard_result vcard_read(const char *data, size_t len, vcard_card_fn *cb, void *ctx, size_t *count)
+{
+    if (data == NULL)
+        return VCARD_MALFORMED;
+    char *whole = NULL;
+    bool converted = false;
+    const char *utf16 = whole_utf16(data, len);
+    if (utf16) {
+        size_t wl;
+        if (!to_utf8(utf16, data, len, &whole, &wl))
+            return VCARD_CHARSET;
+        data = whole;
+        len = wl;
+        converted = true;
+    }
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {   /* UTF-8 byte order mark */
+        data += 3;
+        len -= 3;
+    }
+    struct card *v = NULL;
+    size_t n = 0;
+    enum vcard_result rc = parse_all(data, len, &v, &n);
+    if (rc != VCARD_OK) {
+        free(whole);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct card *c = &v[i];
+        struct vcard_tel tels[VCARD_MAX_TELS];
+        for (size_t k = 0; k < c->ntels; k++)
+            tels[k] = (struct vcard_tel){ c->tels[k].number, c->tels[k].types, c->tels[k].pref };
+        struct vcard_card card = {
+            .name = c->fn && *c->fn ? c->fn
+                  : c->n && *c->n ? c->n
+                  : c->org && *c->org ? c->org
+                  : c->ntels ? c->tels[0].number : "",
+            .uid = c->uid ? c->uid : "",
+            .tels = tels,
+            .ntels = c->ntels,
+            .text = c->text,
+            .text_len = c->text_len,
+            .converted = converted || c->text != c->raw,
+        };
+        if (cb)
+            cb(&card, ctx);
+        card_free(c);
+    }
+    free(v);
+    free(whole);
+    if (count)
+        *count = n;
+    return VCARD_OK;
+}
+
+struct parse_shim {
+    vcard_fn *cb;
+    void *ctx;
+};
+
+static void parse_shim_card(const struct vcard_card *c, void *p)
+{
+    struct parse_shim *sh = p;
+    const char *numbers[VCARD_MAX_TELS];
+    for (size_t i = 0; i < c->ntels; i++)
+        numbers[i] = c->tels[i].number;
+    if (sh->cb)
+        sh->cb(c->name, numbers, c->ntels, c->text, c->text_len, sh->ctx);
 }
 
 enum vcard_result vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx, size_t *count)
 {
-    if (text == NULL || !utf8_valid(text, len))
-        return VCARD_MALFORMED;
-    struct card *v = NULL;
-    size_t n = 0;
-    if (!parse_all(text, len, &v, &n))
-        return VCARD_MALFORMED;
-    for (size_t i = 0; i < n; i++) {
-        struct card *c = &v[i];
-        const char *name = c->fn && *c->fn ? c->fn
-                         : c->n && *c->n ? c->n
-                         : c->org && *c->org ? c->org
-                         : c->ntels ? c->tels[0] : "";
-        if (cb)
-            cb(name, (const char *const *)c->tels, c->ntels, c->raw, c->raw_len, ctx);
-        card_free(c);
-    }
-    free(v);
-    if (count)
-        *count = n;
-    return VCARD_OK;
+    struct parse_shim sh = { cb, ctx };
+    return vcard_read(text, len, parse_shim_card, &sh, count);
 }

@@ -111,8 +111,8 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it)
     }
     core_replies_init(&rep);
     cr = core_handle(core, s, &it->mo, &rep);
-    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu", uuid, it->mo.msisdn, rep.cmd,
-              core_result_name(cr), rep.count);
+    log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu requests=%zu", uuid, it->mo.msisdn,
+              rep.cmd, core_result_name(cr), rep.count, rep.requests);
     core_replies_cleanup(&rep);
     if (cr == CORE_OK || cr == CORE_IGNORED) {
         it->state = MO_RAN;

@@ -1,7 +1,11 @@
 /*
- * sender — vaultbox's outbox sender: one thread claims queued outbox rows
- * (store_outbox_claim) and writes them to bearerbox as MT (mt_reply, boxc_id,
- * dlr_mask, the outbox id in dlr_url), at most `window` unacked at a time;
+ * sender — vaultbox's outbox sender: one thread renders the delivery
+ * requests of its channel (GET, "send to my phone": core_render_pending, in
+ * one transaction: each request becomes its text and binary rows), then
+ * claims queued outbox rows (store_outbox_claim) and writes them to
+ * bearerbox as MT (mt_reply, boxc_id, dlr_mask, the outbox id in dlr_url;
+ * a binary row as 8-bit data with its UDH: a port-9204 business card, which
+ * bearerbox concatenates when long), at most `window` unacked at a time;
  * LISTEN/NOTIFY wakes it for rows others wrote (the web page, codes). Each
  * process start is one outbox instance with a random id, whose lease the
  * sender holds and renews on its own connection (store_outbox_hold): several
@@ -24,6 +28,7 @@
 #include "gw/sms.h"
 
 #include "alloc.h"
+#include "core_render.h"
 #include "log.h"
 #include "smstext.h"
 
@@ -45,15 +50,22 @@ static void window_wait(double s)
 }
 
 /* An outbox row as MT: GSM 03.38 text goes as coding 0 with UTF-8 (bearerbox
- * converts), anything else as coding 2 with UTF-16BE; bearerbox splits long
- * texts into concatenated parts. Our outbox id rides in dlr_url. */
+ * converts), anything else as coding 2 with UTF-16BE; a binary row as
+ * coding 1 (8-bit) with its UDH in udhdata (esm_class UDHI). bearerbox
+ * splits long messages into concatenated parts, adding its concatenation IE
+ * to the UDH (gw/sms.c sms_split). Our outbox id rides in dlr_url. */
 static Msg *mt_from_row(const struct store_outbox_row *row)
 {
     Msg *m = msg_create(sms);
     m->sms.sms_type = mt_reply;
     m->sms.sender = octstr_create(settings.box.sender);
     m->sms.receiver = octstr_create(row->msisdn);
-    if (smstext_is_gsm(row->text, row->text_len)) {
+    if (row->kind == OUTBOX_BINARY) {
+        m->sms.coding = DC_8BIT;
+        m->sms.msgdata = octstr_create_from_data((const char *)row->data, (long)row->data_len);
+        if (row->udh_len)
+            m->sms.udhdata = octstr_create_from_data((const char *)row->udh, (long)row->udh_len);
+    } else if (smstext_is_gsm(row->text, row->text_len)) {
         m->sms.coding = DC_7BIT;
         m->sms.msgdata = octstr_create_from_data(row->text, (long)row->text_len);
     } else {
@@ -132,9 +144,34 @@ static void store_trouble(struct sender_loop *loop)
     store_ping(loop->s);
 }
 
+#define RENDER_BATCH 50   /* delivery requests rendered in one transaction, at most */
+
+/* The delivery requests of our channel become their MT (core_render.h), in
+ * one transaction: a request is rendered once, its rows queued, or nothing
+ * happened. False on a store failure (rolled back: they are taken again). */
+static bool render_requests(struct store *s)
+{
+    for (int turn = 0; turn < 4 && !box_stopping(); turn++) {
+        size_t n = 0;
+        if (store_tx_begin(s) != STORE_OK)
+            return false;
+        enum core_result cr = core_render_pending(&settings.core, s, STORE_CHANNEL_SMS, RENDER_BATCH, &n);
+        if (cr != CORE_OK || store_tx_commit(s) != STORE_OK) {
+            store_tx_rollback(s);
+            return false;
+        }
+        if (n > 0)
+            log_debug("vaultbox: rendered requests=%zu", n);
+        if (n < RENDER_BATCH)
+            break;   /* none left */
+    }
+    return true;
+}
+
 static void sender_main(void *arg)
 {
     struct sender_loop loop = { .s = box_store_open("sender") };
+    bool render_due = true;   /* requests may wait (at start: whatever was queued before) */
     unsigned write_gen = 0;   /* the connection MT go on; what the one before left SENDING was requeued */
     /* renewed well within the grace, so a live instance is never taken for gone */
     double lease_every_s = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0;
@@ -178,9 +215,16 @@ static void sender_main(void *arg)
             window_wait(0.1);
             continue;
         }
+        if (render_due && !render_requests(s)) {
+            store_trouble(&loop);
+            continue;
+        }
         struct store_outbox_row *rows = NULL;
         size_t count = 0;
-        r = store_outbox_claim(s, instance, room < 200 ? room : 200, &rows, &count);
+        /* the claim says whether requests wait: rendered on the next turn
+         * (no round trips for it while there are none) */
+        r = store_outbox_claim(s, instance, STORE_CHANNEL_SMS, room < 200 ? room : 200, &rows, &count,
+                               &render_due);
         if (r == STORE_NOT_FOUND) {
             /* the lock went with a lost database session: take it again first */
             log_warn("vaultbox: lease-lost instance=%s", instance);
@@ -213,7 +257,7 @@ static void sender_main(void *arg)
             octstr_destroy(key);
         }
         store_outbox_rows_free(rows, count);
-        if (count == 0) {
+        if (count == 0 && !render_due) {
             r = store_outbox_wait(s, 1000);
             if (r == STORE_RETRY || r == STORE_ERR)
                 loop.listening = false;

@@ -141,6 +141,11 @@ int main(int argc, char **argv)
         rc = 2;
         goto out_config;
     }
+    if (!core_config_check(&settings.core, err, sizeof err)) {
+        fprintf(stderr, "vaultbox: %s: %s\n", path ? path : "(defaults)", err);
+        rc = 2;
+        goto out_config;
+    }
     if (check_only) {
         printf("# %s\n", path ? path : "(defaults)");
         config_print(parts, 3);

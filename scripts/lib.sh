@@ -80,7 +80,7 @@ sv_free_port() {
     [[ " $* " == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
-      return
+      return 0
     fi
   done
 }
@@ -155,9 +155,9 @@ sv_pidfile_ours() {
   got=$(sv_proc_start "$pid") || return 1
   if [ -f "${1%.pid}.start" ]; then
     want=$(cat "${1%.pid}.start")
-    # not a bare `return`: in the teardown's EXIT trap that would return the
-    # status from before the trap, and a failed suite would leave its
-    # processes running
+    # return's status said outright: a bare return in a trap (the e2e
+    # teardown on EXIT) returns the status from before the trap, so every
+    # suite that failed took its own services for another's and left them
     [ "$got" = "$want" ]
     return $?
   fi
@@ -228,8 +228,8 @@ sv_stop_pidfile() {
 # shipped file's and is what the stack runs with.
 #
 # The overrides are one function per program, sv_conf_<program>, called in
-# the order of SV_CONF_PROGRAMS. A new daemon (vaultmms with its [mm7]
-# sections, say) adds its function and its name to that list, nothing else.
+# the order of SV_CONF_PROGRAMS. A new daemon adds its function and its
+# name to that list, nothing else.
 # A key is written only when its value is known (sv_conf_key), so a stack
 # that does not run a daemon leaves that daemon's sections as shipped.
 SV_CONF_PROGRAMS=(store vaultbox vaultweb vaultmms)
@@ -243,12 +243,13 @@ sv_conf_store() {
   sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
 }
 
-# vaultbox: the stack's bearerbox, short code and web page.
+# vaultbox: the stack's bearerbox, short codes and web page.
 sv_conf_vaultbox() {
   echo "[box]"
   sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
   sv_conf_key bearerbox_port "${SV_BB_BOX_PORT:-}"
   sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key forward_shortcode "${SV_FORWARD_SHORTCODE:-}"
   sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
 }
 
@@ -261,16 +262,43 @@ sv_conf_vaultweb() {
   sv_conf_key static_dir "$SV_ROOT/web/static"
 }
 
-# vaultmms: the stack's MM7 endpoint port.
+# vaultmms: the stack's MM7 endpoint port, its retrieval URL's port, the
+# short code, and where the stack's MMSC (mmscsim, [mmsc.sim]) takes our
+# SubmitReq. The credentials both ways stay the shipped file's: mmscsim is
+# started with them (scripts/svc/mmscsim.sh reads them with sv_conf_get).
 sv_conf_vaultmms() {
   echo "[mms]"
   sv_conf_key listen "${SV_MMS_PORT:+127.0.0.1}"
   sv_conf_key port "${SV_MMS_PORT:-}"
+  sv_conf_key sender "${SV_SHORTCODE:-}"
+  sv_conf_key retrieve_listen "${SV_MMS_RETRIEVE_PORT:+127.0.0.1}"
+  sv_conf_key retrieve_port "${SV_MMS_RETRIEVE_PORT:-}"
+  if [ -n "${SV_MMSC_MM7_PORT:-}" ]; then
+    echo "[mmsc.${SV_MMSC_NAME:-sim}]"
+    sv_conf_key url "http://127.0.0.1:$SV_MMSC_MM7_PORT/mm7"
+  fi
+}
+
+# sv_conf_get <file> <section> <key> — the value a program reads from a
+# smsvault.conf: the last "key = value" of that section in the file (a
+# section given again overrides, as sv_conf_write relies on), trimmed.
+# Prints nothing when the key is not set.
+sv_conf_get() {
+  awk -v want="$2" -v key="$3" '
+    /^[ \t]*[;#]/ { next }
+    /^[ \t]*\[/ { s = $0; gsub(/[][ \t]/, "", s); next }
+    s == want {
+      k = $0; sub(/[ \t]*=.*/, "", k); gsub(/^[ \t]+/, "", k)
+      if (k != key || index($0, "=") == 0) next
+      v = $0; sub(/^[^=]*=[ \t]*/, "", v); sub(/[ \t]+$/, "", v); val = v; found = 1
+    }
+    END { if (found) print val }' "$1"
 }
 
 # sv_conf_write <file> — write the stack's smsvault.conf (see above). Needs
-# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_WEB_PORT, SV_MMS_PORT
-# when set.
+# SMSVAULT_PGURI; reads SV_BB_BOX_PORT, SV_SHORTCODE, SV_FORWARD_SHORTCODE,
+# SV_WEB_PORT, SV_MMS_PORT, SV_MMS_RETRIEVE_PORT, SV_MMSC_MM7_PORT (and
+# SV_MMSC_NAME) when set.
 sv_conf_write() {
   local out=$1 p
   [ -n "${SMSVAULT_PGURI:-}" ] || { sv_say "sv_conf_write: SMSVAULT_PGURI is not set"; return 1; }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "log.h"
 
 static bool valid_id(const char *s)
@@ -97,13 +98,8 @@ enum store_result store_mm7_submitted(struct store *s, long long outbox_id, cons
                       " ON CONFLICT (outbox_id) DO UPDATE SET mmsc = EXCLUDED.mmsc,"
                       " message_id = EXCLUDED.message_id, mm_status = NULL, submitted_at = now(),"
                       " reported_at = NULL", 3, p, NULL, NULL);
-    if (rc == STORE_OK) {
-        PGresult *r = NULL;
-        rc = st_exec(s, "mm7-submitted-outbox",
-                     "UPDATE outbox SET state = 2, updated_at = now() WHERE id = $1 AND state IN (0, 1)",
-                     1, p, &r);
-        PQclear(r);
-    }
+    if (rc == STORE_OK)
+        rc = store_outbox_mark_submitted(s, outbox_id, NULL);
     return st_tx_finish(s, rc);
 }
 
@@ -129,16 +125,13 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
             id = st_getll(r, 0, 0);
         PQclear(r);
     }
-    if (rc == STORE_OK && outcome != STORE_MM7_PENDING) {
-        char ib[24];
-        st_lld(ib, id);
-        const char *q[] = { ib, outcome == STORE_MM7_DELIVERED ? "3" : "4", mm_status ? mm_status : "" };
-        /* final states (delivered, failed) are never changed */
-        rc = st_exec(s, "mm7-report-outbox",
-                     "UPDATE outbox SET state = $2::smallint,"
-                     " reason = CASE WHEN $2::smallint = 4 THEN 'MM7 ' || $3 ELSE reason END,"
-                     " updated_at = now() WHERE id = $1 AND state IN (0, 1, 2)", 3, q, &r);
-        PQclear(r);
+    /* the outbox row's final states are never changed (outbox.c) */
+    if (rc == STORE_OK && outcome == STORE_MM7_DELIVERED) {
+        rc = store_outbox_mark_delivered(s, id);
+    } else if (rc == STORE_OK && outcome == STORE_MM7_FAILED) {
+        char *why = xasprintf("MM7 %s", mm_status ? mm_status : "");
+        rc = store_outbox_mark_failed(s, id, why);
+        free(why);
     }
     rc = st_tx_finish(s, rc);
     if (rc == STORE_OK && outbox_id_out)

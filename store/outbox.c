@@ -5,6 +5,13 @@
  * delivered / failed. LISTEN/NOTIFY wakes a waiting sender. It does not talk
  * to Kannel; vaultbox does.
  *
+ * Rows are texts, binary MT, or requests to deliver an archived item
+ * (migration 008): a request is taken by the sender of its channel and
+ * expanded, in that sender's transaction, into the text and binary rows it
+ * renders (children), which are then claimed and sent like any other; the
+ * request's state is its children's. It does not render anything (the
+ * engine's core_render does).
+ *
  * Each sending process is an instance (store.h): claimed rows carry its id,
  * a reconnect requeues only its own rows, and the rows of gone instances —
  * no advisory lock held, lease not renewed within the grace — are requeued
@@ -14,6 +21,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,28 +157,59 @@ enum store_result store_outbox_release(struct store *s, const char *instance)
     return rc;
 }
 
-enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
-                                     struct store_outbox_row **out, size_t *count)
+static bool valid_channel(const char *channel)
 {
-    if (max < 1 || max > 10000)
+    return channel && (strcmp(channel, STORE_CHANNEL_SMS) == 0 || strcmp(channel, STORE_CHANNEL_MMS) == 0);
+}
+
+/* bytea as encode(x, 'hex') gave it, decoded; NULL (len 0) for SQL NULL. */
+static unsigned char *unhex_col(const PGresult *r, int row, int col, size_t *len)
+{
+    *len = 0;
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    const char *h = PQgetvalue(r, row, col);
+    size_t n = (size_t)PQgetlength(r, row, col) / 2;
+    unsigned char *v = xmalloc(n + 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned hi = (unsigned)(h[2 * i] <= '9' ? h[2 * i] - '0' : h[2 * i] - 'a' + 10);
+        unsigned lo = (unsigned)(h[2 * i + 1] <= '9' ? h[2 * i + 1] - '0' : h[2 * i + 1] - 'a' + 10);
+        v[i] = (unsigned char)(hi << 4 | lo);
+    }
+    v[n] = 0;
+    *len = n;
+    return v;
+}
+
+enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting)
+{
+    if (max < 1 || max > 10000 || !valid_channel(channel))
         return STORE_INVALID;
     if (!st_valid_id(instance))
         return STORE_NOT_FOUND;
     char mx[24];
     st_lld(mx, max);
-    const char *p[] = { mx, instance };
+    const char *p[] = { mx, instance, channel };
     PGresult *r = NULL;
     /* one row per claimed outbox row, or one row with NULLs when none was
-     * claimed; the first column says whether the lease is held */
+     * claimed; the first column says whether the lease is held. Requests
+     * (kind 1) are rendered into children first; a child sorts at its
+     * request's place, so that GET 1,9's replies keep their order. */
     enum store_result rc = st_exec(s, "outbox-claim",
         "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
         LOCK_HELD("i.lock_key", BY_ANYONE) "),"
-        " c AS (SELECT id FROM outbox WHERE state = 0 AND not_before <= now() AND EXISTS (SELECT 1 FROM me)"
-        "   ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),"
+        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind <> 1 AND channel = $3 AND not_before <= now()"
+        "   AND EXISTS (SELECT 1 FROM me)"
+        "   ORDER BY coalesce(parent_id, id), id LIMIT $1 FOR UPDATE SKIP LOCKED),"
         " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
-        "   FROM c WHERE o.id = c.id RETURNING o.id, o.msisdn, o.text, o.attempts)"
-        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts"
-        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok) m LEFT JOIN u ON true ORDER BY u.id", 2, p, &r);
+        "   FROM c WHERE o.id = c.id"
+        "   RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
+        "     encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place)"
+        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req"
+        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok, EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1"
+        "   AND channel = $3 AND not_before <= now()) AS req) m"
+        " LEFT JOIN u ON true ORDER BY u.place, u.id", 3, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
@@ -178,13 +217,23 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, int 
         return STORE_NOT_FOUND;   /* the lease is not held: nothing claimed */
     }
     size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    if (requests_waiting)
+        *requests_waiting = PQgetvalue(r, 0, 9)[0] == 't';
     struct store_outbox_row *v = xcalloc(n ? n : 1, sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        v[i].id = st_getll(r, (int)i, 1);
-        v[i].msisdn = st_getdup(r, (int)i, 2);
-        v[i].text_len = (size_t)PQgetlength(r, (int)i, 3);
-        v[i].text = xmemdup0(PQgetvalue(r, (int)i, 3), v[i].text_len);
-        v[i].attempts = (int)st_getll(r, (int)i, 4);
+        int row = (int)i;
+        v[i].id = st_getll(r, row, 1);
+        v[i].msisdn = st_getdup(r, row, 2);
+        v[i].attempts = (int)st_getll(r, row, 4);
+        v[i].kind = st_getll(r, row, 5) == OUTBOX_BINARY ? OUTBOX_BINARY : OUTBOX_TEXT;
+        if (v[i].kind == OUTBOX_TEXT) {
+            v[i].text_len = (size_t)PQgetlength(r, row, 3);
+            v[i].text = xmemdup0(PQgetvalue(r, row, 3), v[i].text_len);
+        } else {
+            v[i].udh = unhex_col(r, row, 6, &v[i].udh_len);
+            v[i].data = unhex_col(r, row, 7, &v[i].data_len);
+            v[i].coding = (int)st_getll(r, row, 8);
+        }
     }
     PQclear(r);
     *out = v;
@@ -197,8 +246,144 @@ void store_outbox_rows_free(struct store_outbox_row *rows, size_t count)
     for (size_t i = 0; rows && i < count; i++) {
         free(rows[i].msisdn);
         free(rows[i].text);
+        free(rows[i].udh);
+        free(rows[i].data);
     }
     free(rows);
+}
+
+/* ---- delivery requests ---- */
+
+/* The archive table of each kind (constant SQL text, never input). */
+static const char *const item_exists_sql[] = {
+    [STORE_SMS] = "SELECT $1::uuid, $2, 1, $3, 0, $4::bigint"
+                  " WHERE EXISTS (SELECT 1 FROM sms WHERE user_id = $1 AND n = $4::bigint)",
+    [STORE_MMS] = "SELECT $1::uuid, $2, 1, $3, 1, $4::bigint"
+                  " WHERE EXISTS (SELECT 1 FROM mms WHERE user_id = $1 AND n = $4::bigint)",
+    [STORE_CONTACT] = "SELECT $1::uuid, $2, 1, $3, 2, $4::bigint"
+                      " WHERE EXISTS (SELECT 1 FROM contacts WHERE user_id = $1 AND n = $4::bigint)",
+};
+
+enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
+                                            enum store_kind kind, long long n, long long *id_out)
+{
+    if (!st_valid_line(msisdn, LIMIT_PEER_MAX, false) || (unsigned)kind > STORE_CONTACT)
+        return STORE_INVALID;
+    if (!st_valid_id(user_id) || n < 1)
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, msisdn, store_outbox_channel_for(kind), nb };
+    char *sql = xasprintf("INSERT INTO outbox (user_id, msisdn, kind, channel, item_kind, item_n) %s RETURNING id",
+                          item_exists_sql[kind]);
+    PGresult *r = NULL;
+    long long id = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        goto out;
+    rc = st_exec(s, "outbox-request", sql, 4, p, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;   /* no such item of this user */
+    if (rc == STORE_OK)
+        id = st_getll(r, 0, 0);
+    PQclear(r);
+    if (rc == STORE_OK)
+        rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
+    rc = st_tx_finish(s, rc);
+out:
+    free(sql);
+    if (rc == STORE_OK)
+        *id_out = id;
+    return rc;
+}
+
+enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
+                                             struct store_outbox_request **out, size_t *count)
+{
+    /* the locks must last until the rendered rows commit */
+    if (!s->explicit_tx || max < 1 || max > 10000 || !valid_channel(channel))
+        return STORE_INVALID;
+    char mx[24];
+    st_lld(mx, max);
+    const char *p[] = { channel, mx };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-take-requests",
+        "SELECT id, coalesce(user_id::text, ''), msisdn, item_kind, item_n FROM outbox"
+        " WHERE state = 0 AND kind = 1 AND channel = $1 AND not_before <= now()"
+        " ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED", 2, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    size_t n = (size_t)PQntuples(r);
+    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        v[i].id = st_getll(r, row, 0);
+        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, 1));
+        v[i].msisdn = st_getdup(r, row, 2);
+        v[i].kind = (enum store_kind)st_getll(r, row, 3);
+        v[i].n = st_getll(r, row, 4);
+    }
+    PQclear(r);
+    *out = v;
+    *count = n;
+    return STORE_OK;
+}
+
+void store_outbox_requests_free(struct store_outbox_request *reqs, size_t count)
+{
+    for (size_t i = 0; reqs && i < count; i++)
+        free(reqs[i].msisdn);
+    free(reqs);
+}
+
+static bool valid_mt(const struct store_outbox_mt *m)
+{
+    if (m->kind == OUTBOX_TEXT)
+        return m->text && m->text_len > 0 && m->text_len <= LIMIT_SMS_BODY_MAX && utf8_valid(m->text, m->text_len);
+    if (m->kind != OUTBOX_BINARY || m->coding != STORE_CODING_8BIT || m->data == NULL || m->data_len == 0 ||
+        m->data_len > STORE_OUTBOX_DATA_MAX || m->udh_len > STORE_OUTBOX_UDH_MAX)
+        return false;
+    /* a UDH starts with its own length */
+    return m->udh_len == 0 || (m->udh && (size_t)m->udh[0] + 1 == m->udh_len);
+}
+
+enum store_result store_outbox_expand(struct store *s, long long request_id, const struct store_outbox_mt *mts,
+                                      size_t count, const char *failed_reason)
+{
+    if ((count < 1 && failed_reason == NULL) || (count > 0 && mts == NULL) ||
+        (failed_reason && !st_valid_text(failed_reason, LIMIT_TEXT_FIELD_MAX, false)))
+        return STORE_INVALID;
+    for (size_t i = 0; i < count; i++)
+        if (!valid_mt(&mts[i]))
+            return STORE_INVALID;
+    char ib[24];
+    st_lld(ib, request_id);
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    /* the request first: it must still be queued (one rendering, not two) */
+    const char *pu[] = { ib, failed_reason };
+    rc = st_exec_some(s, "outbox-rendered",
+                      "UPDATE outbox SET state = CASE WHEN $2::text IS NULL THEN 5 ELSE 4 END, reason = $2,"
+                      " updated_at = now() WHERE id = $1 AND kind = 1 AND state = 0", 2, pu, NULL, NULL);
+    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
+        const struct store_outbox_mt *m = &mts[i];
+        char kind[24], coding[24];
+        st_lld(kind, m->kind);
+        st_lld(coding, m->coding);
+        char *text = m->kind == OUTBOX_TEXT ? xmemdup0(m->text, m->text_len) : NULL;
+        const char *p[] = { ib, kind, text, m->kind == OUTBOX_BINARY && m->udh_len ? (const char *)m->udh : NULL,
+                            m->kind == OUTBOX_BINARY ? (const char *)m->data : NULL,
+                            m->kind == OUTBOX_BINARY ? coding : NULL };
+        const int len[] = { 0, 0, 0, (int)m->udh_len, (int)m->data_len, 0 };
+        const int fmt[] = { 0, 0, 0, 1, 1, 0 };
+        rc = st_exec_bin(s, "outbox-child",
+                         "INSERT INTO outbox (user_id, msisdn, channel, parent_id, kind, text, udh, data, coding)"
+                         " SELECT user_id, msisdn, channel, id, $2::smallint, $3, $4, $5, $6::smallint"
+                         " FROM outbox WHERE id = $1", 6, p, len, fmt, NULL);
+        free(text);
+    }
+    return st_tx_finish(s, rc);
 }
 
 /* Run an UPDATE of one row by id; 0 rows: STORE_NOT_FOUND when the row does
@@ -339,7 +524,12 @@ enum store_result store_outbox_state(struct store *s, long long id, enum store_o
     st_lld(ib, id);
     const char *p[] = { ib };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "outbox-state", "SELECT state FROM outbox WHERE id = $1", 1, p, &r);
+    /* 5 (rendered): failed when a child failed, else the least advanced child */
+    enum store_result rc = st_exec(s, "outbox-state",
+        "SELECT CASE WHEN o.state <> 5 THEN o.state"
+        " ELSE (SELECT CASE WHEN bool_or(c.state = 4) THEN 4 ELSE coalesce(min(c.state), 3) END"
+        "       FROM outbox c WHERE c.parent_id = o.id) END"
+        " FROM outbox o WHERE o.id = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0)

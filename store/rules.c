@@ -1,18 +1,21 @@
 /*
  * rules — the store's rules that need no database: what a username and a
- * password may be, when two names are one (the fold), and how much the
- * space grows for an upload (see store.h). They live apart from users.c and space.c so that the web page
- * can check a form before it asks the store, and the engine's tests' fake
- * store (tests/unit/fake_store.c) can apply the very same rules without
- * libpq. Not here: uniqueness of names and password hashing (users.c),
- * locking, charging and recording growth (space.c) — all in the
- * database's transaction.
+ * password may be, when two names are one (the fold), how much the space
+ * grows for an upload (see store.h), which numbers of a business card are
+ * kept and which of them is current, and which sender delivers which kind
+ * of item. They live apart from users.c, space.c, contacts.c and outbox.c
+ * so that the web page can check a form before it asks the store, and the
+ * engine's tests' fake store (tests/unit/fake_store.c) can apply the very
+ * same rules without libpq. Not here: uniqueness of names and password
+ * hashing (users.c), locking, charging and recording growth (space.c) — all
+ * in the database's transaction.
  */
 #include "store.h"
 
 #include <string.h>
 
 #include "alloc.h"
+#include "msisdn.h"
 
 static bool ascii_alnum(char c)
 {
@@ -71,4 +74,47 @@ bool store_space_grant(const struct store_space_rule *rule, long long allocated,
     long long grow = min_ll(store_space_wanted(rule, allocated, used, size), max_ll(0, capacity_left));
     *allocation_out = allocated + grow;
     return used + size <= allocated + grow;
+}
+
+/* patent point 5: the newest upload is a person's current number; inside
+ * one card the number marked PREF (else the first) is that one, so it is
+ * stored last. A number the card repeats (in another written form too) is
+ * kept once. */
+size_t store_card_order(const struct vcard_card *card, size_t order[VCARD_MAX_TELS])
+{
+    size_t n = 0, current = VCARD_MAX_TELS;
+    char keys[VCARD_MAX_TELS][MSISDN_KEY_SIZE];
+    for (size_t i = 0; i < card->ntels && i < VCARD_MAX_TELS; i++) {
+        if (!msisdn_is_contact(card->tels[i].number) || !msisdn_key(card->tels[i].number, keys[n]))
+            continue;   /* *100#, a URI, a fax extension: not a phone number */
+        bool again = false;   /* one number written twice in the card is one number */
+        for (size_t k = 0; k < n && !again; k++)
+            again = strcmp(keys[k], keys[n]) == 0;
+        if (again) {
+            if (card->tels[i].pref && current != VCARD_MAX_TELS && !card->tels[order[current]].pref)
+                for (size_t k = 0; k < n; k++)   /* ... but its PREF counts */
+                    if (strcmp(keys[k], keys[n]) == 0)
+                        current = k;
+            continue;
+        }
+        if (current == VCARD_MAX_TELS || (card->tels[i].pref && !card->tels[order[current]].pref))
+            current = n;
+        order[n++] = i;
+    }
+    if (n > 1 && current != n - 1) {
+        size_t c = order[current];
+        memmove(order + current, order + current + 1, (n - current - 1) * sizeof *order);
+        order[n - 1] = c;
+    }
+    return n;
+}
+
+/* The switch of who delivers an item (issue 8): vaultbox renders every kind
+ * today, an MMS as its text and the page's link. Once vaultmms claims
+ * STORE_CHANNEL_MMS rows, MMS go there when [mms] delivery names an MMS
+ * path — this function is where that is decided, for GET and the web alike. */
+const char *store_outbox_channel_for(enum store_kind kind)
+{
+    (void)kind;
+    return STORE_CHANNEL_SMS;
 }

@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "limit.h"
+#include "vcard.h"
 
 enum store_result {
     STORE_OK = 0,
@@ -398,6 +399,8 @@ struct store_contact {
     char *number;
     char *vcard;
     size_t vcard_len;
+    char *tel_types;            /* the TEL's types from its card ("CELL,PREF"), "" if none */
+    char *uid;                  /* the card's UID, "" if none */
     time_t uploaded_at;
     long long size_bytes;
     bool current;               /* newest upload among the user's contacts of this name (case-insensitive) */
@@ -411,6 +414,36 @@ struct store_contact_list {
 
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out);
+/*
+ * A card as common/vcard read it (a vCard texted in, a business card sent
+ * to port 9204, a card of a web vCard import: the one way every side
+ * archives a card), in one transaction: one contact row per TEL that is a
+ * phone number (msisdn_is_contact; the others are not kept), each with the
+ * card's text (size_bytes = its octets: a card with three numbers is
+ * charged three times), the TEL's types and the card's UID, all with one
+ * upload time. The patent's rule "the newest upload is the current number"
+ * holds inside the card too: the TEL marked PREF (else the first) is stored
+ * last, so it is the newest row of the name (store_card_order). On
+ * STORE_OK *out says which numbers the rows got: first_n..current_n,
+ * current_n being the current number's. STORE_INVALID: no name, a name of
+ * more than LIMIT_TEXT_FIELD_MAX bytes or of several lines, no TEL that is
+ * a phone number, a card over LIMIT_VCARD_MAX; STORE_NO_SPACE: the card's
+ * rows do not fit — none is written; STORE_CONFLICT (skip_duplicate): every
+ * number is stored already under this name (an import read again).
+ */
+struct store_card_added {
+    long long first_n, current_n;
+    size_t count;               /* rows written: current_n - first_n + 1 */
+};
+enum store_result store_contact_add_card(struct store *s, const char *user_id, const struct vcard_card *card,
+                                         const char *source, bool skip_duplicate, struct store_card_added *out);
+/* The TELs of card that store_contact_add_card keeps, in the order it
+ * stores them: the phone numbers in the card's order, each once (by
+ * msisdn_key), the current one (the first marked PREF, else the first)
+ * moved to the end. Writes their indexes
+ * into order[] and returns how many (0: none is a phone number). No
+ * database (store/rules.c): the engine tests' fake store keeps the same. */
+size_t store_card_order(const struct vcard_card *card, size_t order[VCARD_MAX_TELS]);
 enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
                                     struct store_contact *out);
 /* Every stored contact entry, newest upload first, each marked current or not. */
@@ -522,6 +555,58 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
                                    enum store_mm7_outcome outcome, const char *mm_status,
                                    long long *outbox_id_out);
 
+/* ---- MMS retrieval (vaultmms's direct path: WAP push + one-time URL) ---- */
+
+/*
+ * One delivery of an archived MMS by the direct path (migration 010): the
+ * handset gets an m-notification-ind by SMS naming a retrieval URL with a
+ * token, and fetches the m-retrieve-conf there. The token is 16 random
+ * bytes (CSPRNG) written as 22 characters of URL-safe base64; only a
+ * SHA-256 of the bytes is stored, as for web sessions. It fetches the MMS
+ * once, until it expires; the handset's answer (m-notifyresp-ind,
+ * m-acknowledge-ind) then marks the delivery — and the outbox row of the
+ * delivery request, when there is one — delivered or failed. A token that
+ * is unknown, used or expired is STORE_NOT_FOUND in every function, with
+ * nothing to tell the three apart.
+ */
+#define STORE_RETRIEVAL_TOKEN_LEN 23   /* 22 characters + NUL */
+
+struct store_mms_retrieval {
+    long long id;                /* the delivery (its Transaction-Id is made from it) */
+    char user_id[STORE_ID_LEN];
+    long long mms_n;             /* the MMS */
+    char msisdn[LIMIT_PEER_MAX + 1];   /* the phone it goes to */
+    long long outbox_id;         /* the delivery request's outbox row; 0: none */
+    time_t expires_at;
+};
+
+/* A delivery of MMS mms_n of user_id to msisdn, valid ttl_s seconds
+ * (1..LIMIT_RETRIEVAL_TTL_MAX), tied to outbox row outbox_id (0: none).
+ * The user's expired deliveries are deleted in the same transaction.
+ * token_out: the token for the URL, returned only here; *id_out the
+ * delivery. STORE_NOT_FOUND: no such MMS; STORE_INVALID: msisdn or ttl_s. */
+enum store_result store_mms_retrieval_create(struct store *s, const char *user_id, long long mms_n,
+                                             const char *msisdn, long long outbox_id, int ttl_s,
+                                             char token_out[STORE_RETRIEVAL_TOKEN_LEN], long long *id_out);
+/* The handset fetches: once. A notified delivery becomes fetched and *out
+ * says which MMS to serve; call it in the transaction that reads the MMS
+ * (store_tx_begin), so that a failure to read it leaves the token unused. */
+enum store_result store_mms_retrieval_fetch(struct store *s, const char *token, struct store_mms_retrieval *out);
+
+enum store_mms_handset {
+    STORE_MMS_RETRIEVED,         /* m-notifyresp-ind Retrieved, m-acknowledge-ind: after a fetch */
+    STORE_MMS_REJECTED,          /* m-notifyresp-ind Rejected: before or after a fetch */
+    STORE_MMS_DEFERRED,          /* m-notifyresp-ind Deferred: it will fetch later; nothing changes */
+};
+/* The handset's answer on the token's URL for delivery id (the one its
+ * Transaction-Id names: another delivery's id is STORE_NOT_FOUND, as is
+ * Retrieved before a fetch). Retrieved marks the delivery and its outbox
+ * row delivered, Rejected marks them rejected and failed ("rejected by the
+ * handset"); the token is then used. *outbox_id_out (may be NULL): the
+ * outbox row, 0 for none. */
+enum store_result store_mms_retrieval_answer(struct store *s, const char *token, long long id,
+                                             enum store_mms_handset what, long long *outbox_id_out);
+
 /* ---- outbox (MT messages to send) ---- */
 
 enum store_outbox_state {
@@ -532,6 +617,25 @@ enum store_outbox_state {
     OUTBOX_FAILED,         /* permanent failure */
 };
 
+/* What an outbox row is (migration 008). A request names an archived item;
+ * the sender of its channel renders it into text and binary rows at send
+ * time (store_outbox_take_requests, store_outbox_expand). */
+enum store_outbox_kind {
+    OUTBOX_TEXT = 0,       /* an MT text */
+    OUTBOX_REQUEST = 1,    /* "send item (kind, n) to this phone" */
+    OUTBOX_BINARY = 2,     /* an 8-bit MT: UDH and data (a Smart Messaging business card) */
+};
+
+#define STORE_CHANNEL_SMS "sms"   /* rows vaultbox sends through bearerbox */
+#define STORE_CHANNEL_MMS "mms"   /* rows vaultmms sends through an MMSC */
+
+/* Kannel's data coding of a binary row (gw/sms.h DC_8BIT). */
+#define STORE_CODING_8BIT 1
+/* Longest UDH and data of a binary row: a UDH is at most one segment's
+ * 140 octets; the data, the longest card vaultbox sends. */
+#define STORE_OUTBOX_UDH_MAX 140
+#define STORE_OUTBOX_DATA_MAX LIMIT_VCARD_MAX
+
 struct store_outbox_new {
     const char *user_id;   /* may be NULL (e.g. a code to a phone not yet bound) */
     const char *msisdn;
@@ -541,17 +645,76 @@ struct store_outbox_new {
                               queue for good (submitted, delivered or failed; migration 006) */
 };
 
+/* A claimed row: a text or a binary MT. */
 struct store_outbox_row {
     long long id;
+    enum store_outbox_kind kind;   /* OUTBOX_TEXT or OUTBOX_BINARY */
     char *msisdn;
-    char *text;
+    char *text;                    /* OUTBOX_TEXT (NUL-terminated), else NULL */
     size_t text_len;
+    unsigned char *udh, *data;     /* OUTBOX_BINARY: udh may be NULL (udh_len 0) */
+    size_t udh_len, data_len;
+    int coding;                    /* OUTBOX_BINARY: STORE_CODING_8BIT */
     int attempts;
 };
 
 /* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
                                        long long *id_out);
+
+/* ---- delivery requests: one way to send an archived item to a phone ---- */
+
+/* The channel a request for an item of kind goes to: the one switch of who
+ * delivers what (store/rules.c). Today every kind is STORE_CHANNEL_SMS —
+ * an MMS as its text and the page's link, rendered by vaultbox — until
+ * vaultmms claims STORE_CHANNEL_MMS rows and [mms] delivery names an MMS
+ * path; then this returns STORE_CHANNEL_MMS for STORE_MMS. */
+const char *store_outbox_channel_for(enum store_kind kind);
+
+/* Queue a request to send user_id's item (kind, n) to msisdn, in the
+ * caller's transaction (or one of its own); the item must exist now
+ * (STORE_NOT_FOUND: no such item of this user, nothing written). No text is
+ * written: the sender renders the item when it sends it. NOTIFY as
+ * store_outbox_enqueue. */
+enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
+                                            enum store_kind kind, long long n, long long *id_out);
+
+struct store_outbox_request {
+    long long id;
+    char user_id[STORE_ID_LEN];    /* "" when the user is gone */
+    char *msisdn;
+    enum store_kind kind;
+    long long n;
+};
+
+/* Inside the caller's explicit transaction (store_tx_begin; else
+ * STORE_INVALID): up to max queued requests of channel whose time has come,
+ * oldest first, locked (FOR UPDATE SKIP LOCKED: another sender takes
+ * others) until the transaction ends. *count may be 0. */
+enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
+                                             struct store_outbox_request **out, size_t *count);
+void store_outbox_requests_free(struct store_outbox_request *reqs, size_t count);
+
+/* One concrete MT of a rendered request (borrowed). */
+struct store_outbox_mt {
+    enum store_outbox_kind kind;   /* OUTBOX_TEXT or OUTBOX_BINARY */
+    const char *text;              /* OUTBOX_TEXT: UTF-8, 1..LIMIT_SMS_BODY_MAX bytes */
+    size_t text_len;
+    const unsigned char *udh;      /* OUTBOX_BINARY: UDH with its length octet, or NULL */
+    size_t udh_len;                /* ... at most STORE_OUTBOX_UDH_MAX */
+    const unsigned char *data;     /* OUTBOX_BINARY: 1..STORE_OUTBOX_DATA_MAX octets */
+    size_t data_len;
+    int coding;                    /* OUTBOX_BINARY: STORE_CODING_8BIT */
+};
+
+/* Request request_id rendered (in the transaction that took it): mts[0..count)
+ * are queued as its children, in order, to the request's phone on its
+ * channel, and the request is marked rendered — or, with failed_reason, failed
+ * (the item was deleted before it could be sent: the children tell the
+ * phone so; count may be 0 then). STORE_NOT_FOUND: no such request still queued;
+ * STORE_INVALID: an MT breaks the rules above (nothing written). */
+enum store_result store_outbox_expand(struct store *s, long long request_id, const struct store_outbox_mt *mts,
+                                      size_t count, const char *failed_reason);
 /*
  * Sender instances. Several vaultbox processes may send from one outbox
  * (DESIGN.md "Scaling out"); each process start is one instance with a
@@ -585,13 +748,18 @@ enum store_result store_outbox_hold(struct store *s, const char *instance);
  * (written to bearerbox, ack not recorded) are then orphans that the next
  * store_outbox_requeue_orphans, by any instance, sends again. */
 enum store_result store_outbox_release(struct store *s, const char *instance);
-/* Claim up to max queued rows whose retry time has come (FOR UPDATE SKIP
- * LOCKED), oldest first, moving them to OUTBOX_SENDING with claimed_by =
- * instance; *count may be 0. STORE_NOT_FOUND: instance does not hold its
- * lease (never held, released, or its lock went with a lost connection and
- * store_outbox_hold has not run since) — nothing was claimed. */
-enum store_result store_outbox_claim(struct store *s, const char *instance, int max,
-                                     struct store_outbox_row **out, size_t *count);
+/* Claim up to max queued text and binary rows of channel whose retry time
+ * has come (FOR UPDATE SKIP LOCKED), oldest first (a request's children at
+ * its place), moving them to OUTBOX_SENDING with claimed_by = instance;
+ * *count may be 0. Requests are not claimed: they are rendered first;
+ * *requests_waiting (may be NULL) says whether queued requests of channel
+ * wait for that (store_outbox_take_requests), so that a sender renders
+ * only when there is something to render. STORE_NOT_FOUND: instance does
+ * not hold its lease (never held, released, or its lock went with a lost
+ * connection and store_outbox_hold has not run since) — nothing was
+ * claimed. */
+enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
 /* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
  * the two below leave the queue for good: a secret row's text is emptied. */
@@ -616,6 +784,10 @@ enum store_result store_outbox_requeue_sending(struct store *s, const char *inst
  * rows are never touched. count_out (may be NULL): rows requeued. Run at
  * start-up and every few seconds by each vaultbox. grace_s: 1..86400. */
 enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, long long *count_out);
+/* A row's state. A rendered request's is its children's: failed when one
+ * failed, else the least advanced of them (queued < sending < submitted <
+ * delivered); a request not yet rendered is queued, one whose item was gone
+ * failed. */
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
 
 /* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a

@@ -18,11 +18,14 @@
  * the import here. */
 enum import_next { IMPORT_GO_ON = 0, IMPORT_STOP };
 
-/* NULL callbacks make the parser skip that kind silently. */
+/* NULL callbacks make the parser skip that kind silently. A vCard goes to
+ * `card` whole (store_contact_add_card stores it); a CSV row of name and
+ * number to `contact`. */
 struct import_sink {
     enum import_next (*sms)(void *ctx, const struct store_sms_new *m);
     enum import_next (*mms)(void *ctx, const struct store_mms_new *m);
     enum import_next (*contact)(void *ctx, const struct store_contact_new *c);
+    enum import_next (*card)(void *ctx, const struct vcard_card *c);
     void *ctx;
 };
 

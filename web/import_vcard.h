@@ -1,10 +1,11 @@
 /*
- * import_vcard — vCard 2.1 / 3.0 files with any number of cards, through
- * common/vcard's parser. A card with one number is stored with its own
- * text; a card with several numbers becomes one contact entry per number,
- * each with a one-number vCard, so that each entry is a (name, number) the
- * store can date and mark current. Cards without a name or a number are
- * skipped.
+ * import_vcard — vCard 2.1 / 3.0 files with any number of cards, in any
+ * charset the cards name, through common/vcard's reader. Each card that has
+ * a name and a phone number goes to the sink whole: the store archives it
+ * the one way every side archives a card (store_contact_add_card: a row per
+ * number, the PREF one current — the same as a business card sent from a
+ * phone). Cards without a name or a phone number are skipped, and so are
+ * the TELs of a card that are no phone numbers.
  */
 #ifndef SMSVAULT_WEB_IMPORT_VCARD_H
 #define SMSVAULT_WEB_IMPORT_VCARD_H

@@ -46,9 +46,10 @@ json_t *items_mms_json(const struct store_mms *m)
 
 json_t *items_contact_json(const struct store_contact *c)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:b}", "n", (json_int_t)c->n, "name", c->name, "number", c->number,
-                     "uploaded_at", (json_int_t)c->uploaded_at, "size", (json_int_t)c->size_bytes, "current",
-                     c->current);
+    /* types: the number's TEL types from its card ("CELL,PREF"), "" if none */
+    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:b}", "n", (json_int_t)c->n, "name", c->name, "number",
+                     c->number, "types", c->tel_types ? c->tel_types : "", "uploaded_at",
+                     (json_int_t)c->uploaded_at, "size", (json_int_t)c->size_bytes, "current", c->current);
 }
 
 /* Issue 5: MMS parts are inline only for these types, else an attachment. */

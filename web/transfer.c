@@ -10,9 +10,12 @@
  * and contacts one by one after the SMS before them. The file is not copied:
  * both passes read the request body (rewritten once, see import_xml.h). A
  * refusal for space stops the import; what was stored before it stays and
- * the answer says so. Export pages through the store with the keyset API.
- * Sending queues outbox rows to every phone bound to the user, in one
- * transaction.
+ * the answer says so. A vCard is archived whole, the way a card sent from a
+ * phone is (store_contact_add_card). Export pages through the store with
+ * the keyset API; a card of several numbers is written once. Sending queues
+ * a delivery request per item to every phone bound to the user, in one
+ * transaction: what the phone receives is rendered when it is sent, by the
+ * sender (core_render in vaultbox), not here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +155,23 @@ static enum import_next sink_contact(void *arg, const struct store_contact_new *
     return count_and_maybe_commit(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
 }
 
+/* A card: its rows count as items (one per number). */
+static enum import_next sink_card(void *arg, const struct vcard_card *card)
+{
+    struct import_ctx *c = arg;
+    struct store_card_added a;
+    if (flush_sms(c) == IMPORT_STOP)
+        return IMPORT_STOP;
+    enum store_result r = store_contact_add_card(c->store, c->user_id, card, "import", true, &a);
+    count_one(c, STORE_CONTACT, r);
+    if (r == STORE_OK && a.count > 1) {   /* the other rows of the card */
+        c->added += (long long)a.count - 1;
+        c->added_kind[STORE_CONTACT] += (long long)a.count - 1;
+        c->in_batch += (long long)a.count - 1;
+    }
+    return maybe_commit(c);
+}
+
 static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
                                      struct import_report *rep)
 {
@@ -181,7 +201,7 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     c->store = q->store;
     c->user_id = q->user_id;
     c->stopped_by = STORE_OK;
-    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, c };
+    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, sink_card, c };
     /* Both passes read the request body itself, rewritten once: no copy of
      * the file is made (the rewrite is idempotent, see import_xml.h). */
     size_t len = q->body_len;
@@ -278,12 +298,26 @@ static enum store_result put_mms(struct store *s, const char *uid, struct buf *b
     return res;
 }
 
-static enum store_result put_contact(struct buf *b, enum kind_format kf, const struct store_contact *c)
+/* The card written last: the rows of one card (one per number, one upload)
+ * come one after the other, and a vCard export writes the card once. */
+struct last_card {
+    char *vcard;
+    time_t uploaded_at;
+};
+
+static enum store_result put_contact(struct buf *b, enum kind_format kf, const struct store_contact *c,
+                                     struct last_card *last)
 {
-    if (kf == KF_CONTACT_VCARD)
-        export_vcard_contact(b, c);
-    else
+    if (kf != KF_CONTACT_VCARD) {
         export_csv_contact(b, c);
+        return STORE_OK;
+    }
+    if (last->vcard && last->uploaded_at == c->uploaded_at && strcmp(last->vcard, c->vcard) == 0)
+        return STORE_OK;   /* another number of the card just written */
+    export_vcard_contact(b, c);
+    free(last->vcard);
+    last->vcard = xstrdup(c->vcard);
+    last->uploaded_at = c->uploaded_at;
     return STORE_OK;
 }
 
@@ -292,6 +326,7 @@ static enum store_result export_some(struct store *s, const char *uid, enum kind
                                      size_t count, struct buf *b, long long *written)
 {
     enum store_result res = STORE_OK;
+    struct last_card last = { 0 };
     for (size_t i = 0; i < count && res == STORE_OK; i++) {
         if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
             struct store_sms m = { 0 };
@@ -306,7 +341,7 @@ static enum store_result export_some(struct store *s, const char *uid, enum kind
         } else {
             struct store_contact c = { 0 };
             if ((res = store_contact_get(s, uid, ns[i], &c)) == STORE_OK)
-                res = put_contact(b, kf, &c);
+                res = put_contact(b, kf, &c, &last);
             store_contact_cleanup(&c);
         }
         if (res == STORE_OK)
@@ -314,6 +349,7 @@ static enum store_result export_some(struct store *s, const char *uid, enum kind
         else if (res == STORE_NOT_FOUND)
             res = STORE_OK;
     }
+    free(last.vcard);
     return res;
 }
 
@@ -323,6 +359,7 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
 {
     struct store_page page = { .before_n = 0, .limit = 500 };
     enum store_result res = STORE_OK;
+    struct last_card last = { 0 };
     bool more = true;
     while (more && res == STORE_OK && *written < LIMIT_EXPORT_MAX) {
         if (kf == KF_SMS_XML || kf == KF_SMS_CSV) {
@@ -351,7 +388,7 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
             struct store_contact_list l = { 0 };
             if ((res = store_contact_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count; i++)
-                    put_contact(b, kf, &l.items[i]);
+                    put_contact(b, kf, &l.items[i], &last);
                 *written += (long long)l.count;
                 more = l.more && l.count;
                 if (l.count)
@@ -360,6 +397,7 @@ static enum store_result export_all(struct store *s, const char *uid, enum kind_
             store_contact_list_cleanup(&l);
         }
     }
+    free(last.vcard);
     return res;
 }
 
@@ -435,32 +473,9 @@ out:
 
 /* ---- send to my phone ---- */
 
-/* The text item n is sent to a phone as (built here, queued by the caller):
- * an SMS's body, an MMS's subject and text, a contact's vCard. NULL with
- * the store's result in *res. */
-static char *item_as_text(struct store *s, const char *uid, enum store_kind k, long long n, enum store_result *res)
-{
-    char *text = NULL;
-    if (k == STORE_SMS) {
-        struct store_sms m = { 0 };
-        if ((*res = store_sms_get(s, uid, n, &m)) == STORE_OK)
-            text = xmemdup0(m.body, m.body_len);
-        store_sms_cleanup(&m);
-    } else if (k == STORE_MMS) {
-        struct store_mms m = { 0 };
-        if ((*res = store_mms_get(s, uid, n, &m)) == STORE_OK)
-            text = xasprintf("%s%s%s", m.subject, m.subject[0] && m.text[0] ? "\n" : "",
-                             m.text[0] || m.subject[0] ? m.text : "(MMS without text)");
-        store_mms_cleanup(&m);
-    } else {
-        struct store_contact c = { 0 };
-        if ((*res = store_contact_get(s, uid, n, &c)) == STORE_OK)
-            text = vcard_format(c.name, c.number);
-        store_contact_cleanup(&c);
-    }
-    return text;
-}
-
+/* A delivery request per item and phone (store_outbox_request_item): the
+ * item is rendered when it is sent, by vaultbox's one renderer, as GET's
+ * items are. An item that does not exist is a 404 and nothing is queued. */
 void transfer_send(struct http_req *q, struct http_resp *r)
 {
     char err[160];
@@ -496,15 +511,11 @@ void transfer_send(struct http_req *q, struct http_resp *r)
     if (res == STORE_OK && (res = store_tx_begin(q->store)) == STORE_OK)
         in_tx = true;
     for (size_t i = 0; i < count && res == STORE_OK; i++) {
-        char *text = item_as_text(q->store, q->user_id, k, ns[i], &res);
-        for (size_t p = 0; text && res == STORE_OK && p < nphones; p++) {
-            struct store_outbox_new o = { .user_id = q->user_id, .msisdn = phones[p], .text = text,
-                                          .text_len = strlen(text) };
+        for (size_t p = 0; res == STORE_OK && p < nphones; p++) {
             long long id;
-            if ((res = store_outbox_enqueue(q->store, &o, &id)) == STORE_OK)
+            if ((res = store_outbox_request_item(q->store, q->user_id, phones[p], k, ns[i], &id)) == STORE_OK)
                 queued++;
         }
-        free(text);
     }
     if (in_tx) {
         if (res == STORE_OK)

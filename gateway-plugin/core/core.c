@@ -52,8 +52,29 @@ const struct config_key core_config_keys[] = {
       "the same unknown text from one phone is answered this many times ..." },
     { "box", "repeat_quiet", CONFIG_INT, "3600", 1, 86400 * 7, offsetof(struct core_config, repeat_quiet_s),
       "... then ignored for this many seconds" },
+    { "box", "forward_shortcode", CONFIG_STRING, "106591", 0, 0, offsetof(struct core_config, forward_shortcode),
+      "texts sent to this second short code are saved verbatim, as SAVE would (empty: none); "
+      "kannel.conf routes it to the box" },
+    { "box", "contact_delivery", CONFIG_STRING, "vcard", 0, 0, offsetof(struct core_config, contact_delivery),
+      "GET C<n> sends a business card to port 9204 (vcard) or the name and number as text (text)" },
 };
 const size_t core_config_nkeys = sizeof core_config_keys / sizeof core_config_keys[0];
+
+bool core_config_check(struct core_config *cfg, char *err, size_t errlen)
+{
+    const char *d = cfg->contact_delivery ? cfg->contact_delivery : "vcard";
+    if (strcmp(d, "vcard") != 0 && strcmp(d, "text") != 0) {
+        snprintf(err, errlen, "[box] contact_delivery: expected vcard or text, got \"%s\"", d);
+        return false;
+    }
+    cfg->contact_as_text = strcmp(d, "text") == 0;
+    const char *f = cfg->forward_shortcode ? cfg->forward_shortcode : "";
+    if (strlen(f) > 20) {
+        snprintf(err, errlen, "[box] forward_shortcode: at most 20 characters");
+        return false;
+    }
+    return true;
+}
 
 const char *core_result_name(enum core_result r)
 {
@@ -81,6 +102,8 @@ struct core *core_new(const struct core_config *cfg)
     struct core *c = xcalloc(1, sizeof *c);
     c->cfg = *cfg;
     c->cfg.web_url = xstrdup(cfg->web_url ? cfg->web_url : "");
+    c->cfg.forward_shortcode = xstrdup(cfg->forward_shortcode ? cfg->forward_shortcode : "");
+    c->cfg.contact_delivery = xstrdup(cfg->contact_delivery ? cfg->contact_delivery : "vcard");
     return c;
 }
 
@@ -89,6 +112,8 @@ void core_free(struct core *c)
     if (c == NULL)
         return;
     free(c->cfg.web_url);
+    free(c->cfg.forward_shortcode);
+    free(c->cfg.contact_delivery);
     free(c);
 }
 
@@ -391,12 +416,38 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
      * until given up */
     if (!msisdn_answerable(mo->msisdn))
         return CORE_IGNORED;
-    /* binary data and lone concatenation parts are never commands */
-    if (mo->flags & (CORE_MO_BINARY | CORE_MO_FRAGMENT))
+    /* lone concatenation parts never run (they are not the whole message) */
+    if (mo->flags & CORE_MO_FRAGMENT)
         return CORE_IGNORED;
+    /* binary data and other applications' ports (WAP push 2948, ringtones
+     * 5505, OTA settings 49999): not for us, nothing stored or charged */
+    if (mo->flags & CORE_MO_BINARY) {
+        log_info("core: binary-ignored msisdn=%s port=%d bytes=%zu", mo->msisdn, mo->port, mo->len);
+        return CORE_IGNORED;
+    }
+    if ((mo->flags & CORE_MO_CARD) && !(mo->flags & CORE_MO_BAD_TEXT)) {
+        /* a business card (Smart Messaging, port 9204), octets in its own charset */
+        snprintf(out->cmd, sizeof out->cmd, "card");
+        if ((cr = find_user(&x)) != CORE_OK)
+            return cr;
+        use_input_lang(&x, mo->text, mo->len);
+        return x.bound ? core_run_vcard(&x, mo->text, mo->len)
+                       : say_unless_repeated(&x, T_UNBOUND, mo->text, mo->len);
+    }
     if ((mo->flags & CORE_MO_BAD_TEXT) || !utf8_valid(mo->text, mo->len)) {
         snprintf(out->cmd, sizeof out->cmd, "badtext");
         return say_unless_repeated(&x, T_BAD_TEXT, "\x01", 1);
+    }
+    if (x.cfg->forward_shortcode[0] && mo->shortcode && strcmp(mo->shortcode, x.cfg->forward_shortcode) == 0) {
+        /* the second short code: whatever is sent (forwarded) to it is kept
+         * verbatim, as SAVE would; a forward names no original sender, so
+         * the peer is the forwarding phone */
+        snprintf(out->cmd, sizeof out->cmd, "forward");
+        if ((cr = find_user(&x)) != CORE_OK)
+            return cr;
+        use_input_lang(&x, mo->text, mo->len);
+        return x.bound ? core_save_text(&x, mo->text, mo->len, mo->msisdn)
+                       : say_unless_repeated(&x, T_UNBOUND, mo->text, mo->len);
     }
     at = core_skip_ws(mo->text, mo->len);
     const char *t = mo->text + at;

@@ -9,9 +9,16 @@
  * queues every reply with store_outbox_enqueue() in the same transaction —
  * so a command, its MO de-duplication record (written by the adapter with
  * store_mo_seen) and its replies commit together or not at all (reliability
- * model). The texts are also handed back in `struct core_replies` for the
- * caller's logging and for tests; the adapter sends nothing itself from
- * them — replies leave from the outbox after commit.
+ * model). An item that GET sends back is queued as a delivery request
+ * (store_outbox_request_item), rendered when it is sent (core_render.h).
+ * The texts are also handed back in `struct core_replies` for the caller's
+ * logging and for tests; the adapter sends nothing itself from them —
+ * replies leave from the outbox after commit.
+ *
+ * Besides commands it takes what a handset sends without one: a business
+ * card (a vCard to port 9204, or texted) is archived as contacts, and every
+ * text sent to the second short code ([box] forward_shortcode: a message
+ * the person forwards to keep it) is saved as SAVE would.
  *
  * It is not thread-safe: a `struct core` holds a small in-memory table of
  * recent unknown texts per phone (so a phone that keeps sending the same
@@ -38,10 +45,17 @@ struct core_config {
     char *web_url;             /* base URL of the web page, shown for GET M<n> */
     long long repeat_answers;  /* the same unknown text from one phone is answered this often ... */
     long long repeat_quiet_s;  /* ... within this many seconds, then ignored until they pass */
+    char *forward_shortcode;   /* texts sent to this number are saved verbatim ("" : none) */
+    char *contact_delivery;    /* "vcard" (a port-9204 business card) or "text" */
+    bool contact_as_text;      /* contact_delivery is "text" (core_config_check sets it) */
 };
 
 extern const struct config_key core_config_keys[];
 extern const size_t core_config_nkeys;
+
+/* What the key table cannot check: contact_delivery is vcard or text (and
+ * contact_as_text follows it). False with a message naming the key. */
+bool core_config_check(struct core_config *cfg, char *err, size_t errlen);
 
 enum core_result {
     CORE_OK = 0,      /* done: replies (possibly none) queued; commit and ack */
@@ -55,19 +69,22 @@ enum core_result {
 
 const char *core_result_name(enum core_result r);
 
-/* Flags of an MO, set by the adapter from the Kannel message. */
+/* Flags of an MO, set by the adapter from the Kannel message (core_mo.h). */
 enum {
-    CORE_MO_BINARY = 1 << 0,     /* 8-bit data or port-addressed UDH: never a command */
+    CORE_MO_BINARY = 1 << 0,     /* 8-bit data or a port other than 9204: never a command, ignored */
     CORE_MO_FRAGMENT = 1 << 1,   /* a concatenation part that arrived alone: never a command */
     CORE_MO_BAD_TEXT = 1 << 2,   /* the text could not be decoded (invalid UTF-16): error reply */
+    CORE_MO_CARD = 1 << 3,       /* to port 9204 (Smart Messaging): a business card; text holds
+                                    its octets as received, in whatever charset it names */
 };
 
 struct core_mo {
     const char *msisdn;          /* the sender; digits with an optional '+' */
     const char *shortcode;       /* the service number it was sent to (may be NULL) */
-    const char *text;            /* UTF-8, not necessarily NUL-terminated */
+    const char *text;            /* UTF-8 (CORE_MO_CARD: octets), not necessarily NUL-terminated */
     size_t len;
     unsigned flags;
+    int port;                    /* the destination port of a port-addressed MO, else 0 */
     time_t at;                   /* when it arrived (0: now) */
 };
 
@@ -75,6 +92,7 @@ struct core_mo {
 struct core_replies {
     char **texts;                /* UTF-8, NUL-terminated */
     size_t count;
+    size_t requests;             /* items queued for delivery (GET), rendered when sent */
     char cmd[12];                /* the command recognised ("SAVE", "unknown", ...) for logs */
 };
 

@@ -15,9 +15,11 @@
 
 #include "refusals.h"
 
+/* The commands, and where to forward a text to keep it (issue 8). */
 enum core_result core_cmd_help(struct core_ctx *x)
 {
-    return core_say(x, T_HELP);
+    const char *fwd = x->cfg->forward_shortcode;
+    return fwd && fwd[0] ? core_say(x, T_HELP_FORWARD, fwd) : core_say(x, T_HELP);
 }
 
 static enum core_result bind_and_greet(struct core_ctx *x, const char *user_id, enum core_text_id ok,

@@ -1,11 +1,14 @@
 /*
- * core_contact — contacts from the phone: CONTACT <name> <number> and a
- * text that is a vCard (issue 4), each archived as a contact with its card.
- * Called by the dispatcher in core.c, which recognises a vCard text
+ * core_contact — contacts from the phone: CONTACT <name> <number>, a text
+ * that is a vCard (issue 4) and a business card sent the way phones send
+ * them, to port 9204 (issue 8). A card is archived with the store's one
+ * function for cards (store_contact_add_card, which the web's vCard import
+ * uses too): a row per number, the PREF one current. Called by the
+ * dispatcher in core.c, which recognises a vCard text and a card's port
  * (core_int.h).
  *
- * Not here: vCard parsing and formatting (common/vcard.c), which upload of
- * a name is current (store/), listing contacts (core_list.c).
+ * Not here: vCard parsing, charsets and formatting (common/vcard.c), which
+ * upload of a name is current (store/), listing contacts (core_list.c).
  */
 #include "core_int.h"
 
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "log.h"
 #include "msisdn.h"
 #include "vcard.h"
 
@@ -63,30 +67,55 @@ enum core_result core_cmd_contact(struct core_ctx *x)
 struct vcard_run {
     struct core_ctx *x;
     enum core_result cr;
-    int saved;
+    size_t saved;                  /* cards archived */
+    bool no_space;                 /* one did not fit: the rest are not tried */
+    struct store_card_added first, last;
+    char *first_name;
 };
 
-static void on_vcard(const char *name, const char *const *numbers, size_t nnumbers, const char *raw,
-                     size_t raw_len, void *p)
+static void on_card(const struct vcard_card *card, void *p)
 {
     struct vcard_run *v = p;
-    size_t i = 0;
-    while (i < nnumbers && !msisdn_is_contact(numbers[i]))
-        i++;
-    if (v->cr != CORE_OK || name[0] == '\0' || i == nnumbers)
-        return;   /* no name, or no number that is a phone number */
-    /* the first phone number is the one kept; the card is archived as received */
-    v->cr = add_contact(v->x, name, numbers[i], raw, raw_len);
-    v->saved++;
+    struct store_card_added added;
+    if (v->cr != CORE_OK || v->no_space)
+        return;
+    enum store_result r = store_contact_add_card(v->x->s, v->x->user_id, card, "sms", false, &added);
+    if (r == STORE_OK) {
+        if (v->saved++ == 0) {
+            v->first = added;
+            v->first_name = xstrdup(card->name);
+        }
+        v->last = added;
+    } else if (r == STORE_NO_SPACE) {
+        v->no_space = true;
+    } else if (r != STORE_INVALID) {   /* invalid: no name or no phone number, not kept */
+        v->cr = core_from_store(v->x, "contact_add_card", r);
+    }
 }
 
-/* A vCard text message is archived as a contact (issue 4). */
+/* A vCard text, or a business card's octets: every card archived (issue
+ * 4, 8); a card that cannot be read stores nothing and says so. */
 enum core_result core_run_vcard(struct core_ctx *x, const char *text, size_t len)
 {
     struct vcard_run v = { .x = x, .cr = CORE_OK };
-    if (vcard_parse(text, len, on_vcard, &v, NULL) != VCARD_OK)
-        return core_say(x, T_VCARD_BAD);
-    if (v.cr == CORE_OK && v.saved == 0)
-        return core_say(x, T_VCARD_BAD);
-    return v.cr;
+    enum vcard_result rc = vcard_read(text, len, on_card, &v, NULL);
+    enum core_result cr = v.cr;
+    if (rc != VCARD_OK) {
+        log_info("core: card-unreadable msisdn=%s bytes=%zu result=%s", x->mo->msisdn, len,
+                 rc == VCARD_CHARSET ? "charset" : "malformed");
+        cr = core_say(x, T_CARD_BROKEN);
+    } else if (cr == CORE_OK && v.saved == 1 && v.first.count == 1) {
+        cr = core_say(x, T_CARD_SAVED, v.first.current_n, v.first_name);
+    } else if (cr == CORE_OK && v.saved == 1) {
+        cr = core_say(x, T_CARD_SAVED_NUMBERS, v.first.first_n, v.first.current_n, v.first.current_n,
+                      v.first_name);
+    } else if (cr == CORE_OK && v.saved > 1) {
+        cr = core_say(x, T_CARDS_SAVED, (long long)v.saved, v.first.first_n, v.last.current_n);
+    }
+    if (rc == VCARD_OK && cr == CORE_OK && v.no_space)
+        cr = core_say(x, T_SAVE_NO_SPACE);
+    else if (rc == VCARD_OK && cr == CORE_OK && v.saved == 0)
+        cr = core_say(x, T_VCARD_BAD);
+    free(v.first_name);
+    return cr;
 }

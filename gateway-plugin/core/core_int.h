@@ -5,9 +5,11 @@
  * and the command table; the commands live in files by concern:
  *
  *   core_account.c   HELP, REG, LOGIN, PASS, LANG
- *   core_items.c     SAVE, GET, DEL, SPACE
+ *   core_items.c     SAVE (and texts to the forward short code), GET, DEL, SPACE
  *   core_list.c      LIST, FIND
- *   core_contact.c   CONTACT and vCard texts
+ *   core_contact.c   CONTACT, vCard texts and port-9204 business cards
+ *   core_render.c    what an item sent to the phone becomes (core_render.h)
+ *   core_mo.c        an MO's coding and UDH (core_mo.h)
  *
  * Private to gateway-plugin/core/: nothing outside it includes this header
  * (the engine's interface is core.h), and it is no interface to keep stable.
@@ -86,8 +88,14 @@ core_cmd_fn core_cmd_save, core_cmd_get, core_cmd_del, core_cmd_space;          
 core_cmd_fn core_cmd_list, core_cmd_find;                                                /* core_list.c */
 core_cmd_fn core_cmd_contact;                                                            /* core_contact.c */
 
-/* A text starting BEGIN:VCARD from a bound phone: its cards are archived as
- * contacts (core_contact.c). */
+/* A text starting BEGIN:VCARD, or a business card to port 9204 (octets in
+ * any charset), from a bound phone: its cards are archived as contacts
+ * (core_contact.c). */
 enum core_result core_run_vcard(struct core_ctx *x, const char *text, size_t len);
+
+/* Archive text[0..len) verbatim as the next SMS, with peer (NULL: none),
+ * and answer as SAVE does (core_items.c): SAVE's text, and a text sent to
+ * the forward short code. */
+enum core_result core_save_text(struct core_ctx *x, const char *text, size_t len, const char *peer);
 
 #endif

@@ -1,11 +1,14 @@
 /*
  * core_items — the SMS engine's commands on single items: SAVE (archive a
- * text), GET (re-deliver SMS, MMS and contacts), DEL (batch delete) and
- * SPACE, with the number lists GET and DEL read ("3", "3,5", "3-7", "M2",
- * "C4"). Called by the dispatcher in core.c with arity checked (core_int.h).
+ * text; a text to the forward short code is saved the same way), GET
+ * (re-deliver SMS, MMS and contacts), DEL (batch delete) and SPACE, with
+ * the number lists GET and DEL read ("3", "3,5", "3-7", "M2", "C4").
+ * Called by the dispatcher in core.c with arity checked (core_int.h).
  *
- * Not here: listing and search (core_list.c), contacts sent as text or
- * vCard (core_contact.c), item numbering and space accounting (store/).
+ * Not here: what a re-delivered item becomes on the phone (core_render.c:
+ * GET only queues a delivery request per item), listing and search
+ * (core_list.c), contacts sent as text or vCard (core_contact.c), item
+ * numbering and space accounting (store/).
  */
 #include "core_int.h"
 
@@ -19,10 +22,10 @@
 
 /* Archive the text verbatim; the reply names its number, and tells when the
  * space grew (patent step 2). */
-enum core_result core_cmd_save(struct core_ctx *x)
+enum core_result core_save_text(struct core_ctx *x, const char *text, size_t len, const char *peer)
 {
     struct store_user before = { 0 }, after = { 0 };
-    struct store_sms_new in = { .body = x->args, .body_len = x->args_len, .source = "sms" };
+    struct store_sms_new in = { .peer = peer, .body = text, .body_len = len, .source = "sms" };
     long long n;
     char used[32], alloc[32];
     enum core_result cr;
@@ -59,6 +62,11 @@ out:
     store_user_cleanup(&before);
     store_user_cleanup(&after);
     return cr;
+}
+
+enum core_result core_cmd_save(struct core_ctx *x)
+{
+    return core_save_text(x, x->args, x->args_len, NULL);
 }
 
 /* ---- GET / DEL number lists: n, n,m, n-m, M<n>, C<n> ---- */
@@ -173,76 +181,10 @@ static void name_item(const struct item *it, char *buf, size_t cap)
     snprintf(buf, cap, "%s%lld", it->kind == STORE_MMS ? "M" : it->kind == STORE_CONTACT ? "C" : "", it->n);
 }
 
-/* Re-deliver text[0..len): very long texts go as several MT so that none
- * exceeds what bearerbox can concatenate (255 parts) nor what the outbox
- * keeps (LIMIT_SMS_BODY_MAX bytes: 250 segments of two-byte characters
- * such as é are more). */
-#define MT_MAX_SEGMENTS 250
-
-static enum core_result queue_long(struct core_ctx *x, const char *text, size_t len)
-{
-    enum core_result cr = CORE_OK;
-    while (len > 0 && cr == CORE_OK) {
-        size_t cut = core_text_fit(text, len, MT_MAX_SEGMENTS);
-        if (cut == 0)
-            cut = len;
-        cut = utf8_truncate(text, cut, LIMIT_SMS_BODY_MAX);
-        cr = core_queue_text(x, text, cut);
-        text += cut;
-        len -= cut;
-    }
-    return cr;
-}
-
-static enum core_result get_one(struct core_ctx *x, const struct item *it, bool *found)
-{
-    enum store_result r;
-    enum core_result cr = CORE_OK;
-    *found = true;
-    if (it->kind == STORE_SMS) {
-        struct store_sms m = { 0 };
-        r = store_sms_get(x->s, x->user_id, it->n, &m);
-        if (r == STORE_OK) {
-            if (x->cfg->get_header) {
-                char *t = xasprintf("#%lld %s", it->n, m.body);
-                cr = queue_long(x, t, strlen(t));
-                free(t);
-            } else {
-                cr = queue_long(x, m.body, m.body_len);   /* byte-exact */
-            }
-            store_sms_cleanup(&m);
-        }
-    } else if (it->kind == STORE_MMS) {
-        struct store_mms m = { 0 };
-        r = store_mms_get(x->s, x->user_id, it->n, &m);
-        if (r == STORE_OK) {
-            char *body = xasprintf("%s%s%s", m.subject, m.subject[0] && m.text[0] ? " " : "", m.text);
-            char *t = x->cfg->web_url[0]
-                          ? core_text_full(T_MMS, x->lang, it->n, body, x->cfg->web_url)
-                          : core_text_full(T_MMS_NO_URL, x->lang, it->n, body);
-            cr = queue_long(x, t, strlen(t));
-            free(t);
-            free(body);
-            store_mms_cleanup(&m);
-        }
-    } else {
-        struct store_contact c = { 0 };
-        r = store_contact_get(x->s, x->user_id, it->n, &c);
-        if (r == STORE_OK) {
-            cr = queue_long(x, c.vcard, c.vcard_len);
-            store_contact_cleanup(&c);
-        }
-    }
-    if (r == STORE_NOT_FOUND) {
-        *found = false;
-        return CORE_OK;
-    }
-    if (r != STORE_OK)
-        return core_from_store(x, "item_get", r);
-    return cr;
-}
-
-/* GET: re-deliver SMS byte-exact, MMS text + web link, contacts as vCard. */
+/* GET: a delivery request per item, for this phone; what the phone gets is
+ * rendered when it is sent (core_render.c): an SMS byte-exact, an MMS as
+ * text + web link, a contact as a business card. An item that does not
+ * exist now is named in the reply. */
 enum core_result core_cmd_get(struct core_ctx *x)
 {
     struct item *items = NULL;
@@ -257,12 +199,19 @@ enum core_result core_cmd_get(struct core_ctx *x)
     size_t ml = 0;
     enum core_result cr = CORE_OK;
     for (size_t i = 0; i < n && cr == CORE_OK; i++) {
-        bool found;
-        cr = get_one(x, &items[i], &found);
-        if (cr == CORE_OK && !found && ml + 24 < sizeof missing) {
-            char nm[24];
-            name_item(&items[i], nm, sizeof nm);
-            ml += (size_t)snprintf(missing + ml, sizeof missing - ml, "%s%s", ml ? ", " : "", nm);
+        long long id;
+        enum store_result r = store_outbox_request_item(x->s, x->user_id, x->mo->msisdn, items[i].kind,
+                                                        items[i].n, &id);
+        if (r == STORE_OK) {
+            x->out->requests++;
+        } else if (r == STORE_NOT_FOUND) {
+            if (ml + 24 < sizeof missing) {
+                char nm[24];
+                name_item(&items[i], nm, sizeof nm);
+                ml += (size_t)snprintf(missing + ml, sizeof missing - ml, "%s%s", ml ? ", " : "", nm);
+            }
+        } else {
+            cr = core_from_store(x, "outbox_request_item", r);
         }
     }
     if (cr == CORE_OK && ml)

@@ -1,42 +1,43 @@
 /*
  * core_mo — decoding of an MO's coding, UDH and user data (see core_mo.h).
- * The UDH walk never reads past the header's own length nor past the
- * octets received, whatever the length octets claim.
+ * smsudh_parse never reads past the header's own length nor past the
+ * octets received, whatever the length octets claim; a header it cannot
+ * read makes the MO binary (nothing in it is run).
  */
 #include "core_mo.h"
 
+#include <stdbool.h>
+
 #include "smstext.h"
-
-/* UDH information elements (3GPP TS 23.040 9.2.3.24) */
-#define IE_CONCAT_8 0x00
-#define IE_PORT_8 0x04
-#define IE_PORT_16 0x05
-#define IE_CONCAT_16 0x08
-
-static unsigned udh_flags(const unsigned char *u, size_t len)
-{
-    unsigned flags = 0;
-    if (u == NULL || len < 2)
-        return 0;
-    size_t end = 1 + (size_t)u[0] < len ? 1 + (size_t)u[0] : len;
-    for (size_t i = 1; i + 1 < end; i += 2 + (size_t)u[i + 1]) {
-        if (u[i] == IE_CONCAT_8 || u[i] == IE_CONCAT_16)
-            flags |= CORE_MO_FRAGMENT;   /* a concatenation part that came alone */
-        else if (u[i] == IE_PORT_8 || u[i] == IE_PORT_16)
-            flags |= CORE_MO_BINARY;     /* port addressing: for an application */
-    }
-    return flags;
-}
+#include "smsudh.h"
 
 void core_mo_decode(int coding, const unsigned char *udh, size_t udh_len, const char *data,
                     size_t data_len, struct core_mo *mo, char **owned)
 {
+    struct smsudh u = { 0 };
     *owned = NULL;
     mo->text = "";
     mo->len = 0;
-    mo->flags |= udh_flags(udh, udh_len);
+    mo->port = 0;
+    if (udh && udh_len > 0 && smsudh_parse(udh, udh_len, &u) != 0) {
+        mo->flags |= CORE_MO_BINARY;   /* a header that lies about its length */
+        return;
+    }
+    if (u.concat)
+        mo->flags |= CORE_MO_FRAGMENT;   /* a concatenation part that came alone */
+    if (u.ports) {
+        mo->port = u.dst_port;
+        /* port addressing is for an application: only Smart Messaging
+         * business cards are ours, the rest (WAP push, ringtones, OTA) not */
+        mo->flags |= u.dst_port == SMSUDH_PORT_VCARD ? CORE_MO_CARD : CORE_MO_BINARY;
+    }
     if (coding == CORE_CODING_8BIT) {
-        mo->flags |= CORE_MO_BINARY;
+        if (!(mo->flags & CORE_MO_CARD)) {
+            mo->flags |= CORE_MO_BINARY;
+            return;
+        }
+        mo->text = data ? data : "";   /* the card's octets, in the charset it names */
+        mo->len = data ? data_len : 0;
     } else if (coding == CORE_CODING_UCS2) {
         size_t n = 0;
         if (data == NULL ||

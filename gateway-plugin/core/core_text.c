@@ -25,6 +25,11 @@ static const struct {
       "PASS old new; REG/LOGIN user pass; LANG EN|ZH: language of every reply",
       "保存内容；列表[彩信|联系人]；下载/删除n；查找词；空间；联系人 名 号码；"
       "密码 旧 新；注册/登录 名 密码；语言EN|ZH：回复语言" },
+    { T_HELP_FORWARD,
+      "SAVE text or forward to %s; LIST [MMS|C] [page]; GET/DEL n; FIND words; SPACE; CONTACT name number; "
+      "PASS old new; REG/LOGIN user pass; LANG EN|ZH",
+      "保存内容或转发到%s；列表[彩信|联系人]；下载/删除n；查找；空间；联系人名 号码；"
+      "密码旧 新；注册/登录名 密码；语言EN|ZH" },
     { T_UNKNOWN,
       "Unknown command. Send SAVE <text> to keep a message, LIST to see them, HELP for all commands.",
       "无法识别。发送“保存 内容”存短信，“列表”查看，“帮助”看全部命令。" },
@@ -71,6 +76,13 @@ static const struct {
     { T_CONTACT_OK, "Contact saved as C%lld: %s", "联系人已保存为 C%lld：%s" },
     { T_CONTACT_INVALID, "Usage: CONTACT <name> <number>", "用法：联系人 姓名 号码" },
     { T_VCARD_BAD, "This vCard has no name or phone number; nothing saved.", "名片缺少姓名或电话号码，未保存。" },
+    { T_CARD_SAVED, "Saved contact C%lld %s", "已保存联系人 C%lld %s" },
+    { T_CARD_SAVED_NUMBERS, "Saved contact C%lld-C%lld (current number C%lld) %s",
+      "已保存联系人 C%lld-C%lld（当前号码 C%lld）%s" },
+    { T_CARDS_SAVED, "Saved %lld contacts: C%lld-C%lld.", "已保存 %lld 个联系人：C%lld-C%lld。" },
+    { T_CARD_BROKEN, "This business card could not be read; nothing saved.", "无法读取这张名片，未保存。" },
+    { T_ITEM_GONE, "%s was deleted before it could be sent.", "%s 在发送前已被删除。" },
+    { T_CONTACT_TEXT, "C%lld %s: %s", "联系人 C%lld %s：%s" },
     { T_PASS_OK, "Password changed.", "密码已修改。" },
     { T_PASS_DENIED, "Wrong old password.", "旧密码错误。" },
     { T_PASS_INVALID, "New password: %d-%d characters.", "新密码需%d-%d位。" },

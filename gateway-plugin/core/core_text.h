@@ -16,6 +16,7 @@ enum core_lang { CORE_EN = 0, CORE_ZH = 1 };
 
 enum core_text_id {
     T_HELP,            /* the command list */
+    T_HELP_FORWARD,    /* the command list with %s: the forward short code */
     T_UNKNOWN,         /* short help for text that is no command */
     T_UNBOUND,         /* this phone has no account: registration hint */
     T_BAD_TEXT,        /* the MO could not be decoded */
@@ -49,6 +50,12 @@ enum core_text_id {
     T_CONTACT_OK,      /* %lld n, %s name */
     T_CONTACT_INVALID,
     T_VCARD_BAD,
+    T_CARD_SAVED,      /* %lld n, %s name: a card with one number */
+    T_CARD_SAVED_NUMBERS, /* %lld first n, %lld last n, %lld current n, %s name */
+    T_CARDS_SAVED,     /* %lld cards, %lld first n, %lld last n */
+    T_CARD_BROKEN,     /* a card that cannot be read (format, charset) */
+    T_ITEM_GONE,       /* %s the item ("3", "M2", "C4"): deleted before it was sent */
+    T_CONTACT_TEXT,    /* %lld n, %s name, %s number: a contact sent as text */
     T_PASS_OK,
     T_PASS_DENIED,
     T_PASS_INVALID,    /* %d-%d password length */

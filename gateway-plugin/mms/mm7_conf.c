@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "limit.h"
 #include "mm7_soap.h"
+#include "mms_retrieve.h"
 
 #define MMS(f) offsetof(struct mms_config, f)
 #define MMSC(f) offsetof(struct mmsc_config, f)
@@ -30,6 +31,15 @@ const struct config_key mms_config_keys[] = {
     { "mms", "depth_max", CONFIG_INT, "3", 1, 8, MMS(depth_max), "multipart levels inside one MMS" },
     { "mms", "delivery", CONFIG_STRING, "mm7", 0, 0, MMS(delivery),
       "how GET M<n> reaches the phone: mm7 (SubmitReq to the MMSC) or direct (WAP push and retrieval URL)" },
+    { "mms", "sender", CONFIG_STRING, "10659", 0, 0, MMS(sender),
+      "the service short code: the sender of an MMS delivered by the direct path" },
+    { "mms", "retrieve_listen", CONFIG_STRING, "127.0.0.1", 0, 0, MMS(retrieve_listen),
+      "address of the direct path's retrieval URL (GET /mms/r/TOKEN), which handsets fetch; only with delivery = direct" },
+    { "mms", "retrieve_port", CONFIG_INT, "8089", 1, 65535, MMS(retrieve_port), "its port" },
+    { "mms", "retrieve_url_base", CONFIG_STRING, "", 0, 0, MMS(retrieve_url_base),
+      "http(s)://host[:port] handsets reach it at (behind the operator's proxy); empty: http://retrieve_listen:retrieve_port" },
+    { "mms", "retrieve_ttl", CONFIG_INT, "604800", 60, LIMIT_RETRIEVAL_TTL_MAX, MMS(retrieve_ttl_s),
+      "seconds a retrieval URL stays valid (the notification's expiry)" },
     { "mms", "migrate", CONFIG_BOOL, "yes", 0, 0, MMS(migrate), "apply pending database migrations at start" },
     { "mms", "log_level", CONFIG_STRING, "info", 0, 0, MMS(log_level), "debug, info, warn or error" },
 };
@@ -165,6 +175,19 @@ bool mm7_conf_peer_allowed(const struct mmsc_config *m, const struct sockaddr *p
     return mt.found;
 }
 
+int mm7_conf_retrieve_url(const struct mms_config *c, const char *token, char *out, size_t cap)
+{
+    int n;
+    if (c->retrieve_url_base[0])
+        n = snprintf(out, cap, "%s" MMS_RETRIEVE_PATH "%s", c->retrieve_url_base, token);
+    else if (strchr(c->retrieve_listen, ':'))
+        n = snprintf(out, cap, "http://[%s]:%lld" MMS_RETRIEVE_PATH "%s", c->retrieve_listen, c->retrieve_port,
+                     token);
+    else
+        n = snprintf(out, cap, "http://%s:%lld" MMS_RETRIEVE_PATH "%s", c->retrieve_listen, c->retrieve_port, token);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 /* Equal strings, in time that depends on their lengths only. */
 static bool same_secret(const char *a, const char *b)
 {
@@ -191,6 +214,17 @@ int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, 
 {
     if (strcmp(c->delivery, "mm7") != 0 && strcmp(c->delivery, "direct") != 0) {
         snprintf(err, errlen, "[mms] delivery: expected mm7 or direct, got \"%s\"", c->delivery);
+        return -1;
+    }
+    if (c->sender[0] == '\0' || strlen(c->sender) > 20 || strspn(c->sender, "0123456789+") != strlen(c->sender)) {
+        snprintf(err, errlen, "[mms] sender: a short code of 1-20 digits");
+        return -1;
+    }
+    const char *b = c->retrieve_url_base;
+    if (b[0] && ((strncmp(b, "http://", 7) != 0 && strncmp(b, "https://", 8) != 0) || strlen(b) > 200 ||
+                 strcspn(b, " \t\r\n?#") != strlen(b) || b[strlen(b) - 1] == '/')) {
+        snprintf(err, errlen, "[mms] retrieve_url_base: http://host[:port] or https://..., no path ending in /, "
+                              "no query, at most 200 characters");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {

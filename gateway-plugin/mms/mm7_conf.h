@@ -26,6 +26,11 @@ struct mms_config {
     long long parts_max;           /* parts of one MMS */
     long long depth_max;           /* multipart levels inside one MMS */
     char *delivery;                /* how GET M<n> reaches the phone: "mm7" (SubmitReq) or "direct" (WAP push) */
+    char *sender;                  /* the service short code: From of an MMS delivered directly */
+    char *retrieve_listen;         /* the direct path's retrieval URL, for handsets: its own listener */
+    long long retrieve_port;
+    char *retrieve_url_base;       /* scheme://host[:port] handsets reach it at ("": from listen and port) */
+    long long retrieve_ttl_s;      /* seconds a retrieval URL stays valid (X-Mms-Expiry) */
     bool migrate;
     char *log_level;
 };
@@ -50,11 +55,16 @@ extern const size_t mms_config_nkeys;
 extern const struct config_key mmsc_config_keys[];
 extern const size_t mmsc_config_nkeys;
 
-/* What config_load cannot check key by key: a known delivery path, every
+/* What config_load cannot check key by key: a known delivery path, a
+ * sender and a retrieval URL base that an SMS and a handset can use, every
  * MMSC with Basic credentials or an allow-list (or both) that parses.
  * Returns 0, or -1 with a message naming the section in err. */
 int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, size_t n, char *err,
                    size_t errlen);
+
+/* The retrieval URL of token: retrieve_url_base (or http://listen:port)
+ * + MMS_RETRIEVE_PATH + token. Returns 0, or -1 when it does not fit in cap. */
+int mm7_conf_retrieve_url(const struct mms_config *c, const char *token, char *out, size_t cap);
 
 /* True when the MMSC has no allow-list, or peer is in it. */
 bool mm7_conf_peer_allowed(const struct mmsc_config *m, const struct sockaddr *peer);

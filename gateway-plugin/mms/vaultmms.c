@@ -6,13 +6,20 @@
  * that vaultbox sends.
  *
  * HTTP (libmicrohttpd, a pool of [mms] threads, one store connection each):
- *   POST /mm7/NAME   a request of MMSC [mmsc.NAME]: DeliverReq,
+ *   POST /mm7/NAME   on [mms] listen:port, for the operator's MMSCs: a
+ *                    request of MMSC [mmsc.NAME]: DeliverReq,
  *                    DeliveryReportReq, ReadReplyReq (mm7_vasp.c has the rules)
- * Checked before the body is read, in this order: the route (404, 405),
+ *   GET|POST /mms/r/TOKEN   with [mms] delivery = direct, on a listener of
+ *                    its own ([mms] retrieve_listen:retrieve_port), for
+ *                    handsets: the direct path's one-time retrieval URL
+ *                    and the handset's answer there (mms_retrieve.c)
+ * MM7: checked before the body is read, in this order: the route (404, 405),
  * the peer against the MMSC's allow-list (403), its HTTP Basic credentials
  * (401), Content-Length against [mms] body_max (413); bytes past body_max
  * are not kept and the request is refused when it ends. Refusals carry a
  * SOAP Fault (4001 not identified, 2004 content refused) like every answer.
+ * Retrieval: a path that is not /mms/r/TOKEN is 404, a method not GET or
+ * POST 405, a POST body over MMS_RETRIEVE_POST_MAX 413.
  *
  * Test hook: SMSVAULT_TEST_DIE_AFTER_COMMIT=n kills the process (SIGKILL,
  * as kill -9 would) right after the n-th DeliverReq commit, before its
@@ -41,6 +48,7 @@
 #include "mm7_mime.h"
 #include "mm7_request.h"
 #include "mm7_vasp.h"
+#include "mms_retrieve.h"
 #include "store.h"
 
 static struct mms_config cfg;
@@ -48,6 +56,7 @@ static struct mmsc_config mmscs[MM7_MMSC_MAX];
 static size_t nmmscs;
 static struct store_config store_cfg;
 static struct mm7_vasp vasp;
+static struct mms_retrieve retrieval;
 
 /* ---- the test hook ---- */
 
@@ -83,12 +92,34 @@ static struct store *thread_store(void)
 
 /* ---- HTTP ---- */
 
+/* One request on either listener. */
 struct request {
-    const struct mmsc_config *mmsc;
+    const struct mmsc_config *mmsc;   /* MM7: the MMSC it is from; retrieval: NULL */
     struct buf body;
     bool too_large;
     bool answered;     /* refused before the body: the rest of it is read and dropped */
 };
+
+/* The body, as libmicrohttpd hands it over in chunks: kept up to max
+ * bytes (more is read and dropped, and too_large set). True once it is
+ * complete and the request is not answered yet: answer it now. */
+static bool body_complete(struct request *rq, const char *data, size_t *size, size_t max)
+{
+    if (rq->answered) {
+        *size = 0;
+        return false;
+    }
+    if (*size > 0) {
+        if (rq->body.len + *size > max)
+            rq->too_large = true;
+        else
+            buf_append(&rq->body, data, *size);
+        *size = 0;
+        return false;
+    }
+    rq->answered = true;
+    return true;
+}
 
 static const struct mmsc_config *mmsc_by_path(const char *url)
 {
@@ -187,19 +218,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = rq;
         return check_headers(conn, url, method, rq);
     }
-    if (rq->answered) {
-        *upload_size = 0;
+    if (!body_complete(rq, upload_data, upload_size, (size_t)cfg.body_max))
         return MHD_YES;
-    }
-    if (*upload_size > 0) {
-        if (rq->body.len + *upload_size > (size_t)cfg.body_max)
-            rq->too_large = true;   /* the rest is read and dropped; refused at the end */
-        else
-            buf_append(&rq->body, upload_data, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    rq->answered = true;
     if (rq->too_large)
         return refuse(conn, rq->mmsc, MHD_HTTP_CONTENT_TOO_LARGE, MM7_CONTENT_REFUSED, "body over the cap");
     struct store *s = thread_store();
@@ -233,31 +253,86 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_warn("vaultmms: http: %s", line);
 }
 
-static struct MHD_Daemon *start_http(void)
+/* ---- the direct path's retrieval URL, for handsets ---- */
+
+static enum MHD_Result send_retrieval(struct MHD_Connection *conn, const char *method,
+                                      struct mms_retrieve_answer *a)
+{
+    char peer[64];
+    peer_text(conn, peer, sizeof peer);
+    log_info("vaultmms: retrieve peer=%s method=%s http=%d %s", peer, method, a->http_status, a->what);
+    struct MHD_Response *r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
+    a->body = NULL;
+    if (a->content_type)
+        MHD_add_response_header(r, "Content-Type", a->content_type);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)a->http_status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result on_retrieve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                   const char *version, const char *upload_data, size_t *upload_size,
+                                   void **con_cls)
+{
+    struct request *rq = *con_cls;
+    static const char path[] = MMS_RETRIEVE_PATH;
+    const char *token = strncmp(url, path, sizeof path - 1) == 0 ? url + sizeof path - 1 : NULL;
+    struct mms_retrieve_answer a = { 0 };
+    if (rq == NULL) {
+        rq = xcalloc(1, sizeof *rq);
+        rq->answered = true;   /* unless the checks let it through */
+        *con_cls = rq;
+        if (token == NULL || token[0] == '\0' || strchr(token, '/'))
+            return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+        bool get = strcmp(method, "GET") == 0;
+        if (!get && strcmp(method, "POST") != 0)
+            return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST\n");
+        if (get) {
+            mms_retrieve_get(&retrieval, thread_store(), token, &a);
+            return send_retrieval(conn, method, &a);
+        }
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > MMS_RETRIEVE_POST_MAX)
+            return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
+        rq->answered = false;
+        return MHD_YES;
+    }
+    if (!body_complete(rq, upload_data, upload_size, MMS_RETRIEVE_POST_MAX))
+        return MHD_YES;
+    if (rq->too_large)
+        return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
+    mms_retrieve_post(&retrieval, thread_store(), token, rq->body.data, rq->body.len, &a);
+    return send_retrieval(conn, method, &a);
+}
+
+/* ---- listeners ---- */
+
+static struct MHD_Daemon *start_http(const char *listen, long long port, MHD_AccessHandlerCallback handler,
+                                     MHD_RequestCompletedCallback completed)
 {
     struct sockaddr_storage ss = { 0 };
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, cfg.listen, &v4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, listen, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)cfg.port);
-    } else if (inet_pton(AF_INET6, cfg.listen, &v6->sin6_addr) == 1) {
+        v4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, listen, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)cfg.port);
+        v6->sin6_port = htons((uint16_t)port);
         flags |= MHD_USE_IPv6;
     } else {
-        log_error("vaultmms: [mms] listen: \"%s\" is not an IP address", cfg.listen);
+        log_error("vaultmms: \"%s\" is not an IP address", listen);
         return NULL;
     }
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg.per_ip_limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.connection_timeout_s,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
                             MHD_OPTION_END);
 }
 
@@ -371,7 +446,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    struct MHD_Daemon *d = start_http();
+    struct MHD_Daemon *d = start_http(cfg.listen, cfg.port, on_request, on_completed), *rd = NULL;
     if (d == NULL) {
         log_error("vaultmms: cannot listen on %s port %lld", cfg.listen, cfg.port);
         rc = 1;
@@ -379,6 +454,18 @@ int main(int argc, char **argv)
     }
     log_info("vaultmms: listening on %s:%lld mmscs=%zu delivery=%s threads=%lld", cfg.listen, cfg.port, nmmscs,
              cfg.delivery, cfg.threads);
+    if (strcmp(cfg.delivery, "direct") == 0) {
+        retrieval.sender = cfg.sender;
+        rd = start_http(cfg.retrieve_listen, cfg.retrieve_port, on_retrieve, on_completed);
+        if (rd == NULL) {
+            log_error("vaultmms: cannot listen on %s port %lld (retrieve_listen, retrieve_port)",
+                      cfg.retrieve_listen, cfg.retrieve_port);
+            MHD_stop_daemon(d);
+            rc = 1;
+            goto out_config;
+        }
+        log_info("vaultmms: retrieval URL on %s:%lld", cfg.retrieve_listen, cfg.retrieve_port);
+    }
     if (ready_file) {
         FILE *f = fopen(ready_file, "w");
         if (f)
@@ -386,6 +473,8 @@ int main(int argc, char **argv)
     }
     int sig = wait_for_signal();
     log_info("vaultmms: stopping (signal %d)", sig);
+    if (rd)
+        MHD_stop_daemon(rd);
     MHD_stop_daemon(d);
     if (ready_file)
         unlink(ready_file);

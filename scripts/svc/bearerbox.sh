@@ -1,8 +1,9 @@
 # scripts/svc/bearerbox.sh — start/stop Kannel's bearerbox with a copy of
 # conf/kannel.conf in which only the lines its header marks are substituted
-# (ports, short code, spool and log paths; comments are left alone). Source
+# (ports, short codes, spool and log paths; comments are left alone). Source
 # it, then svc_bearerbox_start <vardir> / svc_bearerbox_stop <vardir>. Reads
-# SV_BB_ADMIN_PORT, SV_BB_BOX_PORT, SV_SMSC_PORT; optional SV_SHORTCODE,
+# SV_BB_ADMIN_PORT, SV_BB_BOX_PORT, SV_SMSC_PORT; optional SV_SHORTCODE (the
+# first smsbox-route's shortcode), SV_FORWARD_SHORTCODE (the second's),
 # SV_KANNEL_CONF (template, default conf/kannel.conf), SV_BEARERBOX (binary,
 # default bearerbox on PATH or /usr/sbin/bearerbox).
 # Ready = the smsbox port accepts connections AND the SMPP link is bound
@@ -20,21 +21,33 @@ _svc_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # past its markers fails here, naming the line, instead of running the stack
 # on the file's own ports.
 svc_bearerbox_conf() {
-    local vardir=$1 tpl=${SV_KANNEL_CONF:-$_svc_root/conf/kannel.conf} re
-    for re in '^admin-port = ' '^smsbox-port = ' '^port = 2775$' '^shortcode = ".*"$'; do
+    local vardir=$1 tpl=${SV_KANNEL_CONF:-$_svc_root/conf/kannel.conf} re n
+    for re in '^admin-port = ' '^smsbox-port = ' '^port = 2775$'; do
         if [[ $(grep -c -- "$re" "$tpl") != 1 ]]; then
             echo "svc: $tpl: want exactly one line matching /$re/ (see the file's header)" >&2
             return 1
         fi
     done
+    n=$(grep -c -- '^shortcode = ".*"$' "$tpl" || true)
+    if ((n != 1 && n != 2)); then
+        echo "svc: $tpl: want one or two lines matching /^shortcode = \".*\"\$/ (see the file's header)" >&2
+        return 1
+    fi
     mkdir -p "$vardir/spool/store" "$vardir/spool/dlr" "$vardir/log"
+    # the first shortcode line is the service's route, the second the forward code's
     sed -e "s|^admin-port = .*|admin-port = $SV_BB_ADMIN_PORT|" \
         -e "s|^smsbox-port = .*|smsbox-port = $SV_BB_BOX_PORT|" \
         -e "s|^port = 2775\$|port = $SV_SMSC_PORT|" \
-        -e "${SV_SHORTCODE:+s|^shortcode = \".*\"\$|shortcode = \"$SV_SHORTCODE\"|}" \
         -e "/^#/!s|/var/spool/kannel|$vardir/spool|g" \
         -e "/^#/!s|/var/log/kannel|$vardir/log|g" \
-        "$tpl" >"$vardir/kannel.conf"
+        "$tpl" |
+        awk -v a="${SV_SHORTCODE:-}" -v b="${SV_FORWARD_SHORTCODE:-}" '
+            /^shortcode = ".*"$/ {
+                k++
+                if (k == 1 && a != "") $0 = "shortcode = \"" a "\""
+                if (k == 2 && b != "") $0 = "shortcode = \"" b "\""
+            }
+            { print }' >"$vardir/kannel.conf"
     echo "$vardir/kannel.conf"
 }
 

@@ -1,7 +1,7 @@
 # scripts/svc/vaultmms.sh — start/stop vaultmms (the MM7 gateway plugin) for
 # ./smsvault and the e2e suites (sourced after scripts/lib.sh). Reads
 # SV_BUILD, SV_CONF (the stack's smsvault.conf, written by sv_conf_write;
-# its [mms] port is SV_MMS_PORT when set) and optional SV_VAULTMMS_ENV
+# its [mms] port is SV_MMS_PORT when set, retrieve_port SV_MMS_RETRIEVE_PORT) and optional SV_VAULTMMS_ENV
 # (environment assignments for the process, tests only: the
 # SMSVAULT_TEST_DIE_AFTER_COMMIT hook). Writes <vardir>/log/vaultmms.log and
 # its pid files in <vardir>/run (sv_start_bg). Ready = vaultmms created its
@@ -37,7 +37,14 @@ svc_vaultmms_start() {
   sv_say "vaultmms: MM7 endpoint http://127.0.0.1:${SV_MMS_PORT:-8088}/mm7/NAME"
 }
 
-svc_vaultmms_ports() { echo "${SV_MMS_PORT:-8088}"; }
+# its MM7 port, and the retrieval URL's when the stack delivers directly
+svc_vaultmms_ports() {
+  local p=${SV_MMS_PORT:-8088}
+  if [ -n "${SV_CONF:-}" ] && [ -f "$SV_CONF" ] && [ "$(sv_conf_get "$SV_CONF" mms delivery)" = direct ]; then
+    p+=" $(sv_conf_get "$SV_CONF" mms retrieve_port)"
+  fi
+  echo "$p"
+}
 
 svc_vaultmms_stop() {
   sv_stop_pidfile "$1/run/vaultmms.pid" vaultmms

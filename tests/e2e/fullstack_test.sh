@@ -30,9 +30,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/tests/e2e/lib.sh"
 e2e_begin fullstack-e2e
 e2e_ports
-SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-export SV_WEB_PORT
-WEB=http://127.0.0.1:$SV_WEB_PORT
+e2e_web_port
 
 e2e_db fullstack_e2e
 # One failed-login counter for both faces; one free failure so that the

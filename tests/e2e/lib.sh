@@ -152,6 +152,15 @@ e2e_ports() {
     SV_BB_BOX_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT")
     export SV_BUILD=$BUILD SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT
     export SV_SHORTCODE=${SV_SHORTCODE:-10659}
+    export SV_FORWARD_SHORTCODE=${SV_FORWARD_SHORTCODE:-106591}
+}
+
+# e2e_web_port — a free loopback port for vaultweb (after e2e_ports),
+# exported as SV_WEB_PORT, and the page's address in WEB.
+e2e_web_port() {
+    SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+    export SV_WEB_PORT
+    WEB=http://127.0.0.1:$SV_WEB_PORT
 }
 
 # ---- the database as a pg_auto_failover cluster (scripts/pgha.sh) ---------
@@ -259,13 +268,24 @@ e2e_ctl() {
     echo "$ans"
 }
 
-# e2e_wait_mt <msisdn> [timeout_ms] — the next MT to msisdn, as text.
-e2e_wait_mt() {
-    local ans f ms=${2:-60000}
+# e2e_wait_raw <msisdn> [timeout_ms] — the next MT to msisdn as smscsim
+# has it: "MT <src> <dst> TEXT <hex utf-8>" or "MT <src> <dst> BIN <dc>
+# <hex udh|-> <hex data>" (re-assembled when it came in parts); fails on
+# timeout.
+e2e_wait_raw() {
+    local ans ms=${2:-60000}
     exec 5<>"/dev/tcp/127.0.0.1/$SV_SMSC_CTL_PORT"
     printf 'WAIT %s %s\n' "$1" "$ms" >&5
     IFS= read -r -t $((ms / 1000 + 10)) ans <&5 || true
     exec 5>&-
+    [[ $ans == "MT "* ]] || return 1
+    echo "$ans"
+}
+
+# e2e_wait_mt <msisdn> [timeout_ms] — the next MT to msisdn, as text.
+e2e_wait_mt() {
+    local ans f
+    ans=$(e2e_wait_raw "$@") || return 1
     read -r -a f <<<"$ans"
     [[ ${f[3]:-} == TEXT ]] || return 1
     printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"

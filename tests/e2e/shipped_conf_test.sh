@@ -5,10 +5,11 @@
 # them with the file's value, and a copy with an unknown section is refused
 # naming file:line (the check can fail). conf/kannel.conf: bearerbox starts
 # on it and binds its SMPP link to smscsim, with only the lines the file's
-# header marks substituted (ports, short code, spool and log paths: the copy
+# header marks substituted (ports, short codes, spool and log paths: the copy
 # is compared with the file line by line); Kannel logs no warning about it;
 # a copy with an unknown key makes bearerbox refuse to start. The two files
-# agree on the short code, the box id and bearerbox's smsbox port.
+# agree on the short code, the forward short code (the second smsbox-route),
+# the box id and bearerbox's smsbox port.
 #
 # Not here: the programs' behaviour under these settings (the other suites
 # run the same files through sv_conf_write). No database needed.
@@ -95,16 +96,21 @@ echo "e2e: ok every program refuses an unknown section, naming file:line"
 
 # ---- conf/kannel.conf --------------------------------------------------------
 
-# kannel_value <key>: the value of the one uncommented "key = value" line
-kannel_value() { sed -n "s/^$1 = \"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" "$KANNEL_CONF_FILE"; }
+# kannel_value <key> [n]: the value of the n-th (default: first) uncommented "key = value" line
+kannel_value() { sed -n "s/^$1 = \"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" "$KANNEL_CONF_FILE" | sed -n "${2:-1}p"; }
 box_value() { sed -n "s/^\[box\] $1 = //p" "$VAR/vaultbox.keys"; }
 [[ $(kannel_value shortcode) == "$(box_value sender)" ]] ||
     fail "short code: kannel.conf routes '$(kannel_value shortcode)', smsvault.conf sends from '$(box_value sender)'"
+# the second smsbox-route: the forward short code (texts saved as they are)
+[[ $(kannel_value shortcode 2) == "$(box_value forward_shortcode)" ]] ||
+    fail "forward short code: kannel.conf routes '$(kannel_value shortcode 2)', smsvault.conf saves '$(box_value forward_shortcode)'"
+[[ $(kannel_value smsbox-id 2) == "$(box_value box_id)" ]] ||
+    fail "box id: kannel.conf routes the forward code to '$(kannel_value smsbox-id 2)', not '$(box_value box_id)'"
 [[ $(kannel_value smsbox-id) == "$(box_value box_id)" ]] ||
     fail "box id: kannel.conf routes to '$(kannel_value smsbox-id)', vaultbox identifies as '$(box_value box_id)'"
 [[ $(kannel_value smsbox-port) == "$(box_value bearerbox_port)" ]] ||
     fail "smsbox port: kannel.conf '$(kannel_value smsbox-port)', smsvault.conf '$(box_value bearerbox_port)'"
-echo "e2e: ok both files agree: short code $(box_value sender), box id $(box_value box_id), smsbox port $(box_value bearerbox_port)"
+echo "e2e: ok both files agree: short code $(box_value sender), forward code $(box_value forward_shortcode), box id $(box_value box_id), smsbox port $(box_value bearerbox_port)"
 
 e2e_ports
 conf=$(svc_bearerbox_conf "$VAR") || fail "the stack cannot substitute conf/kannel.conf"
@@ -115,6 +121,7 @@ conf=$(svc_bearerbox_conf "$VAR") || fail "the stack cannot substitute conf/kann
 (($(wc -l <"$conf") == $(wc -l <"$KANNEL_CONF_FILE"))) || fail "the copy has another number of lines"
 want="access-log admin-port dlr-spool log-file port smsbox-port store-location"
 [[ ${SV_SHORTCODE:-} == "$(kannel_value shortcode)" || -z ${SV_SHORTCODE:-} ]] || want+=" shortcode"
+[[ ${SV_FORWARD_SHORTCODE:-} == "$(kannel_value shortcode 2)" || -z ${SV_FORWARD_SHORTCODE:-} ]] || want+=" shortcode"
 changed=$(paste -d '\n' "$KANNEL_CONF_FILE" "$conf" | paste - - | awk -F '\t' '$1 != $2 { print $2 }')
 got=$(sed 's/ = .*//' <<<"$changed" | sort | paste -sd ' ')
 want=$(tr ' ' '\n' <<<"$want" | sort | paste -sd ' ')

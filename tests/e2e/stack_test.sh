@@ -25,13 +25,14 @@ fail() { e2e_fail "$@"; }
 
 export SV_VAR=$VAR/var SV_BUILD=$BUILD SV_PG_CLUSTER=e2e-stack-$$
 PORTS=()
-for v in SV_PG_PORT SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT SV_MMS_PORT SV_WEB_PORT; do
+for v in SV_PG_PORT SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT \
+    SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT SV_WEB_PORT; do
     p=$(sv_free_port "${PORTS[@]}")
     PORTS+=("$p")
     export "$v=$p"
 done
 PGDIR=$(sv_pg_dir "$SV_PG_CLUSTER")
-SERVICES=(smscsim bearerbox vaultbox vaultmms vaultweb)
+SERVICES=(smscsim bearerbox vaultbox vaultmms mmscsim vaultweb)
 
 # whatever happens: down, then the cluster's files
 e2e_defer '"$ROOT/smsvault" down >>"$VAR/cleanup.out" 2>&1; rm -rf "$PGDIR"'
@@ -90,7 +91,7 @@ sv_wait_tcp "$SV_WEB_PORT" 10 $blocker || fail "the blocker does not listen on $
 sv up1 up --no-build
 ((RC != 0)) || fail "up succeeded although port $SV_WEB_PORT is taken: $(out up1)"
 grep -q "vaultweb did not start" "$VAR/up1.out" || fail "up does not say what failed: $(out up1)"
-for s in postgresql smscsim bearerbox vaultbox; do
+for s in postgresql smscsim bearerbox vaultbox vaultmms mmscsim; do
     status_line $s up1 | grep -q " running " || fail "after the failed up $s is not running: $(out up1)"
 done
 status_line vaultweb up1 | grep -q "stopped.*port $SV_WEB_PORT is held by pid $blocker, not ours" ||
@@ -110,7 +111,7 @@ echo "e2e: ok a failed up says what failed and leaves what started running: $fir
 _e2e_stop_pid $blocker
 sv up2 up --no-build
 ((RC == 0)) || fail "up after freeing the port: exit $RC: $(out up2)"
-for s in smscsim bearerbox vaultbox; do
+for s in smscsim bearerbox vaultbox vaultmms mmscsim; do
     grep -q "$s already runs (pid $(pid_of $s)): left alone" "$VAR/up2.out" || fail "up2 did not leave $s alone: $(out up2)"
 done
 second=$(pids_now)
@@ -129,13 +130,21 @@ sv status3 status
 for s in "${SERVICES[@]}"; do
     status_line $s status3 | grep -q "running  pid $(pid_of $s) " || fail "status: $(status_line $s status3)"
 done
-for p in $SV_SMSC_PORT $SV_SMSC_CTL_PORT $SV_BB_ADMIN_PORT $SV_BB_BOX_PORT $SV_WEB_PORT; do
+for p in $SV_SMSC_PORT $SV_SMSC_CTL_PORT $SV_BB_ADMIN_PORT $SV_BB_BOX_PORT $SV_MMS_PORT $SV_MMSC_MM1_PORT \
+    $SV_MMSC_MM7_PORT $SV_MMSC_CTL_PORT $SV_WEB_PORT; do
     grep -q "  port $p\b" "$VAR/status3.out" || fail "status does not show port $p listening: $(out status3)"
 done
 status_line postgresql status3 | grep -q "running  pid $(pg_pid)  port $SV_PG_PORT" || fail "status: $(status_line postgresql status3)"
 reply=$("$ROOT/smsvault" phone 8613800000001 "HELP") || fail "no reply through the stack"
 grep -q "REG" <<<"$reply" || fail "HELP through the stack: $reply"
-echo "e2e: ok a third up leaves everything alone (one process per service), status tells it, the stack answers HELP"
+# an MMS from the phone goes through the stack's MMSC to vaultmms, with the
+# credentials of the shipped [mmsc.sim], and the phone is told
+reply=$("$ROOT/smsvault" phone 8613800000001 "REG stackuser pass1234") || fail "REG through the stack"
+printf 'hello from the stack\n' >"$VAR/note.txt"
+reply=$("$ROOT/smsvault" phone 8613800000001 --mms "$VAR/note.txt") || fail "MMS through the stack: $reply"
+grep -q "^MMS sent .*status=0x80" <<<"$reply" && grep -q "^Saved as M1\." <<<"$reply" ||
+    fail "MMS through the stack: $reply"
+echo "e2e: ok a third up leaves everything alone (one process per service), status tells it, the stack answers HELP and archives an MMS"
 
 # --- 4. a stale pid file whose PID is another process now
 web_pid=$(pid_of vaultweb)

@@ -3,7 +3,8 @@
 # phonesim -> smscsim -SMPP-> bearerbox (conf/kannel.conf) -> vaultbox ->
 # PostgreSQL, and the replies back. Registration, SAVE / LIST / GET byte-exact
 # (Chinese, emoji, GSM extension), broken UTF-16 refused, a 400-character message sent as 3 parts,
-# DEL, SPACE and its growth (small quota), contacts (command and vCard),
+# DEL, SPACE and its growth (small quota), contacts (command and vCard in, a
+# port-9204 business card out),
 # LOGIN from a second phone, wrong password, unbound phone; the same MO UUID
 # delivered twice applied once (vaultbox dies between commit and ack); and
 # vaultbox killed -9 in the middle of 500 SAVEs from 50 phones, after which
@@ -87,13 +88,15 @@ expect $A "SPACE" "of 11 KB. SMS 5"
 [[ $(sql "SELECT count(*) FROM users u WHERE used_bytes <> (SELECT coalesce(sum(size_bytes),0) FROM sms s WHERE s.user_id = u.id)") == 0 ]] \
     || fail "used_bytes differs from the sum of the items"
 
-# --- contacts: command, vCard in, vCard out
+# --- contacts: command, vCard in, a business card (port 9204) out
 expect $A "CONTACT Zhang San 13800138000" "Contact saved as C1: Zhang San"
 card=$'BEGIN:VCARD\r\nVERSION:2.1\r\nN:Li;Lei\r\nTEL;CELL:13911112222\r\nEND:VCARD\r\n'
-expect $A "$card" "Contact saved as C2: Lei Li"
+expect $A "$card" "Saved contact C2 Lei Li"
 got=$(phone --from $A --timeout 20000 "GET C1") || fail "GET C1: no reply"
-grep -q "FN:Zhang San" <<<"$got" && grep -q "TEL;TYPE=CELL:13800138000" <<<"$got" || fail "GET C1: not a vCard: $got"
-expect_exact $A "GET C2" "$card"
+grep -q "^VCARD from=$SV_SHORTCODE bytes=[0-9]* name=Zhang San tel=13800138000\$" <<<"$got" ||
+    fail "GET C1: not a business card: $got"
+got=$(phone --from $A --hex --timeout 20000 "GET C2") || fail "GET C2: no reply"
+[[ $got == "VCARD from=$SV_SHORTCODE bytes=${#card} hex=$(e2e_hex "$card")" ]] || fail "GET C2: not the card as sent: $got"
 echo "e2e: ok contacts"
 
 # --- login from a second phone, wrong password, unbound phone

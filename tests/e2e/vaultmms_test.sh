@@ -9,6 +9,11 @@
 # wrong path, an oversize body and a DOCTYPE are refused with the right
 # Faults; vaultmms killed -9 between its commit and its answer (the test
 # hook) — the MMSC's retry is answered 1000 and the MMS is stored once.
+# The direct path's retrieval listener ([mms] delivery = direct, a port of
+# its own): a delivery's URL serves the m-retrieve-conf once, then the same
+# 404 as a token never made; the handset's m-notifyresp-ind posted there
+# marks the delivery delivered; other paths, methods and oversize bodies
+# are refused.
 #
 # Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN); creates
 # and drops a database of its own there. A free loopback port, a temp dir;
@@ -25,13 +30,16 @@ sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
 
 VAULTCTL=$BUILD/store/vaultctl
 e2e_db mms
-export SV_BUILD=$BUILD SV_MMS_PORT
+export SV_BUILD=$BUILD SV_MMS_PORT SV_MMS_RETRIEVE_PORT
 SV_MMS_PORT=$(sv_free_port)
+SV_MMS_RETRIEVE_PORT=$(sv_free_port "$SV_MMS_PORT")
 URL=http://127.0.0.1:$SV_MMS_PORT/mm7/sim
+RURL=http://127.0.0.1:$SV_MMS_RETRIEVE_PORT/mms/r
 # the shipped [mmsc.sim] (allowed from loopback) with this suite's credentials
 e2e_conf "[mms]
 threads = 2
 body_max = 256K
+delivery = direct
 [mmsc.sim]
 incoming_username = mmsc
 incoming_password = s3cret-mm7"
@@ -175,5 +183,42 @@ e2e_start vaultmms
 [[ $(sql "SELECT count(*) FROM outbox WHERE text LIKE 'Saved as M2.%'") == 1 ]] || fail "M2 told twice or not at all"
 "$VAULTCTL" fsck >/dev/null || fail "vaultctl fsck after the kill"
 echo "e2e: ok killed -9 between commit and answer: the retry answered 1000, stored once"
+
+# --- the direct path's retrieval URL. A delivery of M1 made as the store
+# makes one: 16 random bytes, their SHA-256 stored, the token base64url.
+head -c 16 /dev/urandom >"$VAR/raw"
+token=$(base64 -w0 "$VAR/raw" | tr '+/' '-_' | tr -d '=')
+did=$(sql "INSERT INTO mms_retrievals (token_hash, user_id, mms_n, msisdn, expires_at)
+           SELECT sha256(decode('$(od -An -v -tx1 "$VAR/raw" | tr -d ' \n')', 'hex')), id, 1, '$A',
+                  now() + interval '1 hour' FROM users WHERE username = 'alice' RETURNING id")
+did=${did%%$'\n'*}   # the id, without psql's "INSERT 0 1" (no pipe to head: psql could die of SIGPIPE)
+[[ $did =~ ^[0-9]+$ ]] || fail "no delivery row: $did"
+got=$(curl -s -o "$VAR/conf.bin" -w '%{http_code} %{content_type}' "$RURL/$token")
+[[ $got == "200 application/vnd.wap.mms-message" ]] || fail "GET of the retrieval URL: $got"
+[[ $(od -An -N2 -tx1 "$VAR/conf.bin" | tr -d ' ') == 8c84 ]] || fail "the answer is not an m-retrieve-conf"
+(($(stat -c %s "$VAR/conf.bin") > size)) || fail "the m-retrieve-conf is smaller than the MMS"
+grep -qF "smsvault-d$did" "$VAR/conf.bin" || fail "the m-retrieve-conf does not name delivery $did"
+# once: then the same answer as a token never made
+got=$(curl -s -o "$VAR/again.bin" -w '%{http_code}' "$RURL/$token")
+curl -s -o "$VAR/never.bin" "$RURL/AAAAAAAAAAAAAAAAAAAAAA"
+[[ $got == 404 ]] && cmp -s "$VAR/again.bin" "$VAR/never.bin" || fail "a used token: $got, or not the unknown answer"
+# the handset's m-notifyresp-ind (type 0x83, its Transaction-Id, MMS 1.2, status Retrieved)
+{ printf '\x8c\x83\x98smsvault-d%s\x00\x8d\x92\x95\x81' "$did"; } >"$VAR/notifyresp"
+got=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/vnd.wap.mms-message' \
+    --data-binary "@$VAR/notifyresp" "$RURL/$token")
+[[ $got == 200 ]] || fail "m-notifyresp-ind: HTTP $got"
+[[ $(sql "SELECT state FROM mms_retrievals WHERE id = $did") == 2 ]] || fail "the delivery is not marked delivered"
+[[ $(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$VAR/notifyresp" "$RURL/$token") == 404 ]] ||
+    fail "a second m-notifyresp-ind was taken"
+for probe in "GET $RURL/" "GET http://127.0.0.1:$SV_MMS_RETRIEVE_PORT/mm7/sim" "DELETE $RURL/$token"; do
+    read -r method url <<<"$probe"
+    got=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" "$url")
+    [[ ($method == GET && $got == 404) || ($method == DELETE && $got == 405) ]] || fail "$probe: HTTP $got"
+done
+head -c 5000 /dev/zero >"$VAR/big-answer"
+[[ $(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$VAR/big-answer" "$RURL/$token") == 413 ]] ||
+    fail "an oversize answer was read"
+! grep -qF "$token" "$VAR/log/vaultmms.log" || fail "the token is in the log"
+echo "e2e: ok retrieval URL: served once, then the unknown token's 404; notifyresp marks it delivered; 404/405/413"
 
 e2e_pass

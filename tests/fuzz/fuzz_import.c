@@ -47,11 +47,26 @@ static enum import_next on_contact(void *ctx, const struct store_contact_new *c)
     return IMPORT_GO_ON;
 }
 
+/* a card handed to the store: a name, a phone number the store keeps, UTF-8 text */
+static enum import_next on_card(void *ctx, const struct vcard_card *c)
+{
+    size_t order[VCARD_MAX_TELS];
+    if (c->name == NULL || !c->name[0] || store_card_order(c, order) == 0 || c->ntels > VCARD_MAX_TELS)
+        abort();
+    text_ok(c->name, LIMIT_TEXT_FIELD_MAX);
+    for (size_t i = 0; i < c->ntels; i++)
+        if (!utf8_valid(c->tels[i].number, strlen(c->tels[i].number)))
+            abort();
+    if (!utf8_valid(c->text, c->text_len))
+        abort();
+    return IMPORT_GO_ON;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *copy = malloc(size ? size : 1);
     memcpy(copy, data, size);
-    struct import_sink sink = { on_sms, on_mms, on_contact, NULL };
+    struct import_sink sink = { on_sms, on_mms, on_contact, on_card, NULL };
     struct import_report rep = { 0 };
 #if defined(FUZZ_XML)
     size_t n = import_xml_fix_surrogates(copy, size);

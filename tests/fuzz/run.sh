@@ -13,7 +13,7 @@ build=${FUZZ_BUILD:-$root/build-fuzz}
 command -v clang-14 >/dev/null || { echo "fuzz: clang-14 is not installed (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 CC=clang-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSMSVAULT_SANITIZE=ON \
   -DSMSVAULT_WERROR=OFF -DSMSVAULT_FUZZ=ON >/dev/null
-all=(fuzz_core fuzz_mo fuzz_vcard fuzz_import_xml fuzz_import_csv fuzz_import_vcard fuzz_json fuzz_mms_pdu
+all=(fuzz_core fuzz_mo fuzz_card fuzz_vcard fuzz_import_xml fuzz_import_csv fuzz_import_vcard fuzz_json fuzz_mms_pdu
      fuzz_mm7)
 [ $# -gt 0 ] && all=("$@")
 cmake --build "$build" -j"$(nproc)" --target "${all[@]}" >/dev/null

@@ -1,8 +1,11 @@
 /*
  * core_test — the SMS command engine against an in-memory fake of the store
  * (tests/unit/fake_store.c): every command, alias and error reply, segment
- * fitting with GSM 03.38 / UCS-2 edges, paging and number ranges. What is
- * asserted is what the phone receives (the outbox rows).
+ * fitting with GSM 03.38 / UCS-2 edges, paging and number ranges, business
+ * cards to port 9204 and texts to the forward short code, items delivered
+ * by request and rendered when sent. What is asserted is what the phone
+ * receives (the outbox rows, delivery requests rendered as vaultbox's
+ * sender renders them: tests/unit/core_phone.c).
  */
 #include <CUnit/Basic.h>
 #include <ctype.h>
@@ -12,6 +15,9 @@
 
 #include "buf.h"
 #include "core.h"
+#include "core_mo.h"
+#include "core_phone.h"
+#include "core_render.h"
 #include "core_text.h"
 #include "fake_store.h"
 #include "log.h"
@@ -24,14 +30,14 @@
 static struct store *S;
 static struct core *C;
 static struct core_config cfg;
-static struct core_replies R;
+static struct phone_got R;   /* what reached the phone for the last MO */
 static time_t clock_now = 1700000000;
 
 static void setup_with(long long initial, long long threshold, long long step, long long cap)
 {
     fake_store_free(S);
     core_free(C);
-    core_replies_cleanup(&R);
+    phone_got_cleanup(&R);
     S = fake_store_new(initial, threshold, step, cap);
     C = core_new(&cfg);
 }
@@ -40,19 +46,44 @@ static void setup(void)
 {
     cfg = (struct core_config){ .list_segments = 2, .get_max = 5, .del_max = 500, .get_header = false,
                                 .web_url = "http://vault.example/", .repeat_answers = 3,
-                                .repeat_quiet_s = 3600 };
+                                .repeat_quiet_s = 3600, .forward_shortcode = "106591" };
     setup_with(10 << 20, 1 << 20, 10 << 20, 1LL << 30);
 }
 
-/* Run one MO; the replies are in R. */
+/* Run one MO to the short code `to`; what reached the phone is in R. */
+static enum core_result mo_to(const char *msisdn, const char *to, const char *text, size_t len, unsigned flags)
+{
+    struct core_mo mo = { .msisdn = msisdn, .shortcode = to, .text = text, .len = len,
+                          .flags = flags, .at = clock_now };
+    return phone_run(C, &cfg, S, &mo, &R);
+}
+
+/* Run one MO to the service; what reached the phone is in R. */
 static enum core_result mo_flags(const char *msisdn, const char *text, size_t len, unsigned flags)
 {
-    struct core_mo mo = { .msisdn = msisdn, .shortcode = "1065", .text = text, .len = len,
-                          .flags = flags, .at = clock_now };
-    core_replies_cleanup(&R);
-    core_replies_init(&R);
-    return core_handle(C, S, &mo, &R);
+    return mo_to(msisdn, "10659", text, len, flags);
 }
+
+/* A binary MO as vaultbox hands it over (core_mo_decode): coding 8-bit,
+ * udh with its length octet. */
+static enum core_result mo_binary(const char *msisdn, const char *udh_hex, const char *data, size_t len)
+{
+    unsigned char udh[32];
+    size_t ul = 0;
+    for (; udh_hex[2 * ul] && ul < sizeof udh; ul++) {
+        unsigned v;
+        sscanf(udh_hex + 2 * ul, "%2x", &v);
+        udh[ul] = (unsigned char)v;
+    }
+    struct core_mo m = { .msisdn = msisdn, .shortcode = "10659", .at = clock_now };
+    char *owned = NULL;
+    core_mo_decode(CORE_CODING_8BIT, udh, ul, data, len, &m, &owned);
+    enum core_result r = phone_run(C, &cfg, S, &m, &R);
+    free(owned);
+    return r;
+}
+
+#define CARD_UDH "0605042" "3F40000"   /* 06 05 04 23 F4 00 00: port 9204 */
 
 static enum core_result mo(const char *msisdn, const char *text)
 {
@@ -358,8 +389,12 @@ static void test_get_mms_and_contact(void)
     CU_ASSERT_TRUE(has(R.texts[0], "Trip"));
 
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang San 13800138000"), "Contact saved as C1: Zhang San"));
+    /* GET C1: a Smart Messaging business card, 8-bit to port 9204, so the phone offers to save it */
     mo(PHONE1, "GET C1");
     CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(R.mts[0].binary);
+    CU_ASSERT_EQUAL(R.mts[0].udh_len, 7);
+    CU_ASSERT_EQUAL(memcmp(R.mts[0].udh, "\x06\x05\x04\x23\xF4\x00\x00", 7), 0);
     CU_ASSERT_TRUE(has(R.texts[0], "BEGIN:VCARD"));
     CU_ASSERT_TRUE(has(R.texts[0], "FN:Zhang San"));
     CU_ASSERT_TRUE(has(R.texts[0], "TEL;TYPE=CELL:13800138000"));
@@ -382,13 +417,13 @@ static void test_vcard_message_is_saved_as_contact(void)
     setup();
     reg_alice();
     const char *card = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Li;Lei\r\nTEL;CELL:13911112222\r\nEND:VCARD\r\n";
-    CU_ASSERT_TRUE(has(say1(PHONE1, card), "Contact saved as C1: Lei Li"));
+    CU_ASSERT_STRING_EQUAL(say1(PHONE1, card), "Saved contact C1 Lei Li");
     mo(PHONE1, "GET C1");
-    CU_ASSERT_STRING_EQUAL(R.texts[0], card);   /* stored as received */
+    CU_ASSERT_STRING_EQUAL(R.texts[0], card);   /* stored as received, sent back byte for byte */
     CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"), "no name or phone number"));
-    /* the first TEL that is a phone number is the one kept; a card with none is not saved */
+    /* only TELs that are phone numbers are kept; a card with none is not saved */
     const char *service = "BEGIN:VCARD\r\nFN:Operator\r\nTEL:*100#\r\nTEL:10086\r\nEND:VCARD\r\n";
-    CU_ASSERT_TRUE(has(say1(PHONE1, service), "Contact saved as C2: Operator"));
+    CU_ASSERT_STRING_EQUAL(say1(PHONE1, service), "Saved contact C2 Operator");
     mo(PHONE1, "LIST C");
     CU_ASSERT_TRUE(has(R.texts[0], "C2 Operator 10086"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "BEGIN:VCARD\r\nFN:Balance\r\nTEL:*100#\r\nEND:VCARD\r\n"),
@@ -737,6 +772,290 @@ static void test_fit_edges(void)
     CU_ASSERT_STRING_EQUAL(b, "10 MB");
 }
 
+/* A business card the way a phone sends it: 8-bit to port 9204 (issue 8). */
+static void test_business_card_on_port_9204(void)
+{
+    setup();
+    /* from a phone without an account: the registration hint, nothing stored */
+    const char *card = "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8:张;伟\r\nFN;CHARSET=UTF-8:张伟\r\n"
+                       "TEL;HOME:010-88886666\r\nTEL;CELL;PREF:13800138007\r\nTEL;WORK:+86 21 5555 0000\r\n"
+                       "UID:zw-1\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, card, strlen(card)), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "注册 用户名 密码"));   /* a Chinese card: the Chinese hint */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "注册 zhang mima12345"), "欢迎 zhang"));
+    const char *uid = fake_store_user_of(S, PHONE1);
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), 0);
+    /* bound: one row per number, the PREF one current; the reply in the
+     * account's language, full-width punctuation */
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, card, strlen(card)), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "已保存联系人 C1-C3（当前号码 C3）张伟");
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), 3);
+    struct store_contact c = { 0 };
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(S, uid, 3, &c), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(c.number, "13800138007");
+    CU_ASSERT_STRING_EQUAL(c.tel_types, "CELL,PREF");
+    CU_ASSERT_STRING_EQUAL(c.uid, "zw-1");
+    CU_ASSERT_TRUE(c.current);
+    CU_ASSERT_EQUAL(c.vcard_len, strlen(card));
+    store_contact_cleanup(&c);
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(S, uid, 1, &c), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(c.number, "010-88886666");
+    CU_ASSERT_FALSE(c.current);
+    store_contact_cleanup(&c);
+    /* charged per row: the card's octets each */
+    struct store_usage u;
+    CU_ASSERT_EQUAL(store_usage_get(S, uid, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, 3 * (long long)strlen(card));
+    CU_ASSERT_TRUE(fake_store_consistent(S));
+    /* the card comes back as it came: GET C3 is the business card, byte for byte */
+    mo(PHONE1, "GET C3");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(R.mts[0].binary);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], card);
+    /* one number, in GB2312 quoted-printable, concatenated by bearerbox (no concatenation IE left) */
+    const char *gb = "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=GB2312;ENCODING=QUOTED-PRINTABLE:=C0=EE;=C0=D7\r\n"
+                     "TEL;CELL:13900000001\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, gb, strlen(gb)), CORE_OK);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "已保存联系人 C4 雷 李");
+    /* English account */
+    CU_ASSERT_TRUE(has(say1(PHONE2, "REG wei pass1234"), "Welcome"));
+    CU_ASSERT_EQUAL(mo_binary(PHONE2, CARD_UDH, gb, strlen(gb)), CORE_OK);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "Saved contact C1 雷 李");
+}
+
+static void test_business_card_refusals(void)
+{
+    setup();
+    reg_alice();
+    const char *uid = fake_store_user_of(S, PHONE1);
+    /* a card that cannot be read: a clear reply, nothing stored */
+    static const char *const broken[] = {
+        "BEGIN:VCARD\r\nFN:x\r\nTEL:123456\r\n",                                   /* unterminated */
+        "BEGIN:VCARD\r\nFN;CHARSET=NO-SUCH:x\r\nTEL:123456\r\nEND:VCARD\r\n",     /* charset */
+        "BEGIN:VCARD\r\nFN;ENCODING=QUOTED-PRINTABLE:=XY\r\nTEL:123456\r\nEND:VCARD\r\n",
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, broken[i], strlen(broken[i])), CORE_OK);
+        CU_ASSERT_EQUAL_FATAL(R.count, 1);
+        CU_ASSERT_STRING_EQUAL(R.texts[0], "This business card could not be read; nothing saved.");
+    }
+    /* NUL bytes in the card */
+    const char nul[] = "BEGIN:VCARD\r\nFN:a\0b\r\nTEL:123456\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, nul, sizeof nul - 1), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "could not be read"));
+    /* readable, but no name or no phone number */
+    const char *nonum = "BEGIN:VCARD\r\nFN:Balance\r\nTEL:*100#\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, nonum, strlen(nonum)), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "no name or phone number"));
+    /* not a card at all */
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, "\x01\x02\x03", 3), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "no name or phone number"));
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), 0);
+    /* a part that arrived alone (its concatenation IE kept): never run */
+    const char *card = "BEGIN:VCARD\r\nFN:Part\r\nTEL:13900000002\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, "0B05042" "3F4000000030C0201", card, strlen(card)), CORE_IGNORED);
+    CU_ASSERT_EQUAL(R.count, 0);
+    /* other applications' ports are ignored, uncharged: WAP push, a ringtone, OTA settings */
+    size_t before = fake_store_outbox_count(S);
+    static const char *const others[] = { "0605040B8423F0", "0605041581" "0000", "060504C34F" "C34F" };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        CU_ASSERT_EQUAL(mo_binary(PHONE1, others[i], card, strlen(card)), CORE_IGNORED);
+        CU_ASSERT_EQUAL(R.count, 0);
+    }
+    /* 8-bit data without a port, and a header that lies about its length */
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, "", card, strlen(card)), CORE_IGNORED);
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, "0905042" "3F40000", card, strlen(card)), CORE_IGNORED);
+    CU_ASSERT_EQUAL(fake_store_outbox_count(S), before);
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), 0);
+    struct store_usage u;
+    CU_ASSERT_EQUAL(store_usage_get(S, uid, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, 0);
+    /* no space for all of a card's rows: none is stored */
+    setup_with(2048, 512, 0, 2048);
+    reg_alice();
+    uid = fake_store_user_of(S, PHONE1);
+    struct buf b = { 0 };
+    buf_puts(&b, "BEGIN:VCARD\r\nFN:Big\r\nTEL:13900000003\r\nTEL:13900000004\r\nNOTE:");
+    for (int i = 0; i < 1200; i++)
+        buf_putc(&b, 'x');
+    buf_puts(&b, "\r\nEND:VCARD\r\n");
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, b.data, b.len), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "no space left"));
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), 0);
+    buf_cleanup(&b);
+}
+
+/* A card of a thousand TELs, and one of 60 segments: read, and bounded. */
+static void test_business_card_hostile_sizes(void)
+{
+    setup();
+    reg_alice();
+    const char *uid = fake_store_user_of(S, PHONE1);
+    struct buf b = { 0 };
+    buf_puts(&b, "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Many\r\n");
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "TEL;CELL:139%08d\r\n", i);
+    buf_puts(&b, "END:VCARD\r\n");
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, b.data, b.len), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(core_text_fits(R.texts[0], strlen(R.texts[0]), 1));
+    CU_ASSERT_EQUAL(fake_store_count(S, uid, STORE_CONTACT), VCARD_MAX_TELS);
+    buf_cleanup(&b);
+    /* 60 segments of 8-bit data (re-assembled by bearerbox): one contact */
+    buf_puts(&b, "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Long Note\r\nTEL;CELL:13900000005\r\nNOTE:");
+    while (b.len < 60 * 134)
+        buf_puts(&b, "a long note ");
+    buf_puts(&b, "\r\nEND:VCARD\r\n");
+    CU_ASSERT_EQUAL(mo_binary(PHONE1, CARD_UDH, b.data, b.len), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    long long n = 1 + VCARD_MAX_TELS;
+    char want[64];
+    snprintf(want, sizeof want, "Saved contact C%lld Long Note", n);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], want);
+    /* and back: one business card, bearerbox concatenates it */
+    char get[32];
+    snprintf(get, sizeof get, "GET C%lld", n);
+    mo(PHONE1, get);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(R.mts[0].binary);
+    CU_ASSERT_EQUAL(R.lens[0], b.len);
+    buf_cleanup(&b);
+    CU_ASSERT_TRUE(fake_store_consistent(S));
+}
+
+/* The second short code: whatever is sent to it is saved as SAVE would. */
+static void test_forward_short_code(void)
+{
+    setup();
+    const char *fwd = "Meet at 8 at the north gate. -- Li";
+    CU_ASSERT_EQUAL(mo_to(PHONE1, "106591", fwd, strlen(fwd), 0), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "REG <user> <password>"));   /* unbound: nothing kept */
+    reg_alice();
+    CU_ASSERT_EQUAL(mo_to(PHONE1, "106591", fwd, strlen(fwd), 0), CORE_OK);
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(has(R.texts[0], "Saved as 1."));
+    /* verbatim: a command word, leading spaces, a vCard text — all kept as text */
+    static const char *const texts[] = { "  HELP  ", "DEL 1", "BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n", "你好" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        CU_ASSERT_EQUAL(mo_to(PHONE1, "106591", texts[i], strlen(texts[i]), 0), CORE_OK);
+        char want[32];
+        snprintf(want, sizeof want, "Saved as %zu.", i + 2);
+        CU_ASSERT_TRUE(has(R.texts[0], want));
+    }
+    const char *uid = fake_store_user_of(S, PHONE1);
+    struct store_sms m = { 0 };
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(S, uid, 2, &m), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(m.body, "  HELP  ");
+    CU_ASSERT_STRING_EQUAL(m.peer, PHONE1);   /* a forward names no sender: the forwarding phone */
+    store_sms_cleanup(&m);
+    mo(PHONE1, "LIST");
+    CU_ASSERT_TRUE(has(R.texts[0], "5 ") && has(R.texts[0], PHONE1 ": 你好"));
+    mo(PHONE1, "FIND north gate");
+    CU_ASSERT_TRUE(has(R.texts[0], "1 ") && has(R.texts[0], "Meet at 8"));
+    mo(PHONE1, "GET 1");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], fwd);
+    /* no forward code configured: the same text is an unknown command */
+    cfg.forward_shortcode = "";
+    core_free(C);
+    C = core_new(&cfg);
+    CU_ASSERT_EQUAL(mo_to(PHONE1, "106591", "hello there", 11, 0), CORE_OK);
+    CU_ASSERT_TRUE(has(R.texts[0], "Unknown command"));
+    /* and HELP no longer names it */
+    CU_ASSERT_FALSE(has(say1(PHONE1, "HELP"), "forward"));
+}
+
+/* HELP names the forward short code, whole, within one segment. */
+static void test_help_names_forward_code(void)
+{
+    setup();
+    const char *en = say1(PHONE1, "HELP");
+    CU_ASSERT_TRUE(has(en, "forward to 106591"));
+    CU_ASSERT_TRUE(has(en, "LANG EN|ZH"));   /* not cut */
+    const char *zh = say1(PHONE1, "帮助");
+    CU_ASSERT_TRUE(has(zh, "转发到106591"));
+    CU_ASSERT_TRUE(has(zh, "语言EN|ZH"));
+}
+
+/* GET writes a delivery request; the item is rendered when it is sent. */
+static void test_get_renders_at_send_time(void)
+{
+    setup();
+    reg_alice();
+    say1(PHONE1, "SAVE first");
+    say1(PHONE1, "CONTACT Wang Wu 13700000001");
+    /* the request is what GET writes: no text */
+    struct core_mo m = { .msisdn = PHONE1, .shortcode = "10659", .text = "GET 1,C1", .len = 8, .at = clock_now };
+    struct core_replies rep;
+    core_replies_init(&rep);
+    size_t before = fake_store_outbox_count(S);
+    CU_ASSERT_EQUAL(core_handle(C, S, &m, &rep), CORE_OK);
+    CU_ASSERT_EQUAL(rep.count, 0);
+    CU_ASSERT_EQUAL(rep.requests, 2);
+    core_replies_cleanup(&rep);
+    CU_ASSERT_EQUAL_FATAL(fake_store_outbox_count(S), before + 2);
+    struct fake_outbox_row row;
+    CU_ASSERT_TRUE(fake_store_outbox_row(S, before, &row));
+    CU_ASSERT_EQUAL(row.kind, OUTBOX_REQUEST);
+    CU_ASSERT_EQUAL(row.item_kind, STORE_SMS);
+    CU_ASSERT_EQUAL(row.item_n, 1);
+    CU_ASSERT_STRING_EQUAL(row.text, "");
+    /* deleted before the sender came: the phone is told, in the account's language */
+    const char *uid = fake_store_user_of(S, PHONE1);
+    long long ns[] = { 1 }, d, f;
+    CU_ASSERT_EQUAL(store_items_delete(S, uid, STORE_SMS, ns, 1, &d, &f), STORE_OK);
+    size_t rendered = 0;
+    CU_ASSERT_EQUAL(core_render_pending(&cfg, S, "sms", 100, &rendered), CORE_OK);
+    CU_ASSERT_EQUAL(rendered, 2);
+    CU_ASSERT_TRUE(fake_store_outbox_row(S, before, &row));
+    CU_ASSERT_EQUAL(row.state, 4);   /* that request failed */
+    CU_ASSERT_TRUE(fake_store_outbox_row(S, before + 2, &row));
+    CU_ASSERT_EQUAL(row.kind, OUTBOX_TEXT);
+    CU_ASSERT_STRING_EQUAL(row.text, "1 was deleted before it could be sent.");
+    CU_ASSERT_TRUE(fake_store_outbox_row(S, before + 3, &row));
+    CU_ASSERT_EQUAL(row.kind, OUTBOX_BINARY);
+    CU_ASSERT_EQUAL(row.parent, (long long)before + 2);
+    /* rendered once: nothing is left to render */
+    CU_ASSERT_EQUAL(core_render_pending(&cfg, S, "sms", 100, &rendered), CORE_OK);
+    CU_ASSERT_EQUAL(rendered, 0);
+    /* the Chinese notice */
+    CU_ASSERT_TRUE(has(say1(PHONE2, "注册 bob mima12345"), "欢迎"));
+    say1(PHONE2, "联系人 老王 13700000002");
+    m.msisdn = PHONE2;
+    m.text = "下载 C1";
+    m.len = strlen(m.text);
+    core_replies_init(&rep);
+    CU_ASSERT_EQUAL(core_handle(C, S, &m, &rep), CORE_OK);
+    core_replies_cleanup(&rep);
+    const char *bob = fake_store_user_of(S, PHONE2);
+    CU_ASSERT_EQUAL(store_items_delete(S, bob, STORE_CONTACT, ns, 1, &d, &f), STORE_OK);
+    CU_ASSERT_EQUAL(core_render_pending(&cfg, S, "sms", 100, &rendered), CORE_OK);
+    CU_ASSERT_TRUE(fake_store_outbox_row(S, fake_store_outbox_count(S) - 1, &row));
+    CU_ASSERT_STRING_EQUAL(row.text, "C1 在发送前已被删除。");
+    /* a contact as text, for phones without Smart Messaging */
+    cfg.contact_as_text = true;
+    say1(PHONE2, "联系人 老李 13700000003");
+    mo(PHONE2, "GET C2");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_FALSE(R.mts[0].binary);
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "联系人 C2 老李：13700000003");
+    /* a store failure while rendering: retried, not lost */
+    say1(PHONE1, "SAVE again");
+    m.msisdn = PHONE1;
+    m.text = "GET 2";
+    m.len = 5;
+    core_replies_init(&rep);
+    CU_ASSERT_EQUAL(core_handle(C, S, &m, &rep), CORE_OK);
+    core_replies_cleanup(&rep);
+    fake_store_fail(S, "store_sms_get", STORE_RETRY);
+    CU_ASSERT_EQUAL(core_render_pending(&cfg, S, "sms", 100, &rendered), CORE_RETRY);
+    CU_ASSERT_EQUAL(core_render_pending(&cfg, S, "sms", 100, &rendered), CORE_OK);
+    CU_ASSERT_EQUAL(rendered, 1);
+    CU_ASSERT_TRUE(fake_store_outbox_row(S, fake_store_outbox_count(S) - 1, &row));
+    CU_ASSERT_STRING_EQUAL(row.text, "again");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -768,12 +1087,18 @@ int main(void)
     CU_add_test(s, "every fixed reply fits one segment", test_every_fixed_reply_fits_one_segment);
     CU_add_test(s, "Chinese replies use full-width punctuation", test_chinese_replies_use_full_width_punctuation);
     CU_add_test(s, "fit edges", test_fit_edges);
+    CU_add_test(s, "business card on port 9204", test_business_card_on_port_9204);
+    CU_add_test(s, "business card refusals, other ports ignored", test_business_card_refusals);
+    CU_add_test(s, "business card: a thousand TELs, 60 segments", test_business_card_hostile_sizes);
+    CU_add_test(s, "forward short code saves verbatim", test_forward_short_code);
+    CU_add_test(s, "HELP names the forward short code", test_help_names_forward_code);
+    CU_add_test(s, "GET renders at send time; deleted items told", test_get_renders_at_send_time);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     CU_cleanup_registry();
     fake_store_free(S);
     core_free(C);
-    core_replies_cleanup(&R);
+    phone_got_cleanup(&R);
     return failed ? 1 : 0;
 }

@@ -44,7 +44,7 @@ struct f_item {
     union {   /* by kind */
         struct { char *peer, *body; size_t body_len; } sms;
         struct { char *peer, *subject, *text; } mms;
-        struct { char *name, *number, *vcard; size_t vcard_len; } contact;
+        struct { char *name, *number, *vcard, *types, *uid; size_t vcard_len; } contact;
     };
 };
 
@@ -61,6 +61,8 @@ static void item_free_fields(struct f_item *it)
         free(it->contact.name);
         free(it->contact.number);
         free(it->contact.vcard);
+        free(it->contact.types);
+        free(it->contact.uid);
     }
 }
 
@@ -70,9 +72,19 @@ struct f_phone {
     char msisdn[LIMIT_PEER_MAX + 1];   /* as it was bound */
 };
 
+/* An outbox row: a text, a delivery request or a binary MT (migration 008). */
 struct f_out {
-    char *msisdn, *text;
+    enum store_outbox_kind kind;
+    char user[STORE_ID_LEN];
+    char *msisdn, *text;          /* text: OUTBOX_TEXT; binary: the data (NUL-terminated copy) */
     size_t len;
+    unsigned char udh[STORE_OUTBOX_UDH_MAX];
+    size_t udh_len;
+    int coding;
+    enum store_kind item_kind;    /* OUTBOX_REQUEST */
+    long long item_n;
+    long long parent;             /* the request's id (index + 1), or 0 */
+    int state;                    /* 0 queued, 4 failed, 5 rendered */
 };
 
 struct store {
@@ -159,10 +171,33 @@ const char *fake_store_outbox_text(struct store *s, size_t i, size_t *len)
 {
     if (len)
         *len = s->out[i].len;
-    return s->out[i].text;
+    return s->out[i].text ? s->out[i].text : "";
 }
 
 const char *fake_store_outbox_msisdn(struct store *s, size_t i) { return s->out[i].msisdn; }
+
+bool fake_store_outbox_row(struct store *s, size_t i, struct fake_outbox_row *out)
+{
+    if (i >= s->nout)
+        return false;
+    const struct f_out *o = &s->out[i];
+    *out = (struct fake_outbox_row){ .id = (long long)i + 1, .kind = o->kind, .msisdn = o->msisdn,
+                                     .text = o->text ? o->text : "", .len = o->len, .udh = o->udh,
+                                     .udh_len = o->udh_len, .coding = o->coding, .item_kind = o->item_kind,
+                                     .item_n = o->item_n, .parent = o->parent, .state = o->state };
+    return true;
+}
+
+/* A new outbox row (zeroed but for what the caller fills). */
+static struct f_out *new_out(struct store *s, enum store_outbox_kind kind, const char *msisdn)
+{
+    s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
+    struct f_out *o = &s->out[s->nout++];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    o->msisdn = xstrdup(msisdn);
+    return o;
+}
 
 static struct f_user *user_by_id(struct store *s, const char *id)
 {
@@ -195,11 +230,117 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
     if (strlen(in->msisdn) == 0 || strlen(in->msisdn) > LIMIT_PEER_MAX || in->text_len == 0 ||
         in->text_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->text, in->text_len))
         return STORE_INVALID;   /* the real store's checks (store/outbox.c) */
-    s->out = xrealloc(s->out, (s->nout + 1) * sizeof *s->out);
-    s->out[s->nout].msisdn = xstrdup(in->msisdn);
-    s->out[s->nout].text = xmemdup0(in->text, in->text_len);
-    s->out[s->nout].len = in->text_len;
-    *id_out = (long long)++s->nout;
+    struct f_out *o = new_out(s, OUTBOX_TEXT, in->msisdn);
+    o->text = xmemdup0(in->text, in->text_len);
+    o->len = in->text_len;
+    *id_out = (long long)s->nout;
+    return STORE_OK;
+}
+
+/* The fake has no transactions: what a savepoint would undo stays (the
+ * engine only rolls back on store failures, which the tests inject before
+ * anything is written). */
+enum store_result store_tx_savepoint(struct store *s)
+{
+    FAIL_POINT(s, "store_tx_savepoint");
+    return STORE_OK;
+}
+
+enum store_result store_tx_release(struct store *s)
+{
+    (void)s;
+    return STORE_OK;
+}
+
+void store_tx_rollback_to(struct store *s)
+{
+    (void)s;
+}
+
+static struct f_item *find_item(struct store *s, const char *user_id, enum store_kind kind, long long n);
+
+enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
+                                            enum store_kind kind, long long n, long long *id_out)
+{
+    FAIL_POINT(s, "store_outbox_request_item");
+    if (strlen(msisdn) == 0 || strlen(msisdn) > LIMIT_PEER_MAX || (unsigned)kind > STORE_CONTACT)
+        return STORE_INVALID;
+    if (find_item(s, user_id, kind, n) == NULL)
+        return STORE_NOT_FOUND;   /* as store/outbox.c: the item must exist now */
+    struct f_out *o = new_out(s, OUTBOX_REQUEST, msisdn);
+    snprintf(o->user, sizeof o->user, "%s", user_id);
+    o->item_kind = kind;
+    o->item_n = n;
+    *id_out = (long long)s->nout;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
+                                             struct store_outbox_request **out, size_t *count)
+{
+    FAIL_POINT(s, "store_outbox_take_requests");
+    struct store_outbox_request *v = xcalloc(s->nout + 1, sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; i < s->nout && n < (size_t)max; i++) {
+        const struct f_out *o = &s->out[i];
+        if (o->kind != OUTBOX_REQUEST || o->state != 0 || strcmp(store_outbox_channel_for(o->item_kind), channel) != 0)
+            continue;
+        v[n].id = (long long)i + 1;
+        snprintf(v[n].user_id, sizeof v[n].user_id, "%s", o->user);
+        v[n].msisdn = xstrdup(o->msisdn);
+        v[n].kind = o->item_kind;
+        v[n].n = o->item_n;
+        n++;
+    }
+    *out = v;
+    *count = n;
+    return STORE_OK;
+}
+
+void store_outbox_requests_free(struct store_outbox_request *reqs, size_t count)
+{
+    for (size_t i = 0; reqs && i < count; i++)
+        free(reqs[i].msisdn);
+    free(reqs);
+}
+
+enum store_result store_outbox_expand(struct store *s, long long request_id, const struct store_outbox_mt *mts,
+                                      size_t count, const char *failed_reason)
+{
+    FAIL_POINT(s, "store_outbox_expand");
+    if (count == 0 && failed_reason == NULL)
+        return STORE_INVALID;
+    /* the real store's rules for what a row may hold (store/outbox.c) */
+    for (size_t i = 0; i < count; i++) {
+        const struct store_outbox_mt *m = &mts[i];
+        bool ok = m->kind == OUTBOX_TEXT
+                      ? m->text_len > 0 && m->text_len <= LIMIT_SMS_BODY_MAX && utf8_valid(m->text, m->text_len)
+                      : m->kind == OUTBOX_BINARY && m->coding == STORE_CODING_8BIT && m->data_len > 0 &&
+                            m->data_len <= STORE_OUTBOX_DATA_MAX && m->udh_len <= STORE_OUTBOX_UDH_MAX &&
+                            (m->udh_len == 0 || (size_t)m->udh[0] + 1 == m->udh_len);
+        if (!ok)
+            return STORE_INVALID;
+    }
+    if (request_id < 1 || (size_t)request_id > s->nout || s->out[request_id - 1].kind != OUTBOX_REQUEST ||
+        s->out[request_id - 1].state != 0)
+        return STORE_NOT_FOUND;
+    s->out[request_id - 1].state = failed_reason ? 4 : 5;
+    for (size_t i = 0; i < count; i++) {
+        const struct store_outbox_mt *m = &mts[i];
+        struct f_out *o = new_out(s, m->kind, s->out[request_id - 1].msisdn);
+        snprintf(o->user, sizeof o->user, "%s", s->out[request_id - 1].user);
+        o->parent = request_id;
+        if (m->kind == OUTBOX_TEXT) {
+            o->text = xmemdup0(m->text, m->text_len);
+            o->len = m->text_len;
+        } else {
+            o->text = xmemdup0(m->data, m->data_len);
+            o->len = m->data_len;
+            memcpy(o->udh, m->udh, m->udh_len);
+            o->udh_len = m->udh_len;
+            o->coding = m->coding;
+        }
+    }
     return STORE_OK;
 }
 
@@ -401,11 +542,9 @@ static enum store_result charge(struct store *s, struct f_user *u, long long siz
     return STORE_OK;
 }
 
-/* A new item of kind for u, its size charged; NULL when it does not fit. */
-static struct f_item *new_item(struct store *s, struct f_user *u, enum store_kind kind, long long size)
+/* A new item of kind for u whose size was charged already. */
+static struct f_item *append_item(struct store *s, struct f_user *u, enum store_kind kind, long long size)
 {
-    if (charge(s, u, size) != STORE_OK)
-        return NULL;
     s->items = xrealloc(s->items, (s->nitems + 1) * sizeof *s->items);
     struct f_item *it = &s->items[s->nitems++];
     memset(it, 0, sizeof *it);
@@ -415,6 +554,14 @@ static struct f_item *new_item(struct store *s, struct f_user *u, enum store_kin
     it->size = size;
     it->at = time(NULL);
     return it;
+}
+
+/* A new item of kind for u, its size charged; NULL when it does not fit. */
+static struct f_item *new_item(struct store *s, struct f_user *u, enum store_kind kind, long long size)
+{
+    if (charge(s, u, size) != STORE_OK)
+        return NULL;
+    return append_item(s, u, kind, size);
 }
 
 enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
@@ -637,6 +784,40 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     return STORE_OK;
 }
 
+enum store_result store_contact_add_card(struct store *s, const char *user_id, const struct vcard_card *card,
+                                         const char *source, bool skip_duplicate, struct store_card_added *out)
+{
+    FAIL_POINT(s, "store_contact_add_card");
+    size_t order[VCARD_MAX_TELS];
+    size_t k = store_card_order(card, order);   /* the store's own rule */
+    struct f_user *u = user_by_id(s, user_id);
+    if (u == NULL)
+        return STORE_NOT_FOUND;
+    if (k == 0 || !card->name[0] || strlen(card->name) > LIMIT_TEXT_FIELD_MAX || strpbrk(card->name, "\r\n") ||
+        card->text_len == 0 || card->text_len > LIMIT_VCARD_MAX || !utf8_valid(card->text, card->text_len))
+        return STORE_INVALID;
+    (void)source;
+    (void)skip_duplicate;   /* the engine never skips duplicates (the web import does) */
+    /* all rows or none, charged together (the allocation grows once, for their sum) */
+    if (charge(s, u, (long long)(k * card->text_len)) != STORE_OK)
+        return STORE_NO_SPACE;
+    long long first = 0, last = 0;
+    for (size_t i = 0; i < k; i++) {
+        struct f_item *it = append_item(s, u, STORE_CONTACT, (long long)card->text_len);
+        it->contact.name = xstrdup(card->name);
+        it->contact.number = xstrdup(card->tels[order[i]].number);
+        it->contact.types = xstrdup(card->tels[order[i]].types);
+        it->contact.uid = xstrdup(card->uid);
+        it->contact.vcard = xmemdup0(card->text, card->text_len);
+        it->contact.vcard_len = card->text_len;
+        if (i == 0)
+            first = it->n;
+        last = it->n;
+    }
+    *out = (struct store_card_added){ first, last, k };
+    return STORE_OK;
+}
+
 enum store_result store_contact_get(struct store *s, const char *user_id, long long n,
                                     struct store_contact *out)
 {
@@ -650,6 +831,8 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
     out->number = xstrdup(it->contact.number);
     out->vcard = xmemdup0(it->contact.vcard, it->contact.vcard_len);
     out->vcard_len = it->contact.vcard_len;
+    out->tel_types = xstrdup(it->contact.types ? it->contact.types : "");
+    out->uid = xstrdup(it->contact.uid ? it->contact.uid : "");
     out->uploaded_at = it->at;
     out->size_bytes = it->size;
     out->current = true;
@@ -667,7 +850,9 @@ void store_contact_cleanup(struct store_contact *c)
     free(c->name);
     free(c->number);
     free(c->vcard);
-    c->name = c->number = c->vcard = NULL;
+    free(c->tel_types);
+    free(c->uid);
+    c->name = c->number = c->vcard = c->tel_types = c->uid = NULL;
 }
 
 void store_contact_list_cleanup(struct store_contact_list *l)

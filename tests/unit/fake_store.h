@@ -32,10 +32,28 @@ void fake_store_set_failures(struct store *s, const char *name, int failures);
 long long fake_store_add_mms(struct store *s, const char *user_id, const char *peer,
                              const char *subject, const char *text);
 
-/* Outbox rows queued so far, oldest first. */
+/* Outbox rows queued so far, oldest first: texts, delivery requests (GET)
+ * and the rows a rendered request became (core_render_pending). text is a
+ * text row's text or a binary row's data ("" for a request). */
 size_t fake_store_outbox_count(struct store *s);
 const char *fake_store_outbox_text(struct store *s, size_t i, size_t *len);
 const char *fake_store_outbox_msisdn(struct store *s, size_t i);
+
+struct fake_outbox_row {
+    long long id;                    /* i + 1 */
+    enum store_outbox_kind kind;
+    const char *msisdn, *text;
+    size_t len;
+    const unsigned char *udh;
+    size_t udh_len;
+    int coding;
+    enum store_kind item_kind;       /* OUTBOX_REQUEST */
+    long long item_n;
+    long long parent;                /* a rendered request's id, or 0 */
+    int state;                       /* 0 queued, 4 failed, 5 rendered (requests) */
+};
+/* Row i (borrowed until the next store call); false past the end. */
+bool fake_store_outbox_row(struct store *s, size_t i, struct fake_outbox_row *out);
 
 /* The id of the user msisdn is bound to ("" when none). */
 const char *fake_store_user_of(struct store *s, const char *msisdn);

@@ -20,37 +20,7 @@
 #include <string.h>
 
 #include "mms_pdu.h"
-
-static int dump(const char *dir, const char *name, const char *prefix,
-                const unsigned char *data, size_t len)
-{
-    char path[512];
-    FILE *f;
-    size_t plen = prefix ? strlen(prefix) : 0, i, total = plen + len;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (!(f = fopen(path, "w")))
-        return -1;
-    for (i = 0; i < total; i++) {
-        unsigned char c = i < plen ? (unsigned char)prefix[i] : data[i - plen];
-        if (i % 16 == 0)
-            fprintf(f, "%s%06zx ", i ? "\n" : "", i);
-        fprintf(f, " %02x", c);
-    }
-    fprintf(f, "\n");
-    return fclose(f);
-}
-
-static int http(const char *dir, const char *name, const char *start_line,
-                const unsigned char *pdu, size_t len)
-{
-    char head[512];
-    snprintf(head, sizeof head,
-             "%s\r\nHost: 127.0.0.1\r\nContent-Type: " MMS_PDU_CONTENT_TYPE
-             "\r\nContent-Length: %zu\r\n\r\n",
-             start_line, len);
-    return dump(dir, name, head, pdu, len);
-}
+#include "text2pcap_hex.h"
 
 static const char smil[] =
     "<smil><head><layout><root-layout width=\"160\" height=\"120\"/>"
@@ -88,7 +58,7 @@ int main(int argc, char **argv)
     if (mms_pdu_encode(&p, &out, &n) != MMS_PDU_OK)
         return 1;
     mms_pdu_push_encode(0x2A, out, n, &push, &pn);
-    rc |= dump(argv[1], "push.txt", NULL, push, pn);
+    rc |= t2p_dump(argv[1], "push.txt", NULL, push, pn);
     mms_pdu_cleanup(&p);
     free(out);
     free(push);
@@ -111,19 +81,9 @@ int main(int argc, char **argv)
                      (const unsigned char *)"Hello from the archive", 22);
     if (mms_pdu_encode(&p, &out, &n) != MMS_PDU_OK)
         return 1;
-    rc |= http(argv[1], "retrieve.txt", "HTTP/1.1 200 OK", out, n);
-    {
-        /* the JPEG part's bytes as tshark prints them (media.type) */
-        char path[512];
-        FILE *f;
-        snprintf(path, sizeof path, "%s/jpeg.hex", argv[1]);
-        if (!(f = fopen(path, "w")))
-            return 1;
-        for (i = 0; i < sizeof jpeg; i++)
-            fprintf(f, "%02x", jpeg[i]);
-        fprintf(f, "\n");
-        rc |= fclose(f);
-    }
+    rc |= t2p_http(argv[1], "retrieve.txt", "HTTP/1.1 200 OK", out, n);
+    /* the JPEG part's bytes as tshark prints them (media.type) */
+    rc |= t2p_hexfile(argv[1], "jpeg.hex", jpeg, sizeof jpeg);
     mms_pdu_cleanup(&p);
     free(out);
 
@@ -138,7 +98,7 @@ int main(int argc, char **argv)
                      (const unsigned char *)"keep me", 7);
     if (mms_pdu_encode(&p, &out, &n) != MMS_PDU_OK)
         return 1;
-    rc |= http(argv[1], "send.txt", "POST /mm1 HTTP/1.1", out, n);
+    rc |= t2p_http(argv[1], "send.txt", "POST /mm1 HTTP/1.1", out, n);
     mms_pdu_cleanup(&p);
     free(out);
 
@@ -149,7 +109,7 @@ int main(int argc, char **argv)
     p.message_id = strdup("mmscsim-000001");
     if (mms_pdu_encode(&p, &out, &n) != MMS_PDU_OK)
         return 1;
-    rc |= http(argv[1], "conf.txt", "HTTP/1.1 200 OK", out, n);
+    rc |= t2p_http(argv[1], "conf.txt", "HTTP/1.1 200 OK", out, n);
     mms_pdu_cleanup(&p);
     free(out);
 
@@ -159,7 +119,7 @@ int main(int argc, char **argv)
     p.status = MMS_STATUS_RETRIEVED;
     if (mms_pdu_encode(&p, &out, &n) != MMS_PDU_OK)
         return 1;
-    rc |= http(argv[1], "notifyresp.txt", "POST /mm1 HTTP/1.1", out, n);
+    rc |= t2p_http(argv[1], "notifyresp.txt", "POST /mm1 HTTP/1.1", out, n);
     mms_pdu_cleanup(&p);
     free(out);
     mms_pdu_init(&p, MMS_M_ACKNOWLEDGE_IND);
@@ -167,7 +127,7 @@ int main(int argc, char **argv)
     p.report_allowed = MMS_NO;
     if (mms_pdu_encode(&p, &out, &n) != MMS_PDU_OK)
         return 1;
-    rc |= http(argv[1], "ack.txt", "POST /mm1 HTTP/1.1", out, n);
+    rc |= t2p_http(argv[1], "ack.txt", "POST /mm1 HTTP/1.1", out, n);
     mms_pdu_cleanup(&p);
     free(out);
     return rc ? 1 : 0;

@@ -211,7 +211,7 @@ static void test_code_text_cleared_once_sent(void)
     struct store_outbox_row *rows;
     size_t n;
     do {
-        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, inst, 1000, &rows, &n), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, inst, STORE_CHANNEL_SMS, 1000, &rows, &n, NULL), STORE_OK);
         for (size_t i = 0; i < n; i++)
             store_outbox_mark_submitted(s, rows[i].id, NULL);
         store_outbox_rows_free(rows, n);
@@ -223,7 +223,7 @@ static void test_code_text_cleared_once_sent(void)
     long long plain;
     CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &reply, &plain), STORE_OK);
     CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE secret AND msisdn LIKE '%s'", "+861390000600_"), 2);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, inst, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, inst, STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 3);
     /* the first code: refused for now (kept, to be sent again), then accepted */
     CU_ASSERT_EQUAL(store_outbox_retry(s, rows[0].id, 0), STORE_OK);

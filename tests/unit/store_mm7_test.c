@@ -166,17 +166,12 @@ static void test_seen_duplicate_in_flight_waits(void)
 
 static long long outbox_row(const char *text)
 {
-    struct store_outbox_new in = { .user_id = uid, .msisdn = "+8613800000001", .text = text, .text_len = strlen(text) };
-    long long id = 0;
-    CU_ASSERT_EQUAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
-    return id;
+    return testdb_outbox_row(s, uid, "+8613800000001", text);
 }
 
-static enum store_outbox_state state_of(long long id)
+static int state_of(long long id)
 {
-    enum store_outbox_state st = OUTBOX_QUEUED;
-    CU_ASSERT_EQUAL(store_outbox_state(s, id, &st), STORE_OK);
-    return st;
+    return testdb_outbox_state(s, id);
 }
 
 static void test_submissions_and_reports(void)

@@ -181,6 +181,125 @@ static void test_contacts(void)
     CU_ASSERT_EQUAL(u.used_bytes, testdb_scalar(sql));
 }
 
+/* The first card of text, read by common/vcard, archived: the result, and
+ * what it wrote in *added. */
+struct card_ctx {
+    const char *uid;
+    bool skip;
+    enum store_result rc;
+    struct store_card_added added;
+};
+
+static void store_card(const struct vcard_card *card, void *p)
+{
+    struct card_ctx *c = p;
+    c->rc = store_contact_add_card(s, c->uid, card, "import", c->skip, &c->added);
+}
+
+static enum store_result add_card(const char *uid, const char *text, bool skip, struct store_card_added *added)
+{
+    struct card_ctx c = { uid, skip, STORE_ERR, { 0 } };
+    CU_ASSERT_EQUAL_FATAL(vcard_read(text, strlen(text), store_card, &c, NULL), VCARD_OK);
+    if (c.rc == STORE_OK && added)
+        *added = c.added;
+    return c.rc;
+}
+
+/* A card with several numbers: one row per number in one transaction, the
+ * PREF one current; types and UID kept; space charged per row; all or
+ * nothing; an import read again adds nothing. */
+static void test_cards(void)
+{
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "carduser", "password1", "en", id), STORE_OK);
+    const char *card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Wang Wei\r\nTEL;TYPE=HOME:010-1234 5678\r\n"
+                       "TEL;TYPE=CELL,PREF:+86 138 0000 0007\r\nTEL;TYPE=WORK:021-555\r\nTEL:*100#\r\n"
+                       "TEL;TYPE=CELL:+8613800000007\r\nUID:urn:uuid:wang-1\r\nEND:VCARD\r\n";
+    struct store_card_added a;
+    CU_ASSERT_EQUAL_FATAL(add_card(id, card, false, &a), STORE_OK);
+    /* *100# is no number, the last TEL is the PREF one again: three rows */
+    CU_ASSERT_EQUAL(a.count, 3);
+    CU_ASSERT_EQUAL(a.first_n, 1);
+    CU_ASSERT_EQUAL(a.current_n, 3);
+    struct store_contact c;
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(s, id, 3, &c), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(c.number, "+86 138 0000 0007");
+    CU_ASSERT_STRING_EQUAL(c.tel_types, "CELL,PREF");
+    CU_ASSERT_STRING_EQUAL(c.uid, "urn:uuid:wang-1");
+    CU_ASSERT_TRUE(c.current);
+    CU_ASSERT_EQUAL(c.vcard_len, strlen(card));   /* the card as received, in every row */
+    CU_ASSERT(memcmp(c.vcard, card, c.vcard_len) == 0);
+    CU_ASSERT_EQUAL(c.size_bytes, (long long)strlen(card));
+    store_contact_cleanup(&c);
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(s, id, 1, &c), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(c.number, "010-1234 5678");
+    CU_ASSERT_STRING_EQUAL(c.tel_types, "HOME");
+    CU_ASSERT_FALSE(c.current);
+    store_contact_cleanup(&c);
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT uploaded_at) FROM contacts WHERE user_id = '%s'", id);
+    CU_ASSERT_EQUAL(testdb_scalar(sql), 1);   /* one upload */
+    struct store_usage u;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, 3 * (long long)strlen(card));
+    CU_ASSERT_EQUAL(u.contact_count, 3);
+    /* no PREF: the first number is current */
+    const char *plain = "BEGIN:VCARD\r\nFN:Li Na\r\nTEL;CELL:13900000001\r\nTEL;HOME:13900000002\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL_FATAL(add_card(id, plain, false, &a), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_contact_get(s, id, a.current_n, &c), STORE_OK);
+    CU_ASSERT_STRING_EQUAL(c.number, "13900000001");
+    CU_ASSERT_TRUE(c.current);
+    store_contact_cleanup(&c);
+    /* read again with skip_duplicate (an import of the same file): nothing added */
+    CU_ASSERT_EQUAL(add_card(id, plain, true, NULL), STORE_CONFLICT);
+    /* one new number: the card is written again, and its current is right */
+    const char *more = "BEGIN:VCARD\r\nFN:Li Na\r\nTEL;CELL:13900000001\r\nTEL;PREF:13900000003\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL_FATAL(add_card(id, more, true, &a), STORE_OK);
+    CU_ASSERT_EQUAL(a.count, 2);
+    struct store_contact_list h;
+    CU_ASSERT_EQUAL_FATAL(store_contact_history(s, id, "li na", &h), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(h.count, 4);
+    CU_ASSERT_STRING_EQUAL(h.items[0].number, "13900000003");
+    CU_ASSERT_TRUE(h.items[0].current);
+    store_contact_list_cleanup(&h);
+    /* refused: no phone number, no name, a name of two lines */
+    CU_ASSERT_EQUAL(add_card(id, "BEGIN:VCARD\r\nFN:Svc\r\nTEL:*100#\r\nEND:VCARD\r\n", false, NULL), STORE_INVALID);
+    CU_ASSERT_EQUAL(add_card(id, "BEGIN:VCARD\r\nTEL:\r\nEND:VCARD\r\n", false, NULL), STORE_INVALID);
+    CU_ASSERT_EQUAL(add_card(id, "BEGIN:VCARD\r\nFN:a\\nb\r\nTEL:13900000009\r\nEND:VCARD\r\n", false, NULL),
+                    STORE_INVALID);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.contact_count, 7);
+    snprintf(sql, sizeof sql, "SELECT sum(size_bytes) FROM contacts WHERE user_id = '%s'", id);
+    CU_ASSERT_EQUAL(u.used_bytes, testdb_scalar(sql));
+    /* no room for all the rows of a card: none is written */
+    char small[STORE_ID_LEN];
+    struct store_config *cfg = testdb_config();
+    long long initial = cfg->initial_bytes, threshold = cfg->threshold_bytes, cap = cfg->user_cap_bytes;
+    cfg->initial_bytes = 2048;
+    cfg->threshold_bytes = 0;
+    cfg->user_cap_bytes = 2048;
+    struct store *tight = testdb_open();
+    CU_ASSERT_EQUAL_FATAL(store_user_create(tight, "tightcard", "password1", "en", small), STORE_OK);
+    char big[1400] = "BEGIN:VCARD\r\nFN:Big\r\nTEL:13900000011\r\nTEL:13900000012\r\nNOTE:";
+    size_t bl = strlen(big);
+    memset(big + bl, 'x', 1000);
+    strcpy(big + bl + 1000, "\r\nEND:VCARD\r\n");
+    struct card_ctx cc = { small, false, STORE_ERR, { 0 } };
+    struct store *keep = s;
+    s = tight;
+    CU_ASSERT_EQUAL_FATAL(vcard_read(big, strlen(big), store_card, &cc, NULL), VCARD_OK);
+    s = keep;
+    CU_ASSERT_EQUAL(cc.rc, STORE_NO_SPACE);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM contacts WHERE user_id = '%s'", small);
+    CU_ASSERT_EQUAL(testdb_scalar(sql), 0);
+    snprintf(sql, sizeof sql, "SELECT used_bytes FROM users WHERE id = '%s'", small);
+    CU_ASSERT_EQUAL(testdb_scalar(sql), 0);
+    store_free(tight);
+    cfg->initial_bytes = initial;
+    cfg->threshold_bytes = threshold;
+    cfg->user_cap_bytes = cap;
+}
+
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
@@ -188,6 +307,7 @@ static const struct test_entry tests[] = {
     { "open", test_open },
     { "mms: parts byte-exact, preview, search, paging, delete", test_mms },
     { "contacts: current = newest upload, history, search", test_contacts },
+    { "cards: a row per number, PREF current, types, UID, all or nothing", test_cards },
     { "close", test_close },
 };
 

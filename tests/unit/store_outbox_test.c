@@ -3,8 +3,9 @@
  * LOCKED by two connections, states, retry, requeue, LISTEN/NOTIFY), the
  * sender instances sharing it (each requeues only its own rows; a gone one's
  * rows are requeued, a live one's never; a delivery report applied by another
- * instance), web sessions with expiry, and binding a phone by texted code
- * (NEEDS_DB).
+ * instance), delivery requests and the rows they are rendered into (binary
+ * MT byte for byte), web sessions with expiry, and binding a phone by
+ * texted code (NEEDS_DB).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void drain(struct store *s)
     struct store_outbox_row *rows;
     size_t n;
     do {
-        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 100, &rows, &n), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 100, &rows, &n, NULL), STORE_OK);
         for (size_t i = 0; i < n; i++)
             CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[i].id, NULL), STORE_OK);
         store_outbox_rows_free(rows, n);
@@ -77,7 +78,7 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 1, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 1, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);   /* oldest first */
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000001");
@@ -89,12 +90,12 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
     /* temporary failure: back to queued later, attempts + 1 */
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 3600), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, b);   /* a waits for its retry time */
     store_outbox_rows_free(rows, n);
     CU_ASSERT_EQUAL(store_outbox_retry(s, a, 0), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_EQUAL(rows[0].id, a);
     CU_ASSERT_EQUAL(rows[0].attempts, 2);
@@ -116,10 +117,10 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), 0, &rows, &n), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 0, &rows, &n, NULL), STORE_INVALID);
     /* rows left SENDING by a dead vaultbox go back */
     long long c = enqueue(s, NULL, "+1", "c");
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL(n, 1);
     store_outbox_rows_free(rows, n);
     long long requeued = -1;
@@ -146,7 +147,7 @@ static void *claim_run(void *arg)
     for (;;) {
         struct store_outbox_row *rows;
         size_t n;
-        if (store_outbox_claim(s, me(), 7, &rows, &n) != STORE_OK)
+        if (store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 7, &rows, &n, NULL) != STORE_OK)
             break;
         for (size_t i = 0; i < n && c->ngot < CLAIM_ROWS; i++)
             c->got[c->ngot++] = rows[i].id;
@@ -260,7 +261,7 @@ static void claim_code(struct store *s, const char *msisdn, char code[STORE_CODE
     struct store_outbox_row *rows;
     size_t n;
     code[0] = '\0';
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 1);
     CU_ASSERT_STRING_EQUAL(rows[0].msisdn, msisdn);
     CU_ASSERT_EQUAL(sscanf(rows[0].text, "Your code %6s %%d", code), 1);
@@ -329,18 +330,16 @@ static void claim_n(struct sender *x, size_t want, long long *ids)
 {
     struct store_outbox_row *rows;
     size_t n;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, (int)want, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(x->s, x->id, STORE_CHANNEL_SMS, (int)want, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, want);
     for (size_t i = 0; i < n; i++)
         ids[i] = rows[i].id;
     store_outbox_rows_free(rows, n);
 }
 
-static enum store_outbox_state state_of(struct store *s, long long id)
+static int state_of(struct store *s, long long id)
 {
-    enum store_outbox_state st = OUTBOX_FAILED;
-    CU_ASSERT_EQUAL(store_outbox_state(s, id, &st), STORE_OK);
-    return st;
+    return testdb_outbox_state(s, id);
 }
 
 /* Rows still claimed (SENDING) by instance id. */
@@ -416,17 +415,17 @@ static void test_instances_own_rows(void)
     enqueue(a.s, NULL, "+8613700000001", "waiting");
     struct store_outbox_row *rows;
     size_t cnt;
-    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, 10, &rows, &cnt), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, stranger, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(a.s, "not-a-uuid", STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_requeue_sending(a.s, "x'; --", &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_hold(a.s, ""), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_requeue_orphans(a.s, 0, &n), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_release(b.s, b.id), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox_instances WHERE id = '%s'", b.id), 0);
     /* holding again after a release registers anew */
     CU_ASSERT_EQUAL(store_outbox_hold(b.s, b.id), STORE_OK);
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, 10, &rows, &cnt), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(b.s, b.id, STORE_CHANNEL_SMS, 10, &rows, &cnt, NULL), STORE_OK);
     CU_ASSERT_EQUAL(cnt, 1);
     if (cnt == 1)
         CU_ASSERT_EQUAL(store_outbox_mark_submitted(b.s, rows[0].id, NULL), STORE_OK);
@@ -526,6 +525,166 @@ static void test_instances_gone(void)
     store_free(s);
 }
 
+/* Delivery requests (issue 8): written only for an item that exists, never
+ * claimed as such, taken under lock by one sender, rendered once into
+ * children that are claimed at their request's place, binary rows byte
+ * for byte, the request's state its children's. */
+static void test_delivery_requests(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    char uid[STORE_ID_LEN], other[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "requser", "password1", "en", uid), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "requser2", "password1", "en", other), STORE_OK);
+    struct store_sms_new sms = { .body = "hello", .body_len = 5, .source = "sms" };
+    long long n1, n2;
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, uid, &sms, &n1), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, uid, &sms, &n2), STORE_OK);
+    long long before = testdb_scalar("SELECT count(*) FROM outbox");
+    long long id;
+    /* no such item, another user's item: nothing written */
+    CU_ASSERT_EQUAL(store_outbox_request_item(s, uid, "+8613900000001", STORE_SMS, 99, &id), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_request_item(s, other, "+8613900000001", STORE_SMS, n1, &id), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_request_item(s, uid, "+8613900000001", STORE_CONTACT, 1, &id), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_request_item(s, uid, "", STORE_SMS, n1, &id), STORE_INVALID);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM outbox"), before);
+    long long ra = 0, rb = 0, rc = 0;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000001", STORE_SMS, n1, &ra), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000001", STORE_SMS, n2, &rb), STORE_OK);
+    long long t = enqueue(s, uid, "+8613900000001", "Not found: 99");
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND text IS NULL AND kind = 1"
+                            " AND channel = 'sms'", ra), 1);
+    /* a request is not claimed: only the text goes, and the claim says requests wait */
+    struct store_outbox_row *rows;
+    size_t n;
+    bool waiting = false;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
+    CU_ASSERT_TRUE(waiting);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(rows[0].id, t);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_retry(s, t, 0), STORE_OK);   /* queued again, behind the requests */
+    /* taken inside a transaction only; a second sender does not see locked ones */
+    struct store_outbox_request *reqs;
+    size_t nr;
+    CU_ASSERT_EQUAL(store_outbox_take_requests(s, STORE_CHANNEL_SMS, 10, &reqs, &nr), STORE_INVALID);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_take_requests(s, STORE_CHANNEL_SMS, 10, &reqs, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 2);
+    CU_ASSERT_EQUAL(reqs[0].id, ra);
+    CU_ASSERT_STRING_EQUAL(reqs[0].user_id, uid);
+    CU_ASSERT_STRING_EQUAL(reqs[0].msisdn, "+8613900000001");
+    CU_ASSERT_EQUAL(reqs[0].kind, STORE_SMS);
+    CU_ASSERT_EQUAL(reqs[0].n, n1);
+    store_outbox_requests_free(reqs, nr);
+    struct store *s2 = testdb_open();
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s2), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_take_requests(s2, STORE_CHANNEL_SMS, 10, &reqs, &nr), STORE_OK);
+    CU_ASSERT_EQUAL(nr, 0);
+    store_outbox_requests_free(reqs, nr);
+    CU_ASSERT_EQUAL(store_tx_commit(s2), STORE_OK);
+    /* rendered: a text child for ra, two binary children for rb (NUL and 0xFF bytes) */
+    struct store_outbox_mt text = { .kind = OUTBOX_TEXT, .text = "hello", .text_len = 5 };
+    static const unsigned char udh[] = { 6, 5, 4, 0x23, 0xF4, 0, 0 };
+    static const unsigned char data[] = { 'B', 0, 0xFF, '\n', 'E' };
+    struct store_outbox_mt bin[2] = {
+        { .kind = OUTBOX_BINARY, .udh = udh, .udh_len = sizeof udh, .data = data, .data_len = sizeof data,
+          .coding = STORE_CODING_8BIT },
+        { .kind = OUTBOX_BINARY, .data = data, .data_len = 1, .coding = STORE_CODING_8BIT },
+    };
+    CU_ASSERT_EQUAL(store_outbox_expand(s, ra, &text, 1, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_expand(s, rb, bin, 2, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_expand(s, ra, &text, 1, NULL), STORE_NOT_FOUND);   /* once */
+    CU_ASSERT_EQUAL(store_outbox_expand(s, t, &text, 1, NULL), STORE_NOT_FOUND);    /* not a request */
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    store_free(s2);
+    /* what the rules refuse writes nothing */
+    struct store_outbox_mt bad[] = {
+        { .kind = OUTBOX_TEXT, .text = "", .text_len = 0 },
+        { .kind = OUTBOX_TEXT, .text = "\xC3", .text_len = 1 },
+        { .kind = OUTBOX_BINARY, .udh = udh, .udh_len = 3, .data = data, .data_len = 1, .coding = STORE_CODING_8BIT },
+        { .kind = OUTBOX_BINARY, .data = data, .data_len = 1, .coding = 2 },
+        { .kind = OUTBOX_BINARY, .data = data, .data_len = 0, .coding = STORE_CODING_8BIT },
+        { .kind = OUTBOX_REQUEST },
+    };
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000002", STORE_SMS, n1, &rc), STORE_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_EQUAL(store_outbox_expand(s, rc, &bad[i], 1, NULL), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_expand(s, rc, NULL, 0, NULL), STORE_INVALID);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE parent_id = %lld", rc), 0);
+    /* claimed in request order: ra's child, rb's children, then the text after them */
+    enum store_outbox_state st;
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_QUEUED);
+    waiting = false;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
+    CU_ASSERT_TRUE(waiting);   /* rc, still queued */
+    CU_ASSERT_EQUAL_FATAL(n, 4);
+    CU_ASSERT_EQUAL(rows[0].kind, OUTBOX_TEXT);
+    CU_ASSERT_STRING_EQUAL(rows[0].text, "hello");
+    CU_ASSERT_EQUAL(rows[1].kind, OUTBOX_BINARY);
+    CU_ASSERT_PTR_NULL(rows[1].text);
+    CU_ASSERT_EQUAL_FATAL(rows[1].udh_len, sizeof udh);
+    CU_ASSERT(memcmp(rows[1].udh, udh, sizeof udh) == 0);
+    CU_ASSERT_EQUAL_FATAL(rows[1].data_len, sizeof data);
+    CU_ASSERT(memcmp(rows[1].data, data, sizeof data) == 0);
+    CU_ASSERT_EQUAL(rows[1].coding, STORE_CODING_8BIT);
+    CU_ASSERT_STRING_EQUAL(rows[1].msisdn, "+8613900000001");
+    CU_ASSERT_EQUAL(rows[2].udh_len, 0);
+    CU_ASSERT_PTR_NULL(rows[2].udh);
+    CU_ASSERT_EQUAL(rows[3].id, t);
+    long long a_child = rows[0].id, b1 = rows[1].id, b2 = rows[2].id;
+    store_outbox_rows_free(rows, n);
+    /* the request's state is its children's: the least advanced, failed if one failed */
+    CU_ASSERT_EQUAL(store_outbox_state(s, ra, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SENDING);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, a_child, "u1"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, ra, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a_child), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, ra, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b1), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SENDING);   /* b2 is still in flight */
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b2, "refused"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, t, NULL), STORE_OK);
+    /* deleted before it was sent: the request fails with its reason, the notice goes */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_take_requests(s, STORE_CHANNEL_SMS, 10, &reqs, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 1);
+    CU_ASSERT_EQUAL(reqs[0].id, rc);
+    store_outbox_requests_free(reqs, nr);
+    struct store_outbox_mt notice = { .kind = OUTBOX_TEXT, .text = "1 was deleted", .text_len = 13 };
+    CU_ASSERT_EQUAL(store_outbox_expand(s, rc, &notice, 1, "deleted"), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rc, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason = 'deleted'", rc), 1);
+    waiting = true;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, &waiting), STORE_OK);
+    CU_ASSERT_FALSE(waiting);   /* every request rendered */
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_STRING_EQUAL(rows[0].text, "1 was deleted");
+    CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000002");
+    store_outbox_rows_free(rows, n);
+    /* channels: nothing of ours on the MMS channel; an unknown one refused */
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), STORE_CHANNEL_MMS, 10, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_claim(s, me(), "fax", 10, &rows, &n, NULL), STORE_INVALID);
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_MMS), STORE_CHANNEL_SMS);   /* until vaultmms claims */
+    /* the migration's rules hold in SQL too: a request with a text, a binary row without data */
+    CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, text, item_kind, item_n)"
+                                  " VALUES ('1', 1, 'x', 0, 1) RETURNING 1) SELECT count(*) FROM i"), -1);
+    CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, coding)"
+                                  " VALUES ('1', 2, 1) RETURNING 1) SELECT count(*) FROM i"), -1);
+    drain(s);
+    store_free(s);
+}
+
 static void test_cleanup(void)
 {
     CU_ASSERT_EQUAL(store_outbox_release(main_sender.s, main_sender.id), STORE_OK);
@@ -541,6 +700,7 @@ static const struct test_entry tests[] = {
     { "phone binding by texted code", test_phone_codes },
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
     { "release the suite's instance", test_cleanup },
 };
 

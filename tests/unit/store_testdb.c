@@ -197,3 +197,21 @@ void testdb_drop(void)
     free(conninfo);
     conninfo = NULL;
 }
+
+long long testdb_outbox_row(struct store *s, const char *user_id, const char *msisdn, const char *text)
+{
+    struct store_outbox_new in = { .user_id = user_id, .msisdn = msisdn, .text = text, .text_len = strlen(text) };
+    long long id = 0;
+    enum store_result rc = store_outbox_enqueue(s, &in, &id);
+    if (rc != STORE_OK) {
+        fprintf(stderr, "testdb_outbox_row: %s\n", store_result_name(rc));
+        return -1;
+    }
+    return id;
+}
+
+int testdb_outbox_state(struct store *s, long long id)
+{
+    enum store_outbox_state st = OUTBOX_QUEUED;
+    return store_outbox_state(s, id, &st) == STORE_OK ? (int)st : -1;
+}

@@ -32,4 +32,10 @@ struct testdb_session;
 struct testdb_session *testdb_hold(const char *sql);
 void testdb_release(struct testdb_session *t);
 
+/* Queue an outbox row (store_outbox_enqueue) of text from user_id to
+ * msisdn: its id, or -1 (said on stderr). */
+long long testdb_outbox_row(struct store *s, const char *user_id, const char *msisdn, const char *text);
+/* An outbox row's state (enum store_outbox_state), or -1 when it cannot be read. */
+int testdb_outbox_state(struct store *s, long long id);
+
 #endif

@@ -79,6 +79,23 @@ static enum import_next got_contact(void *arg, const struct store_contact_new *c
     return IMPORT_GO_ON;
 }
 
+/* a card: one entry per number the store keeps, in the order it stores them */
+static enum import_next got_card(void *arg, const struct vcard_card *c)
+{
+    struct got *g = arg;
+    size_t order[VCARD_MAX_TELS];
+    size_t k = store_card_order(c, order);
+    for (size_t i = 0; i < k; i++) {
+        if (g->ncontacts < 16) {
+            g->cname[g->ncontacts] = xstrdup(c->name);
+            g->cnum[g->ncontacts] = xstrdup(c->tels[order[i]].number);
+            g->cvcard[g->ncontacts] = xmemdup0(c->text, c->text_len);
+        }
+        g->ncontacts++;
+    }
+    return IMPORT_GO_ON;
+}
+
 static void got_free(struct got *g)
 {
     for (int i = 0; i < 16; i++) {
@@ -96,7 +113,7 @@ static void got_free(struct got *g)
 
 static enum import_result xml_text(const char *text, struct got *g, struct import_report *rep)
 {
-    struct import_sink sink = { got_sms, got_mms, got_contact, g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, g };
     char *copy = xstrdup(text);
     enum import_result r = import_xml(copy, strlen(text), &sink, rep);
     free(copy);
@@ -267,7 +284,7 @@ static void test_vcard(void)
 {
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     CU_ASSERT_EQUAL(import_detect(VCARDS, strlen(VCARDS)), IMPORT_FORMAT_VCARD);
     CU_ASSERT_EQUAL(import_vcard(VCARDS, strlen(VCARDS), &sink, &rep), IMPORT_OK);
     CU_ASSERT_EQUAL(g.ncontacts, 4);
@@ -277,13 +294,25 @@ static void test_vcard(void)
     CU_ASSERT_STRING_EQUAL(g.cname[0], "张三");
     CU_ASSERT_STRING_EQUAL(g.cnum[0], "+8613800000001");
     CU_ASSERT(strstr(g.cvcard[0], "VERSION:2.1") != NULL);   /* a one-number card keeps its own text */
+    /* several numbers: the card whole, a row for each, the current one (the first: no PREF) last */
     CU_ASSERT_STRING_EQUAL(g.cname[1], "Li Si");
-    CU_ASSERT_STRING_EQUAL(g.cnum[2], "010-1234");
-    CU_ASSERT(strstr(g.cvcard[2], "010-1234") != NULL && strstr(g.cvcard[2], "+8613800000002") == NULL);
+    CU_ASSERT_STRING_EQUAL(g.cnum[1], "010-1234");
+    CU_ASSERT_STRING_EQUAL(g.cnum[2], "+8613800000002");
+    CU_ASSERT(strstr(g.cvcard[2], "010-1234") != NULL && strstr(g.cvcard[2], "+8613800000002") != NULL);
     got_free(&g);
 
     CU_ASSERT_EQUAL(import_vcard("hello", 5, &sink, &rep), IMPORT_MALFORMED);
     CU_ASSERT_EQUAL(import_vcard("BEGIN:VCARD\r\n\xff\r\nEND:VCARD\r\n", 27, &sink, &rep), IMPORT_MALFORMED);
+    CU_ASSERT_EQUAL(import_vcard("BEGIN:VCARD\r\nFN;CHARSET=X-NONE:a\r\nTEL:123\r\nEND:VCARD\r\n", 50, &sink, &rep),
+                    IMPORT_MALFORMED);
+    CU_ASSERT(strstr(rep.message, "character set") != NULL);
+    /* a phone's export in GB2312 (8-bit, as Chinese handsets write them): read */
+    static const char gb[] = "BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=GB2312:\xD5\xC5\xCE\xB0\r\n"
+                             "TEL;CELL:13800000009\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL(import_vcard(gb, sizeof gb - 1, &sink, &rep), IMPORT_OK);
+    CU_ASSERT_EQUAL_FATAL(g.ncontacts, 1);
+    CU_ASSERT_STRING_EQUAL(g.cname[0], "张伟");
+    CU_ASSERT(strstr(g.cvcard[0], "FN;CHARSET=UTF-8:张伟") != NULL);
     got_free(&g);
 }
 
@@ -293,7 +322,7 @@ static void test_csv(void)
 {
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     const char *sms = "\xEF\xBB\xBFn,peer,date,body\r\n"
                       "1,+86138,2024-05-01T12:30:00Z,\"你好, \"\"world\"\"\nsecond line\"\r\n"
                       "2,10086,1400000000000,plain\n"
@@ -367,7 +396,7 @@ static void test_export_roundtrip(void)
 
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     CU_ASSERT_EQUAL(import_detect(doc.data, doc.len), IMPORT_FORMAT_XML);
     CU_ASSERT_EQUAL(import_xml(doc.data, doc.len, &sink, &rep), IMPORT_OK);
     CU_ASSERT_EQUAL(g.nsms, 1);
@@ -478,7 +507,7 @@ static void test_hostile_bodies(void)
 
     struct got g = { 0 };
     struct import_report rep;
-    struct import_sink sink = { got_sms, got_mms, got_contact, &g };
+    struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     static const struct { const char *text; size_t len; } csv[] = {
         { "body,peer\nx\0y,1\n", 16 },                          /* NUL inside a field */
         { "\xEF\xBB\xBF", 3 },                                    /* only a BOM */

@@ -302,6 +302,42 @@ test('send to my phone needs a bound phone; binding starts with a texted code', 
   assert.equal((await c.post('/api/phone/confirm', { msisdn: '+8613800000077', code: '000000' })).status, 403);
 });
 
+test('vCard import: a row per number, the PREF one current, any charset; exported once; read again adds nothing', async () => {
+  const c = new Client();
+  await c.register(uniq('card'));
+  const up = (body) => c.req('POST', '/api/import?format=vcard', { body, json: false,
+    headers: { 'Content-Type': 'application/octet-stream' } });
+  /* a phone's export: GB2312 as 8-bit bytes, three numbers, the second PREF */
+  const card = Buffer.concat([
+    Buffer.from('BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=GB2312:'), Buffer.from([0xd5, 0xc5, 0xce, 0xb0]),
+    Buffer.from('\r\nTEL;HOME:010-1234\r\nTEL;CELL;PREF:13800000071\r\nTEL;WORK:021-5555\r\nEND:VCARD\r\n')]);
+  let r = await up(card);
+  assert.equal(r.status, 200, JSON.stringify(r.data));
+  assert.equal(r.data.imported, 3);
+  const l = (await c.get('/api/contacts')).data.items;
+  assert.equal(l.length, 3);
+  const cur = l.filter((x) => x.current);
+  assert.deepEqual(cur.map((x) => [x.name, x.number, x.types]), [['张伟', '13800000071', 'CELL,PREF']]);
+  /* the card is kept in UTF-8 */
+  const one = (await c.get(`/api/contacts/${cur[0].n}`)).data;
+  assert.match(one.vcard, /FN;CHARSET=UTF-8:张伟\r\n/);
+  /* a vCard export writes the card once, not once per number */
+  const e = await c.post('/api/export', { kind: 'contacts', format: 'vcard' });
+  assert.equal(e.status, 200);
+  assert.equal(e.data.toString().split('BEGIN:VCARD').length - 1, 1);
+  /* importing the file again (or the export) adds nothing */
+  r = await up(card);
+  assert.equal(r.data.imported, 0);
+  assert.equal(r.data.duplicates, 1);
+  r = await up(e.data);
+  assert.equal(r.data.imported, 0);
+  assert.equal((await c.get('/api/me')).data.usage.contacts, 3);
+  /* a charset nobody knows: refused, nothing stored */
+  r = await up('BEGIN:VCARD\r\nFN;CHARSET=X-NOPE:x\r\nTEL:12345\r\nEND:VCARD\r\n');
+  assert.equal(r.status, 400);
+  assert.match(r.data.message, /character set/);
+});
+
 test('import: malformed files store nothing; duplicates are skipped', async () => {
   const c = new Client();
   await c.register(uniq('imp'));
