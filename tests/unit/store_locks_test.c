@@ -54,7 +54,7 @@ static long long sending_row(struct store *s, const char *instance, int u)
     CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &in, &id), STORE_OK);
     struct store_outbox_row *rows = NULL;
     size_t n = 0;
-    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, instance, 10, &rows, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, instance, STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     store_outbox_rows_free(rows, n);
     return id;
 }
