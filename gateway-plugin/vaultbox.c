@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         settings.die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
+    if (getenv("SMSVAULT_TEST_LOSE_CLAIM"))
+        settings.lose_claim = atol(getenv("SMSVAULT_TEST_LOSE_CLAIM"));
     gwlib_init();
     log_set_output_level(level == LOG_DEBUG ? GW_DEBUG : level == LOG_INFO ? GW_INFO
                          : level == LOG_WARN ? GW_WARNING : GW_ERROR);

@@ -188,7 +188,7 @@ e2e_ha_stack() {
     done
     HA=$1-$$
     HADIR=$(sv_ha_dir "$HA")
-    e2e_defer "sv_ha_destroy $HA"
+    e2e_defer "_e2e_ha_keep; sv_ha_destroy $HA"
     sv_ha_create "$HA" "${ports[@]}" "pgautofailover.health_check_period = 1000
 pgautofailover.health_check_timeout = 1000
 pgautofailover.health_check_max_retries = 1
@@ -197,6 +197,29 @@ pgautofailover.node_considered_unhealthy_timeout = 2000
 pgautofailover.primary_demote_timeout = 2000" || e2e_fail "the pg_auto_failover cluster did not come up"
     export SMSVAULT_PGURI
     SMSVAULT_PGURI=$(sv_ha_uri "$HA")
+}
+
+# _e2e_ha_keep — at teardown (run by e2e_teardown, whose rc it reads), when
+# the suite failed: the nodes' states, and the keepers' and PostgreSQL's
+# logs copied into VAR/ha/ before the cluster is destroyed (the teardown
+# prints their last lines with the suite's own and keeps them).
+_e2e_ha_keep() {
+    ((${rc:-1} != 0 || !E2E_OK)) || return 0
+    local f node
+    mkdir -p "$VAR/ha"
+    sv_ha_states "$HA" >"$VAR/ha/states.txt" 2>&1 || true
+    echo "e2e: pg_auto_failover states at the end: $(paste -sd';' - <"$VAR/ha/states.txt")"
+    for f in "$HADIR"/log/*.log; do
+        [[ -f $f ]] && cp "$f" "$VAR/ha/" 2>/dev/null || true
+    done
+    for node in "$HADIR"/*/log; do
+        [[ -d $node ]] || continue
+        node=${node%/log}
+        mkdir -p "$VAR/ha/pg-${node##*/}"
+        sv_as_pg cat "$node"/log/* >"$VAR/ha/pg-${node##*/}/postgresql.log" 2>/dev/null ||
+            cat "$node"/log/* >"$VAR/ha/pg-${node##*/}/postgresql.log" 2>/dev/null || true
+    done
+    return 0
 }
 
 # ---- the web page through curl --------------------------------------------
