@@ -9,22 +9,24 @@
  *
  * Logs `echobox: event key=value` through Kannel's logger; every second in
  * which something changed it logs one `echobox: counters ...` line.
+ *
+ * The bearerbox connection (connect, identify, socket options, read, ack) is
+ * gateway-plugin's bb_link, vaultbox's own: the baseline measures the same
+ * wire code. echobox is a Kannel box like vaultbox, so it may use
+ * gateway-plugin's Kannel side, and nothing else of ours.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "gwlib/gwlib.h"
 #include "gw/msg.h"
 #include "gw/shared.h"
+
+#include "bb_link.h"
 
 static struct {
     char *host;
@@ -41,43 +43,9 @@ static void on_signal(int sig)
     program_status = shutting_down;
 }
 
-/* TCP_NODELAY for our writes; TCP_QUICKACK so bearerbox's next write (it runs
- * Nagle on this socket) does not wait ~40 ms for our delayed ACK. Linux drops
- * quick-ack mode by itself, so this is re-armed after every read. */
-static void tune_socket(Connection *conn, int nodelay)
-{
-    int fd = conn_get_id(conn), on = 1;
-    if (nodelay)
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-}
-
-static Connection *connect_and_identify(void)
-{
-    Octstr *host = octstr_create(opt.host);
-    Connection *conn = connect_to_bearerbox_real(host, opt.port, 0, NULL);
-    Msg *id;
-
-    octstr_destroy(host);
-    if (conn == NULL)
-        return NULL;
-    tune_socket(conn, 1);
-    id = msg_create(admin);
-    id->admin.command = cmd_identify;
-    id->admin.boxc_id = octstr_create(opt.box_id);
-    write_to_bearerbox_real(conn, id); /* always consumes id */
-    conn_flush(conn);
-    info(0, "echobox: identified box_id=%s bearerbox=%s:%d", opt.box_id, opt.host, opt.port);
-    return conn;
-}
-
 static void send_ack(Connection *conn, Msg *msg, int status)
 {
-    Msg *reply = msg_create(ack);
-    reply->ack.nack = status;
-    reply->ack.time = msg->sms.time;
-    uuid_copy(reply->ack.id, msg->sms.id);
-    write_to_bearerbox_real(conn, reply);
+    write_to_bearerbox_real(conn, bb_link_ack(msg, status));   /* consumes the ack */
 }
 
 /* The echo: same text, coding and UDH back to the sender (consumes nothing). */
@@ -166,11 +134,11 @@ int main(int argc, char **argv)
 
     while (program_status != shutting_down) {
         Msg *msg = NULL;
-        int ret;
+        enum bb_link_read got;
         time_t now;
 
         if (conn == NULL) {
-            conn = connect_and_identify();
+            conn = bb_link_open(opt.host, opt.port, opt.box_id);
             if (conn == NULL) {
                 /* bearerbox not up yet or gone: back off, up to 5 s */
                 warning(0, "echobox: connect failed retry_s=%d", backoff);
@@ -179,9 +147,10 @@ int main(int argc, char **argv)
                 continue;
             }
             backoff = 1;
+            info(0, "echobox: identified box_id=%s bearerbox=%s:%d", opt.box_id, opt.host, opt.port);
         }
-        ret = read_from_bearerbox_real(conn, &msg, 1.0);
-        if (ret == -1) {
+        got = bb_link_read(conn, &msg, 1.0);
+        if (got == BB_LINK_LOST) {
             if (program_status == shutting_down)
                 break;
             warning(0, "echobox: bearerbox connection lost, reconnecting");
@@ -189,8 +158,7 @@ int main(int argc, char **argv)
             conn = NULL;
             continue;
         }
-        if (ret == 0 && msg) {
-            tune_socket(conn, 0);
+        if (got == BB_LINK_MSG) {
             handle(conn, msg);
             msg_destroy(msg);
         }

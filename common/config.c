@@ -259,11 +259,12 @@ enum config_result config_load_named(const char *path, const struct config_part 
                                      struct config_named *named, size_t nnamed,
                                      const char *const *other_sections, char *err, size_t errlen)
 {
+    enum config_result rc = CONFIG_INVALID;
     for (size_t p = 0; p < nparts; p++) {
         for (size_t i = 0; i < parts[p].nkeys; i++) {
             const struct config_key *k = &parts[p].keys[i];
             if (k->def && set_value(k, k->section, parts[p].settings, k->def, err, errlen) != CONFIG_OK)
-                return CONFIG_INVALID;
+                goto out;
         }
     }
     for (size_t i = 0; i < nnamed; i++)
@@ -279,15 +280,15 @@ enum config_result config_load_named(const char *path, const struct config_part 
     int line = ini_parse(path, on_value, &st);
     if (line == -1) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return CONFIG_INVALID;
+        goto out;
     }
     if (line == -2) {
         snprintf(err, errlen, "%s: out of memory", path);
-        return CONFIG_INVALID;
+        goto out;
     }
     if (line > 0) {
         snprintf(err, errlen, "%s:%d: %s", path, line, first_err[0] ? first_err : "syntax error");
-        return CONFIG_INVALID;
+        goto out;
     }
 
 check_required:
@@ -298,7 +299,7 @@ check_required:
                 *(char **)(void *)((char *)parts[p].settings + k->offset) == NULL) {
                 snprintf(err, errlen, "%s: [%s] %s is required", path ? path : "(defaults)",
                          k->section, k->name);
-                return CONFIG_INVALID;
+                goto out;
             }
         }
     }
@@ -310,12 +311,19 @@ check_required:
                 if (k->def == NULL && k->type == CONFIG_STRING && *(char *const *)(const void *)(item + k->offset) == NULL) {
                     snprintf(err, errlen, "%s: [%s.%s] %s is required", path ? path : "(defaults)",
                              named[n].prefix, *named_name(&named[n], e), k->name);
-                    return CONFIG_INVALID;
+                    goto out;
                 }
             }
         }
     }
-    return CONFIG_OK;
+    rc = CONFIG_OK;
+out:
+    /* a refused file leaves nothing allocated (the defaults were) */
+    if (rc != CONFIG_OK) {
+        config_free(parts, nparts);
+        config_free_named(named, nnamed);
+    }
+    return rc;
 }
 
 void config_free(const struct config_part *parts, size_t nparts)

@@ -76,7 +76,9 @@ struct config_named {
 /*
  * Apply defaults, then read path (NULL: defaults only). other_sections is a
  * NULL-terminated list of sections that other programs own (may be NULL).
- * CONFIG_INVALID comes with a message "file:line: ..." in err.
+ * CONFIG_INVALID comes with a message "file:line: ..." in err, and then
+ * nothing of the load stays allocated (config_free is not needed, and
+ * harmless: the strings are NULL).
  */
 enum config_result config_load(const char *path, const struct config_part *parts, size_t nparts,
                                const char *const *other_sections, char *err, size_t errlen);

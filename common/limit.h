@@ -41,6 +41,10 @@
 #define LIMIT_LIST_PAGE_MAX 1000   /* the highest page LIST <page> reads */
 #define LIMIT_DELETE_MAX 100000    /* item numbers in one batch delete */
 #define LIMIT_SMS_BATCH_MAX 1000   /* SMS stored by one store_sms_add_many */
+#define LIMIT_MMS_BATCH_MAX 100    /* MMS stored by one store_mms_add_many ... */
+#define LIMIT_MMS_BATCH_BYTES (32 << 20)   /* ... and the bytes of all their parts */
+#define LIMIT_CONTACT_BATCH_MAX 1000   /* contacts or cards stored by one store_contact_add_many / _cards */
+#define LIMIT_OUTBOX_MARKS_MAX 1000   /* outbox rows moved by one store_outbox_mark_many */
 #define LIMIT_SEND_MAX 50          /* items sent to the phone by one web request */
 #define LIMIT_EXPORT_MAX 200000    /* items in one downloaded file */
 

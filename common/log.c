@@ -25,7 +25,7 @@ void log_set_sink(log_sink_fn *sink, void *ctx)
     sink_ctx = ctx;
 }
 
-int log_level_parse(const char *name, enum log_level *out)
+bool log_level_parse(const char *name, enum log_level *out)
 {
     static const struct { const char *name; enum log_level level; } names[] = {
         { "debug", LOG_DEBUG }, { "info", LOG_INFO },
@@ -34,10 +34,10 @@ int log_level_parse(const char *name, enum log_level *out)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcasecmp(name, names[i].name) == 0) {
             *out = names[i].level;
-            return 0;
+            return true;
         }
     }
-    return -1;
+    return false;
 }
 
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)

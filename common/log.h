@@ -11,6 +11,7 @@
 #define SMSVAULT_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
 
@@ -21,8 +22,9 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Install a sink; NULL restores stderr. Not thread-safe against concurrent logging. */
 void log_set_sink(log_sink_fn *sink, void *ctx);
-/* Parse "debug|info|warn|error"; returns 0 and writes *out, or -1. */
-int log_level_parse(const char *name, enum log_level *out);
+/* Parse "debug|info|warn|error": true and *out for a known name, else false
+ * (*out untouched). */
+bool log_level_parse(const char *name, enum log_level *out);
 
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -179,7 +179,7 @@ const char *mms_pdu_result_text(enum mms_pdu_result r)
     return "?";
 }
 
-int mms_pdu_address_value(const char *address, char *out, size_t cap)
+bool mms_pdu_address_value(const char *address, char *out, size_t cap)
 {
     const char *slash = strstr(address, "/TYPE=");
     size_t n = slash ? (size_t)(slash - address) : strlen(address);
@@ -187,10 +187,10 @@ int mms_pdu_address_value(const char *address, char *out, size_t cap)
     if (!slash && (slash = strstr(address, "/type=")) != NULL)
         n = (size_t)(slash - address);
     if (n + 1 > cap)
-        return -1;
+        return false;
     memcpy(out, address, n);
     out[n] = '\0';
-    return 0;
+    return true;
 }
 
 /* ---- encoding ----------------------------------------------------------------- */

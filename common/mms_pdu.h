@@ -169,8 +169,8 @@ const char *mms_pdu_type_name(int type);
 const char *mms_pdu_result_text(enum mms_pdu_result r);
 
 /* The number of an address without its "/TYPE=..." suffix, copied into
- * out (NUL-terminated). Returns 0, or -1 when it does not fit in cap. */
-int mms_pdu_address_value(const char *address, char *out, size_t cap);
+ * out (NUL-terminated). True, or false when it does not fit in cap. */
+bool mms_pdu_address_value(const char *address, char *out, size_t cap);
 
 /* ---- WSP connectionless push (WAP-230-WSP 8.2.4.1) ------------------------ */
 

@@ -86,6 +86,7 @@ static const char *charset_name(unsigned mib, char *buf, size_t cap)
     return buf;
 }
 
+/* The MIBenum of a charset name, or -1 for a name we have no number for. */
 static int charset_mib(const char *name)
 {
     size_t i;
@@ -97,6 +98,8 @@ static int charset_mib(const char *name)
     return -1;
 }
 
+/* The WSP well-known code of a media type (its index in media_table), or -1
+ * for one without a code (sent as text). */
 static int media_code(const char *media)
 {
     size_t i;

@@ -93,8 +93,8 @@ bool smstext_is_gsm(const char *utf8, size_t len)
     return true;
 }
 
-int smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t cap,
-                        size_t *outlen)
+enum smstext_result smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t cap,
+                                        size_t *outlen)
 {
     size_t i = 0, o = 0;
 
@@ -104,16 +104,18 @@ int smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t
         size_t n = utf8_decode(utf8 + i, len - i, &cp);
         size_t k;
         if (n == 0 || cp == 0)
-            return -1;
+            return SMSTEXT_MALFORMED;
         k = gsm_encode_cp(cp, sept);
-        if (k == 0 || o + k > cap)
-            return -1;
+        if (k == 0)
+            return SMSTEXT_NOT_GSM;
+        if (o + k > cap)
+            return SMSTEXT_NO_ROOM;
         memcpy(out + o, sept, k);
         o += k;
         i += n;
     }
     *outlen = o;
-    return 0;
+    return SMSTEXT_OK;
 }
 
 char *smstext_gsm_to_utf8(const unsigned char *septets, size_t n, size_t *outlen)
@@ -150,11 +152,12 @@ char *smstext_gsm_to_utf8(const unsigned char *septets, size_t n, size_t *outlen
     return out;
 }
 
-int smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out, size_t *outlen)
+enum smstext_result smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out,
+                                         size_t *outlen)
 {
     unsigned char *buf = NULL;
     size_t i = 0, o = 0;
-    int rc = -1;
+    enum smstext_result rc = SMSTEXT_MALFORMED;
 
     buf = xmalloc(len * 2 + 2); /* a UTF-8 byte never yields more than 2 octets */
     while (i < len) {
@@ -178,17 +181,18 @@ int smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out, size
     *out = buf;
     *outlen = o;
     buf = NULL;
-    rc = 0;
+    rc = SMSTEXT_OK;
 out:
     free(buf);
     return rc;
 }
 
-int smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out, size_t *outlen)
+enum smstext_result smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out,
+                                         size_t *outlen)
 {
     char *buf = NULL;
     size_t i, o = 0;
-    int rc = -1;
+    enum smstext_result rc = SMSTEXT_MALFORMED;
 
     if (len % 2 != 0)
         goto out;
@@ -213,7 +217,7 @@ int smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out, size_t
     *out = buf;
     *outlen = o;
     buf = NULL;
-    rc = 0;
+    rc = SMSTEXT_OK;
 out:
     free(buf);
     return rc;
@@ -225,7 +229,7 @@ size_t smstext_gsm_pack(const unsigned char *septets, size_t n, int fill_bits,
     size_t bits = (size_t)fill_bits + n * 7, need = (bits + 7) / 8, i;
 
     if (need > cap)
-        return (size_t)-1;
+        return SMSTEXT_NO_FIT;
     memset(out, 0, need);
     for (i = 0; i < n; i++) {
         size_t pos = (size_t)fill_bits + i * 7; /* bit position, LSB first */
@@ -243,7 +247,7 @@ size_t smstext_gsm_unpack(const unsigned char *packed, size_t len, int fill_bits
     size_t i;
 
     if (n > cap || ((size_t)fill_bits + n * 7 + 7) / 8 > len)
-        return (size_t)-1;
+        return SMSTEXT_NO_FIT;
     for (i = 0; i < n; i++) {
         size_t pos = (size_t)fill_bits + i * 7;
         unsigned v = packed[pos / 8] >> (pos % 8);

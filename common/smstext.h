@@ -27,33 +27,45 @@
  * 03.38 default alphabet or its extension table. */
 bool smstext_is_gsm(const char *utf8, size_t len);
 
+/* What a conversion did; out parameters are written only on SMSTEXT_OK. */
+enum smstext_result {
+    SMSTEXT_OK = 0,
+    SMSTEXT_MALFORMED, /* invalid UTF-8 (or a NUL), an odd UTF-16 length, a lone surrogate */
+    SMSTEXT_NOT_GSM,   /* a character the GSM 03.38 alphabet does not have */
+    SMSTEXT_NO_ROOM,   /* the caller's buffer is too small */
+};
+
+/* What smstext_gsm_pack / smstext_gsm_unpack return when they cannot. */
+#define SMSTEXT_NO_FIT ((size_t)-1)
+
 /* UTF-8 to unpacked septets (one per byte; extension characters as 0x1B +
- * code). Returns 0 and *outlen, or -1 if a character is not representable,
- * the UTF-8 is invalid or cap is too small. */
-int smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t cap,
-                        size_t *outlen);
+ * code) and *outlen. */
+enum smstext_result smstext_utf8_to_gsm(const char *utf8, size_t len, unsigned char *out, size_t cap,
+                                        size_t *outlen);
 
 /* Unpacked septets to UTF-8; malloc'd, NUL-terminated. An unknown escape
  * decodes as the base character, a trailing lone escape as a space (03.38). */
 char *smstext_gsm_to_utf8(const unsigned char *septets, size_t n, size_t *outlen);
 
 /* UTF-8 to UTF-16BE (surrogate pairs above U+FFFF); *out malloc'd.
- * Returns 0, or -1 on invalid UTF-8. */
-int smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out, size_t *outlen);
+ * SMSTEXT_MALFORMED on invalid UTF-8. */
+enum smstext_result smstext_utf8_to_ucs2(const char *utf8, size_t len, unsigned char **out,
+                                         size_t *outlen);
 
-/* UTF-16BE to UTF-8; *out malloc'd and NUL-terminated. Returns 0, or -1 on an
- * odd length or an unpaired surrogate. */
-int smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out, size_t *outlen);
+/* UTF-16BE to UTF-8; *out malloc'd and NUL-terminated. SMSTEXT_MALFORMED on
+ * an odd length or an unpaired surrogate. */
+enum smstext_result smstext_ucs2_to_utf8(const unsigned char *be, size_t len, char **out,
+                                         size_t *outlen);
 
 /* Pack n septets into octets. fill_bits (0-6) zero bits come first, so that
  * the septets start on a septet boundary after a UDH of udhl octets:
  * fill_bits = (7 - (udhl * 8) % 7) % 7. Returns the octets written, or
- * (size_t)-1 if cap is too small. */
+ * SMSTEXT_NO_FIT if cap is too small. */
 size_t smstext_gsm_pack(const unsigned char *septets, size_t n, int fill_bits,
                         unsigned char *out, size_t cap);
 
 /* Unpack n septets from packed octets (skipping fill_bits). Returns the
- * septets written, or (size_t)-1 if the input is too short or cap too small. */
+ * septets written, or SMSTEXT_NO_FIT if the input is too short or cap too small. */
 size_t smstext_gsm_unpack(const unsigned char *packed, size_t len, int fill_bits, size_t n,
                           unsigned char *out, size_t cap);
 

@@ -16,23 +16,23 @@
 #define IE_PORT_16 0x05
 #define IE_CONCAT_16 0x08
 
-int smsudh_parse(const unsigned char *udh, size_t len, struct smsudh *out)
+bool smsudh_parse(const unsigned char *udh, size_t len, struct smsudh *out)
 {
     struct smsudh u;
     size_t i = 1;
 
     memset(&u, 0, sizeof u);
     if (udh == NULL || len < 1 || (size_t)udh[0] + 1 != len)
-        return -1;
+        return false;
     while (i < len) {
         unsigned iei, iel;
         const unsigned char *v;
         if (len - i < 2)
-            return -1;
+            return false;
         iei = udh[i];
         iel = udh[i + 1];
         if (len - i - 2 < iel)
-            return -1;
+            return false;
         v = udh + i + 2;
         if (iei == IE_CONCAT_8 && iel == 3) {
             u.concat = true;
@@ -60,7 +60,7 @@ int smsudh_parse(const unsigned char *udh, size_t len, struct smsudh *out)
         i += 2 + iel;
     }
     *out = u;
-    return 0;
+    return true;
 }
 
 size_t smsudh_port_ies(int dst_port, int src_port, unsigned char out[6])
@@ -119,15 +119,15 @@ size_t smsudh_build(const struct smsudh *u, unsigned char *out, size_t cap)
     return o;
 }
 
-int smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned ref,
-                 const unsigned char *data, size_t len, struct smsudh_segment **segs,
-                 size_t *nsegs)
+bool smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned ref,
+                  const unsigned char *data, size_t len, struct smsudh_segment **segs,
+                  size_t *nsegs)
 {
     struct smsudh_segment *out;
     size_t room, total, k;
 
     if (ieslen > SMSUDH_MAX_IES || (ieslen > 0 && ies == NULL))
-        return -1;
+        return false;
     /* one segment: the common IEs (if any) and the whole payload */
     room = SMSUDH_SEGMENT - (ieslen ? ieslen + 1 : 0);
     if (len <= room) {
@@ -136,7 +136,7 @@ int smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned r
         room = SMSUDH_SEGMENT - 1 - ieslen - (ref16 ? 6 : 5);
         total = (len + room - 1) / room;
         if (total > 255)
-            return -1;
+            return false;
     }
     out = xcalloc(total, sizeof *out);
     for (k = 0; k < total; k++) {
@@ -157,5 +157,5 @@ int smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned r
     }
     *segs = out;
     *nsegs = total;
-    return 0;
+    return true;
 }

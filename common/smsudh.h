@@ -35,9 +35,9 @@ struct smsudh {
 };
 
 /* Parse a UDH of len octets (len includes the UDHL octet, udh[0] + 1 == len).
- * Returns 0, or -1 (out untouched) if the UDHL disagrees with len or an IE
- * runs past it. Never reads past udh[len - 1]. */
-int smsudh_parse(const unsigned char *udh, size_t len, struct smsudh *out);
+ * True when read; false (out untouched) if the UDHL disagrees with len or an
+ * IE runs past it. Never reads past udh[len - 1]. */
+bool smsudh_parse(const unsigned char *udh, size_t len, struct smsudh *out);
 
 /* Write the UDH that says u (ports: 16-bit unless ports8; concat: 8-bit
  * reference unless ref16), ports first. Returns the octets written (UDHL
@@ -60,12 +60,12 @@ struct smsudh_segment {
  * (without a UDHL octet; e.g. 05 04 23 F4 00 00 for port 9204, or NULL).
  * One segment when ies + payload fit 140 (no concatenation IE), else each
  * carries ies followed by a concatenation IE with ref (8-bit, or 16-bit when
- * ref16) and total/seq. *segs is malloc'd. Returns 0, or -1 when ieslen is
- * over SMSUDH_MAX_IES or more than 255 segments would be needed.
+ * ref16) and total/seq. *segs is malloc'd. True when cut; false when ieslen
+ * is over SMSUDH_MAX_IES or more than 255 segments would be needed.
  */
-int smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned ref,
-                 const unsigned char *data, size_t len, struct smsudh_segment **segs,
-                 size_t *nsegs);
+bool smsudh_split(const unsigned char *ies, size_t ieslen, bool ref16, unsigned ref,
+                  const unsigned char *data, size_t len, struct smsudh_segment **segs,
+                  size_t *nsegs);
 
 /* The IEs of 16-bit port addressing, dst then src: 05 04 dh dl sh sl.
  * out must hold 6 octets; returns 6. */

@@ -3,9 +3,12 @@
  * refused, refused for now: retry later) and the delivery reports of the
  * SMSC (delivered, failed) are applied to the outbox rows in batched
  * transactions by one thread, in outbox-id order, and a report is acked to
- * bearerbox after the commit. Reports are keyed by the outbox id alone (it
- * rides in dlr_url): bearerbox hands a report to any connection of our box
- * id, often not the process that sent the MT.
+ * bearerbox after the commit. A batch is one statement
+ * (store_outbox_mark_many) when it can be: the ack and the report of one
+ * row in the same batch become one change, to the final state; a row with a retry among its events, or a batch the
+ * store refused as a whole, goes event by event. Reports are keyed by the
+ * outbox id alone (it rides in dlr_url): bearerbox hands a report to any
+ * connection of our box id, often not the process that sent the MT.
  *
  * It does not read from bearerbox (bb_conn.c queues the events here) nor
  * know which MT are in flight (sender.c does).
@@ -54,9 +57,6 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
     if (id < 0)
         return STORE_OK;   /* not one of ours */
     long mask = e->dlr->sms.dlr_mask;
-    /* keyed by the outbox id alone: bearerbox hands a report to any
-     * connection of our box id, often not the instance that sent the MT */
-    log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", id, mask);
     if (mask & DLR_SUCCESS)
         return store_outbox_mark_delivered(s, id);
     if (mask & (DLR_FAIL | DLR_SMSC_FAIL)) {
@@ -70,7 +70,100 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
 struct ack_batch {
     struct ack_event **events;
     size_t n;
+    bool one_by_one;   /* the folded statement was refused: event by event */
 };
+
+/* What a report asks of its row: OUTBOX_DELIVERED, OUTBOX_FAILED, or
+ * OUTBOX_QUEUED for nothing final yet (buffered, accepted by the SMSC). */
+static enum store_outbox_state dlr_state(const struct ack_event *e)
+{
+    long mask = e->dlr->sms.dlr_mask;
+    if (mask & DLR_SUCCESS)
+        return OUTBOX_DELIVERED;
+    if (mask & (DLR_FAIL | DLR_SMSC_FAIL))
+        return OUTBOX_FAILED;
+    return OUTBOX_QUEUED;
+}
+
+static int mark_by_id(const void *a, const void *b)
+{
+    long long x = ((const struct store_outbox_mark *)a)->id, y = ((const struct store_outbox_mark *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/*
+ * The batch's acks and reports folded into one mark per row, in id order
+ * (marks has room for b->n); a row that has a retry (ack_failed_tmp) among
+ * its events is left out and *rest says so: those run one by one, in order.
+ * The reasons live in why[] (one per event).
+ */
+static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, char (*why)[48], bool *rest)
+{
+    size_t n = 0;
+    *rest = false;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct ack_event *e = b->events[i];
+        if (e->outbox_id < 0)
+            continue;
+        if (e->kind == EV_MT_ACK && e->mt_status != ack_success && e->mt_status != ack_buffered &&
+            e->mt_status != ack_failed) {
+            *rest = true;
+            continue;
+        }
+        enum store_outbox_state st = e->kind == EV_DLR ? dlr_state(e)
+                                     : e->mt_status == ack_failed ? OUTBOX_FAILED : OUTBOX_SUBMITTED;
+        if (st == OUTBOX_QUEUED)
+            continue;
+        size_t k = 0;
+        while (k < n && marks[k].id != e->outbox_id)
+            k++;
+        if (k == n) {
+            marks[n++] = (struct store_outbox_mark){ .id = e->outbox_id, .state = OUTBOX_QUEUED };
+        }
+        struct store_outbox_mark *m = &marks[k];
+        /* a final state is never changed; submitted only from before it */
+        if (m->state == OUTBOX_DELIVERED || m->state == OUTBOX_FAILED)
+            continue;
+        if (st == OUTBOX_SUBMITTED) {
+            m->state = OUTBOX_SUBMITTED;
+            m->kannel_uuid = e->mt_uuid;
+            continue;
+        }
+        m->state = st;
+        if (st == OUTBOX_FAILED) {
+            if (e->kind == EV_DLR)
+                snprintf(why[i], sizeof why[i], "delivery report mask=%ld", e->dlr->sms.dlr_mask);
+            else
+                snprintf(why[i], sizeof why[i], "refused by bearerbox");
+            m->reason = why[i];
+        }
+    }
+    /* a row with a retry goes one by one with all its events */
+    for (size_t i = 0; *rest && i < b->n; i++) {
+        const struct ack_event *e = b->events[i];
+        if (e->kind != EV_MT_ACK || e->mt_status == ack_success || e->mt_status == ack_buffered ||
+            e->mt_status == ack_failed)
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (marks[k].id == e->outbox_id)
+                marks[k--] = marks[--n];
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < n; k++)
+        if (marks[k].state != OUTBOX_QUEUED)
+            marks[kept++] = marks[k];
+    qsort(marks, kept, sizeof *marks, mark_by_id);
+    return kept;
+}
+
+/* Whether event e was applied by the folded statement. */
+static bool folded(const struct store_outbox_mark *marks, size_t n, const struct ack_event *e)
+{
+    for (size_t k = 0; k < n; k++)
+        if (marks[k].id == e->outbox_id)
+            return true;
+    return false;
+}
 
 /*
  * Every event of the batch not dropped. A statement that fails ends the
@@ -84,9 +177,26 @@ struct ack_batch {
 static enum tx_step batch_attempt(struct store *s, void *ctx)
 {
     struct ack_batch *b = ctx;
+    struct store_outbox_mark marks[ACK_BATCH_MAX];
+    char why[ACK_BATCH_MAX][48];
+    size_t nmarks = 0;
+    if (!b->one_by_one) {
+        bool rest;
+        nmarks = fold(b, marks, why, &rest);
+        enum store_result r = store_outbox_mark_many(s, marks, nmarks);
+        if (r == STORE_RETRY)
+            return TX_RETRY;
+        if (r != STORE_OK) {
+            log_warn("vaultbox: ack-batch-refused events=%zu result=%s: one by one", b->n, store_result_name(r));
+            b->one_by_one = true;
+            return TX_REDO;
+        }
+        if (!rest)
+            return TX_COMMIT;
+    }
     for (size_t i = 0; i < b->n; i++) {
         struct ack_event *e = b->events[i];
-        if (e->dropped)
+        if (e->dropped || (!b->one_by_one && (e->outbox_id < 0 || folded(marks, nmarks, e))))
             continue;
         enum store_result r = apply_event(s, e);
         switch (r) {
@@ -121,12 +231,13 @@ static void acker_main(void *arg)
 {
     struct store *s = box_store_open("acker");
     struct ack_event *events[ACK_BATCH_MAX];
-    struct ack_batch b = { events, 0 };
+    struct ack_batch b = { events, 0, false };
     struct ack_event *first;
 
     while ((first = gwlist_consume(ack_queue)) != NULL) {
         struct ack_event *more;
         b.n = 0;
+        b.one_by_one = false;
         events[b.n++] = first;
         while (b.n < ACK_BATCH_MAX && (more = gwlist_extract_first(ack_queue)) != NULL)
             events[b.n++] = more;
@@ -175,6 +286,9 @@ void acker_dlr(Msg *msg, unsigned conn_gen)
     if (msg->sms.dlr_url == NULL ||
         sscanf(octstr_get_cstr(msg->sms.dlr_url), "%lld", &e->outbox_id) != 1)
         e->outbox_id = -1;
+    /* keyed by the outbox id alone: bearerbox hands a report to any
+     * connection of our box id, often not the instance that sent the MT */
+    log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", e->outbox_id, msg->sms.dlr_mask);
     gwlist_produce(ack_queue, e);
 }
 

@@ -13,15 +13,16 @@
  * message, and re-sends it anyway.
  *
  * It runs nothing it reads (the workers, the acker and the sender do) and
- * keeps no message: bb_write consumes its Msg on every path.
+ * keeps no message: bb_write consumes its Msg on every path. The wire
+ * itself (connect and identify, socket options, one read, the ack Msg) is
+ * bb_link's, which bench/echobox uses too.
  */
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "vaultbox_int.h"
+
+#include "bb_link.h"
 
 #include "gw/sms.h"
 
@@ -74,40 +75,7 @@ bool bb_write(Msg *msg, unsigned conn_gen)
 
 void bb_ack(const Msg *sms, int status, unsigned conn_gen)
 {
-    Msg *ack_msg = msg_create(ack);
-    ack_msg->ack.nack = status;
-    ack_msg->ack.time = sms->sms.time;
-    uuid_copy(ack_msg->ack.id, sms->sms.id);
-    bb_write(ack_msg, conn_gen);
-}
-
-/* TCP_NODELAY: without it each box write waits ~40 ms for a delayed ACK.
- * TCP_QUICKACK is re-armed after each read (Linux drops it by itself). */
-static void tune_socket(Connection *conn, bool nodelay)
-{
-    int fd = conn_get_id(conn), on = 1;
-    if (nodelay)
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-}
-
-static Connection *connect_and_identify(void)
-{
-    Octstr *host = octstr_create(settings.box.bearerbox_host);
-    Connection *conn = connect_to_bearerbox_real(host, (int)settings.box.bearerbox_port, 0, NULL);
-    octstr_destroy(host);
-    if (conn == NULL)
-        return NULL;
-    tune_socket(conn, true);
-    Msg *id = msg_create(admin);
-    id->admin.command = cmd_identify;
-    id->admin.boxc_id = octstr_create(settings.box.box_id);
-    write_to_bearerbox_real(conn, id);   /* always consumes id */
-    if (conn_flush(conn) == -1) {
-        conn_destroy(conn);
-        return NULL;
-    }
-    return conn;
+    bb_write(bb_link_ack(sms, status), conn_gen);
 }
 
 /* What a message from bearerbox means for the connection. */
@@ -174,7 +142,8 @@ void bb_run(void)
     backoff_init(&b, 0.2);
     while (!box_stopping()) {
         if (bb_conn == NULL) {
-            Connection *conn = connect_and_identify();
+            Connection *conn = bb_link_open(settings.box.bearerbox_host,
+                                            (long)settings.box.bearerbox_port, settings.box.box_id);
             if (conn == NULL) {
                 log_warn("vaultbox: bearerbox unavailable host=%s port=%lld retry_s=%.1f",
                          settings.box.bearerbox_host, settings.box.bearerbox_port, b.delay_s);
@@ -207,8 +176,8 @@ void bb_run(void)
             }
         }
         Msg *msg = NULL;
-        int ret = read_from_bearerbox_real(bb_conn, &msg, handover_until >= 0 ? 0.1 : 1.0);
-        if (ret == -1) {
+        enum bb_link_read got = bb_link_read(bb_conn, &msg, handover_until >= 0 ? 0.1 : 1.0);
+        if (got == BB_LINK_LOST) {
             if (box_stopping())
                 break;
             if (handover_until < 0)
@@ -219,8 +188,7 @@ void bb_run(void)
             handover_until = -1;
             continue;
         }
-        if (ret == 0 && msg != NULL) {
-            tune_socket(bb_conn, false);
+        if (got == BB_LINK_MSG) {
             if (dispatch(msg, atomic_load(&latest_gen)) == BB_GOING_AWAY && handover_until < 0) {
                 atomic_store(&mt_open, false);
                 handover_until = box_monotonic_s() + HANDOVER_MAX_S;

@@ -8,8 +8,12 @@
  * then core_handle (which queues the replies in the outbox). The MOs are
  * acked only after COMMIT, so a crash before it makes bearerbox re-send them
  * and nothing is lost; a store failure rolls back and is retried with
- * back-off. REG / LOGIN / PASS (argon2id, 12 MiB each) run alone, at most
- * password_checks at a time.
+ * back-off. The savepoints are optimistic first (store_tx_optimistic: none
+ * is sent to the server): when any MO of the batch would have rolled back
+ * to its savepoint, the whole attempt is rolled back and the batch runs
+ * again with real ones, so what commits is the same either way. REG /
+ * LOGIN / PASS (argon2id, 12 MiB each) run alone, at most password_checks
+ * at a time, with real savepoints.
  *
  * It does not read from bearerbox (bb_conn.c queues the MOs here), parse
  * commands (core/) or speak SQL (store/).
@@ -86,8 +90,11 @@ struct worker {
 static struct worker *workers;
 
 /* One MO inside the open transaction. Returns false when the whole
- * transaction must be rolled back and retried (the store asked to). */
-static bool run_mo(struct store *s, struct core *core, struct mo_item *it)
+ * transaction must be rolled back and retried (the store asked to). With
+ * optimistic savepoints, an MO that would roll back to its savepoint spoils
+ * the transaction (store_tx_spoilt) and counts nothing: the careful run
+ * after it decides. */
+static bool run_mo(struct store *s, struct core *core, struct mo_item *it, bool careful)
 {
     char uuid[UUID_STR_LEN + 1];
     struct core_replies rep;
@@ -99,8 +106,10 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it)
         return false;
     r = store_mo_seen(s, uuid);
     if (r == STORE_CONFLICT) {
-        /* bearerbox re-sent an MO we applied: ack it, do not run it again */
-        store_tx_release(s);
+        /* bearerbox re-sent an MO we applied: ack it, do not run it again
+         * (back to the savepoint: the record may have been refused by the
+         * unique index, an error; optimistic, that spoils the attempt) */
+        store_tx_rollback_to(s);
         log_info("vaultbox: mo-duplicate uuid=%s", uuid);
         it->state = MO_RAN;
         return true;
@@ -119,6 +128,8 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it)
         return store_tx_release(s) == STORE_OK;
     }
     store_tx_rollback_to(s);
+    if (!careful)
+        return true;   /* spoilt: the batch runs again with savepoints */
     if (cr == CORE_RETRY)
         return false;
     /* CORE_ERR: the store refused this MO; try it again in a later
@@ -142,6 +153,7 @@ struct batch {
     struct core *core;
     struct mo_item **items;
     size_t n;
+    bool careful;   /* real savepoints: an optimistic attempt of this batch was spoilt */
 };
 
 /* One attempt at the batch: every MO not yet acked, each in its savepoint. */
@@ -151,9 +163,18 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i]->state != MO_ACKED)   /* what a rolled-back attempt ran runs again */
             b->items[i]->state = MO_TO_RUN;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->items[i]->state == MO_TO_RUN && !run_mo(s, b->core, b->items[i]))
+    if (!b->careful)
+        store_tx_optimistic(s);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->items[i]->state != MO_TO_RUN)
+            continue;
+        if (!run_mo(s, b->core, b->items[i], b->careful))
             return TX_RETRY;
+        if (!b->careful && store_tx_spoilt(s)) {
+            b->careful = true;
+            return TX_REDO;   /* rolled back whole: again at once, each MO in a real savepoint */
+        }
+    }
     return TX_COMMIT;
 }
 
@@ -165,9 +186,12 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
  */
 static void run_batch(struct store **sp, struct core *core, struct mo_item **items, size_t n)
 {
-    struct batch b = { core, items, n };
     size_t left = n;
     bool takes_slot = n == 1 && items[0]->checks_password;
+    /* a password command runs with real savepoints from the start: a wrong
+     * password or a name taken would spoil an optimistic attempt, and the
+     * hash would be computed twice */
+    struct batch b = { core, items, n, takes_slot };
 
     if (takes_slot)
         semaphore_down(password_slots);

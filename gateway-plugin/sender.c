@@ -71,7 +71,7 @@ static Msg *mt_from_row(const struct store_outbox_row *row)
     } else {
         unsigned char *ucs2 = NULL;
         size_t ucs2_len = 0;
-        if (smstext_utf8_to_ucs2(row->text, row->text_len, &ucs2, &ucs2_len) != 0)
+        if (smstext_utf8_to_ucs2(row->text, row->text_len, &ucs2, &ucs2_len) != SMSTEXT_OK)
             ucs2_len = 0;   /* the store keeps valid UTF-8 only */
         m->sms.coding = DC_UCS2;
         m->sms.msgdata = octstr_create_from_data((const char *)ucs2, (long)ucs2_len);

@@ -128,7 +128,7 @@ int main(int argc, char **argv)
         settings.store.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
     }
     enum log_level level;
-    if (log_level_parse(settings.box.log_level, &level) != 0) {
+    if (!log_level_parse(settings.box.log_level, &level)) {
         fprintf(stderr, "vaultbox: %s: [box] log-level: expected debug, info, warn or error\n",
                 path ? path : "(defaults)");
         rc = 2;

@@ -7,7 +7,8 @@
  *   vaultbox.c    main: the configuration, starting and stopping the rest.
  *   bb_conn.c     the bearerbox connection: connect and identify, read and
  *                 route every message, write (bb_write), reconnect, and the
- *                 hand-over when bearerbox shuts down or restarts.
+ *                 hand-over when bearerbox shuts down or restarts; the wire
+ *                 side is bb_link.c, which bench/echobox shares.
  *   mo_workers.c  the MO workers: batches in one transaction, a savepoint
  *                 per MO, store_mo_seen dedupe, acks after commit.
  *   acker.c       MT acks and delivery reports applied to the outbox.

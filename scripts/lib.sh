@@ -13,7 +13,7 @@ SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
 # Debian packages the project needs (build, run, test).
 SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
-  postgresql postgresql-contrib libpq-dev
+  postgresql postgresql-contrib libpq-dev python3-psycopg2
   postgresql-15-auto-failover pg-auto-failover-cli
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
@@ -337,7 +337,8 @@ sv_pg_dir() {
 }
 
 # sv_pg_start <name> <port> — create (once) and start a cluster; a running
-# cluster is left as it is, on the port it has. Prints nothing.
+# cluster is left as it is, on the port it has. Prints nothing. SV_PG_OPTS:
+# more server options for the start (the bench's pg_stat_statements).
 sv_pg_start() {
   local name=$1 port=$2 dir
   dir=$(sv_pg_dir "$name")
@@ -351,7 +352,7 @@ sv_pg_start() {
     return 0
   fi
   sv_as_pg "$SV_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB ${SV_PG_OPTS:-}" \
     start >/dev/null || { tail -n 30 "$dir/postgres.log" >&2; sv_die "PostgreSQL did not start"; }
   echo "$port" >"$dir/port"
 }

@@ -171,7 +171,7 @@ static void phone_deliver(struct smscsim *sim, const char *msisdn, char *line)
             smscsim_conn_send(c, line, strlen(line));
             smscsim_conn_send(c, "\n", 1);
             free(line);
-            if (smscsim_conn_flush(sim, c) != 0)
+            if (!smscsim_conn_flush(sim, c))
                 smscsim_conn_close(sim, c);
             return;
         }
@@ -193,7 +193,7 @@ void control_mt(struct smscsim *sim, const char *src, const char *dst, unsigned 
 {
     char *utf8 = NULL, *line = NULL;
     size_t ulen = 0;
-    int kind = simcodec_decode(dc, data, len, &utf8, &ulen);
+    enum simcodec_kind kind = simcodec_decode(dc, data, len, &utf8, &ulen);
 
     if (kind == SIMCODEC_TEXT) {
         char *hex = xmalloc(ulen * 2 + 1);
@@ -239,7 +239,7 @@ static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, e
     size_t tlen = 0, ulen = 0, n = 0;
     struct simcodec_part *parts = NULL;
     bool binary = kind == MO_BIN, ref16 = false;
-    int rc;
+    bool encoded;
 
     if (binary && argc == 6 && strcmp(argv[5], "ref16") == 0) {
         ref16 = true;
@@ -249,22 +249,22 @@ static void ctl_mo(struct smscsim *sim, struct conn *c, char **argv, int argc, e
         ctl_printf(c, "ERR usage\n");
         goto out;
     }
-    if (simcodec_unhex(argv[binary ? 4 : 3], strlen(argv[binary ? 4 : 3]), &text, &tlen) != 0 ||
+    if (!simcodec_unhex(argv[binary ? 4 : 3], strlen(argv[binary ? 4 : 3]), &text, &tlen) ||
         (binary && strcmp(argv[3], "-") != 0 &&
-         simcodec_unhex(argv[3], strlen(argv[3]), &udh, &ulen) != 0)) {
+         !simcodec_unhex(argv[3], strlen(argv[3]), &udh, &ulen))) {
         ctl_printf(c, "ERR hex\n");
         goto out;
     }
     /* one counter: a 16-bit reference uses all of it, an 8-bit one its low octet */
     ctl->mo_ref = (ctl->mo_ref + 1) & 0xffff;
     if (kind == MO_BIN)
-        rc = simcodec_mo_encode_binary(udh, ulen, text, tlen, ref16,
-                                       ref16 ? ctl->mo_ref : ctl->mo_ref & 0xff, &parts, &n);
+        encoded = simcodec_mo_encode_binary(udh, ulen, text, tlen, ref16,
+                                            ref16 ? ctl->mo_ref : ctl->mo_ref & 0xff, &parts, &n);
     else if (kind == MO_UCS2)
-        rc = simcodec_mo_encode_ucs2(text, tlen, ctl->mo_ref & 0xff, &parts, &n);
+        encoded = simcodec_mo_encode_ucs2(text, tlen, ctl->mo_ref & 0xff, &parts, &n);
     else
-        rc = simcodec_mo_encode((char *)text, tlen, ctl->mo_ref & 0xff, &parts, &n);
-    if (rc != 0) {
+        encoded = simcodec_mo_encode((char *)text, tlen, ctl->mo_ref & 0xff, &parts, &n);
+    if (!encoded) {
         ctl_printf(c, "ERR encoding\n");
         goto out;
     }
@@ -289,12 +289,12 @@ static void ctl_mtbin(struct smscsim *sim, struct conn *c, char **argv, int argc
         ctl_printf(c, "ERR usage\n");
         goto out;
     }
-    if (simcodec_unhex(argv[4], strlen(argv[4]), &data, &dlen) != 0 ||
-        (strcmp(argv[3], "-") != 0 && simcodec_unhex(argv[3], strlen(argv[3]), &udh, &ulen) != 0)) {
+    if (!simcodec_unhex(argv[4], strlen(argv[4]), &data, &dlen) ||
+        (strcmp(argv[3], "-") != 0 && !simcodec_unhex(argv[3], strlen(argv[3]), &udh, &ulen))) {
         ctl_printf(c, "ERR hex\n");
         goto out;
     }
-    if (ulen > 0 && smsudh_parse(udh, ulen, &u) != 0) {
+    if (ulen > 0 && !smsudh_parse(udh, ulen, &u)) {
         ctl_printf(c, "ERR udh\n");
         goto out;
     }
@@ -444,7 +444,7 @@ static void ctl_line(struct smscsim *sim, struct conn *c, char *line)
         ctl_printf(c, "ERR unknown command\n");
 }
 
-int control_input(struct smscsim *sim, struct conn *c)
+bool control_input(struct smscsim *sim, struct conn *c)
 {
     /* one WAIT at a time per connection: later lines wait in the buffer */
     while (!c->waiting && !c->closing && c->in.bytes.len > c->in.off) {
@@ -452,14 +452,14 @@ int control_input(struct smscsim *sim, struct conn *c)
         char *nl = memchr(start, '\n', c->in.bytes.len - c->in.off);
         if (!nl) {
             if (c->in.bytes.len - c->in.off > 1 << 20)
-                return -1; /* a line over 1 MiB is not a handset */
+                return false; /* a line over 1 MiB is not a handset */
             break;
         }
         *nl = '\0';
         c->in.off += (size_t)(nl - start) + 1;
         ctl_line(sim, c, start);
     }
-    return 0;
+    return true;
 }
 
 void control_wait_expired(struct smscsim *sim, struct conn *c, uint32_t gen)
@@ -469,6 +469,6 @@ void control_wait_expired(struct smscsim *sim, struct conn *c, uint32_t gen)
     c->waiting = false;
     ctl_printf(c, "TIMEOUT\n");
     control_input(sim, c); /* lines that queued behind the WAIT */
-    if (smscsim_conn_flush(sim, c) != 0)
+    if (!smscsim_conn_flush(sim, c))
         smscsim_conn_close(sim, c);
 }

@@ -108,7 +108,7 @@ static const struct style *style_of(enum mm7_dialect d)
     return &styles[d == MM7_NOKIA ? 1 : d == MM7_MBUNI ? 2 : 0];
 }
 
-int mm7_dialect_parse(const char *name, enum mm7_dialect *out)
+bool mm7_dialect_parse(const char *name, enum mm7_dialect *out)
 {
     if (strcasecmp(name, "3gpp") == 0)
         *out = MM7_3GPP;
@@ -117,8 +117,8 @@ int mm7_dialect_parse(const char *name, enum mm7_dialect *out)
     else if (strcasecmp(name, "mbuni") == 0)
         *out = MM7_MBUNI;
     else
-        return -1;
-    return 0;
+        return false;
+    return true;
 }
 
 const char *mm7_dialect_name(enum mm7_dialect d)

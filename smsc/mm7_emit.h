@@ -29,6 +29,7 @@
 #ifndef SMSVAULT_MM7_EMIT_H
 #define SMSVAULT_MM7_EMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -40,8 +41,8 @@
 
 enum mm7_dialect { MM7_3GPP, MM7_NOKIA, MM7_MBUNI };
 
-/* "3gpp" | "nokia" | "mbuni" -> 0, else -1. */
-int mm7_dialect_parse(const char *name, enum mm7_dialect *out);
+/* "3gpp" | "nokia" | "mbuni": true and *out; else false. */
+bool mm7_dialect_parse(const char *name, enum mm7_dialect *out);
 const char *mm7_dialect_name(enum mm7_dialect d);
 /* The namespace and MM7Version a dialect writes. */
 const char *mm7_dialect_ns(enum mm7_dialect d);

@@ -45,26 +45,27 @@ static enum MHD_Result answer_pdu(struct MHD_Connection *c, unsigned status,
 
 /* ---- the WAP push ----------------------------------------------------------- */
 
-/* One request line to smscsim's control port; 0 when it answered OK. */
-static int smsc_request(const char *line)
+/* One request line to smscsim's control port; true when it answered OK. */
+static bool smsc_request(const char *line)
 {
     const char *hp = mmsc.cfg.smsc_control, *colon = hp ? strrchr(hp, ':') : NULL;
     struct sockaddr_in a;
     char host[64], ans[64];
     size_t got = 0;
-    int fd = -1, rc = -1, on = 1;
+    int fd = -1, on = 1;
+    bool ok = false;
     struct timeval tv = { 5, 0 };
 
     if (!colon || (size_t)(colon - hp) >= sizeof host)
-        return -1;
+        return false;
     snprintf(host, sizeof host, "%.*s", (int)(colon - hp), hp);
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_port = htons((uint16_t)atoi(colon + 1));
     if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
-        return -1;
+        return false;
     if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-        return -1;
+        return false;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
@@ -79,10 +80,10 @@ static int smsc_request(const char *line)
         got++;
     }
     ans[got] = '\0';
-    rc = strcmp(ans, "OK") == 0 ? 0 : -1;
+    ok = strcmp(ans, "OK") == 0;
 out:
     close(fd);
-    return rc;
+    return ok;
 }
 
 void mmsc_notice_of(const struct mmsc_msg *m, struct mmsc_notice *n)
@@ -103,13 +104,13 @@ void mmsc_notice_of(const struct mmsc_msg *m, struct mmsc_notice *n)
         n->size += m->mm.parts[i].len;
 }
 
-int mmsc_push(const struct mmsc_notice *msg)
+bool mmsc_push(const struct mmsc_notice *msg)
 {
     struct mms_pdu ind;
     unsigned char *pdu = NULL, *push = NULL;
     size_t n = 0, pn = 0;
     char *hex = NULL, *line = NULL, from[128];
-    int rc = -1;
+    bool pushed = false;
 
     mms_pdu_init(&ind, MMS_M_NOTIFICATION_IND);
     ind.transaction_id = xstrdup(msg->tid);
@@ -131,15 +132,15 @@ int mmsc_push(const struct mmsc_notice *msg)
     simcodec_hex(push, pn, hex);
     /* UDH 06 05 04 0B 84 23 F0: ports 2948 (WAP push) from 9200 */
     line = xasprintf("MTBIN %s %s 0605040b8423f0 %s\n", mmsc.cfg.push_sender, msg->to, hex);
-    rc = smsc_request(line);
+    pushed = smsc_request(line);
 out:
     pthread_mutex_lock(&mmsc.lock);
-    if (rc == 0)
+    if (pushed)
         mmsc.stats.pushes++;
     else
         mmsc.stats.push_failed++;
     pthread_mutex_unlock(&mmsc.lock);
-    if (rc == 0)
+    if (pushed)
         log_info("mmscsim: push id=%u to=%s bytes=%zu", msg->id, msg->to, pn);
     else
         log_warn("mmscsim: push failed id=%u to=%s smsc=%s", msg->id, msg->to,
@@ -149,7 +150,7 @@ out:
     free(push);
     free(hex);
     free(line);
-    return rc;
+    return pushed;
 }
 
 /* ---- m-send-req -------------------------------------------------------------- */

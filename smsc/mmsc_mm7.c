@@ -129,7 +129,7 @@ static void deliver(const struct mm7_msg *m, char *message_id, size_t cap)
             continue;
         msg = mmsc_msg_new();
         snprintf(msg->message_id, sizeof msg->message_id, "%s", message_id);
-        if (mms_pdu_address_value(m->sender, from, sizeof from) != 0)
+        if (!mms_pdu_address_value(m->sender, from, sizeof from))
             from[0] = '\0';
         snprintf(msg->from, sizeof msg->from, "%s", from[0] ? from : mmsc.cfg.short_codes);
         msg->from[strcspn(msg->from, ",")] = '\0';

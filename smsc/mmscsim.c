@@ -148,7 +148,7 @@ bool mmsc_is_short_code(const char *number)
 void mmsc_msisdn(const char *address, char *out, size_t cap)
 {
     char tmp[160];
-    if (mms_pdu_address_value(address, tmp, sizeof tmp) != 0)
+    if (!mms_pdu_address_value(address, tmp, sizeof tmp))
         tmp[0] = '\0';
     snprintf(out, cap, "%s", tmp[0] == '+' ? tmp + 1 : tmp);
 }
@@ -189,7 +189,7 @@ static enum MHD_Result knob(void *cls, enum MHD_ValueKind kind, const char *key,
     else if (strcmp(key, "max_message") == 0)
         k->max_message = strtoll(v, NULL, 10);
     else if (strcmp(key, "dialect") == 0) {
-        if (mm7_dialect_parse(v, &k->dialect) != 0)
+        if (!mm7_dialect_parse(v, &k->dialect))
             snprintf(k->bad, sizeof k->bad, "dialect %s", v);
     } else
         snprintf(k->bad, sizeof k->bad, "knob %s", key);
@@ -443,7 +443,7 @@ int main(int argc, char **argv)
         case 'U': s->mm7_user = optarg; break;
         case 'P': s->mm7_password = optarg; break;
         case 'd':
-            if (mm7_dialect_parse(optarg, &mmsc.dialect) != 0) {
+            if (!mm7_dialect_parse(optarg, &mmsc.dialect)) {
                 fprintf(stderr, "mmscsim: --dialect is 3gpp, nokia or mbuni\n");
                 return 2;
             }
@@ -464,7 +464,7 @@ int main(int argc, char **argv)
     }
     if (s->mm1_port < 1 || s->mm1_port > 65535 || s->mm7_port < 1 || s->mm7_port > 65535 ||
         s->control_port < 1 || s->control_port > 65535 || s->retry_ms < 1 || s->max_attempts < 1 ||
-        s->max_message < 1 || log_level_parse(level, &lvl) != 0 || optind != argc ||
+        s->max_message < 1 || !log_level_parse(level, &lvl) || optind != argc ||
         (!s->mm7_user) != (!s->mm7_password) || (!s->vasp_user) != (!s->vasp_password)) {
         usage(stderr);
         return 2;

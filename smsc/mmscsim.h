@@ -141,8 +141,9 @@ struct mmsc_notice {
     uint64_t size;
 };
 void mmsc_notice_of(const struct mmsc_msg *m, struct mmsc_notice *n);
-/* Notify the handset (WAP push through smscsim); lock NOT held. */
-int mmsc_push(const struct mmsc_notice *n);
+/* Notify the handset (WAP push through smscsim); lock NOT held. True when
+ * smscsim took the push (counted in stats.pushes, else push_failed). */
+bool mmsc_push(const struct mmsc_notice *n);
 
 /* ---- mmsc_mm7.c ---------------------------------------------------------- */
 

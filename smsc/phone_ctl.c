@@ -18,7 +18,7 @@
 #include "phonesim.h"
 #include "simcodec.h"
 
-int ctl_open(struct ctl *c)
+bool ctl_open(struct ctl *c)
 {
     struct sockaddr_in a;
     int on = 1;
@@ -26,7 +26,7 @@ int ctl_open(struct ctl *c)
     memset(c, 0, sizeof *c);
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
-        return -1;
+        return false;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -35,23 +35,23 @@ int ctl_open(struct ctl *c)
         connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0) {
         close(c->fd);
         c->fd = -1;
-        return -1;
+        return false;
     }
-    return 0;
+    return true;
 }
 
-int ctl_write(struct ctl *c, const char *s, size_t n)
+bool ctl_write(struct ctl *c, const char *s, size_t n)
 {
     while (n > 0) {
         ssize_t w = send(c->fd, s, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return -1;
+            return false;
         s += w;
         n -= (size_t)w;
     }
-    return 0;
+    return true;
 }
 
 char *ctl_read_line(struct ctl *c)
@@ -84,7 +84,7 @@ char *ctl_read_line(struct ctl *c)
 
 char *ctl_request(struct ctl *c, const char *line)
 {
-    if (ctl_write(c, line, strlen(line)) != 0)
+    if (!ctl_write(c, line, strlen(line)))
         return NULL;
     return ctl_read_line(c);
 }

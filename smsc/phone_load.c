@@ -57,7 +57,7 @@ static void *worker_main(void *arg)
     struct ctl c;
     int slot = 0;
 
-    if (ctl_open(&c) != 0) {
+    if (!ctl_open(&c)) {
         atomic_fetch_add(&errors, 1);
         return NULL;
     }

@@ -250,24 +250,25 @@ static void safe_name(const char *in, char *out, size_t cap)
         out[0] = '_';
 }
 
-static int mkdirs(const char *path)
+/* mkdir -p: true when path is a directory now. */
+static bool mkdirs(const char *path)
 {
     char tmp[1024];
     size_t i, n = strlen(path);
 
     if (n >= sizeof tmp)
-        return -1;
+        return false;
     memcpy(tmp, path, n + 1);
     for (i = 1; i <= n; i++) {
         if (tmp[i] == '/' || tmp[i] == '\0') {
             char c = tmp[i];
             tmp[i] = '\0';
             if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
+                return false;
             tmp[i] = c;
         }
     }
-    return 0;
+    return true;
 }
 
 /* Print (and save) each part of a retrieved MMS. */
@@ -283,7 +284,7 @@ static void print_mms(const struct mms_pdu *m, const char *tid)
         safe_name(o.from, a, sizeof a);
         safe_name(tid, b, sizeof b);
         snprintf(dir, sizeof dir, "%s/%s/%s", o.save_dir, a, b);
-        if (mkdirs(dir) != 0) {
+        if (!mkdirs(dir)) {
             fprintf(stderr, "phonesim: cannot create %s: %s\n", dir, strerror(errno));
             dir[0] = '\0';
         }

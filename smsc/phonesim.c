@@ -66,7 +66,7 @@ static int handle_mt(char *line, bool earlier)
     if (argc == 5 && strcmp(argv[3], "TEXT") == 0) {
         if (o.hex)
             fprintf(out, "%s%s\n", tag, argv[4]);
-        else if (simcodec_unhex(argv[4], strlen(argv[4]), &data, &n) == 0) {
+        else if (simcodec_unhex(argv[4], strlen(argv[4]), &data, &n)) {
             fputs(tag, out);
             fwrite(data, 1, n, out);
             fputc('\n', out);
@@ -74,10 +74,10 @@ static int handle_mt(char *line, bool earlier)
     } else if (argc == 7 && strcmp(argv[3], "BIN") == 0) {
         struct smsudh u;
         memset(&u, 0, sizeof u);
-        if (simcodec_unhex(argv[6], strlen(argv[6]), &data, &n) != 0 ||
+        if (!simcodec_unhex(argv[6], strlen(argv[6]), &data, &n) ||
             (strcmp(argv[5], "-") != 0 &&
-             (simcodec_unhex(argv[5], strlen(argv[5]), &udh, &ul) != 0 ||
-              smsudh_parse(udh, ul, &u) != 0))) {
+             (!simcodec_unhex(argv[5], strlen(argv[5]), &udh, &ul) ||
+              !smsudh_parse(udh, ul, &u)))) {
             fprintf(out, "%sBIN undecodable\n", tag);
         } else if (u.ports && u.dst_port == SMSUDH_PORT_WAP_PUSH) {
             /* an MMS notification: printed whenever it arrived */
@@ -138,7 +138,7 @@ static int run_once(void)
     int64_t start, deadline, last = 0;
     char *line;
 
-    if (ctl_open(&c) != 0) {
+    if (!ctl_open(&c)) {
         fprintf(stderr, "phonesim: cannot connect to smscsim control %s:%d\n", o.host, o.port);
         return 2;
     }

@@ -42,8 +42,10 @@ struct ctl {
     size_t len;
 };
 
-int ctl_open(struct ctl *c);
-int ctl_write(struct ctl *c, const char *s, size_t n);
+/* Connect to smscsim's control port (o.host:o.port): true when connected. */
+bool ctl_open(struct ctl *c);
+/* Write all of s[0..n): true when written, false when the connection failed. */
+bool ctl_write(struct ctl *c, const char *s, size_t n);
 /* One line without its newline (malloc'd), or NULL on EOF. */
 char *ctl_read_line(struct ctl *c);
 /* A request line (with "\n") and its one answer line (malloc'd), or NULL. */

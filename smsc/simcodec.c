@@ -43,13 +43,13 @@ static void set_text_part(struct simcodec_part *part, unsigned char dc, unsigned
     set_part(part, dc, udh, ul, p, n);
 }
 
-int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
-                       struct simcodec_part **parts, size_t *nparts)
+bool simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
+                        struct simcodec_part **parts, size_t *nparts)
 {
     struct smstext_measure m;
     struct simcodec_part *out = NULL;
     size_t i = 0, k = 0;
-    int rc = -1;
+    bool ok = false;
 
     smstext_measure(utf8, len, &m);
     if (m.segments == 0 && len > 0)
@@ -70,13 +70,13 @@ int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
             goto out;
         if (m.gsm) {
             size_t sl = 0;
-            if (smstext_utf8_to_gsm(utf8 + i, n, buf, sizeof buf, &sl) != 0)
+            if (smstext_utf8_to_gsm(utf8 + i, n, buf, sizeof buf, &sl) != SMSTEXT_OK)
                 goto out;
             set_text_part(&out[k], 0, ref, m.segments, (int)k + 1, buf, sl);
         } else {
             unsigned char *be = NULL;
             size_t bl = 0;
-            if (smstext_utf8_to_ucs2(utf8 + i, n, &be, &bl) != 0)
+            if (smstext_utf8_to_ucs2(utf8 + i, n, &be, &bl) != SMSTEXT_OK)
                 goto out;
             set_text_part(&out[k], 8, ref, m.segments, (int)k + 1, be, bl);
             free(be);
@@ -87,26 +87,26 @@ int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
     *parts = out;
     *nparts = k;
     out = NULL;
-    rc = 0;
+    ok = true;
 out:
     free(out);
-    return rc;
+    return ok;
 }
 
-int simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
-                              const unsigned char *data, size_t len, bool ref16, unsigned ref,
-                              struct simcodec_part **parts, size_t *nparts)
+bool simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
+                               const unsigned char *data, size_t len, bool ref16, unsigned ref,
+                               struct simcodec_part **parts, size_t *nparts)
 {
     struct simcodec_part *out = NULL;
     struct smsudh_segment *segs = NULL;
     size_t n = 0, k;
-    int rc = -1;
+    bool ok = false;
 
     if (udhlen > 0 && (udh == NULL || (size_t)udh[0] + 1 != udhlen))
         goto out;
     /* the given UDH's IEs ride on every segment, concatenation added */
-    if (smsudh_split(udhlen ? udh + 1 : NULL, udhlen ? udhlen - 1 : 0, ref16, ref, data, len,
-                     &segs, &n) != 0)
+    if (!smsudh_split(udhlen ? udh + 1 : NULL, udhlen ? udhlen - 1 : 0, ref16, ref, data, len,
+                      &segs, &n))
         goto out;
     out = xcalloc(n, sizeof *out);
     for (k = 0; k < n; k++)
@@ -114,21 +114,21 @@ int simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
     *parts = out;
     *nparts = n;
     out = NULL;
-    rc = 0;
+    ok = true;
 out:
     free(segs);
     free(out);
-    return rc;
+    return ok;
 }
 
-int simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
-                            struct simcodec_part **parts, size_t *nparts)
+bool simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
+                             struct simcodec_part **parts, size_t *nparts)
 {
     size_t total = len <= 140 ? 1 : (len + 133) / 134, k;
     struct simcodec_part *out;
 
     if (total > 255)
-        return -1;
+        return false;
     out = xcalloc(total, sizeof *out);
     for (k = 0; k < total; k++) {
         size_t off = k * 134, n = total == 1 ? len : (len - off < 134 ? len - off : 134);
@@ -136,11 +136,11 @@ int simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned re
     }
     *parts = out;
     *nparts = total;
-    return 0;
+    return true;
 }
 
-int simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
-                    char **utf8, size_t *utf8len)
+enum simcodec_kind simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
+                                   char **utf8, size_t *utf8len)
 {
     size_t i, o = 0;
     char *s;
@@ -161,7 +161,8 @@ int simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
         *utf8len = o;
         return SIMCODEC_TEXT;
     case 8:
-        return smstext_ucs2_to_utf8(data, len, utf8, utf8len) == 0 ? SIMCODEC_TEXT : -1;
+        return smstext_ucs2_to_utf8(data, len, utf8, utf8len) == SMSTEXT_OK ? SIMCODEC_TEXT
+                                                                       : SIMCODEC_MALFORMED;
     default:
         return SIMCODEC_BINARY;
     }
@@ -218,11 +219,11 @@ static int hexval(char c)
     return -1;
 }
 
-int simcodec_unhex(const char *hex, size_t hexlen, unsigned char **out, size_t *outlen)
+bool simcodec_unhex(const char *hex, size_t hexlen, unsigned char **out, size_t *outlen)
 {
     unsigned char *buf = NULL;
     size_t i;
-    int rc = -1;
+    bool ok = false;
 
     if (hexlen % 2 != 0)
         goto out;
@@ -237,8 +238,8 @@ int simcodec_unhex(const char *hex, size_t hexlen, unsigned char **out, size_t *
     *out = buf;
     *outlen = hexlen / 2;
     buf = NULL;
-    rc = 0;
+    ok = true;
 out:
     free(buf);
-    return rc;
+    return ok;
 }

@@ -23,33 +23,34 @@ struct simcodec_part {
 
 /* Encode an MO text: GSM 03.38 unpacked (data_coding 0) when every char is
  * in the alphabet, else UCS-2 (8); one part up to 160/70 units, else parts of
- * 153/67 with UDH 05 00 03 ref total seq. *parts malloc'd. Returns 0, or -1
- * on invalid UTF-8 or more than 255 parts. */
-int simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
-                       struct simcodec_part **parts, size_t *nparts);
+ * 153/67 with UDH 05 00 03 ref total seq. *parts malloc'd. True when encoded;
+ * false on invalid UTF-8 or more than 255 parts. */
+bool simcodec_mo_encode(const char *utf8, size_t len, unsigned ref,
+                        struct simcodec_part **parts, size_t *nparts);
 
 /* Encode a binary MO (8-bit, data_coding 4): udh (with length octet, may be
  * NULL) + data; when it exceeds 140 octets every part carries udh's IEs and
- * a concatenation IE with an 8-bit reference (16-bit when ref16). */
-int simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
-                              const unsigned char *data, size_t len, bool ref16, unsigned ref,
-                              struct simcodec_part **parts, size_t *nparts);
+ * a concatenation IE with an 8-bit reference (16-bit when ref16). True when
+ * encoded; false when udh's length octet is wrong or it needs over 255 parts. */
+bool simcodec_mo_encode_binary(const unsigned char *udh, size_t udhlen,
+                               const unsigned char *data, size_t len, bool ref16, unsigned ref,
+                               struct simcodec_part **parts, size_t *nparts);
 
 /* Encode raw UCS-2 octets as they are (data_coding 8), whatever they hold
  * (a lone surrogate, an odd length): one part up to 140 octets, else parts
  * of 134 with an 8-bit concatenation UDH. For testing what a box does with
- * broken UTF-16. */
-int simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
-                            struct simcodec_part **parts, size_t *nparts);
+ * broken UTF-16. True when encoded; false when it needs over 255 parts. */
+bool simcodec_mo_encode_ucs2(const unsigned char *octets, size_t len, unsigned ref,
+                             struct simcodec_part **parts, size_t *nparts);
 
-enum simcodec_kind { SIMCODEC_TEXT = 0, SIMCODEC_BINARY = 1 };
+enum simcodec_kind { SIMCODEC_TEXT = 0, SIMCODEC_BINARY = 1, SIMCODEC_MALFORMED = 2 };
 
 /* Decode user data by data_coding: 0 (and 0xF0 class without 8-bit) GSM
  * unpacked, 1 IA5/ASCII, 3 Latin-1, 8 UCS-2 to UTF-8 (*utf8 malloc'd) and
  * SIMCODEC_TEXT; 2, 4 and 8-bit class codings are SIMCODEC_BINARY (*utf8
- * untouched). -1 on invalid UCS-2. */
-int simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
-                    char **utf8, size_t *utf8len);
+ * untouched); SIMCODEC_MALFORMED on invalid UCS-2. */
+enum simcodec_kind simcodec_decode(unsigned data_coding, const unsigned char *data, size_t len,
+                                   char **utf8, size_t *utf8len);
 
 /* SMPP 3.4 Appendix B receipt text:
  * "id:<id> sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm
@@ -61,7 +62,8 @@ size_t simcodec_receipt_text(char *buf, size_t cap, const char *id, time_t submi
 
 /* Lower-case hex; out must hold 2*len+1. */
 void simcodec_hex(const unsigned char *data, size_t len, char *out);
-/* Hex to bytes; *out malloc'd (NUL-terminated for convenience). -1 if odd or not hex. */
-int simcodec_unhex(const char *hex, size_t hexlen, unsigned char **out, size_t *outlen);
+/* Hex to bytes; *out malloc'd (NUL-terminated for convenience). False if odd
+ * or not hex. */
+bool simcodec_unhex(const char *hex, size_t hexlen, unsigned char **out, size_t *outlen);
 
 #endif

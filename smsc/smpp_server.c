@@ -335,7 +335,7 @@ void smpp_server_pump(struct smscsim *sim)
         struct timer t = { smscsim_now_ms() + sim->cfg.resp_timeout_ms, T_RESP_TIMEOUT, -1, 0,
                            d->seq, NULL };
         smscsim_timer_add(sim, t);
-        if (smscsim_conn_flush(sim, c) != 0)
+        if (!smscsim_conn_flush(sim, c))
             smscsim_conn_close(sim, c);
     }
 }
@@ -477,7 +477,7 @@ static void handle_submit(struct smscsim *sim, struct conn *c, const unsigned ch
     if ((req->esm_class & 0x40) && dlen > 0 && (size_t)data[0] + 1 <= dlen) {
         udhlen = (size_t)data[0] + 1;
         udh = data;
-        if (smsudh_parse(udh, udhlen, &u) == 0 && u.concat) {
+        if (smsudh_parse(udh, udhlen, &u) && u.concat) {
             ref = u.ref;
             total = u.total;
             part = u.seq;
@@ -633,7 +633,7 @@ static void smpp_pdu(struct smscsim *sim, struct conn *c, const unsigned char *p
     }
 }
 
-int smpp_server_input(struct smscsim *sim, struct conn *c)
+bool smpp_server_input(struct smscsim *sim, struct conn *c)
 {
     while (c->in.bytes.len - c->in.off >= 16 && !c->closing) {
         const unsigned char *p = (const unsigned char *)c->in.bytes.data + c->in.off;
@@ -649,5 +649,5 @@ int smpp_server_input(struct smscsim *sim, struct conn *c)
         smpp_pdu(sim, c, p, len);
         c->in.off += len;
     }
-    return 0;
+    return true;
 }

@@ -135,7 +135,7 @@ static void conn_update_events(struct smscsim *sim, struct conn *c, bool want_ou
     epoll_ctl(sim->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-int smscsim_conn_flush(struct smscsim *sim, struct conn *c)
+bool smscsim_conn_flush(struct smscsim *sim, struct conn *c)
 {
     while (c->out.off < c->out.bytes.len) {
         ssize_t n = send(c->fd, c->out.bytes.data + c->out.off, c->out.bytes.len - c->out.off, MSG_NOSIGNAL);
@@ -144,7 +144,7 @@ int smscsim_conn_flush(struct smscsim *sim, struct conn *c)
                 break;
             if (errno == EINTR)
                 continue;
-            return -1;
+            return false;
         }
         c->out.off += (size_t)n;
     }
@@ -153,7 +153,7 @@ int smscsim_conn_flush(struct smscsim *sim, struct conn *c)
         c->out.off = 0;
     }
     conn_update_events(sim, c, c->out.bytes.len > 0);
-    return 0;
+    return true;
 }
 
 void smscsim_conn_send(struct conn *c, const void *data, size_t n)
@@ -304,9 +304,9 @@ static void on_readable(struct smscsim *sim, struct conn *c)
         int on = 1;
         setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
     }
-    if ((c->kind == K_SMPP ? smpp_server_input(sim, c) : control_input(sim, c)) != 0)
+    if (!(c->kind == K_SMPP ? smpp_server_input(sim, c) : control_input(sim, c)))
         eof = true;
-    if (smscsim_conn_flush(sim, c) != 0 || eof || (c->closing && c->out.bytes.len == 0))
+    if (!smscsim_conn_flush(sim, c) || eof || (c->closing && c->out.bytes.len == 0))
         smscsim_conn_close(sim, c);
 }
 
@@ -328,7 +328,7 @@ static void run_timers(struct smscsim *sim)
             if (c) {
                 struct dwrite *w = t.owned;
                 smscsim_conn_send(c, w->data, w->len);
-                if (smscsim_conn_flush(sim, c) != 0)
+                if (!smscsim_conn_flush(sim, c))
                     smscsim_conn_close(sim, c);
             }
             free(t.owned);
@@ -450,7 +450,7 @@ int main(int argc, char **argv)
     if (sim->cfg.smpp_port < 1 || sim->cfg.smpp_port > 65535 || sim->cfg.control_port < 1 ||
         sim->cfg.control_port > 65535 || strlen(sim->cfg.system_id) > 15 ||
         strlen(sim->cfg.password) > 8 ||
-        log_level_parse(sim->cfg.log_level, &lvl) != 0) {
+        !log_level_parse(sim->cfg.log_level, &lvl)) {
         fprintf(stderr, "smscsim: bad setting: ports 1-65535, system_id <= 15 chars, password <= 8 chars, log_level\n");
         goto out;
     }
@@ -509,7 +509,7 @@ int main(int argc, char **argv)
             } else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
                 on_readable(sim, c);
             } else if (evs[i].events & EPOLLOUT) {
-                if (smscsim_conn_flush(sim, c) != 0 || (c->closing && c->out.bytes.len == 0))
+                if (!smscsim_conn_flush(sim, c) || (c->closing && c->out.bytes.len == 0))
                     smscsim_conn_close(sim, c);
             }
         }

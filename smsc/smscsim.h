@@ -131,8 +131,8 @@ void smscsim_conn_send(struct conn *c, const void *data, size_t n);
 /* Queue bytes for c after delay_ms, unless c is gone by then. */
 void smscsim_conn_send_later(struct smscsim *sim, struct conn *c, const unsigned char *data,
                              size_t n, long long delay_ms);
-/* Write what the socket takes now; -1: the connection is broken (close it). */
-int smscsim_conn_flush(struct smscsim *sim, struct conn *c);
+/* Write what the socket takes now; false: the connection is broken (close it). */
+bool smscsim_conn_flush(struct smscsim *sim, struct conn *c);
 /* Close and free c (in-flight deliver_sm go back to the ready queue). */
 void smscsim_conn_close(struct smscsim *sim, struct conn *c);
 /* The connection on fd if it is still the one with this id, else NULL. */
@@ -144,8 +144,9 @@ void smscsim_drop_smpp(struct smscsim *sim);
 
 struct smpp_server *smpp_server_new(void);
 void smpp_server_free(struct smpp_server *srv);
-/* Handle every complete PDU in c->in; 0, or -1 to close c. */
-int smpp_server_input(struct smscsim *sim, struct conn *c);
+/* Handle every complete PDU in c->in; true, or false to close c (a PDU it
+ * cannot answer sets c->closing instead, so that its nack goes out first). */
+bool smpp_server_input(struct smscsim *sim, struct conn *c);
 /* Send ready deliver_sm to receiver binds, round robin, within the window. */
 void smpp_server_pump(struct smscsim *sim);
 /* Queue MO parts as deliver_sm (copies them). */
@@ -162,8 +163,9 @@ void smpp_server_queue_lengths(const struct smscsim *sim, size_t *ready, size_t 
 
 struct control *control_new(void);
 void control_free(struct control *ctl);
-/* Answer every complete line in c->in (stops at an open WAIT); 0, or -1 to close c. */
-int control_input(struct smscsim *sim, struct conn *c);
+/* Answer every complete line in c->in (stops at an open WAIT); true, or
+ * false to close c. */
+bool control_input(struct smscsim *sim, struct conn *c);
 /* Timer: WAIT generation gen on c ran out. */
 void control_wait_expired(struct smscsim *sim, struct conn *c, uint32_t gen);
 /* A finished MT (re-assembled user data) for the handset dst. */

@@ -125,6 +125,21 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
             id = st_getll(r, 0, 0);
         PQclear(r);
     }
+    if (rc == STORE_NOT_FOUND) {
+        /* An MMSC may report before our SubmitReq's answer is recorded
+         * (the handset fetched at once): while a submission is in flight
+         * the MessageID may be its, and the MMSC is asked to try again.
+         * This statement sees what committed since the UPDATE's: the
+         * submission recorded meanwhile, or its request still sending. */
+        PGresult *q = NULL;
+        const char *pm[] = { mmsc, message_id };
+        if (st_exec(s, "mm7-report-inflight",
+                    "SELECT 1 WHERE EXISTS (SELECT 1 FROM mm7_submissions WHERE mmsc = $1 AND message_id = $2)"
+                    " OR EXISTS (SELECT 1 FROM outbox WHERE kind = 1 AND channel = 'mms' AND state = 1)", 2, pm,
+                    &q) == STORE_OK && PQntuples(q) > 0)
+            rc = STORE_RETRY;
+        PQclear(q);
+    }
     /* the outbox row's final states are never changed (outbox.c) */
     if (rc == STORE_OK && outcome == STORE_MM7_DELIVERED) {
         rc = store_outbox_mark_delivered(s, id);

@@ -99,14 +99,20 @@ static enum store_result insert_parts(struct store *s, const char *user_id, cons
     return rc;
 }
 
+/* What store_mms_add accepts; writes the size and the preview (free()). */
+static bool mms_valid(const struct store_mms_new *in, long long *size, char **text)
+{
+    return in && st_valid_line(in->peer, LIMIT_PEER_MAX, true) &&
+           st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) && st_valid_source(in->source) &&
+           in->sent_at >= 0 && check_parts(in, size, text);
+}
+
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out)
 {
     long long size = 0;
     char *text = NULL;
-    if (in == NULL || !st_valid_line(in->peer, LIMIT_PEER_MAX, true) ||
-        !st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) || !st_valid_source(in->source) ||
-        in->sent_at < 0 || !check_parts(in, &size, &text))
+    if (!mms_valid(in, &size, &text))
         return STORE_INVALID;
     if (!st_valid_id(user_id)) {
         free(text);
@@ -141,11 +147,223 @@ out:
     return rc;
 }
 
+/* ---- many at once (imports) ---- */
+
+struct mms_batch {
+    const char *user_id;
+    const struct store_mms_new *items;
+    const size_t *idx;   /* the valid items: their places in items[] */
+    const long long *sizes;
+    char *const *texts;  /* their previews */
+    size_t count;
+    bool *skip;          /* per valid item: a duplicate, not to be stored */
+};
+
+/* One query for the whole batch (st_dup_fn): an item that asks for it is a
+ * duplicate when the same (peer, sent_at, subject, size) is stored already
+ * or comes earlier in the batch; sent_at compared with = (or IS NULL) for
+ * the mms_dup index. */
+static enum store_result mms_batch_dups(struct store *s, void *ctx)
+{
+    struct mms_batch *b = ctx;
+    struct st_array peers, sents, subjects, sizes, checks;
+    st_array_init(&peers);
+    st_array_init(&sents);
+    st_array_init(&subjects);
+    st_array_init(&sizes);
+    st_array_init(&checks);
+    bool any = false;
+    for (size_t i = 0; i < b->count; i++) {
+        const struct store_mms_new *in = &b->items[b->idx[i]];
+        const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
+        st_array_text(&peers, peer, strlen(peer));
+        if (in->sent_at)
+            st_array_ll(&sents, (long long)in->sent_at);
+        else
+            st_array_null(&sents);
+        st_array_text(&subjects, subject, strlen(subject));
+        st_array_ll(&sizes, b->sizes[i]);
+        st_array_ll(&checks, in->skip_duplicate ? 1 : 0);
+        any = any || in->skip_duplicate;
+    }
+    enum store_result rc = STORE_OK;
+    if (!any)
+        goto out;
+    const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&sents), st_array_get(&subjects),
+                        st_array_get(&sizes), st_array_get(&checks) };
+    rc = st_batch_skip(s, "mms-dup-many",
+        "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sent, subject, size ORDER BY i) AS k"
+        "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[])"
+        "  WITH ORDINALITY AS t(peer, sent, subject, size, chk, i))"
+        " SELECT i FROM t WHERE chk = 1 AND (k > 1"
+        "  OR EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.sent_at = to_timestamp(t.sent)"
+        "             AND m.peer = t.peer AND m.subject = t.subject AND m.size_bytes = t.size)"
+        "  OR (t.sent IS NULL AND EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.sent_at IS NULL"
+        "             AND m.peer = t.peer AND m.subject = t.subject AND m.size_bytes = t.size)))",
+        6, p, b->skip, b->count);
+out:
+    st_array_cleanup(&peers);
+    st_array_cleanup(&sents);
+    st_array_cleanup(&subjects);
+    st_array_cleanup(&sizes);
+    st_array_cleanup(&checks);
+    return rc;
+}
+
+/* The parts of the items to store, in one statement: their bytes as one
+ * binary parameter, each part cut from it by offset and length. */
+static enum store_result mms_batch_parts(struct store *s, const struct mms_batch *b, size_t fit,
+                                         const char *first_n)
+{
+    struct st_array items, seqs, types, names, cids, offs, lens;
+    st_array_init(&items);
+    st_array_init(&seqs);
+    st_array_init(&types);
+    st_array_init(&names);
+    st_array_init(&cids);
+    st_array_init(&offs);
+    st_array_init(&lens);
+    struct buf blob;
+    buf_init(&blob);
+    long long k = 0, bytes = 0;
+    for (size_t i = 0; i < fit; i++)
+        bytes += b->skip[i] ? 0 : b->sizes[i];
+    buf_reserve(&blob, (size_t)bytes);   /* the size of all parts: one allocation */
+    for (size_t i = 0; i < fit; i++) {
+        if (b->skip[i])
+            continue;
+        const struct store_mms_new *in = &b->items[b->idx[i]];
+        k++;
+        for (size_t j = 0; j < in->nparts; j++) {
+            const struct store_mms_part_new *part = &in->parts[j];
+            st_array_ll(&items, k);
+            st_array_ll(&seqs, (long long)j);
+            st_array_text(&types, part->content_type, strlen(part->content_type));
+            st_array_text(&names, part->name ? part->name : "", part->name ? strlen(part->name) : 0);
+            st_array_text(&cids, part->content_id ? part->content_id : "",
+                          part->content_id ? strlen(part->content_id) : 0);
+            st_array_ll(&offs, (long long)blob.len);
+            st_array_ll(&lens, (long long)part->len);
+            if (part->len)
+                buf_append(&blob, part->data, part->len);
+        }
+    }
+    static const char empty[1];
+    const char *p[] = { b->user_id, first_n, blob.len ? blob.data : empty, st_array_get(&items),
+                        st_array_get(&seqs), st_array_get(&types), st_array_get(&names),
+                        st_array_get(&cids), st_array_get(&offs), st_array_get(&lens) };
+    const int len[] = { 0, 0, (int)blob.len, 0, 0, 0, 0, 0, 0, 0 };
+    const int fmt[] = { 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
+    enum store_result rc = st_exec_bin(s, "mms-part-insert-many",
+        "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id)"
+        " SELECT $1, $2::bigint + t.item - 1, t.seq, t.ct, t.name,"
+        "  substring($3::bytea FROM (t.off + 1)::int FOR t.len::int), t.cid"
+        " FROM unnest($4::bigint[], $5::int[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])"
+        " AS t(item, seq, ct, name, cid, off, len)", 10, p, len, fmt, NULL);
+    buf_cleanup(&blob);
+    st_array_cleanup(&items);
+    st_array_cleanup(&seqs);
+    st_array_cleanup(&types);
+    st_array_cleanup(&names);
+    st_array_cleanup(&cids);
+    st_array_cleanup(&offs);
+    st_array_cleanup(&lens);
+    return rc;
+}
+
+/* st_batch_insert_fn: the messages, then their parts. */
+static enum store_result mms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
+{
+    const struct mms_batch *b = ctx;
+    struct st_array peers, subjects, texts, sents, sizes, nparts, sources;
+    st_array_init(&peers);
+    st_array_init(&subjects);
+    st_array_init(&texts);
+    st_array_init(&sents);
+    st_array_init(&sizes);
+    st_array_init(&nparts);
+    st_array_init(&sources);
+    for (size_t i = 0; i < fit; i++) {
+        if (b->skip[i])
+            continue;
+        const struct store_mms_new *in = &b->items[b->idx[i]];
+        const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
+        st_array_text(&peers, peer, strlen(peer));
+        st_array_text(&subjects, subject, strlen(subject));
+        st_array_text(&texts, b->texts[i], strlen(b->texts[i]));
+        if (in->sent_at)
+            st_array_ll(&sents, (long long)in->sent_at);
+        else
+            st_array_null(&sents);
+        st_array_ll(&sizes, b->sizes[i]);
+        st_array_ll(&nparts, (long long)in->nparts);
+        st_array_text(&sources, in->source, strlen(in->source));
+    }
+    char nb[24];
+    st_lld(nb, first_n);
+    const char *p[] = { b->user_id, nb, st_array_get(&peers), st_array_get(&subjects), st_array_get(&texts),
+                        st_array_get(&sents), st_array_get(&sizes), st_array_get(&nparts),
+                        st_array_get(&sources) };
+    enum store_result rc = st_exec(s, "mms-insert-many",
+        "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source)"
+        " SELECT $1, $2::bigint + t.i - 1, t.peer, t.subject, t.text, to_timestamp(t.sent), t.size, t.nparts,"
+        "  t.source"
+        " FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[], $9::text[])"
+        " WITH ORDINALITY AS t(peer, subject, text, sent, size, nparts, source, i)", 9, p, NULL);
+    st_array_cleanup(&peers);
+    st_array_cleanup(&subjects);
+    st_array_cleanup(&texts);
+    st_array_cleanup(&sents);
+    st_array_cleanup(&sizes);
+    st_array_cleanup(&nparts);
+    st_array_cleanup(&sources);
+    if (rc == STORE_OK)
+        rc = mms_batch_parts(s, b, fit, nb);
+    return rc;
+}
+
+enum store_result store_mms_add_many(struct store *s, const char *user_id, const struct store_mms_new *items,
+                                     size_t count, enum store_result *results, long long *n_out)
+{
+    if (count > LIMIT_MMS_BATCH_MAX || (count > 0 && (items == NULL || results == NULL)))
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    size_t *idx = xcalloc(count ? count : 1, sizeof *idx);
+    bool *skip = xcalloc(count ? count : 1, sizeof *skip);
+    long long *sizes = xcalloc(count ? count : 1, sizeof *sizes);
+    char **texts = xcalloc(count ? count : 1, sizeof *texts);
+    size_t nvalid = 0, fit = 0;
+    long long first_n = 0, total = 0;
+    for (size_t i = 0; i < count; i++)
+        if (mms_valid(&items[i], &sizes[nvalid], &texts[nvalid])) {
+            total += sizes[nvalid];
+            idx[nvalid++] = i;
+        }
+    enum store_result rc = STORE_INVALID;
+    if (total > LIMIT_MMS_BATCH_BYTES)
+        goto out;
+    struct mms_batch b = { user_id, items, idx, sizes, texts, nvalid, skip };
+    rc = st_batch_add(s, user_id, STORE_MMS, sizes, NULL, skip, nvalid, mms_batch_dups, mms_batch_insert, &b,
+                      &fit, &first_n);
+    if (rc == STORE_OK || rc == STORE_NO_SPACE)
+        st_batch_results(count, idx, nvalid, fit, skip, NULL, first_n, results, n_out);
+out:
+    for (size_t i = 0; i < nvalid; i++)
+        free(texts[i]);
+    free(texts);
+    free(idx);
+    free(skip);
+    free(sizes);
+    return rc;
+}
+
 #define MMS_COLS "n, peer, subject, text, extract(epoch FROM sent_at)::bigint," \
                  " extract(epoch FROM saved_at)::bigint, size_bytes, nparts"
 
-static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
+static void mms_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_mms *m = dst;
     memset(m, 0, sizeof *m);
     m->n = st_getll(r, row, 0);
     m->peer = st_getdup(r, row, 1);
@@ -159,45 +377,26 @@ static void mms_from_row(const PGresult *r, int row, struct store_mms *m)
 
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
-                                   2, p, &r);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        mms_from_row(r, 0, out);
-    PQclear(r);
-    return rc;
+    return st_item_get(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
+                       user_id, n, mms_from_row, out);
 }
 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out)
 {
     static const char *const cols[] = { "subject", "peer", "text", NULL };
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
-    enum store_result rc = st_page_query(s, "mms-list",
+    struct store_mms_list l = { 0 };
+    void *items = NULL;
+    enum store_result rc = st_page_items(s, "mms-list",
                                          "SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
                                          " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, user_id, page, &r, &n, &more);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        mms_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-    PQclear(r);
-    return STORE_OK;
+                                         cols, NULL, user_id, page, mms_from_row, sizeof *l.items,
+                                         &items, &l.count, &l.more);
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 /* Binary results: text columns arrive as their bytes, data as raw bytes. */

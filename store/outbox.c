@@ -42,19 +42,18 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
     char *text = xmemdup0(in->text, in->text_len);
     const char *p[] = { in->user_id, in->msisdn, text, in->secret ? "t" : "f" };
     PGresult *r = NULL;
+    /* the NOTIFY is delivered by PostgreSQL when (and only if) the
+     * transaction commits, once however many rows it queued */
     enum store_result rc = st_exec(s, "outbox-insert",
-                                   "INSERT INTO outbox (user_id, msisdn, text, secret) VALUES ($1, $2, $3, $4)"
-                                   " RETURNING id", 4, p, &r);
+                                   "WITH i AS (INSERT INTO outbox (user_id, msisdn, text, secret) VALUES ($1, $2, $3, $4)"
+                                   " RETURNING id) SELECT id, pg_notify('smsvault_outbox', '') FROM i",
+                                   4, p, &r);
     free(text);
     if (rc != STORE_OK)
         return rc;
-    long long id = st_getll(r, 0, 0);
+    *id_out = st_getll(r, 0, 0);
     PQclear(r);
-    /* delivered by PostgreSQL when (and only if) the transaction commits */
-    rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
-    if (rc == STORE_OK)
-        *id_out = id;
-    return rc;
+    return STORE_OK;
 }
 
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
@@ -92,6 +91,21 @@ void store_outbox_instance_new(char id_out[STORE_ID_LEN])
     uuid_unparse_lower(u, id_out);
 }
 
+/* This session holds instance's lock: a session lock lasts as long as the
+ * session, so while the backend is the same one, claims need not ask
+ * pg_locks (forget_session in store.c clears it on a reset). */
+static void lease_here(struct store *s, const char *instance)
+{
+    s->lease_backend = PQbackendPID(s->conn);
+    snprintf(s->lease_instance, sizeof s->lease_instance, "%s", instance);
+}
+
+static bool lease_is_here(const struct store *s, const char *instance)
+{
+    return s->lease_backend != 0 && s->lease_backend == PQbackendPID(s->conn) &&
+           PQstatus(s->conn) == CONNECTION_OK && strcmp(s->lease_instance, instance) == 0;
+}
+
 enum store_result store_outbox_hold(struct store *s, const char *instance)
 {
     if (!st_valid_id(instance))
@@ -117,8 +131,10 @@ enum store_result store_outbox_hold(struct store *s, const char *instance)
     st_lld(key, st_getll(r, 0, 0));
     PQclear(r);
     r = NULL;
-    if (mine)
+    if (mine) {
+        lease_here(s, instance);
         goto out;
+    }
     if (anyone) {
         /* an older session of ours that PostgreSQL has not yet seen end: it
          * still stands for us; seen_at is renewed, the lock taken next time */
@@ -129,8 +145,10 @@ enum store_result store_outbox_hold(struct store *s, const char *instance)
     rc = st_exec(s, "outbox-lock", "SELECT pg_try_advisory_lock(" LOCK_CLASS ", $1::int)", 1, k, &r);
     if (rc == STORE_OK && PQgetvalue(r, 0, 0)[0] != 't')
         rc = STORE_CONFLICT;
-    if (rc == STORE_OK)
+    if (rc == STORE_OK) {
+        lease_here(s, instance);
         log_info("store: outbox-lease-taken instance=%s key=%s", instance, key);
+    }
 out:
     PQclear(r);
     /* a session lock is not undone by a rollback; the renewed seen_at is
@@ -152,6 +170,8 @@ enum store_result store_outbox_release(struct store *s, const char *instance)
                  " SELECT CASE WHEN " LOCK_HELD("d.lock_key", BY_ME)
                  " THEN pg_advisory_unlock(" LOCK_CLASS ", d.lock_key) END FROM d", 1, p, NULL);
     rc = st_tx_finish(s, rc);
+    if (strcmp(s->lease_instance, instance) == 0)
+        s->lease_backend = 0;
     if (rc == STORE_OK)
         log_info("store: outbox-lease-released instance=%s", instance);
     return rc;
@@ -181,8 +201,33 @@ static unsigned char *unhex_col(const PGresult *r, int row, int col, size_t *len
     return v;
 }
 
-enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
-                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting)
+/*
+ * The claim of up to $1 queued rows of channel $3 for instance $2, when its
+ * lease is held: the rows PICK chooses (a condition on outbox, then its
+ * ORDER BY) move to sending, RETURNING COLS as u; the answer is the lease
+ * flag m.ok, then OUT (columns of u), then EXTRA (more columns of m), in
+ * ORDER — one row per claimed row, or one row of NULLs when none was.
+ */
+#define CLAIM_SQL_HELD(held, pick, cols, out, extra, order)                                             \
+    "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND " held "),"                    \
+    " c AS (SELECT id FROM outbox WHERE state = 0 AND channel = $3 AND not_before <= now()"             \
+    "   AND EXISTS (SELECT 1 FROM me) AND " pick " LIMIT $1 FOR UPDATE SKIP LOCKED),"                   \
+    " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"     \
+    "   FROM c WHERE o.id = c.id RETURNING " cols ")"                                                   \
+    " SELECT m.ok, " out " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok" extra ") m"                    \
+    " LEFT JOIN u ON true ORDER BY " order
+
+/* A claim in its two forms, for claim_run: the lease held by this session
+ * (nothing to ask), or by anyone (asked of pg_locks). */
+#define CLAIM_SQL(pick, cols, out, extra, order)                                                        \
+    CLAIM_SQL_HELD("true", pick, cols, out, extra, order),                                              \
+    CLAIM_SQL_HELD(LOCK_HELD("i.lock_key", BY_ANYONE), pick, cols, out, extra, order)
+
+/* Run a CLAIM_SQL: STORE_NOT_FOUND when the lease is not held (nothing
+ * claimed), else *out and *n, the rows claimed. */
+static enum store_result claim_run(struct store *s, const char *name, const char *sql_here,
+                                   const char *sql_anyone, const char *instance,
+                                   const char *channel, int max, PGresult **out, size_t *n)
 {
     if (max < 1 || max > 10000 || !valid_channel(channel))
         return STORE_INVALID;
@@ -192,31 +237,38 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
     st_lld(mx, max);
     const char *p[] = { mx, instance, channel };
     PGresult *r = NULL;
-    /* one row per claimed outbox row, or one row with NULLs when none was
-     * claimed; the first column says whether the lease is held. Requests
-     * (kind 1) are rendered into children first; a child sorts at its
-     * request's place, so that GET 1,9's replies keep their order. */
-    enum store_result rc = st_exec(s, "outbox-claim",
-        "WITH me AS (SELECT i.id FROM outbox_instances i WHERE i.id = $2 AND "
-        LOCK_HELD("i.lock_key", BY_ANYONE) "),"
-        " c AS (SELECT id FROM outbox WHERE state = 0 AND kind <> 1 AND channel = $3 AND not_before <= now()"
-        "   AND EXISTS (SELECT 1 FROM me)"
-        "   ORDER BY coalesce(parent_id, id), id LIMIT $1 FOR UPDATE SKIP LOCKED),"
-        " u AS (UPDATE outbox o SET state = 1, claimed_by = $2, claimed_at = now(), updated_at = now()"
-        "   FROM c WHERE o.id = c.id"
-        "   RETURNING o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
-        "     encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place)"
-        " SELECT m.ok, u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req"
-        " FROM (SELECT EXISTS (SELECT 1 FROM me) AS ok, EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1"
-        "   AND channel = $3 AND not_before <= now()) AS req) m"
-        " LEFT JOIN u ON true ORDER BY u.place, u.id", 3, p, &r);
+    /* the lease is asked of pg_locks only when this session does not hold
+     * it itself: that view costs a millisecond */
+    enum store_result rc = st_exec(s, name, lease_is_here(s, instance) ? sql_here : sql_anyone, 3, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) < 1 || PQgetvalue(r, 0, 0)[0] != 't') {
         PQclear(r);
         return STORE_NOT_FOUND;   /* the lease is not held: nothing claimed */
     }
-    size_t n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    *n = PQgetisnull(r, 0, 1) ? 0 : (size_t)PQntuples(r);
+    *out = r;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
+                                     struct store_outbox_row **out, size_t *count, bool *requests_waiting)
+{
+    PGresult *r = NULL;
+    size_t n = 0;
+    /* Requests (kind 1) are rendered into children first; a child sorts at
+     * its request's place, so that GET 1,9's replies keep their order. */
+    enum store_result rc = claim_run(s, "outbox-claim",
+        CLAIM_SQL("kind <> 1 ORDER BY coalesce(parent_id, id), id",
+                  "o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
+                  " encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place",
+                  "u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req",
+                  ", EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1 AND channel = $3"
+                  " AND not_before <= now()) AS req",
+                  "u.place, u.id"),
+        instance, channel, max, &r, &n);
+    if (rc != STORE_OK)
+        return rc;
     if (requests_waiting)
         *requests_waiting = PQgetvalue(r, 0, 9)[0] == 't';
     struct store_outbox_row *v = xcalloc(n ? n : 1, sizeof *v);
@@ -274,7 +326,9 @@ enum store_result store_outbox_request_item(struct store *s, const char *user_id
     char nb[24];
     st_lld(nb, n);
     const char *p[] = { user_id, msisdn, store_outbox_channel_for(kind), nb };
-    char *sql = xasprintf("INSERT INTO outbox (user_id, msisdn, kind, channel, item_kind, item_n) %s RETURNING id",
+    /* one statement with its NOTIFY (delivered at commit), as st_outbox_insert */
+    char *sql = xasprintf("WITH i AS (INSERT INTO outbox (user_id, msisdn, kind, channel, item_kind, item_n) %s"
+                          " RETURNING id) SELECT id, pg_notify('smsvault_outbox', '') FROM i",
                           item_exists_sql[kind]);
     PGresult *r = NULL;
     long long id = 0;
@@ -287,14 +341,29 @@ enum store_result store_outbox_request_item(struct store *s, const char *user_id
     if (rc == STORE_OK)
         id = st_getll(r, 0, 0);
     PQclear(r);
-    if (rc == STORE_OK)
-        rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
     rc = st_tx_finish(s, rc);
 out:
     free(sql);
     if (rc == STORE_OK)
         *id_out = id;
     return rc;
+}
+
+/* n requests from r: id, user id, msisdn, item kind, item n, attempts in
+ * columns c.. */
+static struct store_outbox_request *requests_read(const PGresult *r, size_t n, int c)
+{
+    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        v[i].id = st_getll(r, row, c);
+        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, c + 1));
+        v[i].msisdn = st_getdup(r, row, c + 2);
+        v[i].kind = (enum store_kind)st_getll(r, row, c + 3);
+        v[i].n = st_getll(r, row, c + 4);
+        v[i].attempts = (int)st_getll(r, row, c + 5);
+    }
+    return v;
 }
 
 enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
@@ -308,21 +377,13 @@ enum store_result store_outbox_take_requests(struct store *s, const char *channe
     const char *p[] = { channel, mx };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "outbox-take-requests",
-        "SELECT id, coalesce(user_id::text, ''), msisdn, item_kind, item_n FROM outbox"
+        "SELECT id, coalesce(user_id::text, ''), msisdn, item_kind, item_n, attempts FROM outbox"
         " WHERE state = 0 AND kind = 1 AND channel = $1 AND not_before <= now()"
         " ORDER BY id LIMIT $2::int FOR UPDATE SKIP LOCKED", 2, p, &r);
     if (rc != STORE_OK)
         return rc;
     size_t n = (size_t)PQntuples(r);
-    struct store_outbox_request *v = xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        int row = (int)i;
-        v[i].id = st_getll(r, row, 0);
-        snprintf(v[i].user_id, sizeof v[i].user_id, "%s", PQgetvalue(r, row, 1));
-        v[i].msisdn = st_getdup(r, row, 2);
-        v[i].kind = (enum store_kind)st_getll(r, row, 3);
-        v[i].n = st_getll(r, row, 4);
-    }
+    struct store_outbox_request *v = requests_read(r, n, 0);
     PQclear(r);
     *out = v;
     *count = n;
@@ -347,6 +408,31 @@ static bool valid_mt(const struct store_outbox_mt *m)
     return m->udh_len == 0 || (m->udh && (size_t)m->udh[0] + 1 == m->udh_len);
 }
 
+/* mts as children of request ib, in order, on channel (NULL: the request's). */
+static enum store_result insert_children(struct store *s, const char *ib, const char *channel,
+                                         const struct store_outbox_mt *mts, size_t count)
+{
+    enum store_result rc = STORE_OK;
+    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
+        const struct store_outbox_mt *m = &mts[i];
+        char kind[24], coding[24];
+        st_lld(kind, m->kind);
+        st_lld(coding, m->coding);
+        char *text = m->kind == OUTBOX_TEXT ? xmemdup0(m->text, m->text_len) : NULL;
+        const char *p[] = { ib, kind, text, m->kind == OUTBOX_BINARY && m->udh_len ? (const char *)m->udh : NULL,
+                            m->kind == OUTBOX_BINARY ? (const char *)m->data : NULL,
+                            m->kind == OUTBOX_BINARY ? coding : NULL, channel };
+        const int len[] = { 0, 0, 0, (int)m->udh_len, (int)m->data_len, 0, 0 };
+        const int fmt[] = { 0, 0, 0, 1, 1, 0, 0 };
+        rc = st_exec_bin(s, "outbox-child",
+                         "INSERT INTO outbox (user_id, msisdn, channel, parent_id, kind, text, udh, data, coding)"
+                         " SELECT user_id, msisdn, coalesce($7, channel), id, $2::smallint, $3, $4, $5, $6::smallint"
+                         " FROM outbox WHERE id = $1", 7, p, len, fmt, NULL);
+        free(text);
+    }
+    return rc;
+}
+
 enum store_result store_outbox_expand(struct store *s, long long request_id, const struct store_outbox_mt *mts,
                                       size_t count, const char *failed_reason)
 {
@@ -366,23 +452,55 @@ enum store_result store_outbox_expand(struct store *s, long long request_id, con
     rc = st_exec_some(s, "outbox-rendered",
                       "UPDATE outbox SET state = CASE WHEN $2::text IS NULL THEN 5 ELSE 4 END, reason = $2,"
                       " updated_at = now() WHERE id = $1 AND kind = 1 AND state = 0", 2, pu, NULL, NULL);
-    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
-        const struct store_outbox_mt *m = &mts[i];
-        char kind[24], coding[24];
-        st_lld(kind, m->kind);
-        st_lld(coding, m->coding);
-        char *text = m->kind == OUTBOX_TEXT ? xmemdup0(m->text, m->text_len) : NULL;
-        const char *p[] = { ib, kind, text, m->kind == OUTBOX_BINARY && m->udh_len ? (const char *)m->udh : NULL,
-                            m->kind == OUTBOX_BINARY ? (const char *)m->data : NULL,
-                            m->kind == OUTBOX_BINARY ? coding : NULL };
-        const int len[] = { 0, 0, 0, (int)m->udh_len, (int)m->data_len, 0 };
-        const int fmt[] = { 0, 0, 0, 1, 1, 0 };
-        rc = st_exec_bin(s, "outbox-child",
-                         "INSERT INTO outbox (user_id, msisdn, channel, parent_id, kind, text, udh, data, coding)"
-                         " SELECT user_id, msisdn, channel, id, $2::smallint, $3, $4, $5, $6::smallint"
-                         " FROM outbox WHERE id = $1", 6, p, len, fmt, NULL);
-        free(text);
-    }
+    if (rc == STORE_OK)
+        rc = insert_children(s, ib, NULL, mts, count);
+    return st_tx_finish(s, rc);
+}
+
+enum store_result store_outbox_claim_requests(struct store *s, const char *instance, const char *channel, int max,
+                                              struct store_outbox_request **out, size_t *count)
+{
+    PGresult *r = NULL;
+    size_t n = 0;
+    enum store_result rc = claim_run(s, "outbox-claim-requests",
+        CLAIM_SQL("kind = 1 ORDER BY id",
+                  "o.id, coalesce(o.user_id::text, '') AS user_id, o.msisdn, o.item_kind, o.item_n, o.attempts",
+                  "u.id, u.user_id, u.msisdn, u.item_kind, u.item_n, u.attempts", "", "u.id"),
+        instance, channel, max, &r, &n);
+    if (rc != STORE_OK)
+        return rc;
+    struct store_outbox_request *v = requests_read(r, n, 1);
+    PQclear(r);
+    *out = v;
+    *count = n;
+    return STORE_OK;
+}
+
+enum store_result store_outbox_handoff(struct store *s, long long request_id, const char *channel,
+                                       const struct store_outbox_mt *mts, size_t count)
+{
+    if (!valid_channel(channel) || count < 1 || mts == NULL)
+        return STORE_INVALID;
+    for (size_t i = 0; i < count; i++)
+        if (!valid_mt(&mts[i]))
+            return STORE_INVALID;
+    char ib[24];
+    st_lld(ib, request_id);
+    const char *p[] = { ib };
+    PGresult *r = NULL;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_exec(s, "outbox-handoff",
+                 "UPDATE outbox SET state = 2, updated_at = now() WHERE id = $1 AND kind = 1 AND state = 1"
+                 " RETURNING id", 1, p, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    if (rc == STORE_OK)
+        rc = insert_children(s, ib, channel, mts, count);
+    if (rc == STORE_OK)
+        rc = st_exec(s, "outbox-notify", "SELECT pg_notify('smsvault_outbox', '')", 0, NULL, NULL);
     return st_tx_finish(s, rc);
 }
 
@@ -447,6 +565,54 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
                       "UPDATE outbox SET state = 4, reason = $2, updated_at = now(), " CLEAR_SECRET
                       " WHERE id = $1 AND state IN (0, 1, 2)", 2, p);
     free(why);
+    return rc;
+}
+
+enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count)
+{
+    if (count > LIMIT_OUTBOX_MARKS_MAX || (count > 0 && marks == NULL))
+        return STORE_INVALID;
+    if (count == 0)
+        return STORE_OK;
+    struct st_array ids, states, uuids, reasons;
+    st_array_init(&ids);
+    st_array_init(&states);
+    st_array_init(&uuids);
+    st_array_init(&reasons);
+    enum store_result rc = STORE_OK;
+    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
+        const struct store_outbox_mark *m = &marks[i];
+        if ((m->state != OUTBOX_SUBMITTED && m->state != OUTBOX_DELIVERED && m->state != OUTBOX_FAILED) ||
+            (m->kannel_uuid && !st_valid_line(m->kannel_uuid, LIMIT_PEER_MAX, true))) {
+            rc = STORE_INVALID;
+            break;
+        }
+        st_array_ll(&ids, m->id);
+        st_array_ll(&states, (long long)m->state);
+        st_array_text(&uuids, m->kannel_uuid, m->kannel_uuid ? strlen(m->kannel_uuid) : 0);
+        size_t rl = m->reason ? utf8_truncate(m->reason, strlen(m->reason), LIMIT_TEXT_FIELD_MAX) : 0;
+        if (m->reason && utf8_valid(m->reason, rl) && memchr(m->reason, '\0', rl) == NULL)
+            st_array_text(&reasons, m->reason, rl);
+        else
+            st_array_null(&reasons);
+    }
+    if (rc == STORE_OK) {
+        const char *p[] = { st_array_get(&ids), st_array_get(&states), st_array_get(&uuids),
+                            st_array_get(&reasons) };
+        /* the same state rules as the single marks: submitted from queued or
+         * sending, a final state from anything not final; in id order */
+        rc = st_exec(s, "outbox-mark-many",
+            "UPDATE outbox o SET state = v.state, kannel_uuid = coalesce(v.uuid, o.kannel_uuid),"
+            " reason = CASE WHEN v.state = 4 THEN v.reason ELSE o.reason END, updated_at = now(), "
+            CLEAR_SECRET
+            " FROM (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])"
+            "       AS t(id, state, uuid, reason) ORDER BY id) v"
+            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state > 2))", 4, p, NULL);
+    }
+    st_array_cleanup(&ids);
+    st_array_cleanup(&states);
+    st_array_cleanup(&uuids);
+    st_array_cleanup(&reasons);
     return rc;
 }
 
@@ -518,18 +684,22 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
     return STORE_OK;
 }
 
+/* A row's state as store_outbox_state says it, for outbox row o. */
+#define DERIVED_STATE(o)                                                                                \
+    "CASE WHEN " o ".state = 5 THEN (SELECT CASE WHEN bool_or(c.state = 4) THEN 4"                      \
+    "   ELSE coalesce(min(c.state), 3) END FROM outbox c WHERE c.parent_id = " o ".id)"                 \
+    " WHEN " o ".state = 2 AND " o ".kind = 1 AND EXISTS (SELECT 1 FROM outbox c"                       \
+    "   WHERE c.parent_id = " o ".id AND c.state = 4) THEN 4"                                           \
+    " ELSE " o ".state END"
+
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out)
 {
     char ib[24];
     st_lld(ib, id);
     const char *p[] = { ib };
     PGresult *r = NULL;
-    /* 5 (rendered): failed when a child failed, else the least advanced child */
-    enum store_result rc = st_exec(s, "outbox-state",
-        "SELECT CASE WHEN o.state <> 5 THEN o.state"
-        " ELSE (SELECT CASE WHEN bool_or(c.state = 4) THEN 4 ELSE coalesce(min(c.state), 3) END"
-        "       FROM outbox c WHERE c.parent_id = o.id) END"
-        " FROM outbox o WHERE o.id = $1", 1, p, &r);
+    enum store_result rc = st_exec(s, "outbox-state", "SELECT " DERIVED_STATE("o") " FROM outbox o WHERE o.id = $1",
+                                   1, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0)
@@ -538,6 +708,55 @@ enum store_result store_outbox_state(struct store *s, long long id, enum store_o
         *out = (enum store_outbox_state)st_getll(r, 0, 0);
     PQclear(r);
     return rc;
+}
+
+enum store_result store_outbox_item_delivery(struct store *s, const char *user_id, enum store_kind kind,
+                                             long long n, struct store_outbox_delivery *out)
+{
+    if ((unsigned)kind > STORE_CONTACT)
+        return STORE_INVALID;
+    if (!st_valid_id(user_id) || n < 1)
+        return STORE_NOT_FOUND;
+    char kb[24], nb[24];
+    st_lld(kb, kind);
+    st_lld(nb, n);
+    const char *p[] = { user_id, kb, nb };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "outbox-item-delivery",
+        "SELECT o.id, " DERIVED_STATE("o") ", o.msisdn, coalesce(o.reason, ''),"
+        " extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.updated_at)::bigint"
+        " FROM outbox o WHERE o.user_id = $1 AND o.kind = 1 AND o.item_kind = $2::smallint AND o.item_n = $3::bigint"
+        " ORDER BY o.id DESC LIMIT 1", 3, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return STORE_NOT_FOUND;
+    }
+    memset(out, 0, sizeof *out);
+    out->id = st_getll(r, 0, 0);
+    out->state = (enum store_outbox_state)st_getll(r, 0, 1);
+    out->msisdn = st_getdup(r, 0, 2);
+    out->reason = st_getdup(r, 0, 3);
+    out->requested_at = (time_t)st_getll(r, 0, 4);
+    out->updated_at = (time_t)st_getll(r, 0, 5);
+    PQclear(r);
+    return STORE_OK;
+}
+
+void store_outbox_delivery_cleanup(struct store_outbox_delivery *d)
+{
+    if (d == NULL)
+        return;
+    free(d->msisdn);
+    free(d->reason);
+    memset(d, 0, sizeof *d);
+}
+
+const char *store_outbox_state_name(enum store_outbox_state st)
+{
+    static const char *const names[] = { "queued", "sending", "submitted", "delivered", "failed" };
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "queued";
 }
 
 enum store_result store_outbox_listen(struct store *s)

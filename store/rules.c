@@ -109,12 +109,10 @@ size_t store_card_order(const struct vcard_card *card, size_t order[VCARD_MAX_TE
     return n;
 }
 
-/* The switch of who delivers an item (issue 8): vaultbox renders every kind
- * today, an MMS as its text and the page's link. Once vaultmms claims
- * STORE_CHANNEL_MMS rows, MMS go there when [mms] delivery names an MMS
- * path — this function is where that is decided, for GET and the web alike. */
+/* The switch of who delivers an item (issues 8 and 9), for GET and the web
+ * alike: an MMS goes to vaultmms, which delivers it as an MMS ([mms]
+ * delivery says by which path); everything else to vaultbox. */
 const char *store_outbox_channel_for(enum store_kind kind)
 {
-    (void)kind;
-    return STORE_CHANNEL_SMS;
+    return kind == STORE_MMS ? STORE_CHANNEL_MMS : STORE_CHANNEL_SMS;
 }

@@ -42,8 +42,43 @@ static enum store_result sms_dup_check(struct store *s, void *ctx)
     return rc;
 }
 
-enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
-                                long long *n_out)
+/*
+ * The common case in one statement: an upload that leaves at least the
+ * threshold free needs no growth (store_space_wanted is 0), so the charge is
+ * a conditional UPDATE of the user's row (its row lock, FOR NO KEY UPDATE,
+ * is the UPDATE's own) and the insert rides on it. No row: the user is
+ * unknown or the space must grow; the caller takes the locking path.
+ */
+static enum store_result sms_save_fast(struct store *s, const char *user_id, const char *const *item,
+                                       struct store_saved *out)
+{
+    char th[24];
+    st_lld(th, s->cfg.threshold_bytes);
+    const char *p[] = { user_id, item[5], th, item[2], item[3], item[4], item[6] };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "sms-save",
+        "WITH u AS (UPDATE users SET used_bytes = used_bytes + $2::bigint, next_sms = next_sms + 1"
+        "   WHERE id = $1 AND allocated_bytes - used_bytes - $2::bigint >= $3::bigint"
+        "   RETURNING id, next_sms - 1 AS n, used_bytes, allocated_bytes),"
+        " i AS (INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source)"
+        "   SELECT u.id, u.n, $4, $5, to_timestamp($6::bigint), $2::bigint, $7 FROM u)"
+        " SELECT n, used_bytes, allocated_bytes FROM u", 7, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        out->n = st_getll(r, 0, 0);
+        out->used_bytes = st_getll(r, 0, 1);
+        out->allocated_bytes = st_getll(r, 0, 2);
+        out->grew = false;
+    }
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out)
 {
     if (in == NULL || !sms_valid(in))
         return STORE_INVALID;
@@ -56,25 +91,41 @@ enum store_result store_sms_add(struct store *s, const char *user_id, const stru
     st_lld(size, (long long)in->body_len);
     const char *sent_p = in->sent_at ? sent : NULL;
     struct sms_dup dup = { user_id, peer, body, sent_p };
-    long long n = 0;
+    struct store_saved saved = { 0 };
 
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
         goto out;
-    rc = st_space_charge(s, user_id, STORE_SMS, (long long)in->body_len,
-                         in->skip_duplicate ? sms_dup_check : NULL, &dup, &n);
-    if (rc == STORE_OK) {
-        st_lld(nb, n);
-        const char *p[] = { user_id, nb, peer, body, sent_p, size, in->source };
-        rc = st_exec(s, "sms-insert",
-                     "INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source)"
-                     " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7)", 7, p, NULL);
+    /* user, n, peer, body, sent_at, size, source: the insert's values */
+    const char *item[] = { user_id, NULL, peer, body, sent_p, size, in->source };
+    rc = in->skip_duplicate ? STORE_NOT_FOUND : sms_save_fast(s, user_id, item, &saved);
+    if (rc == STORE_NOT_FOUND) {
+        /* locked, growing (or duplicate-checked): the charge as space.c does it */
+        rc = st_space_charge_ex(s, user_id, STORE_SMS, (long long)in->body_len,
+                                in->skip_duplicate ? sms_dup_check : NULL, &dup, &saved.n, &saved);
+        if (rc == STORE_OK) {
+            st_lld(nb, saved.n);
+            item[1] = nb;
+            rc = st_exec(s, "sms-insert",
+                         "INSERT INTO sms (user_id, n, peer, body, sent_at, size_bytes, source)"
+                         " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7)", 7, item, NULL);
+        }
     }
     rc = st_tx_finish(s, rc);
 out:
     free(body);
     if (rc == STORE_OK)
-        *n_out = n;
+        *out = saved;
+    return rc;
+}
+
+enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                long long *n_out)
+{
+    struct store_saved saved;
+    enum store_result rc = store_sms_save(s, user_id, in, &saved);
+    if (rc == STORE_OK)
+        *n_out = saved.n;
     return rc;
 }
 
@@ -113,13 +164,12 @@ static enum store_result sms_batch_dups(struct store *s, void *ctx)
         st_array_ll(&checks, in->skip_duplicate ? 1 : 0);
         any = any || in->skip_duplicate;
     }
-    PGresult *r = NULL;
     enum store_result rc = STORE_OK;
     if (!any)
         goto out;
     const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&sents), st_array_get(&bodies),
                         st_array_get(&checks) };
-    rc = st_exec(s, "sms-dup-many",
+    rc = st_batch_skip(s, "sms-dup-many",
         "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sent, body ORDER BY i) AS k"
         "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[])"
         "  WITH ORDINALITY AS t(peer, sent, body, chk, i))"
@@ -128,15 +178,7 @@ static enum store_result sms_batch_dups(struct store *s, void *ctx)
         "             AND s.peer = t.peer AND s.body = t.body)"
         "  OR (t.sent IS NULL AND EXISTS (SELECT 1 FROM sms s WHERE s.user_id = $1 AND s.sent_at IS NULL"
         "             AND s.peer = t.peer AND s.body = t.body)))",
-        5, p, &r);
-    if (rc != STORE_OK)
-        goto out;
-    for (int row = 0; row < PQntuples(r); row++) {
-        long long i = st_getll(r, row, 0);
-        if (i >= 1 && (size_t)i <= b->count)
-            b->skip[i - 1] = true;
-    }
-    PQclear(r);
+        5, p, b->skip, b->count);
 out:
     st_array_cleanup(&peers);
     st_array_cleanup(&sents);
@@ -145,10 +187,11 @@ out:
     return rc;
 }
 
-/* Insert the valid items before fit that are not skipped, numbered from first_n. */
-static enum store_result sms_batch_insert(struct store *s, const struct sms_batch *b, size_t fit,
-                                          long long first_n)
+/* st_batch_insert_fn: the valid items before fit that are not skipped,
+ * numbered from first_n. */
+static enum store_result sms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
 {
+    const struct sms_batch *b = ctx;
     struct st_array peers, bodies, sents, sizes, sources;
     st_array_init(&peers);
     st_array_init(&bodies);
@@ -204,47 +247,13 @@ enum store_result store_sms_add_many(struct store *s, const char *user_id, const
             idx[nvalid++] = i;
         }
     struct sms_batch b = { user_id, items, idx, nvalid, skip };
-
-    enum store_result rc = st_tx_start(s);
-    if (rc != STORE_OK)
-        goto out;
-    rc = st_space_charge_many(s, user_id, STORE_SMS, sizes, skip, nvalid, sms_batch_dups, &b, &fit, &first_n);
-    bool stored_any = false;
-    for (size_t i = 0; rc == STORE_OK && i < fit; i++)
-        stored_any = stored_any || !skip[i];
-    if (rc == STORE_OK && stored_any)
-        rc = sms_batch_insert(s, &b, fit, first_n);
-    enum store_result space = rc;   /* STORE_NO_SPACE: nothing charged, rolled back below */
-    rc = st_tx_finish(s, rc);
-    if (space == STORE_NO_SPACE)
-        rc = STORE_NO_SPACE;
+    enum store_result rc = st_batch_add(s, user_id, STORE_SMS, sizes, NULL, skip, nvalid, sms_batch_dups,
+                                        sms_batch_insert, &b, &fit, &first_n);
     if (rc != STORE_OK && rc != STORE_NO_SPACE)
         goto out;
-    if (rc == STORE_OK && fit < nvalid)
-        rc = STORE_NO_SPACE;
     /* results in items' order: invalid ones wherever they are, the valid in
      * their order with the refusal point at valid item fit */
-    size_t v = 0, n = 0;
-    bool refused = false;
-    for (size_t i = 0; i < count; i++) {
-        if (v < nvalid && idx[v] == i) {
-            if (v >= fit)
-                refused = true;
-            if (refused)
-                results[i] = STORE_NO_SPACE;
-            else if (skip[v])
-                results[i] = STORE_CONFLICT;
-            else {
-                results[i] = STORE_OK;
-                if (n_out)
-                    n_out[i] = first_n + (long long)n;
-                n++;
-            }
-            v++;
-        } else {
-            results[i] = refused ? STORE_NO_SPACE : STORE_INVALID;
-        }
-    }
+    st_batch_results(count, idx, nvalid, fit, skip, NULL, first_n, results, n_out);
 out:
     free(idx);
     free(skip);
@@ -255,8 +264,9 @@ out:
 #define SMS_COLS "n, peer, body, extract(epoch FROM sent_at)::bigint," \
                  " extract(epoch FROM saved_at)::bigint, size_bytes, source"
 
-static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
+static void sms_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_sms *m = dst;
     memset(m, 0, sizeof *m);
     m->n = st_getll(r, row, 0);
     m->peer = st_getdup(r, row, 1);
@@ -270,45 +280,26 @@ static void sms_from_row(const PGresult *r, int row, struct store_sms *m)
 
 enum store_result store_sms_get(struct store *s, const char *user_id, long long n, struct store_sms *out)
 {
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char nb[24];
-    st_lld(nb, n);
-    const char *p[] = { user_id, nb };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "sms-get",
-                                   "SELECT " SMS_COLS " FROM sms WHERE user_id = $1 AND n = $2", 2, p, &r);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        sms_from_row(r, 0, out);
-    PQclear(r);
-    return rc;
+    return st_item_get(s, "sms-get", "SELECT " SMS_COLS " FROM sms WHERE user_id = $1 AND n = $2",
+                       user_id, n, sms_from_row, out);
 }
 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {
     static const char *const cols[] = { "body", "peer", NULL };
-    PGresult *r = NULL;
-    size_t n = 0;
-    bool more = false;
-    enum store_result rc = st_page_query(s, "sms-list",
+    struct store_sms_list l = { 0 };
+    void *items = NULL;
+    enum store_result rc = st_page_items(s, "sms-list",
                                          "SELECT " SMS_COLS " FROM sms WHERE user_id = $1"
                                          " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, user_id, page, &r, &n, &more);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof *out);
-    out->more = more;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++)
-        sms_from_row(r, (int)i, &out->items[i]);
-    out->count = n;
-    PQclear(r);
-    return STORE_OK;
+                                         cols, "sv_search_key(body || ' ' || peer)", user_id, page, sms_from_row, sizeof *l.items,
+                                         &items, &l.count, &l.more);
+    if (rc == STORE_OK) {
+        l.items = items;
+        *out = l;
+    }
+    return rc;
 }
 
 void store_sms_cleanup(struct store_sms *m)

@@ -89,9 +89,9 @@ static enum store_result grow_for(struct store *s, long long allocated, long lon
 }
 
 /* Charge size bytes and count numbers of kind, record the growth; writes the
- * first number taken. */
+ * first number taken (and, when after is not NULL, the space after it). */
 static enum store_result charge(struct store *s, const char *user_id, enum store_kind kind, long long size,
-                                long long count, long long grow, long long *first_n)
+                                long long count, long long grow, long long *first_n, struct store_saved *after_out)
 {
     char sz[24], gb[24], cn[24];
     st_lld(sz, size);
@@ -102,7 +102,7 @@ static enum store_result charge(struct store *s, const char *user_id, enum store
     snprintf(sql, sizeof sql,
              "UPDATE users SET used_bytes = used_bytes + $2::bigint,"
              " allocated_bytes = allocated_bytes + $3::bigint, %s = %s + $4::bigint"
-             " WHERE id = $1 RETURNING %s - $4::bigint, allocated_bytes",
+             " WHERE id = $1 RETURNING %s - $4::bigint, allocated_bytes, used_bytes",
              next_col[kind], next_col[kind], next_col[kind]);
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "space-charge", sql, 4, p, &r);
@@ -110,6 +110,12 @@ static enum store_result charge(struct store *s, const char *user_id, enum store
         return rc;
     long long n = st_getll(r, 0, 0);
     long long after = st_getll(r, 0, 1);
+    if (after_out) {
+        after_out->n = n;
+        after_out->allocated_bytes = after;
+        after_out->used_bytes = st_getll(r, 0, 2);
+        after_out->grew = grow > 0;
+    }
     PQclear(r);
     if (grow > 0) {
         char af[24];
@@ -130,6 +136,13 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
                                   long long size, st_dup_fn *dup_check, void *dup_ctx,
                                   long long *n_out)
 {
+    return st_space_charge_ex(s, user_id, kind, size, dup_check, dup_ctx, n_out, NULL);
+}
+
+enum store_result st_space_charge_ex(struct store *s, const char *user_id, enum store_kind kind,
+                                     long long size, st_dup_fn *dup_check, void *dup_ctx,
+                                     long long *n_out, struct store_saved *after)
+{
     long long allocated = 0, used = 0, grow = 0;
     enum store_result rc = lock_user(s, user_id, &allocated, &used);
     if (rc != STORE_OK)
@@ -144,15 +157,15 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
                  allocated, used);
         return STORE_NO_SPACE;   /* the caller rolls back: nothing is written */
     }
-    return charge(s, user_id, kind, size, 1, grow, n_out);
+    return charge(s, user_id, kind, size, 1, grow, n_out, after);
 }
 
 enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
-                                       const long long *sizes, bool *skip, size_t count,
-                                       st_dup_fn *dup_check, void *dup_ctx,
+                                       const long long *sizes, const long long *numbers, bool *skip,
+                                       size_t count, st_dup_fn *dup_check, void *dup_ctx,
                                        size_t *fit_out, long long *first_n_out)
 {
-    long long allocated = 0, used = 0, grow = 0, total = 0, charged = 0, numbers = 0;
+    long long allocated = 0, used = 0, grow = 0, total = 0, charged = 0, taken = 0;
     enum store_result rc = lock_user(s, user_id, &allocated, &used);
     if (rc != STORE_OK)
         return rc;
@@ -173,15 +186,86 @@ enum store_result st_space_charge_many(struct store *s, const char *user_id, enu
         if (used + charged + sizes[fit] > allocated + grow)
             break;
         charged += sizes[fit];
-        numbers++;
+        taken += numbers ? numbers[fit] : 1;
     }
     *fit_out = fit;
     if (fit < count)
         log_info("store: no-space user=%s size=%lld allocated=%lld used=%lld", user_id, sizes[fit],
                  allocated + grow, used + charged);
-    if (numbers == 0)
+    if (taken == 0)
         return fit < count ? STORE_NO_SPACE : STORE_OK;   /* nothing to charge */
-    return charge(s, user_id, kind, charged, numbers, grow, first_n_out);
+    return charge(s, user_id, kind, charged, taken, grow, first_n_out, NULL);
+}
+
+enum store_result st_batch_add(struct store *s, const char *user_id, enum store_kind kind, const long long *sizes,
+                               const long long *numbers, bool *skip, size_t count, st_dup_fn *dup_check,
+                               st_batch_insert_fn *insert, void *ctx, size_t *fit_out, long long *first_n_out)
+{
+    size_t fit = 0;
+    long long first_n = 0;
+    enum store_result rc = st_tx_start(s);
+    if (rc != STORE_OK)
+        return rc;
+    rc = st_space_charge_many(s, user_id, kind, sizes, numbers, skip, count, dup_check, ctx, &fit, &first_n);
+    bool stored_any = false;
+    for (size_t i = 0; rc == STORE_OK && i < fit; i++)
+        stored_any = stored_any || !skip[i];
+    if (rc == STORE_OK && stored_any)
+        rc = insert(s, ctx, fit, first_n);
+    enum store_result space = rc;   /* STORE_NO_SPACE: nothing charged, rolled back below */
+    rc = st_tx_finish(s, rc);
+    if (space == STORE_NO_SPACE)
+        rc = STORE_NO_SPACE;
+    if (rc != STORE_OK && rc != STORE_NO_SPACE)
+        return rc;
+    if (rc == STORE_OK && fit < count)
+        rc = STORE_NO_SPACE;
+    *fit_out = fit;
+    *first_n_out = first_n;
+    return rc;
+}
+
+enum store_result st_batch_skip(struct store *s, const char *name, const char *sql, int n,
+                                const char *const *values, bool *skip, size_t count)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, n, values, &r);
+    if (rc != STORE_OK)
+        return rc;
+    for (int row = 0; row < PQntuples(r); row++) {
+        long long i = st_getll(r, row, 0);
+        if (i >= 1 && (size_t)i <= count)
+            skip[i - 1] = true;
+    }
+    PQclear(r);
+    return STORE_OK;
+}
+
+void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit, const bool *skip,
+                      const long long *numbers, long long first_n, enum store_result *results, long long *n_out)
+{
+    size_t v = 0;
+    long long n = first_n;
+    bool refused = false;
+    for (size_t i = 0; i < count; i++) {
+        if (v < nvalid && idx[v] == i) {
+            if (v >= fit)
+                refused = true;
+            if (refused) {
+                results[i] = STORE_NO_SPACE;
+            } else if (skip[v]) {
+                results[i] = STORE_CONFLICT;
+            } else {
+                results[i] = STORE_OK;
+                if (n_out)
+                    n_out[i] = n;
+                n += numbers ? numbers[v] : 1;
+            }
+            v++;
+        } else {
+            results[i] = refused ? STORE_NO_SPACE : STORE_INVALID;
+        }
+    }
 }
 
 enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,

@@ -1,7 +1,8 @@
 /*
- * store — the connection, the result checker, the transaction frame and the
- * small helpers every other store file uses (see store.h, store_int.h). It
- * holds no SQL of any item kind; each verb lives in its own file.
+ * store — the connection (its statements prepared once per session), the
+ * result checker, the transaction frame (real or optimistic savepoints) and
+ * the small helpers every other store file uses (see store.h, store_int.h).
+ * It holds no SQL of any item kind; each verb lives in its own file.
  */
 #include "store_int.h"
 
@@ -58,10 +59,10 @@ const char *store_result_name(enum store_result r)
  * the primary through target_session_attrs=read-write (docs/HA.md), but
  * without it libpq takes the first host that answers, which may be a
  * standby. Such a session is refused (STORE_RETRY: the standby may be
- * promoted, or the primary come back). The store has no named prepared
- * statements (every statement is PQexecParams, planned per call) and its
- * one LISTEN is taken again by its user (store_outbox_listen), so nothing
- * else belongs to a session.
+ * promoted, or the primary come back). What else belonged to the old
+ * session is forgotten with it (forget_session: its prepared statements,
+ * prepared again on first use, and the outbox lease's backend), and its
+ * one LISTEN is taken again by its user (store_outbox_listen).
  */
 static enum store_result session_setup(struct store *s, const char *how)
 {
@@ -108,10 +109,21 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
     return STORE_OK;
 }
 
+/* The connection is new (or reset): nothing is prepared on it, and no lock
+ * of an earlier session is held. */
+static void forget_session(struct store *s)
+{
+    for (int i = 0; i < s->nprepared; i++)
+        free(s->prepared[i].sql);
+    s->nprepared = 0;
+    s->lease_backend = 0;
+}
+
 void store_free(struct store *s)
 {
     if (s == NULL)
         return;
+    forget_session(s);
     if (s->conn)
         PQfinish(s->conn);
     free(s->cfg.conninfo);
@@ -136,7 +148,9 @@ bool store_ping(struct store *s)
      * PQconnectdb found it at once. */
     PQfinish(s->conn);
     s->conn = PQconnectdb(s->cfg.conninfo);
+    forget_session(s);
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->own_tx = false;
     s->depth = 0;
     s->listening = false;
@@ -164,6 +178,8 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return STORE_OK;
+    if (s->explicit_tx && s->optimistic)
+        s->spoilt = true;   /* the server aborted the transaction: no savepoint to go back to */
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state == NULL)
         state = "";
@@ -197,12 +213,73 @@ static void revive(struct store *s)
         (void)store_ping(s);
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+        h = (h ^ *c) * 0x100000001b3ULL;
+    return h;
+}
+
+/* The server-side name of sql prepared on this connection, preparing it the
+ * first time (one round trip more, once per connection); false when it is
+ * not (the table is full, or the server refused: running it unprepared then
+ * gives the caller the server's own answer). */
+static bool prepared_name(struct store *s, const char *sql, int n, char name[16])
+{
+    uint64_t h = sql_hash(sql);
+    for (int i = 0; i < s->nprepared; i++) {
+        if (s->prepared[i].hash == h && strcmp(s->prepared[i].sql, sql) == 0) {
+            snprintf(name, 16, "sv%d", i);
+            return true;
+        }
+    }
+    if (s->nprepared == ST_PREPARED_MAX || PQstatus(s->conn) != CONNECTION_OK ||
+        PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+        return false;
+    snprintf(name, 16, "sv%d", s->nprepared);
+    PGresult *r = PQprepare(s->conn, name, sql, n, NULL);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok)
+        return false;
+    s->prepared[s->nprepared].hash = h;
+    s->prepared[s->nprepared].sql = xstrdup(sql);
+    s->nprepared++;
+    return true;
+}
+
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
                               PGresult **out)
 {
+    if (s->explicit_tx && s->spoilt) {
+        /* the server has aborted this transaction: nothing more can run in
+         * it, and the caller runs it all again (store_tx_optimistic) */
+        log_debug("store: skipped stmt=%s reason=spoilt", name);
+        return STORE_ERR;
+    }
     revive(s);
-    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    /* prepared: the server parses and plans each statement once per session */
+    char pname[16];
+    PGresult *r = prepared_name(s, sql, n, pname)
+                      ? PQexecPrepared(s->conn, pname, n, values, lengths, formats, 0)
+                      : PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    enum store_result rc = st_check(s, r, name);
+    if (rc == STORE_OK && out)
+        *out = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
+enum store_result st_exec_custom(struct store *s, const char *name, const char *sql, int n,
+                                 const char *const *values, PGresult **out)
+{
+    if (s->explicit_tx && s->spoilt)
+        return STORE_ERR;
+    revive(s);
+    PGresult *r = PQexecParams(s->conn, sql, n, NULL, values, NULL, NULL, 0);
     enum store_result rc = st_check(s, r, name);
     if (rc == STORE_OK && out)
         *out = r;
@@ -264,6 +341,7 @@ enum store_result store_tx_begin(struct store *s)
     enum store_result rc = exec_plain(s, "begin", "BEGIN");
     if (rc == STORE_OK) {
         s->explicit_tx = true;
+        s->optimistic = s->spoilt = false;
         s->depth = 0;
     }
     return rc;
@@ -272,14 +350,33 @@ enum store_result store_tx_begin(struct store *s)
 enum store_result store_tx_commit(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_commit: no store_tx_begin");
+    bool spoilt = s->spoilt;
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->depth = 0;
+    if (spoilt) {
+        log_error("store: commit-refused reason=spoilt-optimistic-transaction");
+        (void)exec_plain(s, "rollback", "ROLLBACK");
+        return STORE_ERR;
+    }
     return commit_now(s);
+}
+
+void store_tx_optimistic(struct store *s)
+{
+    assert(s->explicit_tx && "store_tx_optimistic: no store_tx_begin");
+    s->optimistic = true;
+}
+
+bool store_tx_spoilt(const struct store *s)
+{
+    return s->spoilt;
 }
 
 void store_tx_rollback(struct store *s)
 {
     s->explicit_tx = false;
+    s->optimistic = s->spoilt = false;
     s->depth = 0;
     if (PQstatus(s->conn) == CONNECTION_OK)
         (void)exec_plain(s, "rollback", "ROLLBACK");
@@ -295,7 +392,7 @@ static enum store_result savepoint_cmd(struct store *s, const char *verb, int de
 enum store_result store_tx_savepoint(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_savepoint: no store_tx_begin");
-    enum store_result rc = savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
+    enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
     if (rc == STORE_OK)
         s->depth++;
     return rc;
@@ -304,7 +401,7 @@ enum store_result store_tx_savepoint(struct store *s)
 enum store_result store_tx_release(struct store *s)
 {
     assert(s->explicit_tx && s->depth > 0 && "store_tx_release: no savepoint open");
-    enum store_result rc = savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     s->depth--;
     return rc;
 }
@@ -312,8 +409,12 @@ enum store_result store_tx_release(struct store *s)
 void store_tx_rollback_to(struct store *s)
 {
     assert(s->explicit_tx && s->depth > 0 && "store_tx_rollback_to: no savepoint open");
-    (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
-    (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    if (s->optimistic) {
+        s->spoilt = true;   /* there is no savepoint: all of it is undone by the caller */
+    } else {
+        (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
+        (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
+    }
     s->depth--;
 }
 
@@ -510,7 +611,7 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
 }
 
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *user_id,
+                                const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more)
 {
     if (!st_valid_page(page))
@@ -521,7 +622,10 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     int nw = 0;
     if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
-    char *sql = st_search_sql(base, cols, nw, 4, "ORDER BY n DESC LIMIT $3");
+    bool keyed[LIMIT_SEARCH_WORDS_MAX] = { false };
+    for (int i = 0; i < nw; i++)
+        keyed[i] = key != NULL && st_search_has_trigrams(words[i]);
+    char *sql = st_search_sql(base, cols, key, keyed, nw, 4, "ORDER BY n DESC LIMIT $3");
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
@@ -529,7 +633,10 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, name, sql, 3 + nw, p, &r);
+    /* a search is planned with its words: whether the index or the newest
+     * first scan is cheaper depends on how common they are (a prepared,
+     * generic plan cannot know) */
+    enum store_result rc = nw > 0 ? st_exec_custom(s, name, sql, 3 + nw, p, &r) : st_exec(s, name, sql, 3 + nw, p, &r);
     free(sql);
     st_search_free(words, nw);
     if (rc != STORE_OK)
@@ -541,8 +648,91 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     return STORE_OK;
 }
 
-char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
-                    const char *tail)
+bool st_search_has_trigrams(const char *pattern)
+{
+    /* pg_trgm's trigrams come from runs of letters and digits; the key
+     * (migration 009) writes each non-ASCII character three times, so one
+     * letter of another script is enough, while an ASCII run needs three.
+     * Letters here: Latin-1 on to the end of Greek and Cyrillic ... up to
+     * U+1FFF, the CJK, kana and Hangul blocks, full-width forms. Emoji,
+     * symbols and punctuation give none (they are no letters to pg_trgm). */
+    size_t len = strlen(pattern), run = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)pattern[i];
+        if (c < 0x80) {
+            run = isalnum(c) ? run + 1 : 0;
+            if (run >= 3)
+                return true;
+            i++;
+            continue;
+        }
+        run = 0;
+        uint32_t cp = 0;
+        size_t k = utf8_decode(pattern + i, len - i, &cp);
+        if (k == 0)
+            return false;
+        if ((cp >= 0xC0 && cp <= 0x1FFF && cp != 0xD7 && cp != 0xF7) || (cp >= 0x2E80 && cp <= 0x9FFF) ||
+            (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF10 && cp <= 0xFF5A))
+            return true;
+        i += k;
+    }
+    return false;
+}
+
+void *st_rows_decode(const PGresult *r, size_t rows, size_t item_size, st_row_fn *from_row)
+{
+    char *items = xcalloc(rows ? rows : 1, item_size);
+    for (size_t i = 0; i < rows; i++)
+        from_row(r, (int)i, items + i * item_size);
+    return items;
+}
+
+enum store_result st_page_items(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *key, const char *user_id,
+                                const struct store_page *page, st_row_fn *from_row, size_t item_size,
+                                void **items, size_t *count, bool *more)
+{
+    PGresult *r = NULL;
+    size_t n = 0;
+    bool m = false;
+    enum store_result rc = st_page_query(s, name, base, cols, key, user_id, page, &r, &n, &m);
+    if (rc != STORE_OK)
+        return rc;
+    *items = st_rows_decode(r, n, item_size, from_row);
+    *count = n;
+    *more = m;
+    PQclear(r);
+    return STORE_OK;
+}
+
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, name, sql, nparams, params, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    else
+        from_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
+                              long long n, st_row_fn *from_row, void *out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    return st_row_get(s, name, sql, 2, p, from_row, out);
+}
+
+char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
+                    int first_param, const char *tail)
 {
     /* only fixed column names and parameter numbers go into the text */
     struct buf sql = { 0 };
@@ -552,6 +742,9 @@ char *st_search_sql(const char *base, const char *const *cols, int nwords, int f
         for (int c = 0; cols[c]; c++)
             buf_printf(&sql, "%s%s ILIKE $%d", c ? " OR " : "", cols[c], first_param + w);
         buf_putc(&sql, ')');
+        /* implied by the line above (migration 009): what the index finds */
+        if (key && keyed && keyed[w])
+            buf_printf(&sql, " AND %s LIKE sv_search_key($%d)", key, first_param + w);
     }
     buf_printf(&sql, " %s", tail);
     return buf_steal(&sql, NULL);

@@ -10,7 +10,9 @@
  * function joins it inside a savepoint of its own, so that its failure undoes
  * only its own work. vaultbox uses that to apply a command, record the Kannel
  * message id (store_mo_seen) and queue the replies (store_outbox_enqueue) in
- * one commit, and to group several MOs into one commit under load.
+ * one commit, and to group several MOs into one commit under load (with
+ * optimistic savepoints: store_tx_optimistic). Statements are prepared once
+ * per connection.
  *
  * Space accounting (patent, step 2): size = content octets (UTF-8 body of an
  * SMS, sum of MMS part bytes, vCard octets of a contact). used_bytes and
@@ -102,6 +104,18 @@ void store_tx_rollback(struct store *s);
 enum store_result store_tx_savepoint(struct store *s);
 enum store_result store_tx_release(struct store *s);
 void store_tx_rollback_to(struct store *s);
+/*
+ * Optimistic savepoints, for a batch in which undoing one command is rare:
+ * after store_tx_optimistic (inside store_tx_begin, until the transaction
+ * ends) a savepoint, its release and the store's own frames send nothing to
+ * the server. Whatever would have rolled back to a savepoint — a failed
+ * statement, a store function that undoes its own work, store_tx_rollback_to
+ * — spoils the transaction instead (store_tx_spoilt): it cannot be
+ * committed (store_tx_commit refuses it, STORE_ERR), and the caller rolls
+ * it back and runs it again with real savepoints.
+ */
+void store_tx_optimistic(struct store *s);
+bool store_tx_spoilt(const struct store *s);
 
 /* ---- users ---- */
 
@@ -297,6 +311,18 @@ struct store_sms_list {
     bool more;               /* further items past the last one */
 };
 
+/* What an upload left (store_sms_save): the number it got and the user's
+ * space after it; grew: the allocation grew for it (patent step 2). */
+struct store_saved {
+    long long n;
+    long long used_bytes;
+    long long allocated_bytes;
+    bool grew;
+};
+/* store_sms_add that also says what space is left, without another query:
+ * in the common case (no growth, no duplicate check) it is one statement. */
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out);
 enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
                                 long long *n_out);
 /* Many SMS of one user in one transaction (a savepoint inside the caller's
@@ -369,6 +395,16 @@ struct store_mms_list {
 
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out);
+/* Many MMS of one user (imports), each by store_mms_add's rules and each
+ * all or nothing (the message and every part), with store_sms_add_many's
+ * contract: one row lock, one duplicate query, the space charged at once,
+ * one statement for the messages and one for all their parts; results[i]
+ * STORE_OK (n_out[i]) / STORE_CONFLICT / STORE_INVALID / STORE_NO_SPACE
+ * (from the first that does not fit on). count ≤ LIMIT_MMS_BATCH_MAX and
+ * the valid items' bytes ≤ LIMIT_MMS_BATCH_BYTES, else STORE_INVALID
+ * (nothing stored, results not written). */
+enum store_result store_mms_add_many(struct store *s, const char *user_id, const struct store_mms_new *items,
+                                     size_t count, enum store_result *results, long long *n_out);
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out);
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out);
@@ -414,6 +450,13 @@ struct store_contact_list {
 
 enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out);
+/* Many contacts of one user (a CSV import), each by store_contact_add's
+ * rules, with store_sms_add_many's contract (results per item, n_out[i]
+ * when stored; STORE_NO_SPACE from the first that does not fit on); a
+ * duplicate (skip_duplicate) is a (name, number) stored already or earlier
+ * in items[]. count ≤ LIMIT_CONTACT_BATCH_MAX. */
+enum store_result store_contact_add_many(struct store *s, const char *user_id, const struct store_contact_new *items,
+                                         size_t count, enum store_result *results, long long *n_out);
 /*
  * A card as common/vcard read it (a vCard texted in, a business card sent
  * to port 9204, a card of a web vCard import: the one way every side
@@ -437,6 +480,16 @@ struct store_card_added {
 };
 enum store_result store_contact_add_card(struct store *s, const char *user_id, const struct vcard_card *card,
                                          const char *source, bool skip_duplicate, struct store_card_added *out);
+/* Many cards (a vCard import), each as store_contact_add_card stores it —
+ * all its rows or none — with one row lock, one duplicate query (a card
+ * whose numbers are all stored already under its name, or come in an
+ * earlier card of cards[]) and one insert: results[i] per card as
+ * store_sms_add_many's (STORE_NO_SPACE from the first card that does not
+ * fit whole on), added[i] (may be NULL) for each stored one. count ≤
+ * LIMIT_CONTACT_BATCH_MAX. */
+enum store_result store_contact_add_cards(struct store *s, const char *user_id, const struct vcard_card *cards,
+                                          size_t count, const char *source, bool skip_duplicate,
+                                          enum store_result *results, struct store_card_added *added);
 /* The TELs of card that store_contact_add_card keeps, in the order it
  * stores them: the phone numbers in the card's order, each once (by
  * msisdn_key), the current one (the first marked PREF, else the first)
@@ -504,7 +557,9 @@ enum store_result store_usage_history(struct store *s, const char *user_id,
 
 /* Record a Kannel message UUID. STORE_OK: first time; STORE_CONFLICT: seen
  * before (the command must not run again). Call inside the command's
- * transaction so the record commits with the command. */
+ * transaction so the record commits with the command, in a savepoint of its
+ * own: a record another transaction is committing at the same moment is a
+ * unique violation, which aborts what is not rolled back to the savepoint. */
 enum store_result store_mo_seen(struct store *s, const char *kannel_uuid);
 
 /* ---- MM7 (vaultmms): DeliverReq de-duplication, SubmitReq delivery reports ---- */
@@ -550,6 +605,9 @@ enum store_mm7_outcome {
  * MMStatus as the MMSC wrote it) and moves the outbox row to delivered or
  * failed (reason: mm_status); final states are never downgraded and a
  * repeated report is a no-op. *outbox_id_out (may be NULL): the row.
+ * An unknown message_id is STORE_NOT_FOUND — but STORE_RETRY while an MMS
+ * submission is in flight (a request of channel mms sending): the report
+ * may be for it, come before its answer was recorded (store_mm7_submitted).
  * STORE_NOT_FOUND: no submission with that MessageID from that MMSC. */
 enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
                                    enum store_mm7_outcome outcome, const char *mm_status,
@@ -665,10 +723,10 @@ enum store_result store_outbox_enqueue(struct store *s, const struct store_outbo
 /* ---- delivery requests: one way to send an archived item to a phone ---- */
 
 /* The channel a request for an item of kind goes to: the one switch of who
- * delivers what (store/rules.c). Today every kind is STORE_CHANNEL_SMS —
- * an MMS as its text and the page's link, rendered by vaultbox — until
- * vaultmms claims STORE_CHANNEL_MMS rows and [mms] delivery names an MMS
- * path; then this returns STORE_CHANNEL_MMS for STORE_MMS. */
+ * delivers what (store/rules.c). An MMS is STORE_CHANNEL_MMS: vaultmms
+ * delivers it as an MMS by the deployment's path ([mms] delivery: MM7
+ * SubmitReq, or a WAP push that vaultbox sends and a retrieval URL);
+ * SMS and contacts are STORE_CHANNEL_SMS (vaultbox). */
 const char *store_outbox_channel_for(enum store_kind kind);
 
 /* Queue a request to send user_id's item (kind, n) to msisdn, in the
@@ -679,12 +737,15 @@ const char *store_outbox_channel_for(enum store_kind kind);
 enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
                                             enum store_kind kind, long long n, long long *id_out);
 
+struct store_outbox_mt;
+
 struct store_outbox_request {
     long long id;
     char user_id[STORE_ID_LEN];    /* "" when the user is gone */
     char *msisdn;
     enum store_kind kind;
     long long n;
+    int attempts;                  /* store_outbox_claim_requests: tries so far (store_outbox_retry) */
 };
 
 /* Inside the caller's explicit transaction (store_tx_begin; else
@@ -694,6 +755,47 @@ struct store_outbox_request {
 enum store_result store_outbox_take_requests(struct store *s, const char *channel, int max,
                                              struct store_outbox_request **out, size_t *count);
 void store_outbox_requests_free(struct store_outbox_request *reqs, size_t count);
+
+/*
+ * A sender that delivers a request itself rather than rendering it into
+ * rows (vaultmms: one MMS is one SubmitReq, not SMS): up to max queued
+ * requests of channel whose time has come, oldest first, claimed for
+ * instance as store_outbox_claim claims rows — state sending, claimed_by
+ * instance, so that a reconnect (store_outbox_requeue_sending) or the
+ * instance's death (store_outbox_requeue_orphans) puts them back in the
+ * queue; then store_outbox_retry, store_mm7_submitted /
+ * store_outbox_mark_submitted, store_outbox_handoff or
+ * store_outbox_mark_failed settle each. STORE_NOT_FOUND: the instance's
+ * lease is not held (store_outbox_hold), nothing claimed. *count may be 0.
+ */
+enum store_result store_outbox_claim_requests(struct store *s, const char *instance, const char *channel, int max,
+                                              struct store_outbox_request **out, size_t *count);
+
+/* A claimed request handed to the sender of another channel (vaultmms's
+ * direct path: the WAP push is binary SMS that vaultbox sends): mts are
+ * queued, in order, as the request's children on channel, and the request
+ * is submitted — its state then follows the handset (delivered when it
+ * fetched and answered, store_mms_retrieval_answer), and is failed when a
+ * child could not be sent (store_outbox_state). STORE_NOT_FOUND: the
+ * request is not claimed (sending) any more; STORE_INVALID: an MT breaks
+ * the rules of store_outbox_mt (nothing written). */
+enum store_result store_outbox_handoff(struct store *s, long long request_id, const char *channel,
+                                       const struct store_outbox_mt *mts, size_t count);
+
+/* The newest delivery request of user_id's item (kind, n), to any phone:
+ * what the web page shows beside "send to my phone". */
+struct store_outbox_delivery {
+    long long id;
+    enum store_outbox_state state;   /* as store_outbox_state says */
+    char *msisdn;
+    char *reason;                    /* "" unless failed */
+    time_t requested_at, updated_at;
+};
+/* STORE_NOT_FOUND: the item was never asked for (or it is not this user's). */
+enum store_result store_outbox_item_delivery(struct store *s, const char *user_id, enum store_kind kind,
+                                             long long n, struct store_outbox_delivery *out);
+void store_outbox_delivery_cleanup(struct store_outbox_delivery *d);
+const char *store_outbox_state_name(enum store_outbox_state st);
 
 /* One concrete MT of a rendered request (borrowed). */
 struct store_outbox_mt {
@@ -770,6 +872,20 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
  * often not the one that claimed the row. */
 enum store_result store_outbox_mark_delivered(struct store *s, long long id);
 enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
+/* Many marks in one statement: each moves its row as the function of its
+ * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, DELIVERED /
+ * FAILED: mark_delivered / mark_failed); at most one mark per id (the caller
+ * folds an ack and a report of one row into one: its final state, with the
+ * ack's uuid). Rows that are gone or whose state refuses the change are
+ * left alone. STORE_INVALID: a state other than those three, a bad uuid or
+ * reason, or more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
+struct store_outbox_mark {
+    long long id;
+    enum store_outbox_state state;
+    const char *kannel_uuid;   /* OUTBOX_SUBMITTED (or a final state folded with it); may be NULL */
+    const char *reason;        /* OUTBOX_FAILED; may be NULL */
+};
+enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count);
 /* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
 enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
 /* This instance's rows left SENDING (written on a bearerbox connection that
@@ -787,7 +903,8 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
 /* A row's state. A rendered request's is its children's: failed when one
  * failed, else the least advanced of them (queued < sending < submitted <
  * delivered); a request not yet rendered is queued, one whose item was gone
- * failed. */
+ * failed; a request handed off (store_outbox_handoff) is its own, but
+ * failed when one of its children failed. */
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
 
 /* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a

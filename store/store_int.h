@@ -11,6 +11,9 @@
 #include "buf.h"
 #include "store.h"
 
+/* Statements prepared per connection at most (more run unprepared). */
+#define ST_PREPARED_MAX 256
+
 struct store {
     PGconn *conn;
     struct store_config cfg;   /* copy; conninfo owned */
@@ -19,6 +22,18 @@ struct store {
     int depth;                 /* savepoints open inside the explicit transaction */
     int clock_offset_s;        /* test-only: added to now() where expiry is checked */
     bool listening;
+    bool optimistic;           /* store_tx_optimistic: savepoints are not sent */
+    bool spoilt;               /* ... and something had to be undone: no commit */
+    int lease_backend;         /* outbox.c: the backend pid that holds lease_instance's lock (0: none) */
+    char lease_instance[STORE_ID_LEN];
+    /* Statements prepared on this connection (st_exec_bin): the text, its
+     * hash; the server's name is "sv<index>". Forgotten when the connection
+     * is reset (a new session has none). */
+    struct st_prepared {
+        uint64_t hash;
+        char *sql;
+    } prepared[ST_PREPARED_MAX];
+    int nprepared;
     bool reset_needed;         /* the session cannot write (a standby): connect again before the next use */
 };
 
@@ -27,6 +42,10 @@ struct store {
  * the result; on any other result nothing is left to clear. */
 enum store_result st_exec(struct store *s, const char *name, const char *sql,
                           int n, const char *const *values, PGresult **out);
+/* st_exec without preparing: planned for these values each time (a search,
+ * whose best plan depends on its words). */
+enum store_result st_exec_custom(struct store *s, const char *name, const char *sql, int n,
+                                 const char *const *values, PGresult **out);
 /* Same with lengths and formats (1 = binary, for bytea). */
 enum store_result st_exec_bin(struct store *s, const char *name, const char *sql, int n,
                               const char *const *values, const int *lengths, const int *formats,
@@ -92,6 +111,12 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
                                   long long size, st_dup_fn *dup_check, void *dup_ctx,
                                   long long *n_out);
 
+/* st_space_charge that also writes what the user's space is after it (after
+ * may be NULL): used and allocated bytes, and whether it grew. */
+enum store_result st_space_charge_ex(struct store *s, const char *user_id, enum store_kind kind,
+                                     long long size, st_dup_fn *dup_check, void *dup_ctx,
+                                     long long *n_out, struct store_saved *after);
+
 /* Batch form for count items of one kind, in order, under one row lock: the
  * user's row is locked, dup_check (if not NULL) runs and may set skip[i] for
  * items that are not to be stored, then the sizes of the other items are
@@ -99,13 +124,42 @@ enum store_result st_space_charge(struct store *s, const char *user_id, enum sto
  * the allocation grown at most once, by the rules above with the sum of the
  * sizes as the upload. *fit_out is the index of the first item that does not
  * fit (count when all fit); the items before it that are not skipped get
- * numbers first_n, first_n + 1, ... in order (*first_n_out). STORE_NO_SPACE:
- * no item could be charged and one was refused; nothing changed (the caller
- * rolls back), skip[] and *fit_out are still written. */
+ * numbers first_n, first_n + 1, ... in order (*first_n_out). An item may
+ * stand for several rows, all or none of them stored (a card of several
+ * numbers): numbers[i] of them (numbers NULL: one each), sizes[i] their sum.
+ * STORE_NO_SPACE: no item could be charged and one was refused; nothing
+ * changed (the caller rolls back), skip[] and *fit_out are still written. */
 enum store_result st_space_charge_many(struct store *s, const char *user_id, enum store_kind kind,
-                                       const long long *sizes, bool *skip, size_t count,
-                                       st_dup_fn *dup_check, void *dup_ctx,
+                                       const long long *sizes, const long long *numbers, bool *skip,
+                                       size_t count, st_dup_fn *dup_check, void *dup_ctx,
                                        size_t *fit_out, long long *first_n_out);
+
+/* A batch add's frame, in a transaction (or savepoint) of its own: the
+ * charge of st_space_charge_many (dup_check and insert get ctx), then, when
+ * any item before *fit_out is not skipped, insert(s, ctx, fit, first_n)
+ * writes those. STORE_OK: all stored or skipped; STORE_NO_SPACE: the items
+ * from *fit_out on were refused (those before it are stored); any other
+ * result: nothing is stored. skip[], *fit_out and *first_n_out are written
+ * for STORE_OK and STORE_NO_SPACE. */
+typedef enum store_result st_batch_insert_fn(struct store *s, void *ctx, size_t fit, long long first_n);
+enum store_result st_batch_add(struct store *s, const char *user_id, enum store_kind kind, const long long *sizes,
+                               const long long *numbers, bool *skip, size_t count, st_dup_fn *dup_check,
+                               st_batch_insert_fn *insert, void *ctx, size_t *fit_out, long long *first_n_out);
+
+/* A batch's duplicate query (st_dup_fn's work): run sql, whose rows' first
+ * column are 1-based places in the batch, and set skip[place - 1] for each
+ * (places outside 1..count are ignored). */
+enum store_result st_batch_skip(struct store *s, const char *name, const char *sql, int n,
+                                const char *const *values, bool *skip, size_t count);
+
+/* Each item's fate after st_space_charge_many for a batch of count items
+ * of which nvalid (at places idx[], ascending) were charged: the valid ones
+ * STORE_OK (n_out[i], when n_out is not NULL: its first number, taken
+ * numbers[v] at a time, one when numbers is NULL), STORE_CONFLICT (skip[v])
+ * or, from valid item fit on, STORE_NO_SPACE; the others STORE_INVALID, or
+ * STORE_NO_SPACE after the refusal. */
+void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit, const bool *skip,
+                      const long long *numbers, long long first_n, enum store_result *results, long long *n_out);
 
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
@@ -117,16 +171,42 @@ enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARC
 void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
 /* Append "AND (col1 ILIKE $k OR col2 ILIKE $k ...)" for each word to sql;
  * cols is a NULL-terminated list of column expressions; first_param is the
- * first $ number. */
-char *st_search_sql(const char *base, const char *const *cols, int nwords, int first_param,
-                    const char *tail);
+ * first $ number. key (or NULL): an indexed sv_search_key() expression over
+ * the same columns (migration 009), and "AND key LIKE sv_search_key($k)" is
+ * added for each word whose keyed[] is true: implied by the ILIKEs, it lets
+ * the trigram index find the candidates. */
+char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
+                    int first_param, const char *tail);
+/* Whether a search pattern gives pg_trgm a trigram through the key of
+ * migration 009 (else the key's condition cannot narrow anything). */
+bool st_search_has_trigrams(const char *pattern);
 bool st_valid_page(const struct store_page *p);
 /* A keyset page, newest first: base selects from one item table with
  * "WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)"; the words of
  * page->search are ANDed over cols. On STORE_OK *out holds up to limit + 1
  * rows, of which *rows are to be used; *more tells whether more follow. */
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *user_id,
+                                const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more);
+
+/* Decodes row of r into the item at dst (a struct store_sms, store_mms,
+ * store_contact ...: the caller's decoder knows which). */
+typedef void st_row_fn(const PGresult *r, int row, void *dst);
+/* rows of r decoded into a new array of item_size items (never NULL). */
+void *st_rows_decode(const PGresult *r, size_t rows, size_t item_size, st_row_fn *from_row);
+/* The items of one keyset page (st_page_query's arguments) decoded into a
+ * new array: on STORE_OK *items (never NULL), *count and *more. */
+enum store_result st_page_items(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *key, const char *user_id,
+                                const struct store_page *page, st_row_fn *from_row, size_t item_size,
+                                void **items, size_t *count, bool *more);
+/* The first row sql selects with params, decoded into out; STORE_NOT_FOUND
+ * when it selects none. out is written only on STORE_OK. */
+enum store_result st_row_get(struct store *s, const char *name, const char *sql, int nparams,
+                             const char *const *params, st_row_fn *from_row, void *out);
+/* The one item numbered n of user_id: sql selects it with $1 the user id and
+ * $2 n. STORE_NOT_FOUND when there is none; *out is decoded only on STORE_OK. */
+enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
+                              long long n, st_row_fn *from_row, void *out);
 
 #endif

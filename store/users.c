@@ -370,8 +370,9 @@ out:
 #define USER_COLS "id, username, lang, allocated_bytes, used_bytes, extract(epoch FROM created_at)::bigint," \
     " lang_chosen"
 
-static void user_from_row(const PGresult *r, int row, struct store_user *u)
+static void user_from_row(const PGresult *r, int row, void *dst)
 {
+    struct store_user *u = dst;
     memset(u, 0, sizeof *u);
     snprintf(u->id, sizeof u->id, "%s", PQgetvalue(r, row, 0));
     u->username = st_getdup(r, row, 1);
@@ -385,17 +386,8 @@ static void user_from_row(const PGresult *r, int row, struct store_user *u)
 static enum store_result user_query(struct store *s, const char *name, const char *sql,
                                     const char *key, struct store_user *out)
 {
-    PGresult *r = NULL;
     const char *p[] = { key };
-    enum store_result rc = st_exec(s, name, sql, 1, p, &r);
-    if (rc != STORE_OK)
-        return rc;
-    if (PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    else
-        user_from_row(r, 0, out);
-    PQclear(r);
-    return rc;
+    return st_row_get(s, name, sql, 1, p, user_from_row, out);
 }
 
 enum store_result store_user_get(struct store *s, const char *user_id, struct store_user *out)
@@ -432,11 +424,8 @@ enum store_result store_user_list(struct store *s, struct store_user **out, size
     if (rc != STORE_OK)
         return rc;
     size_t n = (size_t)PQntuples(r);
-    struct store_user *v = xcalloc(n ? n : 1, sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        user_from_row(r, (int)i, &v[i]);
+    *out = st_rows_decode(r, n, sizeof **out, user_from_row);
     PQclear(r);
-    *out = v;
     *count = n;
     return STORE_OK;
 }

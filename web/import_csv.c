@@ -118,13 +118,24 @@ static enum csv_row read_row(const char *data, size_t len, size_t *pos, struct r
     }
 }
 
+/* find_col's answer when no header field bears any of the names */
+enum { COL_NONE = -1 };
+
+/* The index of the first header field that bears one of names, or COL_NONE. */
 static int find_col(const struct row *h, const char *const *names)
 {
     for (int i = 0; i < h->n; i++)
         for (const char *const *n = names; *n; n++)
             if (strcasecmp(h->field[i], *n) == 0)
                 return i;
-    return -1;
+    return COL_NONE;
+}
+
+/* Row r's field in column col, or "" when the header has no such column
+ * (COL_NONE) or the row is shorter. */
+static const char *field_of(const struct row *r, int col)
+{
+    return col != COL_NONE && col < r->n ? r->field[col] : "";
 }
 
 static bool blank_row(const struct row *r)
@@ -161,8 +172,8 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
     }
     int c_body = find_col(&h, body_names), c_peer = find_col(&h, peer_names), c_date = find_col(&h, date_names);
     int c_name = find_col(&h, name_names), c_num = find_col(&h, num_names);
-    bool sms = c_body >= 0;
-    if (!sms && (c_name < 0 || c_num < 0)) {
+    bool sms = c_body != COL_NONE;
+    if (!sms && (c_name == COL_NONE || c_num == COL_NONE)) {
         snprintf(rep->message, sizeof rep->message,
                  "the first line must name the columns: body (for SMS) or name and number (for contacts)");
         goto out;
@@ -173,10 +184,9 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
             continue;
         enum import_next next = IMPORT_GO_ON;
         if (sms) {
-            const char *body = c_body < r.n ? r.field[c_body] : "";
-            const char *peer = c_peer >= 0 && c_peer < r.n ? r.field[c_peer] : "";
+            const char *body = field_of(&r, c_body), *peer = field_of(&r, c_peer);
             long long t = 0;
-            if (c_date < 0 || c_date >= r.n || !import_parse_time(r.field[c_date], &t))
+            if (!import_parse_time(field_of(&r, c_date), &t))
                 t = 0;   /* no date, or none that reads */
             size_t blen = strlen(body);
             if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || strlen(peer) > LIMIT_PEER_MAX) {
@@ -190,8 +200,7 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
             if (sink->sms)
                 next = sink->sms(sink->ctx, &m);
         } else {
-            const char *name = c_name < r.n ? r.field[c_name] : "";
-            const char *num = c_num < r.n ? r.field[c_num] : "";
+            const char *name = field_of(&r, c_name), *num = field_of(&r, c_num);
             if (!*name || strlen(name) > LIMIT_TEXT_FIELD_MAX || !msisdn_is_contact(num)) {
                 rep->skipped++;
                 continue;

@@ -211,6 +211,17 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
         json_array_append_new(a, p);
     }
     json_object_set_new(j, "parts", a);
+    /* where "send to my phone" (or GET M<n>) got with it: the newest request */
+    struct store_outbox_delivery d = { 0 };
+    res = store_outbox_item_delivery(q->store, q->user_id, STORE_MMS, q->path_n[0], &d);
+    if (res == STORE_OK)
+        json_object_set_new(j, "delivery", json_pack("{s:s, s:s, s:s, s:I, s:I}", "state",
+                                                     store_outbox_state_name(d.state), "phone", d.msisdn,
+                                                     "reason", d.reason, "requested_at", (json_int_t)d.requested_at,
+                                                     "updated_at", (json_int_t)d.updated_at));
+    else
+        json_object_set_new(j, "delivery", json_null());
+    store_outbox_delivery_cleanup(&d);
     http_json(r, 200, j);
 out:
     store_mms_parts_free(parts, n);

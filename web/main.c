@@ -56,13 +56,13 @@ int main(int argc, char **argv)
         return 1;
     }
     enum log_level level;
-    if (log_level_parse(web.log_level, &level) != 0) {
+    if (!log_level_parse(web.log_level, &level)) {
         fprintf(stderr, "vaultweb: %s: [web] log_level must be debug, info, warn or error\n", path ? path : "-");
         goto out;
     }
     log_set_level(level);
     struct proxy_list *pl = NULL;
-    if (proxy_list_parse(web.trusted_proxies, &pl, err, sizeof err) != 0) {
+    if (!proxy_list_parse(web.trusted_proxies, &pl, err, sizeof err)) {
         fprintf(stderr, "vaultweb: %s: [web] %s\n", path ? path : "-", err);
         goto out;
     }

@@ -30,7 +30,7 @@ static bool parse_addr(const char *s, uint32_t *out)
     return true;
 }
 
-int proxy_list_parse(const char *spec, struct proxy_list **out, char *err, size_t errlen)
+bool proxy_list_parse(const char *spec, struct proxy_list **out, char *err, size_t errlen)
 {
     size_t len = spec ? strlen(spec) : 0;
     struct proxy_list *l = xcalloc(1, sizeof *l + (len / 2 + 1) * sizeof l->v[0]);
@@ -50,7 +50,7 @@ int proxy_list_parse(const char *spec, struct proxy_list **out, char *err, size_
             snprintf(err, errlen, "trusted_proxies: '%s' is not an IPv4 address or address/bits", tok);
             free(copy);
             free(l);
-            return -1;
+            return false;
         }
         uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
         l->v[l->n].net = a & mask;
@@ -59,7 +59,7 @@ int proxy_list_parse(const char *spec, struct proxy_list **out, char *err, size_
     }
     free(copy);
     *out = l;
-    return 0;
+    return true;
 }
 
 void proxy_list_free(struct proxy_list *l) { free(l); }

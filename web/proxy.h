@@ -19,8 +19,8 @@
 struct proxy_list;
 
 /* "127.0.0.1, 10.0.0.0/8": comma- or space-separated; "" is the empty list.
- * 0 on success (*out owned by the caller), -1 with the reason in err. */
-int proxy_list_parse(const char *spec, struct proxy_list **out, char *err, size_t errlen);
+ * true on success (*out owned by the caller), false with the reason in err. */
+bool proxy_list_parse(const char *spec, struct proxy_list **out, char *err, size_t errlen);
 void proxy_list_free(struct proxy_list *l);   /* NULL is a no-op */
 bool proxy_trusted(const struct proxy_list *l, const char *addr);
 /* The client address of a request from peer; xff and real_ip may be NULL. */

@@ -456,14 +456,14 @@ struct server *server_start(const struct web_config *web, const struct store_con
         return NULL;
     }
     char err[512];
-    if (proxy_list_parse(web->trusted_proxies, &srv->proxies, err, sizeof err) != 0) {
+    if (!proxy_list_parse(web->trusted_proxies, &srv->proxies, err, sizeof err)) {
         log_error("web: bad config reason=\"%s\"", err);
         free(srv);
         return NULL;
     }
     srv->tls = web->tls_cert[0] != '\0' || web->tls_key[0] != '\0';
     if (srv->tls && (web->tls_cert[0] == '\0' || web->tls_key[0] == '\0' ||
-                     tls_init(web->tls_cert, web->tls_key, err, sizeof err) != 0)) {
+                     !tls_init(web->tls_cert, web->tls_key, err, sizeof err))) {
         log_error("web: tls not ready reason=\"%s\"", web->tls_cert[0] && web->tls_key[0] ? err
                                                   : "tls_cert and tls_key go together");
         proxy_list_free(srv->proxies);
@@ -503,17 +503,17 @@ struct server *server_start(const struct web_config *web, const struct store_con
 unsigned server_port(const struct server *s) { return s->port; }
 bool server_tls(const struct server *s) { return s->tls; }
 
-int server_reload(struct server *s)
+bool server_reload(struct server *s)
 {
     char err[512];
     if (!s->tls)
-        return 0;
-    if (tls_reload(err, sizeof err) != 0) {
+        return true;
+    if (!tls_reload(err, sizeof err)) {
         log_warn("web: tls reload failed, the old certificate stays reason=\"%s\"", err);
-        return -1;
+        return false;
     }
     log_info("web: tls reloaded cert=%s", s->web->tls_cert);
-    return 0;
+    return true;
 }
 
 void server_stop(struct server *s)

@@ -23,8 +23,9 @@ void server_stop(struct server *s);   /* NULL is a no-op */
 /* Does it speak HTTPS itself ([web] tls_cert)? */
 bool server_tls(const struct server *s);
 /* SIGHUP: read the TLS certificate and key again (the next handshake uses
- * them); 0 when done or nothing to do, -1 when the old pair stays (logged). */
-int server_reload(struct server *s);
+ * them); true when done or nothing to do, false when the old pair stays
+ * (logged). */
+bool server_reload(struct server *s);
 
 /* The name of the session cookie. */
 #define SERVER_COOKIE "sv_session"

@@ -98,11 +98,11 @@ fail:
     return NULL;
 }
 
-int tls_init(const char *cert_path, const char *key_path, char *err, size_t errlen)
+bool tls_init(const char *cert_path, const char *key_path, char *err, size_t errlen)
 {
     if (!tls_supported()) {
         snprintf(err, errlen, "libmicrohttpd is built without TLS (or without the certificate callback)");
-        return -1;
+        return false;
     }
     free(cert_file);
     free(key_file);
@@ -111,16 +111,16 @@ int tls_init(const char *cert_path, const char *key_path, char *err, size_t errl
     return tls_reload(err, errlen);
 }
 
-int tls_reload(char *err, size_t errlen)
+bool tls_reload(char *err, size_t errlen)
 {
     struct pair *p = pair_load(err, errlen);
     if (p == NULL)
-        return -1;
+        return false;
     pthread_rwlock_wrlock(&lock);
     p->older = current;
     current = p;
     pthread_rwlock_unlock(&lock);
-    return 0;
+    return true;
 }
 
 int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,

@@ -22,11 +22,11 @@
 
 /* Is libmicrohttpd built with TLS (Debian 12's is, with GnuTLS)? */
 bool tls_supported(void);
-/* Load the pair; 0 on success, else -1 with the reason in err. */
-int tls_init(const char *cert_path, const char *key_path, char *err, size_t errlen);
-/* Read the files again; 0 when the new pair is in use, -1 (reason in err)
- * when the old one stays. */
-int tls_reload(char *err, size_t errlen);
+/* Load the pair; true on success, else false with the reason in err. */
+bool tls_init(const char *cert_path, const char *key_path, char *err, size_t errlen);
+/* Read the files again; true when the new pair is in use, false (reason in
+ * err) when the old one stays. */
+bool tls_reload(char *err, size_t errlen);
 /* The callback to give as MHD_OPTION_HTTPS_CERT_CALLBACK: the pair in use. */
 gnutls_certificate_retrieve_function2 tls_retrieve;
 void tls_free(void);

@@ -5,13 +5,16 @@
  * Import reads the file twice: first to check it is well formed (a broken
  * file stores nothing and says where it broke), then to store it in
  * transactions of IMPORT_BATCH items with skip_duplicate, so importing the
- * same file again adds nothing. SMS go to the store a batch at a time
- * (store_sms_add_many: one row lock, one duplicate query, one insert), MMS
- * and contacts one by one after the SMS before them. The file is not copied:
- * both passes read the request body (rewritten once, see import_xml.h). A
- * refusal for space stops the import; what was stored before it stays and
- * the answer says so. A vCard is archived whole, the way a card sent from a
- * phone is (store_contact_add_card). Export pages through the store with
+ * same file again adds nothing. Items go to the store a batch of one kind at
+ * a time (store_sms_add_many, store_mms_add_many, store_contact_add_many,
+ * store_contact_add_cards: one row lock, one duplicate query, one insert per
+ * table; each item all or nothing), an item of another kind storing the
+ * batch before it, so that numbers and space follow the file's order. The
+ * file is not copied: both passes read the request body (rewritten once,
+ * see import_xml.h). A refusal for space stops the import; what was stored
+ * before it stays and the answer says so. A vCard is archived whole, the
+ * way a card sent from a phone is (store_contact_add_cards stores each as
+ * store_contact_add_card does). Export pages through the store with
  * the keyset API; a card of several numbers is written once. Sending queues
  * a delivery request per item to every phone bound to the user, in one
  * transaction: what the phone receives is rendered when it is sent, by the
@@ -42,6 +45,21 @@
 
 /* ---- import ---- */
 
+/* Items waiting to be stored together, all of one kind (an item of another
+ * kind stores them first, so that numbers and space follow the file's
+ * order); their strings and bytes are copies the batch owns. */
+struct pending {
+    enum store_kind kind;
+    bool vcards;       /* STORE_CONTACT: vCard cards in cards[] (else CSV rows in contacts[]) */
+    size_t count;
+    long long rows;    /* items they will count as: a card counts its numbers */
+    long long bytes;   /* MMS: the bytes of their parts */
+    struct store_sms_new sms[IMPORT_BATCH];
+    struct store_mms_new mms[LIMIT_MMS_BATCH_MAX];
+    struct store_contact_new contacts[IMPORT_BATCH];
+    struct vcard_card cards[IMPORT_BATCH];
+};
+
 struct import_ctx {
     struct store *store;
     const char *user_id;
@@ -49,9 +67,7 @@ struct import_ctx {
     long long in_batch;
     long long added_kind[3];  /* by enum store_kind: which tables grew */
     enum store_result stopped_by;   /* what stopped the import; STORE_OK while it goes on */
-    /* SMS waiting to be stored together (store_sms_add_many); peer and body owned */
-    struct store_sms_new sms[IMPORT_BATCH];
-    size_t nsms;
+    struct pending p;
 };
 
 static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
@@ -65,13 +81,54 @@ static void count_one(struct import_ctx *c, enum store_kind k, enum store_result
     c->in_batch++;
 }
 
+static void free_mms(struct store_mms_new *m)
+{
+    for (size_t i = 0; i < m->nparts; i++) {
+        free((char *)m->parts[i].content_type);
+        free((char *)m->parts[i].name);
+        free((unsigned char *)m->parts[i].data);
+        free((char *)m->parts[i].content_id);
+    }
+    free((struct store_mms_part_new *)m->parts);
+    free((char *)m->peer);
+    free((char *)m->subject);
+}
+
+static void free_card(struct vcard_card *card)
+{
+    for (size_t i = 0; i < card->ntels; i++) {
+        free((char *)card->tels[i].number);
+        free((char *)card->tels[i].types);
+    }
+    free((struct vcard_tel *)card->tels);
+    free((char *)card->name);
+    free((char *)card->uid);
+    free((char *)card->text);
+}
+
 static void drop_pending(struct import_ctx *c)
 {
-    for (size_t i = 0; i < c->nsms; i++) {
-        free((char *)c->sms[i].peer);
-        free((char *)c->sms[i].body);
+    struct pending *p = &c->p;
+    for (size_t i = 0; i < p->count; i++) {
+        switch (p->kind) {
+        case STORE_SMS:
+            free((char *)p->sms[i].peer);
+            free((char *)p->sms[i].body);
+            break;
+        case STORE_MMS: free_mms(&p->mms[i]); break;
+        case STORE_CONTACT:
+            if (p->vcards) {
+                free_card(&p->cards[i]);
+            } else {
+                free((char *)p->contacts[i].name);
+                free((char *)p->contacts[i].number);
+                free((char *)p->contacts[i].vcard);
+            }
+            break;
+        }
     }
-    c->nsms = 0;
+    p->count = 0;
+    p->rows = p->bytes = 0;
 }
 
 /* The import's next step: on while nothing stopped it (c->stopped_by). */
@@ -80,17 +137,35 @@ static enum import_next next_step(const struct import_ctx *c)
     return c->stopped_by == STORE_OK ? IMPORT_GO_ON : IMPORT_STOP;
 }
 
-/* Store the waiting SMS in one call. */
-static enum import_next flush_sms(struct import_ctx *c)
+/* Store the waiting items in one call and count them, in order, up to the
+ * first refusal: it stops the import. */
+static enum import_next flush_pending(struct import_ctx *c)
 {
-    if (c->nsms == 0)
+    struct pending *p = &c->p;
+    if (p->count == 0)
         return next_step(c);
     enum store_result results[IMPORT_BATCH];
-    enum store_result r = store_sms_add_many(c->store, c->user_id, c->sms, c->nsms, results, NULL);
+    struct store_card_added added[IMPORT_BATCH];
+    bool cards = p->kind == STORE_CONTACT && p->vcards;
+    enum store_result r;
+    if (p->kind == STORE_SMS)
+        r = store_sms_add_many(c->store, c->user_id, p->sms, p->count, results, NULL);
+    else if (p->kind == STORE_MMS)
+        r = store_mms_add_many(c->store, c->user_id, p->mms, p->count, results, NULL);
+    else if (!cards)
+        r = store_contact_add_many(c->store, c->user_id, p->contacts, p->count, results, NULL);
+    else
+        r = store_contact_add_cards(c->store, c->user_id, p->cards, p->count, "import", true, results, added);
     if (r == STORE_OK || r == STORE_NO_SPACE) {
-        /* in order, up to the first refusal: it stops the import */
-        for (size_t i = 0; i < c->nsms && c->stopped_by == STORE_OK; i++)
-            count_one(c, STORE_SMS, results[i]);
+        for (size_t i = 0; i < p->count && c->stopped_by == STORE_OK; i++) {
+            count_one(c, p->kind, results[i]);
+            if (cards && results[i] == STORE_OK && added[i].count > 1) {   /* the other rows of the card */
+                long long more = (long long)added[i].count - 1;
+                c->added += more;
+                c->added_kind[STORE_CONTACT] += more;
+                c->in_batch += more;
+            }
+        }
     } else {
         c->stopped_by = r;
     }
@@ -113,63 +188,105 @@ static enum import_next maybe_commit(struct import_ctx *c)
     return next_step(c);
 }
 
-/* One item stored on its own (MMS, contacts) is counted, and the batch
- * committed when it is full. The sinks store the SMS before it first, so
- * that numbers and space follow the file's order. */
-static enum import_next count_and_maybe_commit(struct import_ctx *c, enum store_kind k, enum store_result r)
+/* Room for one more item of kind (card: a vCard card, not a CSV row);
+ * false when the import stops. */
+static bool make_room(struct import_ctx *c, enum store_kind kind, bool card)
 {
-    count_one(c, k, r);
+    struct pending *p = &c->p;
+    if (p->count > 0 && (p->kind != kind || p->vcards != card) &&
+        (flush_pending(c) == IMPORT_STOP || maybe_commit(c) == IMPORT_STOP))
+        return false;
+    p->kind = kind;
+    p->vcards = card;
+    return true;
+}
+
+/* After an item was added: a full batch, or one that reaches the commit
+ * point, goes now. */
+static enum import_next added_one(struct import_ctx *c, long long rows, bool full)
+{
+    c->p.count++;
+    c->p.rows += rows;
+    if (!full && c->in_batch + c->p.rows < IMPORT_BATCH)
+        return IMPORT_GO_ON;
+    if (flush_pending(c) == IMPORT_STOP)
+        return IMPORT_STOP;
     return maybe_commit(c);
+}
+
+static const char *dup_or_null(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
 }
 
 static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
 {
     struct import_ctx *c = arg;
-    struct store_sms_new *p = &c->sms[c->nsms++];
-    *p = *m;
-    p->peer = m->peer ? xstrdup(m->peer) : NULL;
-    p->body = xmemdup0(m->body, m->body_len);
-    /* a full batch, or one that reaches the commit point, goes now */
-    if (c->nsms < IMPORT_BATCH && c->in_batch + (long long)c->nsms < IMPORT_BATCH)
-        return IMPORT_GO_ON;
-    if (flush_sms(c) == IMPORT_STOP)
+    if (!make_room(c, STORE_SMS, false))
         return IMPORT_STOP;
-    return maybe_commit(c);
+    struct store_sms_new *p = &c->p.sms[c->p.count];
+    *p = *m;
+    p->peer = dup_or_null(m->peer);
+    p->body = xmemdup0(m->body, m->body_len);
+    return added_one(c, 1, c->p.count + 1 == IMPORT_BATCH);
 }
 
 static enum import_next sink_mms(void *arg, const struct store_mms_new *m)
 {
     struct import_ctx *c = arg;
-    long long n;
-    if (flush_sms(c) == IMPORT_STOP)
+    if (!make_room(c, STORE_MMS, false))
         return IMPORT_STOP;
-    return count_and_maybe_commit(c, STORE_MMS, store_mms_add(c->store, c->user_id, m, &n));
+    struct store_mms_new *p = &c->p.mms[c->p.count];
+    *p = *m;
+    p->peer = dup_or_null(m->peer);
+    p->subject = dup_or_null(m->subject);
+    struct store_mms_part_new *parts = xcalloc(m->nparts ? m->nparts : 1, sizeof *parts);
+    for (size_t i = 0; i < m->nparts; i++) {
+        const struct store_mms_part_new *in = &m->parts[i];
+        parts[i] = (struct store_mms_part_new){ dup_or_null(in->content_type), dup_or_null(in->name),
+                                                in->len ? (unsigned char *)xmemdup0(in->data, in->len) : NULL, in->len,
+                                                dup_or_null(in->content_id) };
+        c->p.bytes += (long long)in->len;
+    }
+    p->parts = parts;
+    /* the store takes at most LIMIT_MMS_BATCH_BYTES: stop short of it by
+     * one message's most */
+    return added_one(c, 1, c->p.count + 1 == LIMIT_MMS_BATCH_MAX ||
+                               c->p.bytes >= LIMIT_MMS_BATCH_BYTES - LIMIT_MMS_MAX);
 }
 
 static enum import_next sink_contact(void *arg, const struct store_contact_new *in)
 {
     struct import_ctx *c = arg;
-    long long n;
-    if (flush_sms(c) == IMPORT_STOP)
+    if (!make_room(c, STORE_CONTACT, false))
         return IMPORT_STOP;
-    return count_and_maybe_commit(c, STORE_CONTACT, store_contact_add(c->store, c->user_id, in, &n));
+    struct store_contact_new *p = &c->p.contacts[c->p.count];
+    *p = *in;
+    p->name = xstrdup(in->name);
+    p->number = xstrdup(in->number);
+    p->vcard = xmemdup0(in->vcard, in->vcard_len);
+    return added_one(c, 1, c->p.count + 1 == IMPORT_BATCH);
 }
 
 /* A card: its rows count as items (one per number). */
 static enum import_next sink_card(void *arg, const struct vcard_card *card)
 {
     struct import_ctx *c = arg;
-    struct store_card_added a;
-    if (flush_sms(c) == IMPORT_STOP)
+    if (!make_room(c, STORE_CONTACT, true))
         return IMPORT_STOP;
-    enum store_result r = store_contact_add_card(c->store, c->user_id, card, "import", true, &a);
-    count_one(c, STORE_CONTACT, r);
-    if (r == STORE_OK && a.count > 1) {   /* the other rows of the card */
-        c->added += (long long)a.count - 1;
-        c->added_kind[STORE_CONTACT] += (long long)a.count - 1;
-        c->in_batch += (long long)a.count - 1;
-    }
-    return maybe_commit(c);
+    size_t order[VCARD_MAX_TELS];
+    long long rows = (long long)store_card_order(card, order);
+    struct vcard_card *p = &c->p.cards[c->p.count];
+    *p = *card;
+    p->name = xstrdup(card->name);
+    p->uid = xstrdup(card->uid ? card->uid : "");
+    p->text = xmemdup0(card->text, card->text_len);
+    struct vcard_tel *tels = xcalloc(card->ntels ? card->ntels : 1, sizeof *tels);
+    for (size_t i = 0; i < card->ntels; i++)
+        tels[i] = (struct vcard_tel){ xstrdup(card->tels[i].number), xstrdup(card->tels[i].types),
+                                      card->tels[i].pref };
+    p->tels = tels;
+    return added_one(c, rows > 0 ? rows : 1, c->p.count + 1 == IMPORT_BATCH);
 }
 
 static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
@@ -197,7 +314,7 @@ void transfer_import(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", "The file is empty.");
         return;
     }
-    c = xcalloc(1, sizeof *c);   /* holds a batch of SMS: not on the stack */
+    c = xcalloc(1, sizeof *c);   /* holds a batch of items: not on the stack */
     c->store = q->store;
     c->user_id = q->user_id;
     c->stopped_by = STORE_OK;
@@ -220,7 +337,7 @@ void transfer_import(struct http_req *q, struct http_resp *r)
     }
     enum import_result ir = run_import(f, q->body, len, &store_sink, &rep);
     if (ir == IMPORT_OK)
-        (void)flush_sms(c);   /* the last SMS of the file */
+        (void)flush_pending(c);   /* the last items of the file */
     drop_pending(c);
     if (c->stopped_by == STORE_OK || c->stopped_by == STORE_NO_SPACE) {
         res = store_tx_commit(q->store);

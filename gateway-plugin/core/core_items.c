@@ -24,44 +24,21 @@
  * space grew (patent step 2). */
 enum core_result core_save_text(struct core_ctx *x, const char *text, size_t len, const char *peer)
 {
-    struct store_user before = { 0 }, after = { 0 };
     struct store_sms_new in = { .peer = peer, .body = text, .body_len = len, .source = "sms" };
-    long long n;
+    struct store_saved saved;
     char used[32], alloc[32];
-    enum core_result cr;
-    enum store_result r = store_user_get(x->s, x->user_id, &before);
-    if (r != STORE_OK) {
-        cr = core_from_store(x, "user_get", r);
-        goto out;
-    }
-    r = store_sms_add(x->s, x->user_id, &in, &n);
-    if (r == STORE_NO_SPACE) {
-        cr = core_say(x, T_SAVE_NO_SPACE);
-        goto out;
-    }
-    if (r == STORE_INVALID) {
-        cr = core_say(x, T_SAVE_INVALID);
-        goto out;
-    }
-    if (r != STORE_OK) {
-        cr = core_from_store(x, "sms_add", r);
-        goto out;
-    }
-    r = store_user_get(x->s, x->user_id, &after);
-    if (r != STORE_OK) {
-        cr = core_from_store(x, "user_get", r);
-        goto out;
-    }
-    core_text_bytes(after.used_bytes, used, sizeof used);
-    core_text_bytes(after.allocated_bytes, alloc, sizeof alloc);
-    if (after.allocated_bytes > before.allocated_bytes)
-        cr = core_say(x, T_SAVE_GREW, n, alloc);
-    else
-        cr = core_say(x, T_SAVE_OK, n, used, alloc);
-out:
-    store_user_cleanup(&before);
-    store_user_cleanup(&after);
-    return cr;
+    enum store_result r = store_sms_save(x->s, x->user_id, &in, &saved);
+    if (r == STORE_NO_SPACE)
+        return core_say(x, T_SAVE_NO_SPACE);
+    if (r == STORE_INVALID)
+        return core_say(x, T_SAVE_INVALID);
+    if (r != STORE_OK)
+        return core_from_store(x, "sms_save", r);
+    core_text_bytes(saved.used_bytes, used, sizeof used);
+    core_text_bytes(saved.allocated_bytes, alloc, sizeof alloc);
+    if (saved.grew)
+        return core_say(x, T_SAVE_GREW, saved.n, alloc);
+    return core_say(x, T_SAVE_OK, saved.n, used, alloc);
 }
 
 enum core_result core_cmd_save(struct core_ctx *x)

@@ -35,6 +35,17 @@ static void lines_add(struct lines *l, long long n, char *text)
     l->n[l->count++] = n;
 }
 
+/* Drop the first k lines (a page used them). */
+static void lines_drop_first(struct lines *l, size_t k)
+{
+    for (size_t i = 0; i < k && i < l->count; i++)
+        free(l->v[i]);
+    k = k < l->count ? k : l->count;
+    memmove(l->v, l->v + k, (l->count - k) * sizeof *l->v);
+    memmove(l->n, l->n + k, (l->count - k) * sizeof *l->n);
+    l->count -= k;
+}
+
 static void lines_cleanup(struct lines *l)
 {
     for (size_t i = 0; i < l->count; i++)
@@ -248,13 +259,23 @@ enum core_result core_cmd_list(struct core_ctx *x)
     if (a != x->argc)
         return core_usage(x);
 
+    /* a page holds at most limit lines; the pages before the one asked for
+     * are cut from larger fetches (a deep page is many pages in), what a
+     * page did not use is kept for the next */
     int limit = (int)(30 * x->cfg->list_segments);
+    struct lines l = { 0 };
     for (long long p = 1;; p++) {
-        struct lines l = { 0 };
-        enum core_result cr = fetch_lines(x, kind, NULL, before, limit, &l);
-        if (cr != CORE_OK) {
-            lines_cleanup(&l);
-            return cr;
+        if (l.count < (size_t)limit && (p == 1 || l.more)) {
+            long long want = limit * (page - p + 1);
+            l.more = false;
+            enum core_result cr = fetch_lines(x, kind, NULL, before,
+                                              (int)(want < LIMIT_PAGE_MAX ? want : LIMIT_PAGE_MAX), &l);
+            if (cr != CORE_OK) {
+                lines_cleanup(&l);
+                return cr;
+            }
+            if (l.count > 0)
+                before = l.n[l.count - 1];
         }
         if (l.count == 0) {
             lines_cleanup(&l);
@@ -273,10 +294,11 @@ enum core_result core_cmd_list(struct core_ctx *x)
         }
         free(text);
         bool more = used < l.count || l.more;
-        before = l.n[used - 1];
-        lines_cleanup(&l);
-        if (!more)
+        lines_drop_first(&l, used);
+        if (!more) {
+            lines_cleanup(&l);
             return core_say(x, T_LIST_NO_PAGE, page, p);
+        }
     }
 }
 

@@ -19,7 +19,7 @@ void core_mo_decode(int coding, const unsigned char *udh, size_t udh_len, const 
     mo->text = "";
     mo->len = 0;
     mo->port = 0;
-    if (udh && udh_len > 0 && smsudh_parse(udh, udh_len, &u) != 0) {
+    if (udh && udh_len > 0 && !smsudh_parse(udh, udh_len, &u)) {
         mo->flags |= CORE_MO_BINARY;   /* a header that lies about its length */
         return;
     }
@@ -41,7 +41,7 @@ void core_mo_decode(int coding, const unsigned char *udh, size_t udh_len, const 
     } else if (coding == CORE_CODING_UCS2) {
         size_t n = 0;
         if (data == NULL ||
-            smstext_ucs2_to_utf8((const unsigned char *)data, data_len, owned, &n) != 0) {
+            smstext_ucs2_to_utf8((const unsigned char *)data, data_len, owned, &n) != SMSTEXT_OK) {
             mo->flags |= CORE_MO_BAD_TEXT;
             *owned = NULL;
         } else {

@@ -10,8 +10,9 @@
  *            data to port 9204 (UDH 06 05 04 23 F4 00 00), one MT that
  *            bearerbox concatenates when long, so the phone offers to save
  *            it; with [box] contact_delivery = text, "C4 name: number"
- *   MMS      its subject and text and the page's link (until the MMS paths
- *            deliver MMS themselves: store_outbox_channel_for)
+ *   MMS      its subject and text and the page's link — only for a request
+ *            queued on channel sms before MMS went to vaultmms
+ *            (store_outbox_channel_for), which delivers them as MMS
  *
  * and an item deleted between request and send becomes a notice to the
  * phone ("C4 was deleted before it could be sent"), in the account's

@@ -92,6 +92,8 @@ static const struct {
     { T_MMS_SAVE_GREW, "Saved as M%lld. Your space grew to %s.", "彩信已保存为 M%lld。空间已扩充到 %s。" },
     { T_MMS_NO_SPACE, "MMS not saved (%s): no space left. DEL some items first.",
       "彩信（%s）未保存：空间不足，请先删除一些。" },
+    { T_MMS_UNDELIVERED, "M%lld could not be delivered to your phone as an MMS. See it on the web page.",
+      "彩信 M%lld 未能发送到您的手机，请在网页上查看。" },
 };
 
 const char *core_text_format(enum core_text_id id, enum core_lang lang)

@@ -63,6 +63,7 @@ enum core_text_id {
     T_MMS_SAVE_OK,     /* an MMS from the phone (vaultmms): %lld n, %s used, %s allocated */
     T_MMS_SAVE_GREW,   /* %lld n, %s new allocation */
     T_MMS_NO_SPACE,    /* %s: the MMS's size */
+    T_MMS_UNDELIVERED, /* %lld n: GET M<n> could not be delivered as an MMS (vaultmms) */
     T_COUNT
 };
 

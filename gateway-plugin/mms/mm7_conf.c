@@ -40,6 +40,15 @@ const struct config_key mms_config_keys[] = {
       "http(s)://host[:port] handsets reach it at (behind the operator's proxy); empty: http://retrieve_listen:retrieve_port" },
     { "mms", "retrieve_ttl", CONFIG_INT, "604800", 60, LIMIT_RETRIEVAL_TTL_MAX, MMS(retrieve_ttl_s),
       "seconds a retrieval URL stays valid (the notification's expiry)" },
+    { "mms", "submit_mmsc", CONFIG_STRING, "", 0, 0, MMS(submit_mmsc),
+      "delivery = mm7: the [mmsc.NAME] that takes our SubmitReq (empty: the first with a url)" },
+    { "mms", "retry_min", CONFIG_INT, "30", 1, 86400, MMS(retry_min_s),
+      "seconds before a SubmitReq that got a 3xxx or no answer is tried again (doubled each time)" },
+    { "mms", "retry_max", CONFIG_INT, "1800", 1, 86400, MMS(retry_max_s), "the longest wait between two tries" },
+    { "mms", "submit_attempts", CONFIG_INT, "20", 1, 1000, MMS(submit_attempts),
+      "tries of one SubmitReq before the delivery fails and the phone is told" },
+    { "mms", "instance_grace", CONFIG_INT, "30", 1, 86400, MMS(instance_grace_s),
+      "seconds after which the deliveries a vaultmms that is gone had claimed are taken by another" },
     { "mms", "migrate", CONFIG_BOOL, "yes", 0, 0, MMS(migrate), "apply pending database migrations at start" },
     { "mms", "log_level", CONFIG_STRING, "info", 0, 0, MMS(log_level), "debug, info, warn or error" },
 };
@@ -209,23 +218,36 @@ bool mm7_conf_credentials_ok(const struct mmsc_config *m, const char *user, cons
     return u && p;
 }
 
-int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, size_t n, char *err,
-                   size_t errlen)
+enum config_result mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs,
+                                  size_t n, char *err, size_t errlen)
 {
     if (strcmp(c->delivery, "mm7") != 0 && strcmp(c->delivery, "direct") != 0) {
         snprintf(err, errlen, "[mms] delivery: expected mm7 or direct, got \"%s\"", c->delivery);
-        return -1;
+        return CONFIG_INVALID;
     }
     if (c->sender[0] == '\0' || strlen(c->sender) > 20 || strspn(c->sender, "0123456789+") != strlen(c->sender)) {
         snprintf(err, errlen, "[mms] sender: a short code of 1-20 digits");
+        return CONFIG_INVALID;
+    }
+    if (c->retry_max_s < c->retry_min_s) {
+        snprintf(err, errlen, "[mms] retry_max is less than retry_min");
         return -1;
+    }
+    if (c->submit_mmsc[0]) {
+        size_t i = 0;
+        while (i < n && strcmp(mmscs[i].name, c->submit_mmsc) != 0)
+            i++;
+        if (i == n || mmscs[i].url[0] == '\0') {
+            snprintf(err, errlen, "[mms] submit_mmsc: no [mmsc.%s] with a url", c->submit_mmsc);
+            return -1;
+        }
     }
     const char *b = c->retrieve_url_base;
     if (b[0] && ((strncmp(b, "http://", 7) != 0 && strncmp(b, "https://", 8) != 0) || strlen(b) > 200 ||
                  strcspn(b, " \t\r\n?#") != strlen(b) || b[strlen(b) - 1] == '/')) {
         snprintf(err, errlen, "[mms] retrieve_url_base: http://host[:port] or https://..., no path ending in /, "
                               "no query, at most 200 characters");
-        return -1;
+        return CONFIG_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         const struct mmsc_config *m = &mmscs[i];
@@ -233,25 +255,25 @@ int mm7_conf_check(const struct mms_config *c, const struct mmsc_config *mmscs, 
         if (!creds && m->allow[0] == '\0') {
             snprintf(err, errlen, "[mmsc.%s]: set incoming_username and incoming_password, or allow, or both "
                                   "(an MMSC endpoint open to anyone is refused)", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (creds && m->incoming_password[0] == '\0') {
             snprintf(err, errlen, "[mmsc.%s] incoming_password is empty", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (!each_net(m->allow, NULL, NULL)) {
             snprintf(err, errlen, "[mmsc.%s] allow: \"%s\" is not a list of addresses or CIDR ranges",
                      m->name, m->allow);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (m->fault_http_status != 200 && m->fault_http_status != 500) {
             snprintf(err, errlen, "[mmsc.%s] fault_http_status: 200 or 500", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
         if (m->shortcode[0] == '\0' || strlen(m->shortcode) > 20) {
             snprintf(err, errlen, "[mmsc.%s] shortcode: 1-20 characters", m->name);
-            return -1;
+            return CONFIG_INVALID;
         }
     }
-    return 0;
+    return CONFIG_OK;
 }

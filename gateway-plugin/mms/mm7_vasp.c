@@ -119,7 +119,10 @@ static enum store_result store_for_user(struct deliver *d, const char *uid)
     if (rc != STORE_OK)
         goto out;
     enum core_lang lang = strcmp(before.lang, "zh") == 0 ? CORE_ZH : CORE_EN;
-    struct store_mms_new in = { .peer = d->msisdn, .subject = d->subject, .sent_at = d->req->env.timestamp,
+    /* An MMS the phone sends to the service is the user's own, as SAVE's
+     * text is: no peer (the phone is not a correspondent of itself); the
+     * source says it came from the MMSC */
+    struct store_mms_new in = { .peer = NULL, .subject = d->subject, .sent_at = d->req->env.timestamp,
                                 .source = "mm7", .parts = d->parts, .nparts = d->req->nparts };
     long long n = 0;
     rc = store_mms_add(d->s, uid, &in, &n);

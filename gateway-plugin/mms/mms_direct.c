@@ -69,7 +69,7 @@ enum mms_direct_result mms_direct_notification(const struct mms_direct_notice *n
     mms_pdu_push_encode((unsigned)(n->id & 0xFF), pdu, plen, &push, &pushlen);
     /* WAP push port 2948 from the WAP connectionless session port 9200 */
     smsudh_port_ies(SMSUDH_PORT_WAP_PUSH, SMSUDH_PORT_WAP_PUSH_SRC, ies);
-    if (smsudh_split(ies, sizeof ies, false, (unsigned)(n->id & 0xFF), push, pushlen, &segs, &nsegs) != 0) {
+    if (!smsudh_split(ies, sizeof ies, false, (unsigned)(n->id & 0xFF), push, pushlen, &segs, &nsegs)) {
         rc = MMS_DIRECT_TOO_LONG;
         goto out;
     }

@@ -21,7 +21,13 @@
  * Retrieval: a path that is not /mms/r/TOKEN is 404, a method not GET or
  * POST 405, a POST body over MMS_RETRIEVE_POST_MAX 413.
  *
- * Test hook: SMSVAULT_TEST_DIE_AFTER_COMMIT=n kills the process (SIGKILL,
+ * Delivery of MMS to phones (GET M3, the web's "send to my phone"): one
+ * thread, mms_deliver.c, claims the outbox's requests of channel mms and
+ * delivers each by [mms] delivery (mm7 SubmitReq, or direct: a WAP push
+ * that vaultbox sends and the retrieval URL above).
+ *
+ * Test hooks: SMSVAULT_TEST_DIE_AFTER_CLAIM=n (mms_deliver.h);
+ * SMSVAULT_TEST_DIE_AFTER_COMMIT=n kills the process (SIGKILL,
  * as kill -9 would) right after the n-th DeliverReq commit, before its
  * answer is sent — the window in which an MMSC sends a DeliverReq again
  * that was already stored (tests/e2e/vaultmms_test.sh).
@@ -48,6 +54,7 @@
 #include "mm7_mime.h"
 #include "mm7_request.h"
 #include "mm7_vasp.h"
+#include "mms_deliver.h"
 #include "mms_retrieve.h"
 #include "store.h"
 
@@ -398,10 +405,10 @@ int main(int argc, char **argv)
         store_cfg.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
     }
     enum log_level lvl;
-    if (log_level_parse(cfg.log_level, &lvl) != 0) {
+    if (!log_level_parse(cfg.log_level, &lvl)) {
         snprintf(err, sizeof err, "[mms] log_level: expected debug, info, warn or error");
         rc = 2;
-    } else if (mm7_conf_check(&cfg, mmscs, nmmscs, err, sizeof err) != 0) {
+    } else if (mm7_conf_check(&cfg, mmscs, nmmscs, err, sizeof err) != CONFIG_OK) {
         rc = 2;
     } else if (nmmscs == 0) {
         snprintf(err, sizeof err, "no [mmsc.NAME] section: no MMSC could post to vaultmms");
@@ -422,7 +429,7 @@ int main(int argc, char **argv)
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
 
     mm7_request_init();
-    mm7_client_init();   /* for SubmitReq, once the delivery of MMS to phones is wired */
+    mm7_client_init();   /* for SubmitReq */
     vasp.lim = (struct mm7_limits){ .soap_max = 64 << 10, .part_max = (size_t)cfg.body_max,
                                     .parts_max = (int)cfg.parts_max, .depth_max = (int)cfg.depth_max };
     vasp.after_commit = die_after_commit > 0 ? count_commit : NULL;
@@ -466,6 +473,12 @@ int main(int argc, char **argv)
         }
         log_info("vaultmms: retrieval URL on %s:%lld", cfg.retrieve_listen, cfg.retrieve_port);
     }
+    struct mms_deliver_config dc = { .mms = &cfg, .mmscs = mmscs, .nmmscs = nmmscs, .store = &store_cfg,
+                                     .die_after_claim = getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")
+                                                            ? atol(getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")) : 0 };
+    if (strcmp(cfg.delivery, "mm7") == 0 && mms_deliver_mmsc(&cfg, mmscs, nmmscs) == NULL)
+        log_warn("vaultmms: delivery = mm7 but no [mmsc.NAME] has a url: every GET M<n> will fail");
+    mms_deliver_start(&dc);
     if (ready_file) {
         FILE *f = fopen(ready_file, "w");
         if (f)
@@ -473,6 +486,7 @@ int main(int argc, char **argv)
     }
     int sig = wait_for_signal();
     log_info("vaultmms: stopping (signal %d)", sig);
+    mms_deliver_stop();
     if (rd)
         MHD_stop_daemon(rd);
     MHD_stop_daemon(d);

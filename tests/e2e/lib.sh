@@ -259,6 +259,33 @@ e2e_backup_sms() {
         " type=\"1\" body=\"$2\" read=\"1\" status=\"-1\" /></smses>" >"$1"
 }
 
+# e2e_mms_ports — after e2e_ports: free loopback ports for the MMS stack,
+# exported (vaultweb, vaultmms's MM7 endpoint and retrieval URL, mmscsim's
+# MM1, MM7 and control ports); WEB and MCTL are the page's and mmscsim's
+# control addresses (mctl, mstat, mstat_ge below).
+e2e_mms_ports() {
+    local v p taken=("$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT; do
+        p=$(sv_free_port "${taken[@]}")
+        taken+=("$p")
+        export "$v=$p"
+    done
+    WEB=http://127.0.0.1:$SV_WEB_PORT
+    MCTL=http://127.0.0.1:$SV_MMSC_CTL_PORT
+}
+# mctl <path>: one mmscsim control request (smsc/MMSC.md); mstat <name>: one
+# of its /stats; mstat_ge <name> <n>: that stat is at least n.
+mctl() { curl -sS -f "$MCTL/$1"; }
+mstat() { mctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+mstat_ge() { (($(mstat "$1") >= $2)); }
+# e2e_mms_phone <msisdn> <phonesim args...> — the handset with mmscsim as
+# its MMSC, saving what it receives under $VAR/saved.
+e2e_mms_phone() {
+    local from=$1
+    shift
+    "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" \
+        --mmsc "http://127.0.0.1:$SV_MMSC_MM1_PORT/mm1" --save-dir "$VAR/saved" --from "$from" "$@"
+}
 # e2e_conf [INI lines] — the suite's smsvault.conf: sv_conf_write (the shipped
 # conf/smsvault.conf, this stack's database and ports, then the lines given),
 # written to $VAR/smsvault.conf and exported as SV_CONF for the svc scripts.

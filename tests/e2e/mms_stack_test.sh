@@ -33,14 +33,7 @@ ok() { echo "e2e: ok $*"; }
 sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
 
 e2e_ports
-taken=("$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-for v in SV_WEB_PORT SV_MMS_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT; do
-    p=$(sv_free_port "${taken[@]}")
-    taken+=("$p")
-    export "$v=$p"
-done
-WEB=http://127.0.0.1:$SV_WEB_PORT
-MCTL=http://127.0.0.1:$SV_MMSC_CTL_PORT
+e2e_mms_ports
 # quick retries, and enough of them to outlast the injected failures
 export SV_MMSCSIM_ARGS="--retry-ms 200 --retry-max-ms 800 --max-attempts 100"
 e2e_db mms_stack
@@ -57,15 +50,8 @@ e2e_start vaultweb
 echo "e2e: stack up in $((SECONDS - E2E_T0)) s"
 
 A=8613800000201
-mctl() { curl -sS -f "$MCTL/$1"; }
-mstat() { mctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-mstat_ge() { (($(mstat "$1") >= $2)); }
 mstat_is() { [[ $(mstat "$1") == "$2" ]]; }
-# mms_phone <phonesim args...>: the phone sends an MMS and waits for one SMS
-mms_phone() {
-    "$BUILD/smsc/phonesim" --control "127.0.0.1:$SV_SMSC_CTL_PORT" --to "$SV_SHORTCODE" \
-        --mmsc "http://127.0.0.1:$SV_MMSC_MM1_PORT/mm1" --save-dir "$VAR/saved" --from "$A" "$@"
-}
+mms_phone() { e2e_mms_phone "$A" "$@"; }
 sha() { sha256sum "$1" | cut -c1-64; }
 
 e2e_expect "$A" "REG alice alicepass1" "alice"

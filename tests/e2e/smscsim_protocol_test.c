@@ -809,7 +809,7 @@ static void binary_mo_parts(bool ref16)
         CU_ASSERT_STRING_EQUAL(d.src, "4400010");
         ul = (size_t)d.sm[0] + 1;
         CU_ASSERT_EQUAL_FATAL(ul, ref16 ? 13u : 12u);
-        CU_ASSERT_EQUAL_FATAL(smsudh_parse(d.sm, ul, &u), 0);
+        CU_ASSERT_TRUE_FATAL(smsudh_parse(d.sm, ul, &u));
         CU_ASSERT(u.ports && u.dst_port == SMSUDH_PORT_VCARD && u.src_port == 0);
         CU_ASSERT(u.concat && u.ref16 == ref16 && u.total == 3 && u.seq == (int)k + 1);
         if (k == 0)
@@ -1052,7 +1052,7 @@ static void test_phonesim_vcard(void)
         CU_ASSERT_EQUAL(d.dc, 4);
         CU_ASSERT_EQUAL(d.esm_class & 0x40, 0x40);
         ul = (size_t)d.sm[0] + 1;
-        CU_ASSERT_EQUAL_FATAL(smsudh_parse(d.sm, ul, &u), 0);
+        CU_ASSERT_TRUE_FATAL(smsudh_parse(d.sm, ul, &u));
         CU_ASSERT(u.ports && u.dst_port == 9204 && u.concat && u.ref16 && u.total == 3);
         CU_ASSERT_EQUAL(memcmp(d.sm, "\x0c\x05\x04\x23\xf4\x00\x00\x08\x04", 9), 0);
         memcpy(joined + o, d.sm + ul, d.smlen - ul);

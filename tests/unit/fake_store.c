@@ -564,23 +564,38 @@ static struct f_item *new_item(struct store *s, struct f_user *u, enum store_kin
     return append_item(s, u, kind, size);
 }
 
-enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
-                                long long *n_out)
+enum store_result store_sms_save(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                 struct store_saved *out)
 {
-    FAIL_POINT(s, "store_sms_add");
+    FAIL_POINT(s, "store_sms_save");
     struct f_user *u = user_by_id(s, user_id);
     if (u == NULL)
         return STORE_NOT_FOUND;
     if (in->body_len == 0 || in->body_len > LIMIT_SMS_BODY_MAX || !utf8_valid(in->body, in->body_len))
         return STORE_INVALID;
+    long long before = u->allocated;
     struct f_item *it = new_item(s, u, STORE_SMS, (long long)in->body_len);
     if (it == NULL)
         return STORE_NO_SPACE;
     it->sms.peer = xstrdup(in->peer ? in->peer : "");
     it->sms.body = xmemdup0(in->body, in->body_len);
     it->sms.body_len = in->body_len;
-    *n_out = it->n;
+    out->n = it->n;
+    out->used_bytes = u->used;
+    out->allocated_bytes = u->allocated;
+    out->grew = u->allocated > before;
     return STORE_OK;
+}
+
+enum store_result store_sms_add(struct store *s, const char *user_id, const struct store_sms_new *in,
+                                long long *n_out)
+{
+    FAIL_POINT(s, "store_sms_add");
+    struct store_saved saved;
+    enum store_result r = store_sms_save(s, user_id, in, &saved);
+    if (r == STORE_OK)
+        *n_out = saved.n;
+    return r;
 }
 
 static struct f_item *find_item(struct store *s, const char *user_id, enum store_kind kind, long long n)

@@ -49,7 +49,7 @@ static void join(const struct mms_direct_sms *sms, size_t n, unsigned ref, unsig
     for (size_t i = 0; i < n; i++) {
         struct smsudh u;
         CU_ASSERT(sms[i].udhlen + sms[i].len <= SMSUDH_SEGMENT);
-        CU_ASSERT_EQUAL_FATAL(smsudh_parse(sms[i].udh, sms[i].udhlen, &u), 0);
+        CU_ASSERT_TRUE_FATAL(smsudh_parse(sms[i].udh, sms[i].udhlen, &u));
         CU_ASSERT_TRUE(u.ports);
         CU_ASSERT_EQUAL(u.dst_port, 2948);
         CU_ASSERT_EQUAL(u.src_port, 9200);

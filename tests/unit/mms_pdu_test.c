@@ -562,11 +562,11 @@ static void test_prefixes_and_mutations(void)
 static void test_address_value(void)
 {
     char out[32];
-    CU_ASSERT_EQUAL(mms_pdu_address_value("+8613800000001/TYPE=PLMN", out, sizeof out), 0);
+    CU_ASSERT_TRUE(mms_pdu_address_value("+8613800000001/TYPE=PLMN", out, sizeof out));
     CU_ASSERT_STRING_EQUAL(out, "+8613800000001");
-    CU_ASSERT_EQUAL(mms_pdu_address_value("10659", out, sizeof out), 0);
+    CU_ASSERT_TRUE(mms_pdu_address_value("10659", out, sizeof out));
     CU_ASSERT_STRING_EQUAL(out, "10659");
-    CU_ASSERT_EQUAL(mms_pdu_address_value("123456789/TYPE=PLMN", out, 5), -1);
+    CU_ASSERT_FALSE(mms_pdu_address_value("123456789/TYPE=PLMN", out, 5));
     CU_ASSERT_STRING_EQUAL(mms_pdu_type_name(MMS_M_RETRIEVE_CONF), "m-retrieve-conf");
     CU_ASSERT_STRING_EQUAL(mms_pdu_type_name(0x99), "unknown");
 }

@@ -30,7 +30,7 @@ static void test_gsm_extension_table(void)
                                             0x1B, 0x2F, 0x00 };
 
     CU_ASSERT_TRUE(smstext_is_gsm(ext, strlen(ext)));
-    CU_ASSERT_EQUAL_FATAL(smstext_utf8_to_gsm(ext, strlen(ext), sept, sizeof sept, &n), 0);
+    CU_ASSERT_EQUAL_FATAL(smstext_utf8_to_gsm(ext, strlen(ext), sept, sizeof sept, &n), SMSTEXT_OK);
     CU_ASSERT_EQUAL_FATAL(n, sizeof expect);
     CU_ASSERT_EQUAL(memcmp(sept, expect, n), 0);
     back = smstext_gsm_to_utf8(sept, n, &back_len);
@@ -39,9 +39,10 @@ static void test_gsm_extension_table(void)
     free(back);
 
     /* cap too small, and characters GSM does not have */
-    CU_ASSERT_EQUAL(smstext_utf8_to_gsm(ext, strlen(ext), sept, 3, &n), -1);
+    CU_ASSERT_EQUAL(smstext_utf8_to_gsm(ext, strlen(ext), sept, 3, &n), SMSTEXT_NO_ROOM);
     CU_ASSERT_FALSE(smstext_is_gsm("中", strlen("中")));
-    CU_ASSERT_EQUAL(smstext_utf8_to_gsm("a`b", 3, sept, sizeof sept, &n), -1);
+    CU_ASSERT_EQUAL(smstext_utf8_to_gsm("a`b", 3, sept, sizeof sept, &n), SMSTEXT_NOT_GSM);
+    CU_ASSERT_EQUAL(smstext_utf8_to_gsm("\xC0\x80", 2, sept, sizeof sept, &n), SMSTEXT_MALFORMED);
     CU_ASSERT_TRUE(smstext_is_gsm("Ünïcödé? no: ΔΩ£¥èé", strlen("Ünïcödé? no: ΔΩ£¥èé")) == false);
     CU_ASSERT_TRUE(smstext_is_gsm("ΔΩ£¥èéÆß¡¿§", strlen("ΔΩ£¥èéÆß¡¿§")));
 }
@@ -53,7 +54,7 @@ static void test_gsm_pack(void)
     unsigned char sept[16], packed[16], un[16];
     size_t n = 0, p, u;
 
-    CU_ASSERT_EQUAL_FATAL(smstext_utf8_to_gsm("hellohello", 10, sept, sizeof sept, &n), 0);
+    CU_ASSERT_EQUAL_FATAL(smstext_utf8_to_gsm("hellohello", 10, sept, sizeof sept, &n), SMSTEXT_OK);
     p = smstext_gsm_pack(sept, n, 0, packed, sizeof packed);
     CU_ASSERT_EQUAL_FATAL(p, sizeof expect);
     CU_ASSERT_EQUAL(memcmp(packed, expect, p), 0);
@@ -68,7 +69,7 @@ static void test_gsm_pack(void)
     u = smstext_gsm_unpack(packed, p, 1, n, un, sizeof un);
     CU_ASSERT_EQUAL_FATAL(u, n);
     CU_ASSERT_EQUAL(memcmp(un, sept, n), 0);
-    CU_ASSERT_EQUAL(smstext_gsm_pack(sept, n, 0, packed, 3), (size_t)-1);
+    CU_ASSERT_EQUAL(smstext_gsm_pack(sept, n, 0, packed, 3), SMSTEXT_NO_FIT);
 }
 
 static void test_ucs2_surrogates(void)
@@ -79,16 +80,16 @@ static void test_ucs2_surrogates(void)
     size_t blen = 0, ulen = 0;
     char *utf8 = NULL;
 
-    CU_ASSERT_EQUAL_FATAL(smstext_utf8_to_ucs2(text, strlen(text), &be, &blen), 0);
+    CU_ASSERT_EQUAL_FATAL(smstext_utf8_to_ucs2(text, strlen(text), &be, &blen), SMSTEXT_OK);
     CU_ASSERT_EQUAL_FATAL(blen, sizeof expect);
     CU_ASSERT_EQUAL(memcmp(be, expect, blen), 0);
-    CU_ASSERT_EQUAL_FATAL(smstext_ucs2_to_utf8(be, blen, &utf8, &ulen), 0);
+    CU_ASSERT_EQUAL_FATAL(smstext_ucs2_to_utf8(be, blen, &utf8, &ulen), SMSTEXT_OK);
     CU_ASSERT_EQUAL(ulen, strlen(text));
     CU_ASSERT_STRING_EQUAL(utf8, text);
     free(be);
     free(utf8);
 
-    CU_ASSERT_EQUAL(smstext_utf8_to_ucs2("\xC0\x80", 2, &be, &blen), -1);
+    CU_ASSERT_EQUAL(smstext_utf8_to_ucs2("\xC0\x80", 2, &be, &blen), SMSTEXT_MALFORMED);
 }
 
 static void test_invalid_utf16_refused(void)
@@ -100,10 +101,10 @@ static void test_invalid_utf16_refused(void)
     char *out = NULL;
     size_t n = 0;
 
-    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(odd, sizeof odd, &out, &n), -1);
-    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(lone_hi, sizeof lone_hi, &out, &n), -1);
-    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(lone_hi_end, sizeof lone_hi_end, &out, &n), -1);
-    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(lone_lo, sizeof lone_lo, &out, &n), -1);
+    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(odd, sizeof odd, &out, &n), SMSTEXT_MALFORMED);
+    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(lone_hi, sizeof lone_hi, &out, &n), SMSTEXT_MALFORMED);
+    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(lone_hi_end, sizeof lone_hi_end, &out, &n), SMSTEXT_MALFORMED);
+    CU_ASSERT_EQUAL(smstext_ucs2_to_utf8(lone_lo, sizeof lone_lo, &out, &n), SMSTEXT_MALFORMED);
     CU_ASSERT_PTR_NULL(out);
 }
 

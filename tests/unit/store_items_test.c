@@ -5,6 +5,7 @@
  * PostgreSQL (NEEDS_DB).
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -332,6 +333,21 @@ static void test_search_chinese_and_peer(void)
     CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
     CU_ASSERT_EQUAL(l.count, 2);
     store_sms_list_cleanup(&l);
+    /* what the trigram key (migration 009) must not lose: one Chinese
+     * character, emoji, non-ASCII case, several words */
+    add_sms(id, "", "好 😀👍 Élan vital");
+    static const struct { const char *q; size_t want; } finds[] = {
+        { "好", 1 }, { "明", 1 }, { "😀", 1 }, { "👍", 1 }, { "élan", 1 }, { "ÉLAN", 1 },
+        { "明天 开会", 1 }, { "三点 tomorrow", 0 }, { "3", 2 }, { "at", 2 }, { "vital44", 0 },
+    };
+    for (size_t i = 0; i < sizeof finds / sizeof finds[0]; i++) {
+        pg.search = finds[i].q;
+        CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &l), STORE_OK);
+        if (l.count != finds[i].want)
+            fprintf(stderr, "search '%s': %zu, want %zu\n", finds[i].q, l.count, finds[i].want);
+        CU_ASSERT_EQUAL(l.count, finds[i].want);
+        store_sms_list_cleanup(&l);
+    }
     /* another user's messages never show */
     char other[STORE_ID_LEN];
     new_user("searcher2", other);
@@ -438,6 +454,25 @@ static void test_mo_seen(void)
     CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
     store_tx_rollback(s);
     CU_ASSERT_EQUAL(store_mo_seen(s, "third"), STORE_OK);
+    /* two transactions record one uuid at once: the second waits for the
+     * first and is told it was seen (from the unique index's error when it
+     * was already inserting, or from the row when it came later) */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "raced"), STORE_OK);
+    fflush(NULL);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        struct store *other = testdb_open();
+        if (other == NULL || store_tx_begin(other) != STORE_OK || store_tx_savepoint(other) != STORE_OK)
+            _exit(2);
+        _exit(store_mo_seen(other, "raced") == STORE_CONFLICT ? 0 : 1);
+    }
+    usleep(200 * 1000);   /* let the child reach the insert (either order is checked the same) */
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* Runs fn in a child process: true when it dies of an assertion (SIGABRT).
@@ -507,6 +542,86 @@ static void test_tx_savepoints(void)
     CU_ASSERT_EQUAL(store_sms_get(s, id, n4, &m), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
     CU_ASSERT_EQUAL(u.used_bytes, (long long)(strlen("first of batch") + strlen("kept by caller")));
+}
+
+/* Optimistic savepoints: what commits is what real savepoints would have
+ * committed, or nothing (spoilt: the caller runs it again carefully). */
+static void test_tx_optimistic(void)
+{
+    char id[STORE_ID_LEN], id2[STORE_ID_LEN];
+    new_user("optimist", id);
+    struct store_usage u;
+    /* nothing to undo: it commits like a careful batch */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    store_tx_optimistic(s);
+    CU_ASSERT_EQUAL(store_tx_savepoint(s), STORE_OK);
+    long long n1 = add_sms(id, "", "kept");
+    CU_ASSERT_EQUAL(store_tx_release(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "optimistic-mo"), STORE_OK);
+    CU_ASSERT_EQUAL(store_mo_seen(s, "optimistic-mo"), STORE_CONFLICT);   /* a re-delivery spoils nothing */
+    CU_ASSERT_FALSE(store_tx_spoilt(s));
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n1, &m), STORE_OK);
+    store_sms_cleanup(&m);
+    /* a failing statement (a name taken) spoils it: the commit is refused
+     * and nothing of it stays */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    store_tx_optimistic(s);
+    long long n2 = add_sms(id, "", "before the failure");
+    CU_ASSERT_EQUAL(store_user_create(s, "optimist", "password1", "en", id2), STORE_CONFLICT);
+    CU_ASSERT_TRUE(store_tx_spoilt(s));
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_ERR);
+    CU_ASSERT_FALSE(store_tx_spoilt(s));   /* the next transaction starts clean */
+    CU_ASSERT_EQUAL(store_sms_get(s, id, n2, &m), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, (long long)strlen("kept"));
+    /* so does a rollback to a savepoint, which has nothing to go back to */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    store_tx_optimistic(s);
+    CU_ASSERT_EQUAL(store_tx_savepoint(s), STORE_OK);
+    add_sms(id, "", "undone");
+    store_tx_rollback_to(s);
+    CU_ASSERT_TRUE(store_tx_spoilt(s));
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &u), STORE_OK);
+    CU_ASSERT_EQUAL(u.used_bytes, (long long)strlen("kept"));
+    CU_ASSERT_EQUAL(u.sms_count, 1);
+}
+
+/* store_sms_save: the number and the space after it, without growth (one
+ * statement) and with it (the locking path), the same as store_sms_add's */
+static void test_sms_save(void)
+{
+    char id[STORE_ID_LEN], other[STORE_ID_LEN];
+    new_user("saver", id);
+    new_user("saver2", other);
+    struct store_saved sv;
+    struct store_sms_new in = { .body = "hello", .body_len = 5, .source = "sms" };
+    CU_ASSERT_EQUAL_FATAL(store_sms_save(s, id, &in, &sv), STORE_OK);
+    CU_ASSERT_EQUAL(sv.n, 1);
+    CU_ASSERT_EQUAL(sv.used_bytes, 5);
+    CU_ASSERT_EQUAL(sv.allocated_bytes, 10LL << 20);
+    CU_ASSERT_FALSE(sv.grew);
+    CU_ASSERT_EQUAL_FATAL(store_sms_save(s, other, &in, &sv), STORE_OK);
+    CU_ASSERT_EQUAL(sv.n, 1);   /* numbers are per user */
+    CU_ASSERT_EQUAL_FATAL(store_sms_save(s, id, &in, &sv), STORE_OK);
+    CU_ASSERT_EQUAL(sv.n, 2);
+    CU_ASSERT_EQUAL(sv.used_bytes, 10);
+    /* leave less than the threshold (1 MiB of the 10 MiB) free: the next
+     * save grows the space by the step (10 MiB) */
+    CU_ASSERT_EQUAL(testdb_scalarf("UPDATE users SET used_bytes = used_bytes + %lld WHERE id = '%s' RETURNING 1",
+                                   (10LL << 20) - (1LL << 20) - 10, id), 1);
+    CU_ASSERT_EQUAL_FATAL(store_sms_save(s, id, &in, &sv), STORE_OK);
+    CU_ASSERT_EQUAL(sv.n, 3);
+    CU_ASSERT_TRUE(sv.grew);
+    CU_ASSERT_EQUAL(sv.allocated_bytes, 20LL << 20);
+    CU_ASSERT_EQUAL(sv.used_bytes, (10LL << 20) - (1LL << 20) + 5);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM space_grants WHERE user_id = '%s'", id), 2);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT sum(size_bytes) FROM sms WHERE user_id = '%s'", id), 15);
+    CU_ASSERT_EQUAL(store_sms_save(s, "00000000-0000-0000-0000-000000000000", &in, &sv), STORE_NOT_FOUND);
+    struct store_sms_new empty = { .body = "", .body_len = 0, .source = "sms" };
+    CU_ASSERT_EQUAL(store_sms_save(s, id, &empty, &sv), STORE_INVALID);
 }
 
 static void test_ping_and_names(void)
@@ -767,6 +882,8 @@ static const struct test_entry tests[] = {
     { "msisdn key = migration 003's SQL key", test_msisdn_key_matches_migration },
     { "mo_seen", test_mo_seen },
     { "explicit tx with savepoints", test_tx_savepoints },
+    { "explicit tx with optimistic savepoints: commits or is spoilt", test_tx_optimistic },
+    { "sms save: number and space after, with and without growth", test_sms_save },
     { "ping, result names, failed open", test_ping_and_names },
     { "connection lost: one RETRY, then usable", test_connection_lost },
     { "every text field at and over its limit, bad UTF-8, NUL in lengths", test_field_limits },

@@ -525,6 +525,76 @@ static void test_instances_gone(void)
     store_free(s);
 }
 
+/* Many marks in one statement follow the single marks' rules: submitted
+ * from queued or sending, a final state from anything not final, never a
+ * final state changed; a row that is gone is left alone. */
+static void test_mark_many(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    long long id[5];
+    for (int i = 0; i < 5; i++)
+        id[i] = enqueue(s, NULL, "+8613900000009", "many");
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[3]), STORE_OK);   /* final before the batch */
+    struct store_outbox_mark m[] = {
+        { id[4], OUTBOX_SUBMITTED, "uuid-4", NULL },
+        { id[0], OUTBOX_SUBMITTED, "uuid-0", NULL },
+        { id[1], OUTBOX_DELIVERED, "uuid-1", NULL },   /* an ack and a report folded */
+        { id[2], OUTBOX_FAILED, NULL, "delivery report mask=2" },
+        { id[3], OUTBOX_FAILED, NULL, "late" },         /* no downgrade of a final state */
+        { 999999999, OUTBOX_DELIVERED, NULL, NULL },    /* no such row */
+    };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, m, 6), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[2]), OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(state_of(s, id[3]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-1'", id[1]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason LIKE 'delivery%%'", id[2]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason IS NULL", id[3]), 1);
+    /* a report after the submitted mark, then a submitted mark after the report */
+    struct store_outbox_mark later[] = { { id[0], OUTBOX_DELIVERED, NULL, NULL },
+                                         { id[4], OUTBOX_FAILED, NULL, "x" } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, later, 2), STORE_OK);
+    struct store_outbox_mark again[] = { { id[0], OUTBOX_SUBMITTED, "other", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, again, 1), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-0'", id[0]), 1);
+    CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_FAILED);
+    /* refused before anything runs */
+    struct store_outbox_mark bad[] = { { id[0], OUTBOX_QUEUED, NULL, NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad, 1), STORE_INVALID);
+    struct store_outbox_mark bad_uuid[] = { { id[0], OUTBOX_SUBMITTED, "a\nb", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad_uuid, 1), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, NULL, 0), STORE_OK);
+    /* a one-time code leaves the queue emptied, as with the single marks
+     * (the acker marks through this one); an ordinary row keeps its text */
+    struct store_outbox_new code = { .msisdn = "+8613900000009", .text = "code 123456", .text_len = 11,
+                                     .secret = true };
+    long long sec[3];
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &code, &sec[i]), STORE_OK);
+    long long plain = enqueue(s, NULL, "+8613900000009", "plain");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 4);
+    store_outbox_rows_free(rows, n);
+    struct store_outbox_mark ends[] = { { sec[0], OUTBOX_SUBMITTED, "u-s0", NULL },
+                                        { sec[1], OUTBOX_DELIVERED, NULL, NULL },
+                                        { sec[2], OUTBOX_FAILED, NULL, "refused" },
+                                        { plain, OUTBOX_SUBMITTED, "u-p", NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, ends, 4), STORE_OK);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", sec[i]), 0);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", plain), 5);
+    store_free(s);
+}
+
 /* Delivery requests (issue 8): written only for an item that exists, never
  * claimed as such, taken under lock by one sender, rendered once into
  * children that are claimed at their request's place, binary rows byte
@@ -675,12 +745,129 @@ static void test_delivery_requests(void)
     CU_ASSERT_EQUAL(n, 0);
     store_outbox_rows_free(rows, n);
     CU_ASSERT_EQUAL(store_outbox_claim(s, me(), "fax", 10, &rows, &n, NULL), STORE_INVALID);
-    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_MMS), STORE_CHANNEL_SMS);   /* until vaultmms claims */
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_MMS), STORE_CHANNEL_MMS);   /* vaultmms delivers MMS */
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_SMS), STORE_CHANNEL_SMS);
+    CU_ASSERT_STRING_EQUAL(store_outbox_channel_for(STORE_CONTACT), STORE_CHANNEL_SMS);
     /* the migration's rules hold in SQL too: a request with a text, a binary row without data */
     CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, text, item_kind, item_n)"
                                   " VALUES ('1', 1, 'x', 0, 1) RETURNING 1) SELECT count(*) FROM i"), -1);
     CU_ASSERT_EQUAL(testdb_scalar("WITH i AS (INSERT INTO outbox (msisdn, kind, coding)"
                                   " VALUES ('1', 2, 1) RETURNING 1) SELECT count(*) FROM i"), -1);
+    drain(s);
+    store_free(s);
+}
+
+/* vaultmms's requests: claimed as rows are (lease, requeue), retried,
+ * handed to vaultbox as binary children, and what the web page shows */
+static void test_mms_requests(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    char uid[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsreq", "password1", "en", uid), STORE_OK);
+    static const unsigned char jpeg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00 };
+    struct store_mms_part_new part = { .content_type = "image/jpeg", .name = "a.jpg", .data = jpeg, .len = sizeof jpeg };
+    struct store_mms_new m = { .subject = "s", .source = "mm7", .parts = &part, .nparts = 1 };
+    long long n = 0, ra = 0, rb = 0;
+    CU_ASSERT_EQUAL_FATAL(store_mms_add(s, uid, &m, &n), STORE_OK);
+    struct store_outbox_delivery d = { 0 };
+    CU_ASSERT_EQUAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_NOT_FOUND);   /* never asked */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000007", STORE_MMS, n, &ra), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_request_item(s, uid, "+8613900000007", STORE_MMS, n, &rb), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND channel = 'mms'", ra), 1);
+    /* vaultbox's claim takes none of them and is not told of requests to render */
+    struct store_outbox_row *rows;
+    size_t nrows;
+    bool waiting = true;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &nrows, &waiting), STORE_OK);
+    CU_ASSERT_EQUAL(nrows, 0);
+    CU_ASSERT_FALSE(waiting);
+    store_outbox_rows_free(rows, nrows);
+    /* no lease, no claim */
+    struct store_outbox_request *rq = NULL;
+    size_t nr = 0;
+    char nobody[STORE_ID_LEN];
+    store_outbox_instance_new(nobody);
+    CU_ASSERT_EQUAL(store_outbox_claim_requests(s, nobody, STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_claim_requests(s, me(), "fax", 10, &rq, &nr), STORE_INVALID);
+    /* a second vaultmms claims; both requests, oldest first, once */
+    struct sender mms = sender_open();
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, mms.id, STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 2);
+    CU_ASSERT_EQUAL(rq[0].id, ra);
+    CU_ASSERT_EQUAL(rq[1].id, rb);
+    CU_ASSERT_STRING_EQUAL(rq[0].user_id, uid);
+    CU_ASSERT_EQUAL(rq[0].kind, STORE_MMS);
+    CU_ASSERT_EQUAL(rq[0].n, n);
+    CU_ASSERT_EQUAL(rq[0].attempts, 0);
+    CU_ASSERT_STRING_EQUAL(rq[0].msisdn, "+8613900000007");
+    store_outbox_requests_free(rq, nr);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL(nr, 0);
+    store_outbox_requests_free(rq, nr);
+    /* a delivery report for a MessageID not recorded yet, while submissions
+     * are in flight: the MMSC is asked again (it may be theirs) */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL), STORE_RETRY);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
+    CU_ASSERT_EQUAL(d.id, rb);   /* the newest */
+    CU_ASSERT_EQUAL(d.state, OUTBOX_SENDING);
+    CU_ASSERT_STRING_EQUAL(store_outbox_state_name(d.state), "sending");
+    store_outbox_delivery_cleanup(&d);
+    /* that vaultmms dies (its lock goes with its session): the sweep requeues both */
+    store_free(mms.s);
+    long long requeued = 0;
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 1, &requeued), STORE_OK);
+    store_test_clock_offset(s, 5);
+    CU_ASSERT_EQUAL(store_outbox_requeue_orphans(s, 1, &requeued), STORE_OK);
+    store_test_clock_offset(s, 0);
+    CU_ASSERT(requeued >= 2);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id IN (%lld, %lld) AND state = 0", ra, rb), 2);
+    drain(s);   /* the sweep requeued earlier tests' SMS rows too */
+    /* an MMSC that is down: a retry waits, counting the attempt */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 1, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 1);
+    CU_ASSERT_EQUAL(rq[0].id, ra);
+    store_outbox_requests_free(rq, nr);
+    CU_ASSERT_EQUAL(store_outbox_retry(s, ra, 3600), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, ra, NULL), STORE_OK);   /* queued again: may be settled */
+    /* the direct path: rb handed to vaultbox as binary children, submitted */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim_requests(s, me(), STORE_CHANNEL_MMS, 10, &rq, &nr), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nr, 1);
+    CU_ASSERT_EQUAL(rq[0].id, rb);
+    store_outbox_requests_free(rq, nr);
+    static const unsigned char udh[] = { 6, 5, 4, 0x0B, 0x84, 0x23, 0xF0 }, push[] = { 1, 6, 0x22 };
+    struct store_outbox_mt mt = { .kind = OUTBOX_BINARY, .udh = udh, .udh_len = sizeof udh, .data = push,
+                                  .data_len = sizeof push, .coding = STORE_CODING_8BIT };
+    struct store_outbox_mt bad = mt;
+    bad.udh_len = 3;   /* a UDH starts with its own length */
+    CU_ASSERT_EQUAL(store_outbox_handoff(s, rb, STORE_CHANNEL_SMS, &bad, 1), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_handoff(s, rb, STORE_CHANNEL_SMS, &mt, 1), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_handoff(s, rb, STORE_CHANNEL_SMS, &mt, 1), STORE_NOT_FOUND);   /* not claimed now */
+    enum store_outbox_state st;
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &nrows, NULL), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nrows, 1);
+    CU_ASSERT_EQUAL(rows[0].kind, OUTBOX_BINARY);
+    CU_ASSERT_EQUAL(rows[0].udh_len, sizeof udh);
+    CU_ASSERT_EQUAL(memcmp(rows[0].data, push, sizeof push), 0);
+    CU_ASSERT_STRING_EQUAL(rows[0].msisdn, "+8613900000007");
+    long long child = rows[0].id;
+    store_outbox_rows_free(rows, nrows);
+    /* the push could not be sent: the delivery failed */
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, child, "refused"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
+    CU_ASSERT_EQUAL(d.state, OUTBOX_FAILED);
+    store_outbox_delivery_cleanup(&d);
+    /* nothing in flight: an unknown MessageID is unknown */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL),
+                    STORE_NOT_FOUND);
+    /* another user sees nothing of it */
+    char other[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsreq2", "password1", "en", other), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_item_delivery(s, other, STORE_MMS, n, &d), STORE_NOT_FOUND);
     drain(s);
     store_free(s);
 }
@@ -700,7 +887,9 @@ static const struct test_entry tests[] = {
     { "phone binding by texted code", test_phone_codes },
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
+    { "many marks in one statement, the single marks' rules", test_mark_many },
     { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
+    { "MMS requests: claimed with a lease, requeued, retried, handed off, the item's delivery", test_mms_requests },
     { "release the suite's instance", test_cleanup },
 };
 

@@ -287,6 +287,65 @@ test('import: a refusal for space stops it, keeps what fitted and says so', asyn
   assert.equal((await c.get('/api/me')).data.usage.used, u.used);
 });
 
+test('import: MMS and vCards in batches, stopped by the cap, each item whole (message and parts, card and numbers)', async () => {
+  const c = new Client();
+  await c.register(uniq('impbatch'));
+  const up = (body, fmt) => c.req('POST', `/api/import?format=${fmt}`, { body, json: false,
+    headers: { 'Content-Type': 'application/octet-stream' } });
+  const cap = 2 * 1024 * 1024;   /* the test cap */
+  const blob = (i) => Buffer.alloc(2000, i % 251);
+  let xml = '<smses>';
+  for (let i = 0; i < 1200; i++)   /* 2.4 MB of parts */
+    xml += `<mms address="+86${i}" date="${1600000000000 + i * 1000}" sub="m${i}"><parts>`
+      + `<part ct="application/smil" text="&lt;smil/&gt;"/><part ct="image/png" cl="p${i}.png" data="${blob(i).toString('base64')}"/>`
+      + `<part ct="text/plain" text="${i}"/></parts></mms>`;
+  xml += '</smses>';
+  let r = await up(xml, 'xml');
+  assert.equal(r.status, 507, JSON.stringify(r.data));
+  const k = r.data.imported;
+  assert.ok(k > 900 && k < 1200, `imported ${k}`);
+  let u = (await c.get('/api/me')).data.usage;
+  assert.equal(u.mms, k);
+  /* charged exactly the messages stored, each whole: 2000 bytes and its text */
+  let sum = 0;
+  for (let i = 0; i < k; i++) sum += 2000 + String(i).length;
+  assert.equal(u.used, sum);
+  assert.ok(u.used <= cap);
+  for (const n of [1, k]) {
+    const m = (await c.get(`/api/mms/${n}`)).data;
+    assert.equal(m.parts.length, 2);
+    assert.equal(m.parts[1].text, String(n - 1));
+    const img = await c.get(`/api/mms/${n}/parts/1`);
+    assert.deepEqual(Buffer.from(img.data), blob(n - 1));
+  }
+  assert.equal((await c.get(`/api/mms/${k + 1}`)).status, 404);
+  r = await up(xml, 'xml');
+  assert.equal(r.status, 507);
+  assert.equal(r.data.imported, 0);
+  assert.equal(r.data.duplicates, k);
+
+  /* cards of two numbers and a long note: all of a card's rows, or none */
+  const d = new Client();
+  await d.register(uniq('impcards'));
+  const card = (i) => `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person ${i}\r\nTEL;TYPE=HOME:010${String(i).padStart(6, '0')}\r\n`
+    + `TEL;TYPE=CELL,PREF:138${String(i).padStart(8, '0')}\r\nNOTE:${'n'.repeat(1000)}\r\nEND:VCARD\r\n`;
+  let vcf = '';
+  for (let i = 0; i < 1200; i++) vcf += card(i);
+  r = await d.req('POST', '/api/import?format=vcard', { body: vcf, json: false,
+    headers: { 'Content-Type': 'application/octet-stream' } });
+  assert.equal(r.status, 507, JSON.stringify(r.data));
+  const rows = r.data.imported;
+  assert.ok(rows % 2 === 0 && rows > 1000 && rows < 2400, `imported ${rows}`);
+  u = (await d.get('/api/me')).data.usage;
+  assert.equal(u.contacts, rows);
+  sum = 0;
+  for (let i = 0; i < rows / 2; i++) sum += 2 * Buffer.byteLength(card(i));
+  assert.equal(u.used, sum);
+  const l = (await d.get('/api/contacts?limit=2')).data.items;   /* the last card stored, PREF current */
+  assert.deepEqual(l.map((x) => [x.number, x.current]),
+    [[`138${String(rows / 2 - 1).padStart(8, '0')}`, true], [`010${String(rows / 2 - 1).padStart(6, '0')}`, false]]);
+});
+
 test('send to my phone needs a bound phone; binding starts with a texted code', async () => {
   const c = new Client();
   await c.register(uniq('phone'));

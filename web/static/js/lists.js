@@ -192,6 +192,12 @@ export class Lists {
       el('h3', { text: it.subject || '(no subject)' }),
       el('div', { class: 'meta', text: `MMS #${it.n} · ${it.peer || 'unknown number'} · ${fmtDate(it.sent_at) || 'date unknown'} · ${fmtBytes(it.size)}` }),
     ];
+    if (it.delivery) {
+      /* queued → submitted → delivered | failed: where "send to my phone" got */
+      const d = it.delivery;
+      out.push(el('div', { class: 'meta', id: 'preview-delivery',
+        text: `Sent to ${d.phone}: ${d.state}${d.reason ? ` (${d.reason})` : ''} · ${fmtDate(d.updated_at)}` }));
+    }
     for (const p of it.parts) {
       const url = `/api/mms/${it.n}/parts/${p.seq + 1}`;
       if (p.text !== undefined) out.push(el('div', { class: 'text', text: p.text }));
