@@ -156,11 +156,12 @@ e2e_web_port() {
 
 # e2e_mms_ports — after e2e_ports: free loopback ports for the MMS stack,
 # exported (vaultweb, vaultmms's MM7 endpoint and retrieval URL, mmscsim's
-# MM1, MM7 and control ports); WEB and MCTL are the page's and mmscsim's
+# MM1, MM7 and control ports, vaultmms's /metrics); WEB and MCTL are the page's and mmscsim's
 # control addresses (mctl, mstat, mstat_ge below).
 e2e_mms_ports() {
     local v p taken=("$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT; do
+    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT \
+        SV_MMS_METRICS_PORT; do
         p=$(sv_free_port "${taken[@]}")
         taken+=("$p")
         export "$v=$p"
