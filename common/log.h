@@ -4,7 +4,9 @@
  * Lines read `module: event key=value ...`; the caller writes that text, this
  * module adds time, level and process. A program may install a sink (vaultbox
  * forwards into Kannel's log so an operator reads one log); without one,
- * lines go to stderr. It is not a place for message bodies, passwords,
+ * lines go to stderr (the journal, under systemd), or to a file named by
+ * log_set_file, which SIGHUP handlers call again after logrotate moved the
+ * file away. It is not a place for message bodies, passwords,
  * session tokens or one-time codes: never pass those at info level or above.
  */
 #ifndef SMSVAULT_LOG_H
@@ -22,6 +24,18 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Install a sink; NULL restores stderr. Not thread-safe against concurrent logging. */
 void log_set_sink(log_sink_fn *sink, void *ctx);
+/*
+ * Write lines to path (appended; created 0640) instead of stderr, or back to
+ * stderr for NULL or "". Calling it again with the same path reopens the
+ * file (after logrotate renamed it). Errors are copied to stderr as well, so
+ * that `systemctl status` shows why a daemon stopped. Returns 0, or -1 with
+ * errno when the file cannot be opened (the previous target stays).
+ * Back on stderr, when that is the journal systemd connected
+ * ($JOURNAL_STREAM), lines carry a syslog priority prefix ("<4>web: ...")
+ * instead of time and pid, so `journalctl -p warning` finds them.
+ * Call it from one thread at a time; other threads may log meanwhile.
+ */
+int log_set_file(const char *path);
 /* Parse "debug|info|warn|error": true and *out for a known name, else false
  * (*out untouched). */
 bool log_level_parse(const char *name, enum log_level *out);

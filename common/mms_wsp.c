@@ -272,7 +272,7 @@ enum mms_pdu_result mms_wsp_value_length(struct mms_wsp_reader *r, size_t *len)
 
 enum mms_pdu_result mms_wsp_long_integer(struct mms_wsp_reader *r, uint64_t *v)
 {
-    unsigned n, i, b;
+    unsigned n, i, b = 0;   /* set by mms_wsp_byte: n bytes are there (checked above) */
     uint64_t acc = 0;
     enum mms_pdu_result rc = mms_wsp_byte(r, &n);
 

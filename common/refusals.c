@@ -5,9 +5,13 @@
 
 #include <stdatomic.h>
 
-static atomic_ullong counts[REFUSAL_COUNT];
+#include "metrics.h"
 
-static const char *const names[REFUSAL_COUNT] = {
+static atomic_ullong counts[REFUSAL_COUNT];
+static struct metric *metric;   /* smsvault_refusals_total{rule}, once declared */
+
+/* NULL-terminated: the metric's label values */
+static const char *const names[REFUSAL_COUNT + 1] = {
     [REFUSAL_LOGIN_THROTTLED] = "login_throttled",
     [REFUSAL_CODE_PREFIX] = "code_prefix",
     [REFUSAL_CODE_PAIR_LOCKED] = "code_pair_locked",
@@ -20,8 +24,19 @@ static const char *const names[REFUSAL_COUNT] = {
 
 void refusals_count(enum refusal r)
 {
-    if ((unsigned)r < REFUSAL_COUNT)
+    if ((unsigned)r < REFUSAL_COUNT) {
         atomic_fetch_add_explicit(&counts[r], 1, memory_order_relaxed);
+        metric_inc(metric, (size_t)r);
+    }
+}
+
+void refusals_declare_metrics(struct metrics *reg)
+{
+    static const struct metric_label rule[] = { { "rule", names } };
+    metric = metrics_counter(reg, "smsvault_refusals_total",
+                             "Requests refused to protect users and others (issue 11), by the rule that "
+                             "stopped them: logins of a throttled name, phone-linking codes not texted.",
+                             rule, 1, 0);
 }
 
 unsigned long long refusals_get(enum refusal r)

@@ -4,9 +4,9 @@
  * phone-linking codes not texted, by the rule that stopped them. One atomic
  * counter each, bumped where the refusal is answered (web/auth.c;
  * gateway-plugin/core/core_account.c for SMS LOGIN and PASS) and read
- * without a lock by whoever reports them: the /metrics endpoint planned for
- * vaultweb and vaultbox (docs/DESIGN.md, "Operating it") prints each count
- * under refusals_name(). Counts start at 0 with the process and are not
+ * without a lock by whoever reports them: vaultweb's and vaultbox's
+ * /metrics serve them as smsvault_refusals_total{rule=refusals_name()}
+ * (refusals_declare_metrics). Counts start at 0 with the process and are not
  * stored; the decisions themselves are the store's and the web's, not here.
  */
 #ifndef SMSVAULT_REFUSALS_H
@@ -28,5 +28,10 @@ void refusals_count(enum refusal r);
 unsigned long long refusals_get(enum refusal r);
 /* A metric label: "login_throttled", "code_prefix", ... ("?" out of range). */
 const char *refusals_name(enum refusal r);
+
+/* Count into smsvault_refusals_total{rule} of reg from now on too (NULL:
+ * stop). Before the threads that refuse start. */
+struct metrics;
+void refusals_declare_metrics(struct metrics *reg);
 
 #endif

@@ -34,6 +34,9 @@ struct ack_event {
     Msg *dlr;                     /* EV_DLR: the report (owned), acked after commit */
     unsigned conn_gen;            /* EV_DLR: the connection it came on */
     bool dropped;                 /* the store refused it: not applied, not tried again */
+    struct store_outbox_moved mark; /* what the last attempt did to the row */
+    enum box_mt_stage stage;      /* ... and what that counts as, once committed */
+    bool in_fold;                 /* the last attempt applied it in a folded mark */
     size_t seq;                   /* its place in the batch as it came */
 };
 
@@ -45,11 +48,16 @@ static long acker_thread;
 
 static enum store_result apply_event(struct store *s, struct ack_event *e)
 {
+    e->mark.moved = false;
     if (e->kind == EV_MT_ACK) {
         switch (e->mt_status) {
         case ack_success:
-        case ack_buffered: return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid);
-        case ack_failed: return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox");
+        case ack_buffered:
+            e->stage = BOX_MT_SUBMITTED;
+            return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid, &e->mark);
+        case ack_failed:
+            e->stage = BOX_MT_FAILED;
+            return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox", &e->mark);
         default: return store_outbox_retry(s, e->outbox_id, (int)settings.box.retry_delay_s);
         }
     }
@@ -57,12 +65,18 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
     if (id < 0)
         return STORE_OK;   /* not one of ours */
     long mask = e->dlr->sms.dlr_mask;
-    if (mask & DLR_SUCCESS)
-        return store_outbox_mark_delivered(s, id);
+    /* keyed by the outbox id alone: bearerbox hands a report to any
+     * connection of our box id, often not the instance that sent the MT */
+    log_debug("vaultbox: dlr outbox_id=%lld mask=%ld", id, mask);
+    if (mask & DLR_SUCCESS) {
+        e->stage = BOX_MT_DELIVERED;
+        return store_outbox_mark_delivered(s, id, &e->mark);
+    }
     if (mask & (DLR_FAIL | DLR_SMSC_FAIL)) {
         char why[48];
         snprintf(why, sizeof why, "delivery report mask=%ld", mask);
-        return store_outbox_mark_failed(s, id, why);
+        e->stage = BOX_MT_FAILED;
+        return store_outbox_mark_failed(s, id, why, &e->mark);
     }
     return STORE_OK;   /* buffered / accepted by the SMSC: nothing final yet */
 }
@@ -102,7 +116,7 @@ static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, c
     size_t n = 0;
     *rest = false;
     for (size_t i = 0; i < b->n; i++) {
-        const struct ack_event *e = b->events[i];
+        struct ack_event *e = b->events[i];
         if (e->outbox_id < 0)
             continue;
         if (e->kind == EV_MT_ACK && e->mt_status != ack_success && e->mt_status != ack_buffered &&
@@ -124,6 +138,9 @@ static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, c
         /* a final state is never changed; submitted only from before it */
         if (m->state == OUTBOX_DELIVERED || m->state == OUTBOX_FAILED)
             continue;
+        /* the event changed the mark: counted if its row moves */
+        e->in_fold = true;
+        e->stage = st == OUTBOX_SUBMITTED ? BOX_MT_SUBMITTED : st == OUTBOX_DELIVERED ? BOX_MT_DELIVERED : BOX_MT_FAILED;
         if (st == OUTBOX_SUBMITTED) {
             m->state = OUTBOX_SUBMITTED;
             m->kannel_uuid = e->mt_uuid;
@@ -147,6 +164,9 @@ static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, c
         for (size_t k = 0; k < n; k++)
             if (marks[k].id == e->outbox_id)
                 marks[k--] = marks[--n];
+        for (size_t j = 0; j < b->n; j++)
+            if (b->events[j]->outbox_id == e->outbox_id)
+                b->events[j]->in_fold = false;
     }
     size_t kept = 0;
     for (size_t k = 0; k < n; k++)
@@ -156,13 +176,14 @@ static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, c
     return kept;
 }
 
-/* Whether event e was applied by the folded statement. */
-static bool folded(const struct store_outbox_mark *marks, size_t n, const struct ack_event *e)
+/* The folded mark that applied event e, or NULL. */
+static const struct store_outbox_mark *folded(const struct store_outbox_mark *marks, size_t n,
+                                              const struct ack_event *e)
 {
     for (size_t k = 0; k < n; k++)
         if (marks[k].id == e->outbox_id)
-            return true;
-    return false;
+            return &marks[k];
+    return NULL;
 }
 
 /*
@@ -180,6 +201,10 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
     struct store_outbox_mark marks[ACK_BATCH_MAX];
     char why[ACK_BATCH_MAX][48];
     size_t nmarks = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        b->events[i]->mark.moved = false;
+        b->events[i]->in_fold = false;
+    }
     if (!b->one_by_one) {
         bool rest;
         nmarks = fold(b, marks, why, &rest);
@@ -190,6 +215,11 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
             log_warn("vaultbox: ack-batch-refused events=%zu result=%s: one by one", b->n, store_result_name(r));
             b->one_by_one = true;
             return TX_REDO;
+        }
+        for (size_t i = 0; i < b->n; i++) {
+            const struct store_outbox_mark *m = b->events[i]->in_fold ? folded(marks, nmarks, b->events[i]) : NULL;
+            if (m)
+                b->events[i]->mark = m->done;
         }
         if (!rest)
             return TX_COMMIT;
@@ -246,6 +276,10 @@ static void acker_main(void *arg)
         qsort(events, b.n, sizeof events[0], by_row);
         bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
         for (size_t i = 0; i < b.n; i++) {
+            /* a row moved by the committed attempt: counted once, whatever
+             * repeated reports come later */
+            if (committed && !events[i]->dropped && events[i]->mark.moved)
+                box_count_mt(events[i]->stage, events[i]->mark.purpose, 1);
             if (events[i]->dlr) {
                 if (committed)
                     bb_ack(events[i]->dlr, ack_success, events[i]->conn_gen);   /* after commit */

@@ -26,7 +26,9 @@
 
 #include "gw/sms.h"
 
+#include "box_service.h"
 #include "log.h"
+#include "notify.h"
 
 static Mutex *bb_lock;
 static Connection *bb_conn;
@@ -88,6 +90,7 @@ static enum bb_news dispatch(Msg *msg, unsigned conn_gen)
 {
     enum bb_news news = BB_CARRY_ON;
     if (msg_type(msg) == sms && msg->sms.sms_type == mo) {
+        box_count_mo_received();
         workers_submit(msg, conn_gen);
         return news;
     }
@@ -123,6 +126,7 @@ static void close_conn(void)
     conn_destroy(bb_conn);
     bb_conn = NULL;
     mutex_unlock(bb_lock);
+    box_count_bearerbox(false);
 }
 
 /*
@@ -141,6 +145,7 @@ void bb_run(void)
     double handover_until = -1;   /* >= 0: bearerbox is going away; close by then */
     backoff_init(&b, 0.2);
     while (!box_stopping()) {
+        box_service_beat(bb_conn == NULL);
         if (bb_conn == NULL) {
             Connection *conn = bb_link_open(settings.box.bearerbox_host,
                                             (long)settings.box.bearerbox_port, settings.box.box_id);
@@ -156,8 +161,11 @@ void bb_run(void)
             atomic_store(&mt_open, true);
             mutex_unlock(bb_lock);
             backoff_reset(&b);
+            box_count_bearerbox(true);
             log_info("vaultbox: connected box_id=%s bearerbox=%s:%lld", settings.box.box_id,
                      settings.box.bearerbox_host, settings.box.bearerbox_port);
+            notify_sendf("READY=1\nSTATUS=connected to bearerbox %s:%lld as box %s",
+                         settings.box.bearerbox_host, settings.box.bearerbox_port, settings.box.box_id);
             if (settings.ready_file) {
                 FILE *f = fopen(settings.ready_file, "w");
                 if (f)
@@ -168,6 +176,7 @@ void bb_run(void)
             size_t unacked = workers_unacked() + acker_unacked();
             if (unacked == 0 || box_monotonic_s() >= handover_until) {
                 log_info("vaultbox: bearerbox connection closed for its shutdown unacked=%zu", unacked);
+                notify_send("STATUS=bearerbox shut down, connecting again once it is back");
                 close_conn();
                 handover_until = -1;
                 /* not at once: the bearerbox going away may still take a connection */
@@ -184,6 +193,7 @@ void bb_run(void)
                 log_warn("vaultbox: bearerbox connection lost, reconnecting");
             else
                 log_info("vaultbox: bearerbox closed the connection for its shutdown");
+            notify_send("STATUS=bearerbox connection lost, reconnecting");
             close_conn();
             handover_until = -1;
             continue;

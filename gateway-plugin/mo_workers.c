@@ -52,6 +52,11 @@ struct mo_item {
     char *converted_text; /* what mo.text points to when it had to be converted (owned), or NULL */
     enum mo_state state;
     int errors;           /* CORE_ERR seen for this MO */
+    /* what the attempt that ran it did, counted once it commits */
+    enum box_mo_end end;
+    char cmd[sizeof ((struct core_replies *)0)->cmd];
+    enum core_outcome outcome;
+    size_t replies, items;   /* MT queued: replies; items: delivery requests (GET) */
     bool checks_password; /* REG / LOGIN / PASS (argon2id): runs alone, holding a password slot */
 };
 
@@ -112,6 +117,7 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it, bool 
         store_tx_rollback_to(s);
         log_info("vaultbox: mo-duplicate uuid=%s", uuid);
         it->state = MO_RAN;
+        it->end = BOX_MO_DUPLICATE;
         return true;
     }
     if (r != STORE_OK) {
@@ -122,9 +128,14 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it, bool 
     cr = core_handle(core, s, &it->mo, &rep);
     log_debug("vaultbox: mo uuid=%s msisdn=%s cmd=%s result=%s replies=%zu requests=%zu", uuid, it->mo.msisdn,
               rep.cmd, core_result_name(cr), rep.count, rep.requests);
+    memcpy(it->cmd, rep.cmd, sizeof it->cmd);
+    it->outcome = rep.outcome;
+    it->items = rep.requests;
+    it->replies = rep.count;
     core_replies_cleanup(&rep);
     if (cr == CORE_OK || cr == CORE_IGNORED) {
         it->state = MO_RAN;
+        it->end = BOX_MO_APPLIED;
         return store_tx_release(s) == STORE_OK;
     }
     store_tx_rollback_to(s);
@@ -145,6 +156,7 @@ static bool run_mo(struct store *s, struct core *core, struct mo_item *it, bool 
         }
         store_tx_release(s);
         it->state = MO_RAN;
+        it->end = BOX_MO_GAVE_UP;
     }
     return true;
 }
@@ -176,6 +188,18 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
         }
     }
     return TX_COMMIT;
+}
+
+/* An MO whose attempt committed: how it ended, and for one that ran, its
+ * command and the MT it queued. */
+static void count_committed(const struct mo_item *it)
+{
+    box_count_mo_end(it->end);
+    if (it->end != BOX_MO_APPLIED)
+        return;
+    box_count_command(it->cmd, it->outcome);
+    box_count_mt(BOX_MT_QUEUED, STORE_MT_REPLY, it->replies);
+    box_count_mt(BOX_MT_QUEUED, STORE_MT_ITEM, it->items);
 }
 
 /*
@@ -210,6 +234,7 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
             } else if (items[i]->state == MO_RAN) {
                 bb_ack(items[i]->msg, ack_success, items[i]->conn_gen);   /* after commit */
                 items[i]->state = MO_ACKED;
+                count_committed(items[i]);
             }
         }
     }

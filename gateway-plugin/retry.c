@@ -81,6 +81,7 @@ bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx)
         if (box_stopping())
             return false;
         log_warn("vaultbox: tx-retry thread=%s retry_s=%.1f", who, b.delay_s);
+        box_count_tx_retry(who);
         backoff_wait(&b);
         if (!store_ping(s)) {
             store_free(s);

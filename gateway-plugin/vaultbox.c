@@ -7,6 +7,10 @@
  * the acker its reports while the connection is still open. The roles and
  * their threads are described in vaultbox_int.h.
  *
+ * Under systemd (issue 13) it says STOPPING=1 on the way out (bb_conn.c says
+ * READY=1 once connected); box_service.h reloads on SIGHUP and pings the
+ * watchdog while the reader keeps turning.
+ *
  * Nothing is lost when bearerbox or PostgreSQL go away: an MO is acked only
  * after its commit, so bearerbox re-sends it; a store failure rolls back and
  * is retried with back-off. This file does none of that work itself: it is
@@ -22,8 +26,10 @@
 #include "vaultbox_int.h"
 
 #include "alloc.h"
+#include "box_service.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 
 /* ---- configuration: [box] of smsvault.conf, plus the store's and core's keys ---- */
 
@@ -55,7 +61,17 @@ static const struct config_key box_keys[] = {
       "apply pending database migrations at start" },
     { "box", "log_level", CONFIG_STRING, "info", 0, 0, offsetof(struct box_config, log_level),
       "debug, info, warn or error" },
+    { "box", "log_file", CONFIG_STRING, "", 0, 0, offsetof(struct box_config, log_file),
+      "write the log to this file too (reopened on SIGHUP; stderr then gets errors only); "
+      "empty: stderr only, the journal under systemd" },
+    { "box", "metrics_port", CONFIG_INT, "0", 0, 65535, offsetof(struct box_config, metrics_port),
+      "serve GET /metrics (Prometheus) on 127.0.0.1 at this port; 0: off" },
+    { "box", "metrics_db_interval", CONFIG_INT, "15", 0, 86400,
+      offsetof(struct box_config, metrics_db_interval_s),
+      "seconds between reads of the database gauges (users, space, outbox) for /metrics; 0: none "
+      "(with several vaultbox on one database, one reading them is enough)" },
 };
+static const char *config_path;   /* NULL: defaults */
 
 struct vaultbox_settings settings;
 
@@ -69,6 +85,26 @@ static void kannel_sink(enum log_level level, const char *line, void *ctx)
     case LOG_WARN: warning(0, "%s", line); break;
     default: error(0, "%s", line); break;
     }
+}
+
+/* box_service's SIGHUP: the file read again, of which only log_level applies */
+static int reread_log_level(enum log_level *level, char *err, size_t errlen)
+{
+    struct box_config nb = { 0 };
+    struct core_config nc = { 0 };
+    struct store_config ns = { 0 };
+    struct config_part parts[] = {
+        { box_keys, sizeof box_keys / sizeof box_keys[0], &nb },
+        { core_config_keys, core_config_nkeys, &nc },
+        { store_config_keys, store_config_nkeys, &ns },
+    };
+    int rc = config_load(config_path, parts, 3, config_smsvault_sections, err, errlen) == CONFIG_OK ? 0 : -1;
+    if (rc == 0 && !log_level_parse(nb.log_level, level)) {
+        snprintf(err, errlen, "[box] log_level: expected debug, info, warn or error");
+        rc = -1;
+    }
+    config_free(parts, 3);
+    return rc;
 }
 
 static void on_signal(int sig)
@@ -119,7 +155,7 @@ int main(int argc, char **argv)
         { store_config_keys, store_config_nkeys, &settings.store },
     };
     char err[600];
-    if (config_load(path, parts, 3, config_smsvault_sections, err, sizeof err) != 0) {
+    if (config_load(path, parts, 3, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultbox: %s\n", err);
         return 2;
     }
@@ -127,6 +163,7 @@ int main(int argc, char **argv)
         free(settings.store.conninfo);
         settings.store.conninfo = xstrdup(getenv("SMSVAULT_PGURI"));
     }
+    config_path = path;
     enum log_level level;
     if (!log_level_parse(settings.box.log_level, &level)) {
         fprintf(stderr, "vaultbox: %s: [box] log-level: expected debug, info, warn or error\n",
@@ -152,14 +189,24 @@ int main(int argc, char **argv)
         goto out_config;
     }
 
+    if (store_config_resolve(&settings.store, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultbox: %s\n", err);
+        rc = 2;
+        goto out_config;
+    }
+
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         settings.die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
     if (getenv("SMSVAULT_TEST_LOSE_CLAIM"))
         settings.lose_claim = atol(getenv("SMSVAULT_TEST_LOSE_CLAIM"));
+    bool to_file = settings.box.log_file[0] != '\0';
+    notify_block_sighup();   /* before any thread: SIGHUP waits for box_service */
     gwlib_init();
-    log_set_output_level(level == LOG_DEBUG ? GW_DEBUG : level == LOG_INFO ? GW_INFO
-                         : level == LOG_WARN ? GW_WARNING : GW_ERROR);
-    log_set_level(level);
+    box_service_set_levels(level, to_file);
+    if (to_file && log_open(settings.box.log_file, box_service_gw_level(level), GW_NON_EXCL) < 0) {
+        rc = 1;
+        goto out_gw;
+    }
     log_set_sink(kannel_sink, NULL);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -175,19 +222,30 @@ int main(int argc, char **argv)
         }
         store_free(s);
     }
+    box_metrics_init();
+    if (!box_metrics_start(err, sizeof err)) {
+        log_error("vaultbox: %s", err);
+        box_metrics_stop();
+        rc = 1;
+        goto out_gw;
+    }
     bb_init();
     workers_start();
     acker_start();
     sender_start();
+    long service = box_service_start(reread_log_level, to_file);
     log_info("vaultbox: started box_id=%s instance=%s workers=%lld sender=%s", settings.box.box_id,
              sender_instance(), settings.box.workers, settings.box.sender);
 
     bb_run();
 
+    notify_send("STOPPING=1");
     log_info("vaultbox: stopping");
     workers_stop();   /* they ack what they committed: the connection is still open */
     acker_stop();
     sender_stop();
+    gwthread_join(service);
+    box_metrics_stop();
     bb_cleanup();
     if (settings.ready_file)
         unlink(settings.ready_file);

@@ -16,6 +16,9 @@
  *   retry.c       waiting and trying again: shutdown-aware sleeps, one
  *                 back-off, the store connection that comes back, and
  *                 box_tx_run, a transaction that may be run again.
+ *   box_metrics.c what the roles count for Prometheus, GET /metrics, and
+ *                 the poller of the database gauges (issue 13).
+ *   box_service.c the systemd side: SIGHUP reload, watchdog (box_service.h).
  *
  * Threads (all gwthreads, so gwlib may poll in any of them): main is the
  * reader (bb_run); then the workers, the acker and the sender. What more than
@@ -60,6 +63,9 @@ struct box_config {
     long long password_checks;
     bool migrate;
     char *log_level;
+    char *log_file;
+    long long metrics_port;           /* 0: no /metrics */
+    long long metrics_db_interval_s;  /* 0: no database gauges */
 };
 
 struct vaultbox_settings {
@@ -177,5 +183,27 @@ const char *sender_instance(void);
  * one this process wrote and still waits for (it no longer does). */
 bool sender_acked(const char *uuid, long long *outbox_id);
 void sender_stop(void);   /* joins; after bb_run returned */
+
+/* ---- box_metrics.c: counting for Prometheus (after the commit that made
+ * each thing true) ---- */
+
+/* Declare the metrics (before any thread starts); box_metrics_start serves
+ * them (metrics_port) and starts the database poller; false with err when
+ * the port cannot be had. box_metrics_stop after every role stopped. */
+void box_metrics_init(void);
+bool box_metrics_start(char *err, size_t errlen);
+void box_metrics_stop(void);
+
+void box_count_mo_received(void);
+enum box_mo_end { BOX_MO_APPLIED, BOX_MO_DUPLICATE, BOX_MO_GAVE_UP };
+void box_count_mo_end(enum box_mo_end end);
+/* One committed command: its name (core_replies.cmd) and outcome. */
+void box_count_command(const char *cmd, enum core_outcome outcome);
+enum box_mt_stage { BOX_MT_QUEUED, BOX_MT_SUBMITTED, BOX_MT_DELIVERED, BOX_MT_FAILED, BOX_MT_STAGES };
+void box_count_mt(enum box_mt_stage stage, enum store_mt_purpose kind, size_t n);
+/* box_tx_run rolled back to run again; role: "worker", "acker". */
+void box_count_tx_retry(const char *role);
+/* The reader connected to bearerbox (a reconnect after the first) or lost it. */
+void box_count_bearerbox(bool connected);
 
 #endif

@@ -10,7 +10,8 @@
 SV_ROOT=${SV_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
 
-# Debian packages the project needs (build, run, test).
+# Debian packages the project needs (build, run, test; lintian, logrotate,
+# file and dpkg-dev for the .deb: packaging/).
 SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   postgresql postgresql-contrib libpq-dev python3-psycopg2
@@ -21,6 +22,7 @@ SV_PACKAGES=(
   tshark libgmime-3.0-dev
   chromium fonts-wqy-microhei fonts-noto-color-emoji
   procps iproute2 curl jq
+  lintian logrotate file dpkg-dev
   openssl libnss3-tools nginx
 )
 # Node.js and npm (browser tests) may come from elsewhere than Debian; they
@@ -57,6 +59,35 @@ sv_deps() {
   # Debian's kannel package may start its own bearerbox from its init script;
   # ours runs a copy of conf/kannel.conf on other ports, so that one is left
   # alone.
+}
+
+# sv_promtool — the path of promtool, Prometheus's own checker of the text
+# exposition format (`promtool check metrics`: its parser and its lint of
+# names, HELP and units), which the metrics tests run on what our daemons
+# serve. It comes from Debian's `prometheus` package, but that package is
+# never installed: its postinst would start a Prometheus server listening on
+# every interface. apt-get download fetches the .deb once and only promtool
+# (a static binary) is taken out of it, into SV_TOOLS
+# (/var/tmp/smsvault-tools-<uid>). Prints the path, or fails saying why.
+sv_promtool() {
+  local dir=${SV_TOOLS:-/var/tmp/smsvault-tools-$(id -u)} deb
+  if [ -x "$dir/promtool" ]; then
+    echo "$dir/promtool"
+    return 0
+  fi
+  mkdir -p "$dir/deb" || return 1
+  if ! (cd "$dir/deb" && apt-get download -q prometheus >/dev/null 2>&1); then
+    [ "$(id -u)" -ne 0 ] || apt-get update -qq >/dev/null 2>&1
+    (cd "$dir/deb" && apt-get download -q prometheus >/dev/null 2>&1) ||
+      { sv_say "sv_promtool: apt-get download prometheus failed"; return 1; }
+  fi
+  deb=$(ls "$dir"/deb/prometheus_*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || { sv_say "sv_promtool: no prometheus .deb in $dir/deb"; return 1; }
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/bin/promtool >"$dir/promtool.new" &&
+    chmod 0755 "$dir/promtool.new" && mv "$dir/promtool.new" "$dir/promtool" ||
+    { sv_say "sv_promtool: promtool not found in $deb"; rm -f "$dir/promtool.new"; return 1; }
+  rm -rf "$dir/deb"
+  echo "$dir/promtool"
 }
 
 # sv_build <dir> <cmake args...> — configure (cheap when nothing changed),
@@ -243,7 +274,7 @@ sv_conf_store() {
   sv_conf_key conninfo "${SMSVAULT_PGURI:-}"
 }
 
-# vaultbox: the stack's bearerbox, short codes and web page.
+# vaultbox: the stack's bearerbox, short codes, web page and metrics port.
 sv_conf_vaultbox() {
   echo "[box]"
   sv_conf_key bearerbox_host "${SV_BB_BOX_PORT:+127.0.0.1}"
@@ -251,6 +282,7 @@ sv_conf_vaultbox() {
   sv_conf_key sender "${SV_SHORTCODE:-}"
   sv_conf_key forward_shortcode "${SV_FORWARD_SHORTCODE:-}"
   sv_conf_key web_url "${SV_WEB_PORT:+http://127.0.0.1:$SV_WEB_PORT/}"
+  sv_conf_key metrics_port "${SV_BOX_METRICS_PORT:-}"
 }
 
 # vaultweb: the stack's port, and the page's files by absolute path (the
@@ -260,9 +292,10 @@ sv_conf_vaultweb() {
   sv_conf_key listen "${SV_WEB_PORT:+127.0.0.1}"
   sv_conf_key port "${SV_WEB_PORT:-}"
   sv_conf_key static_dir "$SV_ROOT/web/static"
+  sv_conf_key metrics_port "${SV_WEB_METRICS_PORT:-}"
 }
 
-# vaultmms: the stack's MM7 endpoint port, its retrieval URL's port, the
+# vaultmms: the stack's MM7 endpoint port, its metrics port, its retrieval URL's port, the
 # short code, and where the stack's MMSC (mmscsim, [mmsc.sim]) takes our
 # SubmitReq. The credentials both ways stay the shipped file's: mmscsim is
 # started with them (scripts/svc/mmscsim.sh reads them with sv_conf_get).
@@ -270,6 +303,7 @@ sv_conf_vaultmms() {
   echo "[mms]"
   sv_conf_key listen "${SV_MMS_PORT:+127.0.0.1}"
   sv_conf_key port "${SV_MMS_PORT:-}"
+  sv_conf_key metrics_port "${SV_MMS_METRICS_PORT:-}"
   sv_conf_key sender "${SV_SHORTCODE:-}"
   sv_conf_key retrieve_listen "${SV_MMS_RETRIEVE_PORT:+127.0.0.1}"
   sv_conf_key retrieve_port "${SV_MMS_RETRIEVE_PORT:-}"

@@ -99,7 +99,7 @@ enum store_result store_mm7_submitted(struct store *s, long long outbox_id, cons
                       " message_id = EXCLUDED.message_id, mm_status = NULL, submitted_at = now(),"
                       " reported_at = NULL", 3, p, NULL, NULL);
     if (rc == STORE_OK)
-        rc = store_outbox_mark_submitted(s, outbox_id, NULL);
+        rc = store_outbox_mark_submitted(s, outbox_id, NULL, NULL);
     return st_tx_finish(s, rc);
 }
 
@@ -142,10 +142,10 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
     }
     /* the outbox row's final states are never changed (outbox.c) */
     if (rc == STORE_OK && outcome == STORE_MM7_DELIVERED) {
-        rc = store_outbox_mark_delivered(s, id);
+        rc = store_outbox_mark_delivered(s, id, NULL);
     } else if (rc == STORE_OK && outcome == STORE_MM7_FAILED) {
         char *why = xasprintf("MM7 %s", mm_status ? mm_status : "");
-        rc = store_outbox_mark_failed(s, id, why);
+        rc = store_outbox_mark_failed(s, id, why, NULL);
         free(why);
     }
     rc = st_tx_finish(s, rc);

@@ -100,3 +100,35 @@ enum store_result store_stats_get(struct store *s, struct store_stats *out)
     PQclear(r);
     return STORE_OK;
 }
+
+enum store_result store_gauges_get(struct store *s, struct store_gauges *out)
+{
+    PGresult *r = NULL;
+    /* each count of the outbox is answered by a partial index (outbox_waiting,
+     * outbox_sending, outbox_submitted: migrations 002 and 010); the oldest
+     * queued row is the first of outbox_waiting */
+    enum store_result rc = st_exec(s, "gauges",
+        "SELECT u.n, u.allocated, u.used,"
+        " (SELECT count(*) FROM outbox WHERE state = 0),"
+        " (SELECT count(*) FROM outbox WHERE state = 1),"
+        " (SELECT count(*) FROM outbox WHERE state = 2),"
+        " coalesce((SELECT extract(epoch FROM now() - created_at)::float8 FROM outbox WHERE state = 0"
+        "           ORDER BY id LIMIT 1), 0)"
+        " FROM (SELECT count(*) AS n, coalesce(sum(allocated_bytes), 0) AS allocated,"
+        "              coalesce(sum(used_bytes), 0) AS used FROM users) u", 0, NULL, &r);
+    if (rc != STORE_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->users = st_getll(r, 0, 0);
+    out->allocated_bytes = st_getll(r, 0, 1);
+    out->used_bytes = st_getll(r, 0, 2);
+    out->outbox_queued = st_getll(r, 0, 3);
+    out->outbox_sending = st_getll(r, 0, 4);
+    out->outbox_submitted = st_getll(r, 0, 5);
+    out->oldest_queued_age_s = strtod(PQgetvalue(r, 0, 6), NULL);
+    if (out->oldest_queued_age_s < 0)
+        out->oldest_queued_age_s = 0;
+    out->capacity_bytes = s->cfg.capacity_bytes;
+    PQclear(r);
+    return STORE_OK;
+}

@@ -32,6 +32,13 @@
 #include "log.h"
 #include "utf8.h"
 
+const char *const store_mt_purpose_names[] = { "reply", "code", "item", NULL };
+
+/* What a row is for (enum store_mt_purpose), from the columns it has: a
+ * one-time code keeps secret = true after its text is emptied; an item is
+ * a request or a row rendered from one. */
+#define PURPOSE_SQL(t) "CASE WHEN " t "secret THEN 1 WHEN " t "kind = 1 OR " t "parent_id IS NOT NULL THEN 2 ELSE 0 END"
+
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     if (in == NULL || !st_valid_line(in->msisdn, LIMIT_PEER_MAX, false) || in->text == NULL ||
@@ -261,8 +268,9 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
     enum store_result rc = claim_run(s, "outbox-claim",
         CLAIM_SQL("kind <> 1 ORDER BY coalesce(parent_id, id), id",
                   "o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
-                  " encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place",
-                  "u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req",
+                  " encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place, "
+                  PURPOSE_SQL("o.") " AS purpose",
+                  "u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req, u.purpose",
                   ", EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1 AND channel = $3"
                   " AND not_before <= now()) AS req",
                   "u.place, u.id"),
@@ -277,6 +285,7 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
         v[i].id = st_getll(r, row, 1);
         v[i].msisdn = st_getdup(r, row, 2);
         v[i].attempts = (int)st_getll(r, row, 4);
+        v[i].purpose = (enum store_mt_purpose)st_getll(r, row, 10);
         v[i].kind = st_getll(r, row, 5) == OUTBOX_BINARY ? OUTBOX_BINARY : OUTBOX_TEXT;
         if (v[i].kind == OUTBOX_TEXT) {
             v[i].text_len = (size_t)PQgetlength(r, row, 3);
@@ -504,23 +513,30 @@ enum store_result store_outbox_handoff(struct store *s, long long request_id, co
     return st_tx_finish(s, rc);
 }
 
-/* Run an UPDATE of one row by id; 0 rows: STORE_NOT_FOUND when the row does
- * not exist, else STORE_OK (a no-op: the state rules refused the change). */
+/* Run an UPDATE of one row by id that returns the row's purpose; 0 rows:
+ * STORE_NOT_FOUND when the row does not exist, else STORE_OK (a no-op: the
+ * state rules refused the change). *out (may be NULL) says which. */
 static enum store_result update_one(struct store *s, const char *name, const char *sql,
-                                    int n, const char *const *p)
+                                    int n, const char *const *p, struct store_outbox_moved *out)
 {
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, name, sql, n, p, &r);
     if (rc != STORE_OK)
         return rc;
-    bool none = strcmp(PQcmdTuples(r), "0") == 0;
+    struct store_outbox_moved m = { false, STORE_MT_REPLY };
+    if (PQntuples(r) > 0) {
+        m.moved = true;
+        m.purpose = (enum store_mt_purpose)st_getll(r, 0, 0);
+    }
     PQclear(r);
-    if (!none)
-        return STORE_OK;
-    rc = st_exec(s, "outbox-exists", "SELECT 1 FROM outbox WHERE id = $1", 1, p, &r);
-    if (rc == STORE_OK && PQntuples(r) == 0)
-        rc = STORE_NOT_FOUND;
-    PQclear(r);
+    if (!m.moved) {
+        rc = st_exec(s, "outbox-exists", "SELECT 1 FROM outbox WHERE id = $1", 1, p, &r);
+        if (rc == STORE_OK && PQntuples(r) == 0)
+            rc = STORE_NOT_FOUND;
+        PQclear(r);
+    }
+    if (rc == STORE_OK && out)
+        *out = m;
     return rc;
 }
 
@@ -529,7 +545,8 @@ static enum store_result update_one(struct store *s, const char *name, const cha
  * queue for good nothing needs the text. */
 #define CLEAR_SECRET "text = CASE WHEN secret THEN '' ELSE text END"
 
-enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid)
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
+                                              struct store_outbox_moved *out)
 {
     if (kannel_uuid && !st_valid_text(kannel_uuid, LIMIT_PEER_MAX, true))
         return STORE_INVALID;
@@ -538,10 +555,10 @@ enum store_result store_outbox_mark_submitted(struct store *s, long long id, con
     const char *p[] = { ib, kannel_uuid };
     return update_one(s, "outbox-submitted",
                       "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now(), "
-                      CLEAR_SECRET " WHERE id = $1 AND state IN (0, 1)", 2, p);
+                      CLEAR_SECRET " WHERE id = $1 AND state IN (0, 1) RETURNING " PURPOSE_SQL(""), 2, p, out);
 }
 
-enum store_result store_outbox_mark_delivered(struct store *s, long long id)
+enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_moved *out)
 {
     char ib[24];
     st_lld(ib, id);
@@ -549,11 +566,12 @@ enum store_result store_outbox_mark_delivered(struct store *s, long long id)
     /* final states (delivered, failed) are never changed */
     return update_one(s, "outbox-delivered",
                       "UPDATE outbox SET state = 3, updated_at = now(), " CLEAR_SECRET
-                      " WHERE id = $1 AND state IN (0, 1, 2)",
-                      1, p);
+                      " WHERE id = $1 AND state IN (0, 1, 2) RETURNING " PURPOSE_SQL(""),
+                      1, p, out);
 }
 
-enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason)
+enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason,
+                                           struct store_outbox_moved *out)
 {
     char ib[24];
     st_lld(ib, id);
@@ -563,12 +581,12 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
     const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
     enum store_result rc = update_one(s, "outbox-failed",
                       "UPDATE outbox SET state = 4, reason = $2, updated_at = now(), " CLEAR_SECRET
-                      " WHERE id = $1 AND state IN (0, 1, 2)", 2, p);
+                      " WHERE id = $1 AND state IN (0, 1, 2) RETURNING " PURPOSE_SQL(""), 2, p, out);
     free(why);
     return rc;
 }
 
-enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count)
+enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_mark *marks, size_t count)
 {
     if (count > LIMIT_OUTBOX_MARKS_MAX || (count > 0 && marks == NULL))
         return STORE_INVALID;
@@ -581,7 +599,8 @@ enum store_result store_outbox_mark_many(struct store *s, const struct store_out
     st_array_init(&reasons);
     enum store_result rc = STORE_OK;
     for (size_t i = 0; i < count && rc == STORE_OK; i++) {
-        const struct store_outbox_mark *m = &marks[i];
+        struct store_outbox_mark *m = &marks[i];
+        m->done = (struct store_outbox_moved){ false, STORE_MT_REPLY };
         if ((m->state != OUTBOX_SUBMITTED && m->state != OUTBOX_DELIVERED && m->state != OUTBOX_FAILED) ||
             (m->kannel_uuid && !st_valid_line(m->kannel_uuid, LIMIT_PEER_MAX, true))) {
             rc = STORE_INVALID;
@@ -601,13 +620,26 @@ enum store_result store_outbox_mark_many(struct store *s, const struct store_out
                             st_array_get(&reasons) };
         /* the same state rules as the single marks: submitted from queued or
          * sending, a final state from anything not final; in id order */
+        PGresult *r = NULL;
         rc = st_exec(s, "outbox-mark-many",
             "UPDATE outbox o SET state = v.state, kannel_uuid = coalesce(v.uuid, o.kannel_uuid),"
             " reason = CASE WHEN v.state = 4 THEN v.reason ELSE o.reason END, updated_at = now(), "
             CLEAR_SECRET
             " FROM (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])"
             "       AS t(id, state, uuid, reason) ORDER BY id) v"
-            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state > 2))", 4, p, NULL);
+            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state > 2))"
+            " RETURNING o.id, " PURPOSE_SQL("o."), 4, p, &r);
+        /* the rows moved, with what each was for (the rest: gone or refused) */
+        for (int row = 0; rc == STORE_OK && row < PQntuples(r); row++) {
+            long long id = st_getll(r, row, 0);
+            for (size_t i = 0; i < count; i++) {
+                if (marks[i].id == id) {
+                    marks[i].done = (struct store_outbox_moved){ true, (enum store_mt_purpose)st_getll(r, row, 1) };
+                    break;
+                }
+            }
+        }
+        PQclear(r);
     }
     st_array_cleanup(&ids);
     st_array_cleanup(&states);
@@ -627,7 +659,7 @@ enum store_result store_outbox_retry(struct store *s, long long id, int delay_s)
     return update_one(s, "outbox-retry",
                       "UPDATE outbox SET state = 0, attempts = attempts + 1,"
                       " not_before = now() + $2::int * interval '1 second', updated_at = now()"
-                      " WHERE id = $1 AND state IN (0, 1)", 2, p);
+                      " WHERE id = $1 AND state IN (0, 1) RETURNING " PURPOSE_SQL(""), 2, p, NULL);
 }
 
 enum store_result store_outbox_requeue_sending(struct store *s, const char *instance,

@@ -168,9 +168,9 @@ enum store_result store_mms_retrieval_answer(struct store *s, const char *token,
     }
     /* the outbox row's final states are never changed (outbox.c) */
     if (rc == STORE_OK && outbox_id && what == STORE_MMS_RETRIEVED)
-        rc = store_outbox_mark_delivered(s, outbox_id);
+        rc = store_outbox_mark_delivered(s, outbox_id, NULL);
     else if (rc == STORE_OK && outbox_id && what == STORE_MMS_REJECTED)
-        rc = store_outbox_mark_failed(s, outbox_id, "rejected by the handset");
+        rc = store_outbox_mark_failed(s, outbox_id, "rejected by the handset", NULL);
     rc = st_tx_finish(s, rc);
     if (rc == STORE_OK && outbox_id_out)
         *outbox_id_out = outbox_id;

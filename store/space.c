@@ -127,6 +127,7 @@ static enum store_result charge(struct store *s, const char *user_id, enum store
         if (rc != STORE_OK)
             return rc;
         log_info("store: space-grown user=%s added=%lld allocated=%lld", user_id, grow, after);
+        st_space_grown(s, grow);
     }
     *first_n = n;
     return STORE_OK;

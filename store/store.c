@@ -16,13 +16,16 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "credential.h"
 #include "log.h"
+#include "metrics.h"
 #include "utf8.h"
 
 const struct config_key store_config_keys[] = {
     { "database", "conninfo", CONFIG_STRING, "dbname=smsvault", 0, 0,
       offsetof(struct store_config, conninfo),
-      "libpq connection string (env SMSVAULT_PGURI overrides it in vaultctl)" },
+      "libpq connection string, or @NAME: the systemd credential NAME holds it "
+      "(env SMSVAULT_PGURI overrides it in vaultctl)" },
     { "quota", "initial", CONFIG_BYTES, "10M", 0, 1LL << 50,
       offsetof(struct store_config, initial_bytes), "allocation given at registration" },
     { "quota", "threshold", CONFIG_BYTES, "1M", 0, 1LL << 50,
@@ -39,6 +42,11 @@ const struct config_key store_config_keys[] = {
 };
 const size_t store_config_nkeys = sizeof store_config_keys / sizeof store_config_keys[0];
 
+int store_config_resolve(struct store_config *cfg, char *err, size_t errlen)
+{
+    return credential_resolve(&cfg->conninfo, "[database] conninfo", err, errlen);
+}
+
 const char *store_result_name(enum store_result r)
 {
     static const char *const names[] = {
@@ -49,6 +57,53 @@ const char *store_result_name(enum store_result r)
     if ((unsigned)r < sizeof names / sizeof names[0] && names[r])
         return names[r];
     return "unknown";
+}
+
+/* ---- metrics (store_metrics_declare): NULL until declared, then shared by
+ * every connection of the process (atomics) ---- */
+
+static struct {
+    struct metric *reconnects, *connect_failures, *grants, *granted_bytes;
+} st_metrics;
+
+void store_metrics_declare(struct metrics *reg)
+{
+    st_metrics.reconnects = metrics_counter(
+        reg, "smsvault_db_reconnects_total",
+        "Database connections found lost (server restart, network); each is made again.", NULL, 0, 0);
+    st_metrics.connect_failures = metrics_counter(
+        reg, "smsvault_db_connect_failures_total", "Attempts to connect to the database that failed.", NULL, 0, 0);
+    st_metrics.grants = metrics_counter(
+        reg, "smsvault_space_grants_total",
+        "Times a user's allocation grew by itself (the self-growing space), in committed transactions.", NULL, 0,
+        0);
+    st_metrics.granted_bytes = metrics_counter(
+        reg, "smsvault_space_granted_bytes_total", "Bytes those growths added to the users' allocations.", NULL,
+        0, 0);
+}
+
+/* The connection was found lost: counted once until it is made again. */
+static void mark_lost(struct store *s)
+{
+    if (!s->lost)
+        metric_inc(st_metrics.reconnects, 0);
+    s->lost = true;
+}
+
+void st_space_grown(struct store *s, long long bytes)
+{
+    s->grown.grants++;
+    s->grown.bytes += bytes;
+}
+
+/* The transaction committed (grown counted) or rolled back (forgotten). */
+static void grown_settle(struct store *s, bool committed)
+{
+    if (committed && s->grown.grants > 0) {
+        metric_add(st_metrics.grants, 0, (uint64_t)s->grown.grants);
+        metric_add(st_metrics.granted_bytes, 0, (uint64_t)s->grown.bytes);
+    }
+    s->grown = (struct st_grown){ 0, 0 };
 }
 
 /* ---- connection ---- */
@@ -97,6 +152,7 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
         /* the libpq message names host and port, never a password */
         const char *msg = PQerrorMessage(s->conn);
         log_error("store: connect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
+        metric_inc(st_metrics.connect_failures, 0);
         store_free(s);
         return STORE_RETRY;
     }
@@ -140,6 +196,7 @@ bool store_ping(struct store *s)
             return true;
     }
     log_warn("store: reconnect");
+    mark_lost(s);
     /* a new connection with the same conninfo: after a failover libpq tries
      * the hosts in order and keeps the one that takes writes. Not PQreset:
      * after a reset that found no host taking writes (mid-failover),
@@ -155,13 +212,17 @@ bool store_ping(struct store *s)
     s->depth = 0;
     s->listening = false;
     s->reset_needed = false;
+    grown_settle(s, false);   /* the transaction went with the connection */
     if (PQstatus(s->conn) != CONNECTION_OK) {
         const char *msg = PQerrorMessage(s->conn);
         log_warn("store: reconnect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
+        metric_inc(st_metrics.connect_failures, 0);
         return false;
     }
-    if (session_setup(s, "reconnected") == STORE_OK)
+    if (session_setup(s, "reconnected") == STORE_OK) {
+        s->lost = false;
         return true;
+    }
     s->reset_needed = true;   /* a standby: the next ping connects again */
     return false;
 }
@@ -195,6 +256,8 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
         s->reset_needed = true;
         lost = true;
     }
+    if (lost)
+        mark_lost(s);
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || lost) {
         log_warn("store: retry stmt=%s sqlstate=%s%s", name, state, lost ? " connection=lost" : "");
         return STORE_RETRY;
@@ -327,6 +390,7 @@ static enum store_result commit_now(struct store *s)
     if (rc != STORE_OK && PQstatus(s->conn) == CONNECTION_OK &&
         PQtransactionStatus(s->conn) != PQTRANS_IDLE)
         (void)exec_plain(s, "rollback", "ROLLBACK");
+    grown_settle(s, rc == STORE_OK);
     /* a deferred unique violation at commit is not the caller's conflict */
     return rc == STORE_CONFLICT ? STORE_ERR : rc;
 }
@@ -343,6 +407,7 @@ enum store_result store_tx_begin(struct store *s)
         s->explicit_tx = true;
         s->optimistic = s->spoilt = false;
         s->depth = 0;
+        grown_settle(s, false);
     }
     return rc;
 }
@@ -378,6 +443,7 @@ void store_tx_rollback(struct store *s)
     s->explicit_tx = false;
     s->optimistic = s->spoilt = false;
     s->depth = 0;
+    grown_settle(s, false);
     if (PQstatus(s->conn) == CONNECTION_OK)
         (void)exec_plain(s, "rollback", "ROLLBACK");
 }
@@ -392,9 +458,12 @@ static enum store_result savepoint_cmd(struct store *s, const char *verb, int de
 enum store_result store_tx_savepoint(struct store *s)
 {
     assert(s->explicit_tx && "store_tx_savepoint: no store_tx_begin");
+    assert(s->depth < ST_SAVEPOINTS_MAX && "store_tx_savepoint: too many savepoints at once");
     enum store_result rc = s->optimistic ? STORE_OK : savepoint_cmd(s, "SAVEPOINT", s->depth + 1);
-    if (rc == STORE_OK)
+    if (rc == STORE_OK) {
         s->depth++;
+        s->grown_at[s->depth] = s->grown;
+    }
     return rc;
 }
 
@@ -415,6 +484,7 @@ void store_tx_rollback_to(struct store *s)
         (void)savepoint_cmd(s, "ROLLBACK TO SAVEPOINT", s->depth);
         (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     }
+    s->grown = s->grown_at[s->depth];   /* what grew after the savepoint did not happen */
     s->depth--;
 }
 
@@ -425,6 +495,8 @@ enum store_result st_tx_start(struct store *s)
     revive(s);
     enum store_result rc = exec_plain(s, "begin", "BEGIN");
     s->own_tx = rc == STORE_OK;
+    if (rc == STORE_OK)
+        grown_settle(s, false);
     return rc;
 }
 
@@ -440,6 +512,7 @@ enum store_result st_tx_end(struct store *s, bool commit)
     if (!commit) {
         if (PQstatus(s->conn) == CONNECTION_OK)
             (void)exec_plain(s, "rollback", "ROLLBACK");
+        grown_settle(s, false);
         return STORE_OK;
     }
     return commit_now(s);

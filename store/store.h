@@ -75,6 +75,12 @@ struct store_config {
 extern const struct config_key store_config_keys[];
 extern const size_t store_config_nkeys;
 
+/* After config_load: a conninfo "@NAME" becomes the contents of the systemd
+ * credential NAME (LoadCredential=NAME in the unit; see credential.h), so the
+ * password stays out of smsvault.conf. Returns 0, or -1 with a message in
+ * err naming the setting and the file looked for. */
+int store_config_resolve(struct store_config *cfg, char *err, size_t errlen);
+
 /* ---- connection, migrations, transactions ---- */
 
 struct store;
@@ -694,6 +700,20 @@ enum store_outbox_kind {
 #define STORE_OUTBOX_UDH_MAX 140
 #define STORE_OUTBOX_DATA_MAX LIMIT_VCARD_MAX
 
+/* What an MT is for, in the metrics by kind (smsvault_mt_*_total{kind}),
+ * derived from the columns main's rows already have (store_outbox_purpose):
+ * a row with secret is a phone-binding code; a request (OUTBOX_REQUEST) or
+ * a row rendered from one (parent_id) is an item sent on request (GET, the
+ * page's "send to my phone"); any other row is a reply to a command. */
+enum store_mt_purpose {
+    STORE_MT_REPLY = 0,   /* a reply to a command */
+    STORE_MT_CODE,        /* a phone-binding code */
+    STORE_MT_ITEM,        /* an item sent on request */
+    STORE_MT_PURPOSES
+};
+/* "reply", "code", "item" (the metrics' label values, in enum order, NULL-terminated). */
+extern const char *const store_mt_purpose_names[];
+
 struct store_outbox_new {
     const char *user_id;   /* may be NULL (e.g. a code to a phone not yet bound) */
     const char *msisdn;
@@ -714,6 +734,16 @@ struct store_outbox_row {
     size_t udh_len, data_len;
     int coding;                    /* OUTBOX_BINARY: STORE_CODING_8BIT */
     int attempts;
+    enum store_mt_purpose purpose;
+};
+
+/* What a store_outbox_mark_* call did to its row: moved is true when the
+ * row changed state (a repeated report, or one that would downgrade a final
+ * state, is a no-op: false), with what the row was for. For counting each
+ * MT once. */
+struct store_outbox_moved {
+    bool moved;
+    enum store_mt_purpose purpose;
 };
 
 /* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
@@ -864,28 +894,33 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
                                      struct store_outbox_row **out, size_t *count, bool *requests_waiting);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
 /* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
- * the two below leave the queue for good: a secret row's text is emptied. */
-enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid);
+ * the two below leave the queue for good: a secret row's text is emptied.
+ * The marks write *out (may be NULL) on STORE_OK. */
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
+                                              struct store_outbox_moved *out);
 /* Delivery reports: final states are never downgraded; a repeated report is a
  * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a
  * report to any connection of the box id, so the instance that applies it is
  * often not the one that claimed the row. */
-enum store_result store_outbox_mark_delivered(struct store *s, long long id);
-enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason);
+enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_moved *out);
+enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason,
+                                           struct store_outbox_moved *out);
 /* Many marks in one statement: each moves its row as the function of its
  * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, DELIVERED /
  * FAILED: mark_delivered / mark_failed); at most one mark per id (the caller
  * folds an ack and a report of one row into one: its final state, with the
  * ack's uuid). Rows that are gone or whose state refuses the change are
- * left alone. STORE_INVALID: a state other than those three, a bad uuid or
- * reason, or more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
+ * left alone. On STORE_OK each mark's done says what became of its row.
+ * STORE_INVALID: a state other than those three, a bad uuid or reason, or
+ * more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
 struct store_outbox_mark {
     long long id;
     enum store_outbox_state state;
     const char *kannel_uuid;   /* OUTBOX_SUBMITTED (or a final state folded with it); may be NULL */
     const char *reason;        /* OUTBOX_FAILED; may be NULL */
+    struct store_outbox_moved done;   /* written by store_outbox_mark_many */
 };
-enum store_result store_outbox_mark_many(struct store *s, const struct store_outbox_mark *marks, size_t count);
+enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_mark *marks, size_t count);
 /* Back to queued, attempts + 1, not before now + delay_s (ack_failed_tmp). */
 enum store_result store_outbox_retry(struct store *s, long long id, int delay_s);
 /* This instance's rows left SENDING (written on a bearerbox connection that
@@ -941,5 +976,34 @@ struct store_stats {
     long long outbox_queued, outbox_sending, outbox_submitted, outbox_delivered, outbox_failed;
 };
 enum store_result store_stats_get(struct store *s, struct store_stats *out);
+
+/*
+ * What the metrics poller reads (vaultbox, every [box] metrics_db_interval
+ * seconds; vaultctl status): cheaper than store_stats_get, which counts
+ * every item. One scan of users (count and the two sums) and index-only
+ * counts of the outbox rows still on their way (partial indexes on queued,
+ * sending, submitted); delivered and failed rows are history the counters
+ * cover. One statement; not inside store_tx_begin.
+ */
+struct store_gauges {
+    long long users;
+    long long allocated_bytes, used_bytes, capacity_bytes;
+    long long outbox_queued, outbox_sending, outbox_submitted;
+    double oldest_queued_age_s;   /* of the oldest queued row; 0 when none */
+};
+enum store_result store_gauges_get(struct store *s, struct store_gauges *out);
+
+/* ---- metrics (issue 13) ----
+ * What only the store sees, counted into reg (NULL: nothing) from now on,
+ * by every connection of the process: database connections lost
+ * (smsvault_db_reconnects_total: each is made again, by store_ping or by
+ * the caller's next store_open), connection attempts refused
+ * (smsvault_db_connect_failures_total), and allocations grown (the
+ * patent's self-growing space: smsvault_space_grants_total and
+ * smsvault_space_granted_bytes_total), counted when the transaction that
+ * grew commits — a rolled-back one (or savepoint) grew nothing. Call once,
+ * before the threads that open stores. */
+struct metrics;
+void store_metrics_declare(struct metrics *reg);
 
 #endif

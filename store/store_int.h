@@ -13,6 +13,9 @@
 
 /* Statements prepared per connection at most (more run unprepared). */
 #define ST_PREPARED_MAX 256
+/* savepoints open at once inside one transaction, at most (a worker's per
+ * MO, an exported function's own inside it, and room to spare) */
+#define ST_SAVEPOINTS_MAX 8
 
 struct store {
     PGconn *conn;
@@ -34,6 +37,11 @@ struct store {
         char *sql;
     } prepared[ST_PREPARED_MAX];
     int nprepared;
+    bool lost;                 /* the connection was found lost and not yet made again (counted once) */
+    /* space grown in the open transaction, counted (st_metrics) when it
+     * commits; at[k]: what was pending when savepoint k opened, so that a
+     * rollback to it forgets what grew after */
+    struct st_grown { long long grants, bytes; } grown, grown_at[ST_SAVEPOINTS_MAX + 1];
     bool reset_needed;         /* the session cannot write (a standby): connect again before the next use */
 };
 
@@ -162,6 +170,9 @@ void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit
                       const long long *numbers, long long first_n, enum store_result *results, long long *n_out);
 
 /* ---- outbox (outbox.c): queue an MT inside the caller's transaction ---- */
+/* The allocation grew by bytes in the open transaction (space.c). */
+void st_space_grown(struct store *s, long long bytes);
+
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
 /* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns

@@ -1,17 +1,21 @@
 /*
  * vaultctl — the operator's command line for the store: apply migrations,
- * create and list users, check space accounting (fsck) and print stats. It
- * is a thin shell over store.h; it never speaks SQL itself.
+ * create and list users, check space accounting (fsck), print stats, and
+ * export or import a user's whole archive (archive/, the page's own code).
+ * It is a thin shell over store.h; it never speaks SQL itself.
  *
  *   vaultctl [--config FILE] migrate
  *   vaultctl [--config FILE] user add <name> [en|zh]   (password: first line of stdin)
  *   vaultctl [--config FILE] user list
  *   vaultctl [--config FILE] fsck [--repair]
  *   vaultctl [--config FILE] stats
+ *   vaultctl [--config FILE] export <user> <file>   (and <file>.vcf)
+ *   vaultctl [--config FILE] import <user> <file>   (and <file>.vcf, if there)
  *   vaultctl [--config FILE] --check-config
  *
  * The environment variable SMSVAULT_PGURI, when set, replaces [database]
- * conninfo (handy for scripts and tests).
+ * conninfo (handy for scripts and tests). A conninfo "@NAME" is read from
+ * the credential NAME in $CREDENTIALS_DIRECTORY (credential.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,8 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "vaultctl_archive.h"
+#include "vaultctl_status.h"
 
 static void usage(void)
 {
@@ -32,8 +38,16 @@ static void usage(void)
             "  user list               list the accounts\n"
             "  fsck [--repair]         compare each user's used bytes with its items\n"
             "  stats                   counts, space and outbox states\n"
+            "  export USER FILE        USER's SMS and MMS to FILE (SMS Backup & Restore XML)\n"
+            "                          and contacts to FILE.vcf (vCard), as the page exports\n"
+            "  import USER FILE        FILE (and FILE.vcf, if there) into USER's archive;\n"
+            "                          what is there already is not added again\n"
+            "  status [--metrics HOST:PORT]...\n"
+            "                          users, space and the outbox at a glance, and each\n"
+            "                          daemon's /metrics (its [box]/[web] metrics_port)\n"
             "  --check-config          print the configuration and exit\n"
-            "SMSVAULT_PGURI in the environment overrides [database] conninfo.\n");
+            "SMSVAULT_PGURI in the environment overrides [database] conninfo; a conninfo\n"
+            "@NAME is read from $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=).\n");
 }
 
 static int fail(const char *what, enum store_result rc)
@@ -132,6 +146,26 @@ static int cmd_stats(struct store *s)
     return 0;
 }
 
+/* status's arguments: pairs of --metrics HOST:PORT (cmd is argv[-1]). */
+static bool status_args_ok(int n, char **args)
+{
+    if (strcmp(args[-1], "status") != 0 || n % 2 != 0)
+        return false;
+    for (int k = 0; k < n; k += 2)
+        if (strcmp(args[k], "--metrics") != 0 || strchr(args[k + 1], ':') == NULL)
+            return false;
+    return true;
+}
+
+static int cmd_status(struct store *s, int n, char **args)
+{
+    const char *endpoints[32];
+    size_t count = 0;
+    for (int k = 1; k < n && count < sizeof endpoints / sizeof endpoints[0]; k += 2)
+        endpoints[count++] = args[k];
+    return vaultctl_status(s, endpoints, count);
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = NULL;
@@ -146,7 +180,7 @@ int main(int argc, char **argv)
     }
     struct store_config cfg = { 0 };
     struct config_part part = { store_config_keys, store_config_nkeys, &cfg };
-    char err[512];
+    char err[800];
     if (config_load(config_path, &part, 1, config_smsvault_sections, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "vaultctl: %s\n", err);
         config_free(&part, 1);
@@ -165,13 +199,19 @@ int main(int argc, char **argv)
         status = 0;
         goto out;
     }
+    if (store_config_resolve(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultctl: %s\n", err);
+        goto out;
+    }
     bool known = (strcmp(cmd, "migrate") == 0 && argc == i + 1) ||
                  (strcmp(cmd, "user") == 0 && i + 1 < argc &&
                   ((strcmp(argv[i + 1], "add") == 0 && (argc == i + 3 || argc == i + 4)) ||
                    (strcmp(argv[i + 1], "list") == 0 && argc == i + 2))) ||
                  (strcmp(cmd, "fsck") == 0 && (argc == i + 1 ||
                   (argc == i + 2 && strcmp(argv[i + 1], "--repair") == 0))) ||
-                 (strcmp(cmd, "stats") == 0 && argc == i + 1);
+                 (strcmp(cmd, "stats") == 0 && argc == i + 1) ||
+                 ((strcmp(cmd, "export") == 0 || strcmp(cmd, "import") == 0) && argc == i + 3) ||
+                 status_args_ok(argc - i - 1, argv + i + 1);
     if (!known) {
         usage();
         goto out;
@@ -189,8 +229,14 @@ int main(int argc, char **argv)
         status = cmd_user_list(s);
     else if (strcmp(cmd, "fsck") == 0)
         status = cmd_fsck(s, argc == i + 2);
-    else
+    else if (strcmp(cmd, "stats") == 0)
         status = cmd_stats(s);
+    else if (strcmp(cmd, "export") == 0)
+        status = vaultctl_export(s, argv[i + 1], argv[i + 2]);
+    else if (strcmp(cmd, "import") == 0)
+        status = vaultctl_import(s, argv[i + 1], argv[i + 2]);
+    else
+        status = cmd_status(s, argc - i - 1, argv + i + 1);
 out:
     store_free(s);
     config_free(&part, 1);

@@ -27,6 +27,7 @@
 #include "refusals.h"
 #include "routes.h"
 #include "server.h"
+#include "web_metrics.h"
 
 /* migration 006 recognises codes queued before it by this text's start */
 #define CODE_TEXT "smsvault code: %s (valid for a few minutes). Type it on the web page to link this phone."
@@ -173,11 +174,14 @@ void auth_login(struct http_req *q, struct http_resp *r)
     if (res == STORE_THROTTLED) {
         answer_wait(r, REFUSAL_LOGIN_THROTTLED, THROTTLED_TEXT, retry_after);
         log_info("web: login throttled retry_after=%d", retry_after);
+        web_count_login_failure(true);
         goto out;
     }
     if (res != STORE_OK) {
-        if (res == STORE_DENIED)
+        if (res == STORE_DENIED) {
             log_info("web: login denied");
+            web_count_login_failure(false);
+        }
         http_store_error(r, res);
         goto out;
     }
@@ -313,6 +317,7 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
         goto out;
     }
     log_info("web: phone code sent user=%s", q->user_id);
+    web_count_mt(STORE_MT_CODE, 1);
     http_json(r, 202, json_pack("{s:b, s:I}", "ok", 1, "ttl", (json_int_t)q->cfg->code_ttl_s));
 out:
     json_decref(in);

@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "web_metrics.h"
 
 enum phase {
     PHASE_WAIT,      /* no request in progress: its head must come within the deadline */
@@ -60,6 +61,7 @@ static void cut(struct conn_slot *s, const char *reason)
     if (shutdown(s->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
         log_warn("web: shutdown failed errno=%d", errno);
     log_info("web: connection cut reason=%s client=%s", reason, s->addr);
+    web_count_cut(reason);
 }
 
 static void *reaper_main(void *arg)

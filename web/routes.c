@@ -84,3 +84,18 @@ const struct route *routes_match(const char *method, const char *path, long long
     }
     return NULL;
 }
+
+size_t routes_count(void)
+{
+    return sizeof table / sizeof table[0];
+}
+
+const struct route *routes_get(size_t i)
+{
+    return i < routes_count() ? &table[i] : NULL;
+}
+
+size_t routes_index(const struct route *r)
+{
+    return (size_t)(r - table);
+}

@@ -9,6 +9,7 @@
 #define SMSVAULT_WEB_ROUTES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "http.h"
 
@@ -28,6 +29,11 @@ struct route {
  * set when the path exists with another method (405 rather than 404). */
 const struct route *routes_match(const char *method, const char *path, long long path_n[2],
                                  bool *path_known);
+
+/* The table itself, for the metrics' route label (web_metrics.c). */
+size_t routes_count(void);
+const struct route *routes_get(size_t i);
+size_t routes_index(const struct route *r);   /* r from routes_match or routes_get */
 
 /* Handlers (auth.c, items.c, transfer.c). */
 route_fn auth_register, auth_login, auth_logout, auth_password, auth_me,

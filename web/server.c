@@ -38,6 +38,7 @@
 #include "log.h"
 #include "routes.h"
 #include "static.h"
+#include "web_metrics.h"
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -62,6 +63,8 @@ struct conn_state {
     size_t discarded;             /* chunked bytes past the cap, read only to answer 413 */
     struct buf body;
     struct timespec started;
+    bool api;                     /* for the metrics: an API path, and its method */
+    const char *method;           /* libmicrohttpd's, valid for the request */
 };
 
 static const char CSP[] =
@@ -281,9 +284,19 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
+/* Seconds since the request's headers came. */
+static double elapsed_s(const struct conn_state *cs)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - cs->started.tv_sec) + (double)(now.tv_nsec - cs->started.tv_nsec) / 1e9;
+}
+
+/* Every answer goes through here: counted (web_metrics.h), then sent. */
 static enum MHD_Result answer(struct server *srv, struct MHD_Connection *conn, struct conn_state *cs,
                               struct http_resp *r)
 {
+    web_count_request(cs->route, cs->api, cs->method, r->status ? r->status : 500, elapsed_s(cs));
     cs->answered = true;
     enum MHD_Result ok = send_resp(conn, r, srv->tls);
     http_resp_cleanup(r);
@@ -297,6 +310,7 @@ static enum MHD_Result answer_too_large(struct server *srv, struct MHD_Connectio
     http_error(&r, 413, "too_large", "The request body is too large.");
     r.close = true;
     log_info("web: refused reason=body_too_large path=%s", url);
+    web_count_refused(WEB_REFUSED_TOO_LARGE);
     return answer(srv, conn, cs, &r);
 }
 
@@ -318,6 +332,7 @@ static enum MHD_Result on_headers(struct server *srv, struct MHD_Connection *con
         http_error(&r, framing_status(fres), "framing", why);
         r.close = true;
         log_info("web: refused reason=framing status=%u why=\"%s\"", framing_status(fres), why);
+        web_count_refused(WEB_REFUSED_FRAMING);
         return answer(srv, conn, cs, &r);
     }
     char peer[PROXY_ADDR_LEN];
@@ -355,6 +370,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &cs->started);
         buf_init(&cs->body);
         *con_cls = cs;
+        cs->api = api;
+        cs->method = method;
         return on_headers(srv, conn, url, method, version, cs, api);
     }
     if (*upload_data_size != 0) {
@@ -374,6 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs->discarded += n;
         if (cs->discarded > cs->cap) {
             log_info("web: refused reason=body_too_large path=%s closed=1", url);
+            web_count_refused(WEB_REFUSED_TOO_LARGE);
             return MHD_NO;
         }
         return MHD_YES;
@@ -391,9 +409,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         static_serve(srv->web->static_dir, url, &r);
     else
         http_error(&r, 405, "method", "Method not allowed.");
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long ms = (long)((now.tv_sec - cs->started.tv_sec) * 1000 + (now.tv_nsec - cs->started.tv_nsec) / 1000000);
+    long ms = (long)(elapsed_s(cs) * 1000);
     if (api || r.status >= 400)
         log_info("web: request method=%s path=%s status=%u ms=%ld client=%s", method, url, r.status, ms,
                  cs->client[0] ? cs->client : "-");
@@ -408,6 +424,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = *con_cls;
     if (cs == NULL)
         return;
+    /* libmicrohttpd's connection_timeout: a client that stopped sending */
+    if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && !cs->answered)
+        web_count_refused(WEB_REFUSED_TIMEOUT);
     buf_cleanup(&cs->body);
     free(cs);
     *con_cls = NULL;

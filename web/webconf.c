@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#ifndef SMSVAULT_STATIC_DIR
+#define SMSVAULT_STATIC_DIR "/usr/share/smsvault/static"   /* CMake sets it from the install prefix */
+#endif
+
 #define K(name, type, def, min, max, field, help) \
     { "web", name, type, def, min, max, offsetof(struct web_config, field), help }
 
@@ -30,9 +34,13 @@ const struct config_key webconf_keys[] = {
     K("tls_key", CONFIG_STRING, "", 0, 0, tls_key, "PEM private key of tls_cert; reread on SIGHUP"),
     K("trusted_proxies", CONFIG_STRING, "", 0, 0, trusted_proxies,
       "IPv4 addresses or address/bits of reverse proxies whose X-Forwarded-For is believed"),
-    K("static_dir", CONFIG_STRING, "web/static", 0, 0, static_dir, "directory of the page (HTML, CSS, JS)"),
+    K("static_dir", CONFIG_STRING, SMSVAULT_STATIC_DIR, 0, 0, static_dir, "directory of the page (HTML, CSS, JS)"),
     K("log_level", CONFIG_STRING, "info", 0, 0, log_level, "debug, info, warn or error"),
+    K("log_file", CONFIG_STRING, "", 0, 0, log_file,
+      "append the log to this file (reopened on SIGHUP); empty: stderr, the journal under systemd"),
     K("code_ttl", CONFIG_INT, "600", 60, 3600, code_ttl_s, "seconds a phone binding code stays valid"),
+    K("metrics_port", CONFIG_INT, "0", 0, 65535, metrics_port,
+      "serve GET /metrics (Prometheus) on 127.0.0.1 at this port, never the page's; 0: off"),
     K("phone_prefixes", CONFIG_STRING, "86", 0, 0, phone_prefixes,
       "codes are texted only to numbers whose international digits start with one of these (e.g. 86, 852)"),
     K("codes_per_account", CONFIG_INT, "3", 1, 1000, codes_per_account,

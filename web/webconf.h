@@ -1,8 +1,9 @@
 /*
  * webconf — the [web] section of smsvault.conf: where vaultweb listens, how
  * many threads, per-IP and timeout limits, body caps, session lifetimes,
- * the secure-cookie flag, the static directory and the limits of
- * phone-linking codes. The [database]/[quota]
+ * the secure-cookie flag, the static directory (by default where the
+ * package installs the page: SMSVAULT_STATIC_DIR, set by CMake), logging,
+ * the metrics port and the limits of phone-linking codes. The [database]/[quota]
  * keys belong to the store (store_config_keys); this module only lists them
  * next to ours for config_load. It does not start anything.
  */
@@ -33,7 +34,9 @@ struct web_config {
     char *trusted_proxies;        /* peers whose X-Forwarded-For / -Proto are believed */
     char *static_dir;
     char *log_level;
+    char *log_file;               /* empty: stderr (the journal under systemd) */
     long long code_ttl_s;         /* phone binding code lifetime */
+    long long metrics_port;       /* GET /metrics on 127.0.0.1 (not the page's port); 0: off */
     /* phone-linking codes (issue 11, point 2: no SMS pumping) */
     char *phone_prefixes;         /* numbers a code may be texted to (msisdn_has_prefix) */
     long long codes_per_account;  /* codes an hour: one account may ask for ... */

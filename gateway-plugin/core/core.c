@@ -203,8 +203,32 @@ enum core_result core_queue_owned(struct core_ctx *x, char *text)
 }
 
 /* One-segment reply from the table, in the context's language. */
+const char *const core_outcome_names[] = { "ok",      "usage",    "unbound", "denied",    "throttled", "invalid",
+                                           "no_space", "taken",   "not_found", "ignored",  NULL };
+
+/* What a reply tells the phone the command came to. */
+static enum core_outcome outcome_of(enum core_text_id id)
+{
+    switch (id) {
+    case T_USAGE: case T_CONTACT_INVALID: return CORE_OUT_USAGE;
+    case T_UNBOUND: return CORE_OUT_UNBOUND;
+    case T_LOGIN_DENIED: case T_PASS_DENIED: return CORE_OUT_DENIED;
+    case T_LOGIN_THROTTLED_S: case T_LOGIN_THROTTLED_MIN: return CORE_OUT_THROTTLED;
+    case T_BAD_TEXT: case T_REG_INVALID: case T_SAVE_INVALID: case T_BAD_NUMBERS: case T_TOO_MANY:
+    case T_FIND_INVALID: case T_VCARD_BAD: case T_PASS_INVALID: case T_LIST_NO_PAGE:
+        return CORE_OUT_INVALID;
+    case T_SAVE_NO_SPACE: case T_REG_FULL: case T_MMS_NO_SPACE: return CORE_OUT_NO_SPACE;
+    case T_REG_TAKEN: return CORE_OUT_TAKEN;
+    case T_NOT_FOUND: case T_DEL_NONE: return CORE_OUT_NOT_FOUND;
+    default: return CORE_OUT_OK;
+    }
+}
+
 enum core_result core_say(struct core_ctx *x, enum core_text_id id, ...)
 {
+    enum core_outcome o = outcome_of(id);
+    if (o != CORE_OUT_OK)
+        x->out->outcome = o;
     va_list ap;
     va_start(ap, id);
     char *t = core_text_vreply(id, x->lang, ap);
@@ -306,6 +330,10 @@ static const struct core_command {
     { "LANG", NULL, "语言", 1, 1, PHONE_NEEDS_USER, "LANG EN|ZH", "语言 EN|ZH", core_cmd_lang },
 };
 
+const char *const core_command_names[] = { "HELP", "REG",   "LOGIN",   "SAVE",  "LIST",    "GET",  "DEL",
+                                           "FIND", "SPACE", "CONTACT", "PASS",  "LANG",    "unknown",
+                                           "vcard", "badtext", "none", NULL };
+
 /* Find the command at the start of t; writes where its arguments start and
  * the language of the word. "？" (full-width) counts as "?". */
 static const struct core_command *match_command(const char *t, size_t len, size_t *args_at,
@@ -399,8 +427,8 @@ bool core_mo_hashes_password(const struct core_mo *mo)
     return cmd && (cmd->run == core_cmd_reg || cmd->run == core_cmd_login || cmd->run == core_cmd_pass);
 }
 
-enum core_result core_handle(struct core *c, struct store *s, const struct core_mo *mo,
-                             struct core_replies *out)
+static enum core_result handle(struct core *c, struct store *s, const struct core_mo *mo,
+                               struct core_replies *out)
 {
     struct core_ctx x = { .c = c, .cfg = &c->cfg, .s = s, .mo = mo, .out = out, .lang = CORE_EN };
     enum core_result cr;
@@ -488,5 +516,14 @@ enum core_result core_handle(struct core *c, struct store *s, const struct core_
     else
         cr = cmd->run(&x);
     free_argv(&x);
+    return cr;
+}
+
+enum core_result core_handle(struct core *c, struct store *s, const struct core_mo *mo,
+                             struct core_replies *out)
+{
+    enum core_result cr = handle(c, s, mo, out);
+    if (cr == CORE_IGNORED)
+        out->outcome = CORE_OUT_IGNORED;
     return cr;
 }

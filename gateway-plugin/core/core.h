@@ -88,12 +88,35 @@ struct core_mo {
     time_t at;                   /* when it arrived (0: now) */
 };
 
+/* What a command came to, as the phone was told (vaultbox's metrics:
+ * smsvault_commands_total{result}). Names in core_outcome_names. */
+enum core_outcome {
+    CORE_OUT_OK = 0,       /* done as asked (an empty list or no match is done too) */
+    CORE_OUT_USAGE,        /* wrong arguments: the usage line was sent */
+    CORE_OUT_UNBOUND,      /* the phone has no account */
+    CORE_OUT_DENIED,       /* wrong user name or password */
+    CORE_OUT_THROTTLED,    /* too many wrong passwords: wait */
+    CORE_OUT_INVALID,      /* input refused (a bad name, text, number list, vCard) */
+    CORE_OUT_NO_SPACE,     /* no space left (the user's cap, or the server's) */
+    CORE_OUT_TAKEN,        /* the user name is taken */
+    CORE_OUT_NOT_FOUND,    /* some item numbers do not exist */
+    CORE_OUT_IGNORED,      /* nothing sent (CORE_IGNORED) */
+    CORE_OUT_COUNT
+};
+/* "ok", "usage", ... in enum order, NULL-terminated. */
+extern const char *const core_outcome_names[];
+/* Every value struct core_replies.cmd takes: the commands' names, then
+ * "unknown", "vcard", "badtext" and "none" (not a command: binary, a lone
+ * fragment, a sender that cannot be answered); NULL-terminated. */
+extern const char *const core_command_names[];
+
 /* The texts queued for the phone by one core_handle call. */
 struct core_replies {
     char **texts;                /* UTF-8, NUL-terminated */
     size_t count;
     size_t requests;             /* items queued for delivery (GET), rendered when sent */
-    char cmd[12];                /* the command recognised ("SAVE", "unknown", ...) for logs */
+    enum core_outcome outcome;
+    char cmd[12];                /* the command recognised ("SAVE", "unknown", ...): core_command_names */
 };
 
 void core_replies_init(struct core_replies *r);

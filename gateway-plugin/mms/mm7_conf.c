@@ -51,6 +51,8 @@ const struct config_key mms_config_keys[] = {
       "seconds after which the deliveries a vaultmms that is gone had claimed are taken by another" },
     { "mms", "migrate", CONFIG_BOOL, "yes", 0, 0, MMS(migrate), "apply pending database migrations at start" },
     { "mms", "log_level", CONFIG_STRING, "info", 0, 0, MMS(log_level), "debug, info, warn or error" },
+    { "mms", "metrics_port", CONFIG_INT, "0", 0, 65535, MMS(metrics_port),
+      "serve GET /metrics (Prometheus: MM7 requests, MMS received) on 127.0.0.1 at this port; 0: off" },
 };
 const size_t mms_config_nkeys = sizeof mms_config_keys / sizeof mms_config_keys[0];
 

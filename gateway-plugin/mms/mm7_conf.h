@@ -37,6 +37,7 @@ struct mms_config {
     long long instance_grace_s;    /* a gone vaultmms's claimed deliveries are requeued after this */
     bool migrate;
     char *log_level;
+    long long metrics_port;        /* GET /metrics on 127.0.0.1; 0: off */
 };
 
 #define MM7_MMSC_MAX 16

@@ -247,6 +247,7 @@ static void deliver(const struct mm7_vasp *v, const struct mmsc_config *mmsc, st
         log_info("mm7: deliver mmsc=%s tid=%s from=%s %s status=%d n=%lld parts=%zu bytes=%zu", mmsc->name,
                  e->transaction_id, d.msisdn, d.what, d.status, d.n, req->nparts, req->bytes);
         answer_status(r, d.status);
+        snprintf(r->out->outcome, sizeof r->out->outcome, "%s", d.what);
     } else if (rc == STORE_INVALID) {
         /* the archive refuses these parts (a content type it cannot keep) */
         log_warn("mm7: deliver mmsc=%s tid=%s refused by the store", mmsc->name, e->transaction_id);
@@ -288,6 +289,12 @@ static void delivery_report(const struct mmsc_config *mmsc, struct store *s, con
                                             e->mm_status, &id);
     log_info("mm7: report mmsc=%s message=%s mm_status=%s outbox=%lld store=%s", mmsc->name, e->message_id,
              e->mm_status ? e->mm_status : "", id, store_result_name(rc));
+    static const char *const results[] = {
+        [STORE_MM7_DELIVERED] = "delivered", [STORE_MM7_FAILED] = "failed", [STORE_MM7_PENDING] = "pending" };
+    if (rc == STORE_OK)
+        snprintf(r->out->outcome, sizeof r->out->outcome, "%s", results[report_outcome(e->mm_status)]);
+    else if (rc == STORE_NOT_FOUND)
+        snprintf(r->out->outcome, sizeof r->out->outcome, "unknown");
     if (rc == STORE_OK)
         answer_ok(r, MM7_OP_DELIVERY_REPORT_RSP);
     else if (rc == STORE_NOT_FOUND)

@@ -50,6 +50,11 @@ struct mm7_answer {
     size_t len;
     int status;            /* the MM7 status in it */
     char what[24];         /* the operation answered, for the access log */
+    /* for the metrics, "" otherwise: a DeliverReq committed, what became of
+     * the MMS ("stored", "again", "unbound", "no-space"); a
+     * DeliveryReportReq, what it said of an MMS we sent ("delivered",
+     * "failed", "pending"; "unknown": no submission of that MessageID) */
+    char outcome[12];
 };
 #define MM7_ANSWER_CONTENT_TYPE "text/xml; charset=\"utf-8\""
 void mm7_answer_cleanup(struct mm7_answer *a);

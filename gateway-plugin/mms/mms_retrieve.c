@@ -27,6 +27,7 @@ static void not_found(struct mms_retrieve_answer *out)
     out->content_type = MMS_PDU_CONTENT_TYPE;
     mms_direct_not_found(&out->body, &out->len);
     snprintf(out->what, sizeof out->what, "not-found");
+    out->outcome = "unknown";
 }
 
 static void try_later(struct mms_retrieve_answer *out, enum store_result rc)
@@ -35,6 +36,7 @@ static void try_later(struct mms_retrieve_answer *out, enum store_result rc)
     out->content_type = MMS_PDU_CONTENT_TYPE;
     mms_direct_try_later(&out->body, &out->len);
     snprintf(out->what, sizeof out->what, "store-%s", store_result_name(rc));
+    out->outcome = "unavailable";
 }
 
 /* The fetch and the reading of the MMS, in one transaction: STORE_OK with
@@ -92,6 +94,7 @@ void mms_retrieve_get(const struct mms_retrieve *r, struct store *s, const char 
     if (rc == STORE_OK) {
         out->http_status = 200;
         out->content_type = MMS_PDU_CONTENT_TYPE;
+        out->outcome = "fetched";
     } else if (rc == STORE_NOT_FOUND || rc == STORE_INVALID) {
         /* unknown, used, expired — or an MMS that cannot be sent: one answer */
         not_found(out);
@@ -111,6 +114,7 @@ void mms_retrieve_post(const struct mms_retrieve *r, struct store *s, const char
         mms_pdu_cleanup(&pdu);   /* zeroed when it did not decode: safe */
         out->http_status = 400;
         snprintf(out->what, sizeof out->what, "not-an-answer");
+        out->outcome = "not-an-answer";
         return;
     }
     enum store_mms_handset what = STORE_MMS_RETRIEVED;
@@ -131,6 +135,7 @@ void mms_retrieve_post(const struct mms_retrieve *r, struct store *s, const char
                  mms_pdu_type_name(pdu.type), outbox_id);
         out->http_status = 200;
         snprintf(out->what, sizeof out->what, "%s d=%lld", names[what], id);
+        out->outcome = names[what];
     } else if (rc == STORE_NOT_FOUND) {
         not_found(out);
     } else {

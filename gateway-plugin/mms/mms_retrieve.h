@@ -44,6 +44,9 @@ struct mms_retrieve_answer {
     size_t len;
     const char *content_type;   /* NULL: none (an empty 200) */
     char what[40];              /* for the access log: "fetched d=42", "not-found", ... */
+    const char *outcome;        /* for the metrics: GET "fetched"; POST "delivered", "rejected",
+                                   "deferred"; either "unknown" (404), "unavailable" (503);
+                                   POST "not-an-answer" (400) */
 };
 void mms_retrieve_answer_cleanup(struct mms_retrieve_answer *a);
 

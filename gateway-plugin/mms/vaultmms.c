@@ -26,6 +26,12 @@
  * delivers each by [mms] delivery (mm7 SubmitReq, or direct: a WAP push
  * that vaultbox sends and the retrieval URL above).
  *
+ * Under systemd (Type=notify, packaging/systemd/vaultmms.service.in):
+ * READY=1 once its listeners listen, STOPPING=1 on SIGTERM, WATCHDOG=1
+ * while its service thread turns (it does not probe its listeners), and
+ * SIGHUP re-reads [mms] log_level; every other setting needs a restart. A
+ * conninfo "@NAME" is read from the credential NAME (LoadCredential=).
+ *
  * Test hooks: SMSVAULT_TEST_DIE_AFTER_CLAIM=n (mms_deliver.h);
  * SMSVAULT_TEST_DIE_AFTER_COMMIT=n kills the process (SIGKILL,
  * as kill -9 would) right after the n-th DeliverReq commit, before its
@@ -49,6 +55,8 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "mm7_client.h"
 #include "mm7_conf.h"
 #include "mm7_mime.h"
@@ -56,6 +64,7 @@
 #include "mm7_vasp.h"
 #include "mms_deliver.h"
 #include "mms_retrieve.h"
+#include "notify.h"
 #include "store.h"
 
 static struct mms_config cfg;
@@ -64,6 +73,93 @@ static size_t nmmscs;
 static struct store_config store_cfg;
 static struct mm7_vasp vasp;
 static struct mms_retrieve retrieval;
+
+/* ---- metrics (issue 13): GET /metrics on 127.0.0.1:[mms] metrics_port ----
+ * Every answer by operation and MM7 status class, what became of each
+ * DeliverReq committed (MMS in), and what is known of the MMS we sent
+ * (MMS out): on the direct path each fetch of the retrieval URL and the
+ * handset's answer, on the MM7 path each DeliveryReportReq; and each try
+ * of the sender (mms_deliver.c: a SubmitReq, or the direct path's WAP push
+ * handed to vaultbox) by what became of its request. */
+
+static struct metrics *reg;
+static struct metric *m_requests, *m_received, *m_results, *m_sent;
+static const char *const paths[] = { "direct", "mm7", NULL };
+static const char *const results[] = { "fetched", "delivered", "rejected", "deferred", "failed", "pending",
+                                       "unknown", "unavailable", "not-an-answer", NULL };
+static const char *const operations[] = { "DeliverReq", "DeliveryReportReq", "ReadReplyReq", "refused", "other",
+                                          NULL };
+static const char *const status_classes[] = { "1xxx", "2xxx", "3xxx", "4xxx", "other", NULL };
+static const char *const outcomes[] = { "stored", "again", "unbound", "no-space", NULL };
+static const char *const sends[] = { "submitted", "retry", "failed", NULL };
+
+static void metrics_declare(void)
+{
+    static const struct metric_label req[] = { { "operation", operations }, { "status_class", status_classes } };
+    static const struct metric_label out[] = { { "outcome", outcomes } };
+    reg = metrics_new();
+    metrics_declare_process(reg, "vaultmms", SMSVAULT_VERSION);
+    m_requests = metrics_counter(reg, "smsvault_mm7_requests_total",
+                                 "MM7 requests from the MMSCs answered, by operation and MM7 status class "
+                                 "(1xxx success, 2xxx client, 3xxx server, 4xxx service errors).",
+                                 req, 2, METRIC_SPARSE);
+    m_received = metrics_counter(reg, "smsvault_mms_received_total",
+                                 "DeliverReq committed, by what became of the MMS: stored, again (an MMSC's "
+                                 "retry, answered as the first time), unbound phone, no space.",
+                                 out, 1, 0);
+    static const struct metric_label res[] = { { "path", paths }, { "result", results } };
+    m_results = metrics_counter(reg, "smsvault_mms_sent_results_total",
+                                "What is known of the MMS sent to phones, by path: direct, the retrieval URL "
+                                "(fetched; the handset's answer: delivered, rejected, deferred; unknown: no such "
+                                "delivery, used or expired; unavailable: the archive could not be read; "
+                                "not-an-answer), mm7, each DeliveryReportReq (delivered, failed, pending; "
+                                "unknown: no such submission).",
+                                res, 2, METRIC_SPARSE);
+    static const struct metric_label sent[] = { { "path", paths }, { "result", sends } };
+    m_sent = metrics_counter(reg, "smsvault_mms_sent_total",
+                             "Tries to send an MMS to a phone, by path (mm7: a SubmitReq; direct: the WAP push "
+                             "handed to vaultbox) and what became of the request: submitted, retry (later), "
+                             "failed (for good, the user told by SMS).",
+                             sent, 2, METRIC_SPARSE);
+    store_metrics_declare(reg);
+}
+
+static void count_result(size_t path, size_t result)
+{
+    size_t v[] = { path, result };
+    metric_inc(m_results, metric_series(m_results, v));
+}
+
+/* mms_deliver's hook (another thread: the counters are atomic). */
+static void count_sent(const char *path, const char *result)
+{
+    long p = metric_value_index(m_sent, 0, path), r = metric_value_index(m_sent, 1, result);
+    if (p >= 0 && r >= 0) {
+        size_t v[] = { (size_t)p, (size_t)r };
+        metric_inc(m_sent, metric_series(m_sent, v));
+    }
+}
+
+static void count_retrieval(const struct mms_retrieve_answer *a)
+{
+    long o = a->outcome ? metric_value_index(m_results, 1, a->outcome) : -1;
+    if (o >= 0)
+        count_result(0, (size_t)o);
+}
+
+static void count_answer(const struct mm7_answer *a)
+{
+    long op = metric_value_index(m_requests, 0, a->what);
+    size_t cls = a->status >= 1000 && a->status < 5000 ? (size_t)(a->status / 1000 - 1) : 4;
+    size_t v[] = { op >= 0 ? (size_t)op : 4, cls };
+    metric_inc(m_requests, metric_series(m_requests, v));
+    bool report = strcmp(a->what, "DeliveryReportReq") == 0;
+    long o = a->outcome[0] ? metric_value_index(report ? m_results : m_received, report ? 1 : 0, a->outcome) : -1;
+    if (o >= 0 && report)
+        count_result(1, (size_t)o);
+    else if (o >= 0)
+        metric_inc(m_received, (size_t)o);
+}
 
 /* ---- the test hook ---- */
 
@@ -170,6 +266,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, const struct mms
     peer_text(conn, peer, sizeof peer);
     log_info("vaultmms: mmsc=%s peer=%s op=%s http=%d status=%d", mmsc->name, peer, a->what, a->http_status,
              a->status);
+    count_answer(a);
     struct MHD_Response *r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
     a->body = NULL;
     MHD_add_response_header(r, "Content-Type", MM7_ANSWER_CONTENT_TYPE);
@@ -268,6 +365,7 @@ static enum MHD_Result send_retrieval(struct MHD_Connection *conn, const char *m
     char peer[64];
     peer_text(conn, peer, sizeof peer);
     log_info("vaultmms: retrieve peer=%s method=%s http=%d %s", peer, method, a->http_status, a->what);
+    count_retrieval(a);
     struct MHD_Response *r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
     a->body = NULL;
     if (a->content_type)
@@ -354,6 +452,54 @@ static void usage(FILE *f)
                "  --ready-file is created once the endpoint listens.\n");
 }
 
+/* ---- the service thread: SIGHUP and the watchdog (common/notify.h) ---- */
+
+static const char *config_path;
+static atomic_bool stopping;
+
+/* SIGHUP: [mms] log_level from the file again. */
+static void service_reload(void *ctx)
+{
+    (void)ctx;
+    struct mms_config c = { 0 };
+    struct store_config sc = { 0 };
+    static struct mmsc_config m[MM7_MMSC_MAX];   /* only the service thread reloads */
+    memset(m, 0, sizeof m);
+    struct config_part parts[] = { { mms_config_keys, mms_config_nkeys, &c },
+                                   { store_config_keys, store_config_nkeys, &sc } };
+    struct config_named named = { "mmsc", mmsc_config_keys, mmsc_config_nkeys, m, sizeof m[0], MM7_MMSC_MAX,
+                                  offsetof(struct mmsc_config, name), 0 };
+    char err[600];
+    enum log_level lvl;
+    if (config_load_named(config_path, parts, 2, &named, 1, config_smsvault_sections, err, sizeof err) !=
+        CONFIG_OK)
+        log_error("vaultmms: reload-refused error=\"%s\"", err);   /* keep running as configured */
+    else if (!log_level_parse(c.log_level, &lvl))
+        log_error("vaultmms: reload-refused error=\"[mms] log_level: %s\"", c.log_level);
+    else {
+        log_set_level(lvl);
+        log_info("vaultmms: reloaded file=%s log_level=%s (other keys take effect at restart)",
+                 config_path ? config_path : "-", c.log_level);
+    }
+    config_free(parts, 2);
+    config_free_named(&named, 1);
+}
+
+static bool service_stopping(void *ctx)
+{
+    (void)ctx;
+    return atomic_load(&stopping);
+}
+
+static void *service_main(void *arg)
+{
+    (void)arg;
+    struct notify_loop loop = { NULL, service_reload, service_stopping, NULL, 0, 0, false };
+    notify_loop_init(&loop);
+    notify_loop_run(&loop);
+    return NULL;
+}
+
 static int wait_for_signal(void)
 {
     sigset_t set;
@@ -425,6 +571,12 @@ int main(int argc, char **argv)
         goto out_config;
     }
     log_set_level(lvl);
+    config_path = path;
+    if (store_config_resolve(&store_cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "vaultmms: %s\n", err);
+        rc = 2;
+        goto out_config;
+    }
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
 
@@ -452,12 +604,21 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    notify_block_sighup();   /* for the service thread's sigtimedwait */
     signal(SIGPIPE, SIG_IGN);
+    metrics_declare();
+    struct metrics_http *metrics = NULL;
+    if (cfg.metrics_port > 0 &&
+        (metrics = metrics_http_start(reg, (unsigned)cfg.metrics_port, err, sizeof err)) == NULL) {
+        log_error("vaultmms: %s", err);
+        rc = 1;
+        goto out_metrics;
+    }
     struct MHD_Daemon *d = start_http(cfg.listen, cfg.port, on_request, on_completed), *rd = NULL;
     if (d == NULL) {
         log_error("vaultmms: cannot listen on %s port %lld", cfg.listen, cfg.port);
         rc = 1;
-        goto out_config;
+        goto out_metrics;
     }
     log_info("vaultmms: listening on %s:%lld mmscs=%zu delivery=%s threads=%lld", cfg.listen, cfg.port, nmmscs,
              cfg.delivery, cfg.threads);
@@ -469,13 +630,14 @@ int main(int argc, char **argv)
                       cfg.retrieve_listen, cfg.retrieve_port);
             MHD_stop_daemon(d);
             rc = 1;
-            goto out_config;
+            goto out_metrics;
         }
         log_info("vaultmms: retrieval URL on %s:%lld", cfg.retrieve_listen, cfg.retrieve_port);
     }
     struct mms_deliver_config dc = { .mms = &cfg, .mmscs = mmscs, .nmmscs = nmmscs, .store = &store_cfg,
                                      .die_after_claim = getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")
-                                                            ? atol(getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")) : 0 };
+                                                            ? atol(getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")) : 0,
+                                     .count = count_sent };
     if (strcmp(cfg.delivery, "mm7") == 0 && mms_deliver_mmsc(&cfg, mmscs, nmmscs) == NULL)
         log_warn("vaultmms: delivery = mm7 but no [mmsc.NAME] has a url: every GET M<n> will fail");
     mms_deliver_start(&dc);
@@ -484,8 +646,18 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
     }
+    pthread_t service_thread;
+    bool service_started = pthread_create(&service_thread, NULL, service_main, NULL) == 0;
+    if (!service_started)
+        log_warn("vaultmms: no service thread: SIGHUP and the watchdog are not answered");
+    notify_sendf("READY=1\nSTATUS=MM7 on %s:%lld, %zu MMSC(s)%s", cfg.listen, cfg.port, nmmscs,
+                 rd ? ", retrieval URL" : "");
     int sig = wait_for_signal();
     log_info("vaultmms: stopping (signal %d)", sig);
+    notify_send("STOPPING=1");
+    atomic_store(&stopping, true);
+    if (service_started)
+        pthread_join(service_thread, NULL);
     mms_deliver_stop();
     if (rd)
         MHD_stop_daemon(rd);
@@ -494,6 +666,10 @@ int main(int argc, char **argv)
         unlink(ready_file);
     log_info("vaultmms: stopped");
     xmlCleanupParser();
+out_metrics:
+    metrics_http_stop(metrics);
+    store_metrics_declare(NULL);
+    metrics_free(reg);
 out_config:
     config_free(parts, 2);
     config_free_named(&named, 1);

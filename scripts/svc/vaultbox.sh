@@ -42,7 +42,8 @@ svc_vaultbox_start() {
     done
 }
 
-svc_vaultbox_ports() { :; }   # none: it connects to bearerbox
+# its /metrics listener, when the stack has one (it connects to bearerbox)
+svc_vaultbox_ports() { [ -z "${SV_BOX_METRICS_PORT:-}" ] || echo "$SV_BOX_METRICS_PORT"; }
 
 svc_vaultbox_stop() {
     sv_stop_pidfile "$1/run/vaultbox.pid" vaultbox

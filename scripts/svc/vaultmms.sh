@@ -37,12 +37,13 @@ svc_vaultmms_start() {
   sv_say "vaultmms: MM7 endpoint http://127.0.0.1:${SV_MMS_PORT:-8088}/mm7/NAME"
 }
 
-# its MM7 port, and the retrieval URL's when the stack delivers directly
+# its MM7 port, its metrics port, and the retrieval URL's when the stack delivers directly
 svc_vaultmms_ports() {
   local p=${SV_MMS_PORT:-8088}
   if [ -n "${SV_CONF:-}" ] && [ -f "$SV_CONF" ] && [ "$(sv_conf_get "$SV_CONF" mms delivery)" = direct ]; then
     p+=" $(sv_conf_get "$SV_CONF" mms retrieve_port)"
   fi
+  [ -z "${SV_MMS_METRICS_PORT:-}" ] || p+=" $SV_MMS_METRICS_PORT"
   echo "$p"
 }
 

@@ -27,7 +27,10 @@ svc_vaultweb_start() {
   sv_say "vaultweb: http://127.0.0.1:$port/"
 }
 
-svc_vaultweb_ports() { echo "${SV_WEB_PORT:-8080}"; }
+svc_vaultweb_ports() {
+  echo "${SV_WEB_PORT:-8080}"
+  [ -z "${SV_WEB_METRICS_PORT:-}" ] || echo "$SV_WEB_METRICS_PORT"
+}
 
 svc_vaultweb_stop() {
   sv_stop_bg vaultweb "$1"

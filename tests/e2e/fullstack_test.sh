@@ -60,15 +60,7 @@ mt_hex() {
 
 # web <jar> <METHOD> <path> [json]: one API call with that browser's cookie
 # jar; the status in WS, the body in WB (and $VAR/resp).
-web() {
-    local jar=$VAR/$1.jar method=$2 path=$3
-    local args=(-sS -o "$VAR/resp" -w '%{http_code}' -b "$jar" -c "$jar" -X "$method" --max-time 30)
-    if [[ $method == POST ]]; then
-        args+=(-H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/json' --data-binary "${4-}")
-    fi
-    WS=$(curl "${args[@]}" "$WEB$path") || fail "$method $path: curl failed"
-    WB=$(<"$VAR/resp")
-}
+web() { e2e_web "$@"; }
 
 # web_expect <status> <what>: the last call answered status
 web_expect() {

@@ -261,11 +261,12 @@ e2e_backup_sms() {
 
 # e2e_mms_ports — after e2e_ports: free loopback ports for the MMS stack,
 # exported (vaultweb, vaultmms's MM7 endpoint and retrieval URL, mmscsim's
-# MM1, MM7 and control ports); WEB and MCTL are the page's and mmscsim's
+# MM1, MM7 and control ports, vaultmms's /metrics); WEB and MCTL are the page's and mmscsim's
 # control addresses (mctl, mstat, mstat_ge below).
 e2e_mms_ports() {
     local v p taken=("$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT; do
+    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT \
+        SV_MMS_METRICS_PORT; do
         p=$(sv_free_port "${taken[@]}")
         taken+=("$p")
         export "$v=$p"
@@ -339,6 +340,54 @@ e2e_wait_mt() {
     read -r -a f <<<"$ans"
     [[ ${f[3]:-} == TEXT ]] || return 1
     printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
+}
+
+# e2e_web <jar> <METHOD> <path> [json] — one call to vaultweb's API at $WEB
+# as a browser with cookie jar $VAR/<jar>.jar would make it (a POST with
+# JSON and the CSRF header); the status in WS, the body in WB (and
+# $VAR/resp).
+e2e_web() {
+    local jar=$VAR/$1.jar method=$2 path=$3
+    local args=(-sS -o "$VAR/resp" -w '%{http_code}' -b "$jar" -c "$jar" -X "$method" --max-time 30)
+    if [[ $method == POST ]]; then
+        args+=(-H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/json' --data-binary "${4-}")
+    fi
+    WS=$(curl "${args[@]}" "$WEB$path") || e2e_fail "$method $path: curl failed"
+    WB=$(<"$VAR/resp")
+}
+
+# e2e_until_sql <query> <want> <what> — poll the suite's database until the
+# query answers want (30 s at most), else fail saying what.
+e2e_until_sql() {
+    local deadline=$((SECONDS + 30))
+    until [[ $(e2e_sql "$1") == "$2" ]]; do
+        ((SECONDS < deadline)) || e2e_fail "$3: $(e2e_sql "$1") (want $2)"
+        sleep 0.1
+    done
+}
+# e2e_sql <query> — the answer of the suite's database ($SMSVAULT_PGURI), unaligned
+e2e_sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
+
+# ---- /metrics (issue 13) ----
+# e2e_scrape <port> <file> — GET /metrics on 127.0.0.1:port into file, with
+# the text format's content type, and Prometheus's promtool accepts it.
+e2e_scrape() {
+    curl -fsS --max-time 5 -D "$2.headers" "http://127.0.0.1:$1/metrics" >"$2" || e2e_fail "GET /metrics on $1"
+    grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$2.headers" ||
+        e2e_fail "/metrics on $1: content type $(grep -i '^Content-Type' "$2.headers")"
+    "$(sv_promtool)" check metrics <"$2" >"$2.promtool" 2>&1 ||
+        e2e_fail "promtool on $1's /metrics: $(cat "$2.promtool")"
+}
+# e2e_metric <file> <series> — its value in a scrape (a series not written is 0)
+e2e_metric() { awk -v k="$2" '$1 == k { v = $2; found = 1 } END { print found ? v : 0 }' "$1"; }
+# e2e_moved <before> <after> <series> <n> — the series grew by exactly n
+e2e_moved() {
+    local a b
+    a=$(e2e_metric "$1" "$3")
+    b=$(e2e_metric "$2" "$3")
+    awk -v a="$a" -v b="$b" -v n="$4" 'BEGIN { exit !(b - a == n) }' ||
+        e2e_fail "$3: moved by $(awk -v a="$a" -v b="$b" 'BEGIN { print b - a }') (want $4; $a -> $b)"
+    echo "e2e: ok $3 +$4"
 }
 
 # e2e_phone <phonesim args...> — a simulated phone texting the short code.

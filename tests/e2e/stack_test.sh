@@ -26,7 +26,8 @@ fail() { e2e_fail "$@"; }
 export SV_VAR=$VAR/var SV_BUILD=$BUILD SV_PG_CLUSTER=e2e-stack-$$
 PORTS=()
 for v in SV_PG_PORT SV_SMSC_PORT SV_SMSC_CTL_PORT SV_BB_ADMIN_PORT SV_BB_BOX_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT \
-    SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT SV_WEB_PORT; do
+    SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT SV_WEB_PORT SV_BOX_METRICS_PORT SV_WEB_METRICS_PORT \
+    SV_MMS_METRICS_PORT; do
     p=$(sv_free_port "${PORTS[@]}")
     PORTS+=("$p")
     export "$v=$p"
@@ -131,10 +132,17 @@ for s in "${SERVICES[@]}"; do
     status_line $s status3 | grep -q "running  pid $(pid_of $s) " || fail "status: $(status_line $s status3)"
 done
 for p in $SV_SMSC_PORT $SV_SMSC_CTL_PORT $SV_BB_ADMIN_PORT $SV_BB_BOX_PORT $SV_MMS_PORT $SV_MMSC_MM1_PORT \
-    $SV_MMSC_MM7_PORT $SV_MMSC_CTL_PORT $SV_WEB_PORT; do
+    $SV_MMSC_MM7_PORT $SV_MMSC_CTL_PORT $SV_WEB_PORT $SV_BOX_METRICS_PORT $SV_WEB_METRICS_PORT $SV_MMS_METRICS_PORT; do
     grep -q "  port $p\b" "$VAR/status3.out" || fail "status does not show port $p listening: $(out status3)"
 done
 status_line postgresql status3 | grep -q "running  pid $(pg_pid)  port $SV_PG_PORT" || fail "status: $(status_line postgresql status3)"
+# and, at a glance (vaultctl status), the database and each daemon's /metrics
+grep -qE '^database +users [0-9]+ ' "$VAR/status3.out" || fail "status: no database line: $(out status3)"
+for p in $SV_BOX_METRICS_PORT $SV_WEB_METRICS_PORT $SV_MMS_METRICS_PORT; do
+    grep -qE "^http://127\.0\.0\.1:$p/metrics +program=\"vault(box|web|mms)\"" "$VAR/status3.out" ||
+        fail "status: nothing from the /metrics on $p: $(out status3)"
+done
+grep -qE '^ +smsvault_mo_received_total +[0-9]+' "$VAR/status3.out" || fail "status: no MO figures: $(out status3)"
 reply=$("$ROOT/smsvault" phone 8613800000001 "HELP") || fail "no reply through the stack"
 grep -q "REG" <<<"$reply" || fail "HELP through the stack: $reply"
 # an MMS from the phone goes through the stack's MMSC to vaultmms, with the

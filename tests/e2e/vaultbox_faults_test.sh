@@ -47,13 +47,7 @@ sql() { psql -X -tA "$SMSVAULT_PGURI" -c "$1"; }
 expect() { e2e_expect "$@"; }              # <msisdn> <text> <reply part>
 
 # until_sql <query> <want> <what>: poll until the query answers want (30 s at most)
-until_sql() {
-    local deadline=$((SECONDS + 30))
-    until [[ $(sql "$1") == "$2" ]]; do
-        ((SECONDS < deadline)) || fail "$3: $(sql "$1") (want $2)"
-        sleep 0.1
-    done
-}
+until_sql() { e2e_until_sql "$@"; }
 
 e2e_start smscsim
 e2e_start bearerbox

@@ -33,12 +33,14 @@ e2e_db mms
 export SV_BUILD=$BUILD SV_MMS_PORT SV_MMS_RETRIEVE_PORT
 SV_MMS_PORT=$(sv_free_port)
 SV_MMS_RETRIEVE_PORT=$(sv_free_port "$SV_MMS_PORT")
+MMS_M=$(sv_free_port "$SV_MMS_PORT" "$SV_MMS_RETRIEVE_PORT")
 URL=http://127.0.0.1:$SV_MMS_PORT/mm7/sim
 RURL=http://127.0.0.1:$SV_MMS_RETRIEVE_PORT/mms/r
 # the shipped [mmsc.sim] (allowed from loopback) with this suite's credentials
 e2e_conf "[mms]
 threads = 2
 body_max = 256K
+metrics_port = $MMS_M
 delivery = direct
 [mmsc.sim]
 incoming_username = mmsc
@@ -101,7 +103,12 @@ printf '%s' '<smil><body><par dur="5000ms"><img src="cid:img1"/><text src="cid:t
 printf '%s' '海边的问候 🌊' >"$VAR/text.txt"
 size=$(($(stat -c %s "$VAR/beach.jpg") + $(stat -c %s "$VAR/smil.xml") + $(stat -c %s "$VAR/text.txt")))
 
+# metrics <file>: vaultmms's /metrics (promtool accepts it); moved <before> <after> <series> <n>
+metrics() { e2e_scrape "$MMS_M" "$1"; }
+moved() { e2e_moved "$@"; }
+
 e2e_start vaultmms
+metrics "$VAR/m0.txt"
 printf 'pass1234\n' | "$VAULTCTL" user add alice >/dev/null || fail "vaultctl user add"
 A=+8613800000001 U=+8613800000009
 sql "INSERT INTO phones (user_id, msisdn, msisdn_key) SELECT id, '$A', '8613800000001' FROM users
@@ -164,6 +171,18 @@ got=$(curl -s -w ' %{http_code}' -u mmsc:s3cret-mm7 -H 'Content-Type: text/xml' 
     || fail "a refused request wrote something"
 echo "e2e: ok refused: wrong/no credentials 401, unknown path 404, oversize 413/2004, DOCTYPE 500/4004"
 
+# --- the metrics (issue 13): MMS in by outcome, MM7 answers by operation and class
+metrics "$VAR/m1.txt"
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mms_received_total{outcome="stored"}' 1
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mms_received_total{outcome="again"}' 1
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mms_received_total{outcome="unbound"}' 1
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mms_received_total{outcome="no-space"}' 0
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mm7_requests_total{operation="DeliverReq",status_class="1xxx"}' 3
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mm7_requests_total{operation="refused",status_class="4xxx"}' 2
+moved "$VAR/m0.txt" "$VAR/m1.txt" 'smsvault_mm7_requests_total{operation="refused",status_class="2xxx"}' 1
+grep -qE '^smsvault_build_info\{program="vaultmms",' "$VAR/m1.txt" || fail "vaultmms build_info"
+echo "e2e: ok vaultmms /metrics: 3 DeliverReq (stored, again, unbound), 3 refused, as done"
+
 # --- killed -9 between the commit and the answer: the retry is answered
 # 1000 and the MMS is stored once
 svc_vaultmms_stop "$VAR"
@@ -183,6 +202,32 @@ e2e_start vaultmms
 [[ $(sql "SELECT count(*) FROM outbox WHERE text LIKE 'Saved as M2.%'") == 1 ]] || fail "M2 told twice or not at all"
 "$VAULTCTL" fsck >/dev/null || fail "vaultctl fsck after the kill"
 echo "e2e: ok killed -9 between commit and answer: the retry answered 1000, stored once"
+
+# --- MMS out on the MM7 path: DeliveryReportReq for an MMS we submitted
+# (an outbox row and its submission made as the store makes them) and for a
+# MessageID we never submitted, counted by what they said
+metrics "$VAR/r0.txt"
+oid=$(sql "INSERT INTO outbox (user_id, msisdn, text, channel) SELECT id, '$A', 'mms M1', 'mms' FROM users
+           WHERE username = 'alice' RETURNING id")
+oid=${oid%%$'\n'*}
+sql "INSERT INTO mm7_submissions (outbox_id, mmsc, message_id) VALUES ($oid, 'sim', 'msg-e2e-1')" >/dev/null
+report() {   # report <tid> <MessageID> <MMStatus>: prints "HTTP-status MM7-status"
+    printf '%s' "<E:Envelope xmlns:E=\"http://schemas.xmlsoap.org/soap/envelope/\"><E:Header>" \
+        "<m:TransactionID xmlns:m=\"$NS\">$1</m:TransactionID></E:Header><E:Body>" \
+        "<m:DeliveryReportReq xmlns:m=\"$NS\"><m:MM7Version>6.8.0</m:MM7Version><m:MessageID>$2</m:MessageID>" \
+        "<m:Recipient><m:Number>$A</m:Number></m:Recipient><m:MMStatus>$3</m:MMStatus>" \
+        "</m:DeliveryReportReq></E:Body></E:Envelope>" >"$VAR/report.xml"
+    CT='text/xml; charset="utf-8"' post "$VAR/report.xml"
+}
+[[ $(report dr-e2e-1 msg-e2e-1 Retrieved) == "200 1000" ]] || fail "DeliveryReportReq Retrieved not answered 1000"
+[[ $(sql "SELECT state FROM outbox WHERE id = $oid") == 3 ]] || fail "the report did not deliver the outbox row"
+got=$(report dr-e2e-2 msg-never Retrieved)
+[[ $got == *" 2005" ]] || fail "a report of an unknown MessageID: $got"
+metrics "$VAR/r1.txt"
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="delivered"}' 1
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="unknown"}' 1
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mm7_requests_total{operation="DeliveryReportReq",status_class="1xxx"}' 1
+echo "e2e: ok DeliveryReportReq: the submitted MMS delivered and counted, an unknown MessageID counted apart"
 
 # --- the direct path's retrieval URL. A delivery of M1 made as the store
 # makes one: 16 random bytes, their SHA-256 stored, the token base64url.
@@ -219,6 +264,11 @@ head -c 5000 /dev/zero >"$VAR/big-answer"
 [[ $(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$VAR/big-answer" "$RURL/$token") == 413 ]] ||
     fail "an oversize answer was read"
 ! grep -qF "$token" "$VAR/log/vaultmms.log" || fail "the token is in the log"
-echo "e2e: ok retrieval URL: served once, then the unknown token's 404; notifyresp marks it delivered; 404/405/413"
+metrics "$VAR/r2.txt"
+moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="fetched"}' 1
+moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="delivered"}' 1
+# the used token's GET, the never-made token's GET, the second notifyresp
+moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="unknown"}' 3
+echo "e2e: ok retrieval URL: served once, then the unknown token's 404; notifyresp marks it delivered; 404/405/413; counted"
 
 e2e_pass

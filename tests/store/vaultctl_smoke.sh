@@ -1,26 +1,13 @@
 #!/bin/bash
 # vaultctl_smoke — runs the real vaultctl against a fresh database in the test
-# cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN): migrate (twice), user add (good, taken, bad password),
-# user list, stats, fsck finding and repairing a planted drift, and config
-# errors naming file:line. Usage: vaultctl_smoke.sh /path/to/vaultctl
+# cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN): migrate (twice), user
+# add (good, taken, bad password), user list, stats, fsck finding and
+# repairing a planted drift, config errors naming file:line, and a conninfo
+# read from a systemd credential. Usage: vaultctl_smoke.sh /path/to/vaultctl
 set -u
 VAULTCTL=$1
-fails=0
-check() {   # check "what" expected_status actual_status
-    if [ "$2" != "$3" ]; then echo "FAIL: $1 (exit $3, expected $2)"; fails=$((fails + 1)); else echo "ok: $1"; fi
-}
-contains() {   # contains "what" "haystack" "needle"
-    if grep -qF -- "$3" <<<"$2"; then echo "ok: $1"; else echo "FAIL: $1: no '$3' in: $2"; fails=$((fails + 1)); fi
-}
-if [ -z "${SMSVAULT_TEST_PGADMIN:-}" ]; then
-    echo "FAIL: SMSVAULT_TEST_PGADMIN is not set (this test needs PostgreSQL: run through ./smsvault test)"
-    exit 1
-fi
-. "$(dirname "$0")/../../scripts/lib.sh"
-db="smsvault_t_vaultctl_$$"
-uri=$(sv_pg_createdb "$SMSVAULT_TEST_PGADMIN" "$db") || { echo "FAIL: cannot create $db"; exit 1; }
-export SMSVAULT_PGURI="$uri"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"; sv_pg_dropdb "$SMSVAULT_TEST_PGADMIN" "$db"' EXIT
+. "$(dirname "$0")/lib.sh"
+store_suite_db vaultctl
 
 # the version is the number of the newest file in store/migrations
 latest=$(ls "$(dirname "$0")/../../store/migrations" | sed -n 's/^\([0-9][0-9][0-9]\)_.*\.sql$/\1/p' | sort | tail -n 1)
@@ -59,5 +46,19 @@ printf '[database]\nconninfo = x\n[web]\nport = 1\n' >"$tmp/ok.conf"
 out=$("$VAULTCTL" --config "$tmp/ok.conf" --check-config 2>&1); check "config with other sections" 0 $?
 out=$("$VAULTCTL" frobnicate 2>&1); check "unknown command" 2 $?
 
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+# conninfo = @NAME: the connection string comes from a systemd credential
+# ($CREDENTIALS_DIRECTORY/NAME, what LoadCredential= in the units provides)
+mkdir -m 0700 "$tmp/creds"
+printf '%s\n' "$uri" >"$tmp/creds/smsvault.conninfo"
+printf '[database]\nconninfo = @smsvault.conninfo\n' >"$tmp/cred.conf"
+out=$(env -u SMSVAULT_PGURI CREDENTIALS_DIRECTORY="$tmp/creds" "$VAULTCTL" --config "$tmp/cred.conf" stats 2>&1)
+check "conninfo from a credential" 0 $?
+contains "credential reaches the database" "$out" "users 2"
+out=$(env -u SMSVAULT_PGURI -u CREDENTIALS_DIRECTORY "$VAULTCTL" --config "$tmp/cred.conf" stats 2>&1)
+check "credential outside systemd refused" 2 $?
+contains "says where the credential comes from" "$out" "LoadCredential=smsvault.conninfo"
+out=$(env -u SMSVAULT_PGURI CREDENTIALS_DIRECTORY="$tmp" "$VAULTCTL" --config "$tmp/cred.conf" stats 2>&1)
+check "missing credential refused" 2 $?
+contains "names the file looked for" "$out" "$tmp/smsvault.conninfo"
+
+store_suite_end

@@ -36,6 +36,7 @@ enum core_result phone_run(struct core *c, const struct core_config *cfg, struct
     enum core_result r = core_handle(c, s, mo, &rep);
     memcpy(got->cmd, rep.cmd, sizeof got->cmd);
     got->requests = rep.requests;
+    got->outcome = rep.outcome;
     core_replies_cleanup(&rep);
     got->queued = fake_store_outbox_count(s) - before;
     if (r == CORE_OK && core_render_pending(cfg, s, "sms", 1000, NULL) != CORE_OK)

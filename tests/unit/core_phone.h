@@ -28,6 +28,7 @@ struct phone_got {
     size_t queued;                /* rows the MO itself wrote: replies and delivery requests */
     size_t requests;              /* of them, delivery requests */
     char cmd[12];                 /* core_replies' cmd */
+    enum core_outcome outcome;    /* core_replies' outcome */
 };
 
 void phone_got_cleanup(struct phone_got *g);

@@ -525,6 +525,64 @@ static void test_login_from_second_phone_and_throttle(void)
     CU_ASSERT_STRING_EQUAL(say1(PHONE1, "PASS pass1234 newpass99"), "Too many wrong tries. Wait 15 min and try again.");
 }
 
+/* What vaultbox counts per MO: the command's name (one of core_command_names),
+ * what it came to (core_outcome_names) and how many delivery requests it wrote. */
+static bool known_command(const char *cmd)
+{
+    for (size_t i = 0; core_command_names[i]; i++)
+        if (strcmp(core_command_names[i], cmd) == 0)
+            return true;
+    return false;
+}
+
+static void expect_outcome(const char *msisdn, const char *text, const char *cmd, enum core_outcome want)
+{
+    mo(msisdn, text);
+    CU_ASSERT_STRING_EQUAL(R.cmd, cmd);
+    CU_ASSERT_TRUE(known_command(R.cmd));
+    if (R.outcome != want)
+        fprintf(stderr, "'%s': outcome %s, want %s\n", text, core_outcome_names[R.outcome], core_outcome_names[want]);
+    CU_ASSERT_EQUAL(R.outcome, want);
+}
+
+static void test_outcomes_for_metrics(void)
+{
+    setup();
+    expect_outcome(PHONE1, "SAVE before an account", "SAVE", CORE_OUT_UNBOUND);
+    expect_outcome(PHONE1, "REG alice pass1234", "REG", CORE_OUT_OK);
+    expect_outcome(PHONE2, "REG alice pass1234", "REG", CORE_OUT_TAKEN);
+    expect_outcome(PHONE2, "REG a! pass1234", "REG", CORE_OUT_INVALID);
+    expect_outcome(PHONE2, "LOGIN alice wrong", "LOGIN", CORE_OUT_DENIED);
+    expect_outcome(PHONE1, "SAVE one", "SAVE", CORE_OUT_OK);
+    CU_ASSERT_EQUAL(R.requests, 0);
+    expect_outcome(PHONE1, "GET 1", "GET", CORE_OUT_OK);
+    CU_ASSERT_EQUAL(R.queued, 1);
+    CU_ASSERT_EQUAL(R.requests, 1);   /* the item itself, not a reply */
+    expect_outcome(PHONE1, "GET 1,9", "GET", CORE_OUT_NOT_FOUND);
+    CU_ASSERT_EQUAL(R.requests, 1);
+    CU_ASSERT_EQUAL(R.queued, 2);   /* the item's request, and "Not found: 9" */
+    expect_outcome(PHONE1, "GET", "GET", CORE_OUT_USAGE);
+    expect_outcome(PHONE1, "LIST", "LIST", CORE_OUT_OK);
+    expect_outcome(PHONE1, "what is this", "unknown", CORE_OUT_OK);
+    CU_ASSERT_EQUAL(mo_flags(PHONE1, "\x01\x02", 2, CORE_MO_BINARY), CORE_IGNORED);
+    CU_ASSERT_STRING_EQUAL(R.cmd, "none");
+    CU_ASSERT_EQUAL(R.outcome, CORE_OUT_IGNORED);
+    for (int i = 0; i < 6; i++)
+        mo(PHONE2, "LOGIN alice bad");
+    CU_ASSERT_EQUAL(R.outcome, CORE_OUT_THROTTLED);
+    /* the names a metric label is declared with */
+    size_t nout = 0;
+    while (core_outcome_names[nout])
+        nout++;
+    CU_ASSERT_EQUAL(nout, CORE_OUT_COUNT);
+    const char *every[] = { "HELP", "?", "REG a b", "LOGIN a b", "SAVE x", "LIST", "GET 1", "DEL 1", "FIND x",
+                            "SPACE", "CONTACT a 1", "PASS a b", "LANG EN" };
+    for (size_t i = 0; i < sizeof every / sizeof every[0]; i++) {
+        mo(PHONE1, every[i]);
+        CU_ASSERT_TRUE(known_command(R.cmd));
+    }
+}
+
 static void test_pass_and_lang(void)
 {
     setup();
@@ -1086,6 +1144,7 @@ int main(void)
     CU_add_test(s, "delete; numbers never reused", test_delete_and_numbers_never_reused);
     CU_add_test(s, "space and growth", test_space_and_growth);
     CU_add_test(s, "login from second phone, throttle", test_login_from_second_phone_and_throttle);
+    CU_add_test(s, "outcomes and kinds for the metrics", test_outcomes_for_metrics);
     CU_add_test(s, "pass and lang", test_pass_and_lang);
     CU_add_test(s, "lang: a chosen language wins, else the command's", test_lang_preference);
     CU_add_test(s, "find", test_find);

@@ -517,7 +517,7 @@ static void test_part_counts_and_depth_bounded(void)
             snprintf(line, sizeof line, "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n", d, d + 1);
             puts_(&nest, line);
         }
-        char leaf[64];
+        char leaf[96];
         snprintf(leaf, sizeof leaf, "--b%d\r\nContent-Type: text/plain\r\n\r\nleaf\r\n--b%d--\r\n", depths[t], depths[t]);
         puts_(&nest, leaf);
         for (int d = depths[t] - 1; d >= 1; d--) {

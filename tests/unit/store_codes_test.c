@@ -213,7 +213,7 @@ static void test_code_text_cleared_once_sent(void)
     do {
         CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, inst, STORE_CHANNEL_SMS, 1000, &rows, &n, NULL), STORE_OK);
         for (size_t i = 0; i < n; i++)
-            store_outbox_mark_submitted(s, rows[i].id, NULL);
+            store_outbox_mark_submitted(s, rows[i].id, NULL, NULL);
         store_outbox_rows_free(rows, n);
     } while (n > 0);
 
@@ -230,15 +230,15 @@ static void test_code_text_cleared_once_sent(void)
     char q[160];
     snprintf(q, sizeof q, "SELECT length(text) FROM outbox WHERE id = %lld", rows[0].id);
     CU_ASSERT_EQUAL(testdb_scalar(q), (long long)strlen("code 123456"));
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[0].id, "kannel-1"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, rows[0].id, "kannel-1", NULL), STORE_OK);
     CU_ASSERT_EQUAL(testdb_scalar(q), 0);
     /* the second: failed for good */
-    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, rows[1].id, "rejected"), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_failed(s, rows[1].id, "rejected", NULL), STORE_OK);
     snprintf(q, sizeof q, "SELECT length(text) FROM outbox WHERE id = %lld", rows[1].id);
     CU_ASSERT_EQUAL(testdb_scalar(q), 0);
     /* the ordinary reply keeps its text */
-    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, plain, "kannel-2"), STORE_OK);
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, plain), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, plain, "kannel-2", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, plain, NULL), STORE_OK);
     snprintf(q, sizeof q, "SELECT length(text) FROM outbox WHERE id = %lld", plain);
     CU_ASSERT_EQUAL(testdb_scalar(q), 17);
     store_outbox_rows_free(rows, n);

@@ -62,8 +62,8 @@ static long long sending_row(struct store *s, const char *instance, int u)
 /* The acker's part for one row: its MT ack and its delivery report. */
 static enum store_result receipts(struct store *s, long long id)
 {
-    enum store_result r = store_outbox_mark_submitted(s, id, "00000000-0000-0000-0000-000000000001");
-    return r != STORE_OK ? r : store_outbox_mark_delivered(s, id);
+    enum store_result r = store_outbox_mark_submitted(s, id, "00000000-0000-0000-0000-000000000001", NULL);
+    return r != STORE_OK ? r : store_outbox_mark_delivered(s, id, NULL);
 }
 
 /* The worker's part for one user: a SAVE (space charged under the user's

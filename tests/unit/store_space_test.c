@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "metrics.h"
 #include "store_test_main.h"
 
 static struct store *open_with(long long initial, long long threshold, long long step,
@@ -92,6 +94,44 @@ static void test_grow_by_need(void)
     CU_ASSERT_EQUAL(u.allocated_bytes, 60000 + 65536 + 10000);
     CU_ASSERT_EQUAL(u.allocated_bytes - u.used_bytes, 10000);
     store_free(s);
+}
+
+/* smsvault_space_grants_total counts growths that committed: not one in a
+ * rolled-back transaction, nor in a savepoint rolled back to. */
+static void test_grants_counted_on_commit(void)
+{
+    struct metrics *reg = metrics_new();
+    store_metrics_declare(reg);
+    struct store *s = open_with(100000, 10000, 1000, 1LL << 30, 1LL << 40);
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "counted", "password1", "en", id), STORE_OK);
+    CU_ASSERT_EQUAL(add_len(s, id, 60000, NULL), STORE_OK);   /* fits: no growth */
+    long long rows = testdb_scalar("SELECT count(*) FROM space_grants");
+    CU_ASSERT_EQUAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(add_len(s, id, 65536, NULL), STORE_OK);   /* grows, then rolled back */
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL(store_tx_begin(s), STORE_OK);
+    CU_ASSERT_EQUAL(store_tx_savepoint(s), STORE_OK);
+    CU_ASSERT_EQUAL(add_len(s, id, 65536, NULL), STORE_OK);   /* grows inside a savepoint ... */
+    store_tx_rollback_to(s);                                  /* ... that is rolled back */
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL(usage(s, id).allocated_bytes, 100000);
+    struct buf b = { 0 };
+    metrics_write(reg, &b);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf_cstr(&b), "\nsmsvault_space_grants_total 0\n"));
+    CU_ASSERT_EQUAL(add_len(s, id, 65536, NULL), STORE_OK);   /* grows and commits */
+    buf_clear(&b);
+    metrics_write(reg, &b);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf_cstr(&b), "\nsmsvault_space_grants_total 1\n"));
+    char want[80];
+    snprintf(want, sizeof want, "\nsmsvault_space_granted_bytes_total %lld\n",
+             usage(s, id).allocated_bytes - 100000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf_cstr(&b), want));
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM space_grants"), rows + 1);   /* as the database says */
+    buf_cleanup(&b);
+    store_free(s);
+    store_metrics_declare(NULL);   /* the registry goes: count into nothing again */
+    metrics_free(reg);
 }
 
 static void test_user_cap(void)
@@ -375,6 +415,7 @@ static void test_stats(void)
 static const struct test_entry tests[] = {
     { "growth boundary with defaults: 1 MiB left stays, less grows", test_boundary_defaults },
     { "growth by what the item needs", test_grow_by_need },
+    { "growths counted when they commit, not when rolled back", test_grants_counted_on_commit },
     { "per-user cap: grow to the cap, then refuse, nothing written", test_user_cap },
     { "server capacity exhausted: refused, nothing written", test_capacity_exhausted },
     { "many SMS at once: stored while they fit, then refused; growth once", test_add_many_space },

@@ -1,0 +1,502 @@
+/*
+ * archive — a user's archive to and from files through the store (see
+ * archive.h): the import's batches and the export's pages, moved here from
+ * web/transfer.c so that vaultctl runs the very same code as the page.
+ *
+ * Import reads the file twice: first to check it is well formed (a broken
+ * file stores nothing and says where it broke), then to store it in
+ * transactions of IMPORT_BATCH items with skip_duplicate, so
+ * importing the same file again adds nothing. Items go to the store a batch
+ * of one kind at a time (store_sms_add_many, store_mms_add_many,
+ * store_contact_add_many, store_contact_add_cards: one row lock, one
+ * duplicate query, one insert per table; each item all or nothing), an item
+ * of another kind storing the batch before it, so that numbers and space
+ * follow the file's order. The file is not copied: both passes read the
+ * caller's buffer (rewritten once, see import_xml.h). A refusal for space
+ * stops the import; what was stored before it stays and the report says
+ * so. A vCard is archived whole, the way a card sent from a phone is
+ * (store_contact_add_cards stores each as store_contact_add_card does). Export pages
+ * through the store with the keyset API; a card of several numbers is
+ * written once.
+ */
+#include "archive.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "export.h"
+#include "import_csv.h"
+#include "import_vcard.h"
+#include "import_xml.h"
+#include "limit.h"
+#include "log.h"
+#include "vcard.h"
+
+#define IMPORT_BATCH 500
+#define IMPORT_ANALYZE_MIN 10000   /* an import adding this many refreshes the planner's statistics */
+
+/* ---- import ---- */
+
+/* Items waiting to be stored together, all of one kind (an item of another
+ * kind stores them first, so that numbers and space follow the file's
+ * order); their strings and bytes are copies the batch owns. */
+struct pending {
+    enum store_kind kind;
+    bool vcards;       /* STORE_CONTACT: vCard cards in cards[] (else CSV rows in contacts[]) */
+    size_t count;
+    long long rows;    /* items they will count as: a card counts its numbers */
+    long long bytes;   /* MMS: the bytes of their parts */
+    struct store_sms_new sms[IMPORT_BATCH];
+    struct store_mms_new mms[LIMIT_MMS_BATCH_MAX];
+    struct store_contact_new contacts[IMPORT_BATCH];
+    struct vcard_card cards[IMPORT_BATCH];
+};
+
+struct import_ctx {
+    struct store *store;
+    const char *user_id;
+    long long added, duplicates, refused_items;
+    long long in_batch;
+    long long added_kind[3];  /* by enum store_kind: which tables grew */
+    enum store_result stopped_by;   /* what stopped the import; STORE_OK while it goes on */
+    struct pending p;
+};
+
+static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
+{
+    switch (r) {
+    case STORE_OK: c->added++; c->added_kind[k]++; break;
+    case STORE_CONFLICT: c->duplicates++; break;
+    case STORE_INVALID: c->refused_items++; break;
+    default: c->stopped_by = r; return;
+    }
+    c->in_batch++;
+}
+
+static void free_mms(struct store_mms_new *m)
+{
+    for (size_t i = 0; i < m->nparts; i++) {
+        free((char *)m->parts[i].content_type);
+        free((char *)m->parts[i].name);
+        free((unsigned char *)m->parts[i].data);
+        free((char *)m->parts[i].content_id);
+    }
+    free((struct store_mms_part_new *)m->parts);
+    free((char *)m->peer);
+    free((char *)m->subject);
+}
+
+static void free_card(struct vcard_card *card)
+{
+    for (size_t i = 0; i < card->ntels; i++) {
+        free((char *)card->tels[i].number);
+        free((char *)card->tels[i].types);
+    }
+    free((struct vcard_tel *)card->tels);
+    free((char *)card->name);
+    free((char *)card->uid);
+    free((char *)card->text);
+}
+
+static void drop_pending(struct import_ctx *c)
+{
+    struct pending *p = &c->p;
+    for (size_t i = 0; i < p->count; i++) {
+        switch (p->kind) {
+        case STORE_SMS:
+            free((char *)p->sms[i].peer);
+            free((char *)p->sms[i].body);
+            break;
+        case STORE_MMS: free_mms(&p->mms[i]); break;
+        case STORE_CONTACT:
+            if (p->vcards) {
+                free_card(&p->cards[i]);
+            } else {
+                free((char *)p->contacts[i].name);
+                free((char *)p->contacts[i].number);
+                free((char *)p->contacts[i].vcard);
+            }
+            break;
+        }
+    }
+    p->count = 0;
+    p->rows = p->bytes = 0;
+}
+
+/* The import's next step: on while nothing stopped it (c->stopped_by). */
+static enum import_next next_step(const struct import_ctx *c)
+{
+    return c->stopped_by == STORE_OK ? IMPORT_GO_ON : IMPORT_STOP;
+}
+
+/* Store the waiting items in one call and count them, in order, up to the
+ * first refusal: it stops the import. */
+static enum import_next flush_pending(struct import_ctx *c)
+{
+    struct pending *p = &c->p;
+    if (p->count == 0)
+        return next_step(c);
+    enum store_result results[IMPORT_BATCH];
+    struct store_card_added added[IMPORT_BATCH];
+    bool cards = p->kind == STORE_CONTACT && p->vcards;
+    enum store_result r;
+    if (p->kind == STORE_SMS)
+        r = store_sms_add_many(c->store, c->user_id, p->sms, p->count, results, NULL);
+    else if (p->kind == STORE_MMS)
+        r = store_mms_add_many(c->store, c->user_id, p->mms, p->count, results, NULL);
+    else if (!cards)
+        r = store_contact_add_many(c->store, c->user_id, p->contacts, p->count, results, NULL);
+    else
+        r = store_contact_add_cards(c->store, c->user_id, p->cards, p->count, "import", true, results, added);
+    if (r == STORE_OK || r == STORE_NO_SPACE) {
+        for (size_t i = 0; i < p->count && c->stopped_by == STORE_OK; i++) {
+            count_one(c, p->kind, results[i]);
+            if (cards && results[i] == STORE_OK && added[i].count > 1) {   /* the other rows of the card */
+                long long more = (long long)added[i].count - 1;
+                c->added += more;
+                c->added_kind[STORE_CONTACT] += more;
+                c->in_batch += more;
+            }
+        }
+    } else {
+        c->stopped_by = r;
+    }
+    drop_pending(c);
+    return next_step(c);
+}
+
+/* Commit every IMPORT_BATCH items: what was stored before a refusal stays. */
+static enum import_next maybe_commit(struct import_ctx *c)
+{
+    if (c->stopped_by != STORE_OK || c->in_batch < IMPORT_BATCH)
+        return next_step(c);
+    enum store_result cr = store_tx_commit(c->store);
+    if (cr == STORE_OK)
+        cr = store_tx_begin(c->store);
+    if (cr != STORE_OK)
+        c->stopped_by = cr;
+    else
+        c->in_batch = 0;
+    return next_step(c);
+}
+
+/* Room for one more item of kind (card: a vCard card, not a CSV row);
+ * false when the import stops. */
+static bool make_room(struct import_ctx *c, enum store_kind kind, bool card)
+{
+    struct pending *p = &c->p;
+    if (p->count > 0 && (p->kind != kind || p->vcards != card) &&
+        (flush_pending(c) == IMPORT_STOP || maybe_commit(c) == IMPORT_STOP))
+        return false;
+    p->kind = kind;
+    p->vcards = card;
+    return true;
+}
+
+/* After an item was added: a full batch, or one that reaches the commit
+ * point, goes now. */
+static enum import_next added_one(struct import_ctx *c, long long rows, bool full)
+{
+    c->p.count++;
+    c->p.rows += rows;
+    if (!full && c->in_batch + c->p.rows < IMPORT_BATCH)
+        return IMPORT_GO_ON;
+    if (flush_pending(c) == IMPORT_STOP)
+        return IMPORT_STOP;
+    return maybe_commit(c);
+}
+
+static const char *dup_or_null(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
+{
+    struct import_ctx *c = arg;
+    if (!make_room(c, STORE_SMS, false))
+        return IMPORT_STOP;
+    struct store_sms_new *p = &c->p.sms[c->p.count];
+    *p = *m;
+    p->peer = dup_or_null(m->peer);
+    p->body = xmemdup0(m->body, m->body_len);
+    return added_one(c, 1, c->p.count + 1 == IMPORT_BATCH);
+}
+
+static enum import_next sink_mms(void *arg, const struct store_mms_new *m)
+{
+    struct import_ctx *c = arg;
+    if (!make_room(c, STORE_MMS, false))
+        return IMPORT_STOP;
+    struct store_mms_new *p = &c->p.mms[c->p.count];
+    *p = *m;
+    p->peer = dup_or_null(m->peer);
+    p->subject = dup_or_null(m->subject);
+    struct store_mms_part_new *parts = xcalloc(m->nparts ? m->nparts : 1, sizeof *parts);
+    for (size_t i = 0; i < m->nparts; i++) {
+        const struct store_mms_part_new *in = &m->parts[i];
+        parts[i] = (struct store_mms_part_new){ dup_or_null(in->content_type), dup_or_null(in->name),
+                                                in->len ? (unsigned char *)xmemdup0(in->data, in->len) : NULL, in->len,
+                                                dup_or_null(in->content_id) };
+        c->p.bytes += (long long)in->len;
+    }
+    p->parts = parts;
+    /* the store takes at most LIMIT_MMS_BATCH_BYTES: stop short of it by
+     * one message's most */
+    return added_one(c, 1, c->p.count + 1 == LIMIT_MMS_BATCH_MAX ||
+                               c->p.bytes >= LIMIT_MMS_BATCH_BYTES - LIMIT_MMS_MAX);
+}
+
+static enum import_next sink_contact(void *arg, const struct store_contact_new *in)
+{
+    struct import_ctx *c = arg;
+    if (!make_room(c, STORE_CONTACT, false))
+        return IMPORT_STOP;
+    struct store_contact_new *p = &c->p.contacts[c->p.count];
+    *p = *in;
+    p->name = xstrdup(in->name);
+    p->number = xstrdup(in->number);
+    p->vcard = xmemdup0(in->vcard, in->vcard_len);
+    return added_one(c, 1, c->p.count + 1 == IMPORT_BATCH);
+}
+
+/* A card: its rows count as items (one per number). */
+static enum import_next sink_card(void *arg, const struct vcard_card *card)
+{
+    struct import_ctx *c = arg;
+    if (!make_room(c, STORE_CONTACT, true))
+        return IMPORT_STOP;
+    size_t order[VCARD_MAX_TELS];
+    long long rows = (long long)store_card_order(card, order);
+    struct vcard_card *p = &c->p.cards[c->p.count];
+    *p = *card;
+    p->name = xstrdup(card->name);
+    p->uid = xstrdup(card->uid ? card->uid : "");
+    p->text = xmemdup0(card->text, card->text_len);
+    struct vcard_tel *tels = xcalloc(card->ntels ? card->ntels : 1, sizeof *tels);
+    for (size_t i = 0; i < card->ntels; i++)
+        tels[i] = (struct vcard_tel){ xstrdup(card->tels[i].number), xstrdup(card->tels[i].types),
+                                      card->tels[i].pref };
+    p->tels = tels;
+    return added_one(c, rows > 0 ? rows : 1, c->p.count + 1 == IMPORT_BATCH);
+}
+
+static enum import_result run_import(enum import_format f, char *data, size_t len, const struct import_sink *sink,
+                                     struct import_report *rep)
+{
+    switch (f) {
+    case IMPORT_FORMAT_XML: return import_xml(data, len, sink, rep);
+    case IMPORT_FORMAT_VCARD: return import_vcard(data, len, sink, rep);
+    default: return import_csv(data, len, sink, rep);
+    }
+}
+
+/* ---- export ---- */
+
+/* The export a kind and a format name; false for a pair there is none of. */
+bool archive_export_choice(const char *kind, const char *format, enum archive_format *out, enum store_kind *sk)
+{
+    static const struct {
+        const char *kind, *format;
+        enum archive_format kf;
+        enum store_kind sk;
+    } table[] = {
+        { "sms", "xml", ARCHIVE_SMS_XML, STORE_SMS },
+        { "sms", "csv", ARCHIVE_SMS_CSV, STORE_SMS },
+        { "mms", "xml", ARCHIVE_MMS_XML, STORE_MMS },
+        { "contacts", "vcard", ARCHIVE_CONTACT_VCARD, STORE_CONTACT },
+        { "contacts", "csv", ARCHIVE_CONTACT_CSV, STORE_CONTACT },
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(kind, table[i].kind) == 0 && strcmp(format, table[i].format) == 0) {
+            *out = table[i].kf;
+            *sk = table[i].sk;
+            return true;
+        }
+    return false;
+}
+
+static enum store_result put_sms(struct buf *b, enum archive_format kf, const struct store_sms *m)
+{
+    if (kf == ARCHIVE_SMS_XML)
+        export_xml_sms(b, m);
+    else
+        export_csv_sms(b, m);
+    return STORE_OK;
+}
+
+static enum store_result put_mms(struct store *s, const char *uid, struct buf *b, const struct store_mms *m)
+{
+    struct store_mms_part *parts = NULL;
+    size_t n = 0;
+    enum store_result res = store_mms_parts(s, uid, m->n, &parts, &n);
+    if (res == STORE_OK)
+        export_xml_mms(b, m, parts, n);
+    store_mms_parts_free(parts, n);
+    return res;
+}
+
+/* The card written last: the rows of one card (one per number, one upload)
+ * come one after the other, and a vCard export writes the card once. */
+struct last_card {
+    char *vcard;
+    time_t uploaded_at;
+};
+
+static enum store_result put_contact(struct buf *b, enum archive_format kf, const struct store_contact *c,
+                                     struct last_card *last)
+{
+    if (kf != ARCHIVE_CONTACT_VCARD) {
+        export_csv_contact(b, c);
+        return STORE_OK;
+    }
+    if (last->vcard && last->uploaded_at == c->uploaded_at && strcmp(last->vcard, c->vcard) == 0)
+        return STORE_OK;   /* another number of the card just written */
+    export_vcard_contact(b, c);
+    free(last->vcard);
+    last->vcard = xstrdup(c->vcard);
+    last->uploaded_at = c->uploaded_at;
+    return STORE_OK;
+}
+
+/* Selected items one by one; missing numbers are skipped. */
+static enum store_result export_some(struct store *s, const char *uid, enum archive_format kf, const long long *ns,
+                                     size_t count, struct buf *b, long long *written)
+{
+    enum store_result res = STORE_OK;
+    struct last_card last = { 0 };
+    for (size_t i = 0; i < count && res == STORE_OK; i++) {
+        if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_SMS_CSV) {
+            struct store_sms m = { 0 };
+            if ((res = store_sms_get(s, uid, ns[i], &m)) == STORE_OK)
+                res = put_sms(b, kf, &m);
+            store_sms_cleanup(&m);
+        } else if (kf == ARCHIVE_MMS_XML) {
+            struct store_mms m = { 0 };
+            if ((res = store_mms_get(s, uid, ns[i], &m)) == STORE_OK)
+                res = put_mms(s, uid, b, &m);
+            store_mms_cleanup(&m);
+        } else {
+            struct store_contact c = { 0 };
+            if ((res = store_contact_get(s, uid, ns[i], &c)) == STORE_OK)
+                res = put_contact(b, kf, &c, &last);
+            store_contact_cleanup(&c);
+        }
+        if (res == STORE_OK)
+            (*written)++;
+        else if (res == STORE_NOT_FOUND)
+            res = STORE_OK;
+    }
+    free(last.vcard);
+    return res;
+}
+
+/* Everything, newest first, a page of 500 at a time, up to max items. */
+static enum store_result export_all(struct store *s, const char *uid, enum archive_format kf, long long max,
+                                    struct buf *b, long long *written)
+{
+    struct store_page page = { .before_n = 0, .limit = 500 };
+    enum store_result res = STORE_OK;
+    struct last_card last = { 0 };
+    bool more = true;
+    while (more && res == STORE_OK && *written < max) {
+        if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_SMS_CSV) {
+            struct store_sms_list l = { 0 };
+            if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
+                for (size_t i = 0; i < l.count; i++)
+                    put_sms(b, kf, &l.items[i]);
+                *written += (long long)l.count;
+                more = l.more && l.count;
+                if (l.count)
+                    page.before_n = l.items[l.count - 1].n;
+            }
+            store_sms_list_cleanup(&l);
+        } else if (kf == ARCHIVE_MMS_XML) {
+            struct store_mms_list l = { 0 };
+            if ((res = store_mms_list(s, uid, &page, &l)) == STORE_OK) {
+                for (size_t i = 0; i < l.count && res == STORE_OK; i++)
+                    res = put_mms(s, uid, b, &l.items[i]);
+                *written += (long long)l.count;
+                more = l.more && l.count;
+                if (l.count)
+                    page.before_n = l.items[l.count - 1].n;
+            }
+            store_mms_list_cleanup(&l);
+        } else {
+            struct store_contact_list l = { 0 };
+            if ((res = store_contact_list(s, uid, &page, &l)) == STORE_OK) {
+                for (size_t i = 0; i < l.count; i++)
+                    put_contact(b, kf, &l.items[i], &last);
+                *written += (long long)l.count;
+                more = l.more && l.count;
+                if (l.count)
+                    page.before_n = l.items[l.count - 1].n;
+            }
+            store_contact_list_cleanup(&l);
+        }
+    }
+    free(last.vcard);
+    return res;
+}
+
+
+enum store_result archive_import(struct store *s, const char *user_id, enum import_format f, char *data, size_t len,
+                                 struct archive_import_report *report)
+{
+    struct import_report rep;
+    struct import_sink check = { 0 };
+    memset(report, 0, sizeof *report);
+    if (f == IMPORT_FORMAT_XML)
+        len = import_xml_fix_surrogates(data, len);
+    if (run_import(f, data, len, &check, &rep) != IMPORT_OK) {
+        report->malformed = true;
+        snprintf(report->message, sizeof report->message, "%s", rep.message);
+        return STORE_INVALID;
+    }
+    long long skipped = rep.skipped;
+    enum store_result res = store_tx_begin(s);
+    if (res != STORE_OK)
+        return res;
+    report->begun = true;
+    struct import_ctx *c = xcalloc(1, sizeof *c);   /* holds a batch of items: not on the stack */
+    c->store = s;
+    c->user_id = user_id;
+    c->stopped_by = STORE_OK;
+    struct import_sink store_sink = { sink_sms, sink_mms, sink_contact, sink_card, c };
+    enum import_result ir = run_import(f, data, len, &store_sink, &rep);
+    if (ir == IMPORT_OK)
+        (void)flush_pending(c);   /* the last items of the file */
+    drop_pending(c);
+    if (c->stopped_by == STORE_OK || c->stopped_by == STORE_NO_SPACE) {
+        res = store_tx_commit(s);
+        if (res != STORE_OK)
+            c->stopped_by = res;
+    } else {
+        store_tx_rollback(s);
+        c->added -= c->in_batch;   /* the open batch is undone */
+    }
+    /* a fresh bulk load is planned with stale statistics until autovacuum
+     * comes by: a search of the archive just imported would read all of it */
+    for (int k = STORE_SMS; k <= STORE_CONTACT; k++)
+        if (c->added_kind[k] >= IMPORT_ANALYZE_MIN && store_items_analyze(s, (enum store_kind)k) != STORE_OK)
+            log_warn("archive: import-analyze failed kind=%d", k);
+    report->added = c->added;
+    memcpy(report->added_kind, c->added_kind, sizeof report->added_kind);
+    report->duplicates = c->duplicates;
+    report->skipped = skipped + c->refused_items;
+    res = ir == IMPORT_OK && c->stopped_by == STORE_OK ? STORE_OK
+          : c->stopped_by == STORE_OK                  ? STORE_ERR   /* the parser stopped without a reason */
+                                                       : c->stopped_by;
+    free(c);
+    return res;
+}
+
+enum store_result archive_export_items(struct store *s, const char *user_id, enum archive_format f,
+                                       const long long *ns, size_t count, long long max, struct buf *b,
+                                       long long *written)
+{
+    return ns ? export_some(s, user_id, f, ns, count, b, written) : export_all(s, user_id, f, max, b, written);
+}
