@@ -342,6 +342,16 @@ e2e_wait_mt() {
     printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
 }
 
+# e2e_saved_left <msisdn> <timeout_ms> <file> — read what is still on its way
+# to that handset until nothing comes for timeout_ms; each reply's number
+# ("Saved as N.") appended to <file>.
+e2e_saved_left() {
+    local out
+    while out=$(e2e_wait_mt "$1" "$2"); do
+        sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1 >>"$3"
+    done
+}
+
 # e2e_web <jar> <METHOD> <path> [json] — one call to vaultweb's API at $WEB
 # as a browser with cookie jar $VAR/<jar>.jar would make it (a POST with
 # JSON and the CSRF header); the status in WS, the body in WB (and

@@ -583,6 +583,16 @@ static void expect_text_mt(const char *src, const char *dst, const char *text)
     CU_ASSERT_STRING_EQUAL(ans, want);
 }
 
+/* One MO of text from 447700900001 to 10659, queued at the SMSC for the
+ * bound ESME; the control port says OK. */
+static void queue_mo(const char *text)
+{
+    char ans[256], hex[256];
+    simcodec_hex((const unsigned char *)text, strlen(text), hex);
+    ctl(ans, sizeof ans, "MO 447700900001 10659 %s", hex);
+    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void test_bind(void)
@@ -655,13 +665,11 @@ static void test_resp_after_unbind(void)
     struct cli c;
     struct dlv d, again;
     unsigned char r[MAXPDU];
-    char ans[256], hex[64];
 
     SIM_START(NULL);
     cli_open(&c);
     cli_bind_ok(&c);
-    simcodec_hex((const unsigned char *)"SAVE once", 9, hex);
-    ctl(ans, sizeof ans, "MO 447700900001 10659 %s", hex);
+    queue_mo("SAVE once");
     CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, false, 0), 0);
     send_header(&c, UNBIND, 0, 90);
     CU_ASSERT_EQUAL(cli_expect(&c, UNBIND_RESP, 90, r, 5000), 16);
@@ -675,7 +683,7 @@ static void test_resp_after_unbind(void)
     CU_ASSERT_EQUAL(next_deliver(&c, &again, RESP_TIMEOUT_MS * 3, false, 0), -1);
     CU_ASSERT_EQUAL(stat_of("inflight"), 0);
     /* the same without the answer: closed after the unbind, sent again */
-    ctl(ans, sizeof ans, "MO 447700900001 10659 %s", hex);
+    queue_mo("SAVE once");
     CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, false, 0), 0);
     send_header(&c, UNBIND, 0, 92);
     CU_ASSERT_EQUAL(cli_expect(&c, UNBIND_RESP, 92, r, 5000), 16);
@@ -1174,14 +1182,11 @@ static void test_mo_retry(void)
 {
     struct cli c;
     struct dlv d1, d2, d3, extra;
-    char ans[256], hex[64];
 
     SIM_START(NULL);
     cli_open(&c);
     cli_bind_ok(&c);
-    simcodec_hex((const unsigned char *)"hi there", 8, hex);
-    ctl(ans, sizeof ans, "MO 447700900001 10659 %s", hex);
-    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+    queue_mo("hi there");
     /* 1: not answered -> re-sent after resp_timeout_ms */
     CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d1, 5000, false, 0), 0);
     CU_ASSERT_STRING_EQUAL(d1.text, "hi there");

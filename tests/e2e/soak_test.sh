@@ -299,12 +299,7 @@ done
 t_drained=$(date +%s.%N)
 # replies sent again may still be on their way: read them too
 for i in $(seq 1 "$PHONES"); do
-    (
-        ph=$(ph_of "$i")
-        while out=$(e2e_wait_mt "$ph" 2000); do
-            sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1 >>"$VAR/replies.$i"
-        done
-    ) &
+    e2e_saved_left "$(ph_of "$i")" 2000 "$VAR/replies.$i" &
     load_pids+=($!)
 done
 for p in "${load_pids[@]}"; do wait "$p" 2>/dev/null || true; done
