@@ -5,10 +5,11 @@
  * transactions by one thread, in outbox-id order, and a report is acked to
  * bearerbox after the commit. A batch is one statement
  * (store_outbox_mark_many) when it can be: the ack and the report of one
- * row in the same batch become one change, to the final state; a row with a retry among its events, or a batch the
- * store refused as a whole, goes event by event. Reports are keyed by the
- * outbox id alone (it rides in dlr_url): bearerbox hands a report to any
- * connection of our box id, often not the process that sent the MT.
+ * row in the same batch become one change, to the final state; a row with
+ * a retry among its events, or a batch the store refused as a whole, goes
+ * event by event. Reports are keyed by the outbox id alone (it rides in
+ * dlr_url): bearerbox hands a report to any connection of our box id,
+ * often not the process that sent the MT.
  *
  * It does not read from bearerbox (bb_conn.c queues the events here) nor
  * know which MT are in flight (sender.c does).
