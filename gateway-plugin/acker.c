@@ -2,19 +2,21 @@
  * acker — vaultbox's receipt path: bearerbox's acks of our MT (submitted,
  * refused, refused for now: retry later) and the delivery reports of the
  * SMSC (delivered, failed) are applied to the outbox rows in batched
- * transactions by one thread, and a report is acked to bearerbox after the
- * commit. A batch is one statement (store_outbox_mark_many) when it can be:
- * the ack and the report of one row in the same batch become one change,
- * to the final state; a row with a retry among its events, or a batch the
- * store refused as a whole, goes event by event. Reports are keyed by the
- * outbox id alone (it rides in dlr_url): bearerbox hands a report to any
- * connection of our box id, often not the process that sent the MT.
+ * transactions by one thread, in outbox-id order, and a report is acked to
+ * bearerbox after the commit. A batch is one statement
+ * (store_outbox_mark_many) when it can be: the ack and the report of one
+ * row in the same batch become one change, to the final state; a row with
+ * a retry among its events, or a batch the store refused as a whole, goes
+ * event by event. Reports are keyed by the outbox id alone (it rides in
+ * dlr_url): bearerbox hands a report to any connection of our box id,
+ * often not the process that sent the MT.
  *
  * It does not read from bearerbox (bb_conn.c queues the events here) nor
  * know which MT are in flight (sender.c does).
  */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "vaultbox_int.h"
 
@@ -36,6 +38,7 @@ struct ack_event {
     struct store_outbox_moved mark; /* what the last attempt did to the row */
     enum box_mt_stage stage;      /* ... and what that counts as, once committed */
     bool in_fold;                 /* the last attempt applied it in a folded mark */
+    size_t seq;                   /* its place in the batch as it came */
 };
 
 #define ACK_BATCH_MAX 500   /* events in one transaction, at most */
@@ -243,6 +246,18 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
     return TX_COMMIT;
 }
 
+/* By outbox id, and as they came for one id (an ack before its report): every
+ * batch of every vaultbox process locks outbox rows in the same order, so
+ * two processes' ackers — the ack of a row goes to the process that sent it,
+ * its report to any — never wait for each other in a circle. */
+static int by_row(const void *a, const void *b)
+{
+    const struct ack_event *x = *(struct ack_event *const *)a, *y = *(struct ack_event *const *)b;
+    if (x->outbox_id != y->outbox_id)
+        return x->outbox_id < y->outbox_id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static void acker_main(void *arg)
 {
     struct store *s = box_store_open("acker");
@@ -257,6 +272,9 @@ static void acker_main(void *arg)
         events[b.n++] = first;
         while (b.n < ACK_BATCH_MAX && (more = gwlist_extract_first(ack_queue)) != NULL)
             events[b.n++] = more;
+        for (size_t i = 0; i < b.n; i++)
+            events[i]->seq = i;
+        qsort(events, b.n, sizeof events[0], by_row);
         bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
         for (size_t i = 0; i < b.n; i++) {
             /* a row moved by the committed attempt: counted once, whatever

@@ -176,6 +176,7 @@ static void sender_main(void *arg)
     /* renewed well within the grace, so a live instance is never taken for gone */
     double lease_every_s = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0;
     double next_lease_s = 0;
+    long claims_with_rows = 0;   /* for the test hook settings.lose_claim */
 
     backoff_init(&loop.backoff, 0.1);
     while (loop.s != NULL && !box_stopping()) {
@@ -225,6 +226,13 @@ static void sender_main(void *arg)
          * (no round trips for it while there are none) */
         r = store_outbox_claim(s, instance, STORE_CHANNEL_SMS, room < 200 ? room : 200, &rows, &count,
                                &render_due);
+        if (r == STORE_OK && count > 0 && settings.lose_claim > 0 && ++claims_with_rows == settings.lose_claim) {
+            log_warn("vaultbox: test-hook claim-answer-lost rows=%zu", count);
+            store_outbox_rows_free(rows, count);
+            rows = NULL;
+            count = 0;
+            r = STORE_RETRY;
+        }
         if (r == STORE_NOT_FOUND) {
             /* the lock went with a lost database session: take it again first */
             log_warn("vaultbox: lease-lost instance=%s", instance);
@@ -233,6 +241,13 @@ static void sender_main(void *arg)
             continue;
         }
         if (r != STORE_OK) {
+            /* the claim may have committed with only its answer lost (the
+             * connection broke between the two: a crash, a failover): its
+             * rows are then SENDING by this instance, which lives, so no
+             * sweep takes them. Taken as a new bearerbox connection: what is
+             * SENDING by us is requeued before the next claim (an MT in
+             * flight may go twice, at least once; none is left behind). */
+            write_gen = 0;
             store_trouble(&loop);
             continue;
         }

@@ -197,6 +197,8 @@ int main(int argc, char **argv)
 
     if (getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"))
         settings.die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
+    if (getenv("SMSVAULT_TEST_LOSE_CLAIM"))
+        settings.lose_claim = atol(getenv("SMSVAULT_TEST_LOSE_CLAIM"));
     bool to_file = settings.box.log_file[0] != '\0';
     notify_block_sighup();   /* before any thread: SIGHUP waits for box_service */
     gwlib_init();

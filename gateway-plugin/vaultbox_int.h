@@ -77,6 +77,11 @@ struct vaultbox_settings {
      * committed batch end the process before its MOs are acked — the window
      * in which bearerbox re-sends an MO that was already applied. */
     long die_after_commit;
+    /* Test hook: SMSVAULT_TEST_LOSE_CLAIM=n makes the sender take its n-th
+     * claim that claimed rows as failed (the rows SENDING by this live
+     * instance on the server, none here) — a claim whose answer a crash or
+     * failover took after its commit. */
+    long lose_claim;
     /* --exit-on-bearerbox-shutdown: exit when bearerbox shuts down (Kannel's
      * smsbox does); by default vaultbox stays up and connects again */
     bool exit_on_bearerbox_shutdown;

@@ -15,6 +15,7 @@ SV_PGBIN=${SV_PGBIN:-/usr/lib/postgresql/15/bin}
 SV_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   postgresql postgresql-contrib libpq-dev python3-psycopg2
+  postgresql-15-auto-failover pg-auto-failover-cli
   kannel kannel-dev libsmpp34-dev
   uuid-dev libcunit1-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev

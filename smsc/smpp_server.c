@@ -31,6 +31,9 @@
 #include "smscsim.h"
 #include "smsudh.h"
 
+/* An ESME that unbound and keeps its connection open past this is closed. */
+#define UNBOUND_CLOSE_MS 10000
+
 /* ---- deliveries (deliver_sm to the ESME: MO parts and receipts) ---------- */
 
 struct dlv {
@@ -139,6 +142,19 @@ void smpp_server_resp_timeout(struct smscsim *sim, uint32_t seq)
     if (!d)
         return;
     c = smscsim_conn_lookup(sim, d->fd, d->conn_id);
+    if (c && c->unbound) {
+        /* the ESME unbound and is answering what it holds before it closes
+         * (a busy bearerbox takes longer than resp_timeout_ms then): wait
+         * on; what is still unanswered when the link closes — by the ESME,
+         * or after UNBOUND_CLOSE_MS — goes back to the ready queue. Sent
+         * again now, an answer that comes late would make it twice. */
+        d->next = sim->smpp->inflight[seq % SEQ_BUCKETS];
+        sim->smpp->inflight[seq % SEQ_BUCKETS] = d;
+        sim->smpp->inflight_len++;
+        smscsim_timer_add(sim, (struct timer){ .due = smscsim_now_ms() + sim->cfg.resp_timeout_ms,
+                                               .type = T_RESP_TIMEOUT, .fd = -1, .n = seq });
+        return;
+    }
     if (c && c->outstanding > 0)
         c->outstanding--;
     log_info("smscsim: deliver_sm_resp timeout seq=%u attempts=%d", seq, d->attempts);
@@ -363,6 +379,8 @@ static void handle_bind(struct smscsim *sim, struct conn *c, uint32_t cmd,
         /* smpp34_strerror dumps every field, the password too: not logged */
         log_warn("smscsim: bind malformed fd=%d", c->fd);
         status = ESME_RBINDFAIL;
+    } else if (c->unbound) {
+        status = ESME_RINVBNDSTS;   /* this session ended with its unbind */
     } else if (c->bound_tx || c->bound_rx) {
         status = ESME_RALYBND;
     } else if (strcmp((char *)req.system_id, sim->cfg.system_id) != 0) {
@@ -589,10 +607,19 @@ static void smpp_pdu(struct smscsim *sim, struct conn *c, const unsigned char *p
     case GENERIC_NACK:
         break;
     case UNBIND:
+        /* SMPP 3.4 §2.2 and §4.2: the ESME that unbinds closes the
+         * connection once it has our unbind_resp. Until it does, what it
+         * still sends is read: above all the deliver_sm_resp it owes for
+         * deliver_sm it took before its unbind (bearerbox answers them
+         * after it) — closing at once lost those and delivered the MO a
+         * second time on the next bind. Nothing more is delivered on it
+         * (not bound), nor submitted; a bind is refused. */
         send_header_pdu(c, UNBIND_RESP, ESME_ROK, seq);
-        log_info("smscsim: unbind fd=%d", c->fd);
+        log_info("smscsim: unbind fd=%d outstanding=%lld", c->fd, c->outstanding);
         c->bound_rx = c->bound_tx = false;
-        c->closing = true;
+        c->unbound = true;
+        smscsim_timer_add(sim, (struct timer){ .due = smscsim_now_ms() + UNBOUND_CLOSE_MS,
+                                               .type = T_UNBOUND_CLOSE, .fd = c->fd, .conn_id = c->id });
         break;
     case UNBIND_RESP:
         c->closing = true;

@@ -339,6 +339,13 @@ static void run_timers(struct smscsim *sim)
         case T_REQUEUE:
             smpp_server_requeue(sim, t.owned);
             break;
+        case T_UNBOUND_CLOSE:
+            c = smscsim_conn_lookup(sim, t.fd, t.conn_id);
+            if (c) {
+                log_info("smscsim: unbound ESME did not close fd=%d: closing", c->fd);
+                smscsim_conn_close(sim, c);
+            }
+            break;
         }
     }
 }

@@ -61,6 +61,7 @@ struct conn {
     bool want_out, closing;
     /* SMPP (smpp_server.c) */
     bool bound_tx, bound_rx;
+    bool unbound;           /* the ESME unbound: only its resps are read until it closes */
     long long outstanding;  /* deliver_sm sent, no resp yet */
     /* control (control.c) */
     bool waiting;           /* a WAIT is open: later lines stay in the buffer */
@@ -76,6 +77,7 @@ enum timer_type {
     T_DELAYED_WRITE, /* smscsim.c: bytes held back by FAULT delay_ms */
     T_RESP_TIMEOUT,  /* smpp_server.c: no deliver_sm_resp for sequence n */
     T_REQUEUE,       /* smpp_server.c: owned deliver_sm goes back to the ready queue */
+    T_UNBOUND_CLOSE, /* smscsim.c: an ESME that unbound has not closed its connection */
 };
 
 struct timer {

@@ -25,7 +25,7 @@ static enum store_result repair_one(struct store *s, const char *user_id)
     enum store_result rc = st_tx_start(s);
     if (rc != STORE_OK)
         return rc;
-    rc = st_exec(s, "fsck-lock", "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, p, NULL);
+    rc = st_exec(s, "fsck-lock", "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", 1, p, NULL);
     if (rc == STORE_OK)
         rc = st_exec(s, "fsck-repair", "UPDATE users SET used_bytes = " ACTUAL_SQL("$1") " WHERE id = $1",
                      1, p, NULL);

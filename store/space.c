@@ -35,13 +35,20 @@ static enum store_result capacity_left(struct store *s, long long *left)
     return STORE_OK;
 }
 
-/* Lock the user's row: allocation and use. */
+/* Lock the user's row: allocation and use. FOR NO KEY UPDATE, not FOR
+ * UPDATE: it serialises the uploads of one user as well, but does not block
+ * the KEY SHARE lock a foreign key check takes on the row — the outbox row
+ * of one of the user's replies updated twice in one transaction (the acker's
+ * ack and delivery report) is checked again, and with FOR UPDATE here the
+ * acker and a worker each holding one user's row and waiting for the other's
+ * deadlocked (tests/unit/store_locks_test.c). Every lock of a users row is
+ * this one; none of them changes the key. */
 static enum store_result lock_user(struct store *s, const char *user_id, long long *allocated, long long *used)
 {
     const char *p1[] = { user_id };
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "space-lock",
-                                   "SELECT allocated_bytes, used_bytes FROM users WHERE id = $1 FOR UPDATE",
+                                   "SELECT allocated_bytes, used_bytes FROM users WHERE id = $1 FOR NO KEY UPDATE",
                                    1, p1, &r);
     if (rc != STORE_OK)
         return rc;
@@ -296,7 +303,7 @@ static enum store_result delete_rows(struct store *s, const char *user_id, enum 
     if (rc != STORE_OK)
         goto out;
     const char *p1[] = { user_id };
-    rc = st_exec(s, "delete-lock", "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, p1, &r);
+    rc = st_exec(s, "delete-lock", "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", 1, p1, &r);
     if (rc == STORE_OK && PQntuples(r) == 0)
         rc = STORE_NOT_FOUND;
     PQclear(r);

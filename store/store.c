@@ -109,6 +109,40 @@ static void grown_settle(struct store *s, bool committed)
 
 /* ---- connection ---- */
 
+/*
+ * What every new session (the first connect and each reconnect) sets up,
+ * and the check that it can write: a conninfo naming several hosts finds
+ * the primary through target_session_attrs=read-write (docs/HA.md), but
+ * without it libpq takes the first host that answers, which may be a
+ * standby. Such a session is refused (STORE_RETRY: the standby may be
+ * promoted, or the primary come back). What else belonged to the old
+ * session is forgotten with it (forget_session: its prepared statements,
+ * prepared again on first use, and the outbox lease's backend), and its
+ * one LISTEN is taken again by its user (store_outbox_listen).
+ */
+static enum store_result session_setup(struct store *s, const char *how)
+{
+    PGresult *r = PQexec(s->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC';"
+                                  " SELECT pg_is_in_recovery()");
+    enum store_result rc = st_check(s, r, "session-setup");
+    bool standby = rc == STORE_OK && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (rc != STORE_OK)
+        return rc;
+    if (standby) {
+        log_warn("store: %s-refused host=%s port=%s reason=standby (list every node with "
+                 "target_session_attrs=read-write)", how, PQhost(s->conn), PQport(s->conn));
+        return STORE_RETRY;
+    }
+    /* host and port only: never the rest of the connection string; a
+     * reconnect is news (a restart, a failover), every first connect not */
+    if (strcmp(how, "connected") == 0)
+        log_debug("store: %s host=%s port=%s", how, PQhost(s->conn), PQport(s->conn));
+    else
+        log_info("store: %s host=%s port=%s", how, PQhost(s->conn), PQport(s->conn));
+    return STORE_OK;
+}
+
 enum store_result store_open(const struct store_config *cfg, struct store **out)
 {
     struct store *s = xcalloc(1, sizeof *s);
@@ -123,9 +157,7 @@ enum store_result store_open(const struct store_config *cfg, struct store **out)
         store_free(s);
         return STORE_RETRY;
     }
-    PGresult *r = PQexec(s->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
-    enum store_result rc = st_check(s, r, "session-setup");
-    PQclear(r);
+    enum store_result rc = session_setup(s, "connected");
     if (rc != STORE_OK) {
         store_free(s);
         return rc;
@@ -157,7 +189,7 @@ void store_free(struct store *s)
 
 bool store_ping(struct store *s)
 {
-    if (PQstatus(s->conn) == CONNECTION_OK) {
+    if (PQstatus(s->conn) == CONNECTION_OK && !s->reset_needed) {
         PGresult *r = PQexec(s->conn, "SELECT 1");
         bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
         PQclear(r);
@@ -166,24 +198,34 @@ bool store_ping(struct store *s)
     }
     log_warn("store: reconnect");
     mark_lost(s);
-    PQreset(s->conn);
+    /* a new connection with the same conninfo: after a failover libpq tries
+     * the hosts in order and keeps the one that takes writes. Not PQreset:
+     * after a reset that found no host taking writes (mid-failover),
+     * PQreset of that connection kept failing once a new primary was up
+     * (seen in failover_e2e: the sender never came back), while a new
+     * PQconnectdb found it at once. */
+    PQfinish(s->conn);
+    s->conn = PQconnectdb(s->cfg.conninfo);
     forget_session(s);
     s->explicit_tx = false;
     s->optimistic = s->spoilt = false;
     s->own_tx = false;
     s->depth = 0;
     s->listening = false;
+    s->reset_needed = false;
     grown_settle(s, false);   /* the transaction went with the connection */
     if (PQstatus(s->conn) != CONNECTION_OK) {
+        const char *msg = PQerrorMessage(s->conn);
+        log_warn("store: reconnect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
         metric_inc(st_metrics.connect_failures, 0);
         return false;
     }
-    PGresult *r = PQexec(s->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (ok)
+    if (session_setup(s, "reconnected") == STORE_OK) {
         s->lost = false;
-    return ok;
+        return true;
+    }
+    s->reset_needed = true;   /* a standby: the next ping connects again */
+    return false;
 }
 
 void store_test_clock_offset(struct store *s, int seconds)
@@ -209,6 +251,12 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
     }
     bool lost = PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
                 strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+    /* read_only_sql_transaction: this session's server is a standby now
+     * (a demoted primary): connect again, to the one that takes writes */
+    if (strcmp(state, "25006") == 0) {
+        s->reset_needed = true;
+        lost = true;
+    }
     if (lost)
         mark_lost(s);
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || lost) {
@@ -225,7 +273,7 @@ enum store_result st_check(struct store *s, const PGresult *r, const char *name)
  * restarted server costs the caller one STORE_RETRY at most. */
 static void revive(struct store *s)
 {
-    if (PQstatus(s->conn) != CONNECTION_OK && !s->explicit_tx && !s->own_tx)
+    if ((PQstatus(s->conn) != CONNECTION_OK || s->reset_needed) && !s->explicit_tx && !s->own_tx)
         (void)store_ping(s);
 }
 

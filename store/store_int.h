@@ -42,6 +42,7 @@ struct store {
      * commits; at[k]: what was pending when savepoint k opened, so that a
      * rollback to it forgets what grew after */
     struct st_grown { long long grants, bytes; } grown, grown_at[ST_SAVEPOINTS_MAX + 1];
+    bool reset_needed;         /* the session cannot write (a standby): connect again before the next use */
 };
 
 /* Run sql with text parameters (values may be NULL = SQL NULL). name is the

@@ -268,7 +268,7 @@ static enum store_result find_account(struct store *s, const char *by, const cha
     PGresult *r = NULL;
     const char *sql = strcmp(by, "name") == 0
         ? "SELECT id, password_hash, username FROM users WHERE lower(username) = lower($1)"
-        : "SELECT id, password_hash, username FROM users WHERE id = $1 FOR UPDATE";
+        : "SELECT id, password_hash, username FROM users WHERE id = $1 FOR NO KEY UPDATE";
     enum store_result rc = st_exec(s, "login-find", sql, 1, p, &r);
     if (rc != STORE_OK)
         return rc;

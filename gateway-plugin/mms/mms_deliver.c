@@ -108,6 +108,13 @@ static enum store_result read_mms(struct store *s, const struct store_outbox_req
 
 /* ---- mm7: one SubmitReq ---- */
 
+/* A try whose settlement was committed (rc STORE_OK), counted. */
+static void counted(enum store_result rc, const char *path, const char *result)
+{
+    if (rc == STORE_OK && conf->count)
+        conf->count(path, result);
+}
+
 static enum store_result submit_mm7(struct store *s, const struct store_outbox_request *rq,
                                     const struct store_mms *m, const struct store_mms_part *sp, size_t n)
 {
@@ -139,13 +146,16 @@ static enum store_result submit_mm7(struct store *s, const struct store_outbox_r
                             : store_outbox_mark_submitted(s, rq->id, NULL, NULL);
         log_info("mms: deliver outbox_id=%lld n=%lld path=mm7 mmsc=%s submitted attempt=%d store=%s", rq->id, rq->n,
                  mmsc->name, attempt, store_result_name(rc));
+        counted(rc, "mm7", "submitted");
     } else if (res.outcome == MM7_RETRY && attempt < c->submit_attempts) {
         int delay = mm7_backoff_s(attempt, (int)c->retry_min_s, (int)c->retry_max_s);
         rc = store_outbox_retry(s, rq->id, delay);
         log_info("mms: deliver outbox_id=%lld path=mm7 retry attempt=%d in_s=%d (%s)", rq->id, attempt, delay,
                  res.reason);
+        counted(rc, "mm7", "retry");
     } else {
         rc = fail(s, rq, T_MMS_UNDELIVERED, res.reason);
+        counted(rc, "mm7", "failed");
     }
     mm7_client_result_cleanup(&res);
     return rc;
@@ -192,8 +202,12 @@ static enum store_result submit_direct(struct store *s, const struct store_outbo
     free(sms);
     log_info("mms: deliver outbox_id=%lld n=%lld path=direct delivery=%lld push_sms=%zu store=%s", rq->id, rq->n,
              did, count, store_result_name(rc));
-    if (rc == STORE_INVALID)
-        return fail(s, rq, T_MMS_UNDELIVERED, "direct: the notification cannot be built");
+    if (rc == STORE_INVALID) {
+        rc = fail(s, rq, T_MMS_UNDELIVERED, "direct: the notification cannot be built");
+        counted(rc, "direct", "failed");
+        return rc;
+    }
+    counted(rc, "direct", "submitted");
     return rc;
 }
 

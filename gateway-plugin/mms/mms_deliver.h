@@ -55,6 +55,9 @@ struct mms_deliver_config {
     size_t nmmscs;
     const struct store_config *store;
     long die_after_claim;        /* the test hook; 0: off */
+    /* called once per request settled by a try, after its commit: path
+     * "mm7" or "direct", result "submitted", "retry", "failed" (may be NULL) */
+    void (*count)(const char *path, const char *result);
 };
 
 /* The MMSC that takes our SubmitReq: [mms] submit_mmsc when set, else the

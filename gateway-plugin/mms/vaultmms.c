@@ -78,13 +78,12 @@ static struct mms_retrieve retrieval;
  * Every answer by operation and MM7 status class, what became of each
  * DeliverReq committed (MMS in), and what is known of the MMS we sent
  * (MMS out): on the direct path each fetch of the retrieval URL and the
- * handset's answer, on the MM7 path each DeliveryReportReq. The sending
- * itself (SubmitReq, the direct path's notification SMS) is not wired on
- * main yet — store_outbox_channel_for sends every item by SMS — and is to
- * be counted next to these where it is (smsvault_mms_sent_total). */
+ * handset's answer, on the MM7 path each DeliveryReportReq; and each try
+ * of the sender (mms_deliver.c: a SubmitReq, or the direct path's WAP push
+ * handed to vaultbox) by what became of its request. */
 
 static struct metrics *reg;
-static struct metric *m_requests, *m_received, *m_results;
+static struct metric *m_requests, *m_received, *m_results, *m_sent;
 static const char *const paths[] = { "direct", "mm7", NULL };
 static const char *const results[] = { "fetched", "delivered", "rejected", "deferred", "failed", "pending",
                                        "unknown", "unavailable", "not-an-answer", NULL };
@@ -92,6 +91,7 @@ static const char *const operations[] = { "DeliverReq", "DeliveryReportReq", "Re
                                           NULL };
 static const char *const status_classes[] = { "1xxx", "2xxx", "3xxx", "4xxx", "other", NULL };
 static const char *const outcomes[] = { "stored", "again", "unbound", "no-space", NULL };
+static const char *const sends[] = { "submitted", "retry", "failed", NULL };
 
 static void metrics_declare(void)
 {
@@ -115,6 +115,12 @@ static void metrics_declare(void)
                                 "not-an-answer), mm7, each DeliveryReportReq (delivered, failed, pending; "
                                 "unknown: no such submission).",
                                 res, 2, METRIC_SPARSE);
+    static const struct metric_label sent[] = { { "path", paths }, { "result", sends } };
+    m_sent = metrics_counter(reg, "smsvault_mms_sent_total",
+                             "Tries to send an MMS to a phone, by path (mm7: a SubmitReq; direct: the WAP push "
+                             "handed to vaultbox) and what became of the request: submitted, retry (later), "
+                             "failed (for good, the user told by SMS).",
+                             sent, 2, METRIC_SPARSE);
     store_metrics_declare(reg);
 }
 
@@ -122,6 +128,16 @@ static void count_result(size_t path, size_t result)
 {
     size_t v[] = { path, result };
     metric_inc(m_results, metric_series(m_results, v));
+}
+
+/* mms_deliver's hook (another thread: the counters are atomic). */
+static void count_sent(const char *path, const char *result)
+{
+    long p = metric_value_index(m_sent, 0, path), r = metric_value_index(m_sent, 1, result);
+    if (p >= 0 && r >= 0) {
+        size_t v[] = { (size_t)p, (size_t)r };
+        metric_inc(m_sent, metric_series(m_sent, v));
+    }
 }
 
 static void count_retrieval(const struct mms_retrieve_answer *a)
@@ -620,7 +636,8 @@ int main(int argc, char **argv)
     }
     struct mms_deliver_config dc = { .mms = &cfg, .mmscs = mmscs, .nmmscs = nmmscs, .store = &store_cfg,
                                      .die_after_claim = getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")
-                                                            ? atol(getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")) : 0 };
+                                                            ? atol(getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")) : 0,
+                                     .count = count_sent };
     if (strcmp(cfg.delivery, "mm7") == 0 && mms_deliver_mmsc(&cfg, mmscs, nmmscs) == NULL)
         log_warn("vaultmms: delivery = mm7 but no [mmsc.NAME] has a url: every GET M<n> will fail");
     mms_deliver_start(&dc);

@@ -15,6 +15,8 @@ source "$E2E_ROOT/scripts/svc/vaultbox.sh"
 source "$E2E_ROOT/scripts/svc/vaultweb.sh"
 # shellcheck source=scripts/svc/vaultmms.sh
 source "$E2E_ROOT/scripts/svc/vaultmms.sh"
+# shellcheck source=scripts/pgha.sh
+source "$E2E_ROOT/scripts/pgha.sh"
 
 # ---- one set-up and one teardown for every suite -------------------------
 # e2e_begin <tag> makes VAR (the suite's temp dir) and sets e2e_teardown on
@@ -70,6 +72,13 @@ e2e_db() {
 # purpose (an error it injects, Kannel's own lines while it takes bearerbox
 # away) do not fail it. Say in the suite why each is expected.
 e2e_allow_log() { E2E_LOG_ALLOW=${E2E_LOG_ALLOW:+$E2E_LOG_ALLOW|}$1; }
+
+# e2e_allow_bearerbox_away — the ERROR lines Kannel's own connection code
+# writes into vaultbox's log while bearerbox is away (shut down, restarting,
+# killed): a suite that takes bearerbox away on purpose allows them.
+e2e_allow_bearerbox_away() {
+    e2e_allow_log 'ERROR: (Error reading from fd [0-9]+:|Error writing [0-9]+ octets to fd [0-9]+:|Couldn'"'"'t write Msg to bearerbox\.|System error (32|104|111): (Broken pipe|Connection (reset by peer|refused))|Connection (to|closed by the) bearerbox( broke)?\.|connect to <127\.0\.0\.1> failed|error connecting to server `127\.0\.0\.1'"'"' at port `[0-9]+'"'"')$'
+}
 
 # _e2e_log_errors <file> — its ERROR/PANIC lines that were not allowed.
 _e2e_log_errors() {
@@ -154,13 +163,110 @@ e2e_web_port() {
     WEB=http://127.0.0.1:$SV_WEB_PORT
 }
 
+# ---- the database as a pg_auto_failover cluster (scripts/pgha.sh) ---------
+
+# e2e_ha_or_skip — before e2e_begin: exit 77 (ctest's skip) when
+# pg_auto_failover is not installed and cannot be.
+e2e_ha_or_skip() {
+    sv_ha_install && return 0
+    echo "e2e: SKIP: pg_auto_failover is not installed and cannot be (postgresql-15-auto-failover, pg-auto-failover-cli)"
+    exit 77
+}
+
+# e2e_ha_stack <tag> — after e2e_ports: a free SV_WEB_PORT, and a cluster
+# of the suite (HA, its directory HADIR; destroyed at teardown) on four more
+# free ports, exported as SMSVAULT_PGURI. The monitor's health checks are
+# short: here every primary loss is certain (conf/pgaf-monitor.conf says
+# why an operator keeps the defaults).
+e2e_ha_stack() {
+    local i ports=()
+    SV_WEB_PORT=$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
+    export SV_WEB_PORT
+    for i in 1 2 3 4; do
+        ports+=("$(sv_free_port "$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT" \
+            "$SV_WEB_PORT" "${ports[@]}")")
+    done
+    HA=$1-$$
+    HADIR=$(sv_ha_dir "$HA")
+    e2e_defer "_e2e_ha_keep; sv_ha_destroy $HA"
+    sv_ha_create "$HA" "${ports[@]}" "pgautofailover.health_check_period = 1000
+pgautofailover.health_check_timeout = 1000
+pgautofailover.health_check_max_retries = 1
+pgautofailover.health_check_retry_delay = 500
+pgautofailover.node_considered_unhealthy_timeout = 2000
+pgautofailover.primary_demote_timeout = 2000" || e2e_fail "the pg_auto_failover cluster did not come up"
+    export SMSVAULT_PGURI
+    SMSVAULT_PGURI=$(sv_ha_uri "$HA")
+}
+
+# _e2e_ha_keep — at teardown (run by e2e_teardown, whose rc it reads), when
+# the suite failed: the nodes' states, and the keepers' and PostgreSQL's
+# logs copied into VAR/ha/ before the cluster is destroyed (the teardown
+# prints their last lines with the suite's own and keeps them).
+_e2e_ha_keep() {
+    ((${rc:-1} != 0 || !E2E_OK)) || return 0
+    local f node
+    mkdir -p "$VAR/ha"
+    sv_ha_states "$HA" >"$VAR/ha/states.txt" 2>&1 || true
+    echo "e2e: pg_auto_failover states at the end: $(paste -sd';' - <"$VAR/ha/states.txt")"
+    for f in "$HADIR"/log/*.log; do
+        [[ -f $f ]] && cp "$f" "$VAR/ha/" 2>/dev/null || true
+    done
+    for node in "$HADIR"/*/log; do
+        [[ -d $node ]] || continue
+        node=${node%/log}
+        mkdir -p "$VAR/ha/pg-${node##*/}"
+        sv_as_pg cat "$node"/log/* >"$VAR/ha/pg-${node##*/}/postgresql.log" 2>/dev/null ||
+            cat "$node"/log/* >"$VAR/ha/pg-${node##*/}/postgresql.log" 2>/dev/null || true
+    done
+    return 0
+}
+
+# ---- the web page through curl --------------------------------------------
+
+# e2e_web_register <jar> <username> — an account made on vaultweb
+# (SV_WEB_PORT), its session cookie in <jar>; fails the suite otherwise.
+e2e_web_register() {
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$1" --max-time 30 -H 'X-Smsvault-Csrf: 1' \
+        -H 'Content-Type: application/json' --data-binary "{\"username\":\"$2\",\"password\":\"pass1234\"}" \
+        "http://127.0.0.1:$SV_WEB_PORT/api/register") || e2e_fail "web register $2: curl"
+    [[ $code == 201 || $code == 200 ]] || e2e_fail "web register $2: HTTP $code"
+}
+
+# e2e_web_upload <jar> <file> <seconds> — POST /api/import?format=xml with
+# that session until answered 200 (an import skips what it holds already, so
+# a retried upload whose first try was committed adds nothing), trying again
+# every 0.3 s for at most <seconds>. Prints the tries; returns 1 when no try
+# was answered 200.
+e2e_web_upload() {
+    local code tries=0 deadline=$((SECONDS + $3))
+    while :; do
+        tries=$((tries + 1))
+        code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$1" --max-time 20 \
+            -H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/octet-stream' \
+            --data-binary "@$2" "http://127.0.0.1:$SV_WEB_PORT/api/import?format=xml" 2>/dev/null) || code=000
+        [[ $code == 200 ]] && { echo "$tries"; return 0; }
+        ((SECONDS < deadline)) || { echo "$tries"; return 1; }
+        sleep 0.3
+    done
+}
+
+# e2e_backup_sms <file> <body> <date_ms> — an SMS Backup & Restore file of one SMS.
+e2e_backup_sms() {
+    printf '%s\n' "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>" \
+        "<smses count=\"1\"><sms protocol=\"0\" address=\"+8613311110000\" date=\"$3\"" \
+        " type=\"1\" body=\"$2\" read=\"1\" status=\"-1\" /></smses>" >"$1"
+}
+
 # e2e_mms_ports — after e2e_ports: free loopback ports for the MMS stack,
 # exported (vaultweb, vaultmms's MM7 endpoint and retrieval URL, mmscsim's
-# MM1, MM7 and control ports); WEB and MCTL are the page's and mmscsim's
+# MM1, MM7 and control ports, vaultmms's /metrics); WEB and MCTL are the page's and mmscsim's
 # control addresses (mctl, mstat, mstat_ge below).
 e2e_mms_ports() {
     local v p taken=("$SV_SMSC_PORT" "$SV_SMSC_CTL_PORT" "$SV_BB_ADMIN_PORT" "$SV_BB_BOX_PORT")
-    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT; do
+    for v in SV_WEB_PORT SV_MMS_PORT SV_MMS_RETRIEVE_PORT SV_MMSC_MM1_PORT SV_MMSC_MM7_PORT SV_MMSC_CTL_PORT \
+        SV_MMS_METRICS_PORT; do
         p=$(sv_free_port "${taken[@]}")
         taken+=("$p")
         export "$v=$p"
@@ -234,6 +340,16 @@ e2e_wait_mt() {
     read -r -a f <<<"$ans"
     [[ ${f[3]:-} == TEXT ]] || return 1
     printf '%b' "$(sed 's/../\\x&/g' <<<"${f[4]}")"
+}
+
+# e2e_saved_left <msisdn> <timeout_ms> <file> — read what is still on its way
+# to that handset until nothing comes for timeout_ms; each reply's number
+# ("Saved as N.") appended to <file>.
+e2e_saved_left() {
+    local out
+    while out=$(e2e_wait_mt "$1" "$2"); do
+        sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1 >>"$3"
+    done
 }
 
 # e2e_web <jar> <METHOD> <path> [json] — one call to vaultweb's API at $WEB

@@ -147,6 +147,12 @@ req_is bob 4 || fail "2001: state $(req_state bob)"
 curl -sS -f -b "$jar" "$WEB/api/mms/1" >"$VAR/item"
 [[ $(jq -r .delivery.state "$VAR/item") == failed ]] || fail "the page: $(jq -c .delivery "$VAR/item")"
 ok "2004 / 2001: failed, the user told by SMS (en, zh), the page shows failed"
+# what vaultmms counted of its tries so far (one process since the start)
+e2e_scrape "$SV_MMS_METRICS_PORT" "$VAR/metrics"
+sent() { sed -n "s/^smsvault_mms_sent_total{path=\"mm7\",result=\"$1\"} //p" "$VAR/metrics"; }
+(($(sent submitted) >= 3 && $(sent retry) >= 1 && $(sent failed) == 2)) ||
+    fail "/metrics: $(grep '^smsvault_mms_sent_total' "$VAR/metrics")"
+ok "/metrics counted the SubmitReq tries: $(grep '^smsvault_mms_sent_total' "$VAR/metrics" | tr '\n' ' ')"
 
 # ---- 5. vaultmms killed -9 between claim and submit: delivered by the next one
 svc_vaultmms_stop "$VAR"

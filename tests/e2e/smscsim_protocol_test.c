@@ -583,6 +583,16 @@ static void expect_text_mt(const char *src, const char *dst, const char *text)
     CU_ASSERT_STRING_EQUAL(ans, want);
 }
 
+/* One MO of text from 447700900001 to 10659, queued at the SMSC for the
+ * bound ESME; the control port says OK. */
+static void queue_mo(const char *text)
+{
+    char ans[256], hex[256];
+    simcodec_hex((const unsigned char *)text, strlen(text), hex);
+    ctl(ans, sizeof ans, "MO 447700900001 10659 %s", hex);
+    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void test_bind(void)
@@ -633,7 +643,55 @@ static void test_link_commands(void)
     send_header(&c, UNBIND, 0, 79);
     CU_ASSERT_EQUAL(cli_expect(&c, UNBIND_RESP, 79, r, 5000), 16);
     CU_ASSERT_EQUAL(get_u32(r + 8), ESME_ROK);
-    CU_ASSERT_EQUAL(recv_pdu(&c, r, 5000), 0); /* then it closes */
+    /* SMPP 3.4 §2.2, §4.2: the ESME that unbound closes the connection; the
+     * SMSC keeps it open until then (a timeout, not EOF) and still answers */
+    CU_ASSERT_EQUAL(recv_pdu(&c, r, 300), -1);
+    send_header(&c, ENQUIRE_LINK, 0, 80);
+    CU_ASSERT_EQUAL(cli_expect(&c, ENQUIRE_LINK_RESP, 80, r, 5000), 16);
+    /* ... but the session is over: no submit, no second bind on it */
+    CU_ASSERT_EQUAL(cli_submit(&c, &m, NULL, 0), ESME_RINVBNDSTS);
+    CU_ASSERT_EQUAL(cli_bind(&c, BIND_TRANSCEIVER, SYSID, PASSWORD, 0x34, NULL, 0), ESME_RINVBNDSTS);
+    CU_ASSERT_EQUAL(stat_of("bound"), 0);
+    cli_close(&c);
+    SIM_STOP();
+}
+
+/* What bearerbox does on a graceful shutdown: it unbinds while a deliver_sm
+ * is in flight and answers it after our unbind_resp, then closes. The MO is
+ * delivered once: the answer counts, nothing is sent again on the next
+ * bind. Without the answer (closed first) it is sent again: at least once. */
+static void test_resp_after_unbind(void)
+{
+    struct cli c;
+    struct dlv d, again;
+    unsigned char r[MAXPDU];
+
+    SIM_START(NULL);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    queue_mo("SAVE once");
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, false, 0), 0);
+    send_header(&c, UNBIND, 0, 90);
+    CU_ASSERT_EQUAL(cli_expect(&c, UNBIND_RESP, 90, r, 5000), 16);
+    send_deliver_resp(&c, d.seq, ESME_ROK);
+    send_header(&c, ENQUIRE_LINK, 0, 91);   /* read in order: the resp was read first */
+    CU_ASSERT_EQUAL(cli_expect(&c, ENQUIRE_LINK_RESP, 91, r, 5000), 16);
+    CU_ASSERT_EQUAL(stat_of("mo_parts_acked"), 1);
+    cli_close(&c);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    CU_ASSERT_EQUAL(next_deliver(&c, &again, RESP_TIMEOUT_MS * 3, false, 0), -1);
+    CU_ASSERT_EQUAL(stat_of("inflight"), 0);
+    /* the same without the answer: closed after the unbind, sent again */
+    queue_mo("SAVE once");
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d, 5000, false, 0), 0);
+    send_header(&c, UNBIND, 0, 92);
+    CU_ASSERT_EQUAL(cli_expect(&c, UNBIND_RESP, 92, r, 5000), 16);
+    cli_close(&c);
+    cli_open(&c);
+    cli_bind_ok(&c);
+    CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &again, 5000, true, ESME_ROK), 0);
+    CU_ASSERT_STRING_EQUAL(again.text, "SAVE once");
     cli_close(&c);
     SIM_STOP();
 }
@@ -1124,14 +1182,11 @@ static void test_mo_retry(void)
 {
     struct cli c;
     struct dlv d1, d2, d3, extra;
-    char ans[256], hex[64];
 
     SIM_START(NULL);
     cli_open(&c);
     cli_bind_ok(&c);
-    simcodec_hex((const unsigned char *)"hi there", 8, hex);
-    ctl(ans, sizeof ans, "MO 447700900001 10659 %s", hex);
-    CU_ASSERT_EQUAL(strncmp(ans, "OK ", 3), 0);
+    queue_mo("hi there");
     /* 1: not answered -> re-sent after resp_timeout_ms */
     CU_ASSERT_EQUAL_FATAL(next_deliver(&c, &d1, 5000, false, 0), 0);
     CU_ASSERT_STRING_EQUAL(d1.text, "hi there");
@@ -1288,6 +1343,7 @@ int main(void)
     s = CU_add_suite("smscsim_protocol", NULL, NULL);
     CU_add_test(s, "bind errors, bind ok, two binds", test_bind);
     CU_add_test(s, "submit before bind, enquire_link, unknown command, unbind", test_link_commands);
+    CU_add_test(s, "a deliver_sm answered after the ESME's unbind is delivered once", test_resp_after_unbind);
     CU_add_test(s, "submit_sm and its DELIVRD receipt", test_submit_receipt);
     CU_add_test(s, "concatenated MT by SAR TLVs and 16-bit UDH", test_concat);
     CU_add_test(s, "port-addressed 8-bit MT stays binary", test_port_binary);

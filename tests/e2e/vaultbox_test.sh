@@ -6,7 +6,8 @@
 # DEL, SPACE and its growth (small quota), contacts (command and vCard in, a
 # port-9204 business card out),
 # LOGIN from a second phone, wrong password, unbound phone; the same MO UUID
-# delivered twice applied once (vaultbox dies between commit and ack); and
+# delivered twice applied once (vaultbox dies between commit and ack); a
+# reply whose claim lost its answer still sent (SMSVAULT_TEST_LOSE_CLAIM); and
 # vaultbox killed -9 in the middle of 500 SAVEs from 50 phones, after which
 # every SAVE is stored exactly once and every phone got every reply.
 #
@@ -130,6 +131,20 @@ grep -q "Saved as 7." "$VAR/once.out" || fail "reply: $(cat "$VAR/once.out")"
 [[ $(sql "SELECT count(*) FROM sms WHERE body = 'applied once'") == 1 ]] || fail "re-delivered MO applied twice"
 grep -q "vaultbox: mo-duplicate" "$VAR/log/vaultbox.log" || fail "bearerbox did not re-deliver the MO"
 echo "e2e: ok re-delivered MO (same UUID) applied once, answered once"
+
+# --- a claim of replies whose answer was lost (the connection broke between
+# its commit and its reply: a crash, a failover; the test hook takes the
+# first claim that claimed rows as failed): the reply, SENDING by this live
+# vaultbox on the server, is still sent
+svc_vaultbox_stop "$VAR"
+SV_VAULTBOX_ENV="SMSVAULT_TEST_LOSE_CLAIM=1" e2e_start vaultbox
+phone --from $A --timeout 30000 "SAVE claim answer lost" >"$VAR/claim.out" ||
+    fail "no reply when the claim's answer was lost (the reply left SENDING)"
+grep -q "Saved as 8." "$VAR/claim.out" || fail "reply: $(cat "$VAR/claim.out")"
+grep -q "vaultbox: test-hook claim-answer-lost" "$VAR/log/vaultbox.log" || fail "the test hook did not lose a claim"
+svc_vaultbox_stop "$VAR"
+e2e_start vaultbox
+echo "e2e: ok a claim whose answer was lost: its reply sent all the same"
 
 # --- kill -9 in the middle of 500 SAVEs from 50 phones
 for i in $(seq 1 50); do

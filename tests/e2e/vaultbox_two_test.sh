@@ -40,9 +40,6 @@ phone() { e2e_phone "$@"; }
 # the instance id the vaultbox of <vardir> logged last (its current process)
 instance_of() { sed -n 's/.*vaultbox: started .*instance=\([0-9a-f-]*\).*/\1/p' "$1/log/vaultbox.log" | tail -n 1; }
 
-# wait_mt <msisdn> <timeout_ms>: the next MT to msisdn as text (smscsim control WAIT)
-wait_mt() { e2e_wait_mt "$@"; }
-
 # dead <pid>: the process is gone (not even a zombie)
 dead() { ! ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
 
@@ -114,12 +111,7 @@ done
 
 # Whatever else is on its way to a handset now is a duplicate too.
 for i in $(seq 1 $PHONES); do
-    (
-        ph=$(ph_of "$i")
-        while out=$(wait_mt "$ph" 3000); do
-            sed -n 's/^Saved as \([0-9]*\)\..*/\1/p' <<<"$out" | head -n 1 >>"$VAR/dups/$ph"
-        done
-    ) &
+    e2e_saved_left "$(ph_of "$i")" 3000 "$VAR/dups/$(ph_of "$i")" &
     loop_pids+=($!)
     e2e_bg $!
 done

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh [seconds] [fuzzer...] — build the libFuzzer harnesses
 # with clang-14 (ASan + UBSan) in build-fuzz/ and run each for `seconds`
-# (default 60). Seeds come from tests/fuzz/corpus/<fuzzer>/; the growing
-# corpus and any crash files stay in build-fuzz/. Not part of ctest.
+# (default 60), or until FUZZ_RUNS executions when that is set (the
+# seconds then bound it; README's figures: FUZZ_RUNS=10000000). Seeds come
+# from tests/fuzz/corpus/<fuzzer>/; the growing corpus and any crash files
+# stay in build-fuzz/. Not part of ctest; the seeds alone are
+# (<harness>_corpus_replay, tests/fuzz/replay.c): keep a crash found here
+# as a seed in tests/fuzz/corpus/<harness>/. Figures: tests/fuzz/README.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-60}
@@ -14,7 +18,7 @@ CC=clang-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSMSVAULT_SAN
 all=(fuzz_core fuzz_mo fuzz_card fuzz_vcard fuzz_import_xml fuzz_import_csv fuzz_import_vcard fuzz_json fuzz_mms_pdu
      fuzz_mm7)
 [ $# -gt 0 ] && all=("$@")
-cmake --build "$build" -j"$(nproc)" --target "${all[@]}" >/dev/null
+cmake --build "$build" -j"${FUZZ_BUILD_JOBS:-$(nproc)}" --target "${all[@]}" >/dev/null
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 rc=0
@@ -24,12 +28,14 @@ for f in "${all[@]}"; do
   seeds=()
   [ -d "$root/tests/fuzz/corpus/$f" ] && seeds=("$root/tests/fuzz/corpus/$f")
   echo "fuzz: $f for ${secs}s"
-  if ! "$build/tests/fuzz/$f" -max_total_time="$secs" -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
+  runs=()
+  [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+  if ! "$build/tests/fuzz/$f" -max_total_time="$secs" "${runs[@]}" -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$build/crashes/$f-" -print_final_stats=1 "$corpus" "${seeds[@]}" \
       >"$build/$f.log" 2>&1; then
     echo "fuzz: $f FAILED; see $build/$f.log and $build/crashes/" >&2
     rc=1
   fi
-  grep -E '^stat::number_of_executed_units|^#[0-9]+ *DONE' "$build/$f.log" | tail -1 || true
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^#[0-9]+ *DONE' "$build/$f.log" || true
 done
 exit $rc
