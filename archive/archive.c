@@ -14,10 +14,14 @@
  * follow the file's order. The file is not copied: both passes read the
  * caller's buffer (rewritten once, see import_xml.h). A refusal for space
  * stops the import; what was stored before it stays and the report says
- * so. A vCard is archived whole, the way a card sent from a phone is
- * (store_contact_add_cards stores each as store_contact_add_card does). Export pages
- * through the store with the keyset API; a card of several numbers is
- * written once.
+ * so. Every field the file gave is handed over (issue 10: the archive is
+ * lossless). A vCard is archived whole, the way a card sent from a phone is
+ * (store_contact_add_cards stores each as store_contact_add_card does), and
+ * counts as one contact imported however many numbers it has. Export pages
+ * through the store with the keyset API, everything or all that match a
+ * search; contacts go out as people (issue 10): one card per person with
+ * every number, PREF on the current one, or a person's CSV lines in upload
+ * order, so that a file read again keeps the same current numbers.
  */
 #include "archive.h"
 
@@ -61,6 +65,7 @@ struct import_ctx {
     long long added, duplicates, refused_items;
     long long in_batch;
     long long added_kind[3];  /* by enum store_kind: which tables grew */
+    long long batch_kind[3];  /* ... of those, in the batch not yet committed */
     enum store_result stopped_by;   /* what stopped the import; STORE_OK while it goes on */
     struct pending p;
 };
@@ -68,7 +73,7 @@ struct import_ctx {
 static void count_one(struct import_ctx *c, enum store_kind k, enum store_result r)
 {
     switch (r) {
-    case STORE_OK: c->added++; c->added_kind[k]++; break;
+    case STORE_OK: c->added++; c->added_kind[k]++; c->batch_kind[k]++; break;
     case STORE_CONFLICT: c->duplicates++; break;
     case STORE_INVALID: c->refused_items++; break;
     default: c->stopped_by = r; return;
@@ -76,17 +81,74 @@ static void count_one(struct import_ctx *c, enum store_kind k, enum store_result
     c->in_batch++;
 }
 
+static const char *dup_or_null(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+/* A device's own attributes, copied (the parser's are gone by the time the
+ * batch is stored). */
+static const struct store_attr_new *attrs_keep(const struct store_attr_new *a, size_t n)
+{
+    struct store_attr_new *x = n ? xcalloc(n, sizeof *x) : NULL;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (struct store_attr_new){ xstrdup(a[i].name), xstrdup(a[i].value) };
+    return x;
+}
+
+static void attrs_drop(const struct store_attr_new *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((char *)a[i].name);
+        free((char *)a[i].value);
+    }
+    free((struct store_attr_new *)a);
+}
+
+static void fields_keep(const char **dst, const char *const *src, int n)
+{
+    for (int f = 0; f < n; f++)
+        dst[f] = dup_or_null(src[f]);
+}
+
+static void fields_drop(const char *const *f, int n)
+{
+    for (int i = 0; i < n; i++)
+        free((char *)f[i]);
+}
+
+static void free_sms(struct store_sms_new *m)
+{
+    free((char *)m->peer);
+    free((char *)m->body);
+    free((char *)m->phone);
+    fields_drop(m->fields, STORE_SMS_NFIELDS);
+    attrs_drop(m->extra, m->nextra);
+}
+
 static void free_mms(struct store_mms_new *m)
 {
     for (size_t i = 0; i < m->nparts; i++) {
-        free((char *)m->parts[i].content_type);
-        free((char *)m->parts[i].name);
-        free((unsigned char *)m->parts[i].data);
-        free((char *)m->parts[i].content_id);
+        const struct store_mms_part_new *p = &m->parts[i];
+        free((char *)p->content_type);
+        free((char *)p->name);
+        free((unsigned char *)p->data);
+        free((char *)p->content_id);
+        free((char *)p->content_location);
+        fields_drop(p->fields, STORE_PART_NFIELDS);
+        attrs_drop(p->extra, p->nextra);
     }
     free((struct store_mms_part_new *)m->parts);
+    for (size_t i = 0; i < m->naddrs; i++) {
+        free((char *)m->addrs[i].address);
+        free((char *)m->addrs[i].charset);
+        attrs_drop(m->addrs[i].extra, m->addrs[i].nextra);
+    }
+    free((struct store_mms_addr_new *)m->addrs);
     free((char *)m->peer);
     free((char *)m->subject);
+    fields_drop(m->fields, STORE_MMS_NFIELDS);
+    attrs_drop(m->extra, m->nextra);
 }
 
 static void free_card(struct vcard_card *card)
@@ -106,10 +168,7 @@ static void drop_pending(struct import_ctx *c)
     struct pending *p = &c->p;
     for (size_t i = 0; i < p->count; i++) {
         switch (p->kind) {
-        case STORE_SMS:
-            free((char *)p->sms[i].peer);
-            free((char *)p->sms[i].body);
-            break;
+        case STORE_SMS: free_sms(&p->sms[i]); break;
         case STORE_MMS: free_mms(&p->mms[i]); break;
         case STORE_CONTACT:
             if (p->vcards) {
@@ -118,6 +177,8 @@ static void drop_pending(struct import_ctx *c)
                 free((char *)p->contacts[i].name);
                 free((char *)p->contacts[i].number);
                 free((char *)p->contacts[i].vcard);
+                free((char *)p->contacts[i].tel_types);
+                free((char *)p->contacts[i].uid);
             }
             break;
         }
@@ -154,12 +215,11 @@ static enum import_next flush_pending(struct import_ctx *c)
     if (r == STORE_OK || r == STORE_NO_SPACE) {
         for (size_t i = 0; i < p->count && c->stopped_by == STORE_OK; i++) {
             count_one(c, p->kind, results[i]);
-            if (cards && results[i] == STORE_OK && added[i].count > 1) {   /* the other rows of the card */
-                long long more = (long long)added[i].count - 1;
-                c->added += more;
-                c->added_kind[STORE_CONTACT] += more;
-                c->in_batch += more;
-            }
+            /* a card is one contact imported (one person's card, issue 10),
+             * however many numbers — rows — it stored; the rows count
+             * towards the batch */
+            if (cards && results[i] == STORE_OK && added[i].count > 1)
+                c->in_batch += (long long)added[i].count - 1;
         }
     } else {
         c->stopped_by = r;
@@ -176,10 +236,12 @@ static enum import_next maybe_commit(struct import_ctx *c)
     enum store_result cr = store_tx_commit(c->store);
     if (cr == STORE_OK)
         cr = store_tx_begin(c->store);
-    if (cr != STORE_OK)
+    if (cr != STORE_OK) {
         c->stopped_by = cr;
-    else
+    } else {
         c->in_batch = 0;
+        memset(c->batch_kind, 0, sizeof c->batch_kind);
+    }
     return next_step(c);
 }
 
@@ -209,11 +271,6 @@ static enum import_next added_one(struct import_ctx *c, long long rows, bool ful
     return maybe_commit(c);
 }
 
-static const char *dup_or_null(const char *v)
-{
-    return v ? xstrdup(v) : NULL;
-}
-
 static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
 {
     struct import_ctx *c = arg;
@@ -223,6 +280,9 @@ static enum import_next sink_sms(void *arg, const struct store_sms_new *m)
     *p = *m;
     p->peer = dup_or_null(m->peer);
     p->body = xmemdup0(m->body, m->body_len);
+    p->phone = dup_or_null(m->phone);
+    fields_keep(p->fields, m->fields, STORE_SMS_NFIELDS);
+    p->extra = attrs_keep(m->extra, m->nextra);
     return added_one(c, 1, c->p.count + 1 == IMPORT_BATCH);
 }
 
@@ -238,12 +298,28 @@ static enum import_next sink_mms(void *arg, const struct store_mms_new *m)
     struct store_mms_part_new *parts = xcalloc(m->nparts ? m->nparts : 1, sizeof *parts);
     for (size_t i = 0; i < m->nparts; i++) {
         const struct store_mms_part_new *in = &m->parts[i];
-        parts[i] = (struct store_mms_part_new){ dup_or_null(in->content_type), dup_or_null(in->name),
-                                                in->len ? (unsigned char *)xmemdup0(in->data, in->len) : NULL, in->len,
-                                                dup_or_null(in->content_id) };
+        parts[i] = (struct store_mms_part_new){ .content_type = dup_or_null(in->content_type),
+                                                .name = dup_or_null(in->name),
+                                                .data = in->len ? (unsigned char *)xmemdup0(in->data, in->len) : NULL,
+                                                .len = in->len,
+                                                .content_id = dup_or_null(in->content_id),
+                                                .content_location = dup_or_null(in->content_location) };
+        fields_keep(parts[i].fields, in->fields, STORE_PART_NFIELDS);
+        parts[i].extra = attrs_keep(in->extra, in->nextra);
+        parts[i].nextra = in->nextra;
         c->p.bytes += (long long)in->len;
     }
     p->parts = parts;
+    struct store_mms_addr_new *addrs = m->naddrs ? xcalloc(m->naddrs, sizeof *addrs) : NULL;
+    for (size_t i = 0; i < m->naddrs; i++) {
+        const struct store_mms_addr_new *a = &m->addrs[i];
+        addrs[i] = (struct store_mms_addr_new){ .address = dup_or_null(a->address), .type = a->type,
+                                                .charset = dup_or_null(a->charset),
+                                                .extra = attrs_keep(a->extra, a->nextra), .nextra = a->nextra };
+    }
+    p->addrs = addrs;
+    fields_keep(p->fields, m->fields, STORE_MMS_NFIELDS);
+    p->extra = attrs_keep(m->extra, m->nextra);
     /* the store takes at most LIMIT_MMS_BATCH_BYTES: stop short of it by
      * one message's most */
     return added_one(c, 1, c->p.count + 1 == LIMIT_MMS_BATCH_MAX ||
@@ -260,6 +336,8 @@ static enum import_next sink_contact(void *arg, const struct store_contact_new *
     p->name = xstrdup(in->name);
     p->number = xstrdup(in->number);
     p->vcard = xmemdup0(in->vcard, in->vcard_len);
+    p->tel_types = dup_or_null(in->tel_types);
+    p->uid = dup_or_null(in->uid);
     return added_one(c, 1, c->p.count + 1 == IMPORT_BATCH);
 }
 
@@ -331,35 +409,35 @@ static enum store_result put_sms(struct buf *b, enum archive_format kf, const st
 static enum store_result put_mms(struct store *s, const char *uid, struct buf *b, const struct store_mms *m)
 {
     struct store_mms_part *parts = NULL;
-    size_t n = 0;
+    struct store_mms_addr *addrs = NULL;
+    size_t n = 0, na = 0;
     enum store_result res = store_mms_parts(s, uid, m->n, &parts, &n);
     if (res == STORE_OK)
-        export_xml_mms(b, m, parts, n);
+        res = store_mms_addrs(s, uid, m->n, &addrs, &na);
+    if (res == STORE_OK)
+        export_xml_mms(b, m, parts, n, addrs, na);
     store_mms_parts_free(parts, n);
+    store_mms_addrs_free(addrs, na);
     return res;
 }
 
-/* The card written last: the rows of one card (one per number, one upload)
- * come one after the other, and a vCard export writes the card once. */
-struct last_card {
-    char *vcard;
-    time_t uploaded_at;
-};
-
-static enum store_result put_contact(struct buf *b, enum archive_format kf, const struct store_contact *c,
-                                     struct last_card *last)
+/* A person (issue 10): its card with every number, or its CSV lines. */
+static void put_person(struct buf *b, enum archive_format kf, const struct store_person *p)
 {
-    if (kf != ARCHIVE_CONTACT_VCARD) {
-        export_csv_contact(b, c);
-        return STORE_OK;
-    }
-    if (last->vcard && last->uploaded_at == c->uploaded_at && strcmp(last->vcard, c->vcard) == 0)
-        return STORE_OK;   /* another number of the card just written */
-    export_vcard_contact(b, c);
-    free(last->vcard);
-    last->vcard = xstrdup(c->vcard);
-    last->uploaded_at = c->uploaded_at;
-    return STORE_OK;
+    if (kf == ARCHIVE_CONTACT_VCARD)
+        export_vcard_person(b, p);
+    else
+        export_csv_person(b, p);
+}
+
+/* Whether person n is among the first count of done[] (a person named twice
+ * by a selection is written once). */
+static bool person_done(const long long *done, size_t count, long long n)
+{
+    for (size_t i = 0; i < count; i++)
+        if (done[i] == n)
+            return true;
+    return false;
 }
 
 /* Selected items one by one; missing numbers are skipped. */
@@ -367,7 +445,8 @@ static enum store_result export_some(struct store *s, const char *uid, enum arch
                                      size_t count, struct buf *b, long long *written)
 {
     enum store_result res = STORE_OK;
-    struct last_card last = { 0 };
+    long long *done = xcalloc(count ? count : 1, sizeof *done);
+    size_t ndone = 0;
     for (size_t i = 0; i < count && res == STORE_OK; i++) {
         if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_SMS_CSV) {
             struct store_sms m = { 0 };
@@ -380,35 +459,63 @@ static enum store_result export_some(struct store *s, const char *uid, enum arch
                 res = put_mms(s, uid, b, &m);
             store_mms_cleanup(&m);
         } else {
-            struct store_contact c = { 0 };
-            if ((res = store_contact_get(s, uid, ns[i], &c)) == STORE_OK)
-                res = put_contact(b, kf, &c, &last);
-            store_contact_cleanup(&c);
+            /* a contact's number names its person: one card (or its lines) each */
+            struct store_person p = { 0 };
+            if ((res = store_contact_person(s, uid, ns[i], &p)) == STORE_OK) {
+                if (person_done(done, ndone, p.n)) {
+                    res = STORE_NOT_FOUND;   /* written already: not counted again */
+                } else {
+                    put_person(b, kf, &p);
+                    done[ndone++] = p.n;
+                }
+            }
+            store_person_cleanup(&p);
         }
         if (res == STORE_OK)
             (*written)++;
         else if (res == STORE_NOT_FOUND)
             res = STORE_OK;
     }
-    free(last.vcard);
+    free(done);
     return res;
 }
 
-/* Everything, newest first, a page of 500 at a time, up to max items. */
-static enum store_result export_all(struct store *s, const char *uid, enum archive_format kf, long long max,
-                                    struct buf *b, long long *written)
+static int cmp_ll(const void *a, const void *b)
 {
-    struct store_page page = { .before_n = 0, .limit = 500 };
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Not one of the numbers unticked (except sorted). */
+static bool wanted(const long long *except, size_t nexcept, long long n)
+{
+    return nexcept == 0 || bsearch(&n, except, nexcept, sizeof n, cmp_ll) == NULL;
+}
+
+/* Everything that matches m (NULL: everything), newest first, a page of 500
+ * at a time, up to max items. */
+static enum store_result export_all(struct store *s, const char *uid, enum archive_format kf,
+                                    const struct store_match *m, long long max, struct buf *b, long long *written)
+{
+    struct store_page page = { .before_n = m && m->upto ? m->upto + 1 : 0, .limit = 500,
+                               .search = m ? m->search : NULL };
+    size_t nex = m && m->except ? m->nexcept : 0;
+    long long *ex = xcalloc(nex ? nex : 1, sizeof *ex);
+    if (nex) {
+        memcpy(ex, m->except, nex * sizeof *ex);
+        qsort(ex, nex, sizeof *ex, cmp_ll);
+    }
     enum store_result res = STORE_OK;
-    struct last_card last = { 0 };
     bool more = true;
     while (more && res == STORE_OK && *written < max) {
         if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_SMS_CSV) {
             struct store_sms_list l = { 0 };
             if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count; i++)
-                    put_sms(b, kf, &l.items[i]);
-                *written += (long long)l.count;
+                    if (wanted(ex, nex, l.items[i].n) && *written < max) {
+                        put_sms(b, kf, &l.items[i]);
+                        (*written)++;
+                    }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
@@ -418,30 +525,34 @@ static enum store_result export_all(struct store *s, const char *uid, enum archi
             struct store_mms_list l = { 0 };
             if ((res = store_mms_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count && res == STORE_OK; i++)
-                    res = put_mms(s, uid, b, &l.items[i]);
-                *written += (long long)l.count;
+                    if (wanted(ex, nex, l.items[i].n) && *written < max) {
+                        res = put_mms(s, uid, b, &l.items[i]);
+                        (*written)++;
+                    }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
             }
             store_mms_list_cleanup(&l);
         } else {
-            struct store_contact_list l = { 0 };
-            if ((res = store_contact_list(s, uid, &page, &l)) == STORE_OK) {
+            /* people, newest first; upto and except[] name them by their current number */
+            struct store_person_list l = { 0 };
+            if ((res = store_person_list(s, uid, &page, &l)) == STORE_OK) {
                 for (size_t i = 0; i < l.count; i++)
-                    put_contact(b, kf, &l.items[i], &last);
-                *written += (long long)l.count;
+                    if (wanted(ex, nex, l.items[i].n) && *written < max) {
+                        put_person(b, kf, &l.items[i]);
+                        (*written)++;
+                    }
                 more = l.more && l.count;
                 if (l.count)
                     page.before_n = l.items[l.count - 1].n;
             }
-            store_contact_list_cleanup(&l);
+            store_person_list_cleanup(&l);
         }
     }
-    free(last.vcard);
+    free(ex);
     return res;
 }
-
 
 enum store_result archive_import(struct store *s, const char *user_id, enum import_format f, char *data, size_t len,
                                  struct archive_import_report *report)
@@ -476,7 +587,10 @@ enum store_result archive_import(struct store *s, const char *user_id, enum impo
             c->stopped_by = res;
     } else {
         store_tx_rollback(s);
-        c->added -= c->in_batch;   /* the open batch is undone */
+        for (int k = STORE_SMS; k <= STORE_CONTACT; k++) {   /* the open batch is undone */
+            c->added -= c->batch_kind[k];
+            c->added_kind[k] -= c->batch_kind[k];
+        }
     }
     /* a fresh bulk load is planned with stale statistics until autovacuum
      * comes by: a search of the archive just imported would read all of it */
@@ -495,8 +609,8 @@ enum store_result archive_import(struct store *s, const char *user_id, enum impo
 }
 
 enum store_result archive_export_items(struct store *s, const char *user_id, enum archive_format f,
-                                       const long long *ns, size_t count, long long max, struct buf *b,
-                                       long long *written)
+                                       const long long *ns, size_t count, const struct store_match *m, long long max,
+                                       struct buf *b, long long *written)
 {
-    return ns ? export_some(s, user_id, f, ns, count, b, written) : export_all(s, user_id, f, max, b, written);
+    return ns ? export_some(s, user_id, f, ns, count, b, written) : export_all(s, user_id, f, m, max, b, written);
 }

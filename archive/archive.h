@@ -23,7 +23,7 @@ struct archive_import_report {
     bool malformed;            /* the file is not well formed: nothing stored, message says where */
     bool begun;                /* the storing pass ran (false: the store refused to begin) */
     char message[256];
-    long long added;           /* items stored (a card's rows count one each) */
+    long long added;           /* items stored (a vCard card counts one, however many numbers) */
     long long added_kind[3];   /* ... by enum store_kind */
     long long duplicates;      /* already in the archive: not stored again */
     long long skipped;         /* unusable items passed over (no body, too long, no number) */
@@ -59,12 +59,15 @@ bool archive_export_choice(const char *kind, const char *format, enum archive_fo
 
 /*
  * Append user_id's items of format f to b: the numbers ns[0..count) (missing
- * ones skipped), or with ns NULL everything, newest first, at most max
- * items. The items only: a CSV's header and the XML document around them
- * are the caller's (export.h). *written counts what was appended.
+ * ones skipped), or with ns NULL all that match m (store.h's store_match:
+ * the search, up to the newest item shown, without the exceptions; m NULL:
+ * everything), newest first, at most max items. Contacts are people: a
+ * number names its person, written once (one card, or its CSV lines). The
+ * items only: a CSV's header and the XML document around them are the
+ * caller's (export.h). *written counts what was appended.
  */
 enum store_result archive_export_items(struct store *s, const char *user_id, enum archive_format f,
-                                       const long long *ns, size_t count, long long max, struct buf *b,
-                                       long long *written);
+                                       const long long *ns, size_t count, const struct store_match *m, long long max,
+                                       struct buf *b, long long *written);
 
 #endif

@@ -37,7 +37,7 @@ enum import_format import_format_parse(const char *name)
     return IMPORT_FORMAT_UNKNOWN;
 }
 
-bool import_parse_time(const char *text, long long *out)
+bool import_parse_time_ms(const char *text, long long *out)
 {
     while (isspace((unsigned char)*text))
         text++;
@@ -53,11 +53,11 @@ bool import_parse_time(const char *text, long long *out)
         long long v = 0;
         for (size_t i = 0; i < n; i++)
             v = v * 10 + (text[i] - '0');
-        *out = v > 100000000000LL ? v / 1000 : v;
+        *out = v > 100000000000LL ? v : v * 1000;
         return true;
     }
     struct tm tm = { 0 };
-    int y, mo, d, h = 0, mi = 0, s = 0, used = 0;
+    int y, mo, d, h = 0, mi = 0, s = 0, ms = 0, used = 0;
     char sep;
     if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
         return false;
@@ -71,6 +71,16 @@ bool import_parse_time(const char *text, long long *out)
             if (sscanf(text + used, ":%2d%n", &s, &used3) != 1)
                 return false;
             used += used3;
+            if (text[used] == '.') {   /* milliseconds, as the export writes them */
+                int k = 0;
+                for (used++; isdigit((unsigned char)text[used]); used++, k++)
+                    if (k < 3)
+                        ms = ms * 10 + (text[used] - '0');
+                if (k == 0)
+                    return false;
+                for (; k < 3; k++)
+                    ms *= 10;
+            }
         }
         if (text[used] == 'Z')
             used++;
@@ -85,6 +95,15 @@ bool import_parse_time(const char *text, long long *out)
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = s;
-    *out = (long long)timegm(&tm);
+    *out = (long long)timegm(&tm) * 1000 + ms;
+    return true;
+}
+
+bool import_parse_time(const char *text, long long *out)
+{
+    long long ms;
+    if (!import_parse_time_ms(text, &ms))
+        return false;
+    *out = ms / 1000;
     return true;
 }

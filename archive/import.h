@@ -36,7 +36,8 @@ enum import_result {
 };
 
 struct import_report {
-    long long items;    /* handed to the sink */
+    long long items;    /* handed to the sink ... */
+    long long sms, mms, contacts;   /* ... of each kind */
     long long skipped;  /* unusable items passed over */
     char message[256];  /* for IMPORT_MALFORMED; "" otherwise */
 };
@@ -53,5 +54,7 @@ enum import_format import_format_parse(const char *name);
  * milliseconds (values above 10^11) → seconds since the epoch in *out;
  * false (*out untouched) when text is none of those. */
 bool import_parse_time(const char *text, long long *out);
+/* The same in milliseconds, and a time may carry them ("…T12:30:00.123Z"). */
+bool import_parse_time_ms(const char *text, long long *out);
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * import_csv — CSV import (see import_csv.h). Contacts get a vCard made by
- * vcard_format so they are stored the same way as typed ones.
+ * import_csv — CSV import (see import_csv.h). An SMS row reads every column
+ * the export writes (the direction as a word or the app's number, dates
+ * with their milliseconds, the fields kept as written); contacts get a vCard
+ * made by vcard_format so they are stored the same way as typed ones.
  */
 #include "import_csv.h"
 
@@ -131,12 +133,44 @@ static int find_col(const struct row *h, const char *const *names)
     return COL_NONE;
 }
 
+/* Row r's field in column col, or NULL when the header has no such column
+ * (COL_NONE) or the row is shorter. */
+static const char *cell(const struct row *r, int col)
+{
+    return col != COL_NONE && col < r->n ? r->field[col] : NULL;
+}
+
 /* Row r's field in column col, or "" when the header has no such column
  * (COL_NONE) or the row is shorter. */
 static const char *field_of(const struct row *r, int col)
 {
-    return col != COL_NONE && col < r->n ? r->field[col] : "";
+    const char *v = cell(r, col);
+    return v ? v : "";
 }
+
+/* A direction as a spreadsheet writes it: a word (the export's, English or
+ * Chinese) or the app's number; 0 when it is neither. */
+static int read_type(const char *v)
+{
+    static const struct {
+        const char *word;
+        int type;
+    } words[] = {
+        { "received", STORE_SMS_RECEIVED }, { "in", STORE_SMS_RECEIVED }, { "incoming", STORE_SMS_RECEIVED },
+        { "inbox", STORE_SMS_RECEIVED }, { "接收", STORE_SMS_RECEIVED }, { "收到", STORE_SMS_RECEIVED },
+        { "sent", STORE_SMS_SENT }, { "out", STORE_SMS_SENT }, { "outgoing", STORE_SMS_SENT },
+        { "发送", STORE_SMS_SENT }, { "已发送", STORE_SMS_SENT }, { "draft", STORE_SMS_DRAFT },
+        { "草稿", STORE_SMS_DRAFT }, { "outbox", STORE_SMS_OUTBOX }, { "failed", STORE_SMS_FAILED },
+        { "失败", STORE_SMS_FAILED }, { "queued", STORE_SMS_QUEUED },
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasecmp(v, words[i].word) == 0)
+            return words[i].type;
+    char *end;
+    long t = strtol(v, &end, 10);
+    return *v && !*end && t >= 1 && t <= STORE_TYPE_MAX ? (int)t : 0;
+}
+
 
 static bool blank_row(const struct row *r)
 {
@@ -152,8 +186,13 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
     static const char *const body_names[] = { "body", "text", "message", NULL };
     static const char *const peer_names[] = { "peer", "address", "number", "phone", "from", NULL };
     static const char *const date_names[] = { "date", "sent_at", "time", NULL };
+    static const char *const type_names[] = { "type", "direction", NULL };
+    static const char *const dsent_names[] = { "date_sent", NULL };
+    static const char *const from_names[] = { "saved_from", NULL };
     static const char *const name_names[] = { "name", "full name", "fn", NULL };
     static const char *const num_names[] = { "number", "phone", "tel", "mobile", NULL };
+    static const char *const types_names[] = { "types", "tel_types", NULL };   /* ours: a person's */
+    static const char *const uid_names[] = { "uid", NULL };
     struct row h = { 0 }, r = { 0 };
     enum import_result res = IMPORT_MALFORMED;
     size_t pos = 0;
@@ -172,6 +211,13 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
     }
     int c_body = find_col(&h, body_names), c_peer = find_col(&h, peer_names), c_date = find_col(&h, date_names);
     int c_name = find_col(&h, name_names), c_num = find_col(&h, num_names);
+    int c_types = find_col(&h, types_names), c_uid = find_col(&h, uid_names);
+    int c_type = find_col(&h, type_names), c_dsent = find_col(&h, dsent_names), c_from = find_col(&h, from_names);
+    int c_field[STORE_SMS_NFIELDS];
+    for (int f = 0; f < STORE_SMS_NFIELDS; f++) {
+        const char *const one[] = { store_sms_fields[f], NULL };
+        c_field[f] = find_col(&h, one);
+    }
     bool sms = c_body != COL_NONE;
     if (!sms && (c_name == COL_NONE || c_num == COL_NONE)) {
         snprintf(rep->message, sizeof rep->message,
@@ -185,18 +231,29 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
         enum import_next next = IMPORT_GO_ON;
         if (sms) {
             const char *body = field_of(&r, c_body), *peer = field_of(&r, c_peer);
-            long long t = 0;
-            if (!import_parse_time(field_of(&r, c_date), &t))
+            const char *from = cell(&r, c_from), *type = cell(&r, c_type), *dsent = cell(&r, c_dsent);
+            long long t = 0, ds = 0;
+            if (!import_parse_time_ms(field_of(&r, c_date), &t))
                 t = 0;   /* no date, or none that reads */
+            if (!dsent || !import_parse_time_ms(dsent, &ds))
+                ds = 0;
             size_t blen = strlen(body);
-            if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || strlen(peer) > LIMIT_PEER_MAX) {
+            if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || strlen(peer) > LIMIT_PEER_MAX ||
+                (from && strlen(from) > LIMIT_PEER_MAX)) {
                 rep->skipped++;
                 continue;
             }
             struct store_sms_new m = { .peer = peer, .body = body, .body_len = blen,
-                                       .sent_at = (time_t)(t > 0 ? t : 0), .source = "import",
-                                       .skip_duplicate = true };
+                                       .sent_at = (time_t)(t > 0 ? t / 1000 : 0), .sent_ms = (int)(t > 0 ? t % 1000 : 0),
+                                       .type = type ? read_type(type) : 0, .date_sent_ms = ds > 0 ? ds : 0,
+                                       .phone = from, .source = "import", .skip_duplicate = true };
+            /* the fields kept as written: an empty cell is one not given */
+            for (int f = 0; f < STORE_SMS_NFIELDS; f++) {
+                const char *v = cell(&r, c_field[f]);
+                m.fields[f] = v && *v && strlen(v) <= LIMIT_ATTR_VALUE_MAX ? v : NULL;
+            }
             rep->items++;
+            rep->sms++;
             if (sink->sms)
                 next = sink->sms(sink->ctx, &m);
         } else {
@@ -205,10 +262,18 @@ enum import_result import_csv(const char *data, size_t len, const struct import_
                 rep->skipped++;
                 continue;
             }
+            /* a person's rows come in upload order (the current one last),
+             * with the TEL types and the card UID that make it one person */
+            const char *types = cell(&r, c_types), *uid = cell(&r, c_uid);
+            if ((types && strlen(types) > LIMIT_TEXT_FIELD_MAX) || (uid && strlen(uid) > LIMIT_TEXT_FIELD_MAX))
+                types = uid = NULL;
             char *card = vcard_format(name, num);
             struct store_contact_new c = { .name = name, .number = num, .vcard = card, .vcard_len = strlen(card),
-                                           .source = "import", .skip_duplicate = true };
+                                           .source = "import", .skip_duplicate = true,
+                                           .tel_types = types && *types ? types : "CELL",   /* vcard_format's */
+                                           .uid = uid };
             rep->items++;
+            rep->contacts++;
             if (sink->contact)
                 next = sink->contact(sink->ctx, &c);
             free(card);

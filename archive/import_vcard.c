@@ -29,6 +29,7 @@ static void on_card(const struct vcard_card *card, void *arg)
     }
     c->rep->skipped += (long long)(card->ntels - kept);   /* *100#, fax extensions, ... */
     c->rep->items++;
+    c->rep->contacts++;
     if (c->sink->card && c->sink->card(c->sink->ctx, card) == IMPORT_STOP)
         c->stopped = true;
 }

@@ -1,13 +1,20 @@
 /*
  * import_xml — SMS Backup & Restore XML import (see import_xml.h).
  *
- * Mapping: <sms address date(ms) body> → an SMS; <mms address date sub>
- * with its <part ct name|cl text|data(base64)> → an MMS (SMIL parts are
- * layout, not content, and are dropped). "null" is the app's word for
- * absent. Dates are milliseconds since the epoch.
+ * Mapping: <sms> → an SMS, <mms> with its <part>s (the SMIL layout too, in
+ * order) and <addr>s → an MMS, every attribute kept (store.h, migration
+ * 009): the ones the archive interprets into their fields (address, body,
+ * date and date_sent in milliseconds, type / msg_box, sub; a part's ct,
+ * name, cid without its <>, cl, text or base64 data; an address's type), the
+ * other published fields as written, and any other attribute as written in
+ * file order — with the values of interpreted ones that do not read as they
+ * should (a date that is no number). "null" is the app's word for absent in
+ * the interpreted text fields; a body "null" is that word.
  */
 #include "import_xml.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <libxml/xmlreader.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -93,10 +100,47 @@ size_t import_xml_fix_surrogates(char *data, size_t len)
 
 /* ---- the reader ---- */
 
+/* The attributes of one element as they came: the known ones go to their
+ * fields, every other one is kept (extra); bad: the element cannot be
+ * stored as it is (a value too long, too many attributes). */
+struct kept {
+    char *name[LIMIT_ATTRS_MAX], *value[LIMIT_ATTRS_MAX];
+    struct store_attr_new attr[LIMIT_ATTRS_MAX];
+    size_t n;
+};
+
+static void kept_reset(struct kept *k)
+{
+    for (size_t i = 0; i < k->n; i++) {
+        free(k->name[i]);
+        free(k->value[i]);
+    }
+    k->n = 0;
+}
+
+static bool kept_add(struct kept *k, const char *name, const char *value)
+{
+    if (k->n >= LIMIT_ATTRS_MAX || strlen(name) > LIMIT_ATTR_NAME_MAX || strlen(value) > LIMIT_ATTR_VALUE_MAX)
+        return false;
+    k->name[k->n] = xstrdup(name);
+    k->value[k->n] = xstrdup(value);
+    k->attr[k->n] = (struct store_attr_new){ k->name[k->n], k->value[k->n] };
+    k->n++;
+    return true;
+}
+
 struct part {
-    char *ct, *name;
+    char *ct, *name, *cid, *cl, *text, *b64;
+    char *fields[STORE_PART_NFIELDS];
+    struct kept kept;
     unsigned char *data;
     size_t len;
+};
+
+struct addr {
+    char *address, *charset;
+    int type;
+    struct kept kept;
 };
 
 struct state {
@@ -105,11 +149,16 @@ struct state {
     struct import_report *rep;
     bool in_mms;
     int mms_depth;
+    bool mms_bad;
+    /* the <mms> being read */
+    struct store_mms_new mms;
     char *mms_peer, *mms_subject;
-    long long mms_date;
+    char *mms_fields[STORE_MMS_NFIELDS];
+    struct kept mms_kept;
     struct part parts[LIMIT_MMS_PARTS_MAX];
     size_t nparts;
-    bool mms_bad;
+    struct addr addrs[LIMIT_MMS_ADDRS_MAX];
+    size_t naddrs;
     char err[200];
     int err_line;
 };
@@ -126,67 +175,236 @@ static void on_error(void *arg, const char *msg, xmlParserSeverities severity, x
     st->err_line = xmlTextReaderLocatorLineNumber(loc);
 }
 
-/* Attribute value or NULL when absent or "null"; malloc'd (free()). */
-static char *attr(struct state *st, const char *name)
+static bool is_null(const char *v)
 {
-    xmlChar *v = xmlTextReaderGetAttribute(st->reader, (const xmlChar *)name);
-    if (v == NULL)
-        return NULL;
-    char *r = NULL;
-    if (strcmp((char *)v, "null") != 0)
-        r = xstrdup((char *)v);
-    xmlFree(v);
-    return r;
+    return strcmp(v, "null") == 0;
 }
 
-static long long attr_date(struct state *st, const char *name)
+/* A whole number in [min, max] written as the app writes numbers — only in
+ * the form it will be written back in ("05" or "+5" are not: they are kept
+ * as written instead). */
+static bool read_ll(const char *v, long long min, long long max, long long *out)
 {
-    char *v = attr(st, name);
-    long long t = 0;
-    if (v) {
-        char *end;
-        long long ms = strtoll(v, &end, 10);
-        if (*end == '\0' && ms > 0)
-            t = ms / 1000;
+    char *end, again[24];
+    if (!*v || isspace((unsigned char)*v))
+        return false;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (*end || errno || x < min || x > max)
+        return false;
+    snprintf(again, sizeof again, "%lld", x);
+    if (strcmp(again, v) != 0)
+        return false;
+    *out = x;
+    return true;
+}
+
+/* One attribute of an element: its name, its value, and what to do with it.
+ * Returns false when the element cannot be kept as it is. */
+typedef bool attr_fn(struct state *st, void *item, const char *name, const char *value);
+
+/* Walk the current element's attributes (namespace declarations and
+ * prefixed names, which the app never writes, are passed over). */
+static bool each_attr(struct state *st, attr_fn *fn, void *item)
+{
+    bool ok = true;
+    if (xmlTextReaderMoveToFirstAttribute(st->reader) != 1)
+        return true;
+    do {
+        const char *name = (const char *)xmlTextReaderConstName(st->reader);
+        const char *value = (const char *)xmlTextReaderConstValue(st->reader);
+        if (name == NULL || value == NULL || strchr(name, ':') || strcmp(name, "xmlns") == 0)
+            continue;
+        if (!fn(st, item, name, value))
+            ok = false;
+    } while (xmlTextReaderMoveToNextAttribute(st->reader) == 1);
+    xmlTextReaderMoveToElement(st->reader);
+    return ok;
+}
+
+/* A field kept as written, if name is one of table's. */
+static int field_of(const char *const *table, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(table[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static bool set_field(char **slot, const char *value)
+{
+    if (strlen(value) > LIMIT_ATTR_VALUE_MAX)
+        return false;
+    free(*slot);
+    *slot = xstrdup(value);
+    return true;
+}
+
+/* A date in ms into seconds and ms; anything else (a 0 too: no date) is kept
+ * as written. */
+static bool date_attr(struct kept *k, const char *name, const char *value, time_t *sec, int *ms)
+{
+    long long v;
+    if (!read_ll(value, 1, 1LL << 50, &v))
+        return kept_add(k, name, value);
+    *sec = (time_t)(v / 1000);
+    *ms = (int)(v % 1000);
+    return true;
+}
+
+static bool type_attr(struct kept *k, const char *name, const char *value, int *type)
+{
+    long long v;
+    if (!read_ll(value, 1, STORE_TYPE_MAX, &v))
+        return kept_add(k, name, value);
+    *type = (int)v;
+    return true;
+}
+
+static bool ms_attr(struct kept *k, const char *name, const char *value, long long *ms)
+{
+    if (!read_ll(value, 0, 1LL << 50, ms))
+        return kept_add(k, name, value);
+    return true;
+}
+
+/* What <sms> and <mms> read alike: the date, the direction (dir: "type" or
+ * "msg_box"), date_sent, the published fields kept as written, and every
+ * other attribute kept. */
+struct dated {
+    const char *dir;
+    time_t *sent_at;
+    int *sent_ms, *type;
+    long long *date_sent_ms;
+    char **fields;
+    const char *const *names;
+    int nfields;
+    struct kept *kept;
+};
+
+static bool dated_attr(const struct dated *d, const char *name, const char *value)
+{
+    int f;
+    if (strcmp(name, "date") == 0)
+        return date_attr(d->kept, name, value, d->sent_at, d->sent_ms);
+    if (strcmp(name, d->dir) == 0)
+        return type_attr(d->kept, name, value, d->type);
+    if (strcmp(name, "date_sent") == 0)
+        return ms_attr(d->kept, name, value, d->date_sent_ms);
+    if ((f = field_of(d->names, d->nfields, name)) >= 0)
+        return set_field(&d->fields[f], value);
+    return kept_add(d->kept, name, value);
+}
+
+/* ---- <sms> ---- */
+
+struct sms_item {
+    struct store_sms_new m;
+    char *peer, *body;
+    char *fields[STORE_SMS_NFIELDS];
+    struct kept kept;
+};
+
+static bool sms_attr(struct state *st, void *item, const char *name, const char *value)
+{
+    struct sms_item *it = item;
+    (void)st;
+    if (strcmp(name, "address") == 0)
+        return set_field(&it->peer, is_null(value) ? "" : value);
+    if (strcmp(name, "body") == 0) {   /* the text as written: a body "null" is the word */
+        free(it->body);
+        it->body = xstrdup(value);
+        return true;
     }
-    free(v);
-    return t;
+    const struct dated d = { "type", &it->m.sent_at, &it->m.sent_ms, &it->m.type, &it->m.date_sent_ms, it->fields,
+                             store_sms_fields, STORE_SMS_NFIELDS, &it->kept };
+    return dated_attr(&d, name, value);
 }
 
 static enum import_next do_sms(struct state *st)
 {
-    char *peer = attr(st, "address"), *body = attr(st, "body");
+    struct sms_item it = { 0 };
     enum import_next rc = IMPORT_GO_ON;
-    size_t blen = body ? strlen(body) : 0;
-    if (blen == 0 || blen > LIMIT_SMS_BODY_MAX || (peer && strlen(peer) > LIMIT_PEER_MAX)) {
+    bool ok = each_attr(st, sms_attr, &it);
+    size_t blen = it.body ? strlen(it.body) : 0;
+    if (!ok || blen == 0 || blen > LIMIT_SMS_BODY_MAX || (it.peer && strlen(it.peer) > LIMIT_PEER_MAX)) {
         st->rep->skipped++;
         goto out;
     }
-    struct store_sms_new m = { .peer = peer ? peer : "", .body = body, .body_len = blen,
-                               .sent_at = (time_t)attr_date(st, "date"), .source = "import",
-                               .skip_duplicate = true };
+    it.m.peer = it.peer ? it.peer : "";
+    it.m.body = it.body;
+    it.m.body_len = blen;
+    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
+        it.m.fields[f] = it.fields[f];
+    it.m.extra = it.kept.attr;
+    it.m.nextra = it.kept.n;
+    it.m.source = "import";
+    it.m.skip_duplicate = true;
     st->rep->items++;
+    st->rep->sms++;
     if (st->sink->sms)
-        rc = st->sink->sms(st->sink->ctx, &m);
+        rc = st->sink->sms(st->sink->ctx, &it.m);
 out:
-    free(peer);
-    free(body);
+    free(it.peer);
+    free(it.body);
+    for (int f = 0; f < STORE_SMS_NFIELDS; f++)
+        free(it.fields[f]);
+    kept_reset(&it.kept);
     return rc;
+}
+
+/* ---- <mms> with its <part>s and <addr>s ---- */
+
+static void part_reset(struct part *p)
+{
+    free(p->ct);
+    free(p->name);
+    free(p->cid);
+    free(p->cl);
+    free(p->text);
+    free(p->b64);
+    free(p->data);
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        free(p->fields[f]);
+    kept_reset(&p->kept);
+    memset(p, 0, sizeof *p);
 }
 
 static void mms_reset(struct state *st)
 {
-    for (size_t i = 0; i < st->nparts; i++) {
-        free(st->parts[i].ct);
-        free(st->parts[i].name);
-        free(st->parts[i].data);
+    for (size_t i = 0; i < st->nparts; i++)
+        part_reset(&st->parts[i]);
+    for (size_t i = 0; i < st->naddrs; i++) {
+        free(st->addrs[i].address);
+        free(st->addrs[i].charset);
+        kept_reset(&st->addrs[i].kept);
+        memset(&st->addrs[i], 0, sizeof st->addrs[i]);
     }
     free(st->mms_peer);
     free(st->mms_subject);
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++) {
+        free(st->mms_fields[f]);
+        st->mms_fields[f] = NULL;
+    }
+    kept_reset(&st->mms_kept);
     st->mms_peer = st->mms_subject = NULL;
+    memset(&st->mms, 0, sizeof st->mms);
     st->nparts = 0;
+    st->naddrs = 0;
     st->in_mms = false;
     st->mms_bad = false;
+}
+
+static bool mms_attr(struct state *st, void *item, const char *name, const char *value)
+{
+    (void)item;
+    if (strcmp(name, "address") == 0)
+        return set_field(&st->mms_peer, is_null(value) ? "" : value);
+    if (strcmp(name, "sub") == 0)
+        return set_field(&st->mms_subject, is_null(value) ? "" : value);
+    const struct dated d = { "msg_box", &st->mms.sent_at, &st->mms.sent_ms, &st->mms.msg_box, &st->mms.date_sent_ms,
+                             st->mms_fields, store_mms_fields, STORE_MMS_NFIELDS, &st->mms_kept };
+    return dated_attr(&d, name, value);
 }
 
 static void mms_begin(struct state *st)
@@ -194,51 +412,104 @@ static void mms_begin(struct state *st)
     mms_reset(st);
     st->in_mms = true;
     st->mms_depth = xmlTextReaderDepth(st->reader);
-    st->mms_peer = attr(st, "address");
-    st->mms_subject = attr(st, "sub");
-    st->mms_date = attr_date(st, "date");
+    if (!each_attr(st, mms_attr, NULL))
+        st->mms_bad = true;
+}
+
+static bool part_attr(struct state *st, void *item, const char *name, const char *value)
+{
+    struct part *p = item;
+    int f;
+    (void)st;
+    if (strcmp(name, "ct") == 0 && !is_null(value) && *value)
+        return set_field(&p->ct, value);
+    if (strcmp(name, "name") == 0)
+        return set_field(&p->name, is_null(value) ? "" : value);
+    if (strcmp(name, "cl") == 0)
+        return set_field(&p->cl, is_null(value) ? "" : value);
+    if (strcmp(name, "cid") == 0) {
+        /* a Content-ID is written <id>; the store keeps the id (what cid: URLs name) */
+        size_t n = strlen(value);
+        if (is_null(value))
+            return set_field(&p->cid, "");
+        if (n >= 2 && value[0] == '<' && value[n - 1] == '>') {
+            free(p->cid);
+            p->cid = xmemdup0(value + 1, n - 2);
+            return true;
+        }
+        return kept_add(&p->kept, name, value);   /* as written, brackets or not */
+    }
+    if (strcmp(name, "text") == 0) {
+        if (is_null(value))
+            return true;
+        free(p->text);
+        p->text = xstrdup(value);
+        return true;
+    }
+    if (strcmp(name, "data") == 0) {
+        free(p->b64);
+        p->b64 = xstrdup(value);
+        return true;
+    }
+    if ((f = field_of(store_part_fields, STORE_PART_NFIELDS, name)) >= 0)
+        return set_field(&p->fields[f], value);
+    return kept_add(&p->kept, name, value);   /* a ct "null" too: written back as it came */
 }
 
 static void mms_part(struct state *st)
 {
-    char *ct = attr(st, "ct"), *name = attr(st, "cl"), *text = NULL, *b64 = NULL;
-    if (name == NULL)
-        name = attr(st, "name");
-    if (ct == NULL || strcasecmp(ct, "application/smil") == 0)
-        goto out;
-    if (st->nparts >= LIMIT_MMS_PARTS_MAX || strlen(ct) > LIMIT_TEXT_FIELD_MAX ||
-        (name && strlen(name) > LIMIT_TEXT_FIELD_MAX)) {
+    if (st->nparts >= LIMIT_MMS_PARTS_MAX) {
         st->mms_bad = true;
-        goto out;
+        return;
     }
-    struct part *p = &st->parts[st->nparts];
-    if ((b64 = attr(st, "data")) != NULL) {
-        size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+    struct part *p = &st->parts[st->nparts++];
+    if (!each_attr(st, part_attr, p)) {
+        st->mms_bad = true;
+        return;
+    }
+    if ((p->ct && strlen(p->ct) > LIMIT_TEXT_FIELD_MAX) || (p->name && strlen(p->name) > LIMIT_TEXT_FIELD_MAX) ||
+        (p->cid && strlen(p->cid) > LIMIT_TEXT_FIELD_MAX) || (p->cl && strlen(p->cl) > LIMIT_TEXT_FIELD_MAX)) {
+        st->mms_bad = true;
+        return;
+    }
+    if (p->b64) {
+        size_t cap = strlen(p->b64) / 4 * 3 + 3, len = 0;
         p->data = xmalloc(cap);
-        if (sodium_base642bin(p->data, cap, b64, strlen(b64), "\r\n \t", &len, NULL,
+        if (sodium_base642bin(p->data, cap, p->b64, strlen(p->b64), "\r\n \t", &len, NULL,
                               sodium_base64_VARIANT_ORIGINAL) != 0) {
-            free(p->data);
-            p->data = NULL;
             st->mms_bad = true;
-            goto out;
+            return;
         }
         p->len = len;
-    } else if ((text = attr(st, "text")) != NULL) {
-        p->len = strlen(text);
-        p->data = (unsigned char *)text;
-        text = NULL;
-    } else {
-        goto out;   /* a part without content */
+    } else if (p->text) {
+        p->len = strlen(p->text);
+        p->data = (unsigned char *)p->text;
+        p->text = NULL;
+    }   /* else a part without content: kept, with no bytes */
+}
+
+static bool addr_attr(struct state *st, void *item, const char *name, const char *value)
+{
+    struct addr *a = item;
+    (void)st;
+    if (strcmp(name, "address") == 0)
+        return set_field(&a->address, is_null(value) ? "" : value);
+    if (strcmp(name, "type") == 0)
+        return type_attr(&a->kept, name, value, &a->type);
+    if (strcmp(name, "charset") == 0)
+        return set_field(&a->charset, value);
+    return kept_add(&a->kept, name, value);
+}
+
+static void mms_addr(struct state *st)
+{
+    if (st->naddrs >= LIMIT_MMS_ADDRS_MAX) {
+        st->mms_bad = true;
+        return;
     }
-    p->ct = ct;
-    p->name = name;
-    ct = name = NULL;
-    st->nparts++;
-out:
-    free(ct);
-    free(name);
-    free(text);
-    free(b64);
+    struct addr *a = &st->addrs[st->naddrs++];
+    if (!each_attr(st, addr_attr, a) || (a->address && strlen(a->address) > LIMIT_PEER_MAX))
+        st->mms_bad = true;
 }
 
 static enum import_next mms_end(struct state *st)
@@ -254,15 +525,38 @@ static enum import_next mms_end(struct state *st)
         goto out;
     }
     struct store_mms_part_new parts[LIMIT_MMS_PARTS_MAX];
-    for (size_t i = 0; i < st->nparts; i++)
-        parts[i] = (struct store_mms_part_new){ .content_type = st->parts[i].ct, .name = st->parts[i].name,
-                                                .data = st->parts[i].data, .len = st->parts[i].len };
-    struct store_mms_new m = { .peer = st->mms_peer ? st->mms_peer : "", .subject = st->mms_subject,
-                               .sent_at = (time_t)st->mms_date, .source = "import", .parts = parts,
-                               .nparts = st->nparts, .skip_duplicate = true };
+    struct store_mms_addr_new *addrs = xcalloc(st->naddrs ? st->naddrs : 1, sizeof *addrs);
+    for (size_t i = 0; i < st->nparts; i++) {
+        struct part *p = &st->parts[i];
+        parts[i] = (struct store_mms_part_new){ .content_type = p->ct ? p->ct : "application/octet-stream",
+                                                .name = p->name, .data = p->data, .len = p->len,
+                                                .content_id = p->cid, .content_location = p->cl,
+                                                .extra = p->kept.attr, .nextra = p->kept.n };
+        for (int f = 0; f < STORE_PART_NFIELDS; f++)
+            parts[i].fields[f] = p->fields[f];
+    }
+    for (size_t i = 0; i < st->naddrs; i++)
+        addrs[i] = (struct store_mms_addr_new){ .address = st->addrs[i].address, .type = st->addrs[i].type,
+                                                .charset = st->addrs[i].charset, .extra = st->addrs[i].kept.attr,
+                                                .nextra = st->addrs[i].kept.n };
+    struct store_mms_new *m = &st->mms;
+    m->peer = st->mms_peer ? st->mms_peer : "";
+    m->subject = st->mms_subject;
+    m->source = "import";
+    m->parts = parts;
+    m->nparts = st->nparts;
+    m->addrs = addrs;
+    m->naddrs = st->naddrs;
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        m->fields[f] = st->mms_fields[f];
+    m->extra = st->mms_kept.attr;
+    m->nextra = st->mms_kept.n;
+    m->skip_duplicate = true;
     st->rep->items++;
+    st->rep->mms++;
     if (st->sink->mms)
-        rc = st->sink->mms(st->sink->ctx, &m);
+        rc = st->sink->mms(st->sink->ctx, m);
+    free(addrs);
 out:
     mms_reset(st);
     return rc;
@@ -279,12 +573,10 @@ static void malformed(struct state *st, const char *fmt, ...)
 
 enum import_result import_xml(char *data, size_t len, const struct import_sink *sink, struct import_report *rep)
 {
-    struct state st = { 0 };
+    struct state *st = NULL;
     enum import_result res = IMPORT_MALFORMED;
     bool root_seen = false;
     memset(rep, 0, sizeof *rep);
-    st.sink = sink;
-    st.rep = rep;
     if (len > INT32_MAX) {
         snprintf(rep->message, sizeof rep->message, "the file is too large");
         return IMPORT_MALFORMED;
@@ -295,31 +587,35 @@ enum import_result import_xml(char *data, size_t len, const struct import_sink *
         return IMPORT_MALFORMED;
     }
     len = import_xml_fix_surrogates(data, len);
-    st.reader = xmlReaderForMemory(data, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+    st = xcalloc(1, sizeof *st);   /* a whole MMS's parts and addresses: not on the stack */
+    st->sink = sink;
+    st->rep = rep;
+    st->reader = xmlReaderForMemory(data, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
                                                                   XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    if (st.reader == NULL) {
+    if (st->reader == NULL) {
         snprintf(rep->message, sizeof rep->message, "cannot read the file as XML");
+        free(st);
         return IMPORT_MALFORMED;
     }
-    xmlTextReaderSetErrorHandler(st.reader, on_error, &st);
+    xmlTextReaderSetErrorHandler(st->reader, on_error, st);
     int ret;
-    while ((ret = xmlTextReaderRead(st.reader)) == 1) {
-        int type = xmlTextReaderNodeType(st.reader);
-        int depth = xmlTextReaderDepth(st.reader);
-        const char *name = (const char *)xmlTextReaderConstLocalName(st.reader);
+    while ((ret = xmlTextReaderRead(st->reader)) == 1) {
+        int type = xmlTextReaderNodeType(st->reader);
+        int depth = xmlTextReaderDepth(st->reader);
+        const char *name = (const char *)xmlTextReaderConstLocalName(st->reader);
         if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
             type == XML_READER_TYPE_ENTITY) {
-            malformed(&st, "documents with a DTD or entities are not accepted");
+            malformed(st, "documents with a DTD or entities are not accepted");
             goto out;
         }
         if (depth > MAX_DEPTH) {
-            malformed(&st, "line %d: elements nested too deeply", xmlTextReaderGetParserLineNumber(st.reader));
+            malformed(st, "line %d: elements nested too deeply", xmlTextReaderGetParserLineNumber(st->reader));
             goto out;
         }
         if (type == XML_READER_TYPE_ELEMENT) {
             if (depth == 0) {
                 if (strcmp(name, "smses") != 0) {
-                    malformed(&st, "this is not an SMS Backup & Restore file (root element <%.40s>)", name);
+                    malformed(st, "this is not an SMS Backup & Restore file (root element <%.40s>)", name);
                     goto out;
                 }
                 root_seen = true;
@@ -327,40 +623,43 @@ enum import_result import_xml(char *data, size_t len, const struct import_sink *
             }
             enum import_next rc = IMPORT_GO_ON;
             if (depth == 1 && strcmp(name, "sms") == 0) {
-                rc = do_sms(&st);
+                rc = do_sms(st);
             } else if (depth == 1 && strcmp(name, "mms") == 0) {
-                mms_begin(&st);
-                if (xmlTextReaderIsEmptyElement(st.reader))
-                    rc = mms_end(&st);
-            } else if (st.in_mms && strcmp(name, "part") == 0) {
-                mms_part(&st);
+                mms_begin(st);
+                if (xmlTextReaderIsEmptyElement(st->reader))
+                    rc = mms_end(st);
+            } else if (st->in_mms && strcmp(name, "part") == 0) {
+                mms_part(st);
+            } else if (st->in_mms && strcmp(name, "addr") == 0) {
+                mms_addr(st);
             }
             if (rc == IMPORT_STOP) {
                 res = IMPORT_STOPPED;
                 goto out;
             }
-        } else if (type == XML_READER_TYPE_END_ELEMENT && st.in_mms && depth == st.mms_depth &&
+        } else if (type == XML_READER_TYPE_END_ELEMENT && st->in_mms && depth == st->mms_depth &&
                    strcmp(name, "mms") == 0) {
-            if (mms_end(&st) == IMPORT_STOP) {
+            if (mms_end(st) == IMPORT_STOP) {
                 res = IMPORT_STOPPED;
                 goto out;
             }
         }
     }
     if (ret != 0) {
-        if (st.err[0])
-            malformed(&st, "line %d: %s", st.err_line, st.err);
+        if (st->err[0])
+            malformed(st, "line %d: %s", st->err_line, st->err);
         else
-            malformed(&st, "line %d: the XML is not well formed", xmlTextReaderGetParserLineNumber(st.reader));
+            malformed(st, "line %d: the XML is not well formed", xmlTextReaderGetParserLineNumber(st->reader));
         goto out;
     }
     if (!root_seen) {
-        malformed(&st, "the file holds no <smses> element");
+        malformed(st, "the file holds no <smses> element");
         goto out;
     }
     res = IMPORT_OK;
 out:
-    mms_reset(&st);
-    xmlFreeTextReader(st.reader);
+    mms_reset(st);
+    xmlFreeTextReader(st->reader);
+    free(st);
     return res;
 }

@@ -26,6 +26,11 @@
 #define LIMIT_VCARD_MAX 65536      /* bytes of one contact's vCard text */
 #define LIMIT_PEER_MAX 64          /* bytes of a sender, recipient or phone number as written */
 #define LIMIT_TEXT_FIELD_MAX 256   /* bytes of a name, subject, content type, file name */
+#define LIMIT_MMS_ADDRS_MAX 256    /* addresses (from, to, cc, bcc) of one MMS */
+#define LIMIT_ATTRS_MAX 64         /* attributes kept as written beyond the known fields, per item, part
+                                      or address (a device's own, in an SMS Backup & Restore file) */
+#define LIMIT_ATTR_NAME_MAX 64     /* bytes of such an attribute's name */
+#define LIMIT_ATTR_VALUE_MAX 4096  /* bytes of its value, and of a known field kept as written */
 
 /* ---- phone numbers (common/msisdn.c) ---- */
 #define LIMIT_PHONE_DIGITS_MIN 5   /* digits of a phone linked from the web page ... */

@@ -745,3 +745,97 @@ enum vcard_result vcard_parse(const char *text, size_t len, vcard_fn *cb, void *
     struct parse_shim sh = { cb, ctx };
     return vcard_read(text, len, parse_shim_card, &sh, count);
 }
+
+/* The property name of a logical line without its group ("item1.TEL" → TEL). */
+static bool prop_is(const char *l, size_t len, const char *name)
+{
+    size_t end = 0;
+    while (end < len && l[end] != ';' && l[end] != ':')
+        end++;
+    size_t start = end;
+    while (start > 0 && l[start - 1] != '.')
+        start--;
+    return end - start == strlen(name) && strncasecmp(l + start, name, end - start) == 0;
+}
+
+/* One TEL in the syntax of the card's version. */
+static void put_tel(struct buf *b, const struct vcard_tel *t, char version, const char *eol)
+{
+    buf_puts(b, "TEL");
+    const char *ty = t->types ? t->types : "";
+    if (version == '2') {   /* 2.1: TEL;CELL;PREF */
+        for (const char *p = ty; *p;) {
+            size_t n = strcspn(p, ",");
+            if (n)
+                buf_printf(b, ";%.*s", (int)n, p);
+            p += n + (p[n] == ',');
+        }
+    } else if (version == '4') {   /* 4.0: TYPE=cell;PREF=1 (PREF is no TYPE there) */
+        struct buf rest = { 0 };
+        for (const char *p = ty; *p;) {
+            size_t n = strcspn(p, ",");
+            if (n && !(n == 4 && strncasecmp(p, "PREF", 4) == 0))
+                buf_printf(&rest, "%s%.*s", rest.len ? "," : "", (int)n, p);
+            p += n + (p[n] == ',');
+        }
+        if (rest.len)
+            buf_printf(b, ";TYPE=%s", buf_cstr(&rest));
+        if (t->pref)
+            buf_puts(b, ";PREF=1");
+        buf_cleanup(&rest);
+    } else if (*ty) {   /* 3.0: TYPE=CELL,PREF */
+        buf_printf(b, ";TYPE=%s", ty);
+    }
+    buf_putc(b, ':');
+    for (const char *p = t->number; *p; p++) {   /* a phone number; escaped as 3.0 text all the same */
+        if (version != '2' && (*p == ',' || *p == ';' || *p == '\\'))
+            buf_putc(b, '\\');
+        buf_putc(b, *p);
+    }
+    buf_puts(b, eol);
+}
+
+char *vcard_with_tels(const char *card, size_t len, const struct vcard_tel *tels, size_t ntels, size_t *out_len)
+{
+    struct buf b = { 0 };
+    const char *p = card, *lim = card + len, *eol = "\r\n";
+    char version = '3';
+    bool begun = false, ended = false;
+    while (p < lim && !ended) {
+        const char *start = p, *next;
+        const char *e = line_end(p, lim, &next);
+        if (start == card && e < lim && *e == '\n')
+            eol = "\n";   /* the card's own line ends */
+        /* the logical line: folded lines and quoted-printable soft breaks */
+        bool qp = is_qp(p, (size_t)(e - p));
+        while (next < lim && ((*next == ' ' || *next == '\t') || (qp && e > p && e[-1] == '='))) {
+            p = next;
+            e = line_end(p, lim, &next);
+        }
+        const char *after;
+        size_t first = (size_t)(line_end(start, lim, &after) - start);   /* the property's own line */
+        if (prop_is(start, first, "BEGIN")) {
+            begun = true;
+        } else if (prop_is(start, first, "VERSION")) {
+            const char *colon = memchr(start, ':', first);
+            if (colon && colon + 1 < start + first)
+                version = colon[1];
+        } else if (begun && prop_is(start, first, "END")) {
+            for (size_t i = 0; i < ntels; i++)
+                put_tel(&b, &tels[i], version, eol);
+            ended = true;
+        } else if (prop_is(start, first, "TEL")) {
+            p = next;
+            continue;   /* the card's TELs give way to tels[] */
+        }
+        buf_append(&b, start, (size_t)(next - start));
+        if (next == lim && (next == start || (next[-1] != '\n')))
+            buf_puts(&b, eol);   /* END:VCARD without a line end */
+        p = next;
+    }
+    if (!ended) {
+        buf_cleanup(&b);
+        return NULL;
+    }
+    return buf_steal(&b, out_len);
+}

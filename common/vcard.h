@@ -1,7 +1,8 @@
 /*
  * vcard — the contact text format shared by the SMS engine (CONTACT, vCards
  * texted to the service or sent as a business card to port 9204) and the
- * web import: format one name + number as a vCard 3.0, and read the cards
+ * web import: format one name + number as a vCard 3.0, give a card other
+ * numbers (a person's, for export), and read the cards
  * of a vCard 2.1 / 3.0 text in whatever character set the cards name. It
  * does not store anything, and keeps only what smsvault uses: the name, the
  * TEL numbers with their type parameters, the UID, and the card's text in
@@ -76,5 +77,16 @@ enum vcard_result vcard_read(const char *data, size_t len, vcard_card_fn *cb, vo
 typedef void vcard_fn(const char *name, const char *const *numbers, size_t nnumbers,
                       const char *raw, size_t raw_len, void *ctx);
 enum vcard_result vcard_parse(const char *text, size_t len, vcard_fn *cb, void *ctx, size_t *count);
+
+/*
+ * card (one card's text, UTF-8, as struct vcard_card's text) with its TEL
+ * properties replaced by tels[], written just before END:VCARD in the syntax
+ * of the card's VERSION (2.1 TEL;CELL;PREF:, 3.0 TEL;TYPE=CELL,PREF:, 4.0
+ * TEL;TYPE=CELL;PREF=1:) and its line ends; every other line stays as it
+ * is. For the export of a person with all its numbers (issue 10). NULL when
+ * the text has no BEGIN:VCARD .. END:VCARD; else free(3) it, *out_len its
+ * length.
+ */
+char *vcard_with_tels(const char *card, size_t len, const struct vcard_tel *tels, size_t ntels, size_t *out_len);
 
 #endif

@@ -20,7 +20,7 @@ SV_PACKAGES=(
   uuid-dev libcunit1-dev libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
   libinih-dev libcurl4-openssl-dev libxml2-dev
   tshark libgmime-3.0-dev
-  chromium fonts-wqy-microhei fonts-noto-color-emoji
+  chromium fonts-wqy-microhei fonts-noto-color-emoji python3
   procps iproute2 curl jq
   lintian logrotate file dpkg-dev
   openssl libnss3-tools nginx

@@ -1,8 +1,10 @@
 /*
  * contacts — archived contact entries (name, number, the vCard text, the
- * number's types and the card's UID). The patent tells a person's several
- * numbers apart by upload date: the newest upload of a name
- * (case-insensitive) is the current number; older uploads stay as history.
+ * number's types and the card's UID), and the people they make (issue 10:
+ * the rows of one UID, else of one name — migration 011's contact_person).
+ * The patent tells a person's several numbers apart by upload date: the
+ * newest row of a person is the current number; older uploads stay as
+ * history.
  * A card with several numbers is one row per number, written together
  * (store_contact_add_card), the current one last. Parsing vCards is
  * common/vcard's job, not this file's.
@@ -39,6 +41,8 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
                                     const struct store_contact_new *in, long long *n_out)
 {
     if (in == NULL || !st_valid_line(in->name, LIMIT_TEXT_FIELD_MAX, false) ||
+        !st_valid_line(in->tel_types, LIMIT_TEXT_FIELD_MAX, true) ||
+        !st_valid_line(in->uid, LIMIT_TEXT_FIELD_MAX, true) ||
         !msisdn_is_contact(in->number) || in->vcard == NULL || in->vcard_len == 0 ||
         in->vcard_len > LIMIT_VCARD_MAX || !utf8_valid(in->vcard, in->vcard_len) || !st_valid_source(in->source))
         return STORE_INVALID;
@@ -56,10 +60,11 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
                          in->skip_duplicate ? contact_dup_check : NULL, &dup, &n);
     if (rc == STORE_OK) {
         st_lld(nb, n);
-        const char *p[] = { user_id, nb, in->name, in->number, vcard, size, in->source };
+        const char *p[] = { user_id, nb, in->name, in->number, vcard, size, in->source,
+                            in->tel_types ? in->tel_types : "", in->uid ? in->uid : "" };
         rc = st_exec(s, "contact-insert",
-                     "INSERT INTO contacts (user_id, n, name, number, vcard, size_bytes, source)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, p, NULL);
+                     "INSERT INTO contacts (user_id, n, name, number, vcard, size_bytes, source, tel_types, uid)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, p, NULL);
     }
     rc = st_tx_finish(s, rc);
 out:
@@ -208,6 +213,7 @@ static enum store_result add_units(struct store *s, struct unit_batch *b, size_t
 static bool contact_valid(const struct store_contact_new *in)
 {
     return in && st_valid_line(in->name, LIMIT_TEXT_FIELD_MAX, false) && msisdn_is_contact(in->number) &&
+           st_valid_line(in->tel_types, LIMIT_TEXT_FIELD_MAX, true) && st_valid_line(in->uid, LIMIT_TEXT_FIELD_MAX, true) &&
            in->vcard && in->vcard_len > 0 && in->vcard_len <= LIMIT_VCARD_MAX &&
            utf8_valid(in->vcard, in->vcard_len) && memchr(in->vcard, '\0', in->vcard_len) == NULL &&
            st_valid_source(in->source);
@@ -228,7 +234,8 @@ enum store_result store_contact_add_many(struct store *s, const char *user_id, c
         const struct store_contact_new *in = &items[i];
         if (!contact_valid(in))
             continue;
-        rows[n] = (struct contact_row){ in->name, in->number, in->vcard, "", "", in->source, in->vcard_len };
+        rows[n] = (struct contact_row){ in->name,      in->number,           in->vcard, in->tel_types ? in->tel_types : "",
+                                        in->uid ? in->uid : "", in->source, in->vcard_len };
         check[n] = in->skip_duplicate;
         start[n] = n;
         idx[n++] = i;
@@ -317,10 +324,11 @@ enum store_result store_contact_add_card(struct store *s, const char *user_id, c
     return rc;
 }
 
-/* current: no later upload of the same name (case-insensitive) */
+/* current: no later row of the same person (migration 011's contact_person:
+ * the card's UID, else the name) */
 #define CONTACT_COLS "c.n, c.name, c.number, c.vcard, extract(epoch FROM c.uploaded_at)::bigint," \
     " c.size_bytes, NOT EXISTS (SELECT 1 FROM contacts c2 WHERE c2.user_id = c.user_id" \
-    " AND lower(c2.name) = lower(c.name) AND c2.n > c.n), c.tel_types, c.uid"
+    " AND contact_person(c2.uid, c2.name) = contact_person(c.uid, c.name) AND c2.n > c.n), c.tel_types, c.uid"
 
 static void contact_from_row(const PGresult *r, int row, void *dst)
 {
@@ -349,13 +357,12 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
 enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out)
 {
-    static const char *const cols[] = { "c.name", "c.number", NULL };
     struct store_contact_list l = { 0 };
     void *items = NULL;
     enum store_result rc = st_page_items(s, "contact-list",
                                          "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
                                          " AND ($2::bigint = 0 OR c.n < $2::bigint)",
-                                         cols, NULL, user_id, page, contact_from_row, sizeof *l.items,
+                                         st_search_cols[STORE_CONTACT], st_search_keys[STORE_CONTACT], user_id, page, contact_from_row, sizeof *l.items,
                                          &items, &l.count, &l.more);
     if (rc == STORE_OK) {
         l.items = items;
@@ -385,16 +392,85 @@ enum store_result store_contact_history(struct store *s, const char *user_id, co
     return rc;
 }
 
-void store_contact_cleanup(struct store_contact *c)
+/* ---- people ---- */
+
+/* Rows of people, ordered by person then n (column 9: the person's current
+ * n) into people; at most limit of them (limit 0: all), *more when there
+ * were further ones. */
+static void people_from_result(const PGresult *r, size_t limit, struct store_person_list *out)
 {
-    if (c == NULL)
+    int rows = PQntuples(r);
+    memset(out, 0, sizeof *out);
+    out->items = xcalloc((size_t)rows + 1, sizeof *out->items);
+    struct store_contact *group = xcalloc((size_t)rows + 1, sizeof *group);
+    for (int i = 0; i < rows;) {
+        long long top = st_getll(r, i, 9);
+        size_t n = 0;
+        for (; i < rows && st_getll(r, i, 9) == top; i++)
+            contact_from_row(r, i, &group[n++]);
+        if (limit && out->count == limit) {
+            out->more = true;
+            for (size_t k = 0; k < n; k++)
+                store_contact_cleanup(&group[k]);
+            break;
+        }
+        store_person_build(group, n, &out->items[out->count++]);
+    }
+    free(group);
+}
+
+/* The people whose rows match page->search ($4..), newest first; $2 the
+ * current number to go below, $3 how many people. */
+#define PEOPLE_HEAD "WITH m AS (SELECT DISTINCT contact_person(c.uid, c.name) AS k FROM contacts c WHERE c.user_id = $1"
+#define PEOPLE_TAIL "), p AS (SELECT m.k, max(c.n) AS top FROM m JOIN contacts c ON c.user_id = $1" \
+    " AND contact_person(c.uid, c.name) = m.k GROUP BY m.k)," \
+    " pg AS (SELECT k, top FROM p WHERE $2::bigint = 0 OR top < $2::bigint ORDER BY top DESC LIMIT $3)" \
+    " SELECT " CONTACT_COLS ", pg.top FROM pg JOIN contacts c ON c.user_id = $1" \
+    " AND contact_person(c.uid, c.name) = pg.k ORDER BY pg.top DESC, c.n"
+
+enum store_result store_person_list(struct store *s, const char *user_id, const struct store_page *page,
+                                    struct store_person_list *out)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_page_query_tail(s, "person-list", PEOPLE_HEAD, st_search_cols[STORE_CONTACT],
+                                              st_search_keys[STORE_CONTACT], PEOPLE_TAIL, user_id, page, &r);
+    if (rc == STORE_OK)
+        people_from_result(r, (size_t)page->limit, out);
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_contact_person(struct store *s, const char *user_id, long long n,
+                                       struct store_person *out)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_item_query(s, "contact-person",
+                                         "SELECT " CONTACT_COLS ", 0 FROM contacts c WHERE c.user_id = $1"
+                                         " AND contact_person(c.uid, c.name) = (SELECT contact_person(uid, name)"
+                                         " FROM contacts WHERE user_id = $1 AND n = $2) ORDER BY c.n",
+                                         user_id, n, &r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        struct store_person_list l;
+        people_from_result(r, 0, &l);
+        *out = l.items[0];
+        free(l.items);
+    }
+    PQclear(r);
+    return rc;
+}
+
+void store_person_list_cleanup(struct store_person_list *l)
+{
+    if (l == NULL)
         return;
-    free(c->name);
-    free(c->number);
-    free(c->vcard);
-    free(c->tel_types);
-    free(c->uid);
-    c->name = c->number = c->vcard = c->tel_types = c->uid = NULL;
+    for (size_t i = 0; i < l->count; i++)
+        store_person_cleanup(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
 }
 
 void store_contact_list_cleanup(struct store_contact_list *l)

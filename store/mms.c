@@ -1,9 +1,12 @@
 /*
- * mms — archived MMS: the message row (peer, subject, dates, size, a text
- * preview of its text/plain parts) and its parts with their bytes, stored
- * byte for byte as bytea (binary parameters and results: NUL bytes survive).
- * Space is charged like every item kind (space.c). It does not decode MMS
- * PDUs; callers hand over parts already split.
+ * mms — archived MMS: the message row (peer, subject, direction, dates, size,
+ * a text preview of its text/plain parts, every field of an SMS Backup &
+ * Restore <mms> kept as written), its parts in order — the SMIL layout is one
+ * — with their bytes stored byte for byte as bytea (binary parameters and
+ * results: NUL bytes survive), names, content id and location, and its
+ * addresses (from, to, cc, bcc) in order (migration 011). Space is charged
+ * like every item kind (space.c): the sum of the parts' bytes. It does not
+ * decode MMS PDUs; callers hand over parts already split.
  */
 #include "store_int.h"
 
@@ -16,24 +19,11 @@
 #include "log.h"
 #include "utf8.h"
 
-struct mms_dup {
-    const char *user_id, *peer, *sent_at, *subject, *size;
+/* A part's fields: the columns of store_part_fields (seq is the part's place). */
+static const char *const part_cols[STORE_PART_NFIELDS] = {
+    [STORE_PART_SEQ] = "xml_seq", [STORE_PART_CHSET] = "chset", [STORE_PART_CD] = "cd", [STORE_PART_FN] = "fn",
+    [STORE_PART_CTT_S] = "ctt_s", [STORE_PART_CTT_T] = "ctt_t",
 };
-
-static enum store_result mms_dup_check(struct store *s, void *ctx)
-{
-    const struct mms_dup *d = ctx;
-    const char *p[] = { d->user_id, d->peer, d->sent_at, d->subject, d->size };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "mms-dup",
-        "SELECT 1 FROM mms WHERE user_id = $1 AND peer = $2"
-        " AND sent_at IS NOT DISTINCT FROM to_timestamp($3::bigint) AND subject = $4"
-        " AND size_bytes = $5::bigint LIMIT 1", 5, p, &r);
-    if (rc == STORE_OK && PQntuples(r) > 0)
-        rc = STORE_CONFLICT;
-    PQclear(r);
-    return rc;
-}
 
 static bool is_text_plain(const char *ct)
 {
@@ -51,8 +41,10 @@ static bool check_parts(const struct store_mms_new *in, long long *total, char *
         const struct store_mms_part_new *p = &in->parts[i];
         if (!st_valid_line(p->content_type, LIMIT_TEXT_FIELD_MAX, false) ||
             !st_valid_line(p->name, LIMIT_TEXT_FIELD_MAX, true) ||
-            !st_valid_line(p->content_id, LIMIT_TEXT_FIELD_MAX, true) || (p->len > 0 && p->data == NULL) ||
-            p->len > LIMIT_MMS_MAX)
+            !st_valid_line(p->content_id, LIMIT_TEXT_FIELD_MAX, true) ||
+            !st_valid_line(p->content_location, LIMIT_TEXT_FIELD_MAX, true) ||
+            !st_valid_fields(p->fields, STORE_PART_NFIELDS) || !st_valid_attrs(p->extra, p->nextra) ||
+            (p->len > 0 && p->data == NULL) || p->len > LIMIT_MMS_MAX)
             return false;
         sum += p->len;
         if (sum > LIMIT_MMS_MAX)
@@ -78,24 +70,138 @@ static bool check_parts(const struct store_mms_new *in, long long *total, char *
     return true;
 }
 
+static bool check_addrs(const struct store_mms_new *in)
+{
+    if (in->naddrs > LIMIT_MMS_ADDRS_MAX || (in->naddrs > 0 && in->addrs == NULL))
+        return false;
+    for (size_t i = 0; i < in->naddrs; i++) {
+        const struct store_mms_addr_new *a = &in->addrs[i];
+        if (!st_valid_line(a->address, LIMIT_PEER_MAX, true) || a->type < 0 || a->type > STORE_TYPE_MAX ||
+            !st_valid_fields(&a->charset, 1) || !st_valid_attrs(a->extra, a->nextra))
+            return false;
+    }
+    return true;
+}
+
 static enum store_result insert_parts(struct store *s, const char *user_id, const char *nb,
                                       const struct store_mms_new *in)
 {
     enum store_result rc = STORE_OK;
     static const unsigned char empty[1];
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id, content_location,"
+                   " extra_names, extra_values");
+    st_cols(&sql, "", part_cols, STORE_PART_NFIELDS);
+    buf_puts(&sql, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10");
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        buf_printf(&sql, ", $%d", 11 + f);
+    buf_putc(&sql, ')');
     for (size_t i = 0; rc == STORE_OK && i < in->nparts; i++) {
         const struct store_mms_part_new *part = &in->parts[i];
         char seq[24];
         st_lld(seq, (long long)i);
-        const char *p[] = { user_id, nb, seq, part->content_type, part->name ? part->name : "",
-                            part->len ? (const char *)part->data : (const char *)empty,
-                            part->content_id ? part->content_id : "" };
-        const int len[] = { 0, 0, 0, 0, 0, (int)part->len, 0 };
-        const int fmt[] = { 0, 0, 0, 0, 0, 1, 0 };
-        rc = st_exec_bin(s, "mms-part-insert",
-                         "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id)"
-                         " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, p, len, fmt, NULL);
+        struct st_array xn, xv;
+        st_array_init(&xn);
+        st_array_init(&xv);
+        st_array_attrs(&xn, &xv, part->extra, part->nextra);
+        const char *p[10 + STORE_PART_NFIELDS] = {
+            user_id, nb, seq, part->content_type, part->name ? part->name : "",
+            part->len ? (const char *)part->data : (const char *)empty,
+            part->content_id ? part->content_id : "", part->content_location ? part->content_location : "",
+            st_array_get(&xn), st_array_get(&xv) };
+        int len[10 + STORE_PART_NFIELDS] = { 0 }, fmt[10 + STORE_PART_NFIELDS] = { 0 };
+        len[5] = (int)part->len;
+        fmt[5] = 1;
+        for (int f = 0; f < STORE_PART_NFIELDS; f++)
+            p[10 + f] = part->fields[f];
+        rc = st_exec_bin(s, "mms-part-insert", buf_cstr(&sql), 10 + STORE_PART_NFIELDS, p, len, fmt, NULL);
+        st_array_cleanup(&xn);
+        st_array_cleanup(&xv);
     }
+    buf_cleanup(&sql);
+    return rc;
+}
+
+/* All addresses in one statement. */
+static enum store_result insert_addrs(struct store *s, const char *user_id, const char *nb,
+                                      const struct store_mms_new *in)
+{
+    if (in->naddrs == 0)
+        return STORE_OK;
+    struct st_array addr, type, charset, xns, xvs;
+    st_array_init(&addr);
+    st_array_init(&type);
+    st_array_init(&charset);
+    st_array_init(&xns);
+    st_array_init(&xvs);
+    for (size_t i = 0; i < in->naddrs; i++) {
+        const struct store_mms_addr_new *a = &in->addrs[i];
+        const char *ad = a->address ? a->address : "";
+        st_array_text(&addr, ad, strlen(ad));
+        if (a->type)
+            st_array_ll(&type, a->type);
+        else
+            st_array_null(&type);
+        st_array_text(&charset, a->charset, a->charset ? strlen(a->charset) : 0);
+        struct st_array xn, xv;
+        st_array_init(&xn);
+        st_array_init(&xv);
+        st_array_attrs(&xn, &xv, a->extra, a->nextra);
+        const char *xnl = st_array_get(&xn), *xvl = st_array_get(&xv);
+        st_array_text(&xns, xnl, strlen(xnl));
+        st_array_text(&xvs, xvl, strlen(xvl));
+        st_array_cleanup(&xn);
+        st_array_cleanup(&xv);
+    }
+    const char *p[] = { user_id, nb, st_array_get(&addr), st_array_get(&type), st_array_get(&charset),
+                        st_array_get(&xns), st_array_get(&xvs) };
+    enum store_result rc = st_exec(s, "mms-addr-insert",
+        "INSERT INTO mms_addrs (user_id, n, seq, address, type, charset, extra_names, extra_values)"
+        " SELECT $1, $2, t.i - 1, t.address, t.type, t.charset, t.xn::text[], t.xv::text[]"
+        " FROM unnest($3::text[], $4::smallint[], $5::text[], $6::text[], $7::text[])"
+        " WITH ORDINALITY AS t(address, type, charset, xn, xv, i)", 7, p, NULL);
+    st_array_cleanup(&addr);
+    st_array_cleanup(&type);
+    st_array_cleanup(&charset);
+    st_array_cleanup(&xns);
+    st_array_cleanup(&xvs);
+    return rc;
+}
+
+static enum store_result insert_mms(struct store *s, const char *user_id, const char *nb,
+                                    const struct store_mms_new *in, const char *text, const char *size)
+{
+    char sent[24], dsent[24], np[24], box[24];
+    st_lld(sent, (long long)in->sent_at * 1000 + in->sent_ms);
+    st_lld(dsent, in->date_sent_ms);
+    st_lld(np, (long long)in->nparts);
+    st_lld(box, in->msg_box);
+    struct st_array xn, xv;
+    st_array_init(&xn);
+    st_array_init(&xv);
+    st_array_attrs(&xn, &xv, in->extra, in->nextra);
+    const char *p[13 + STORE_MMS_NFIELDS] = {
+        user_id, nb, in->peer ? in->peer : "", in->subject ? in->subject : "", text,
+        in->sent_at || in->sent_ms ? sent : NULL, size, np, in->source, in->msg_box ? box : NULL,
+        in->date_sent_ms ? dsent : NULL, st_array_get(&xn), st_array_get(&xv) };
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        p[13 + f] = in->fields[f];
+    /* only fixed column names and parameter numbers go into the text */
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source, msg_box,"
+                   " date_sent, extra_names, extra_values");
+    st_cols(&sql, "", store_mms_fields, STORE_MMS_NFIELDS);
+    buf_puts(&sql, ") VALUES ($1, $2, $3, $4, $5, " ST_MS_TO_TS("$6") ", $7, $8, $9, $10, " ST_MS_TO_TS("$11")
+                   ", $12, $13");
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        buf_printf(&sql, ", $%d", 14 + f);
+    buf_putc(&sql, ')');
+    enum store_result rc = st_exec(s, "mms-insert", buf_cstr(&sql), 13 + STORE_MMS_NFIELDS, p, NULL);
+    buf_cleanup(&sql);
+    st_array_cleanup(&xn);
+    st_array_cleanup(&xv);
     return rc;
 }
 
@@ -104,48 +210,37 @@ static bool mms_valid(const struct store_mms_new *in, long long *size, char **te
 {
     return in && st_valid_line(in->peer, LIMIT_PEER_MAX, true) &&
            st_valid_text(in->subject, LIMIT_TEXT_FIELD_MAX, true) && st_valid_source(in->source) &&
-           in->sent_at >= 0 && check_parts(in, size, text);
+           in->sent_at >= 0 && in->sent_ms >= 0 && in->sent_ms <= 999 && in->msg_box >= 0 &&
+           in->msg_box <= STORE_TYPE_MAX && in->date_sent_ms >= 0 && st_valid_fields(in->fields, STORE_MMS_NFIELDS) &&
+           st_valid_attrs(in->extra, in->nextra) && check_addrs(in) && check_parts(in, size, text);
 }
 
+/* One MMS: a batch of one (store_mms_add_many), so that one add and an
+ * import find duplicates and write the same way. */
 enum store_result store_mms_add(struct store *s, const char *user_id, const struct store_mms_new *in,
                                 long long *n_out)
 {
     long long size = 0;
     char *text = NULL;
-    if (!mms_valid(in, &size, &text))
-        return STORE_INVALID;
-    if (!st_valid_id(user_id)) {
-        free(text);
-        return STORE_NOT_FOUND;
-    }
-    const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
-    char sent[24], sz[24], nb[24], np[24];
-    st_lld(sent, (long long)in->sent_at);
-    st_lld(sz, size);
-    st_lld(np, (long long)in->nparts);
-    const char *sent_p = in->sent_at ? sent : NULL;
-    struct mms_dup dup = { user_id, peer, sent_p, subject, sz };
-    long long n = 0;
-    enum store_result rc = st_tx_start(s);
-    if (rc != STORE_OK)
-        goto out;
-    rc = st_space_charge(s, user_id, STORE_MMS, size, in->skip_duplicate ? mms_dup_check : NULL, &dup, &n);
-    if (rc == STORE_OK) {
-        st_lld(nb, n);
-        const char *p[] = { user_id, nb, peer, subject, text, sent_p, sz, np, in->source };
-        rc = st_exec(s, "mms-insert",
-                     "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source)"
-                     " VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), $7, $8, $9)", 9, p, NULL);
-    }
-    if (rc == STORE_OK)
-        rc = insert_parts(s, user_id, nb, in);
-    rc = st_tx_finish(s, rc);
-out:
+    bool valid = mms_valid(in, &size, &text);
     free(text);
+    if (!valid)
+        return STORE_INVALID;
+    enum store_result one = STORE_ERR;
+    long long n = 0;
+    enum store_result rc = store_mms_add_many(s, user_id, in, 1, &one, &n);
+    if (rc == STORE_OK)
+        rc = one;   /* STORE_OK or STORE_CONFLICT: the item was checked valid above */
     if (rc == STORE_OK)
         *n_out = n;
     return rc;
 }
+
+/* The columns an MMS is read with, before the fields kept as written;
+ * mms_from_row knows their places. */
+#define MMS_HEAD "n, peer, subject, text, " ST_TS_TO_MS("sent_at") ", floor(extract(epoch FROM saved_at))::bigint," \
+                 " size_bytes, nparts, msg_box, " ST_TS_TO_MS("date_sent") ", source, extra_names, extra_values"
+#define MMS_COL_FIELD0 13
 
 /* ---- many at once (imports) ---- */
 
@@ -160,17 +255,21 @@ struct mms_batch {
 };
 
 /* One query for the whole batch (st_dup_fn): an item that asks for it is a
- * duplicate when the same (peer, sent_at, subject, size) is stored already
- * or comes earlier in the batch; sent_at compared with = (or IS NULL) for
- * the mms_dup index. */
+ * duplicate when the same MMS is stored already or comes earlier in the
+ * batch: same peer, a date in the same second (MMS stored before migration
+ * 011 kept only seconds, and their size without the SMIL part: the text
+ * compares, the size would not), the same box or none known on one side,
+ * the same subject and text. One stored without a date is exported with
+ * the date it was stored on: that date finds it. */
 static enum store_result mms_batch_dups(struct store *s, void *ctx)
 {
     struct mms_batch *b = ctx;
-    struct st_array peers, sents, subjects, sizes, checks;
+    struct st_array peers, secs, subjects, texts, boxes, checks;
     st_array_init(&peers);
-    st_array_init(&sents);
+    st_array_init(&secs);
     st_array_init(&subjects);
-    st_array_init(&sizes);
+    st_array_init(&texts);
+    st_array_init(&boxes);
     st_array_init(&checks);
     bool any = false;
     for (size_t i = 0; i < b->count; i++) {
@@ -178,147 +277,66 @@ static enum store_result mms_batch_dups(struct store *s, void *ctx)
         const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
         st_array_text(&peers, peer, strlen(peer));
         if (in->sent_at)
-            st_array_ll(&sents, (long long)in->sent_at);
+            st_array_ll(&secs, (long long)in->sent_at);
         else
-            st_array_null(&sents);
+            st_array_null(&secs);
         st_array_text(&subjects, subject, strlen(subject));
-        st_array_ll(&sizes, b->sizes[i]);
+        st_array_text(&texts, b->texts[i], strlen(b->texts[i]));
+        if (in->msg_box)
+            st_array_ll(&boxes, in->msg_box);
+        else
+            st_array_null(&boxes);
         st_array_ll(&checks, in->skip_duplicate ? 1 : 0);
         any = any || in->skip_duplicate;
     }
     enum store_result rc = STORE_OK;
     if (!any)
         goto out;
-    const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&sents), st_array_get(&subjects),
-                        st_array_get(&sizes), st_array_get(&checks) };
+    const char *p[] = { b->user_id, st_array_get(&peers), st_array_get(&secs), st_array_get(&subjects),
+                        st_array_get(&texts), st_array_get(&boxes), st_array_get(&checks) };
     rc = st_batch_skip(s, "mms-dup-many",
-        "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sent, subject, size ORDER BY i) AS k"
-        "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[])"
-        "  WITH ORDINALITY AS t(peer, sent, subject, size, chk, i))"
+        "WITH t AS (SELECT t.*, row_number() OVER (PARTITION BY peer, sec, subject, text, box ORDER BY i) AS k"
+        "  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::smallint[], $7::bigint[])"
+        "  WITH ORDINALITY AS t(peer, sec, subject, text, box, chk, i))"
         " SELECT i FROM t WHERE chk = 1 AND (k > 1"
-        "  OR EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.sent_at = to_timestamp(t.sent)"
-        "             AND m.peer = t.peer AND m.subject = t.subject AND m.size_bytes = t.size)"
-        "  OR (t.sent IS NULL AND EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.sent_at IS NULL"
-        "             AND m.peer = t.peer AND m.subject = t.subject AND m.size_bytes = t.size)))",
-        6, p, b->skip, b->count);
+        "  OR EXISTS (SELECT 1 FROM mms m WHERE m.user_id = $1 AND m.peer = t.peer"
+        "   AND ((m.sent_at IS NULL AND (t.sec IS NULL OR (m.saved_at >= to_timestamp(t.sec)"
+        "         AND m.saved_at < to_timestamp(t.sec + 1))))"
+        "        OR (m.sent_at >= to_timestamp(t.sec) AND m.sent_at < to_timestamp(t.sec + 1)))"
+        "   AND m.subject = t.subject AND m.text = t.text"
+        "   AND (m.msg_box IS NULL OR t.box IS NULL OR m.msg_box = t.box)))",
+        7, p, b->skip, b->count);
 out:
     st_array_cleanup(&peers);
-    st_array_cleanup(&sents);
+    st_array_cleanup(&secs);
     st_array_cleanup(&subjects);
-    st_array_cleanup(&sizes);
+    st_array_cleanup(&texts);
+    st_array_cleanup(&boxes);
     st_array_cleanup(&checks);
     return rc;
 }
 
-/* The parts of the items to store, in one statement: their bytes as one
- * binary parameter, each part cut from it by offset and length. */
-static enum store_result mms_batch_parts(struct store *s, const struct mms_batch *b, size_t fit,
-                                         const char *first_n)
-{
-    struct st_array items, seqs, types, names, cids, offs, lens;
-    st_array_init(&items);
-    st_array_init(&seqs);
-    st_array_init(&types);
-    st_array_init(&names);
-    st_array_init(&cids);
-    st_array_init(&offs);
-    st_array_init(&lens);
-    struct buf blob;
-    buf_init(&blob);
-    long long k = 0, bytes = 0;
-    for (size_t i = 0; i < fit; i++)
-        bytes += b->skip[i] ? 0 : b->sizes[i];
-    buf_reserve(&blob, (size_t)bytes);   /* the size of all parts: one allocation */
-    for (size_t i = 0; i < fit; i++) {
-        if (b->skip[i])
-            continue;
-        const struct store_mms_new *in = &b->items[b->idx[i]];
-        k++;
-        for (size_t j = 0; j < in->nparts; j++) {
-            const struct store_mms_part_new *part = &in->parts[j];
-            st_array_ll(&items, k);
-            st_array_ll(&seqs, (long long)j);
-            st_array_text(&types, part->content_type, strlen(part->content_type));
-            st_array_text(&names, part->name ? part->name : "", part->name ? strlen(part->name) : 0);
-            st_array_text(&cids, part->content_id ? part->content_id : "",
-                          part->content_id ? strlen(part->content_id) : 0);
-            st_array_ll(&offs, (long long)blob.len);
-            st_array_ll(&lens, (long long)part->len);
-            if (part->len)
-                buf_append(&blob, part->data, part->len);
-        }
-    }
-    static const char empty[1];
-    const char *p[] = { b->user_id, first_n, blob.len ? blob.data : empty, st_array_get(&items),
-                        st_array_get(&seqs), st_array_get(&types), st_array_get(&names),
-                        st_array_get(&cids), st_array_get(&offs), st_array_get(&lens) };
-    const int len[] = { 0, 0, (int)blob.len, 0, 0, 0, 0, 0, 0, 0 };
-    const int fmt[] = { 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
-    enum store_result rc = st_exec_bin(s, "mms-part-insert-many",
-        "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id)"
-        " SELECT $1, $2::bigint + t.item - 1, t.seq, t.ct, t.name,"
-        "  substring($3::bytea FROM (t.off + 1)::int FOR t.len::int), t.cid"
-        " FROM unnest($4::bigint[], $5::int[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])"
-        " AS t(item, seq, ct, name, cid, off, len)", 10, p, len, fmt, NULL);
-    buf_cleanup(&blob);
-    st_array_cleanup(&items);
-    st_array_cleanup(&seqs);
-    st_array_cleanup(&types);
-    st_array_cleanup(&names);
-    st_array_cleanup(&cids);
-    st_array_cleanup(&offs);
-    st_array_cleanup(&lens);
-    return rc;
-}
-
-/* st_batch_insert_fn: the messages, then their parts. */
+/* st_batch_insert_fn: each message with every field of migration 011, its
+ * parts and its addresses (insert_mms, insert_parts, insert_addrs: the
+ * statements of a single add), numbered from first_n. */
 static enum store_result mms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
 {
     const struct mms_batch *b = ctx;
-    struct st_array peers, subjects, texts, sents, sizes, nparts, sources;
-    st_array_init(&peers);
-    st_array_init(&subjects);
-    st_array_init(&texts);
-    st_array_init(&sents);
-    st_array_init(&sizes);
-    st_array_init(&nparts);
-    st_array_init(&sources);
-    for (size_t i = 0; i < fit; i++) {
+    enum store_result rc = STORE_OK;
+    long long n = first_n;
+    for (size_t i = 0; rc == STORE_OK && i < fit; i++) {
         if (b->skip[i])
             continue;
         const struct store_mms_new *in = &b->items[b->idx[i]];
-        const char *peer = in->peer ? in->peer : "", *subject = in->subject ? in->subject : "";
-        st_array_text(&peers, peer, strlen(peer));
-        st_array_text(&subjects, subject, strlen(subject));
-        st_array_text(&texts, b->texts[i], strlen(b->texts[i]));
-        if (in->sent_at)
-            st_array_ll(&sents, (long long)in->sent_at);
-        else
-            st_array_null(&sents);
-        st_array_ll(&sizes, b->sizes[i]);
-        st_array_ll(&nparts, (long long)in->nparts);
-        st_array_text(&sources, in->source, strlen(in->source));
+        char nb[24], sz[24];
+        st_lld(nb, n++);
+        st_lld(sz, b->sizes[i]);
+        rc = insert_mms(s, b->user_id, nb, in, b->texts[i], sz);
+        if (rc == STORE_OK)
+            rc = insert_parts(s, b->user_id, nb, in);
+        if (rc == STORE_OK)
+            rc = insert_addrs(s, b->user_id, nb, in);
     }
-    char nb[24];
-    st_lld(nb, first_n);
-    const char *p[] = { b->user_id, nb, st_array_get(&peers), st_array_get(&subjects), st_array_get(&texts),
-                        st_array_get(&sents), st_array_get(&sizes), st_array_get(&nparts),
-                        st_array_get(&sources) };
-    enum store_result rc = st_exec(s, "mms-insert-many",
-        "INSERT INTO mms (user_id, n, peer, subject, text, sent_at, size_bytes, nparts, source)"
-        " SELECT $1, $2::bigint + t.i - 1, t.peer, t.subject, t.text, to_timestamp(t.sent), t.size, t.nparts,"
-        "  t.source"
-        " FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[], $9::text[])"
-        " WITH ORDINALITY AS t(peer, subject, text, sent, size, nparts, source, i)", 9, p, NULL);
-    st_array_cleanup(&peers);
-    st_array_cleanup(&subjects);
-    st_array_cleanup(&texts);
-    st_array_cleanup(&sents);
-    st_array_cleanup(&sizes);
-    st_array_cleanup(&nparts);
-    st_array_cleanup(&sources);
-    if (rc == STORE_OK)
-        rc = mms_batch_parts(s, b, fit, nb);
     return rc;
 }
 
@@ -358,8 +376,6 @@ out:
     return rc;
 }
 
-#define MMS_COLS "n, peer, subject, text, extract(epoch FROM sent_at)::bigint," \
-                 " extract(epoch FROM saved_at)::bigint, size_bytes, nparts"
 
 static void mms_from_row(const PGresult *r, int row, void *dst)
 {
@@ -369,29 +385,33 @@ static void mms_from_row(const PGresult *r, int row, void *dst)
     m->peer = st_getdup(r, row, 1);
     m->subject = st_getdup(r, row, 2);
     m->text = st_getdup(r, row, 3);
-    m->sent_at = st_gettime(r, row, 4);
+    st_getms(r, row, 4, &m->sent_at, &m->sent_ms);
     m->saved_at = st_gettime(r, row, 5);
     m->size_bytes = st_getll(r, row, 6);
     m->nparts = (int)st_getll(r, row, 7);
+    m->msg_box = (int)st_getll(r, row, 8);
+    m->date_sent_ms = st_getll(r, row, 9);
+    snprintf(m->source, sizeof m->source, "%s", PQgetvalue(r, row, 10));
+    st_get_attrs(r, row, 11, 12, &m->extra, &m->nextra);
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        m->fields[f] = st_getdup_null(r, row, MMS_COL_FIELD0 + f);
 }
+
+static const struct st_read mms_read = { STORE_MMS, "mms", MMS_HEAD, store_mms_fields, STORE_MMS_NFIELDS,
+                                         mms_from_row };
 
 enum store_result store_mms_get(struct store *s, const char *user_id, long long n, struct store_mms *out)
 {
-    return st_item_get(s, "mms-get", "SELECT " MMS_COLS " FROM mms WHERE user_id = $1 AND n = $2",
-                       user_id, n, mms_from_row, out);
+    return st_read_get(s, "mms-get", &mms_read, user_id, n, out);
 }
 
 enum store_result store_mms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_mms_list *out)
 {
-    static const char *const cols[] = { "subject", "peer", "text", NULL };
     struct store_mms_list l = { 0 };
     void *items = NULL;
-    enum store_result rc = st_page_items(s, "mms-list",
-                                         "SELECT " MMS_COLS " FROM mms WHERE user_id = $1"
-                                         " AND ($2::bigint = 0 OR n < $2::bigint)",
-                                         cols, NULL, user_id, page, mms_from_row, sizeof *l.items,
-                                         &items, &l.count, &l.more);
+    enum store_result rc = st_read_page(s, "mms-list", &mms_read, user_id, page, sizeof *l.items, &items, &l.count,
+                                        &l.more);
     if (rc == STORE_OK) {
         l.items = items;
         *out = l;
@@ -407,10 +427,15 @@ static enum store_result parts_query(struct store *s, const char *user_id, long 
     st_lld(nb, n);
     st_lld(sb, seq);
     const char *p[] = { user_id, nb, sb };
-    PGresult *r = PQexecParams(s->conn,
-        "SELECT seq::text, content_type, name, data, content_id FROM mms_parts"
-        " WHERE user_id = $1 AND n = $2 AND ($3::int < 0 OR seq = $3::int) ORDER BY seq",
-        3, NULL, p, NULL, NULL, 1);
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "SELECT seq::text, content_type, name, data, content_id, content_location, extra_names::text,"
+                   " extra_values::text");
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        buf_printf(&sql, ", %s", part_cols[f]);
+    buf_puts(&sql, " FROM mms_parts WHERE user_id = $1 AND n = $2 AND ($3::int < 0 OR seq = $3::int) ORDER BY seq");
+    PGresult *r = PQexecParams(s->conn, buf_cstr(&sql), 3, NULL, p, NULL, NULL, 1);
+    buf_cleanup(&sql);
     enum store_result rc = st_check(s, r, "mms-parts");
     if (rc == STORE_OK && PQntuples(r) == 0)
         rc = STORE_NOT_FOUND;   /* every MMS has at least one part */
@@ -425,6 +450,12 @@ static enum store_result parts_query(struct store *s, const char *user_id, long 
             v[i].len = (size_t)PQgetlength(r, row, 3);
             v[i].data = (unsigned char *)xmemdup0(PQgetvalue(r, row, 3), v[i].len);
             v[i].content_id = xmemdup0(PQgetvalue(r, row, 4), (size_t)PQgetlength(r, row, 4));
+            v[i].content_location = xmemdup0(PQgetvalue(r, row, 5), (size_t)PQgetlength(r, row, 5));
+            /* binary results: the arrays were asked for as text (::text), which binary sends as is */
+            st_get_attrs(r, row, 6, 7, &v[i].extra, &v[i].nextra);
+            for (int f = 0; f < STORE_PART_NFIELDS; f++)
+                if (!PQgetisnull(r, row, 8 + f))
+                    v[i].fields[f] = xmemdup0(PQgetvalue(r, row, 8 + f), (size_t)PQgetlength(r, row, 8 + f));
         }
         *out = v;
         *count = k;
@@ -463,7 +494,10 @@ void store_mms_cleanup(struct store_mms *m)
     free(m->peer);
     free(m->subject);
     free(m->text);
-    m->peer = m->subject = m->text = NULL;
+    for (int f = 0; f < STORE_MMS_NFIELDS; f++)
+        free(m->fields[f]);
+    st_attrs_free(m->extra, m->nextra);
+    memset(m, 0, sizeof *m);
 }
 
 void store_mms_list_cleanup(struct store_mms_list *l)
@@ -485,8 +519,11 @@ void store_mms_part_cleanup(struct store_mms_part *p)
     free(p->name);
     free(p->data);
     free(p->content_id);
-    p->content_type = p->name = p->content_id = NULL;
-    p->data = NULL;
+    free(p->content_location);
+    for (int f = 0; f < STORE_PART_NFIELDS; f++)
+        free(p->fields[f]);
+    st_attrs_free(p->extra, p->nextra);
+    memset(p, 0, sizeof *p);
 }
 
 void store_mms_parts_free(struct store_mms_part *parts, size_t count)
@@ -494,4 +531,37 @@ void store_mms_parts_free(struct store_mms_part *parts, size_t count)
     for (size_t i = 0; parts && i < count; i++)
         store_mms_part_cleanup(&parts[i]);
     free(parts);
+}
+
+enum store_result store_mms_addrs(struct store *s, const char *user_id, long long n,
+                                  struct store_mms_addr **out, size_t *count)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_item_query(s, "mms-addrs",
+                                         "SELECT address, type, charset, extra_names, extra_values FROM mms_addrs"
+                                         " WHERE user_id = $1 AND n = $2 ORDER BY seq", user_id, n, &r);
+    if (rc != STORE_OK)
+        return rc;
+    size_t k = (size_t)PQntuples(r);
+    struct store_mms_addr *v = xcalloc(k ? k : 1, sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        v[i].address = st_getdup(r, (int)i, 0);
+        v[i].type = (int)st_getll(r, (int)i, 1);
+        v[i].charset = st_getdup_null(r, (int)i, 2);
+        st_get_attrs(r, (int)i, 3, 4, &v[i].extra, &v[i].nextra);
+    }
+    PQclear(r);
+    *out = v;
+    *count = k;
+    return STORE_OK;
+}
+
+void store_mms_addrs_free(struct store_mms_addr *addrs, size_t count)
+{
+    for (size_t i = 0; addrs && i < count; i++) {
+        free(addrs[i].address);
+        free(addrs[i].charset);
+        st_attrs_free(addrs[i].extra, addrs[i].nextra);
+    }
+    free(addrs);
 }

@@ -7,6 +7,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,8 +270,21 @@ void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit
     }
 }
 
-enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
-                                     const long long *ns, size_t count,
+/* Give back what deleted items used, in the delete's transaction. */
+static enum store_result free_space(struct store *s, const char *user_id, long long freed)
+{
+    if (freed <= 0)
+        return STORE_OK;
+    char fb[24];
+    st_lld(fb, freed);
+    const char *p[] = { user_id, fb };
+    return st_exec(s, "delete-free", "UPDATE users SET used_bytes = used_bytes - $2::bigint WHERE id = $1", 2, p,
+                   NULL);
+}
+
+/* The rows ns[] name: themselves, or (persons) every row of their people. */
+static enum store_result delete_rows(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count, bool persons,
                                      long long *deleted_out, long long *freed_bytes_out)
 {
     if ((unsigned)kind > STORE_CONTACT || (count > 0 && ns == NULL) || count > LIMIT_DELETE_MAX)
@@ -296,10 +310,16 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     r = NULL;
     if (rc != STORE_OK)
         goto finish;
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
-             " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
+    char sql[384];
+    if (persons)
+        snprintf(sql, sizeof sql,
+                 "WITH d AS (DELETE FROM contacts WHERE user_id = $1 AND contact_person(uid, name) IN"
+                 " (SELECT contact_person(uid, name) FROM contacts WHERE user_id = $1 AND n = ANY($2::bigint[]))"
+                 " RETURNING size_bytes) SELECT count(*), coalesce(sum(size_bytes), 0) FROM d");
+    else
+        snprintf(sql, sizeof sql,
+                 "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
+                 " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
     const char *p2[] = { user_id, st_array_get(&arr) };
     rc = st_exec(s, "delete-items", sql, 2, p2, &r);
     if (rc != STORE_OK)
@@ -308,17 +328,166 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     freed = st_getll(r, 0, 1);
     PQclear(r);
     r = NULL;
-    if (freed > 0) {
-        char fb[24];
-        st_lld(fb, freed);
-        const char *p3[] = { user_id, fb };
-        rc = st_exec(s, "delete-free", "UPDATE users SET used_bytes = used_bytes - $2::bigint WHERE id = $1",
-                     2, p3, NULL);
-    }
+    rc = free_space(s, user_id, freed);
 finish:
     rc = st_tx_finish(s, rc);
 out:
     st_array_cleanup(&arr);
+    if (rc == STORE_OK) {
+        if (deleted_out)
+            *deleted_out = deleted;
+        if (freed_bytes_out)
+            *freed_bytes_out = freed;
+    }
+    return rc;
+}
+
+enum store_result store_items_delete(struct store *s, const char *user_id, enum store_kind kind,
+                                     const long long *ns, size_t count,
+                                     long long *deleted_out, long long *freed_bytes_out)
+{
+    return delete_rows(s, user_id, kind, ns, count, false, deleted_out, freed_bytes_out);
+}
+
+enum store_result store_persons_delete(struct store *s, const char *user_id, const long long *ns, size_t count,
+                                       long long *deleted_out, long long *freed_bytes_out)
+{
+    return delete_rows(s, user_id, STORE_CONTACT, ns, count, true, deleted_out, freed_bytes_out);
+}
+
+/* ---- all that match ---- */
+
+/* The statement over the items m matches: head, then "FROM <table> c WHERE"
+ * the user, the number bound, the exceptions and each word of the search
+ * ($1 user, $2 upto, $3 except, $4.. the words), then tail. Parameters in
+ * p[] (3 + words), *np their count; words to free with st_search_free. */
+static enum store_result matching_sql(enum store_kind kind, const struct store_match *m, const char *user_id,
+                                      const char *head, const char *tail, char **sql_out, char *words[],
+                                      int *nw, struct st_array *ex, char upto[24], const char **p, int *np)
+{
+    if ((unsigned)kind > STORE_CONTACT || m == NULL || m->upto < 0 || m->nexcept > LIMIT_DELETE_MAX ||
+        (m->nexcept > 0 && m->except == NULL) || !st_valid_text(m->search, LIMIT_SEARCH_BYTES_MAX, true))
+        return STORE_INVALID;
+    if (st_search_words(m->search, words, nw) != STORE_OK)
+        return STORE_INVALID;
+    for (size_t i = 0; i < m->nexcept; i++)
+        st_array_ll(ex, m->except[i]);
+    st_lld(upto, m->upto);
+    char *base;
+    if (kind == STORE_CONTACT) {
+        /* people (issue 10): every row of each person one of whose rows
+         * matches; upto and except[] name people by their current number */
+        base = xasprintf("%s FROM contacts x WHERE x.user_id = $1 AND contact_person(x.uid, x.name) IN"
+                         " (SELECT p.k FROM (SELECT contact_person(uid, name) AS k, max(n) AS top FROM contacts"
+                         " WHERE user_id = $1 GROUP BY 1) p WHERE ($2::bigint = 0 OR p.top <= $2::bigint)"
+                         " AND NOT (p.top = ANY($3::bigint[])) AND EXISTS (SELECT 1 FROM contacts c"
+                         " WHERE c.user_id = $1 AND contact_person(c.uid, c.name) = p.k", head);
+        char *t = xasprintf(")) %s", tail);
+        *sql_out = st_search_sql_words(base, st_search_cols[kind], st_search_keys[kind], words, *nw, 4, t);
+        free(t);
+    } else {
+        base = xasprintf("%s FROM %s c WHERE user_id = $1 AND ($2::bigint = 0 OR n <= $2::bigint)"
+                         " AND NOT (n = ANY($3::bigint[]))", head, item_table[kind]);
+        *sql_out = st_search_sql_words(base, st_search_cols[kind], st_search_keys[kind], words, *nw, 4, tail);
+    }
+    free(base);
+    p[0] = user_id;
+    p[1] = upto;
+    p[2] = st_array_get(ex);
+    for (int i = 0; i < *nw; i++)
+        p[3 + i] = words[i];
+    *np = 3 + *nw;
+    return STORE_OK;
+}
+
+static enum store_result count_matching(struct store *s, enum store_kind kind, const struct store_match *m,
+                                        const char *user_id, long long *count)
+{
+    char *words[LIMIT_SEARCH_WORDS_MAX], upto[24], *sql = NULL;
+    const char *p[3 + LIMIT_SEARCH_WORDS_MAX];
+    int nw = 0, np = 0;
+    struct st_array ex;
+    st_array_init(&ex);
+    char tail[32];
+    snprintf(tail, sizeof tail, "LIMIT %d) t", LIMIT_DELETE_MAX + 1);   /* a constant, not data */
+    /* contacts count people: one per person key */
+    enum store_result rc = matching_sql(kind, m, user_id,
+                                        kind == STORE_CONTACT ? "SELECT count(*) FROM (SELECT DISTINCT"
+                                                                " contact_person(x.uid, x.name)"
+                                                              : "SELECT count(*) FROM (SELECT 1",
+                                        tail, &sql, words, &nw, &ex, upto, p, &np);
+    if (rc != STORE_OK)
+        goto out;
+    PGresult *r = NULL;
+    rc = st_exec(s, "items-count", sql, np, p, &r);
+    if (rc == STORE_OK) {
+        *count = st_getll(r, 0, 0);
+        PQclear(r);
+    }
+    st_search_free(words, nw);
+out:
+    free(sql);
+    st_array_cleanup(&ex);
+    return rc;
+}
+
+enum store_result store_items_count(struct store *s, const char *user_id, enum store_kind kind,
+                                    const struct store_match *m, long long *count_out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    long long n = 0;
+    enum store_result rc = count_matching(s, kind, m, user_id, &n);
+    if (rc == STORE_OK)
+        *count_out = n;
+    return rc;
+}
+
+enum store_result store_items_delete_matching(struct store *s, const char *user_id, enum store_kind kind,
+                                              const struct store_match *m, long long *deleted_out,
+                                              long long *freed_bytes_out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char *words[LIMIT_SEARCH_WORDS_MAX], upto[24], *sql = NULL;
+    const char *p[3 + LIMIT_SEARCH_WORDS_MAX];
+    int nw = 0, np = 0;
+    long long deleted = 0, freed = 0, matching = 0;
+    struct st_array ex;
+    st_array_init(&ex);
+    PGresult *r = NULL;
+    enum store_result rc = matching_sql(kind, m, user_id, "WITH d AS (DELETE",
+                                        "RETURNING size_bytes) SELECT count(*), coalesce(sum(size_bytes), 0) FROM d",
+                                        &sql, words, &nw, &ex, upto, p, &np);
+    if (rc != STORE_OK)
+        goto out;
+    if ((rc = st_tx_start(s)) != STORE_OK)
+        goto words;
+    /* the user's row lock: every upload takes it too, so the items counted
+     * are the items deleted */
+    rc = st_exec(s, "delete-lock", "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, p, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0)
+        rc = STORE_NOT_FOUND;
+    PQclear(r);
+    r = NULL;
+    if (rc == STORE_OK)
+        rc = count_matching(s, kind, m, user_id, &matching);
+    if (rc == STORE_OK && matching > LIMIT_DELETE_MAX)
+        rc = STORE_INVALID;   /* bounded: narrow the search */
+    if (rc == STORE_OK)
+        rc = st_exec(s, "delete-matching", sql, np, p, &r);
+    if (rc == STORE_OK) {
+        deleted = st_getll(r, 0, 0);
+        freed = st_getll(r, 0, 1);
+        PQclear(r);
+        rc = free_space(s, user_id, freed);
+    }
+    rc = st_tx_finish(s, rc);
+words:
+    st_search_free(words, nw);
+out:
+    free(sql);
+    st_array_cleanup(&ex);
     if (rc == STORE_OK) {
         if (deleted_out)
             *deleted_out = deleted;
@@ -349,7 +518,8 @@ enum store_result store_usage_get(struct store *s, const char *user_id, struct s
         " (SELECT count(*) FROM mms WHERE user_id = u.id),"
         " (SELECT count(*) FROM contacts WHERE user_id = u.id),"
         " (SELECT extract(epoch FROM max(at))::bigint FROM space_grants"
-        "   WHERE user_id = u.id AND NOT initial)"
+        "   WHERE user_id = u.id AND NOT initial),"
+        " (SELECT count(DISTINCT contact_person(uid, name)) FROM contacts WHERE user_id = u.id)"
         " FROM users u WHERE u.id = $1", 1, p, &r);
     if (rc != STORE_OK)
         return rc;
@@ -363,6 +533,7 @@ enum store_result store_usage_get(struct store *s, const char *user_id, struct s
         out->mms_count = st_getll(r, 0, 3);
         out->contact_count = st_getll(r, 0, 4);
         out->last_grown_at = st_gettime(r, 0, 5);
+        out->person_count = st_getll(r, 0, 6);
     }
     PQclear(r);
     return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <uuid/uuid.h>
 
 #include "alloc.h"
@@ -584,6 +585,150 @@ void st_array_cleanup(struct st_array *a)
     memset(a, 0, sizeof *a);
 }
 
+/* ---- what a file said, kept as written ---- */
+
+bool st_valid_fields(const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (values[i] && !st_valid_text(values[i], LIMIT_ATTR_VALUE_MAX, true))
+            return false;
+    return true;
+}
+
+/* A name the export can write back as an XML attribute name as it came:
+ * one line of UTF-8 (a name may be Chinese), not starting with a digit, '-'
+ * or '.', and none of the characters that would end or break the name
+ * (space, quotes, <, >, &, =, /) nor a namespace prefix's ':'. */
+static bool attr_name_valid(const char *name)
+{
+    if (!st_valid_line(name, LIMIT_ATTR_NAME_MAX, false) || isdigit((unsigned char)name[0]) || name[0] == '-' ||
+        name[0] == '.')
+        return false;
+    return strpbrk(name, " \"'<>&=/:") == NULL;
+}
+
+bool st_valid_attrs(const struct store_attr_new *a, size_t n)
+{
+    if (n > LIMIT_ATTRS_MAX || (n > 0 && a == NULL))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!attr_name_valid(a[i].name) || a[i].value == NULL ||
+            !st_valid_text(a[i].value, LIMIT_ATTR_VALUE_MAX, true))
+            return false;
+    return true;
+}
+
+void st_array_attrs(struct st_array *names, struct st_array *values, const struct store_attr_new *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        st_array_text(names, a[i].name, strlen(a[i].name));
+        st_array_text(values, a[i].value, strlen(a[i].value));
+    }
+}
+
+void st_cols(struct buf *b, const char *prefix, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, ", %s%s", prefix, names[i]);
+}
+
+/* PostgreSQL's array output (array_out): elements separated by ',', quoted
+ * with "..." and backslash escapes when they hold special characters, and an
+ * unquoted NULL for NULL. */
+bool st_array_parse(const char *lit, char ***out, size_t *count)
+{
+    const char *p = lit;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct buf e;
+    buf_init(&e);
+    if (p == NULL || *p++ != '{')
+        return false;
+    if (*p == '}' && p[1] == '\0')
+        goto done;
+    for (;;) {
+        bool quoted = *p == '"', null = false;
+        buf_cleanup(&e);
+        buf_init(&e);
+        if (quoted) {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                buf_putc(&e, *p);
+            }
+            if (*p++ != '"')
+                goto bad;
+        } else {
+            const char *start = p;
+            while (*p && *p != ',' && *p != '}')
+                p++;
+            buf_append(&e, start, (size_t)(p - start));
+            null = p - start == 4 && strncasecmp(start, "NULL", 4) == 0;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            v = xrealloc(v, cap * sizeof *v);
+        }
+        v[n++] = null ? NULL : buf_steal(&e, NULL);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '}' && p[1] == '\0')
+            break;
+        goto bad;
+    }
+done:
+    buf_cleanup(&e);
+    *out = v;
+    *count = n;
+    return true;
+bad:
+    buf_cleanup(&e);
+    store_strings_free(v, n);
+    return false;
+}
+
+void st_get_attrs(const PGresult *r, int row, int col_names, int col_values, struct store_attr **out,
+                  size_t *count)
+{
+    char **names = NULL, **values = NULL;
+    size_t nn = 0, nv = 0;
+    *out = NULL;
+    *count = 0;
+    bool ok = st_array_parse(PQgetvalue(r, row, col_names), &names, &nn);
+    if (ok && !st_array_parse(PQgetvalue(r, row, col_values), &values, &nv))
+        ok = false;
+    if (ok && nn == nv && nn > 0) {
+        struct store_attr *a = xcalloc(nn, sizeof *a);
+        for (size_t i = 0; i < nn; i++) {
+            a[i].name = names[i] ? names[i] : xstrdup("");
+            a[i].value = values[i] ? values[i] : xstrdup("");
+        }
+        free(names);
+        free(values);
+        *out = a;
+        *count = nn;
+        return;
+    }
+    store_strings_free(names, nn);
+    store_strings_free(values, nv);
+}
+
+void st_attrs_free(struct store_attr *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].name);
+        free(a[i].value);
+    }
+    free(a);
+}
+
+char *st_getdup_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+}
+
 void st_lld(char buf[24], long long v)
 {
     snprintf(buf, 24, "%lld", v);
@@ -599,6 +744,24 @@ long long st_getll(const PGresult *r, int row, int col)
 time_t st_gettime(const PGresult *r, int row, int col)
 {
     return (time_t)st_getll(r, row, col);
+}
+
+void st_getms(const PGresult *r, int row, int col, time_t *sec, int *ms)
+{
+    long long v = st_getll(r, row, col);
+    *sec = (time_t)(v / 1000);
+    *ms = (int)(v % 1000);
+}
+
+enum store_result st_item_query(struct store *s, const char *name, const char *sql, const char *user_id,
+                                long long n, PGresult **out)
+{
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char nb[24];
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    return st_exec(s, name, sql, 2, p, out);
 }
 
 char *st_getdup(const PGresult *r, int row, int col)
@@ -644,6 +807,18 @@ bool st_valid_page(const struct store_page *p)
            (p->search == NULL || st_valid_text(p->search, LIMIT_SEARCH_BYTES_MAX, true));
 }
 
+static const char *const sms_search[] = { "c.body", "c.peer", NULL };
+static const char *const mms_search[] = { "c.subject", "c.peer", "c.text", NULL };
+static const char *const contact_search[] = { "c.name", "c.number", NULL };
+const char *const *const st_search_cols[3] = {
+    [STORE_SMS] = sms_search, [STORE_MMS] = mms_search, [STORE_CONTACT] = contact_search,
+};
+/* the trigram index's expression over the same columns (migration 009):
+ * SMS only */
+const char *const st_search_keys[3] = {
+    [STORE_SMS] = "sv_search_key(c.body || ' ' || c.peer)", [STORE_MMS] = NULL, [STORE_CONTACT] = NULL,
+};
+
 enum store_result st_search_words(const char *search, char *patterns[LIMIT_SEARCH_WORDS_MAX], int *count)
 {
     int n = 0;
@@ -683,9 +858,9 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n)
         free(patterns[i]);
 }
 
-enum store_result st_page_query(struct store *s, const char *name, const char *base,
-                                const char *const *cols, const char *key, const char *user_id,
-                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+enum store_result st_page_query_tail(struct store *s, const char *name, const char *base,
+                                     const char *const *cols, const char *key, const char *tail,
+                                     const char *user_id, const struct store_page *page, PGresult **out)
 {
     if (!st_valid_page(page))
         return STORE_INVALID;
@@ -695,23 +870,28 @@ enum store_result st_page_query(struct store *s, const char *name, const char *b
     int nw = 0;
     if (st_search_words(page->search, words, &nw) != STORE_OK)
         return STORE_INVALID;
-    bool keyed[LIMIT_SEARCH_WORDS_MAX] = { false };
-    for (int i = 0; i < nw; i++)
-        keyed[i] = key != NULL && st_search_has_trigrams(words[i]);
-    char *sql = st_search_sql(base, cols, key, keyed, nw, 4, "ORDER BY n DESC LIMIT $3");
+    char *sql = st_search_sql_words(base, cols, key, words, nw, 4, tail);
     char before[24], lim[24];
     st_lld(before, page->before_n);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
     const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
     for (int i = 0; i < nw; i++)
         p[3 + i] = words[i];
-    PGresult *r = NULL;
     /* a search is planned with its words: whether the index or the newest
      * first scan is cheaper depends on how common they are (a prepared,
      * generic plan cannot know) */
-    enum store_result rc = nw > 0 ? st_exec_custom(s, name, sql, 3 + nw, p, &r) : st_exec(s, name, sql, 3 + nw, p, &r);
+    enum store_result rc = nw > 0 ? st_exec_custom(s, name, sql, 3 + nw, p, out) : st_exec(s, name, sql, 3 + nw, p, out);
     free(sql);
     st_search_free(words, nw);
+    return rc;
+}
+
+enum store_result st_page_query(struct store *s, const char *name, const char *base,
+                                const char *const *cols, const char *key, const char *user_id,
+                                const struct store_page *page, PGresult **out, size_t *rows, bool *more)
+{
+    PGresult *r = NULL;
+    enum store_result rc = st_page_query_tail(s, name, base, cols, key, "ORDER BY n DESC LIMIT $3", user_id, page, &r);
     if (rc != STORE_OK)
         return rc;
     size_t n = (size_t)PQntuples(r);
@@ -804,6 +984,37 @@ enum store_result st_item_get(struct store *s, const char *name, const char *sql
     return st_row_get(s, name, sql, 2, p, from_row, out);
 }
 
+/* "SELECT <head>, <fields> FROM <table> c WHERE user_id = $1 AND <cond>" */
+static char *read_sql(const struct st_read *rd, const char *cond)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_printf(&b, "SELECT %s", rd->head);
+    st_cols(&b, "", rd->fields, rd->nfields);
+    buf_printf(&b, " FROM %s c WHERE user_id = $1 AND %s", rd->table, cond);
+    return buf_steal(&b, NULL);
+}
+
+enum store_result st_read_get(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                              long long n, void *out)
+{
+    char *sql = read_sql(rd, "n = $2");
+    enum store_result rc = st_item_get(s, name, sql, user_id, n, rd->from_row, out);
+    free(sql);
+    return rc;
+}
+
+enum store_result st_read_page(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                               const struct store_page *page, size_t item_size, void **items, size_t *count,
+                               bool *more)
+{
+    char *base = read_sql(rd, "($2::bigint = 0 OR n < $2::bigint)");
+    enum store_result rc = st_page_items(s, name, base, st_search_cols[rd->kind], st_search_keys[rd->kind], user_id,
+                                         page, rd->from_row, item_size, items, count, more);
+    free(base);
+    return rc;
+}
+
 char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
                     int first_param, const char *tail)
 {
@@ -821,4 +1032,13 @@ char *st_search_sql(const char *base, const char *const *cols, const char *key, 
     }
     buf_printf(&sql, " %s", tail);
     return buf_steal(&sql, NULL);
+}
+
+char *st_search_sql_words(const char *base, const char *const *cols, const char *key, char *const *words,
+                          int nwords, int first_param, const char *tail)
+{
+    bool keyed[LIMIT_SEARCH_WORDS_MAX] = { false };
+    for (int i = 0; i < nwords && i < LIMIT_SEARCH_WORDS_MAX; i++)
+        keyed[i] = key != NULL && st_search_has_trigrams(words[i]);
+    return st_search_sql(base, cols, key, keyed, nwords, first_param, tail);
 }

@@ -283,21 +283,115 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
 
+/* "All that match" (the page's select-all, issue 10): the items of kind
+ * whose words match search (as store_page's; NULL: every item), numbered up
+ * to upto (0: any — the page sends the newest number it showed, so that
+ * what arrived since is not touched unseen), except the numbers in except[]
+ * (the ones unticked). Contacts are people (issue 10): a person matches
+ * when one of its rows does, upto and except[] name people by their current
+ * number, a count counts people and a delete takes every row of each. */
+struct store_match {
+    const char *search;
+    long long upto;
+    const long long *except;
+    size_t nexcept;          /* at most LIMIT_DELETE_MAX */
+};
+/* How many match, counted up to LIMIT_DELETE_MAX + 1 at most (bounded: the
+ * query stops at the first LIMIT_DELETE_MAX + 1 matches it finds, walking
+ * the user's items by the primary key); *count_out above LIMIT_DELETE_MAX
+ * means "more than that". STORE_INVALID: a search of too many words. */
+enum store_result store_items_count(struct store *s, const char *user_id, enum store_kind kind,
+                                    const struct store_match *m, long long *count_out);
+/* Delete everything that matches, in one transaction under the user's row
+ * lock (no item of the user is added meanwhile), the space freed in it.
+ * STORE_INVALID: more than LIMIT_DELETE_MAX match (nothing is deleted), or
+ * the search or except[] breaks the rules above. */
+enum store_result store_items_delete_matching(struct store *s, const char *user_id, enum store_kind kind,
+                                              const struct store_match *m, long long *deleted_out,
+                                              long long *freed_bytes_out);
+
 /* Refresh the query planner's statistics of kind's table (ANALYZE) — after
  * a bulk load, so that the next list or search is planned for the rows that
  * are there now rather than waiting for autovacuum. Not a transaction of its
  * own concern: call it outside store_tx_begin. */
 enum store_result store_items_analyze(struct store *s, enum store_kind kind);
 
+/* ---- what an archive file says that the store keeps as written ---- */
+
+/* The fields of SMS Backup & Restore's published lists that the store keeps
+ * without interpreting them (migration 011 names the source): one text column
+ * each, named after its XML attribute, in these tables' order. A value is
+ * kept as the phone wrote it ("null" too); NULL means not given. */
+enum store_sms_field {
+    STORE_SMS_PROTOCOL, STORE_SMS_SUBJECT, STORE_SMS_TOA, STORE_SMS_SC_TOA, STORE_SMS_SERVICE_CENTER,
+    STORE_SMS_READ, STORE_SMS_STATUS, STORE_SMS_LOCKED, STORE_SMS_SUB_ID, STORE_SMS_READABLE_DATE,
+    STORE_SMS_CONTACT_NAME,
+    STORE_SMS_NFIELDS
+};
+extern const char *const store_sms_fields[STORE_SMS_NFIELDS];
+
+enum store_mms_field {
+    STORE_MMS_M_TYPE, STORE_MMS_CT_T, STORE_MMS_CT_L, STORE_MMS_CT_CLS, STORE_MMS_SUB_CS, STORE_MMS_RETR_ST,
+    STORE_MMS_D_TM, STORE_MMS_EXP, STORE_MMS_LOCKED, STORE_MMS_M_ID, STORE_MMS_RETR_TXT, STORE_MMS_READ,
+    STORE_MMS_RPT_A, STORE_MMS_PRI, STORE_MMS_RESP_TXT, STORE_MMS_D_RPT, STORE_MMS_RR, STORE_MMS_READ_STATUS,
+    STORE_MMS_RESP_ST, STORE_MMS_ST, STORE_MMS_RETR_TXT_CS, STORE_MMS_TR_ID, STORE_MMS_M_CLS, STORE_MMS_V,
+    STORE_MMS_M_SIZE, STORE_MMS_TEXT_ONLY, STORE_MMS_SEEN, STORE_MMS_READABLE_DATE, STORE_MMS_CONTACT_NAME,
+    STORE_MMS_NFIELDS
+};
+extern const char *const store_mms_fields[STORE_MMS_NFIELDS];
+
+/* A part's: the app's own "seq" (-1 for SMIL), charset, disposition, file
+ * name, ctt_s, ctt_t. */
+enum store_part_field {
+    STORE_PART_SEQ, STORE_PART_CHSET, STORE_PART_CD, STORE_PART_FN, STORE_PART_CTT_S, STORE_PART_CTT_T,
+    STORE_PART_NFIELDS
+};
+extern const char *const store_part_fields[STORE_PART_NFIELDS];
+
+/* Attributes outside those lists (a device's own, e.g. sim_slot), and the
+ * values of interpreted fields that do not read as they should (a date that
+ * is no number): name and value in file order, kept as written. At most
+ * LIMIT_ATTRS_MAX per item, part or address; a name is 1..LIMIT_ATTR_NAME_MAX
+ * bytes of UTF-8 that an XML attribute name can be (no space, quote, <, >,
+ * &, =, / or :, not starting with a digit, '-' or '.'), a value UTF-8 of at
+ * most LIMIT_ATTR_VALUE_MAX bytes, as the field values are. */
+struct store_attr_new {
+    const char *name, *value;
+};
+struct store_attr {
+    char *name, *value;
+};
+
 /* ---- SMS ---- */
 
+/* sms.type, as SMS Backup & Restore's "type" (Android's Telephony.Sms). */
+enum store_sms_type {
+    STORE_SMS_TYPE_UNKNOWN = 0,   /* stored NULL: not known (SMS stored before migration 011) */
+    STORE_SMS_RECEIVED = 1,       /* into this phone: SAVE archives what the phone received */
+    STORE_SMS_SENT = 2,
+    STORE_SMS_DRAFT = 3,
+    STORE_SMS_OUTBOX = 4,
+    STORE_SMS_FAILED = 5,
+    STORE_SMS_QUEUED = 6,
+};
+#define STORE_TYPE_MAX 32767      /* type and msg_box are smallint; other values go to extra */
+
 struct store_sms_new {
-    const char *peer;        /* original sender / recipient; NULL or "" if unknown */
+    const char *peer;        /* the other party: sender of a received SMS, recipient of a sent one;
+                                NULL or "" if unknown */
     const char *body;        /* UTF-8 (validated: STORE_INVALID if not, or empty, or > LIMIT_SMS_BODY_MAX) */
     size_t body_len;
-    time_t sent_at;          /* 0 = unknown */
+    time_t sent_at;          /* the SMS's date ("date"): 0 = unknown */
+    int sent_ms;             /* ... and its milliseconds, 0..999 */
+    int type;                /* enum store_sms_type, or another value 1..STORE_TYPE_MAX a file gave */
+    long long date_sent_ms;  /* "date_sent": when the sender sent it, ms since the epoch; 0 = unknown */
+    const char *phone;       /* the account's phone it was saved from (SAVE); NULL or "" otherwise */
+    const char *fields[STORE_SMS_NFIELDS];   /* as written; NULL: not given */
+    const struct store_attr_new *extra;
+    size_t nextra;
     const char *source;      /* "sms", "web" or "import" */
-    bool skip_duplicate;     /* STORE_CONFLICT if the same (peer, sent_at, body) is stored */
+    bool skip_duplicate;     /* STORE_CONFLICT if the same SMS is stored: same peer and body, a date
+                                in the same second, the same type (or one stored without a type) */
 };
 
 struct store_sms {
@@ -306,9 +400,16 @@ struct store_sms {
     char *body;              /* NUL-terminated UTF-8 */
     size_t body_len;
     time_t sent_at;          /* 0 = unknown */
+    int sent_ms;
     time_t saved_at;
     long long size_bytes;
     char source[8];
+    int type;                /* 0: not known */
+    long long date_sent_ms;  /* 0 = unknown */
+    char *phone;             /* "" unless saved with SAVE */
+    char *fields[STORE_SMS_NFIELDS];   /* NULL: not given */
+    struct store_attr *extra;
+    size_t nextra;
 };
 
 struct store_sms_list {
@@ -357,21 +458,54 @@ void store_sms_list_cleanup(struct store_sms_list *l);
 /* ---- MMS ---- */
 
 struct store_mms_part_new {
-    const char *content_type;   /* e.g. "text/plain", "image/jpeg" */
-    const char *name;           /* file name; may be NULL */
+    const char *content_type;   /* e.g. "text/plain", "image/jpeg", "application/smil" */
+    const char *name;           /* the part's name; may be NULL */
     const unsigned char *data;
     size_t len;
     const char *content_id;     /* Content-ID without <> (what SMIL's cid: names); may be NULL */
+    const char *content_location;   /* Content-Location (the app's "cl", a file name); may be NULL */
+    const char *fields[STORE_PART_NFIELDS];   /* as written; NULL: not given */
+    const struct store_attr_new *extra;
+    size_t nextra;
+};
+
+/* One address of an MMS: the PDU header it came from (PduHeaders). */
+enum store_addr_type { STORE_ADDR_BCC = 129, STORE_ADDR_CC = 130, STORE_ADDR_FROM = 137, STORE_ADDR_TO = 151 };
+
+struct store_mms_addr_new {
+    const char *address;        /* as written, LIMIT_PEER_MAX bytes at most */
+    int type;                   /* enum store_addr_type or another 1..STORE_TYPE_MAX; 0: not known */
+    const char *charset;        /* as written (106 = UTF-8); may be NULL */
+    const struct store_attr_new *extra;
+    size_t nextra;
+};
+
+/* mms.msg_box, as SMS Backup & Restore's "msg_box" (Android's Telephony.Mms). */
+enum store_mms_box {
+    STORE_MMS_BOX_UNKNOWN = 0,  /* stored NULL: not known */
+    STORE_MMS_INBOX = 1,        /* received */
+    STORE_MMS_SENT = 2,
+    STORE_MMS_DRAFTS = 3,
+    STORE_MMS_OUTBOX = 4,
 };
 
 struct store_mms_new {
-    const char *peer;
+    const char *peer;           /* the app's "address": the other party (or parties, '~'-separated) */
     const char *subject;        /* may be NULL */
-    time_t sent_at;
+    time_t sent_at;             /* "date"; 0 = unknown */
+    int sent_ms;                /* ... and its milliseconds */
+    int msg_box;                /* enum store_mms_box or another 1..STORE_TYPE_MAX */
+    long long date_sent_ms;     /* 0 = unknown */
     const char *source;         /* "sms", "web", "import", or "mm7" (from the operator's MMSC) */
     const struct store_mms_part_new *parts;
-    size_t nparts;              /* 1..LIMIT_MMS_PARTS_MAX */
-    bool skip_duplicate;        /* same (peer, sent_at, subject, size) */
+    size_t nparts;              /* 1..LIMIT_MMS_PARTS_MAX, in order (the SMIL part is one) */
+    const struct store_mms_addr_new *addrs;
+    size_t naddrs;              /* 0..LIMIT_MMS_ADDRS_MAX, in order */
+    const char *fields[STORE_MMS_NFIELDS];   /* as written; NULL: not given */
+    const struct store_attr_new *extra;
+    size_t nextra;
+    bool skip_duplicate;        /* same peer, date in the same second, box (or none stored), subject
+                                   and text */
 };
 
 struct store_mms {
@@ -380,8 +514,15 @@ struct store_mms {
     char *subject;              /* "" if none */
     char *text;                 /* the text/plain parts joined, "" if none (preview) */
     time_t sent_at, saved_at;
+    int sent_ms;
     long long size_bytes;
     int nparts;
+    int msg_box;                /* 0: not known */
+    long long date_sent_ms;
+    char source[8];
+    char *fields[STORE_MMS_NFIELDS];   /* NULL: not given */
+    struct store_attr *extra;
+    size_t nextra;
 };
 
 struct store_mms_part {
@@ -391,6 +532,18 @@ struct store_mms_part {
     unsigned char *data;
     size_t len;
     char *content_id;           /* "" if none */
+    char *content_location;     /* "" if none */
+    char *fields[STORE_PART_NFIELDS];   /* NULL: not given */
+    struct store_attr *extra;
+    size_t nextra;
+};
+
+struct store_mms_addr {
+    char *address;
+    int type;                   /* 0: not known */
+    char *charset;              /* NULL: not given */
+    struct store_attr *extra;
+    size_t nextra;
 };
 
 struct store_mms_list {
@@ -419,6 +572,10 @@ enum store_result store_mms_parts(struct store *s, const char *user_id, long lon
                                   struct store_mms_part **out, size_t *count);
 enum store_result store_mms_part_get(struct store *s, const char *user_id, long long n, int seq,
                                      struct store_mms_part *out);
+/* MMS n's addresses in order; *count may be 0. */
+enum store_result store_mms_addrs(struct store *s, const char *user_id, long long n,
+                                  struct store_mms_addr **out, size_t *count);
+void store_mms_addrs_free(struct store_mms_addr *addrs, size_t count);
 void store_mms_cleanup(struct store_mms *m);
 void store_mms_list_cleanup(struct store_mms_list *l);
 void store_mms_part_cleanup(struct store_mms_part *p);
@@ -433,6 +590,8 @@ struct store_contact_new {
     size_t vcard_len;
     const char *source;
     bool skip_duplicate;        /* same (name, number) already stored */
+    const char *tel_types;      /* the number's TEL types ("CELL,PREF"); NULL: none */
+    const char *uid;            /* the card's UID (the person's key); NULL: none */
 };
 
 struct store_contact {
@@ -445,7 +604,7 @@ struct store_contact {
     char *uid;                  /* the card's UID, "" if none */
     time_t uploaded_at;
     long long size_bytes;
-    bool current;               /* newest upload among the user's contacts of this name (case-insensitive) */
+    bool current;               /* the newest row of its person (store_person below) */
 };
 
 struct store_contact_list {
@@ -508,11 +667,70 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
 /* Every stored contact entry, newest upload first, each marked current or not. */
 enum store_result store_contact_list(struct store *s, const char *user_id,
                                      const struct store_page *page, struct store_contact_list *out);
-/* All entries with this name (case-insensitive), newest first: the first is current. */
+/* All entries with this name (case-insensitive), newest first. */
 enum store_result store_contact_history(struct store *s, const char *user_id, const char *name,
                                         struct store_contact_list *out);
-void store_contact_cleanup(struct store_contact *c);
+void store_contact_cleanup(struct store_contact *c);   /* store/rules.c, with store_person_cleanup */
 void store_contact_list_cleanup(struct store_contact_list *l);
+
+/*
+ * People, not rows (issue 10). A person is the contact rows of one card UID,
+ * or of one name (case and runs of white space aside) for rows without a
+ * UID (migration 011's contact_person). Their numbers are told apart by
+ * upload: the newest row is the current number (patent point 5), and inside
+ * one card the PREF number is stored last (store_card_order), so PREF decides
+ * within one upload. A person is named by any of its rows' item numbers;
+ * n is the current one's, the number a list shows.
+ */
+struct store_person {
+    long long n;                /* the current number's item number */
+    char *name, *uid;           /* the current row's */
+    char *vcard;                /* the current row's card (other properties than TEL come from it) */
+    size_t vcard_len;
+    struct store_contact *numbers;   /* each number once (msisdn_key), its newest row, in upload
+                                        order: the current one last */
+    size_t count;
+    long long *rows;            /* every row of the person, ascending (what deleting it deletes) */
+    size_t nrows;
+};
+
+struct store_person_list {
+    struct store_person *items;
+    size_t count;
+    bool more;
+};
+
+/* People newest first (by their current number: page->before_n and the next
+ * page go by it); a search matches a person when one of its rows matches
+ * (store_page's words, on name and number). */
+enum store_result store_person_list(struct store *s, const char *user_id, const struct store_page *page,
+                                    struct store_person_list *out);
+/* The person contact row n belongs to; STORE_NOT_FOUND when there is no row n. */
+enum store_result store_contact_person(struct store *s, const char *user_id, long long n,
+                                       struct store_person *out);
+/* Delete the people the rows ns[] belong to (every row of each), in one
+ * transaction, their space freed; *deleted_out counts rows. As
+ * store_items_delete otherwise. */
+enum store_result store_persons_delete(struct store *s, const char *user_id, const long long *ns, size_t count,
+                                       long long *deleted_out, long long *freed_bytes_out);
+void store_person_cleanup(struct store_person *p);
+void store_person_list_cleanup(struct store_person_list *l);
+/* A person from its rows (ascending n, taken over: rows[] is left empty and
+ * freed by the caller; the strings move into *out). No database
+ * (store/rules.c): the engine tests' fake store builds people the same way. */
+void store_person_build(struct store_contact *rows, size_t count, struct store_person *out);
+/* The TELs a card of p carries (vCard export, GET C<n>): its numbers in
+ * upload order with their types as uploaded, PREF on the current one (the
+ * last) and on no other — so that reading the card again keeps the same
+ * current number. types[i] holds tels[i].types. Returns p->count, at most
+ * VCARD_MAX_TELS (the newest ones when there are more). */
+size_t store_person_tels(const struct store_person *p, struct vcard_tel tels[VCARD_MAX_TELS],
+                         char types[VCARD_MAX_TELS][64]);
+/* The card of p: the card as uploaded, byte for byte, when every number of
+ * p came in that one card (its PREF is then the current number already);
+ * else the current row's card with store_person_tels's TELs
+ * (vcard_with_tels). NULL when the stored text is no card; else free(3) it. */
+char *store_person_card(const struct store_person *p, size_t *len_out);
 
 /* ---- space ---- */
 
@@ -544,8 +762,9 @@ bool store_space_grant(const struct store_space_rule *rule, long long allocated,
 
 struct store_usage {
     long long allocated_bytes, used_bytes;
-    long long sms_count, mms_count, contact_count;
+    long long sms_count, mms_count, contact_count;   /* contact_count: rows (numbers) */
     time_t last_grown_at;       /* 0 if never grown since registration */
+    long long person_count;     /* the people those rows make (store_person) */
 };
 
 struct store_grant {

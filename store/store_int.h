@@ -76,11 +76,18 @@ enum store_result st_tx_end(struct store *s, bool commit);
  * the final result. */
 enum store_result st_tx_finish(struct store *s, enum store_result rc);
 
+/* Run sql with $1 = user_id and $2 = n (one item's rows): STORE_NOT_FOUND
+ * for a user id that is no UUID, else as st_exec. */
+enum store_result st_item_query(struct store *s, const char *name, const char *sql, const char *user_id,
+                                long long n, PGresult **out);
+
 /* Parameter text helpers. */
 void st_lld(char buf[24], long long v);
 long long st_getll(const PGresult *r, int row, int col);
 /* time_t from an epoch column; NULL gives 0. */
 time_t st_gettime(const PGresult *r, int row, int col);
+/* A column of milliseconds (ST_TS_TO_MS) as seconds and milliseconds; NULL gives 0, 0. */
+void st_getms(const PGresult *r, int row, int col, time_t *sec, int *ms);
 char *st_getdup(const PGresult *r, int row, int col);   /* "" for NULL */
 
 /* True when id is a textual UUID (the only form user ids take). */
@@ -106,6 +113,34 @@ void st_array_ll(struct st_array *a, long long v);
 void st_array_null(struct st_array *a);
 const char *st_array_get(struct st_array *a);
 void st_array_cleanup(struct st_array *a);
+
+/* ---- what a file said, kept as written (store.c; migration 011) ---- */
+
+/* SQL for a date in milliseconds: a bigint parameter to timestamptz (exact,
+ * no floating point; NULL stays NULL), and a timestamptz column back to
+ * milliseconds. */
+#define ST_MS_TO_TS(param) "('epoch'::timestamptz + (" param ")::bigint * interval '1 millisecond')"
+#define ST_TS_TO_MS(col) "floor(extract(epoch FROM " col ") * 1000)::bigint"
+
+/* Each of n values NULL or UTF-8 text of at most LIMIT_ATTR_VALUE_MAX bytes. */
+bool st_valid_fields(const char *const *values, size_t n);
+/* At most LIMIT_ATTRS_MAX attributes, each with a valid name and value. */
+bool st_valid_attrs(const struct store_attr_new *a, size_t n);
+/* The names and the values of a as two text[] literals (for one row). */
+void st_array_attrs(struct st_array *names, struct st_array *values, const struct store_attr_new *a, size_t n);
+/* ", prefix name" for each of n names (fixed column names only). */
+void st_cols(struct buf *b, const char *prefix, const char *const *names, size_t n);
+/* A one-dimensional text[] in PostgreSQL's output form ({a,"b c",NULL})
+ * into *out (count elements, NULL for NULL; each malloc'd, like *out).
+ * False for text that is not one (nothing written then). */
+bool st_array_parse(const char *lit, char ***out, size_t *count);
+/* Two text[] columns of row (names, values) as attributes; a malformed or
+ * uneven pair gives none. */
+void st_get_attrs(const PGresult *r, int row, int col_names, int col_values, struct store_attr **out,
+                  size_t *count);
+void st_attrs_free(struct store_attr *a, size_t n);
+/* The column's text, or NULL for SQL NULL (malloc'd). */
+char *st_getdup_null(const PGresult *r, int row, int col);
 
 /* ---- space (space.c), called inside an item's transaction ---- */
 
@@ -175,6 +210,14 @@ void st_space_grown(struct store *s, long long bytes);
 
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
 
+/* The columns a search of each kind looks in, NULL-terminated: the lists,
+ * the count and the delete of what matches all use these (a query names the
+ * item table c). */
+extern const char *const *const st_search_cols[3];
+/* Each kind's indexed sv_search_key() expression over those columns (the
+ * item table named c), or NULL when the kind has none. */
+extern const char *const st_search_keys[3];
+
 /* Search: split words into at most LIMIT_SEARCH_WORDS_MAX ILIKE patterns
  * with %, _ and \ escaped, *count of them (0: no search). STORE_INVALID for
  * too many words (nothing to free then). */
@@ -188,6 +231,10 @@ void st_search_free(char *patterns[LIMIT_SEARCH_WORDS_MAX], int n);
  * the trigram index find the candidates. */
 char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,
                     int first_param, const char *tail);
+/* st_search_sql with keyed[] from the words themselves (st_search_words'
+ * patterns): a word is keyed when it has a trigram and key is not NULL. */
+char *st_search_sql_words(const char *base, const char *const *cols, const char *key, char *const *words,
+                          int nwords, int first_param, const char *tail);
 /* Whether a search pattern gives pg_trgm a trigram through the key of
  * migration 009 (else the key's condition cannot narrow anything). */
 bool st_search_has_trigrams(const char *pattern);
@@ -199,6 +246,12 @@ bool st_valid_page(const struct store_page *p);
 enum store_result st_page_query(struct store *s, const char *name, const char *base,
                                 const char *const *cols, const char *key, const char *user_id,
                                 const struct store_page *page, PGresult **out, size_t *rows, bool *more);
+/* The same statement with its own tail after the words (st_page_query's is
+ * "ORDER BY n DESC LIMIT $3"; $3 is limit + 1), the result whole in *out;
+ * key as st_page_query's (or NULL). */
+enum store_result st_page_query_tail(struct store *s, const char *name, const char *base,
+                                     const char *const *cols, const char *key, const char *tail,
+                                     const char *user_id, const struct store_page *page, PGresult **out);
 
 /* Decodes row of r into the item at dst (a struct store_sms, store_mms,
  * store_contact ...: the caller's decoder knows which). */
@@ -219,5 +272,24 @@ enum store_result st_row_get(struct store *s, const char *name, const char *sql,
  * $2 n. STORE_NOT_FOUND when there is none; *out is decoded only on STORE_OK. */
 enum store_result st_item_get(struct store *s, const char *name, const char *sql, const char *user_id,
                               long long n, st_row_fn *from_row, void *out);
+
+/* How the items of one table are read: the columns before the fields kept
+ * as written (head), those fields (store.h's store_*_fields, st_cols) and
+ * the decoder that knows their places; kind names the search's columns. */
+struct st_read {
+    enum store_kind kind;
+    const char *table;
+    const char *head;
+    const char *const *fields;
+    size_t nfields;
+    st_row_fn *from_row;
+};
+/* One item by number (st_item_get) and one keyset page (st_page_items,
+ * with the kind's search columns and key) read as rd says. */
+enum store_result st_read_get(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                              long long n, void *out);
+enum store_result st_read_page(struct store *s, const char *name, const struct st_read *rd, const char *user_id,
+                               const struct store_page *page, size_t item_size, void **items, size_t *count,
+                               bool *more);
 
 #endif

@@ -88,11 +88,11 @@ int vaultctl_export(struct store *s, const char *username, const char *path)
     long long nsms = 0, nmms = 0, ncontacts = 0;
     int status = 1;
     char *vcf = xasprintf("%s.vcf", path);
-    enum store_result rc = archive_export_items(s, u.id, ARCHIVE_SMS_XML, NULL, 0, LLONG_MAX, &items, &nsms);
+    enum store_result rc = archive_export_items(s, u.id, ARCHIVE_SMS_XML, NULL, 0, NULL, LLONG_MAX, &items, &nsms);
     if (rc == STORE_OK)
-        rc = archive_export_items(s, u.id, ARCHIVE_MMS_XML, NULL, 0, LLONG_MAX, &items, &nmms);
+        rc = archive_export_items(s, u.id, ARCHIVE_MMS_XML, NULL, 0, NULL, LLONG_MAX, &items, &nmms);
     if (rc == STORE_OK)
-        rc = archive_export_items(s, u.id, ARCHIVE_CONTACT_VCARD, NULL, 0, LLONG_MAX, &cards, &ncontacts);
+        rc = archive_export_items(s, u.id, ARCHIVE_CONTACT_VCARD, NULL, 0, NULL, LLONG_MAX, &cards, &ncontacts);
     if (rc != STORE_OK) {
         status = fail("export", rc);
         goto out;

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "items.h"
 #include "json.h"
+#include "lang.h"
 #include "log.h"
 #include "msisdn.h"
 #include "refusals.h"
@@ -51,8 +52,8 @@ static void clear_cookie(struct http_req *q, struct http_resp *r)
 }
 
 /* A 429 for a refusal with a wait, counted as why (common/refusals.h):
- * Retry-After, the table's code, message, and the seconds in
- * "retry_after". */
+ * Retry-After, the table's code, message, the seconds in "retry_after" and
+ * the limit in "refused" (its refusals_name). */
 static void answer_wait(struct http_resp *r, enum refusal why, const char *message, int retry_after)
 {
     refusals_count(why);
@@ -61,7 +62,9 @@ static void answer_wait(struct http_resp *r, enum refusal why, const char *messa
         retry_after = 1;
     snprintf(ra, sizeof ra, "%d", retry_after);
     http_header(r, "Retry-After", ra);
-    http_store_error_say(r, STORE_THROTTLED, message, json_pack("{s:i}", "retry_after", retry_after));
+    /* refused: which limit, so that the page can say it in its own language */
+    http_store_error_say(r, STORE_THROTTLED, message,
+                         json_pack("{s:i, s:s}", "retry_after", retry_after, "refused", refusals_name(why)));
 }
 
 /* A fresh session (and cookie) for user_id in place of the one the request
@@ -94,9 +97,10 @@ static json_t *me_json(struct http_req *q, const char *user_id, enum store_resul
     for (size_t i = 0; i < nphones; i++)
         json_array_append_new(ph, json_string(phones[i]));
     /* The page checks file sizes against upload_max before sending them. */
-    j = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I}}", "username", u.username, "lang", u.lang, "usage", usage,
-                  "phones", ph, "limits", "upload_max", (json_int_t)q->cfg->upload_body_max, "mms_max",
-                  (json_int_t)LIMIT_MMS_MAX);
+    j = json_pack("{s:s, s:s, s:b, s:o, s:o, s:{s:I, s:I, s:I}}", "username", u.username, "lang", u.lang,
+                  "lang_chosen", u.lang_chosen, "usage", usage, "phones", ph, "limits", "upload_max",
+                  (json_int_t)q->cfg->upload_body_max, "mms_max", (json_int_t)LIMIT_MMS_MAX, "select_max",
+                  (json_int_t)LIMIT_DELETE_MAX);
     usage = NULL;
 out:
     json_decref(usage);
@@ -252,6 +256,45 @@ void auth_me(struct http_req *q, struct http_resp *r)
         http_json(r, 200, me);
 }
 
+/* What the page needs before anyone logs in: its language, from the
+ * browser's Accept-Language (lang.h; after login the page speaks the
+ * account's, me's "lang"), and the limits its texts name (common/limit.h). */
+void auth_page(struct http_req *q, struct http_resp *r)
+{
+    http_json(r, 200, json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}}", "lang",
+                                lang_from_accept(http_header_in(q, "Accept-Language")), "limits", "username_min",
+                                LIMIT_USERNAME_MIN, "username_max", LIMIT_USERNAME_MAX, "password_min",
+                                LIMIT_PASSWORD_MIN, "password_max", LIMIT_PASSWORD_MAX, "phone_digits_min",
+                                LIMIT_PHONE_DIGITS_MIN, "phone_digits_max", LIMIT_PHONE_DIGITS_MAX,
+                                "contact_digits_min", LIMIT_CONTACT_DIGITS_MIN, "select_max", LIMIT_DELETE_MAX,
+                                "send_max", LIMIT_SEND_MAX));
+}
+
+/* The language switch on the page is the account's LANG choice (issue 10):
+ * the same as SMS "LANG EN|ZH", so the SMS replies follow it too. */
+void auth_lang_set(struct http_req *q, struct http_resp *r)
+{
+    char err[160];
+    const char *lang;
+    json_t *in = http_json_body(q, r);
+    if (in == NULL)
+        return;
+    if (!json_field_str(in, "lang", true, 2, &lang, NULL, err, sizeof err) ||
+        (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0)) {
+        http_error(r, 400, "invalid", "lang is en or zh.");
+        goto out;
+    }
+    enum store_result res = store_user_set_lang(q->store, q->user_id, lang);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        goto out;
+    }
+    log_info("web: lang user=%s lang=%s", q->user_id, lang);
+    auth_me(q, r);
+out:
+    json_decref(in);
+}
+
 /* The "msisdn" field, a phone number (msisdn_is_phone); false after
  * answering 400. */
 static bool read_msisdn(struct http_req *q, struct http_resp *r, json_t *in, const char **msisdn)
@@ -290,9 +333,12 @@ void auth_phone_start(struct http_req *q, struct http_resp *r)
         goto out;
     if (!msisdn_has_prefix(msisdn, q->cfg->phone_prefixes)) {
         refusals_count(REFUSAL_CODE_PREFIX);
-        http_errorf(r, 400, "invalid",
-                    "Codes are texted only to numbers in international form starting with %s.",
-                    q->cfg->phone_prefixes);
+        char *msg = xasprintf("Codes are texted only to numbers in international form starting with %s.",
+                              q->cfg->phone_prefixes);
+        http_store_error_say(r, STORE_INVALID, msg, json_pack("{s:s, s:s}", "refused",
+                                                              refusals_name(REFUSAL_CODE_PREFIX), "prefixes",
+                                                              q->cfg->phone_prefixes));
+        free(msg);
         log_info("web: phone code refused user=%s limit=%s", q->user_id, refusals_name(REFUSAL_CODE_PREFIX));
         goto out;
     }

@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "buf.h"
+#include "export.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -25,23 +27,40 @@ json_t *items_usage_json(struct store *s, const char *user_id, enum store_result
     struct store_usage u;
     if ((*res = store_usage_get(s, user_id, &u)) != STORE_OK)
         return NULL;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "allocated", (json_int_t)u.allocated_bytes, "used",
+    /* contacts: the numbers stored; people: the people they make (issue 10) */
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "allocated", (json_int_t)u.allocated_bytes, "used",
                      (json_int_t)u.used_bytes, "sms", (json_int_t)u.sms_count, "mms", (json_int_t)u.mms_count,
-                     "contacts", (json_int_t)u.contact_count, "last_grown_at", (json_int_t)u.last_grown_at);
+                     "contacts", (json_int_t)u.contact_count, "people", (json_int_t)u.person_count,
+                     "last_grown_at", (json_int_t)u.last_grown_at);
 }
 
+/* A text kept as written, or null. */
+static json_t *str_or_null(const char *v)
+{
+    return v ? json_string(v) : json_null();
+}
+
+/* type: 1 received … 6 queued (store.h), 0 not known; dates in seconds. */
 json_t *items_sms_json(const struct store_sms *m)
 {
-    return json_pack("{s:I, s:s, s:s%, s:I, s:I, s:I, s:s}", "n", (json_int_t)m->n, "peer", m->peer, "body",
-                     m->body, m->body_len, "sent_at", (json_int_t)m->sent_at, "saved_at", (json_int_t)m->saved_at,
-                     "size", (json_int_t)m->size_bytes, "source", m->source);
+    json_t *j = json_pack("{s:I, s:s, s:s%, s:I, s:I, s:I, s:s, s:i, s:I, s:s}", "n", (json_int_t)m->n, "peer",
+                          m->peer, "body", m->body, m->body_len, "sent_at", (json_int_t)m->sent_at, "saved_at",
+                          (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "source", m->source, "type",
+                          m->type, "date_sent", (json_int_t)(m->date_sent_ms / 1000), "phone", m->phone);
+    json_object_set_new(j, "contact_name", str_or_null(m->fields[STORE_SMS_CONTACT_NAME]));
+    return j;
 }
 
+/* msg_box: 1 received, 2 sent, 3 draft, 4 outbox, 0 not known. */
 json_t *items_mms_json(const struct store_mms *m)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:i}", "n", (json_int_t)m->n, "peer", m->peer, "subject",
-                     m->subject, "text", m->text, "sent_at", (json_int_t)m->sent_at, "saved_at",
-                     (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "nparts", m->nparts);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:I, s:s}", "n", (json_int_t)m->n, "peer",
+                          m->peer, "subject", m->subject, "text", m->text, "sent_at", (json_int_t)m->sent_at,
+                          "saved_at", (json_int_t)m->saved_at, "size", (json_int_t)m->size_bytes, "nparts",
+                          m->nparts, "msg_box", m->msg_box, "date_sent", (json_int_t)(m->date_sent_ms / 1000),
+                          "source", m->source);
+    json_object_set_new(j, "contact_name", str_or_null(m->fields[STORE_MMS_CONTACT_NAME]));
+    return j;
 }
 
 json_t *items_contact_json(const struct store_contact *c)
@@ -109,12 +128,58 @@ static bool read_page(struct http_req *q, struct http_resp *r, struct store_page
     return true;
 }
 
-static void reply_page(struct http_resp *r, json_t *items, bool more, long long last_n)
+/* A page (its items numbered first_n down to last_n); the first one (no
+ * ?before) says how many items the search matched in all, up to first_n —
+ * the newest shown, where "all that match" stops — counted up to
+ * LIMIT_DELETE_MAX + 1 (store_items_count), "total_capped" when there are
+ * more, so that the page can offer "all N". */
+static void reply_page(struct http_req *q, struct http_resp *r, enum store_kind kind, const struct store_page *page,
+                       json_t *items, bool more, long long first_n, long long last_n)
 {
     json_t *j = json_pack("{s:o, s:b}", "items", items, "more", more);
     if (more)
         json_object_set_new(j, "next_before", json_integer(last_n));
+    if (page->before_n == 0) {
+        struct store_match m = { .search = page->search, .upto = first_n };
+        long long total = 0;
+        enum store_result res = json_array_size(items) && more
+                                    ? store_items_count(q->store, q->user_id, kind, &m, &total)
+                                    : STORE_OK;
+        if (res != STORE_OK) {
+            json_decref(j);
+            http_store_error(r, res);
+            return;
+        }
+        if (!more)
+            total = (long long)json_array_size(items);   /* all of them are on this page */
+        json_object_set_new(j, "total", json_integer(total > LIMIT_DELETE_MAX ? LIMIT_DELETE_MAX : total));
+        json_object_set_new(j, "total_capped", json_boolean(total > LIMIT_DELETE_MAX));
+    }
     http_json(r, 200, j);
+}
+
+bool items_read_match(json_t *match, struct http_resp *r, struct store_match *m, long long **except)
+{
+    char err[160];
+    long long upto = 0;
+    size_t n = 0;
+    memset(m, 0, sizeof *m);
+    *except = NULL;
+    if (!json_is_object(match)) {
+        http_error(r, 400, "invalid", "'match' must be an object: {q, upto, except}.");
+        return false;
+    }
+    if (!json_field_str(match, "q", false, LIMIT_SEARCH_BYTES_MAX, &m->search, NULL, err, sizeof err) ||
+        !json_field_int(match, "upto", true, 1, 1LL << 60, 0, &upto, err, sizeof err) ||
+        (json_object_get(match, "except") &&
+         !json_field_ns(match, "except", LIMIT_DELETE_MAX, except, &n, err, sizeof err))) {
+        http_error(r, 400, "invalid", err);
+        return false;
+    }
+    m->upto = upto;
+    m->except = *except;
+    m->nexcept = n;
+    return true;
 }
 
 void items_sms_list(struct http_req *q, struct http_resp *r)
@@ -131,7 +196,8 @@ void items_sms_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_sms_json(&l.items[i]));
-    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_SMS, &page, a, l.more, l.count ? l.items[0].n : 0,
+               l.count ? l.items[l.count - 1].n : 0);
     store_sms_list_cleanup(&l);
 }
 
@@ -149,26 +215,50 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
         json_array_append_new(a, items_mms_json(&l.items[i]));
-    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
+    reply_page(q, r, STORE_MMS, &page, a, l.more, l.count ? l.items[0].n : 0,
+               l.count ? l.items[l.count - 1].n : 0);
     store_mms_list_cleanup(&l);
 }
 
+/* A person (issue 10): its current number's fields, and every number newest
+ * first (the current one first), each with its types and upload date. */
+json_t *items_person_json(const struct store_person *p)
+{
+    const struct store_contact *cur = p->count ? &p->numbers[p->count - 1] : NULL;
+    json_t *nums = json_array(), *rows = json_array();
+    long long size = 0;
+    for (size_t i = p->count; i-- > 0;)
+        json_array_append_new(nums, items_contact_json(&p->numbers[i]));
+    for (size_t i = 0; i < p->nrows; i++)
+        json_array_append_new(rows, json_integer(p->rows[i]));
+    for (size_t i = 0; i < p->count; i++)
+        size += p->numbers[i].size_bytes;
+    const char *types = cur && cur->tel_types ? cur->tel_types : "";
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o}", "n", (json_int_t)p->n, "name", p->name,
+                     "uid", p->uid, "number", cur ? cur->number : "", "types", types, "uploaded_at",
+                     (json_int_t)(cur ? cur->uploaded_at : 0), "size", (json_int_t)size, "current", true, "numbers",
+                     nums, "rows", rows);
+}
+
+/* Contacts are listed as people: n is a person's current number, and a page
+ * goes below the last person's. */
 void items_contact_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
-    struct store_contact_list l = { 0 };
+    struct store_person_list l = { 0 };
     if (!read_page(q, r, &page))
         return;
-    enum store_result res = store_contact_list(q->store, q->user_id, &page, &l);
+    enum store_result res = store_person_list(q->store, q->user_id, &page, &l);
     if (res != STORE_OK) {
         http_store_error(r, res);
         return;
     }
     json_t *a = json_array();
     for (size_t i = 0; i < l.count; i++)
-        json_array_append_new(a, items_contact_json(&l.items[i]));
-    reply_page(r, a, l.more, l.count ? l.items[l.count - 1].n : 0);
-    store_contact_list_cleanup(&l);
+        json_array_append_new(a, items_person_json(&l.items[i]));
+    reply_page(q, r, STORE_CONTACT, &page, a, l.more, l.count ? l.items[0].n : 0,
+               l.count ? l.items[l.count - 1].n : 0);
+    store_person_list_cleanup(&l);
 }
 
 /* ---- preview ---- */
@@ -189,10 +279,13 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
 {
     struct store_mms m = { 0 };
     struct store_mms_part *parts = NULL;
-    size_t n = 0;
+    struct store_mms_addr *addrs = NULL;
+    size_t n = 0, na = 0;
     enum store_result res = store_mms_get(q->store, q->user_id, q->path_n[0], &m);
     if (res == STORE_OK)
         res = store_mms_parts(q->store, q->user_id, q->path_n[0], &parts, &n);
+    if (res == STORE_OK)
+        res = store_mms_addrs(q->store, q->user_id, q->path_n[0], &addrs, &na);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
@@ -201,8 +294,9 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const char *it = items_inline_type(parts[i].content_type);
-        json_t *p = json_pack("{s:i, s:s, s:s, s:I, s:b}", "seq", parts[i].seq, "content_type",
-                              parts[i].content_type, "name", parts[i].name, "size", (json_int_t)parts[i].len,
+        json_t *p = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:b}", "seq", parts[i].seq, "content_type",
+                              parts[i].content_type, "name", parts[i].name, "content_id", parts[i].content_id,
+                              "content_location", parts[i].content_location, "size", (json_int_t)parts[i].len,
                               "inline", it != NULL);
         /* Text parts travel in the JSON too, so the preview shows them as text. */
         if (strncasecmp(parts[i].content_type, "text/plain", 10) == 0 &&
@@ -211,6 +305,11 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
         json_array_append_new(a, p);
     }
     json_object_set_new(j, "parts", a);
+    /* from (137), to (151), cc (130), bcc (129) */
+    json_t *ad = json_array();
+    for (size_t i = 0; i < na; i++)
+        json_array_append_new(ad, json_pack("{s:s, s:i}", "address", addrs[i].address, "type", addrs[i].type));
+    json_object_set_new(j, "addrs", ad);
     /* where "send to my phone" (or GET M<n>) got with it: the newest request */
     struct store_outbox_delivery d = { 0 };
     res = store_outbox_item_delivery(q->store, q->user_id, STORE_MMS, q->path_n[0], &d);
@@ -225,6 +324,7 @@ void items_mms_get(struct http_req *q, struct http_resp *r)
     http_json(r, 200, j);
 out:
     store_mms_parts_free(parts, n);
+    store_mms_addrs_free(addrs, na);
     store_mms_cleanup(&m);
 }
 
@@ -250,27 +350,24 @@ out:
     store_mms_part_cleanup(&p);
 }
 
+/* The person a number belongs to, with the card an export writes for it. */
 void items_contact_get(struct http_req *q, struct http_resp *r)
 {
-    struct store_contact c = { 0 };
-    struct store_contact_list h = { 0 };
-    enum store_result res = store_contact_get(q->store, q->user_id, q->path_n[0], &c);
-    if (res == STORE_OK)
-        res = store_contact_history(q->store, q->user_id, c.name, &h);
+    struct store_person p = { 0 };
+    struct buf card;
+    buf_init(&card);
+    enum store_result res = store_contact_person(q->store, q->user_id, q->path_n[0], &p);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
-    json_t *j = items_contact_json(&c);
-    json_object_set_new(j, "vcard", json_stringn(c.vcard, c.vcard_len));
-    json_t *a = json_array();
-    for (size_t i = 0; i < h.count; i++)
-        json_array_append_new(a, items_contact_json(&h.items[i]));
-    json_object_set_new(j, "numbers", a);
+    json_t *j = items_person_json(&p);
+    export_vcard_person(&card, &p);
+    json_object_set_new(j, "vcard", json_stringn(card.data ? card.data : "", card.len));
     http_json(r, 200, j);
 out:
-    store_contact_list_cleanup(&h);
-    store_contact_cleanup(&c);
+    buf_cleanup(&card);
+    store_person_cleanup(&p);
 }
 
 /* ---- add ---- */
@@ -289,13 +386,15 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
     char err[160];
     const char *peer, *body;
     size_t body_len;
-    long long sent_at, n;
+    long long sent_at, type, n;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
     if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
         !json_field_str(in, "body", true, LIMIT_SMS_BODY_MAX, &body, &body_len, err, sizeof err) ||
-        !json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err)) {
+        !json_field_int(in, "sent_at", false, 0, 1LL << 40, 0, &sent_at, err, sizeof err) ||
+        !json_field_int(in, "type", false, STORE_SMS_RECEIVED, STORE_SMS_QUEUED, STORE_SMS_RECEIVED, &type, err,
+                        sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -304,7 +403,7 @@ void items_sms_add(struct http_req *q, struct http_resp *r)
         goto out;
     }
     struct store_sms_new m = { .peer = peer, .body = body, .body_len = body_len, .sent_at = (time_t)sent_at,
-                               .source = "web" };
+                               .type = (int)type, .source = "web" };
     enum store_result res = store_sms_add(q->store, q->user_id, &m, &n);
     if (res != STORE_OK) {
         http_store_error(r, res);
@@ -337,7 +436,7 @@ void items_contact_add(struct http_req *q, struct http_resp *r)
     }
     card = vcard_format(name, number);
     struct store_contact_new c = { .name = name, .number = number, .vcard = card, .vcard_len = strlen(card),
-                                   .source = "web" };
+                                   .source = "web", .tel_types = "CELL" };   /* vcard_format's TEL */
     enum store_result res = store_contact_add(q->store, q->user_id, &c, &n);
     if (res != STORE_OK) {
         http_store_error(r, res);
@@ -354,6 +453,7 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *peer, *subject;
+    long long box;
     struct store_mms_part_new parts[LIMIT_MMS_PARTS_MAX];
     unsigned char *data[LIMIT_MMS_PARTS_MAX] = { 0 };
     size_t np = 0;
@@ -362,7 +462,9 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
     if (in == NULL)
         return;
     if (!json_field_str(in, "peer", false, LIMIT_PEER_MAX, &peer, NULL, err, sizeof err) ||
-        !json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err)) {
+        !json_field_str(in, "subject", false, LIMIT_TEXT_FIELD_MAX, &subject, NULL, err, sizeof err) ||
+        !json_field_int(in, "msg_box", false, STORE_MMS_INBOX, STORE_MMS_SENT, STORE_MMS_INBOX, &box, err,
+                        sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
@@ -389,9 +491,12 @@ void items_mms_add(struct http_req *q, struct http_resp *r)
             np++;
             goto out;
         }
-        parts[np] = (struct store_mms_part_new){ .content_type = ct, .name = name, .data = data[np], .len = len };
+        /* a picked file's name is where a phone would say the part came from */
+        parts[np] = (struct store_mms_part_new){ .content_type = ct, .name = name, .data = data[np], .len = len,
+                                                 .content_location = name };
     }
-    struct store_mms_new m = { .peer = peer, .subject = subject, .source = "web", .parts = parts, .nparts = np };
+    struct store_mms_new m = { .peer = peer, .subject = subject, .msg_box = (int)box, .source = "web",
+                               .parts = parts, .nparts = np };
     enum store_result res = store_mms_add(q->store, q->user_id, &m, &n);
     if (res != STORE_OK) {
         http_store_error(r, res);
@@ -406,29 +511,53 @@ out:
 
 /* ---- batch delete ---- */
 
+/* {ns: [...]} deletes those; {match: {q, upto, except}} every item that
+ * matches, in one transaction (store_items_delete_matching), at most
+ * LIMIT_DELETE_MAX either way. Contacts are people (issue 10): ns[] and
+ * except[] name them by a number of theirs, and every row of each goes;
+ * "deleted" counts rows (numbers). */
 static void delete_kind(struct http_req *q, struct http_resp *r, enum store_kind kind)
 {
     char err[160];
-    long long *ns = NULL, deleted = 0, freed = 0;
+    long long *ns = NULL, *except = NULL, deleted = 0, freed = 0;
     size_t count = 0;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
-    if (!json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err)) {
-        http_error(r, 400, "invalid", err);
-        goto out;
+    json_t *match = json_object_get(in, "match");
+    struct store_match m;
+    enum store_result res;
+    if (match) {
+        if (!items_read_match(match, r, &m, &except))
+            goto out;
+        res = store_items_delete_matching(q->store, q->user_id, kind, &m, &deleted, &freed);
+        if (res == STORE_INVALID) {
+            http_errorf(r, 400, "too_many",
+                        "At most %d items are deleted at once, found by at most %d words: narrow the search, "
+                        "then delete again.", LIMIT_DELETE_MAX, LIMIT_SEARCH_WORDS_MAX);
+            goto out;
+        }
+    } else {
+        if (!json_field_ns(in, "ns", LIMIT_DELETE_MAX, &ns, &count, err, sizeof err)) {
+            http_error(r, 400, "invalid", err);
+            goto out;
+        }
+        /* a contact's number names its person: the page deletes people */
+        res = kind == STORE_CONTACT ? store_persons_delete(q->store, q->user_id, ns, count, &deleted, &freed)
+                                    : store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
     }
-    enum store_result res = store_items_delete(q->store, q->user_id, kind, ns, count, &deleted, &freed);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
-    log_info("web: deleted user=%s kind=%d count=%lld freed=%lld", q->user_id, (int)kind, deleted, freed);
+    log_info("web: deleted user=%s kind=%d count=%lld freed=%lld matching=%d", q->user_id, (int)kind, deleted, freed,
+             match != NULL);
     json_t *usage = items_usage_json(q->store, q->user_id, &res);
     http_json(r, 200, json_pack("{s:I, s:I, s:o}", "deleted", (json_int_t)deleted, "freed_bytes",
                                 (json_int_t)freed, "usage", usage ? usage : json_null()));
 out:
     free(ns);
+    free(except);
     json_decref(in);
 }
 

@@ -13,6 +13,8 @@ static const struct route table[] = {
     { "POST", "/api/logout",         ROUTE_BODY_JSON,   true,  auth_logout },
     { "POST", "/api/password",       ROUTE_BODY_JSON,   true,  auth_password },
     { "GET",  "/api/me",             ROUTE_BODY_NONE,   true,  auth_me },
+    { "GET",  "/api/page",           ROUTE_BODY_NONE,   false, auth_page },
+    { "POST", "/api/lang",           ROUTE_BODY_JSON,   true,  auth_lang_set },
     { "POST", "/api/phone/start",    ROUTE_BODY_JSON,   true,  auth_phone_start },
     { "POST", "/api/phone/confirm",  ROUTE_BODY_JSON,   true,  auth_phone_confirm },
     { "POST", "/api/phone/unbind",   ROUTE_BODY_JSON,   true,  auth_phone_unbind },

@@ -36,7 +36,7 @@ const struct route *routes_get(size_t i);
 size_t routes_index(const struct route *r);   /* r from routes_match or routes_get */
 
 /* Handlers (auth.c, items.c, transfer.c). */
-route_fn auth_register, auth_login, auth_logout, auth_password, auth_me,
+route_fn auth_register, auth_login, auth_logout, auth_password, auth_me, auth_page, auth_lang_set,
     auth_phone_start, auth_phone_confirm, auth_phone_unbind;
 route_fn items_sms_list, items_sms_get, items_sms_add, items_sms_delete,
     items_mms_list, items_mms_get, items_mms_part, items_mms_add, items_mms_delete,

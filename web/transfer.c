@@ -58,7 +58,10 @@ void transfer_import(struct http_req *q, struct http_resp *r)
              rep.added, rep.duplicates, rep.skipped, store_result_name(res));
     enum store_result ur;
     json_t *usage = items_usage_json(q->store, q->user_id, &ur);
-    json_t *j = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)rep.added, "duplicates",
+    /* by_kind: what was added of each kind (the page says "120 SMS, 6 MMS") */
+    json_t *j = json_pack("{s:I, s:{s:I, s:I, s:I}, s:I, s:I, s:o}", "imported", (json_int_t)rep.added, "by_kind",
+                          "sms", (json_int_t)rep.added_kind[STORE_SMS], "mms", (json_int_t)rep.added_kind[STORE_MMS],
+                          "contacts", (json_int_t)rep.added_kind[STORE_CONTACT], "duplicates",
                           (json_int_t)rep.duplicates, "skipped", (json_int_t)rep.skipped, "usage",
                           usage ? usage : json_null());
     if (res == STORE_OK)
@@ -73,7 +76,7 @@ void transfer_export(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *kind, *format;
-    long long *ns = NULL, written = 0;
+    long long *ns = NULL, *except = NULL, written = 0;
     size_t count = 0;
     enum archive_format kf;
     enum store_kind sk;
@@ -92,17 +95,23 @@ void transfer_export(struct http_req *q, struct http_resp *r)
         http_error(r, 400, "invalid", "Export SMS as xml or csv, MMS as xml, contacts as vcard or csv.");
         goto out;
     }
+    /* ns: those items; match: all that a search found (items.h); neither: everything */
     bool all = json_object_get(in, "ns") == NULL || json_is_null(json_object_get(in, "ns"));
+    json_t *match = json_object_get(in, "match");
+    struct store_match m = { 0 };
     if (!all && !json_field_ns(in, "ns", LIMIT_EXPORT_MAX, &ns, &count, err, sizeof err)) {
         http_error(r, 400, "invalid", err);
         goto out;
     }
+    if (all && match && !items_read_match(match, r, &m, &except))
+        goto out;
     if (kf == ARCHIVE_SMS_CSV)
         export_csv_sms_header(&items);
     else if (kf == ARCHIVE_CONTACT_CSV)
         export_csv_contact_header(&items);
-    enum store_result res = archive_export_items(q->store, q->user_id, kf, all ? NULL : ns, count, LIMIT_EXPORT_MAX,
-                                                 &items, &written);
+    /* ns: those; else all that match m (everything when no match was given) */
+    enum store_result res = archive_export_items(q->store, q->user_id, kf, all ? NULL : ns, count, all ? &m : NULL,
+                                                 LIMIT_EXPORT_MAX, &items, &written);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
@@ -136,6 +145,7 @@ out:
     buf_cleanup(&items);
     buf_cleanup(&doc);
     free(ns);
+    free(except);
     json_decref(in);
 }
 

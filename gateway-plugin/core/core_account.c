@@ -18,6 +18,14 @@
 /* The commands, and where to forward a text to keep it (issue 8). */
 enum core_result core_cmd_help(struct core_ctx *x)
 {
+    /* HELP C: what C<n> names (issue 10) */
+    size_t len = x->args_len;
+    while (len && (x->args[len - 1] == ' ' || x->args[len - 1] == '\t' || x->args[len - 1] == '\n'))
+        len--;
+    static const char *const about_c[] = { "C", "CONTACT", "CONTACTS", "联系人" };
+    for (size_t i = 0; i < sizeof about_c / sizeof about_c[0]; i++)
+        if (len == strlen(about_c[i]) && strncasecmp(x->args, about_c[i], len) == 0)
+            return core_say(x, T_HELP_CONTACTS);
     const char *fwd = x->cfg->forward_shortcode;
     return fwd && fwd[0] ? core_say(x, T_HELP_FORWARD, fwd) : core_say(x, T_HELP);
 }

@@ -25,6 +25,7 @@ static enum core_result add_contact(struct core_ctx *x, const char *name, const 
 {
     struct store_contact_new in = {
         .name = name, .number = number, .vcard = vcard, .vcard_len = vcard_len, .source = "sms",
+        .tel_types = "CELL",   /* what vcard_format writes */
     };
     long long n;
     enum store_result r = store_contact_add(x->s, x->user_id, &in, &n);

@@ -21,10 +21,15 @@
 #include "utf8.h"
 
 /* Archive the text verbatim; the reply names its number, and tells when the
- * space grew (patent step 2). */
+ * space grew (patent step 2). What a phone saves is a message it received
+ * (issue 10): its type is received and the phone it was saved from is kept;
+ * its peer — who sent it — is not in a SAVE's text and stays unknown (NULL:
+ * not the phone itself, nor the service's short code); a forward passes the
+ * forwarding phone (core.c). */
 enum core_result core_save_text(struct core_ctx *x, const char *text, size_t len, const char *peer)
 {
-    struct store_sms_new in = { .peer = peer, .body = text, .body_len = len, .source = "sms" };
+    struct store_sms_new in = { .peer = peer, .body = text, .body_len = len, .type = STORE_SMS_RECEIVED,
+                                .phone = x->mo->msisdn, .source = "sms" };
     struct store_saved saved;
     char used[32], alloc[32];
     enum store_result r = store_sms_save(x->s, x->user_id, &in, &saved);
@@ -243,5 +248,5 @@ enum core_result core_cmd_space(struct core_ctx *x)
         return core_from_store(x, "usage_get", r);
     core_text_bytes(u.used_bytes, used, sizeof used);
     core_text_bytes(u.allocated_bytes, alloc, sizeof alloc);
-    return core_say(x, T_SPACE, used, alloc, u.sms_count, u.mms_count, u.contact_count);
+    return core_say(x, T_SPACE, used, alloc, u.sms_count, u.mms_count, u.person_count);   /* contacts: people */
 }

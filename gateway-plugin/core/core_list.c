@@ -4,6 +4,9 @@
  * list_segments SMS segments with a trailer naming the next page. Called
  * by the dispatcher in core.c with arity checked (core_int.h).
  *
+ * Contacts are people (issue 10): LIST C shows each person once, under its
+ * current number C<n>; GET C<n> sends that person's card (core_render.c).
+ *
  * Not here: the search itself and its limits (store/, struct store_page),
  * re-delivery of whole items (core_items.c).
  */
@@ -137,19 +140,31 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
         out->more |= l.more;
         store_mms_list_cleanup(&l);
     } else {
-        struct store_contact_list l = { 0 };
-        if ((r = store_contact_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return list_failed(x, "contact_list", r, search, out);
-        for (size_t i = 0; i < l.count; i++) {
-            struct store_contact *c = &l.items[i];
-            char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
-            /* patent: the newest upload of a name is the current number */
-            lines_add(out, c->n, xasprintf("C%lld %s %s%s", c->n, pv, c->number,
-                                           c->current ? "" : x->lang == CORE_ZH ? "（旧）" : " (old)"));
-            free(pv);
+        /* LIST C: one line per person (issue 10), under its current number
+         * (the newest row of the person, so the first of it met here); FIND
+         * also shows the older numbers it matches, marked */
+        size_t had = out->count;
+        bool more = true, store_more = false;
+        while (more && out->count == had) {
+            struct store_contact_list l = { 0 };
+            if ((r = store_contact_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
+                return list_failed(x, "contact_list", r, search, out);
+            for (size_t i = 0; i < l.count; i++) {
+                struct store_contact *c = &l.items[i];
+                if (!search && !c->current)
+                    continue;
+                char *pv = preview(c->name, strlen(c->name), PREVIEW_CHARS);
+                lines_add(out, c->n, xasprintf("C%lld %s %s%s", c->n, pv, c->number,
+                                               c->current ? "" : x->lang == CORE_ZH ? "（旧）" : " (old)"));
+                free(pv);
+            }
+            more = l.more && l.count && !search;
+            store_more = l.more;
+            if (l.count)
+                pg.before_n = l.items[l.count - 1].n;
+            store_contact_list_cleanup(&l);
         }
-        out->more |= l.more;
-        store_contact_list_cleanup(&l);
+        out->more |= store_more;
     }
     return CORE_OK;
 }

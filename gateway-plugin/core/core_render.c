@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "core_text.h"
 #include "log.h"
 #include "smsudh.h"
@@ -72,19 +73,26 @@ static void add_owned_text(struct core_rendered *r, char *text)
 
 /* A Smart Messaging business card: the card's octets to port 9204, 8-bit,
  * one MT (bearerbox adds the concatenation IE to this UDH when it splits). */
-static void add_card(struct core_rendered *r, const struct store_contact *c)
+static void add_card(struct core_rendered *r, const struct store_person *p)
 {
     unsigned char *udh = keep(r, xmalloc(7));
     udh[0] = 6;
     smsudh_port_ies(SMSUDH_PORT_VCARD, 0, udh + 1);
-    const char *card = c->vcard;
-    size_t len = c->vcard_len;
-    if (len > CORE_CARD_MAX) {
-        /* more than a business card carries (a photo in it): its name and number */
-        char *small = vcard_format(c->name, c->number);
+    /* the person's card (issue 10): as it came when it is one card, else
+     * with every number, PREF on the current one */
+    size_t len = 0;
+    const char *card = keep(r, store_person_card(p, &len));
+    const char *current = p->count ? p->numbers[p->count - 1].number : "";
+    if (card == NULL || len > CORE_CARD_MAX) {
+        /* more than a business card carries (a photo in it): its name and current number */
+        card = NULL;
+        char *small = vcard_format(p->name, current);
         if (small) {
             card = keep(r, small);
             len = strlen(small);
+        } else {
+            card = "";
+            len = 0;
         }
     }
     struct store_outbox_mt *m = add_mt(r);
@@ -137,14 +145,20 @@ enum core_result core_render(const struct core_config *cfg, struct store *s, con
         }
         store_mms_cleanup(&m);
     } else {
-        struct store_contact c = { 0 };
-        if ((r = store_contact_get(s, req->user_id, req->n, &c)) == STORE_OK) {
-            if (cfg->contact_as_text)
-                add_owned_text(out, core_text_full(T_CONTACT_TEXT, lang, req->n, c.name, c.number));
-            else
-                add_card(out, &c);
+        /* C<n> names a person through any of its numbers (issue 10) */
+        struct store_person p = { 0 };
+        if ((r = store_contact_person(s, req->user_id, req->n, &p)) == STORE_OK) {
+            if (cfg->contact_as_text) {
+                struct buf nums = { 0 };   /* the current number first, then the older ones */
+                for (size_t i = p.count; i-- > 0;)
+                    buf_printf(&nums, "%s%s", i + 1 == p.count ? "" : ", ", p.numbers[i].number);
+                add_owned_text(out, core_text_full(T_CONTACT_TEXT, lang, req->n, p.name, buf_cstr(&nums)));
+                buf_cleanup(&nums);
+            } else {
+                add_card(out, &p);
+            }
         }
-        store_contact_cleanup(&c);
+        store_person_cleanup(&p);
     }
     if (r == STORE_NOT_FOUND) {
         /* deleted since it was asked for: the phone is told, nothing else is sent */

@@ -22,14 +22,19 @@ static const struct {
 } texts[] = {
     { T_HELP,
       "SAVE text; LIST [MMS|C] [page]; GET/DEL n; FIND words; SPACE; CONTACT name number; "
-      "PASS old new; REG/LOGIN user pass; LANG EN|ZH: language of every reply",
+      "PASS old new; REG/LOGIN user pass; LANG EN|ZH; HELP C: contacts",
       "保存内容；列表[彩信|联系人]；下载/删除n；查找词；空间；联系人 名 号码；"
-      "密码 旧 新；注册/登录 名 密码；语言EN|ZH：回复语言" },
+      "密码 旧 新；注册/登录 名 密码；语言EN|ZH；帮助C" },
     { T_HELP_FORWARD,
       "SAVE text or forward to %s; LIST [MMS|C] [page]; GET/DEL n; FIND words; SPACE; CONTACT name number; "
-      "PASS old new; REG/LOGIN user pass; LANG EN|ZH",
+      "PASS old new; REG/LOGIN user pass; LANG EN|ZH; HELP C",
       "保存内容或转发到%s；列表[彩信|联系人]；下载/删除n；查找；空间；联系人名 号码；"
-      "密码旧 新；注册/登录名 密码；语言EN|ZH" },
+      "密码旧 新；注册/登录名 密码；语言EN|ZH" },   /* 70 characters: no room for 帮助C (it answers) */
+    /* what C<n> names (issue 10): a stored number; LIST C and GET C<n> show its person */
+    { T_HELP_CONTACTS,
+      "LIST C: a line per person, C<n> its current number. GET C<n>: the person's card, all numbers, "
+      "the current PREF. DEL C<n>: that number only.",
+      "列表联系人：每人一行，C<n>为当前号码。下载C<n>：此人名片含全部号码，当前号码为首选。删除C<n>：只删此号码。" },
     { T_UNKNOWN,
       "Unknown command. Send SAVE <text> to keep a message, LIST to see them, HELP for all commands.",
       "无法识别。发送“保存 内容”存短信，“列表”查看，“帮助”看全部命令。" },

@@ -17,6 +17,7 @@ enum core_lang { CORE_EN = 0, CORE_ZH = 1 };
 enum core_text_id {
     T_HELP,            /* the command list */
     T_HELP_FORWARD,    /* the command list with %s: the forward short code */
+    T_HELP_CONTACTS,   /* HELP C: what C<n> names */
     T_UNKNOWN,         /* short help for text that is no command */
     T_UNBOUND,         /* this phone has no account: registration hint */
     T_BAD_TEXT,        /* the MO could not be decoded */

@@ -121,9 +121,12 @@ static enum store_result store_for_user(struct deliver *d, const char *uid)
     enum core_lang lang = strcmp(before.lang, "zh") == 0 ? CORE_ZH : CORE_EN;
     /* An MMS the phone sends to the service is the user's own, as SAVE's
      * text is: no peer (the phone is not a correspondent of itself); the
-     * source says it came from the MMSC */
+     * source says it came from the MMSC. In the archive's terms (issue 10)
+     * it is one the phone sent: msg_box sent, From the phone (as bound) */
+    struct store_mms_addr_new from = { .address = d->reply_to, .type = STORE_ADDR_FROM };
     struct store_mms_new in = { .peer = NULL, .subject = d->subject, .sent_at = d->req->env.timestamp,
-                                .source = "mm7", .parts = d->parts, .nparts = d->req->nparts };
+                                .msg_box = STORE_MMS_SENT, .source = "mm7", .parts = d->parts,
+                                .nparts = d->req->nparts, .addrs = &from, .naddrs = 1 };
     long long n = 0;
     rc = store_mms_add(d->s, uid, &in, &n);
     char used[32], alloc[32], size[32];

@@ -145,7 +145,9 @@ static void add_part(struct mms_pdu *pdu, const struct store_mms_part *p, const 
     const char *name = p->name[0] ? p->name : ct.name;
     char *cid = p->content_id[0] ? xasprintf("<%s>", p->content_id)
                                  : fallback_cid ? xstrdup(fallback_cid) : NULL;
-    mms_pdu_add_part(pdu, ct.media, ct.charset, name, cid, name, p->data, p->len);
+    /* the part's own Content-Location when the archive kept one (issue 10), else its name */
+    const char *location = p->content_location && p->content_location[0] ? p->content_location : name;
+    mms_pdu_add_part(pdu, ct.media, ct.charset, name, cid, location, p->data, p->len);
     free(cid);
     ctype_cleanup(&ct);
 }

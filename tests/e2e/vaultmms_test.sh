@@ -122,6 +122,9 @@ grep -q '<mm7:TransactionID[^>]*>mmsc-dlv-0001</mm7:TransactionID>' "$VAR/answer
 [[ $(sql "SELECT count(*) FROM mms") == 1 ]] || fail "MMS not stored"
 [[ $(sql "SELECT subject || '|' || nparts || '|' || size_bytes || '|' || peer FROM mms") == "Holiday|3|$size|" ]] \
     || fail "MMS row: $(sql "SELECT subject, nparts, size_bytes, peer FROM mms")"
+# the user's own, as the phone sent it (issue 10): the sent box, From the phone
+[[ $(sql "SELECT msg_box || '|' || (SELECT string_agg(type::text, ',') FROM mms_addrs) FROM mms") == "2|137" ]] \
+    || fail "MMS box and addresses: $(sql "SELECT msg_box FROM mms") $(sql "SELECT * FROM mms_addrs")"
 want=$(sha256sum "$VAR/beach.jpg" | cut -c1-64)
 got=$(sql "SELECT encode(sha256(data), 'hex') FROM mms_parts WHERE seq = 1")
 [[ $got == "$want" ]] || fail "the JPEG is not byte-exact"

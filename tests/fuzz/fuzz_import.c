@@ -21,11 +21,29 @@ static void text_ok(const char *s, size_t max)
         abort();
 }
 
+/* The fields kept as written and a device's own attributes (store.h). */
+static void kept_ok(const char *const *fields, size_t nfields, const struct store_attr_new *x, size_t nx)
+{
+    for (size_t i = 0; i < nfields; i++)
+        text_ok(fields[i], LIMIT_ATTR_VALUE_MAX);
+    if (nx > LIMIT_ATTRS_MAX || (nx && x == NULL))
+        abort();
+    for (size_t i = 0; i < nx; i++) {
+        if (x[i].name == NULL || !x[i].name[0] || x[i].value == NULL)
+            abort();
+        text_ok(x[i].name, LIMIT_ATTR_NAME_MAX);
+        text_ok(x[i].value, LIMIT_ATTR_VALUE_MAX);
+    }
+}
+
 static enum import_next on_sms(void *ctx, const struct store_sms_new *m)
 {
     if (m->body_len == 0 || m->body_len > LIMIT_SMS_BODY_MAX || !utf8_valid(m->body, m->body_len))
         abort();
     text_ok(m->peer, LIMIT_PEER_MAX);
+    if (m->sent_ms < 0 || m->sent_ms > 999 || m->type < 0 || m->type > STORE_TYPE_MAX || m->date_sent_ms < 0)
+        abort();
+    kept_ok(m->fields, STORE_SMS_NFIELDS, m->extra, m->nextra);
     return IMPORT_GO_ON;
 }
 
@@ -33,6 +51,19 @@ static enum import_next on_mms(void *ctx, const struct store_mms_new *m)
 {
     text_ok(m->peer, LIMIT_PEER_MAX);
     text_ok(m->subject, LIMIT_TEXT_FIELD_MAX);
+    kept_ok(m->fields, STORE_MMS_NFIELDS, m->extra, m->nextra);
+    if (m->nparts > LIMIT_MMS_PARTS_MAX || m->naddrs > LIMIT_MMS_ADDRS_MAX)
+        abort();
+    for (size_t i = 0; i < m->nparts; i++) {
+        text_ok(m->parts[i].content_type, LIMIT_TEXT_FIELD_MAX);
+        text_ok(m->parts[i].content_id, LIMIT_TEXT_FIELD_MAX);
+        text_ok(m->parts[i].content_location, LIMIT_TEXT_FIELD_MAX);
+        kept_ok(m->parts[i].fields, STORE_PART_NFIELDS, m->parts[i].extra, m->parts[i].nextra);
+    }
+    for (size_t i = 0; i < m->naddrs; i++) {
+        text_ok(m->addrs[i].address, LIMIT_PEER_MAX);
+        kept_ok(&m->addrs[i].charset, 1, m->addrs[i].extra, m->addrs[i].nextra);
+    }
     return IMPORT_GO_ON;
 }
 

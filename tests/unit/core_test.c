@@ -160,6 +160,13 @@ static void test_save_verbatim_and_whitespace(void)
     reg_alice();
     /* ideographic space U+3000 separates the command; trailing spaces are kept */
     CU_ASSERT_TRUE(has(say1(PHONE1, "  save\xE3\x80\x80hello  "), "Saved as 1."));
+    /* received by the phone that saved it; who sent it is not in the text */
+    struct store_sms m = { 0 };
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(S, fake_store_user_of(S, PHONE1), 1, &m), STORE_OK);
+    CU_ASSERT_EQUAL(m.type, STORE_SMS_RECEIVED);
+    CU_ASSERT_STRING_EQUAL(m.phone, PHONE1);
+    CU_ASSERT_STRING_EQUAL(m.peer, "");
+    store_sms_cleanup(&m);
     mo(PHONE1, "GET 1");
     CU_ASSERT_EQUAL_FATAL(R.count, 1);
     CU_ASSERT_STRING_EQUAL(R.texts[0], "hello  ");
@@ -412,8 +419,26 @@ static void test_get_mms_and_contact(void)
     /* a newer upload of the same name is the current number (patent) */
     say1(PHONE1, "CONTACT Zhang San 13700000000");
     mo(PHONE1, "LIST C");
-    CU_ASSERT_TRUE(has(R.texts[0], "C3 Zhang San 13700000000\n"));
+    /* people, not rows (issue 10): one line for Zhang San, under the current number */
+    CU_ASSERT_TRUE(has(R.texts[0], "C3 Zhang San 13700000000"));
+    CU_ASSERT_FALSE(has(R.texts[0], "C1 "));
+    CU_ASSERT_TRUE(has(R.texts[0], "C2 张三"));
+    /* FIND still finds the older number, marked */
+    mo(PHONE1, "FIND 13800138000");
     CU_ASSERT_TRUE(has(R.texts[0], "C1 Zhang San 13800138000 (old)"));
+    /* GET of the older number: the person's card, both numbers, the current one PREF */
+    mo(PHONE1, "GET C1");
+    CU_ASSERT_EQUAL_FATAL(R.count, 1);
+    CU_ASSERT_TRUE(R.mts[0].binary);
+    CU_ASSERT_TRUE(has(R.texts[0], "FN:Zhang San\r\n"));
+    CU_ASSERT_TRUE(has(R.texts[0], "TEL;TYPE=CELL:13800138000\r\nTEL;TYPE=CELL,PREF:13700000000\r\nEND:VCARD\r\n"));
+    cfg.contact_as_text = true;
+    mo(PHONE1, "GET C1");
+    CU_ASSERT_STRING_EQUAL(R.texts[0], "C1 Zhang San: 13700000000, 13800138000");
+    cfg.contact_as_text = false;
+    /* HELP C says what C<n> names, in both languages */
+    CU_ASSERT_TRUE(has(say1(PHONE1, "HELP C"), "GET C<n>: the person's card"));
+    CU_ASSERT_TRUE(has(say1(PHONE1, "帮助 联系人"), "此人名片含全部号码"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang"), "Usage: CONTACT"));
     CU_ASSERT_TRUE(has(say1(PHONE1, "CONTACT Zhang abc"), "Usage: CONTACT"));
     /* a phone is one phone however the network writes it: the '+' form finds the account */
@@ -793,8 +818,11 @@ static void test_chinese_replies_use_full_width_punctuation(void)
     CU_ASSERT_TRUE(has(say1(PHONE1, "注册 alice pass1234"), "欢迎 alice！"));
     say1(PHONE1, "联系人 张三 13800000001");
     say1(PHONE1, "联系人 张三 13800000002");
-    mo(PHONE1, "列表 联系人");
+    mo(PHONE1, "查找 13800000001");
     CU_ASSERT_TRUE(has(R.texts[0], "C1 张三 13800000001（旧）"));
+    mo(PHONE1, "列表 联系人");   /* one person, one line */
+    CU_ASSERT_TRUE(has(R.texts[0], "C2 张三 13800000002"));
+    CU_ASSERT_FALSE(has(R.texts[0], "C1"));
 }
 
 static void test_fit_edges(void)

@@ -42,7 +42,7 @@ struct f_item {
     long long n, size;
     time_t at;
     union {   /* by kind */
-        struct { char *peer, *body; size_t body_len; } sms;
+        struct { char *peer, *body, *phone; size_t body_len; int type; } sms;
         struct { char *peer, *subject, *text; } mms;
         struct { char *name, *number, *vcard, *types, *uid; size_t vcard_len; } contact;
     };
@@ -53,6 +53,7 @@ static void item_free_fields(struct f_item *it)
     if (it->kind == STORE_SMS) {
         free(it->sms.peer);
         free(it->sms.body);
+        free(it->sms.phone);
     } else if (it->kind == STORE_MMS) {
         free(it->mms.peer);
         free(it->mms.subject);
@@ -258,6 +259,16 @@ void store_tx_rollback_to(struct store *s)
 }
 
 static struct f_item *find_item(struct store *s, const char *user_id, enum store_kind kind, long long n);
+
+/* One person (store.h): the same card UID, else — both without one — the
+ * same name, case aside (ASCII; migration 011 also folds white space). */
+static bool same_person(const struct f_item *a, const struct f_item *b)
+{
+    const char *ua = a->contact.uid ? a->contact.uid : "", *ub = b->contact.uid ? b->contact.uid : "";
+    if (*ua || *ub)
+        return strcmp(ua, ub) == 0;
+    return strcasecmp(a->contact.name, b->contact.name) == 0;
+}
 
 enum store_result store_outbox_request_item(struct store *s, const char *user_id, const char *msisdn,
                                             enum store_kind kind, long long n, long long *id_out)
@@ -580,6 +591,8 @@ enum store_result store_sms_save(struct store *s, const char *user_id, const str
     it->sms.peer = xstrdup(in->peer ? in->peer : "");
     it->sms.body = xmemdup0(in->body, in->body_len);
     it->sms.body_len = in->body_len;
+    it->sms.type = in->type;
+    it->sms.phone = xstrdup(in->phone ? in->phone : "");
     out->n = it->n;
     out->used_bytes = u->used;
     out->allocated_bytes = u->allocated;
@@ -617,6 +630,8 @@ enum store_result store_sms_get(struct store *s, const char *user_id, long long 
     out->peer = xstrdup(it->sms.peer);
     out->body = xmemdup0(it->sms.body, it->sms.body_len);
     out->body_len = it->sms.body_len;
+    out->type = it->sms.type;
+    out->phone = xstrdup(it->sms.phone);
     out->saved_at = it->at;
     out->size_bytes = it->size;
     snprintf(out->source, sizeof out->source, "sms");
@@ -627,7 +642,8 @@ void store_sms_cleanup(struct store_sms *m)
 {
     free(m->peer);
     free(m->body);
-    m->peer = m->body = NULL;
+    free(m->phone);
+    m->peer = m->body = m->phone = NULL;
 }
 
 void store_sms_list_cleanup(struct store_sms_list *l)
@@ -795,6 +811,8 @@ enum store_result store_contact_add(struct store *s, const char *user_id,
     it->contact.number = xstrdup(in->number);
     it->contact.vcard = xmemdup0(in->vcard, in->vcard_len);
     it->contact.vcard_len = in->vcard_len;
+    it->contact.types = xstrdup(in->tel_types ? in->tel_types : "");
+    it->contact.uid = xstrdup(in->uid ? in->uid : "");
     *n_out = it->n;
     return STORE_OK;
 }
@@ -851,23 +869,31 @@ enum store_result store_contact_get(struct store *s, const char *user_id, long l
     out->uploaded_at = it->at;
     out->size_bytes = it->size;
     out->current = true;
-    for (size_t i = 0; i < s->nitems; i++) {   /* a newer upload of the same name wins */
+    for (size_t i = 0; i < s->nitems; i++) {   /* a newer row of the same person wins */
         struct f_item *o = &s->items[i];
-        if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 &&
-            strcasecmp(o->contact.name, it->contact.name) == 0)
+        if (o->kind == STORE_CONTACT && o->n > n && strcmp(o->user, user_id) == 0 && same_person(o, it))
             out->current = false;
     }
     return STORE_OK;
 }
 
-void store_contact_cleanup(struct store_contact *c)
+enum store_result store_contact_person(struct store *s, const char *user_id, long long n,
+                                       struct store_person *out)
 {
-    free(c->name);
-    free(c->number);
-    free(c->vcard);
-    free(c->tel_types);
-    free(c->uid);
-    c->name = c->number = c->vcard = c->tel_types = c->uid = NULL;
+    FAIL_POINT(s, "store_contact_person");
+    struct f_item *it = find_item(s, user_id, STORE_CONTACT, n);
+    if (it == NULL)
+        return STORE_NOT_FOUND;
+    struct store_contact *rows = xcalloc(s->nitems, sizeof *rows);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nitems; i++) {   /* items are kept in n order */
+        struct f_item *o = &s->items[i];
+        if (o->kind == STORE_CONTACT && strcmp(o->user, user_id) == 0 && same_person(o, it))
+            store_contact_get(s, user_id, o->n, &rows[k++]);
+    }
+    store_person_build(rows, k, out);
+    free(rows);
+    return STORE_OK;
 }
 
 void store_contact_list_cleanup(struct store_contact_list *l)
@@ -950,5 +976,13 @@ enum store_result store_usage_get(struct store *s, const char *user_id, struct s
     out->sms_count = (long long)fake_store_count(s, user_id, STORE_SMS);
     out->mms_count = (long long)fake_store_count(s, user_id, STORE_MMS);
     out->contact_count = (long long)fake_store_count(s, user_id, STORE_CONTACT);
+    for (size_t i = 0; i < s->nitems; i++) {   /* people: rows with no earlier row of their person */
+        struct f_item *it = &s->items[i];
+        bool first = it->kind == STORE_CONTACT && strcmp(it->user, user_id) == 0;
+        for (size_t k = 0; k < i && first; k++)
+            first = !(s->items[k].kind == STORE_CONTACT && strcmp(s->items[k].user, user_id) == 0 &&
+                      same_person(&s->items[k], it));
+        out->person_count += first;
+    }
     return STORE_OK;
 }

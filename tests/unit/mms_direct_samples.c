@@ -104,9 +104,12 @@ int main(int argc, char **argv)
     memcpy(jpeg, "\xff\xd8\xff\xe0", 4);
     const char *text = "Hello from the archive";
     struct store_mms_part parts[] = {
-        { 0, "image/jpeg", "photo.jpg", jpeg, sizeof jpeg, "photo.jpg" },
-        { 1, "text/plain; charset=utf-8", "note.txt", (unsigned char *)text, strlen(text), "note.txt" },
-        { 2, "application/smil", "", (unsigned char *)smil, strlen(smil), "smil" },
+        { .seq = 0, .content_type = "image/jpeg", .name = "photo.jpg",
+          .data = jpeg, .len = sizeof jpeg, .content_id = "photo.jpg", .content_location = "" },
+        { .seq = 1, .content_type = "text/plain; charset=utf-8", .name = "note.txt",
+          .data = (unsigned char *)text, .len = strlen(text), .content_id = "note.txt", .content_location = "" },
+        { .seq = 2, .content_type = "application/smil", .name = "",
+          .data = (unsigned char *)smil, .len = strlen(smil), .content_id = "smil", .content_location = "" },
     };
     struct store_mms mms = { .n = 3, .peer = "+8613800000001", .subject = "假日 Holiday", .text = "",
                              .sent_at = 1700000000, .saved_at = 1700000500 };

@@ -165,14 +165,19 @@ static void test_retrieve_conf(void)
     memcpy(jpeg, "\xff\xd8\xff\xe0\x00\r\n", 7);
     const char *text = "海边的问候 🌊";
     struct store_mms_part parts[] = {
-        { 0, "image/jpeg", "photo.jpg", jpeg, sizeof jpeg, "photo.jpg" },
-        { 1, "text/plain; charset=utf-8", "note.txt", (unsigned char *)text, strlen(text), "note.txt" },
+        { .seq = 0, .content_type = "image/jpeg", .name = "photo.jpg",
+          .data = jpeg, .len = sizeof jpeg, .content_id = "photo.jpg", .content_location = "" },
+        { .seq = 1, .content_type = "text/plain; charset=utf-8", .name = "note.txt",
+          .data = (unsigned char *)text, .len = strlen(text), .content_id = "note.txt", .content_location = "" },
         /* SMIL last in the archive: first in the PDU */
-        { 2, "application/smil; charset=\"utf-8\"", "", (unsigned char *)smil, strlen(smil), "smil" },
+        { .seq = 2, .content_type = "application/smil; charset=\"utf-8\"", .name = "",
+          .data = (unsigned char *)smil, .len = strlen(smil), .content_id = "smil", .content_location = "" },
         /* no name, no Content-ID, parameters only in the type */
-        { 3, "Audio/AMR; name=\"v.amr\"", "", (unsigned char *)"#!AMR\n", 6, "" },
+        { .seq = 3, .content_type = "Audio/AMR; name=\"v.amr\"", .name = "",
+          .data = (unsigned char *)"#!AMR\n", .len = 6, .content_id = "", .content_location = "" },
         /* a type GMime cannot read: bytes as bytes */
-        { 4, "not a type", "x.bin", (unsigned char *)"\x00\x01", 2, "" },
+        { .seq = 4, .content_type = "not a type", .name = "x.bin",
+          .data = (unsigned char *)"\x00\x01", .len = 2, .content_id = "", .content_location = "" },
     };
     struct store_mms mms = { .n = 3, .peer = "+8613800000001", .subject = "假日 Holiday", .text = "",
                              .sent_at = 1700000000, .saved_at = 1700000500 };

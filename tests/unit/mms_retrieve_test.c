@@ -34,9 +34,12 @@ static void test_open(void)
     for (size_t i = 0; i < sizeof jpeg; i++)
         jpeg[i] = (unsigned char)(i * 31);
     struct store_mms_part_new parts[] = {
-        { "image/jpeg", "photo.jpg", jpeg, sizeof jpeg, "photo.jpg" },
-        { "text/plain; charset=utf-8", "note.txt", (const unsigned char *)"你好", 6, "note.txt" },
-        { "application/smil", "", (const unsigned char *)smil, strlen(smil), "smil" },
+        { .content_type = "image/jpeg", .name = "photo.jpg", .data = jpeg, .len = sizeof jpeg,
+          .content_id = "photo.jpg" },
+        { .content_type = "text/plain; charset=utf-8", .name = "note.txt", .data = (const unsigned char *)"你好", .len = 6,
+          .content_id = "note.txt" },
+        { .content_type = "application/smil", .name = "", .data = (const unsigned char *)smil, .len = strlen(smil),
+          .content_id = "smil" },
     };
     struct store_mms_new in = { .peer = "+8613800000001", .subject = "Holiday", .sent_at = 1700000000,
                                 .source = "mm7", .parts = parts, .nparts = 3 };

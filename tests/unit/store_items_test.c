@@ -127,6 +127,152 @@ static void test_sms_duplicate_and_numbers(void)
 /* Many at once: duplicates against stored items and within the batch, NULL
  * sent_at, invalid items in between, numbers in order, array-literal
  * metacharacters stored byte for byte, space equal to the sum of sizes. */
+/* Every field of an SMS Backup & Restore <sms> comes back as it went in
+ * (issue 10, migration 011), one by one and in a batch; the same message
+ * again is a duplicate only in the same direction, within the same second. */
+static void test_sms_every_field(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("smsfields", id);
+    struct store_attr_new x[] = { { "sim_slot", "1" }, { "date", "not a date" }, { "收藏", "是" } };
+    struct store_sms_new in = { .peer = "+8613800138000", .body = "hi", .body_len = 2, .sent_at = 1700000000,
+                                .sent_ms = 999, .type = STORE_SMS_SENT, .date_sent_ms = 1699999999001,
+                                .phone = "+8613900000000", .extra = x, .nextra = 3, .source = "import",
+                                .fields = { [STORE_SMS_READ] = "0", [STORE_SMS_STATUS] = "-1",
+                                            [STORE_SMS_SUBJECT] = "null", [STORE_SMS_CONTACT_NAME] = "张三 \"{,}\"",
+                                            [STORE_SMS_SUB_ID] = "" } };
+    struct store_sms_new many[2] = { in, in };
+    many[1].type = STORE_SMS_RECEIVED;
+    many[1].nextra = 0;
+    long long n = 0, ns[2];
+    enum store_result res[2];
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_sms_add_many(s, id, many, 2, res, ns), STORE_OK);
+    CU_ASSERT_EQUAL(res[0], STORE_OK);   /* not asked to skip duplicates */
+    CU_ASSERT_EQUAL(res[1], STORE_OK);
+    for (long long k = 1; k <= 3; k++) {
+        struct store_sms m;
+        CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, k, &m), STORE_OK);
+        CU_ASSERT_EQUAL(m.sent_at, 1700000000);
+        CU_ASSERT_EQUAL(m.sent_ms, 999);
+        CU_ASSERT_EQUAL(m.type, k == 3 ? STORE_SMS_RECEIVED : STORE_SMS_SENT);
+        CU_ASSERT_EQUAL(m.date_sent_ms, 1699999999001);
+        CU_ASSERT_STRING_EQUAL(m.phone, "+8613900000000");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_READ], "0");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_SUBJECT], "null");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_CONTACT_NAME], "张三 \"{,}\"");
+        CU_ASSERT_STRING_EQUAL(m.fields[STORE_SMS_SUB_ID], "");
+        CU_ASSERT_PTR_NULL(m.fields[STORE_SMS_TOA]);
+        CU_ASSERT_EQUAL(m.nextra, k == 3 ? 0 : 3);
+        if (m.nextra == 3) {
+            CU_ASSERT_STRING_EQUAL(m.extra[0].name, "sim_slot");
+            CU_ASSERT_STRING_EQUAL(m.extra[1].name, "date");
+            CU_ASSERT_STRING_EQUAL(m.extra[1].value, "not a date");
+            CU_ASSERT_STRING_EQUAL(m.extra[2].name, "收藏");   /* an XML name may be Chinese */
+        }
+        store_sms_cleanup(&m);
+    }
+    /* duplicates: same direction and second; a stored SMS with no type matches any */
+    in.skip_duplicate = true;
+    in.sent_ms = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_CONFLICT);
+    in.type = STORE_SMS_DRAFT;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    in.type = 0;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_CONFLICT);
+    in.sent_at++;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    /* one stored without a date is found by the date it was stored on (how it is exported) */
+    struct store_sms_new typed = { .body = "typed", .body_len = 5, .type = STORE_SMS_RECEIVED, .source = "web" };
+    CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &typed, &n), STORE_OK);
+    struct store_sms m;
+    CU_ASSERT_EQUAL_FATAL(store_sms_get(s, id, n, &m), STORE_OK);
+    typed.sent_at = m.saved_at;
+    typed.skip_duplicate = true;
+    store_sms_cleanup(&m);
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &typed, &n), STORE_CONFLICT);
+    /* out of range */
+    in.skip_duplicate = false;
+    in.sent_ms = 1000;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    in.sent_ms = 0;
+    in.type = STORE_TYPE_MAX + 1;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+    in.type = 1;
+    char big[LIMIT_ATTR_VALUE_MAX + 2];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    in.fields[STORE_SMS_READ] = big;
+    CU_ASSERT_EQUAL(store_sms_add(s, id, &in, &n), STORE_INVALID);
+}
+
+/* "All that match": counted (bounded), deleted in one transaction with the
+ * space freed, up to the newest number shown and without the unticked
+ * ones; other kinds and other users untouched; more than the bound
+ * refused whole (issue 10). */
+static void test_items_matching(void)
+{
+    char id[STORE_ID_LEN], other[STORE_ID_LEN];
+    new_user("matcher", id);
+    new_user("bystander", other);
+    char body[32];
+    for (int i = 1; i <= 30; i++) {
+        snprintf(body, sizeof body, i % 3 ? "lunch at %d" : "other %d", i);
+        add_sms(id, "+861", body);
+    }
+    add_sms(other, "+861", "lunch for someone else");
+    struct store_match m = { .search = "LUNCH" };
+    long long count = -1, deleted = -1, freed = -1;
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &m, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 20);
+    m.upto = 15;   /* what the page showed: 1..15 */
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &m, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 10);
+    long long except[] = { 14, 13, 999 };
+    m.except = except;
+    m.nexcept = 3;
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &m, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 8);   /* 13 and 14 unticked (15 is "other") */
+    struct store_usage before, after;
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &before), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_items_delete_matching(s, id, STORE_SMS, &m, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(deleted, 8);
+    CU_ASSERT_EQUAL(freed, 6 * (long long)strlen("lunch at 1") + 2 * (long long)strlen("lunch at 10"));   /* 1..11 */
+    CU_ASSERT_EQUAL_FATAL(store_usage_get(s, id, &after), STORE_OK);
+    CU_ASSERT_EQUAL(after.used_bytes, before.used_bytes - freed);
+    CU_ASSERT_EQUAL(after.sms_count, 22);
+    struct store_match all = { .search = "lunch" };
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &all, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 12);
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, other, STORE_SMS, &all, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 1);
+    /* nothing to match is no error */
+    struct store_match none = { .search = "nothing-like-this" };
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &none, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(deleted, 0);
+    /* bad input */
+    struct store_match words = { .search = "a b c d e f g h i" };
+    CU_ASSERT_EQUAL(store_items_count(s, id, STORE_SMS, &words, &count), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &words, &deleted, &freed), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_items_count(s, "not-a-user", STORE_SMS, &all, &count), STORE_NOT_FOUND);
+    /* more than the bound: counted as "more", refused whole */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "WITH i AS (INSERT INTO sms (user_id, n, body, size_bytes, source) SELECT '%s', 1000 + g, 'bulk', 0,"
+             " 'import' FROM generate_series(1, %d) g RETURNING 1) SELECT count(*) FROM i", id, LIMIT_DELETE_MAX + 1);
+    CU_ASSERT_EQUAL_FATAL(testdb_scalar(sql), LIMIT_DELETE_MAX + 1);
+    struct store_match bulk = { .search = "bulk" };
+    CU_ASSERT_EQUAL_FATAL(store_items_count(s, id, STORE_SMS, &bulk, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, LIMIT_DELETE_MAX + 1);
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &bulk, &deleted, &freed), STORE_INVALID);
+    CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM sms WHERE body = 'bulk'"), LIMIT_DELETE_MAX + 1);
+    bulk.upto = 1000 + LIMIT_DELETE_MAX;   /* exactly the bound */
+    CU_ASSERT_EQUAL(store_items_delete_matching(s, id, STORE_SMS, &bulk, &deleted, &freed), STORE_OK);
+    CU_ASSERT_EQUAL(deleted, LIMIT_DELETE_MAX);
+    snprintf(sql, sizeof sql, "DELETE FROM sms WHERE user_id = '%s' AND body = 'bulk'", id);
+    (void)testdb_scalar(sql);
+}
+
 static void test_sms_add_many(void)
 {
     char id[STORE_ID_LEN];
@@ -874,6 +1020,8 @@ static const struct test_entry tests[] = {
     { "open", test_open },
     { "sms add/get, Chinese and emoji byte-exact, bad input", test_sms_add_get },
     { "sms duplicates, numbers never reused", test_sms_duplicate_and_numbers },
+    { "sms: every field as it came; duplicates by direction and second", test_sms_every_field },
+    { "all that match: counted, deleted with space freed, bounded", test_items_matching },
     { "sms add many: duplicates, NULL dates, invalid items, numbers, literal text", test_sms_add_many },
     { "keyset paging over 1,000 items", test_paging_1000 },
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },

@@ -34,9 +34,10 @@ static void test_content_id_kept(void)
     const char *smil = "<smil><body><par><img src=\"cid:img1\"/></par></body></smil>";
     unsigned char gif[] = { 'G', 'I', 'F', '8', '9', 'a', 0, 1 };
     struct store_mms_part_new parts[] = {
-        { "application/smil", "smil.xml", (const unsigned char *)smil, strlen(smil), "smil" },
-        { "image/gif", "beach.gif", gif, sizeof gif, "img1" },
-        { "text/plain", NULL, (const unsigned char *)"hi", 2, NULL },
+        { .content_type = "application/smil", .name = "smil.xml", .data = (const unsigned char *)smil,
+          .len = strlen(smil), .content_id = "smil" },
+        { .content_type = "image/gif", .name = "beach.gif", .data = gif, .len = sizeof gif, .content_id = "img1" },
+        { .content_type = "text/plain", .data = (const unsigned char *)"hi", .len = 2 },
     };
     struct store_mms_new in = { .peer = "+8613800000001", .subject = "Holiday", .source = "mm7",
                                 .parts = parts, .nparts = 3 };

@@ -23,8 +23,10 @@ static void test_open(void)
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "retr1", "password1", "en", uid), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_user_create(s, "retr2", "password1", "en", other), STORE_OK);
     struct store_mms_part_new parts[] = {
-        { "image/jpeg", "a.jpg", (const unsigned char *)"\xff\xd8\x00\x01", 4, "a.jpg" },
-        { "text/plain; charset=utf-8", "a.txt", (const unsigned char *)"hi", 2, "a.txt" },
+        { .content_type = "image/jpeg", .name = "a.jpg", .data = (const unsigned char *)"\xff\xd8\x00\x01", .len = 4,
+          .content_id = "a.jpg" },
+        { .content_type = "text/plain; charset=utf-8", .name = "a.txt", .data = (const unsigned char *)"hi", .len = 2,
+          .content_id = "a.txt" },
     };
     struct store_mms_new in = { .peer = "+8613800000001", .subject = "s", .source = "mm7",
                                 .parts = parts, .nparts = 2 };

@@ -1,12 +1,16 @@
 /*
  * store_rules_test — CUnit suite for the store's rules that need no
  * database (store/rules.c): the space growth of the patent's step 2, at and
- * around the per-user cap and the server capacity. The store (space.c) and
+ * around the per-user cap and the server capacity; a person's numbers and
+ * the TELs of its card (issue 10). The store (space.c) and
  * the engine tests' fake store both decide with these functions, so what is
  * asserted here is what a user's upload meets in either.
  */
 #include <CUnit/Basic.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -119,6 +123,65 @@ static void test_cap_and_capacity_together(void)
     CU_ASSERT_EQUAL(after, 1 * GB);            /* cap room (4 MB) < capacity (6 MB) */
 }
 
+/* A contact row as the store gives it (strings owned). */
+static struct store_contact row(long long n, const char *number, const char *types, const char *card)
+{
+    return (struct store_contact){ .n = n, .name = strdup("Zhang San"), .number = strdup(number),
+                                   .vcard = strdup(card), .vcard_len = strlen(card), .tel_types = strdup(types),
+                                   .uid = strdup(""), .uploaded_at = (time_t)n };
+}
+
+/* People, not rows (issue 10): a person's numbers once each, in upload
+ * order, the newest row current; its card's TELs carry PREF on the current
+ * one only, the other types as uploaded. */
+static void test_person_numbers_and_tels(void)
+{
+    const char *card1 = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nTEL;TYPE=HOME:010-1234\r\n"
+                        "TEL;TYPE=CELL,PREF:13800000001\r\nEND:VCARD\r\n";
+    const char *card2 = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nTEL;TYPE=WORK:138 0000 0001\r\nEND:VCARD\r\n";
+    /* one card (PREF stored last), then a later upload of the same number in another form */
+    struct store_contact rows[] = { row(4, "010-1234", "HOME", card1), row(5, "13800000001", "CELL,PREF", card1) };
+    struct store_person p;
+    store_person_build(rows, 2, &p);
+    CU_ASSERT_EQUAL(p.n, 5);
+    CU_ASSERT_EQUAL(p.count, 2);
+    CU_ASSERT_TRUE(p.numbers[1].current);
+    CU_ASSERT_FALSE(p.numbers[0].current);
+    size_t len = 0;
+    char *c = store_person_card(&p, &len);
+    CU_ASSERT_STRING_EQUAL(c, card1);   /* one card: as it came */
+    free(c);
+    store_person_cleanup(&p);
+
+    struct store_contact more[] = { row(4, "010-1234", "HOME", card1), row(5, "13800000001", "CELL,PREF", card1),
+                                    row(9, "138 0000 0001", "WORK", card2) };
+    store_person_build(more, 3, &p);
+    CU_ASSERT_EQUAL(p.n, 9);
+    CU_ASSERT_EQUAL_FATAL(p.count, 2);   /* 13800000001 is one number however it is written */
+    CU_ASSERT_EQUAL(p.nrows, 3);
+    CU_ASSERT_STRING_EQUAL(p.numbers[0].number, "010-1234");
+    CU_ASSERT_STRING_EQUAL(p.numbers[1].number, "138 0000 0001");
+    struct vcard_tel tels[VCARD_MAX_TELS];
+    char types[VCARD_MAX_TELS][64];
+    CU_ASSERT_EQUAL_FATAL(store_person_tels(&p, tels, types), 2);
+    CU_ASSERT_STRING_EQUAL(tels[0].types, "HOME");
+    CU_ASSERT_FALSE(tels[0].pref);
+    CU_ASSERT_STRING_EQUAL(tels[1].types, "WORK,PREF");
+    CU_ASSERT_TRUE(tels[1].pref);
+    c = store_person_card(&p, &len);   /* two cards: the newest, with both numbers */
+    CU_ASSERT_STRING_EQUAL(c, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nTEL;TYPE=HOME:010-1234\r\n"
+                              "TEL;TYPE=WORK,PREF:138 0000 0001\r\nEND:VCARD\r\n");
+    free(c);
+    store_person_cleanup(&p);
+    /* an older PREF gives way: only the current number is PREF */
+    struct store_contact old[] = { row(1, "13800000001", "CELL,PREF", card1), row(2, "13900000002", "", card2) };
+    store_person_build(old, 2, &p);
+    CU_ASSERT_EQUAL(store_person_tels(&p, tels, types), 2);
+    CU_ASSERT_STRING_EQUAL(tels[0].types, "CELL");
+    CU_ASSERT_STRING_EQUAL(tels[1].types, "PREF");
+    store_person_cleanup(&p);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -129,6 +192,7 @@ int main(void)
     CU_add_test(s, "at and around the per-user cap", test_at_and_around_the_user_cap);
     CU_add_test(s, "at and around the server capacity", test_at_and_around_the_server_capacity);
     CU_add_test(s, "cap and capacity together", test_cap_and_capacity_together);
+    CU_add_test(s, "people: numbers once, the newest current, PREF on it", test_person_numbers_and_tels);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

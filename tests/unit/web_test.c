@@ -21,17 +21,21 @@
 #include "import_vcard.h"
 #include "import_xml.h"
 #include "json.h"
+#include "lang.h"
 #include "status.h"
 
 /* ---- a sink that records what the parsers hand over ---- */
 
 struct got {
     int nsms, nmms, ncontacts;
-    char *body[16], *peer[16];
-    long long sent[16];
-    char *mms_subject;
-    size_t mms_nparts;
-    char *mms_ct[8];
+    char *body[16], *peer[16], *read[16], *xname[16], *xvalue[16];
+    long long sent[16], ms[16], dsent[16];
+    int type[16];
+    size_t nextra[16];
+    char *mms_subject, *mms_m_type, *mms_xname;
+    int mms_box, mms_addr_type[4];
+    size_t mms_nparts, mms_naddrs;
+    char *mms_ct[8], *mms_cid[8], *mms_cl[8], *mms_addr[4];
     size_t mms_len[8];
     unsigned char mms_first_byte[8];
     char *cname[16], *cnum[16], *cvcard[16];
@@ -45,6 +49,15 @@ static enum import_next got_sms(void *arg, const struct store_sms_new *m)
         g->body[g->nsms] = xmemdup0(m->body, m->body_len);
         g->peer[g->nsms] = xstrdup(m->peer);
         g->sent[g->nsms] = (long long)m->sent_at;
+        g->ms[g->nsms] = m->sent_ms;
+        g->dsent[g->nsms] = m->date_sent_ms;
+        g->type[g->nsms] = m->type;
+        g->read[g->nsms] = m->fields[STORE_SMS_READ] ? xstrdup(m->fields[STORE_SMS_READ]) : NULL;
+        g->nextra[g->nsms] = m->nextra;
+        if (m->nextra) {
+            g->xname[g->nsms] = xstrdup(m->extra[0].name);
+            g->xvalue[g->nsms] = xstrdup(m->extra[0].value);
+        }
     }
     g->nsms++;
     CU_ASSERT(m->skip_duplicate);
@@ -56,11 +69,26 @@ static enum import_next got_mms(void *arg, const struct store_mms_new *m)
     struct got *g = arg;
     g->nmms++;
     free(g->mms_subject);
+    free(g->mms_m_type);
+    free(g->mms_xname);
     g->mms_subject = m->subject ? xstrdup(m->subject) : NULL;
+    g->mms_m_type = m->fields[STORE_MMS_M_TYPE] ? xstrdup(m->fields[STORE_MMS_M_TYPE]) : NULL;
+    g->mms_xname = m->nextra ? xstrdup(m->extra[0].name) : NULL;
+    g->mms_box = m->msg_box;
     g->mms_nparts = m->nparts;
+    g->mms_naddrs = m->naddrs;
+    for (size_t i = 0; i < m->naddrs && i < 4; i++) {
+        free(g->mms_addr[i]);
+        g->mms_addr[i] = xstrdup(m->addrs[i].address);
+        g->mms_addr_type[i] = m->addrs[i].type;
+    }
     for (size_t i = 0; i < m->nparts && i < 8; i++) {
         free(g->mms_ct[i]);
+        free(g->mms_cid[i]);
+        free(g->mms_cl[i]);
         g->mms_ct[i] = xstrdup(m->parts[i].content_type);
+        g->mms_cid[i] = xstrdup(m->parts[i].content_id ? m->parts[i].content_id : "");
+        g->mms_cl[i] = xstrdup(m->parts[i].content_location ? m->parts[i].content_location : "");
         g->mms_len[i] = m->parts[i].len;
         g->mms_first_byte[i] = m->parts[i].len ? m->parts[i].data[0] : 0;
     }
@@ -101,13 +129,23 @@ static void got_free(struct got *g)
     for (int i = 0; i < 16; i++) {
         free(g->body[i]);
         free(g->peer[i]);
+        free(g->read[i]);
+        free(g->xname[i]);
+        free(g->xvalue[i]);
         free(g->cname[i]);
         free(g->cnum[i]);
         free(g->cvcard[i]);
     }
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8; i++) {
         free(g->mms_ct[i]);
+        free(g->mms_cid[i]);
+        free(g->mms_cl[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        free(g->mms_addr[i]);
     free(g->mms_subject);
+    free(g->mms_m_type);
+    free(g->mms_xname);
     memset(g, 0, sizeof *g);
 }
 
@@ -144,17 +182,21 @@ static const char SAMPLE[] =
     "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
     "<smses count=\"3\">\n"
     "  <sms protocol=\"0\" address=\"+8613800138000\" date=\"1400000000123\" type=\"1\" subject=\"null\""
-    " body=\"你好，世界 &#55357;&#56846; &amp; &lt;b&gt;\" toa=\"null\" read=\"1\" />\n"
+    " body=\"你好，世界 &#55357;&#56846; &amp; &lt;b&gt;\" toa=\"null\" read=\"0\" date_sent=\"1399999999000\""
+    " sim_slot=\"1\" />\n"
     "  <sms protocol=\"0\" address=\"null\" date=\"null\" type=\"2\" body=\"line1&#10;line2\" />\n"
+    "  <sms address=\"1\" date=\"1400000000000\" type=\"+2\" body=\"a number not as the app writes it\" />\n"
     "  <sms protocol=\"0\" address=\"10086\" date=\"1\" type=\"2\" body=\"\" />\n"
-    "  <mms date=\"1500000000000\" ct_t=\"application/vnd.wap.multipart.related\" msg_box=\"1\""
-    " address=\"+8613900139000\" sub=\"照片\" m_type=\"132\">\n"
+    "  <mms date=\"1500000000000\" ct_t=\"application/vnd.wap.multipart.related\" msg_box=\"2\""
+    " address=\"+8613900139000\" sub=\"照片\" m_type=\"128\" favorite=\"0\">\n"
     "    <parts>\n"
-    "      <part seq=\"-1\" ct=\"application/smil\" name=\"null\" text=\"&lt;smil&gt;&lt;/smil&gt;\" />\n"
+    "      <part seq=\"-1\" ct=\"application/smil\" name=\"null\" cid=\"&lt;smil&gt;\" cl=\"smil.xml\""
+    " text=\"&lt;smil&gt;&lt;/smil&gt;\" />\n"
     "      <part seq=\"0\" ct=\"text/plain\" name=\"null\" chset=\"106\" cl=\"text0.txt\" text=\"看这个\" />\n"
     "      <part seq=\"1\" ct=\"image/png\" name=\"a.png\" cl=\"a.png\" data=\"iVBORw0KGgo=\" />\n"
     "    </parts>\n"
-    "    <addrs><addr address=\"+8613900139000\" type=\"137\" charset=\"106\" /></addrs>\n"
+    "    <addrs><addr address=\"+8613700137000\" type=\"137\" charset=\"106\" />"
+    "<addr address=\"+8613900139000\" type=\"151\" charset=\"106\" /></addrs>\n"
     "  </mms>\n"
     "</smses>\n";
 
@@ -163,22 +205,54 @@ static void test_xml_sample(void)
     struct got g = { 0 };
     struct import_report rep;
     CU_ASSERT_EQUAL(xml_text(SAMPLE, &g, &rep), IMPORT_OK);
-    CU_ASSERT_EQUAL(g.nsms, 2);
+    CU_ASSERT_EQUAL(g.nsms, 3);
+    CU_ASSERT_EQUAL(rep.sms, 3);
+    CU_ASSERT_EQUAL(rep.mms, 1);
     CU_ASSERT_EQUAL(rep.skipped, 1);   /* the empty body */
     CU_ASSERT_STRING_EQUAL(g.body[0], "你好，世界 \xF0\x9F\x98\x8E & <b>");
     CU_ASSERT_STRING_EQUAL(g.peer[0], "+8613800138000");
+    /* every field: the date to the millisecond, the direction, date_sent,
+     * read as written, a device's own attribute kept */
     CU_ASSERT_EQUAL(g.sent[0], 1400000000);
+    CU_ASSERT_EQUAL(g.ms[0], 123);
+    CU_ASSERT_EQUAL(g.type[0], STORE_SMS_RECEIVED);
+    CU_ASSERT_EQUAL(g.dsent[0], 1399999999000);
+    CU_ASSERT_STRING_EQUAL(g.read[0], "0");
+    CU_ASSERT_EQUAL(g.nextra[0], 1);
+    CU_ASSERT_STRING_EQUAL(g.xname[0], "sim_slot");
+    CU_ASSERT_STRING_EQUAL(g.xvalue[0], "1");
     CU_ASSERT_STRING_EQUAL(g.body[1], "line1\nline2");
     CU_ASSERT_STRING_EQUAL(g.peer[1], "");
+    CU_ASSERT_EQUAL(g.type[1], STORE_SMS_SENT);
+    /* a date "null" is no date: kept as written, so that it goes out the same */
     CU_ASSERT_EQUAL(g.sent[1], 0);
+    CU_ASSERT_EQUAL(g.nextra[1], 1);
+    CU_ASSERT_STRING_EQUAL(g.xname[1], "date");
+    CU_ASSERT_STRING_EQUAL(g.xvalue[1], "null");
+    /* "+2" would go out as "2": kept as written, the type not known */
+    CU_ASSERT_EQUAL(g.type[2], 0);
+    CU_ASSERT_STRING_EQUAL(g.xname[2], "type");
+    CU_ASSERT_STRING_EQUAL(g.xvalue[2], "+2");
     CU_ASSERT_EQUAL(g.nmms, 1);
     CU_ASSERT_STRING_EQUAL(g.mms_subject, "照片");
-    CU_ASSERT_EQUAL(g.mms_nparts, 2);   /* SMIL dropped */
-    CU_ASSERT_STRING_EQUAL(g.mms_ct[0], "text/plain");
-    CU_ASSERT_EQUAL(g.mms_len[0], strlen("看这个"));
-    CU_ASSERT_STRING_EQUAL(g.mms_ct[1], "image/png");
-    CU_ASSERT_EQUAL(g.mms_len[1], 8);
-    CU_ASSERT_EQUAL(g.mms_first_byte[1], 0x89);
+    CU_ASSERT_EQUAL(g.mms_box, STORE_MMS_SENT);
+    CU_ASSERT_STRING_EQUAL(g.mms_m_type, "128");
+    CU_ASSERT_STRING_EQUAL(g.mms_xname, "favorite");
+    CU_ASSERT_EQUAL(g.mms_nparts, 3);   /* the SMIL layout is a part too, first, as in the file */
+    CU_ASSERT_STRING_EQUAL(g.mms_ct[0], "application/smil");
+    CU_ASSERT_STRING_EQUAL(g.mms_cid[0], "smil");
+    CU_ASSERT_STRING_EQUAL(g.mms_cl[0], "smil.xml");
+    CU_ASSERT_EQUAL(g.mms_len[0], strlen("<smil></smil>"));
+    CU_ASSERT_STRING_EQUAL(g.mms_ct[1], "text/plain");
+    CU_ASSERT_EQUAL(g.mms_len[1], strlen("看这个"));
+    CU_ASSERT_STRING_EQUAL(g.mms_cl[1], "text0.txt");
+    CU_ASSERT_STRING_EQUAL(g.mms_ct[2], "image/png");
+    CU_ASSERT_EQUAL(g.mms_len[2], 8);
+    CU_ASSERT_EQUAL(g.mms_first_byte[2], 0x89);
+    CU_ASSERT_EQUAL_FATAL(g.mms_naddrs, 2);
+    CU_ASSERT_STRING_EQUAL(g.mms_addr[0], "+8613700137000");
+    CU_ASSERT_EQUAL(g.mms_addr_type[0], STORE_ADDR_FROM);
+    CU_ASSERT_EQUAL(g.mms_addr_type[1], STORE_ADDR_TO);
     got_free(&g);
 }
 
@@ -358,6 +432,7 @@ static void test_parse_time(void)
 {
     static const struct { const char *text; long long t; } times[] = {
         { "0", 0 }, { "1400000000", 1400000000 }, { "1400000000999", 1400000000 },
+        { "2014-05-13T16:53:20.999Z", 1400000000 },
         { "1970-01-02", 86400 }, { "1970-01-01 00:01", 60 },
     };
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
@@ -377,46 +452,93 @@ static void test_parse_time(void)
 
 static void test_export_roundtrip(void)
 {
+    struct store_attr xs[] = { { "sim_slot", "1" }, { "type", "weird" } };
     struct store_sms m = { .n = 7, .peer = "+86 138", .body = "A<b>&\"c'\n\t中文 \xF0\x9F\x98\x8E \x01" "end",
-                           .sent_at = 1400000000 };
+                           .sent_at = 1400000000, .sent_ms = 5, .type = STORE_SMS_SENT,
+                           .date_sent_ms = 1399999999999, .phone = "", .extra = xs, .nextra = 1 };
+    m.fields[STORE_SMS_READ] = "0";
+    m.fields[STORE_SMS_SERVICE_CENTER] = "+8613800100500";
     m.body_len = strlen(m.body);
     struct buf items, doc;
     buf_init(&items);
     buf_init(&doc);
     export_xml_sms(&items, &m);
+    /* a kept attribute named like an interpreted one goes out as it came, once */
+    struct store_sms odd = { .n = 8, .peer = "1", .body = "x", .body_len = 1, .phone = "", .type = 1,
+                             .sent_at = 1600000000, .extra = xs + 1, .nextra = 1 };
+    export_xml_sms(&items, &odd);
     unsigned char png[] = { 0x89, 'P', 'N', 'G', 0, 1, 2 };
     struct store_mms_part parts[] = {
-        { .seq = 0, .content_type = "text/plain", .name = "", .data = (unsigned char *)"图片 & <文字>", .len = 0 },
-        { .seq = 1, .content_type = "image/png", .name = "x.png", .data = png, .len = sizeof png },
+        { .seq = 0, .content_type = "application/smil", .name = "", .content_id = "smil",
+          .content_location = "smil.xml", .data = (unsigned char *)"<smil><body/></smil>", .len = 20 },
+        { .seq = 1, .content_type = "text/plain", .name = "", .content_id = "", .content_location = "",
+          .data = (unsigned char *)"图片 & <文字>", .len = 0 },
+        { .seq = 2, .content_type = "image/png", .name = "x.png", .content_id = "img1", .content_location = "x.png",
+          .data = png, .len = sizeof png },
+        /* text with a control character XML cannot carry: base64 keeps its bytes */
+        { .seq = 3, .content_type = "text/plain", .name = "", .content_id = "", .content_location = "",
+          .data = (unsigned char *)"bell\a", .len = 5 },
     };
-    parts[0].len = strlen((char *)parts[0].data);
-    struct store_mms mm = { .n = 1, .peer = "555", .subject = "主题", .text = "", .sent_at = 1500000000 };
-    export_xml_mms(&items, &mm, parts, 2);
-    export_xml_document(&doc, &items, 2);
+    parts[1].len = strlen((char *)parts[1].data);
+    parts[0].fields[STORE_PART_SEQ] = "-1";
+    struct store_mms_addr addrs[] = { { .address = "555", .type = STORE_ADDR_FROM, .charset = "106" },
+                                      { .address = "+86 139", .type = STORE_ADDR_CC, .charset = NULL } };
+    struct store_mms mm = { .n = 1, .peer = "555", .subject = "主题", .text = "", .sent_at = 1500000000,
+                            .sent_ms = 999, .msg_box = STORE_MMS_INBOX };
+    mm.fields[STORE_MMS_M_ID] = "id@mmsc";
+    export_xml_mms(&items, &mm, parts, 4, addrs, 2);
+    export_xml_document(&doc, &items, 3);
+    /* the kept attribute goes out once, in place of the field it names */
+    const char *first = strstr(buf_cstr(&doc), "type=\"weird\"");
+    CU_ASSERT_PTR_NOT_NULL(first);
+    CU_ASSERT_PTR_NULL(first ? strstr(first + 1, "type=\"weird\"") : NULL);
+    CU_ASSERT_PTR_NULL(first ? strstr(first, "type=\"1\"") : NULL);
 
     struct got g = { 0 };
     struct import_report rep;
     struct import_sink sink = { got_sms, got_mms, got_contact, got_card, &g };
     CU_ASSERT_EQUAL(import_detect(doc.data, doc.len), IMPORT_FORMAT_XML);
     CU_ASSERT_EQUAL(import_xml(doc.data, doc.len, &sink, &rep), IMPORT_OK);
-    CU_ASSERT_EQUAL(g.nsms, 1);
-    /* Everything but the C0 control that XML 1.0 cannot carry. */
+    CU_ASSERT_EQUAL_FATAL(g.nsms, 2);
+    /* Everything but the C0 control that XML 1.0 cannot carry in a body. */
     CU_ASSERT_STRING_EQUAL(g.body[0], "A<b>&\"c'\n\t中文 \xF0\x9F\x98\x8E end");
     CU_ASSERT_STRING_EQUAL(g.peer[0], "+86 138");
     CU_ASSERT_EQUAL(g.sent[0], 1400000000);
+    CU_ASSERT_EQUAL(g.ms[0], 5);
+    CU_ASSERT_EQUAL(g.type[0], STORE_SMS_SENT);
+    CU_ASSERT_EQUAL(g.dsent[0], 1399999999999);
+    CU_ASSERT_STRING_EQUAL(g.read[0], "0");
+    CU_ASSERT_STRING_EQUAL(g.xname[0], "sim_slot");
+    CU_ASSERT_EQUAL(g.nextra[1], 1);
+    CU_ASSERT_STRING_EQUAL(g.xname[1], "type");
+    CU_ASSERT_STRING_EQUAL(g.xvalue[1], "weird");
     CU_ASSERT_EQUAL(g.nmms, 1);
     CU_ASSERT_STRING_EQUAL(g.mms_subject, "主题");
-    CU_ASSERT_EQUAL(g.mms_nparts, 2);
-    CU_ASSERT_EQUAL(g.mms_len[0], parts[0].len);
-    CU_ASSERT_EQUAL(g.mms_len[1], sizeof png);
+    CU_ASSERT_EQUAL(g.mms_box, STORE_MMS_INBOX);
+    CU_ASSERT_EQUAL_FATAL(g.mms_nparts, 4);
+    CU_ASSERT_STRING_EQUAL(g.mms_ct[0], "application/smil");
+    CU_ASSERT_STRING_EQUAL(g.mms_cid[0], "smil");
+    CU_ASSERT_STRING_EQUAL(g.mms_cl[0], "smil.xml");
+    CU_ASSERT_EQUAL(g.mms_len[0], 20);
+    CU_ASSERT_EQUAL(g.mms_len[1], parts[1].len);
+    CU_ASSERT_STRING_EQUAL(g.mms_cid[2], "img1");
+    CU_ASSERT_EQUAL(g.mms_len[2], sizeof png);
+    CU_ASSERT_EQUAL(g.mms_len[3], 5);
+    CU_ASSERT_EQUAL(g.mms_first_byte[3], 'b');
+    CU_ASSERT_EQUAL_FATAL(g.mms_naddrs, 2);
+    CU_ASSERT_EQUAL(g.mms_addr_type[1], STORE_ADDR_CC);
+    CU_ASSERT_STRING_EQUAL(g.mms_addr[1], "+86 139");
     got_free(&g);
     buf_cleanup(&items);
     buf_cleanup(&doc);
 
-    /* CSV */
+    /* CSV: the direction, dates to the millisecond and the fields kept as written */
     buf_init(&doc);
     export_csv_sms_header(&doc);
-    struct store_sms m2 = { .n = 2, .peer = "1, 2", .body = "say \"hi\",\r\nbye", .sent_at = 1714566600 };
+    struct store_sms m2 = { .n = 2, .peer = "1, 2", .body = "say \"hi\",\r\nbye", .sent_at = 1714566600,
+                            .sent_ms = 250, .type = STORE_SMS_SENT, .date_sent_ms = 1714566599001,
+                            .phone = "+8613800000001" };
+    m2.fields[STORE_SMS_READ] = "0";
     m2.body_len = strlen(m2.body);
     export_csv_sms(&doc, &m2);
     CU_ASSERT_EQUAL(import_csv(doc.data, doc.len, &sink, &rep), IMPORT_OK);
@@ -424,6 +546,10 @@ static void test_export_roundtrip(void)
     CU_ASSERT_STRING_EQUAL(g.body[0], m2.body);
     CU_ASSERT_STRING_EQUAL(g.peer[0], "1, 2");
     CU_ASSERT_EQUAL(g.sent[0], 1714566600);
+    CU_ASSERT_EQUAL(g.ms[0], 250);
+    CU_ASSERT_EQUAL(g.type[0], STORE_SMS_SENT);
+    CU_ASSERT_EQUAL(g.dsent[0], 1714566599001);
+    CU_ASSERT_STRING_EQUAL(g.read[0], "0");
     got_free(&g);
     buf_cleanup(&doc);
 
@@ -528,6 +654,26 @@ static void test_hostile_bodies(void)
     expect_malformed("<smses><sms address=\"1\" body=\"a&#0;b\"/></smses>", "line 1");
     expect_malformed("<smses><sms address=\"1\" body=\"\xff\"/></smses>", "line 1");
     expect_malformed("<smses><sms address=\"1\" body=\"x\" body=\"y\"/></smses>", "line 1");
+}
+
+/* The page's language before login: the browser's Accept-Language. */
+static void test_accept_language(void)
+{
+    static const struct { const char *header, *lang; } cases[] = {
+        { "zh-CN,zh;q=0.9,en;q=0.8", "zh" }, { "en-US,en;q=0.9,zh-CN;q=0.8", "en" },
+        { "fr-FR,fr;q=0.9,zh-TW;q=0.5", "zh" }, { "fr, de", "en" }, { "", "en" }, { NULL, "en" },
+        { "zh;q=0, en;q=0.1", "en" }, { "en;q=0.5, zh;q=0.5", "en" }, { "zh;q=0.5, en;q=0.5", "zh" },
+        { "ZH-hans-CN", "zh" }, { "zhx, en-GB", "en" }, { "en;q=0.2, zh-Hant;q=0.300", "zh" },
+        { "*;q=1, zh;q=0.1", "zh" }, { ";;,,q=,", "en" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = lang_from_accept(cases[i].header);
+        if (strcmp(got, cases[i].lang) != 0) {
+            fprintf(stderr, "\nAccept-Language \"%s\": %s, not %s\n", cases[i].header ? cases[i].header : "(none)",
+                    got, cases[i].lang);
+            CU_FAIL("accept-language");
+        }
+    }
 }
 
 static void test_status_table(void)
@@ -650,6 +796,7 @@ int main(void)
     CU_add_test(s, "json", test_json);
     CU_add_test(s, "hostile bodies and uploads", test_hostile_bodies);
     CU_add_test(s, "status table", test_status_table);
+    CU_add_test(s, "accept-language", test_accept_language);
     CU_add_test(s, "framing", test_framing);
     CU_add_test(s, "trusted proxies", test_proxy);
     CU_basic_set_mode(CU_BRM_VERBOSE);

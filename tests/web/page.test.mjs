@@ -188,7 +188,7 @@ test('MMS: listed, preview shows its image and text', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'mms.png') });
 });
 
-test('contacts: vCard import, the newest upload is the current number', async () => {
+test('contacts: people, not rows — vCard import, the newest upload is the current number', async () => {
   await tab('contacts');
   const vcf = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:张三\r\nTEL;TYPE=CELL:+8613800000001\r\nEND:VCARD\r\n' +
     'BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Li Lei\r\nTEL;CELL:+8613800000003\r\nEND:VCARD\r\n';
@@ -201,7 +201,11 @@ test('contacts: vCard import, the newest upload is the current number', async ()
   await page.click('#up-save');
   await page.waitForFunction(() => /Saved as/.test(document.getElementById('up-msg').textContent));
   await page.click('#up-close');
-  await page.waitForFunction(() => document.querySelectorAll('#items .item').length === 3);
+  // people, not rows (issue 10): still two people, 张三 now with two numbers
+  await page.waitForFunction(() => /\+8613900000002/.test(document.getElementById('items').textContent));
+  assert.equal(await page.locator('#items .item').count(), 2);
+  assert.equal(await page.textContent('#count-contacts'), '(2)');
+  assert.match(await page.textContent('#items .item:has-text("张三")'), /\+1 older/);
   await page.locator('#items .item', { hasText: '+8613900000002' }).click();
   await page.waitForSelector('.numbers li');
   const current = await page.textContent('.numbers li.current');
@@ -220,6 +224,57 @@ test('send to my phone without a linked phone says what to do', async () => {
   await page.waitForFunction(() => document.getElementById('dl-msg').textContent.length > 0);
   assert.match(await page.textContent('#dl-msg'), /Link a phone/);
   await page.click('#dlg-download button[value="close"]');
+});
+
+test('an MMS made on the page, sent: its date in its preview, the arrow says it went out', async () => {
+  await tab('mms');
+  await page.click('#btn-upload');
+  await page.selectOption('#up-dir', '2');
+  await page.fill('#up-peer', '+8613544445555');
+  await page.fill('#up-subject', '周末');
+  await page.fill('#up-text', '去爬山吗？');
+  await page.click('#up-save');
+  await page.waitForFunction(() => /Saved as/.test(document.getElementById('up-msg').textContent));
+  await page.click('#up-close');
+  await page.waitForFunction(() => document.querySelectorAll('#items .item').length === 2);
+  const row = page.locator('#items .item', { hasText: '周末' });
+  assert.equal(await row.locator('.dir').getAttribute('title'), 'Sent');
+  const listed = await row.locator('.date').textContent();
+  assert.match(listed, /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  await row.click();
+  await page.waitForFunction(() => /周末/.test(document.querySelector('#preview h3')?.textContent));
+  const meta = await page.textContent('#preview-meta');
+  assert.doesNotMatch(meta, /date unknown/);
+  assert.match(meta, new RegExp(listed.slice(11)), 'the time the list shows');
+  assert.match(await page.textContent('#preview-dir'), /Sent · To \+8613544445555/);
+});
+
+test('"Uploading…" is news, not an error; the summary splits SMS and MMS', async () => {
+  await tab('sms');
+  // hold the upload until the message has been looked at
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/api/import*', async (route) => { await held; await route.continue(); });
+  const file = path.join(WORK, 'held.xml');
+  fs.writeFileSync(file, backupXml().replace(/1714/g, '1715'));
+  await page.click('#btn-upload');
+  await page.setInputFiles('#up-file', file);
+  await page.waitForFunction(() => /Uploading|Saving/.test(document.getElementById('up-msg').textContent));
+  const colours = await page.evaluate(() => {
+    const m = document.getElementById('up-msg');
+    const probe = document.createElement('p');
+    probe.className = 'msg';
+    document.body.append(probe);
+    const error = getComputedStyle(probe).color;
+    probe.remove();
+    return { now: getComputedStyle(m).color, error };
+  });
+  assert.notEqual(colours.now, colours.error);
+  release();
+  await page.waitForFunction(() => document.getElementById('up-msg').dataset.done === '1');
+  await page.unroute('**/api/import*');
+  assert.equal(await page.textContent('#up-msg'), 'Imported 6: 5 SMS, 1 MMS');
+  await page.click('#up-close');
 });
 
 test('linking a phone: a number outside the prefixes, and too many codes, are said plainly', async () => {

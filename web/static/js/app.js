@@ -1,12 +1,16 @@
 // app — the smsvault page: log in / register, the usage bar, the three
-// lists with Upload / Download / Delete, and the account dialog (phones,
-// password). No inline script anywhere: the CSP forbids it.
+// lists with Upload / Download / Delete, the account dialog (phones,
+// password) and the language switch. Every text comes from i18n.js, in the
+// account's language (or, before login, the browser's). No inline script
+// anywhere: the CSP forbids it.
 import * as api from './api.js';
-import { KINDS, Lists } from './lists.js';
-import { $, el, fmtBytes, fmtDate, readAsBase64, saveBlob } from './util.js';
+import { errorText, lang, locale, setLang, setLimits, t } from './i18n.js';
+import { KINDS, Lists, noun } from './lists.js';
+import { $, el, fmtBytes, fmtDateLong, readAsBase64, saveBlob } from './util.js';
 
 let me = null;
 let authMode = 'login';
+let limits = {};
 const lists = new Lists(() => {});
 
 function show(view) {
@@ -17,22 +21,41 @@ function show(view) {
 
 api.setUnauthenticatedHandler(() => { me = null; show('auth'); });
 
-// A refusal that asks to wait (429), with the wait as people say it:
-// seconds under a minute, then minutes rounded up (issue 11).
-function refusalText(err) {
-  const s = err.status === 429 && err.data && err.data.retry_after;
-  if (!s) return err.message;
-  return `${err.message.replace(/; wait and try again\.$/, '.')} Try again in ${s < 60 ? `${s} s` : `${Math.ceil(s / 60)} min`}.`;
+/* ---- language ---- */
+
+// Everything the page writes itself, again in the language now set.
+function relabel() {
+  setAuthMode(authMode, false);
+  if (me) {
+    renderUsage(me.usage);
+    lists.relabel();
+  }
 }
+
+function useLang(l) {
+  setLang(l);
+  try { localStorage.setItem('sv_lang', lang); } catch { /* private mode: the account's choice still holds */ }
+  relabel();
+}
+
+// The switch: for an account it is its LANG choice (the SMS replies follow
+// it too); before login it is this browser's.
+$('btn-lang').addEventListener('click', async () => {
+  const next = lang === 'zh' ? 'en' : 'zh';
+  if (me) {
+    try { me = await api.post('/api/lang', { lang: next }); } catch (e) { lists.toast(errorText(e), true); return; }
+  }
+  useLang(next);
+});
 
 /* ---- auth ---- */
 
-function setAuthMode(mode) {
+function setAuthMode(mode, clear = true) {
   authMode = mode;
   for (const b of document.querySelectorAll('[data-auth]')) b.classList.toggle('active', b.dataset.auth === mode);
-  $('auth-submit').textContent = mode === 'login' ? 'Log in' : 'Create account';
+  $('auth-submit').textContent = mode === 'login' ? t('login') : t('create_account');
   $('auth-pass').autocomplete = mode === 'login' ? 'current-password' : 'new-password';
-  $('auth-msg').textContent = '';
+  if (clear) $('auth-msg').textContent = '';
 }
 
 for (const b of document.querySelectorAll('[data-auth]')) b.addEventListener('click', () => setAuthMode(b.dataset.auth));
@@ -40,6 +63,7 @@ for (const b of document.querySelectorAll('[data-auth]')) b.addEventListener('cl
 $('auth-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const body = { username: $('auth-user').value.trim(), password: $('auth-pass').value };
+  if (authMode === 'register') body.lang = lang;   // the account speaks the page's language
   $('auth-submit').disabled = true;
   $('auth-msg').textContent = '';
   try {
@@ -47,7 +71,7 @@ $('auth-form').addEventListener('submit', async (e) => {
     $('auth-pass').value = '';
     enterHome();
   } catch (err) {
-    $('auth-msg').textContent = refusalText(err);
+    $('auth-msg').textContent = errorText(err, authMode === 'register' ? 'register' : 'login');
   } finally {
     $('auth-submit').disabled = false;
   }
@@ -67,13 +91,14 @@ function renderUsage(u) {
   const pct = u.allocated ? Math.min(100, (u.used / u.allocated) * 100) : 0;
   $('usage-fill').style.width = `${pct.toFixed(1)}%`;
   $('usage-fill').classList.toggle('high', pct > 90);
-  $('usage-text').textContent = `${fmtBytes(u.used)} used of ${fmtBytes(u.allocated)} (${pct < 1 && u.used ? '<1' : Math.round(pct)}%)`;
-  $('usage-grown').textContent = u.last_grown_at
-    ? `Your space last grew on ${fmtDate(u.last_grown_at)}. It grows by itself when it is nearly full.`
-    : 'Your space grows by itself when it is nearly full.';
+  $('usage-text').textContent = t('usage', { used: fmtBytes(u.used), alloc: fmtBytes(u.allocated),
+    pct: pct < 1 && u.used ? '<1' : Math.round(pct) });
+  $('usage-grown').textContent = u.last_grown_at ? t('grown_on', { date: fmtDateLong(u.last_grown_at, locale()) })
+    : t('grows');
   $('count-sms').textContent = `(${u.sms})`;
   $('count-mms').textContent = `(${u.mms})`;
-  $('count-contacts').textContent = `(${u.contacts})`;
+  $('count-contacts').textContent = `(${u.people})`;   // people, not rows of numbers
+  if (me) me.usage = u;
 }
 
 async function refreshMe() {
@@ -82,7 +107,9 @@ async function refreshMe() {
   renderUsage(me.usage);
 }
 
+// Logged in: the page speaks the account's language.
 function enterHome() {
+  if (me.lang !== lang) useLang(me.lang);
   show('home');
   $('who-name').textContent = me.username;
   renderUsage(me.usage);
@@ -111,19 +138,20 @@ function confirmDialog(title, text, okLabel) {
 }
 
 $('btn-delete').addEventListener('click', async () => {
-  const ns = lists.selectedNs();
-  if (!ns.length) return;
-  const noun = KINDS[lists.kind].noun;
-  const ok = await confirmDialog(`Delete ${ns.length} ${noun}${ns.length > 1 && noun !== 'SMS' && noun !== 'MMS' ? 's' : ''}?`,
-    'They are removed from your archive for good; the space they used is freed.', 'Delete');
+  const count = lists.selectedCount();
+  if (!count) return;
+  const ok = await confirmDialog(t('delete_title', { n: count, all: lists.allMatching, noun: noun(lists.kind, count) }),
+    t('delete_text'), t('delete_ok'));
   if (!ok) return;
   try {
-    const r = await api.post(`${KINDS[lists.kind].api}/delete`, { ns });
-    lists.removeRows(ns);
+    const sel = lists.selection();
+    const r = await api.post(`${KINDS[lists.kind].api}/delete`, sel);
+    if (sel.match) await lists.reload(); else lists.removeRows(sel.ns);
     renderUsage(r.usage);
-    lists.toast(`Deleted ${r.deleted} · freed ${fmtBytes(r.freed_bytes)}`);
+    // contacts: the people deleted (r.deleted counts their numbers)
+    lists.toast(t('deleted', { n: lists.kind === 'contacts' ? count : r.deleted, bytes: fmtBytes(r.freed_bytes) }));
   } catch (e) {
-    lists.toast(e.message, true);
+    lists.toast(errorText(e), true);
   }
 });
 
@@ -131,59 +159,73 @@ $('btn-delete').addEventListener('click', async () => {
 
 function field(label, input) { return el('label', {}, label, ' ', input); }
 
+// Received or sent: what the page shows as ↙ / ↗.
+function directionPicker(id) {
+  return el('select', { id }, el('option', { value: '1', text: t('dir_1') }), el('option', { value: '2', text: t('dir_2') }));
+}
+
 function manualForm(kind) {
   const msg = $('up-msg');
   if (kind === 'sms') {
-    const peer = el('input', { id: 'up-peer', maxlength: '64', placeholder: 'optional' });
-    const body = el('textarea', { id: 'up-body', maxlength: '65536', placeholder: 'Type or paste the message' });
-    const save = el('button', { type: 'button', class: 'primary', id: 'up-save', text: 'Save SMS' });
+    const peer = el('input', { id: 'up-peer', maxlength: '64', placeholder: t('optional') });
+    const dir = directionPicker('up-dir');
+    const body = el('textarea', { id: 'up-body', maxlength: '65536', placeholder: t('type_sms_ph') });
+    const save = el('button', { type: 'button', class: 'primary', id: 'up-save', text: t('save_sms') });
     save.addEventListener('click', async () => {
-      if (!body.value) { msg.textContent = 'The message is empty.'; return; }
-      await saveItem('/api/sms', { peer: peer.value.trim() || null, body: body.value }, () => { body.value = ''; });
+      if (!body.value) { say(msg, t('sms_empty')); return; }
+      await saveItem('/api/sms', { peer: peer.value.trim() || null, body: body.value, type: Number(dir.value) },
+        () => { body.value = ''; });
     });
-    return [el('fieldset', {}, el('legend', { text: 'Type or paste an SMS' }), field('From / to', peer), body, save)];
+    return [el('fieldset', {}, el('legend', { text: t('type_sms') }), field(t('direction_label'), dir),
+      field(t('peer_label'), peer), body, save)];
   }
   if (kind === 'mms') {
-    const peer = el('input', { id: 'up-peer', maxlength: '64', placeholder: 'optional' });
-    const subject = el('input', { id: 'up-subject', maxlength: '256', placeholder: 'optional' });
-    const text = el('textarea', { id: 'up-text', placeholder: 'Text (optional)' });
+    const peer = el('input', { id: 'up-peer', maxlength: '64', placeholder: t('optional') });
+    const dir = directionPicker('up-dir');
+    const subject = el('input', { id: 'up-subject', maxlength: '256', placeholder: t('optional') });
+    const text = el('textarea', { id: 'up-text', placeholder: t('mms_text_ph') });
     const files = el('input', { type: 'file', id: 'up-parts', multiple: true, accept: 'image/*,text/plain' });
-    const save = el('button', { type: 'button', class: 'primary', id: 'up-save', text: 'Save MMS' });
+    const save = el('button', { type: 'button', class: 'primary', id: 'up-save', text: t('save_mms') });
     save.addEventListener('click', async () => {
       const parts = [];
       if (text.value) parts.push({ content_type: 'text/plain', name: 'text.txt', data: await readAsBase64(new Blob([text.value])) });
       for (const f of files.files) parts.push({ content_type: f.type || 'application/octet-stream', name: f.name, data: await readAsBase64(f) });
-      if (!parts.length) { msg.textContent = 'Add some text or pick images.'; return; }
-      await saveItem('/api/mms', { peer: peer.value.trim() || null, subject: subject.value || null, parts },
-        () => { text.value = ''; files.value = ''; });
+      if (!parts.length) { say(msg, t('mms_empty')); return; }
+      await saveItem('/api/mms', { peer: peer.value.trim() || null, subject: subject.value || null, parts,
+        msg_box: Number(dir.value) }, () => { text.value = ''; files.value = ''; });
     });
-    return [el('fieldset', {}, el('legend', { text: 'Make an MMS from pictures and text' }),
-      field('From / to', peer), field('Subject', subject), text, field('Pictures', files), save)];
+    return [el('fieldset', {}, el('legend', { text: t('make_mms') }), field(t('direction_label'), dir),
+      field(t('peer_label'), peer), field(t('subject'), subject), text, field(t('pictures'), files), save)];
   }
   const name = el('input', { id: 'up-name', maxlength: '256' });
   const number = el('input', { id: 'up-number', maxlength: '64', inputmode: 'tel' });
-  const save = el('button', { type: 'button', class: 'primary', id: 'up-save', text: 'Save contact' });
+  const save = el('button', { type: 'button', class: 'primary', id: 'up-save', text: t('save_contact') });
   save.addEventListener('click', async () => {
-    if (!name.value.trim() || !number.value.trim()) { msg.textContent = 'A contact needs a name and a number.'; return; }
-    await saveItem('/api/contacts', { name: name.value.trim(), number: number.value.trim() }, () => { number.value = ''; });
+    if (!name.value.trim() || !number.value.trim()) { say(msg, t('contact_empty')); return; }
+    await saveItem('/api/contacts', { name: name.value.trim(), number: number.value.trim() }, () => { number.value = ''; },
+      'contact');
   });
-  return [el('fieldset', {}, el('legend', { text: 'Add a contact (a new number for a known name becomes the current one)' }),
-    field('Name', name), field('Number', number), save)];
+  return [el('fieldset', {}, el('legend', { text: t('add_contact') }),
+    field(t('name'), name), field(t('number'), number), save)];
 }
 
-async function saveItem(path, body, clear) {
+// A message line: an error (red), done (green), or news under way (neither).
+function say(node, text, kind = 'error') {
+  node.className = kind === 'ok' ? 'msg ok' : kind === 'busy' ? 'msg busy' : 'msg';
+  node.textContent = text;
+}
+
+async function saveItem(path, body, clear, ctx = '') {
   const msg = $('up-msg');
-  msg.className = 'msg';
-  msg.textContent = '';
+  say(msg, '', 'busy');
   try {
     const r = await api.post(path, body);
     clear();
     renderUsage(r.usage);
-    msg.className = 'msg ok';
-    msg.textContent = `Saved as #${r.n}.`;
+    say(msg, t('saved_as', { n: r.n }), 'ok');
     lists.reload();
   } catch (e) {
-    msg.textContent = e.status === 507 ? `Refused: ${e.message}` : e.message;
+    say(msg, e.status === 507 ? t('refused', { why: errorText(e) }) : errorText(e, ctx));
   }
 }
 
@@ -197,52 +239,55 @@ $('up-file').addEventListener('change', async () => {
   if (!file) return;
   const msg = $('up-msg');
   const bar = $('up-progress');
-  msg.className = 'msg';
-  msg.textContent = `Uploading ${file.name}…`;
+  msg.dataset.done = '';
+  say(msg, t('uploading', { name: file.name }), 'busy');
   bar.hidden = false;
   bar.classList.remove('busy');
   $('up-progress-fill').style.width = '0%';
   const fmt = formatOf(file.name);
   if (me && me.limits && file.size > me.limits.upload_max) {
     bar.hidden = true;
-    msg.textContent = `Not imported: ${file.name} is ${fmtBytes(file.size)}; files up to ${fmtBytes(me.limits.upload_max)} are accepted. Split it and try again.`;
+    say(msg, t('too_big_file', { name: file.name, size: fmtBytes(file.size), max: fmtBytes(me.limits.upload_max) }));
     $('up-file').value = '';
+    msg.dataset.done = '1';
     return;
   }
   try {
     const r = await api.upload(`/api/import${fmt ? `?format=${fmt}` : ''}`, file, (f) => {
       $('up-progress-fill').style.width = `${Math.round(f * 100)}%`;
-      if (f >= 1) { bar.classList.add('busy'); msg.textContent = 'Saving…'; }
+      if (f >= 1) { bar.classList.add('busy'); say(msg, t('saving'), 'busy'); }
     });
-    msg.className = 'msg ok';
-    msg.textContent = importSummary(r);
+    say(msg, importSummary(r), 'ok');
     renderUsage(r.usage);
   } catch (e) {
     const d = e.data || {};
-    msg.className = 'msg';
-    msg.textContent = d.imported !== undefined
-      ? `Refused: ${e.message}\n${importSummary(d)}` : `Not imported: ${e.message}`;
+    say(msg, d.imported !== undefined ? `${t('refused', { why: errorText(e, 'import') })}\n${importSummary(d)}`
+      : t('not_imported', { why: errorText(e, 'import') }));
     if (d.usage) renderUsage(d.usage);
   } finally {
     bar.hidden = true;
     $('up-file').value = '';
+    msg.dataset.done = '1';   // for tests, in any language
     lists.reload();
   }
 });
 
+// "Imported 126: 120 SMS, 6 MMS · 3 already stored (skipped) · 1 unusable"
 function importSummary(r) {
-  const parts = [`Imported ${r.imported}`];
-  if (r.duplicates) parts.push(`${r.duplicates} already stored (skipped)`);
-  if (r.skipped) parts.push(`${r.skipped} unusable`);
+  const k = r.by_kind || {};
+  const kinds = t('imported_kinds', k);
+  const parts = [kinds ? `${t('imported', { n: r.imported })}${lang === 'zh' ? '：' : ': '}${kinds}` : t('imported', { n: r.imported })];
+  if (r.duplicates) parts.push(t('already_stored', { n: r.duplicates }));
+  if (r.skipped) parts.push(t('unusable', { n: r.skipped }));
   return parts.join(' · ');
 }
 
 $('btn-upload').addEventListener('click', () => {
   const kind = lists.kind;
-  $('up-title').textContent = `Upload ${KINDS[kind].noun === 'contact' ? 'contacts' : KINDS[kind].noun}`;
+  $('up-title').textContent = t('upload_title', { noun: noun(kind) });
   $('up-manual').replaceChildren(...manualForm(kind));
   $('up-file').accept = KINDS[kind].accept;
-  $('up-formats').textContent = KINDS[kind].importHint;
+  $('up-formats').textContent = t(KINDS[kind].hint);
   $('up-msg').textContent = '';
   $('up-progress').hidden = true;
   $('dlg-upload').showModal();
@@ -252,40 +297,38 @@ $('btn-upload').addEventListener('click', () => {
 
 $('btn-download').addEventListener('click', () => {
   const spec = KINDS[lists.kind];
-  const n = lists.selected.size;
+  const n = lists.selectedCount();
   $('dl-sel').disabled = n === 0;
-  $('dl-sel-label').textContent = n ? `The ${n} selected` : 'Selected (none yet)';
+  $('dl-sel-label').textContent = n ? t('the_n_selected', { n }) : t('none_selected');
   $(n ? 'dl-sel' : 'dl-all').checked = true;
-  $('dl-formats').replaceChildren(...spec.formats.map(([v, label], i) =>
+  $('dl-formats').replaceChildren(...spec.formats().map(([v, label], i) =>
     el('label', {}, el('input', { type: 'radio', name: 'format', value: v, checked: i === 0 }), ' ', label)));
   $('dl-msg').textContent = '';
-  $('dl-phone').disabled = n === 0;
+  const loaded = lists.loadedSelection();
+  $('dl-phone').disabled = !loaded || loaded.length === 0 || loaded.length > limits.send_max;
+  $('dl-phone').title = loaded && loaded.length > limits.send_max ? t('send_max', { max: limits.send_max }) : '';
   $('dlg-download').showModal();
 });
 
 $('dl-go').addEventListener('click', async () => {
   const format = document.querySelector('#dl-formats input:checked').value;
   const body = { kind: lists.kind, format };
-  if ($('dl-sel').checked) body.ns = lists.selectedNs();
+  if ($('dl-sel').checked) Object.assign(body, lists.selection());
   try {
     const { blob, filename } = await api.postForFile('/api/export', body);
     saveBlob(blob, filename);
-    $('dl-msg').className = 'msg ok';
-    $('dl-msg').textContent = `Saved ${filename} (${fmtBytes(blob.size)}).`;
+    say($('dl-msg'), t('saved_file', { name: filename, size: fmtBytes(blob.size) }), 'ok');
   } catch (e) {
-    $('dl-msg').className = 'msg';
-    $('dl-msg').textContent = e.message;
+    say($('dl-msg'), errorText(e));
   }
 });
 
 $('dl-phone').addEventListener('click', async () => {
   try {
-    const r = await api.post('/api/send', { kind: lists.kind, ns: lists.selectedNs() });
-    $('dl-msg').className = 'msg ok';
-    $('dl-msg').textContent = `Queued ${r.queued} message(s) to ${r.phones.join(', ')}. They arrive shortly.`;
+    const r = await api.post('/api/send', { kind: lists.kind, ns: lists.loadedSelection() });
+    say($('dl-msg'), t('queued', { n: r.queued, phones: r.phones.join(', ') }), 'ok');
   } catch (e) {
-    $('dl-msg').className = 'msg';
-    $('dl-msg').textContent = e.message;
+    say($('dl-msg'), errorText(e));
   }
 });
 
@@ -294,20 +337,17 @@ $('dl-phone').addEventListener('click', async () => {
 function renderPhones() {
   const ul = $('acc-phones');
   ul.replaceChildren();
-  if (!me.phones.length) ul.append(el('li', { class: 'muted', text: 'No phone linked yet. Link one to send items to it.' }));
+  if (!me.phones.length) ul.append(el('li', { class: 'muted', text: t('no_phone_yet') }));
   for (const p of me.phones) {
-    const b = el('button', { type: 'button', class: 'link', text: 'Unlink' });
+    const b = el('button', { type: 'button', class: 'link', text: t('unlink') });
     b.addEventListener('click', async () => {
-      try { me = await api.post('/api/phone/unbind', { msisdn: p }); renderPhones(); } catch (e) { accMsg(e.message); }
+      try { me = await api.post('/api/phone/unbind', { msisdn: p }); renderPhones(); } catch (e) { accMsg(errorText(e, 'phone')); }
     });
     ul.append(el('li', {}, el('span', { text: p }), b));
   }
 }
 
-function accMsg(text, ok = false) {
-  $('acc-msg').className = ok ? 'msg ok' : 'msg';
-  $('acc-msg').textContent = text;
-}
+function accMsg(text, ok = false) { say($('acc-msg'), text, ok ? 'ok' : 'error'); }
 
 $('btn-account').addEventListener('click', async () => {
   await refreshMe().catch(() => {});
@@ -321,8 +361,8 @@ $('acc-send-code').addEventListener('click', async () => {
   try {
     const r = await api.post('/api/phone/start', { msisdn: $('acc-msisdn').value.trim() });
     $('acc-code-row').hidden = false;
-    accMsg(`A code is on its way by SMS. Type it within ${Math.round(r.ttl / 60)} minutes.`, true);
-  } catch (e) { accMsg(refusalText(e)); }
+    accMsg(t('code_sent', { min: Math.round(r.ttl / 60) }), true);
+  } catch (e) { accMsg(errorText(e, 'phone')); }
 });
 
 $('acc-confirm').addEventListener('click', async () => {
@@ -331,8 +371,8 @@ $('acc-confirm').addEventListener('click', async () => {
     $('acc-code').value = '';
     $('acc-code-row').hidden = true;
     renderPhones();
-    accMsg('Phone linked.', true);
-  } catch (e) { accMsg(refusalText(e)); }
+    accMsg(t('phone_linked'), true);
+  } catch (e) { accMsg(errorText(e, 'code')); }
 });
 
 $('acc-pass').addEventListener('click', async () => {
@@ -340,13 +380,24 @@ $('acc-pass').addEventListener('click', async () => {
     await api.post('/api/password', { old: $('acc-old').value, new: $('acc-new').value });
     $('acc-old').value = '';
     $('acc-new').value = '';
-    accMsg('Password changed. Other sessions were logged out.', true);
-  } catch (e) { accMsg(refusalText(e)); }
+    accMsg(t('password_changed'), true);
+  } catch (e) { accMsg(errorText(e, 'password')); }
 });
 
 /* ---- start ---- */
 
+// The language before login: chosen on this page before, else the browser's
+// Accept-Language as the server reads it; an account's own once logged in.
 (async () => {
+  let first = null;
+  try { first = localStorage.getItem('sv_lang'); } catch { /* no storage */ }
+  try {
+    const p = await api.get('/api/page');
+    limits = p.limits;
+    setLimits(limits);
+    if (!first) first = p.lang;
+  } catch { /* the server answers below, or the page says it cannot reach it */ }
+  setLang(first || 'en');
   setAuthMode('login');
   try {
     await refreshMe();

@@ -1,38 +1,68 @@
-// lists — the three lists (SMS, MMS, contacts): keyset paging, search,
-// multi-select with select-all, and the preview pane. Text is set with
-// textContent only.
+// lists — the three lists (SMS, MMS, contacts): keyset paging (more rows
+// when the end of the list comes into view), search, multi-select with
+// select-all — of the rows loaded, or of every item the search matched
+// ("all N matching": the server acts on the whole set, up to the newest item
+// shown, without the rows unticked) —, and the preview pane, a sheet over
+// the list on a narrow screen. Text is set with textContent only.
 import * as api from './api.js';
-import { $, el, fmtBytes, fmtDate } from './util.js';
+import { errorText, locale, t } from './i18n.js';
+import { $, el, fmtBytes, fmtDate, fmtDateLong } from './util.js';
+
+// An item's date: its own, or when it was stored when it has none (typed on
+// the page, saved by SMS) — the same in the list and in the preview.
+const itemDate = (it) => it.sent_at || it.saved_at;
+// Received (1) or not known (0) is incoming; every other type went out.
+const outgoing = (type) => type >= 2;
+// An MMS address's header, as a word (From, To, Cc, Bcc) or its number.
+const addrWord = (type) => ([129, 130, 137, 151].includes(type) ? t(`addr_${type}`) : String(type));
+// A number's TEL types as words ("CELL,PREF" → "mobile"; PREF is what
+// "current" says).
+const telWords = (types) => (types || '').split(',').filter((x) => x && x !== 'PREF')
+  .map((x) => { const w = t(`tel_${x}`); return w === `tel_${x}` ? x.toLowerCase() : w; }).join(', ');
+// A contact name the phone knew (the app writes "(Unknown)" when it knew none).
+const knownName = (n) => n && n !== 'null' && n !== '(Unknown)' ? n : '';
 
 export const KINDS = {
   sms: {
-    noun: 'SMS', api: '/api/sms',
-    title: (it) => it.peer || 'Unknown number',
+    api: '/api/sms', noun: 'noun_sms',
+    title: (it) => knownName(it.contact_name) || it.peer || t('unknown_number'),
     snippet: (it) => it.body,
-    date: (it) => it.sent_at || it.saved_at,
-    formats: [['xml', 'SMS Backup & Restore XML'], ['csv', 'CSV (spreadsheet)']],
+    dir: (it) => it.type,
+    formats: () => [['xml', t('fmt_sms_xml')], ['csv', t('fmt_csv')]],
     accept: '.xml,.csv,text/xml,text/csv',
-    importHint: 'SMS Backup & Restore XML (SMS and MMS) or CSV with a "body" column. Duplicates are skipped.',
+    hint: 'hint_sms',
   },
   mms: {
-    noun: 'MMS', api: '/api/mms',
-    title: (it) => it.peer || 'Unknown number',
-    snippet: (it) => [it.subject, it.text].filter(Boolean).join(' — ') || `${it.nparts} attachment(s)`,
-    date: (it) => it.sent_at || it.saved_at,
-    formats: [['xml', 'SMS Backup & Restore XML']],
+    api: '/api/mms', noun: 'noun_mms',
+    title: (it) => knownName(it.contact_name) || it.peer || t('unknown_number'),
+    snippet: (it) => [it.subject, it.text].filter(Boolean).join(' — ') || t('attachments', { n: it.nparts }),
+    dir: (it) => it.msg_box,
+    formats: () => [['xml', t('fmt_sms_xml')]],
     accept: '.xml,text/xml',
-    importHint: 'SMS Backup & Restore XML; its MMS (and SMS) are imported. Duplicates are skipped.',
+    hint: 'hint_mms',
   },
+  // a row is a person (issue 10): its current number, and how many older ones
   contacts: {
-    noun: 'contact', api: '/api/contacts',
+    api: '/api/contacts', noun: 'noun_contacts',
     title: (it) => it.name,
-    snippet: (it) => it.number,
-    date: (it) => it.uploaded_at,
-    formats: [['vcard', 'vCard (.vcf)'], ['csv', 'CSV (spreadsheet)']],
+    snippet: (it) => [it.number, it.numbers.length > 1 ? t('more_numbers', { n: it.numbers.length - 1 }) : '']
+      .filter(Boolean).join(' · '),
+    dir: () => null,
+    formats: () => [['vcard', t('fmt_vcard')], ['csv', t('fmt_csv')]],
     accept: '.vcf,.vcard,.csv,text/vcard,text/csv',
-    importHint: 'vCard 2.1 / 3.0 with any number of contacts, or CSV with "name" and "number" columns.',
+    hint: 'hint_contacts',
   },
 };
+
+export function noun(kind, n = 2) { return t(KINDS[kind].noun, { n }); }
+
+// The little arrow a row shows: ↙ came in, ↗ went out, with its word.
+function direction(type) {
+  if (type === null || type === undefined || type === 0) return null;
+  const word = t(`dir_${type}`);
+  return el('span', { class: `dir ${outgoing(type) ? 'out' : 'in'}`, title: word, 'aria-label': word,
+    text: outgoing(type) ? '↗' : '↙' });
+}
 
 const PAGE = 50;
 
@@ -47,22 +77,46 @@ export class Lists {
     this.active = 0;
     this.loading = false;
     this.generation = 0;
+    this.total = 0;           // items the search matched (the server counts them, bounded)
+    this.totalCapped = false; // more than that
+    this.upto = 0;            // the newest item shown: "all matching" stops there
+    this.allMatching = false; // every item that matches is selected ...
+    this.except = new Set();  // ... but these
     this.onSelectionChange = onSelectionChange;
     $('btn-more').addEventListener('click', () => this.loadMore());
     $('sel-all').addEventListener('change', (e) => this.selectAll(e.target.checked));
+    $('sel-matching').addEventListener('click', () => this.selectAllMatching());
     let timer = 0;
     $('search').addEventListener('input', (e) => {
       clearTimeout(timer);
       timer = setTimeout(() => { this.query = e.target.value.trim(); this.reload(); }, 250);
     });
-    const pane = document.querySelector('.list-pane');
-    pane.addEventListener('scroll', () => {
-      if (this.more && !this.loading && pane.scrollTop + pane.clientHeight > pane.scrollHeight - 120) this.loadMore();
+    // more rows when the end of the list comes into view, whether the list
+    // scrolls in its pane (wide screens) or with the page (a phone)
+    new IntersectionObserver((seen) => {
+      if (seen.some((e) => e.isIntersecting) && this.more && !this.loading) this.loadMore();
+    }, { rootMargin: '0px 0px 200px 0px' }).observe($('btn-more'));
+    $('preview-close').addEventListener('click', () => this.closePreview());
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && document.body.classList.contains('preview-open')) this.closePreview();
     });
   }
 
   get spec() { return KINDS[this.kind]; }
   selectedNs() { return [...this.selected]; }
+  // How many are selected, and what a delete or download names.
+  selectedCount() { return this.allMatching ? this.total - this.except.size : this.selected.size; }
+  selection() {
+    if (!this.allMatching) return { ns: this.selectedNs() };
+    const match = { upto: this.upto, except: [...this.except] };
+    if (this.query) match.q = this.query;
+    return { match };
+  }
+  // The selection as numbers, when every item of it is loaded (send to phone needs them).
+  loadedSelection() {
+    if (!this.allMatching) return this.selectedNs();
+    return this.more ? null : [...this.items.keys()].filter((n) => !this.except.has(n));
+  }
 
   setKind(kind) {
     this.kind = kind;
@@ -73,13 +127,20 @@ export class Lists {
 
   async reload() {
     this.generation++;
+    this.loading = false;
     this.items.clear();
     this.selected.clear();
     this.nextBefore = 0;
     this.more = false;
     this.active = 0;
+    this.total = 0;
+    this.totalCapped = false;
+    this.upto = 0;
+    this.allMatching = false;
+    this.except.clear();
     $('items').replaceChildren();
     $('sel-all').checked = false;
+    $('items').dataset.loading = '1';
     this.showPreviewHint();
     this.changed();
     await this.loadMore();
@@ -93,49 +154,90 @@ export class Lists {
     if (this.nextBefore) qs.set('before', String(this.nextBefore));
     if (this.query) qs.set('q', this.query);
     try {
+      const first = !this.nextBefore;
       const page = await api.get(`${this.spec.api}?${qs}`);
       if (gen !== this.generation) return;
+      if (first) {
+        this.total = page.total;
+        this.totalCapped = page.total_capped;
+        this.upto = page.items.length ? page.items[0].n : 0;
+      }
       for (const it of page.items) this.addRow(it);
       this.more = page.more;
       this.nextBefore = page.next_before || 0;
     } catch (e) {
-      this.toast(e.message, true);
+      if (gen === this.generation) this.toast(errorText(e), true);
     } finally {
-      this.loading = false;
-      $('btn-more').hidden = !this.more;
-      $('empty').hidden = this.items.size > 0;
-      $('empty').textContent = this.query ? 'No match.' : 'Nothing here yet. Use Upload to add some.';
+      if (gen === this.generation) {
+        this.loading = false;
+        delete $('items').dataset.loading;
+        this.shown();
+      }
     }
   }
 
-  addRow(it) {
+  // What the list says about itself: how many matched, "Load more", and
+  // "nothing" only when there is nothing more to load.
+  shown() {
+    $('btn-more').hidden = !this.more;
+    $('empty').hidden = this.items.size > 0 || this.more;
+    $('empty').textContent = this.query ? t('no_match') : t('empty');
+    $('match-count').textContent = this.query ? t('n_matching', { n: this.total, capped: this.totalCapped }) : '';
+    this.changed();
+  }
+
+  // The page's language changed: every text the lists made.
+  relabel() {
+    const rows = [...this.items.values()];
+    $('items').replaceChildren();
+    for (const it of rows) this.addRow(it, true);
+    this.shown();
+    if (this.active) this.preview(this.active, { keepOpen: true });
+    else this.showPreviewHint();
+  }
+
+  addRow(it, again = false) {
     const spec = this.spec;
-    this.items.set(it.n, it);
-    const box = el('input', { type: 'checkbox', 'aria-label': `Select ${spec.noun} ${it.n}` });
-    box.checked = this.selected.has(it.n) || $('sel-all').checked;
-    if (box.checked) this.selected.add(it.n);
+    if (!again) this.items.set(it.n, it);
+    const box = el('input', { type: 'checkbox', 'aria-label': t('select_item', { noun: noun(this.kind, 1), n: it.n }) });
+    box.checked = this.allMatching ? !this.except.has(it.n) : this.selected.has(it.n) || (!again && $('sel-all').checked);
+    if (box.checked && !this.allMatching) this.selected.add(it.n);
     box.addEventListener('click', (e) => e.stopPropagation());
     box.addEventListener('change', () => {
-      if (box.checked) this.selected.add(it.n); else this.selected.delete(it.n);
+      if (this.allMatching) {
+        if (box.checked) this.except.delete(it.n); else this.except.add(it.n);
+      } else if (box.checked) this.selected.add(it.n); else this.selected.delete(it.n);
       if (!box.checked) $('sel-all').checked = false;
       this.changed();
     });
-    const title = el('span', { class: 'title', text: spec.title(it) });
-    if (this.kind === 'contacts' && it.current) title.append(el('span', { class: 'badge', text: 'current' }));
-    const row = el('li', { class: 'item', 'data-n': String(it.n) },
+    const title = el('span', { class: 'title' }, direction(spec.dir(it)), el('span', { text: spec.title(it) }));
+    const row = el('li', { class: `item${this.active === it.n ? ' active' : ''}`, 'data-n': String(it.n) },
       box, title,
-      el('span', { class: 'date', text: fmtDate(spec.date(it)) }),
+      el('span', { class: 'date', text: fmtDate(this.kind === 'contacts' ? it.uploaded_at : itemDate(it)) }),
       el('span', { class: 'snippet', text: spec.snippet(it) }));
     row.addEventListener('click', () => this.preview(it.n));
     $('items').append(row);
   }
 
   selectAll(on) {
+    this.allMatching = false;
+    this.except.clear();
     for (const row of $('items').children) {
       const n = Number(row.dataset.n);
       row.querySelector('input').checked = on;
       if (on) this.selected.add(n); else this.selected.delete(n);
     }
+    this.changed();
+  }
+
+  // "Select all N matching": the server will act on every item found, not
+  // only on the rows loaded.
+  selectAllMatching() {
+    this.allMatching = true;
+    this.except.clear();
+    this.selected.clear();
+    for (const row of $('items').children) row.querySelector('input').checked = true;
+    $('sel-all').checked = true;
     this.changed();
   }
 
@@ -147,88 +249,139 @@ export class Lists {
       if (row) row.remove();
       if (this.active === n) this.showPreviewHint();
     }
+    this.total = Math.max(0, this.total - ns.length);
     $('sel-all').checked = false;
-    $('empty').hidden = this.items.size > 0;
-    this.changed();
+    this.shown();
+    // the rows shown are gone but more match: show those
+    if (this.items.size === 0 && this.more) this.loadMore();
   }
 
   changed() {
-    const n = this.selected.size;
-    $('sel-count').textContent = n ? `${n} selected` : '';
+    const n = this.selectedCount();
+    $('sel-count').textContent = n ? t(this.allMatching ? 'all_n_selected' : 'n_selected', { n }) : '';
     $('btn-delete').disabled = n === 0;
+    $('sel-all').indeterminate = this.allMatching && this.except.size > 0;
+    // every loaded row ticked and more match than are loaded: offer them all
+    const offer = !this.allMatching && $('sel-all').checked && this.total > this.items.size;
+    $('sel-matching').hidden = !offer;
+    $('sel-matching').textContent = t('select_all_matching', { n: this.total, capped: this.totalCapped, q: this.query });
     this.onSelectionChange();
   }
 
   showPreviewHint() {
     this.active = 0;
-    $('preview').replaceChildren(el('p', { class: 'muted', text: 'Select an item to preview it.' }));
+    $('preview-body').replaceChildren(el('p', { class: 'muted', text: t('preview_hint') }));
+    this.closePreview();
   }
 
-  async preview(n) {
+  // On a narrow screen the preview is a sheet over the list.
+  closePreview() {
+    document.body.classList.remove('preview-open');
+  }
+
+  async preview(n, { keepOpen = false } = {}) {
     this.active = n;
     for (const r of $('items').children) r.classList.toggle('active', Number(r.dataset.n) === n);
     const kind = this.kind;
-    const pane = $('preview');
+    const pane = $('preview-body');
+    if (!keepOpen) {
+      document.body.classList.add('preview-open');
+      $('preview').scrollTop = 0;
+    }
     try {
       const it = await api.get(`${KINDS[kind].api}/${n}`);
-      if (this.active !== n) return;
+      if (this.active !== n || this.kind !== kind) return;
       pane.replaceChildren(...(kind === 'sms' ? this.smsPreview(it) : kind === 'mms' ? this.mmsPreview(it)
         : this.contactPreview(it)));
     } catch (e) {
-      pane.replaceChildren(el('p', { class: 'msg', text: e.message }));
+      pane.replaceChildren(el('p', { class: 'msg', text: errorText(e) }));
     }
   }
 
+  // "Received · From +86…" / "Sent · To +86…"
+  whoLine(type, peer, name) {
+    const who = [knownName(name), peer].filter(Boolean).join(' ');
+    const parts = [];
+    if (type) parts.push(t(`dir_${type}`));
+    if (who) parts.push(t(outgoing(type) ? 'to_peer' : 'from_peer', { peer: who }));
+    return el('div', { class: `who-line ${outgoing(type) ? 'out' : 'in'}`, id: 'preview-dir' },
+      direction(type), el('span', { text: parts.join(' · ') }));
+  }
+
   smsPreview(it) {
-    return [
-      el('h3', { text: it.peer || 'Unknown number' }),
-      el('div', { class: 'meta', text: `SMS #${it.n} · ${fmtDate(it.sent_at) || 'date unknown'} · saved ${fmtDate(it.saved_at)} · ${fmtBytes(it.size)}` }),
-      el('div', { class: 'text', id: 'preview-text', text: it.body }),
+    const lc = locale();
+    const meta = [t('sms_n', { n: it.n }), fmtDateLong(itemDate(it), lc) || t('date_unknown')];
+    if (it.date_sent && outgoing(it.type) === false) meta.push(t('sent_at', { date: fmtDateLong(it.date_sent, lc) }));
+    if (it.sent_at) meta.push(t('saved_at', { date: fmtDateLong(it.saved_at, lc) }));
+    meta.push(fmtBytes(it.size));
+    const out = [
+      el('h3', { text: knownName(it.contact_name) || it.peer || t('unknown_number') }),
+      this.whoLine(it.type, it.peer, it.contact_name),
+      el('div', { class: 'meta', id: 'preview-meta', text: meta.join(' · ') }),
     ];
+    if (it.phone) out.push(el('div', { class: 'meta', text: t('saved_from_phone', { phone: it.phone }) }));
+    out.push(el('div', { class: 'text', id: 'preview-text', text: it.body }));
+    return out;
   }
 
   mmsPreview(it) {
+    const lc = locale();
     const out = [
-      el('h3', { text: it.subject || '(no subject)' }),
-      el('div', { class: 'meta', text: `MMS #${it.n} · ${it.peer || 'unknown number'} · ${fmtDate(it.sent_at) || 'date unknown'} · ${fmtBytes(it.size)}` }),
+      el('h3', { text: it.subject || t('no_subject') }),
+      this.whoLine(it.msg_box, it.peer, it.contact_name),
+      el('div', { class: 'meta', id: 'preview-meta', text: [t('mms_n', { n: it.n }),
+        fmtDateLong(itemDate(it), lc) || t('date_unknown'), fmtBytes(it.size)].join(' · ') }),
     ];
+    const addrs = (it.addrs || []).filter((a) => a.address && a.address !== 'insert-address-token');
+    if (addrs.length > 1) {
+      out.push(el('ul', { class: 'addrs' }, ...addrs.map((a) =>
+        el('li', {}, el('span', { class: 'muted', text: `${addrWord(a.type)}: ` }),
+          el('span', { text: a.address })))));
+    }
     if (it.delivery) {
       /* queued → submitted → delivered | failed: where "send to my phone" got */
       const d = it.delivery;
       out.push(el('div', { class: 'meta', id: 'preview-delivery',
-        text: `Sent to ${d.phone}: ${d.state}${d.reason ? ` (${d.reason})` : ''} · ${fmtDate(d.updated_at)}` }));
+        text: t('delivery', { phone: d.phone, state: t(`delivery_${d.state}`), reason: d.reason,
+          date: fmtDate(d.updated_at) }) }));
     }
     for (const p of it.parts) {
       const url = `/api/mms/${it.n}/parts/${p.seq + 1}`;
+      const name = p.name || p.content_location || p.content_type;
       if (p.text !== undefined) out.push(el('div', { class: 'text', text: p.text }));
-      else if (p.inline && p.content_type.startsWith('image/')) out.push(el('img', { src: url, alt: p.name || 'image' }));
-      else out.push(el('p', {}, el('a', { href: url, download: p.name || `part-${p.seq}` , text: `📎 ${p.name || p.content_type} (${fmtBytes(p.size)})` })));
+      else if (p.inline && p.content_type.startsWith('image/')) out.push(el('img', { src: url, alt: name }));
+      else {
+        const label = p.content_type.startsWith('application/smil') ? `${name} — ${t('layout')}` : name;
+        out.push(el('p', { class: 'attachment' }, el('a', { href: url, download: name, text: `📎 ${label} (${fmtBytes(p.size)})` })));
+      }
     }
     return out;
   }
 
   contactPreview(it) {
+    const lc = locale();
     const list = el('ul', { class: 'numbers' });
     for (const c of it.numbers) {
-      const li = el('li', { class: c.current ? 'current' : '' },
-        el('span', {}, el('strong', { text: c.number }),
-          c.current ? el('span', { class: 'badge', text: 'current number' }) : el('span', { class: 'badge old', text: 'older' })),
-        el('span', { class: 'muted', text: `uploaded ${fmtDate(c.uploaded_at)}` }));
+      const words = telWords(c.types);
+      const li = el('li', { class: c.current ? 'current' : '', 'data-number': c.number },
+        el('span', {}, el('strong', { text: c.number }), words ? el('span', { class: 'muted tel-type', text: ` ${words}` }) : null,
+          c.current ? el('span', { class: 'badge', text: t('current_number') }) : el('span', { class: 'badge old', text: t('older') })),
+        el('span', { class: 'muted', text: t('uploaded', { date: fmtDateLong(c.uploaded_at, lc) }) }));
       list.append(li);
     }
     return [
       el('h3', { text: it.name }),
-      el('div', { class: 'meta', text: `${it.numbers.length} number(s) — the newest upload is the current number` }),
+      el('div', { class: 'meta', text: t('numbers_note', { n: it.numbers.length }) }),
       list,
     ];
   }
 
   toast(text, error = false) {
-    const t = $('toast');
-    t.textContent = text;
-    t.classList.toggle('error', error);
-    t.hidden = false;
+    const tt = $('toast');
+    tt.textContent = text;
+    tt.classList.toggle('error', error);
+    tt.hidden = false;
     clearTimeout(this.toastTimer);
-    this.toastTimer = setTimeout(() => { t.hidden = true; }, error ? 7000 : 4000);
+    this.toastTimer = setTimeout(() => { tt.hidden = true; }, error ? 7000 : 4000);
   }
 }

@@ -26,11 +26,20 @@ export function fmtBytes(n) {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+// Dates are shown in the browser's time zone (issue 10): the list's short
+// form the same in both languages, the preview's in the page's language
+// with the zone named.
 export function fmtDate(sec) {
   if (!sec) return '';
   const d = new Date(sec * 1000);
   const pad = (x) => String(x).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function fmtDateLong(sec, locale) {
+  if (!sec) return '';
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit',
+    minute: '2-digit', second: '2-digit', timeZoneName: 'short' }).format(new Date(sec * 1000));
 }
 
 export function saveBlob(blob, filename) {
