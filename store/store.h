@@ -841,7 +841,7 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
 /* ---- MMS retrieval (vaultmms's direct path: WAP push + one-time URL) ---- */
 
 /*
- * One delivery of an archived MMS by the direct path (migration 010): the
+ * One delivery of an archived MMS by the direct path (migration 007): the
  * handset gets an m-notification-ind by SMS naming a retrieval URL with a
  * token, and fetches the m-retrieve-conf there. The token is 16 random
  * bytes (CSPRNG) written as 22 characters of URL-safe base64; only a
