@@ -141,7 +141,9 @@ static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, c
             continue;
         /* the event changed the mark: counted if its row moves */
         e->in_fold = true;
-        e->stage = st == OUTBOX_SUBMITTED ? BOX_MT_SUBMITTED : st == OUTBOX_DELIVERED ? BOX_MT_DELIVERED : BOX_MT_FAILED;
+        e->stage = st == OUTBOX_SUBMITTED   ? BOX_MT_SUBMITTED
+                   : st == OUTBOX_DELIVERED ? BOX_MT_DELIVERED
+                                            : BOX_MT_FAILED;
         if (st == OUTBOX_SUBMITTED) {
             m->state = OUTBOX_SUBMITTED;
             m->kannel_uuid = e->mt_uuid;
