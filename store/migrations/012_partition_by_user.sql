@@ -58,8 +58,6 @@
 -- and a pg_dump of one table in pieces), a query that names its user reads
 -- one partition and plans for 16 stay cheap. A partition can later be split
 -- in two (modulus 32, remainders r and r + 16) without touching the others.
--- 16 is also what a 2- to 8-node Citus cluster would want as shards per
--- table to spread evenly (PARTITIONING.md).
 --
 -- Cost: every partitioned table is locked ACCESS EXCLUSIVE for the whole
 -- migration (vaultbox and vaultweb wait, and their MOs wait in bearerbox),
