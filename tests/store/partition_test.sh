@@ -99,7 +99,9 @@ rows_digest() {
         q -c "SELECT '$t ' || count(*) || ' ' || md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM $t x"
     done
 }
-# the tables' shapes: columns (type, null, default), constraints, indexes
+# the tables' shapes: columns (type, null, default), the constraints a table
+# has itself (not the copies PostgreSQL makes per partition a foreign key
+# references: conparentid), indexes
 shape() {
     for t in $tables mms_retrievals; do
         q -c "SELECT '$t col ' || attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull || ' '
@@ -107,7 +109,7 @@ shape() {
                 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                WHERE a.attrelid = '$t'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY attname" \
           -c "SELECT '$t con ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
-               WHERE conrelid = '$t'::regclass ORDER BY conname" \
+               WHERE conrelid = '$t'::regclass AND conparentid = 0 ORDER BY conname" \
           -c "SELECT '$t idx ' || replace(pg_get_indexdef(indexrelid), ' ON ONLY ', ' ON ') FROM pg_index
                WHERE indrelid = '$t'::regclass ORDER BY 1"
     done
@@ -129,7 +131,7 @@ awk -v n="$nall" -v a="$t0" -v b="$t1" 'BEGIN { printf "migrations from 011 move
 
 # ---- partitioned, and what is not
 for t in $tables; do
-    got=$(q -c "SELECT p.partstrat || ' ' || a.attname || ' ' || (SELECT count(*) FROM pg_inherits WHERE inhparent = p.partrelid)
+    got=$(q -c "SELECT p.partstrat::text || ' ' || a.attname || ' ' || (SELECT count(*) FROM pg_inherits WHERE inhparent = p.partrelid)
                   FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
                  WHERE p.partrelid = '$t'::regclass AND p.partnatts = 1")
     [ "$got" = "h user_id 16" ] && echo "ok: $t is hash-partitioned on user_id in 16 partitions" ||
@@ -189,7 +191,7 @@ got=$(q -c "SELECT (SELECT count(*) FROM sms s JOIN users u ON u.id = s.user_id 
     { echo "FAIL: new rows are spread"; fails=$((fails + 1)); }
 # the partition is the one PostgreSQL's hash of the user_id names (not just any one)
 bad=$(q -c "SELECT count(*) FROM sms s JOIN users u ON u.id = s.user_id WHERE u.username = 'newbie'
-            AND NOT satisfies_hash_partition('sms'::regclass, 16, substring(tableoid::regclass::text FROM '[0-9]+$')::int, s.user_id)")
+            AND NOT satisfies_hash_partition('sms'::regclass, 16, substring(s.tableoid::regclass::text FROM '[0-9]+$')::int, s.user_id)")
 [ "$bad" = 0 ] && echo "ok: the new rows' partition is their user_id's hash" || { echo "FAIL: $bad rows misplaced"; fails=$((fails + 1)); }
 seq=$(q -c "SELECT (SELECT max(seq) FROM space_grants g JOIN users u ON u.id = g.user_id WHERE username = 'newbie')
               > (SELECT max(seq) FROM space_grants g JOIN users u ON u.id = g.user_id WHERE username <> 'newbie')")
