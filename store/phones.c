@@ -24,7 +24,11 @@
 static enum store_result bind_in_tx(struct store *s, const char *msisdn, const char *key, const char *user_id)
 {
     const char *pk[] = { key };
-    enum store_result rc = st_exec(s, "phone-unbind-key", "DELETE FROM phones WHERE msisdn_key = $1", 1, pk, NULL);
+    /* phone_keys names the number's user (migration 012): one partition */
+    enum store_result rc = st_exec(s, "phone-unbind-key",
+                                   "DELETE FROM phones WHERE msisdn_key = $1"
+                                   " AND user_id = (SELECT user_id FROM phone_keys WHERE msisdn_key = $1)",
+                                   1, pk, NULL);
     if (rc != STORE_OK)
         return rc;
     const char *p[] = { msisdn, user_id, key };
@@ -74,7 +78,9 @@ enum store_result store_phone_owner(struct store *s, const char *msisdn, struct 
     PGresult *r = NULL;
     enum store_result rc = st_exec(s, "phone-owner",
                                    "SELECT u.id, u.lang, u.lang_chosen, p.msisdn FROM phones p"
-                                   " JOIN users u ON u.id = p.user_id WHERE p.msisdn_key = $1", 1, p, &r);
+                                   " JOIN users u ON u.id = p.user_id WHERE p.msisdn_key = $1"
+                                   " AND p.user_id = (SELECT user_id FROM phone_keys WHERE msisdn_key = $1)",
+                                   1, p, &r);
     if (rc != STORE_OK)
         return rc;
     if (PQntuples(r) == 0) {

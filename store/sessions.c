@@ -85,11 +85,12 @@ enum store_result store_session_lookup(struct store *s, const char *token, char 
     const int len[] = { (int)sizeof hash, 0 };
     const int fmt[] = { 1, 0 };
     PGresult *r = NULL;
-    /* valid: extend the idle expiry, never past the absolute one */
+    /* valid: extend the idle expiry, never past the absolute one; the
+     * token's user from session_tokens (migration 012): one partition */
     enum store_result rc = st_exec_bin(s, "session-lookup",
         "UPDATE sessions SET idle_expires = least(absolute_expires,"
         "   now() + $2::int * interval '1 second' + idle_s * interval '1 second')"
-        " WHERE token_hash = $1"
+        " WHERE token_hash = $1 AND user_id = (SELECT user_id FROM session_tokens WHERE token_hash = $1)"
         "   AND idle_expires > now() + $2::int * interval '1 second'"
         "   AND absolute_expires > now() + $2::int * interval '1 second'"
         " RETURNING user_id", 2, p, len, fmt, &r);
@@ -111,7 +112,8 @@ enum store_result store_session_delete(struct store *s, const char *token)
     const char *p[] = { (const char *)hash };
     const int len[] = { (int)sizeof hash };
     const int fmt[] = { 1 };
-    return st_exec_some(s, "session-delete", "DELETE FROM sessions WHERE token_hash = $1",
+    return st_exec_some(s, "session-delete", "DELETE FROM sessions WHERE token_hash = $1"
+                        " AND user_id = (SELECT user_id FROM session_tokens WHERE token_hash = $1)",
                         1, p, len, fmt);
 }
 

@@ -24,7 +24,7 @@ INSERT INTO phones (msisdn, msisdn_key, user_id) SELECT '+8613800000001', '86138
 INSERT INTO outbox (user_id, msisdn, text, state) SELECT id, '+8613800000001', 'Saved as 1.', 3 FROM users;
 INSERT INTO outbox (user_id, msisdn, text) SELECT id, '+8613800000001', 'still queued' FROM users;
 SQL
-psql -X -qtA "$uri" -c "SELECT 'phones ' || count(*) FROM phones" -c "SELECT 'outbox ' || string_agg(state::text || ':' || text, ',' ORDER BY id) FROM outbox" >"$tmp/rows.before"
+psql -X -qtA "$uri" -c "SELECT 'phones ' || count(*) || ' keys ' || (SELECT count(*) FROM phone_keys) FROM phones" -c "SELECT 'outbox ' || string_agg(state::text || ':' || text, ',' ORDER BY id) FROM outbox" >"$tmp/rows.before"
 archive_digest "$uri" alice >"$tmp/before"
 "$VAULTCTL" stats >"$tmp/stats.before"
 grep -q "counts sms 3 mms 1 parts 3 contacts 3" "$tmp/before" && echo "ok: the database holds the items" ||
@@ -48,7 +48,7 @@ diff "$tmp/before" "$tmp/after" >"$tmp/diff" && echo "ok: every item is back byt
 "$VAULTCTL" stats >"$tmp/stats.after"
 diff "$tmp/stats.before" "$tmp/stats.after" >/dev/null && echo "ok: vaultctl stats the same (counts, space, outbox)" ||
     { echo "FAIL: stats differ:"; diff "$tmp/stats.before" "$tmp/stats.after"; fails=$((fails + 1)); }
-psql -X -qtA "$uri" -c "SELECT 'phones ' || count(*) FROM phones" -c "SELECT 'outbox ' || string_agg(state::text || ':' || text, ',' ORDER BY id) FROM outbox" >"$tmp/rows.after"
+psql -X -qtA "$uri" -c "SELECT 'phones ' || count(*) || ' keys ' || (SELECT count(*) FROM phone_keys) FROM phones" -c "SELECT 'outbox ' || string_agg(state::text || ':' || text, ',' ORDER BY id) FROM outbox" >"$tmp/rows.after"
 diff "$tmp/rows.before" "$tmp/rows.after" >/dev/null && echo "ok: the phone and the outbox are back" ||
     { echo "FAIL: phones/outbox differ"; diff "$tmp/rows.before" "$tmp/rows.after"; fails=$((fails + 1)); }
 # the archive goes on: numbers continue after the restored ones
