@@ -100,7 +100,7 @@ static int out_finish(struct out_file *f, bool keep)
     else if (keep && f->err == 0)
         f->err = errno;
     if (rc != 0) {
-        if (keep)
+        if (f->err)
             fprintf(stderr, "vaultctl: cannot write %s: %s\n", f->path, strerror(f->err));
         unlink(f->tmp);
     }
