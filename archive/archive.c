@@ -513,6 +513,15 @@ struct archive_export {
 
 static bool is_xml(enum archive_format kf) { return kf == ARCHIVE_SMS_XML || kf == ARCHIVE_MMS_XML; }
 
+/* Whether item n goes in (not an exception, not past max), counted if so. */
+static bool take(struct archive_export *e, long long n)
+{
+    if (!wanted(e->ex, e->nex, n) || e->written >= e->max)
+        return false;
+    e->written++;
+    return true;
+}
+
 /* The next page of everything that matches into b. */
 static enum store_result export_page(struct archive_export *e, struct buf *b)
 {
@@ -524,10 +533,8 @@ static enum store_result export_page(struct archive_export *e, struct buf *b)
         struct store_sms_list l = { 0 };
         if ((res = store_sms_list(e->s, e->uid, &e->page, &l)) == STORE_OK) {
             for (size_t i = 0; i < l.count; i++)
-                if (wanted(e->ex, e->nex, l.items[i].n) && e->written < e->max) {
+                if (take(e, l.items[i].n))
                     put_sms(b, e->kf, &l.items[i]);
-                    e->written++;
-                }
             got = l.count;
             more = l.more;
             last = l.count ? l.items[l.count - 1].n : 0;
@@ -537,10 +544,8 @@ static enum store_result export_page(struct archive_export *e, struct buf *b)
         struct store_mms_list l = { 0 };
         if ((res = store_mms_list(e->s, e->uid, &e->page, &l)) == STORE_OK) {
             for (size_t i = 0; i < l.count && res == STORE_OK; i++)
-                if (wanted(e->ex, e->nex, l.items[i].n) && e->written < e->max) {
+                if (take(e, l.items[i].n))
                     res = put_mms(e->s, e->uid, b, &l.items[i]);
-                    e->written++;
-                }
             got = l.count;
             more = l.more;
             last = l.count ? l.items[l.count - 1].n : 0;
@@ -551,10 +556,8 @@ static enum store_result export_page(struct archive_export *e, struct buf *b)
         struct store_person_list l = { 0 };
         if ((res = store_person_list(e->s, e->uid, &e->page, &l)) == STORE_OK) {
             for (size_t i = 0; i < l.count; i++)
-                if (wanted(e->ex, e->nex, l.items[i].n) && e->written < e->max) {
+                if (take(e, l.items[i].n))
                     put_person(b, e->kf, &l.items[i]);
-                    e->written++;
-                }
             got = l.count;
             more = l.more;
             last = l.count ? l.items[l.count - 1].n : 0;
