@@ -25,6 +25,7 @@
  */
 #include "archive.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,65 +493,154 @@ static bool wanted(const long long *except, size_t nexcept, long long n)
     return nexcept == 0 || bsearch(&n, except, nexcept, sizeof n, cmp_ll) == NULL;
 }
 
-/* Everything that matches m (NULL: everything), newest first, a page of 500
- * at a time, up to max items. */
-static enum store_result export_all(struct store *s, const char *uid, enum archive_format kf,
-                                    const struct store_match *m, long long max, struct buf *b, long long *written)
+/* An export in progress (archive.h): everything that matches m, newest
+ * first, a page of EXPORT_PAGE at a time, or a selection written whole at
+ * open (bounded by the request's numbers). */
+#define EXPORT_PAGE 500
+
+struct archive_export {
+    struct store *s;
+    char *uid;
+    enum archive_format kf;
+    struct store_page page;
+    char *search;
+    long long *ex;        /* the exceptions, sorted */
+    size_t nex;
+    long long max, written, count;
+    bool more;            /* pages still to read */
+    struct buf whole;     /* a selection: all of it, handed over by the first call */
+};
+
+static bool is_xml(enum archive_format kf) { return kf == ARCHIVE_SMS_XML || kf == ARCHIVE_MMS_XML; }
+
+/* Whether item n goes in (not an exception, not past max), counted if so. */
+static bool take(struct archive_export *e, long long n)
 {
-    struct store_page page = { .before_n = m && m->upto ? m->upto + 1 : 0, .limit = 500,
-                               .search = m ? m->search : NULL };
-    size_t nex = m && m->except ? m->nexcept : 0;
-    long long *ex = xcalloc(nex ? nex : 1, sizeof *ex);
-    if (nex) {
-        memcpy(ex, m->except, nex * sizeof *ex);
-        qsort(ex, nex, sizeof *ex, cmp_ll);
-    }
+    if (!wanted(e->ex, e->nex, n) || e->written >= e->max)
+        return false;
+    e->written++;
+    return true;
+}
+
+/* The next page of everything that matches into b. */
+static enum store_result export_page(struct archive_export *e, struct buf *b)
+{
     enum store_result res = STORE_OK;
-    bool more = true;
-    while (more && res == STORE_OK && *written < max) {
-        if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_SMS_CSV) {
-            struct store_sms_list l = { 0 };
-            if ((res = store_sms_list(s, uid, &page, &l)) == STORE_OK) {
-                for (size_t i = 0; i < l.count; i++)
-                    if (wanted(ex, nex, l.items[i].n) && *written < max) {
-                        put_sms(b, kf, &l.items[i]);
-                        (*written)++;
-                    }
-                more = l.more && l.count;
-                if (l.count)
-                    page.before_n = l.items[l.count - 1].n;
-            }
-            store_sms_list_cleanup(&l);
-        } else if (kf == ARCHIVE_MMS_XML) {
-            struct store_mms_list l = { 0 };
-            if ((res = store_mms_list(s, uid, &page, &l)) == STORE_OK) {
-                for (size_t i = 0; i < l.count && res == STORE_OK; i++)
-                    if (wanted(ex, nex, l.items[i].n) && *written < max) {
-                        res = put_mms(s, uid, b, &l.items[i]);
-                        (*written)++;
-                    }
-                more = l.more && l.count;
-                if (l.count)
-                    page.before_n = l.items[l.count - 1].n;
-            }
-            store_mms_list_cleanup(&l);
-        } else {
-            /* people, newest first; upto and except[] name them by their current number */
-            struct store_person_list l = { 0 };
-            if ((res = store_person_list(s, uid, &page, &l)) == STORE_OK) {
-                for (size_t i = 0; i < l.count; i++)
-                    if (wanted(ex, nex, l.items[i].n) && *written < max) {
-                        put_person(b, kf, &l.items[i]);
-                        (*written)++;
-                    }
-                more = l.more && l.count;
-                if (l.count)
-                    page.before_n = l.items[l.count - 1].n;
-            }
-            store_person_list_cleanup(&l);
+    size_t got = 0;
+    long long last = 0;
+    bool more = false;
+    if (e->kf == ARCHIVE_SMS_XML || e->kf == ARCHIVE_SMS_CSV) {
+        struct store_sms_list l = { 0 };
+        if ((res = store_sms_list(e->s, e->uid, &e->page, &l)) == STORE_OK) {
+            for (size_t i = 0; i < l.count; i++)
+                if (take(e, l.items[i].n))
+                    put_sms(b, e->kf, &l.items[i]);
+            got = l.count;
+            more = l.more;
+            last = l.count ? l.items[l.count - 1].n : 0;
         }
+        store_sms_list_cleanup(&l);
+    } else if (e->kf == ARCHIVE_MMS_XML) {
+        struct store_mms_list l = { 0 };
+        if ((res = store_mms_list(e->s, e->uid, &e->page, &l)) == STORE_OK) {
+            for (size_t i = 0; i < l.count && res == STORE_OK; i++)
+                if (take(e, l.items[i].n))
+                    res = put_mms(e->s, e->uid, b, &l.items[i]);
+            got = l.count;
+            more = l.more;
+            last = l.count ? l.items[l.count - 1].n : 0;
+        }
+        store_mms_list_cleanup(&l);
+    } else {
+        /* people, newest first; upto and except[] name them by their current number */
+        struct store_person_list l = { 0 };
+        if ((res = store_person_list(e->s, e->uid, &e->page, &l)) == STORE_OK) {
+            for (size_t i = 0; i < l.count; i++)
+                if (take(e, l.items[i].n))
+                    put_person(b, e->kf, &l.items[i]);
+            got = l.count;
+            more = l.more;
+            last = l.count ? l.items[l.count - 1].n : 0;
+        }
+        store_person_list_cleanup(&l);
     }
-    free(ex);
+    e->more = res == STORE_OK && more && got && e->written < e->max;
+    if (got)
+        e->page.before_n = last;
+    return res;
+}
+
+void archive_export_free(struct archive_export *e)
+{
+    if (e == NULL)
+        return;
+    free(e->uid);
+    free(e->search);
+    free(e->ex);
+    buf_cleanup(&e->whole);
+    free(e);
+}
+
+enum store_result archive_export_open(struct store *s, const char *user_id, enum archive_format f,
+                                      const long long *ns, size_t count, const struct store_match *m, long long max,
+                                      struct archive_export **out)
+{
+    struct archive_export *e = xcalloc(1, sizeof *e);
+    e->s = s;
+    e->uid = xstrdup(user_id);
+    e->kf = f;
+    e->max = max;
+    e->count = -1;
+    buf_init(&e->whole);
+    enum store_result res = STORE_OK;
+    if (ns) {
+        res = export_some(s, user_id, f, ns, count, &e->whole, &e->written);
+        e->count = e->written;
+        goto out;
+    }
+    e->search = m && m->search ? xstrdup(m->search) : NULL;
+    e->page = (struct store_page){ .before_n = m && m->upto ? m->upto + 1 : 0, .limit = EXPORT_PAGE,
+                                   .search = e->search };
+    e->nex = m && m->except ? m->nexcept : 0;
+    e->ex = xcalloc(e->nex ? e->nex : 1, sizeof *e->ex);
+    if (e->nex) {
+        memcpy(e->ex, m->except, e->nex * sizeof *e->ex);
+        qsort(e->ex, e->nex, sizeof *e->ex, cmp_ll);
+    }
+    e->more = max > 0;
+    if (is_xml(f)) {
+        /* the document says how many it holds before it holds them: what the
+         * pages will write, counted first (the same conditions; in the
+         * caller's snapshot the same rows) */
+        struct store_match all = { 0 };
+        res = store_items_count_max(s, user_id, f == ARCHIVE_SMS_XML ? STORE_SMS : STORE_MMS, m ? m : &all,
+                                    max < LLONG_MAX ? max : LLONG_MAX - 1, &e->count);
+        if (res == STORE_OK && e->count > max)
+            e->count = max;
+    }
+out:
+    if (res != STORE_OK) {
+        archive_export_free(e);
+        return res;
+    }
+    *out = e;
+    return STORE_OK;
+}
+
+long long archive_export_count(const struct archive_export *e) { return e->count; }
+long long archive_export_written(const struct archive_export *e) { return e->written; }
+
+enum store_result archive_export_next(struct archive_export *e, struct buf *b, bool *done)
+{
+    enum store_result res = STORE_OK;
+    if (e->whole.len) {
+        buf_append(b, e->whole.data, e->whole.len);
+        buf_cleanup(&e->whole);
+        buf_init(&e->whole);
+    } else if (e->more) {
+        res = export_page(e, b);
+    }
+    *done = res == STORE_OK && !e->more && e->whole.len == 0;
     return res;
 }
 
@@ -606,11 +696,4 @@ enum store_result archive_import(struct store *s, const char *user_id, enum impo
                                                        : c->stopped_by;
     free(c);
     return res;
-}
-
-enum store_result archive_export_items(struct store *s, const char *user_id, enum archive_format f,
-                                       const long long *ns, size_t count, const struct store_match *m, long long max,
-                                       struct buf *b, long long *written)
-{
-    return ns ? export_some(s, user_id, f, ns, count, b, written) : export_all(s, user_id, f, m, max, b, written);
 }

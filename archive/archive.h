@@ -1,8 +1,8 @@
 /*
  * archive — a user's archive to and from the files the page and vaultctl
  * speak (SMS Backup & Restore XML, vCard, CSV), through the store: import
- * in batched transactions, export a page of the store at a time. The one
- * import and the one export: vaultweb's Upload and Download
+ * in batched transactions, export streamed a page of the store at a time.
+ * The one import and the one export: vaultweb's Upload and Download
  * (web/transfer.c) and `vaultctl export` / `vaultctl import` call these.
  * The formats themselves are export.c and import_*.c beside it (pure
  * parsing and formatting); this module neither speaks HTTP nor opens files.
@@ -58,16 +58,32 @@ enum archive_format {
 bool archive_export_choice(const char *kind, const char *format, enum archive_format *out, enum store_kind *sk);
 
 /*
- * Append user_id's items of format f to b: the numbers ns[0..count) (missing
- * ones skipped), or with ns NULL all that match m (store.h's store_match:
- * the search, up to the newest item shown, without the exceptions; m NULL:
- * everything), newest first, at most max items. Contacts are people: a
- * number names its person, written once (one card, or its CSV lines). The
- * items only: a CSV's header and the XML document around them are the
- * caller's (export.h). *written counts what was appended.
+ * An export in progress: user_id's items of format f, the numbers
+ * ns[0..count) (missing ones skipped), or with ns NULL all that match m
+ * (store.h's store_match: the search, up to the newest item shown, without
+ * the exceptions; m NULL: everything), newest first, at most max items.
+ * Contacts are people: a number names its person, written once (one card,
+ * or its CSV lines). The items only: a CSV's header and the XML document
+ * around them are the caller's (export.h).
+ *
+ * It streams: each archive_export_next appends the next page (some hundred
+ * items) to b and says when there are no more, so a file of any size takes
+ * the memory of one page (a selection by ns, bounded by its numbers, is
+ * written whole at open and handed over by the first call). For the XML
+ * formats archive_export_count says before the first page how many items
+ * the pages will write (counted at open; -1 for the others): read all of
+ * it in one snapshot (store_tx_begin_snapshot) for the two to agree while
+ * others write. archive_export_open fails with the store's result, nothing
+ * to free; archive_export_free (NULL: nothing) does not end the caller's
+ * transaction.
  */
-enum store_result archive_export_items(struct store *s, const char *user_id, enum archive_format f,
-                                       const long long *ns, size_t count, const struct store_match *m, long long max,
-                                       struct buf *b, long long *written);
+struct archive_export;
+enum store_result archive_export_open(struct store *s, const char *user_id, enum archive_format f,
+                                      const long long *ns, size_t count, const struct store_match *m, long long max,
+                                      struct archive_export **out);
+enum store_result archive_export_next(struct archive_export *e, struct buf *b, bool *done);
+long long archive_export_count(const struct archive_export *e);
+long long archive_export_written(const struct archive_export *e);
+void archive_export_free(struct archive_export *e);
 
 #endif

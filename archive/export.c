@@ -259,12 +259,19 @@ void export_xml_mms(struct buf *b, const struct store_mms *m, const struct store
     buf_puts(b, "    </addrs>\n  </mms>\n");
 }
 
-void export_xml_document(struct buf *out, const struct buf *items, long long count)
+void export_xml_head(struct buf *out, long long count)
 {
     buf_puts(out, "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n");
     buf_printf(out, "<smses count=\"%lld\" backup_set=\"smsvault\">\n", count);
+}
+
+void export_xml_tail(struct buf *out) { buf_puts(out, "</smses>\n"); }
+
+void export_xml_document(struct buf *out, const struct buf *items, long long count)
+{
+    export_xml_head(out, count);
     buf_append(out, items->data, items->len);
-    buf_puts(out, "</smses>\n");
+    export_xml_tail(out);
 }
 
 static void csv_field(struct buf *b, const char *s, size_t len)

@@ -23,8 +23,11 @@ void export_xml_sms(struct buf *b, const struct store_sms *m);
  * from the peer when there are none). */
 void export_xml_mms(struct buf *b, const struct store_mms *m, const struct store_mms_part *parts, size_t n,
                     const struct store_mms_addr *addrs, size_t naddrs);
-/* The whole document around already written items. */
+/* The whole document around already written items; or its head (saying
+ * how many items follow) and its tail, to write items between as they come. */
 void export_xml_document(struct buf *out, const struct buf *items, long long count);
+void export_xml_head(struct buf *out, long long count);
+void export_xml_tail(struct buf *out);
 
 void export_csv_sms_header(struct buf *b);
 void export_csv_sms(struct buf *b, const struct store_sms *m);

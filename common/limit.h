@@ -43,6 +43,7 @@
 #define LIMIT_PAGE_MAX 1000        /* items one store list call returns */
 #define LIMIT_WEB_PAGE_DEFAULT 50  /* items of a list page on the web API ... */
 #define LIMIT_WEB_PAGE_MAX 500     /* ... and at most, when the page asks (?limit=) */
+#define LIMIT_WEB_COUNT_QUICK 1000 /* matches a first page counts before it says "more: ask" */
 #define LIMIT_LIST_PAGE_MAX 1000   /* the highest page LIST <page> reads */
 #define LIMIT_DELETE_MAX 100000    /* item numbers in one batch delete */
 #define LIMIT_SMS_BATCH_MAX 1000   /* SMS stored by one store_sms_add_many */
@@ -51,7 +52,7 @@
 #define LIMIT_CONTACT_BATCH_MAX 1000   /* contacts or cards stored by one store_contact_add_many / _cards */
 #define LIMIT_OUTBOX_MARKS_MAX 1000   /* outbox rows moved by one store_outbox_mark_many */
 #define LIMIT_SEND_MAX 50          /* items sent to the phone by one web request */
-#define LIMIT_EXPORT_MAX 200000    /* items in one downloaded file */
+#define LIMIT_EXPORT_MAX 200000    /* items one download names by number (all that match: no bound, streamed) */
 
 /* ---- MM7, the operator's MMSC (store/mm7.c, gateway-plugin/mms/) ---- */
 #define LIMIT_MM7_ID_MAX 256       /* bytes of a TransactionID, MessageID, LinkedID, MMSC name, or any

@@ -153,12 +153,20 @@ web "search common word" "/api/sms?limit=50&q=see"
 web "search rare word" "/api/sms?limit=50&q=zebrafish"
 web "search Chinese (2 chars)" "/api/sms?limit=50&q=%E5%BC%80%E4%BC%9A"
 web "search emoji" "/api/sms?limit=50&q=%F0%9F%98%80"
+# what the page asks after showing a first page with more than 1,000 matches
+RUNS=5 web "count all (asked after)" "/api/sms?count=1"
+RUNS=5 web "count common (after)" "/api/sms?count=1&q=see"
+RUNS=5 web "count Chinese (after)" "/api/sms?count=1&q=%E5%BC%80%E4%BC%9A"
 hwm_before=$(hwm)
 t0=$(date +%s%N)
-bytes=$(curl -sS -o /dev/null -w '%{size_download}' -b "$JAR" -H 'X-Smsvault-Csrf: 1' \
+bytes=$(curl -sS -o "$VAR/export.xml" -w '%{size_download}' -b "$JAR" -H 'X-Smsvault-Csrf: 1' \
     -H 'Content-Type: application/json' --data '{"kind":"sms","format":"xml"}' "$URL/api/export")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 n=$(psql "$DB" -qAtX -c "SELECT count(*) FROM sms WHERE user_id = md5('sv-big-user-1')::uuid")
-echo "  export XML: sms=$n bytes=$bytes ms=$ms sms_per_s=$(( n * 1000 / (ms > 0 ? ms : 1) ))" \
-    "vaultweb_hwm_kb before=$hwm_before after=$(hwm)"
+# what the file holds: its count and its <sms> lines (all of them: the export is not cut)
+said=$(head -c 300 "$VAR/export.xml" | sed -n 's/.*<smses count="\([0-9]*\)".*/\1/p')
+lines=$(grep -c '^  <sms ' "$VAR/export.xml" || true)
+rm -f "$VAR/export.xml"
+echo "  export XML: sms=$n in_file=$lines count_attr=$said bytes=$bytes ms=$ms" \
+    "sms_per_s=$(( lines * 1000 / (ms > 0 ? ms : 1) )) vaultweb_hwm_kb before=$hwm_before after=$(hwm)"
 echo "bench_big: done load_avg=$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -361,7 +361,7 @@ enum store_result store_contact_list(struct store *s, const char *user_id,
     void *items = NULL;
     enum store_result rc = st_page_items(s, "contact-list",
                                          "SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1"
-                                         " AND ($2::bigint = 0 OR c.n < $2::bigint)",
+                                         " AND c.n < $2::bigint",
                                          st_search_cols[STORE_CONTACT], st_search_keys[STORE_CONTACT], user_id, page, contact_from_row, sizeof *l.items,
                                          &items, &l.count, &l.more);
     if (rc == STORE_OK) {
@@ -420,11 +420,12 @@ static void people_from_result(const PGresult *r, size_t limit, struct store_per
 }
 
 /* The people whose rows match page->search ($4..), newest first; $2 the
- * current number to go below, $3 how many people. */
+ * current number to go below (the largest bigint for none), $3 how many
+ * people. */
 #define PEOPLE_HEAD "WITH m AS (SELECT DISTINCT contact_person(c.uid, c.name) AS k FROM contacts c WHERE c.user_id = $1"
 #define PEOPLE_TAIL "), p AS (SELECT m.k, max(c.n) AS top FROM m JOIN contacts c ON c.user_id = $1" \
     " AND contact_person(c.uid, c.name) = m.k GROUP BY m.k)," \
-    " pg AS (SELECT k, top FROM p WHERE $2::bigint = 0 OR top < $2::bigint ORDER BY top DESC LIMIT $3)" \
+    " pg AS (SELECT k, top FROM p WHERE top < $2::bigint ORDER BY top DESC LIMIT $3)" \
     " SELECT " CONTACT_COLS ", pg.top FROM pg JOIN contacts c ON c.user_id = $1" \
     " AND contact_person(c.uid, c.name) = pg.k ORDER BY pg.top DESC, c.n"
 

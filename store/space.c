@@ -7,6 +7,7 @@
  */
 #include "store_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,21 +373,22 @@ static enum store_result matching_sql(enum store_kind kind, const struct store_m
         return STORE_INVALID;
     for (size_t i = 0; i < m->nexcept; i++)
         st_array_ll(ex, m->except[i]);
-    st_lld(upto, m->upto);
+    /* no bound is the largest number, not 0 with an OR (st_page_query_tail) */
+    st_lld(upto, m->upto ? m->upto : LLONG_MAX);
     char *base;
     if (kind == STORE_CONTACT) {
         /* people (issue 10): every row of each person one of whose rows
          * matches; upto and except[] name people by their current number */
         base = xasprintf("%s FROM contacts x WHERE x.user_id = $1 AND contact_person(x.uid, x.name) IN"
                          " (SELECT p.k FROM (SELECT contact_person(uid, name) AS k, max(n) AS top FROM contacts"
-                         " WHERE user_id = $1 GROUP BY 1) p WHERE ($2::bigint = 0 OR p.top <= $2::bigint)"
+                         " WHERE user_id = $1 GROUP BY 1) p WHERE p.top <= $2::bigint"
                          " AND NOT (p.top = ANY($3::bigint[])) AND EXISTS (SELECT 1 FROM contacts c"
                          " WHERE c.user_id = $1 AND contact_person(c.uid, c.name) = p.k", head);
         char *t = xasprintf(")) %s", tail);
         *sql_out = st_search_sql_words(base, st_search_cols[kind], st_search_keys[kind], words, *nw, 4, t);
         free(t);
     } else {
-        base = xasprintf("%s FROM %s c WHERE user_id = $1 AND ($2::bigint = 0 OR n <= $2::bigint)"
+        base = xasprintf("%s FROM %s c WHERE user_id = $1 AND n <= $2::bigint"
                          " AND NOT (n = ANY($3::bigint[]))", head, item_table[kind]);
         *sql_out = st_search_sql_words(base, st_search_cols[kind], st_search_keys[kind], words, *nw, 4, tail);
     }
@@ -401,7 +403,7 @@ static enum store_result matching_sql(enum store_kind kind, const struct store_m
 }
 
 static enum store_result count_matching(struct store *s, enum store_kind kind, const struct store_match *m,
-                                        const char *user_id, long long *count)
+                                        const char *user_id, long long cap, long long *count)
 {
     char *words[LIMIT_SEARCH_WORDS_MAX], upto[24], *sql = NULL;
     const char *p[3 + LIMIT_SEARCH_WORDS_MAX];
@@ -409,7 +411,7 @@ static enum store_result count_matching(struct store *s, enum store_kind kind, c
     struct st_array ex;
     st_array_init(&ex);
     char tail[32];
-    snprintf(tail, sizeof tail, "LIMIT %d) t", LIMIT_DELETE_MAX + 1);   /* a constant, not data */
+    snprintf(tail, sizeof tail, "LIMIT %lld) t", cap + 1);   /* a number, not data */
     /* contacts count people: one per person key */
     enum store_result rc = matching_sql(kind, m, user_id,
                                         kind == STORE_CONTACT ? "SELECT count(*) FROM (SELECT DISTINCT"
@@ -434,10 +436,18 @@ out:
 enum store_result store_items_count(struct store *s, const char *user_id, enum store_kind kind,
                                     const struct store_match *m, long long *count_out)
 {
+    return store_items_count_max(s, user_id, kind, m, LIMIT_DELETE_MAX, count_out);
+}
+
+enum store_result store_items_count_max(struct store *s, const char *user_id, enum store_kind kind,
+                                        const struct store_match *m, long long cap, long long *count_out)
+{
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
+    if (cap < 0 || cap == LLONG_MAX)
+        return STORE_INVALID;
     long long n = 0;
-    enum store_result rc = count_matching(s, kind, m, user_id, &n);
+    enum store_result rc = count_matching(s, kind, m, user_id, cap, &n);
     if (rc == STORE_OK)
         *count_out = n;
     return rc;
@@ -471,7 +481,7 @@ enum store_result store_items_delete_matching(struct store *s, const char *user_
     PQclear(r);
     r = NULL;
     if (rc == STORE_OK)
-        rc = count_matching(s, kind, m, user_id, &matching);
+        rc = count_matching(s, kind, m, user_id, LIMIT_DELETE_MAX, &matching);
     if (rc == STORE_OK && matching > LIMIT_DELETE_MAX)
         rc = STORE_INVALID;   /* bounded: narrow the search */
     if (rc == STORE_OK)

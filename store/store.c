@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,11 +400,11 @@ static enum store_result commit_now(struct store *s)
 /* Misusing the frame (nesting, committing or releasing what was never
  * opened) is a programmer error, not a database result: asserts. */
 
-enum store_result store_tx_begin(struct store *s)
+static enum store_result tx_begin(struct store *s, const char *sql)
 {
     assert(!s->explicit_tx && "store_tx_begin: transactions do not nest");
     revive(s);
-    enum store_result rc = exec_plain(s, "begin", "BEGIN");
+    enum store_result rc = exec_plain(s, "begin", sql);
     if (rc == STORE_OK) {
         s->explicit_tx = true;
         s->optimistic = s->spoilt = false;
@@ -411,6 +412,13 @@ enum store_result store_tx_begin(struct store *s)
         grown_settle(s, false);
     }
     return rc;
+}
+
+enum store_result store_tx_begin(struct store *s) { return tx_begin(s, "BEGIN"); }
+
+enum store_result store_tx_begin_snapshot(struct store *s)
+{
+    return tx_begin(s, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 }
 
 enum store_result store_tx_commit(struct store *s)
@@ -872,7 +880,10 @@ enum store_result st_page_query_tail(struct store *s, const char *name, const ch
         return STORE_INVALID;
     char *sql = st_search_sql_words(base, cols, key, words, nw, 4, tail);
     char before[24], lim[24];
-    st_lld(before, page->before_n);
+    /* no bound is the largest number, not 0 with an OR: a prepared
+     * statement's generic plan then still walks the primary key from
+     * before_n down (an OR would leave n to a filter over every newer row) */
+    st_lld(before, page->before_n ? page->before_n : LLONG_MAX);
     st_lld(lim, page->limit + 1);   /* one more tells whether there are more */
     const char *p[3 + LIMIT_SEARCH_WORDS_MAX] = { user_id, before, lim };
     for (int i = 0; i < nw; i++)
@@ -1008,7 +1019,7 @@ enum store_result st_read_page(struct store *s, const char *name, const struct s
                                const struct store_page *page, size_t item_size, void **items, size_t *count,
                                bool *more)
 {
-    char *base = read_sql(rd, "($2::bigint = 0 OR n < $2::bigint)");
+    char *base = read_sql(rd, "n < $2::bigint");
     enum store_result rc = st_page_items(s, name, base, st_search_cols[rd->kind], st_search_keys[rd->kind], user_id,
                                          page, rd->from_row, item_size, items, count, more);
     free(base);

@@ -104,6 +104,10 @@ enum store_result store_schema_version(struct store *s, int *out);
  * was never opened, is a programmer error: it asserts. store_tx_rollback
  * is safe to call after a failed begin or commit (nothing is open then). */
 enum store_result store_tx_begin(struct store *s);
+/* The same transaction, read only and REPEATABLE READ: every statement in
+ * it sees the database as its first did (an export's count and its pages
+ * agree while others write). Ended by store_tx_commit or _rollback. */
+enum store_result store_tx_begin_snapshot(struct store *s);
 enum store_result store_tx_commit(struct store *s);   /* STORE_RETRY: nothing was committed */
 void store_tx_rollback(struct store *s);
 /* Savepoints inside an explicit transaction: one per command of a batch. */
@@ -302,6 +306,11 @@ struct store_match {
  * means "more than that". STORE_INVALID: a search of too many words. */
 enum store_result store_items_count(struct store *s, const char *user_id, enum store_kind kind,
                                     const struct store_match *m, long long *count_out);
+/* The same counted up to cap + 1 at most (0 <= cap < LLONG_MAX): what a
+ * count costs grows with the matches it reads, so a page that only needs to
+ * know "a few, or more" asks for a small cap (an export, for all). */
+enum store_result store_items_count_max(struct store *s, const char *user_id, enum store_kind kind,
+                                        const struct store_match *m, long long cap, long long *count_out);
 /* Delete everything that matches, in one transaction under the user's row
  * lock (no item of the user is added meanwhile), the space freed in it.
  * STORE_INVALID: more than LIMIT_DELETE_MAX match (nothing is deleted), or

@@ -240,7 +240,9 @@ char *st_search_sql_words(const char *base, const char *const *cols, const char 
 bool st_search_has_trigrams(const char *pattern);
 bool st_valid_page(const struct store_page *p);
 /* A keyset page, newest first: base selects from one item table with
- * "WHERE user_id = $1 AND ($2::bigint = 0 OR n < $2::bigint)"; the words of
+ * "WHERE user_id = $1 AND n < $2::bigint" ($2 is page->before_n, the largest
+ * bigint when that is 0: no OR, so that a generic plan keeps n in the index
+ * condition and a deep page reads only its own rows); the words of
  * page->search are ANDed over cols. On STORE_OK *out holds up to limit + 1
  * rows, of which *rows are to be used; *more tells whether more follow. */
 enum store_result st_page_query(struct store *s, const char *name, const char *base,

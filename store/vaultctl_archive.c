@@ -7,7 +7,8 @@
  * document (the app's own layout: both kinds in one file), and the contacts'
  * cards into FILE.vcf; both files are created 0600 (they are a user's
  * messages) through a temporary name, so a failed export leaves no half
- * file. The whole archive is built in memory before it is written.
+ * file. Both are written as they are read, a page of the archive at a
+ * time (archive_export_next), in one snapshot of the database.
  * Import reads FILE, and FILE.vcf when it exists, with the format guessed
  * from the first bytes; importing a file again adds nothing (duplicates are
  * skipped, as on the page).
@@ -45,34 +46,78 @@ static int find_user(struct store *s, const char *username, struct store_user *u
     return rc == STORE_OK ? 0 : fail("user", rc);
 }
 
-/* data[0..len) into path, mode 0600, through path.tmp and a rename. */
-static int write_file(const char *path, const char *data, size_t len)
+/* A file written as it is made: mode 0600, through path.tmp and a rename
+ * once all of it is written and synced (out_finish), so that a failed
+ * export leaves no half file. */
+struct out_file {
+    char *path, *tmp;
+    int fd;
+    int err;        /* the first errno, 0 while all went well */
+    size_t bytes;
+};
+
+static void out_open(struct out_file *f, const char *path)
 {
-    char *tmp = xasprintf("%s.tmp", path);
-    int rc = 1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        goto out;
+    f->path = xstrdup(path);
+    f->tmp = xasprintf("%s.tmp", path);
+    f->bytes = 0;
+    f->err = 0;
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (f->fd < 0)
+        f->err = errno ? errno : EIO;
+}
+
+/* b's bytes to the file; b is emptied. */
+static void out_write(struct out_file *f, struct buf *b)
+{
     size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
+    while (f->err == 0 && off < b->len) {
+        ssize_t w = write(f->fd, b->data + off, b->len - off);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            f->err = w < 0 ? errno : EIO;
             break;
+        }
         off += (size_t)w;
     }
-    bool ok = off == len && fsync(fd) == 0;
-    if (close(fd) != 0)
-        ok = false;
-    if (ok && rename(tmp, path) == 0)
-        rc = 0;
-out:
-    if (rc != 0) {
-        fprintf(stderr, "vaultctl: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
+    f->bytes += off;
+    buf_clear(b);
+}
+
+/* keep: all went in, put it in place; else remove it. 0, or 1 with the reason said. */
+static int out_finish(struct out_file *f, bool keep)
+{
+    int rc = 1;
+    if (f->fd >= 0) {
+        if (f->err == 0 && keep && fsync(f->fd) != 0)
+            f->err = errno;
+        if (close(f->fd) != 0 && f->err == 0)
+            f->err = errno;
     }
-    free(tmp);
+    if (keep && f->err == 0 && rename(f->tmp, f->path) == 0)
+        rc = 0;
+    else if (keep && f->err == 0)
+        f->err = errno;
+    if (rc != 0) {
+        if (f->err)
+            fprintf(stderr, "vaultctl: cannot write %s: %s\n", f->path, strerror(f->err));
+        unlink(f->tmp);
+    }
+    free(f->path);
+    free(f->tmp);
+    return rc;
+}
+
+/* Every item of e into f, a page at a time. */
+static enum store_result stream_items(struct archive_export *e, struct out_file *f, struct buf *b)
+{
+    bool done = false;
+    enum store_result rc = STORE_OK;
+    while (!done && rc == STORE_OK && f->err == 0) {
+        rc = archive_export_next(e, b, &done);
+        out_write(f, b);
+    }
     return rc;
 }
 
@@ -81,34 +126,57 @@ int vaultctl_export(struct store *s, const char *username, const char *path)
     struct store_user u = { 0 };
     if (find_user(s, username, &u) != 0)
         return 1;
-    struct buf items, doc, cards;
-    buf_init(&items);
-    buf_init(&doc);
-    buf_init(&cards);
-    long long nsms = 0, nmms = 0, ncontacts = 0;
+    struct buf b;
+    buf_init(&b);
+    struct archive_export *sms = NULL, *mms = NULL, *cards = NULL;
+    struct out_file doc = { .fd = -1 }, vcf = { .fd = -1 };
+    bool doc_open = false, vcf_open = false, ok = false;
     int status = 1;
-    char *vcf = xasprintf("%s.vcf", path);
-    enum store_result rc = archive_export_items(s, u.id, ARCHIVE_SMS_XML, NULL, 0, NULL, LLONG_MAX, &items, &nsms);
+    char *vcf_path = xasprintf("%s.vcf", path);
+    /* one snapshot: the document's count is the items it holds */
+    enum store_result rc = store_tx_begin_snapshot(s);
     if (rc == STORE_OK)
-        rc = archive_export_items(s, u.id, ARCHIVE_MMS_XML, NULL, 0, NULL, LLONG_MAX, &items, &nmms);
+        rc = archive_export_open(s, u.id, ARCHIVE_SMS_XML, NULL, 0, NULL, LLONG_MAX, &sms);
     if (rc == STORE_OK)
-        rc = archive_export_items(s, u.id, ARCHIVE_CONTACT_VCARD, NULL, 0, NULL, LLONG_MAX, &cards, &ncontacts);
-    if (rc != STORE_OK) {
-        status = fail("export", rc);
+        rc = archive_export_open(s, u.id, ARCHIVE_MMS_XML, NULL, 0, NULL, LLONG_MAX, &mms);
+    if (rc == STORE_OK)
+        rc = archive_export_open(s, u.id, ARCHIVE_CONTACT_VCARD, NULL, 0, NULL, LLONG_MAX, &cards);
+    if (rc != STORE_OK)
         goto out;
-    }
-    export_xml_document(&doc, &items, nsms + nmms);
-    if (write_file(path, doc.data ? doc.data : "", doc.len) != 0 ||
-        write_file(vcf, cards.data ? cards.data : "", cards.len) != 0)
+    out_open(&doc, path);
+    doc_open = true;
+    export_xml_head(&b, archive_export_count(sms) + archive_export_count(mms));
+    out_write(&doc, &b);
+    if ((rc = stream_items(sms, &doc, &b)) != STORE_OK || (rc = stream_items(mms, &doc, &b)) != STORE_OK)
         goto out;
-    printf("exported %s: sms %lld, mms %lld to %s (%zu bytes); contacts %lld to %s (%zu bytes)\n", username, nsms,
-           nmms, path, doc.len, ncontacts, vcf, cards.len);
-    status = 0;
+    export_xml_tail(&b);
+    out_write(&doc, &b);
+    out_open(&vcf, vcf_path);
+    vcf_open = true;
+    if ((rc = stream_items(cards, &vcf, &b)) != STORE_OK)
+        goto out;
+    ok = doc.err == 0 && vcf.err == 0;
 out:
-    free(vcf);
-    buf_cleanup(&items);
-    buf_cleanup(&doc);
-    buf_cleanup(&cards);
+    store_tx_rollback(s);   /* read only: nothing to keep */
+    if (rc != STORE_OK)
+        fail("export", rc);
+    size_t doc_bytes = doc.bytes, vcf_bytes = vcf.bytes;
+    /* both files, or neither */
+    int doc_wrote = doc_open ? out_finish(&doc, ok) : 1;
+    int wrote = doc_wrote | (vcf_open ? out_finish(&vcf, ok && doc_wrote == 0) : 1);
+    if (ok && wrote == 0) {
+        printf("exported %s: sms %lld, mms %lld to %s (%zu bytes); contacts %lld to %s (%zu bytes)\n", username,
+               archive_export_written(sms), archive_export_written(mms), path, doc_bytes,
+               archive_export_written(cards), vcf_path, vcf_bytes);
+        status = 0;
+    } else if (doc_wrote == 0) {
+        unlink(path);   /* the document went in place, its cards did not */
+    }
+    archive_export_free(sms);
+    archive_export_free(mms);
+    archive_export_free(cards);
+    free(vcf_path);
+    buf_cleanup(&b);
     store_user_cleanup(&u);
     return status;
 }

@@ -14,6 +14,8 @@
 
 void http_resp_cleanup(struct http_resp *r)
 {
+    if (r->stream_done)   /* a stream never handed to the server */
+        r->stream_done(r->stream_cls);
     free(r->body);
     for (int i = 0; i < r->nheaders; i++) {
         free(r->header_name[i]);
@@ -33,11 +35,30 @@ void http_header(struct http_resp *r, const char *name, const char *value)
 
 void http_bytes(struct http_resp *r, unsigned status, const char *content_type, char *data, size_t len)
 {
+    if (r->stream_done)
+        r->stream_done(r->stream_cls);
+    r->stream_read = NULL;
+    r->stream_done = NULL;
     free(r->body);
     r->status = status;
     r->content_type = content_type;
     r->body = data;
     r->len = len;
+}
+
+void http_stream(struct http_resp *r, unsigned status, const char *content_type,
+                 long (*read)(void *cls, char *buf, size_t max), void (*done)(void *cls), void *cls)
+{
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+    if (r->stream_done)
+        r->stream_done(r->stream_cls);
+    r->status = status;
+    r->content_type = content_type;
+    r->stream_read = read;
+    r->stream_done = done;
+    r->stream_cls = cls;
 }
 
 void http_json(struct http_resp *r, unsigned status, json_t *json)

@@ -29,6 +29,7 @@ struct http_req {
     size_t body_len;
     long long path_n[2];          /* numbers matched by '#' in the route pattern */
     struct store *store;          /* this worker thread's connection */
+    const struct store_config *store_cfg;   /* for a connection of the handler's own (a stream) */
     const struct web_config *cfg;
     bool authed;
     bool secure;                  /* the browser spoke HTTPS (ours, or a trusted proxy's) */
@@ -47,6 +48,10 @@ struct http_resp {
     int nheaders;
     char *header_name[HTTP_MAX_HEADERS];
     char *header_value[HTTP_MAX_HEADERS];
+    /* a body made while it is sent (http_stream), instead of body */
+    long (*stream_read)(void *cls, char *buf, size_t max);
+    void (*stream_done)(void *cls);
+    void *stream_cls;
 };
 
 void http_resp_cleanup(struct http_resp *r);
@@ -67,6 +72,15 @@ void http_store_error(struct http_resp *r, enum store_result res);
 void http_store_error_say(struct http_resp *r, enum store_result res, const char *message, json_t *extra);
 /* Consumes data (malloc'd). */
 void http_bytes(struct http_resp *r, unsigned status, const char *content_type, char *data, size_t len);
+/* A body of a length not known ahead, sent as it is made (chunked): read
+ * fills buf with up to max next bytes and returns how many, 0 at the end,
+ * -1 when it failed (the connection is then closed: the client sees a
+ * broken answer, never a short file taken for whole); done(cls) is called
+ * once, when the answer is finished or given up (also when it is never
+ * sent). Both run on the thread that serves the connection, between other
+ * requests: a stream keeps no transaction open on the thread's store. */
+void http_stream(struct http_resp *r, unsigned status, const char *content_type,
+                 long (*read)(void *cls, char *buf, size_t max), void (*done)(void *cls), void *cls);
 
 /* The request body as a JSON object (json.h rules); NULL after writing a
  * 400 with the reason into r. */

@@ -130,9 +130,12 @@ static bool read_page(struct http_req *q, struct http_resp *r, struct store_page
 
 /* A page (its items numbered first_n down to last_n); the first one (no
  * ?before) says how many items the search matched in all, up to first_n —
- * the newest shown, where "all that match" stops — counted up to
- * LIMIT_DELETE_MAX + 1 (store_items_count), "total_capped" when there are
- * more, so that the page can offer "all N". */
+ * the newest shown, where "all that match" stops — so that the page can
+ * offer "all N". Counting costs what it reads (a common word of a large
+ * archive matches hundreds of thousands), so the page counts up to
+ * LIMIT_WEB_COUNT_QUICK only: beyond that "total_more" says the total is
+ * more than "total" and the whole count is a request of its own
+ * (reply_count), which the page makes after showing the page. */
 static void reply_page(struct http_req *q, struct http_resp *r, enum store_kind kind, const struct store_page *page,
                        json_t *items, bool more, long long first_n, long long last_n)
 {
@@ -143,7 +146,8 @@ static void reply_page(struct http_req *q, struct http_resp *r, enum store_kind 
         struct store_match m = { .search = page->search, .upto = first_n };
         long long total = 0;
         enum store_result res = json_array_size(items) && more
-                                    ? store_items_count(q->store, q->user_id, kind, &m, &total)
+                                    ? store_items_count_max(q->store, q->user_id, kind, &m, LIMIT_WEB_COUNT_QUICK,
+                                                            &total)
                                     : STORE_OK;
         if (res != STORE_OK) {
             json_decref(j);
@@ -152,10 +156,44 @@ static void reply_page(struct http_req *q, struct http_resp *r, enum store_kind 
         }
         if (!more)
             total = (long long)json_array_size(items);   /* all of them are on this page */
-        json_object_set_new(j, "total", json_integer(total > LIMIT_DELETE_MAX ? LIMIT_DELETE_MAX : total));
-        json_object_set_new(j, "total_capped", json_boolean(total > LIMIT_DELETE_MAX));
+        bool quick_capped = total > LIMIT_WEB_COUNT_QUICK;
+        json_object_set_new(j, "total", json_integer(quick_capped ? LIMIT_WEB_COUNT_QUICK : total));
+        json_object_set_new(j, "total_capped", json_boolean(false));
+        json_object_set_new(j, "total_more", json_boolean(quick_capped));
     }
     http_json(r, 200, j);
+}
+
+/* ?count=1 (with ?q and ?upto, the first page's newest item): how many
+ * match, counted up to LIMIT_DELETE_MAX + 1 (store_items_count),
+ * "total_capped" when there are more. True when this was that request. */
+static bool reply_count(struct http_req *q, struct http_resp *r, enum store_kind kind)
+{
+    const char *count = http_query(q, "count"), *upto = http_query(q, "upto"), *search = http_query(q, "q");
+    if (count == NULL || strcmp(count, "1") != 0)
+        return false;
+    struct store_match m = { .search = search };
+    if (upto) {
+        char *end;
+        m.upto = strtoll(upto, &end, 10);
+        if (*end || m.upto < 0) {
+            http_error(r, 400, "invalid", "'upto' must be an item number.");
+            return true;
+        }
+    }
+    if (search && (strlen(search) > LIMIT_SEARCH_BYTES_MAX || !utf8_valid(search, strlen(search)))) {
+        http_errorf(r, 400, "invalid", "Search for at most %d bytes of UTF-8 text.", LIMIT_SEARCH_BYTES_MAX);
+        return true;
+    }
+    long long total = 0;
+    enum store_result res = store_items_count(q->store, q->user_id, kind, &m, &total);
+    if (res != STORE_OK) {
+        http_store_error(r, res);
+        return true;
+    }
+    http_json(r, 200, json_pack("{s:I, s:b}", "total", (json_int_t)(total > LIMIT_DELETE_MAX ? LIMIT_DELETE_MAX : total),
+                                "total_capped", total > LIMIT_DELETE_MAX));
+    return true;
 }
 
 bool items_read_match(json_t *match, struct http_resp *r, struct store_match *m, long long **except)
@@ -186,6 +224,8 @@ void items_sms_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_sms_list l = { 0 };
+    if (reply_count(q, r, STORE_SMS))
+        return;
     if (!read_page(q, r, &page))
         return;
     enum store_result res = store_sms_list(q->store, q->user_id, &page, &l);
@@ -205,6 +245,8 @@ void items_mms_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_mms_list l = { 0 };
+    if (reply_count(q, r, STORE_MMS))
+        return;
     if (!read_page(q, r, &page))
         return;
     enum store_result res = store_mms_list(q->store, q->user_id, &page, &l);
@@ -246,6 +288,8 @@ void items_contact_list(struct http_req *q, struct http_resp *r)
 {
     struct store_page page;
     struct store_person_list l = { 0 };
+    if (reply_count(q, r, STORE_CONTACT))
+        return;
     if (!read_page(q, r, &page))
         return;
     enum store_result res = store_person_list(q->store, q->user_id, &page, &l);

@@ -101,11 +101,45 @@ static struct store *thread_store(const struct store_config *cfg)
 
 /* ---- responses ---- */
 
+/* A streamed body (http_stream) as libmicrohttpd reads it. */
+struct stream {
+    long (*read)(void *cls, char *buf, size_t max);
+    void (*done)(void *cls);
+    void *cls;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct stream *st = cls;
+    long n = st->read(st->cls, buf, max);
+    return n > 0 ? (ssize_t)n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    st->done(st->cls);
+    free(st);
+}
+
+#define STREAM_BLOCK (64 * 1024)
+
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *r, bool tls)
 {
-    struct MHD_Response *mr =
-        MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE
-                                                                                  : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *mr;
+    if (r->stream_read) {
+        struct stream *st = xmalloc(sizeof *st);
+        *st = (struct stream){ r->stream_read, r->stream_done, r->stream_cls };
+        r->stream_read = NULL;
+        r->stream_done = NULL;   /* stream_free's now, whatever becomes of the response */
+        mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, st, stream_free);
+        if (mr == NULL)
+            stream_free(st);
+    } else {
+        mr = MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE
+                                                                                         : MHD_RESPMEM_PERSISTENT);
+    }
     r->body = NULL;
     if (mr == NULL)
         return MHD_NO;
@@ -240,6 +274,7 @@ static void handle_api(struct server *srv, struct MHD_Connection *conn, const ch
     q.body = cs->body.data;
     q.body_len = cs->body.len;
     q.store = thread_store(srv->store);
+    q.store_cfg = srv->store;
     if (q.store == NULL) {
         http_store_error(r, STORE_RETRY);
         return;

@@ -11,6 +11,7 @@
  * transaction: what the phone receives is rendered when it is sent, by the
  * sender (core_render in vaultbox), not here.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,17 +73,88 @@ void transfer_import(struct http_req *q, struct http_resp *r)
 
 /* ---- export ---- */
 
+/*
+ * A download is streamed (http_stream): a page of the archive at a time is
+ * formatted and sent, so a file of any size takes the memory of one page.
+ * It reads on a connection of its own, in one snapshot
+ * (store_tx_begin_snapshot): the count the XML document starts with and the
+ * items after it are the same rows while others write, and the worker
+ * thread's own connection stays free for the requests it serves between
+ * two pages.
+ */
+struct export_stream {
+    struct store *s;
+    struct archive_export *e;
+    enum archive_format kf;
+    struct buf pending;     /* made, not yet sent */
+    size_t off;
+    bool items_done, tail_done, failed;
+    char user_id[STORE_ID_LEN];
+    const char *kind, *format;   /* static strings (archive_export_choice's table) */
+};
+
+static long export_read(void *cls, char *out, size_t max)
+{
+    struct export_stream *x = cls;
+    while (x->off == x->pending.len) {
+        buf_clear(&x->pending);
+        x->off = 0;
+        if (!x->items_done) {
+            enum store_result res = archive_export_next(x->e, &x->pending, &x->items_done);
+            if (res != STORE_OK) {
+                log_warn("web: export-failed user=%s result=%s written=%lld", x->user_id, store_result_name(res),
+                         archive_export_written(x->e));
+                x->failed = true;
+                return -1;
+            }
+        } else if (!x->tail_done) {
+            if (x->kf == ARCHIVE_SMS_XML || x->kf == ARCHIVE_MMS_XML)
+                export_xml_tail(&x->pending);
+            x->tail_done = true;
+        } else {
+            return 0;
+        }
+    }
+    size_t n = x->pending.len - x->off < max ? x->pending.len - x->off : max;
+    memcpy(out, x->pending.data + x->off, n);
+    x->off += n;
+    return (long)n;
+}
+
+static void export_done(void *cls)
+{
+    struct export_stream *x = cls;
+    if (x->e && !x->failed && x->tail_done)
+        log_info("web: export user=%s kind=%s format=%s count=%lld", x->user_id, x->kind, x->format,
+                 archive_export_written(x->e));
+    archive_export_free(x->e);
+    if (x->s) {
+        store_tx_rollback(x->s);   /* read only: nothing to keep */
+        store_free(x->s);
+    }
+    buf_cleanup(&x->pending);
+    free(x);
+}
+
+/* The kind and format names as static strings (the log line outlives the request). */
+static const char *static_name(const char *name)
+{
+    static const char *const names[] = { "sms", "mms", "contacts", "xml", "csv", "vcard" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return names[i];
+    return "?";
+}
+
 void transfer_export(struct http_req *q, struct http_resp *r)
 {
     char err[160];
     const char *kind, *format;
-    long long *ns = NULL, *except = NULL, written = 0;
+    long long *ns = NULL, *except = NULL;
     size_t count = 0;
     enum archive_format kf;
     enum store_kind sk;
-    struct buf items, doc;
-    buf_init(&items);
-    buf_init(&doc);
+    struct export_stream *x = NULL;
     json_t *in = http_json_body(q, r);
     if (in == NULL)
         return;
@@ -105,28 +177,32 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     }
     if (all && match && !items_read_match(match, r, &m, &except))
         goto out;
-    if (kf == ARCHIVE_SMS_CSV)
-        export_csv_sms_header(&items);
-    else if (kf == ARCHIVE_CONTACT_CSV)
-        export_csv_contact_header(&items);
-    /* ns: those; else all that match m (everything when no match was given) */
-    enum store_result res = archive_export_items(q->store, q->user_id, kf, all ? NULL : ns, count, all ? &m : NULL,
-                                                 LIMIT_EXPORT_MAX, &items, &written);
+    x = xcalloc(1, sizeof *x);
+    buf_init(&x->pending);
+    x->kf = kf;
+    x->kind = static_name(kind);
+    x->format = static_name(format);
+    snprintf(x->user_id, sizeof x->user_id, "%s", q->user_id);
+    enum store_result res = store_open(q->store_cfg, &x->s);
+    if (res == STORE_OK && (res = store_tx_begin_snapshot(x->s)) == STORE_OK)
+        /* ns: those; else all that match m (everything when no match was given) */
+        res = archive_export_open(x->s, q->user_id, kf, all ? NULL : ns, count, all ? &m : NULL, LLONG_MAX, &x->e);
     if (res != STORE_OK) {
         http_store_error(r, res);
         goto out;
     }
     const char *ext = "csv", *type = "text/csv; charset=utf-8";
     if (kf == ARCHIVE_SMS_XML || kf == ARCHIVE_MMS_XML) {
-        export_xml_document(&doc, &items, written);
+        export_xml_head(&x->pending, archive_export_count(x->e));
         ext = "xml";
         type = "application/xml; charset=utf-8";
+    } else if (kf == ARCHIVE_SMS_CSV) {
+        export_csv_sms_header(&x->pending);
+    } else if (kf == ARCHIVE_CONTACT_CSV) {
+        export_csv_contact_header(&x->pending);
     } else {
-        buf_append(&doc, items.data, items.len);
-        if (kf == ARCHIVE_CONTACT_VCARD) {
-            ext = "vcf";
-            type = "text/vcard; charset=utf-8";
-        }
+        ext = "vcf";
+        type = "text/vcard; charset=utf-8";
     }
     char day[16];
     time_t now = time(NULL);
@@ -136,14 +212,12 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     char *disp = xasprintf("attachment; filename=\"smsvault-%s-%s.%s\"", kind, day, ext);
     http_header(r, "Content-Disposition", disp);
     free(disp);
-    log_info("web: export user=%s kind=%s format=%s count=%lld", q->user_id, kind, format, written);
-    size_t len;
-    char *data = buf_steal(&doc, &len);
-    http_bytes(r, 200, type, data, len);
+    http_stream(r, 200, type, export_read, export_done, x);
+    x = NULL;   /* the response's now */
     r->api = true;
 out:
-    buf_cleanup(&items);
-    buf_cleanup(&doc);
+    if (x)
+        export_done(x);
     free(ns);
     free(except);
     json_decref(in);

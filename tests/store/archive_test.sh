@@ -81,6 +81,40 @@ out=$("$VAULTCTL" import nobody "$tmp/alice.xml" 2>&1); check "an unknown user" 
 contains "names the user" "$out" "no user nobody"
 out=$("$VAULTCTL" import bob "$tmp/none.xml" 2>&1); check "a missing file" 1 $?
 out=$("$VAULTCTL" export bob 2>&1); check "export without a file" 2 $?
+
+# ---- an archive of many pages: the export streams a page at a time, and
+# the file is whole (its count first, every SMS once, newest first) and
+# reads back into another user the same
+for u in carol dave; do
+    echo "correct horse $u" | "$VAULTCTL" user add $u >/dev/null || { echo "FAIL: user add $u"; exit 1; }
+done
+{
+    echo "<smses count=\"1234\">"
+    for (( i = 0; i < 1234; i++ )); do
+        printf '  <sms address="+86138%08d" date="%d" type="%d" body="page test %d &amp; &lt;more&gt;" />\n' \
+            "$i" $(( 1600000000000 + i * 60000 )) $(( i % 2 + 1 )) "$i"
+    done
+    echo "</smses>"
+} >"$tmp/many.xml"
+out=$("$VAULTCTL" import carol "$tmp/many.xml" 2>&1); check "import 1234 SMS" 0 $?
+out=$("$VAULTCTL" export carol "$tmp/carol.xml" 2>&1); check "export 1234 SMS" 0 $?
+contains "export counts them all" "$out" "sms 1234, mms 0 to $tmp/carol.xml"
+dates=$(sed -n 's/^  <sms [^>]* date="\([0-9]*\)".*/\1/p' "$tmp/carol.xml")
+[ "$(head -c 200 "$tmp/carol.xml" | grep -c '<smses count="1234" ')" = 1 ] &&
+    [ "$(grep -c '^  <sms ' "$tmp/carol.xml")" = 1234 ] && [ "$(tail -n 1 "$tmp/carol.xml")" = "</smses>" ] &&
+    [ "$dates" = "$(sort -rn <<<"$dates" | uniq)" ] &&
+    echo "ok: the streamed file says 1234, holds 1234 once each, newest first" ||
+    { echo "FAIL: the export of many pages: $(head -c 300 "$tmp/carol.xml")"; fails=$((fails + 1)); }
+out=$("$VAULTCTL" import dave "$tmp/carol.xml" 2>&1); check "import it into dave" 0 $?
+contains "dave: all of them" "$out" "added 1234 (sms 1234, mms 0, contacts 0), duplicates 0"
+out=$("$VAULTCTL" export dave "$tmp/dave.xml" 2>&1); check "export dave" 0 $?
+# (in the other order: dave's numbers follow carol's file, newest first)
+cmp -s <(sort "$tmp/carol.xml") <(sort "$tmp/dave.xml") && echo "ok: dave's export is carol's line for line" ||
+    { echo "FAIL: dave's export differs from carol's"; diff "$tmp/carol.xml" "$tmp/dave.xml" | head; fails=$((fails + 1)); }
+out=$("$VAULTCTL" export carol "$tmp/no/such/dir.xml" 2>&1); check "export into a missing directory" 1 $?
+contains "says why" "$out" "cannot write"
+[ ! -e "$tmp/no" ] && echo "ok: nothing left" || { echo "FAIL: left $tmp/no"; fails=$((fails + 1)); }
+
 out=$("$VAULTCTL" fsck 2>&1); check "fsck clean after the imports" 0 $?
 
 store_suite_end

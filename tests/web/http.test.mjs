@@ -632,6 +632,74 @@ test('all that match: the first page counts them; delete and export take the who
   assert.equal((await c.get('/api/me')).data.usage.sms, 12, 'nothing deleted by refused requests');
 });
 
+test('a large archive: the first page counts its first 1,000 matches, the whole count is asked after; deep pages and a streamed export of many pages are whole and in order', async () => {
+  const c = new Client();
+  await c.register(uniq('large'));
+  const N = 1300;
+  let csv = 'date,body\n';
+  for (let i = 0; i < N; i++) csv += `${1700000000 + i * 60},${i % 13 === 0 ? 'coffee' : 'tea'} ${i} <&x>\n`;
+  const imp = await c.post('/api/import?format=csv', csv, { json: false, headers: { 'Content-Type': 'application/octet-stream' } });
+  assert.equal(imp.data.imported, N);
+  const teas = N - Math.ceil(N / 13);
+  // more match than the first page counts: it says so, and the count is a request of its own
+  const page = await c.get('/api/sms?q=tea&limit=50');
+  assert.equal(page.data.items.length, 50);
+  assert.equal(page.data.total, 1000);
+  assert.equal(page.data.total_more, true);
+  const upto = page.data.items[0].n;
+  await c.post('/api/sms', { body: 'tea, arrived later' });
+  let count = await c.get(`/api/sms?count=1&q=tea&upto=${upto}`);
+  assert.equal(count.status, 200);
+  assert.deepEqual(count.data, { total: teas, total_capped: false }, 'up to the newest shown: the later one is not counted');
+  count = await c.get('/api/sms?count=1');
+  assert.deepEqual(count.data, { total: N + 1, total_capped: false });
+  assert.equal((await c.get('/api/sms?count=1&upto=x')).status, 400);
+  const few = await c.get('/api/sms?q=coffee');
+  assert.equal(few.data.total, Math.ceil(N / 13));
+  assert.equal(few.data.total_more, false);
+  // every page below the one before, newest first, none missed or repeated
+  const all = (await c.get('/api/sms?limit=1')).data.items.map((m) => m.n);
+  let before = all[0];
+  for (;;) {
+    const p = await c.get(`/api/sms?limit=500&before=${before}`);
+    assert.equal(p.status, 200);
+    for (const m of p.data.items) assert.ok(m.n < before);
+    all.push(...p.data.items.map((m) => m.n));
+    if (!p.data.more) break;
+    before = p.data.next_before;
+  }
+  assert.equal(all.length, N + 1);
+  for (let i = 1; i < all.length; i++) assert.ok(all[i] < all[i - 1], 'newest first');
+  const deep = await c.get(`/api/sms?limit=7&before=${all[800]}`);
+  assert.deepEqual(deep.data.items.map((m) => m.n), all.slice(801, 808));
+  // the export of everything is streamed a page at a time: the same bytes as the
+  // export of every number named (written whole), the count first, all of them, in order
+  for (const format of ['xml', 'csv']) {
+    const streamed = await c.post('/api/export', { kind: 'sms', format });
+    assert.equal(streamed.status, 200);
+    const named = await c.post('/api/export', { kind: 'sms', format, ns: all });
+    assert.equal(named.status, 200);
+    assert.ok(streamed.data.equals(named.data), `${format}: streamed and named exports differ`);
+    const text = streamed.data.toString();
+    if (format === 'xml') {
+      assert.match(text, new RegExp(`<smses count="${N + 1}" `));
+      assert.equal((text.match(/<sms /g) || []).length, N + 1);
+      assert.ok(text.endsWith('</smses>\n'));
+      const dates = [...text.matchAll(/<sms [^>]* date="(\d+)"/g)].map((m) => Number(m[1]));
+      assert.equal(dates.length, N + 1);
+      for (let i = 2; i < dates.length; i++) assert.ok(dates[i] < dates[i - 1], 'newest first');
+    } else {
+      assert.equal(text.trim().split('\n').length, N + 2, 'header and every SMS');
+    }
+  }
+  // all that match a search, across pages, without the exceptions
+  const exp = await c.post('/api/export', { kind: 'sms', format: 'xml', match: { q: 'tea', upto, except: [upto] } });
+  const text = exp.data.toString();
+  assert.match(text, new RegExp(`<smses count="${teas - 1}" `));
+  assert.equal((text.match(/<sms /g) || []).length, teas - 1);
+  assert.doesNotMatch(text, /arrived later|coffee/);
+});
+
 test('the page\'s language: Accept-Language before login, the account\'s LANG choice after', async () => {
   const zh = await fetch(BASE + '/api/page', { headers: { 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.8' } });
   assert.equal((await zh.json()).lang, 'zh');

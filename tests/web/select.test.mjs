@@ -2,7 +2,8 @@
 // says how many items it matched; "All" offers all N matching, not only the
 // rows loaded; delete acts on the whole set server-side in one request; the
 // list and the counts are right afterwards, and "No match." never shows
-// above a "Load more".
+// above a "Load more"; a first page counts 1,000 matches and the page asks
+// for the whole count after.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -115,6 +116,25 @@ test('download all matching: the whole set in one file', async () => {
   assert.equal(text.trim().split('\n').length, 71, 'header and 70 rows');
   assert.doesNotMatch(text, /other|lunch/);
   await page.click('#dlg-download button[value="close"]');
+});
+
+test('more matches than the first page counts: the page says "more than", then asks for the whole count', async () => {
+  let out = 'date,body\r\n';
+  for (let i = 0; i < 1100; i++) out += `${1600000000 + i * 60},brunch ${i}\r\n`;
+  assert.match(await importOnPage(page, 'brunch.csv', out), /Imported 1100/);
+  const counts = [];
+  const seen = (r) => { if (/\/api\/sms\?.*count=1/.test(r.url())) counts.push(r.url()); };
+  page.on('request', seen);
+  await searchFor('brunch');
+  await page.waitForFunction(() => document.getElementById('match-count').textContent === '1100 matching');
+  page.off('request', seen);
+  assert.equal(counts.length, 1, 'one count request');
+  assert.match(counts[0], /q=brunch/);
+  assert.match(counts[0], /upto=\d+/);
+  await page.check('#sel-all');
+  assert.equal(await page.textContent('#sel-matching'), 'Select all 1100 matching');
+  await page.uncheck('#sel-all');
+  await searchFor('');
 });
 
 test('no script errors', () => { assert.deepEqual(b.errors, []); });

@@ -79,6 +79,7 @@ export class Lists {
     this.generation = 0;
     this.total = 0;           // items the search matched (the server counts them, bounded)
     this.totalCapped = false; // more than that
+    this.totalMore = false;   // being counted still: more than total, the whole count asked for
     this.upto = 0;            // the newest item shown: "all matching" stops there
     this.allMatching = false; // every item that matches is selected ...
     this.except = new Set();  // ... but these
@@ -135,6 +136,7 @@ export class Lists {
     this.active = 0;
     this.total = 0;
     this.totalCapped = false;
+    this.totalMore = false;
     this.upto = 0;
     this.allMatching = false;
     this.except.clear();
@@ -160,7 +162,9 @@ export class Lists {
       if (first) {
         this.total = page.total;
         this.totalCapped = page.total_capped;
+        this.totalMore = !!page.total_more;
         this.upto = page.items.length ? page.items[0].n : 0;
+        if (this.totalMore) this.countAll(gen);
       }
       for (const it of page.items) this.addRow(it);
       this.more = page.more;
@@ -176,13 +180,35 @@ export class Lists {
     }
   }
 
+  // The first page counted only its first matches: the whole count is a
+  // request of its own, made after the page is shown (a common word of a
+  // large archive takes a while to count).
+  async countAll(gen) {
+    const qs = new URLSearchParams({ count: '1', upto: String(this.upto) });
+    if (this.query) qs.set('q', this.query);
+    try {
+      const c = await api.get(`${this.spec.api}?${qs}`);
+      if (gen !== this.generation) return;
+      this.total = c.total;
+      this.totalCapped = c.total_capped;
+    } catch (e) {
+      if (gen === this.generation) this.toast(errorText(e), true);
+    } finally {
+      if (gen === this.generation) {
+        this.totalMore = false;
+        this.shown();
+      }
+    }
+  }
+
   // What the list says about itself: how many matched, "Load more", and
   // "nothing" only when there is nothing more to load.
   shown() {
     $('btn-more').hidden = !this.more;
     $('empty').hidden = this.items.size > 0 || this.more;
     $('empty').textContent = this.query ? t('no_match') : t('empty');
-    $('match-count').textContent = this.query ? t('n_matching', { n: this.total, capped: this.totalCapped }) : '';
+    $('match-count').textContent = this.query
+      ? t('n_matching', { n: this.total, capped: this.totalCapped || this.totalMore }) : '';
     this.changed();
   }
 
@@ -262,7 +288,8 @@ export class Lists {
     $('btn-delete').disabled = n === 0;
     $('sel-all').indeterminate = this.allMatching && this.except.size > 0;
     // every loaded row ticked and more match than are loaded: offer them all
-    const offer = !this.allMatching && $('sel-all').checked && this.total > this.items.size;
+    // (not while they are being counted: the offer names how many)
+    const offer = !this.allMatching && !this.totalMore && $('sel-all').checked && this.total > this.items.size;
     $('sel-matching').hidden = !offer;
     $('sel-matching').textContent = t('select_all_matching', { n: this.total, capped: this.totalCapped, q: this.query });
     this.onSelectionChange();
