@@ -277,7 +277,7 @@ static void acker_main(void *arg)
         for (size_t i = 0; i < b.n; i++)
             events[i]->seq = i;
         qsort(events, b.n, sizeof events[0], by_row);
-        bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
+        bool committed = box_tx_run(&s, "acker", batch_attempt, NULL, &b);
         for (size_t i = 0; i < b.n; i++) {
             /* a row moved by the committed attempt: counted once, whatever
              * repeated reports come later */
