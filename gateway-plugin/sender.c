@@ -414,11 +414,14 @@ static void write_pending(struct pending *pend, int room, unsigned write_gen)
  * failed. */
 static bool wait_for_work(struct store *s, double until_s, bool *listening)
 {
+    /* one may have come with an answer already read */
+    enum store_result r = store_outbox_wait(s, 0);
     double left = until_s - box_monotonic_s();
     int fd = store_outbox_socket(s);
-    if (left > 0 && fd >= 0)
+    if (r == STORE_NOT_FOUND && left > 0 && fd >= 0) {
         (void)gwthread_pollfd(fd, POLLIN, left > 1 ? 1 : left);
-    enum store_result r = store_outbox_wait(s, 0);
+        r = store_outbox_wait(s, 0);
+    }
     if (r == STORE_RETRY || r == STORE_ERR)
         *listening = false;
     return r == STORE_OK;

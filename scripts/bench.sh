@@ -342,7 +342,7 @@ run_load() {
                     key = $2 "/" w[1] " " node; c[key]++; b[key] += tot
                 }
                 END { for (key in c) printf "      %-48s per_mo=%6.2f bytes_per_mo=%7.1f\n", key, c[key] / n, b[key] / n }' |
-            sort -t= -k2 -gr | head -n 30
+            sort -t= -k2 -gr | awk 'NR <= 30'   # reads it all: no SIGPIPE under pipefail
     fi
     if [[ $pg == 1 && ${BENCH_STATEMENTS:-0} == 1 ]]; then
         sql "SELECT lpad(calls::text, 8), lpad(round(total_exec_time)::text, 6) || 'ms',

@@ -111,11 +111,11 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
      * queued row's NOTIFY is delivered by PostgreSQL when (and only if) the
      * transaction commits, once however many rows it queued. */
     enum store_result rc = st_exec(s, "outbox-insert",
-        "WITH h AS (SELECT $5::uuid AS by WHERE $5::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox"
+        "WITH h AS (SELECT $5::uuid AS inst WHERE $5::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox"
         "   WHERE state = 0 AND channel = 'sms' AND msisdn = $2::text)),"
         " i AS (INSERT INTO outbox (user_id, msisdn, text, secret, state, claimed_by, claimed_at)"
-        "   SELECT $1::uuid, $2::text, $3::text, $4::boolean, CASE WHEN h.by IS NULL THEN 0 ELSE 1 END, h.by,"
-        "   CASE WHEN h.by IS NOT NULL THEN now() END FROM (SELECT 1) one LEFT JOIN h ON true RETURNING id, state)"
+        "   SELECT $1::uuid, $2::text, $3::text, $4::boolean, CASE WHEN h.inst IS NULL THEN 0 ELSE 1 END, h.inst,"
+        "   CASE WHEN h.inst IS NOT NULL THEN now() END FROM (SELECT 1) one LEFT JOIN h ON true RETURNING id, state)"
         " SELECT id, state, CASE WHEN state = 0 THEN pg_notify('smsvault_outbox', '') END FROM i",
         5, p, &r);
     free(text);

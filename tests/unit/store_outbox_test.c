@@ -975,7 +975,7 @@ static void test_mms_requests(void)
 }
 
 /* One handed-over or claimed row's state. */
-static enum store_outbox_state state_of(struct store *s, long long id)
+static enum store_outbox_state row_state(struct store *s, long long id)
 {
     enum store_outbox_state st = OUTBOX_FAILED;
     CU_ASSERT_EQUAL(store_outbox_state(s, id, &st), STORE_OK);
@@ -1012,8 +1012,8 @@ static void test_hand_over(void)
     CU_ASSERT(memcmp(h[1].text, "three ✓", h[1].text_len) == 0);
     CU_ASSERT_EQUAL(h[1].purpose, STORE_MT_REPLY);
     store_outbox_rows_free(h, nh);
-    CU_ASSERT_EQUAL(state_of(s, one), OUTBOX_SENDING);
-    CU_ASSERT_EQUAL(state_of(s, three), OUTBOX_SENDING);
+    CU_ASSERT_EQUAL(row_state(s, one), OUTBOX_SENDING);
+    CU_ASSERT_EQUAL(row_state(s, three), OUTBOX_SENDING);
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, undone, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_wait(waiter, 50), STORE_NOT_FOUND);
@@ -1044,7 +1044,7 @@ static void test_hand_over(void)
     CU_ASSERT_EQUAL_FATAL(nh, 1);
     CU_ASSERT_EQUAL(h[0].id, other);
     store_outbox_rows_free(h, nh);
-    CU_ASSERT_EQUAL(state_of(s, behind), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, behind), OUTBOX_QUEUED);
     CU_ASSERT_EQUAL(store_outbox_wait(waiter, 5000), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(web, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(n, 2);
@@ -1055,7 +1055,7 @@ static void test_hand_over(void)
 
     /* not in an explicit transaction, or turned off: queued as before */
     long long plain = enqueue(s, NULL, Q, "own transaction");
-    CU_ASSERT_EQUAL(state_of(s, plain), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, plain), OUTBOX_QUEUED);
     store_outbox_hand_over(s, NULL);
     CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
     long long off = enqueue(s, NULL, "+8613900000903", "off");
@@ -1063,7 +1063,7 @@ static void test_hand_over(void)
     CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
     CU_ASSERT_EQUAL(nh, 0);
     store_outbox_rows_free(h, nh);
-    CU_ASSERT_EQUAL(state_of(s, off), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, off), OUTBOX_QUEUED);
     drain(s);
 
     /* a commit whose answer was lost: its handed rows requeued by id, once;
@@ -1081,7 +1081,7 @@ static void test_hand_over(void)
     long long moved = -1;
     CU_ASSERT_EQUAL(store_outbox_requeue_ids(s, me(), unsure, 2, &moved), STORE_OK);
     CU_ASSERT_EQUAL(moved, 1);
-    CU_ASSERT_EQUAL(state_of(s, unsure[0]), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, unsure[0]), OUTBOX_QUEUED);
     CU_ASSERT_EQUAL(store_outbox_wait(waiter, 5000), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_requeue_ids(s, me(), unsure, 2, &moved), STORE_OK);
     CU_ASSERT_EQUAL(moved, 0);
@@ -1091,9 +1091,9 @@ static void test_hand_over(void)
     /* a reconnect requeues handed-over rows like claimed ones (only ours) */
     CU_ASSERT_EQUAL(store_outbox_requeue_sending(s, me(), &moved), STORE_OK);
     CU_ASSERT_EQUAL(moved, 3);   /* one, three, other */
-    CU_ASSERT_EQUAL(state_of(s, one), OUTBOX_QUEUED);
-    CU_ASSERT_EQUAL(state_of(s, three), OUTBOX_QUEUED);
-    CU_ASSERT_EQUAL(state_of(s, other), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, one), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, three), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, other), OUTBOX_QUEUED);
     drain(s);
     store_free(waiter);
     store_free(web);
