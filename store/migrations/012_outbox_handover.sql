@@ -11,3 +11,11 @@
 -- a reconnect or the instance's death requeues it the same way (002).
 
 CREATE INDEX outbox_phone_queued ON outbox (channel, msisdn) WHERE state = 0;
+
+-- Room on each page for the new versions of its rows: every state change
+-- (claim, ack, report) is an update that cannot be HOT (state is in the
+-- predicates of the partial indexes above and of 001/002/008/010), and a
+-- new version that does not fit on its page costs a lock record on the old
+-- one and a second page (Heap/LOCK outbox: 0.3 per SAVE with reports off,
+-- 0.7 with them, measured). Applies to pages filled from now on.
+ALTER TABLE outbox SET (fillfactor = 70);
