@@ -123,17 +123,18 @@ echo "e2e: ok LANG wins over the command's language"
 # Its reply was handed over to the sender in memory (SENDING for the dead
 # instance, never written): the vaultbox that comes next requeues it once
 # the dead one's lease is gone (its orphan sweep) and sends it.
-handover_on() {   # wait for the n-th hand-over-on in the log (the vaultbox just started)
-    local deadline=$((SECONDS + 20))
-    until (($(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log") >= $1)); do
+# restart_hooked <env>: vaultbox again with a test hook, once it hands replies over
+restart_hooked() {
+    local ons deadline=$((SECONDS + 20))
+    ons=$(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log")
+    svc_vaultbox_stop "$VAR"
+    SV_VAULTBOX_ENV="$1" e2e_start vaultbox
+    until (($(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log") > ons)); do
         ((SECONDS < deadline)) || fail "vaultbox did not start handing replies over"
         sleep 0.05
     done
 }
-ons=$(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log")
-svc_vaultbox_stop "$VAR"
-SV_VAULTBOX_ENV="SMSVAULT_TEST_DIE_AFTER_COMMIT=1" e2e_start vaultbox
-handover_on $((ons + 1))
+restart_hooked "SMSVAULT_TEST_DIE_AFTER_COMMIT=1"
 phone --from $A --timeout 40000 "SAVE applied once" >"$VAR/once.out" &
 once_pid=$!
 deadline=$((SECONDS + 20))
@@ -158,10 +159,7 @@ echo "e2e: ok re-delivered MO (same UUID) applied once, answered once (its hande
 # the first batch that handed a reply over back instead of committing it
 # (it then runs again): the phone gets the reply once, of the batch that
 # committed, not also the rolled-back one's
-ons=$(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log")
-svc_vaultbox_stop "$VAR"
-SV_VAULTBOX_ENV="SMSVAULT_TEST_ROLLBACK_BATCH=1" e2e_start vaultbox
-handover_on $((ons + 1))
+restart_hooked "SMSVAULT_TEST_ROLLBACK_BATCH=1"
 phone --from $A --timeout 30000 "SAVE rolled back first" >"$VAR/rb.out" || fail "no reply after a rolled-back batch"
 grep -q "vaultbox: test-hook batch rolled back" "$VAR/log/vaultbox.log" || fail "the test hook did not roll a batch back"
 [[ $(grep -c "^Saved as" "$VAR/rb.out") == 1 ]] || fail "a rolled-back reply was sent: $(cat "$VAR/rb.out")"
@@ -174,10 +172,7 @@ echo "e2e: ok a rolled-back batch's handed-over reply never sent"
 # as failed): the batch runs again and finds its MO seen; the reply the
 # committed attempt handed over was never given to the sender, and is
 # requeued by id and sent once
-ons=$(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log")
-svc_vaultbox_stop "$VAR"
-SV_VAULTBOX_ENV="SMSVAULT_TEST_LOSE_COMMIT=1" e2e_start vaultbox
-handover_on $((ons + 1))
+restart_hooked "SMSVAULT_TEST_LOSE_COMMIT=1"
 phone --from $A --timeout 30000 "SAVE commit answer lost" >"$VAR/lc.out" || fail "no reply after a lost commit answer"
 grep -q "vaultbox: test-hook commit-answer-lost handed=1" "$VAR/log/vaultbox.log" || fail "the test hook did not lose a commit"
 grep -q "store: outbox-requeued instance=.* count=1 why=handover-unsure" "$VAR/log/vaultbox.log" ||
