@@ -3,7 +3,7 @@
 -- (claimed_by, claimed_at), and give it to the sender after the commit: no
 -- claim transaction, no NOTIFY, no outbox_ready / outbox_waiting entry. A
 -- reply is handed over only when no row to the same phone still waits queued
--- on the sms channel (a GET's request, a retry, a row requeued after a
+-- on the sms channel (a request GET wrote, a retry, a row requeued after a
 -- reconnect); otherwise it queues behind that row as before, so that a
 -- phone's replies keep their order. This index answers that question for
 -- each reply: queued rows by phone (a few at a time, normally).
