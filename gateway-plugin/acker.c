@@ -2,7 +2,8 @@
  * acker — vaultbox's receipt path: bearerbox's acks of our MT (submitted,
  * refused, refused for now: retry later) and the delivery reports of the
  * SMSC (delivered, failed) are applied to the outbox rows in batched
- * transactions by one thread, in outbox-id order, and a report is acked to
+ * transactions by one thread, in outbox-id order (a batch that is not full
+ * waits 10 ms for more: one commit for many), and a report is acked to
  * bearerbox after the commit. A batch is one statement
  * (store_outbox_mark_many) when it can be: the ack and the report of one
  * row in the same batch become one change, to the final state; a row with
@@ -42,6 +43,12 @@ struct ack_event {
 };
 
 #define ACK_BATCH_MAX 500   /* events in one transaction, at most */
+/* A batch is a commit: one that is not full waits this long for more
+ * (at most one batch per 10 ms, so a few hundred per second under load, not
+ * one per event; an ack and its row's report more often share a batch and
+ * fold into one change). No one waits for a mark: a reply is sent before
+ * its ack, and a report's ack to bearerbox only frees its spool. */
+#define ACK_LINGER_S 0.01
 
 static List *ack_queue;
 static atomic_size_t reports_unacked;   /* EV_DLR queued or in a batch */
@@ -274,10 +281,15 @@ static void acker_main(void *arg)
         events[b.n++] = first;
         while (b.n < ACK_BATCH_MAX && (more = gwlist_extract_first(ack_queue)) != NULL)
             events[b.n++] = more;
+        if (b.n < ACK_BATCH_MAX && !box_stopping()) {
+            gwthread_sleep(ACK_LINGER_S);
+            while (b.n < ACK_BATCH_MAX && (more = gwlist_extract_first(ack_queue)) != NULL)
+                events[b.n++] = more;
+        }
         for (size_t i = 0; i < b.n; i++)
             events[i]->seq = i;
         qsort(events, b.n, sizeof events[0], by_row);
-        bool committed = box_tx_run(&s, "acker", batch_attempt, &b);
+        bool committed = box_tx_run(&s, "acker", batch_attempt, NULL, &b);
         for (size_t i = 0; i < b.n; i++) {
             /* a row moved by the committed attempt: counted once, whatever
              * repeated reports come later */

@@ -8,7 +8,10 @@
  * then core_handle (which queues the replies in the outbox). The MOs are
  * acked only after COMMIT, so a crash before it makes bearerbox re-send them
  * and nothing is lost; a store failure rolls back and is retried with
- * back-off. The savepoints are optimistic first (store_tx_optimistic: none
+ * back-off. The replies are handed over in memory: inserted SENDING for the
+ * sender's instance and given to the sender after the COMMIT (sender.c;
+ * store_outbox_hand_over says when a reply is queued the old way instead).
+ * The savepoints are optimistic first (store_tx_optimistic: none
  * is sent to the server): when any MO of the batch would have rolled back
  * to its savepoint, the whole attempt is rolled back and the batch runs
  * again with real ones, so what commits is the same either way. REG /
@@ -166,15 +169,27 @@ struct batch {
     struct mo_item **items;
     size_t n;
     bool careful;   /* real savepoints: an optimistic attempt of this batch was spoilt */
+    /* the replies the attempt being committed handed over (given to the
+     * sender once the commit succeeded), and the ids of those of commits
+     * whose answer was lost (they may exist: requeued after the next commit) */
+    struct store_outbox_row *handed;
+    size_t nhanded;
+    long long *unsure;
+    size_t nunsure;
 };
 
-/* One attempt at the batch: every MO not yet acked, each in its savepoint. */
+static atomic_long handing_attempts;   /* for the test hook settings.rollback_batch */
+
+/* One attempt at the batch: every MO not yet acked, each in its savepoint;
+ * the replies are handed over to the sender (store_outbox_hand_over) when
+ * its lease is held. */
 static enum tx_step batch_attempt(struct store *s, void *ctx)
 {
     struct batch *b = ctx;
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i]->state != MO_ACKED)   /* what a rolled-back attempt ran runs again */
             b->items[i]->state = MO_TO_RUN;
+    store_outbox_hand_over(s, sender_handover_instance());
     if (!b->careful)
         store_tx_optimistic(s);
     for (size_t i = 0; i < b->n; i++) {
@@ -187,7 +202,52 @@ static enum tx_step batch_attempt(struct store *s, void *ctx)
             return TX_REDO;   /* rolled back whole: again at once, each MO in a real savepoint */
         }
     }
+    store_outbox_rows_free(b->handed, b->nhanded);
+    store_outbox_handed_take(s, &b->handed, &b->nhanded);
+    if (b->nhanded > 0 && settings.rollback_batch > 0 &&
+        atomic_fetch_add(&handing_attempts, 1) + 1 == settings.rollback_batch) {
+        log_warn("vaultbox: test-hook batch rolled back instead of committed handed=%zu", b->nhanded);
+        return TX_RETRY;   /* the rows taken are dropped by the next attempt */
+    }
+    sender_commit_enter();   /* left in batch_done, after the commit and the hand-over */
     return TX_COMMIT;
+}
+
+/* After the COMMIT of an attempt (box_tx_run's done): a committed one's
+ * replies go to the sender — only now, so that nothing uncommitted is ever
+ * sent; when the answer was lost they may exist, SENDING by us, and are
+ * requeued once a later attempt committed (by then the lost one has ended
+ * on the server: the later one met its mo_seen rows). The MOs are acked
+ * by run_batch. */
+static bool batch_done(void *ctx, bool committed)
+{
+    struct batch *b = ctx;
+    if (committed && settings.die_after_commit > 0 &&
+        atomic_fetch_add(&commit_count, 1) + 1 == settings.die_after_commit) {
+        log_warn("vaultbox: test-hook exit after commit, before ack");
+        _exit(3);
+    }
+    if (committed && settings.lose_commit > 0 &&
+        atomic_fetch_add(&commit_count, 1) + 1 == settings.lose_commit) {
+        log_warn("vaultbox: test-hook commit-answer-lost handed=%zu", b->nhanded);
+        committed = false;
+    }
+    if (committed) {
+        sender_hand_over(b->handed, b->nhanded);
+        if (b->nunsure > 0)
+            sender_requeue_unsure(b->unsure, b->nunsure);
+        b->unsure = NULL;
+        b->nunsure = 0;
+    } else if (b->nhanded > 0) {
+        b->unsure = xrealloc(b->unsure, (b->nunsure + b->nhanded) * sizeof *b->unsure);
+        for (size_t i = 0; i < b->nhanded; i++)
+            b->unsure[b->nunsure++] = b->handed[i].id;
+        store_outbox_rows_free(b->handed, b->nhanded);
+    }
+    b->handed = NULL;
+    b->nhanded = 0;
+    sender_commit_leave();
+    return committed;
 }
 
 /* An MO whose attempt committed: how it ended, and for one that ran, its
@@ -215,18 +275,13 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
     /* a password command runs with real savepoints from the start: a wrong
      * password or a name taken would spoil an optimistic attempt, and the
      * hash would be computed twice */
-    struct batch b = { core, items, n, takes_slot };
+    struct batch b = { .core = core, .items = items, .n = n, .careful = takes_slot };
 
     if (takes_slot)
         semaphore_down(password_slots);
     /* when stopping before a commit, nothing is acked: bearerbox keeps the
      * MOs and re-sends them to the next vaultbox */
-    while (left > 0 && box_tx_run(sp, "worker", batch_attempt, &b)) {
-        if (settings.die_after_commit > 0 &&
-            atomic_fetch_add(&commit_count, 1) + 1 == settings.die_after_commit) {
-            log_warn("vaultbox: test-hook exit after commit, before ack");
-            _exit(3);
-        }
+    while (left > 0 && box_tx_run(sp, "worker", batch_attempt, batch_done, &b)) {
         left = 0;
         for (size_t i = 0; i < n; i++) {
             if (items[i]->state == MO_TO_RUN) {
@@ -240,6 +295,10 @@ static void run_batch(struct store **sp, struct core *core, struct mo_item **ite
     }
     if (takes_slot)
         semaphore_up(password_slots);
+    /* stopping: rows of a lost answer not yet requeued are the sweep's
+     * (SENDING by this instance, which is going) */
+    store_outbox_rows_free(b.handed, b.nhanded);
+    free(b.unsure);
     for (size_t i = 0; i < n; i++)
         mo_item_free(items[i]);
 }

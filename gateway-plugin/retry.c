@@ -65,15 +65,20 @@ struct store *box_store_open(const char *who)
     return NULL;
 }
 
-bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx)
+bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, tx_done_fn *done, void *ctx)
 {
     struct backoff b;
     backoff_init(&b, 0.1);
     while (*sp != NULL) {
         struct store *s = *sp;
         enum tx_step step = store_tx_begin(s) == STORE_OK ? work(s, ctx) : TX_RETRY;
-        if (step == TX_COMMIT && store_tx_commit(s) == STORE_OK)
-            return true;
+        if (step == TX_COMMIT) {
+            bool committed = store_tx_commit(s) == STORE_OK;
+            if (done)
+                committed = done(ctx, committed);   /* before any wait */
+            if (committed)
+                return true;
+        }
         /* nothing of this attempt committed */
         store_tx_rollback(s);
         if (step == TX_REDO)

@@ -199,6 +199,10 @@ int main(int argc, char **argv)
         settings.die_after_commit = atol(getenv("SMSVAULT_TEST_DIE_AFTER_COMMIT"));
     if (getenv("SMSVAULT_TEST_LOSE_CLAIM"))
         settings.lose_claim = atol(getenv("SMSVAULT_TEST_LOSE_CLAIM"));
+    if (getenv("SMSVAULT_TEST_ROLLBACK_BATCH"))
+        settings.rollback_batch = atol(getenv("SMSVAULT_TEST_ROLLBACK_BATCH"));
+    if (getenv("SMSVAULT_TEST_LOSE_COMMIT"))
+        settings.lose_commit = atol(getenv("SMSVAULT_TEST_LOSE_COMMIT"));
     bool to_file = settings.box.log_file[0] != '\0';
     notify_block_sighup();   /* before any thread: SIGHUP waits for box_service */
     gwlib_init();

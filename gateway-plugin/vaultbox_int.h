@@ -12,7 +12,8 @@
  *   mo_workers.c  the MO workers: batches in one transaction, a savepoint
  *                 per MO, store_mo_seen dedupe, acks after commit.
  *   acker.c       MT acks and delivery reports applied to the outbox.
- *   sender.c      the outbox written as MT: claim, lease, requeue, window.
+ *   sender.c      the outbox written as MT: claim, lease, requeue, window,
+ *                 and the replies the workers hand over in memory.
  *   retry.c       waiting and trying again: shutdown-aware sleeps, one
  *                 back-off, the store connection that comes back, and
  *                 box_tx_run, a transaction that may be run again.
@@ -82,6 +83,15 @@ struct vaultbox_settings {
      * instance on the server, none here) — a claim whose answer a crash or
      * failover took after its commit. */
     long lose_claim;
+    /* Test hook: SMSVAULT_TEST_ROLLBACK_BATCH=n rolls the n-th MO batch
+     * attempt that handed replies over back instead of committing it (then
+     * it runs again): nothing of it may reach a phone. */
+    long rollback_batch;
+    /* Test hook: SMSVAULT_TEST_LOSE_COMMIT=n takes the n-th committed MO
+     * batch as not committed (its answer lost: a crash, a failover): the
+     * batch runs again, finds its MOs seen, and its handed-over replies,
+     * SENDING on the server and never given to the sender, are requeued. */
+    long lose_commit;
     /* --exit-on-bearerbox-shutdown: exit when bearerbox shuts down (Kannel's
      * smsbox does); by default vaultbox stays up and connects again */
     bool exit_on_bearerbox_shutdown;
@@ -124,15 +134,21 @@ enum tx_step {
 /* One attempt, inside the transaction box_tx_run began on s. It may run
  * again after a rollback, so it starts from what ctx says is still to do. */
 typedef enum tx_step tx_work_fn(struct store *s, void *ctx);
+/* Right after each COMMIT tried (committed: it succeeded; if not, whether
+ * it took effect is unknown when the connection broke), before any wait:
+ * returns what box_tx_run goes on with (committed, or false for a test
+ * hook that takes a commit's answer as lost). */
+typedef bool tx_done_fn(void *ctx, bool committed);
 /*
  * Run work in a transaction on *sp until one attempt commits: TX_REDO rolls
  * back and runs it again at once; TX_RETRY or a failed COMMIT rolls back,
  * waits with back-off, reconnects a lost store (*sp is replaced; NULL when
- * the box stopped first) and runs work again. True once an attempt
- * committed; false when the box stops (or the store is gone) first: then
- * nothing of the last attempt is committed.
+ * the box stopped first) and runs work again. done (may be NULL) is told
+ * of each COMMIT tried. True once an attempt committed; false when the box
+ * stops (or the store is gone) first: then nothing of the last attempt is
+ * committed.
  */
-bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, void *ctx);
+bool box_tx_run(struct store **sp, const char *who, tx_work_fn *work, tx_done_fn *done, void *ctx);
 
 /* ---- bb_conn.c: the bearerbox connection --------------------------------- */
 
@@ -182,6 +198,23 @@ const char *sender_instance(void);
 /* bearerbox acked the MT with Kannel uuid: true and *outbox_id when it is
  * one this process wrote and still waits for (it no longer does). */
 bool sender_acked(const char *uuid, long long *outbox_id);
+/*
+ * Replies handed over in memory (store_outbox_hand_over). A worker asks
+ * sender_handover_instance() before each batch (NULL: the lease is not held
+ * now, queue the old way); around its COMMIT and the hand-over that follows
+ * it holds the commit gate (sender_commit_enter / _leave), which the sender
+ * closes while it requeues what it has SENDING after a reconnect and
+ * forgets what it was handed: a row is then either requeued and forgotten,
+ * or committed after the requeue and sent from memory, never both nor
+ * neither. sender_hand_over consumes rows (only rows of a committed
+ * transaction); sender_requeue_unsure consumes ids of rows a commit whose
+ * answer was lost may have handed over (requeued by the sender, the old way).
+ */
+const char *sender_handover_instance(void);
+void sender_commit_enter(void);
+void sender_commit_leave(void);
+void sender_hand_over(struct store_outbox_row *rows, size_t count);
+void sender_requeue_unsure(long long *ids, size_t count);
 void sender_stop(void);   /* joins; after bb_run returned */
 
 /* ---- box_metrics.c: counting for Prometheus (after the commit that made

@@ -36,7 +36,8 @@
 # runs, 5 rounds), BENCH_TEMPLATE='SAVE load %n', SV_SMSCSIM_ARGS (e.g.
 # --no-quickack), BENCH_VAULTBOX_CONF (extra [box] lines, e.g. "workers = 8"),
 # BENCH_STATEMENTS=1 (print the top statements of each run on PostgreSQL),
-# BENCH_WALDUMP=1 (pg_waldump --stats=record of each such run, per MO),
+# BENCH_WALDUMP=1 (pg_waldump --stats=record of each such run, per MO;
+# BENCH_WALDUMP=rel: by record type and the table or index it writes),
 # BENCH_KEEP_DB=1 (keep the cluster and the database, for a look afterwards).
 # Use a build without sanitizers (./smsvault bench builds one).
 set -euo pipefail
@@ -315,6 +316,33 @@ run_load() {
             awk -v n="$n" '{ gsub(/\([^)]*\)/, "") } NR > 2 && $2 > 0 {
                 printf "      %-26s per_mo=%6.2f bytes_per_mo=%7.1f fpi_bytes_per_mo=%7.1f\n", $1, $2 / n, $5 / n, $4 / n }' |
             sort -t= -k2 -gr | head -n 25
+    fi
+    if [[ $pg == 1 && ${BENCH_WALDUMP:-0} == rel ]]; then
+        # the same WAL by record type and the relation (table or index) of
+        # its first block ("-": none, e.g. a commit), per MO
+        local names
+        names=$(sql "SELECT relfilenode || ' ' || relname FROM pg_class WHERE relfilenode <> 0")
+        sv_as_pg "$SV_PGBIN/pg_waldump" -p "$(sv_pg_dir bench)/data/pg_wal" -s "$lsn0" \
+            -e "$(sql "SELECT pg_current_wal_lsn()")" 2>/dev/null |
+            awk -v n="$n" -v names="$names" 'BEGIN {
+                    k = split(names, l, "\n")
+                    for (i = 1; i <= k; i++) { split(l[i], f, " "); rel[f[1]] = f[2] }
+                }
+                /^rmgr:/ {
+                    d = $0; sub(/.*desc: /, "", d); split(d, w, " ")
+                    node = "-"
+                    if (match($0, /rel [0-9]+\/[0-9]+\/[0-9]+/)) {
+                        r = substr($0, RSTART, RLENGTH); sub(/.*\//, "", r)
+                        node = (r in rel) ? rel[r] : r
+                    }
+                    tot = 0
+                    if (match($0, /\(rec\/tot\): *[0-9]+\/ *[0-9]+/)) {
+                        t = substr($0, RSTART, RLENGTH); sub(/.*\/ */, "", t); tot = t + 0
+                    }
+                    key = $2 "/" w[1] " " node; c[key]++; b[key] += tot
+                }
+                END { for (key in c) printf "      %-48s per_mo=%6.2f bytes_per_mo=%7.1f\n", key, c[key] / n, b[key] / n }' |
+            sort -t= -k2 -gr | awk 'NR <= 30'   # reads it all: no SIGPIPE under pipefail
     fi
     if [[ $pg == 1 && ${BENCH_STATEMENTS:-0} == 1 ]]; then
         sql "SELECT lpad(calls::text, 8), lpad(round(total_exec_time)::text, 6) || 'ms',

@@ -12,6 +12,12 @@
  * request's state is its children's. It does not render anything (the
  * engine's core_render does).
  *
+ * A reply queued inside a transaction on a connection that hands over
+ * (store_outbox_hand_over: vaultbox's MO workers) is inserted already
+ * SENDING for the sender's instance and kept (store_outbox_handed_take) for
+ * the caller to give the sender in memory after its commit — unless a row
+ * to the same phone still waits queued: then it queues behind it.
+ *
  * Each sending process is an instance (store.h): claimed rows carry its id,
  * a reconnect requeues only its own rows, and the rows of gone instances —
  * no advisory lock held, lease not renewed within the grace — are requeued
@@ -39,6 +45,52 @@ const char *const store_mt_purpose_names[] = { "reply", "code", "item", NULL };
  * a request or a row rendered from one. */
 #define PURPOSE_SQL(t) "CASE WHEN " t "secret THEN 1 WHEN " t "kind = 1 OR " t "parent_id IS NOT NULL THEN 2 ELSE 0 END"
 
+void store_outbox_row_cleanup(struct store_outbox_row *r)
+{
+    free(r->msisdn);
+    free(r->text);
+    free(r->udh);
+    free(r->data);
+    memset(r, 0, sizeof *r);
+}
+
+void st_handed_truncate(struct store *s, size_t keep)
+{
+    while (s->nhanded > keep)
+        store_outbox_row_cleanup(&s->handed[--s->nhanded]);
+}
+
+void store_outbox_hand_over(struct store *s, const char *instance)
+{
+    snprintf(s->handover_instance, sizeof s->handover_instance, "%s",
+             instance && st_valid_id(instance) ? instance : "");
+}
+
+void store_outbox_handed_take(struct store *s, struct store_outbox_row **out, size_t *count)
+{
+    *out = s->handed;
+    *count = s->nhanded;
+    s->handed = NULL;
+    s->nhanded = s->handed_cap = 0;
+}
+
+/* A row st_outbox_insert inserted SENDING: kept for the caller to take. */
+static void handed_add(struct store *s, long long id, const struct store_outbox_new *in)
+{
+    if (s->nhanded == s->handed_cap) {
+        s->handed_cap = s->handed_cap ? s->handed_cap * 2 : 8;
+        s->handed = xrealloc(s->handed, s->handed_cap * sizeof *s->handed);
+    }
+    struct store_outbox_row *r = &s->handed[s->nhanded++];
+    memset(r, 0, sizeof *r);
+    r->id = r->place = id;
+    r->kind = OUTBOX_TEXT;
+    r->msisdn = xstrdup(in->msisdn);
+    r->text = xmemdup0(in->text, in->text_len);
+    r->text_len = in->text_len;
+    r->purpose = in->secret ? STORE_MT_CODE : STORE_MT_REPLY;
+}
+
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out)
 {
     if (in == NULL || !st_valid_line(in->msisdn, LIMIT_PEER_MAX, false) || in->text == NULL ||
@@ -47,18 +99,31 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
     if (in->user_id && !st_valid_id(in->user_id))
         return STORE_NOT_FOUND;
     char *text = xmemdup0(in->text, in->text_len);
-    const char *p[] = { in->user_id, in->msisdn, text, in->secret ? "t" : "f" };
+    /* handed over only inside the caller's transaction, whose commit the
+     * caller waits for before it gives the rows to the sender */
+    bool hand = s->explicit_tx && s->handover_instance[0] != '\0';
+    const char *p[] = { in->user_id, in->msisdn, text, in->secret ? "t" : "f", hand ? s->handover_instance : NULL };
     PGresult *r = NULL;
-    /* the NOTIFY is delivered by PostgreSQL when (and only if) the
-     * transaction commits, once however many rows it queued */
+    /* Handed over (SENDING, claimed by the instance now: no claim, no
+     * NOTIFY) unless a row to the same phone still waits in the queue (a
+     * GET's request, a retry, a row requeued after a reconnect): then it
+     * queues behind it, so that the phone's replies keep their order. A
+     * queued row's NOTIFY is delivered by PostgreSQL when (and only if) the
+     * transaction commits, once however many rows it queued. */
     enum store_result rc = st_exec(s, "outbox-insert",
-                                   "WITH i AS (INSERT INTO outbox (user_id, msisdn, text, secret) VALUES ($1, $2, $3, $4)"
-                                   " RETURNING id) SELECT id, pg_notify('smsvault_outbox', '') FROM i",
-                                   4, p, &r);
+        "WITH h AS (SELECT $5::uuid AS inst WHERE $5::uuid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox"
+        "   WHERE state = 0 AND channel = 'sms' AND msisdn = $2::text)),"
+        " i AS (INSERT INTO outbox (user_id, msisdn, text, secret, state, claimed_by, claimed_at)"
+        "   SELECT $1::uuid, $2::text, $3::text, $4::boolean, CASE WHEN h.inst IS NULL THEN 0 ELSE 1 END, h.inst,"
+        "   CASE WHEN h.inst IS NOT NULL THEN now() END FROM (SELECT 1) one LEFT JOIN h ON true RETURNING id, state)"
+        " SELECT id, state, CASE WHEN state = 0 THEN pg_notify('smsvault_outbox', '') END FROM i",
+        5, p, &r);
     free(text);
     if (rc != STORE_OK)
         return rc;
     *id_out = st_getll(r, 0, 0);
+    if (st_getll(r, 0, 1) == OUTBOX_SENDING)
+        handed_add(s, *id_out, in);
     PQclear(r);
     return STORE_OK;
 }
@@ -270,7 +335,7 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
                   "o.id, o.msisdn, o.text, o.attempts, o.kind, encode(o.udh, 'hex') AS udh,"
                   " encode(o.data, 'hex') AS data, o.coding, coalesce(o.parent_id, o.id) AS place, "
                   PURPOSE_SQL("o.") " AS purpose",
-                  "u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req, u.purpose",
+                  "u.id, u.msisdn, u.text, u.attempts, u.kind, u.udh, u.data, u.coding, m.req, u.purpose, u.place",
                   ", EXISTS (SELECT 1 FROM outbox WHERE state = 0 AND kind = 1 AND channel = $3"
                   " AND not_before <= now()) AS req",
                   "u.place, u.id"),
@@ -283,6 +348,7 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
     for (size_t i = 0; i < n; i++) {
         int row = (int)i;
         v[i].id = st_getll(r, row, 1);
+        v[i].place = st_getll(r, row, 11);
         v[i].msisdn = st_getdup(r, row, 2);
         v[i].attempts = (int)st_getll(r, row, 4);
         v[i].purpose = (enum store_mt_purpose)st_getll(r, row, 10);
@@ -304,12 +370,8 @@ enum store_result store_outbox_claim(struct store *s, const char *instance, cons
 
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count)
 {
-    for (size_t i = 0; rows && i < count; i++) {
-        free(rows[i].msisdn);
-        free(rows[i].text);
-        free(rows[i].udh);
-        free(rows[i].data);
-    }
+    for (size_t i = 0; rows && i < count; i++)
+        store_outbox_row_cleanup(&rows[i]);
     free(rows);
 }
 
@@ -683,6 +745,40 @@ enum store_result store_outbox_requeue_sending(struct store *s, const char *inst
     return STORE_OK;
 }
 
+enum store_result store_outbox_requeue_ids(struct store *s, const char *instance, const long long *ids,
+                                           size_t count, long long *count_out)
+{
+    if (!st_valid_id(instance) || (count > 0 && ids == NULL) || count > LIMIT_OUTBOX_MARKS_MAX)
+        return STORE_INVALID;
+    if (count == 0) {
+        if (count_out)
+            *count_out = 0;
+        return STORE_OK;
+    }
+    struct st_array a;
+    st_array_init(&a);
+    for (size_t i = 0; i < count; i++)
+        st_array_ll(&a, ids[i]);
+    const char *p[] = { st_array_get(&a), instance };
+    PGresult *r = NULL;
+    /* queued again with a NOTIFY: the rows go the old way, claimed */
+    enum store_result rc = st_exec(s, "outbox-requeue-ids",
+        "WITH q AS (UPDATE outbox SET state = 0, updated_at = now()"
+        "   WHERE id = ANY ($1::bigint[]) AND state = 1 AND claimed_by = $2::uuid RETURNING id)"
+        " SELECT n, CASE WHEN n > 0 THEN pg_notify('smsvault_outbox', '') END FROM (SELECT count(*) AS n FROM q) c",
+        2, p, &r);
+    st_array_cleanup(&a);
+    if (rc != STORE_OK)
+        return rc;
+    long long n = st_getll(r, 0, 0);
+    PQclear(r);
+    if (n > 0)
+        log_info("store: outbox-requeued instance=%s count=%lld why=handover-unsure", instance, n);
+    if (count_out)
+        *count_out = n;
+    return STORE_OK;
+}
+
 enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, long long *count_out)
 {
     if (grace_s < 1 || grace_s > 86400)
@@ -789,6 +885,11 @@ const char *store_outbox_state_name(enum store_outbox_state st)
 {
     static const char *const names[] = { "queued", "sending", "submitted", "delivered", "failed" };
     return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "queued";
+}
+
+int store_outbox_socket(const struct store *s)
+{
+    return PQsocket(s->conn);
 }
 
 enum store_result store_outbox_listen(struct store *s)

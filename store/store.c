@@ -182,6 +182,8 @@ void store_free(struct store *s)
     if (s == NULL)
         return;
     forget_session(s);
+    st_handed_truncate(s, 0);
+    free(s->handed);
     if (s->conn)
         PQfinish(s->conn);
     free(s->cfg.conninfo);
@@ -215,6 +217,7 @@ bool store_ping(struct store *s)
     s->listening = false;
     s->reset_needed = false;
     grown_settle(s, false);   /* the transaction went with the connection */
+    st_handed_truncate(s, 0);
     if (PQstatus(s->conn) != CONNECTION_OK) {
         const char *msg = PQerrorMessage(s->conn);
         log_warn("store: reconnect-failed error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
@@ -410,6 +413,7 @@ static enum store_result tx_begin(struct store *s, const char *sql)
         s->optimistic = s->spoilt = false;
         s->depth = 0;
         grown_settle(s, false);
+        st_handed_truncate(s, 0);   /* what an earlier transaction handed over is not this one's */
     }
     return rc;
 }
@@ -453,6 +457,7 @@ void store_tx_rollback(struct store *s)
     s->optimistic = s->spoilt = false;
     s->depth = 0;
     grown_settle(s, false);
+    st_handed_truncate(s, 0);
     if (PQstatus(s->conn) == CONNECTION_OK)
         (void)exec_plain(s, "rollback", "ROLLBACK");
 }
@@ -472,6 +477,7 @@ enum store_result store_tx_savepoint(struct store *s)
     if (rc == STORE_OK) {
         s->depth++;
         s->grown_at[s->depth] = s->grown;
+        s->handed_at[s->depth] = s->nhanded;
     }
     return rc;
 }
@@ -494,6 +500,7 @@ void store_tx_rollback_to(struct store *s)
         (void)savepoint_cmd(s, "RELEASE SAVEPOINT", s->depth);
     }
     s->grown = s->grown_at[s->depth];   /* what grew after the savepoint did not happen */
+    st_handed_truncate(s, s->handed_at[s->depth]);   /* nor were those rows inserted */
     s->depth--;
 }
 

@@ -951,9 +951,11 @@ struct store_outbox_new {
                               queue for good (submitted, delivered or failed; migration 006) */
 };
 
-/* A claimed row: a text or a binary MT. */
+/* A claimed (or handed-over) row: a text or a binary MT. */
 struct store_outbox_row {
     long long id;
+    long long place;               /* where it is sent among the others: its request's id for
+                                      a request's child, else its own (sort by place, then id) */
     enum store_outbox_kind kind;   /* OUTBOX_TEXT or OUTBOX_BINARY */
     char *msisdn;
     char *text;                    /* OUTBOX_TEXT (NUL-terminated), else NULL */
@@ -974,9 +976,39 @@ struct store_outbox_moved {
     enum store_mt_purpose purpose;
 };
 
-/* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits. */
+/* Queue an MT; NOTIFY smsvault_outbox is sent when the transaction commits.
+ * On a connection handing over (below), inside store_tx_begin, the row may
+ * be handed over instead: no NOTIFY. */
 enum store_result store_outbox_enqueue(struct store *s, const struct store_outbox_new *in,
                                        long long *id_out);
+
+/*
+ * Replies handed over in memory (vaultbox's MO workers to its sender): on
+ * this connection, from now on, a text row store_outbox_enqueue queues
+ * inside an explicit transaction (store_tx_begin) is inserted already
+ * SENDING, claimed by instance (claimed_by, claimed_at) — no claim and no
+ * NOTIFY — unless a row to the same phone still waits queued on the sms
+ * channel (a GET's request, a retry, a row requeued after a reconnect):
+ * then it is queued behind it as before, so that the phone's replies keep
+ * their order. instance NULL (or no UUID): off, every row queued. The
+ * instance's lease must be held (store_outbox_hold) while it is on: a
+ * SENDING row of a gone instance is requeued by whoever sweeps
+ * (store_outbox_requeue_orphans), as a claimed one is; after a reconnect
+ * store_outbox_requeue_sending requeues them too.
+ */
+void store_outbox_hand_over(struct store *s, const char *instance);
+/* The rows handed over in the open transaction (a rollback, or one to a
+ * savepoint, forgets those it undid), taken: *out (free with
+ * store_outbox_rows_free; NULL when none) and *count. Take them before the
+ * commit and give them to the sender only once it succeeded: a row of a
+ * transaction that did not commit does not exist. */
+void store_outbox_handed_take(struct store *s, struct store_outbox_row **out, size_t *count);
+/* Rows ids[0..count) that are still SENDING by instance go back to queued,
+ * with a NOTIFY: handed-over rows of a commit whose answer was lost (they
+ * may exist and were never given to the sender). count_out (may be NULL):
+ * how many moved. At most LIMIT_OUTBOX_MARKS_MAX ids. */
+enum store_result store_outbox_requeue_ids(struct store *s, const char *instance, const long long *ids,
+                                           size_t count, long long *count_out);
 
 /* ---- delivery requests: one way to send an archived item to a phone ---- */
 
@@ -1121,6 +1153,8 @@ enum store_result store_outbox_release(struct store *s, const char *instance);
 enum store_result store_outbox_claim(struct store *s, const char *instance, const char *channel, int max,
                                      struct store_outbox_row **out, size_t *count, bool *requests_waiting);
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
+/* What one row of a caller's array owns, freed (the row is zeroed). */
+void store_outbox_row_cleanup(struct store_outbox_row *r);
 /* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
  * the two below leave the queue for good: a secret row's text is emptied.
  * The marks write *out (may be NULL) on STORE_OK. */
@@ -1171,9 +1205,13 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
 
 /* LISTEN smsvault_outbox on this connection, and wait up to timeout_ms for a
- * notification: STORE_OK when one arrived, STORE_NOT_FOUND on timeout. */
+ * notification: STORE_OK when one arrived, STORE_NOT_FOUND on timeout (0:
+ * only what has arrived already). */
 enum store_result store_outbox_listen(struct store *s);
 enum store_result store_outbox_wait(struct store *s, int timeout_ms);
+/* The connection's socket (-1: none), for a caller that waits on it and on
+ * something else at once (poll), then reads with store_outbox_wait(s, 0). */
+int store_outbox_socket(const struct store *s);
 
 /* ---- web sessions (only a SHA-256 of the token is stored) ---- */
 

@@ -43,6 +43,13 @@ struct store {
      * rollback to it forgets what grew after */
     struct st_grown { long long grants, bytes; } grown, grown_at[ST_SAVEPOINTS_MAX + 1];
     bool reset_needed;         /* the session cannot write (a standby): connect again before the next use */
+    /* outbox.c: replies handed over in memory (store_outbox_hand_over): the
+     * instance they are claimed for ("": off), and the rows inserted SENDING
+     * in the open transaction; at[k]: how many when savepoint k opened, so
+     * that a rollback to it forgets the rows inserted after */
+    char handover_instance[STORE_ID_LEN];
+    struct store_outbox_row *handed;
+    size_t nhanded, handed_cap, handed_at[ST_SAVEPOINTS_MAX + 1];
 };
 
 /* Run sql with text parameters (values may be NULL = SQL NULL). name is the
@@ -209,6 +216,9 @@ void st_batch_results(size_t count, const size_t *idx, size_t nvalid, size_t fit
 void st_space_grown(struct store *s, long long bytes);
 
 enum store_result st_outbox_insert(struct store *s, const struct store_outbox_new *in, long long *id_out);
+/* Forget the handed-over rows after the first keep (a rollback to a
+ * savepoint, or of the whole transaction: keep 0). */
+void st_handed_truncate(struct store *s, size_t keep);
 
 /* The columns a search of each kind looks in, NULL-terminated: the lists,
  * the count and the delete of what matches all use these (a query names the

@@ -6,8 +6,12 @@
 # DEL, SPACE and its growth (small quota), contacts (command and vCard in, a
 # port-9204 business card out),
 # LOGIN from a second phone, wrong password, unbound phone; the same MO UUID
-# delivered twice applied once (vaultbox dies between commit and ack); a
-# reply whose claim lost its answer still sent (SMSVAULT_TEST_LOSE_CLAIM); and
+# delivered twice applied once (vaultbox dies between commit and ack; its
+# reply, handed over in memory, requeued by the next one's sweep); a
+# rolled-back batch's handed-over reply never sent
+# (SMSVAULT_TEST_ROLLBACK_BATCH); a commit whose answer was lost applied
+# once and answered once (SMSVAULT_TEST_LOSE_COMMIT); a reply whose claim
+# lost its answer still sent (SMSVAULT_TEST_LOSE_CLAIM); and
 # vaultbox killed -9 in the middle of 500 SAVEs from 50 phones, after which
 # every SAVE is stored exactly once and every phone got every reply.
 #
@@ -116,35 +120,84 @@ echo "e2e: ok LANG wins over the command's language"
 
 # --- the same MO delivered twice is applied once: vaultbox dies after the
 # commit and before the ack; bearerbox re-sends the MO with the same UUID.
-svc_vaultbox_stop "$VAR"
-SV_VAULTBOX_ENV="SMSVAULT_TEST_DIE_AFTER_COMMIT=1" e2e_start vaultbox
-phone --from $A --timeout 30000 "SAVE applied once" >"$VAR/once.out" &
+# Its reply was handed over to the sender in memory (SENDING for the dead
+# instance, never written): the vaultbox that comes next requeues it once
+# the dead one's lease is gone (its orphan sweep) and sends it.
+# restart_hooked <env>: vaultbox again with a test hook, once it hands replies over
+restart_hooked() {
+    local ons deadline=$((SECONDS + 20))
+    ons=$(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log")
+    svc_vaultbox_stop "$VAR"
+    SV_VAULTBOX_ENV="$1" e2e_start vaultbox
+    until (($(grep -c 'vaultbox: hand-over-on' "$VAR/log/vaultbox.log") > ons)); do
+        ((SECONDS < deadline)) || fail "vaultbox did not start handing replies over"
+        sleep 0.05
+    done
+}
+restart_hooked "SMSVAULT_TEST_DIE_AFTER_COMMIT=1"
+phone --from $A --timeout 40000 "SAVE applied once" >"$VAR/once.out" &
 once_pid=$!
 deadline=$((SECONDS + 20))
 until ! kill -0 "$(cat "$VAR/run/vaultbox.pid")" 2>/dev/null; do
     ((SECONDS < deadline)) || fail "the test hook did not end vaultbox"
     sleep 0.05
 done
+# (bearerbox writes the number with its +)
+reply7="SELECT state FROM outbox WHERE right(msisdn, 11) = right('$A', 11) AND text LIKE 'Saved as 7.%'"
+[[ $(sql "$reply7") == 1 ]] || fail "the reply was not handed over (SENDING at commit): $(sql "$reply7")"
 e2e_start vaultbox
 wait $once_pid || fail "no reply to the MO that was committed but not acked"
 grep -q "Saved as 7." "$VAR/once.out" || fail "reply: $(cat "$VAR/once.out")"
+[[ $(grep -c "Saved as 7." "$VAR/once.out") == 1 ]] || fail "the handed-over reply came twice: $(cat "$VAR/once.out")"
 [[ $(sql "SELECT count(*) FROM sms WHERE body = 'applied once'") == 1 ]] || fail "re-delivered MO applied twice"
 grep -q "vaultbox: mo-duplicate" "$VAR/log/vaultbox.log" || fail "bearerbox did not re-deliver the MO"
-echo "e2e: ok re-delivered MO (same UUID) applied once, answered once"
+grep -q "store: outbox-orphans-requeued instances_gone=1 count=1" "$VAR/log/vaultbox.log" ||
+    fail "the dead vaultbox's handed-over reply was not requeued by the sweep"
+echo "e2e: ok re-delivered MO (same UUID) applied once, answered once (its handed-over reply requeued)"
 
-# --- a claim of replies whose answer was lost (the connection broke between
-# its commit and its reply: a crash, a failover; the test hook takes the
-# first claim that claimed rows as failed): the reply, SENDING by this live
-# vaultbox on the server, is still sent
+# --- nothing handed over is sent unless it committed: the test hook rolls
+# the first batch that handed a reply over back instead of committing it
+# (it then runs again): the phone gets the reply once, of the batch that
+# committed, not also the rolled-back one's
+restart_hooked "SMSVAULT_TEST_ROLLBACK_BATCH=1"
+phone --from $A --timeout 30000 "SAVE rolled back first" >"$VAR/rb.out" || fail "no reply after a rolled-back batch"
+grep -q "vaultbox: test-hook batch rolled back" "$VAR/log/vaultbox.log" || fail "the test hook did not roll a batch back"
+[[ $(grep -c "^Saved as" "$VAR/rb.out") == 1 ]] || fail "a rolled-back reply was sent: $(cat "$VAR/rb.out")"
+grep -q "^Saved as 8\." "$VAR/rb.out" || fail "reply: $(cat "$VAR/rb.out")"
+! e2e_wait_mt $A 1500 >/dev/null || fail "a second MT after the rolled-back batch"
+[[ $(sql "SELECT count(*) FROM sms WHERE body = 'rolled back first'") == 1 ]] || fail "rolled-back SAVE stored $(sql "SELECT count(*) FROM sms WHERE body = 'rolled back first'") times"
+echo "e2e: ok a rolled-back batch's handed-over reply never sent"
+
+# --- a commit whose answer was lost (the test hook takes the first commit
+# as failed): the batch runs again and finds its MO seen; the reply the
+# committed attempt handed over was never given to the sender, and is
+# requeued by id and sent once
+restart_hooked "SMSVAULT_TEST_LOSE_COMMIT=1"
+phone --from $A --timeout 30000 "SAVE commit answer lost" >"$VAR/lc.out" || fail "no reply after a lost commit answer"
+grep -q "vaultbox: test-hook commit-answer-lost handed=1" "$VAR/log/vaultbox.log" || fail "the test hook did not lose a commit"
+grep -q "store: outbox-requeued instance=.* count=1 why=handover-unsure" "$VAR/log/vaultbox.log" ||
+    fail "the lost commit's handed-over reply was not requeued"
+[[ $(grep -c "^Saved as" "$VAR/lc.out") == 1 ]] || fail "reply after a lost commit answer: $(cat "$VAR/lc.out")"
+grep -q "^Saved as 9\." "$VAR/lc.out" || fail "reply: $(cat "$VAR/lc.out")"
+[[ $(sql "SELECT count(*) FROM sms WHERE body = 'commit answer lost'") == 1 ]] || fail "a lost commit answer applied the MO twice"
+echo "e2e: ok a commit whose answer was lost: applied once, its handed-over reply sent once"
+
+# --- a claim whose answer was lost (the connection broke between its
+# commit and its reply: a crash, a failover; the test hook takes the first
+# claim that claimed rows as failed): the row, SENDING by this live vaultbox
+# on the server, is still sent. Replies are handed over in memory, not
+# claimed: the claimed row is one the page queued (as the web does) before
+# vaultbox started
 svc_vaultbox_stop "$VAR"
+sql "INSERT INTO outbox (msisdn, text) VALUES ('$A', 'queued by the page')" >/dev/null
 SV_VAULTBOX_ENV="SMSVAULT_TEST_LOSE_CLAIM=1" e2e_start vaultbox
-phone --from $A --timeout 30000 "SAVE claim answer lost" >"$VAR/claim.out" ||
-    fail "no reply when the claim's answer was lost (the reply left SENDING)"
-grep -q "Saved as 8." "$VAR/claim.out" || fail "reply: $(cat "$VAR/claim.out")"
-grep -q "vaultbox: test-hook claim-answer-lost" "$VAR/log/vaultbox.log" || fail "the test hook did not lose a claim"
+got=$(e2e_wait_mt $A 30000) || fail "no MT when the claim's answer was lost (the row left SENDING)"
+[[ $got == "queued by the page" ]] || fail "MT after the lost claim: $got"
+grep -q "vaultbox: test-hook claim-answer-lost rows=1" "$VAR/log/vaultbox.log" || fail "the test hook did not lose a claim"
+expect $A "SAVE claim answer lost" "Saved as 10."
 svc_vaultbox_stop "$VAR"
 e2e_start vaultbox
-echo "e2e: ok a claim whose answer was lost: its reply sent all the same"
+echo "e2e: ok a claim whose answer was lost: its row sent all the same"
 
 # --- kill -9 in the middle of 500 SAVEs from 50 phones
 for i in $(seq 1 50); do

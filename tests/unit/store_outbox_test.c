@@ -4,8 +4,9 @@
  * sender instances sharing it (each requeues only its own rows; a gone one's
  * rows are requeued, a live one's never; a delivery report applied by another
  * instance), delivery requests and the rows they are rendered into (binary
- * MT byte for byte), web sessions with expiry, and binding a phone by
- * texted code (NEEDS_DB).
+ * MT byte for byte), replies handed over in memory (SENDING at once, only
+ * what committed, queued behind a row of their phone still waiting), web
+ * sessions with expiry, and binding a phone by texted code (NEEDS_DB).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -973,6 +974,132 @@ static void test_mms_requests(void)
     store_free(s);
 }
 
+/* One handed-over or claimed row's state. */
+static enum store_outbox_state row_state(struct store *s, long long id)
+{
+    enum store_outbox_state st = OUTBOX_FAILED;
+    CU_ASSERT_EQUAL(store_outbox_state(s, id, &st), STORE_OK);
+    return st;
+}
+
+static void test_hand_over(void)
+{
+    struct store *s = testdb_open(), *web = testdb_open(), *waiter = testdb_open();
+    const char *P = "+8613900000901", *Q = "+8613900000902";
+    struct store_outbox_row *rows, *h;
+    size_t n, nh;
+    drain(s);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_listen(waiter), STORE_OK);
+    store_outbox_hand_over(s, me());
+
+    /* in a transaction: SENDING for the instance at once, no NOTIFY; a
+     * rollback to a savepoint forgets what it undid */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long one = enqueue(s, NULL, P, "one");
+    CU_ASSERT_EQUAL_FATAL(store_tx_savepoint(s), STORE_OK);
+    long long undone = enqueue(s, NULL, P, "undone");
+    store_tx_rollback_to(s);
+    long long three = enqueue(s, NULL, Q, "three ✓");
+    store_outbox_handed_take(s, &h, &nh);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nh, 2);
+    CU_ASSERT_EQUAL(h[0].id, one);
+    CU_ASSERT_EQUAL(h[0].place, one);
+    CU_ASSERT_STRING_EQUAL(h[0].msisdn, P);
+    CU_ASSERT_EQUAL(h[1].id, three);
+    CU_ASSERT_EQUAL(h[1].kind, OUTBOX_TEXT);
+    CU_ASSERT_EQUAL(h[1].text_len, strlen("three ✓"));
+    CU_ASSERT(memcmp(h[1].text, "three ✓", h[1].text_len) == 0);
+    CU_ASSERT_EQUAL(h[1].purpose, STORE_MT_REPLY);
+    store_outbox_rows_free(h, nh);
+    CU_ASSERT_EQUAL(row_state(s, one), OUTBOX_SENDING);
+    CU_ASSERT_EQUAL(row_state(s, three), OUTBOX_SENDING);
+    enum store_outbox_state st;
+    CU_ASSERT_EQUAL(store_outbox_state(s, undone, &st), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 50), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(web, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 0);   /* nothing to claim: the sender has them */
+    store_outbox_rows_free(rows, n);
+
+    /* a rolled-back transaction handed nothing: its row does not exist */
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long gone = enqueue(s, NULL, P, "rolled back");
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    store_outbox_handed_take(s, &h, &nh);
+    CU_ASSERT_EQUAL(nh, 0);
+    store_outbox_rows_free(h, nh);
+    store_tx_rollback(s);
+    CU_ASSERT_EQUAL(store_outbox_state(s, gone, &st), STORE_NOT_FOUND);
+
+    /* a row to the same phone still queued: the reply queues behind it (the
+     * phone's order), with its NOTIFY; another phone's is handed over */
+    long long web_row = enqueue(web, NULL, P, "from the page");
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 5000), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long behind = enqueue(s, NULL, P, "behind it");
+    long long other = enqueue(s, NULL, Q, "other phone");
+    store_outbox_handed_take(s, &h, &nh);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(nh, 1);
+    CU_ASSERT_EQUAL(h[0].id, other);
+    store_outbox_rows_free(h, nh);
+    CU_ASSERT_EQUAL(row_state(s, behind), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 5000), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(web, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_EQUAL(rows[0].id, web_row);
+    CU_ASSERT_EQUAL(rows[0].place, web_row);
+    CU_ASSERT_EQUAL(rows[1].id, behind);
+    store_outbox_rows_free(rows, n);
+
+    /* not in an explicit transaction, or turned off: queued as before */
+    long long plain = enqueue(s, NULL, Q, "own transaction");
+    CU_ASSERT_EQUAL(row_state(s, plain), OUTBOX_QUEUED);
+    store_outbox_hand_over(s, NULL);
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long off = enqueue(s, NULL, "+8613900000903", "off");
+    store_outbox_handed_take(s, &h, &nh);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL(nh, 0);
+    store_outbox_rows_free(h, nh);
+    CU_ASSERT_EQUAL(row_state(s, off), OUTBOX_QUEUED);
+    drain(s);
+
+    /* a commit whose answer was lost: its handed rows requeued by id, once;
+     * ids that never committed move nothing */
+    store_outbox_hand_over(s, me());
+    CU_ASSERT_EQUAL_FATAL(store_tx_begin(s), STORE_OK);
+    long long unsure[2] = { enqueue(s, NULL, "+8613900000904", "unsure"), 0 };
+    store_outbox_handed_take(s, &h, &nh);
+    CU_ASSERT_EQUAL(store_tx_commit(s), STORE_OK);
+    CU_ASSERT_EQUAL(nh, 1);
+    store_outbox_rows_free(h, nh);
+    unsure[1] = unsure[0] + 100000;
+    while (store_outbox_wait(waiter, 50) == STORE_OK)
+        ;   /* what the rows above woke */
+    long long moved = -1;
+    CU_ASSERT_EQUAL(store_outbox_requeue_ids(s, me(), unsure, 2, &moved), STORE_OK);
+    CU_ASSERT_EQUAL(moved, 1);
+    CU_ASSERT_EQUAL(row_state(s, unsure[0]), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(store_outbox_wait(waiter, 5000), STORE_OK);
+    CU_ASSERT_EQUAL(store_outbox_requeue_ids(s, me(), unsure, 2, &moved), STORE_OK);
+    CU_ASSERT_EQUAL(moved, 0);
+    CU_ASSERT_EQUAL(store_outbox_requeue_ids(s, "not-a-uuid", unsure, 2, &moved), STORE_INVALID);
+    drain(s);
+
+    /* a reconnect requeues handed-over rows like claimed ones (only ours) */
+    CU_ASSERT_EQUAL(store_outbox_requeue_sending(s, me(), &moved), STORE_OK);
+    CU_ASSERT(moved >= 3);   /* one, three, other (and what earlier tests left sending) */
+    CU_ASSERT_EQUAL(row_state(s, one), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, three), OUTBOX_QUEUED);
+    CU_ASSERT_EQUAL(row_state(s, other), OUTBOX_QUEUED);
+    drain(s);
+    store_free(waiter);
+    store_free(web);
+    store_free(s);
+}
+
 static void test_cleanup(void)
 {
     CU_ASSERT_EQUAL(store_outbox_release(main_sender.s, main_sender.id), STORE_OK);
@@ -992,6 +1119,7 @@ static const struct test_entry tests[] = {
     { "purposes derived, marks that say whether they moved a row, gauges", test_purposes_marks_gauges },
     { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
     { "MMS requests: claimed with a lease, requeued, retried, handed off, the item's delivery", test_mms_requests },
+    { "replies handed over: SENDING at once, only what committed, behind a queued row of the phone", test_hand_over },
     { "release the suite's instance", test_cleanup },
 };
 
