@@ -47,10 +47,12 @@ sv_wait_for vaultweb 30 curl -fsS -o /dev/null "http://127.0.0.1:$web_port/" || 
   cat "$VAR/log/vaultweb.log"; exit 1; }
 URL="http://127.0.0.1:$web_port"
 
-# import <kind> <format> <file> <rows wanted>: a fresh user imports the file
-# once; prints its milliseconds (and checks every row was stored)
+# import <kind> <format> <file> <count wanted> [<or this count>]: a fresh
+# user imports the file once; prints its milliseconds (and checks every item
+# was stored: a vCard file's count is its cards since the archive counts
+# people, its number rows in builds from before that)
 import() {
-  local kind=$1 fmt=$2 file=$3 want=$4 jar=$VAR/cookies.$1 start ms out added
+  local kind=$1 fmt=$2 file=$3 want=$4 want_or=${5:-$4} jar=$VAR/cookies.$1 start ms out added
   curl -sS -b "$jar" -c "$jar" -X POST -H 'X-Smsvault-Csrf: 1' -H 'Content-Type: application/json' \
     --data "{\"username\":\"imp$kind\",\"password\":\"benchpass1\"}" "$URL/api/register" >/dev/null
   start=$(date +%s%N)
@@ -58,7 +60,7 @@ import() {
     -H 'Content-Type: application/octet-stream' --data-binary "@$file" "$URL/api/import?format=$fmt")
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
   added=$(sed -n 's/.*"imported": *\([0-9]*\).*/\1/p' <<<"$out")
-  [ "${added:-0}" -eq "$want" ] || { echo "bench_import: $kind added ${added:-0} of $want: $out" >&2; exit 1; }
+  [ "${added:-0}" -eq "$want" ] || [ "${added:-0}" -eq "$want_or" ] || { echo "bench_import: $kind added ${added:-0} of $want: $out" >&2; exit 1; }
   echo "bench_import: $kind items=$ITEMS rows=$added bytes=$(stat -c %s "$file") ms=$ms" >&2
   echo "$ms"
 }
@@ -87,7 +89,7 @@ awk -v n="$ITEMS" 'BEGIN {
 
 sms=$(import sms xml "$VAR/sms.xml" "$ITEMS")
 mms=$(import mms xml "$VAR/mms.xml" "$ITEMS")
-cards=$(import cards vcard "$VAR/cards.vcf" $(( ITEMS * 2 )))
+cards=$(import cards vcard "$VAR/cards.vcf" "$ITEMS" $(( ITEMS * 2 )))
 csv=$(import csv csv "$VAR/contacts.csv" "$ITEMS")
 per() { awk -v ms="$1" -v n="$ITEMS" 'BEGIN { printf "%.0f", ms * 1000 / n }'; }
 echo "bench_import: items=$ITEMS per_1000_ms sms=$(per "$sms") mms=$(per "$mms") cards=$(per "$cards") csv_contacts=$(per "$csv")"
