@@ -83,46 +83,6 @@ static bool check_addrs(const struct store_mms_new *in)
     return true;
 }
 
-static enum store_result insert_parts(struct store *s, const char *user_id, const char *nb,
-                                      const struct store_mms_new *in)
-{
-    enum store_result rc = STORE_OK;
-    static const unsigned char empty[1];
-    struct buf sql;
-    buf_init(&sql);
-    buf_puts(&sql, "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id, content_location,"
-                   " extra_names, extra_values");
-    st_cols(&sql, "", part_cols, STORE_PART_NFIELDS);
-    buf_puts(&sql, ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10");
-    for (int f = 0; f < STORE_PART_NFIELDS; f++)
-        buf_printf(&sql, ", $%d", 11 + f);
-    buf_putc(&sql, ')');
-    for (size_t i = 0; rc == STORE_OK && i < in->nparts; i++) {
-        const struct store_mms_part_new *part = &in->parts[i];
-        char seq[24];
-        st_lld(seq, (long long)i);
-        struct st_array xn, xv;
-        st_array_init(&xn);
-        st_array_init(&xv);
-        st_array_attrs(&xn, &xv, part->extra, part->nextra);
-        const char *p[10 + STORE_PART_NFIELDS] = {
-            user_id, nb, seq, part->content_type, part->name ? part->name : "",
-            part->len ? (const char *)part->data : (const char *)empty,
-            part->content_id ? part->content_id : "", part->content_location ? part->content_location : "",
-            st_array_get(&xn), st_array_get(&xv) };
-        int len[10 + STORE_PART_NFIELDS] = { 0 }, fmt[10 + STORE_PART_NFIELDS] = { 0 };
-        len[5] = (int)part->len;
-        fmt[5] = 1;
-        for (int f = 0; f < STORE_PART_NFIELDS; f++)
-            p[10 + f] = part->fields[f];
-        rc = st_exec_bin(s, "mms-part-insert", buf_cstr(&sql), 10 + STORE_PART_NFIELDS, p, len, fmt, NULL);
-        st_array_cleanup(&xn);
-        st_array_cleanup(&xv);
-    }
-    buf_cleanup(&sql);
-    return rc;
-}
-
 /* All addresses in one statement. */
 static enum store_result insert_addrs(struct store *s, const char *user_id, const char *nb,
                                       const struct store_mms_new *in)
@@ -316,9 +276,94 @@ out:
     return rc;
 }
 
-/* st_batch_insert_fn: each message with every field of migration 011, its
- * parts and its addresses (insert_mms, insert_parts, insert_addrs: the
- * statements of a single add), numbered from first_n. */
+/* The parts of the batch's stored items in one statement, each with every
+ * column of migration 011: their bytes travel as one binary parameter,
+ * each part cut from it by offset and length; a part's extra names and
+ * values are one array literal each, an element of a text[]. Numbered as
+ * mms_batch_insert numbers the messages (from first_n, skips left out). */
+static enum store_result mms_batch_parts(struct store *s, const struct mms_batch *b, size_t fit,
+                                         long long first_n)
+{
+    enum { NCOL = 10 };   /* ns, seqs, types, names, cids, locs, offs, lens, xns, xvs */
+    struct st_array a[NCOL], f[STORE_PART_NFIELDS];
+    for (int c = 0; c < NCOL; c++)
+        st_array_init(&a[c]);
+    for (int c = 0; c < STORE_PART_NFIELDS; c++)
+        st_array_init(&f[c]);
+    struct buf blob;
+    buf_init(&blob);
+    long long n = first_n;
+    for (size_t i = 0; i < fit; i++) {
+        if (b->skip[i])
+            continue;
+        const struct store_mms_new *in = &b->items[b->idx[i]];
+        for (size_t j = 0; j < in->nparts; j++) {
+            const struct store_mms_part_new *part = &in->parts[j];
+            const char *name = part->name ? part->name : "", *cid = part->content_id ? part->content_id : "",
+                       *loc = part->content_location ? part->content_location : "";
+            st_array_ll(&a[0], n);
+            st_array_ll(&a[1], (long long)j);
+            st_array_text(&a[2], part->content_type, strlen(part->content_type));
+            st_array_text(&a[3], name, strlen(name));
+            st_array_text(&a[4], cid, strlen(cid));
+            st_array_text(&a[5], loc, strlen(loc));
+            st_array_ll(&a[6], (long long)blob.len);
+            st_array_ll(&a[7], (long long)part->len);
+            if (part->len)
+                buf_append(&blob, part->data, part->len);
+            struct st_array xn, xv;
+            st_array_init(&xn);
+            st_array_init(&xv);
+            st_array_attrs(&xn, &xv, part->extra, part->nextra);
+            const char *ln = st_array_get(&xn), *lv = st_array_get(&xv);
+            st_array_text(&a[8], ln, strlen(ln));
+            st_array_text(&a[9], lv, strlen(lv));
+            st_array_cleanup(&xn);
+            st_array_cleanup(&xv);
+            for (int c = 0; c < STORE_PART_NFIELDS; c++)
+                st_array_text(&f[c], part->fields[c], part->fields[c] ? strlen(part->fields[c]) : 0);
+        }
+        n++;
+    }
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO mms_parts (user_id, n, seq, content_type, name, data, content_id, content_location,"
+                   " extra_names, extra_values");
+    st_cols(&sql, "", part_cols, STORE_PART_NFIELDS);
+    buf_puts(&sql, ") SELECT $1, t.n, t.seq, t.ct, t.name, substring($2::bytea FROM (t.off + 1)::int FOR t.len::int),"
+                   " t.cid, t.loc, t.xn::text[], t.xv::text[]");
+    for (int c = 0; c < STORE_PART_NFIELDS; c++)
+        buf_printf(&sql, ", t.f%d", c);
+    buf_puts(&sql, " FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],"
+                   " $9::bigint[], $10::bigint[], $11::text[], $12::text[]");
+    for (int c = 0; c < STORE_PART_NFIELDS; c++)
+        buf_printf(&sql, ", $%d::text[]", 13 + c);
+    buf_puts(&sql, ") AS t(n, seq, ct, name, cid, loc, off, len, xn, xv");
+    for (int c = 0; c < STORE_PART_NFIELDS; c++)
+        buf_printf(&sql, ", f%d", c);
+    buf_putc(&sql, ')');
+    static const char empty[1];
+    const char *p[2 + NCOL + STORE_PART_NFIELDS] = { b->user_id, blob.len ? blob.data : empty };
+    int len[2 + NCOL + STORE_PART_NFIELDS] = { 0, (int)blob.len }, fmt[2 + NCOL + STORE_PART_NFIELDS] = { 0, 1 };
+    for (int c = 0; c < NCOL; c++)
+        p[2 + c] = st_array_get(&a[c]);
+    for (int c = 0; c < STORE_PART_NFIELDS; c++)
+        p[2 + NCOL + c] = st_array_get(&f[c]);
+    enum store_result rc = st_exec_bin(s, "mms-part-insert-many", buf_cstr(&sql), 2 + NCOL + STORE_PART_NFIELDS, p,
+                                       len, fmt, NULL);
+    buf_cleanup(&sql);
+    buf_cleanup(&blob);
+    for (int c = 0; c < NCOL; c++)
+        st_array_cleanup(&a[c]);
+    for (int c = 0; c < STORE_PART_NFIELDS; c++)
+        st_array_cleanup(&f[c]);
+    return rc;
+}
+
+/* st_batch_insert_fn: each message with every field of migration 011 and
+ * its addresses (insert_mms, insert_addrs: the statements of a single add),
+ * numbered from first_n, then all their parts in one statement
+ * (mms_batch_parts). */
 static enum store_result mms_batch_insert(struct store *s, void *ctx, size_t fit, long long first_n)
 {
     const struct mms_batch *b = ctx;
@@ -333,10 +378,10 @@ static enum store_result mms_batch_insert(struct store *s, void *ctx, size_t fit
         st_lld(sz, b->sizes[i]);
         rc = insert_mms(s, b->user_id, nb, in, b->texts[i], sz);
         if (rc == STORE_OK)
-            rc = insert_parts(s, b->user_id, nb, in);
-        if (rc == STORE_OK)
             rc = insert_addrs(s, b->user_id, nb, in);
     }
+    if (rc == STORE_OK && n > first_n)
+        rc = mms_batch_parts(s, b, fit, first_n);
     return rc;
 }
 

@@ -39,7 +39,7 @@ export SV_MMSCSIM_ARGS="--retry-ms 200 --retry-max-ms 800 --max-attempts 100"
 e2e_db mms_stack
 e2e_conf
 # the one ERROR this suite causes: the database error injected in step 5
-e2e_allow_log 'store: sql-error stmt=mms-part-insert sqlstate=P0001'
+e2e_allow_log 'store: sql-error stmt=mms-part-insert-many sqlstate=P0001'
 
 e2e_start smscsim
 e2e_start bearerbox
