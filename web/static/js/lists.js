@@ -94,8 +94,10 @@ export class Lists {
     });
     // more rows when the end of the list comes into view, whether the list
     // scrolls in its pane (wide screens) or with the page (a phone)
+    // (an entry may be stale by the time it is delivered — seen while the
+    // list was empty during a reload — so "Load more" must still be near)
     new IntersectionObserver((seen) => {
-      if (seen.some((e) => e.isIntersecting) && this.more && !this.loading) this.loadMore();
+      if (seen.some((e) => e.isIntersecting) && this.more && !this.loading && this.moreNear()) this.loadMore();
     }, { rootMargin: '0px 0px 200px 0px' }).observe($('btn-more'));
     $('preview-close').addEventListener('click', () => this.closePreview());
     document.addEventListener('keydown', (e) => {
@@ -146,6 +148,14 @@ export class Lists {
     this.showPreviewHint();
     this.changed();
     await this.loadMore();
+  }
+
+  // "Load more" shown and within 200 px below the visible part of the list
+  moreNear() {
+    const b = $('btn-more');
+    if (b.hidden) return false;
+    const r = b.getBoundingClientRect(), pane = $('items').getBoundingClientRect();
+    return r.top < Math.min(window.innerHeight, pane.bottom) + 200;
   }
 
   async loadMore() {
