@@ -486,6 +486,13 @@ static enum vcard_result card_line(struct card *c, char *line, size_t len, const
 {
     if (memchr(line, '\0', len))
         return VCARD_MALFORMED;
+    /* a line folded onto an empty one begins with blanks: the name is what
+     * follows them (written again with them, the line would fold into the
+     * one before it; found by fuzz_vcard) */
+    while (len > 0 && (*line == ' ' || *line == '\t')) {
+        line++;
+        len--;
+    }
     char *colon = memchr(line, ':', len);
     if (colon == NULL)
         return VCARD_MALFORMED;

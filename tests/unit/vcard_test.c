@@ -337,6 +337,18 @@ static void test_read_charsets(void)
     CU_ASSERT_FALSE(again.converted);
     card_got_free(&again);
     card_got_free(&g);
+    /* a GB18030 line folded onto an empty line: written again, it must not
+     * fold into the line before it (it did: BEGIN's value took it in) */
+    const char folded[] = "BEGIN:VCARD\r\n\r\n   NOTE:\xD5\xC5\r\n\r\n FN:Li\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL_FATAL(read_card(folded, sizeof folded - 1, &g), VCARD_OK);
+    CU_ASSERT_STRING_EQUAL(g.name, "Li");   /* the name is what follows the blanks */
+    CU_ASSERT_TRUE(g.converted);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g.text, "\r\nNOTE;CHARSET=UTF-8:张\r\n"));
+    CU_ASSERT_EQUAL_FATAL(read_card(g.text, g.text_len, &again), VCARD_OK);
+    CU_ASSERT_STRING_EQUAL(again.name, "Li");
+    CU_ASSERT_EQUAL(again.n, 1);
+    card_got_free(&again);
+    card_got_free(&g);
     /* quoted-printable stays quoted-printable when a property is written again */
     const char qp8[] = "BEGIN:VCARD\r\nNOTE;CHARSET=GB2312;ENCODING=QUOTED-PRINTABLE:\xD5\xC5=0D=0A=CE=B0\r\nFN:a\r\n"
                        "END:VCARD\r\n";
