@@ -621,8 +621,13 @@ static enum vcard_result parse_all(const char *text, size_t len, struct card **o
         buf_cstr(&line);
         char *logical = line.data;   /* card_line decodes quoted-printable in place */
         size_t llen = line.len;
-        if (llen == 0)
+        if (llen == 0) {
+            /* kept in a card written again: without it, "\r" + "\n" of the
+             * lines around it become one line end (found by fuzz_vcard) */
+            if (cur)
+                buf_append(&cur->conv, line_start, (size_t)(p - line_start));
             continue;
+        }
         bool nul = memchr(logical, '\0', llen) != NULL;
         enum vcard_result lr;
         if (strcasecmp(logical, "BEGIN:VCARD") == 0) {

@@ -349,6 +349,18 @@ static void test_read_charsets(void)
     CU_ASSERT_EQUAL(again.n, 1);
     card_got_free(&again);
     card_got_free(&g);
+    /* an empty line between a lone CR and a folded line stays: dropped,
+     * "\r" + "\n" became one line end and the fold went into BEGIN */
+    const char folded2[] = "BEGIN:VCARD\r\r\n\n  FN:Li\r\nNOTE:\xD5\xC5\r\nEND:VCARD\r\n";
+    CU_ASSERT_EQUAL_FATAL(read_card(folded2, sizeof folded2 - 1, &g), VCARD_OK);
+    CU_ASSERT_STRING_EQUAL(g.name, "Li");
+    CU_ASSERT_TRUE(g.converted);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g.text, "BEGIN:VCARD\r\r\n\n  FN:Li\r\n"));
+    CU_ASSERT_EQUAL_FATAL(read_card(g.text, g.text_len, &again), VCARD_OK);
+    CU_ASSERT_STRING_EQUAL(again.name, "Li");
+    CU_ASSERT_EQUAL(again.n, 1);
+    card_got_free(&again);
+    card_got_free(&g);
     /* quoted-printable stays quoted-printable when a property is written again */
     const char qp8[] = "BEGIN:VCARD\r\nNOTE;CHARSET=GB2312;ENCODING=QUOTED-PRINTABLE:\xD5\xC5=0D=0A=CE=B0\r\nFN:a\r\n"
                        "END:VCARD\r\n";
