@@ -50,6 +50,15 @@ struct ack_event {
  * its ack, and a report's ack to bearerbox only frees its spool. */
 #define ACK_LINGER_S 0.01
 
+/* What bearerbox's ack makes of a row: submitted, waiting for its report,
+ * when the sender asks for one that can end it (sender.c sets [box]
+ * dlr_mask on every MT); else sent, final (migration 014). A row sent
+ * before a restart that changed dlr_mask is judged by the new one. */
+static enum store_outbox_state accepted_state(void)
+{
+    return settings.box.dlr_mask & (DLR_SUCCESS | DLR_FAIL | DLR_SMSC_FAIL) ? OUTBOX_SUBMITTED : OUTBOX_SENT;
+}
+
 static List *ack_queue;
 static atomic_size_t reports_unacked;   /* EV_DLR queued or in a batch */
 static long acker_thread;
@@ -62,7 +71,8 @@ static enum store_result apply_event(struct store *s, struct ack_event *e)
         case ack_success:
         case ack_buffered:
             e->stage = BOX_MT_SUBMITTED;
-            return store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid, &e->mark);
+            return accepted_state() == OUTBOX_SENT ? store_outbox_mark_sent(s, e->outbox_id, e->mt_uuid, &e->mark)
+                                                   : store_outbox_mark_submitted(s, e->outbox_id, e->mt_uuid, &e->mark);
         case ack_failed:
             e->stage = BOX_MT_FAILED;
             return store_outbox_mark_failed(s, e->outbox_id, "refused by bearerbox", &e->mark);
@@ -152,7 +162,7 @@ static size_t fold(const struct ack_batch *b, struct store_outbox_mark *marks, c
                    : st == OUTBOX_DELIVERED ? BOX_MT_DELIVERED
                                             : BOX_MT_FAILED;
         if (st == OUTBOX_SUBMITTED) {
-            m->state = OUTBOX_SUBMITTED;
+            m->state = accepted_state();   /* or sent: no report will come */
             m->kannel_uuid = e->mt_uuid;
             continue;
         }

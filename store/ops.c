@@ -86,14 +86,15 @@ enum store_result store_stats_get(struct store *s, struct store_stats *out)
         " (SELECT count(*) FILTER (WHERE state = 1) FROM outbox),"
         " (SELECT count(*) FILTER (WHERE state = 2) FROM outbox),"
         " (SELECT count(*) FILTER (WHERE state = 3) FROM outbox),"
-        " (SELECT count(*) FILTER (WHERE state = 4) FROM outbox)", 0, NULL, &r);
+        " (SELECT count(*) FILTER (WHERE state = 4) FROM outbox),"
+        " (SELECT count(*) FILTER (WHERE state = 6) FROM outbox)", 0, NULL, &r);
     if (rc != STORE_OK)
         return rc;
     memset(out, 0, sizeof *out);
     long long *f[] = { &out->users, &out->phones, &out->sms, &out->mms, &out->contacts,
                        &out->allocated_bytes, &out->used_bytes, &out->outbox_queued,
                        &out->outbox_sending, &out->outbox_submitted, &out->outbox_delivered,
-                       &out->outbox_failed };
+                       &out->outbox_failed, &out->outbox_sent };
     for (int i = 0; i < (int)(sizeof f / sizeof f[0]); i++)
         *f[i] = st_getll(r, 0, i);
     out->capacity_bytes = s->cfg.capacity_bytes;

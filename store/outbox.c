@@ -607,17 +607,31 @@ static enum store_result update_one(struct store *s, const char *name, const cha
  * queue for good nothing needs the text. */
 #define CLEAR_SECRET "text = CASE WHEN secret THEN '' ELSE text END"
 
-enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
-                                              struct store_outbox_moved *out)
+/* bearerbox's ack: submitted (2), or sent (6) when no report was asked for */
+static enum store_result mark_accepted(struct store *s, const char *name, const char *state, long long id,
+                                       const char *kannel_uuid, struct store_outbox_moved *out)
 {
     if (kannel_uuid && !st_valid_text(kannel_uuid, LIMIT_PEER_MAX, true))
         return STORE_INVALID;
     char ib[24];
     st_lld(ib, id);
-    const char *p[] = { ib, kannel_uuid };
-    return update_one(s, "outbox-submitted",
-                      "UPDATE outbox SET state = 2, kannel_uuid = coalesce($2, kannel_uuid), updated_at = now(), "
-                      CLEAR_SECRET " WHERE id = $1 AND state IN (0, 1) RETURNING " PURPOSE_SQL(""), 2, p, out);
+    const char *p[] = { ib, kannel_uuid, state };
+    return update_one(s, name,
+                      "UPDATE outbox SET state = $3::smallint, kannel_uuid = coalesce($2, kannel_uuid),"
+                      " updated_at = now(), " CLEAR_SECRET
+                      " WHERE id = $1 AND state IN (0, 1) RETURNING " PURPOSE_SQL(""), 3, p, out);
+}
+
+enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
+                                              struct store_outbox_moved *out)
+{
+    return mark_accepted(s, "outbox-submitted", "2", id, kannel_uuid, out);
+}
+
+enum store_result store_outbox_mark_sent(struct store *s, long long id, const char *kannel_uuid,
+                                         struct store_outbox_moved *out)
+{
+    return mark_accepted(s, "outbox-sent", "6", id, kannel_uuid, out);
 }
 
 enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_moved *out)
@@ -663,7 +677,8 @@ enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_ma
     for (size_t i = 0; i < count && rc == STORE_OK; i++) {
         struct store_outbox_mark *m = &marks[i];
         m->done = (struct store_outbox_moved){ false, STORE_MT_REPLY };
-        if ((m->state != OUTBOX_SUBMITTED && m->state != OUTBOX_DELIVERED && m->state != OUTBOX_FAILED) ||
+        if ((m->state != OUTBOX_SUBMITTED && m->state != OUTBOX_SENT && m->state != OUTBOX_DELIVERED &&
+             m->state != OUTBOX_FAILED) ||
             (m->kannel_uuid && !st_valid_line(m->kannel_uuid, LIMIT_PEER_MAX, true))) {
             rc = STORE_INVALID;
             break;
@@ -680,8 +695,9 @@ enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_ma
     if (rc == STORE_OK) {
         const char *p[] = { st_array_get(&ids), st_array_get(&states), st_array_get(&uuids),
                             st_array_get(&reasons) };
-        /* the same state rules as the single marks: submitted from queued or
-         * sending, a final state from anything not final; in id order */
+        /* the same state rules as the single marks: submitted or sent from
+         * queued or sending, delivered or failed from anything not final; in
+         * id order */
         PGresult *r = NULL;
         rc = st_exec(s, "outbox-mark-many",
             "UPDATE outbox o SET state = v.state, kannel_uuid = coalesce(v.uuid, o.kannel_uuid),"
@@ -689,7 +705,7 @@ enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_ma
             CLEAR_SECRET
             " FROM (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])"
             "       AS t(id, state, uuid, reason) ORDER BY id) v"
-            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state > 2))"
+            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state IN (3, 4)))"
             " RETURNING o.id, " PURPOSE_SQL("o."), 4, p, &r);
         /* the rows moved, with what each was for (the rest: gone or refused) */
         for (int row = 0; rc == STORE_OK && row < PQntuples(r); row++) {
@@ -883,8 +899,10 @@ void store_outbox_delivery_cleanup(struct store_outbox_delivery *d)
 
 const char *store_outbox_state_name(enum store_outbox_state st)
 {
-    static const char *const names[] = { "queued", "sending", "submitted", "delivered", "failed" };
-    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "queued";
+    static const char *const names[] = { [OUTBOX_QUEUED] = "queued",       [OUTBOX_SENDING] = "sending",
+                                         [OUTBOX_SUBMITTED] = "submitted", [OUTBOX_DELIVERED] = "delivered",
+                                         [OUTBOX_FAILED] = "failed",       [OUTBOX_SENT] = "sent" };
+    return (unsigned)st < sizeof names / sizeof names[0] && names[st] ? names[st] : "queued";
 }
 
 int store_outbox_socket(const struct store *s)

@@ -907,6 +907,8 @@ enum store_outbox_state {
     OUTBOX_SUBMITTED,      /* bearerbox accepted it (ack_success / ack_buffered) */
     OUTBOX_DELIVERED,      /* delivery report: delivered to the handset */
     OUTBOX_FAILED,         /* permanent failure */
+    /* 5: a request rendered into rows of its own (DERIVED_STATE in outbox.c) */
+    OUTBOX_SENT = 6,       /* bearerbox accepted it and no report was asked for: final (migration 014) */
 };
 
 /* What an outbox row is (migration 008). A request names an archived item;
@@ -1160,6 +1162,11 @@ void store_outbox_row_cleanup(struct store_outbox_row *r);
  * The marks write *out (may be NULL) on STORE_OK. */
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
                                               struct store_outbox_moved *out);
+/* The same, for a row sent without asking for a delivery report (dlr_mask
+ * without delivered or failed): no report will come, so it is final and no
+ * longer counted as waiting for one (OUTBOX_SENT). */
+enum store_result store_outbox_mark_sent(struct store *s, long long id, const char *kannel_uuid,
+                                         struct store_outbox_moved *out);
 /* Delivery reports: final states are never downgraded; a repeated report is a
  * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a
  * report to any connection of the box id, so the instance that applies it is
@@ -1168,17 +1175,18 @@ enum store_result store_outbox_mark_delivered(struct store *s, long long id, str
 enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason,
                                            struct store_outbox_moved *out);
 /* Many marks in one statement: each moves its row as the function of its
- * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, DELIVERED /
- * FAILED: mark_delivered / mark_failed); at most one mark per id (the caller
+ * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, SENT:
+ * mark_sent, DELIVERED / FAILED: mark_delivered / mark_failed); at most one
+ * mark per id (the caller
  * folds an ack and a report of one row into one: its final state, with the
  * ack's uuid). Rows that are gone or whose state refuses the change are
  * left alone. On STORE_OK each mark's done says what became of its row.
- * STORE_INVALID: a state other than those three, a bad uuid or reason, or
+ * STORE_INVALID: a state other than those four, a bad uuid or reason, or
  * more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
 struct store_outbox_mark {
     long long id;
     enum store_outbox_state state;
-    const char *kannel_uuid;   /* OUTBOX_SUBMITTED (or a final state folded with it); may be NULL */
+    const char *kannel_uuid;   /* OUTBOX_SUBMITTED, SENT (or a final state folded with it); may be NULL */
     const char *reason;        /* OUTBOX_FAILED; may be NULL */
     struct store_outbox_moved done;   /* written by store_outbox_mark_many */
 };
@@ -1239,7 +1247,7 @@ void store_fsck_rows_free(struct store_fsck_row *rows, size_t count);
 struct store_stats {
     long long users, phones, sms, mms, contacts;
     long long allocated_bytes, used_bytes, capacity_bytes;
-    long long outbox_queued, outbox_sending, outbox_submitted, outbox_delivered, outbox_failed;
+    long long outbox_queued, outbox_sending, outbox_submitted, outbox_delivered, outbox_failed, outbox_sent;
 };
 enum store_result store_stats_get(struct store *s, struct store_stats *out);
 

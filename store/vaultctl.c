@@ -139,10 +139,10 @@ static int cmd_stats(struct store *s)
     printf("users %lld\nphones %lld\nsms %lld\nmms %lld\ncontacts %lld\n"
            "allocated_bytes %lld\nused_bytes %lld\ncapacity_bytes %lld\n"
            "outbox_queued %lld\noutbox_sending %lld\noutbox_submitted %lld\n"
-           "outbox_delivered %lld\noutbox_failed %lld\n",
+           "outbox_delivered %lld\noutbox_failed %lld\noutbox_sent %lld\n",
            st.users, st.phones, st.sms, st.mms, st.contacts, st.allocated_bytes, st.used_bytes,
            st.capacity_bytes, st.outbox_queued, st.outbox_sending, st.outbox_submitted,
-           st.outbox_delivered, st.outbox_failed);
+           st.outbox_delivered, st.outbox_failed, st.outbox_sent);
     return 0;
 }
 

@@ -14,7 +14,9 @@
 #     requests by route, method and code with their latency counts, and
 #     nothing that did not happen (duplicates, gave-up, retries, reconnects);
 #   * the database gauges equal what the database says;
-#   * vaultctl status prints both endpoints and the database at a glance.
+#   * vaultctl status prints both endpoints and the database at a glance;
+#   * with reports off (dlr_mask = 0), an accepted reply is sent (6): final,
+#     and not counted among the MT waiting for a report.
 # Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN).
 set -euo pipefail
 
@@ -182,4 +184,21 @@ fi
 grep -q "unreachable" "$VAR/st.out" || fail "vaultctl status: a bad endpoint not said: $(cat "$VAR/st.out")"
 echo "e2e: ok vaultctl status"
 echo "$out" | head -n 12
+
+# ---- reports off: an accepted MT is sent, final, and waits for nothing
+svc_vaultbox_stop "$VAR"
+printf '[box]\ndlr_mask = 0\n' >>"$SV_CONF"
+e2e_start vaultbox
+scrape "$BOX_M" "$VAR/box2.txt"
+submitted=$(sql "SELECT count(*) FROM outbox WHERE state = 2")
+e2e_expect $A "SAVE metrics four" "Saved as 4."
+until_sql "SELECT count(*) FROM outbox WHERE state = 6 AND text LIKE 'Saved as 4.%'" 1 "the reply (reports off) not sent"
+[[ $(sql "SELECT count(*) FROM outbox WHERE state = 2") == "$submitted" ]] ||
+    fail "a reply sent with reports off counts as waiting for a report"
+until_value "$BOX_M" 'smsvault_outbox_messages{state="submitted"}' "$submitted" "outbox submitted, reports off"
+scrape "$BOX_M" "$VAR/box3.txt"
+moved $VAR/box2.txt $VAR/box3.txt 'smsvault_mt_submitted_total{kind="reply"}' 1
+moved $VAR/box2.txt $VAR/box3.txt 'smsvault_mt_delivered_total{kind="reply"}' 0
+grep -qE '^outbox_sent [1-9]' <<<"$("$BUILD/store/vaultctl" --config "$SV_CONF" stats)" || fail "vaultctl stats: no sent row"
+echo "e2e: ok reports off: the reply sent (6), not counted as waiting for a report"
 e2e_pass

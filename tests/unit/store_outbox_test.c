@@ -606,6 +606,69 @@ static void test_mark_many(void)
     store_free(s);
 }
 
+/* Sent without a report asked for (migration 014): final at the ack, not
+ * waiting for a report, so not in the gauge of submitted rows, and no late
+ * report or second ack moves it; in one statement or alone, a secret's
+ * text emptied as with the other marks. */
+static void test_mark_sent(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    struct store_gauges g0, g1;
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g0), STORE_OK);
+    struct store_outbox_new code = { .msisdn = "+8613900000006", .text = "code 654321", .text_len = 11,
+                                     .secret = true };
+    long long id[3];
+    id[0] = enqueue(s, NULL, "+8613900000006", "sent one");
+    id[1] = enqueue(s, NULL, "+8613900000006", "sent two");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &code, &id[2]), STORE_OK);
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 3);
+    store_outbox_rows_free(rows, n);
+    struct store_outbox_moved m = { false, STORE_MT_CODE };
+    CU_ASSERT_EQUAL(store_outbox_mark_sent(s, id[0], "u-sent-0", &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.purpose, STORE_MT_REPLY);
+    struct store_outbox_mark many[] = { { .id = id[1], .state = OUTBOX_SENT, .kannel_uuid = "u-sent-1", .reason = NULL },
+                                        { .id = id[2], .state = OUTBOX_SENT, .kannel_uuid = NULL, .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, many, 2), STORE_OK);
+    CU_ASSERT(many[0].done.moved && many[1].done.moved);
+    CU_ASSERT_EQUAL(many[1].done.purpose, STORE_MT_CODE);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(state_of(s, id[i]), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'u-sent-1'", id[1]), 1);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", id[2]), 0);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_submitted, g0.outbox_submitted);   /* nothing waits for a report */
+    CU_ASSERT_EQUAL(g1.outbox_sending, g0.outbox_sending);
+    struct store_stats st;
+    CU_ASSERT_EQUAL_FATAL(store_stats_get(s, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st.outbox_sent, testdb_scalar("SELECT count(*) FROM outbox WHERE state = 6"));
+    CU_ASSERT(st.outbox_sent >= 3);
+    /* final: neither a report nor another ack moves it */
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[0], &m), STORE_OK);
+    CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, id[0], NULL, &m), STORE_OK);
+    CU_ASSERT(!m.moved);
+    struct store_outbox_mark late[] = { { .id = id[1], .state = OUTBOX_FAILED, .kannel_uuid = NULL, .reason = "x" } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, late, 1), STORE_OK);
+    CU_ASSERT(!late[0].done.moved);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_SENT);
+    /* and a submitted row does not become sent */
+    long long sub = enqueue(s, NULL, "+8613900000006", "submitted");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, sub, NULL, &m), STORE_OK);
+    struct store_outbox_mark twice[] = { { .id = sub, .state = OUTBOX_SENT, .kannel_uuid = NULL, .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, twice, 1), STORE_OK);
+    CU_ASSERT(!twice[0].done.moved);
+    CU_ASSERT_EQUAL(state_of(s, sub), OUTBOX_SUBMITTED);
+    store_free(s);
+}
+
 /* What each row is for is derived from the columns it has (a code's secret,
  * a request's children); a mark says whether it moved the row (so each MT
  * is counted once) and what the row was for; the gauges count what is on
@@ -1116,6 +1179,7 @@ static const struct test_entry tests[] = {
     { "instances: each requeues only its own rows; reports from any instance", test_instances_own_rows },
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
     { "many marks in one statement, the single marks' rules", test_mark_many },
+    { "sent without a report asked: final at the ack, not counted as waiting", test_mark_sent },
     { "purposes derived, marks that say whether they moved a row, gauges", test_purposes_marks_gauges },
     { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
     { "MMS requests: claimed with a lease, requeued, retried, handed off, the item's delivery", test_mms_requests },

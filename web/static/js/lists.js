@@ -376,7 +376,8 @@ export class Lists {
           el('span', { text: a.address })))));
     }
     if (it.delivery) {
-      /* queued → submitted → delivered | failed: where "send to my phone" got */
+      /* queued → submitted → delivered | failed (or sent, with reports off):
+       * where "send to my phone" got */
       const d = it.delivery;
       out.push(el('div', { class: 'meta', id: 'preview-delivery',
         text: t('delivery', { phone: d.phone, state: t(`delivery_${d.state}`), reason: d.reason,
