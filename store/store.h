@@ -1177,9 +1177,8 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
 /* Many marks in one statement: each moves its row as the function of its
  * state would (OUTBOX_SUBMITTED: store_outbox_mark_submitted, SENT:
  * mark_sent, DELIVERED / FAILED: mark_delivered / mark_failed); at most one
- * mark per id (the caller
- * folds an ack and a report of one row into one: its final state, with the
- * ack's uuid). Rows that are gone or whose state refuses the change are
+ * mark per id (the caller folds an ack and a report of one row into one:
+ * its final state, with the ack's uuid). Rows that are gone or whose state refuses the change are
  * left alone. On STORE_OK each mark's done says what became of its row.
  * STORE_INVALID: a state other than those four, a bad uuid or reason, or
  * more than LIMIT_OUTBOX_MARKS_MAX marks (nothing ran). */
