@@ -584,6 +584,37 @@ static enum vcard_result card_end(struct card *c, const char *p)
     return VCARD_OK;
 }
 
+/* The logical line that starts at p, into *line (NUL-terminated):
+ * folding (a next line that starts with a blank continues it, without
+ * that blank) and quoted-printable soft breaks (a line of a QP property
+ * that ends with '=' goes on with the next, verbatim). Returns where the
+ * next one starts. The reader and vcard_with_tels both see lines this
+ * way, so that what one takes for a card's END or a TEL the other does. */
+static const char *logical_line(const char *p, const char *lim, struct buf *line)
+{
+    const char *next;
+    const char *e = line_end(p, lim, &next);
+    buf_clear(line);
+    for (;;) {
+        buf_append(line, p, (size_t)(e - p));
+        const char *l = buf_cstr(line);
+        if (is_qp(l, line->len) && line->len && l[line->len - 1] == '=' && next < lim) {
+            line->len--;   /* soft line break: the next line continues verbatim */
+            p = next;
+            e = line_end(p, lim, &next);
+            continue;
+        }
+        if (next < lim && (*next == ' ' || *next == '\t')) {
+            p = next + 1;
+            e = line_end(p, lim, &next);
+            continue;
+        }
+        break;
+    }
+    buf_cstr(line);
+    return next;
+}
+
 /* Parse the cards into *out (*count of them); anything but VCARD_OK leaves
  * nothing to free. */
 static enum vcard_result parse_all(const char *text, size_t len, struct card **out, size_t *count)
@@ -596,29 +627,8 @@ static enum vcard_result parse_all(const char *text, size_t len, struct card **o
     enum vcard_result rc = VCARD_MALFORMED;
 
     while (p < lim) {
-        const char *line_start = p, *next;
-        const char *e = line_end(p, lim, &next);
-        /* assemble the logical line: folding (next line starts with a blank)
-         * and quoted-printable soft breaks (line ends with '=') */
-        buf_clear(&line);
-        for (;;) {
-            buf_append(&line, p, (size_t)(e - p));
-            const char *l = buf_cstr(&line);
-            if (is_qp(l, line.len) && line.len && l[line.len - 1] == '=' && next < lim) {
-                line.len--;   /* soft line break: the next line continues verbatim */
-                p = next;
-                e = line_end(p, lim, &next);
-                continue;
-            }
-            if (next < lim && (*next == ' ' || *next == '\t')) {
-                p = next + 1;
-                e = line_end(p, lim, &next);
-                continue;
-            }
-            break;
-        }
-        p = next;
-        buf_cstr(&line);
+        const char *line_start = p;
+        p = logical_line(p, lim, &line);
         char *logical = line.data;   /* card_line decodes quoted-printable in place */
         size_t llen = line.len;
         if (llen == 0) {
@@ -813,30 +823,27 @@ char *vcard_with_tels(const char *card, size_t len, const struct vcard_tel *tels
     const char *p = card, *lim = card + len, *eol = "\r\n";
     char version = '3';
     bool begun = false, ended = false;
+    struct buf line = { 0 };
     while (p < lim && !ended) {
         const char *start = p, *next;
         const char *e = line_end(p, lim, &next);
         if (start == card && e < lim && *e == '\n')
             eol = "\n";   /* the card's own line ends */
-        /* the logical line: folded lines and quoted-printable soft breaks */
-        bool qp = is_qp(p, (size_t)(e - p));
-        while (next < lim && ((*next == ' ' || *next == '\t') || (qp && e > p && e[-1] == '='))) {
-            p = next;
-            e = line_end(p, lim, &next);
-        }
-        const char *after;
-        size_t first = (size_t)(line_end(start, lim, &after) - start);   /* the property's own line */
-        if (prop_is(start, first, "BEGIN")) {
+        /* what the reader makes of it: its logical line (found by fuzz_card:
+         * "END:V0" was taken for the card's end, and the rest cut off) */
+        next = logical_line(p, lim, &line);
+        const char *l = line.data;
+        if (!begun && strcasecmp(l, "BEGIN:VCARD") == 0) {
             begun = true;
-        } else if (prop_is(start, first, "VERSION")) {
-            const char *colon = memchr(start, ':', first);
-            if (colon && colon + 1 < start + first)
-                version = colon[1];
-        } else if (begun && prop_is(start, first, "END")) {
+        } else if (begun && strcasecmp(l, "END:VCARD") == 0) {
             for (size_t i = 0; i < ntels; i++)
                 put_tel(&b, &tels[i], version, eol);
             ended = true;
-        } else if (prop_is(start, first, "TEL")) {
+        } else if (prop_is(l, line.len, "VERSION")) {
+            const char *colon = memchr(l, ':', line.len);
+            if (colon && colon[1])
+                version = colon[1];
+        } else if (prop_is(l, line.len, "TEL")) {
             p = next;
             continue;   /* the card's TELs give way to tels[] */
         }
@@ -845,6 +852,7 @@ char *vcard_with_tels(const char *card, size_t len, const struct vcard_tel *tels
             buf_puts(&b, eol);   /* END:VCARD without a line end */
         p = next;
     }
+    buf_cleanup(&line);
     if (!ended) {
         buf_cleanup(&b);
         return NULL;

@@ -528,6 +528,19 @@ static void test_with_tels(void)
     free(out);
     /* no card: none */
     CU_ASSERT_PTR_NULL(vcard_with_tels("FN:x\r\n", 6, tels, 2, &len));
+    /* lines as the reader sees them (found by fuzz_card): "END:V0" is no
+     * end of the card, and a TEL whose name is folded is a TEL */
+    const char *odd = "BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE:a\rEND:V0\r\nTE\r\n L;CELL:13900000009\r\n"
+                      "EMAIL:x@example.com\r\nEND:VCARD\r\n";
+    out = vcard_with_tels(odd, strlen(odd), tels, 2, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_STRING_EQUAL(out, "BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE:a\rEND:V0\r\nEMAIL:x@example.com\r\n"
+                                "TEL;HOME:010-1234\r\nTEL;CELL;PREF:13800000001\r\nEND:VCARD\r\n");
+    CU_ASSERT_EQUAL_FATAL(read_card(out, len, &g), VCARD_OK);
+    CU_ASSERT_EQUAL(g.ntels, 2);
+    CU_ASSERT_STRING_EQUAL(g.tel[0], "010-1234");
+    card_got_free(&g);
+    free(out);
 }
 
 int main(void)
