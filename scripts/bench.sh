@@ -21,7 +21,12 @@
 # write to PostgreSQL, per MO: WAL records and bytes and WAL syncs
 # (pg_stat_wal), commits (pg_stat_database.xact_commit) and statements
 # executed (pg_stat_statements, top level: one per round trip in the simple
-# protocol). The last vaultbox round of each mask is followed by a run paced
+# protocol), and a `pg_log:` line: the statements that took over 50 ms
+# during the load, checkpoints, autovacuum runs and lock waits (the server's
+# log: a slow round trip that waited on none of them waited elsewhere);
+# and once at the start, the disk's own fdatasync latency
+# (bench/fsync_latency: no SAVE's p99 can be lower).
+# The last vaultbox round of each mask is followed by a run paced
 # to half the median rate (the p99 target holds there).
 #
 # PostgreSQL: a private cluster ("bench", through scripts/lib.sh) on a free
@@ -78,11 +83,12 @@ if [[ $APP == 1 ]] && { [[ ! -x $SMSBOX ]] || ! /usr/bin/python3 -c 'import psyc
 fi
 
 # ---- PostgreSQL ----
-BENCH_DB= PG_STARTED= DBURI= PG_PID=
+BENCH_DB= PG_STARTED= DBURI= PG_PID= PG_LOG=
 pg_setup() {
     sv_pg_stop bench
-    SV_PG_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=1000" \
+    SV_PG_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=1000 $(sv_pg_log_opts 50)" \
         sv_pg_start bench "$(sv_free_port)"
+    PG_LOG=$(sv_pg_dir bench)/postgres.log
     PG_STARTED=1
     BENCH_ADMIN=$(sv_pg_uri bench postgres)
     BENCH_DB=sv_bench_$$
@@ -244,13 +250,14 @@ EOF
 R_RATE= R_P50= R_P99= R_HWM=
 run_load() {
     local label=$1 inflight=$2 rate=$3 pg=$4 load out bb sm pgb pga boxb=() boxa=() i
-    local bb_pid sm_pid before after times stored lsn0
+    local bb_pid sm_pid before after times stored lsn0 log_from
     bb_pid=$(<"$VAR/run/bearerbox.pid")
     sm_pid=$(<"$VAR/run/smscsim.pid")
     for i in "${BOX_PIDS[@]}"; do echo 5 >"/proc/$i/clear_refs" 2>/dev/null || true; done
     if [[ $pg == 1 ]]; then
         sleep 1.2   # backends report their counters when idle for a second
         sql "SELECT pg_stat_statements_reset()" >/dev/null
+        log_from=$(stat -c %s "$PG_LOG")
         before=$(pg_counters)
         stored=$(sql "SELECT count(*) FROM sms")
         lsn0=$(sql "SELECT pg_current_wal_lsn()")
@@ -309,6 +316,11 @@ run_load() {
         ((stored >= n)) || permo+=" (FEWER THAN COMPLETED)"
     fi
     printf '%-14s %s\n    %s\n    %s%s\n' "$label" "$row" "$cpu" "${hwm# }" "$permo"
+    # what the server saw meanwhile: a slow round trip that waited on a slow
+    # statement, a checkpoint or autovacuum, or on none of them
+    if [[ $pg == 1 ]]; then
+        echo "    $(sv_pg_log_summary "$PG_LOG" "$log_from" 50 3)"
+    fi
     if [[ $pg == 1 && ${BENCH_WALDUMP:-0} == 1 ]]; then
         # what the WAL of this load holds, by record type (per MO: / n)
         sv_as_pg "$SV_PGBIN/pg_waldump" -p "$(sv_pg_dir bench)/data/pg_wal" -s "$lsn0" \
@@ -380,6 +392,8 @@ run_box() {
 echo "bench: duration=${DURATION}s rounds=$ROUNDS inflight=$INFLIGHT low_inflight=$LOW_INFLIGHT phones=$PHONES" \
     "dlr_masks='$DLR_MASKS' app=$APP build=$SV_BUILD load_avg=$(cut -d' ' -f1-3 /proc/loadavg)"
 pg_setup
+# the disk's own flush latency: every SAVE commits before it is answered
+"$SV_BUILD/bench/fsync_latency" "$(sv_pg_dir bench)" 500 10
 SUMMARY=()
 
 # vaultbox against echobox (and, without reports, the conventional app) at

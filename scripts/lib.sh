@@ -391,6 +391,33 @@ sv_pg_start() {
   echo "$port" >"$dir/port"
 }
 
+# sv_pg_log_opts <slow_ms> — server options that make PostgreSQL log each
+# statement over slow_ms, each checkpoint, autovacuum run and lock wait
+# (for sv_pg_log_summary).
+sv_pg_log_opts() {
+  echo "-c log_min_duration_statement=$1 -c log_checkpoints=on -c log_autovacuum_min_duration=0 -c log_lock_waits=on"
+}
+
+# sv_pg_log_summary <log> <from_byte> <slow_ms> [top] — what a cluster
+# started with sv_pg_log_opts logged from from_byte on: one line of counts,
+# then the `top` (default 0) slowest statements by their first 60 characters,
+# how often each went over slow_ms and its longest time.
+sv_pg_log_summary() {
+  local w
+  w=$(tail -c +"$(($2 + 1))" "$1")
+  echo "pg_log: over_${3}ms=$(grep -c 'LOG:  duration: ' <<<"$w" || true)" \
+    "max_ms=$(grep -o 'LOG:  duration: [0-9.]*' <<<"$w" | awk '{ if ($3 > m) m = $3 } END { printf "%.1f", m }')" \
+    "checkpoints=$(grep -c 'LOG:  checkpoint starting' <<<"$w" || true)" \
+    "autovacuum=$(grep -cE 'LOG:  automatic (vacuum|analyze)' <<<"$w" || true)" \
+    "lock_waits=$(grep -c 'still waiting for' <<<"$w" || true)"
+  [ "${4:-0}" -gt 0 ] || return 0
+  # "LOG:  duration: 123.456 ms  execute <name>: SELECT ..."
+  grep -o 'duration: [0-9.]* ms  [^:]*: .\{0,60\}' <<<"$w" |
+    awk '{ ms = $2; $1 = $2 = $3 = ""; k = substr($0, 4); n[k]++; if (ms > max[k]) max[k] = ms }
+         END { for (k in n) printf "  slow: %4d x max %8.1f ms  %s\n", n[k], max[k], k }' |
+    sort -k5,5gr | awk -v top="$4" 'NR <= top'   # reads it all: no SIGPIPE under pipefail
+}
+
 # sv_pg_stop <name> — stop a cluster (fast shutdown); its data stays.
 sv_pg_stop() {
   local dir
