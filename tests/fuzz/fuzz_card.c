@@ -81,11 +81,14 @@ static void check_person_card(const struct store_person *p, const char *text, si
     for (size_t i = 0; i < p->count; i++)
         one = one && p->numbers[i].vcard_len == p->vcard_len && memcmp(p->numbers[i].vcard, p->vcard, p->vcard_len) == 0;
     must(!one || small || (len == p->vcard_len && memcmp(text, p->vcard, len) == 0));
+    if (one && !small)
+        return;   /* the card as it came, which the store read as one card */
 
     struct read_back b = { 0 }, orig = { 0 };
     size_t count = 0;
     must(vcard_read(text, len, read_back_card, &b, &count) == VCARD_OK && count == 1 && b.ntels >= 1);
-    must(vcard_read(p->vcard, p->vcard_len, read_back_card, &orig, NULL) == VCARD_OK && orig.cards == 1);
+    if (!small)
+        must(vcard_read(p->vcard, p->vcard_len, read_back_card, &orig, NULL) == VCARD_OK && orig.cards == 1);
     if (small) {
         must(b.ntels == 1 && strcmp(b.numbers[0], current) == 0 && strcmp(b.name, p->name) == 0);
     } else {
