@@ -20,6 +20,8 @@ static const char *const names[REFUSAL_COUNT + 1] = {
     [REFUSAL_CODE_PER_ADDRESS] = "code_per_address",
     [REFUSAL_CODE_BUDGET] = "code_budget",
     [REFUSAL_CODE_CONFIRM_LOCKED] = "code_confirm_locked",
+    [REFUSAL_EXPORT_PER_USER] = "export_per_user",
+    [REFUSAL_EXPORT_BUSY] = "export_busy",
 };
 
 void refusals_count(enum refusal r)

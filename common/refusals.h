@@ -1,7 +1,8 @@
 /*
  * refusals — per-process counts of what smsvault refused in order to protect
- * its users and others (issue 11): logins of a throttled name, and
- * phone-linking codes not texted, by the rule that stopped them. One atomic
+ * its users and others (issue 11): logins of a throttled name,
+ * phone-linking codes not texted, by the rule that stopped them, and
+ * downloads beyond the ones that may run at once. One atomic
  * counter each, bumped where the refusal is answered (web/auth.c;
  * gateway-plugin/core/core_account.c for SMS LOGIN and PASS) and read
  * without a lock by whoever reports them: vaultweb's and vaultbox's
@@ -21,6 +22,8 @@ enum refusal {
     REFUSAL_CODE_PER_ADDRESS,     /* the client address's codes of the hour were used up */
     REFUSAL_CODE_BUDGET,          /* the hour's codes in all were used up */
     REFUSAL_CODE_CONFIRM_LOCKED,  /* a code typed for a locked (account, number) */
+    REFUSAL_EXPORT_PER_USER,      /* a download while the account's [web] export_streams_per_user ran */
+    REFUSAL_EXPORT_BUSY,          /* a download while [web] export_streams in all ran */
     REFUSAL_COUNT
 };
 

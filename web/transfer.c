@@ -9,9 +9,11 @@
  * and the answer counts it. Sending queues
  * a delivery request per item to every phone bound to the user, in one
  * transaction: what the phone receives is rendered when it is sent, by the
- * sender (core_render in vaultbox), not here.
+ * sender (core_render in vaultbox), not here. Downloads that may run at
+ * once are bounded ([web] export_streams, export_streams_per_user).
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "json.h"
 #include "limit.h"
 #include "log.h"
+#include "refusals.h"
 #include "routes.h"
 #include "web_metrics.h"
 
@@ -82,7 +85,69 @@ void transfer_import(struct http_req *q, struct http_resp *r)
  * thread's own connection stays free for the requests it serves between
  * two pages.
  */
+/* ---- downloads at once ----
+ *
+ * A download is read in one snapshot on a database connection of its own,
+ * held for as long as the browser takes to read it (a slow one: minutes).
+ * Unbounded, one account (32 connections from one address) could take
+ * every connection the database has and stop the gateway with it; so at
+ * most [web] export_streams run in all, export_streams_per_user of one
+ * account, and the one more is refused with a wait: 429 for the account's
+ * own (the page says its other downloads are still running), 503 when the
+ * server's are all taken. */
+
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static char slot_user[WEB_EXPORT_STREAMS_MAX][STORE_ID_LEN];   /* the accounts of the running downloads */
+static size_t slots_used;
+
+/* A slot for user_id's download, or the refusal (REFUSAL_COUNT: taken). */
+static enum refusal slot_take(const struct web_config *cfg, const char *user_id)
+{
+    size_t all = (size_t)cfg->export_streams, mine = 0;
+    if (all > WEB_EXPORT_STREAMS_MAX)
+        all = WEB_EXPORT_STREAMS_MAX;
+    pthread_mutex_lock(&slots_lock);
+    for (size_t i = 0; i < slots_used; i++)
+        mine += strcmp(slot_user[i], user_id) == 0;
+    enum refusal why = mine >= (size_t)cfg->export_streams_per_user ? REFUSAL_EXPORT_PER_USER
+                       : slots_used >= all                            ? REFUSAL_EXPORT_BUSY
+                                                                      : REFUSAL_COUNT;
+    if (why == REFUSAL_COUNT)
+        snprintf(slot_user[slots_used++], STORE_ID_LEN, "%s", user_id);
+    pthread_mutex_unlock(&slots_lock);
+    return why;
+}
+
+static void slot_give(const char *user_id)
+{
+    pthread_mutex_lock(&slots_lock);
+    for (size_t i = 0; i < slots_used; i++)
+        if (strcmp(slot_user[i], user_id) == 0) {
+            memcpy(slot_user[i], slot_user[--slots_used], STORE_ID_LEN);
+            break;
+        }
+    pthread_mutex_unlock(&slots_lock);
+}
+
+/* The refusal of a download beyond the slots: Retry-After, the status
+ * table's code (429 throttled, 503 retry), and "refused" naming the limit
+ * so that the page can say it in its language. */
+static void slot_refuse(struct http_resp *r, enum refusal why)
+{
+    refusals_count(why);
+    int wait = why == REFUSAL_EXPORT_PER_USER ? 5 : 10;
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", wait);
+    http_header(r, "Retry-After", ra);
+    http_store_error_say(r, why == REFUSAL_EXPORT_PER_USER ? STORE_THROTTLED : STORE_RETRY,
+                         why == REFUSAL_EXPORT_PER_USER ? "Your other downloads are still running; wait until one "
+                                                          "has finished."
+                                                        : "Too many downloads are running; please try again shortly.",
+                         json_pack("{s:i, s:s}", "retry_after", wait, "refused", refusals_name(why)));
+}
+
 struct export_stream {
+    bool slot;              /* holds a download slot (slot_take) */
     struct store *s;
     struct archive_export *e;
     enum archive_format kf;
@@ -132,6 +197,8 @@ static void export_done(void *cls)
         store_tx_rollback(x->s);   /* read only: nothing to keep */
         store_free(x->s);
     }
+    if (x->slot)
+        slot_give(x->user_id);
     buf_cleanup(&x->pending);
     free(x);
 }
@@ -183,6 +250,13 @@ void transfer_export(struct http_req *q, struct http_resp *r)
     x->kind = static_name(kind);
     x->format = static_name(format);
     snprintf(x->user_id, sizeof x->user_id, "%s", q->user_id);
+    enum refusal why = slot_take(q->cfg, q->user_id);
+    if (why != REFUSAL_COUNT) {
+        log_info("web: download refused user=%s limit=%s", q->user_id, refusals_name(why));
+        slot_refuse(r, why);
+        goto out;
+    }
+    x->slot = true;
     enum store_result res = store_open(q->store_cfg, &x->s);
     if (res == STORE_OK && (res = store_tx_begin_snapshot(x->s)) == STORE_OK)
         /* ns: those; else all that match m (everything when no match was given) */

@@ -15,6 +15,9 @@
 
 #include "config.h"
 
+/* the most export_streams may be (transfer.c keeps a table this long) */
+#define WEB_EXPORT_STREAMS_MAX 256
+
 struct web_config {
     char *listen;                 /* dotted IPv4 address, default 127.0.0.1 */
     long long port;
@@ -26,6 +29,8 @@ struct web_config {
     long long body_min_rate;      /* bytes/s a request body must average */
     long long json_body_max;      /* cap for JSON bodies */
     long long upload_body_max;    /* cap for imports and MMS */
+    long long export_streams;     /* downloads at once, in all (transfer.c) ... */
+    long long export_streams_per_user;   /* ... and of one account */
     long long session_idle_s;
     long long session_absolute_s;
     bool secure_cookie;           /* add Secure (behind TLS) */

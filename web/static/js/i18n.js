@@ -176,6 +176,7 @@ const en = {
   err_too_many: (p) => `At most ${p.max} items at once: narrow the search, then try again.`,
   err_malformed: (p) => `the file is not well formed (${p.detail})`,
   err_busy: 'The server is busy; please try again.',
+  err_downloads_running: 'Your other downloads are still running; try again when one has finished.',
   err_server: 'Something went wrong on the server.',
   err_not_found: 'Not found.',
   err_code: 'Wrong or expired code.',
@@ -343,6 +344,7 @@ const zh = {
   err_too_many: (p) => `一次最多 ${p.max} 项：请缩小搜索范围后再试。`,
   err_malformed: (p) => `文件格式不正确（${p.detail}）`,
   err_busy: '服务器繁忙，请重试。',
+  err_downloads_running: '您的其他下载仍在进行，请等其中一个完成后再试。',
   err_server: '服务器出错了。',
   err_not_found: '未找到。',
   err_code: '验证码错误或已过期。',
@@ -390,6 +392,7 @@ export function errorText(e, ctx = '') {
     const why = (e.data && e.data.refused) || '';
     if (why === 'code_pair_locked' || why === 'code_confirm_locked') return t('err_code_locked', { wait });
     if (why.startsWith('code_')) return t('err_codes_many', { wait });
+    if (why === 'export_per_user') return t('err_downloads_running');
     return t('err_throttled', { wait });
   }
   if (s === 400 && e.data && e.data.refused === 'code_prefix') return t('err_prefix', { prefixes: e.data.prefixes });
