@@ -77,24 +77,15 @@ void transfer_import(struct http_req *q, struct http_resp *r)
 /* ---- export ---- */
 
 /*
- * A download is streamed (http_stream): a page of the archive at a time is
- * formatted and sent, so a file of any size takes the memory of one page.
- * It reads on a connection of its own, in one snapshot
- * (store_tx_begin_snapshot): the count the XML document starts with and the
- * items after it are the same rows while others write, and the worker
- * thread's own connection stays free for the requests it serves between
- * two pages.
- */
-/* ---- downloads at once ----
- *
- * A download is read in one snapshot on a database connection of its own,
- * held for as long as the browser takes to read it (a slow one: minutes).
+ * Downloads at once. A download holds its database connection and snapshot
+ * for as long as the browser takes to read it (a slow one: minutes).
  * Unbounded, one account (32 connections from one address) could take
  * every connection the database has and stop the gateway with it; so at
  * most [web] export_streams run in all, export_streams_per_user of one
  * account, and the one more is refused with a wait: 429 for the account's
  * own (the page says its other downloads are still running), 503 when the
- * server's are all taken. */
+ * server's are all taken.
+ */
 
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static char slot_user[WEB_EXPORT_STREAMS_MAX][STORE_ID_LEN];   /* the accounts of the running downloads */
@@ -146,6 +137,15 @@ static void slot_refuse(struct http_resp *r, enum refusal why)
                          json_pack("{s:i, s:s}", "retry_after", wait, "refused", refusals_name(why)));
 }
 
+/*
+ * A download is streamed (http_stream): a page of the archive at a time is
+ * formatted and sent, so a file of any size takes the memory of one page.
+ * It reads on a connection of its own, in one snapshot
+ * (store_tx_begin_snapshot): the count the XML document starts with and the
+ * items after it are the same rows while others write, and the worker
+ * thread's own connection stays free for the requests it serves between
+ * two pages.
+ */
 struct export_stream {
     bool slot;              /* holds a download slot (slot_take) */
     struct store *s;
