@@ -105,7 +105,7 @@ enum store_result store_mm7_submitted(struct store *s, long long outbox_id, cons
 
 enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
                                    enum store_mm7_outcome outcome, const char *mm_status,
-                                   long long *outbox_id_out)
+                                   long long *outbox_id_out, bool *moved_out)
 {
     if (!valid_id(mmsc) || !valid_id(message_id) || !st_valid_line(mm_status, LIMIT_TEXT_FIELD_MAX, true))
         return STORE_INVALID;
@@ -141,15 +141,18 @@ enum store_result store_mm7_report(struct store *s, const char *mmsc, const char
         PQclear(q);
     }
     /* the outbox row's final states are never changed (outbox.c) */
+    struct store_outbox_moved moved = { 0 };
     if (rc == STORE_OK && outcome == STORE_MM7_DELIVERED) {
-        rc = store_outbox_mark_delivered(s, id, NULL);
+        rc = store_outbox_mark_delivered(s, id, &moved);
     } else if (rc == STORE_OK && outcome == STORE_MM7_FAILED) {
         char *why = xasprintf("MM7 %s", mm_status ? mm_status : "");
-        rc = store_outbox_mark_failed(s, id, why, NULL);
+        rc = store_outbox_mark_failed(s, id, why, &moved);
         free(why);
     }
     rc = st_tx_finish(s, rc);
     if (rc == STORE_OK && outbox_id_out)
         *outbox_id_out = id;
+    if (rc == STORE_OK && moved_out)
+        *moved_out = moved.moved;
     return rc;
 }

@@ -838,14 +838,16 @@ enum store_mm7_outcome {
 /* A DeliveryReportReq of mmsc for message_id: records mm_status (the
  * MMStatus as the MMSC wrote it) and moves the outbox row to delivered or
  * failed (reason: mm_status); final states are never downgraded and a
- * repeated report is a no-op. *outbox_id_out (may be NULL): the row.
+ * repeated report is a no-op. *outbox_id_out (may be NULL): the row;
+ * *moved_out (may be NULL): whether this report moved it (false for a
+ * pending one, and for a report of a row already final: an MMSC's retry).
  * An unknown message_id is STORE_NOT_FOUND — but STORE_RETRY while an MMS
  * submission is in flight (a request of channel mms sending): the report
  * may be for it, come before its answer was recorded (store_mm7_submitted).
  * STORE_NOT_FOUND: no submission with that MessageID from that MMSC. */
 enum store_result store_mm7_report(struct store *s, const char *mmsc, const char *message_id,
                                    enum store_mm7_outcome outcome, const char *mm_status,
-                                   long long *outbox_id_out);
+                                   long long *outbox_id_out, bool *moved_out);
 
 /* ---- MMS retrieval (vaultmms's direct path: WAP push + one-time URL) ---- */
 

@@ -288,14 +288,17 @@ static void delivery_report(const struct mmsc_config *mmsc, struct store *s, con
         return;
     }
     long long id = 0;
-    enum store_result rc = store_mm7_report(s, mmsc->name, e->message_id, report_outcome(e->mm_status),
-                                            e->mm_status, &id);
+    bool moved = false;
+    enum store_mm7_outcome outcome = report_outcome(e->mm_status);
+    enum store_result rc = store_mm7_report(s, mmsc->name, e->message_id, outcome, e->mm_status, &id, &moved);
     log_info("mm7: report mmsc=%s message=%s mm_status=%s outbox=%lld store=%s", mmsc->name, e->message_id,
              e->mm_status ? e->mm_status : "", id, store_result_name(rc));
     static const char *const results[] = {
         [STORE_MM7_DELIVERED] = "delivered", [STORE_MM7_FAILED] = "failed", [STORE_MM7_PENDING] = "pending" };
+    /* a final outcome reported again (an MMSC's retry) was counted the first time */
     if (rc == STORE_OK)
-        snprintf(r->out->outcome, sizeof r->out->outcome, "%s", results[report_outcome(e->mm_status)]);
+        snprintf(r->out->outcome, sizeof r->out->outcome, "%s",
+                 outcome != STORE_MM7_PENDING && !moved ? "again" : results[outcome]);
     else if (rc == STORE_NOT_FOUND)
         snprintf(r->out->outcome, sizeof r->out->outcome, "unknown");
     if (rc == STORE_OK)

@@ -53,7 +53,8 @@ struct mm7_answer {
     /* for the metrics, "" otherwise: a DeliverReq committed, what became of
      * the MMS ("stored", "again", "unbound", "no-space"); a
      * DeliveryReportReq, what it said of an MMS we sent ("delivered",
-     * "failed", "pending"; "unknown": no submission of that MessageID) */
+     * "failed", "pending"; "again": a final one already recorded;
+     * "unknown": no submission of that MessageID) */
     char outcome[12];
 };
 #define MM7_ANSWER_CONTENT_TYPE "text/xml; charset=\"utf-8\""

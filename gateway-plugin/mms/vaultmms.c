@@ -86,7 +86,7 @@ static struct metrics *reg;
 static struct metric *m_requests, *m_received, *m_results, *m_sent;
 static const char *const paths[] = { "direct", "mm7", NULL };
 static const char *const results[] = { "fetched", "delivered", "rejected", "deferred", "failed", "pending",
-                                       "unknown", "unavailable", "not-an-answer", NULL };
+                                       "again", "unknown", "unavailable", "not-an-answer", NULL };
 static const char *const operations[] = { "DeliverReq", "DeliveryReportReq", "ReadReplyReq", "refused", "other",
                                           NULL };
 static const char *const status_classes[] = { "1xxx", "2xxx", "3xxx", "4xxx", "other", NULL };
@@ -113,7 +113,7 @@ static void metrics_declare(void)
                                 "(fetched; the handset's answer: delivered, rejected, deferred; unknown: no such "
                                 "delivery, used or expired; unavailable: the archive could not be read; "
                                 "not-an-answer), mm7, each DeliveryReportReq (delivered, failed, pending; "
-                                "unknown: no such submission).",
+                                "again: a final outcome reported once more; unknown: no such submission).",
                                 res, 2, METRIC_SPARSE);
     static const struct metric_label sent[] = { { "path", paths }, { "result", sends } };
     m_sent = metrics_counter(reg, "smsvault_mms_sent_total",

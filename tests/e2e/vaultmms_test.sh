@@ -224,13 +224,16 @@ report() {   # report <tid> <MessageID> <MMStatus>: prints "HTTP-status MM7-stat
 }
 [[ $(report dr-e2e-1 msg-e2e-1 Retrieved) == "200 1000" ]] || fail "DeliveryReportReq Retrieved not answered 1000"
 [[ $(sql "SELECT state FROM outbox WHERE id = $oid") == 3 ]] || fail "the report did not deliver the outbox row"
+# the MMSC's retry of the same report: answered the same, counted apart
+[[ $(report dr-e2e-1b msg-e2e-1 Retrieved) == "200 1000" ]] || fail "a repeated DeliveryReportReq not answered 1000"
 got=$(report dr-e2e-2 msg-never Retrieved)
 [[ $got == *" 2005" ]] || fail "a report of an unknown MessageID: $got"
 metrics "$VAR/r1.txt"
 moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="delivered"}' 1
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="again"}' 1
 moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mms_sent_results_total{path="mm7",result="unknown"}' 1
-moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mm7_requests_total{operation="DeliveryReportReq",status_class="1xxx"}' 1
-echo "e2e: ok DeliveryReportReq: the submitted MMS delivered and counted, an unknown MessageID counted apart"
+moved "$VAR/r0.txt" "$VAR/r1.txt" 'smsvault_mm7_requests_total{operation="DeliveryReportReq",status_class="1xxx"}' 2
+echo "e2e: ok DeliveryReportReq: the submitted MMS delivered and counted once (its repeat apart), an unknown MessageID counted apart"
 
 # --- the direct path's retrieval URL. A delivery of M1 made as the store
 # makes one: 16 random bytes, their SHA-256 stored, the token base64url.

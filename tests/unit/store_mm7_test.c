@@ -188,34 +188,41 @@ static void test_submissions_and_reports(void)
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM mm7_submissions"), 3);
 
     long long got = 0;
-    /* Retrieved: delivered; a repeated report changes nothing; a later
-     * failure does not downgrade it */
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-a", STORE_MM7_DELIVERED, "Retrieved", &got), STORE_OK);
+    bool moved = false;
+    /* Retrieved: delivered; a repeated report changes nothing (and says
+     * so: the metrics count it apart); a later failure does not downgrade it */
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-a", STORE_MM7_DELIVERED, "Retrieved", &got, &moved), STORE_OK);
     CU_ASSERT_EQUAL(got, a);
+    CU_ASSERT_TRUE(moved);
     CU_ASSERT_EQUAL(state_of(a), OUTBOX_DELIVERED);
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-a", STORE_MM7_DELIVERED, "Retrieved", NULL), STORE_OK);
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-a", STORE_MM7_FAILED, "Expired", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-a", STORE_MM7_DELIVERED, "Retrieved", NULL, &moved), STORE_OK);
+    CU_ASSERT_FALSE(moved);
+    moved = true;
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-a", STORE_MM7_FAILED, "Expired", NULL, &moved), STORE_OK);
+    CU_ASSERT_FALSE(moved);
     CU_ASSERT_EQUAL(state_of(a), OUTBOX_DELIVERED);
     /* Rejected: failed, with the reason kept */
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-b", STORE_MM7_FAILED, "Rejected", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-b", STORE_MM7_FAILED, "Rejected", NULL, &moved), STORE_OK);
+    CU_ASSERT_TRUE(moved);
     CU_ASSERT_EQUAL(state_of(b), OUTBOX_FAILED);
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM outbox WHERE reason = 'MM7 Rejected'"), 1);
     /* Deferred: recorded, row still submitted */
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-c", STORE_MM7_PENDING, "Deferred", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-c", STORE_MM7_PENDING, "Deferred", NULL, &moved), STORE_OK);
+    CU_ASSERT_FALSE(moved);
     CU_ASSERT_EQUAL(state_of(c), OUTBOX_SUBMITTED);
     CU_ASSERT_EQUAL(testdb_scalar("SELECT count(*) FROM mm7_submissions WHERE mm_status = 'Deferred'"
                                   " AND reported_at IS NOT NULL"), 1);
     /* a report for a MessageID of another MMSC, or unknown */
-    CU_ASSERT_EQUAL(store_mm7_report(s, "other", "msg-c", STORE_MM7_DELIVERED, "Retrieved", NULL),
+    CU_ASSERT_EQUAL(store_mm7_report(s, "other", "msg-c", STORE_MM7_DELIVERED, "Retrieved", NULL, NULL),
                     STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "nope", STORE_MM7_DELIVERED, "Retrieved", NULL),
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "nope", STORE_MM7_DELIVERED, "Retrieved", NULL, NULL),
                     STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(state_of(c), OUTBOX_SUBMITTED);
     /* submitted again after a retry: the new MessageID is the one reported */
     CU_ASSERT_EQUAL(store_mm7_submitted(s, c, "main", "msg-c2"), STORE_OK);
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-c", STORE_MM7_DELIVERED, "Retrieved", NULL),
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-c", STORE_MM7_DELIVERED, "Retrieved", NULL, NULL),
                     STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-c2", STORE_MM7_DELIVERED, "Retrieved", NULL), STORE_OK);
+    CU_ASSERT_EQUAL(store_mm7_report(s, "main", "msg-c2", STORE_MM7_DELIVERED, "Retrieved", NULL, NULL), STORE_OK);
     CU_ASSERT_EQUAL(state_of(c), OUTBOX_DELIVERED);
 }
 

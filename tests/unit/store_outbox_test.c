@@ -965,7 +965,7 @@ static void test_mms_requests(void)
     store_outbox_requests_free(rq, nr);
     /* a delivery report for a MessageID not recorded yet, while submissions
      * are in flight: the MMSC is asked again (it may be theirs) */
-    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL), STORE_RETRY);
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL, NULL), STORE_RETRY);
     CU_ASSERT_EQUAL_FATAL(store_outbox_item_delivery(s, uid, STORE_MMS, n, &d), STORE_OK);
     CU_ASSERT_EQUAL(d.id, rb);   /* the newest */
     CU_ASSERT_EQUAL(d.state, OUTBOX_SENDING);
@@ -1027,7 +1027,7 @@ static void test_mms_requests(void)
     CU_ASSERT_EQUAL(d.state, OUTBOX_FAILED);
     store_outbox_delivery_cleanup(&d);
     /* nothing in flight: an unknown MessageID is unknown */
-    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL),
+    CU_ASSERT_EQUAL(store_mm7_report(s, "sim", "mmsc-early-1", STORE_MM7_DELIVERED, "Retrieved", NULL, NULL),
                     STORE_NOT_FOUND);
     /* another user sees nothing of it */
     char other[STORE_ID_LEN];
