@@ -28,7 +28,8 @@
  *
  * Under systemd (Type=notify, packaging/systemd/vaultmms.service.in):
  * READY=1 once its listeners listen, STOPPING=1 on SIGTERM, WATCHDOG=1
- * while its service thread turns (it does not probe its listeners), and
+ * while its service thread turns and each listener answers a HEAD / of
+ * its own (common/probe.h: a hung HTTP server is restarted), and
  * SIGHUP re-reads [mms] log_level; every other setting needs a restart. A
  * conninfo "@NAME" is read from the credential NAME (LoadCredential=).
  *
@@ -65,6 +66,7 @@
 #include "mms_deliver.h"
 #include "mms_retrieve.h"
 #include "notify.h"
+#include "probe.h"
 #include "store.h"
 
 static struct mms_config cfg;
@@ -485,6 +487,23 @@ static void service_reload(void *ctx)
     config_free_named(&named, 1);
 }
 
+/* The listeners the watchdog asks: the MM7 endpoint, and the retrieval
+ * URL's on the direct path. Set before the service thread starts. */
+static struct {
+    const char *addr;
+    unsigned port;
+} probes[2];
+static size_t nprobes;
+
+static bool service_healthy(void *ctx, char *why, size_t whylen)
+{
+    (void)ctx;
+    for (size_t i = 0; i < nprobes; i++)
+        if (!probe_http(probes[i].addr, probes[i].port, 5000, why, whylen))
+            return false;
+    return true;
+}
+
 static bool service_stopping(void *ctx)
 {
     (void)ctx;
@@ -494,7 +513,7 @@ static bool service_stopping(void *ctx)
 static void *service_main(void *arg)
 {
     (void)arg;
-    struct notify_loop loop = { NULL, service_reload, service_stopping, NULL, 0, 0, false };
+    struct notify_loop loop = { service_healthy, service_reload, service_stopping, NULL, 0, 0, false };
     notify_loop_init(&loop);
     notify_loop_run(&loop);
     return NULL;
@@ -633,6 +652,12 @@ int main(int argc, char **argv)
             goto out_metrics;
         }
         log_info("vaultmms: retrieval URL on %s:%lld", cfg.retrieve_listen, cfg.retrieve_port);
+    }
+    probes[nprobes].addr = cfg.listen;
+    probes[nprobes++].port = (unsigned)cfg.port;
+    if (rd) {
+        probes[nprobes].addr = cfg.retrieve_listen;
+        probes[nprobes++].port = (unsigned)cfg.retrieve_port;
     }
     struct mms_deliver_config dc = { .mms = &cfg, .mmscs = mmscs, .nmmscs = nmmscs, .store = &store_cfg,
                                      .die_after_claim = getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")

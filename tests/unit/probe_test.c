@@ -1,5 +1,5 @@
 /*
- * probe_test — CUnit suite for vaultweb's watchdog check (web/probe.c)
+ * probe_test — CUnit suite for the watchdog check of vaultweb and vaultmms (common/probe.c)
  * against real loopback listeners: one that answers, one that accepts and
  * closes (a server at its connection limit), one whose threads hang (the
  * kernel completes the handshake, nobody reads), and a port nobody holds.

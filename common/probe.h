@@ -1,12 +1,12 @@
 /*
- * probe — vaultweb asks itself whether it still answers: one HEAD / to its
+ * probe — a daemon asks itself whether it still answers: one HEAD / to its
  * own listener, and any reply from the server within a deadline (a status
  * line, other bytes, or the server closing or resetting the connection)
- * counts. That
- * needs one of libmicrohttpd's threads to accept, read and answer, which is
- * what a hung server cannot do; a connection the kernel merely queued is not
- * an answer. It is vaultweb's watchdog check (notify.h), not a monitoring
- * endpoint, and it neither needs the database nor speaks TLS.
+ * counts. That needs one of the server's threads to accept, read and
+ * answer, which is what a hung server cannot do; a connection the kernel
+ * merely queued is not an answer. It is the watchdog check of vaultweb and
+ * vaultmms (notify.h), not a monitoring endpoint, and it neither needs the
+ * database nor speaks TLS.
  */
 #ifndef SMSVAULT_WEB_PROBE_H
 #define SMSVAULT_WEB_PROBE_H
