@@ -485,62 +485,58 @@ static void test_read_big_cards(void)
     buf_cleanup(&b);
 }
 
+/* vcard_with_tels(card) with the two TELs below is want, and reads back as
+ * those two numbers with PREF on the second only. */
+static const struct vcard_tel two_tels[] = { { "010-1234", "HOME", false }, { "13800000001", "CELL,PREF", true } };
+
+static void with_tels_is(const char *card, const char *want)
+{
+    size_t len = 0;
+    char *out = vcard_with_tels(card, strlen(card), two_tels, 2, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(len, strlen(out));
+    CU_ASSERT_STRING_EQUAL(out, want);
+    struct card_got g = { 0 };
+    CU_ASSERT_EQUAL_FATAL(read_card(out, len, &g), VCARD_OK);
+    CU_ASSERT_EQUAL_FATAL(g.ntels, 2);
+    CU_ASSERT_STRING_EQUAL(g.tel[0], "010-1234");
+    CU_ASSERT_STRING_EQUAL(g.tel[1], "13800000001");
+    CU_ASSERT_FALSE(g.pref[0]);
+    CU_ASSERT_TRUE(g.pref[1]);
+    card_got_free(&g);
+    free(out);
+}
+
 /* A person's card (issue 10): the TELs replaced, every other line kept as it
  * is (folded and quoted-printable ones too), in the syntax of the card's
  * VERSION, and what reads back is the same numbers with PREF on the one
  * marked. */
 static void test_with_tels(void)
 {
-    const struct vcard_tel tels[] = { { "010-1234", "HOME", false }, { "13800000001", "CELL,PREF", true } };
-    size_t len = 0;
-    const char *v3 = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nitem1.TEL;TYPE=CELL:139\r\n 00000001\r\n"
-                     "EMAIL:z@example.com\r\nNOTE:a long\r\n  note\r\nTEL:13700000000\r\nEND:VCARD\r\n";
-    char *out = vcard_with_tels(v3, strlen(v3), tels, 2, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-    CU_ASSERT_EQUAL(len, strlen(out));
-    CU_ASSERT_STRING_EQUAL(out, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nEMAIL:z@example.com\r\n"
-                                "NOTE:a long\r\n  note\r\nTEL;TYPE=HOME:010-1234\r\nTEL;TYPE=CELL,PREF:13800000001\r\n"
-                                "END:VCARD\r\n");
-    struct card_got g = { 0 };
-    CU_ASSERT_EQUAL_FATAL(read_card(out, len, &g), VCARD_OK);
-    CU_ASSERT_EQUAL(g.ntels, 2);
-    CU_ASSERT_STRING_EQUAL(g.tel[1], "13800000001");
-    CU_ASSERT_FALSE(g.pref[0]);
-    CU_ASSERT_TRUE(g.pref[1]);
-    card_got_free(&g);
-    free(out);
+    with_tels_is("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nitem1.TEL;TYPE=CELL:139\r\n 00000001\r\n"
+                 "EMAIL:z@example.com\r\nNOTE:a long\r\n  note\r\nTEL:13700000000\r\nEND:VCARD\r\n",
+                 "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhang San\r\nEMAIL:z@example.com\r\n"
+                 "NOTE:a long\r\n  note\r\nTEL;TYPE=HOME:010-1234\r\nTEL;TYPE=CELL,PREF:13800000001\r\n"
+                 "END:VCARD\r\n");
     /* 2.1: TEL;CELL;PREF, a quoted-printable soft break is one line; LF line ends stay LF */
-    const char *v21 = "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E6=9D=8E=\n=E9=9B=B7;;\n"
-                      "TEL;CELL:13900000002\nEND:VCARD";
-    out = vcard_with_tels(v21, strlen(v21), tels, 2, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-    CU_ASSERT_STRING_EQUAL(out, "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E6=9D=8E=\n"
-                                "=E9=9B=B7;;\nTEL;HOME:010-1234\nTEL;CELL;PREF:13800000001\nEND:VCARD\n");
-    CU_ASSERT_EQUAL_FATAL(read_card(out, len, &g), VCARD_OK);
-    CU_ASSERT_EQUAL(g.ntels, 2);
-    CU_ASSERT_TRUE(g.pref[1]);
-    card_got_free(&g);
-    free(out);
+    with_tels_is("BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E6=9D=8E=\n=E9=9B=B7;;\n"
+                 "TEL;CELL:13900000002\nEND:VCARD",
+                 "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E6=9D=8E=\n"
+                 "=E9=9B=B7;;\nTEL;HOME:010-1234\nTEL;CELL;PREF:13800000001\nEND:VCARD\n");
+    /* lines as the reader sees them (found by fuzz_card): "END:V0" is no
+     * end of the card, and a TEL whose name is folded is a TEL */
+    with_tels_is("BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE:a\rEND:V0\r\nTE\r\n L;CELL:13900000009\r\n"
+                 "EMAIL:x@example.com\r\nEND:VCARD\r\n",
+                 "BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE:a\rEND:V0\r\nEMAIL:x@example.com\r\n"
+                 "TEL;HOME:010-1234\r\nTEL;CELL;PREF:13800000001\r\nEND:VCARD\r\n");
     /* 4.0: PREF is a parameter of its own */
+    size_t len = 0;
     const char *v4 = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:W\r\nEND:VCARD\r\n";
-    out = vcard_with_tels(v4, strlen(v4), tels, 2, &len);
+    char *out = vcard_with_tels(v4, strlen(v4), two_tels, 2, &len);
     CU_ASSERT_TRUE(strstr(out, "TEL;TYPE=CELL;PREF=1:13800000001\r\n") != NULL);
     free(out);
     /* no card: none */
-    CU_ASSERT_PTR_NULL(vcard_with_tels("FN:x\r\n", 6, tels, 2, &len));
-    /* lines as the reader sees them (found by fuzz_card): "END:V0" is no
-     * end of the card, and a TEL whose name is folded is a TEL */
-    const char *odd = "BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE:a\rEND:V0\r\nTE\r\n L;CELL:13900000009\r\n"
-                      "EMAIL:x@example.com\r\nEND:VCARD\r\n";
-    out = vcard_with_tels(odd, strlen(odd), tels, 2, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-    CU_ASSERT_STRING_EQUAL(out, "BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE:a\rEND:V0\r\nEMAIL:x@example.com\r\n"
-                                "TEL;HOME:010-1234\r\nTEL;CELL;PREF:13800000001\r\nEND:VCARD\r\n");
-    CU_ASSERT_EQUAL_FATAL(read_card(out, len, &g), VCARD_OK);
-    CU_ASSERT_EQUAL(g.ntels, 2);
-    CU_ASSERT_STRING_EQUAL(g.tel[0], "010-1234");
-    card_got_free(&g);
-    free(out);
+    CU_ASSERT_PTR_NULL(vcard_with_tels("FN:x\r\n", 6, two_tels, 2, &len));
 }
 
 int main(void)
