@@ -416,7 +416,7 @@ static enum store_result count_matching(struct store *s, enum store_kind kind, c
      * word that many items hold, the planner then walks the primary key
      * down and stops at the cap rather than gather every candidate from
      * the trigram index first (a common word of the 10 M bench's heavy
-     * user: 233,671 candidates, 34 ms-1.8 s, against 6-12 ms); a rare word
+     * user: 233,671 candidates, 55 ms-1.8 s, against 8-35 ms); a rare word
      * still takes the index. A long count would only pay a sort for it,
      * and one per person key has no order of its own. */
     bool newest_first = kind != STORE_CONTACT && cap <= LIMIT_WEB_COUNT_QUICK;
