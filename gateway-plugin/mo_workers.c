@@ -16,7 +16,10 @@
  * to its savepoint, the whole attempt is rolled back and the batch runs
  * again with real ones, so what commits is the same either way. REG /
  * LOGIN / PASS (argon2id, 12 MiB each) run alone, at most password_checks
- * at a time, with real savepoints.
+ * at a time, with real savepoints. Other batches run at most batches_at_once
+ * at a time: a worker waiting for its turn keeps gathering its phones' MOs,
+ * so under load there are fewer, bigger commits however many workers there
+ * are (a password check blocks only its own worker's phones).
  *
  * It does not read from bearerbox (bb_conn.c queues the MOs here), parse
  * commands (core/) or speak SQL (store/).
@@ -36,6 +39,7 @@
 #include "log.h"
 
 static Semaphore *password_slots;   /* password checks at once (argon2id memory) */
+static Semaphore *batch_slots;      /* other batches at once (fewer, bigger commits) */
 static atomic_long commit_count;
 static atomic_size_t unacked;       /* submitted, not yet freed */
 
@@ -316,6 +320,13 @@ static void worker_main(void *arg)
         held_back = NULL;
         batch[n++] = first;
         struct mo_item *more;
+        /* the turn is taken before the batch is gathered: what arrives while
+         * waiting for it joins this batch. No transaction is open while
+         * waiting, and a holder never waits for a password slot, nor a
+         * password command for a turn, so no lock cycle can form. */
+        bool takes_turn = !first->checks_password;
+        if (takes_turn)
+            semaphore_down(batch_slots);
         /* a password command runs alone (see run_batch): it ends a batch
          * and is held back to start the next one */
         while (!first->checks_password && n < (size_t)settings.box.batch_max &&
@@ -329,9 +340,11 @@ static void worker_main(void *arg)
         if (s == NULL) {
             for (size_t i = 0; i < n; i++)   /* shutting down before the database came */
                 mo_item_free(batch[i]);
-            continue;
+        } else {
+            run_batch(&s, core, batch, n);
         }
-        run_batch(&s, core, batch, n);
+        if (takes_turn)
+            semaphore_up(batch_slots);
     }
     free(batch);
     core_free(core);
@@ -341,6 +354,7 @@ static void worker_main(void *arg)
 void workers_start(void)
 {
     password_slots = semaphore_create(settings.box.password_checks);
+    batch_slots = semaphore_create(settings.box.batches_at_once);
     workers = xcalloc((size_t)settings.box.workers, sizeof *workers);
     for (long long i = 0; i < settings.box.workers; i++) {
         workers[i].queue = gwlist_create();
@@ -388,4 +402,5 @@ void workers_stop(void)
     free(workers);
     workers = NULL;
     semaphore_destroy(password_slots);
+    semaphore_destroy(batch_slots);
 }

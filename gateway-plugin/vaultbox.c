@@ -46,6 +46,9 @@ static const struct config_key box_keys[] = {
       "worker threads (each one database connection); one phone always uses the same worker" },
     { "box", "batch_max", CONFIG_INT, "64", 1, 1000, offsetof(struct box_config, batch_max),
       "at most this many MO share one commit (each in its own savepoint)" },
+    { "box", "batches_at_once", CONFIG_INT, "4", 1, 64, offsetof(struct box_config, batches_at_once),
+      "at most this many workers run a batch at once (password commands aside); the others gather "
+      "their MOs meanwhile, so load makes fewer, bigger commits" },
     { "box", "window", CONFIG_INT, "200", 1, 10000, offsetof(struct box_config, window),
       "MT written to bearerbox and not yet acked, at most" },
     { "box", "dlr_mask", CONFIG_INT, "3", 0, 31, offsetof(struct box_config, dlr_mask),

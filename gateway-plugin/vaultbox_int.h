@@ -57,6 +57,7 @@ struct box_config {
     char *sender;
     long long workers;
     long long batch_max;
+    long long batches_at_once;
     long long window;
     long long dlr_mask;
     long long retry_delay_s;
