@@ -607,6 +607,12 @@ static enum store_result update_one(struct store *s, const char *name, const cha
  * queue for good nothing needs the text. */
 #define CLEAR_SECRET "text = CASE WHEN secret THEN '' ELSE text END"
 
+/* An ack (with its Kannel uuid) that comes after the row's report: the
+ * report made the row final first (another vaultbox got it, or it committed
+ * in an earlier batch). The row keeps its final state and takes the uuid,
+ * and the ack counts as moving it, once: the MT was accepted all the same. */
+#define LATE_ACK(row, uuid) "(" row "state IN (3, 4) AND " row "kannel_uuid IS NULL AND " uuid " IS NOT NULL)"
+
 /* bearerbox's ack: submitted (2), or sent (6) when no report was asked for */
 static enum store_result mark_accepted(struct store *s, const char *name, const char *state, long long id,
                                        const char *kannel_uuid, struct store_outbox_moved *out)
@@ -617,9 +623,10 @@ static enum store_result mark_accepted(struct store *s, const char *name, const 
     st_lld(ib, id);
     const char *p[] = { ib, kannel_uuid, state };
     return update_one(s, name,
-                      "UPDATE outbox SET state = $3::smallint, kannel_uuid = coalesce($2, kannel_uuid),"
-                      " updated_at = now(), " CLEAR_SECRET
-                      " WHERE id = $1 AND state IN (0, 1) RETURNING " PURPOSE_SQL(""), 3, p, out);
+                      "UPDATE outbox SET state = CASE WHEN state IN (0, 1) THEN $3::smallint ELSE state END,"
+                      " kannel_uuid = coalesce($2, kannel_uuid), updated_at = now(), " CLEAR_SECRET
+                      " WHERE id = $1 AND (state IN (0, 1) OR " LATE_ACK("", "$2::text") ")"
+                      " RETURNING " PURPOSE_SQL(""), 3, p, out);
 }
 
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
@@ -700,12 +707,14 @@ enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_ma
          * id order */
         PGresult *r = NULL;
         rc = st_exec(s, "outbox-mark-many",
-            "UPDATE outbox o SET state = v.state, kannel_uuid = coalesce(v.uuid, o.kannel_uuid),"
-            " reason = CASE WHEN v.state = 4 THEN v.reason ELSE o.reason END, updated_at = now(), "
-            CLEAR_SECRET
+            "UPDATE outbox o SET state = CASE WHEN o.state IN (3, 4) THEN o.state ELSE v.state END,"
+            " kannel_uuid = coalesce(v.uuid, o.kannel_uuid),"
+            " reason = CASE WHEN v.state = 4 THEN v.reason ELSE o.reason END,"
+            " updated_at = now(), " CLEAR_SECRET
             " FROM (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])"
             "       AS t(id, state, uuid, reason) ORDER BY id) v"
-            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state IN (3, 4)))"
+            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state IN (3, 4))"
+            "       OR (v.state IN (2, 6) AND " LATE_ACK("o.", "v.uuid") "))"
             " RETURNING o.id, " PURPOSE_SQL("o."), 4, p, &r);
         /* the rows moved, with what each was for (the rest: gone or refused) */
         for (int row = 0; rc == STORE_OK && row < PQntuples(r); row++) {

@@ -1161,7 +1161,10 @@ void store_outbox_rows_free(struct store_outbox_row *rows, size_t count);
 void store_outbox_row_cleanup(struct store_outbox_row *r);
 /* bearerbox accepted the row (the acker, gateway-plugin/acker.c). This and
  * the two below leave the queue for good: a secret row's text is emptied.
- * The marks write *out (may be NULL) on STORE_OK. */
+ * The marks write *out (may be NULL) on STORE_OK. An ack with a kannel_uuid
+ * that comes after the row's report (delivered or failed, no uuid yet) keeps
+ * the final state, records the uuid and moves the row all the same, once,
+ * so that every accepted MT counts as submitted (as with mark_many). */
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
                                               struct store_outbox_moved *out);
 /* The same, for a row sent without asking for a delivery report (dlr_mask

@@ -116,6 +116,17 @@ static void test_outbox_states(void)
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b, NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, b, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    /* b's ack after its report: moves it once (counted as submitted), final state kept */
+    struct store_outbox_moved mv = { false, STORE_MT_CODE };
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, b, "kannel-uuid-b", &mv), STORE_OK);
+    CU_ASSERT(mv.moved);
+    CU_ASSERT_EQUAL(mv.purpose, STORE_MT_REPLY);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, b, "kannel-uuid-b", &mv), STORE_OK);
+    CU_ASSERT(!mv.moved);
+    CU_ASSERT_EQUAL(store_outbox_state(s, b, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND reason = 'rejected by SMSC'"
+                                   " AND kannel_uuid = 'kannel-uuid-b'", b), 1);
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, 999999, NULL), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_state(s, 999999, &st), STORE_NOT_FOUND);
     CU_ASSERT_EQUAL(store_outbox_retry(s, 999999, 1), STORE_NOT_FOUND);
@@ -574,6 +585,18 @@ static void test_mark_many(void)
     CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
     CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-0'", id[0]), 1);
     CU_ASSERT_EQUAL(state_of(s, id[4]), OUTBOX_FAILED);
+    /* the ack of a row whose report came first (id[3]: delivered before
+     * any ack) moves it once, keeping it delivered, with its uuid, so the
+     * MT counts as submitted; a second ack does not */
+    struct store_outbox_mark late_ack[] = { { .id = id[3], .state = OUTBOX_SUBMITTED, .kannel_uuid = "uuid-3", .reason = NULL } };
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, late_ack, 1), STORE_OK);
+    CU_ASSERT_TRUE(late_ack[0].done.moved);
+    CU_ASSERT_EQUAL(state_of(s, id[3]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-3'", id[3]), 1);
+    late_ack[0].kannel_uuid = "uuid-3b";
+    CU_ASSERT_EQUAL(store_outbox_mark_many(s, late_ack, 1), STORE_OK);
+    CU_ASSERT_FALSE(late_ack[0].done.moved);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT count(*) FROM outbox WHERE id = %lld AND kannel_uuid = 'uuid-3'", id[3]), 1);
     /* refused before anything runs */
     struct store_outbox_mark bad[] = { { .id = id[0], .state = OUTBOX_QUEUED, .kannel_uuid = NULL, .reason = NULL } };
     CU_ASSERT_EQUAL(store_outbox_mark_many(s, bad, 1), STORE_INVALID);
