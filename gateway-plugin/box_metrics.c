@@ -59,6 +59,8 @@ void box_metrics_init(void)
         { "smsvault_mt_submitted_total", "MT bearerbox accepted (ack success or buffered), by kind." },
         { "smsvault_mt_delivered_total", "MT a delivery report said were delivered, by kind." },
         { "smsvault_mt_failed_total", "MT that failed for good (refused by bearerbox, or a failure report), by kind." },
+        { "smsvault_mt_unreported_total",
+          "MT accepted whose delivery report did not come within [box] report_wait: counted as sent, by kind." },
     };
     reg = metrics_new();
     metrics_declare_process(reg, "vaultbox", SMSVAULT_VERSION);

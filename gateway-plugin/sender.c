@@ -302,6 +302,29 @@ static bool lease_renew(struct store *s, long long *swept)
     return store_outbox_requeue_orphans(s, (int)settings.box.instance_grace_s, swept) == STORE_OK;
 }
 
+#define SETTLE_BATCH 500   /* rows settled as unreported in one statement, at most */
+
+/* Accepted MT whose report did not come within [box] report_wait count as
+ * sent (store_outbox_settle_unreported): a few batches a turn, so that a
+ * backlog (rows written with reports off before migration 014) never
+ * holds sending up for long. False on a store failure. */
+static bool settle_unreported(struct store *s)
+{
+    for (int turn = 0; turn < 4 && !box_stopping(); turn++) {
+        long long counts[STORE_MT_PURPOSES], n = 0;
+        if (store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, (int)settings.box.report_wait_s, SETTLE_BATCH,
+                                           counts) != STORE_OK)
+            return false;
+        for (int k = 0; k < STORE_MT_PURPOSES; k++) {
+            box_count_mt(BOX_MT_UNREPORTED, (enum store_mt_purpose)k, (size_t)counts[k]);
+            n += counts[k];
+        }
+        if (n < SETTLE_BATCH)
+            break;
+    }
+    return true;
+}
+
 /* What the sender loop carries from one turn to the next. */
 struct sender_loop {
     struct store *s;
@@ -438,6 +461,11 @@ static void sender_main(void *arg)
     /* renewed well within the grace, so a live instance is never taken for gone */
     double lease_every_s = settings.box.instance_grace_s / 5.0 < 1 ? 1 : settings.box.instance_grace_s / 5.0;
     double next_lease_s = 0;
+    /* unreported rows looked for a few times within the wait, at least once a minute */
+    double settle_every_s = settings.box.report_wait_s / 4.0 < 1    ? 1
+                            : settings.box.report_wait_s / 4.0 > 60 ? 60
+                                                                    : settings.box.report_wait_s / 4.0;
+    double next_settle_s = 0;
     long claims_with_rows = 0;   /* for the test hook settings.lose_claim */
 
     backoff_init(&loop.backoff, 0.1);
@@ -454,6 +482,13 @@ static void sender_main(void *arg)
             handover_set(true);
             claim_due = claim_due || swept > 0;
             next_lease_s = box_monotonic_s() + lease_every_s;
+        }
+        if (settings.box.report_wait_s > 0 && box_monotonic_s() >= next_settle_s) {
+            if (!settle_unreported(s)) {
+                store_trouble(&loop);
+                continue;
+            }
+            next_settle_s = box_monotonic_s() + settle_every_s;
         }
         if (!loop.listening) {
             if (store_outbox_listen(s) != STORE_OK) {

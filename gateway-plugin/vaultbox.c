@@ -58,6 +58,9 @@ static const struct config_key box_keys[] = {
     { "box", "instance_grace", CONFIG_INT, "15", 2, 3600, offsetof(struct box_config, instance_grace_s),
       "seconds after which the replies a vaultbox left in flight are sent again, once it is gone "
       "(its database session ended); a live one's are never taken" },
+    { "box", "report_wait", CONFIG_INT, "172800", 0, 31536000, offsetof(struct box_config, report_wait_s),
+      "seconds an accepted MT waits for its delivery report before it counts as sent (no report "
+      "came); a later report still counts; 0: waits for ever" },
     { "box", "password_checks", CONFIG_INT, "1", 1, 64, offsetof(struct box_config, password_checks),
       "REG / LOGIN / PASS run at most this many at a time (argon2id needs 12 MiB each)" },
     { "box", "migrate", CONFIG_BOOL, "yes", 0, 0, offsetof(struct box_config, migrate),

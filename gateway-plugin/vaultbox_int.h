@@ -62,6 +62,7 @@ struct box_config {
     long long dlr_mask;
     long long retry_delay_s;
     long long instance_grace_s;
+    long long report_wait_s;          /* 0: submitted rows wait for their report for ever */
     long long password_checks;
     bool migrate;
     char *log_level;
@@ -233,7 +234,8 @@ enum box_mo_end { BOX_MO_APPLIED, BOX_MO_DUPLICATE, BOX_MO_GAVE_UP };
 void box_count_mo_end(enum box_mo_end end);
 /* One committed command: its name (core_replies.cmd) and outcome. */
 void box_count_command(const char *cmd, enum core_outcome outcome);
-enum box_mt_stage { BOX_MT_QUEUED, BOX_MT_SUBMITTED, BOX_MT_DELIVERED, BOX_MT_FAILED, BOX_MT_STAGES };
+enum box_mt_stage { BOX_MT_QUEUED, BOX_MT_SUBMITTED, BOX_MT_DELIVERED, BOX_MT_FAILED, BOX_MT_UNREPORTED,
+                    BOX_MT_STAGES };
 void box_count_mt(enum box_mt_stage stage, enum store_mt_purpose kind, size_t n);
 /* box_tx_run rolled back to run again; role: "worker", "acker". */
 void box_count_tx_retry(const char *role);

@@ -646,10 +646,10 @@ enum store_result store_outbox_mark_delivered(struct store *s, long long id, str
     char ib[24];
     st_lld(ib, id);
     const char *p[] = { ib };
-    /* final states (delivered, failed) are never changed */
+    /* final states (delivered, failed) are never changed; sent takes a late report */
     return update_one(s, "outbox-delivered",
                       "UPDATE outbox SET state = 3, updated_at = now(), " CLEAR_SECRET
-                      " WHERE id = $1 AND state IN (0, 1, 2) RETURNING " PURPOSE_SQL(""),
+                      " WHERE id = $1 AND state IN (0, 1, 2, 6) RETURNING " PURPOSE_SQL(""),
                       1, p, out);
 }
 
@@ -664,7 +664,7 @@ enum store_result store_outbox_mark_failed(struct store *s, long long id, const 
     const char *p[] = { ib, why && utf8_valid(why, strlen(why)) ? why : NULL };
     enum store_result rc = update_one(s, "outbox-failed",
                       "UPDATE outbox SET state = 4, reason = $2, updated_at = now(), " CLEAR_SECRET
-                      " WHERE id = $1 AND state IN (0, 1, 2) RETURNING " PURPOSE_SQL(""), 2, p, out);
+                      " WHERE id = $1 AND state IN (0, 1, 2, 6) RETURNING " PURPOSE_SQL(""), 2, p, out);
     free(why);
     return rc;
 }
@@ -703,8 +703,8 @@ enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_ma
         const char *p[] = { st_array_get(&ids), st_array_get(&states), st_array_get(&uuids),
                             st_array_get(&reasons) };
         /* the same state rules as the single marks: submitted or sent from
-         * queued or sending, delivered or failed from anything not final; in
-         * id order */
+         * queued or sending, delivered or failed from anything not final (or
+         * sent); in id order */
         PGresult *r = NULL;
         rc = st_exec(s, "outbox-mark-many",
             "UPDATE outbox o SET state = CASE WHEN o.state IN (3, 4) THEN o.state ELSE v.state END,"
@@ -713,7 +713,7 @@ enum store_result store_outbox_mark_many(struct store *s, struct store_outbox_ma
             " updated_at = now(), " CLEAR_SECRET
             " FROM (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[])"
             "       AS t(id, state, uuid, reason) ORDER BY id) v"
-            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state = 2 AND v.state IN (3, 4))"
+            " WHERE o.id = v.id AND (o.state IN (0, 1) OR (o.state IN (2, 6) AND v.state IN (3, 4))"
             "       OR (v.state IN (2, 6) AND " LATE_ACK("o.", "v.uuid") "))"
             " RETURNING o.id, " PURPOSE_SQL("o."), 4, p, &r);
         /* the rows moved, with what each was for (the rest: gone or refused) */
@@ -837,11 +837,52 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
     return STORE_OK;
 }
 
-/* A row's state as store_outbox_state says it, for outbox row o. */
+enum store_result store_outbox_settle_unreported(struct store *s, const char *channel, int wait_s, int max,
+                                                 long long counts[STORE_MT_PURPOSES])
+{
+    if (counts)
+        memset(counts, 0, STORE_MT_PURPOSES * sizeof counts[0]);
+    if (!valid_channel(channel) || wait_s < 1 || wait_s > 31536000 || max < 1 ||
+        max > LIMIT_OUTBOX_MARKS_MAX)
+        return STORE_INVALID;
+    char wb[24], mb[24];
+    st_lld(wb, wait_s);
+    st_lld(mb, max);
+    const char *p[] = { channel, wb, mb };
+    PGresult *r = NULL;
+    /* oldest first through outbox_submitted; a row a report or another
+     * vaultbox's sweep is moving meanwhile is skipped, and the UPDATE checks
+     * its state again */
+    enum store_result rc = st_exec(s, "outbox-settle-unreported",
+        "WITH q AS (UPDATE outbox o SET state = 6, updated_at = now()"
+        "   WHERE o.id IN (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
+        "       AND updated_at < now() - $2::int * interval '1 second' ORDER BY id LIMIT $3::int"
+        "       FOR UPDATE SKIP LOCKED) AND o.state = 2"
+        "   RETURNING " PURPOSE_SQL("o.") " AS purpose)"
+        " SELECT purpose, count(*) FROM q GROUP BY purpose", 3, p, &r);
+    if (rc != STORE_OK)
+        return rc;
+    long long n = 0;
+    for (int row = 0; row < PQntuples(r); row++) {
+        long long purpose = st_getll(r, row, 0), c = st_getll(r, row, 1);
+        n += c;
+        if (counts && purpose >= 0 && purpose < STORE_MT_PURPOSES)
+            counts[purpose] += c;
+    }
+    PQclear(r);
+    if (n > 0)
+        log_info("store: outbox-unreported-settled channel=%s count=%lld wait_s=%d", channel, n, wait_s);
+    return STORE_OK;
+}
+
+/* A row's state as store_outbox_state says it, for outbox row o: the least
+ * advanced of a rendered request's children, in the order queued, sending,
+ * submitted, sent, delivered (sent: accepted, no report). */
 #define DERIVED_STATE(o)                                                                                \
     "CASE WHEN " o ".state = 5 THEN (SELECT CASE WHEN bool_or(c.state = 4) THEN 4"                      \
-    "   ELSE coalesce(min(c.state), 3) END FROM outbox c WHERE c.parent_id = " o ".id)"                 \
-    " WHEN " o ".state = 2 AND " o ".kind = 1 AND EXISTS (SELECT 1 FROM outbox c"                       \
+    "   WHEN bool_or(c.state IN (0, 1, 2)) THEN min(c.state) WHEN bool_or(c.state = 6) THEN 6"          \
+    "   ELSE 3 END FROM outbox c WHERE c.parent_id = " o ".id)"                                         \
+    " WHEN " o ".state IN (2, 6) AND " o ".kind = 1 AND EXISTS (SELECT 1 FROM outbox c"                 \
     "   WHERE c.parent_id = " o ".id AND c.state = 4) THEN 4"                                           \
     " ELSE " o ".state END"
 

@@ -910,7 +910,8 @@ enum store_outbox_state {
     OUTBOX_DELIVERED,      /* delivery report: delivered to the handset */
     OUTBOX_FAILED,         /* permanent failure */
     /* 5: a request rendered into rows of its own (DERIVED_STATE in outbox.c) */
-    OUTBOX_SENT = 6,       /* bearerbox accepted it and no report was asked for: final (migration 014) */
+    OUTBOX_SENT = 6,       /* bearerbox accepted it and no report was asked for (migration 014), or
+                              none came in time: final, unless a report comes after all */
 };
 
 /* What an outbox row is (migration 008). A request names an archived item;
@@ -1168,12 +1169,14 @@ void store_outbox_row_cleanup(struct store_outbox_row *r);
 enum store_result store_outbox_mark_submitted(struct store *s, long long id, const char *kannel_uuid,
                                               struct store_outbox_moved *out);
 /* The same, for a row sent without asking for a delivery report (dlr_mask
- * without delivered or failed): no report will come, so it is final and no
- * longer counted as waiting for one (OUTBOX_SENT). */
+ * without delivered or failed): no report will come, so it is no longer
+ * counted as waiting for one (OUTBOX_SENT: final, unless a report comes all
+ * the same — below). */
 enum store_result store_outbox_mark_sent(struct store *s, long long id, const char *kannel_uuid,
                                          struct store_outbox_moved *out);
 /* Delivery reports: final states are never downgraded; a repeated report is a
- * no-op. Keyed by the outbox id alone, not by instance: bearerbox hands a
+ * no-op. A sent row (no report asked, or none came in time:
+ * store_outbox_settle_unreported) takes a report that comes after all. Keyed by the outbox id alone, not by instance: bearerbox hands a
  * report to any connection of the box id, so the instance that applies it is
  * often not the one that claimed the row. */
 enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_moved *out);
@@ -1209,6 +1212,18 @@ enum store_result store_outbox_requeue_sending(struct store *s, const char *inst
  * rows are never touched. count_out (may be NULL): rows requeued. Run at
  * start-up and every few seconds by each vaultbox. grace_s: 1..86400. */
 enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, long long *count_out);
+/* Rows of channel submitted (accepted, waiting for a delivery report) for
+ * more than wait_s seconds become sent (OUTBOX_SENT): no report came — an
+ * SMSC that sends none for some messages, a report lost with a killed
+ * bearerbox, rows written with reports off before migration 014 — so that
+ * the submitted gauge counts what may still be reported. A report that
+ * comes later still makes a sent row delivered or failed. At most max rows
+ * (1..LIMIT_OUTBOX_MARKS_MAX), oldest first, rows another connection holds
+ * skipped; counts[purpose] (may be NULL) says how many of each purpose
+ * were settled (the caller calls again while the sum was max). wait_s:
+ * 1..31536000. One statement; not inside store_tx_begin. */
+enum store_result store_outbox_settle_unreported(struct store *s, const char *channel, int wait_s, int max,
+                                                 long long counts[STORE_MT_PURPOSES]);
 /* A row's state. A rendered request's is its children's: failed when one
  * failed, else the least advanced of them (queued < sending < submitted <
  * delivered); a request not yet rendered is queued, one whose item was gone

@@ -49,6 +49,9 @@ const struct config_key mms_config_keys[] = {
       "tries of one SubmitReq before the delivery fails and the phone is told" },
     { "mms", "instance_grace", CONFIG_INT, "30", 1, 86400, MMS(instance_grace_s),
       "seconds after which the deliveries a vaultmms that is gone had claimed are taken by another" },
+    { "mms", "report_wait", CONFIG_INT, "172800", 0, 31536000, MMS(report_wait_s),
+      "seconds an accepted delivery waits for its report (MMSC delivery report, or the phone's fetch) "
+      "before it counts as sent; a later report still counts; 0: waits for ever" },
     { "mms", "migrate", CONFIG_BOOL, "yes", 0, 0, MMS(migrate), "apply pending database migrations at start" },
     { "mms", "log_level", CONFIG_STRING, "info", 0, 0, MMS(log_level), "debug, info, warn or error" },
     { "mms", "metrics_port", CONFIG_INT, "0", 0, 65535, MMS(metrics_port),

@@ -35,6 +35,7 @@ struct mms_config {
     long long retry_min_s, retry_max_s;   /* back-off of a SubmitReq tried again (mm7_backoff_s) */
     long long submit_attempts;     /* tries of one SubmitReq before it fails */
     long long instance_grace_s;    /* a gone vaultmms's claimed deliveries are requeued after this */
+    long long report_wait_s;       /* an accepted delivery with no report after this counts as sent; 0: never */
     bool migrate;
     char *log_level;
     long long metrics_port;        /* GET /metrics on 127.0.0.1; 0: off */

@@ -246,7 +246,10 @@ static struct store *open_store(void)
     return NULL;
 }
 
-/* Renew the lease and requeue the requests of gone instances. */
+/* Renew the lease and requeue the requests of gone instances; and
+ * deliveries accepted longer ago than [mms] report_wait, with no report
+ * since (an MMSC that sends none, a phone that never fetched), count as
+ * sent — a batch each time. */
 static bool lease_renew(struct store *s)
 {
     enum store_result r = store_outbox_hold(s, instance);
@@ -254,7 +257,11 @@ static bool lease_renew(struct store *s)
         log_warn("mms: deliver: lease-held-by-old-session instance=%s", instance);
     else if (r != STORE_OK)
         return false;
-    return store_outbox_requeue_orphans(s, (int)conf->mms->instance_grace_s, NULL) == STORE_OK;
+    if (store_outbox_requeue_orphans(s, (int)conf->mms->instance_grace_s, NULL) != STORE_OK)
+        return false;
+    return conf->mms->report_wait_s == 0 ||
+           store_outbox_settle_unreported(s, STORE_CHANNEL_MMS, (int)conf->mms->report_wait_s, 500, NULL) ==
+               STORE_OK;
 }
 
 static void *deliver_main(void *arg)

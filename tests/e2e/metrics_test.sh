@@ -16,7 +16,9 @@
 #   * the database gauges equal what the database says;
 #   * vaultctl status prints both endpoints and the database at a glance;
 #   * with reports off (dlr_mask = 0), an accepted reply is sent (6): final,
-#     and not counted among the MT waiting for a report.
+#     and not counted among the MT waiting for a report;
+#   * with reports on and none coming (the SMSC sends none), a reply is sent
+#     (6) once [box] report_wait has passed, counted as unreported.
 # Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN).
 set -euo pipefail
 
@@ -201,4 +203,28 @@ moved $VAR/box2.txt $VAR/box3.txt 'smsvault_mt_submitted_total{kind="reply"}' 1
 moved $VAR/box2.txt $VAR/box3.txt 'smsvault_mt_delivered_total{kind="reply"}' 0
 grep -qE '^outbox_sent [1-9]' <<<"$("$BUILD/store/vaultctl" --config "$SV_CONF" stats)" || fail "vaultctl stats: no sent row"
 echo "e2e: ok reports off: the reply sent (6), not counted as waiting for a report"
+
+# ---- reports on, but none comes: after [box] report_wait the reply counts as sent
+svc_vaultbox_stop "$VAR"
+printf '[box]\ndlr_mask = 3\nreport_wait = 2\n' >>"$SV_CONF"
+[[ $(e2e_ctl "FAULT receipts=off") == OK* ]] || fail "smscsim FAULT receipts=off"
+# rows still waiting now are settled too, once older than 2 s
+waiting_ids=$(sql "SELECT coalesce(string_agg(id::text, ','), '0') FROM outbox WHERE state = 2")
+e2e_start vaultbox
+e2e_expect $A "SAVE metrics five" "Saved as 5."
+until_sql "SELECT count(*) FROM outbox WHERE state = 6 AND text LIKE 'Saved as 5.%'" 1 \
+    "the reply whose report never came, not sent after report_wait"
+until_sql "SELECT count(*) FROM outbox WHERE state = 2" 0 "rows still waiting for a report after report_wait"
+until_value "$BOX_M" 'smsvault_outbox_messages{state="submitted"}' 0 "outbox submitted, none reported"
+scrape "$BOX_M" "$VAR/box5.txt"
+# the restarted vaultbox counts from 0
+want=$(($(sql "SELECT count(*) FROM outbox WHERE id IN ($waiting_ids) AND state = 6") + 1))
+unreported=0
+for k in reply code item; do
+    unreported=$((unreported + $(value $VAR/box5.txt "smsvault_mt_unreported_total{kind=\"$k\"}")))
+done
+((unreported == want)) || fail "smsvault_mt_unreported_total is $unreported (want $want)"
+moved /dev/null $VAR/box5.txt 'smsvault_mt_submitted_total{kind="reply"}' 1
+moved /dev/null $VAR/box5.txt 'smsvault_mt_delivered_total{kind="reply"}' 0
+echo "e2e: ok no report within report_wait: the reply sent (6), counted as unreported ($unreported)"
 e2e_pass

@@ -355,6 +355,13 @@ static int state_of(struct store *s, long long id)
     return testdb_outbox_state(s, id);
 }
 
+/* Make row id's last change seconds older (as if it had waited that long). */
+static void age(long long id, int seconds)
+{
+    CU_ASSERT_EQUAL(testdb_scalarf("WITH u AS (UPDATE outbox SET updated_at = updated_at - interval '%d seconds'"
+                                   " WHERE id = %lld RETURNING 1) SELECT count(*) FROM u", seconds, id), 1);
+}
+
 /* Rows still claimed (SENDING) by instance id. */
 static long long sending_of(const char *id)
 {
@@ -670,16 +677,22 @@ static void test_mark_sent(void)
     CU_ASSERT_EQUAL_FATAL(store_stats_get(s, &st), STORE_OK);
     CU_ASSERT_EQUAL(st.outbox_sent, testdb_scalar("SELECT count(*) FROM outbox WHERE state = 6"));
     CU_ASSERT(st.outbox_sent >= 3);
-    /* final: neither a report nor another ack moves it */
-    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[0], &m), STORE_OK);
-    CU_ASSERT(!m.moved);
+    /* final for acks; a report that comes after all still says how it ended */
     CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, id[0], NULL, &m), STORE_OK);
     CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[0], &m), STORE_OK);
+    CU_ASSERT(m.moved);
     struct store_outbox_mark late[] = { { .id = id[1], .state = OUTBOX_FAILED, .kannel_uuid = NULL, .reason = "x" } };
     CU_ASSERT_EQUAL(store_outbox_mark_many(s, late, 1), STORE_OK);
-    CU_ASSERT(!late[0].done.moved);
-    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_SENT);
-    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_SENT);
+    CU_ASSERT(late[0].done.moved);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(state_of(s, id[1]), OUTBOX_FAILED);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, id[1], &m), STORE_OK);   /* failed stays failed */
+    CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(store_outbox_mark_sent(s, id[0], "u-again", &m), STORE_OK);
+    CU_ASSERT(!m.moved);
+    CU_ASSERT_EQUAL(state_of(s, id[0]), OUTBOX_DELIVERED);
     /* and a submitted row does not become sent */
     long long sub = enqueue(s, NULL, "+8613900000006", "submitted");
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 5, &rows, &n, NULL), STORE_OK);
@@ -689,6 +702,90 @@ static void test_mark_sent(void)
     CU_ASSERT_EQUAL(store_outbox_mark_many(s, twice, 1), STORE_OK);
     CU_ASSERT(!twice[0].done.moved);
     CU_ASSERT_EQUAL(state_of(s, sub), OUTBOX_SUBMITTED);
+    store_free(s);
+}
+
+/* Accepted rows whose report never came become sent after the wait, the
+ * oldest first, a batch at a time, on their own channel only; a report
+ * that comes later still counts. */
+static void test_settle_unreported(void)
+{
+    struct store *s = testdb_open();
+    drain(s);
+    struct store_gauges g0, g1;
+    long long counts[STORE_MT_PURPOSES];
+    /* what earlier tests left submitted is young: nothing to settle */
+    CU_ASSERT_EQUAL_FATAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY] + counts[STORE_MT_CODE] + counts[STORE_MT_ITEM], 0);
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g0), STORE_OK);
+    struct store_outbox_new code = { .msisdn = "+8613900000007", .text = "code 112233", .text_len = 11,
+                                     .secret = true };
+    long long a = enqueue(s, NULL, "+8613900000007", "old one");
+    long long b = 0;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_enqueue(s, &code, &b), STORE_OK);
+    long long c = enqueue(s, NULL, "+8613900000007", "young one");
+    long long d = enqueue(s, NULL, "+8613900000007", "held one");
+    long long e = enqueue(s, NULL, "+8613900000007", "not acked");
+    struct store_outbox_row *rows;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 5);
+    store_outbox_rows_free(rows, n);
+    long long acked[] = { a, b, c, d };
+    for (size_t i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, acked[i], NULL, NULL), STORE_OK);
+    age(a, 7200);
+    age(b, 7200);
+    age(d, 7200);
+    age(e, 7200);   /* sending, not submitted: the sweep of gone instances' rows is another */
+    /* another channel's sweep leaves them */
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_MMS, 3600, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY] + counts[STORE_MT_CODE], 0);
+    CU_ASSERT_EQUAL(state_of(s, a), OUTBOX_SUBMITTED);
+    /* a longer wait than they waited: nothing */
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 10800, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY] + counts[STORE_MT_CODE], 0);
+    /* a row a report is moving meanwhile (locked by another session) is left for the next sweep */
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM outbox WHERE id = %lld FOR UPDATE", d);
+    struct testdb_session *held = testdb_hold(sql);
+    /* one at a time, oldest first */
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY], 1);
+    CU_ASSERT_EQUAL(counts[STORE_MT_CODE], 0);
+    CU_ASSERT_EQUAL(state_of(s, a), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(state_of(s, b), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY], 0);
+    CU_ASSERT_EQUAL(counts[STORE_MT_CODE], 1);
+    CU_ASSERT_EQUAL(state_of(s, b), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(state_of(s, d), OUTBOX_SUBMITTED);
+    testdb_release(held);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY], 1);
+    CU_ASSERT_EQUAL(state_of(s, d), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(state_of(s, c), OUTBOX_SUBMITTED);   /* young: still waits for its report */
+    CU_ASSERT_EQUAL(state_of(s, e), OUTBOX_SENDING);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT length(text) FROM outbox WHERE id = %lld", b), 0);
+    /* the gauge counts what may still be reported */
+    CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g1), STORE_OK);
+    CU_ASSERT_EQUAL(g1.outbox_submitted, g0.outbox_submitted + 1);
+    /* a report after the wait still says how it ended, once */
+    struct store_outbox_moved m = { false, STORE_MT_CODE };
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, &m), STORE_OK);
+    CU_ASSERT(m.moved);
+    CU_ASSERT_EQUAL(m.purpose, STORE_MT_REPLY);
+    CU_ASSERT_EQUAL(state_of(s, a), OUTBOX_DELIVERED);
+    CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, &m), STORE_OK);
+    CU_ASSERT(!m.moved);
+    /* what it refuses */
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, "fax", 3600, 10, counts), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 0, 10, counts), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 0, counts), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, LIMIT_OUTBOX_MARKS_MAX + 1, counts),
+                    STORE_INVALID);
+    /* the row left sending goes to the orphan sweep, not here */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, e, NULL, NULL), STORE_OK);
     store_free(s);
 }
 
@@ -898,6 +995,15 @@ static void test_delivery_requests(void)
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, b1, NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SENDING);   /* b2 is still in flight */
+    /* b2 accepted, and no report came in time: sent, and so is rb (sent is
+     * less than delivered) */
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, b2, "u2", NULL), STORE_OK);
+    age(b2, 7200);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1000, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(state_of(s, b2), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SENT);
+    /* and then its report came after all */
     CU_ASSERT_EQUAL(store_outbox_mark_failed(s, b2, "refused", NULL), STORE_OK);
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_FAILED);
@@ -1203,6 +1309,8 @@ static const struct test_entry tests[] = {
     { "instances: a gone one's rows requeued, a live one's never", test_instances_gone },
     { "many marks in one statement, the single marks' rules", test_mark_many },
     { "sent without a report asked: final at the ack, not counted as waiting", test_mark_sent },
+    { "accepted rows whose report never came: sent after the wait, a late report still counts",
+      test_settle_unreported },
     { "purposes derived, marks that say whether they moved a row, gauges", test_purposes_marks_gauges },
     { "delivery requests: rendered once, children in order, binary rows, derived state", test_delivery_requests },
     { "MMS requests: claimed with a lease, requeued, retried, handed off, the item's delivery", test_mms_requests },
