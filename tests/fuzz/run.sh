@@ -2,7 +2,8 @@
 # tests/fuzz/run.sh [seconds] [fuzzer...] — build the libFuzzer harnesses
 # with clang-14 (ASan + UBSan) in build-fuzz/ and run each for `seconds`
 # (default 60), or until FUZZ_RUNS executions when that is set (the
-# seconds then bound it; README's figures: FUZZ_RUNS=10000000). Seeds come
+# seconds then bound it; README's figures: FUZZ_RUNS=10000000), in
+# FUZZ_FORK worker processes when that is set. Seeds come
 # from tests/fuzz/corpus/<fuzzer>/; the growing corpus and any crash files
 # stay in build-fuzz/. Not part of ctest; the seeds alone are
 # (<harness>_corpus_replay, tests/fuzz/replay.c): keep a crash found here
@@ -32,12 +33,16 @@ for f in "${all[@]}"; do
   echo "fuzz: $f for ${secs}s"
   runs=()
   [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+  # FUZZ_FORK=n: one run in n worker processes (libFuzzer's -fork), its
+  # executions counted together, for a harness that needs more than a core
+  [ -n "${FUZZ_FORK:-}" ] && runs+=(-fork="$FUZZ_FORK")
   if ! "$build/tests/fuzz/$f" -max_total_time="$secs" "${runs[@]}" -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$build/crashes/$f-" -print_final_stats=1 "$corpus" "${seeds[@]}" \
       >"$build/$f.log" 2>&1; then
     echo "fuzz: $f FAILED; see $build/$f.log and $build/crashes/" >&2
     rc=1
   fi
-  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^#[0-9]+ *DONE' "$build/$f.log" || true
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^#[0-9]+ *DONE|fuzzed for [0-9]+ iterations' \
+    "$build/$f.log" || true
 done
 exit $rc
