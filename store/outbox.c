@@ -851,13 +851,14 @@ enum store_result store_outbox_settle_unreported(struct store *s, const char *ch
     const char *p[] = { channel, wb, mb };
     PGresult *r = NULL;
     /* oldest first through outbox_submitted; a row a report or another
-     * vaultbox's sweep is moving meanwhile is skipped, and the UPDATE checks
-     * its state again */
+     * vaultbox's sweep is moving meanwhile is skipped. The rows are chosen
+     * once (a CTE of its own: a LIMIT ... SKIP LOCKED subquery in the
+     * UPDATE's WHERE may be run again by the plan and choose more). */
     enum store_result rc = st_exec(s, "outbox-settle-unreported",
-        "WITH q AS (UPDATE outbox o SET state = 6, updated_at = now()"
-        "   WHERE o.id IN (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
-        "       AND updated_at < now() - $2::int * interval '1 second' ORDER BY id LIMIT $3::int"
-        "       FOR UPDATE SKIP LOCKED) AND o.state = 2"
+        "WITH c AS MATERIALIZED (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
+        "   AND updated_at < now() - $2::int * interval '1 second' ORDER BY id LIMIT $3::int"
+        "   FOR UPDATE SKIP LOCKED),"
+        " q AS (UPDATE outbox o SET state = 6, updated_at = now() FROM c WHERE o.id = c.id"
         "   RETURNING " PURPOSE_SQL("o.") " AS purpose)"
         " SELECT purpose, count(*) FROM q GROUP BY purpose", 3, p, &r);
     if (rc != STORE_OK)

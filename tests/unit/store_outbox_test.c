@@ -1140,6 +1140,16 @@ static void test_mms_requests(void)
     enum store_outbox_state st;
     CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
     CU_ASSERT_EQUAL(st, OUTBOX_SUBMITTED);
+    /* the phone did not fetch it within [mms] report_wait: sent (vaultmms's
+     * sweep; vaultbox's, of the sms channel, leaves it) */
+    age(rb, 7200);
+    long long counts[STORE_MT_PURPOSES];
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(testdb_scalarf("SELECT state FROM outbox WHERE id = %lld", rb), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_MMS, 3600, 1000, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_ITEM], 1);
+    CU_ASSERT_EQUAL(store_outbox_state(s, rb, &st), STORE_OK);
+    CU_ASSERT_EQUAL(st, OUTBOX_SENT);
     CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &nrows, NULL), STORE_OK);
     CU_ASSERT_EQUAL_FATAL(nrows, 1);
     CU_ASSERT_EQUAL(rows[0].kind, OUTBOX_BINARY);
