@@ -858,7 +858,7 @@ enum store_result store_outbox_settle_unreported(struct store *s, const char *ch
         "WITH c AS MATERIALIZED (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
         "   AND updated_at < now() - $2::int * interval '1 second' ORDER BY id LIMIT $3::int"
         "   FOR UPDATE SKIP LOCKED),"
-        " q AS (UPDATE outbox o SET state = 6, updated_at = now() FROM c WHERE o.id = c.id"
+        " q AS (UPDATE outbox o SET state = 6, updated_at = now() FROM c WHERE o.id = c.id AND o.state = 2"
         "   RETURNING " PURPOSE_SQL("o.") " AS purpose)"
         " SELECT purpose, count(*) FROM q GROUP BY purpose", 3, p, &r);
     if (rc != STORE_OK)
