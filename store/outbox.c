@@ -850,14 +850,20 @@ enum store_result store_outbox_settle_unreported(struct store *s, const char *ch
     st_lld(mb, max);
     const char *p[] = { channel, wb, mb };
     PGresult *r = NULL;
-    /* oldest first through outbox_submitted; a row a report or another
-     * vaultbox's sweep is moving meanwhile is skipped. The rows are chosen
-     * once (a CTE of its own: a LIMIT ... SKIP LOCKED subquery in the
-     * UPDATE's WHERE may be run again by the plan and choose more). */
+    /* Among the max oldest submitted rows of channel (outbox_submitted,
+     * migration 015: channel, id) those that waited long enough: a bounded
+     * read, even when millions wait and none for long (an SMSC that sends
+     * no reports at all); ids follow the acks closely enough that the
+     * oldest come first. A row a
+     * report or another vaultbox's sweep is moving meanwhile is skipped.
+     * The rows are chosen once (CTEs of their own: a LIMIT ... SKIP LOCKED
+     * subquery in the UPDATE's WHERE may be run again by the plan and
+     * choose more). */
     enum store_result rc = st_exec(s, "outbox-settle-unreported",
-        "WITH c AS MATERIALIZED (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
-        "   AND updated_at < now() - $2::int * interval '1 second' ORDER BY id LIMIT $3::int"
-        "   FOR UPDATE SKIP LOCKED),"
+        "WITH w AS MATERIALIZED (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
+        "   ORDER BY id LIMIT $3::int),"
+        " c AS MATERIALIZED (SELECT o.id FROM outbox o WHERE o.id IN (SELECT id FROM w) AND o.state = 2"
+        "   AND o.updated_at < now() - $2::int * interval '1 second' FOR UPDATE SKIP LOCKED),"
         " q AS (UPDATE outbox o SET state = 6, updated_at = now() FROM c WHERE o.id = c.id AND o.state = 2"
         "   RETURNING " PURPOSE_SQL("o.") " AS purpose)"
         " SELECT purpose, count(*) FROM q GROUP BY purpose", 3, p, &r);

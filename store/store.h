@@ -1217,10 +1217,11 @@ enum store_result store_outbox_requeue_orphans(struct store *s, int grace_s, lon
  * SMSC that sends none for some messages, a report lost with a killed
  * bearerbox, rows written with reports off before migration 014 — so that
  * the submitted gauge counts what may still be reported. A report that
- * comes later still makes a sent row delivered or failed. At most max rows
- * (1..LIMIT_OUTBOX_MARKS_MAX), oldest first, rows another connection holds
- * skipped; counts[purpose] (may be NULL) says how many of each purpose
- * were settled (the caller calls again while the sum was max). wait_s:
+ * comes later still makes a sent row delivered or failed. Of the max
+ * (1..LIMIT_OUTBOX_MARKS_MAX) oldest submitted rows of channel (by id),
+ * those that waited long enough, rows another connection holds skipped;
+ * counts[purpose] (may be NULL) says how many of each purpose were
+ * settled (the caller calls again while the sum was max). wait_s:
  * 1..31536000. One statement; not inside store_tx_begin. */
 enum store_result store_outbox_settle_unreported(struct store *s, const char *channel, int wait_s, int max,
                                                  long long counts[STORE_MT_PURPOSES]);

@@ -717,6 +717,9 @@ static void test_settle_unreported(void)
     /* what earlier tests left submitted is young: nothing to settle */
     CU_ASSERT_EQUAL_FATAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1000, counts), STORE_OK);
     CU_ASSERT_EQUAL(counts[STORE_MT_REPLY] + counts[STORE_MT_CODE] + counts[STORE_MT_ITEM], 0);
+    /* (and reported now: they would stand first in the sweep's window) */
+    CU_ASSERT(testdb_scalar("WITH u AS (UPDATE outbox SET state = 3 WHERE state = 2 RETURNING 1)"
+                            " SELECT count(*) FROM u") >= 0);
     CU_ASSERT_EQUAL_FATAL(store_gauges_get(s, &g0), STORE_OK);
     struct store_outbox_new code = { .msisdn = "+8613900000007", .text = "code 112233", .text_len = 11,
                                      .secret = true };
@@ -778,6 +781,21 @@ static void test_settle_unreported(void)
     CU_ASSERT_EQUAL(state_of(s, a), OUTBOX_DELIVERED);
     CU_ASSERT_EQUAL(store_outbox_mark_delivered(s, a, &m), STORE_OK);
     CU_ASSERT(!m.moved);
+    /* the sweep reads the max oldest submitted rows only: behind c (young,
+     * first in line) an old row waits for a window of two */
+    long long g = enqueue(s, NULL, "+8613900000007", "behind a young one");
+    CU_ASSERT_EQUAL_FATAL(store_outbox_claim(s, me(), STORE_CHANNEL_SMS, 10, &rows, &n, NULL), STORE_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    store_outbox_rows_free(rows, n);
+    CU_ASSERT_EQUAL(store_outbox_mark_submitted(s, g, NULL, NULL), STORE_OK);
+    age(g, 7200);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 1, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY], 0);
+    CU_ASSERT_EQUAL(state_of(s, g), OUTBOX_SUBMITTED);
+    CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 3600, 2, counts), STORE_OK);
+    CU_ASSERT_EQUAL(counts[STORE_MT_REPLY], 1);
+    CU_ASSERT_EQUAL(state_of(s, g), OUTBOX_SENT);
+    CU_ASSERT_EQUAL(state_of(s, c), OUTBOX_SUBMITTED);
     /* what it refuses */
     CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, "fax", 3600, 10, counts), STORE_INVALID);
     CU_ASSERT_EQUAL(store_outbox_settle_unreported(s, STORE_CHANNEL_SMS, 0, 10, counts), STORE_INVALID);
