@@ -854,11 +854,10 @@ enum store_result store_outbox_settle_unreported(struct store *s, const char *ch
      * migration 015: channel, id) those that waited long enough: a bounded
      * read, even when millions wait and none for long (an SMSC that sends
      * no reports at all); ids follow the acks closely enough that the
-     * oldest come first. A row a
-     * report or another vaultbox's sweep is moving meanwhile is skipped.
-     * The rows are chosen once (CTEs of their own: a LIMIT ... SKIP LOCKED
-     * subquery in the UPDATE's WHERE may be run again by the plan and
-     * choose more). */
+     * oldest come first. A row a report or another vaultbox's sweep is
+     * moving meanwhile is skipped. The rows are chosen once (CTEs of their
+     * own: a LIMIT ... SKIP LOCKED subquery in the UPDATE's WHERE may be
+     * run again by the plan and choose more). */
     enum store_result rc = st_exec(s, "outbox-settle-unreported",
         "WITH w AS MATERIALIZED (SELECT id FROM outbox WHERE state = 2 AND channel = $1"
         "   ORDER BY id LIMIT $3::int),"
