@@ -1176,9 +1176,10 @@ enum store_result store_outbox_mark_sent(struct store *s, long long id, const ch
                                          struct store_outbox_moved *out);
 /* Delivery reports: final states are never downgraded; a repeated report is a
  * no-op. A sent row (no report asked, or none came in time:
- * store_outbox_settle_unreported) takes a report that comes after all. Keyed by the outbox id alone, not by instance: bearerbox hands a
- * report to any connection of the box id, so the instance that applies it is
- * often not the one that claimed the row. */
+ * store_outbox_settle_unreported) takes a report that comes after all.
+ * Keyed by the outbox id alone, not by instance: bearerbox hands a report to
+ * any connection of the box id, so the instance that applies it is often
+ * not the one that claimed the row. */
 enum store_result store_outbox_mark_delivered(struct store *s, long long id, struct store_outbox_moved *out);
 enum store_result store_outbox_mark_failed(struct store *s, long long id, const char *reason,
                                            struct store_outbox_moved *out);
@@ -1227,7 +1228,7 @@ enum store_result store_outbox_settle_unreported(struct store *s, const char *ch
                                                  long long counts[STORE_MT_PURPOSES]);
 /* A row's state. A rendered request's is its children's: failed when one
  * failed, else the least advanced of them (queued < sending < submitted <
- * delivered); a request not yet rendered is queued, one whose item was gone
+ * sent < delivered); a request not yet rendered is queued, one whose item was gone
  * failed; a request handed off (store_outbox_handoff) is its own, but
  * failed when one of its children failed. */
 enum store_result store_outbox_state(struct store *s, long long id, enum store_outbox_state *out);
