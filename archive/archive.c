@@ -644,6 +644,16 @@ enum store_result archive_export_next(struct archive_export *e, struct buf *b, b
     return res;
 }
 
+void archive_init(void)
+{
+    import_xml_init();
+}
+
+void archive_cleanup(void)
+{
+    import_xml_cleanup();
+}
+
 enum store_result archive_import(struct store *s, const char *user_id, enum import_format f, char *data, size_t len,
                                  struct archive_import_report *report)
 {

@@ -17,6 +17,12 @@
 #include "import.h"
 #include "store.h"
 
+/* Once per process before any thread imports, and at exit after the last
+ * import (the XML reader's library set-up, see import_xml.h): a process
+ * that imports from one thread only may leave them out. */
+void archive_init(void);
+void archive_cleanup(void);
+
 /* ---- import ---- */
 
 struct archive_import_report {

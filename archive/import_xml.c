@@ -571,6 +571,16 @@ static void malformed(struct state *st, const char *fmt, ...)
     va_end(ap);
 }
 
+void import_xml_init(void)
+{
+    xmlInitParser();
+}
+
+void import_xml_cleanup(void)
+{
+    xmlCleanupParser();
+}
+
 enum import_result import_xml(char *data, size_t len, const struct import_sink *sink, struct import_report *rep)
 {
     struct state *st = NULL;

@@ -15,6 +15,15 @@
 
 #include "import.h"
 
+/* libxml2's set-up, once per process in its first thread before any
+ * import_xml, and its tear-down after the last. import_xml also works without
+ * them in a process of one thread, but libxml2 sets its table of encodings
+ * up lazily and without a lock: two threads' first imports at once can build
+ * it twice, and one copy is lost (LeakSanitizer saw it in vaultweb when two
+ * users uploaded at the same moment). */
+void import_xml_init(void);
+void import_xml_cleanup(void);
+
 /* Rewrite surrogate-pair references in place; returns the new length
  * (never longer). Idempotent: its output holds no surrogate reference, so a
  * caller may rewrite once and parse the result several times. */

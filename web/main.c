@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "config.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
     struct service sv = { 0 };
     pthread_t service_thread;
     bool service_started = false;
+    bool archive_started = false;
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
             path = argv[++i];
@@ -201,6 +203,8 @@ int main(int argc, char **argv)
         goto out;
     }
     reg = web_metrics_init();
+    archive_init();   /* before the server's threads import */
+    archive_started = true;
     srv = server_start(&web, &sc);
     if (srv == NULL)
         goto out;
@@ -239,6 +243,8 @@ out:
     }
     metrics_http_stop(metrics);
     server_stop(srv);
+    if (archive_started)
+        archive_cleanup();   /* the server's threads have ended */
     web_metrics_free(reg);
     config_free(parts, 2);
     return rc;
