@@ -259,9 +259,17 @@ static bool lease_renew(struct store *s)
         return false;
     if (store_outbox_requeue_orphans(s, (int)conf->mms->instance_grace_s, NULL) != STORE_OK)
         return false;
-    return conf->mms->report_wait_s == 0 ||
-           store_outbox_settle_unreported(s, STORE_CHANNEL_MMS, (int)conf->mms->report_wait_s, 500, NULL) ==
-               STORE_OK;
+    if (conf->mms->report_wait_s == 0)
+        return true;
+    long long counts[STORE_MT_PURPOSES], n = 0;
+    if (store_outbox_settle_unreported(s, STORE_CHANNEL_MMS, (int)conf->mms->report_wait_s, 500, counts) !=
+        STORE_OK)
+        return false;
+    for (int k = 0; k < STORE_MT_PURPOSES; k++)
+        n += counts[k];
+    if (n > 0 && conf->count_unreported)
+        conf->count_unreported(conf->mms->delivery, n);
+    return true;
 }
 
 static void *deliver_main(void *arg)

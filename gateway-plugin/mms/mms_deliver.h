@@ -58,6 +58,10 @@ struct mms_deliver_config {
     /* called once per request settled by a try, after its commit: path
      * "mm7" or "direct", result "submitted", "retry", "failed" (may be NULL) */
     void (*count)(const char *path, const char *result);
+    /* called when the sweep of a lease renewal settled n > 0 deliveries
+     * that were accepted and had no report within [mms] report_wait (now
+     * sent): path as above, the deployment's (may be NULL) */
+    void (*count_unreported)(const char *path, long long n);
 };
 
 /* The MMSC that takes our SubmitReq: [mms] submit_mmsc when set, else the

@@ -80,7 +80,8 @@ static struct mms_retrieve retrieval;
  * Every answer by operation and MM7 status class, what became of each
  * DeliverReq committed (MMS in), and what is known of the MMS we sent
  * (MMS out): on the direct path each fetch of the retrieval URL and the
- * handset's answer, on the MM7 path each DeliveryReportReq; and each try
+ * handset's answer, on the MM7 path each DeliveryReportReq, on either what
+ * had no answer within [mms] report_wait; and each try
  * of the sender (mms_deliver.c: a SubmitReq, or the direct path's WAP push
  * handed to vaultbox) by what became of its request. */
 
@@ -88,7 +89,7 @@ static struct metrics *reg;
 static struct metric *m_requests, *m_received, *m_results, *m_sent;
 static const char *const paths[] = { "direct", "mm7", NULL };
 static const char *const results[] = { "fetched", "delivered", "rejected", "deferred", "failed", "pending",
-                                       "again", "unknown", "unavailable", "not-an-answer", NULL };
+                                       "again", "unknown", "unavailable", "not-an-answer", "unreported", NULL };
 static const char *const operations[] = { "DeliverReq", "DeliveryReportReq", "ReadReplyReq", "refused", "other",
                                           NULL };
 static const char *const status_classes[] = { "1xxx", "2xxx", "3xxx", "4xxx", "other", NULL };
@@ -115,7 +116,9 @@ static void metrics_declare(void)
                                 "(fetched; the handset's answer: delivered, rejected, deferred; unknown: no such "
                                 "delivery, used or expired; unavailable: the archive could not be read; "
                                 "not-an-answer), mm7, each DeliveryReportReq (delivered, failed, pending; "
-                                "again: a final outcome reported once more; unknown: no such submission).",
+                                "again: a final outcome reported once more; unknown: no such submission); on "
+                                "either, unreported: accepted, no answer or report within [mms] report_wait, "
+                                "now counted as sent.",
                                 res, 2, METRIC_SPARSE);
     static const struct metric_label sent[] = { { "path", paths }, { "result", sends } };
     m_sent = metrics_counter(reg, "smsvault_mms_sent_total",
@@ -139,6 +142,16 @@ static void count_sent(const char *path, const char *result)
     if (p >= 0 && r >= 0) {
         size_t v[] = { (size_t)p, (size_t)r };
         metric_inc(m_sent, metric_series(m_sent, v));
+    }
+}
+
+/* mms_deliver's sweep (another thread) */
+static void count_unreported(const char *path, long long n)
+{
+    long p = metric_value_index(m_results, 0, path), r = metric_value_index(m_results, 1, "unreported");
+    if (p >= 0 && r >= 0 && n > 0) {
+        size_t v[] = { (size_t)p, (size_t)r };
+        metric_add(m_results, metric_series(m_results, v), (uint64_t)n);
     }
 }
 
@@ -662,7 +675,8 @@ int main(int argc, char **argv)
     struct mms_deliver_config dc = { .mms = &cfg, .mmscs = mmscs, .nmmscs = nmmscs, .store = &store_cfg,
                                      .die_after_claim = getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")
                                                             ? atol(getenv("SMSVAULT_TEST_DIE_AFTER_CLAIM")) : 0,
-                                     .count = count_sent };
+                                     .count = count_sent,
+                                     .count_unreported = count_unreported };
     if (strcmp(cfg.delivery, "mm7") == 0 && mms_deliver_mmsc(&cfg, mmscs, nmmscs) == NULL)
         log_warn("vaultmms: delivery = mm7 but no [mmsc.NAME] has a url: every GET M<n> will fail");
     mms_deliver_start(&dc);

@@ -13,7 +13,8 @@
 # its own): a delivery's URL serves the m-retrieve-conf once, then the same
 # 404 as a token never made; the handset's m-notifyresp-ind posted there
 # marks the delivery delivered; other paths, methods and oversize bodies
-# are refused.
+# are refused. An accepted MMS with no answer within [mms] report_wait
+# counts as sent, and in the metrics as unreported.
 #
 # Needs the test cluster of ./smsvault test (SMSVAULT_TEST_PGADMIN); creates
 # and drops a database of its own there. A free loopback port, a temp dir;
@@ -276,5 +277,27 @@ moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct"
 # the used token's GET, the never-made token's GET, the second notifyresp
 moved "$VAR/r1.txt" "$VAR/r2.txt" 'smsvault_mms_sent_results_total{path="direct",result="unknown"}' 3
 echo "e2e: ok retrieval URL: served once, then the unknown token's 404; notifyresp marks it delivered; 404/405/413; counted"
+
+# --- an accepted MMS whose answer never comes: after [mms] report_wait it
+# counts as sent (outbox state 6), once, and the metric says so. Restarted
+# with report_wait = 1 and the lease (which sweeps) renewed every second.
+oid=$(sql "INSERT INTO outbox (user_id, msisdn, text, channel, state, updated_at) SELECT id, '$A', 'mms M1 quiet',
+           'mms', 2, now() - interval '1 minute' FROM users WHERE username = 'alice' RETURNING id")
+oid=${oid%%$'\n'*}
+svc_vaultmms_stop "$VAR"
+printf '[mms]\nreport_wait = 1\ninstance_grace = 5\n' >>"$SV_CONF"
+e2e_start vaultmms
+deadline=$((SECONDS + 20))
+until [[ $(sql "SELECT state FROM outbox WHERE id = $oid") == 6 ]]; do
+    ((SECONDS < deadline)) || fail "an accepted MMS with no report was not counted as sent after report_wait"
+    sleep 0.2
+done
+sleep 1.5   # a sweep more: what is settled is settled once
+metrics "$VAR/r4.txt"
+# every sent MMS row is this process's doing (report_wait was two days
+# before), and its counters started at zero with it
+want=$(sql "SELECT count(*) FROM outbox WHERE channel = 'mms' AND state = 6")
+moved /dev/null "$VAR/r4.txt" 'smsvault_mms_sent_results_total{path="direct",result="unreported"}' "$want"
+echo "e2e: ok no answer within [mms] report_wait: the MMS counted as sent (state 6) and as unreported, once"
 
 e2e_pass
