@@ -258,6 +258,59 @@ size_t smstext_gsm_unpack(const unsigned char *packed, size_t len, int fill_bits
     return n;
 }
 
+void smstext_meter_init(struct smstext_meter *m)
+{
+    memset(m, 0, sizeof *m);
+    m->valid = true;
+    m->gsm = true;
+}
+
+/* One character more in alphabet a (0 GSM, 1 UCS-2): a new part when it does
+ * not fit in the last one, as smstext_measure's cut by smstext_fit. */
+static void meter_char(struct smstext_meter *m, int a, size_t u, size_t part)
+{
+    if (m->parts[a] == 0 || m->used[a] + u > part) {
+        m->parts[a]++;
+        m->used[a] = 0;
+    }
+    m->used[a] += u;
+    m->units[a] += u;
+}
+
+void smstext_meter_add(struct smstext_meter *m, const char *utf8, size_t len)
+{
+    if (!m->valid)
+        return;
+    if (!utf8_valid(utf8, len)) {
+        m->valid = false;
+        return;
+    }
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += utf8_decode(utf8 + i, len - i, &cp);
+        if (m->gsm) {
+            unsigned char tmp[2];
+            size_t u = cp == 0 ? 0 : gsm_encode_cp(cp, tmp);
+            if (u == 0)
+                m->gsm = false;   /* from here on only the UCS-2 cost counts */
+            else
+                meter_char(m, 0, u, SMSTEXT_GSM_PART);
+        }
+        meter_char(m, 1, cp > 0xFFFF ? 2 : 1, SMSTEXT_UCS2_PART);
+    }
+}
+
+void smstext_meter_get(const struct smstext_meter *m, struct smstext_measure *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m->valid)
+        return;
+    int a = m->gsm ? 0 : 1;
+    out->gsm = m->gsm;
+    out->units = m->units[a];
+    out->segments = m->units[a] <= (m->gsm ? SMSTEXT_GSM_SINGLE : SMSTEXT_UCS2_SINGLE) ? 1 : m->parts[a];
+}
+
 size_t smstext_fit(const char *utf8, size_t len, bool gsm, size_t max_units)
 {
     size_t i = 0, units = 0;

@@ -78,6 +78,24 @@ struct smstext_measure {
 /* Cost of a text: alphabet, units and segments (0 segments for invalid UTF-8). */
 void smstext_measure(const char *utf8, size_t len, struct smstext_measure *out);
 
+/*
+ * The measure of a text written piece by piece (a LIST page, line by line):
+ * after each smstext_meter_add, smstext_meter_get says what smstext_measure
+ * says of all the pieces together, having read each piece once. A meter is
+ * a plain value: copy it to try a piece and keep the copy only if it fits.
+ * Each piece whole characters: one that is not valid UTF-8 by itself makes
+ * the text invalid (0 segments), as would a character split between pieces.
+ */
+struct smstext_meter {
+    bool valid, gsm;   /* so far: valid UTF-8; every character in the GSM alphabet */
+    size_t units[2];   /* [0] septets, [1] UTF-16 units (the cost in each alphabet) */
+    size_t used[2];    /* units in the last part so far, were the text cut into parts */
+    int parts[2];      /* parts so far, cut so */
+};
+void smstext_meter_init(struct smstext_meter *m);
+void smstext_meter_add(struct smstext_meter *m, const char *utf8, size_t len);
+void smstext_meter_get(const struct smstext_meter *m, struct smstext_measure *out);
+
 /* Longest prefix of utf8 (in bytes) whose cost in the given alphabet is
  * <= max_units, never splitting a code point, an escape or a surrogate pair.
  * With gsm set, stops before the first character that is not GSM. */

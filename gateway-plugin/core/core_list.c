@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "smstext.h"
 #include "utf8.h"
 
 struct lines {
@@ -177,44 +178,62 @@ static void append_line(struct buf *b, const char *s)
     buf_puts(b, s);
 }
 
+/* m's text within max_segments, as core_text_fits says of the text */
+static bool meter_fits(const struct smstext_meter *m, int max_segments)
+{
+    struct smstext_measure sm;
+    smstext_meter_get(m, &sm);
+    return sm.segments >= 1 && sm.segments <= max_segments;
+}
+
 /* As many lines as fit in list_segments together with the trailer (when
- * more follow). Writes the page text and how many lines it took. */
+ * more follow). Writes the page text and how many lines it took. The page
+ * is measured as it grows (smstext_meter), each line read once: a deep
+ * page (LIST 500) lays out every page before it. */
 static char *build_page(struct core_ctx *x, const struct lines *l, const char *trailer, size_t *used)
 {
     int segs = (int)x->cfg->list_segments;
     struct buf page = { 0 }, cand = { 0 }, probe = { 0 };
-    size_t i;
+    struct smstext_meter pm;   /* the page so far */
+    size_t i, tlen = strlen(trailer);
 
+    smstext_meter_init(&pm);
     for (i = 0; i < l->count; i++) {
         bool last = i + 1 == l->count && !l->more;
-        buf_clear(&cand);
-        buf_append(&cand, page.data, page.len);
-        append_line(&cand, l->v[i]);
-        size_t with_line = cand.len;
-        if (!last)
-            append_line(&cand, trailer);
-        bool fits = core_text_fits(buf_cstr(&cand), cand.len, segs);
-        cand.len = with_line;   /* the trailer goes on once, at the end */
+        struct smstext_meter with_line = pm;
+        if (page.len)
+            smstext_meter_add(&with_line, "\n", 1);
+        smstext_meter_add(&with_line, l->v[i], strlen(l->v[i]));
+        struct smstext_meter with_trailer = with_line;   /* the trailer goes on once, at the end */
+        if (!last) {
+            smstext_meter_add(&with_trailer, "\n", 1);
+            smstext_meter_add(&with_trailer, trailer, tlen);
+        }
+        bool fits = meter_fits(&with_trailer, segs);
         if (!fits && i > 0)
             break;
-        if (!fits) {
-            /* a single line longer than the page: cut it, leaving room for
-             * the trailer when one follows (the page must stay within
-             * list_segments) */
-            size_t room = core_text_fit(cand.data, cand.len, segs);
-            while (room > 0 && !last) {
-                buf_clear(&probe);
-                buf_append(&probe, cand.data, room);
-                append_line(&probe, trailer);
-                if (core_text_fits(probe.data, probe.len, segs))
-                    break;
-                room = utf8_truncate(cand.data, cand.len, room - 1);
-            }
-            cand.len = room;
+        if (fits) {
+            append_line(&page, l->v[i]);
+            pm = with_line;
+            continue;
         }
-        struct buf t = page;   /* the candidate is the page now */
-        page = cand;
-        cand = t;
+        /* the first line, longer than the page by itself: cut it, leaving
+         * room for the trailer when one follows (the page must stay within
+         * list_segments) */
+        buf_clear(&cand);
+        append_line(&cand, l->v[i]);
+        size_t room = core_text_fit(cand.data, cand.len, segs);
+        while (room > 0 && !last) {
+            buf_clear(&probe);
+            buf_append(&probe, cand.data, room);
+            append_line(&probe, trailer);
+            if (core_text_fits(probe.data, probe.len, segs))
+                break;
+            room = utf8_truncate(cand.data, cand.len, room - 1);
+        }
+        buf_clear(&page);
+        buf_append(&page, cand.data, room);
+        smstext_meter_add(&pm, page.data, page.len);
     }
     *used = i;
     if (i < l->count || l->more)

@@ -276,12 +276,14 @@ static void test_list_pages_within_segments(void)
     reg_alice();
     CU_ASSERT_TRUE(has(say1(PHONE1, "LIST"), "Nothing stored yet"));
     for (int i = 1; i <= 40; i++) {
-        char t[64];
-        snprintf(t, sizeof t, "SAVE message number %d with some text after it", i);
+        char t[96];
+        /* every seventh in Chinese: a page with one is UCS-2 and holds fewer lines */
+        snprintf(t, sizeof t, i % 7 ? "SAVE message number %d with some text after it €" : "SAVE 第%d条短信，开会", i);
         say1(PHONE1, t);
     }
     bool seen[41] = { false };
     int pages = 0;
+    char prev[2048] = "";   /* the page before, whole */
     for (int p = 1; p <= 20; p++) {
         char cmd[16];
         snprintf(cmd, sizeof cmd, "LIST %d", p);
@@ -295,6 +297,16 @@ static void test_list_pages_within_segments(void)
             break;
         pages++;
         CU_ASSERT_TRUE(k > 0);
+        if (prev[0]) {
+            /* the page before was full: with this page's first line too it would not fit */
+            const char *trailer = strrchr(prev, '\n'), *nl = strchr(page, '\n');
+            CU_ASSERT_PTR_NOT_NULL_FATAL(trailer);
+            char more[4096];
+            snprintf(more, sizeof more, "%.*s\n%.*s%s", (int)(trailer - prev), prev,
+                     nl ? (int)(nl - page) : (int)strlen(page), page, trailer);
+            CU_ASSERT_FALSE(core_text_fits(more, strlen(more), 2));
+        }
+        snprintf(prev, sizeof prev, "%s", page);
         for (int i = 0; i < k; i++) {
             CU_ASSERT_TRUE(ns[i] >= 1 && ns[i] <= 40);
             CU_ASSERT_FALSE(seen[ns[i]]);   /* no item on two pages */
