@@ -190,6 +190,7 @@ static atomic_long handing_attempts;   /* for the test hook settings.rollback_ba
 static enum tx_step batch_attempt(struct store *s, void *ctx)
 {
     struct batch *b = ctx;
+    core_attempt_begin(b->core);   /* nothing kept of an attempt rolled back */
     for (size_t i = 0; i < b->n; i++)
         if (b->items[i]->state != MO_ACKED)   /* what a rolled-back attempt ran runs again */
             b->items[i]->state = MO_TO_RUN;
@@ -236,6 +237,7 @@ static bool batch_done(void *ctx, bool committed)
         log_warn("vaultbox: test-hook commit-answer-lost handed=%zu", b->nhanded);
         committed = false;
     }
+    core_attempt_end(b->core, committed);
     if (committed) {
         sender_hand_over(b->handed, b->nhanded);
         if (b->nunsure > 0)

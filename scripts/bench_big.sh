@@ -9,8 +9,9 @@
 # database, vacuumed and analyzed:
 #   * the heavy user's SMS commands through the whole stack (phonesim ->
 #     smscsim -> bearerbox -> vaultbox -> back), one at a time, paced:
-#     SAVE, LIST, LIST page 500, GET, DEL 100, FIND of a common word, a rare
-#     one, a Chinese word (two characters and a rare three), an emoji;
+#     SAVE, LIST, LIST page 500 (again and again, and each right after a
+#     SAVE), GET, DEL 100, FIND of a common word, a rare one, a Chinese word
+#     (two characters and a rare three), an emoji;
 #   * a SAVE load from 400 phones (the heavy user's among them);
 #   * the web page for the heavy user: the list, searches, and the XML
 #     export of all its SMS (SMS/s, vaultweb's peak RSS before and after).
@@ -129,6 +130,25 @@ cmd() {
         --template "$2" --expect "${3:-1}" --timeout 30000) || true
     printf '  %-26s %s\n' "$1" "$(sed 's/^load: //; s/ seconds=[^ ]*//; s/ rt_per_s=[^ ]*//' <<<"$out")"
 }
+# cmd_after <label> <change> <command>: RUNS times <change> (answered, not
+# timed), then <command> alone, timed: a command right after its account
+# changed, when nothing it remembered holds (LIST page 500 after a SAVE
+# lays out the 499 pages before it again: gateway-plugin/core/core_list.c).
+# Percentiles as phonesim's (nearest rank).
+cmd_after() {
+    local i out lat=()
+    for ((i = 0; i < RUNS; i++)); do
+        phonesim --from "$HEAVY_PHONE" --expect 1 --timeout 30000 "$2 $i" >/dev/null
+        out=$(phonesim --load --from-base "$HEAVY_PHONE" --phones 1 --inflight 1 --rate "$RATE" \
+            --duration 0.1 --template "$3" --expect 1 --timeout 30000) || true
+        lat+=("$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")")
+    done
+    printf '%s\n' "${lat[@]}" | sort -n | awk -v label="$1" '
+        function pct(p) { return v[int(p * (NR - 1) + 0.5) + 1] }
+        { v[NR] = $1 }
+        END { printf "  %-26s completed=%d p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+                     label, NR, pct(0.5), pct(0.9), pct(0.99), v[NR] }'
+}
 # the disk's own flush latency: each command below commits before it is
 # answered, so its p99 cannot be lower than this one's
 "$SV_BUILD/bench/fsync_latency" "$(sv_pg_dir big)" 500 10
@@ -136,6 +156,7 @@ echo "== the heavy user's commands by SMS ($RUNS each, $RATE/s)"
 cmd "SAVE" "SAVE big %n"
 cmd "LIST" "LIST"
 cmd "LIST page 500" "LIST 500"
+cmd_after "LIST page 500 after a SAVE" "SAVE between" "LIST 500"
 cmd "GET (one SMS)" "GET %n"
 cmd "DEL 100" "DEL %n00-%n99"
 cmd "FIND common word" "FIND see"

@@ -356,6 +356,31 @@ enum store_result store_persons_delete(struct store *s, const char *user_id, con
     return delete_rows(s, user_id, STORE_CONTACT, ns, count, true, deleted_out, freed_bytes_out);
 }
 
+/* ---- what a deep LIST page rests on ---- */
+
+enum store_result store_items_above(struct store *s, const char *user_id, enum store_kind kind, long long n,
+                                    long long *count_out, long long *top_out)
+{
+    if ((unsigned)kind > STORE_CONTACT || n < 0)
+        return STORE_INVALID;
+    if (!st_valid_id(user_id))
+        return STORE_NOT_FOUND;
+    char sql[160], nb[24];
+    /* the primary key alone answers it (an index-only scan) */
+    snprintf(sql, sizeof sql, "SELECT count(*), coalesce(max(n), 0) FROM %s WHERE user_id = $1 AND n > $2::bigint",
+             item_table[kind]);
+    st_lld(nb, n);
+    const char *p[] = { user_id, nb };
+    PGresult *r = NULL;
+    enum store_result rc = st_exec(s, "items-above", sql, 2, p, &r);
+    if (rc == STORE_OK) {
+        *count_out = st_getll(r, 0, 0);
+        *top_out = st_getll(r, 0, 1);
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* ---- all that match ---- */
 
 /* The statement over the items m matches: head, then "FROM <table> c WHERE"

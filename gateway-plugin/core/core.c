@@ -95,6 +95,7 @@ struct repeat {
 struct core {
     struct core_config cfg;
     struct repeat rep[REPEAT_SLOTS];
+    struct list_memo *memo;   /* where deep LIST pages start (core_list.c) */
 };
 
 struct core *core_new(const struct core_config *cfg)
@@ -104,6 +105,7 @@ struct core *core_new(const struct core_config *cfg)
     c->cfg.web_url = xstrdup(cfg->web_url ? cfg->web_url : "");
     c->cfg.forward_shortcode = xstrdup(cfg->forward_shortcode ? cfg->forward_shortcode : "");
     c->cfg.contact_delivery = xstrdup(cfg->contact_delivery ? cfg->contact_delivery : "vcard");
+    c->memo = core_list_memo_new();
     return c;
 }
 
@@ -114,6 +116,7 @@ void core_free(struct core *c)
     free(c->cfg.web_url);
     free(c->cfg.forward_shortcode);
     free(c->cfg.contact_delivery);
+    core_list_memo_free(c->memo);
     free(c);
 }
 
@@ -430,7 +433,7 @@ bool core_mo_hashes_password(const struct core_mo *mo)
 static enum core_result handle(struct core *c, struct store *s, const struct core_mo *mo,
                                struct core_replies *out)
 {
-    struct core_ctx x = { .c = c, .cfg = &c->cfg, .s = s, .mo = mo, .out = out, .lang = CORE_EN };
+    struct core_ctx x = { .c = c, .cfg = &c->cfg, .memo = c->memo, .s = s, .mo = mo, .out = out, .lang = CORE_EN };
     enum core_result cr;
     size_t at, args_at;
     bool neutral;
@@ -517,6 +520,16 @@ static enum core_result handle(struct core *c, struct store *s, const struct cor
         cr = cmd->run(&x);
     free_argv(&x);
     return cr;
+}
+
+void core_attempt_begin(struct core *c)
+{
+    core_list_memo_settle(c->memo, false);
+}
+
+void core_attempt_end(struct core *c, bool committed)
+{
+    core_list_memo_settle(c->memo, committed);
 }
 
 enum core_result core_handle(struct core *c, struct store *s, const struct core_mo *mo,

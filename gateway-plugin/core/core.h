@@ -129,6 +129,18 @@ struct core *core_new(const struct core_config *cfg);
 void core_free(struct core *c);   /* NULL is a no-op */
 
 /*
+ * An engine remembers where the deep pages of LIST start, per account
+ * (core_list.c), and learns it inside the caller's transaction. A caller
+ * that runs core_handle in transactions says when an attempt begins and
+ * how it ended, so that nothing is kept of what an attempt that did not
+ * commit let LIST see (its own writes, rolled back). What is kept is also
+ * checked against the store before each use; a caller without
+ * transactions (the tests' fake store) need not call these.
+ */
+void core_attempt_begin(struct core *c);
+void core_attempt_end(struct core *c, bool committed);
+
+/*
  * True when mo is a command that verifies or hashes a password (REG, LOGIN,
  * PASS and their aliases). Each such check costs argon2id's memory (12 MiB,
  * see store/users.c); vaultbox runs them one at a time so

@@ -7,6 +7,11 @@
  * Contacts are people (issue 10): LIST C shows each person once, under its
  * current number C<n>; GET C<n> sends that person's card (core_render.c).
  *
+ * A deep page (LIST 500) lays out every page before it; where the pages of
+ * SMS and MMS start is remembered per account (struct list_memo), checked
+ * against the store before each use, so that paging on from a deep page
+ * lays out only the pages after the last one laid out.
+ *
  * Not here: the search itself and its limits (store/, struct store_page),
  * re-delivery of whole items (core_items.c).
  */
@@ -243,6 +248,138 @@ static char *build_page(struct core_ctx *x, const struct lines *l, const char *t
     return buf_steal(&page, NULL);
 }
 
+/* ---- where deep pages start ----
+ *
+ * For each account and kind (SMS, MMS) in a few slots: the number each page
+ * from page 2 on starts with, how many items the pages before it hold, and
+ * the highest number when page 1 was laid out. Items are numbered upwards,
+ * never renumbered, and never change once stored, so page p starts where it
+ * was remembered as long as the items numbered above its first one are the
+ * same: as many as the pages before it held, the highest the same
+ * (store_items_above). Anything else (a SAVE, a delete on the web page, an
+ * import) and the slot starts again from page 1. LIST C is not remembered:
+ * a person is several rows, and a few pages are all anyone has. */
+
+#define MEMO_SLOTS 8
+
+struct memo_slot {
+    char user_id[STORE_ID_LEN];   /* "": free */
+    enum store_kind kind;
+    enum core_lang lang;          /* the trailer's words are part of a page */
+    bool pending;                 /* learned since the last settle */
+    long long top;                /* the highest number when page 1 was laid out */
+    long long *first;             /* first[i]: the number page i + 2 starts with */
+    long long *above;             /* above[i]: the items on pages 1 .. i + 1 */
+    size_t pages, cap;
+    unsigned long long used;      /* when last used: the slot used longest ago goes */
+};
+
+struct list_memo {
+    struct memo_slot slot[MEMO_SLOTS];
+    unsigned long long tick;
+};
+
+struct list_memo *core_list_memo_new(void)
+{
+    return xcalloc(1, sizeof(struct list_memo));
+}
+
+static void slot_clear(struct memo_slot *sl)
+{
+    free(sl->first);
+    free(sl->above);
+    memset(sl, 0, sizeof *sl);
+}
+
+void core_list_memo_free(struct list_memo *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        slot_clear(&m->slot[i]);
+    free(m);
+}
+
+void core_list_memo_settle(struct list_memo *m, bool committed)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        struct memo_slot *sl = &m->slot[i];
+        if (sl->pending && !committed)
+            slot_clear(sl);
+        sl->pending = false;
+    }
+}
+
+/* The slot of x's account for kind in x's language: its own, else the one
+ * used longest ago (emptied). */
+static struct memo_slot *memo_slot(struct core_ctx *x, enum store_kind kind)
+{
+    struct list_memo *m = x->memo;
+    struct memo_slot *free_one = &m->slot[0];
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        struct memo_slot *sl = &m->slot[i];
+        if (sl->user_id[0] && sl->kind == kind && sl->lang == x->lang && strcmp(sl->user_id, x->user_id) == 0) {
+            sl->used = ++m->tick;
+            return sl;
+        }
+        if (sl->used < free_one->used)
+            free_one = sl;
+    }
+    slot_clear(free_one);
+    snprintf(free_one->user_id, sizeof free_one->user_id, "%s", x->user_id);
+    free_one->kind = kind;
+    free_one->lang = x->lang;
+    free_one->used = ++m->tick;
+    return free_one;
+}
+
+/* Forget what sl knew of the pages (the account's items changed). */
+static void slot_reset(struct memo_slot *sl)
+{
+    sl->pages = 0;
+    sl->top = 0;
+    sl->pending = true;
+}
+
+/* Page (pages + 2) starts with item n, after `above` items. */
+static void slot_learn(struct memo_slot *sl, long long n, long long above)
+{
+    if (sl->pages == sl->cap) {
+        sl->cap = sl->cap ? sl->cap * 2 : 16;
+        sl->first = xrealloc(sl->first, sl->cap * sizeof *sl->first);
+        sl->above = xrealloc(sl->above, sl->cap * sizeof *sl->above);
+    }
+    sl->first[sl->pages] = n;
+    sl->above[sl->pages++] = above;
+    sl->pending = true;
+}
+
+/* The deepest remembered page at or before `page` that still starts where
+ * it did: *p, the bound before it (*before) and the items before it
+ * (*above); page 1 when none (the slot then starts again). */
+static enum core_result memo_start(struct core_ctx *x, struct memo_slot *sl, long long page, long long *p,
+                                   long long *before, long long *above)
+{
+    *p = 1;
+    *before = 0;
+    *above = 0;
+    if (page < 2 || sl->pages == 0)
+        return CORE_OK;
+    size_t i = (size_t)(page - 2) < sl->pages ? (size_t)(page - 2) : sl->pages - 1;
+    long long count, top;
+    enum store_result r = store_items_above(x->s, x->user_id, sl->kind, sl->first[i], &count, &top);
+    if (r != STORE_OK)
+        return core_from_store(x, "items_above", r);
+    if (count != sl->above[i] || top != sl->top) {
+        slot_reset(sl);
+        return CORE_OK;
+    }
+    *p = (long long)i + 2;
+    *before = sl->first[i] + 1;
+    *above = sl->above[i];
+    return CORE_OK;
+}
+
 static const char *kind_word(enum store_kind k, enum core_lang lang)
 {
     if (k == STORE_MMS)
@@ -284,7 +421,7 @@ static bool parse_number(const char *w, long long max, long long *out)
 enum core_result core_cmd_list(struct core_ctx *x)
 {
     enum store_kind kind = STORE_SMS;
-    long long page = 1, before = 0;
+    long long page = 1, before = 0, p = 1, above = 0;
     int a = 0;
     if (a < x->argc && parse_kind(x->argv[a], &kind))
         a++;
@@ -293,13 +430,20 @@ enum core_result core_cmd_list(struct core_ctx *x)
     if (a != x->argc)
         return core_usage(x);
 
+    struct memo_slot *sl = NULL;
+    if (kind != STORE_CONTACT) {
+        sl = memo_slot(x, kind);
+        enum core_result cr = memo_start(x, sl, page, &p, &before, &above);
+        if (cr != CORE_OK)
+            return cr;
+    }
     /* a page holds at most limit lines; the pages before the one asked for
      * are cut from larger fetches (a deep page is many pages in), what a
      * page did not use is kept for the next */
     int limit = (int)(30 * x->cfg->list_segments);
     struct lines l = { 0 };
-    for (long long p = 1;; p++) {
-        if (l.count < (size_t)limit && (p == 1 || l.more)) {
+    for (long long first_p = p;; p++) {
+        if (l.count < (size_t)limit && (p == first_p || l.more)) {
             long long want = limit * (page - p + 1);
             l.more = false;
             enum core_result cr = fetch_lines(x, kind, NULL, before,
@@ -315,6 +459,13 @@ enum core_result core_cmd_list(struct core_ctx *x)
             lines_cleanup(&l);
             return p == 1 ? core_say(x, T_LIST_EMPTY) : core_say(x, T_LIST_NO_PAGE, page, p - 1);
         }
+        /* learnt as laid out from page 1 on, or on from the deepest known */
+        if (sl && p == 1 && sl->pages == 0) {
+            sl->top = l.n[0];
+            sl->pending = true;
+        } else if (sl && p >= 2 && sl->pages == (size_t)(p - 2) && (sl->pages > 0 || sl->top > 0)) {
+            slot_learn(sl, l.n[0], above);
+        }
         char next[48], *trailer;
         snprintf(next, sizeof next, "%s%s %lld", x->lang == CORE_ZH ? "列表" : "LIST",
                  kind_word(kind, x->lang), p + 1);
@@ -322,7 +473,11 @@ enum core_result core_cmd_list(struct core_ctx *x)
         size_t used;
         char *text = build_page(x, &l, trailer, &used);
         free(trailer);
+        above += (long long)used;
         if (p == page) {
+            /* and where the next one starts, when it is at hand */
+            if (sl && used < l.count && sl->pages == (size_t)(p - 1) && (sl->pages > 0 || sl->top > 0))
+                slot_learn(sl, l.n[used], above);
             lines_cleanup(&l);
             return core_queue_owned(x, text);
         }

@@ -337,6 +337,123 @@ static void test_list_pages_within_segments(void)
     CU_ASSERT_TRUE(has(R.texts[0], "更多：列表 2"));
 }
 
+/* The reply to cmd from PHONE1 of an engine that remembers nothing (a new
+ * one): the page laid out afresh from page 1. */
+static char *list_afresh(const char *cmd)
+{
+    struct core *fresh = core_new(&cfg);
+    struct phone_got got = { 0 };
+    struct core_mo m = { .msisdn = PHONE1, .shortcode = "10659", .text = cmd, .len = strlen(cmd), .at = clock_now };
+    CU_ASSERT_EQUAL(phone_run(fresh, &cfg, S, &m, &got), CORE_OK);
+    char *t = strdup(got.count == 1 ? got.texts[0] : "(not one reply)");
+    phone_got_cleanup(&got);
+    core_free(fresh);
+    return t;
+}
+
+static unsigned rnd(unsigned long long *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(*state >> 33);
+}
+
+/* Where deep pages start is remembered (core_list.c): whatever changed in
+ * between — SAVEs and DELs by SMS, deletes and MMS from the web page the
+ * engine never sees, the language — each LIST page is the page an engine
+ * that remembers nothing lays out. */
+static void test_list_remembered_pages_as_laid_out_afresh(void)
+{
+    setup();
+    reg_alice();
+    const char *uid = fake_store_user_of(S, PHONE1);
+    unsigned long long state = 20261203;
+    long long saved = 0;
+    int compared = 0, deep = 0;
+    for (int step = 0; step < 700; step++) {
+        unsigned r = rnd(&state), op = r % 16;
+        char cmd[256];
+        if (op < 6 || saved < 40) {
+            /* texts of every length; some Chinese (a page with one is UCS-2) */
+            int len = (int)(rnd(&state) % 70);
+            snprintf(cmd, sizeof cmd, "SAVE %s%.*s", r % 5 ? "note " : "会议记录 ",
+                     len, "the quick brown fox jumps over the lazy dog again and again and again");
+            CU_ASSERT_EQUAL(mo(PHONE1, cmd), CORE_OK);
+            saved++;
+        } else if (op == 6) {
+            snprintf(cmd, sizeof cmd, "DEL %lld", 1 + (long long)(rnd(&state) % (unsigned)saved));
+            CU_ASSERT_EQUAL(mo(PHONE1, cmd), CORE_OK);
+        } else if (op == 7) {
+            /* the web page deletes: the engine is not told */
+            long long n = 1 + (long long)(rnd(&state) % (unsigned)saved), d = 0, f = 0;
+            CU_ASSERT_EQUAL(store_items_delete(S, uid, STORE_SMS, &n, 1, &d, &f), STORE_OK);
+        } else if (op == 8) {
+            CU_ASSERT_TRUE(fake_store_add_mms(S, uid, "8613900000009", r % 3 ? "photo" : "照片", "text") > 0);
+        } else if (op == 9) {
+            CU_ASSERT_EQUAL(mo(PHONE1, r % 2 ? "LANG ZH" : "LANG EN"), CORE_OK);
+        } else {
+            /* mostly deep pages, often the next one */
+            int page = 1 + (int)(rnd(&state) % 14);
+            snprintf(cmd, sizeof cmd, "LIST %s%d", r % 4 == 0 ? "MMS " : "", page);
+            CU_ASSERT_EQUAL(mo(PHONE1, cmd), CORE_OK);
+            CU_ASSERT_EQUAL_FATAL(R.count, 1);
+            char *fresh = list_afresh(cmd);
+            CU_ASSERT_STRING_EQUAL(R.texts[0], fresh);
+            compared++;
+            deep += page > 5 && strncmp(fresh, "There is no page", 16) != 0;
+            free(fresh);
+        }
+        clock_now += 5 * 3600;   /* the day on the lines moves */
+    }
+    CU_ASSERT_TRUE(compared > 150);
+    CU_ASSERT_TRUE(deep > 50);
+}
+
+/* How many items LIST read from the store to answer cmd. */
+static size_t listed_for(const char *cmd)
+{
+    size_t before = fake_store_listed(S);
+    CU_ASSERT_EQUAL(mo(PHONE1, cmd), CORE_OK);
+    CU_ASSERT_EQUAL(R.count, 1);
+    CU_ASSERT_FALSE(has(R.texts[0], "There is no page"));
+    return fake_store_listed(S) - before;
+}
+
+/* listed_for(cmd) in an attempt that commits or not (core_attempt_begin). */
+static size_t listed_in_attempt(const char *cmd, bool commit)
+{
+    core_attempt_begin(C);
+    size_t n = listed_for(cmd);
+    core_attempt_end(C, commit);
+    return n;
+}
+
+/* Paging on from a deep page reads what follows it, not every page before
+ * it again; a change, or an attempt that did not commit, makes the engine
+ * lay out the pages from the first again. */
+static void test_list_paging_on_reads_what_follows(void)
+{
+    setup();
+    reg_alice();
+    for (int i = 1; i <= 400; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "SAVE message %d, some words of it", i);
+        CU_ASSERT_EQUAL(mo(PHONE1, t), CORE_OK);
+    }
+    size_t first = listed_for("LIST 30");   /* pages 1..30, a full page or so in each */
+    CU_ASSERT_TRUE(first >= 30 * 5);
+    CU_ASSERT_TRUE(listed_for("LIST 31") <= 60);    /* one page's fetch (30 lines a segment) */
+    CU_ASSERT_TRUE(listed_for("LIST 30") <= 60);    /* a page it passed on the way */
+    CU_ASSERT_TRUE(listed_for("LIST 12") <= 60);
+    CU_ASSERT_TRUE(listed_for("LIST 32") <= 60);
+    CU_ASSERT_EQUAL(mo(PHONE1, "SAVE one more"), CORE_OK);
+    /* as vaultbox runs them, each in an attempt at a transaction */
+    CU_ASSERT_TRUE(listed_in_attempt("LIST 33", true) >= 32 * 5);   /* page 1 changed: laid out again */
+    CU_ASSERT_TRUE(listed_in_attempt("LIST 34", true) <= 60);
+    CU_ASSERT_TRUE(listed_in_attempt("LIST 35", false) <= 60);      /* rolled back: ... */
+    CU_ASSERT_TRUE(listed_in_attempt("LIST 36", true) >= 35 * 5);   /* ... what it knew is forgotten */
+    CU_ASSERT_TRUE(listed_in_attempt("LIST 37", true) <= 60);
+}
+
 static void test_list_preview_chinese_and_one_segment_config(void)
 {
     setup();
@@ -1178,6 +1295,8 @@ int main(void)
     CU_add_test(s, "very long body split for bearerbox", test_very_long_body_is_split_for_bearerbox);
     CU_add_test(s, "list pages within segments", test_list_pages_within_segments);
     CU_add_test(s, "list preview chinese, one-segment config", test_list_preview_chinese_and_one_segment_config);
+    CU_add_test(s, "list remembered pages as laid out afresh", test_list_remembered_pages_as_laid_out_afresh);
+    CU_add_test(s, "list paging on reads what follows", test_list_paging_on_reads_what_follows);
     CU_add_test(s, "get ranges and errors", test_get_ranges_and_errors);
     CU_add_test(s, "get mms and contact", test_get_mms_and_contact);
     CU_add_test(s, "vcard message saved as contact", test_vcard_message_is_saved_as_contact);

@@ -104,6 +104,7 @@ struct store {
     char fail_fn[64];
     enum store_result fail_r;
     int next_user;
+    size_t listed;   /* items the list calls returned */
 };
 
 const char *store_result_name(enum store_result r)
@@ -721,8 +722,11 @@ static void *list_page(struct store *s, const char *user_id, enum store_kind kin
             store_contact_get(s, user_id, it->n, e);
     }
     *count = n;
+    s->listed += n;
     return v;
 }
+
+size_t fake_store_listed(struct store *s) { return s->listed; }
 
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
@@ -941,6 +945,25 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
     }
     *deleted_out = d;
     *freed_bytes_out = f;
+    return STORE_OK;
+}
+
+enum store_result store_items_above(struct store *s, const char *user_id, enum store_kind kind, long long n,
+                                    long long *count_out, long long *top_out)
+{
+    FAIL_POINT(s, "store_items_above");
+    if (user_by_id(s, user_id) == NULL)
+        return STORE_NOT_FOUND;
+    long long count = 0, top = 0;
+    for (size_t i = 0; i < s->nitems; i++) {
+        const struct f_item *it = &s->items[i];
+        if (it->kind != kind || it->n <= n || strcmp(it->user, user_id) != 0)
+            continue;
+        count++;
+        top = it->n > top ? it->n : top;
+    }
+    *count_out = count;
+    *top_out = top;
     return STORE_OK;
 }
 

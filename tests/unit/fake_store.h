@@ -65,4 +65,8 @@ size_t fake_store_count(struct store *s, const char *user_id, enum store_kind ki
  * allocation, and every stored SMS body, contact name and vCard is UTF-8. */
 bool fake_store_consistent(struct store *s);
 
+/* How many items the list calls (SMS, MMS, contacts) have returned so far:
+ * what the engine read to lay out its pages. */
+size_t fake_store_listed(struct store *s);
+
 #endif
