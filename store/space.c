@@ -359,24 +359,26 @@ enum store_result store_persons_delete(struct store *s, const char *user_id, con
 /* ---- what a deep LIST page rests on ---- */
 
 enum store_result store_items_above(struct store *s, const char *user_id, enum store_kind kind, long long n,
-                                    long long *count_out, long long *top_out)
+                                    long long top, long long *count_out)
 {
-    if ((unsigned)kind > STORE_CONTACT || n < 0)
+    if ((unsigned)kind > STORE_CONTACT || n < 0 || top < 0)
         return STORE_INVALID;
     if (!st_valid_id(user_id))
         return STORE_NOT_FOUND;
-    char sql[160], nb[24];
-    /* the primary key alone answers it (an index-only scan) */
-    snprintf(sql, sizeof sql, "SELECT count(*), coalesce(max(n), 0) FROM %s WHERE user_id = $1 AND n > $2::bigint",
-             item_table[kind]);
+    char sql[320], nb[24], tb[24];
+    /* the primary key alone answers both (index-only scans); the count,
+     * some thousands of entries for a deep page, only when it can matter */
+    snprintf(sql, sizeof sql,
+             "SELECT CASE WHEN t.top = $3::bigint THEN (SELECT count(*) FROM %s WHERE user_id = $1 AND n > $2::bigint)"
+             " ELSE -1 END FROM (SELECT coalesce(max(n), 0) AS top FROM %s WHERE user_id = $1) t",
+             item_table[kind], item_table[kind]);
     st_lld(nb, n);
-    const char *p[] = { user_id, nb };
+    st_lld(tb, top);
+    const char *p[] = { user_id, nb, tb };
     PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "items-above", sql, 2, p, &r);
-    if (rc == STORE_OK) {
+    enum store_result rc = st_exec(s, "items-above", sql, 3, p, &r);
+    if (rc == STORE_OK)
         *count_out = st_getll(r, 0, 0);
-        *top_out = st_getll(r, 0, 1);
-    }
     PQclear(r);
     return rc;
 }

@@ -287,13 +287,13 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
                                      const long long *ns, size_t count,
                                      long long *deleted_out, long long *freed_bytes_out);
 
-/* How many items of kind the user has numbered above n, and the highest
- * number among them (0: none). Numbers are never reused and an SMS or MMS
- * never changes once stored, so for them the pair changes whenever the
- * items above n do: what a deep LIST page remembered rests on it
- * (gateway-plugin/core/core_list.c). */
+/* How many items of kind the user has numbered above n, when the highest
+ * number of the kind is still top; -1 (not counted) when it is not.
+ * Numbers are never reused and an SMS or MMS never changes once stored, so
+ * for them the two change whenever the items above n do: what a deep LIST
+ * page remembered rests on it (gateway-plugin/core/core_list.c). */
 enum store_result store_items_above(struct store *s, const char *user_id, enum store_kind kind, long long n,
-                                    long long *count_out, long long *top_out);
+                                    long long top, long long *count_out);
 
 /* "All that match" (the page's select-all, issue 10): the items of kind
  * whose words match search (as store_page's; NULL: every item), numbered up

@@ -255,7 +255,7 @@ static char *build_page(struct core_ctx *x, const struct lines *l, const char *t
  * the highest number when page 1 was laid out. Items are numbered upwards,
  * never renumbered, and never change once stored, so page p starts where it
  * was remembered as long as the items numbered above its first one are the
- * same: as many as the pages before it held, the highest the same
+ * same: as many as the pages before it held, the highest number the same
  * (store_items_above). Anything else (a SAVE, a delete on the web page, an
  * import) and the slot starts again from page 1. LIST C is not remembered:
  * a person is several rows, and a few pages are all anyone has. */
@@ -366,11 +366,11 @@ static enum core_result memo_start(struct core_ctx *x, struct memo_slot *sl, lon
     if (page < 2 || sl->pages == 0)
         return CORE_OK;
     size_t i = (size_t)(page - 2) < sl->pages ? (size_t)(page - 2) : sl->pages - 1;
-    long long count, top;
-    enum store_result r = store_items_above(x->s, x->user_id, sl->kind, sl->first[i], &count, &top);
+    long long count;
+    enum store_result r = store_items_above(x->s, x->user_id, sl->kind, sl->first[i], sl->top, &count);
     if (r != STORE_OK)
         return core_from_store(x, "items_above", r);
-    if (count != sl->above[i] || top != sl->top) {
+    if (count != sl->above[i]) {
         slot_reset(sl);
         return CORE_OK;
     }

@@ -5,7 +5,8 @@
 # (Chinese, emoji, GSM extension), broken UTF-16 refused, a 400-character message sent as 3 parts,
 # DEL, SPACE and its growth (small quota), contacts (command and vCard in, a
 # port-9204 business card out),
-# LOGIN from a second phone, wrong password, unbound phone; the same MO UUID
+# LOGIN from a second phone, wrong password, unbound phone; a deep LIST page
+# after a delete vaultbox never saw, as one laid out afresh; the same MO UUID
 # delivered twice applied once (vaultbox dies between commit and ack; its
 # reply, handed over in memory, requeued by the next one's sweep); a
 # rolled-back batch's handed-over reply never sent
@@ -198,6 +199,32 @@ expect $A "SAVE claim answer lost" "Saved as 10."
 svc_vaultbox_stop "$VAR"
 e2e_start vaultbox
 echo "e2e: ok a claim whose answer was lost: its row sent all the same"
+
+# --- deep LIST pages: a worker remembers where they start, and a change it
+# never saw (a delete on the web page, here straight in the database) makes
+# it lay them out again: the page is the one a vaultbox just started (that
+# remembers nothing) sends
+E=8613800000005
+expect $E "REG pager pass1234" "Welcome pager!"
+sql "WITH u AS (UPDATE users SET next_sms = next_sms + 80, used_bytes = used_bytes + 80 * 20
+                WHERE username = 'pager' RETURNING id, next_sms - 80 AS first)
+     INSERT INTO sms (user_id, n, peer, body, size_bytes, source, type)
+     SELECT u.id, u.first + g, '', 'bulk text number ' || lpad(g::text, 3, '0'), 20, 'sms', 1
+     FROM u, generate_series(0, 79) g" >/dev/null
+list_page() { phone --from $E --timeout 20000 "LIST $1" || fail "LIST $1: no reply"; }
+list_page 5 >/dev/null
+before=$(list_page 6)            # laid out on from page 5, remembered
+grep -q "^More: LIST 7" <<<"$before" || fail "LIST 6 is no middle page: $before"
+sql "WITH d AS (DELETE FROM sms WHERE user_id = (SELECT id FROM users WHERE username = 'pager') AND n = 70
+                RETURNING user_id, size_bytes)
+     UPDATE users u SET used_bytes = used_bytes - d.size_bytes FROM d WHERE u.id = d.user_id" >/dev/null
+changed=$(list_page 6)
+[[ $changed != "$before" ]] || fail "LIST 6 is the page from before the delete (a stale start): $changed"
+svc_vaultbox_stop "$VAR"
+e2e_start vaultbox
+afresh=$(list_page 6)
+[[ $changed == "$afresh" ]] || fail "LIST 6 after a delete differs from one laid out afresh: $changed / $afresh"
+echo "e2e: ok a deep LIST page after a change the worker never saw is the page laid out afresh"
 
 # --- kill -9 in the middle of 500 SAVEs from 50 phones
 for i in $(seq 1 50); do

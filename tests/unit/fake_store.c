@@ -949,21 +949,20 @@ enum store_result store_items_delete(struct store *s, const char *user_id, enum 
 }
 
 enum store_result store_items_above(struct store *s, const char *user_id, enum store_kind kind, long long n,
-                                    long long *count_out, long long *top_out)
+                                    long long top, long long *count_out)
 {
     FAIL_POINT(s, "store_items_above");
     if (user_by_id(s, user_id) == NULL)
         return STORE_NOT_FOUND;
-    long long count = 0, top = 0;
+    long long count = 0, highest = 0;
     for (size_t i = 0; i < s->nitems; i++) {
         const struct f_item *it = &s->items[i];
-        if (it->kind != kind || it->n <= n || strcmp(it->user, user_id) != 0)
+        if (it->kind != kind || strcmp(it->user, user_id) != 0)
             continue;
-        count++;
-        top = it->n > top ? it->n : top;
+        count += it->n > n;
+        highest = it->n > highest ? it->n : highest;
     }
-    *count_out = count;
-    *top_out = top;
+    *count_out = highest == top ? count : -1;
     return STORE_OK;
 }
 

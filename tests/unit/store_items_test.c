@@ -411,9 +411,9 @@ static void test_paging_1000(void)
     CU_ASSERT_EQUAL(store_sms_list(s, id, &bad, &l), STORE_INVALID);
 }
 
-/* What a deep LIST page's remembered start rests on: the count and the
- * highest number above n, from the primary key; changed by a delete and by
- * any new item, per user and kind. */
+/* What a deep LIST page's remembered start rests on: the count above n
+ * while the highest number is what it was, from the primary key; a delete
+ * changes the count, any new item the highest number; per user and kind. */
 static void test_items_above(void)
 {
     char id[STORE_ID_LEN], other[STORE_ID_LEN];
@@ -425,29 +425,35 @@ static void test_items_above(void)
         CU_ASSERT_EQUAL(add_sms(id, "1", body), i);
     }
     add_sms(other, "1", "not hers");
-    long long count = -1, top = -1, d = 0, f = 0;
-    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, &count, &top), STORE_OK);
+    long long count = -2, d = 0, f = 0;
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 10, &count), STORE_OK);
     CU_ASSERT_EQUAL(count, 6);
-    CU_ASSERT_EQUAL(top, 10);
-    long long gone[] = { 7, 10 };
-    CU_ASSERT_EQUAL(store_items_delete(s, id, STORE_SMS, gone, 2, &d, &f), STORE_OK);
-    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, &count, &top), STORE_OK);
-    CU_ASSERT_EQUAL(count, 4);
-    CU_ASSERT_EQUAL(top, 9);
-    add_sms(id, "1", "one more");   /* number 11: never one freed */
-    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, &count, &top), STORE_OK);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 9, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, -1);   /* the highest is not 9: not counted */
+    long long gone[] = { 7 };
+    CU_ASSERT_EQUAL(store_items_delete(s, id, STORE_SMS, gone, 1, &d, &f), STORE_OK);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 10, &count), STORE_OK);
     CU_ASSERT_EQUAL(count, 5);
-    CU_ASSERT_EQUAL(top, 11);
-    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 11, &count, &top), STORE_OK);
+    gone[0] = 10;
+    CU_ASSERT_EQUAL(store_items_delete(s, id, STORE_SMS, gone, 1, &d, &f), STORE_OK);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 10, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, -1);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 9, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 4);
+    add_sms(id, "1", "one more");   /* number 11: never one freed */
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 9, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, -1);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 4, 11, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 5);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, 11, 11, &count), STORE_OK);
     CU_ASSERT_EQUAL(count, 0);
-    CU_ASSERT_EQUAL(top, 0);
-    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_MMS, 0, &count, &top), STORE_OK);
-    CU_ASSERT_EQUAL(count, 0);
-    CU_ASSERT_EQUAL(store_items_above(s, other, STORE_SMS, 0, &count, &top), STORE_OK);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_MMS, 0, 0, &count), STORE_OK);
+    CU_ASSERT_EQUAL(count, 0);   /* none, and the highest of none is 0 */
+    CU_ASSERT_EQUAL(store_items_above(s, other, STORE_SMS, 0, 1, &count), STORE_OK);
     CU_ASSERT_EQUAL(count, 1);
-    CU_ASSERT_EQUAL(store_items_above(s, "not-an-id", STORE_SMS, 0, &count, &top), STORE_NOT_FOUND);
-    CU_ASSERT_EQUAL(store_items_above(s, id, (enum store_kind)7, 0, &count, &top), STORE_INVALID);
-    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, -1, &count, &top), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_items_above(s, "not-an-id", STORE_SMS, 0, 1, &count), STORE_NOT_FOUND);
+    CU_ASSERT_EQUAL(store_items_above(s, id, (enum store_kind)7, 0, 1, &count), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, -1, 1, &count), STORE_INVALID);
 }
 
 static const char *const meta[] = {
@@ -1063,7 +1069,7 @@ static const struct test_entry tests[] = {
     { "all that match: counted, deleted with space freed, bounded", test_items_matching },
     { "sms add many: duplicates, NULL dates, invalid items, numbers, literal text", test_sms_add_many },
     { "keyset paging over 1,000 items", test_paging_1000 },
-    { "items above a number: count and highest", test_items_above },
+    { "items above a number, while the highest is the same", test_items_above },
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },
     { "search: Chinese, case, peer, per user", test_search_chinese_and_peer },
     { "phones bind/move/unbind/list", test_phones },
