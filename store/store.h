@@ -280,6 +280,31 @@ struct store_page {
                              else the list call returns STORE_INVALID */
 };
 
+/* An SMS or MMS as a line of LIST and FIND shows it: its number, when
+ * (sent_at, else saved_at, as struct store_sms / store_mms have them), its
+ * peer, and the start of its text (an SMS's body; an MMS's subject, else
+ * its text): at most chars + 1 characters, the one more telling that the
+ * text goes on. What a page lays out, without the rest of each row. */
+struct store_line {
+    long long n;
+    time_t sent_at;   /* 0 = unknown */
+    time_t saved_at;
+    char *peer;       /* "" if unknown */
+    char *text;       /* NUL-terminated UTF-8 */
+};
+
+struct store_line_list {
+    struct store_line *items;
+    size_t count;
+    bool more;        /* further items past the last one */
+};
+
+/* The lines of kind STORE_SMS or STORE_MMS (else STORE_INVALID), paged and
+ * searched as store_sms_list / store_mms_list; chars 1..LIMIT_TEXT_FIELD_MAX. */
+enum store_result store_lines_list(struct store *s, const char *user_id, enum store_kind kind,
+                                   const struct store_page *page, int chars, struct store_line_list *out);
+void store_line_list_cleanup(struct store_line_list *l);
+
 /* Batch delete (one transaction): the items of ns[] that exist are deleted,
  * their space freed. Missing numbers are skipped, not errors. At most
  * LIMIT_DELETE_MAX numbers (else STORE_INVALID). */

@@ -118,33 +118,22 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
     char d[8];
     enum store_result r;
 
-    if (kind == STORE_SMS) {
-        struct store_sms_list l = { 0 };
-        if ((r = store_sms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return list_failed(x, "sms_list", r, search, out);
+    if (kind == STORE_SMS || kind == STORE_MMS) {
+        /* the start of each text and no more of the rows: a deep page
+         * lays out thousands of lines */
+        struct store_line_list l = { 0 };
+        if ((r = store_lines_list(x->s, x->user_id, kind, &pg, PREVIEW_CHARS, &l)) != STORE_OK)
+            return list_failed(x, kind == STORE_SMS ? "sms_lines" : "mms_lines", r, search, out);
         for (size_t i = 0; i < l.count; i++) {
-            struct store_sms *m = &l.items[i];
-            char *pv = preview(m->body, m->body_len, PREVIEW_CHARS);
+            struct store_line *m = &l.items[i];
+            char *pv = preview(m->text, strlen(m->text), PREVIEW_CHARS);
             format_day(m->sent_at ? m->sent_at : m->saved_at, d);
-            lines_add(out, m->n, xasprintf("%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
+            lines_add(out, m->n, xasprintf("%s%lld %s %s%s%s", kind == STORE_MMS ? "M" : "", m->n, d, m->peer,
+                                           m->peer[0] ? ": " : "", pv));
             free(pv);
         }
         out->more |= l.more;
-        store_sms_list_cleanup(&l);
-    } else if (kind == STORE_MMS) {
-        struct store_mms_list l = { 0 };
-        if ((r = store_mms_list(x->s, x->user_id, &pg, &l)) != STORE_OK)
-            return list_failed(x, "mms_list", r, search, out);
-        for (size_t i = 0; i < l.count; i++) {
-            struct store_mms *m = &l.items[i];
-            const char *t = m->subject[0] ? m->subject : m->text;
-            char *pv = preview(t, strlen(t), PREVIEW_CHARS);
-            format_day(m->sent_at ? m->sent_at : m->saved_at, d);
-            lines_add(out, m->n, xasprintf("M%lld %s %s%s%s", m->n, d, m->peer, m->peer[0] ? ": " : "", pv));
-            free(pv);
-        }
-        out->more |= l.more;
-        store_mms_list_cleanup(&l);
+        store_line_list_cleanup(&l);
     } else {
         /* LIST C: one line per person (issue 10), under its current number
          * (the newest row of the person, so the first of it met here); FIND

@@ -728,6 +728,60 @@ static void *list_page(struct store *s, const char *user_id, enum store_kind kin
 
 size_t fake_store_listed(struct store *s) { return s->listed; }
 
+/* The first `chars` characters of t (UTF-8), newly allocated. */
+static char *first_chars(const char *t, int chars)
+{
+    size_t i = 0, len = strlen(t);
+    for (int k = 0; k < chars && i < len; k++) {
+        uint32_t cp;
+        size_t n = utf8_decode(t + i, len - i, &cp);
+        i += n ? n : 1;
+    }
+    return xstrndup(t, i);
+}
+
+enum store_result store_lines_list(struct store *s, const char *user_id, enum store_kind kind,
+                                   const struct store_page *page, int chars, struct store_line_list *out)
+{
+    FAIL_POINT(s, "store_lines_list");
+    if ((kind != STORE_SMS && kind != STORE_MMS) || chars < 1)
+        return STORE_INVALID;
+    size_t n;
+    bool more;
+    void *v = list_page(s, user_id, kind, page, &n, &more);
+    if (v == NULL)
+        return STORE_INVALID;
+    struct store_line *lines = xcalloc(n + 1, sizeof *lines);
+    for (size_t i = 0; i < n; i++) {
+        struct store_line *l = &lines[i];
+        if (kind == STORE_SMS) {
+            struct store_sms *m = (struct store_sms *)v + i;
+            *l = (struct store_line){ .n = m->n, .sent_at = m->sent_at, .saved_at = m->saved_at,
+                                      .peer = xstrdup(m->peer), .text = first_chars(m->body, chars + 1) };
+            store_sms_cleanup(m);
+        } else {
+            struct store_mms *m = (struct store_mms *)v + i;
+            *l = (struct store_line){ .n = m->n, .sent_at = m->sent_at, .saved_at = m->saved_at,
+                                      .peer = xstrdup(m->peer),
+                                      .text = first_chars(m->subject[0] ? m->subject : m->text, chars + 1) };
+            store_mms_cleanup(m);
+        }
+    }
+    free(v);
+    *out = (struct store_line_list){ .items = lines, .count = n, .more = more };
+    return STORE_OK;
+}
+
+void store_line_list_cleanup(struct store_line_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].peer);
+        free(l->items[i].text);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
 enum store_result store_sms_list(struct store *s, const char *user_id, const struct store_page *page,
                                  struct store_sms_list *out)
 {

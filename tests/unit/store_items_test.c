@@ -456,6 +456,67 @@ static void test_items_above(void)
     CU_ASSERT_EQUAL(store_items_above(s, id, STORE_SMS, -1, 1, &count), STORE_INVALID);
 }
 
+/* The first chars code points of t, as bytes. */
+static size_t first_chars_len(const char *t, int chars)
+{
+    size_t i = 0;
+    for (int k = 0; t[i] && k < chars; k++)
+        for (i++; (t[i] & 0xC0) == 0x80; i++)
+            ;
+    return i;
+}
+
+/* What LIST lays out of each SMS (store_lines_list) is what the whole rows
+ * say of it: number, peer, dates, and the body's first characters and one
+ * more (Chinese, emoji, at and past the length), searched alike. */
+static void test_lines_as_the_rows(void)
+{
+    char id[STORE_ID_LEN];
+    new_user("liner", id);
+    const char *bodies[] = { "short", "exactly twenty chars", "twenty-one characters",
+                             "一二三四五六七八九十一二三四五六七八九十一二三", "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀",
+                             "line\nbreak\tand tab, then zebra words" };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        struct store_sms_new in = { .peer = i % 2 ? "+8613700000001" : "", .body = bodies[i],
+                                    .body_len = strlen(bodies[i]), .sent_at = i % 3 ? 1690000000 + (time_t)i : 0,
+                                    .sent_ms = 999, .source = "sms" };
+        long long n = 0;
+        CU_ASSERT_EQUAL_FATAL(store_sms_add(s, id, &in, &n), STORE_OK);
+    }
+    const char *searches[] = { NULL, "zebra", "五六" };
+    for (size_t q = 0; q < 3; q++) {
+        struct store_page pg = { .limit = 100, .search = searches[q] };
+        struct store_sms_list rows;
+        struct store_line_list lines;
+        CU_ASSERT_EQUAL_FATAL(store_sms_list(s, id, &pg, &rows), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(store_lines_list(s, id, STORE_SMS, &pg, 20, &lines), STORE_OK);
+        CU_ASSERT_EQUAL_FATAL(lines.count, rows.count);
+        CU_ASSERT_EQUAL(lines.more, rows.more);
+        CU_ASSERT(rows.count == (q == 0 ? 6 : 1));
+        for (size_t i = 0; i < rows.count; i++) {
+            const struct store_sms *m = &rows.items[i];
+            const struct store_line *l = &lines.items[i];
+            CU_ASSERT_EQUAL(l->n, m->n);
+            CU_ASSERT_STRING_EQUAL(l->peer, m->peer);
+            CU_ASSERT_EQUAL(l->sent_at, m->sent_at);
+            CU_ASSERT_EQUAL(l->saved_at, m->saved_at);
+            size_t k = first_chars_len(m->body, 21);
+            CU_ASSERT(strlen(l->text) == k && memcmp(l->text, m->body, k) == 0);
+        }
+        store_sms_list_cleanup(&rows);
+        store_line_list_cleanup(&lines);
+    }
+    struct store_page pg = { .limit = 2 };
+    struct store_line_list lines;
+    CU_ASSERT_EQUAL_FATAL(store_lines_list(s, id, STORE_SMS, &pg, 20, &lines), STORE_OK);
+    CU_ASSERT(lines.count == 2 && lines.more && lines.items[0].n == 6 && lines.items[1].n == 5);
+    store_line_list_cleanup(&lines);
+    CU_ASSERT_EQUAL(store_lines_list(s, id, STORE_CONTACT, &pg, 20, &lines), STORE_INVALID);
+    CU_ASSERT_EQUAL(store_lines_list(s, id, STORE_SMS, &pg, 0, &lines), STORE_INVALID);
+    pg.limit = 0;
+    CU_ASSERT_EQUAL(store_lines_list(s, id, STORE_SMS, &pg, 20, &lines), STORE_INVALID);
+}
+
 static const char *const meta[] = {
     "'; DROP TABLE users; --", "back\\slash", "100% sure", "under_score", "$1 and $2", "\"quoted\"",
 };
@@ -1070,6 +1131,7 @@ static const struct test_entry tests[] = {
     { "sms add many: duplicates, NULL dates, invalid items, numbers, literal text", test_sms_add_many },
     { "keyset paging over 1,000 items", test_paging_1000 },
     { "items above a number, while the highest is the same", test_items_above },
+    { "lines of LIST as the whole rows say", test_lines_as_the_rows },
     { "SQL metacharacters stored and searched literally", test_metacharacters_literal },
     { "search: Chinese, case, peer, per user", test_search_chinese_and_peer },
     { "phones bind/move/unbind/list", test_phones },

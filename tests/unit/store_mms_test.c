@@ -484,10 +484,51 @@ static void test_people(void)
 static void test_open(void) { s = testdb_open(); }
 static void test_close(void) { store_free(s); s = NULL; }
 
+/* What LIST lays out of each MMS (store_lines_list) is what the whole rows
+ * say of it: the subject's first characters, else the text's. */
+static void test_mms_lines(void)
+{
+    char id[STORE_ID_LEN];
+    CU_ASSERT_EQUAL_FATAL(store_user_create(s, "mmsliner", "password1", "en", id), STORE_OK);
+    const char *texts[] = { "a text, then more than twenty characters", "图片", "" };
+    const char *subjects[] = { NULL, "a subject of more than twenty characters", "生日快乐生日快乐生日快乐生日快乐生日快乐生日快乐" };
+    for (size_t i = 0; i < 3; i++) {
+        struct store_mms_part_new part = { .content_type = "text/plain; charset=utf-8",
+                                           .data = (const unsigned char *)texts[i], .len = strlen(texts[i]) };
+        struct store_mms_new in = { .peer = "+8613700000000", .subject = subjects[i], .sent_at = i ? 1690000000 : 0,
+                                    .source = "sms", .parts = &part, .nparts = 1 };
+        long long n = 0;
+        CU_ASSERT_EQUAL_FATAL(store_mms_add(s, id, &in, &n), STORE_OK);
+    }
+    struct store_page pg = { .limit = 10 };
+    struct store_mms_list rows;
+    struct store_line_list lines;
+    CU_ASSERT_EQUAL_FATAL(store_mms_list(s, id, &pg, &rows), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(store_lines_list(s, id, STORE_MMS, &pg, 20, &lines), STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(lines.count, 3);
+    CU_ASSERT_EQUAL_FATAL(rows.count, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct store_mms *m = &rows.items[i];
+        const struct store_line *l = &lines.items[i];
+        CU_ASSERT_EQUAL(l->n, m->n);
+        CU_ASSERT_STRING_EQUAL(l->peer, m->peer);
+        CU_ASSERT_EQUAL(l->sent_at, m->sent_at);
+        CU_ASSERT_EQUAL(l->saved_at, m->saved_at);
+        const char *t = m->subject[0] ? m->subject : m->text;
+        CU_ASSERT_EQUAL(strncmp(l->text, t, strlen(l->text)), 0);
+    }
+    CU_ASSERT_STRING_EQUAL(lines.items[0].text, "生日快乐生日快乐生日快乐生日快乐生日快乐生");   /* 21 characters */
+    CU_ASSERT_STRING_EQUAL(lines.items[1].text, "a subject of more tha");
+    CU_ASSERT_STRING_EQUAL(lines.items[2].text, "a text, then more tha");
+    store_mms_list_cleanup(&rows);
+    store_line_list_cleanup(&lines);
+}
+
 static const struct test_entry tests[] = {
     { "open", test_open },
     { "mms: parts byte-exact, preview, search, paging, delete", test_mms },
     { "mms: every field, part and address as it came", test_mms_every_field },
+    { "mms: lines of LIST as the whole rows say", test_mms_lines },
     { "contacts: current = newest upload, history, search", test_contacts },
     { "cards: a row per number, PREF current, types, UID, all or nothing", test_cards },
     { "people: by UID or name, listed, found by any row, counted and deleted whole", test_people },
