@@ -29,17 +29,35 @@
 #include "utf8.h"
 
 struct lines {
-    char **v;
+    char **v;            /* the lines not yet used: v[0 .. count) */
     long long *n;
     size_t count;
-    bool more;        /* the store has further items past these */
-    bool invalid;     /* the store refused the search (too many words, too long) */
+    bool more;           /* the store has further items past these */
+    bool invalid;        /* the store refused the search (too many words, too long) */
+    char **v_mem;        /* where v and n live: a deep page drops each page's */
+    long long *n_mem;    /* lines from the front, thousands of times */
+    size_t cap;
 };
 
 static void lines_add(struct lines *l, long long n, char *text)
 {
-    l->v = xrealloc(l->v, (l->count + 1) * sizeof *l->v);
-    l->n = xrealloc(l->n, (l->count + 1) * sizeof *l->n);
+    size_t off = l->v_mem ? (size_t)(l->v - l->v_mem) : 0;
+    if (off + l->count == l->cap) {
+        if (off >= l->count && off > 0) {   /* the used front is larger than the rest: move it back */
+            memmove(l->v_mem, l->v, l->count * sizeof *l->v);
+            memmove(l->n_mem, l->n, l->count * sizeof *l->n);
+        } else {
+            l->cap = l->cap ? 2 * l->cap : 64;
+            l->v_mem = xrealloc(l->v_mem, l->cap * sizeof *l->v_mem);
+            l->n_mem = xrealloc(l->n_mem, l->cap * sizeof *l->n_mem);
+            if (off > 0) {
+                memmove(l->v_mem, l->v_mem + off, l->count * sizeof *l->v_mem);
+                memmove(l->n_mem, l->n_mem + off, l->count * sizeof *l->n_mem);
+            }
+        }
+        l->v = l->v_mem;
+        l->n = l->n_mem;
+    }
     l->v[l->count] = text;
     l->n[l->count++] = n;
 }
@@ -47,11 +65,13 @@ static void lines_add(struct lines *l, long long n, char *text)
 /* Drop the first k lines (a page used them). */
 static void lines_drop_first(struct lines *l, size_t k)
 {
-    for (size_t i = 0; i < k && i < l->count; i++)
-        free(l->v[i]);
     k = k < l->count ? k : l->count;
-    memmove(l->v, l->v + k, (l->count - k) * sizeof *l->v);
-    memmove(l->n, l->n + k, (l->count - k) * sizeof *l->n);
+    if (k == 0)
+        return;
+    for (size_t i = 0; i < k; i++)
+        free(l->v[i]);
+    l->v += k;
+    l->n += k;
     l->count -= k;
 }
 
@@ -59,8 +79,8 @@ static void lines_cleanup(struct lines *l)
 {
     for (size_t i = 0; i < l->count; i++)
         free(l->v[i]);
-    free(l->v);
-    free(l->n);
+    free(l->v_mem);
+    free(l->n_mem);
     memset(l, 0, sizeof *l);
 }
 
@@ -95,7 +115,46 @@ static void format_day(time_t t, char buf[8])
 {
     struct tm tm;
     localtime_r(&t, &tm);
-    snprintf(buf, 8, "%02d-%02d", (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
+    int mon = tm.tm_mon + 1, day = tm.tm_mday;   /* "MM-DD", without printf: thousands a deep page */
+    buf[0] = (char)('0' + mon / 10 % 10);
+    buf[1] = (char)('0' + mon % 10);
+    buf[2] = '-';
+    buf[3] = (char)('0' + day / 10 % 10);
+    buf[4] = (char)('0' + day % 10);
+    buf[5] = '\0';
+}
+
+/* "<kind><n> <day> <peer>: <preview>" (no ": " without a peer), the line
+ * of an SMS or MMS, built without printf (thousands a deep page). */
+static char *item_line(const char *kind, long long n, const char *day, const char *peer, const char *pv)
+{
+    char num[24];
+    size_t nl = 0;
+    unsigned long long v = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        num[sizeof num - 1 - nl++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (n < 0)
+        num[sizeof num - 1 - nl++] = '-';
+    size_t kl = strlen(kind), dl = strlen(day), pl = strlen(peer), vl = strlen(pv);
+    char *line = xmalloc(kl + nl + 1 + dl + 1 + pl + (pl ? 2 : 0) + vl + 1), *o = line;
+    memcpy(o, kind, kl);
+    o += kl;
+    memcpy(o, num + sizeof num - nl, nl);
+    o += nl;
+    *o++ = ' ';
+    memcpy(o, day, dl);
+    o += dl;
+    *o++ = ' ';
+    memcpy(o, peer, pl);
+    o += pl;
+    if (pl) {
+        memcpy(o, ": ", 2);
+        o += 2;
+    }
+    memcpy(o, pv, vl + 1);
+    return line;
 }
 
 #define PREVIEW_CHARS 20
@@ -128,8 +187,7 @@ static enum core_result fetch_lines(struct core_ctx *x, enum store_kind kind, co
             struct store_line *m = &l.items[i];
             char *pv = preview(m->text, strlen(m->text), PREVIEW_CHARS);
             format_day(m->sent_at ? m->sent_at : m->saved_at, d);
-            lines_add(out, m->n, xasprintf("%s%lld %s %s%s%s", kind == STORE_MMS ? "M" : "", m->n, d, m->peer,
-                                           m->peer[0] ? ": " : "", pv));
+            lines_add(out, m->n, item_line(kind == STORE_MMS ? "M" : "", m->n, d, m->peer, pv));
             free(pv);
         }
         out->more |= l.more;

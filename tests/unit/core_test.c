@@ -408,6 +408,62 @@ static void test_list_remembered_pages_as_laid_out_afresh(void)
     CU_ASSERT_TRUE(deep > 50);
 }
 
+/* A deep page laid out at once (fetches of up to LIMIT_PAGE_MAX lines, each
+ * page's lines dropped from the front) is the page reached by paging on
+ * from page 1 (a fetch a page), over 2,500 SMS of every length. */
+static void test_list_deep_page_as_paged_on(void)
+{
+    setup_with(1LL << 30, 1 << 20, 10 << 20, 1LL << 40);
+    reg_alice();
+    unsigned long long state = 7;
+    for (int i = 1; i <= 2500; i++) {
+        char t[160];
+        int len = (int)(rnd(&state) % 60);
+        snprintf(t, sizeof t, "SAVE %d %.*s", i, len, "words of a message, some longer than others, in a row");
+        CU_ASSERT_EQUAL_FATAL(mo(PHONE1, t), CORE_OK);
+    }
+    char *walked[400] = { 0 };
+    int last = 0;
+    for (int p = 1; p < 400; p++) {
+        char cmd[16];
+        snprintf(cmd, sizeof cmd, "LIST %d", p);
+        CU_ASSERT_EQUAL_FATAL(mo(PHONE1, cmd), CORE_OK);
+        CU_ASSERT_EQUAL_FATAL(R.count, 1);
+        if (strncmp(R.texts[0], "There is no page", 16) == 0)
+            break;
+        walked[p] = strdup(R.texts[0]);
+        last = p;
+    }
+    CU_ASSERT_TRUE(last > 150);
+    for (int p = 2; p < last; p += 37) {
+        /* an engine that knows nothing, at page p at once, then on to p + 1
+         * from what it learned on the way */
+        struct core *fresh = core_new(&cfg);
+        for (int q = p; q <= p + 1; q++) {
+            char cmd[16];
+            snprintf(cmd, sizeof cmd, "LIST %d", q);
+            struct phone_got got = { 0 };
+            struct core_mo m = { .msisdn = PHONE1, .shortcode = "10659", .text = cmd, .len = strlen(cmd),
+                                 .at = clock_now };
+            size_t listed = fake_store_listed(S);
+            CU_ASSERT_EQUAL(phone_run(fresh, &cfg, S, &m, &got), CORE_OK);
+            CU_ASSERT_EQUAL_FATAL(got.count, 1);
+            CU_ASSERT_STRING_EQUAL(got.texts[0], walked[q]);
+            if (q == p + 1)
+                CU_ASSERT_TRUE(fake_store_listed(S) - listed <= 60);   /* a page's fetch: it learned right */
+            phone_got_cleanup(&got);
+        }
+        core_free(fresh);
+    }
+    char *fresh_last = list_afresh("LIST 399");
+    char want[64];
+    snprintf(want, sizeof want, "There is no page 399; the last is %d.", last);
+    CU_ASSERT_STRING_EQUAL(fresh_last, want);
+    free(fresh_last);
+    for (int p = 0; p < 400; p++)
+        free(walked[p]);
+}
+
 /* How many items LIST read from the store to answer cmd. */
 static size_t listed_for(const char *cmd)
 {
@@ -1297,6 +1353,7 @@ int main(void)
     CU_add_test(s, "list preview chinese, one-segment config", test_list_preview_chinese_and_one_segment_config);
     CU_add_test(s, "list remembered pages as laid out afresh", test_list_remembered_pages_as_laid_out_afresh);
     CU_add_test(s, "list paging on reads what follows", test_list_paging_on_reads_what_follows);
+    CU_add_test(s, "list deep page as paged on", test_list_deep_page_as_paged_on);
     CU_add_test(s, "get ranges and errors", test_get_ranges_and_errors);
     CU_add_test(s, "get mms and contact", test_get_mms_and_contact);
     CU_add_test(s, "vcard message saved as contact", test_vcard_message_is_saved_as_contact);
