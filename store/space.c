@@ -18,9 +18,6 @@
 static const char *const next_col[] = {
     [STORE_SMS] = "next_sms", [STORE_MMS] = "next_mms", [STORE_CONTACT] = "next_contact",
 };
-static const char *const item_table[] = {
-    [STORE_SMS] = "sms", [STORE_MMS] = "mms", [STORE_CONTACT] = "contacts",
-};
 
 /* Lock the server's capacity row (only here, always after the user's row)
  * and read what is not yet allocated. */
@@ -320,7 +317,7 @@ static enum store_result delete_rows(struct store *s, const char *user_id, enum 
     else
         snprintf(sql, sizeof sql,
                  "WITH d AS (DELETE FROM %s WHERE user_id = $1 AND n = ANY($2::bigint[]) RETURNING size_bytes)"
-                 " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", item_table[kind]);
+                 " SELECT count(*), coalesce(sum(size_bytes), 0) FROM d", st_item_tables[kind]);
     const char *p2[] = { user_id, st_array_get(&arr) };
     rc = st_exec(s, "delete-items", sql, 2, p2, &r);
     if (rc != STORE_OK)
@@ -356,33 +353,6 @@ enum store_result store_persons_delete(struct store *s, const char *user_id, con
     return delete_rows(s, user_id, STORE_CONTACT, ns, count, true, deleted_out, freed_bytes_out);
 }
 
-/* ---- what a deep LIST page rests on ---- */
-
-enum store_result store_items_above(struct store *s, const char *user_id, enum store_kind kind, long long n,
-                                    long long top, long long *count_out)
-{
-    if ((unsigned)kind > STORE_CONTACT || n < 0 || top < 0)
-        return STORE_INVALID;
-    if (!st_valid_id(user_id))
-        return STORE_NOT_FOUND;
-    char sql[320], nb[24], tb[24];
-    /* the primary key alone answers both (index-only scans); the count,
-     * some thousands of entries for a deep page, only when it can matter */
-    snprintf(sql, sizeof sql,
-             "SELECT CASE WHEN t.top = $3::bigint THEN (SELECT count(*) FROM %s WHERE user_id = $1 AND n > $2::bigint)"
-             " ELSE -1 END FROM (SELECT coalesce(max(n), 0) AS top FROM %s WHERE user_id = $1) t",
-             item_table[kind], item_table[kind]);
-    st_lld(nb, n);
-    st_lld(tb, top);
-    const char *p[] = { user_id, nb, tb };
-    PGresult *r = NULL;
-    enum store_result rc = st_exec(s, "items-above", sql, 3, p, &r);
-    if (rc == STORE_OK)
-        *count_out = st_getll(r, 0, 0);
-    PQclear(r);
-    return rc;
-}
-
 /* ---- all that match ---- */
 
 /* The statement over the items m matches: head, then "FROM <table> c WHERE"
@@ -416,7 +386,7 @@ static enum store_result matching_sql(enum store_kind kind, const struct store_m
         free(t);
     } else {
         base = xasprintf("%s FROM %s c WHERE user_id = $1 AND n <= $2::bigint"
-                         " AND NOT (n = ANY($3::bigint[]))", head, item_table[kind]);
+                         " AND NOT (n = ANY($3::bigint[]))", head, st_item_tables[kind]);
         *sql_out = st_search_sql_words(base, st_search_cols[kind], st_search_keys[kind], words, *nw, 4, tail);
     }
     free(base);
@@ -550,7 +520,7 @@ enum store_result store_items_analyze(struct store *s, enum store_kind kind)
     if ((unsigned)kind > STORE_CONTACT)
         return STORE_INVALID;
     char sql[64];
-    snprintf(sql, sizeof sql, "ANALYZE %s", item_table[kind]);   /* a fixed table name */
+    snprintf(sql, sizeof sql, "ANALYZE %s", st_item_tables[kind]);   /* a fixed table name */
     return st_exec(s, "items-analyze", sql, 0, NULL, NULL);
 }
 

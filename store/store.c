@@ -822,6 +822,10 @@ bool st_valid_page(const struct store_page *p)
            (p->search == NULL || st_valid_text(p->search, LIMIT_SEARCH_BYTES_MAX, true));
 }
 
+const char *const st_item_tables[3] = {
+    [STORE_SMS] = "sms", [STORE_MMS] = "mms", [STORE_CONTACT] = "contacts",
+};
+
 static const char *const sms_search[] = { "c.body", "c.peer", NULL };
 static const char *const mms_search[] = { "c.subject", "c.peer", "c.text", NULL };
 static const char *const contact_search[] = { "c.name", "c.number", NULL };
@@ -1031,68 +1035,6 @@ enum store_result st_read_page(struct store *s, const char *name, const struct s
                                          page, rd->from_row, item_size, items, count, more);
     free(base);
     return rc;
-}
-
-/* ---- lines: what LIST lays out ---- */
-
-/* $1 user, $2 before, $3 limit (st_page_query), then the words; the number
- * of characters is written into the text (a number, not user input) */
-static char *lines_sql(enum store_kind kind, int chars)
-{
-    struct buf b;
-    buf_init(&b);
-    if (kind == STORE_SMS)
-        buf_printf(&b, "SELECT n, peer, left(body, %d), " ST_TS_TO_MS("sent_at")
-                        ", floor(extract(epoch FROM saved_at))::bigint FROM sms c WHERE user_id = $1"
-                        " AND n < $2::bigint", chars + 1);
-    else
-        buf_printf(&b, "SELECT n, peer, CASE WHEN coalesce(subject, '') <> '' THEN left(subject, %d)"
-                        " ELSE left(coalesce(text, ''), %d) END, " ST_TS_TO_MS("sent_at")
-                        ", floor(extract(epoch FROM saved_at))::bigint FROM mms c WHERE user_id = $1"
-                        " AND n < $2::bigint", chars + 1, chars + 1);
-    return buf_steal(&b, NULL);
-}
-
-static void line_from_row(const PGresult *r, int row, void *dst)
-{
-    struct store_line *l = dst;
-    int ms;
-    l->n = st_getll(r, row, 0);
-    l->peer = st_getdup(r, row, 1);
-    l->text = st_getdup(r, row, 2);
-    st_getms(r, row, 3, &l->sent_at, &ms);
-    l->saved_at = st_gettime(r, row, 4);
-}
-
-enum store_result store_lines_list(struct store *s, const char *user_id, enum store_kind kind,
-                                   const struct store_page *page, int chars, struct store_line_list *out)
-{
-    if ((kind != STORE_SMS && kind != STORE_MMS) || chars < 1 || chars > LIMIT_TEXT_FIELD_MAX)
-        return STORE_INVALID;
-    struct store_line_list l = { 0 };
-    void *items = NULL;
-    char *base = lines_sql(kind, chars);
-    enum store_result rc = st_page_items(s, kind == STORE_SMS ? "sms-lines" : "mms-lines", base, st_search_cols[kind],
-                                         st_search_keys[kind], user_id, page, line_from_row, sizeof *l.items, &items,
-                                         &l.count, &l.more);
-    free(base);
-    if (rc == STORE_OK) {
-        l.items = items;
-        *out = l;
-    }
-    return rc;
-}
-
-void store_line_list_cleanup(struct store_line_list *l)
-{
-    if (l == NULL)
-        return;
-    for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].peer);
-        free(l->items[i].text);
-    }
-    free(l->items);
-    memset(l, 0, sizeof *l);
 }
 
 char *st_search_sql(const char *base, const char *const *cols, const char *key, const bool *keyed, int nwords,

@@ -220,6 +220,10 @@ enum store_result st_outbox_insert(struct store *s, const struct store_outbox_ne
  * savepoint, or of the whole transaction: keep 0). */
 void st_handed_truncate(struct store *s, size_t keep);
 
+/* Each kind's item table: "sms", "mms", "contacts" (fixed names, written
+ * into statements). */
+extern const char *const st_item_tables[3];
+
 /* The columns a search of each kind looks in, NULL-terminated: the lists,
  * the count and the delete of what matches all use these (a query names the
  * item table c). */

@@ -88,13 +88,13 @@ typedef enum core_result core_cmd_fn(struct core_ctx *x);
 core_cmd_fn core_cmd_help, core_cmd_reg, core_cmd_login, core_cmd_pass, core_cmd_lang;   /* core_account.c */
 core_cmd_fn core_cmd_save, core_cmd_get, core_cmd_del, core_cmd_space;                   /* core_items.c */
 core_cmd_fn core_cmd_list, core_cmd_find;                                                /* core_list.c */
+core_cmd_fn core_cmd_contact;                                                            /* core_contact.c */
 
 /* What LIST remembers of an engine's deep pages (core_list.c). settle: what
  * was learned since the last settle is kept (committed) or forgotten. */
 struct list_memo *core_list_memo_new(void);
 void core_list_memo_free(struct list_memo *m);   /* NULL is a no-op */
 void core_list_memo_settle(struct list_memo *m, bool committed);
-core_cmd_fn core_cmd_contact;                                                            /* core_contact.c */
 
 /* A text starting BEGIN:VCARD, or a business card to port 9204 (octets in
  * any charset), from a bound phone: its cards are archived as contacts

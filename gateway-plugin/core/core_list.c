@@ -128,15 +128,13 @@ static void format_day(time_t t, char buf[8])
  * of an SMS or MMS, built without printf (thousands a deep page). */
 static char *item_line(const char *kind, long long n, const char *day, const char *peer, const char *pv)
 {
-    char num[24];
+    char num[24];   /* n >= 1: item numbers start at 1 */
     size_t nl = 0;
-    unsigned long long v = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    unsigned long long v = (unsigned long long)n;
     do {
         num[sizeof num - 1 - nl++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    if (n < 0)
-        num[sizeof num - 1 - nl++] = '-';
     size_t kl = strlen(kind), dl = strlen(day), pl = strlen(peer), vl = strlen(pv);
     char *line = xmalloc(kl + nl + 1 + dl + 1 + pl + (pl ? 2 : 0) + vl + 1), *o = line;
     memcpy(o, kind, kl);
